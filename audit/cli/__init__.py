@@ -1,0 +1,53 @@
+"""The `audit` command: a thin shell over the Python API (parse, call, print).
+
+Each command family lives in its own module and registers itself on `main`."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from audit.errors import AuditError
+
+
+class _Group(click.Group):
+    """Turns every AuditError into a one-line message and its exit code, and any
+    other exception into a short internal-error line (never a traceback)."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except AuditError as e:
+            click.echo(f"错误: {e.message}" if not e.message.startswith(("错误", "Error")) else e.message, err=True)
+            sys.exit(e.exit_code)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            click.echo("已中断 / interrupted", err=True)
+            sys.exit(130)
+        except Exception as e:  # pragma: no cover - last line of defence
+            if "AUDIT_DEBUG" in __import__("os").environ:
+                raise
+            click.echo(f"内部错误 (internal error): {type(e).__name__}: {e}. 设置 AUDIT_DEBUG=1 可查看详细信息。", err=True)
+            sys.exit(4)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="audit")
+def main():
+    """养老机构补贴核算与稽核工具 (audit): grants, checks, reports and random inspections."""
+
+
+def _register():
+    import importlib
+
+    for name in ("data", "synth", "policy", "run", "selfcheck", "inspect"):
+        try:
+            importlib.import_module(f"audit.cli.{name}")
+        except ModuleNotFoundError as e:  # a command family not built yet
+            if e.name != f"audit.cli.{name}":
+                raise
+
+
+_register()

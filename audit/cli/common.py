@@ -1,0 +1,33 @@
+"""Options shared by every command that computes, so they read the same everywhere."""
+
+from __future__ import annotations
+
+import click
+
+data_option = click.option(
+    "--data", "data_path", required=True, type=click.Path(exists=True),
+    help="输入数据：一个 Excel 工作簿（每表一个工作表），或一个文件夹（每表一个 csv/xlsx/parquet 文件）。",
+)
+policy_option = click.option(
+    "--policy", "policy", required=True,
+    help="政策包：dongyang / jiayuguan / linfen / baodi / shaoxing，或自定义政策包 YAML 文件路径。",
+)
+year_option = click.option("--year", type=int, required=True, help="核算年度，如 2024。")
+set_option = click.option(
+    "--set", "sets", multiple=True, metavar="PARAM=VALUE",
+    help="本地设定参数（可重复），如 --set shaoxing.center_township.rate_star_1=50000。",
+)
+override_option = click.option(
+    "--override", "override_file", type=click.Path(exists=True, dir_okay=False),
+    help="本地参数覆盖文件（YAML），整体校验后才生效。",
+)
+lang_option = click.option(
+    "--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+    help="输出语言 / output language.",
+)
+out_option = click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="输出文件夹。")
+
+
+def policy_options(f):
+    """--policy, --set and --override together (every computing command takes all three)."""
+    return policy_option(set_option(override_option(f)))

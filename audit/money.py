@@ -1,0 +1,100 @@
+"""Exact money: integer fen end to end, and splits that add up to the whole.
+
+Floats never touch money. Yuan come in as text or Decimal, go out as text."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+
+import polars as pl
+
+
+def yuan_to_fen(value) -> int:
+    """'1,234.5' / Decimal / int → 123450. Refuses floats and sub-fen precision."""
+    if isinstance(value, float):
+        raise TypeError("money must not be a float; pass text or Decimal")
+    if isinstance(value, int):
+        return value * 100
+    try:
+        d = Decimal(str(value).replace(",", "").strip())
+    except InvalidOperation as e:
+        raise ValueError(f"not an amount: {value!r}") from e
+    fen = d * 100
+    if fen != fen.to_integral_value():
+        raise ValueError(f"amount has more than two decimals: {value!r}")
+    return int(fen)
+
+
+def fen_to_yuan(fen: int | None, thousands: bool = False) -> str:
+    """123450 → '1234.50' (or '1,234.50' with thousands=True)."""
+    if fen is None:
+        return ""
+    sign = "-" if fen < 0 else ""
+    q, r = divmod(abs(int(fen)), 100)
+    whole = f"{q:,}" if thousands else str(q)
+    return f"{sign}{whole}.{r:02d}"
+
+
+def fen_to_yuan_expr(expr: pl.Expr, thousands: bool = False) -> pl.Expr:
+    """Vectorised fen_to_yuan for Int64 columns (null stays null)."""
+    a = expr.abs()
+    whole = (a // 100).cast(pl.String)
+    if thousands:
+        # group digits in threes from the right
+        whole = (
+            whole.str.reverse()
+            .str.replace_all(r"(\d{3})", "$1,")
+            .str.strip_suffix(",")
+            .str.reverse()
+        )
+    frac = (a % 100).cast(pl.String).str.pad_start(2, "0")
+    return pl.when(expr.is_null()).then(None).otherwise(
+        pl.when(expr < 0).then(pl.lit("-")).otherwise(pl.lit("")) + whole + pl.lit(".") + frac
+    )
+
+
+def round_fraction(x: Fraction) -> int:
+    """Round a Fraction of fen to whole fen, half away from zero (the usual 四舍五入)."""
+    n, d = x.numerator, x.denominator
+    q = (abs(n) * 2 + d) // (2 * d)
+    return q if n >= 0 else -q
+
+
+def mul_share_expr(fen: pl.Expr, share: Fraction) -> pl.Expr:
+    """fen × share, rounded half away from zero to whole fen, exactly (integer arithmetic)."""
+    n, d = share.numerator, share.denominator
+    return (fen * n * 2 + d) // (2 * d) if n >= 0 else -((-fen * n * 2 + d) // (2 * d))
+
+
+def split_largest_remainder(total_fen: int, shares: list[Fraction]) -> list[int]:
+    """Split total into parts proportional to `shares` (summing to 1), so the parts add
+    up to the total exactly: floor each, then give the leftover fen to the largest
+    remainders (ties to the earlier share)."""
+    if sum(shares) != 1:
+        raise ValueError("shares must add up to 1")
+    exact = [total_fen * s for s in shares]
+    parts = [int(e // 1) for e in exact]
+    left = total_fen - sum(parts)
+    order = sorted(range(len(shares)), key=lambda i: (-(exact[i] - parts[i]), i))
+    for i in order[:left]:
+        parts[i] += 1
+    return parts
+
+
+def split_largest_remainder_expr(total: pl.Expr, weights: list[pl.Expr]) -> list[pl.Expr]:
+    """Vectorised largest-remainder split of each row's `total` (Int64 fen ≥ 0) by
+    non-negative integer weights (per row). Returns one Int64 expression per weight;
+    they add up to `total` on every row. Ties go to the earlier weight."""
+    wsum = pl.sum_horizontal(weights)
+    floors = [(total * w) // wsum for w in weights]
+    rems = [(total * w) % wsum for w in weights]
+    left = total - pl.sum_horizontal(floors)
+    parts = []
+    for i, (f, r) in enumerate(zip(floors, rems)):
+        # rank of this remainder among all (larger first, earlier index wins ties)
+        ahead = pl.sum_horizontal(
+            [((rj > r) | ((rj == r) & pl.lit(j < i))).cast(pl.Int64) for j, rj in enumerate(rems)]
+        )
+        parts.append(f + (ahead < left).cast(pl.Int64))
+    return parts
