@@ -14,6 +14,8 @@ setup_system() {
   for p in $APT_PACKAGES; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
+  # Debian's own python3 needs python3-venv for `python3 -m venv`
+  "$PY" -c "import venv, ensurepip" 2>/dev/null || missing+=("python3-venv")
   [ ${#missing[@]} -eq 0 ] && return 0
   echo "Installing system packages: ${missing[*]}" >&2
   local sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
