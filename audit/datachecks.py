@@ -1,0 +1,266 @@
+"""The individual validation checks, each returning problem rows (PROBLEM_SCHEMA).
+
+Everything here is a polars expression or join over whole columns; loops run over
+the handful of columns and rules declared in schemas/*.yaml, never over rows."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+
+from audit import schema
+from audit.money import fen_to_yuan_expr
+from audit.normalise import PROBLEM_SCHEMA, empty_problems
+from audit.privacy import mask_person_id
+
+GB11643_WEIGHTS = [pow(2, 17 - i, 11) for i in range(17)]  # 7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2
+GB32100_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"             # 31 characters, no I O S V Z
+GB32100_WEIGHTS = [pow(3, i, 31) for i in range(17)]          # 1 3 9 27 19 26 16 17 20 29 25 13 8 24 10 30 28
+EARLIEST_BIRTH = date(1900, 1, 1)
+
+
+def _rows(df: pl.DataFrame, table: schema.Table, sheet, column, value: pl.Expr, zh: pl.Expr | str,
+          en: pl.Expr | str, check: str, severity: str = "error") -> pl.DataFrame:
+    """Problem rows for every row of `df` (already filtered to the offending rows)."""
+    col_zh = table.column(column).zh if column else None
+    lit = lambda x: x if isinstance(x, pl.Expr) else pl.lit(x)  # noqa: E731
+    return df.select(
+        pl.lit(table.name).alias("table"), pl.lit(sheet, dtype=pl.String).alias("sheet"),
+        pl.col("_row").cast(pl.Int64).alias("row"), pl.lit(column, dtype=pl.String).alias("column"),
+        pl.lit(col_zh, dtype=pl.String).alias("column_zh"), value.cast(pl.String).alias("value"),
+        lit(zh).cast(pl.String).alias("message"), lit(en).cast(pl.String).alias("message_en"),
+        pl.lit(severity).alias("severity"), pl.lit(check).alias("check"),
+    ).cast(PROBLEM_SCHEMA)
+
+
+def _shown(col: schema.Column) -> pl.Expr:
+    """The value as a user should see it in a problem: person ids masked, money in yuan."""
+    e = pl.col(col.out_name)
+    if col.spec.get("format") == "person_id":
+        return mask_person_id(e)
+    if col.type == "money":
+        return fen_to_yuan_expr(e)
+    return e.cast(pl.String)
+
+
+def _table_problem(table: schema.Table, sheet, column, zh, en, check) -> pl.DataFrame:
+    col_zh = table.column(column).zh if column else None
+    return pl.DataFrame([{
+        "table": table.name, "sheet": sheet, "row": None, "column": column, "column_zh": col_zh, "value": None,
+        "message": zh, "message_en": en, "severity": "error", "check": check}], schema=PROBLEM_SCHEMA)
+
+
+def missing_table(table: schema.Table) -> pl.DataFrame:
+    return _table_problem(
+        table, None, None, f"缺少必需的表“{table.zh}”（{table.name}）：文件夹中应有 {table.name}.csv 或 {table.zh}.xlsx，或工作簿中应有工作表“{table.zh}”",
+        f"required table {table.name} ({table.zh}) is missing: expected a file {table.name}.csv / {table.zh}.xlsx or a sheet named {table.zh}",
+        "missing_table")
+
+
+def missing_columns(table: schema.Table, present: list[str], sheet) -> pl.DataFrame:
+    parts = [
+        _table_problem(table, sheet, c.name, f"缺少必需的列“{c.zh}”（{c.name}）", f"required column {c.name} ({c.zh}) is missing", "missing_column")
+        for c in table.columns if c.required and c.name not in present and c.out_name not in present
+    ]
+    return pl.concat(parts) if parts else empty_problems()
+
+
+# ---------------------------------------------------------------- per column (pandera)
+
+
+def _range_specs(col: schema.Column) -> list[tuple[str, float]]:
+    """In the order audit.schema.pandera_schema builds the checks (pandera reports check_number)."""
+    return [(k, col.spec[k]) for k in ("min", "min_exclusive", "max") if k in col.spec]
+
+
+RANGE_TEXT = {
+    "min": ("应不小于 {b}", "must be at least {b}"),
+    "min_exclusive": ("应大于 {b}", "must be greater than {b}"),
+    "max": ("应不大于 {b}", "must be at most {b}"),
+}
+
+
+def column_checks(table: schema.Table, df: pl.DataFrame, sheet, unreadable: pl.DataFrame, present) -> pl.DataFrame:
+    """Required values and single-column ranges through pandera (lazy: all failures at once).
+    A cell already reported as unreadable is not reported again as missing."""
+    import pandera.polars as pa
+
+    try:
+        schema.pandera_schema(table.name).validate(df, lazy=True)
+        return empty_problems()
+    except pa.errors.SchemaErrors as e:
+        fails = e.failure_cases
+    fails = fails.filter(pl.col("index").is_not_null() & pl.col("column").is_not_null())
+    indexed = df.with_row_index("__i").with_columns(pl.col("__i").cast(pl.Int64))
+    parts = []
+    for col in table.columns:
+        mine = fails.filter(pl.col("column") == col.out_name)
+        if mine.is_empty():
+            continue
+        rows = indexed.join(mine.select(pl.col("index").cast(pl.Int64).alias("__i"), "check", "check_number"), on="__i")
+        if col.required and col.name in present:
+            missing = rows.filter(pl.col("check") == "not_nullable")
+            missing = missing.join(unreadable.filter(pl.col("column") == col.name).select(pl.col("row").alias("_row")), on="_row", how="anti")
+            parts.append(_rows(missing, table, sheet, col.name, pl.lit(None), f"必填，不能为空", "required; must not be empty", "required"))
+        for n, (kind, bound) in enumerate(_range_specs(col)):
+            hit = rows.filter((pl.col("check") != "not_nullable") & (pl.col("check_number") == n))
+            b = f"{bound}" if col.type != "money" else f"{bound} 元"
+            zh, en = RANGE_TEXT[kind]
+            parts.append(_rows(hit, table, sheet, col.name, _shown(col), zh.format(b=b), en.format(b=bound), "range"))
+    return pl.concat(parts) if parts else empty_problems()
+
+
+# ---------------------------------------------------------------- within a row / table
+
+
+def _person_id_problems(table, df, sheet, col) -> pl.DataFrame:
+    """GB 11643-1999: 17 digits + check character; check = (12 − Σ dᵢ·wᵢ mod 11) mod 11, 10 → X;
+    digits 7–14 are the birth date."""
+    s = pl.col(col.name)
+    shape_ok = s.str.contains(r"^\d{17}[\dX]$")
+    total = pl.sum_horizontal([s.str.slice(i, 1).cast(pl.Int64, strict=False) * w for i, w in enumerate(GB11643_WEIGHTS)])
+    check = (12 - total % 11) % 11
+    expected = pl.when(check == 10).then(pl.lit("X")).otherwise(check.cast(pl.String))
+    birth = s.str.slice(6, 8).str.to_date("%Y%m%d", strict=False)
+    d = df.filter(s.is_not_null()).with_columns(
+        shape_ok.alias("__shape"), expected.alias("__exp"), birth.alias("__birth"))
+    bad_shape = d.filter(~pl.col("__shape"))
+    bad_check = d.filter(pl.col("__shape") & (s.str.slice(17, 1) != pl.col("__exp")))
+    bad_birth = d.filter(pl.col("__shape") & (pl.col("__birth").is_null() | (pl.col("__birth") < EARLIEST_BIRTH)
+                                              | (pl.col("__birth") > date.today())))
+    v = mask_person_id(s)
+    return pl.concat([
+        _rows(bad_shape, table, sheet, col.name, v, "应为 18 位：17 位数字加 1 位校验码（数字或 X）",
+              "expected 18 characters: 17 digits and a check character (digit or X)", "id_format"),
+        _rows(bad_check, table, sheet, col.name, v,
+              pl.lit("校验位错误：按 GB 11643 第18位应为 ") + pl.col("__exp"),
+              pl.lit("wrong check digit: by GB 11643 the 18th character should be ") + pl.col("__exp"), "id_check_digit"),
+        _rows(bad_birth, table, sheet, col.name, v, "第7–14位不是有效的出生日期",
+              "characters 7–14 are not a valid birth date", "id_birth_date"),
+    ])
+
+
+def _credit_code_problems(table, df, sheet, col) -> pl.DataFrame:
+    """GB 32100-2015: 18 characters from 0-9 A-Y without I O S V Z; the 18th is
+    31 − (Σ cᵢ·3ⁱ mod 31), with 31 → 0."""
+    s = pl.col(col.name)
+    index = {ch: i for i, ch in enumerate(GB32100_CHARS)}
+    shape_ok = s.str.contains(f"^[{GB32100_CHARS}]{{18}}$")
+    total = pl.sum_horizontal([s.str.slice(i, 1).replace_strict(index, default=0, return_dtype=pl.Int64) * w
+                               for i, w in enumerate(GB32100_WEIGHTS)])
+    code = (31 - total % 31) % 31
+    expected = code.replace_strict(dict(enumerate(GB32100_CHARS)), return_dtype=pl.String, default=None)
+    d = df.filter(s.is_not_null()).with_columns(shape_ok.alias("__shape"), expected.alias("__exp"))
+    return pl.concat([
+        _rows(d.filter(~pl.col("__shape")), table, sheet, col.name, s,
+              "应为 18 位统一社会信用代码（数字和除 I、O、S、V、Z 以外的大写字母）",
+              "expected an 18-character unified social credit code (digits and capitals except I, O, S, V, Z)", "credit_code"),
+        _rows(d.filter(pl.col("__shape") & (s.str.slice(17, 1) != pl.col("__exp"))), table, sheet, col.name, s,
+              pl.lit("校验码错误：按 GB 32100 第18位应为 ") + pl.col("__exp"),
+              pl.lit("wrong check character: by GB 32100 the 18th character should be ") + pl.col("__exp"), "credit_code"),
+    ])
+
+
+def row_checks(table: schema.Table, df: pl.DataFrame, sheet, present) -> pl.DataFrame:
+    """Formats, column-to-column ranges, conditional requirements, date order, duplicates."""
+    parts = [empty_problems()]
+    for col in table.columns:
+        if col.name not in present and col.out_name not in present:
+            continue
+        s, c = col.spec, pl.col(col.out_name)
+        if s.get("format") == "person_id":
+            parts.append(_person_id_problems(table, df, sheet, col))
+        if s.get("format") == "credit_code":
+            parts.append(_credit_code_problems(table, df, sheet, col))
+        if "max_column" in s:
+            other = table.column(s["max_column"])
+            hit = df.filter(c > pl.col(other.out_name))
+            parts.append(_rows(hit, table, sheet, col.name, _shown(col),
+                               pl.lit(f"不能大于{other.zh}（") + pl.col(other.out_name).cast(pl.String) + "）",
+                               pl.lit(f"must not exceed {other.name} (") + pl.col(other.out_name).cast(pl.String) + ")", "range"))
+        if "required_when" in s:
+            for other_name, value in s["required_when"].items():
+                other = table.column(other_name)
+                hit = df.filter(c.is_null() & (pl.col(other.out_name) == value))
+                label = next(iter(other.values.get(value, ())), value)
+                parts.append(_rows(hit, table, sheet, col.name, pl.lit(None),
+                                   f"{other.zh}为“{label}”时必填", f"required when {other.name} is {value}", "required"))
+        if "not_before" in s:
+            other = table.column(s["not_before"])
+            hit = df.filter(c < pl.col(other.out_name))
+            parts.append(_rows(hit, table, sheet, col.name, c.dt.to_string("%Y-%m-%d"),
+                               pl.lit(f"早于{other.zh} ") + pl.col(other.out_name).dt.to_string("%Y-%m-%d"),
+                               pl.lit(f"is before {other.name} ") + pl.col(other.out_name).dt.to_string("%Y-%m-%d"), "date_order"))
+        keys = [col.out_name] + list(s.get("unique_within") or []) if (s.get("unique") or s.get("unique_within")) else None
+        if keys:
+            d = df.filter(pl.all_horizontal([pl.col(k).is_not_null() for k in keys])).sort("_row")
+            d = d.with_columns(pl.col("_row").min().over(keys).alias("__first"))
+            hit = d.filter(pl.col("_row") != pl.col("__first"))
+            within = "（同一机构内）" if s.get("unique_within") else ""
+            parts.append(_rows(hit, table, sheet, col.name, _shown(col),
+                               pl.lit(f"编号重复{within}：与第") + pl.col("__first").cast(pl.String) + "行相同",
+                               pl.lit("duplicate id" + (" within the institution" if within else "") + ": same as row ")
+                               + pl.col("__first").cast(pl.String), "duplicate"))
+    return pl.concat(parts)
+
+
+# ---------------------------------------------------------------- across tables
+
+
+def _foreign_keys(tables, sheets, raw) -> list[pl.DataFrame]:
+    parts = []
+    for t in schema.tables().values():
+        for col in t.columns:
+            ref = col.spec.get("references")
+            if not ref or t.name not in raw or col.name not in tables[t.name].columns:
+                continue
+            target, target_col = ref.split(".")
+            if target not in raw:
+                continue  # the missing table is its own problem; no flood of orphans
+            tt = schema.table(target)
+            keys = tables[target].select(pl.col(target_col).alias(col.name)).drop_nulls().unique()
+            hit = tables[t.name].filter(pl.col(col.name).is_not_null()).join(keys, on=col.name, how="anti")
+            parts.append(_rows(hit, t, sheets.get(t.name), col.name, pl.col(col.name),
+                               f"在“{tt.zh}”表中找不到这个{tt.column(target_col).zh}",
+                               f"not found in table {target} ({target_col})", "foreign_key"))
+    return parts
+
+
+def _overlapping_stays(tables, sheets) -> pl.DataFrame:
+    """The same person resident in two institutions on the same day. Leaving on the day
+    the next stay starts (a transfer) is not an overlap."""
+    t = schema.table("residents")
+    r = tables["residents"].filter(pl.col("person_id").is_not_null() & pl.col("admitted_on").is_not_null()).select(
+        "person_id", "institution_id", "admitted_on", "discharged_on", "_row")
+    pairs = r.join(r, on="person_id", suffix="_b").filter(
+        (pl.col("_row") > pl.col("_row_b")) & (pl.col("institution_id") != pl.col("institution_id_b"))
+        & (pl.col("admitted_on") < pl.col("discharged_on_b").fill_null(date.max))
+        & (pl.col("admitted_on_b") < pl.col("discharged_on").fill_null(date.max)))
+    pairs = pairs.sort("_row", "_row_b").unique(subset=["_row"], keep="first", maintain_order=True)
+    return _rows(pairs, t, sheets.get("residents"), "person_id", mask_person_id(pl.col("person_id")),
+                 pl.lit("同一人同时入住两家机构：与第") + pl.col("_row_b").cast(pl.String) + "行（机构 "
+                 + pl.col("institution_id_b") + "）的入住时间重叠",
+                 pl.lit("the same person stays in two institutions at once: overlaps row ") + pl.col("_row_b").cast(pl.String)
+                 + " (institution " + pl.col("institution_id_b") + ")", "overlapping_stay")
+
+
+def _over_capacity(tables, sheets) -> pl.DataFrame:
+    """Residents still in (no discharge date) outnumber an institution's approved beds."""
+    t = schema.table("institutions")
+    current = (tables["residents"].filter(pl.col("discharged_on").is_null() & pl.col("institution_id").is_not_null())
+               .group_by("institution_id").agg(pl.len().cast(pl.Int64).alias("__current")))
+    hit = tables["institutions"].join(current, on="institution_id").filter((pl.col("beds") >= 0) & (pl.col("__current") > pl.col("beds"))).sort("_row")
+    return _rows(hit, t, sheets.get("institutions"), "beds", pl.col("beds").cast(pl.String),
+                 pl.lit("在院老人 ") + pl.col("__current").cast(pl.String) + " 人，多于核定床位数",
+                 pl.lit("") + pl.col("__current").cast(pl.String) + " current residents exceed the approved beds",
+                 "over_capacity", severity="warning")
+
+
+def cross_table_checks(tables: dict[str, pl.DataFrame], sheets: dict, raw: dict) -> pl.DataFrame:
+    parts = [empty_problems(), *_foreign_keys(tables, sheets, raw)]
+    if "residents" in raw:
+        parts.append(_overlapping_stays(tables, sheets))
+        if "institutions" in raw:
+            parts.append(_over_capacity(tables, sheets))
+    return pl.concat(parts)

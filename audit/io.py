@@ -1,0 +1,266 @@
+"""Read the user's files into the contract's tables.
+
+Two steps, both vectorised:
+- `read_tables(path)`: files → raw frames, every cell text, headers mapped to the
+  contract's English names, `_row` = spreadsheet row (header = 1). Nothing is
+  interpreted yet, so ids with leading zeros and 身份证号 stay whole.
+- `normalise(raw)` (in audit.normalise): text → typed columns, with a located
+  problem for every value that cannot be read.
+`load_data(path)` does both and validates (audit.validate).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from audit import schema
+from audit.errors import InputError
+
+TABLE_SUFFIXES = (".csv", ".xlsx", ".xlsm", ".xls", ".parquet")
+EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+
+
+@dataclass
+class Dataset:
+    tables: dict[str, pl.DataFrame]
+    sources: dict[str, dict]
+    problems: pl.DataFrame
+    lang: str = "zh"
+    extra: dict = field(default_factory=dict)
+
+    def errors(self) -> pl.DataFrame:
+        return self.problems.filter(pl.col("severity") == "error")
+
+    def warnings(self) -> pl.DataFrame:
+        return self.problems.filter(pl.col("severity") == "warning")
+
+    def raise_if_errors(self) -> None:
+        """InputError summarising the counts, with the problems frame attached."""
+        n_err, n_warn = self.errors().height, self.warnings().height
+        if n_err == 0:
+            return
+        from audit.validate import format_problem_lines
+
+        lines = format_problem_lines(self.errors().head(20), self.lang)
+        if self.lang == "en":
+            head = f"the input data has {n_err} error(s) and {n_warn} warning(s); first ones:"
+            more = f"\n… and {n_err - 20} more (run `audit validate --data …` for the full list)" if n_err > 20 else ""
+        else:
+            head = f"输入数据有 {n_err} 个错误、{n_warn} 个警告，前几项如下："
+            more = f"\n…… 另有 {n_err - 20} 个错误（运行 `audit validate --data …` 查看全部）" if n_err > 20 else ""
+        raise InputError(head + "\n" + "\n".join(lines) + more, problems=self.problems)
+
+
+# ---------------------------------------------------------------- reading files
+
+
+def _problem(table, sheet, message, message_en, check="unreadable", row=None, column=None, value=None):
+    col_zh = None
+    if table and column:
+        try:
+            col_zh = schema.table(table).column(column).zh
+        except KeyError:
+            col_zh = None
+    return {
+        "table": table, "sheet": sheet, "row": row, "column": column, "column_zh": col_zh,
+        "value": value, "message": message, "message_en": message_en, "severity": "error", "check": check,
+    }
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _decode_csv(data: bytes) -> tuple[str, str]:
+    """UTF-8 (with or without BOM), else GB18030 (what Excel on Chinese Windows writes)."""
+    try:
+        text = data.decode("utf-8-sig")
+        return text, ("utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8")
+    except UnicodeDecodeError:
+        return data.decode("gb18030"), "gb18030"  # raises UnicodeDecodeError if neither
+
+
+def _read_csv(path: Path) -> tuple[pl.DataFrame, str]:
+    text, encoding = _decode_csv(path.read_bytes())
+    if not text.strip():
+        raise pl.exceptions.NoDataError("empty file")
+    df = pl.read_csv(text.encode("utf-8"), infer_schema=False, raise_if_empty=True)
+    return df, encoding
+
+
+def _read_excel_sheet(path: Path, sheet: str) -> pl.DataFrame:
+    # every column as text: type guessing would null late values and mangle ids
+    return pl.read_excel(path, sheet_name=sheet, infer_schema_length=0, raise_if_empty=True)
+
+
+def _excel_sheet_names(path: Path) -> list[str]:
+    import fastexcel
+
+    return list(fastexcel.read_excel(str(path)).sheet_names)
+
+
+def _as_text(df: pl.DataFrame) -> pl.DataFrame:
+    """Every column to String (parquet brings real types; we parse uniformly from text)."""
+    out = []
+    for c, t in df.schema.items():
+        e = pl.col(c)
+        if t == pl.Date:
+            e = e.dt.strftime("%Y-%m-%d")
+        elif t == pl.Datetime or isinstance(t, pl.Datetime):
+            e = e.dt.strftime("%Y-%m-%d %H:%M:%S")
+        out.append(e.cast(pl.String).alias(c))
+    return df.select(out)
+
+
+def _map_headers(table: str, df: pl.DataFrame, sheet: str, problems: list) -> pl.DataFrame:
+    """Rename recognised headers to English; keep unknown extras; flag a header that
+    appears twice. Adds `_row` and drops rows that are blank in every cell."""
+    hmap = schema.table(table).header_map()
+    rename, seen = {}, {}
+    for c in df.columns:
+        eng = hmap.get(schema.norm_key(c))
+        if eng is None:
+            continue
+        if eng in seen:
+            problems.append(_problem(
+                table, sheet, f"表头“{c}”与“{seen[eng]}”指同一列 {eng}，只能保留一列",
+                f"header '{c}' and '{seen[eng]}' both mean column {eng}; keep one", check="duplicate_column",
+                row=1, column=eng, value=str(c)))
+            continue
+        seen[eng] = c
+        rename[c] = eng
+    df = df.rename(rename)
+    # unknown headers that would clash with `_row`
+    df = df.drop([c for c in df.columns if c == "_row"])
+    df = df.with_columns(pl.int_range(2, df.height + 2, dtype=pl.Int64).alias("_row"))
+    cells = [c for c in df.columns if c != "_row"]
+    if cells:
+        blank = pl.all_horizontal(
+            [pl.col(c).is_null() | (pl.col(c).str.strip_chars() == "") for c in cells])
+        df = df.filter(~blank)
+    return df
+
+
+def _load_one(table: str, path: Path, sheet: str | None, label: str, tables, sources, problems_of):
+    """Read one table from a csv/parquet file or an Excel sheet into tables[table]."""
+    problems = problems_of.setdefault(table, [])
+    src = {"path": str(path), "sheet": label, "sha256": _sha256(path), "encoding": None}
+    try:
+        if path.suffix.lower() == ".csv":
+            df, src["encoding"] = _read_csv(path)
+        elif path.suffix.lower() == ".parquet":
+            df = _as_text(pl.read_parquet(path))
+        else:
+            df = _read_excel_sheet(path, sheet)
+    except pl.exceptions.NoDataError:
+        problems.append(_problem(table, label, f"{label} 是空的：没有表头行", f"{label} is empty: no header row", check="empty"))
+        sources[table] = src
+        return
+    except UnicodeDecodeError:
+        problems.append(_problem(table, label, f"{label} 的编码无法识别（应为 UTF-8 或 GB18030/GBK）",
+                                 f"{label}: unknown text encoding (expected UTF-8 or GB18030/GBK)"))
+        sources[table] = src
+        return
+    except Exception as e:  # any reader failure is a located problem, never a traceback
+        problems.append(_problem(table, label, f"无法读取 {label}：{_short(e)}", f"cannot read {label}: {_short(e)}"))
+        sources[table] = src
+        return
+    if df.width == 0:
+        problems.append(_problem(table, label, f"{label} 是空的：没有表头行", f"{label} is empty: no header row", check="empty"))
+        sources[table] = src
+        return
+    df = _map_headers(table, df, label, problems)
+    src["columns"] = [c for c in df.columns if c != "_row"]
+    tables[table] = df
+    sources[table] = src
+
+
+def _short(e: Exception) -> str:
+    text = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+    return text[:160]
+
+
+def read_tables(path) -> tuple[dict[str, pl.DataFrame], dict[str, dict]]:
+    """Read a folder (one file per table) or one workbook (one sheet per table).
+
+    Returns raw text frames keyed by contract table (only tables found) and
+    `sources[table] = {"path", "sheet", "sha256", "encoding", "columns", "problems"}`,
+    where `problems` lists what could not be read (a list of problem dicts).
+    Problems not tied to a table (the path is not a workbook) are under `sources["*"]`."""
+    path = Path(path)
+    tables: dict[str, pl.DataFrame] = {}
+    sources: dict[str, dict] = {}
+    problems_of: dict[str, list] = {}
+    if path.is_dir():
+        for f in sorted(path.iterdir()):
+            if not f.is_file() or f.suffix.lower() not in TABLE_SUFFIXES or f.name.startswith(("~$", ".")):
+                continue  # unknown files in the folder are fine to ignore
+            table = schema.table_for_name(f.stem)
+            if table is None:
+                continue
+            if table in sources:
+                problems_of.setdefault(table, []).append(_problem(
+                    table, f.name, f"{f.name} 与 {Path(sources[table]['path']).name} 是同一张表 {table}，只能保留一个文件",
+                    f"{f.name} and {Path(sources[table]['path']).name} are both table {table}; keep one file",
+                    check="duplicate_table"))
+                continue
+            if f.suffix.lower() in EXCEL_SUFFIXES:
+                try:
+                    names = _excel_sheet_names(f)
+                except Exception as e:
+                    problems_of.setdefault(table, []).append(_problem(
+                        table, f.name, f"{f.name} 不是可读取的 Excel 工作簿：{_short(e)}",
+                        f"{f.name} is not a readable Excel workbook: {_short(e)}"))
+                    sources[table] = {"path": str(f), "sheet": f.name, "sha256": _sha256(f), "encoding": None}
+                    continue
+                sheet = next((s for s in names if schema.table_for_name(s) == table), names[0] if names else None)
+                _load_one(table, f, sheet, f.name, tables, sources, problems_of)
+            else:
+                _load_one(table, f, None, f.name, tables, sources, problems_of)
+    elif path.is_file() and path.suffix.lower() in EXCEL_SUFFIXES:
+        try:
+            names = _excel_sheet_names(path)
+        except Exception as e:
+            sources["*"] = {"path": str(path), "problems": [_problem(
+                None, path.name, f"{path.name} 不是可读取的 Excel 工作簿：{_short(e)}",
+                f"{path.name} is not a readable Excel workbook: {_short(e)}")]}
+            return tables, sources
+        for s in names:
+            table = schema.table_for_name(s)
+            if table is None:
+                continue  # e.g. the template's 说明 sheet
+            if table in sources:
+                problems_of.setdefault(table, []).append(_problem(
+                    table, s, f"工作表“{s}”与“{sources[table]['sheet']}”是同一张表 {table}，只能保留一个",
+                    f"sheets '{s}' and '{sources[table]['sheet']}' are both table {table}; keep one",
+                    check="duplicate_table"))
+                continue
+            _load_one(table, path, s, s, tables, sources, problems_of)
+    elif path.is_file() and path.suffix.lower() in (".csv", ".parquet"):
+        table = schema.table_for_name(path.stem)
+        if table is None:
+            sources["*"] = {"path": str(path), "problems": [_problem(
+                None, path.name, f"无法从文件名 {path.name} 判断是哪张表（应为 institutions/机构 等）",
+                f"cannot tell which table {path.name} is (expected institutions/机构 …)")]}
+        else:
+            _load_one(table, path, None, path.name, tables, sources, problems_of)
+    else:
+        raise InputError(f"找不到输入数据：{path}（应为文件夹或 Excel 工作簿）")
+    for t, ps in problems_of.items():
+        sources.setdefault(t, {"path": str(path), "sheet": None, "sha256": None, "encoding": None})
+        sources[t]["problems"] = ps
+    return tables, sources
+
+
+def load_data(path, lang: str = "zh") -> Dataset:
+    """Read, normalise and validate. Never raises for bad data: inspect `problems`
+    or call `raise_if_errors()`."""
+    from audit.validate import check_tables
+
+    raw, sources = read_tables(path)
+    tables, problems = check_tables(raw, sources)
+    return Dataset(tables=tables, sources=sources, problems=problems, lang=lang)
