@@ -94,7 +94,7 @@ def _read_csv(path: Path) -> tuple[pl.DataFrame, str]:
 
 def _read_excel_sheet(path: Path, sheet: str) -> pl.DataFrame:
     # every column as text: type guessing would null late values and mangle ids
-    return pl.read_excel(path, sheet_name=sheet, infer_schema_length=0, raise_if_empty=True)
+    return pl.read_excel(path, sheet_name=sheet, infer_schema_length=0, raise_if_empty=True, drop_empty_rows=False)
 
 
 def _excel_sheet_names(path: Path) -> list[str]:

@@ -61,9 +61,13 @@ class Column:
                 out[norm_key(s)] = canon
         return out
 
-    def accepted_text(self) -> str:
-        """'养老机构(institution)、…' for messages and the template's 说明 sheet."""
-        return "、".join(f"{syns[0]}({c})" if syns else c for c, syns in self.values.items())
+    def accepted_text(self, every_synonym: bool = False) -> str:
+        """'养老机构(institution)、…' for messages; with every_synonym, '部分失能/半失能/…(partial)'
+        for the template's 说明 sheet."""
+        def spell(c, syns):
+            shown = "/".join(syns) if every_synonym else (syns[0] if syns else "")
+            return f"{shown}({c})" if shown else c
+        return "、".join(spell(c, syns) for c, syns in self.values.items())
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,58 @@
+"""`audit validate` and `audit template`: check input data, or hand out a blank workbook."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from audit.cli import main
+from audit.cli.common import data_option, lang_option
+
+
+@main.command("validate")
+@data_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="输出格式：text 每行一个问题；json 问题对象列表。")
+@lang_option
+def validate_cmd(data_path, fmt, lang):
+    """检查输入数据：列出每个问题（表、行号、列、值、应为什么），有错误时退出码为 1。"""
+    from audit.io import load_data
+    from audit.validate import format_problem_lines
+
+    ds = load_data(data_path, lang=lang)
+    problems = ds.problems
+    n_err, n_warn = ds.errors().height, ds.warnings().height
+    if fmt == "json":
+        rows = problems.to_dicts()
+        if lang == "en":
+            for r in rows:
+                r["message"] = r["message_en"]
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+    else:
+        for line in format_problem_lines(problems, lang):
+            click.echo(line)
+        counts = {t: df.height for t, df in ds.tables.items() if t in ds.sources}
+        if lang == "en":
+            read = ", ".join(f"{t} {n} rows" for t, n in counts.items())
+            click.echo(f"read: {read}" if read else "read: no tables")
+            click.echo(f"{n_err} error(s), {n_warn} warning(s)")
+        else:
+            from audit import schema
+
+            read = "，".join(f"{schema.table(t).zh} {n} 行" for t, n in counts.items())
+            click.echo(f"已读取：{read}" if read else "已读取：没有可识别的表")
+            click.echo(f"共 {n_err} 个错误，{n_warn} 个警告")
+    sys.exit(1 if n_err else 0)
+
+
+@main.command("template")
+@click.option("--out", "out_file", required=True, type=click.Path(dir_okay=False),
+              help="空白模板工作簿路径（.xlsx）。")
+def template_cmd(out_file):
+    """生成空白数据模板：每表一个工作表（中文表头、下拉选项），另附“说明”工作表。"""
+    from audit.template import write_template
+
+    path = write_template(out_file)
+    click.echo(f"已生成模板：{path}")
