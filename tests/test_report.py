@@ -1,0 +1,248 @@
+"""Bureau and self-check reports rendered from a small hand-made RunResult.
+
+The fake RunResult has exactly the shapes docs/internals.md gives (ledger, findings,
+staffing frames, manifest dict, a pack-like object); expected totals are worked out
+by hand in comments, and cross-checked against sums taken here from the ledger."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import tempfile
+from datetime import date
+from types import SimpleNamespace
+
+import polars as pl
+import pytest
+
+from audit import report
+
+EVIL = "<script>alert(1)</script>"
+PERSON_ID = "330602195001011234"
+
+
+def _rule(rid, kind, clause, params):
+    """A pack rule with `params` {name: (unit, [(from, value, quote)])}."""
+    objs = {
+        name: SimpleNamespace(unit=unit, floor=False, gap=not values, note="",
+                              values=[{"from": f, "value": v, "quote": q, "clause": clause} for f, v, q in values])
+        for name, (unit, values) in params.items()
+    }
+    return SimpleNamespace(id=rid, kind=kind, clause=clause, title=rid, citation=f"绍兴 实施意见 {clause}",
+                           params=objs, param=objs.__getitem__, has=objs.__contains__)
+
+
+def fake_pack(status="draft"):
+    rules = [
+        _rule("construction", "construction_per_bed", "重点工作(五)3",
+              {"rate_self_built": ("yuan/bed", [("2020-01-01", 4000, "自建的按核定床位给予每张不低于4000元的一次性补助")]),
+               "provincial_rate": ("yuan/bed", [])}),
+        _rule("operating", "resident_month_grant", "重点工作(五)4",
+              {"rate_by_rating_level": ("table:yuan/person/month",
+                                        [("2020-01-01", {1: 30, 2: 50, 3: 80, 4: 100, 5: 150}, "一至五级分别按每人每月30元、50元、80元、100元、150元")])}),
+    ]
+    return SimpleNamespace(
+        id="shaoxing", title="绍兴市关于加快推进养老服务体系建设的实施意见", number="绍政办发〔2019〕00号",
+        jurisdiction="绍兴", status=status, short="绍兴 实施意见", sha256="ab" * 32,
+        interpretations=[{"id": "occupancy", "text_zh": "护理老人入住率＝部分及完全失能老人数÷核定床位数",
+                          "text_en": "Nursing occupancy = partial + full care residents / approved beds"}],
+        overrides=[{"param": "construction.rate_self_built", "pack_value": "4000", "local_value": "5000",
+                    "source": "越城区 local.yaml"}],
+        rules={r.id: r for r in rules},
+    )
+
+
+def fake_result(lang="zh", status="draft"):
+    institutions = pl.DataFrame({
+        "institution_id": ["I001", "I002", "I003"],
+        "name": ["阳光颐养院", EVIL, "和美照料中心"],
+        "county": ["越城区", "柯桥区", "越城区"],
+        "kind": ["institution", "institution", "community_center"],
+        "beds": [120, 60, 0],
+        "rating_level": [4, 2, 0],
+        "_row": [2, 3, 4],
+    })
+    L = [  # institution, program, item, period, qty, rate_fen, amount_fen, payer
+        ("I001", "construction", "self_built_beds", "2024", 100, 400000, 40000000, "city"),
+        ("I001", "operating", "resident_months_level_4", "2024", 600, 10000, 6000000, "city"),
+        ("I001", "operating", "disability_supplement", "2024", 300, 5000, 1500000, "county"),
+        ("I002", "operating", "resident_months_level_2", "2024", 240, 5000, 1200000, "city"),
+        ("I002", "insurance", "premium_share", "2024", 1, None, 123457, "county"),
+        ("I002", "insurance", "premium_rest", "2024", 1, None, 61728, "institution"),
+        ("I003", "center_operating", "star_3", "2024", 1, 3000000, 3000000, "county"),
+    ]
+    ledger = pl.DataFrame(L, schema={"institution_id": pl.String, "program": pl.String, "item": pl.String,
+                                     "period": pl.String, "quantity": pl.Int64, "rate_fen": pl.Int64,
+                                     "amount_fen": pl.Int64, "payer": pl.String}, orient="row")
+    ledger = ledger.with_columns(
+        rule=pl.col("program"), citation=pl.lit("绍兴 实施意见 重点工作(五)4"),
+        basis=pl.lit("数量 × 标准"))
+    findings = pl.DataFrame({
+        "institution_id": ["I001", "I002", None, "I002"],
+        "rule": ["staffing_ratio", "lease_term", "policy_gap", "invalid_value"],
+        "severity": ["error", "warning", "info", "error"],
+        "message": ["护理员配备不足", f"租期不足 {EVIL}", "省级补助标准原文未规定", f"身份证号 {PERSON_ID} 校验位错误"],
+        "evidence": ["required=8 actual=6.5 month=2024-06", "lease_years=2", "", f"person_id={PERSON_ID}"],
+        "citation": ["绍兴 实施意见 重点工作(五)6", "绍兴 实施意见 重点工作(五)3", "", ""],
+        "period": ["2024-06", None, None, None],
+    })
+    months = pl.date_range(date(2024, 1, 1), date(2024, 12, 1), "1mo", eager=True).dt.month_end()
+    staffing = pl.concat([
+        pl.DataFrame({"institution_id": "I001", "month_end": months, "required": pl.Series([8] * 12, dtype=pl.Int64),
+                      "actual": [6.5] * 6 + [8.0] * 6}),
+        pl.DataFrame({"institution_id": "I002", "month_end": months, "required": pl.Series([3] * 12, dtype=pl.Int64),
+                      "actual": [3.0] * 12}),
+    ]).with_columns((pl.col("required") - pl.col("actual")).clip(lower_bound=0).alias("shortfall"))
+    dataset = SimpleNamespace(
+        tables={"institutions": institutions},
+        sources={"institutions": {"path": "/data/台账.xlsx", "sheet": "机构", "sha256": "cd" * 32, "encoding": None}},
+    )
+    return SimpleNamespace(dataset=dataset, pack=fake_pack(status), year=2024, lang=lang, ledger=ledger,
+                           findings=findings, staffing=staffing, manifest={"tool": "audit 0.1.0", "year": 2024})
+
+
+# Grand total by hand: 400,000.00 + 60,000.00 + 15,000.00 + 12,000.00 + 1,234.57 + 617.28 + 30,000.00
+#                    = 518,851.85 yuan
+GRAND_TOTAL = "518,851.85"
+
+
+def fmt(fen: int) -> str:
+    """The test's own 1,234.56 formatter (independent of audit.money)."""
+    return f"{fen // 100:,}.{fen % 100:02d}"
+
+
+def html_totals(html_text: str, by: str) -> dict[str, str]:
+    """label → amount text from the report's totals table `by`."""
+    table = re.search(rf'<table class="totals" data-by="{by}">(.*?)</table>', html_text, re.S).group(1)
+    return dict(re.findall(r'<tr><td>([^<]*)</td><td class="num">([\d,.]+)</td>', table))
+
+
+@pytest.fixture(scope="module")
+def bureau(tmp_path_factory):
+    out = tmp_path_factory.mktemp("bureau")
+    result = fake_result()
+    paths = report.write_bureau_report(result, out)
+    return result, out, paths
+
+
+@pytest.fixture(scope="module")
+def selfcheck(tmp_path_factory):
+    out = tmp_path_factory.mktemp("selfcheck")
+    paths = report.write_selfcheck(fake_result(), "I002", out)
+    return out, paths
+
+
+def test_bureau_writes_html_and_pdf(bureau):
+    _, out, paths = bureau
+    assert [p.name for p in paths] == ["report.html", "report.pdf"]
+    assert (out / "report.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_html_escapes_script_names(bureau, selfcheck):
+    _, out, _ = bureau
+    for path in (out / "report.html", selfcheck[0] / "selfcheck_I002.html"):
+        text = path.read_text(encoding="utf-8")
+        assert "<script" not in text
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+
+
+def test_html_is_chinese_with_sc_font(bureau):
+    text = (bureau[1] / "report.html").read_text(encoding="utf-8")
+    assert '<html lang="zh-CN">' in text
+    assert '"Noto Sans CJK SC"' in text
+    assert '"第 " counter(page) " 页 / 共 " counter(pages) " 页"' in text
+
+
+def test_totals_equal_ledger_sums(bureau):
+    result, out, _ = bureau
+    text = (out / "report.html").read_text(encoding="utf-8")
+    ledger = result.ledger
+    assert fmt(int(ledger["amount_fen"].sum())) == GRAND_TOTAL
+    assert f'<span id="grand-total">{GRAND_TOTAL}</span>' in text
+    # by program, by hand: construction 400,000.00; operating 60,000 + 15,000 + 12,000 = 87,000.00;
+    # center_operating 30,000.00; insurance 1,234.57 + 617.28 = 1,851.85
+    assert html_totals(text, "program") == {"建设补贴": "400,000.00", "运营补贴": "87,000.00",
+                                            "居家养老服务中心运营补贴": "30,000.00", "综合保险": "1,851.85"}
+    # by payer, from the ledger frame directly
+    payer_zh = {"city": "市级财政", "county": "县级财政", "institution": "机构自付"}
+    expected = {payer_zh[p]: fmt(a) for p, a in
+                ledger.group_by("payer").agg(pl.col("amount_fen").sum()).iter_rows()}
+    assert html_totals(text, "payer") == expected
+    # by county: 越城区 = I001 + I003 = 475,000.00 + 30,000.00; 柯桥区 = I002 = 12,000 + 1,234.57 + 617.28
+    assert html_totals(text, "county") == {"越城区": "505,000.00", "柯桥区": "13,851.85"}
+
+
+def test_draft_flag_and_in_force(bureau, tmp_path):
+    text = (bureau[1] / "report.html").read_text(encoding="utf-8")
+    assert "征求意见稿 · 非正式依据" in text
+    out = tmp_path / "in_force"
+    report.write_bureau_report(fake_result(status="in_force"), out)
+    assert "非正式依据" not in (out / "report.html").read_text(encoding="utf-8")
+
+
+def test_no_person_id_leaks(bureau, selfcheck):
+    for path in (bureau[1] / "report.html", selfcheck[0] / "selfcheck_I002.html"):
+        text = path.read_text(encoding="utf-8")
+        assert PERSON_ID not in text
+        assert "3306**********1234" in text
+
+
+def test_scope_lists_overrides_interpretations_inputs(bureau):
+    text = (bureau[1] / "report.html").read_text(encoding="utf-8")
+    assert "construction.rate_self_built" in text and ">4000<" in text and ">5000<" in text
+    assert "护理老人入住率" in text
+    assert "cd" * 32 in text and "台账.xlsx" in text and "/data/" not in text
+    assert "绍政办发〔2019〕00号" in text
+
+
+def test_appendix_quotes_every_parameter(bureau):
+    text = (bureau[1] / "report.html").read_text(encoding="utf-8")
+    assert "自建的按核定床位给予每张不低于4000元的一次性补助" in text
+    assert "provincial_rate" in text and "政策空缺" in text   # a declared gap is shown as a gap, not 0
+
+
+def test_findings_grouped_by_severity_then_rule(bureau):
+    text = (bureau[1] / "report.html").read_text(encoding="utf-8")
+    order = [text.index(s) for s in ("规则: invalid_value", "规则: staffing_ratio", "规则: lease_term",
+                                     "规则: policy_gap")]
+    assert order == sorted(order)   # errors (alphabetical rules) before warnings before infos
+    assert "required=8 actual=6.5 month=2024-06" in text
+
+
+def test_selfcheck_lines_totals_fixes_and_staffing(selfcheck):
+    out, paths = selfcheck
+    assert [p.name for p in paths] == ["selfcheck_I002.html", "selfcheck_I002.pdf"]
+    text = paths[0].read_text(encoding="utf-8")
+    # I002: operating 12,000.00; insurance 1,234.57 + 617.28 = 1,851.85; total 13,851.85
+    assert '<span id="grand-total">13,851.85</span>' in text
+    assert "12,000.00" in text and "1,851.85" in text
+    assert "阳光颐养院" not in text            # another institution's lines stay out
+    assert report.fix_hint("lease_term", "zh") in text
+    assert report.fix_hint("policy_gap", "zh") in text   # the area-level finding, with its hint
+    assert text.count("<td>2024-") == 12                # staffing month by month
+
+
+def test_selfcheck_unknown_institution_is_a_clear_error(tmp_path):
+    from audit.errors import InputError
+    with pytest.raises(InputError, match="I999"):
+        report.write_selfcheck(fake_result(), "I999", tmp_path)
+
+
+def test_english_labels(tmp_path):
+    report.write_bureau_report(fake_result(lang="en"), tmp_path)
+    text = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert '<html lang="en">' in text
+    assert "DRAFT POLICY" in text and '"Page " counter(page) " of " counter(pages)' in text
+    assert html_totals(text, "program")["Construction"] == "400,000.00"
+
+
+def test_chart_svg_escapes_labels_and_scales_exactly():
+    svg = report.bar_chart_svg([EVIL, "b"], [("amount", [200, 100], "#000")], str)
+    assert "<script>" not in svg and "&lt;script&gt;" in svg
+    widths = re.findall(r'<rect x="190" y="\d+" width="(\d+)"', svg)
+    assert widths == ["330", "165"]   # 330 px for the largest, 100/200 × 330 = 165 for the other
+
+
+def test_fix_hint_falls_back():
+    assert report.fix_hint("no_such_rule", "en").startswith("Check the data")
