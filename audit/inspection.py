@@ -165,3 +165,293 @@ def write_draw_outputs(record: dict, out_dir, lang: str = "zh") -> list[Path]:
         write_xlsx(tmp / "draw.xlsx", draw_tables(record, lang))
         write_html_pdf(html, tmp / "draw")
     return [Path(out_dir) / f for f in ("draw.json", "draw.xlsx", "draw.html", "draw.pdf")]
+
+
+# ---------------------------------------------------------------- checklist --
+
+GENERIC_ITEMS = {
+    "zh": [
+        "消防安全：消防设施器材完好有效，疏散通道、安全出口畅通，定期开展消防演练并有记录",
+        "食品安全：食品经营许可或备案有效，食材进货查验与留样记录完整，从业人员健康证明在有效期内",
+        "建筑与设施安全：房屋无安全隐患，无障碍设施、呼叫装置可用",
+        "特种设备安全：电梯等特种设备定期检验合格",
+        "服务管理：入住合同、老人健康档案、服务记录完整；无欺老虐老行为；收费公示",
+    ],
+    "en": [
+        "Fire safety: equipment in working order, escape routes and exits clear, drills held and recorded",
+        "Food safety: food licence or filing valid, purchase checks and sample retention recorded, staff health certificates valid",
+        "Buildings and facilities: no structural hazards, accessibility features and call devices working",
+        "Special equipment: lifts and other special equipment inspected on schedule",
+        "Service management: residence contracts, health records and service logs complete; no abuse; fees posted",
+    ],
+}
+
+
+def _pct(value) -> str:
+    from decimal import Decimal
+    from fractions import Fraction
+
+    if isinstance(value, Fraction):
+        d = Decimal(value.numerator) * 100 / Decimal(value.denominator)
+        return f"{d.normalize():f}%"
+    return str(value)
+
+
+def _rule_value(rule, name: str, on: date, lang: str):
+    """A parameter's value as text, or the gap stated (never a made-up number)."""
+    from audit.errors import PolicyError
+    from audit.policy import format_value
+
+    try:
+        v = rule.value(name, on)
+    except PolicyError:  # PolicyGap included: the text leaves it open
+        return _t(lang, "政策未规定（缺口）", "not set by the policy (gap)")
+    unit = rule.param(name).unit
+    if unit == "share":
+        return _pct(v)
+    if unit.startswith("table:"):
+        inner = unit[len("table:"):]
+        names = LABELS[lang]["care"]
+        if inner == "persons":
+            return _t(lang, "，", ", ").join(f"{names.get(k, k)} 1:{x}" if x is not None else f"{names.get(k, k)} —"
+                                             for k, x in v.items())
+    return format_value(unit, v, lang)
+
+
+def checklist_items(pack, year: int, lang: str = "zh") -> list[dict]:
+    """Inspection items from the pack's rules (with their clause) plus generic safety items."""
+    on = date(year, 12, 31)
+    items: list[dict] = []
+
+    def add(text: str, citation: str = ""):
+        if all(i["text"] != text for i in items):
+            items.append({"text": text, "citation": citation})
+
+    for rule in pack.rules.values():
+        cit, k = rule.citation, rule.kind
+        if k == "staffing_ratio" and rule.has("residents_per_caregiver"):
+            add(_t(lang, f"护理员配备：{_rule_value(rule, 'residents_per_caregiver', on, lang)}（核对排班表、劳动合同与在岗护理员）",
+                   f"Caregiver staffing: {_rule_value(rule, 'residents_per_caregiver', on, lang)} (check rosters, contracts, caregivers on duty)"), cit)
+        elif k == "institution_target" and rule.has("metric"):
+            metric = rule.value("metric", on)
+            bound = "min" if rule.has("min") else "max" if rule.has("max") else None
+            if bound:
+                op = _t(lang, "不低于" if bound == "min" else "不高于", "at least" if bound == "min" else "at most")
+                label = {"nursing_bed_share": _t(lang, "护理型床位占比", "nursing-bed share"),
+                         "beds_per_social_worker": _t(lang, "每名社会工作者对应床位数", "beds per social worker")}.get(metric, metric)
+                add(f"{label} {op} {_rule_value(rule, bound, on, lang)}", cit)
+        elif k in ("construction_per_bed", "nursing_type_bonus"):
+            add(_t(lang, "登记备案证明与竣工验收材料；核定床位数与实有床位一致", "Registration and acceptance papers; approved beds match actual beds"), cit)
+            if rule.has("leased_min_years"):
+                add(_t(lang, f"租赁用房：租赁合同租期不少于 {_rule_value(rule, 'leased_min_years', on, lang)} 年",
+                       f"Leased premises: lease term at least {_rule_value(rule, 'leased_min_years', on, lang)} years"), cit)
+            if k == "nursing_type_bonus":
+                add(_t(lang, "护理型机构：护理老人入住情况与能力评估报告", "Nursing-type: residents needing nursing and their assessments"), cit)
+        elif k == "resident_month_grant":
+            add(_t(lang, "运营补贴申报名册：入住时长、户籍、能力评估、低保证明与实际入住老人一致",
+                   "Operating-grant roster: stay length, household registration, assessments and low-income papers match residents"), cit)
+        elif k in ("center_star_grant", "factor_allocation"):
+            add(_t(lang, "居家养老服务中心：星级评定、考核结果与正常运营情况", "Home-care centre: star rating, assessment and normal operation"), cit)
+        elif k == "premium_share":
+            add(_t(lang, "综合责任保险：保单与保费缴纳凭证", "Liability insurance: policy and premium receipts"), cit)
+        elif k == "renovation_share":
+            add(_t(lang, "改造项目：投资决算与等级评定结果", "Renovation: final investment account and rating result"), cit)
+    for text in GENERIC_ITEMS[lang]:
+        add(text)
+    return items
+
+
+def institution_facts(tables: dict[str, pl.DataFrame], ids: list[str], year: int) -> pl.DataFrame:
+    """Per drawn institution: register data, residents in residence on 31 December by care
+    level, and caregiver FTE employed that day (counts only: no resident appears)."""
+    ref = date(year, 12, 31)
+    inst = tables["institutions"].filter(pl.col("institution_id").is_in(ids))
+    res = (tables["residents"]
+           .filter((pl.col("admitted_on") <= ref) & (pl.col("discharged_on").is_null() | (pl.col("discharged_on") > ref)))
+           .group_by("institution_id")
+           .agg(residents=pl.len().cast(pl.Int64),
+                **{f"residents_{c}": (pl.col("care_level") == c).sum().cast(pl.Int64) for c in ("full", "partial", "self_care")}))
+    staff = (tables["staff"]
+             .filter((pl.col("role") == "caregiver") & (pl.col("hired_on").is_null() | (pl.col("hired_on") <= ref))
+                     & (pl.col("left_on").is_null() | (pl.col("left_on") > ref)))
+             .group_by("institution_id").agg(caregivers_fte=pl.col("fte").fill_null(1.0).sum().round(2)))
+    counts = ["residents", "residents_full", "residents_partial", "residents_self_care"]
+    return (inst.join(res, on="institution_id", how="left").join(staff, on="institution_id", how="left")
+            .with_columns(pl.col(counts).fill_null(0), pl.col("caregivers_fte").fill_null(0.0))
+            .sort("institution_id"))
+
+
+def _safe_name(institution_id: str) -> str:
+    return re.sub(r"[^0-9A-Za-z_\-\u4e00-\u9fff]", "_", institution_id)
+
+
+def checklists(draw_path, data_path, policy, year: int, out_dir, *, sets=(), override_file=None, lang: str = "zh") -> list[Path]:
+    """checklist_<id>.html / .pdf per drawn institution, pre-filled from the run."""
+    from audit.run import run
+    from audit.sampling import canonical_sha256
+
+    try:
+        record = json.loads(Path(draw_path).read_text(encoding="utf-8"))
+        picks = record["picks"]
+    except (OSError, ValueError, KeyError) as e:
+        raise InputError(_t(lang, f"无法读取抽取记录 {draw_path}: {e}", f"cannot read draw record {draw_path}: {e}"))
+    result = run(data_path, policy, year, sets=tuple(sets), override_file=override_file, lang=lang)
+    tables = result.dataset.tables
+    ids = [p["institution_id"] for p in picks]
+    missing = sorted(set(ids) - set(tables["institutions"]["institution_id"].to_list()))
+    if missing:
+        raise InputError(_t(lang, f"抽中的机构不在数据中：{'、'.join(missing)}", f"drawn institutions missing from the data: {', '.join(missing)}"))
+    register_changed = canonical_sha256(tables["institutions"]) != record.get("register", {}).get("institutions_sha256")
+    facts = {r["institution_id"]: r for r in institution_facts(tables, ids, year).to_dicts()}
+    flags = (result.findings.filter(pl.col("institution_id").is_in(ids) & pl.col("severity").is_in(["error", "warning"]))
+             .sort("institution_id", pl.col("severity") != "error", "rule"))
+    flags_by = {i: g.to_dicts() for (i,), g in flags.group_by("institution_id")}
+    short = _shortfall_months(result.staffing, ids)
+    items = checklist_items(result.pack, year, lang)
+    paths = []
+    with atomic_dir(out_dir) as tmp:
+        for p in picks:  # one document per drawn institution
+            i = p["institution_id"]
+            html = render("checklist.html", lang=lang, L=LABELS[lang], pick=p, f=facts[i], flags=flags_by.get(i, []),
+                          shortfall=short.get(i, []), items=items, pack=result.pack, year=year,
+                          seed=record["parameters"]["seed"], register_changed=register_changed, reason=team_reason)
+            write_html_pdf(html, tmp / f"checklist_{_safe_name(i)}")
+            paths += [Path(out_dir) / f"checklist_{_safe_name(i)}.{x}" for x in ("html", "pdf")]
+    return paths
+
+
+def _shortfall_months(staffing: pl.DataFrame | None, ids: list[str]) -> dict[str, list[dict]]:
+    if staffing is None or staffing.height == 0 or "shortfall" not in staffing.columns:
+        return {}
+    s = (staffing.filter(pl.col("institution_id").is_in(ids) & (pl.col("shortfall") > 0))
+         .with_columns(pl.col("month_end").cast(pl.String)).sort("institution_id", "month_end"))
+    return {i: g.to_dicts() for (i,), g in s.group_by("institution_id")}
+
+
+# ---------------------------------------------------------------- publish ----
+
+RESULT_COLUMNS = {  # English name → accepted headers (lower-cased, spaces removed)
+    "institution_id": ("机构编号", "institution_id", "institutionid", "id"),
+    "institution_name": ("机构名称", "institution_name", "institutionname", "name", "institution"),
+    "inspected_on": ("检查日期", "inspected_on", "inspection_date", "date"),
+    "result": ("检查结果", "result", "outcome"),
+    "rectification": ("整改要求", "rectification", "required_rectification", "requirement"),
+    "deadline": ("整改期限", "deadline", "rectification_deadline"),
+}
+REQUIRED_RESULT_COLUMNS = ("institution_id", "institution_name", "inspected_on", "result")
+RESULT_VALUES = {"合格": "pass", "pass": "pass", "passed": "pass",
+                 "责令整改": "rectify", "整改": "rectify", "rectify": "rectify", "rectification": "rectify",
+                 "行政处罚": "penalty", "处罚": "penalty", "penalty": "penalty"}
+PERSONAL_HEADER = re.compile(r"身份证|证件|姓名|名字|联系人|电话|手机|住址|地址|person|phone|mobile|contact|address|id_?card|passport",
+                             re.IGNORECASE)
+ID_NUMBER = r"(\d{4})\d{10}(\d{3}[\dXx])"          # 18-digit 身份证号 → first 4 and last 4 kept
+OLD_ID_NUMBER = r"(\d{4})\d{7}(\d{4})"              # 15-digit (pre-1999) id / other long numbers
+MOBILE = r"(1[3-9]\d)\d{4}(\d{4})"                   # mainland mobile number
+
+
+def mask_free_text(expr: pl.Expr) -> pl.Expr:
+    """Mask id-like numbers and mobile numbers inside free text."""
+    return (expr.str.replace_all(ID_NUMBER, "${1}**********${2}")
+            .str.replace_all(OLD_ID_NUMBER, "${1}*******${2}")
+            .str.replace_all(MOBILE, "${1}****${2}"))
+
+
+def read_results(path, lang: str = "zh") -> tuple[pl.DataFrame, str]:
+    """The results sheet as text columns plus `_row`, and the sheet name for messages."""
+    from audit.io import _decode_csv
+
+    p = Path(path)
+    try:
+        if p.suffix.lower() == ".csv":
+            text, _ = _decode_csv(p.read_bytes())
+            df, sheet = pl.read_csv(text.encode("utf-8"), infer_schema=False), p.name
+        elif p.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
+            sheets = pl.read_excel(p, sheet_id=0, infer_schema_length=0)
+            sheet, df = next(iter(sheets.items()))
+        else:
+            raise InputError(_t(lang, f"检查结果表应为 xlsx 或 csv：{p.name}", f"results must be xlsx or csv: {p.name}"))
+    except (OSError, UnicodeDecodeError, pl.exceptions.PolarsError, StopIteration) as e:
+        raise InputError(_t(lang, f"无法读取检查结果表 {p.name}: {e}", f"cannot read results {p.name}: {e}"))
+    return df.with_row_index("_row", offset=2).with_columns(pl.col("_row").cast(pl.Int64)), sheet
+
+
+def validate_results(raw: pl.DataFrame, sheet: str, lang: str = "zh") -> tuple[pl.DataFrame, list[str]]:
+    """Map headers, drop personal columns, check every row; InputError listing every
+    problem with sheet, row and column. Returns the clean frame and the dropped headers."""
+    from audit.normalise import _clean, parse_date
+
+    lookup = {a.lower().replace(" ", ""): k for k, alts in RESULT_COLUMNS.items() for a in alts}
+    rename, dropped, problems = {}, [], []
+    for c in raw.columns:
+        if c == "_row":
+            continue
+        key = lookup.get(str(c).strip().lower().replace(" ", ""))
+        if key and key not in rename.values():
+            rename[c] = key
+        elif PERSONAL_HEADER.search(str(c)) or not key:
+            dropped.append(c)
+    for need in REQUIRED_RESULT_COLUMNS:
+        if need not in rename.values():
+            problems.append(_t(lang, f"{sheet}：缺少列「{RESULT_COLUMNS[need][0]}」", f"{sheet}: missing column '{need}'"))
+    if problems:
+        raise InputError("\n".join(problems))
+    df = raw.select("_row", *[pl.col(c).alias(k) for c, k in rename.items()])
+    for k in ("rectification", "deadline"):
+        if k not in df.columns:
+            df = df.with_columns(pl.lit(None, dtype=pl.String).alias(k))
+    date_v, date_bad = parse_date(pl.col("inspected_on"))
+    dl_v, dl_bad = parse_date(pl.col("deadline"))
+    res_key = _clean(pl.col("result")).str.replace_all(r"\s", "").str.to_lowercase()
+    df = df.with_columns(
+        institution_id=_clean(pl.col("institution_id")), institution_name=_clean(pl.col("institution_name")),
+        rectification=_clean(pl.col("rectification")),
+        inspected_on_d=date_v, date_bad=date_bad, deadline_d=dl_v, deadline_bad=dl_bad,
+        result_v=res_key.replace_strict(RESULT_VALUES, default=None, return_dtype=pl.String), result_raw=pl.col("result"),
+    )
+    zh = {k: v[0] for k, v in RESULT_COLUMNS.items()}
+    checks = [  # (condition for a bad row, column, zh message, en message)
+        (pl.col("institution_id").is_null(), "institution_id", "不能为空", "required"),
+        (pl.col("institution_name").is_null(), "institution_name", "不能为空", "required"),
+        (pl.col("inspected_on").is_null() | pl.col("date_bad"), "inspected_on", "应为日期，如 2024-03-01", "must be a date like 2024-03-01"),
+        (pl.col("result_v").is_null(), "result", "应为 合格 / 责令整改 / 行政处罚", "must be pass / rectify / penalty (合格/责令整改/行政处罚)"),
+        (pl.col("deadline_bad"), "deadline", "应为日期，如 2024-06-30", "must be a date like 2024-06-30"),
+        ((pl.col("result_v") == "rectify") & (pl.col("rectification").is_null() | pl.col("deadline").is_null()),
+         "deadline", "责令整改须填写整改要求和整改期限", "rectification ordered: requirement and deadline are required"),
+        ((pl.col("deadline_d") < pl.col("inspected_on_d")).fill_null(False), "deadline", "整改期限早于检查日期", "deadline before the inspection date"),
+    ]
+    bad = pl.concat([
+        df.filter(cond.fill_null(False)).select(
+            "_row", column=pl.lit(col), value=pl.col(col if col in df.columns else "result").cast(pl.String),
+            message=pl.lit(_t(lang, m_zh, m_en)))
+        for cond, col, m_zh, m_en in checks])
+    if bad.height:
+        bad = bad.sort("_row", "column")
+        lines = [_t(lang, f"{sheet} 第{r['_row']}行「{zh[r['column']]}」：{r['message']}（值：{r['value'] or '空'}）",
+                    f"{sheet} row {r['_row']} column {r['column']}: {r['message']} (value: {r['value'] or 'empty'})")
+                 for r in bad.head(50).to_dicts()]
+        head = _t(lang, f"检查结果表有 {bad.height} 处错误：", f"the results sheet has {bad.height} problem(s):")
+        raise InputError(head + "\n" + "\n".join(lines), problems=bad)
+    clean = df.select("institution_id", "institution_name", inspected_on=pl.col("inspected_on_d"), result=pl.col("result_v"),
+                      rectification=mask_free_text(pl.col("rectification")), deadline=pl.col("deadline_d"))
+    clean = clean.with_columns(institution_name=mask_free_text(pl.col("institution_name")))
+    return clean.sort("inspected_on", "institution_id"), dropped
+
+
+def publish(results_path, out_dir, lang: str = "zh") -> dict:
+    """The public list (一公开): publish.html / .pdf / .xlsx with no personal data."""
+    raw, sheet = read_results(results_path, lang)
+    clean, dropped = validate_results(raw, sheet, lang)
+    L = LABELS[lang]
+    heads = {"institution_id": _t(lang, "机构编号", "Institution ID"), "institution_name": _t(lang, "机构名称", "Institution"),
+             "inspected_on": _t(lang, "检查日期", "Inspection date"), "result": _t(lang, "检查结果", "Result"),
+             "rectification": _t(lang, "整改要求", "Rectification required"), "deadline": _t(lang, "整改期限", "Deadline")}
+    shown = clean.with_columns(
+        pl.col("inspected_on").dt.to_string("%Y-%m-%d"), pl.col("deadline").dt.to_string("%Y-%m-%d"),
+        pl.col("result").replace_strict(L["result"], return_dtype=pl.String))
+    html = render("publish.html", lang=lang, rows=shown.to_dicts(), heads=heads,
+                  counts={L["result"][k]: int((clean["result"] == k).sum()) for k in ("pass", "rectify", "penalty")})
+    with atomic_dir(out_dir) as tmp:
+        write_xlsx(tmp / "publish.xlsx", {_t(lang, "检查结果公示", "results"): shown.rename(heads)})
+        write_html_pdf(html, tmp / "publish")
+    return {"rows": clean.height, "dropped_columns": dropped,
+            "files": [Path(out_dir) / f"publish.{x}" for x in ("html", "pdf", "xlsx")]}

@@ -1,0 +1,104 @@
+"""`audit sample`, `audit checklist`, `audit publish`: random inspections 双随机、一公开.
+
+Thin shell: parse options, call audit.sampling / audit.inspection, print a summary."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from audit.cli import main
+from audit.cli.common import data_option, lang_option, override_option, policy_option, set_option, year_option
+
+
+@main.command()
+@click.option("--data", "data_path", type=click.Path(exists=True),
+              help="机构名录与检查人员数据（Excel 工作簿或文件夹）。")
+@click.option("--seed", help="随机种子（公开的文字，如抽查计划文号或公开摇号结果）。")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), help="输出文件夹：draw.json / .xlsx / .html / .pdf。")
+@click.option("--ratio", "ratios", multiple=True, metavar="R | STRATUM=R",
+              help="抽查比例：一个比例用于所有层（--ratio 0.05），或按层给出（--ratio high=0.3 --ratio medium=0.1 --ratio low=0.02）。"
+                   "每层抽取 ceil(比例×机构数) 家，比例大于 0 的非空层至少 1 家。")
+@click.option("--strata", type=click.Choice(["risk_class", "findings"]), default="risk_class", show_default=True,
+              help="分层依据：机构风险等级，或上次核算的 findings.csv（有错误→high，有警示→medium，其余→low）。")
+@click.option("--default-stratum", default="medium", show_default=True,
+              help="风险等级为空的机构归入的层。")
+@click.option("--findings", "findings_path", type=click.Path(exists=True, dir_okay=False),
+              help="上次 audit run 生成的 findings.csv（--strata findings 时必需）。")
+@click.option("--min-years-uninspected", type=int,
+              help="N 年以上未检查（或从未检查且开业已满 N 年）的机构必查，另计于随机抽取之外。")
+@click.option("--as-of", help="基准日期（如 2024-12-31），用于判断多年未检查；记录在 draw.json 中。")
+@click.option("--team-size", type=int, default=2, show_default=True,
+              help="每组检查人员数（行政处罚法第四十二条：执法人员不得少于两人）。")
+@click.option("--joint", is_flag=True, help="联合检查：每组至少来自 2 个部门。")
+@click.option("--avoid-same-county", is_flag=True, help="不派本区县的检查人员。")
+@click.option("--verify", "verify_path", type=click.Path(exists=True, dir_okay=False),
+              help="复核：按 draw.json 记录的参数重新抽取并比对（一致退出 0，不一致退出 1）。")
+@lang_option
+def sample(data_path, seed, out_dir, ratios, strata, default_stratum, findings_path, min_years_uninspected,
+           as_of, team_size, joint, avoid_same_county, verify_path, lang):
+    """双随机抽取：抽取检查对象并组成检查组，或复核一次抽取（--verify）。"""
+    from audit import sampling
+
+    en = lang == "en"
+    if not data_path:
+        raise click.UsageError("--data is required" if en else "需要 --data（机构名录数据）")
+    if verify_path:
+        result = sampling.verify_draw(verify_path, data_path, findings_path, lang)
+        if result.matches:
+            click.echo("Verified: the draw matches the register and seed." if en else "复核一致：抽取结果与名录和种子相符。")
+            return
+        click.echo("MISMATCH: the draw does not match." if en else "复核不一致：", err=True)
+        for d in result.differences:
+            click.echo(f"  - {d}", err=True)
+        sys.exit(1)
+    if not seed or not out_dir:
+        raise click.UsageError("--seed and --out are required" if en else "抽取需要 --seed 和 --out")
+    record = sampling.sample(
+        data_path, seed, out_dir, sampling.parse_ratio_options(ratios, lang), findings_path=findings_path,
+        strata=strata, default_stratum=default_stratum, min_years_uninspected=min_years_uninspected,
+        as_of=as_of, team_size=team_size, joint=joint, avoid_same_county=avoid_same_county, lang=lang)
+    t = record["totals"]
+    click.echo((f"Drawn {t['random']} at random and {t['coverage']} coverage picks; "
+                f"{t['no_valid_team']} without a valid team. Written to {out_dir}") if en else
+               (f"随机抽取 {t['random']} 家，必查 {t['coverage']} 家；{t['no_valid_team']} 家无法组成合规检查组。"
+                f"已写入 {out_dir}"))
+    if t["no_valid_team"]:
+        click.echo("See draw.html for the reasons." if en else "原因见 draw.html。", err=True)
+
+
+@main.command()
+@click.option("--draw", "draw_path", required=True, type=click.Path(exists=True, dir_okay=False), help="抽取记录 draw.json。")
+@data_option
+@policy_option
+@year_option
+@set_option
+@override_option
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="输出文件夹。")
+@lang_option
+def checklist(draw_path, data_path, policy, year, sets, override_file, out_dir, lang):
+    """为每家抽中机构生成预填检查表（HTML + PDF）。"""
+    from audit import inspection
+
+    paths = inspection.checklists(draw_path, data_path, policy, year, out_dir, sets=sets,
+                                  override_file=override_file, lang=lang)
+    n = len(paths) // 2
+    click.echo(f"{n} checklists written to {out_dir}" if lang == "en" else f"已生成 {n} 份检查表：{out_dir}")
+
+
+@main.command()
+@click.option("--results", "results_path", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="检查结果表（xlsx/csv）：机构编号、机构名称、检查日期、检查结果、整改要求、整改期限。")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="输出文件夹。")
+@lang_option
+def publish(results_path, out_dir, lang):
+    """生成向社会公开的检查结果清单（一公开），不含个人信息。"""
+    from audit import inspection
+
+    report = inspection.publish(results_path, out_dir, lang=lang)
+    en = lang == "en"
+    click.echo(f"{report['rows']} results published to {out_dir}" if en else f"已公开 {report['rows']} 条检查结果：{out_dir}")
+    if report["dropped_columns"]:
+        cols = "、".join(report["dropped_columns"])
+        click.echo(f"Personal columns left out: {cols}" if en else f"已剔除含个人信息的列：{cols}", err=True)
