@@ -147,7 +147,10 @@ def normalise_table(name: str, raw: pl.DataFrame, sheet: str | None = None) -> t
             exprs.append(pl.col(col.out_name))
         elif col.name in df.columns:
             value, bad = _parser(col)(pl.col(col.name))
-            exprs.append(value.cast(col.dtype).alias(col.out_name))
+            value = value.cast(col.dtype)
+            if col.default is not None:  # a blank cell means the same as a missing column
+                value = pl.when(bad).then(None).otherwise(value.fill_null(pl.lit(col.default, dtype=col.dtype)))
+            exprs.append(value.alias(col.out_name))
             flag = f"__bad_{col.name}"
             flags.append(bad.alias(flag))
             zh, en = _expected(col)

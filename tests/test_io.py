@@ -1,0 +1,240 @@
+"""Reading and normalising: every accepted spelling arrives as the contract's type."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+import pytest
+import xlsxwriter
+
+import audit
+from audit import schema
+from audit.errors import InputError
+from audit.io import read_tables
+
+# GB 11643-1999 appendix example: 110105 19491231 002 X
+ID_X = "11010519491231002X"
+
+
+def test_csv_folder_chinese_headers_and_file_names(make_folder):
+    folder = make_folder({
+        "机构.csv": " 机构编号 ,机构名称,所属区县,机构类型,举办性质,核定床位数,风险等级,备注\n"
+                   "007,甲院,越城区,养老机构,社会办,\"1,200\",高,自定义列\n",
+        "入住老人.csv": "机构编号,身份证号,入住日期\n007,11010519491231002x,2024/3/1\n",
+    })
+    ds = audit.load_data(folder)
+    inst = ds.tables["institutions"]
+    assert inst["institution_id"].to_list() == ["007"]        # leading zeros kept
+    assert inst["ownership"].to_list() == ["private"]         # 社会办 → private
+    assert inst["beds"].to_list() == [1200]                    # thousands separator
+    assert inst["risk_class"].to_list() == ["high"]
+    assert inst["备注"].to_list() == ["自定义列"]               # unknown extra kept quietly
+    assert inst["_row"].to_list() == [2]
+    res = ds.tables["residents"]
+    assert res["person_id"].to_list() == [ID_X]                # final x upper-cased
+    assert res["admitted_on"].to_list() == [date(2024, 3, 1)]
+    assert ds.errors().is_empty(), ds.errors()
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("2024-03-01", date(2024, 3, 1)),
+    ("2024/3/1", date(2024, 3, 1)),
+    ("2024年3月1日", date(2024, 3, 1)),
+    ("2024.3.1", date(2024, 3, 1)),
+    (" 2024-03-01 00:00:00 ", date(2024, 3, 1)),   # an Excel date cell read as text
+    ("45352", date(2024, 3, 1)),                    # Excel serial: 1899-12-30 + 45352 days
+    ("２０２４－０３－０１", date(2024, 3, 1)),       # full-width digits and dash
+    ("20240301", date(2024, 3, 1)),
+])
+def test_dates(make_folder, text, expected):
+    folder = make_folder({"residents.csv": f"institution_id,person_id,admitted_on\nA001,{ID_X},{text}\n"})
+    ds = audit.load_data(folder)
+    assert ds.tables["residents"]["admitted_on"].to_list() == [expected]
+    assert ds.errors().is_empty()
+
+
+def test_excel_serial_arithmetic():
+    # 45352 days after 1899-12-30: 1900-01-01 is serial 2 in Excel's (1900-leap-bug) count,
+    # 2024-03-01 is 45352 — the same day Excel shows for that serial.
+    assert date(1899, 12, 30).toordinal() + 45352 == date(2024, 3, 1).toordinal()
+
+
+@pytest.mark.parametrize("text, ok", [("2024-02-30", False), ("2024/13/1", False), ("昨天", False), ("2024-02-29", True)])
+def test_unreadable_dates_are_problems(make_folder, text, ok):
+    folder = make_folder({"residents.csv": f"institution_id,person_id,admitted_on\nA001,{ID_X},{text}\n"})
+    probs = audit.load_data(folder).problems.filter(pl.col("column") == "admitted_on")
+    assert probs.is_empty() == ok
+    if not ok:
+        assert probs.row(0, named=True)["check"] == "date" and probs["row"].to_list() == [2]
+
+
+@pytest.mark.parametrize("beds, expected", [
+    ("1,200", 1200), ("１２０", 120), (" 35 ", 35), ("12.0", 12), ("１，０００", 1000),
+])
+def test_integers(make_folder, beds, expected):
+    folder = make_folder({"institutions.csv": f'institution_id,name,county,kind,beds\nA1,甲,区,养老机构,"{beds}"\n'})
+    ds = audit.load_data(folder)
+    assert ds.tables["institutions"]["beds"].to_list() == [expected]
+    assert ds.errors().is_empty()
+
+
+def test_fractional_or_text_integer_is_unreadable(make_folder):
+    folder = make_folder({"institutions.csv": "institution_id,name,county,kind,beds\nA1,甲,区,养老机构,12.5\nA2,乙,区,养老机构,十二\n"})
+    probs = audit.load_data(folder).problems
+    assert sorted(probs.filter(pl.col("column") == "beds")["row"].to_list()) == [2, 3]
+
+
+@pytest.mark.parametrize("premium, fen", [
+    ("1,234.56", 123456),     # 1234.56 yuan × 100
+    ("１２３４．５", 123450),   # full-width → 1234.5 yuan
+    ("0.1", 10),
+    ("12.500", 1250),         # trailing zero is not a third decimal
+    ("￥300", 30000),
+    ("300元", 30000),
+])
+def test_money_to_fen(make_folder, premium, fen):
+    folder = make_folder({"insurance.csv": f'institution_id,year,premium,scheme\nA001,2024,"{premium}",养老机构综合责任保险\n'})
+    ds = audit.load_data(folder)
+    ins = ds.tables["insurance"]
+    assert ins.schema["premium_fen"] == pl.Int64 and "premium" not in ins.columns
+    assert ins["premium_fen"].to_list() == [fen]
+    assert ins["scheme"].to_list() == ["institution"]
+
+
+def test_money_refuses_three_decimals(make_folder):
+    folder = make_folder({"insurance.csv": "institution_id,year,premium,scheme\nA001,2024,12.345,居家养老综合保险\n"})
+    ds = audit.load_data(folder)
+    p = ds.problems.filter(pl.col("column") == "premium")
+    assert p.height == 1 and p["row"].to_list() == [2] and "两位小数" in p["message"][0]
+    assert ds.tables["insurance"]["premium_fen"].to_list() == [None]   # never rounded
+
+
+@pytest.mark.parametrize("text, value", [
+    ("是", True), ("否", False), ("true", True), ("FALSE", False), ("1", True), ("0", False),
+    ("Y", True), ("n", False), ("√", True), ("", True),
+])
+def test_bools(make_folder, text, value):
+    folder = make_folder({"inspectors.csv": f"inspector_id,name,active\nI1,王五,{text}\n"})
+    ds = audit.load_data(folder)
+    # a blank cell takes the contract's declared default (active: default true)
+    assert ds.tables["inspectors"]["active"].to_list() == [value]
+    assert ds.errors().is_empty()
+
+
+@pytest.mark.parametrize("text, canon", [
+    ("部分失能", "partial"), ("半失能", "partial"), ("轻度失能", "partial"), ("中度失能", "partial"),
+    ("完全失能", "full"), ("重度失能", "full"), ("能力完好", "self_care"), ("Self_Care", "self_care"),
+    (" full ", "full"),
+])
+def test_enum_synonyms(make_folder, text, canon):
+    folder = make_folder({"residents.csv": f"institution_id,person_id,admitted_on,care_level\nA001,{ID_X},2024-01-01,{text}\n"})
+    assert audit.load_data(folder).tables["residents"]["care_level"].to_list() == [canon]
+
+
+def test_full_width_parentheses_in_enum_and_header(make_folder):
+    folder = make_folder({"institutions.csv": "机构编号,机构名称,所属区县,机构类型\nA1,甲,区,村（社区）居家养老服务照料中心\n"})
+    assert audit.load_data(folder).tables["institutions"]["kind"].to_list() == ["community_center"]
+
+
+def test_encodings(make_folder, tmp_path):
+    text = "机构编号,身份证号,入住日期\nA001," + ID_X + ",2024-01-01\n"
+    gb = make_folder({"入住老人.csv": text}, encoding="gb18030")
+    ds = audit.load_data(gb)
+    assert ds.sources["residents"]["encoding"] == "gb18030"
+    assert ds.tables["residents"].height == 1
+    bom = tmp_path / "bom"
+    bom.mkdir()
+    (bom / "institutions.csv").write_bytes("\ufeff".encode() + "机构编号,机构名称,所属区县,机构类型\nA1,甲,区,养老机构\n".encode())
+    ds = audit.load_data(bom)
+    assert ds.sources["institutions"]["encoding"] == "utf-8-sig"
+    assert ds.tables["institutions"]["institution_id"].to_list() == ["A1"]   # BOM not glued to the header
+
+
+def test_missing_tables_and_columns_get_full_schema_and_defaults(make_folder):
+    folder = make_folder({"staff.csv": "institution_id,staff_id,role\nA001,S1,护理员\n"})
+    ds = audit.load_data(folder)
+    for name, t in schema.tables().items():
+        expected = {c.out_name: c.dtype for c in t.columns}
+        got = ds.tables[name].schema
+        assert all(got[k] == v for k, v in expected.items()), name
+        assert got["_row"] == pl.Int64
+    assert ds.tables["inspections"].height == 0
+    assert ds.tables["staff"]["fte"].to_list() == [1.0]
+    assert ds.tables["institutions"]["beds_subsidized_before"].to_list() == [0, 0]
+    assert ds.tables["staff"]["left_on"].to_list() == [None]
+
+
+def _workbook(path, sheets: dict[str, list[list]]):
+    wb = xlsxwriter.Workbook(path)
+    datefmt = wb.add_format({"num_format": "yyyy-mm-dd"})
+    for name, rows in sheets.items():
+        ws = wb.add_worksheet(name)
+        for r, row in enumerate(rows):
+            for c, v in enumerate(row):
+                if isinstance(v, date):
+                    ws.write_datetime(r, c, __import__("datetime").datetime(v.year, v.month, v.day), datefmt)
+                elif v is not None:
+                    ws.write(r, c, v)
+    wb.close()
+    return path
+
+
+def test_workbook_with_chinese_sheets_and_excel_dates(tmp_path):
+    book = _workbook(tmp_path / "台账.xlsx", {
+        "机构": [["机构编号", "机构名称", "所属区县", "机构类型", "核定床位数", "投资决算额"],
+                 ["0012", "甲院", "越城区", "养老机构", 30, 1234.5]],
+        "入住老人": [["机构编号", "身份证号", "入住日期", "离院日期"],
+                   ["0012", ID_X, date(2024, 3, 1), None],
+                   [None, None, None, None],                      # a blank line keeps numbering
+                   ["0012", "110105194912310021", "2024年5月6日", date(2024, 7, 1)]],
+        "随便": [["x"], [1]],                                       # unknown sheet ignored
+    })
+    ds = audit.load_data(book)
+    inst = ds.tables["institutions"]
+    assert inst["institution_id"].to_list() == ["0012"]
+    assert inst["beds"].to_list() == [30]
+    assert inst["investment_final_fen"].to_list() == [123450]
+    res = ds.tables["residents"]
+    assert res["admitted_on"].to_list() == [date(2024, 3, 1), date(2024, 5, 6)]
+    assert res["discharged_on"].to_list() == [None, date(2024, 7, 1)]
+    assert res["_row"].to_list() == [2, 4]
+    assert ds.sources["residents"]["sheet"] == "入住老人"
+    # 110105194912310021 has a wrong check digit (X expected): reported at its true row 4
+    bad = ds.problems.filter(pl.col("check") == "id_check_digit")
+    assert bad["row"].to_list() == [4] and bad["sheet"].to_list() == ["入住老人"]
+
+
+def test_parquet_file(tmp_path):
+    folder = tmp_path / "pq"
+    folder.mkdir()
+    pl.DataFrame({"institution_id": ["A1"], "name": ["甲"], "county": ["区"], "kind": ["institution"],
+                  "beds": [12], "opened_on": [date(2023, 5, 1)]}).write_parquet(folder / "institutions.parquet")
+    ds = audit.load_data(folder)
+    assert ds.tables["institutions"]["beds"].to_list() == [12]
+    assert ds.tables["institutions"]["opened_on"].to_list() == [date(2023, 5, 1)]
+
+
+def test_read_tables_returns_raw_text(make_folder):
+    raw, sources = read_tables(make_folder({}))
+    assert set(raw) == {"institutions"}
+    assert all(t == pl.String for c, t in raw["institutions"].schema.items() if c != "_row")
+    assert len(sources["institutions"]["sha256"]) == 64
+
+
+def test_normalising_twice_changes_nothing(make_folder):
+    ds = audit.load_data(make_folder({"insurance.csv": "institution_id,year,premium,scheme\nA001,2024,10.5,institution\n"}))
+    again, problems = __import__("audit.validate", fromlist=["check_tables"]).check_tables(ds.tables, ds.sources)
+    for name in ds.tables:
+        assert again[name].equals(ds.tables[name]), name
+    assert problems.equals(ds.problems)
+
+
+def test_raise_if_errors(make_folder):
+    ds = audit.load_data(make_folder({"institutions.csv": "institution_id,name,county,kind,beds\nA1,甲,区,养老机构,-1\n"}))
+    with pytest.raises(InputError) as e:
+        ds.raise_if_errors()
+    assert "1 个错误" in e.value.message and "第2行" in e.value.message
+    assert e.value.problems.height == 1
+    ok = audit.load_data(make_folder({}))
+    ok.raise_if_errors()  # no error: returns quietly
