@@ -232,9 +232,10 @@ def _member(v, allowed: set, what: str):
     return v
 
 
-def parse_value(unit: str, param: str, v):
+def parse_value(unit: str, param: str, v, whole: bool = True):
     """YAML value → typed Python value for `unit` (docs/internals.md units table).
-    `None` inside a table is a gap for that key."""
+    `None` inside a table is a gap for that key. `whole=False`: one key of a table
+    (payer shares are then summed once the table is complete)."""
     if unit.startswith("table:"):
         inner = unit[len("table:"):]
         if inner not in SCALAR_UNITS or inner in {"set", "table"}:
@@ -252,7 +253,7 @@ def parse_value(unit: str, param: str, v):
                         pass
                 _member(k, keys, param)
             out[k] = None if x is None else parse_value(inner, param, x)
-        if param == "payer_shares" and None not in out.values() and sum(out.values()) != 1:
+        if whole and param == "payer_shares" and None not in out.values() and sum(out.values()) != 1:
             raise _Bad(f"各出资方比例之和应为 1，实为 {sum(out.values())}",
                        f"payer shares must add up to 1, they add up to {sum(out.values())}")
         return out
@@ -291,6 +292,8 @@ def format_value(unit: str, value, lang: str = "zh") -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, Fraction):
+        if unit == "share" and (value * 100).denominator == 1:
+            return f"{value * 100}%"
         return str(value)
     return str(value)
 
@@ -538,9 +541,11 @@ class _Loader:
             doc = yaml.safe_load(raw_bytes.decode("utf-8"))
         except (yaml.YAMLError, UnicodeDecodeError) as e:
             where = getattr(e, "problem_mark", None)
-            line = f"第 {where.line + 1} 行" if where else ""
-            raise PolicyError(_t(self.lang, f"政策包 {self.path.name} 不是有效的 UTF-8 YAML {line}",
-                                 f"policy pack {self.path.name} is not valid UTF-8 YAML {line}")) from None
+            problem = getattr(e, "problem", "") or ""
+            zh = f"第 {where.line + 1} 行第 {where.column + 1} 列: {problem}" if where else str(e)
+            en = f"line {where.line + 1}, column {where.column + 1}: {problem}" if where else str(e)
+            raise PolicyError(_t(self.lang, f"政策包 {self.path.name} 不是有效的 UTF-8 YAML（{zh}）",
+                                 f"policy pack {self.path.name} is not valid UTF-8 YAML ({en})")) from None
         self.keys(doc, "", PACK_KEYS, PACK_REQUIRED)
         pid = self.text(doc["id"], "id")
         status = doc["status"]
@@ -731,7 +736,7 @@ def _apply_one(pack: Pack, key: str, value, source: str, lang: str):
             base = dict(current) if current is not None else dict(
                 next((e.value for e in reversed(p.values) if not e.gap), None)
                 or {k: None for k in sorted(TABLE_KEYS.get(name, set()), key=str)})
-            one = parse_value(p.unit, name, {parts[2]: value})
+            one = parse_value(p.unit, name, {parts[2]: value}, whole=False)
             base.update(one)
             typed = parse_value(p.unit, name, base) if name == "payer_shares" else base
         else:
@@ -749,7 +754,11 @@ def _apply_one(pack: Pack, key: str, value, source: str, lang: str):
 
 
 def _check_floor(pack, rule, p, key, typed, source, lang):
-    """不低于: a local value may raise the pack's value, never lower it."""
+    """不低于: a local value may only make the standard stricter. For most units that
+    means higher; for `persons` (residents per caregiver, "不低于1:10") and `max`
+    targets it means lower."""
+    inner = p.unit[len("table:"):] if p.unit.startswith("table:") else p.unit
+    lower_is_stricter = inner == "persons" or p.name == "max"
     for e in p.values:
         if e.gap:
             continue
@@ -758,14 +767,20 @@ def _check_floor(pack, rule, p, key, typed, source, lang):
         else:
             pairs = [(None, typed, e.value)]
         for k, local, floor in pairs:
-            if floor is None or local is None or local >= floor:
+            if floor is None or local is None:
                 continue
-            inner = p.unit[len("table:"):] if p.unit.startswith("table:") else p.unit
+            if (local <= floor) if lower_is_stricter else (local >= floor):
+                continue
             name = f"{rule.id}.{p.name}" + (f".{k}" if k is not None else "")
-            raise PolicyError(_t(
-                lang,
-                f"{source}: {key}: {name} 不得低于 {format_value(inner, floor)}（{pack.short} {e.clause}「不低于」），拟设 {format_value(inner, local)}",
-                f"{source}: {key}: {name} may not go below the floor {format_value(inner, floor)} ({pack.short} {e.clause}), got {format_value(inner, local)}"))
+            fv, lv = format_value(inner, floor), format_value(inner, local)
+            cit = f"{pack.short} {e.clause}"
+            if lower_is_stricter:
+                zh = f"{name} 不得宽于 {fv}（{cit}「不低于」标准），拟设 {lv}"
+                en = f"{name} may not be looser than {fv} ({cit}), got {lv}"
+            else:
+                zh = f"{name} 不得低于 {fv}（{cit}「不低于」），拟设 {lv}"
+                en = f"{name} may not go below the floor {fv} ({cit}), got {lv}"
+            raise PolicyError(_t(lang, f"{source}: {key}: {zh}", f"{source}: {key}: {en}"))
 
 
 def _read_override_file(path, lang) -> tuple[list[tuple[str, object]], str | None]:
