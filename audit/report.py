@@ -66,7 +66,7 @@ LABELS = {
         "grants": "预计补贴（逐项）", "no_ledger": "本年度无预计补贴。",
         "program_total": "项目合计", "grand_total": "预计补贴总额",
         "profile": "机构概况", "kind": "机构类型", "beds": "核定床位数", "rating_level": "等级评定",
-        "page_footer": "第 {page} 页 / 共 {pages} 页",
+        "page_footer": "第 {page} 页 / 共 {pages} 页", "no_number": "（文件未注明文号）",
         "rendering": "正在生成报告",
         "severities": {"error": "错误", "warning": "警告", "info": "提示"},
         "programs": {"construction": "建设补贴", "operating": "运营补贴",
@@ -116,7 +116,7 @@ LABELS = {
         "grants": "Estimated grants, line by line", "no_ledger": "No grants estimated for this year.",
         "program_total": "Program total", "grand_total": "Estimated total",
         "profile": "Institution", "kind": "Kind", "beds": "Approved beds", "rating_level": "Rating level",
-        "page_footer": "Page {page} of {pages}",
+        "page_footer": "Page {page} of {pages}", "no_number": "(no document number given)",
         "rendering": "Rendering reports",
         "severities": {"error": "error", "warning": "warning", "info": "info"},
         "programs": {"construction": "Construction", "operating": "Operating",
@@ -348,28 +348,52 @@ def _fmt_num(v) -> str:
     return f"{v:g}" if isinstance(v, float) else str(v)
 
 
-def _param_rows(pack, lang: str) -> list[dict]:
-    """Every parameter of every rule with its values and quotes (for the appendix)."""
-    rows = []
-    for rule in pack.rules.values():
-        params = getattr(rule, "params", None) or {}
-        for name in params:
-            p = rule.param(name)
-            values = getattr(p, "values", None) or []
-            base = {"rule": rule.id, "citation": getattr(rule, "citation", ""), "param": name,
-                    "unit": getattr(p, "unit", "") or "", "note": getattr(p, "note", "") or ""}
-            if not values:
-                rows.append({**base, "value": LABELS[lang]["gap"] if getattr(p, "gap", False) else "",
-                             "from": "", "quote": "", "clause": ""})
-            for v in values:
-                value = v.get("value")
-                if isinstance(value, dict):
-                    value = "；".join(f"{k}: {LABELS[lang]['gap'] if x is None else x}" for k, x in value.items())
-                elif value is None:
-                    value = LABELS[lang]["gap"]
-                rows.append({**base, "value": str(value), "from": str(v.get("from") or ""),
-                             "quote": v.get("quote") or "", "clause": v.get("clause") or ""})
-    return rows
+def _show_value(value, gap_label: str) -> str:
+    """A parameter value as JSON-ish data from pack.parameters() → readable text."""
+    if value is None:
+        return gap_label
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_show_value(v, gap_label)}" for k, v in value.items())
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    return str(value)
+
+
+def _param_rows(pack, year: int, lang: str) -> list[dict]:
+    """Every parameter value in force at some time during `year`, with its quote
+    (from pack.parameters(): one record per dated value)."""
+    L = LABELS[lang]
+    records = pack.parameters()
+    if not records:
+        return []
+    rows = pl.DataFrame([{k: r[k] for k in ("rule", "param", "unit", "from", "until", "clause", "citation",
+                                             "quote", "note", "local")} | {"order": i}
+                         for i, r in enumerate(records)], infer_schema_length=None)
+    start, end = f"{year}-01-01", f"{year}-12-31"
+    in_year = rows.with_columns(pl.col("from").shift(-1).over("rule", "param", order_by="from").alias("next_from")) \
+        .filter((pl.col("from") <= end) & (pl.col("until").is_null() | (pl.col("until") >= start))
+                & (pl.col("next_from").is_null() | (pl.col("next_from") > start)))
+    keep = set(in_year["order"].to_list())
+    out = []
+    for i, r in enumerate(records):
+        if i not in keep:
+            continue
+        value = _show_value(r["value"], L["gap"])
+        if r.get("local"):
+            value = f"{value} ({L['local_value']}: {r['local']}; {L['pack_value']}: {_show_value(r['pack_value'], L['gap'])})"
+        out.append({**{k: r.get(k) or "" for k in ("rule", "param", "unit", "from", "clause", "citation",
+                                                     "quote", "note")}, "value": value})
+    return out
+
+
+def _group_by_key(rows: list[dict], key: str) -> list[tuple[str, list[dict]]]:
+    """Consecutive rows with the same `key`, in their order (a handful of rules)."""
+    groups: list[tuple[str, list[dict]]] = []
+    for r in rows:
+        if not groups or groups[-1][0] != r[key]:
+            groups.append((r[key], []))
+        groups[-1][1].append(r)
+    return groups
 
 
 def _scope(result, L: dict, lang: str) -> dict:
@@ -381,8 +405,12 @@ def _scope(result, L: dict, lang: str) -> dict:
          "sha256": s.get("sha256") or ""}
         for t, s in sorted((getattr(result.dataset, "sources", None) or {}).items())
     ]
+    en = lang == "en"
     return {
         "pack": pack, "draft": getattr(pack, "status", "") == "draft",
+        "title": (en and getattr(pack, "title_en", "")) or pack.title,
+        "short": (en and getattr(pack, "short_en", "")) or pack.short,
+        "number": getattr(pack, "number", None) or L["no_number"],
         "status_label": L.get(getattr(pack, "status", ""), getattr(pack, "status", "")),
         "year": result.year, "run_id": run_id(result.manifest or {}),
         "overrides": list(getattr(pack, "overrides", None) or []),
@@ -439,7 +467,8 @@ def bureau_context(result) -> dict:
         "ledger_groups": ledger_groups, "item_label": lambda i: item_label(i, L),
         "findings": _group_findings(findings) if findings.height else [],
         "finding_counts": [(s, L["severities"][s], counts.get(s, 0)) for s in SEVERITY_ORDER],
-        "params": _param_rows(result.pack, lang),
+        "params": [{"rule": rule, "citation": rows[0]["citation"], "rows": rows}
+                   for rule, rows in _group_by_key(_param_rows(result.pack, result.year, lang), "rule")],
     }
 
 

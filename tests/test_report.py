@@ -22,35 +22,13 @@ EVIL = "<script>alert(1)</script>"
 PERSON_ID = "330602195001011234"
 
 
-def _rule(rid, kind, clause, params):
-    """A pack rule with `params` {name: (unit, [(from, value, quote)])}."""
-    objs = {
-        name: SimpleNamespace(unit=unit, floor=False, gap=not values, note="",
-                              values=[{"from": f, "value": v, "quote": q, "clause": clause} for f, v, q in values])
-        for name, (unit, values) in params.items()
-    }
-    return SimpleNamespace(id=rid, kind=kind, clause=clause, title=rid, citation=f"绍兴 实施意见 {clause}",
-                           params=objs, param=objs.__getitem__, has=objs.__contains__)
-
-
 def fake_pack(status="draft"):
-    rules = [
-        _rule("construction", "construction_per_bed", "重点工作(五)3",
-              {"rate_self_built": ("yuan/bed", [("2020-01-01", 4000, "自建的按核定床位给予每张不低于4000元的一次性补助")]),
-               "provincial_rate": ("yuan/bed", [])}),
-        _rule("operating", "resident_month_grant", "重点工作(五)4",
-              {"rate_by_rating_level": ("table:yuan/person/month",
-                                        [("2020-01-01", {1: 30, 2: 50, 3: 80, 4: 100, 5: 150}, "一至五级分别按每人每月30元、50元、80元、100元、150元")])}),
-    ]
-    return SimpleNamespace(
-        id="shaoxing", title="绍兴市关于加快推进养老服务体系建设的实施意见", number="绍政办发〔2019〕00号",
-        jurisdiction="绍兴", status=status, short="绍兴 实施意见", sha256="ab" * 32,
-        interpretations=[{"id": "occupancy", "text_zh": "护理老人入住率＝部分及完全失能老人数÷核定床位数",
-                          "text_en": "Nursing occupancy = partial + full care residents / approved beds"}],
-        overrides=[{"param": "construction.rate_self_built", "pack_value": "4000", "local_value": "5000",
-                    "source": "越城区 local.yaml"}],
-        rules={r.id: r for r in rules},
-    )
+    """The shipped Shaoxing pack (a draft for comment) with one local override."""
+    from audit.policy import load_pack
+
+    pack = load_pack("shaoxing", sets=("construction_city.rate_self_built=5000",))
+    pack.status = status
+    return pack
 
 
 def fake_result(lang="zh", status="draft"):
@@ -190,16 +168,21 @@ def test_no_person_id_leaks(bureau, selfcheck):
 
 def test_scope_lists_overrides_interpretations_inputs(bureau):
     text = (bureau[1] / "report.html").read_text(encoding="utf-8")
-    assert "construction.rate_self_built" in text and ">4000<" in text and ">5000<" in text
-    assert "护理老人入住率" in text
+    assert "<td>construction_city.rate_self_built</td><td>4000.00</td><td>5000.00</td><td>--set</td>" in text
+    assert "征求意见稿未注明发布与施行日期" in text          # the pack's first interpretation
     assert "cd" * 32 in text and "台账.xlsx" in text and "/data/" not in text
-    assert "绍政办发〔2019〕00号" in text
+    assert "（文件未注明文号）" in text                     # the draft has no 文号: said, not blank
 
 
 def test_appendix_quotes_every_parameter(bureau):
     text = (bureau[1] / "report.html").read_text(encoding="utf-8")
-    assert "自建的按核定床位给予每张不低于4000元的一次性补助" in text
-    assert "provincial_rate" in text and "政策空缺" in text   # a declared gap is shown as a gap, not 0
+    assert "自建用房按核定床位数一次性给予每张床位不低于4000元的补助" in text
+    # a declared gap is shown as a gap, never as 0
+    section = text[text.index("<h4>construction_province · "):]
+    row = re.search(r"<td>rate_self_built</td><td>([^<]*)<", section)
+    assert row and row.group(1).startswith("政策空缺")
+    # the local value is shown beside the pack's
+    assert "5000.00 (本地取值: --set; 政策包取值: 4000.00)" in text
 
 
 def test_findings_grouped_by_severity_then_rule(bureau):
