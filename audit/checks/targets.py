@@ -149,13 +149,25 @@ def _missing_data(rule, metric: str, year: int, lang: str, what_zh: str, what_en
         "institution_id": None, "rule": metric, "severity": "info",
         "message": pick(lang, f"指标 {metric} 需要{what_zh}，输入数据中没有，未作评估。",
                         f"Indicator {metric} needs {what_en}, which the input does not contain; not evaluated."),
-        "evidence": f"rule={rule.id} metric={metric} missing={what_en.replace(' ', '_')}",
+        "evidence": f"rule={rule.id} metric={metric}",
         "citation": rule.citation, "period": str(year),
     }
 
 
-def _older_population_note(rule, metric, year, lang) -> dict:
-    return _missing_data(rule, metric, year, lang, "辖区老年人口数", "older population count")
+MISSING_DATA = {  # metric (or its ending) -> what the input would need to carry
+    "per_10k": ("辖区老年人口数", "the older population count"),
+    "per_1k": ("辖区老年人口数", "the older population count"),
+    "lottery_elderly_share": ("福利彩票公益金使用数据", "welfare-lottery fund accounts"),
+    "lottery_home_care_share": ("福利彩票公益金使用数据", "welfare-lottery fund accounts"),
+    "facility_land_m2_per_capita": ("养老服务设施用地面积和人口数", "facility land area and population"),
+    "head_training_interval_years": ("机构负责人培训记录", "training records of institution heads"),
+}
+
+
+def _not_computable(rule, metric: str, year: int, lang: str) -> dict:
+    key = next((k for k in MISSING_DATA if metric == k or metric.endswith(k)), None)
+    zh, en = MISSING_DATA.get(key, ("本工具尚不能从输入数据计算的信息", "data this tool cannot compute it from"))
+    return _missing_data(rule, metric, year, lang, zh, en)
 
 
 def check_targets(tables: dict, pack, year: int, lang: str = "zh") -> pl.DataFrame:
@@ -170,14 +182,9 @@ def check_targets(tables: dict, pack, year: int, lang: str = "zh") -> pl.DataFra
             if isinstance(metric, PolicyGap):
                 notes.append(gap_finding(rule, "metric", lang, str(year)))
                 continue
-            if kind == "area_target" and metric not in AREA_SHARES:
-                if "per_10k" in metric or "per_1k" in metric:
-                    notes.append(_older_population_note(rule, metric, year, lang))
-                else:
-                    notes.append(_missing_data(rule, metric, year, lang, "本工具尚不能从数据计算的信息", "data this tool cannot compute it from"))
-                continue
-            if kind == "institution_target" and metric not in INSTITUTION_METRICS:
-                notes.append(_missing_data(rule, metric, year, lang, "本工具尚不能从数据计算的信息", "data this tool cannot compute it from"))
+            supported = AREA_SHARES if kind == "area_target" else INSTITUTION_METRICS
+            if metric not in supported:
+                notes.append(_not_computable(rule, metric, year, lang))
                 continue
             target, name = _threshold(rule, on)
             if target is None:
