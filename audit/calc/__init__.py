@@ -1,0 +1,55 @@
+"""Calculators: Dataset + Pack + year → ledger (one row per payable line) and the
+findings met on the way (policy gaps, failed conditions).
+
+Each rule kind has one function; the pack says which rules of which kinds apply.
+Kinds that are checks (staffing_ratio, institution_target, area_target) belong to
+audit.checks and are skipped here."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from audit.calc import centers, construction, insurance, operating
+from audit.calc.common import (FINDING_SORT, LEDGER_SORT, Ctx, Gap, as_findings, as_ledger, empty_findings,
+                               empty_ledger)
+
+CALCULATORS = {
+    "construction_per_bed": construction.construction_per_bed,
+    "nursing_type_bonus": construction.nursing_type_bonus,
+    "renovation_share": construction.renovation_share,
+    "resident_month_grant": operating.resident_month_grant,
+    "center_star_grant": centers.center_star_grant,
+    "factor_allocation": centers.factor_allocation,
+}
+INTERPRETATIONS = {**construction.INTERPRETATIONS, **operating.INTERPRETATIONS, **centers.INTERPRETATIONS,
+                   **insurance.INTERPRETATIONS}
+
+
+def compute(dataset, pack, year: int, lang: str = "zh") -> tuple[pl.DataFrame, pl.DataFrame, Ctx]:
+    """compute_ledger plus the context (interpretations used, average premiums) for the manifest."""
+    tables = dataset.tables if hasattr(dataset, "tables") else dataset
+    ctx = Ctx(pack=pack, year=year, lang=lang)
+    parts = []
+    for rule in pack.rules.values():
+        fn = CALCULATORS.get(rule.kind)
+        if fn is None:
+            continue
+        try:
+            parts.append(fn(rule, tables, ctx))
+        except Gap as g:  # a gap in a parameter every line needs (e.g. the payer)
+            ids = tables["institutions"]["institution_id"]
+            ctx.gap(rule, g.param, ids)
+    premium_rules = pack.rules_of_kind("premium_share")
+    if premium_rules:
+        parts.append(insurance.premium_shares(premium_rules, tables, ctx))
+    parts = [as_ledger(p) for p in parts if p.height]
+    ledger = pl.concat(parts) if parts else empty_ledger()
+    ledger = ledger.filter(pl.col("amount_fen") != 0).sort(LEDGER_SORT, nulls_last=True)
+    findings = pl.concat(ctx.findings) if ctx.findings else empty_findings()
+    return ledger, as_findings(findings).sort(FINDING_SORT, nulls_last=True), ctx
+
+
+def compute_ledger(dataset, pack, year: int, lang: str = "zh") -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The year's ledger (docs/internals.md "Ledger") and the calculators' findings."""
+    ledger, findings, _ = compute(dataset, pack, year, lang)
+    return ledger, findings

@@ -1,0 +1,171 @@
+"""Shared pieces of the calculators: the ledger and findings frame shapes, findings
+for policy gaps and failed conditions, and parameter look-ups that turn a gap into
+a finding instead of a number."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from fractions import Fraction
+
+import polars as pl
+
+from audit.errors import PolicyError, PolicyGap
+from audit.money import fen_to_yuan
+
+LEDGER_SCHEMA = {
+    "institution_id": pl.String, "program": pl.String, "item": pl.String, "period": pl.String,
+    "quantity": pl.Int64, "rate_fen": pl.Int64, "amount_fen": pl.Int64, "payer": pl.String,
+    "rule": pl.String, "citation": pl.String, "basis": pl.String,
+}
+FINDING_SCHEMA = {
+    "institution_id": pl.String, "rule": pl.String, "severity": pl.String, "message": pl.String,
+    "evidence": pl.String, "citation": pl.String, "period": pl.String,
+}
+LEDGER_SORT = ["institution_id", "program", "item", "period", "payer", "rule"]
+FINDING_SORT = ["institution_id", "rule", "severity", "period", "message", "evidence"]
+GAP_SAMPLE = 10  # ids listed in a gap finding's evidence; the count is always exact
+
+
+def empty_ledger() -> pl.DataFrame:
+    return pl.DataFrame(schema=LEDGER_SCHEMA)
+
+
+def empty_findings() -> pl.DataFrame:
+    return pl.DataFrame(schema=FINDING_SCHEMA)
+
+
+def as_ledger(df: pl.DataFrame) -> pl.DataFrame:
+    """Exactly the ledger columns, types and order."""
+    return df.select(pl.col(c).cast(t) if c in df.columns else pl.lit(None, t).alias(c)
+                     for c, t in LEDGER_SCHEMA.items())
+
+
+def as_findings(df: pl.DataFrame) -> pl.DataFrame:
+    return df.select(pl.col(c).cast(t) if c in df.columns else pl.lit(None, t).alias(c)
+                     for c, t in FINDING_SCHEMA.items())
+
+
+def t(lang: str, zh: str, en: str) -> str:
+    return en if lang == "en" else zh
+
+
+def yuan(fen: int) -> str:
+    """1000000 → '10,000.00' for basis and messages."""
+    return fen_to_yuan(fen, thousands=True)
+
+
+def pct(share: Fraction) -> str:
+    """Fraction(1, 2) → '50%', Fraction(2, 3) → '2/3'."""
+    p = share * 100
+    return f"{p.numerator // p.denominator}%" if p.denominator == 1 else f"{share.numerator}/{share.denominator}"
+
+
+@dataclass
+class Ctx:
+    """What every calculator needs besides its rule: the year, the language, the
+    reference date (the year's last day) and where findings are collected."""
+
+    pack: object
+    year: int
+    lang: str = "zh"
+    findings: list = field(default_factory=list)
+    interpretations: set = field(default_factory=set)
+    average_premium: dict = field(default_factory=dict)  # rule id -> fen used, for the manifest
+
+    @property
+    def ref_date(self) -> date:
+        return date(self.year, 12, 31)
+
+    def t(self, zh: str, en: str) -> str:
+        return t(self.lang, zh, en)
+
+    def add(self, df: pl.DataFrame) -> None:
+        if df.height:
+            self.findings.append(as_findings(df))
+
+    def finding(self, rule_id, severity, message, evidence, citation, institution_id=None):
+        self.add(pl.DataFrame([{
+            "institution_id": institution_id, "rule": rule_id, "severity": severity, "message": message,
+            "evidence": evidence, "citation": citation, "period": str(self.year)}], schema=FINDING_SCHEMA))
+
+    def gap(self, rule, param: str, ids, key=None, severity="warning", extra: str = ""):
+        """One policy_gap finding per (rule, parameter[, key]) with the count of affected
+        institutions and the first few ids: readable, never one per resident."""
+        ids = sorted(set(ids.to_list() if isinstance(ids, pl.Series) else ids))
+        if not ids:
+            return
+        name = f"{param}.{key}" if key is not None else param
+        if key is None and "." not in param and rule.has(param) and rule.param(param).unit.startswith("table:"):
+            name = f"{param}.<KEY>"  # a whole table is open: it is set key by key
+        sample = ", ".join(ids[:GAP_SAMPLE]) + (" …" if len(ids) > GAP_SAMPLE else "")
+        self.finding(
+            "policy_gap", severity,
+            self.t(f"{rule.citation} 未规定参数 {rule.id}.{name}{extra}，{len(ids)} 个机构因此不计发；"
+                   f"可用 --set {rule.id}.{name}=数值 设定本地标准",
+                   f"{rule.citation} does not set {rule.id}.{name}{extra}; {len(ids)} institution(s) get no line; "
+                   f"set a local value with --set {rule.id}.{name}=VALUE"),
+            f"param={rule.id}.{name} affected={len(ids)} ids={sample}", rule.citation)
+
+
+class Gap(Exception):
+    """A parameter asked for is a declared gap (or not in force): no number for it."""
+
+    def __init__(self, param: str, not_in_force: bool = False):
+        super().__init__(param)
+        self.param, self.not_in_force = param, not_in_force
+
+
+def value(rule, name: str, on: date, default=None, required: bool = True):
+    """rule.value, but an absent optional parameter gives `default` and a gap raises Gap."""
+    if not rule.has(name):
+        if required:
+            raise PolicyError(f"政策包规则 {rule.id} 缺少参数 {name}")
+        return default
+    try:
+        return rule.value(name, on)
+    except PolicyGap:
+        raise Gap(name)
+    except PolicyError:
+        raise Gap(name, not_in_force=True)
+
+
+def opt(rule, name: str, on: date, default=None):
+    """An optional parameter: absent → default; gap → Gap."""
+    return value(rule, name, on, default=default, required=False)
+
+
+def share_weights(shares: dict) -> tuple[list[str], list[int]]:
+    """{payer: Fraction} → payers and integer weights over a common denominator (for the
+    vectorised largest-remainder split)."""
+    payers = list(shares)
+    den = 1
+    for s in shares.values():
+        den = den * s.denominator // _gcd(den, s.denominator)
+    return payers, [int(shares[p] * den) for p in payers]
+
+
+def _gcd(a: int, b: int) -> int:
+    while b:
+        a, b = b, a % b
+    return a
+
+
+def condition_findings(ctx: Ctx, df: pl.DataFrame, failed: pl.Expr, rule, kind: str, severity,
+                       msg_zh: str, msg_en: str, evidence: pl.Expr) -> None:
+    """One finding per institution failing a condition. `severity` may be an expression."""
+    bad = df.filter(failed)
+    if not bad.height:
+        return
+    sev = severity if isinstance(severity, pl.Expr) else pl.lit(severity)
+    ctx.add(bad.select(
+        pl.col("institution_id"), pl.lit(kind).alias("rule"), sev.alias("severity"),
+        pl.lit(ctx.t(msg_zh, msg_en)).alias("message"), evidence.alias("evidence"),
+        pl.lit(rule.citation).alias("citation"), pl.lit(str(ctx.year)).alias("period")))
+
+
+def fen_text(expr: pl.Expr) -> pl.Expr:
+    """Vectorised '1,234.00' for basis strings."""
+    from audit.money import fen_to_yuan_expr
+
+    return fen_to_yuan_expr(expr, thousands=True)
