@@ -138,7 +138,7 @@ def gap_finding(rule, param: str, lang: str, period: str, detail: str = "") -> d
     msg = pick(
         lang,
         f"政策文件未规定“{rule.title or rule.id}”的参数 {param}{detail}，且未设置本地值，该项检查未执行。",
-        f"The policy text leaves parameter {param} of “{rule.id}”{detail} open and no local value is set; "
+        f"The policy text leaves parameter {param} of “{getattr(rule, 'title_en', '') or rule.id}”{detail} open and no local value is set; "
         f"this check was not run.",
     )
     return {

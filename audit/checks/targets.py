@@ -147,8 +147,9 @@ def area_share(tables, rule, metric, target: Fraction, year, on, lang) -> pl.Dat
 def _missing_data(rule, metric: str, year: int, lang: str, what_zh: str, what_en: str) -> dict:
     return {
         "institution_id": None, "rule": metric, "severity": "info",
-        "message": pick(lang, f"指标 {metric} 需要{what_zh}，输入数据中没有，未作评估。",
-                        f"Indicator {metric} needs {what_en}, which the input does not contain; not evaluated."),
+        "message": pick(lang, f"指标“{rule.title or metric}”需要{what_zh}，输入数据中没有，未作评估。",
+                        f"Indicator “{getattr(rule, 'title_en', '') or metric}” needs {what_en}, "
+                        f"which the input does not contain; not evaluated."),
         "evidence": f"rule={rule.id} metric={metric}",
         "citation": rule.citation, "period": str(year),
     }
