@@ -1,0 +1,52 @@
+"""The HTML report in a real browser (headless Chromium): it renders without console
+errors and the totals in the DOM equal the ledger's."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+
+import polars as pl
+import pytest
+
+from audit import report
+from test_report import GRAND_TOTAL, fake_result, fmt, html_totals
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed; browser check skipped")]
+
+
+def dump_dom(path) -> tuple[str, list[str]]:
+    """The DOM after load, and the page's console messages."""
+    with tempfile.TemporaryDirectory() as profile:
+        run = subprocess.run(
+            [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             f"--user-data-dir={profile}", "--enable-logging=stderr", "--v=0", "--dump-dom",
+             path.resolve().as_uri()],
+            capture_output=True, text=True, timeout=60)
+    console = [line for line in run.stderr.splitlines() if ":CONSOLE" in line]
+    return run.stdout, console
+
+
+def test_console_messages_are_caught(tmp_path):
+    """The harness itself: a page that logs an error is seen as one."""
+    page = tmp_path / "js.html"
+    page.write_text('<html><body><script>console.error("boom")</script></body></html>')
+    _, console = dump_dom(page)
+    assert any("boom" in line for line in console)
+
+
+def test_bureau_html_renders_with_ledger_totals(tmp_path):
+    result = fake_result()
+    report.write_bureau_report(result, tmp_path)
+    dom, console = dump_dom(tmp_path / "report.html")
+    assert console == []
+    assert f'<span id="grand-total">{GRAND_TOTAL}</span>' in dom
+    expected = {p: fmt(a) for p, a in result.ledger.group_by("program").agg(pl.col("amount_fen").sum()).iter_rows()}
+    names = {"construction": "建设补贴", "operating": "运营补贴", "center_operating": "居家养老服务中心运营补贴",
+             "insurance": "综合保险"}
+    assert html_totals(dom, "program") == {names[p]: a for p, a in expected.items()}
+    assert "<script>alert(1)</script>" not in dom   # the institution named <script> stayed text
