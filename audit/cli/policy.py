@@ -1,0 +1,181 @@
+"""`audit policy list | show | diff`: read the shipped (or a user's) policy packs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import click
+
+from audit.cli import main
+from audit.cli.common import lang_option, override_option, set_option
+from audit.errors import PolicyError
+from audit.policy import KINDS, Pack, format_value, load_pack, shipped_packs
+
+
+def _t(lang, zh, en):
+    return en if lang == "en" else zh
+
+
+def _date(ctx, param, value):
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter("日期应写作 YYYY-MM-DD / a date is written YYYY-MM-DD") from None
+
+
+date_option = click.option("--date", "on", callback=_date, metavar="YYYY-MM-DD",
+                           help="只显示该日有效的数值 / only values in force that day.")
+format_option = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+                             show_default=True, help="输出格式 / output format.")
+
+
+@main.group()
+def policy():
+    """政策包：列出、查看、比较 / policy packs: list, show, compare."""
+
+
+@policy.command("list")
+@lang_option
+def list_packs(lang):
+    """列出随工具提供的政策包 / list the shipped packs."""
+    for pid in shipped_packs():
+        p = load_pack(pid, lang=lang)
+        title = p.title_en if lang == "en" and p.title_en else p.title
+        status = _status(p, lang)
+        click.echo(f"{p.id}\t{title}\t{status}\t{_t(lang, '生效', 'effective')} {p.effective}")
+
+
+def _status(p: Pack, lang) -> str:
+    return {"in_force": _t(lang, "现行有效", "in force"), "draft": _t(lang, "征求意见稿", "draft")}[p.status]
+
+
+def _value_text(row: dict, lang) -> str:
+    if row["value"] is None:
+        return _t(lang, "缺口（原文未规定）", "gap (the text gives none)")
+    v = row["value"]
+    if isinstance(v, dict):
+        gap = _t(lang, "缺口", "gap")
+        return "{" + ", ".join(f"{k}: {gap if x is None else x}" for k, x in v.items()) + "}"
+    if isinstance(v, list):
+        return ", ".join(v)
+    return str(v).lower() if isinstance(v, bool) else str(v)
+
+
+def _show_text(p: Pack, rows: list[dict], lang: str) -> None:
+    en = lang == "en"
+    click.echo(p.title_en if en and p.title_en else p.title)
+    click.echo(f"{_t(lang, '文号', 'number')}: {p.number or _t(lang, '无', 'none')}  "
+               f"{_t(lang, '状态', 'status')}: {_status(p, lang)}  "
+               f"{_t(lang, '发布', 'issued')}: {p.issued or _t(lang, '未注明', 'undated')}  "
+               f"{_t(lang, '生效', 'effective')}: {p.effective}")
+    if p.effective_note:
+        click.echo(p.effective_note)
+    click.echo(f"sha256: {p.sha256}")
+    for o in p.overrides:
+        pack_v = o["pack_value"] or _t(lang, "缺口", "gap")
+        label = _t(lang, "本地设定", "locally set") if o["status"] == "locally set" else _t(lang, "本地覆盖", "overridden")
+        click.echo(f"{label}: {o['param']} = {o['local_value']}（{_t(lang, '政策包', 'pack')}: {pack_v}；{o['source']}）")
+    click.echo("")
+    current = None
+    for r in rows:
+        if r["rule"] != current:
+            current = r["rule"]
+            rule = p.rules[current]
+            title = rule.title_en if en and rule.title_en else rule.title
+            click.echo(f"[{rule.id}] {title} ({rule.kind}) — {rule.citation}")
+        flags = []
+        if r["gap"] and r["local"] is None:
+            flags.append(_t(lang, "缺口", "gap"))
+        if r["floor"]:
+            flags.append(_t(lang, "下限「不低于」", "floor"))
+        if r["local"]:
+            flags.append(_t(lang, f"本地设定（{r['local']}）", f"locally set ({r['local']})"))
+        if r["interpretation"]:
+            flags.append(_t(lang, f"解释 {r['interpretation']}", f"interpretation {r['interpretation']}"))
+        dates = r["from"] + (f"..{r['until']}" if r["until"] else "")
+        flag = f" [{'; '.join(flags)}]" if flags else ""
+        click.echo(f"  {r['param']} = {_value_text(r, lang)} {r['unit']}{flag}  ({r['clause']}, {dates})")
+        click.echo(f"      「{r['quote']}」")
+    if p.interpretations:
+        click.echo("")
+        click.echo(_t(lang, "解释：", "Interpretations:"))
+        for i in p.interpretations:
+            click.echo(f"  {i['id']}: {i['text_en'] if en else i['text_zh']}")
+
+
+@policy.command("show")
+@click.argument("pack")
+@date_option
+@format_option
+@lang_option
+@set_option
+@override_option
+def show(pack, on, fmt, lang, sets, override_file):
+    """显示政策包的全部参数及出处 / show every parameter of PACK with its source."""
+    p = load_pack(pack, sets=sets, override_file=override_file, lang=lang)
+    rows = p.parameters(on)
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        _show_text(p, rows, lang)
+
+
+def _kind_values(p: Pack, kind: str, param: str, on, lang) -> str:
+    parts = []
+    for rule in p.rules_of_kind(kind):
+        if not rule.has(param):
+            continue
+        prm = rule.param(param)
+        try:
+            e = rule.entry(param, on) if on else prm.values[-1]
+        except PolicyError:
+            parts.append(f"{rule.id}: {_t(lang, '该日无值', 'no value that day')}")
+            continue
+        value = prm.local if prm.local is not None else e.value
+        text = format_value(prm.unit, value, lang) if value is not None else _t(lang, "缺口", "gap")
+        parts.append(f"{rule.id}: {text} ({p.short} {e.clause})")
+    return "; ".join(parts) or "—"
+
+
+def diff_rows(a: Pack, b: Pack, on=None, lang="zh") -> list[dict]:
+    """Rule kinds side by side: for each kind and parameter, both packs' values."""
+    rows = []
+    for kind, params in KINDS.items():
+        if not a.rules_of_kind(kind) and not b.rules_of_kind(kind):
+            continue
+        for param in params:
+            if not any(r.has(param) for r in a.rules_of_kind(kind) + b.rules_of_kind(kind)):
+                continue
+            rows.append({"kind": kind, "param": param,
+                         a.id: _kind_values(a, kind, param, on, lang),
+                         b.id: _kind_values(b, kind, param, on, lang)})
+    return rows
+
+
+@policy.command("diff")
+@click.argument("pack_a")
+@click.argument("pack_b")
+@date_option
+@format_option
+@lang_option
+def diff(pack_a, pack_b, on, fmt, lang):
+    """并列比较两个政策包 / compare two packs rule kind by rule kind."""
+    a, b = load_pack(pack_a, lang=lang), load_pack(pack_b, lang=lang)
+    if a.id == b.id:
+        raise PolicyError(_t(lang, "请给出两个不同的政策包", "give two different packs"))
+    rows = diff_rows(a, b, on, lang)
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{_t(lang, '比较', 'compare')}: {a.id} ({a.short}) ↔ {b.id} ({b.short})")
+    current = None
+    for r in rows:
+        if r["kind"] != current:
+            current = r["kind"]
+            click.echo(f"\n[{current}]")
+        click.echo(f"  {r['param']}")
+        click.echo(f"    {a.id}: {r[a.id]}")
+        click.echo(f"    {b.id}: {r[b.id]}")
