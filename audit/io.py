@@ -84,11 +84,38 @@ def _decode_csv(data: bytes) -> tuple[str, str]:
         return data.decode("gb18030"), "gb18030"  # raises UnicodeDecodeError if neither
 
 
+class RaggedRow(Exception):
+    """A CSV line with more cells than the header; `row` is its spreadsheet row."""
+
+    def __init__(self, row: int, n_cells: int, n_header: int):
+        super().__init__(f"row {row}: {n_cells} cells, header has {n_header}")
+        self.row, self.n_cells, self.n_header = row, n_cells, n_header
+
+
+def _ragged_row(text: str) -> RaggedRow | None:
+    """Only on the error path: find the first line with too many cells, to name it."""
+    import csv
+    import io
+
+    reader = csv.reader(io.StringIO(text))
+    header = next(reader, [])
+    for i, rec in enumerate(reader, start=2):
+        if len(rec) > len(header):
+            return RaggedRow(i, len(rec), len(header))
+    return None
+
+
 def _read_csv(path: Path) -> tuple[pl.DataFrame, str]:
     text, encoding = _decode_csv(path.read_bytes())
     if not text.strip():
         raise pl.exceptions.NoDataError("empty file")
-    df = pl.read_csv(text.encode("utf-8"), infer_schema=False, raise_if_empty=True)
+    try:
+        df = pl.read_csv(text.encode("utf-8"), infer_schema=False, raise_if_empty=True)
+    except pl.exceptions.ComputeError:
+        ragged = _ragged_row(text)
+        if ragged:
+            raise ragged from None
+        raise
     return df, encoding
 
 
@@ -157,20 +184,26 @@ def _load_one(table: str, path: Path, sheet: str | None, label: str, tables, sou
         else:
             df = _read_excel_sheet(path, sheet)
     except pl.exceptions.NoDataError:
-        problems.append(_problem(table, label, f"{label} 是空的：没有表头行", f"{label} is empty: no header row", check="empty"))
+        problems.append(_problem(table, label, "是空的：没有表头行", "is empty: no header row", check="empty"))
         sources[table] = src
         return
     except UnicodeDecodeError:
-        problems.append(_problem(table, label, f"{label} 的编码无法识别（应为 UTF-8 或 GB18030/GBK）",
-                                 f"{label}: unknown text encoding (expected UTF-8 or GB18030/GBK)"))
+        problems.append(_problem(table, label, "文本编码无法识别（应为 UTF-8 或 GB18030/GBK）",
+                                 "unknown text encoding (expected UTF-8 or GB18030/GBK)"))
+        sources[table] = src
+        return
+    except RaggedRow as e:
+        problems.append(_problem(table, label, f"这一行有 {e.n_cells} 个单元格，多于表头的 {e.n_header} 列（可能多了逗号）",
+                                 f"this line has {e.n_cells} cells, more than the {e.n_header} header columns (a stray comma?)",
+                                 row=e.row))
         sources[table] = src
         return
     except Exception as e:  # any reader failure is a located problem, never a traceback
-        problems.append(_problem(table, label, f"无法读取 {label}：{_short(e)}", f"cannot read {label}: {_short(e)}"))
+        problems.append(_problem(table, label, f"无法读取：{_short(e)}", f"cannot be read: {_short(e)}"))
         sources[table] = src
         return
     if df.width == 0:
-        problems.append(_problem(table, label, f"{label} 是空的：没有表头行", f"{label} is empty: no header row", check="empty"))
+        problems.append(_problem(table, label, "是空的：没有表头行", "is empty: no header row", check="empty"))
         sources[table] = src
         return
     df = _map_headers(table, df, label, problems)
@@ -213,8 +246,8 @@ def read_tables(path) -> tuple[dict[str, pl.DataFrame], dict[str, dict]]:
                     names = _excel_sheet_names(f)
                 except Exception as e:
                     problems_of.setdefault(table, []).append(_problem(
-                        table, f.name, f"{f.name} 不是可读取的 Excel 工作簿：{_short(e)}",
-                        f"{f.name} is not a readable Excel workbook: {_short(e)}"))
+                        table, f.name, f"不是可读取的 Excel 工作簿：{_short(e)}",
+                        f"not a readable Excel workbook: {_short(e)}"))
                     sources[table] = {"path": str(f), "sheet": f.name, "sha256": _sha256(f), "encoding": None}
                     continue
                 sheet = next((s for s in names if schema.table_for_name(s) == table), names[0] if names else None)
@@ -226,8 +259,8 @@ def read_tables(path) -> tuple[dict[str, pl.DataFrame], dict[str, dict]]:
             names = _excel_sheet_names(path)
         except Exception as e:
             sources["*"] = {"path": str(path), "problems": [_problem(
-                None, path.name, f"{path.name} 不是可读取的 Excel 工作簿：{_short(e)}",
-                f"{path.name} is not a readable Excel workbook: {_short(e)}")]}
+                None, path.name, f"不是可读取的 Excel 工作簿：{_short(e)}",
+                f"not a readable Excel workbook: {_short(e)}")]}
             return tables, sources
         for s in names:
             table = schema.table_for_name(s)

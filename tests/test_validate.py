@@ -264,3 +264,30 @@ def test_planted_mistakes_cli_json_english(make_folder):
 def test_cli_clean_exit_zero(make_folder):
     result = CliRunner().invoke(main, ["validate", "--data", str(make_folder({}))])
     assert result.exit_code == 0 and "共 0 个错误" in result.output
+
+
+# ---- the malformed corpus (tests/malformed/*, written by _make_corpus.py) ----------
+
+import pathlib  # noqa: E402
+
+import yaml  # noqa: E402
+
+MALFORMED = sorted(p for p in (pathlib.Path(__file__).parent / "malformed").iterdir() if p.is_dir())
+
+
+def test_corpus_is_large_enough():
+    assert len(MALFORMED) >= 20
+
+
+@pytest.mark.parametrize("case", MALFORMED, ids=[p.name for p in MALFORMED])
+def test_malformed_input_is_located_never_a_traceback(case):
+    expected = yaml.safe_load((case / "expected.yaml").read_text(encoding="utf-8"))
+    data = case / expected["input"]
+    errors = audit.load_data(data).errors()
+    got = set(zip(errors["table"], errors["row"], errors["column"], errors["check"]))
+    want = {(p["table"], p["row"], p["column"], p["check"]) for p in expected["problems"]}
+    assert got == want
+    assert errors["message"].null_count() == 0 and errors["message_en"].null_count() == 0
+    result = CliRunner().invoke(main, ["validate", "--data", str(data)])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output + result.stderr and "内部错误" not in result.stderr
