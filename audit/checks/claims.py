@@ -13,12 +13,16 @@ from __future__ import annotations
 
 import polars as pl
 
-from audit.checks.common import as_findings, in_residence, month_ends, pick
+from audit.checks.common import as_findings, in_residence, pick
 from audit.privacy import mask_person_id
 
 
-def check_double_claims(tables: dict, pack, year: int, lang: str = "zh") -> pl.DataFrame:
-    stays = in_residence(tables["residents"], month_ends(year)).filter(pl.col("person_id").is_not_null())
+def check_double_claims(tables: dict, pack, year: int, lang: str = "zh", stays: pl.DataFrame | None = None
+                        ) -> pl.DataFrame:
+    """`stays`: in_residence(residents, year), when the caller already has it."""
+    if stays is None:
+        stays = in_residence(tables["residents"], year)
+    stays = stays.filter(pl.col("person_id").is_not_null())
     shared = (
         stays.group_by("person_id", "day")
         .agg(pl.col("institution_id").unique().sort().alias("all_ids"))

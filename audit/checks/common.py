@@ -60,26 +60,39 @@ def pick(lang: str, zh: str, en: str) -> str:
     return en if lang == "en" else zh
 
 
-def in_residence(residents: pl.DataFrame, days: list[date]) -> pl.DataFrame:
-    """One row per (institution, person, day) in residence on that day.
+def in_residence(residents: pl.DataFrame, year: int) -> pl.DataFrame:
+    """One row per (institution, person, month-end of `year`) in residence that day, with
+    the month-end in column `day`.
 
-    A stay split into rows (care-level change) contributes its row in force that day;
-    overlapping rows of one person in one institution (a validation error) count once,
-    the most recently admitted row giving the care level."""
-    res = residents.with_row_index("_i").with_columns(
-        pl.coalesce(pl.col("person_id"), pl.lit("#") + pl.col("_i").cast(pl.String)).alias("_person_key")
+    Each stay expands only to the months it covers (no residents × 12 product): month m
+    counts when admitted_on ≤ its last day (from the admission month on, or January for
+    earlier admissions) and discharged_on > its last day (up to the month before the
+    discharge month, or December if discharged later or never). A stay split into rows
+    (care-level change) contributes its row in force that day; overlapping rows of one
+    person in one institution (a validation error) count once, the most recently
+    admitted row giving the care level."""
+    adm, dis = pl.col("admitted_on"), pl.col("discharged_on")
+    first = pl.when(adm.dt.year() < year).then(1).when(adm.dt.year() == year).then(adm.dt.month()).otherwise(13)
+    last = (
+        pl.when(dis.is_null() | (dis.dt.year() > year)).then(12)
+        .when(dis.dt.year() == year).then(dis.dt.month().cast(pl.Int64) - 1)
+        .otherwise(0)
     )
-    day_frame = pl.DataFrame({"day": days}, schema={"day": pl.Date})
-    on_day = (
-        res.join(day_frame, how="cross")
-        .filter(
-            (pl.col("admitted_on") <= pl.col("day"))
-            & (pl.col("discharged_on").is_null() | (pl.col("discharged_on") > pl.col("day")))
+    res = (
+        residents.filter(adm.is_not_null())
+        .with_row_index("_i")
+        .with_columns(
+            pl.coalesce(pl.col("person_id"), pl.lit("#") + pl.col("_i").cast(pl.String)).alias("_person_key"),
+            pl.int_ranges(first.cast(pl.Int64), (last.cast(pl.Int64) + 1).clip(lower_bound=1)).alias("_month"),
         )
-        .sort(["institution_id", "_person_key", "day", "admitted_on", "_i"])
+        .explode("_month", keep_nulls=False, empty_as_null=False)
+        .with_columns(pl.date(year, pl.col("_month"), 1).dt.month_end().alias("day"))
+    )
+    on_day = (
+        res.sort(["institution_id", "_person_key", "day", "admitted_on", "_i"])
         .unique(["institution_id", "_person_key", "day"], keep="last", maintain_order=True)
     )
-    return on_day.drop("_i", "_person_key")
+    return on_day.drop("_i", "_person_key", "_month")
 
 
 def employed(staff: pl.DataFrame, days: list[date]) -> pl.DataFrame:

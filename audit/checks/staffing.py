@@ -33,10 +33,10 @@ def empty_staffing() -> pl.DataFrame:
     return pl.DataFrame(schema=STAFFING_SCHEMA)
 
 
-def resident_census(residents: pl.DataFrame, days: list[date]) -> pl.DataFrame:
-    """Residents in residence per institution and day, by care level."""
+def resident_census(stays: pl.DataFrame) -> pl.DataFrame:
+    """Residents in residence per institution and month-end (`in_residence` rows), by care level."""
     return (
-        in_residence(residents, days)
+        stays
         .group_by("institution_id", "day")
         .agg(
             *[(pl.col("care_level") == lvl).sum().cast(pl.Int64).alias(f"residents_{lvl}") for lvl in LEVELS],
@@ -173,13 +173,17 @@ def _unknown_level_findings(frame: pl.DataFrame, rule, year: int, lang: str) -> 
     ))
 
 
-def check_staffing(tables: dict, pack, year: int, lang: str = "zh") -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Findings and the month-by-month staffing frame for every staffing_ratio rule."""
+def check_staffing(tables: dict, pack, year: int, lang: str = "zh", stays: pl.DataFrame | None = None
+                   ) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Findings and the month-by-month staffing frame for every staffing_ratio rule.
+    `stays`: in_residence(residents, year), when the caller already has it."""
     rules = pack.rules_of_kind("staffing_ratio")
     if not rules:
         return empty_findings(), empty_staffing()
     days = month_ends(year)
-    census = resident_census(tables["residents"], days)
+    if stays is None:
+        stays = in_residence(tables["residents"], year)
+    census = resident_census(stays)
     fte = caregiver_fte(tables["staff"], days)
     findings, frames = [], []
     for rule in rules:
