@@ -347,13 +347,15 @@ PERSONAL_HEADER = re.compile(r"身份证|证件|姓名|名字|联系人|电话|�
 ID_NUMBER = r"(\d{4})\d{10}(\d{3}[\dXx])"          # 18-digit 身份证号 → first 4 and last 4 kept
 OLD_ID_NUMBER = r"(\d{4})\d{7}(\d{4})"              # 15-digit (pre-1999) id / other long numbers
 MOBILE = r"(1[3-9]\d)\d{4}(\d{4})"                   # mainland mobile number
+LANDLINE = r"(0\d{2,3}-?)\d{3,4}(\d{4})"              # 0575-88123456
 
 
 def mask_free_text(expr: pl.Expr) -> pl.Expr:
     """Mask id-like numbers and mobile numbers inside free text."""
     return (expr.str.replace_all(ID_NUMBER, "${1}**********${2}")
             .str.replace_all(OLD_ID_NUMBER, "${1}*******${2}")
-            .str.replace_all(MOBILE, "${1}****${2}"))
+            .str.replace_all(MOBILE, "${1}****${2}")
+            .str.replace_all(LANDLINE, "${1}****${2}"))
 
 
 def read_results(path, lang: str = "zh") -> tuple[pl.DataFrame, str]:
@@ -376,19 +378,21 @@ def read_results(path, lang: str = "zh") -> tuple[pl.DataFrame, str]:
 
 
 def validate_results(raw: pl.DataFrame, sheet: str, lang: str = "zh") -> tuple[pl.DataFrame, list[str]]:
-    """Map headers, drop personal columns, check every row; InputError listing every
-    problem with sheet, row and column. Returns the clean frame and the dropped headers."""
+    """Map headers, keep only the public columns (personal ones such as 身份证号, 姓名,
+    phone numbers and any unknown column are left out), check every row; InputError
+    listing every problem with sheet, row and column. Returns the clean frame and the
+    headers left out."""
     from audit.normalise import _clean, parse_date
 
     lookup = {a.lower().replace(" ", ""): k for k, alts in RESULT_COLUMNS.items() for a in alts}
     rename, dropped, problems = {}, [], []
-    for c in raw.columns:
+    for c in raw.columns:  # only the known columns are published; anything else is left out
         if c == "_row":
             continue
         key = lookup.get(str(c).strip().lower().replace(" ", ""))
-        if key and key not in rename.values():
+        if key and key not in rename.values() and not PERSONAL_HEADER.search(str(c)):
             rename[c] = key
-        elif PERSONAL_HEADER.search(str(c)) or not key:
+        else:
             dropped.append(c)
     for need in REQUIRED_RESULT_COLUMNS:
         if need not in rename.values():

@@ -101,4 +101,5 @@ def publish(results_path, out_dir, lang):
     click.echo(f"{report['rows']} results published to {out_dir}" if en else f"已公开 {report['rows']} 条检查结果：{out_dir}")
     if report["dropped_columns"]:
         cols = "、".join(report["dropped_columns"])
-        click.echo(f"Personal columns left out: {cols}" if en else f"已剔除含个人信息的列：{cols}", err=True)
+        click.echo(f"Columns left out of the public list (personal or unknown): {cols}" if en
+                   else f"以下列未公开（含个人信息或非公示内容）：{cols}", err=True)

@@ -1,0 +1,177 @@
+"""Checklists and the public results list (一公开)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from fractions import Fraction
+from types import SimpleNamespace
+
+import polars as pl
+import pytest
+from click.testing import CliRunner
+
+from audit.errors import InputError, PolicyGap
+from audit.inspection import checklist_items, institution_facts, publish
+
+RESULTS = (
+    "机构编号,机构名称,检查日期,检查结果,整改要求,整改期限,负责人姓名,身份证号,联系电话\n"
+    "A001,甲养老院,2024-10-08,合格,,,张三,330602195001011234,13812345678\n"
+    'A002,乙中心,2024/10/9,责令整改,"=HYPERLINK(""http://x"")消防通道堵塞，联系人13912345678，'
+    '住户330602194806061237",2024年11月30日,李四,330602194806061237,0575-88123456\n'
+    "A003,丙护理院,2024-10-10,行政处罚,+罚款整改,2024-12-31,王五,330602196001011230,13700000000\n"
+)
+
+
+def test_publish_has_no_personal_data_and_defuses_formulas(tmp_path):
+    src = tmp_path / "results.csv"
+    src.write_text(RESULTS, encoding="utf-8")
+    report = publish(src, tmp_path / "pub")
+    assert report["rows"] == 3
+    assert set(report["dropped_columns"]) == {"负责人姓名", "身份证号", "联系电话"}
+    html = (tmp_path / "pub" / "publish.html").read_text(encoding="utf-8")
+    sheet = pl.read_excel(tmp_path / "pub" / "publish.xlsx", infer_schema_length=0)
+    cells = " ".join(str(v) for row in sheet.rows() for v in row) + " " + " ".join(sheet.columns)
+    for text in (html, cells):
+        for secret in ("330602195001011234", "330602194806061237", "13812345678", "13912345678",
+                       "88123456", "张三", "李四", "王五", "身份证号", "联系电话"):
+            assert secret not in text
+        assert "3306**********1237" in text  # the id in the free text is masked, first 4 and last 4 kept
+        assert "139****5678" in text
+    assert "<a" not in html.split("<body>")[1]  # escaped, not markup
+    rect = sheet["整改要求"].to_list()
+    assert any(v.startswith("'=HYPERLINK") for v in rect if v)  # formula defused
+    assert any(v.startswith("'+罚款") for v in rect if v)
+    assert sheet["检查结果"].to_list() == ["合格", "责令整改", "行政处罚"]
+    assert sheet["整改期限"].to_list()[1] == "2024-11-30"
+    assert (tmp_path / "pub" / "publish.pdf").read_bytes()[:4] == b"%PDF"
+
+
+def test_publish_reports_every_bad_cell_with_sheet_row_and_column(tmp_path):
+    src = tmp_path / "results.csv"
+    src.write_text(
+        "机构编号,机构名称,检查日期,检查结果,整改要求,整改期限\n"
+        "A001,甲养老院,2024-13-40,合格,,\n"           # row 2: bad date
+        "A002,乙中心,2024-10-09,不知道,,\n"            # row 3: bad result
+        "A003,丙院,2024-10-09,责令整改,,\n"            # row 4: rectification without deadline
+        ",丁院,2024-10-09,合格,,\n",                   # row 5: no id
+        encoding="utf-8")
+    with pytest.raises(InputError) as e:
+        publish(src, tmp_path / "pub")
+    msg = e.value.message
+    assert "results.csv 第2行「检查日期」" in msg
+    assert "results.csv 第3行「检查结果」" in msg
+    assert "results.csv 第4行「整改期限」" in msg
+    assert "results.csv 第5行「机构编号」" in msg
+    assert not (tmp_path / "pub").exists()  # nothing written half-way
+
+
+def test_publish_english_headers_and_missing_column(tmp_path):
+    src = tmp_path / "r.csv"
+    src.write_text("institution_id,institution_name,inspection_date,result\nA001,Home A,2024-10-08,pass\n", encoding="utf-8")
+    assert publish(src, tmp_path / "pub", lang="en")["rows"] == 1
+    html = (tmp_path / "pub" / "publish.html").read_text(encoding="utf-8")
+    assert 'lang="en"' in html and "Home A" in html
+    src.write_text("机构编号,检查日期,检查结果\nA001,2024-10-08,合格\n", encoding="utf-8")
+    with pytest.raises(InputError, match="机构名称"):
+        publish(src, tmp_path / "pub2")
+
+
+def test_publish_cli_xlsx(tmp_path):
+    import xlsxwriter
+
+    from audit.cli import main
+
+    book = tmp_path / "results.xlsx"
+    with xlsxwriter.Workbook(book) as wb:
+        ws = wb.add_worksheet("检查结果")
+        ws.write_row(0, 0, ["机构编号", "机构名称", "检查日期", "检查结果", "姓名"])
+        ws.write_row(1, 0, ["007", "甲养老院", "2024-10-08", "合格", "赵六"])
+        ws.write_row(2, 0, ["008", "乙院", "2024年10月9日", "合同"])
+    r = CliRunner().invoke(main, ["publish", "--results", str(book), "--out", str(tmp_path / "p")])
+    assert r.exit_code == 1
+    assert "检查结果 第3行「检查结果」" in r.output
+
+
+# ------------------------------------------------------------ checklist ------
+
+class FakeRule:
+    """Just enough of audit.policy.Rule for checklist_items."""
+
+    def __init__(self, id, kind, values, units, clause="二(三)"):
+        self.id, self.kind, self._values, self._units = id, kind, values, units
+        self.citation = f"嘉峪关 实施意见 {clause}"
+
+    def has(self, name):
+        return name in self._values
+
+    def value(self, name, on):
+        v = self._values[name]
+        if v is PolicyGap:
+            raise PolicyGap("gap", rule=self.id, param=name)
+        return v
+
+    def param(self, name):
+        return SimpleNamespace(unit=self._units[name])
+
+
+def test_checklist_items_come_from_the_pack_with_clauses():
+    pack = SimpleNamespace(rules={
+        "staff": FakeRule("staff", "staffing_ratio", {"residents_per_caregiver": {"full": 3, "partial": 6, "self_care": 10}},
+                          {"residents_per_caregiver": "table:persons"}),
+        "nb": FakeRule("nb", "institution_target", {"metric": "nursing_bed_share", "min": Fraction(55, 100)},
+                       {"metric": "text", "min": "share"}),
+        "sw": FakeRule("sw", "institution_target", {"metric": "beds_per_social_worker", "max": PolicyGap},
+                       {"metric": "text", "max": "persons"}, clause="二(八)"),
+    })
+    items = checklist_items(pack, 2024)
+    texts = [i["text"] for i in items]
+    assert "护理员配备：完全失能 1:3，部分失能 1:6，自理 1:10（核对排班表、劳动合同与在岗护理员）" in texts
+    assert "护理型床位占比 不低于 55%" in texts  # 55/100 → 55%
+    assert "每名社会工作者对应床位数 不高于 政策未规定（缺口）" in texts  # a gap is said, never a number
+    assert items[0]["citation"] == "嘉峪关 实施意见 二(三)"
+    assert any(t.startswith("消防安全") for t in texts) and any(t.startswith("食品安全") for t in texts)
+
+
+def test_institution_facts_count_residents_on_31_december():
+    d = date
+    tables = {
+        "institutions": pl.DataFrame({"institution_id": ["A", "B"], "beds": [50, 10]}),
+        "residents": pl.DataFrame({
+            "institution_id": ["A"] * 5 + ["B"],
+            "care_level": ["full", "full", "partial", "self_care", "full", "self_care"],
+            "admitted_on": [d(2023, 1, 1), d(2024, 6, 1), d(2024, 1, 1), d(2024, 12, 31), d(2025, 1, 1), d(2020, 1, 1)],
+            "discharged_on": [None, d(2024, 12, 31), None, None, None, d(2024, 7, 1)],
+        }),
+        "staff": pl.DataFrame({
+            "institution_id": ["A", "A", "A", "B"], "role": ["caregiver", "caregiver", "manager", "caregiver"],
+            "fte": [1.0, 0.5, 1.0, 1.0], "hired_on": [d(2020, 1, 1), d(2024, 3, 1), d(2020, 1, 1), d(2025, 1, 1)],
+            "left_on": [None, None, None, None],
+        }),
+    }
+    f = {r["institution_id"]: r for r in institution_facts(tables, ["A", "B"], 2024).to_dicts()}
+    # A on 2024-12-31: full (2023-01-01, open) ✓; full discharged 12-31 ✗; partial ✓; self_care admitted 12-31 ✓;
+    # full admitted 2025 ✗ → 3 residents: 1 full, 1 partial, 1 self_care. Caregivers 1.0 + 0.5 = 1.5.
+    assert (f["A"]["residents"], f["A"]["residents_full"], f["A"]["residents_partial"], f["A"]["residents_self_care"]) == (3, 1, 1, 1)
+    assert f["A"]["caregivers_fte"] == 1.5
+    # B: its one resident left in July; its caregiver starts in 2025
+    assert (f["B"]["residents"], f["B"]["caregivers_fte"]) == (0, 0.0)
+
+
+def test_checklist_end_to_end(make_folder, tmp_path):
+    pytest.importorskip("audit.run")
+    from audit.cli import main
+
+    demo = pytest.importorskip("pathlib").Path(__file__).resolve().parents[1] / "demo" / "demo.xlsx"
+    if not demo.exists():
+        pytest.skip("demo/demo.xlsx not built yet")
+    runner = CliRunner()
+    r = runner.invoke(main, ["sample", "--data", str(demo), "--seed", "t", "--ratio", "0.05", "--joint", "--out", str(tmp_path / "d")])
+    assert r.exit_code == 0, r.output
+    rec = json.loads((tmp_path / "d" / "draw.json").read_text(encoding="utf-8"))
+    r = runner.invoke(main, ["checklist", "--draw", str(tmp_path / "d" / "draw.json"), "--data", str(demo),
+                             "--policy", "jiayuguan", "--year", "2024", "--out", str(tmp_path / "c")])
+    assert r.exit_code == 0, r.output
+    first = rec["picks"][0]["institution_id"]
+    html = (tmp_path / "c" / f"checklist_{first}.html").read_text(encoding="utf-8")
+    assert "消防安全" in html and "☐ 合格" in html
