@@ -467,15 +467,14 @@ def compare_records(recorded: dict, recomputed: dict, lang: str = "zh") -> Verif
 def load_register(data_path, lang: str = "zh"):
     """Load the dataset; refuse it when the tables a draw reads have errors."""
     from audit.io import load_data
+    from audit.validate import format_problem_lines
 
-    ds = load_data(data_path)
-    problems = ds.problems
-    if problems is not None and problems.height:
-        bad = problems.filter((pl.col("severity") == "error") & pl.col("table").is_in(list(REGISTER_TABLES)))
-        if bad.height:
-            lines = [f"{r['sheet']} 第{r['row']}行 {r.get('column_zh') or r.get('column') or ''}: {r['message']}"
-                     for r in bad.head(20).to_dicts()]
-            raise InputError(_msg(lang, "名录数据有错误，不能抽取：\n", "the register has errors; no draw:\n") + "\n".join(lines), bad)
+    ds = load_data(data_path, lang=lang)
+    bad = ds.errors().filter(pl.col("table").is_in(list(REGISTER_TABLES)) | pl.col("table").is_null())
+    if bad.height:  # errors in other tables (residents, staff …) do not block a draw
+        lines = format_problem_lines(bad.head(20), lang)
+        raise InputError(_msg(lang, f"名录数据有 {bad.height} 个错误，不能抽取：\n", f"the register has {bad.height} error(s); no draw:\n")
+                         + "\n".join(lines), bad)
     return ds
 
 

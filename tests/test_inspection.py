@@ -175,3 +175,56 @@ def test_checklist_end_to_end(make_folder, tmp_path):
     first = rec["picks"][0]["institution_id"]
     html = (tmp_path / "c" / f"checklist_{first}.html").read_text(encoding="utf-8")
     assert "消防安全" in html and "☐ 合格" in html
+
+
+def test_checklist_prefilled_with_red_flags_and_no_resident_data(tmp_path, monkeypatch):
+    """audit.run stand-in (the real pipeline is another module's): the checklist shows the
+    institution's data, its findings with clause, and no resident's id or name."""
+    import sys
+    import types
+
+    from audit.inspection import checklists
+    from audit.sampling import DrawParams, draw, to_json
+
+    d = date
+    inst = pl.DataFrame({"institution_id": ["A", "B"], "name": ["甲养老院", "乙院"], "county": ["越城区", "柯桥区"],
+                         "risk_class": ["high", "low"], "opened_on": [d(2018, 1, 1)] * 2, "beds": [80, 20],
+                         "nursing_beds": [40, 0], "rating_level": [3, 0], "star_level": [0, 0],
+                         "registered_on": [d(2018, 1, 1), None], "accepted_on": [d(2017, 12, 1), None], "_row": [2, 3]})
+    people = pl.DataFrame({"inspector_id": ["P0", "P1"], "name": ["王一", "李二"], "department": ["民政局", "消防救援"],
+                           "county": ["上虞区", "上虞区"], "active": [True, True], "_row": [2, 3]})
+    empty_conf = pl.DataFrame(schema={"inspector_id": pl.String, "institution_id": pl.String, "reason": pl.String, "_row": pl.Int64})
+    empty_hist = pl.DataFrame(schema={"institution_id": pl.String, "inspected_on": pl.Date, "inspector_id": pl.String,
+                                      "outcome": pl.String, "_row": pl.Int64})
+    tables = {"institutions": inst, "inspectors": people, "conflicts": empty_conf, "inspections": empty_hist,
+              "residents": pl.DataFrame({"institution_id": ["A", "A"], "person_id": ["330602195001011234", "330602194806061237"],
+                                         "name": ["张三", "李四"], "care_level": ["full", "partial"],
+                                         "admitted_on": [d(2023, 1, 1)] * 2, "discharged_on": [None, None]},
+                                        schema_overrides={"discharged_on": pl.Date}),
+              "staff": pl.DataFrame({"institution_id": ["A"], "role": ["caregiver"], "fte": [1.0],
+                                     "hired_on": [d(2020, 1, 1)], "left_on": [None]}, schema_overrides={"left_on": pl.Date})}
+    rec = draw(tables, DrawParams(seed="c", ratios={"*": "1"}, joint=True))
+    (tmp_path / "draw.json").write_text(to_json(rec), encoding="utf-8")
+    findings = pl.DataFrame({"institution_id": ["A", "A", "B"], "rule": ["staffing_ratio", "policy_gap", "lease_term"],
+                             "severity": ["error", "info", "warning"],
+                             "message": ["护理员不足 <b>", "缺口", "租期不足"], "evidence": ["required=2 actual=1", "", ""],
+                             "citation": ["嘉峪关 实施意见 二(三)", "", "嘉峪关 实施意见 三(一)"]})
+    staffing = pl.DataFrame({"institution_id": ["A", "A"], "month_end": [d(2024, 5, 31), d(2024, 6, 30)],
+                             "required": [2, 2], "actual": [2.0, 1.0], "shortfall": [0.0, 1.0]})
+    pack = SimpleNamespace(rules={}, short="嘉峪关 实施意见", status="in_force")
+    fake = types.ModuleType("audit.run")
+    fake.run = lambda *a, **k: SimpleNamespace(dataset=SimpleNamespace(tables=tables), findings=findings,
+                                               staffing=staffing, pack=pack)
+    monkeypatch.setitem(sys.modules, "audit.run", fake)
+    paths = checklists(tmp_path / "draw.json", "unused", "jiayuguan", 2024, tmp_path / "c")
+    assert sorted(p.name for p in paths) == ["checklist_A.html", "checklist_A.pdf", "checklist_B.html", "checklist_B.pdf"]
+    a = (tmp_path / "c" / "checklist_A.html").read_text(encoding="utf-8")
+    assert "护理员不足 &lt;b&gt;" in a and "嘉峪关 实施意见 二(三)" in a  # red flag with its clause, escaped
+    assert "缺口" not in a.split("核算发现的重点问题")[1].split("检查事项")[0]  # info findings are not red flags
+    assert "2024-06-30" in a and "2024-05-31" not in a  # only the shortfall month
+    assert "2（完全失能 1，部分失能 1，自理 0）" in a  # residents on 31 Dec by care level, counts only
+    for secret in ("330602195001011234", "张三", "李四"):
+        assert secret not in a
+    assert "王一" in a and "李二" in a  # inspectors in their official capacity
+    b = (tmp_path / "c" / "checklist_B.html").read_text(encoding="utf-8")
+    assert "租期不足" in b and "护理员不足" not in b
