@@ -15,7 +15,7 @@ policy_option = click.option(
 year_option = click.option("--year", type=int, required=True, help="核算年度，如 2024。")
 set_option = click.option(
     "--set", "sets", multiple=True, metavar="PARAM=VALUE",
-    help="本地设定参数（可重复），如 --set shaoxing.center_township.rate_star_1=50000。",
+    help="本地设定参数（可重复），如 --set center_township.rate_by_star.1=50000。",
 )
 override_option = click.option(
     "--override", "override_file", type=click.Path(exists=True, dir_okay=False),
