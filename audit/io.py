@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import polars as pl
@@ -72,7 +73,18 @@ def _problem(table, sheet, message, message_en, check="unreadable", row=None, co
 
 
 def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    st = path.stat()
+    return _sha256_cached(str(path), st.st_mtime_ns, st.st_size)
+
+
+@lru_cache(maxsize=64)
+def _sha256_cached(path: str, mtime_ns: int, size: int) -> str:
+    """One hash per file even when a workbook gives several tables."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
 
 
 def _decode_csv(data: bytes) -> tuple[str, str]:
@@ -217,8 +229,42 @@ def _short(e: Exception) -> str:
     return text[:160]
 
 
+def _duplicate(table, label, first, problems_of):
+    problems_of.setdefault(table, []).append(_problem(
+        table, label, f"“{label}”与“{first}”是同一张表 {table}，只能保留一个",
+        f"'{label}' and '{first}' are both table {table}; keep one", check="duplicate_table"))
+
+
+def _read_workbook(book: Path, tables, sources, problems_of, only: str | None = None) -> str | None:
+    """Each sheet named after a table (English or Chinese) is that table; other sheets
+    (the template's 说明) are ignored. With `only`, the file is named after that table:
+    its matching sheet, else its first sheet. Returns an error text if unreadable."""
+    try:
+        names = _excel_sheet_names(book)
+    except Exception as e:
+        return _short(e)
+    if only is not None:
+        sheet = next((s for s in names if schema.table_for_name(s) == only), names[0] if names else None)
+        _load_one(only, book, sheet, book.name, tables, sources, problems_of)
+        return None
+    for s in names:
+        table = schema.table_for_name(s)
+        if table is None:
+            continue
+        if table in sources:
+            _duplicate(table, s, sources[table]["sheet"], problems_of)
+            continue
+        _load_one(table, book, s, s, tables, sources, problems_of)
+    return None
+
+
+def _not_a_workbook(where: Path, error: str) -> dict:
+    return _problem(None, where.name, f"不是可读取的 Excel 工作簿：{error}", f"not a readable Excel workbook: {error}")
+
+
 def read_tables(path) -> tuple[dict[str, pl.DataFrame], dict[str, dict]]:
-    """Read a folder (one file per table) or one workbook (one sheet per table).
+    """Read a folder (one file per table, or a workbook whose sheets are the tables) or
+    one workbook (one sheet per table).
 
     Returns raw text frames keyed by contract table (only tables found) and
     `sources[table] = {"path", "sheet", "sha256", "encoding", "columns", "problems"}`,
@@ -228,57 +274,38 @@ def read_tables(path) -> tuple[dict[str, pl.DataFrame], dict[str, dict]]:
     tables: dict[str, pl.DataFrame] = {}
     sources: dict[str, dict] = {}
     problems_of: dict[str, list] = {}
+    loose: list[dict] = []
     if path.is_dir():
         for f in sorted(path.iterdir()):
             if not f.is_file() or f.suffix.lower() not in TABLE_SUFFIXES or f.name.startswith(("~$", ".")):
                 continue  # unknown files in the folder are fine to ignore
             table = schema.table_for_name(f.stem)
             if table is None:
+                if f.suffix.lower() in EXCEL_SUFFIXES:  # e.g. data.xlsx holding every table as a sheet
+                    error = _read_workbook(f, tables, sources, problems_of)
+                    if error:  # maybe just an unrelated file: say so, but do not block
+                        loose.append({**_not_a_workbook(f, error), "severity": "warning"})
                 continue
             if table in sources:
-                problems_of.setdefault(table, []).append(_problem(
-                    table, f.name, f"{f.name} 与 {Path(sources[table]['path']).name} 是同一张表 {table}，只能保留一个文件",
-                    f"{f.name} and {Path(sources[table]['path']).name} are both table {table}; keep one file",
-                    check="duplicate_table"))
+                _duplicate(table, f.name, Path(sources[table]["path"]).name, problems_of)
                 continue
             if f.suffix.lower() in EXCEL_SUFFIXES:
-                try:
-                    names = _excel_sheet_names(f)
-                except Exception as e:
-                    problems_of.setdefault(table, []).append(_problem(
-                        table, f.name, f"不是可读取的 Excel 工作簿：{_short(e)}",
-                        f"not a readable Excel workbook: {_short(e)}"))
+                error = _read_workbook(f, tables, sources, problems_of, only=table)
+                if error:
+                    problems_of.setdefault(table, []).append({**_not_a_workbook(f, error), "table": table})
                     sources[table] = {"path": str(f), "sheet": f.name, "sha256": _sha256(f), "encoding": None}
-                    continue
-                sheet = next((s for s in names if schema.table_for_name(s) == table), names[0] if names else None)
-                _load_one(table, f, sheet, f.name, tables, sources, problems_of)
             else:
                 _load_one(table, f, None, f.name, tables, sources, problems_of)
     elif path.is_file() and path.suffix.lower() in EXCEL_SUFFIXES:
-        try:
-            names = _excel_sheet_names(path)
-        except Exception as e:
-            sources["*"] = {"path": str(path), "problems": [_problem(
-                None, path.name, f"不是可读取的 Excel 工作簿：{_short(e)}",
-                f"not a readable Excel workbook: {_short(e)}")]}
-            return tables, sources
-        for s in names:
-            table = schema.table_for_name(s)
-            if table is None:
-                continue  # e.g. the template's 说明 sheet
-            if table in sources:
-                problems_of.setdefault(table, []).append(_problem(
-                    table, s, f"工作表“{s}”与“{sources[table]['sheet']}”是同一张表 {table}，只能保留一个",
-                    f"sheets '{s}' and '{sources[table]['sheet']}' are both table {table}; keep one",
-                    check="duplicate_table"))
-                continue
-            _load_one(table, path, s, s, tables, sources, problems_of)
+        error = _read_workbook(path, tables, sources, problems_of)
+        if error:
+            loose.append(_not_a_workbook(path, error))
     elif path.is_file() and path.suffix.lower() in (".csv", ".parquet"):
         table = schema.table_for_name(path.stem)
         if table is None:
-            sources["*"] = {"path": str(path), "problems": [_problem(
+            loose.append(_problem(
                 None, path.name, f"无法从文件名 {path.name} 判断是哪张表（应为 institutions/机构 等）",
-                f"cannot tell which table {path.name} is (expected institutions/机构 …)")]}
+                f"cannot tell which table {path.name} is (expected institutions/机构 …)"))
         else:
             _load_one(table, path, None, path.name, tables, sources, problems_of)
     else:
@@ -286,6 +313,8 @@ def read_tables(path) -> tuple[dict[str, pl.DataFrame], dict[str, dict]]:
     for t, ps in problems_of.items():
         sources.setdefault(t, {"path": str(path), "sheet": None, "sha256": None, "encoding": None})
         sources[t]["problems"] = ps
+    if loose:
+        sources["*"] = {"path": str(path), "problems": loose}
     return tables, sources
 
 

@@ -238,3 +238,23 @@ def test_raise_if_errors(make_folder):
     assert e.value.problems.height == 1
     ok = audit.load_data(make_folder({}))
     ok.raise_if_errors()  # no error: returns quietly
+
+
+def test_folder_holding_one_workbook(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    _workbook(folder / "data.xlsx", {"institutions": [["institution_id", "name", "county", "kind"], ["A1", "甲", "区", "institution"]],
+                                    "工作人员": [["机构编号", "人员编号"], ["A1", "S1"]]})
+    (folder / "readme.txt").write_text("not a table")
+    ds = audit.load_data(folder)
+    assert ds.tables["institutions"].height == 1 and ds.tables["staff"].height == 1
+    assert ds.sources["staff"]["sheet"] == "工作人员"
+    assert ds.problems.is_empty()
+
+
+def test_single_table_file_and_missing_path(tmp_path):
+    f = tmp_path / "机构.csv"
+    f.write_text("机构编号,机构名称,所属区县,机构类型\nA1,甲,区,养老机构\n", encoding="utf-8")
+    assert audit.load_data(f).tables["institutions"].height == 1
+    with pytest.raises(InputError):
+        audit.load_data(tmp_path / "nope")
