@@ -151,3 +151,18 @@ def test_home_care_centres_are_not_residential_institutions(kind):
     findings, staffing = run_checks(dataset(institutions({"institution_id": "C", "kind": kind}), res, staff()),
                                     FakePack([ratio_rule()]), 2024)
     assert staffing.is_empty() and findings.is_empty()
+
+
+def test_overlapping_rows_of_one_person_count_once_with_the_latest_level():
+    # a validation error elsewhere; here the person must not be counted twice:
+    # Mar 31: only the self-care row (1/10 → 1); Apr 30 on: the full row admitted Apr 1 wins (1/3 → 1),
+    # and never 1 self-care + 1 full
+    pid = "110101195001011234"
+    res = residents(
+        {"institution_id": "A", "person_id": pid, "care_level": "self_care"},
+        {"institution_id": "A", "person_id": pid, "care_level": "full", "admitted_on": D(2024, 4, 1)},
+    )
+    _, staffing = run_checks(dataset(institutions({"institution_id": "A"}), res, staff()),
+                             FakePack([ratio_rule()]), 2024)
+    levels = staffing.select("residents_self_care", "residents_full").rows()
+    assert levels == [(1, 0)] * 3 + [(0, 1)] * 9

@@ -22,7 +22,13 @@ def check_double_claims(tables: dict, pack, year: int, lang: str = "zh", stays: 
     """`stays`: in_residence(residents, year), when the caller already has it."""
     if stays is None:
         stays = in_residence(tables["residents"], year)
-    stays = stays.filter(pl.col("person_id").is_not_null())
+    # only people on more than one institution's register can be counted twice
+    movers = (
+        tables["residents"].filter(pl.col("person_id").is_not_null())
+        .group_by("person_id").agg(pl.col("institution_id").n_unique().alias("n"))
+        .filter(pl.col("n") > 1).select("person_id")
+    )
+    stays = stays.join(movers, on="person_id", how="semi")
     shared = (
         stays.group_by("person_id", "day")
         .agg(pl.col("institution_id").unique().sort().alias("all_ids"))

@@ -78,21 +78,24 @@ def in_residence(residents: pl.DataFrame, year: int) -> pl.DataFrame:
         .when(dis.dt.year() == year).then(dis.dt.month().cast(pl.Int64) - 1)
         .otherwise(0)
     )
-    res = (
+    keep = [c for c in ("institution_id", "person_id", "admitted_on", "care_level", "_row") if c in residents.columns]
+    days = dict(enumerate(month_ends(year), start=1))
+    stays = (
         residents.filter(adm.is_not_null())
         .with_row_index("_i")
-        .with_columns(
+        .sort("admitted_on", "_i")  # so that keep="last" below keeps the latest admission
+        .select(
+            *keep,
             pl.coalesce(pl.col("person_id"), pl.lit("#") + pl.col("_i").cast(pl.String)).alias("_person_key"),
             pl.int_ranges(first.cast(pl.Int64), (last.cast(pl.Int64) + 1).clip(lower_bound=1)).alias("_month"),
         )
         .explode("_month", keep_nulls=False, empty_as_null=False)
-        .with_columns(pl.date(year, pl.col("_month"), 1).dt.month_end().alias("day"))
     )
-    on_day = (
-        res.sort(["institution_id", "_person_key", "day", "admitted_on", "_i"])
-        .unique(["institution_id", "_person_key", "day"], keep="last", maintain_order=True)
+    return (
+        stays.unique(["institution_id", "_person_key", "_month"], keep="last")
+        .with_columns(pl.col("_month").replace_strict(days, return_dtype=pl.Date).alias("day"))
+        .drop("_person_key", "_month")
     )
-    return on_day.drop("_i", "_person_key", "_month")
 
 
 def employed(staff: pl.DataFrame, days: list[date]) -> pl.DataFrame:
