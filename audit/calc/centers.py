@@ -39,14 +39,14 @@ def _eligible(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
         condition_findings(ctx, df, failed, rule, "not_assessed_pass", "warning",
                            f"未经考核或评估合格，不享受 {rule.citation} 的运营补贴",
                            f"not assessed as qualified: no grant under {rule.citation}",
-                           pl.format("assessed_pass={}", pl.col("assessed_pass")))
+                           pl.format("assessed_pass={}", pl.col("assessed_pass").cast(pl.String).fill_null("空")))
         df = df.filter(~failed)
     if opt(rule, "require_operating_normally", on, False):
         failed = ~pl.col("operating_normally").fill_null(False)
         condition_findings(ctx, df, failed, rule, "not_operating_normally", "warning",
                            f"未按要求正常运营，不享受 {rule.citation} 的运营补贴",
                            f"not operating normally: no grant under {rule.citation}",
-                           pl.format("operating_normally={}", pl.col("operating_normally")))
+                           pl.format("operating_normally={}", pl.col("operating_normally").cast(pl.String).fill_null("空")))
         df = df.filter(~failed)
     return df.with_columns(pl.col("star_level").fill_null(0))
 

@@ -101,9 +101,9 @@ class Ctx:
         sample = ", ".join(ids[:GAP_SAMPLE]) + (" …" if len(ids) > GAP_SAMPLE else "")
         self.finding(
             "policy_gap", severity,
-            self.t(f"{rule.citation} 未规定参数 {rule.id}.{name}{extra}，{len(ids)} 个机构因此不计发；"
+            self.t(f"{rule.citation} 未规定参数 {rule.id}.{name}{extra}，{len(ids)} 个机构的该项不计发；"
                    f"可用 --set {rule.id}.{name}=数值 设定本地标准",
-                   f"{rule.citation} does not set {rule.id}.{name}{extra}; {len(ids)} institution(s) get no line; "
+                   f"{rule.citation} does not set {rule.id}.{name}{extra}; {len(ids)} institution(s) get no line for it; "
                    f"set a local value with --set {rule.id}.{name}=VALUE"),
             f"param={rule.id}.{name} affected={len(ids)} ids={sample}", rule.citation)
 

@@ -42,6 +42,11 @@ INTERPRETATIONS = {
 }
 
 
+def _txt(*cols: str) -> list[pl.Expr]:
+    """Columns as text for evidence, an empty value shown as 空 (pl.format drops nulls)."""
+    return [pl.col(c).cast(pl.String).fill_null("空") for c in cols]
+
+
 def _payer_lines(ctx: Ctx, rule, lines: pl.DataFrame) -> pl.DataFrame:
     """Split each line's amount between the rule's payers (largest remainder, to the fen)."""
     on = ctx.ref_date
@@ -81,8 +86,7 @@ def _scope(ctx: Ctx, rule, inst: pl.DataFrame, relevant: pl.Expr) -> pl.Expr:
         ctx, inst, relevant & ~scope, rule, "not_eligible", "info",
         f"不属于 {rule.citation} 的补贴范围（机构类型、举办性质或非新建）",
         f"not covered by {rule.citation} (kind, ownership or not newly built)",
-        pl.format("kind={} ownership={} newly_built={}", pl.col("kind"), pl.col("ownership"),
-                  pl.col("newly_built")))
+        pl.format("kind={} ownership={} newly_built={}", *_txt("kind", "ownership", "newly_built")))
     return scope
 
 
@@ -95,25 +99,25 @@ def _conditions(ctx: Ctx, rule, inst: pl.DataFrame, relevant: pl.Expr, severity=
     if opt(rule, "require_registered", on, False):
         checks.append(("not_registered", pl.col("registered_on").is_null() | (pl.col("registered_on") > on),
                        "未依法登记或备案", "not registered or filed",
-                       pl.format("registered_on={}", pl.col("registered_on"))))
+                       pl.format("registered_on={}", *_txt("registered_on"))))
     if opt(rule, "require_accepted", on, False):
         checks.append(("not_accepted", pl.col("accepted_on").is_null() | (pl.col("accepted_on") > on),
                        "未通过竣工验收", "not accepted on completion",
-                       pl.format("accepted_on={}", pl.col("accepted_on"))))
+                       pl.format("accepted_on={}", *_txt("accepted_on"))))
     if opt(rule, "require_operating", on, False):
         checks.append(("not_operating", pl.col("opened_on").is_null() | (pl.col("opened_on") > on),
-                       "未投入运营", "not in operation", pl.format("opened_on={}", pl.col("opened_on"))))
+                       "未投入运营", "not in operation", pl.format("opened_on={}", *_txt("opened_on"))))
     min_beds = opt(rule, "min_beds", on)
     if min_beds is not None:
         checks.append(("bed_minimum", pl.col("beds").fill_null(0) < min_beds,
                        f"床位数不足 {min_beds} 张", f"fewer than {min_beds} beds",
-                       pl.format("beds={} min_beds={}", pl.col("beds"), pl.lit(min_beds))))
+                       pl.format("beds={} min_beds={}", *_txt("beds"), pl.lit(min_beds))))
     min_years = opt(rule, "leased_min_years", on)
     if min_years is not None:
         checks.append(("lease_term", (pl.col("premises") == "leased")
                        & (pl.col("lease_years").fill_null(0) < min_years),
                        f"租赁用房租期不足 {min_years} 年", f"lease term shorter than {min_years} years",
-                       pl.format("lease_years={} min_years={}", pl.col("lease_years"), pl.lit(min_years))))
+                       pl.format("lease_years={} min_years={}", *_txt("lease_years"), pl.lit(min_years))))
     for kind, failed, zh, en, evidence in checks:
         failed = failed.fill_null(True)
         condition_findings(ctx, inst, relevant & failed, rule, kind, severity,
@@ -280,7 +284,7 @@ def renovation_share(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
     condition_findings(
         ctx, inst, low, rule, "rating_below_minimum", "info",
         f"评定等级未达 {min_level} 级，不享受改造补助", f"rating below level {min_level}: no renovation grant",
-        pl.format("rating_level={} min={}", pl.col("rating_level"), pl.lit(min_level)))
+        pl.format("rating_level={} min={}", *_txt("rating_level"), pl.lit(min_level)))
     inst = inst.filter(~low)
     try:
         share = Fraction(value(rule, "share", on))

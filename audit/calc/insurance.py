@@ -30,7 +30,8 @@ INTERPRETATIONS = {
 def premium_shares(rules: list, tables: dict, ctx: Ctx) -> pl.DataFrame:
     """All premium_share rules together (they share each premium's remainder)."""
     on, year = ctx.ref_date, ctx.year
-    ins = tables["insurance"].filter(pl.col("year") == year)
+    covered = sorted(set().union(*(value(r, "scheme", on) for r in rules)))
+    ins = tables["insurance"].filter((pl.col("year") == year) & pl.col("scheme").is_in(covered))
     if not ins.height or not rules:
         return ins.clear()
     ctx.interpretations.add("premium_cap")
@@ -82,14 +83,22 @@ def premium_shares(rules: list, tables: dict, ctx: Ctx) -> pl.DataFrame:
         prem = step.with_columns((pl.col("_left") - pl.col("_paid").fill_null(0)).alias("_left"))
     rest = prem.filter(pl.col("_left") > 0).select(
         "_policy", "institution_id", pl.lit("premium_rest").alias("item"), pl.col("_left").alias("amount_fen"),
-        pl.lit("institution").alias("payer"), pl.lit(rules[0].id).alias("rule"),
-        pl.lit(rules[0].citation).alias("citation"),
+        pl.lit("institution").alias("payer"), _first_rule(rules, on, "id"), _first_rule(rules, on, "citation"),
         (pl.lit("保费 ") + fen_text(pl.col("premium_fen")) + pl.lit(" 元 − 各级补助 = 机构自付 ")
          + fen_text(pl.col("_left")) + pl.lit(" 元")).alias("basis"))
     out = pl.concat(lines + [rest])
     return out.with_columns(pl.lit(PROGRAM).alias("program"), pl.lit(str(year)).alias("period"),
                             pl.lit(1, pl.Int64).alias("quantity"), pl.lit(None, pl.Int64).alias("rate_fen")
                             ).sort("_policy", "item").drop("_policy")
+
+
+def _first_rule(rules: list, on, attr: str) -> pl.Expr:
+    """The rest of a premium is booked under the first rule covering its scheme."""
+    out = pl.lit(None, pl.String)
+    for rule in reversed(rules):
+        out = pl.when(pl.col("scheme").is_in(sorted(value(rule, "scheme", on)))).then(
+            pl.lit(getattr(rule, attr))).otherwise(out)
+    return out.alias("rule" if attr == "id" else attr)
 
 
 def _base(rule, ctx: Ctx, prem: pl.DataFrame, mine: pl.Expr) -> dict:

@@ -129,10 +129,10 @@ def resident_month_grant(rule, tables: dict, ctx: Ctx, detail: bool = False) -> 
     items = [months.with_columns(base_item.alias("item"), base_key.cast(pl.String).alias("key"))]
     if rule.has("disability_supplement"):
         items.append(months.filter(disabled).with_columns(pl.lit("disability_supplement").alias("item"),
-                                                          pl.lit(None, pl.String).alias("key")))
+                                                          pl.lit("", pl.String).alias("key")))
     if rule.has("low_income_supplement"):
         items.append(months.filter(pl.col("low_income").is_in(sorted(low_cats)).fill_null(False)).with_columns(
-            pl.lit("low_income_supplement").alias("item"), pl.lit(None, pl.String).alias("key")))
+            pl.lit("low_income_supplement").alias("item"), pl.lit("", pl.String).alias("key")))
     counts = (pl.concat(items).group_by("institution_id", "item", "key", "month_end")
               .agg(pl.len().cast(pl.Int64).alias("quantity")))
 

@@ -1,0 +1,63 @@
+"""`audit run` and `audit explain`: parse, call audit.run, print."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from audit.cli import main
+from audit.cli.common import data_option, lang_option, out_option, policy_options, year_option
+from audit.money import fen_to_yuan
+
+
+@main.command("run")
+@policy_options
+@year_option
+@data_option
+@out_option
+@lang_option
+def run_command(policy, sets, override_file, year, data_path, out_dir, lang):
+    """核算一个年度：台账（ledger.csv/.xlsx）、发现（findings.csv）、manifest.json 与报告。
+
+    退出码：0 = 已输出且无错误级发现；1 = 输入数据有错误（不输出任何文件），或已输出但有错误级发现（相关款项应暂缓支付）。"""
+    from audit.run import PAYER_ZH, PROGRAM_ZH, run, write_outputs
+
+    result = run(data_path, policy, year, sets=sets, override_file=override_file, lang=lang)
+    write_outputs(result, out_dir)
+    en = lang == "en"
+    click.echo(f"{'Policy' if en else '政策包'}: {result.pack.title} ({result.pack.id}, {result.pack.status})"
+               f"  {'year' if en else '年度'} {year}")
+    totals = result.totals()
+    if totals.height:
+        click.echo("Totals by program and payer (yuan):" if en else "按项目、支付方合计（元）：")
+        for program, payer, amount in totals.iter_rows():
+            name = program if en else PROGRAM_ZH.get(program, program)
+            who = payer if en else PAYER_ZH.get(payer, payer)
+            click.echo(f"  {name:<12} {who:<10} {fen_to_yuan(amount, thousands=True):>18}")
+        click.echo(f"  {'total' if en else '合计':<23} {fen_to_yuan(int(totals['amount_fen'].sum()), True):>18}")
+    else:
+        click.echo("No payable lines." if en else "没有应付款项。")
+    c = result.severity_counts()
+    click.echo((f"Findings: {c['error']} error, {c['warning']} warning, {c['info']} info" if en else
+                f"发现：错误 {c['error']} 个，警告 {c['warning']} 个，提示 {c['info']} 个"))
+    click.echo(f"{'Outputs' if en else '输出'}: {out_dir}")
+    if c["error"]:
+        click.echo(("Error findings block the payments they concern: review findings.csv before paying (exit 1)."
+                    if en else "存在错误级发现：相关款项应暂缓支付，请先核对 findings.csv（退出码 1）。"), err=True)
+        sys.exit(1)
+
+
+@main.command("explain")
+@policy_options
+@year_option
+@data_option
+@click.option("--institution", "institution", required=True, help="机构编号。")
+@click.option("--program", default=None, help="只说明一个项目：construction / operating / center_operating / insurance。")
+@lang_option
+def explain_command(policy, sets, override_file, year, data_path, institution, program, lang):
+    """说明一个机构每一笔款项的来历：计入的数据、参数及其条款原文、算式。"""
+    from audit.run import explain, run
+
+    result = run(data_path, policy, year, sets=sets, override_file=override_file, lang=lang)
+    click.echo(explain(result, institution, program=program, lang=lang), nl=False)
