@@ -95,8 +95,8 @@ def _certified_by_county(tables, on: date) -> pl.DataFrame:
     """Per county: certified caregivers employed on `on`, those senior or above, those with first aid."""
     staff = employed(
         tables["staff"].filter((pl.col("role") == "caregiver") & pl.col("care_certificate").is_in(CERTIFIED)), [on]
-    ).join(tables["institutions"].select("institution_id", "county"), on="institution_id", how="inner")
-    counties = tables["institutions"].select(pl.col("county")).unique()
+    ).join(tables["institutions"].select("institution_id", "county").drop_nulls(), on="institution_id", how="inner")
+    counties = tables["institutions"].select(pl.col("county")).unique().drop_nulls()  # a missing county is a validation error
     agg = staff.group_by("county").agg(
         pl.len().cast(pl.Int64).alias("certified"),
         pl.col("care_certificate").is_in(SENIOR_OR_ABOVE).sum().cast(pl.Int64).alias("senior"),
