@@ -131,8 +131,9 @@ def _person_id_problems(table, df, sheet, col) -> pl.DataFrame:
                                               | (pl.col("__birth") > date.today())))
     v = mask_person_id(s)
     return pl.concat([
-        _rows(bad_shape, table, sheet, col.name, v, "应为 18 位：17 位数字加 1 位校验码（数字或 X）",
-              "expected 18 characters: 17 digits and a check character (digit or X)", "id_format"),
+        _rows(bad_shape, table, sheet, col.name, v, "应为 18 位：17 位数字加 1 位校验码（数字或 X）；在 Excel 中请把该列设为文本，否则长数字会被截断",
+              "expected 18 characters: 17 digits and a check character (digit or X); in Excel format the column as text, "
+              "or long numbers lose digits", "id_format"),
         _rows(bad_check, table, sheet, col.name, v,
               pl.lit("校验位错误：按 GB 11643 第18位应为 ") + pl.col("__exp"),
               pl.lit("wrong check digit: by GB 11643 the 18th character should be ") + pl.col("__exp"), "id_check_digit"),

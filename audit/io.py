@@ -12,6 +12,7 @@ Two steps, both vectorised:
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -155,13 +156,19 @@ def _as_text(df: pl.DataFrame) -> pl.DataFrame:
     return df.select(out)
 
 
+def _bare_header(header: str) -> str:
+    """'*身份证号(person_id)' → '身份证号': required-marks and a bracketed gloss dropped."""
+    key = schema.norm_key(header).strip("*")
+    return re.sub(r"\(.*\)$", "", key) or key
+
+
 def _map_headers(table: str, df: pl.DataFrame, sheet: str, problems: list) -> pl.DataFrame:
     """Rename recognised headers to English; keep unknown extras; flag a header that
     appears twice. Adds `_row` and drops rows that are blank in every cell."""
     hmap = schema.table(table).header_map()
     rename, seen = {}, {}
     for c in df.columns:
-        eng = hmap.get(schema.norm_key(c))
+        eng = hmap.get(schema.norm_key(c)) or hmap.get(_bare_header(c))
         if eng is None:
             continue
         if eng in seen:

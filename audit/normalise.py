@@ -47,9 +47,13 @@ def parse_int(e):
 
 
 def parse_number(e):
+    """'0.5', '1,234.5', '５０%' (a percentage: 0.5)."""
     s = _compact(e)
-    ok = s.str.contains(r"^[+-]?(\d+\.?\d*|\.\d+)$")
-    v = pl.when(ok).then(s.cast(pl.Float64, strict=False))
+    pct = s.str.ends_with("%")
+    body = s.str.strip_suffix("%")
+    ok = body.str.contains(r"^[+-]?(\d+\.?\d*|\.\d+)$")
+    x = body.cast(pl.Float64, strict=False)
+    v = pl.when(ok).then(pl.when(pct).then(x / 100).otherwise(x))
     return v, s.is_not_null() & v.is_null()
 
 

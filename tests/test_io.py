@@ -258,3 +258,15 @@ def test_single_table_file_and_missing_path(tmp_path):
     assert audit.load_data(f).tables["institutions"].height == 1
     with pytest.raises(InputError):
         audit.load_data(tmp_path / "nope")
+
+
+def test_headers_with_marks_and_glosses(make_folder):
+    folder = make_folder({"institutions.csv": "*机构编号,机构名称（name）,所属区县 (county),机构类型\nA1,甲,区,养老机构\n"})
+    inst = audit.load_data(folder).tables["institutions"]
+    assert inst.select("institution_id", "name", "county").row(0) == ("A1", "甲", "区")
+
+
+@pytest.mark.parametrize("text, fte", [("0.5", 0.5), ("50%", 0.5), ("５０％", 0.5), (".25", 0.25)])
+def test_fte_numbers(make_folder, text, fte):
+    folder = make_folder({"staff.csv": f"institution_id,staff_id,fte\nA001,S1,{text}\n"})
+    assert audit.load_data(folder).tables["staff"]["fte"].to_list() == [fte]
