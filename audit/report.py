@@ -274,6 +274,7 @@ def _ledger(result, L: dict) -> pl.DataFrame:
             fen_to_yuan_expr(pl.col("amount_fen"), thousands=True).alias("amount"),
             fen_to_yuan_expr(pl.col("rate_fen"), thousands=True).fill_null("").alias("rate"),
             pl.col("county").fill_null("—"),
+            mask_ids_in_text(pl.col("basis").fill_null("")) if "basis" in result.ledger.columns else pl.lit("").alias("basis"),
         )
         .sort("institution_id", _order_expr("program", PROGRAM_ORDER), "item", "period",
               _order_expr("payer", PAYER_ORDER))
@@ -554,13 +555,16 @@ def render_html(template: str, context: dict) -> str:
     return _env().get_template(template).render(**context)
 
 
-def html_to_pdf(html_text: str, pdf_path: Path, attachments: list[tuple[str, bytes, str]] = ()) -> Path:
-    """HTML → PDF/A-3u; attachments are (name, bytes, description) embedded in the PDF."""
+def html_to_pdf(html_text: str, pdf_path: Path, attachments: list[tuple[str, bytes, str]] = (),
+                archival: bool = False) -> Path:
+    """HTML → PDF. `archival` makes it PDF/A-3u, which may carry attachments
+    ((name, bytes, description)); it costs ~0.5 s a document, so self-checks skip it."""
     import weasyprint
 
     files = [weasyprint.Attachment(string=data, name=name, description=desc) for name, data, desc in attachments]
+    options = {"pdf_variant": "pdf/a-3u"} if archival else {}
     weasyprint.HTML(string=html_text, base_url=str(TEMPLATES)).write_pdf(
-        pdf_path, pdf_variant="pdf/a-3u", attachments=files or None)
+        pdf_path, attachments=files or None, **options)
     return pdf_path
 
 
@@ -571,9 +575,14 @@ def _progress(items, label: str, length: int | None = None):
     return nullcontext(items)
 
 
-def _csv_attachments(result) -> list[tuple[str, bytes, str]]:
-    """ledger.csv and findings.csv as embedded in the archived PDF (same form as written)."""
+def _csv_attachments(result, out: Path) -> list[tuple[str, bytes, str]]:
+    """ledger.csv and findings.csv for the archived PDF: the very files write_outputs
+    wrote beside the report when present, else made here the same way."""
     from audit.privacy import defuse_frame
+
+    if (out / "ledger.csv").is_file() and (out / "findings.csv").is_file():
+        return [("ledger.csv", (out / "ledger.csv").read_bytes(), "ledger / 补贴明细"),
+                ("findings.csv", (out / "findings.csv").read_bytes(), "findings / 稽核发现")]
 
     ledger = result.ledger.sort("institution_id", "program", "item", "period", "payer").with_columns(
         fen_to_yuan_expr(pl.col("rate_fen")).alias("rate_fen"),
@@ -599,7 +608,7 @@ def write_bureau_report(result, out_dir) -> list[Path]:
                 if step == "html":
                     html_path.write_text(html_text, encoding="utf-8")
                 else:
-                    html_to_pdf(html_text, pdf_path, _csv_attachments(result))
+                    html_to_pdf(html_text, pdf_path, _csv_attachments(result, out), archival=True)
     except OSError as e:
         raise OutputError(f"无法写出报告到 {out}: {e}") from e
     return [html_path, pdf_path]

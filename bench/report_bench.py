@@ -1,0 +1,103 @@
+"""Benchmark (not a test): the bureau report for N institutions (HTML + PDF) and
+--each self-check PDFs for N institutions across 2 processes; prints wall time and
+peak memory (this process and its worker processes).
+
+    .venv/bin/python bench/report_bench.py                 # real pipeline on synth(2000, seed=7)
+    .venv/bin/python bench/report_bench.py -n 200 --fake   # report rendering only, frames made up here
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+from types import SimpleNamespace
+
+import polars as pl
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from audit import report  # noqa: E402
+
+
+def peak_mb() -> tuple[float, float]:
+    """Peak resident memory (MB) of this process and of its finished children (Linux: KB)."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return own, kids
+
+
+def real_result(n: int, seed: int, tmp: Path):
+    """synth(n, seed) written as CSV, then the whole pipeline (audit.run)."""
+    from audit.run import run
+    from audit.synth import synth, write_synth
+
+    data = tmp / "data"
+    write_synth(synth(n, seed), data, "csv")
+    return run(data, "shaoxing", 2024)
+
+
+def fake_result(n: int, seed: int):
+    """Frames shaped like a RunResult, made up without the calculators: 4 ledger lines,
+    12 staffing months and one finding per institution."""
+    from audit.policy import load_pack
+    from audit.synth import synth
+
+    inst = synth(n, seed)["institutions"]
+    ids = inst.select("institution_id")
+    items = pl.DataFrame({"program": ["construction", "operating", "operating", "insurance"],
+                          "item": ["self_built_beds", "resident_months_level_3", "disability_supplement",
+                                   "premium_share"],
+                          "payer": ["city", "city", "county", "province"]})
+    ledger = ids.join(items, how="cross").with_columns(
+        period=pl.lit("2024"), quantity=(pl.col("institution_id").hash(seed) % 500 + 1).cast(pl.Int64),
+        rate_fen=pl.lit(5000, pl.Int64)).with_columns(
+        amount_fen=pl.col("quantity") * pl.col("rate_fen"), rule=pl.col("program"),
+        citation=pl.lit("绍兴 实施意见 重点工作(五)4"), basis=pl.lit("数量 × 标准"))
+    months = pl.DataFrame({"month_end": pl.date_range(date(2024, 1, 1), date(2024, 12, 1), "1mo",
+                                                      eager=True).dt.month_end()})
+    staffing = ids.join(months, how="cross").with_columns(
+        required=(pl.col("institution_id").hash(seed) % 9 + 1).cast(pl.Int64),
+        actual=(pl.col("institution_id").hash(seed + 1) % 9 + 1).cast(pl.Float64)).with_columns(
+        shortfall=(pl.col("required") - pl.col("actual")).clip(lower_bound=0))
+    findings = ids.with_columns(rule=pl.lit("staffing_ratio"), severity=pl.lit("warning"),
+                                message=pl.lit("护理员配备不足"), evidence=pl.lit("required=8 actual=6.5"),
+                                citation=pl.lit("绍兴 实施意见"), period=pl.lit("2024-06"))
+    return SimpleNamespace(dataset=SimpleNamespace(tables={"institutions": inst}, sources={}),
+                           pack=load_pack("shaoxing"), year=2024, lang="zh", ledger=ledger,
+                           findings=findings, staffing=staffing, manifest={"bench": True})
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("-n", type=int, default=2000, help="institutions (default 2000)")
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--fake", action="store_true", help="skip the pipeline; time report rendering only")
+    ap.add_argument("--skip-each", action="store_true")
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as d:
+        tmp = Path(d)
+        t0 = time.perf_counter()
+        result = fake_result(args.n, args.seed) if args.fake else real_result(args.n, args.seed, tmp)
+        t1 = time.perf_counter()
+        print(f"data + pipeline: {t1 - t0:7.1f} s   ledger rows {result.ledger.height}")
+        report.write_bureau_report(result, tmp / "bureau")
+        t2 = time.perf_counter()
+        pages = (tmp / "bureau" / "report.pdf").read_bytes().count(b"/Type /Page\n") or "?"
+        size = (tmp / "bureau" / "report.pdf").stat().st_size / 1e6
+        print(f"bureau report:   {t2 - t1:7.1f} s   PDF {size:.1f} MB, pages {pages}; peak RSS {peak_mb()[0]:.0f} MB")
+        if not args.skip_each:
+            ids = sorted(result.dataset.tables["institutions"]["institution_id"].to_list())
+            report.write_selfchecks(result, ids, tmp / "each", workers=2)
+            t3 = time.perf_counter()
+            own, kids = peak_mb()
+            print(f"--each ({len(ids)}):  {t3 - t2:7.1f} s   {len(ids) / (t3 - t2):.1f} reports/s; "
+                  f"peak RSS main {own:.0f} MB, worker {kids:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
