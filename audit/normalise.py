@@ -145,7 +145,7 @@ def normalise_table(name: str, raw: pl.DataFrame, sheet: str | None = None) -> t
     so normalising twice changes nothing."""
     t = schema.table(name)
     df = raw if "_row" in raw.columns else raw.with_columns(pl.int_range(2, raw.height + 2, dtype=pl.Int64).alias("_row"))
-    exprs, flags, problems = [], [], []
+    exprs, problems = [], []
     for col in t.columns:
         if col.out_name in df.columns and df.schema[col.out_name] == col.dtype and col.type not in ("text", "enum"):
             exprs.append(pl.col(col.out_name))
@@ -156,7 +156,6 @@ def normalise_table(name: str, raw: pl.DataFrame, sheet: str | None = None) -> t
                 value = pl.when(bad).then(None).otherwise(value.fill_null(pl.lit(col.default, dtype=col.dtype)))
             exprs.append(value.alias(col.out_name))
             flag = f"__bad_{col.name}"
-            flags.append(bad.alias(flag))
             zh, en = _expected(col)
             shown = mask_person_id(pl.col(col.name)) if col.spec.get("format") == "person_id" else pl.col(col.name)
             problems.append(

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from audit import schema
+from audit import datachecks, schema
 from audit.normalise import PROBLEM_SCHEMA, empty_problems, normalise_table
-from audit import datachecks as checks_data
 
 __all__ = ["validate", "check_tables", "format_problem_lines"]
 
@@ -33,17 +32,17 @@ def check_tables(tables: dict[str, pl.DataFrame], sources: dict | None = None) -
         if raw is None:
             out[name] = t.empty_frame()
             if t.required and not (sources.get(name) or {}).get("problems") and not ("*" in sources and not tables):
-                parts.append(checks_data.missing_table(t))
+                parts.append(datachecks.missing_table(t))
             continue
         sheet = _sheet(sources, name)
         present = (sources.get(name) or {}).get("columns") or list(raw.columns)
-        parts.append(checks_data.missing_columns(t, present, sheet))
+        parts.append(datachecks.missing_columns(t, present, sheet))
         normalised, unreadable = normalise_table(name, raw, sheet)
         out[name] = normalised
         parts.append(unreadable)
-        parts.append(checks_data.column_checks(t, normalised, sheet, unreadable, present))
-        parts.append(checks_data.row_checks(t, normalised, sheet, present))
-    parts.append(checks_data.cross_table_checks(out, {n: _sheet(sources, n) for n in out}, tables))
+        parts.append(datachecks.column_checks(t, normalised, sheet, unreadable, present))
+        parts.append(datachecks.row_checks(t, normalised, sheet, present))
+    parts.append(datachecks.cross_table_checks(out, {n: _sheet(sources, n) for n in out}, tables))
     problems = pl.concat([p.select(list(PROBLEM_SCHEMA)).cast(PROBLEM_SCHEMA) for p in parts]) if parts else empty_problems()
     order = {n: i for i, n in enumerate(schema.TABLE_ORDER)}
     problems = (
