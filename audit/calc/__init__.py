@@ -46,7 +46,9 @@ def compute(dataset, pack, year: int, lang: str = "zh") -> tuple[pl.DataFrame, p
     ledger = pl.concat(parts) if parts else empty_ledger()
     ledger = ledger.filter(pl.col("amount_fen") != 0).sort(LEDGER_SORT, nulls_last=True)
     findings = pl.concat(ctx.findings) if ctx.findings else empty_findings()
-    return ledger, as_findings(findings).sort(FINDING_SORT, nulls_last=True), ctx
+    # two rules of one clause (city and province parts) find the same thing once
+    findings = as_findings(findings).unique(maintain_order=True)
+    return ledger, findings.sort(FINDING_SORT, nulls_last=True), ctx
 
 
 def compute_ledger(dataset, pack, year: int, lang: str = "zh") -> tuple[pl.DataFrame, pl.DataFrame]:

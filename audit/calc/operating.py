@@ -77,8 +77,16 @@ def counted_months(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
                        & (pl.col("discharged_on").is_null() | (pl.col("discharged_on") > pl.col("month_end")))
                        & (pl.col("since") <= pl.col("month_end").dt.offset_by(offset))))
     if opt(rule, "require_registered", on, False):
-        counted = counted.filter(pl.col("registered_on").is_not_null()
-                                 & (pl.col("registered_on") <= pl.col("month_end")))
+        registered = pl.col("registered_on").is_not_null() & (pl.col("registered_on") <= pl.col("month_end"))
+        unregistered = (counted.filter(~registered).group_by("institution_id")
+                        .agg(pl.len().alias("n"), pl.col("registered_on").first()).collect())
+        condition_findings(ctx, unregistered, pl.lit(True), rule, "not_registered", "warning",
+                           f"机构未依法登记（或登记前），相应人月不享受 {rule.citation} 的运营补贴",
+                           f"not registered (or before registration): those resident-months get no grant "
+                           f"under {rule.citation}",
+                           pl.format("resident_months={} registered_on={}", pl.col("n"),
+                                     pl.col("registered_on").cast(pl.String).fill_null("空")))
+        counted = counted.filter(registered)
     return counted.select("institution_id", "person_id", "month_end", "care_level", "dementia", "low_income",
                           "rating_level").collect()
 

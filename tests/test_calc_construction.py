@@ -1,0 +1,147 @@
+"""Construction subsidies: the digest's worked examples, computed by hand from the clauses."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from test_calc_helpers import D, lines, run_calc
+
+OPENED_2024 = dict(registered_on=D(2024, 3, 1), accepted_on=D(2024, 2, 1), opened_on=D(2024, 4, 1))
+
+
+def home(iid="A", **kw):
+    return {"institution_id": iid, **OPENED_2024, **kw}
+
+
+def test_jiayuguan_100_new_self_built_beds_split_50_30_20():
+    # 三(一): 100 beds × 10,000 yuan = 1,000,000 yuan; province 50% = 500,000,
+    # provincial lottery 30% = 300,000, city lottery 20% = 200,000
+    ledger, findings = run_calc("jiayuguan", 2024, institutions=[home(beds=100)])
+    a = lines(ledger, institution_id="A", program="construction").sort("payer")
+    assert a["payer"].to_list() == ["city_lottery", "province", "province_lottery"]
+    assert a["amount_fen"].to_list() == [200_000_00, 500_000_00, 300_000_00]
+    assert a["amount_fen"].sum() == 1_000_000_00
+    assert set(a["quantity"]) == {100} and set(a["item"]) == {"self_built_beds"} and set(a["period"]) == {"2024"}
+    assert set(a["citation"]) == {"嘉峪关 实施方案 三(一)"}
+    assert "100 床 × 10,000.00 元/床 = 1,000,000.00 元" in a["basis"][0]
+    assert findings.filter(pl.col("severity") == "error").height == 0
+
+
+def test_jiayuguan_forprofit_gets_80_percent_8000_per_bed():
+    # 10 beds × (10,000 × 80% = 8,000) = 80,000 → 40,000 / 24,000 / 16,000
+    ledger, _ = run_calc("jiayuguan", 2024, institutions=[home(beds=10, profit_status="forprofit")])
+    a = lines(ledger, institution_id="A").sort("payer")
+    assert a["amount_fen"].to_list() == [16_000_00, 40_000_00, 24_000_00]
+    assert "8,000.00 元/床" in a["basis"][0]
+
+
+def test_jiayuguan_only_beds_not_subsidised_before():
+    # 100 beds of which 40 subsidised before: 60 × 10,000 = 600,000
+    ledger, _ = run_calc("jiayuguan", 2024, institutions=[home(beds=100, beds_subsidized_before=40)])
+    assert ledger["amount_fen"].sum() == 600_000_00 and set(ledger["quantity"]) == {60}
+
+
+def test_jiayuguan_leased_needs_five_years():
+    # leased 4 years: not eligible (lease_term error); leased 5 years: 20 beds × 4,000 = 80,000
+    ledger, findings = run_calc("jiayuguan", 2024, institutions=[
+        home("SHORT", beds=20, premises="leased", lease_years=4.0),
+        home("LONG", beds=20, premises="leased", lease_years=5.0)])
+    assert lines(ledger, institution_id="SHORT").height == 0
+    f = findings.filter(pl.col("institution_id") == "SHORT").row(0, named=True)
+    assert (f["rule"], f["severity"], f["citation"]) == ("lease_term", "error", "嘉峪关 实施方案 三(一)")
+    assert f["evidence"] == "lease_years=4.0 min_years=5"
+    long = lines(ledger, institution_id="LONG")
+    assert long["amount_fen"].sum() == 80_000_00 and set(long["item"]) == {"leased_beds"}
+
+
+def test_jiayuguan_split_of_odd_fen_adds_up_by_largest_remainder():
+    # local rate 0.03 yuan/bed, 1 bed = 3 fen: exact 1.5 / 0.9 / 0.6 fen; floors 1/0/0,
+    # 2 fen left go to the largest remainders 0.9 (province_lottery) and 0.6 (city_lottery)
+    ledger, _ = run_calc("jiayuguan", 2024, sets=("construction.rate_self_built=0.03",),
+                         institutions=[home(beds=1)])
+    got = dict(zip(ledger["payer"], ledger["amount_fen"]))
+    assert got == {"province": 1, "province_lottery": 1, "city_lottery": 1}
+
+
+def test_not_registered_and_public_and_not_yet_due():
+    ledger, findings = run_calc("jiayuguan", 2024, institutions=[
+        home("NOREG", beds=30, registered_on=None),
+        home("PUB", beds=30, ownership="public"),
+        home("OLD", beds=30, registered_on=D(2019, 1, 1), accepted_on=D(2019, 1, 1), opened_on=D(2019, 1, 1))])
+    assert ledger.filter(pl.col("program") == "construction").height == 0
+    by = {(r["institution_id"], r["rule"]): r["severity"] for r in findings.iter_rows(named=True)}
+    assert by[("NOREG", "not_registered")] == "error"
+    assert by[("PUB", "not_eligible")] == "info"
+    assert not any(i == "OLD" for i, _ in by)  # paid (or not) in 2019: nothing to say in 2024
+
+
+def test_due_in_the_year_the_last_condition_is_met():
+    # accepted 2023, registered 2023, but opened 2024-01-10 → due 2024, not 2023
+    inst = [home(beds=10, registered_on=D(2023, 11, 1), accepted_on=D(2023, 10, 1), opened_on=D(2024, 1, 10))]
+    assert run_calc("jiayuguan", 2023, institutions=inst)[0].height == 0
+    assert run_calc("jiayuguan", 2024, institutions=inst)[0]["amount_fen"].sum() == 10 * 10_000_00
+
+
+def test_shaoxing_leased_three_year_schedule():
+    # 重点工作(五)3: leased ≥ 3 years, 800 yuan/bed per year for 3 years; 60 beds → 48,000 a year,
+    # registered 2023 → lines in 2023, 2024, 2025 (year_1..3) and none in 2026
+    inst = [{"institution_id": "L", "beds": 60, "premises": "leased", "lease_years": 5.0,
+             "registered_on": D(2023, 5, 6), "accepted_on": D(2023, 4, 20), "opened_on": D(2023, 5, 15)}]
+    for year, item in ((2023, "leased_beds_year_1"), (2024, "leased_beds_year_2"), (2025, "leased_beds_year_3")):
+        ledger, _ = run_calc("shaoxing", year, institutions=inst)
+        city = lines(ledger, program="construction", rule="construction_city")
+        assert city["item"].to_list() == [item] and city["amount_fen"].to_list() == [48_000_00]
+        assert city["period"].to_list() == [str(year)] and city["payer"].to_list() == ["city"]
+    assert lines(run_calc("shaoxing", 2026, institutions=inst)[0], program="construction").height == 0
+
+
+def test_shaoxing_bed_minimum_and_province_gap():
+    # 18 beds < 20: bed_minimum error; a 40-bed home gets 40 × 4,000 = 160,000 from the city,
+    # and the provincial rate is a gap: one policy_gap finding, no provincial line
+    ledger, findings = run_calc("shaoxing", 2024, institutions=[
+        home("SMALL", beds=18), home("OK", beds=40)])
+    assert lines(ledger, institution_id="SMALL").height == 0
+    assert findings.filter((pl.col("institution_id") == "SMALL") & (pl.col("rule") == "bed_minimum")).height == 1
+    ok = lines(ledger, institution_id="OK", program="construction")
+    assert ok["amount_fen"].to_list() == [160_000_00] and ok["rule"].to_list() == ["construction_city"]
+    gap = findings.filter(pl.col("rule") == "policy_gap").row(0, named=True)
+    assert gap["severity"] == "warning" and "construction_province.rate_self_built" in gap["message"]
+    assert "--set construction_province.rate_self_built=" in gap["message"] and "affected=1" in gap["evidence"]
+
+
+def nursing(n_nursing, beds=20):
+    inst = [home("N", beds=beds, nursing_type=True)]
+    res = [{"institution_id": "N", "person_id": f"33060219500101{i:04d}", "admitted_on": D(2024, 6, 1),
+            "care_level": "full" if i % 2 else "partial"} for i in range(n_nursing)]
+    res.append({"institution_id": "N", "person_id": "330602195001019999", "admitted_on": D(2024, 6, 1),
+                "care_level": "self_care"})
+    return run_calc("shaoxing", 2024, institutions=inst, residents=res)
+
+
+def test_shaoxing_nursing_bonus_at_sixty_percent_occupancy():
+    # 12 partial/full residents ÷ 20 beds = 60% ≥ 60% → 20 × 1,400 = 28,000 (self-care residents do not count)
+    ledger, _ = nursing(12)
+    bonus = lines(ledger, item="nursing_type_bonus")
+    assert bonus["amount_fen"].to_list() == [28_000_00] and bonus["quantity"].to_list() == [20]
+
+
+def test_shaoxing_nursing_bonus_below_threshold():
+    # 11 ÷ 20 = 55% < 60%: no bonus, an info finding with the figures
+    ledger, findings = nursing(11)
+    assert lines(ledger, item="nursing_type_bonus").height == 0
+    f = findings.filter(pl.col("rule") == "nursing_occupancy").row(0, named=True)
+    assert f["evidence"] == "nursing_residents=11 beds=20 date=2024-12-31" and f["severity"] == "info"
+
+
+def test_shaoxing_renovation_share_is_a_gap_until_set():
+    # 40%–60% band: a gap; with --set renovation.share=50%: 1,000,000 × 50% = 500,000
+    inst = [{"institution_id": "R", "kind": "institution", "ownership": "public", "rating_level": 2,
+             "investment_final_fen": 1_000_000_00},
+            {"institution_id": "R1", "kind": "institution", "ownership": "public", "rating_level": 1,
+             "investment_final_fen": 1_000_000_00}]
+    ledger, findings = run_calc("shaoxing", 2024, institutions=inst)
+    assert lines(ledger, item="renovation_share").height == 0
+    assert findings.filter((pl.col("rule") == "policy_gap") & pl.col("message").str.contains("renovation.share")).height == 1
+    ledger, findings = run_calc("shaoxing", 2024, sets=("renovation.share=50%",), institutions=inst)
+    assert lines(ledger, item="renovation_share")["amount_fen"].to_list() == [500_000_00]
+    assert findings.filter((pl.col("institution_id") == "R1") & (pl.col("rule") == "rating_below_minimum")).height == 1
