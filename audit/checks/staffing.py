@@ -129,10 +129,11 @@ def _shortfall_findings(frame: pl.DataFrame, rule, lang: str) -> pl.DataFrame:
             pl.col("residents_self_care"), _unknown_note(lang), actual, gap,
         )
     else:
+        month_zh = pl.format("{}年{}月", pl.col("day").dt.year(), pl.col("day").dt.month())
         message = pl.format(
-            "{}月末护理员配备不足：按入住老人能力等级应配 {} 人（完全失能 {}、部分失能 {}、自理 {}{}），"
+            "{}末护理员配备不足：按入住老人能力等级应配 {} 人（完全失能 {}、部分失能 {}、自理 {}{}），"
             "实际在岗折算 {} 人，缺 {} 人。",
-            month, pl.col("required"), pl.col("residents_full"), pl.col("residents_partial"),
+            month_zh, pl.col("required"), pl.col("residents_full"), pl.col("residents_partial"),
             pl.col("residents_self_care"), _unknown_note(lang), actual, gap,
         )
     return as_findings(short.with_columns(
