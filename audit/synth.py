@@ -308,7 +308,10 @@ def _people(stays: pl.DataFrame, rng: _Rng, year: int, region: str) -> pl.DataFr
     rank = pl.int_range(pl.len(), dtype=pl.Int64).over("_pid_region", "birth", "_female")
     if (df.group_by("_pid_region", "birth", "_female").len()["len"].max() or 0) >= 500:
         raise InputError("合成数据规模过大：同一地区、出生日期和性别的人数超过 500，无法生成唯一身份证号。")
-    offset = rng.integers("seq", 0, 499)
+    # one offset per (region, birth date, sex) group, so ranks stay distinct after the shift
+    df = df.with_columns(_gkey=(pl.col("_pid_region") * 200_000 + pl.col("birth").cast(pl.Int32).cast(pl.Int64) + 100_000) * 2
+                         + pl.col("_female").cast(pl.Int64))
+    offset = _Rng(rng.seed, rng.table, key="_gkey").integers("seq", 0, 499)
     df = df.with_columns(_seq=((offset + rank) % 500) * 2 + pl.when(pl.col("_female")).then(0).otherwise(1))
     df = df.with_columns(person_id=person_id_expr(pl.col("_pid_region"), pl.col("birth"), pl.col("_seq")))
     return df.select(RESIDENT_COLUMNS).sort("institution_id", "admitted_on", "person_id")
