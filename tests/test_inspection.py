@@ -166,7 +166,7 @@ def test_checklist_end_to_end(make_folder, tmp_path):
     if not demo.exists():
         pytest.skip("demo/demo.xlsx not built yet")
     runner = CliRunner()
-    r = runner.invoke(main, ["sample", "--data", str(demo), "--seed", "t", "--ratio", "0.05", "--joint", "--out", str(tmp_path / "d")])
+    r = runner.invoke(main, ["sample", "--data", str(demo), "--seed", "t", "--ratio", "high=0.3", "--ratio", "medium=0", "--ratio", "low=0", "--joint", "--out", str(tmp_path / "d")])
     assert r.exit_code == 0, r.output
     rec = json.loads((tmp_path / "d" / "draw.json").read_text(encoding="utf-8"))
     r = runner.invoke(main, ["checklist", "--draw", str(tmp_path / "d" / "draw.json"), "--data", str(demo),
@@ -228,3 +228,23 @@ def test_checklist_prefilled_with_red_flags_and_no_resident_data(tmp_path, monke
     assert "王一" in a and "李二" in a  # inspectors in their official capacity
     b = (tmp_path / "c" / "checklist_B.html").read_text(encoding="utf-8")
     assert "租期不足" in b and "护理员不足" not in b
+
+
+def test_checklist_items_apply_by_kind_and_premises():
+    from audit.inspection import applies
+
+    pack = SimpleNamespace(rules={
+        "b": FakeRule("b", "construction_per_bed", {"leased_min_years": 5}, {"leased_min_years": "years"}),
+        "c": FakeRule("c", "center_star_grant", {}, {}),
+        "s": FakeRule("s", "staffing_ratio", {"residents_per_caregiver": {"full": 3}, "tekun_only": True},
+                      {"residents_per_caregiver": "table:persons", "tekun_only": "bool"}),
+    })
+    items = checklist_items(pack, 2024)
+    home = {"kind": "institution", "premises": "self_built", "is_tekun": False}
+    centre = {"kind": "community_center", "premises": "leased", "is_tekun": False}
+    shown = lambda facts: [i["text"][:6] for i in items if applies(i, facts)]  # noqa: E731
+    assert "租赁用房：租" not in shown(home) and "登记备案证明" in shown(home)
+    assert "护理员配备：" not in shown(home)  # tekun_only rule: not for a non-特困 home
+    assert "护理员配备：" in shown({**home, "is_tekun": True})
+    assert "居家养老服务" in shown(centre) and "登记备案证明" not in shown(centre)
+    assert "消防安全：消" in shown(centre) and "消防安全：消" in shown(home)

@@ -337,3 +337,28 @@ def test_sample_refuses_a_missing_ratio_without_writing(register, tmp_path):
     r = cli("sample", "--data", register, "--seed", "x", "--out", tmp_path / "d")
     assert r.exit_code == 2 and "--ratio" in r.output
     assert not (tmp_path / "d").exists()
+
+
+def test_demo_teams_respect_the_conflicts_table(tmp_path):
+    """On the bundled demo workbook, draw every institution and check each team against
+    the conflicts and last-inspection tables as loaded."""
+    from pathlib import Path
+
+    from audit.io import load_data
+
+    demo = Path(__file__).resolve().parents[1] / "demo" / "demo.xlsx"
+    if not demo.exists():
+        pytest.skip("demo/demo.xlsx not built yet")
+    tables = load_data(demo).tables
+    rec = draw(tables, DrawParams(seed="demo", ratios={"*": "1"}, joint=True))
+    conflicts = set(tables["conflicts"].select("inspector_id", "institution_id").iter_rows())
+    assert conflicts, "the demo should declare conflicts"
+    hist = tables["inspections"]
+    for p in rec["picks"]:
+        team = {m["inspector_id"] for m in p["team"]}
+        assert not {(x, p["institution_id"]) for x in team} & conflicts
+        mine = hist.filter(pl.col("institution_id") == p["institution_id"])
+        if mine.height:
+            assert not team & set(mine.filter(pl.col("inspected_on") == mine["inspected_on"].max())["inspector_id"])
+        if p["team_status"] == "ok":
+            assert len({m["department"] for m in p["team"]}) >= 2
