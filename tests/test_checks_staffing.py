@@ -166,3 +166,11 @@ def test_overlapping_rows_of_one_person_count_once_with_the_latest_level():
                              FakePack([ratio_rule()]), 2024)
     levels = staffing.select("residents_self_care", "residents_full").rows()
     assert levels == [(1, 0)] * 3 + [(0, 1)] * 9
+
+
+def test_a_gap_in_tekun_only_stops_the_rule_instead_of_guessing_its_scope():
+    res = residents(*people("A", "full", 3, "1101"))
+    r = ratio_rule(tekun_only=None)
+    findings, staffing = run_checks(dataset(institutions({"institution_id": "A"}), res, staff()), FakePack([r]), 2024)
+    assert staffing.is_empty()
+    assert findings.select("rule", "evidence").rows() == [("policy_gap", "rule=staffing param=tekun_only")]

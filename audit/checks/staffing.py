@@ -54,42 +54,53 @@ def caregiver_fte(staff: pl.DataFrame, days: list[date]) -> pl.DataFrame:
     )
 
 
-def _ratios_by_month(rule, days: list[date], lang: str, year: int):
-    """Per month-end the three N values and their LCM, plus gap findings.
+class _Gap(Exception):
+    """A parameter of the rule is a declared gap: the rule is not evaluated."""
 
-    Months before the rule is in force are left out; a gap stops the rule."""
-    rows, gaps = [], []
-    for d in days:
-        table = read_value(rule, "residents_per_caregiver", d)
-        if table is None:
-            continue
-        if isinstance(table, PolicyGap):
-            return None, [gap_finding(rule, "residents_per_caregiver", lang, str(year))]
-        missing = [lvl for lvl in LEVELS if table.get(lvl) is None]
-        if missing:
-            detail = pick(lang, f"（{'、'.join(missing)}）", f" ({', '.join(missing)})")
-            return None, [gap_finding(rule, "residents_per_caregiver", lang, str(year), detail)]
-        rounding = read_value(rule, "rounding", d) if rule.has("rounding") else "ceil_total"
-        if isinstance(rounding, PolicyGap):
-            return None, [gap_finding(rule, "rounding", lang, str(year))]
-        if rounding not in (None, "ceil_total"):
-            raise PolicyError(pick(
-                lang, f"规则 {rule.id} 的取整方式 {rounding!r} 不受支持（仅支持 ceil_total：总数向上取整）。",
-                f"Rule {rule.id}: rounding {rounding!r} is not supported (only ceil_total).",
-            ))
-        tekun_only = bool(read_value(rule, "tekun_only", d)) if rule.has("tekun_only") else False
-        n = {lvl: int(table[lvl]) for lvl in LEVELS}
-        if min(n.values()) <= 0:
-            raise PolicyError(f"{rule.id}: residents_per_caregiver must be positive, got {n}")
-        lcm = math.lcm(*n.values())
-        rows.append({
-            "day": d, "tekun_only": tekun_only, "lcm": lcm,
-            **{f"w_{lvl}": lcm // n[lvl] for lvl in LEVELS},
-            **{f"n_{lvl}": n[lvl] for lvl in LEVELS},
-        })
+    def __init__(self, finding: dict):
+        self.finding = finding
+
+
+def _month_ratio(rule, d: date, lang: str, year: int) -> dict | None:
+    """The rule's parameters on one month-end as a row (None when not in force that day)."""
+    table = read_value(rule, "residents_per_caregiver", d)
+    if table is None:
+        return None
+    if isinstance(table, PolicyGap):
+        raise _Gap(gap_finding(rule, "residents_per_caregiver", lang, str(year)))
+    missing = [lvl for lvl in LEVELS if table.get(lvl) is None]
+    if missing:
+        detail = pick(lang, f"（{'、'.join(missing)}）", f" ({', '.join(missing)})")
+        raise _Gap(gap_finding(rule, "residents_per_caregiver", lang, str(year), detail))
+    # absent rounding = the digest's "rounded up on the total"; absent tekun_only = all institutions
+    rounding = read_value(rule, "rounding", d) if rule.has("rounding") else "ceil_total"
+    tekun_only = read_value(rule, "tekun_only", d) if rule.has("tekun_only") else False
+    for name, value in (("rounding", rounding), ("tekun_only", tekun_only)):
+        if isinstance(value, PolicyGap):
+            raise _Gap(gap_finding(rule, name, lang, str(year)))
+    if rounding not in (None, "ceil_total"):
+        raise PolicyError(pick(
+            lang, f"规则 {rule.id} 的取整方式 {rounding!r} 不受支持（仅支持 ceil_total：总数向上取整）。",
+            f"Rule {rule.id}: rounding {rounding!r} is not supported (only ceil_total).",
+        ))
+    n = {lvl: int(table[lvl]) for lvl in LEVELS}
+    if min(n.values()) <= 0:
+        raise PolicyError(pick(lang, f"规则 {rule.id} 的每名护理员照护人数须为正数：{n}",
+                               f"Rule {rule.id}: residents per caregiver must be positive, got {n}"))
+    lcm = math.lcm(*n.values())
+    return {"day": d, "tekun_only": bool(tekun_only), "lcm": lcm, **{f"w_{lvl}": lcm // n[lvl] for lvl in LEVELS}}
+
+
+def _ratios_by_month(rule, days: list[date], lang: str, year: int) -> tuple[pl.DataFrame | None, list[dict]]:
+    """Per month-end the weights L/N per care level and L = lcm of the three N, or the gap
+    finding that stops the rule. Months before the rule is in force are left out."""
+    try:
+        rows = [row for d in days if (row := _month_ratio(rule, d, lang, year)) is not None]
+    except _Gap as gap:
+        return None, [gap.finding]
     if not rows:
-        return None, gaps
-    return pl.DataFrame(rows).with_columns(pl.col("day").cast(pl.Date)), gaps
+        return None, []
+    return pl.DataFrame(rows).with_columns(pl.col("day").cast(pl.Date)), []
 
 
 def _rule_frame(rule, ratios: pl.DataFrame, institutions, census, fte) -> pl.DataFrame:
