@@ -143,7 +143,7 @@ PACK_KEYS = {
 }
 PACK_REQUIRED = {"id", "title", "number", "jurisdiction", "issued", "effective", "status", "short", "rules"}
 RULE_KEYS = {"kind", "title", "title_en", "clause", "note", "params"}
-PARAM_KEYS = {"unit", "floor", "note", "interpretation", "values"}
+PARAM_KEYS = {"unit", "floor", "band", "note", "interpretation", "values"}
 ENTRY_KEYS = {"from", "until", "value", "gap", "quote", "clause", "note", "interpretation"}
 INTERP_KEYS = {"id", "text_zh", "text_en"}
 OVERRIDE_FILE_KEYS = {"values", "reason"}
@@ -354,6 +354,7 @@ class Param:
     interpretation: str | None = None
     local: object = None  # typed local value (set / override), None = none
     local_source: str | None = None
+    band: tuple | None = None  # (low, high) the text allows, e.g. 40%–60%
 
     @property
     def gap(self) -> bool:
@@ -485,6 +486,7 @@ class Pack:
                         "until": e.until.isoformat() if e.until else None,
                         "gap": e.gap,
                         "floor": p.floor,
+                        "band": None if p.band is None else [json_value(p.unit, x) for x in p.band],
                         "local": p.local_source if local else None,
                         "document": self.title,
                         "number": self.number,
@@ -660,8 +662,28 @@ class _Loader:
                 self.fail(f"{ekp}.from", f"与上一项（至 {prev.until}）重叠", f"overlaps the previous value (until {prev.until})")
         if floor and all(e.gap for e in entries):
             self.fail(f"{kp}.floor", "缺口参数不能标为下限", "a gap cannot be a floor")
+        band = self._band(f"{kp}.band", p.get("band"), unit, name, entries)
         return Param(name=name, unit=unit, floor=floor, values=entries, note=str(p.get("note") or ""),
-                     interpretation=interp)
+                     interpretation=interp, band=band)
+
+    def _band(self, kp, raw, unit, name, entries):
+        """`band: [low, high]`: the range the text allows; pack and local values stay inside."""
+        if raw is None:
+            return None
+        if unit.startswith("table:") or unit in {"set", "bool", "payer", "text"}:
+            self.fail(kp, f"单位 {unit} 不能设区间", f"unit {unit} cannot have a band")
+        if not isinstance(raw, list) or len(raw) != 2:
+            self.fail(kp, "应写作 [下限, 上限]", "expected [low, high]")
+        try:
+            low, high = (parse_value(unit, name, x) for x in raw)
+        except _Bad as b:
+            self.fail(kp, b.zh, b.en)
+        if low > high:
+            self.fail(kp, "下限大于上限", "low is above high")
+        for e in entries:
+            if not e.gap and not low <= e.value <= high:
+                self.fail(kp, "数值不在区间内", "a value lies outside the band")
+        return (low, high)
 
     def _entry(self, kp, e, unit, name, effective, rule_clause, in_list) -> Entry:
         allowed = ENTRY_KEYS if in_list else ENTRY_KEYS
@@ -747,6 +769,11 @@ def _apply_one(pack: Pack, key: str, value, source: str, lang: str):
         raise PolicyError(_t(lang, f"{source}: {key}: {b.zh}", f"{source}: {key}: {b.en}")) from None
     if p.floor:
         _check_floor(pack, rule, p, key, typed, source, lang)
+    if p.band is not None and not p.band[0] <= typed <= p.band[1]:
+        low, high = (format_value(p.unit, x) for x in p.band)
+        raise PolicyError(_t(
+            lang, f"{source}: {key}: {rule.id}.{name} 应在原文规定的区间 {low}—{high} 内（{rule.citation}），拟设 {format_value(p.unit, typed)}",
+            f"{source}: {key}: {rule.id}.{name} must lie within the band {low}–{high} the text sets ({rule.citation}), got {format_value(p.unit, typed)}"))
     table_key = None
     if len(parts) == 3:
         table_key = next(k for k in typed if str(k) == parts[2])

@@ -326,3 +326,20 @@ def test_parameters_listing_for_reports():
     assert lv["value"] == {"1": "30.00", "2": "50.00", "3": "80.00", "4": "100.00", "5": "150.00"}
     assert lv["clause"] == "重点工作(五)4" and "30元、50元、80元" in lv["quote"] and lv["floor"] is True
     assert by["renovation.share"]["gap"] is True and by["renovation.share"]["value"] is None
+
+
+def test_band_keeps_a_local_share_inside_the_text_range():
+    # 重点工作(五)3: "按投资决算额的40%—60%给予补助" — the share is open, but only within 40%–60%
+    with pytest.raises(PolicyError, match=r"renovation\.share.*40%—60%"):
+        load_pack("shaoxing", sets=("renovation.share=90%",))
+    with pytest.raises(PolicyError, match=r"renovation\.share"):
+        load_pack("shaoxing", sets=("renovation.share=39%",))
+    for edge, expected in (("40%", Fraction(2, 5)), ("60%", Fraction(3, 5))):
+        p = load_pack("shaoxing", sets=(f"renovation.share={edge}",))
+        assert p.rules["renovation"].value("share", D2024) == expected
+
+
+def test_band_must_hold_the_pack_value(tmp_path):
+    params = "forprofit_share: {unit: share, band: [0.5, 0.7], value: 0.8, quote: 营利性按80%补贴}\n"
+    with pytest.raises(PolicyError, match=r"rules\.r\.params\.forprofit_share\.band"):
+        load_pack(write_pack(tmp_path, params))

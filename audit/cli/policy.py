@@ -91,6 +91,8 @@ def _show_text(p: Pack, rows: list[dict], lang: str) -> None:
             flags.append(_t(lang, "缺口", "gap"))
         if r["floor"]:
             flags.append(_t(lang, "下限「不低于」", "floor"))
+        if r.get("band"):
+            flags.append(_t(lang, f"区间 {r['band'][0]}—{r['band'][1]}", f"band {r['band'][0]}–{r['band'][1]}"))
         if r["local"]:
             flags.append(_t(lang, f"本地设定（{r['local']}）", f"locally set ({r['local']})"))
         if r["interpretation"]:
