@@ -230,7 +230,7 @@ def _random_institutions(n: int, seed: int, year: int, region: str) -> pl.DataFr
         _occupancy=pl.when(is_inst).then(0.5 + 0.45 * rng.uniform("occ")).otherwise(0.0),
         _p_full=0.1 + 0.3 * rng.uniform("pfull"),
         _p_partial=0.2 + 0.3 * rng.uniform("ppart"),
-        _caregiver_factor=pl.when(rng.uniform("short") < 0.12).then(0.7 + 0.25 * rng.uniform("cf_lo")).otherwise(1.0 + 0.4 * rng.uniform("cf")),
+        _caregiver_factor=pl.when(rng.uniform("short") < 0.12).then(0.7 + 0.25 * rng.uniform("cf_lo")).otherwise(1.2 + 0.4 * rng.uniform("cf")),
         _discharge_p=pl.lit(0.22),
     )
     return _finish_institutions(df, y0, y1)
@@ -334,7 +334,7 @@ def _staff(inst: pl.DataFrame, seed: int, year: int) -> pl.DataFrame:
     counts = inst.with_columns(_k=pl.int_range(pl.len(), dtype=pl.Int64)).with_columns(
         n_care=pl.when(is_inst).then((pl.col("_slots") * load * pl.col("_caregiver_factor")).ceil().cast(pl.Int64).clip(1))
         .otherwise(rng.integers("c_centre", 1, 5)),
-        n_social=pl.when(is_inst).then(pl.col("beds") // 100 + rng.integers("sw", 0, 1)).otherwise(rng.integers("sw_c", 0, 1)),
+        n_social=pl.when(is_inst).then((pl.col("beds") + pl.when(rng.uniform("sw") < 0.8).then(99).otherwise(0)) // 100).otherwise(rng.integers("sw_c", 0, 1)),
         n_medical=pl.when(is_inst).then(1 + pl.col("beds") // 60).otherwise(rng.integers("med_c", 0, 1)),
         n_manager=rng.integers("mgr", 1, 3),
         n_other=rng.integers("oth", 0, 4),
@@ -356,11 +356,14 @@ def _staff(inst: pl.DataFrame, seed: int, year: int) -> pl.DataFrame:
             role=pl.when(j < pl.col("c1")).then(pl.lit("caregiver")).when(j < pl.col("c2")).then(pl.lit("social_worker"))
             .when(j < pl.col("c3")).then(pl.lit("medical")).when(j < pl.col("c4")).then(pl.lit("manager")).otherwise(pl.lit("other")),
             name=pl.concat_str(rng.pick("sur", SURNAMES), rng.pick("given", GIVEN_YOUNG)),
-            hired_on=_date_between(rng, "hired", pl.col("opened_on") - pl.duration(days=60), y1 - pl.duration(days=30)),
+            # most staff start before the doors open; some are later (replacement) hires
+            hired_on=pl.when(rng.uniform("early") < 0.85)
+            .then(_date_between(rng, "hired", pl.col("opened_on") - pl.duration(days=60), pl.col("opened_on")))
+            .otherwise(_date_between(rng, "hired_late", pl.col("opened_on"), y1 - pl.duration(days=30))),
         )
         .with_columns(
             fte=pl.when(rng.uniform("part") < 0.1).then(0.5).otherwise(1.0),
-            left_on=pl.when(rng.uniform("left") < 0.1).then(
+            left_on=pl.when(rng.uniform("left") < 0.08).then(
                 _date_between(rng, "left_d", pl.max_horizontal(pl.col("hired_on"), y0) + pl.duration(days=1), y1)),
             care_certificate=pl.when(pl.col("role") == "caregiver")
             .then(rng.choice("cert", {"none": 20, "junior": 40, "intermediate": 25, "senior": 12, "technician": 3}))
