@@ -402,6 +402,12 @@ def read_results(path, lang: str = "zh") -> tuple[pl.DataFrame, str]:
     return df.with_row_index("_row", offset=2).with_columns(pl.col("_row").cast(pl.Int64)), sheet
 
 
+def _plain(e: pl.Expr) -> pl.Expr:
+    """Free text trimmed, '' → null; its Chinese punctuation kept (no NFKC)."""
+    s = e.cast(pl.String).str.strip_chars()
+    return pl.when(s == "").then(None).otherwise(s)
+
+
 def validate_results(raw: pl.DataFrame, sheet: str, lang: str = "zh") -> tuple[pl.DataFrame, list[str]]:
     """Map headers, keep only the public columns (personal ones such as 身份证号, 姓名,
     phone numbers and any unknown column are left out), check every row; InputError
@@ -432,8 +438,8 @@ def validate_results(raw: pl.DataFrame, sheet: str, lang: str = "zh") -> tuple[p
     dl_v, dl_bad = parse_date(pl.col("deadline"))
     res_key = _clean(pl.col("result")).str.replace_all(r"\s", "").str.to_lowercase()
     df = df.with_columns(
-        institution_id=_clean(pl.col("institution_id")), institution_name=_clean(pl.col("institution_name")),
-        rectification=_clean(pl.col("rectification")),
+        institution_id=_clean(pl.col("institution_id")), institution_name=_plain(pl.col("institution_name")),
+        rectification=_plain(pl.col("rectification")),
         inspected_on_d=date_v, date_bad=date_bad, deadline_d=dl_v, deadline_bad=dl_bad,
         result_v=res_key.replace_strict(RESULT_VALUES, default=None, return_dtype=pl.String), result_raw=pl.col("result"),
     )
