@@ -45,14 +45,19 @@ def premium_shares(rules: list, tables: dict, ctx: Ctx) -> pl.DataFrame:
         affected = prem.filter(mine)
         if not affected.height:
             continue
+        share_of = {}
+        for status in ("nonprofit", "forprofit"):  # a gap for one kind leaves the other paid
+            try:
+                share_of[status] = opt(rule, f"share_{status}", on)
+            except Gap as g:
+                ctx.gap(rule, g.param, affected.filter(pl.col("profit_status") == status)["institution_id"])
+        if not any(v is not None for v in share_of.values()):
+            continue
         try:
             base = _base(rule, ctx, prem, mine)
-            s_np = opt(rule, "share_nonprofit", on)
-            s_fp = opt(rule, "share_forprofit", on)
         except Gap as g:
             ctx.gap(rule, g.param, affected["institution_id"])
             continue
-        share_of = {"nonprofit": s_np, "forprofit": s_fp}
         exprs, notes = [], []
         for status, share in share_of.items():
             if share is None:

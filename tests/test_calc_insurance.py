@@ -1,0 +1,69 @@
+"""Insurance premium splits (东阳 二(二)6/7; 绍兴 重点工作(五)4 last paragraph), by hand."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from test_calc_helpers import lines, run_calc
+
+
+def inst(iid, profit="nonprofit", kind="institution"):
+    return {"institution_id": iid, "profit_status": profit, "kind": kind}
+
+
+def policy(iid, premium_fen, scheme="institution", year=2024):
+    return {"institution_id": iid, "year": year, "premium_fen": premium_fen, "scheme": scheme}
+
+
+def split(ledger, iid):
+    return {(r["item"], r["payer"]): r["amount_fen"] for r in lines(ledger, institution_id=iid).iter_rows(named=True)}
+
+
+def test_dongyang_forprofit_nonprofit_and_home_care():
+    ledger, _ = run_calc("dongyang", 2024,
+                         institutions=[inst("FP", "forprofit"), inst("NP"), inst("HC", kind="community_center")],
+                         insurance=[policy("FP", 10_000_00), policy("NP", 10_000_00), policy("HC", 1_234_56, "home_care"),
+                                    policy("NP", 9_999_00, year=2023)])
+    # for-profit: 10,000 × 1/3 = 3,333.333… → 3,333.33 public, 6,666.67 institution
+    assert split(ledger, "FP") == {("premium_share", "finance"): 3_333_33, ("premium_rest", "institution"): 6_666_67}
+    # non-profit: 10,000 × 2/3 = 6,666.666… → 6,666.67 public, 3,333.33 institution (the 2023 premium is not this year's)
+    assert split(ledger, "NP") == {("premium_share", "finance"): 6_666_67, ("premium_rest", "institution"): 3_333_33}
+    # 居家养老综合保险: finance pays the full premium, nothing left for the centre
+    assert split(ledger, "HC") == {("premium_share", "finance"): 1_234_56}
+    assert set(lines(ledger, institution_id="HC")["citation"]) == {"东阳 实施意见 二(二)7"}
+
+
+def test_shaoxing_average_premium_from_the_input_and_the_cap():
+    # premiums 3,000 / 6,000 / 1,000 → mean 3,333.33 (10,000 ÷ 3 = 3,333.333… rounded to the fen);
+    # non-profit city share 1/3 of it = 1,111.11; for-profit 1/6 = 555.555… → 555.56;
+    # the 1,000 premium is capped at 1,000 (the institution's share is never negative)
+    ledger, findings = run_calc("shaoxing", 2024, institutions=[inst("A"), inst("B", "forprofit"), inst("C")],
+                                insurance=[policy("A", 3_000_00), policy("B", 6_000_00), policy("C", 1_000_00)])
+    assert split(ledger, "A") == {("premium_share", "city"): 1_111_11, ("premium_rest", "institution"): 1_888_89}
+    assert split(ledger, "B") == {("premium_share", "city"): 555_56, ("premium_rest", "institution"): 5_444_44}
+    assert split(ledger, "C") == {("premium_share", "city"): 1_000_00}
+    info = findings.filter((pl.col("rule") == "policy_gap") & (pl.col("severity") == "info")).row(0, named=True)
+    assert "mean=3333.33" in info["evidence"] and "insurance_city.average_premium" in info["message"]
+    # the provincial share is a gap: a warning, and no provincial line
+    warn = findings.filter((pl.col("rule") == "policy_gap") & (pl.col("severity") == "warning"))["message"].to_list()
+    assert any("insurance_province.share_nonprofit" in m for m in warn)
+    assert lines(ledger, payer="province").height == 0
+
+
+def test_shaoxing_average_premium_set_locally_and_provincial_share_first():
+    # average 3,000 set; province 1/2 of the premium set: premium 2,000 → province 1,000,
+    # city 1/3 × 3,000 = 1,000 (exactly what is left), institution 0 (no line)
+    ledger, findings = run_calc("shaoxing", 2024, sets=("insurance_city.average_premium=3000",
+                                                        "insurance_province.share_nonprofit=1/2"),
+                                institutions=[inst("A")], insurance=[policy("A", 2_000_00)])
+    assert split(ledger, "A") == {("premium_share", "province"): 1_000_00, ("premium_share", "city"): 1_000_00}
+    assert findings.filter(pl.col("message").str.contains("average_premium")).height == 0
+
+
+def test_lines_of_each_premium_add_up_to_it():
+    prem = [policy(f"I{i}", p) for i, p in enumerate([1, 2, 3, 99, 100_01, 333_33, 12_345_67])]
+    ledger, _ = run_calc("dongyang", 2024, institutions=[inst(f"I{i}", "forprofit" if i % 2 else "nonprofit")
+                                                         for i in range(7)], insurance=prem)
+    got = {i: int(g["amount_fen"].sum()) for (i,), g in ledger.group_by("institution_id")}
+    assert got == {p["institution_id"]: p["premium_fen"] for p in prem}
+    assert ledger["amount_fen"].min() > 0
