@@ -270,3 +270,69 @@ def test_headers_with_marks_and_glosses(make_folder):
 def test_fte_numbers(make_folder, text, fte):
     folder = make_folder({"staff.csv": f"institution_id,staff_id,fte\nA001,S1,{text}\n"})
     assert audit.load_data(folder).tables["staff"]["fte"].to_list() == [fte]
+
+
+# ---- schemas/ agree with docs/data-contract.md ------------------------------------
+
+import pathlib  # noqa: E402
+import re  # noqa: E402
+
+CONTRACT = (pathlib.Path(__file__).parent.parent / "docs" / "data-contract.md").read_text(encoding="utf-8")
+
+
+def _documented_tables():
+    """{table: (zh, [(column, zh header, type word, rule text)])} from the contract's input tables."""
+    out = {}
+    head = CONTRACT.split("## Output tables")[0]
+    for block in re.split(r"^### ", head, flags=re.M)[1:]:
+        m = re.match(r"(\w+) — (\S+)", block)
+        rows = [[cell.strip() for cell in line.strip().strip("|").split("|")]
+                for line in block.splitlines() if line.startswith("| ") and not line.startswith("| column")]
+        out[m.group(1)] = (m.group(2), [(c, zh, t.split()[0].rstrip(","), rule) for c, zh, t, rule in rows])
+    return out
+
+
+def test_schemas_cover_the_documented_contract():
+    documented = _documented_tables()
+    assert set(documented) == set(schema.TABLE_ORDER)
+    for name, (zh, cols) in documented.items():
+        t = schema.table(name)
+        assert t.zh == zh
+        for col, col_zh, typ, _ in cols:
+            c = t.column(col)
+            assert (c.zh, c.type) == (col_zh, typ), (name, col)
+
+
+def test_documented_enum_synonyms_are_accepted():
+    checked = 0
+    for name, (_, cols) in _documented_tables().items():
+        for col, _, typ, rule in cols:
+            if typ != "enum":
+                continue
+            mapping = schema.table(name).column(col).enum_map()
+            for canon, words in re.findall(r"`(\w+)`\s*([^`·]*)", rule):
+                for word in [w for w in words.strip().split("/") if w]:
+                    assert mapping[schema.norm_key(word)] == canon, (name, col, word)
+                    checked += 1
+    assert checked >= 35   # every Chinese spelling listed in the contract
+
+
+# ---- money parsing is exact for any amount with at most two decimals ---------------
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+from audit.normalise import parse_money  # noqa: E402
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(min_value=-10**13, max_value=10**13), min_size=1, max_size=30), st.booleans())
+def test_money_parse_is_exact(fens, thousands):
+    def yuan_text(f: int) -> str:   # written independently of audit.money: sign, whole, two decimals
+        q, r = divmod(abs(f), 100)
+        whole = f"{q:,}" if thousands else str(q)
+        return ("-" if f < 0 else "") + f"{whole}.{r:02d}"
+    df = pl.DataFrame({"m": [yuan_text(f) for f in fens]})
+    value, bad = parse_money(pl.col("m"))
+    out = df.select(value.alias("v"), bad.alias("bad"))
+    assert out["v"].to_list() == fens
+    assert not out["bad"].any()
