@@ -64,7 +64,9 @@ def round_fraction(x: Fraction) -> int:
 def mul_share_expr(fen: pl.Expr, share: Fraction) -> pl.Expr:
     """fen × share, rounded half away from zero to whole fen, exactly (integer arithmetic)."""
     n, d = share.numerator, share.denominator
-    return (fen * n * 2 + d) // (2 * d) if n >= 0 else -((-fen * n * 2 + d) // (2 * d))
+    product = fen * n
+    magnitude = (product.abs() * 2 + d) // (2 * d)  # half away from zero, whatever the signs
+    return pl.when(product < 0).then(-magnitude).otherwise(magnitude)
 
 
 def split_largest_remainder(total_fen: int, shares: list[Fraction]) -> list[int]:
