@@ -50,7 +50,9 @@ def _t(lang: str, zh: str, en: str) -> str:
 
 @contextmanager
 def atomic_dir(out_dir):
-    """Yield a temporary folder beside out_dir; on success it replaces out_dir."""
+    """Yield a temporary folder beside out_dir; files appear in out_dir only once all
+    are written. A new out_dir is the renamed temporary folder; into an existing one
+    the finished files are moved (other files there are left alone, never deleted)."""
     out = Path(out_dir)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -61,10 +63,9 @@ def atomic_dir(out_dir):
     try:
         yield tmp
         if out.exists():
-            old = out.with_name(f".{out.name}.old-{os.getpid()}")
-            out.rename(old)
-            tmp.rename(out)
-            shutil.rmtree(old, ignore_errors=True)
+            for f in sorted(tmp.iterdir()):
+                os.replace(f, out / f.name)
+            tmp.rmdir()
         else:
             tmp.rename(out)
     except OSError as e:

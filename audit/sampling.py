@@ -211,12 +211,18 @@ def _stratum_counts(inst: pl.DataFrame, params: DrawParams) -> pl.DataFrame:
         .agg(size=pl.len(), coverage=pl.col("coverage").sum().cast(pl.Int64))
         .sort(_stratum_rank(pl.col("stratum")), "stratum")
     )
+    known = set(STRATA_ORDER) | {params.default_stratum}
+    unknown = sorted(set(params.ratios) - known - {"*"})
+    if unknown:  # a misspelt stratum would otherwise be ignored silently
+        raise DrawParameterError(_msg(
+            params.lang, f"--ratio 中的层名无法识别：{'、'.join(unknown)}（可用：{'、'.join(sorted(known))}）",
+            f"unknown stratum in --ratio: {', '.join(unknown)} (known: {', '.join(sorted(known))})"))
     rows = []
     for s, size, cov in sizes.iter_rows():  # a handful of strata
         text = params.ratios.get("*", params.ratios.get(s))
         if text is None:
             raise DrawParameterError(_msg(
-                params.lang, f"第 {s} 层有 {size} 家机构，但未给出该层的抽查比例（--ratio {s}=…）",
+                params.lang, f"{s} 层有 {size} 家机构，但未给出该层的抽查比例（--ratio {s}=…）",
                 f"stratum {s} holds {size} institutions but has no ratio (--ratio {s}=…)"))
         r = parse_ratio(text, params.lang)
         k = -(-(r.numerator * size) // r.denominator)  # ceil(ratio × size), exact

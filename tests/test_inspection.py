@@ -248,3 +248,20 @@ def test_checklist_items_apply_by_kind_and_premises():
     assert "护理员配备：" in shown({**home, "is_tekun": True})
     assert "居家养老服务" in shown(centre) and "登记备案证明" not in shown(centre)
     assert "消防安全：消" in shown(centre) and "消防安全：消" in shown(home)
+
+
+def test_outputs_appear_whole_or_not_at_all(tmp_path):
+    from audit.inspection import atomic_dir
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "mine.txt").write_text("keep", encoding="utf-8")
+    with pytest.raises(RuntimeError):
+        with atomic_dir(out) as tmp:
+            (tmp / "draw.json").write_text("{}", encoding="utf-8")
+            raise RuntimeError("rendering failed")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no temporary folder left
+    assert sorted(p.name for p in out.iterdir()) == ["mine.txt"]  # nothing half-written
+    with atomic_dir(out) as tmp:
+        (tmp / "draw.json").write_text("{}", encoding="utf-8")
+    assert sorted(p.name for p in out.iterdir()) == ["draw.json", "mine.txt"]  # the user's file is kept

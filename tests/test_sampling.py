@@ -79,6 +79,8 @@ def test_ratio_zero_draws_nothing_and_missing_ratio_is_refused():
     assert counts(rec) == {"high": 2, "low": 0}  # ⌈½×4⌉ = 2; ratio 0 → 0
     with pytest.raises(DrawParameterError, match="low"):
         draw(make_tables(["high"] * 4 + ["low"] * 4), DrawParams(seed="s", ratios={"high": "0.5"}))
+    with pytest.raises(DrawParameterError, match="hihg"):  # a misspelt stratum is refused, not ignored
+        draw(make_tables(["high"] * 4), DrawParams(seed="s", ratios={"hihg": "0.5", "high": "0.1"}))
 
 
 def test_ratio_options_parse_and_refuse():
