@@ -437,11 +437,11 @@ def _conflicts(inst: pl.DataFrame, inspectors: pl.DataFrame, seed: int, share: f
     )
 
 
-def _inspections(inst: pl.DataFrame, inspectors: pl.DataFrame, seed: int, year: int) -> pl.DataFrame:
+def _inspections(inst: pl.DataFrame, inspectors: pl.DataFrame, seed: int, year: int, share: float) -> pl.DataFrame:
     rng = _Rng(seed, "inspections")
     chosen = (
         inst.select("institution_id", "county", "opened_on").with_columns(_k=pl.int_range(pl.len(), dtype=pl.Int64))
-        .filter(rng.uniform("has") < 0.35)
+        .filter(rng.uniform("has") < share)
     )
     return (
         _same_county_inspector(chosen, inspectors, rng, "who")
@@ -472,7 +472,8 @@ def synth(n_institutions: int, seed: int, year: int = 2024, region: str = "shaox
 
 
 def _tables_from(inst: pl.DataFrame, seed: int, year: int, region: str,
-                 insured_share: float = 0.9, conflict_share: float = 0.05) -> dict[str, pl.DataFrame]:
+                 insured_share: float = 0.9, conflict_share: float = 0.05, inspected_share: float = 0.5
+                 ) -> dict[str, pl.DataFrame]:
     inspectors = _inspectors(inst.height, seed, region)
     return {
         "institutions": inst.select(INSTITUTION_COLUMNS).sort("institution_id"),
@@ -481,7 +482,7 @@ def _tables_from(inst: pl.DataFrame, seed: int, year: int, region: str,
         "insurance": _insurance(inst, seed, year, insured_share),
         "inspectors": inspectors,
         "conflicts": _conflicts(inst, inspectors, seed, conflict_share),
-        "inspections": _inspections(inst, inspectors, seed, year),
+        "inspections": _inspections(inst, inspectors, seed, year, inspected_share),
     }
 
 
@@ -489,7 +490,7 @@ def synth_demo(seed: int = 2024, year: int = 2024) -> dict[str, pl.DataFrame]:
     """The bundled demo: hand-placed Shaoxing institutions, each one a case a program or
     check must meet (see demo/README.md); residents, staff and the rest drawn as in synth()."""
     inst = _demo_institutions(seed, year)
-    tables = _tables_from(inst, seed, year, "shaoxing", insured_share=1.0, conflict_share=0.15)
+    tables = _tables_from(inst, seed, year, "shaoxing", insured_share=1.0, conflict_share=0.15, inspected_share=0.7)
     tables["residents"] = _plant_transfer(tables["residents"], year, "YL07", "YL08")
     return tables
 
