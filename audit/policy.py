@@ -294,8 +294,16 @@ def format_value(unit: str, value, lang: str = "zh") -> str:
     if isinstance(value, Fraction):
         if unit == "share" and (value * 100).denominator == 1:
             return f"{value * 100}%"
+        if unit == "m2/person":
+            return _decimal_text(value)
         return str(value)
     return str(value)
+
+
+def _decimal_text(f: Fraction) -> str:
+    """1/5 → '0.2' (m² figures are written as decimals in the texts)."""
+    d = (Decimal(f.numerator) / Decimal(f.denominator)).normalize()
+    return format(d, "f")
 
 
 def json_value(unit: str, value):
@@ -310,7 +318,7 @@ def json_value(unit: str, value):
     if isinstance(value, frozenset):
         return sorted(value)
     if isinstance(value, Fraction):
-        return str(value)
+        return _decimal_text(value) if unit == "m2/person" else str(value)
     return value
 
 
@@ -480,6 +488,8 @@ class Pack:
                         "kind": r.kind,
                         "param": p.name,
                         "value": json_value(p.unit, p.local if local else e.value),
+                        "display": (format_value(p.unit, p.local if local else e.value, self.lang)
+                                    if local or not e.gap else None),
                         "pack_value": json_value(p.unit, e.value),
                         "unit": p.unit,
                         "from": e.start.isoformat(),
@@ -487,6 +497,7 @@ class Pack:
                         "gap": e.gap,
                         "floor": p.floor,
                         "band": None if p.band is None else [json_value(p.unit, x) for x in p.band],
+                        "band_display": None if p.band is None else "—".join(format_value(p.unit, x) for x in p.band),
                         "local": p.local_source if local else None,
                         "document": self.title,
                         "number": self.number,
@@ -643,6 +654,8 @@ class _Loader:
         floor = p.get("floor", False)
         if not isinstance(floor, bool):
             self.fail(f"{kp}.floor", "应为 true/false", "expected true/false")
+        if floor and unit in {"set", "bool", "payer", "text"}:
+            self.fail(f"{kp}.floor", f"单位 {unit} 不能作为下限", f"a {unit} parameter cannot be a floor")
         interp = p.get("interpretation")
         if interp is not None and interp not in self.interp_ids:
             self.fail(f"{kp}.interpretation", f"未声明的解释 {interp!r}", f"undeclared interpretation {interp!r}")
@@ -653,8 +666,7 @@ class _Loader:
             items = [(f"{kp}.values[{n}]", e) for n, e in enumerate(raw)]
         else:
             items = [(kp, {k: p[k] for k in short_form})]
-        entries = [self._entry(ekp, e, unit, name, effective, rule_clause, in_list="values" in p)
-                   for ekp, e in items]
+        entries = [self._entry(ekp, e, unit, name, effective, rule_clause) for ekp, e in items]
         for (ekp, _), prev, cur in zip(items[1:], entries, entries[1:]):
             if cur.start <= prev.start:
                 self.fail(f"{ekp}.from", "日期应递增（与上一项重叠或乱序）", "dates must increase (overlaps or out of order)")
@@ -685,9 +697,8 @@ class _Loader:
                 self.fail(kp, "数值不在区间内", "a value lies outside the band")
         return (low, high)
 
-    def _entry(self, kp, e, unit, name, effective, rule_clause, in_list) -> Entry:
-        allowed = ENTRY_KEYS if in_list else ENTRY_KEYS
-        self.keys(e, kp, allowed, {"quote"})
+    def _entry(self, kp, e, unit, name, effective, rule_clause) -> Entry:
+        self.keys(e, kp, ENTRY_KEYS, {"quote"})
         quote = self.text(e["quote"], f"{kp}.quote")
         if self.source_text is not None and normalise_ws(quote) not in self.source_text:
             self.fail(f"{kp}.quote", "引文在原文中找不到（须逐字引用）", "quote not found verbatim in the source text")

@@ -101,3 +101,12 @@ def test_diff_puts_kinds_side_by_side():
     rows = json.loads(run("diff", "shaoxing", "jiayuguan", "--format", "json").output)
     fs = next(x for x in rows if x["kind"] == "construction_per_bed" and x["param"] == "forprofit_share")
     assert fs["shaoxing"] == "—" and "80%" in fs["jiayuguan"]
+
+
+def test_list_json_and_band_in_show_text():
+    packs = json.loads(run("list", "--format", "json").output)
+    sx = next(p for p in packs if p["id"] == "shaoxing")
+    assert (sx["status"], sx["issued"], sx["effective"]) == ("draft", None, "2023-01-01")
+    out = run("show", "shaoxing").output
+    assert "区间 40%—60%" in out  # 重点工作(五)3 "40%—60%"
+    assert "min = 0.2 m2/person" in run("show", "linfen").output  # 人均用地不少于0.2平方米

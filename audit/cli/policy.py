@@ -38,14 +38,21 @@ def policy():
 
 
 @policy.command("list")
+@format_option
 @lang_option
-def list_packs(lang):
+def list_packs(fmt, lang):
     """列出随工具提供的政策包 / list the shipped packs."""
-    for pid in shipped_packs():
-        p = load_pack(pid, lang=lang)
+    packs = [load_pack(pid, lang=lang) for pid in shipped_packs()]
+    if fmt == "json":
+        click.echo(json.dumps([{
+            "id": p.id, "title": p.title, "number": p.number, "jurisdiction": p.jurisdiction,
+            "status": p.status, "issued": p.issued.isoformat() if p.issued else None,
+            "effective": p.effective.isoformat(), "short": p.short, "sha256": p.sha256,
+        } for p in packs], ensure_ascii=False, indent=2))
+        return
+    for p in packs:
         title = p.title_en if lang == "en" and p.title_en else p.title
-        status = _status(p, lang)
-        click.echo(f"{p.id}\t{title}\t{status}\t{_t(lang, '生效', 'effective')} {p.effective}")
+        click.echo(f"{p.id}\t{title}\t{_status(p, lang)}\t{_t(lang, '生效', 'effective')} {p.effective}")
 
 
 def _status(p: Pack, lang) -> str:
@@ -53,15 +60,9 @@ def _status(p: Pack, lang) -> str:
 
 
 def _value_text(row: dict, lang) -> str:
-    if row["value"] is None:
+    if row["display"] is None:
         return _t(lang, "缺口（原文未规定）", "gap (the text gives none)")
-    v = row["value"]
-    if isinstance(v, dict):
-        gap = _t(lang, "缺口", "gap")
-        return "{" + ", ".join(f"{k}: {gap if x is None else x}" for k, x in v.items()) + "}"
-    if isinstance(v, list):
-        return ", ".join(v)
-    return str(v).lower() if isinstance(v, bool) else str(v)
+    return row["display"]
 
 
 def _show_text(p: Pack, rows: list[dict], lang: str) -> None:
@@ -91,8 +92,8 @@ def _show_text(p: Pack, rows: list[dict], lang: str) -> None:
             flags.append(_t(lang, "缺口", "gap"))
         if r["floor"]:
             flags.append(_t(lang, "下限「不低于」", "floor"))
-        if r.get("band"):
-            flags.append(_t(lang, f"区间 {r['band'][0]}—{r['band'][1]}", f"band {r['band'][0]}–{r['band'][1]}"))
+        if r["band_display"]:
+            flags.append(_t(lang, f"区间 {r['band_display']}", f"band {r['band_display']}"))
         if r["local"]:
             flags.append(_t(lang, f"本地设定（{r['local']}）", f"locally set ({r['local']})"))
         if r["interpretation"]:
