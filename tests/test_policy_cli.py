@@ -110,3 +110,13 @@ def test_list_json_and_band_in_show_text():
     out = run("show", "shaoxing").output
     assert "区间 40%—60%" in out  # 重点工作(五)3 "40%—60%"
     assert "min = 0.2 m2/person" in run("show", "linfen").output  # 人均用地不少于0.2平方米
+
+
+def test_diff_compares_targets_by_metric():
+    rows = json.loads(run("diff", "shaoxing", "dongyang", "--format", "json").output)
+    nb = next(x for x in rows if x["param"] == "nursing_bed_share.min")
+    # 绍兴 重点工作(三)3 "护理型床位占比达58%" vs 东阳 二(一)2 "护理型床位占比达60%"
+    assert "58%" in nb["shaoxing"] and "重点工作(三)3" in nb["shaoxing"]
+    assert "60%" in nb["dongyang"] and "二(一)2" in nb["dongyang"]
+    fa = next(x for x in rows if x["param"] == "first_aid_share.min")
+    assert fa["shaoxing"] == "—" and "70%" in fa["dongyang"]

@@ -126,21 +126,44 @@ def show(pack, on, fmt, lang, sets, override_file):
         _show_text(p, rows, lang)
 
 
-def _kind_values(p: Pack, kind: str, param: str, on, lang) -> str:
-    parts = []
-    for rule in p.rules_of_kind(kind):
-        if not rule.has(param):
-            continue
-        prm = rule.param(param)
-        try:
-            e = rule.entry(param, on) if on else prm.values[-1]
-        except PolicyError:
-            parts.append(f"{rule.id}: {_t(lang, '该日无值', 'no value that day')}")
-            continue
-        value = prm.local if prm.local is not None else e.value
-        text = format_value(prm.unit, value, lang) if value is not None else _t(lang, "缺口", "gap")
-        parts.append(f"{rule.id}: {text} ({p.short} {e.clause})")
-    return "; ".join(parts) or "—"
+TARGET_KINDS = ("institution_target", "area_target")
+
+
+def _metric(rule, on):
+    try:
+        e = rule.entry("metric", on) if on else rule.param("metric").values[-1]
+    except PolicyError:
+        return None
+    return e.value
+
+
+def _target_rows(a: Pack, b: Pack, kind: str, on, lang) -> list[dict]:
+    """Targets compare by metric (one row per metric and bound), not by rule id."""
+    rows = []
+    metrics = {}
+    for p in (a, b):
+        for r in p.rules_of_kind(kind):
+            metrics.setdefault(_metric(r, on), None)
+    for metric in metrics:
+        for bound in ("min", "max"):
+            cells = {}
+            for p in (a, b):
+                rules = [r for r in p.rules_of_kind(kind) if _metric(r, on) == metric and r.has(bound)]
+                cells[p.id] = "; ".join(_one(p, r, bound, on, lang) for r in rules) or "—"
+            if set(cells.values()) != {"—"}:
+                rows.append({"kind": kind, "param": f"{metric}.{bound}", **cells})
+    return rows
+
+
+def _one(p: Pack, rule, param: str, on, lang) -> str:
+    prm = rule.param(param)
+    try:
+        e = rule.entry(param, on) if on else prm.values[-1]
+    except PolicyError:
+        return f"{rule.id}: {_t(lang, '该日无值', 'no value that day')}"
+    value = prm.local if prm.local is not None else e.value
+    text = format_value(prm.unit, value, lang) if value is not None else _t(lang, "缺口", "gap")
+    return f"{rule.id}: {text} ({p.short} {e.clause})"
 
 
 def diff_rows(a: Pack, b: Pack, on=None, lang="zh") -> list[dict]:
@@ -149,12 +172,15 @@ def diff_rows(a: Pack, b: Pack, on=None, lang="zh") -> list[dict]:
     for kind, params in KINDS.items():
         if not a.rules_of_kind(kind) and not b.rules_of_kind(kind):
             continue
+        if kind in TARGET_KINDS:
+            rows += _target_rows(a, b, kind, on, lang)
+            continue
         for param in params:
             if not any(r.has(param) for r in a.rules_of_kind(kind) + b.rules_of_kind(kind)):
                 continue
             rows.append({"kind": kind, "param": param,
-                         a.id: _kind_values(a, kind, param, on, lang),
-                         b.id: _kind_values(b, kind, param, on, lang)})
+                         **{p.id: "; ".join(_one(p, r, param, on, lang) for r in p.rules_of_kind(kind)
+                                            if r.has(param)) or "—" for p in (a, b)}})
     return rows
 
 
