@@ -491,12 +491,25 @@ def read_findings(path) -> pl.DataFrame:
         raise InputError(f"无法读取 findings 文件 {path}: {e}")
 
 
-def sample(data_path, seed: str, out_dir, ratios: dict[str, str], *, findings_path=None, **options) -> dict:
+def normalise_ratios(ratios, lang: str = "zh") -> dict[str, str]:
+    """0.05 / "5%" / ["high=0.3", …] / {"high": 0.3} → {stratum or "*": ratio text}."""
+    if isinstance(ratios, dict):
+        out = {str(k): str(v) for k, v in ratios.items()}
+        for v in out.values():
+            parse_ratio(v, lang)
+        return out
+    if isinstance(ratios, (list, tuple)):
+        return parse_ratio_options(ratios, lang)
+    return parse_ratio_options([str(ratios)], lang)
+
+
+def sample(data_path, seed: str, out_dir, ratios, *, findings_path=None, **options) -> dict:
     """Draw from the register at data_path and write draw.json / .xlsx / .html / .pdf
-    into out_dir atomically. Returns the record."""
+    into out_dir atomically. Returns the record. `ratios`: 0.05, "5%", a dict
+    {stratum: ratio} or CLI-style ["high=0.3", …]."""
     from audit import __version__
 
-    params = DrawParams(seed=seed, ratios=ratios, **options)
+    params = DrawParams(seed=seed, ratios=normalise_ratios(ratios, options.get("lang", "zh")), **options)
     ds = load_register(data_path, params.lang)
     findings = read_findings(findings_path) if findings_path else None
     record = draw(ds.tables, params, findings)

@@ -28,7 +28,7 @@ from audit.cli.common import data_option, lang_option, override_option, policy_o
               help="上次 audit run 生成的 findings.csv（--strata findings 时必需）。")
 @click.option("--min-years-uninspected", type=int,
               help="N 年以上未检查（或从未检查且开业已满 N 年）的机构必查，另计于随机抽取之外。")
-@click.option("--as-of", help="基准日期（如 2024-12-31），用于判断多年未检查；记录在 draw.json 中。")
+@click.option("--as-of", help="基准日期（如 2024-12-31），用于判断多年未检查；缺省为今天。记录在 draw.json 中，复核时沿用。")
 @click.option("--team-size", type=int, default=2, show_default=True,
               help="每组检查人员数（行政处罚法第四十二条：执法人员不得少于两人）。")
 @click.option("--joint", is_flag=True, help="联合检查：每组至少来自 2 个部门。")
@@ -55,6 +55,12 @@ def sample(data_path, seed, out_dir, ratios, strata, default_stratum, findings_p
         sys.exit(1)
     if not seed or not out_dir:
         raise click.UsageError("--seed and --out are required" if en else "抽取需要 --seed 和 --out")
+    if min_years_uninspected is not None and not as_of:
+        from datetime import date
+
+        as_of = date.today().isoformat()  # recorded in draw.json, so --verify re-uses it
+        click.echo(f"--as-of not given: using today, {as_of} (recorded in draw.json)" if en
+                   else f"未指定 --as-of：按今天 {as_of} 计算（已记入 draw.json，复核时沿用）", err=True)
     record = sampling.sample(
         data_path, seed, out_dir, sampling.parse_ratio_options(ratios, lang), findings_path=findings_path,
         strata=strata, default_stratum=default_stratum, min_years_uninspected=min_years_uninspected,
