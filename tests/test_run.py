@@ -1,0 +1,167 @@
+"""End to end: `audit run` / `audit explain` through CliRunner on a small hand-made
+input, and the all-or-nothing writer. Expected money worked out by hand (Shaoxing)."""
+
+from __future__ import annotations
+
+import json
+
+import polars as pl
+import pytest
+from click.testing import CliRunner
+
+import audit.report
+from audit.cli import main
+from audit.errors import OutputError
+from audit.run import run, write_outputs
+
+WEIGHTS = [pow(2, 17 - i, 11) for i in range(17)]
+
+
+def person_id(seq: int) -> str:
+    """A valid 18-character id (GB 11643 check character) born 1950-01-01 in 330602."""
+    body = f"33060219500101{seq:03d}"
+    check = "10X98765432"[sum(int(c) * w for c, w in zip(body, WEIGHTS)) % 11]
+    return body + check
+
+
+PID = person_id(123)
+INSTITUTIONS = (
+    "institution_id,name,county,kind,ownership,profit_status,registered_on,accepted_on,opened_on,newly_built,"
+    "premises,lease_years,beds,nursing_beds,rating_level\n"
+    "A001,甲养老院,越城区,institution,private,nonprofit,2024-03-01,2024-02-01,2024-04-01,true,self_built,,40,30,4\n"
+)
+RESIDENTS = (
+    "institution_id,person_id,name,admitted_on,discharged_on,hukou_county,care_level,dementia,low_income\n"
+    f"A001,{PID},张三,2023-01-01,,越城区,full,false,dibao\n"
+)
+INSURANCE = "institution_id,year,premium,scheme\nA001,2024,3000.00,institution\n"
+# by hand (绍兴 重点工作(五)3/4):
+#   construction: 40 beds × 4,000 = 160,000.00 (city)
+#   operating:    registered 2024-03-01, so January and February do not count (registration is
+#                 required each month): 10 months × (100 level 4 + 50 disabled + 50 低保) = 2,000.00 (city)
+#   insurance:    mean premium 3,000 → city 1/3 = 1,000.00, institution 2,000.00
+TOTAL = "165000.00"
+
+
+@pytest.fixture
+def data(tmp_path):
+    folder = tmp_path / "data"
+    folder.mkdir()
+    for name, text in (("institutions.csv", INSTITUTIONS), ("residents.csv", RESIDENTS),
+                       ("insurance.csv", INSURANCE)):
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def no_pdf(monkeypatch):
+    """The bureau report is tested by its owner; here a stand-in keeps the tests fast."""
+    def fake(result, out_dir):
+        (out_dir / "report.html").write_text("<html lang='zh-CN'></html>", encoding="utf-8")
+        return [out_dir / "report.html"]
+    monkeypatch.setattr(audit.report, "write_bureau_report", fake)
+
+
+def cli(*args):
+    return CliRunner().invoke(main, list(args))
+
+
+def test_audit_run_end_to_end(data, tmp_path):
+    out = tmp_path / "out"
+    r = cli("run", "--policy", "shaoxing", "--year", "2024", "--data", str(data), "--out", str(out))
+    assert r.exit_code == 0, r.output + r.stderr
+    assert "165,000.00" in r.output and "发现：错误 0 个" in r.output
+    assert {p.name for p in out.iterdir()} == {"ledger.csv", "ledger.xlsx", "findings.csv", "manifest.json",
+                                                "report.html", "report.pdf"}
+    raw = (out / "ledger.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM for Excel on Chinese Windows
+    ledger = pl.read_csv(out / "ledger.csv", infer_schema=False)
+    assert ledger.columns == ["institution_id", "program", "item", "period", "quantity", "rate", "amount", "payer",
+                              "rule", "citation", "basis"]
+    assert ledger["rule"].is_not_null().all() and ledger["citation"].str.contains("绍兴 实施意见").all()
+    got = {(r["item"], r["payer"]): r["amount"] for r in ledger.iter_rows(named=True)}
+    assert got == {("self_built_beds", "city"): "160000.00", ("resident_months_level_4", "city"): "1000.00",
+                   ("disability_supplement", "city"): "500.00", ("low_income_supplement", "city"): "500.00",
+                   ("premium_share", "city"): "1000.00", ("premium_rest", "institution"): "2000.00"}
+    assert sum(int(a.replace(".", "")) for a in ledger["amount"]) == int(TOTAL.replace(".", ""))
+    # the xlsx 汇总 sheet carries the same total, as a number
+    summary = pl.read_excel(out / "ledger.xlsx", sheet_name="汇总")
+    assert round(summary.filter(pl.col("机构编号") == "合计")["金额(元)"][0], 2) == float(TOTAL)
+    assert pl.read_excel(out / "ledger.xlsx", sheet_name="市级财政").height == 6  # 5 lines + 合计
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["pack"]["id"] == "shaoxing" and manifest["pack"]["status"] == "draft"
+    assert len(manifest["inputs"]["residents"]["sha256"]) == 64 and manifest["year"] == 2024
+    assert manifest["average_premium_used"] == {"insurance_city": "3000.00"}
+    assert any(i["id"] == "resident_month_headcount" for i in manifest["interpretations"])
+    for f in out.iterdir():  # no output carries the id or the name whole
+        if f.suffix in (".csv", ".json", ".html"):
+            text = f.read_text(encoding="utf-8-sig")
+            assert PID not in text and "张三" not in text
+
+
+def test_invalid_input_writes_nothing(data, tmp_path):
+    (data / "residents.csv").write_text(RESIDENTS.replace("2023-01-01", "2023-13-45"), encoding="utf-8")
+    out = tmp_path / "out"
+    r = cli("run", "--policy", "shaoxing", "--year", "2024", "--data", str(data), "--out", str(out))
+    assert r.exit_code == 1
+    assert "admitted_on" in r.stderr or "入住日期" in r.stderr
+    assert not out.exists() and not any(p.name.startswith(".out") for p in tmp_path.iterdir())
+
+
+def test_error_findings_still_write_and_exit_1(data, tmp_path, no_pdf):
+    # a 2-year lease under 重点工作(五)3 (≥ 3 years): lease_term error, outputs written, exit 1
+    (data / "institutions.csv").write_text(
+        INSTITUTIONS.replace("self_built,,40", "leased,2,40"), encoding="utf-8")
+    out = tmp_path / "out"
+    r = cli("run", "--policy", "shaoxing", "--year", "2024", "--data", str(data), "--out", str(out), "--lang", "en")
+    assert r.exit_code == 1 and "Findings: 1 error" in r.output
+    findings = pl.read_csv(out / "findings.csv", infer_schema=False)
+    assert findings.filter(pl.col("rule") == "lease_term")["severity"].to_list() == ["error"]
+
+
+def test_rerun_replaces_and_is_byte_identical(data, tmp_path, no_pdf):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "stale.txt").write_text("old", encoding="utf-8")
+    first = run(data, "shaoxing", 2024)
+    write_outputs(first, out)
+    assert not (out / "stale.txt").exists()
+    before = {n: (out / n).read_bytes() for n in ("ledger.csv", "findings.csv", "manifest.json")}
+    write_outputs(run(data, "shaoxing", 2024), out)
+    assert {n: (out / n).read_bytes() for n in before} == before
+
+
+def test_failed_write_leaves_the_old_outputs(data, tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "keep.txt").write_text("previous run", encoding="utf-8")
+
+    def broken(result, out_dir):
+        raise RuntimeError("renderer crashed")
+    monkeypatch.setattr(audit.report, "write_bureau_report", broken)
+    with pytest.raises(OutputError):
+        write_outputs(run(data, "shaoxing", 2024), out)
+    assert [p.name for p in out.iterdir()] == ["keep.txt"]
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_set_changes_the_rate_and_is_in_the_manifest(data, tmp_path, no_pdf):
+    # a county raising the level-4 rate to 120: 10 months × 120 = 1,200
+    result = run(data, "shaoxing", 2024, sets=("operating_grant.rate_by_rating_level.4=120",))
+    base = result.ledger.filter(pl.col("item") == "resident_months_level_4")
+    assert base["amount_fen"].to_list() == [1_200_00]
+    assert any("rate_by_rating_level" in json.dumps(o, ensure_ascii=False) for o in result.manifest["overrides"])
+
+
+def test_explain_shows_inputs_parameters_and_masks_ids(data):
+    r = cli("explain", "--policy", "shaoxing", "--year", "2024", "--data", str(data), "--institution", "A001",
+            "--program", "operating")
+    assert r.exit_code == 0, r.output + r.stderr
+    text = r.output
+    assert "10 人月 × 100.00 元/人/月 = 1,000.00 元" in text
+    assert "按一至五级分别给予每人每月不低于30元" in text          # the clause's own words
+    assert "2024-03: 1" in text and "2024-12: 1" in text          # counted month by month, from registration
+    assert "2024-02" not in text
+    assert PID not in text and PID[:4] + "**********" + PID[-4:] in text
+    r = cli("explain", "--policy", "shaoxing", "--year", "2024", "--data", str(data), "--institution", "NOPE")
+    assert r.exit_code == 1 and "NOPE" in r.stderr
