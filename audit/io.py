@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+import zipfile
+from xml.etree import ElementTree
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -123,7 +125,7 @@ def _read_csv(path: Path) -> tuple[pl.DataFrame, str]:
     if not text.strip():
         raise pl.exceptions.NoDataError("empty file")
     try:
-        df = pl.read_csv(text.encode("utf-8"), infer_schema=False, raise_if_empty=True)
+        df = pl.read_csv(text.encode("utf-8"), infer_schema=False, raise_if_empty=True, has_header=False)
     except pl.exceptions.ComputeError:
         ragged = _ragged_row(text)
         if ragged:
@@ -134,7 +136,38 @@ def _read_csv(path: Path) -> tuple[pl.DataFrame, str]:
 
 def _read_excel_sheet(path: Path, sheet: str) -> pl.DataFrame:
     # every column as text: type guessing would null late values and mangle ids
-    return pl.read_excel(path, sheet_name=sheet, infer_schema_length=0, raise_if_empty=True, drop_empty_rows=False)
+    return pl.read_excel(path, sheet_name=sheet, infer_schema_length=0, raise_if_empty=True,
+                         drop_empty_rows=False, has_header=False)
+
+
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+
+
+def _first_used_row(book: Path, sheet: str) -> int:
+    """Spreadsheet row of the sheet's first cell holding a value. The Excel reader starts
+    its grid there, so leading blank rows would otherwise shift every row number.
+    Streams the sheet XML and stops at that cell; 1 when it cannot tell (.xls)."""
+    if book.suffix.lower() not in (".xlsx", ".xlsm"):
+        return 1
+    try:
+        with zipfile.ZipFile(book) as z:
+            wb = ElementTree.fromstring(z.read("xl/workbook.xml"))
+            rels = ElementTree.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+            rid = next(e.get(_REL_ID) for e in wb.iter(f"{_MAIN}sheet") if e.get("name") == sheet)
+            target = next(e.get("Target") for e in rels if e.get("Id") == rid)
+            member = target.lstrip("/") if target.startswith("/") else "xl/" + target
+            row = 1
+            with z.open(member) as f:
+                for event, el in ElementTree.iterparse(f, events=("start", "end")):
+                    if event == "start" and el.tag == f"{_MAIN}row" and el.get("r"):
+                        row = int(el.get("r"))
+                    elif event == "end" and el.tag == f"{_MAIN}c" and any(ch.tag in (f"{_MAIN}v", f"{_MAIN}is") for ch in el):
+                        ref = el.get("r")
+                        return int(re.sub(r"[A-Z]+", "", ref)) if ref else row
+    except (KeyError, StopIteration, ValueError, OSError, zipfile.BadZipFile, ElementTree.ParseError):
+        return 1
+    return 1
 
 
 def _excel_sheet_names(path: Path) -> list[str]:
@@ -162,33 +195,60 @@ def _bare_header(header: str) -> str:
     return re.sub(r"\(.*\)$", "", key) or key
 
 
-def _map_headers(table: str, df: pl.DataFrame, sheet: str, problems: list) -> pl.DataFrame:
-    """Rename recognised headers to English; keep unknown extras; flag a header that
-    appears twice. Adds `_row` and drops rows that are blank in every cell."""
+HEADER_SCAN_ROWS = 10   # a title row or two above the headers is common in 台账
+
+
+def _english(header, hmap) -> str | None:
+    if header is None:
+        return None
+    return hmap.get(schema.norm_key(header)) or hmap.get(_bare_header(header))
+
+
+def _header_index(grid: pl.DataFrame, hmap) -> int:
+    """The first of the top rows naming at least two contract columns (else row 0)."""
+    for i, row in enumerate(grid.head(HEADER_SCAN_ROWS).rows()):
+        if sum(1 for v in row if _english(v, hmap)) >= 2:
+            return i
+    return 0
+
+
+def _column_names(table, headers, header_row: int, sheet, problems) -> list[str]:
+    """English names for recognised headers; unknown headers kept as written; a second
+    header for the same column is reported and set aside (`__dup_j`)."""
     hmap = schema.table(table).header_map()
-    rename, seen = {}, {}
-    for c in df.columns:
-        eng = hmap.get(schema.norm_key(c)) or hmap.get(_bare_header(c))
-        if eng is None:
-            continue
-        if eng in seen:
+    names, seen = [], {}
+    for j, h in enumerate(headers):
+        text = "" if h is None else str(h).strip()
+        eng = _english(h, hmap)
+        if eng and eng in seen:
             problems.append(_problem(
-                table, sheet, f"表头“{c}”与“{seen[eng]}”指同一列 {eng}，只能保留一列",
-                f"header '{c}' and '{seen[eng]}' both mean column {eng}; keep one", check="duplicate_column",
-                row=1, column=eng, value=str(c)))
-            continue
-        seen[eng] = c
-        rename[c] = eng
-    df = df.rename(rename)
-    # unknown headers that would clash with `_row`
-    df = df.drop([c for c in df.columns if c == "_row"])
-    df = df.with_columns(pl.int_range(2, df.height + 2, dtype=pl.Int64).alias("_row"))
+                table, sheet, f"表头“{text}”与“{seen[eng]}”指同一列 {eng}，只能保留一列",
+                f"header '{text}' and '{seen[eng]}' both mean column {eng}; keep one", check="duplicate_column",
+                row=header_row, column=eng, value=text))
+            names.append(f"__dup_{j}")
+        elif eng:
+            seen[eng] = text
+            names.append(eng)
+        elif not text or text in names or text.startswith("_"):
+            names.append(f"__col_{j}")
+        else:
+            names.append(text)
+    return names
+
+
+def _frame_from_grid(table: str, grid: pl.DataFrame, first_row: int, sheet, problems) -> pl.DataFrame:
+    """Grid of text cells (grid row 0 = spreadsheet row `first_row`) → a frame with
+    named columns and `_row`; rows blank in every cell are dropped, numbering kept."""
+    h = _header_index(grid, schema.table(table).header_map())
+    names = _column_names(table, grid.row(h), first_row + h, sheet, problems)
+    body = grid.slice(h + 1)
+    df = body.rename(dict(zip(body.columns, names))).with_columns(
+        pl.int_range(first_row + h + 1, first_row + h + 1 + body.height, dtype=pl.Int64).alias("_row"))
     cells = [c for c in df.columns if c != "_row"]
     if cells:
-        blank = pl.all_horizontal(
-            [pl.col(c).is_null() | (pl.col(c).str.strip_chars() == "") for c in cells])
+        blank = pl.all_horizontal([pl.col(c).is_null() | (pl.col(c).str.strip_chars() == "") for c in cells])
         df = df.filter(~blank)
-    return df
+    return df.drop([c for c in df.columns if c.startswith("__")])
 
 
 def _load_one(table: str, path: Path, sheet: str | None, label: str, tables, sources, problems_of):
@@ -197,11 +257,15 @@ def _load_one(table: str, path: Path, sheet: str | None, label: str, tables, sou
     src = {"path": str(path), "sheet": label, "sha256": _sha256(path), "encoding": None}
     try:
         if path.suffix.lower() == ".csv":
-            df, src["encoding"] = _read_csv(path)
+            grid, src["encoding"] = _read_csv(path)
+            first_row = 1
         elif path.suffix.lower() == ".parquet":
             df = _as_text(pl.read_parquet(path))
+            grid = pl.concat([pl.DataFrame([df.columns], schema=df.columns, orient="row"), df])
+            first_row = 1
         else:
-            df = _read_excel_sheet(path, sheet)
+            grid = _read_excel_sheet(path, sheet)
+            first_row = _first_used_row(path, sheet)
     except pl.exceptions.NoDataError:
         problems.append(_problem(table, label, "是空的：没有表头行", "is empty: no header row", check="empty"))
         sources[table] = src
@@ -221,11 +285,11 @@ def _load_one(table: str, path: Path, sheet: str | None, label: str, tables, sou
         problems.append(_problem(table, label, f"无法读取：{_short(e)}", f"cannot be read: {_short(e)}"))
         sources[table] = src
         return
-    if df.width == 0:
+    if grid.width == 0 or grid.height == 0:
         problems.append(_problem(table, label, "是空的：没有表头行", "is empty: no header row", check="empty"))
         sources[table] = src
         return
-    df = _map_headers(table, df, label, problems)
+    df = _frame_from_grid(table, grid, first_row, label, problems)
     src["columns"] = [c for c in df.columns if c != "_row"]
     tables[table] = df
     sources[table] = src

@@ -336,3 +336,29 @@ def test_money_parse_is_exact(fens, thousands):
     out = df.select(value.alias("v"), bad.alias("bad"))
     assert out["v"].to_list() == fens
     assert not out["bad"].any()
+
+
+def test_title_rows_and_leading_blank_rows_keep_true_row_numbers(tmp_path):
+    book = tmp_path / "台账.xlsx"
+    wb = xlsxwriter.Workbook(book)
+    ws = wb.add_worksheet("机构")
+    ws.write(0, 0, "2024年度养老机构台账")            # row 1: a title
+    ws.write_row(2, 0, ["填报单位：某区民政局"])        # row 3: a note; row 2 blank
+    ws.write_row(3, 0, ["机构编号", "机构名称", "所属区县", "机构类型", "核定床位数"])   # row 4: headers
+    ws.write_row(4, 0, ["A1", "甲", "区", "养老机构", "10"])                             # row 5
+    ws.write_row(5, 0, ["A2", "乙", "区", "养老机构", "-1"])                             # row 6: negative beds
+    ws2 = wb.add_worksheet("入住老人")                  # rows 1-2 empty, columns start at B
+    ws2.write_row(2, 1, ["机构编号", "身份证号", "入住日期"])                           # row 3: headers
+    ws2.write_row(3, 1, ["A1", "110105194912310021", "2024-01-01"])                      # row 4: bad check digit
+    wb.close()
+    ds = audit.load_data(book)
+    assert ds.tables["institutions"]["_row"].to_list() == [5, 6]
+    got = set(zip(ds.errors()["table"], ds.errors()["row"], ds.errors()["column"]))
+    assert got == {("institutions", 6, "beds"), ("residents", 4, "person_id")}
+
+
+def test_csv_with_a_title_line(make_folder):
+    folder = make_folder({"staff.csv": "工作人员名册（2024年）,,\n机构编号,人员编号,工时折算\nA001,S1,2\n"})
+    ds = audit.load_data(folder)
+    assert ds.tables["staff"]["staff_id"].to_list() == ["S1"]
+    assert ds.errors().select("row", "column").rows() == [(3, "fte")]   # title row 1, headers row 2
