@@ -343,3 +343,40 @@ def test_band_must_hold_the_pack_value(tmp_path):
     params = "forprofit_share: {unit: share, band: [0.5, 0.7], value: 0.8, quote: 营利性按80%补贴}\n"
     with pytest.raises(PolicyError, match=r"rules\.r\.params\.forprofit_share\.band"):
         load_pack(write_pack(tmp_path, params))
+
+
+# ------------------------------------------------------------------ properties
+
+from decimal import Decimal  # noqa: E402
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from audit.policy import parse_value  # noqa: E402
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(min_value=0, max_value=10**9), st.integers(min_value=0, max_value=99))
+def test_yuan_text_with_two_decimals_is_exact_fen(whole, cents):
+    # "W.CC" yuan is exactly W*100 + CC fen, whatever the size
+    assert parse_value("yuan/bed", "rate_self_built", f"{whole}.{cents:02d}") == whole * 100 + cents
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(min_value=0, max_value=10**6), st.integers(min_value=1, max_value=9))
+def test_sub_fen_amounts_are_refused(whole, third_digit):
+    with pytest.raises(ValueError):
+        parse_value("yuan", "budget", f"{whole}.00{third_digit}")
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.decimals(min_value=0, max_value=1000, places=2))
+def test_floor_accepts_exactly_the_values_not_below_it(local):
+    # Shaoxing level-1 rate is "不低于30元": a local rate is allowed iff it is ≥ 30.00
+    key = f"operating_grant.rate_by_rating_level.1={local}"
+    if local >= Decimal(30):
+        p = load_pack("shaoxing", sets=(key,))
+        assert p.rules["operating_grant"].value("rate_by_rating_level", D2024)[1] == int(local * 100)
+    else:
+        with pytest.raises(PolicyError):
+            load_pack("shaoxing", sets=(key,))
