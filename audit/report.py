@@ -50,6 +50,7 @@ LABELS = {
         "totals": "补贴合计", "by_program": "按项目", "by_payer": "按出资方", "by_county": "按区县",
         "program": "项目", "payer": "出资方", "county": "区县", "amount": "金额（元）",
         "total": "合计", "share_of_total": "占比",
+        "public_total": "其中财政及福彩资金（不含机构自付）",
         "summary": "机构汇总", "institution": "机构", "institution_id": "机构编号", "name": "机构名称",
         "charts": "图表", "chart_program": "各项目补贴金额（元）", "chart_county": "各区县补贴金额（元）",
         "chart_staffing": "护理员配备：应配与实配（各机构缺口最大的月份）",
@@ -98,6 +99,7 @@ LABELS = {
         "totals": "Totals", "by_program": "By program", "by_payer": "By payer", "by_county": "By county",
         "program": "Program", "payer": "Payer", "county": "County", "amount": "Amount (yuan)",
         "total": "Total", "share_of_total": "Share",
+        "public_total": "of which public money (excluding the institutions' own share)",
         "summary": "Summary by institution", "institution": "Institution", "institution_id": "Institution id",
         "name": "Name",
         "charts": "Charts", "chart_program": "Grants by program (yuan)", "chart_county": "Grants by county (yuan)",
@@ -160,7 +162,26 @@ FIX_HINTS = {
     "institution_target": ("对照指标要求改进（如护理型床位占比、社工配备）。",
                            "Improve toward the target (e.g. nursing-bed share, social workers)."),
     "area_target": ("区县层面指标，由主管部门统筹。", "An area-level target, for the bureau to address."),
+    "unrated": ("申请等级评定；评定前不能享受按等级发放的运营补贴。",
+                "Apply for a rating; the rating-based operating grant is paid only to rated institutions."),
+    "missing_score": ("补报考核得分（0–100）。", "Supply the assessment score (0–100)."),
+    "not_assessed_pass": ("通过县级民政部门考核或第三方评估后再申报。",
+                          "Pass the county assessment or third-party evaluation before claiming."),
+    "not_operating": ("填写投入运营日期；未运营不能享受该补贴。",
+                      "Fill in the opening date; an institution not yet operating cannot claim."),
+    "not_operating_normally": ("恢复正常运营并留存运营记录。", "Resume normal operation and keep its records."),
+    "nursing_bed_share": ("增加护理型床位或核实护理型床位数。",
+                          "Add nursing-type beds or check the nursing-bed count."),
+    "beds_per_social_worker": ("按床位规模配备社会工作者。", "Employ social workers in proportion to beds."),
+    "_per_10k": ("区县层面指标：补充辖区老年人口等数据后方可评估，由主管部门统筹。",
+                 "An area-level target: needs the area's older population to evaluate; for the bureau."),
+    "lottery": ("福彩公益金使用比例：由主管部门提供资金使用数据。",
+                "Lottery-fund shares: the bureau supplies the fund-use figures."),
 }
+# Validation checks (audit.validate) surface as findings named after the check.
+FIX_HINTS.update({check: FIX_HINTS["invalid_value"] for check in (
+    "required", "enum", "date", "number", "range", "id_check_digit", "credit_code", "foreign_key",
+    "date_order", "duplicate", "missing_column", "unreadable")})
 
 
 # ---------------------------------------------------------------- formatting
@@ -404,8 +425,13 @@ def _scope(result, L: dict, lang: str) -> dict:
     inputs = [
         {"table": t, "file": Path(str(s.get("path", ""))).name, "sheet": s.get("sheet") or "",
          "sha256": s.get("sha256") or ""}
-        for t, s in sorted((getattr(result.dataset, "sources", None) or {}).items())
+        for t, s in sorted((getattr(result.dataset, "sources", None) or {}).items()) if t != "*"
     ]
+    # the manifest lists the interpretations the run actually applied (pack and calculators);
+    # without one, every interpretation the pack states
+    applied = (result.manifest or {}).get("interpretations")
+    texts = ([i.get("text", "") for i in applied] if applied is not None
+             else [i.get(text_key) or i.get("text_zh", "") for i in (pack.interpretations or [])])
     en = lang == "en"
     return {
         "pack": pack, "draft": getattr(pack, "status", "") == "draft",
@@ -415,7 +441,7 @@ def _scope(result, L: dict, lang: str) -> dict:
         "status_label": L.get(getattr(pack, "status", ""), getattr(pack, "status", "")),
         "year": result.year, "run_id": run_id(result.manifest or {}),
         "overrides": list(getattr(pack, "overrides", None) or []),
-        "interpretations": [i.get(text_key) or i.get("text_zh", "") for i in (pack.interpretations or [])],
+        "interpretations": texts,
         "inputs": inputs,
     }
 
@@ -455,6 +481,7 @@ def bureau_context(result) -> dict:
     return {
         "L": L, "lang": lang, "title": L["bureau_title"], "scope": _scope(result, L, lang),
         "grand_total": yuan(ledger["amount_fen"].sum() or 0),
+        "public_total": yuan(ledger.filter(pl.col("payer") != "institution")["amount_fen"].sum() or 0),
         "by_program": by_program, "by_payer": _totals(ledger, "payer", L["payers"], PAYER_ORDER),
         "by_county": by_county, "programs": [(p, _label(L["programs"], p)) for p in programs],
         "summary": _summary(ledger, programs),

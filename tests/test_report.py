@@ -229,3 +229,9 @@ def test_chart_svg_escapes_labels_and_scales_exactly():
 
 def test_fix_hint_falls_back():
     assert report.fix_hint("no_such_rule", "en").startswith("Check the data")
+
+
+def test_public_money_excludes_institutions_own_share(bureau):
+    text = (bureau[1] / "report.html").read_text(encoding="utf-8")
+    # 518,851.85 − 617.28 (I002's premium_rest, paid by the institution) = 518,234.57
+    assert '<span id="public-total">518,234.57</span>' in text

@@ -1,0 +1,70 @@
+"""End to end on the bundled demo (demo/demo.xlsx, Shaoxing pack, 2024): the real
+pipeline's RunResult through write_outputs and audit selfcheck."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import polars as pl
+import pytest
+from click.testing import CliRunner
+
+from test_report import fmt, html_totals
+
+DEMO = Path(__file__).resolve().parent.parent / "demo" / "demo.xlsx"
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(not DEMO.exists(), reason="demo/demo.xlsx not built yet")]
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    from audit.run import run, write_outputs
+
+    result = run(DEMO, "shaoxing", 2024)
+    out = tmp_path_factory.mktemp("demo") / "out"
+    write_outputs(result, out)
+    return result, out
+
+
+def test_bureau_totals_match_the_ledger(demo_run):
+    result, out = demo_run
+    text = (out / "report.html").read_text(encoding="utf-8")
+    total = int(result.ledger["amount_fen"].sum())
+    assert f'<span id="grand-total">{fmt(total)}</span>' in text
+    # every county's total equals the sum of its institutions' ledger lines
+    county = result.dataset.tables["institutions"].select("institution_id", "county")
+    expected = {c: fmt(a) for c, a in result.ledger.join(county, on="institution_id")
+                .group_by("county").agg(pl.col("amount_fen").sum()).iter_rows()}
+    assert html_totals(text, "county") == expected
+    # the written ledger.csv adds up to the same fen
+    csv = pl.read_csv(out / "ledger.csv", schema_overrides={"amount": pl.String})
+    assert sum(int(a.replace(".", "")) for a in csv["amount"]) == total
+
+
+def test_draft_pack_flagged_and_no_person_ids(demo_run):
+    result, out = demo_run
+    text = (out / "report.html").read_text(encoding="utf-8")
+    assert result.pack.status == "draft" and "征求意见稿 · 非正式依据" in text
+    ids = result.dataset.tables["residents"]["person_id"].drop_nulls().to_list()
+    assert ids and not any(i in text for i in ids)
+    pdf_text = subprocess.run(["pdftotext", str(out / "report.pdf"), "-"], capture_output=True, text=True).stdout
+    assert fmt(int(result.ledger["amount_fen"].sum())) in pdf_text
+    assert not re.search(r"\d{17}[\dXx]", pdf_text)
+
+
+def test_selfcheck_cli_on_demo(tmp_path):
+    from audit.cli import main
+
+    out = tmp_path / "sc"
+    r = CliRunner().invoke(main, ["selfcheck", "--policy", "shaoxing", "--year", "2024", "--data", str(DEMO),
+                                  "--out", str(out), "--institution", "YL01"])
+    assert r.exit_code in (0, 1), r.output + r.stderr
+    text = (out / "selfcheck_YL01.html").read_text(encoding="utf-8")
+    # YL01 by hand (demo README case: new private self-built nursing home, 120 beds, premium 8,119.20):
+    #   重点工作(五)3 self-built 120 beds × 4,000 = 480,000.00; nursing-type bonus 120 × 1,400 = 168,000.00
+    #   重点工作(五)4 insurance: average premium 3,702.35 × 1/3 = 1,234.1166… → 1,234.12;
+    #   the institution's own share 8,119.20 − 1,234.12 = 6,885.08
+    #   total 480,000.00 + 168,000.00 + 1,234.12 + 6,885.08 = 656,119.20
+    assert '<span id="grand-total">656,119.20</span>' in text
+    assert (out / "selfcheck_YL01.pdf").stat().st_size > 10_000
