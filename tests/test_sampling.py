@@ -364,3 +364,22 @@ def test_demo_teams_respect_the_conflicts_table(tmp_path):
             assert not team & set(mine.filter(pl.col("inspected_on") == mine["inspected_on"].max())["inspector_id"])
         if p["team_status"] == "ok":
             assert len({m["department"] for m in p["team"]}) >= 2
+
+
+def test_findings_strata_verify_needs_the_same_findings(register, tmp_path):
+    findings = tmp_path / "findings.csv"
+    findings.write_text("institution_id,rule,severity,message,evidence,citation\n"
+                        "I003,staffing_ratio,error,m,,\nI004,lease_term,warning,m,,\n", encoding="utf-8")
+    args = ["--data", register, "--findings", findings]
+    r = cli("sample", *args, "--seed", "f", "--strata", "findings", "--ratio", "high=1", "--ratio", "medium=1",
+            "--ratio", "low=0", "--lang", "en", "--out", tmp_path / "d")
+    assert r.exit_code == 0, r.output
+    rec = json.loads((tmp_path / "d" / "draw.json").read_text(encoding="utf-8"))
+    # I003 has an error → high (ratio 1), I004 a warning → medium (ratio 1), the rest low (ratio 0)
+    assert sorted((p["institution_id"], p["stratum"]) for p in rec["picks"]) == [("I003", "high"), ("I004", "medium")]
+    assert '<html lang="en">' in (tmp_path / "d" / "draw.html").read_text(encoding="utf-8")
+    assert cli("sample", "--verify", tmp_path / "d" / "draw.json", *args).exit_code == 0
+    assert cli("sample", "--verify", tmp_path / "d" / "draw.json", "--data", register).exit_code == 2
+    findings.write_text("institution_id,rule,severity,message,evidence,citation\nI005,x,error,m,,\n", encoding="utf-8")
+    changed = cli("sample", "--verify", tmp_path / "d" / "draw.json", *args)
+    assert changed.exit_code == 1 and "findings_sha256" in changed.output
