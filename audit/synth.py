@@ -11,7 +11,6 @@ live in the packs only.
 from __future__ import annotations
 
 import hashlib
-import math
 import os
 import tempfile
 from datetime import date, datetime
@@ -172,7 +171,6 @@ def _random_institutions(n: int, seed: int, year: int, region: str) -> pl.DataFr
     """Institutions plus the hidden generator knobs (columns starting with `_`) that
     the residents/staff generators read."""
     rng, counties = _Rng(seed, "institutions"), COUNTIES[region]
-    y0, y1 = date(year, 1, 1), date(year, 12, 31)
     is_inst, is_town = pl.col("kind") == "institution", pl.col("kind") == "township_center"
     is_centre = ~is_inst
     df = _rows(n).with_columns(
@@ -233,10 +231,10 @@ def _random_institutions(n: int, seed: int, year: int, region: str) -> pl.DataFr
         _caregiver_factor=pl.when(rng.uniform("short") < 0.12).then(0.7 + 0.25 * rng.uniform("cf_lo")).otherwise(1.2 + 0.4 * rng.uniform("cf")),
         _discharge_p=pl.lit(0.22),
     )
-    return _finish_institutions(df, y0, y1)
+    return _finish_institutions(df)
 
 
-def _finish_institutions(df: pl.DataFrame, y0: date, y1: date) -> pl.DataFrame:
+def _finish_institutions(df: pl.DataFrame) -> pl.DataFrame:
     """Derived columns common to random and demo institutions."""
     return df.with_columns(
         investment_final=fen_to_yuan_expr(pl.col("investment_fen")),
@@ -568,7 +566,7 @@ def _demo_institutions(seed: int, year: int) -> pl.DataFrame:
         assessed_pass=pl.col("assessed_pass").cast(pl.Boolean),
         investment_fen=pl.col("investment_fen").cast(pl.Int64),
     )
-    return _finish_institutions(df, date(year, 1, 1), date(year, 12, 31))
+    return _finish_institutions(df)
 
 
 def _plant_transfer(residents: pl.DataFrame, year: int, from_id: str, to_id: str) -> pl.DataFrame:
