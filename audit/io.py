@@ -2,10 +2,12 @@
 
 Two steps, both vectorised:
 - `read_tables(path)`: files → raw frames, every cell text, headers mapped to the
-  contract's English names, `_row` = spreadsheet row (header = 1). Nothing is
+  contract's English names (the header row may sit under a title line or two),
+  `_row` = the true spreadsheet row. Nothing is
   interpreted yet, so ids with leading zeros and 身份证号 stay whole.
-- `normalise(raw)` (in audit.normalise): text → typed columns, with a located
-  problem for every value that cannot be read.
+- `audit.normalise.normalise_table`: text → typed columns, with a located problem
+  for every value that cannot be read.
+File formats (csv encodings, Excel grids, parquet) live in audit.readers.
 `load_data(path)` does both and validates (audit.validate).
 """
 
@@ -13,9 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-import zipfile
-from xml.etree import ElementTree
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -23,6 +23,7 @@ import polars as pl
 
 from audit import schema
 from audit.errors import InputError
+from audit.readers import RaggedRow, as_text, excel_sheet_names, first_used_row, read_csv_grid, read_excel_grid
 
 TABLE_SUFFIXES = (".csv", ".xlsx", ".xlsm", ".xls", ".parquet")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
@@ -34,7 +35,6 @@ class Dataset:
     sources: dict[str, dict]
     problems: pl.DataFrame
     lang: str = "zh"
-    extra: dict = field(default_factory=dict)
 
     def errors(self) -> pl.DataFrame:
         return self.problems.filter(pl.col("severity") == "error")
@@ -88,105 +88,6 @@ def _sha256_cached(path: str, mtime_ns: int, size: int) -> str:
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
-
-
-def _decode_csv(data: bytes) -> tuple[str, str]:
-    """UTF-8 (with or without BOM), else GB18030 (what Excel on Chinese Windows writes)."""
-    try:
-        text = data.decode("utf-8-sig")
-        return text, ("utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8")
-    except UnicodeDecodeError:
-        return data.decode("gb18030"), "gb18030"  # raises UnicodeDecodeError if neither
-
-
-class RaggedRow(Exception):
-    """A CSV line with more cells than the header; `row` is its spreadsheet row."""
-
-    def __init__(self, row: int, n_cells: int, n_header: int):
-        super().__init__(f"row {row}: {n_cells} cells, header has {n_header}")
-        self.row, self.n_cells, self.n_header = row, n_cells, n_header
-
-
-def _ragged_row(text: str) -> RaggedRow | None:
-    """Only on the error path: find the first line with too many cells, to name it."""
-    import csv
-    import io
-
-    reader = csv.reader(io.StringIO(text))
-    header = next(reader, [])
-    for i, rec in enumerate(reader, start=2):
-        if len(rec) > len(header):
-            return RaggedRow(i, len(rec), len(header))
-    return None
-
-
-def _read_csv(path: Path) -> tuple[pl.DataFrame, str]:
-    text, encoding = _decode_csv(path.read_bytes())
-    if not text.strip():
-        raise pl.exceptions.NoDataError("empty file")
-    try:
-        df = pl.read_csv(text.encode("utf-8"), infer_schema=False, raise_if_empty=True, has_header=False)
-    except pl.exceptions.ComputeError:
-        ragged = _ragged_row(text)
-        if ragged:
-            raise ragged from None
-        raise
-    return df, encoding
-
-
-def _read_excel_sheet(path: Path, sheet: str) -> pl.DataFrame:
-    # every column as text: type guessing would null late values and mangle ids
-    return pl.read_excel(path, sheet_name=sheet, infer_schema_length=0, raise_if_empty=True,
-                         drop_empty_rows=False, has_header=False)
-
-
-_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
-
-
-def _first_used_row(book: Path, sheet: str) -> int:
-    """Spreadsheet row of the sheet's first cell holding a value. The Excel reader starts
-    its grid there, so leading blank rows would otherwise shift every row number.
-    Streams the sheet XML and stops at that cell; 1 when it cannot tell (.xls)."""
-    if book.suffix.lower() not in (".xlsx", ".xlsm"):
-        return 1
-    try:
-        with zipfile.ZipFile(book) as z:
-            wb = ElementTree.fromstring(z.read("xl/workbook.xml"))
-            rels = ElementTree.fromstring(z.read("xl/_rels/workbook.xml.rels"))
-            rid = next(e.get(_REL_ID) for e in wb.iter(f"{_MAIN}sheet") if e.get("name") == sheet)
-            target = next(e.get("Target") for e in rels if e.get("Id") == rid)
-            member = target.lstrip("/") if target.startswith("/") else "xl/" + target
-            row = 1
-            with z.open(member) as f:
-                for event, el in ElementTree.iterparse(f, events=("start", "end")):
-                    if event == "start" and el.tag == f"{_MAIN}row" and el.get("r"):
-                        row = int(el.get("r"))
-                    elif event == "end" and el.tag == f"{_MAIN}c" and any(ch.tag in (f"{_MAIN}v", f"{_MAIN}is") for ch in el):
-                        ref = el.get("r")
-                        return int(re.sub(r"[A-Z]+", "", ref)) if ref else row
-    except (KeyError, StopIteration, ValueError, OSError, zipfile.BadZipFile, ElementTree.ParseError):
-        return 1
-    return 1
-
-
-def _excel_sheet_names(path: Path) -> list[str]:
-    import fastexcel
-
-    return list(fastexcel.read_excel(str(path)).sheet_names)
-
-
-def _as_text(df: pl.DataFrame) -> pl.DataFrame:
-    """Every column to String (parquet brings real types; we parse uniformly from text)."""
-    out = []
-    for c, t in df.schema.items():
-        e = pl.col(c)
-        if t == pl.Date:
-            e = e.dt.strftime("%Y-%m-%d")
-        elif t == pl.Datetime or isinstance(t, pl.Datetime):
-            e = e.dt.strftime("%Y-%m-%d %H:%M:%S")
-        out.append(e.cast(pl.String).alias(c))
-    return df.select(out)
 
 
 def _bare_header(header: str) -> str:
@@ -257,15 +158,15 @@ def _load_one(table: str, path: Path, sheet: str | None, label: str, tables, sou
     src = {"path": str(path), "sheet": label, "sha256": _sha256(path), "encoding": None}
     try:
         if path.suffix.lower() == ".csv":
-            grid, src["encoding"] = _read_csv(path)
+            grid, src["encoding"] = read_csv_grid(path)
             first_row = 1
         elif path.suffix.lower() == ".parquet":
-            df = _as_text(pl.read_parquet(path))
+            df = as_text(pl.read_parquet(path))
             grid = pl.concat([pl.DataFrame([df.columns], schema=df.columns, orient="row"), df])
             first_row = 1
         else:
-            grid = _read_excel_sheet(path, sheet)
-            first_row = _first_used_row(path, sheet)
+            grid = read_excel_grid(path, sheet)
+            first_row = first_used_row(path, sheet)
     except pl.exceptions.NoDataError:
         problems.append(_problem(table, label, "是空的：没有表头行", "is empty: no header row", check="empty"))
         sources[table] = src
@@ -311,7 +212,7 @@ def _read_workbook(book: Path, tables, sources, problems_of, only: str | None = 
     (the template's 说明) are ignored. With `only`, the file is named after that table:
     its matching sheet, else its first sheet. Returns an error text if unreadable."""
     try:
-        names = _excel_sheet_names(book)
+        names = excel_sheet_names(book)
     except Exception as e:
         return _short(e)
     if only is not None:

@@ -1,0 +1,110 @@
+"""File formats → grids of text cells. Every cell is read as text: type guessing would
+null late values and mangle ids with leading zeros or 18-digit 身份证号."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+from xml.etree import ElementTree
+
+import polars as pl
+
+
+def decode_csv(data: bytes) -> tuple[str, str]:
+    """UTF-8 (with or without BOM), else GB18030 (what Excel on Chinese Windows writes)."""
+    try:
+        text = data.decode("utf-8-sig")
+        return text, ("utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8")
+    except UnicodeDecodeError:
+        return data.decode("gb18030"), "gb18030"  # raises UnicodeDecodeError if neither
+
+
+class RaggedRow(Exception):
+    """A CSV line with more cells than the header; `row` is its spreadsheet row."""
+
+    def __init__(self, row: int, n_cells: int, n_header: int):
+        super().__init__(f"row {row}: {n_cells} cells, header has {n_header}")
+        self.row, self.n_cells, self.n_header = row, n_cells, n_header
+
+
+def ragged_row(text: str) -> RaggedRow | None:
+    """Only on the error path: find the first line with too many cells, to name it."""
+    import csv
+    import io
+
+    reader = csv.reader(io.StringIO(text))
+    header = next(reader, [])
+    for i, rec in enumerate(reader, start=2):
+        if len(rec) > len(header):
+            return RaggedRow(i, len(rec), len(header))
+    return None
+
+
+def read_csv_grid(path: Path) -> tuple[pl.DataFrame, str]:
+    text, encoding = decode_csv(path.read_bytes())
+    if not text.strip():
+        raise pl.exceptions.NoDataError("empty file")
+    try:
+        df = pl.read_csv(text.encode("utf-8"), infer_schema=False, raise_if_empty=True, has_header=False)
+    except pl.exceptions.ComputeError:
+        ragged = ragged_row(text)
+        if ragged:
+            raise ragged from None
+        raise
+    return df, encoding
+
+
+def read_excel_grid(path: Path, sheet: str) -> pl.DataFrame:
+    # every column as text: type guessing would null late values and mangle ids
+    return pl.read_excel(path, sheet_name=sheet, infer_schema_length=0, raise_if_empty=True,
+                         drop_empty_rows=False, has_header=False)
+
+
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+
+
+def first_used_row(book: Path, sheet: str) -> int:
+    """Spreadsheet row of the sheet's first cell holding a value. The Excel reader starts
+    its grid there, so leading blank rows would otherwise shift every row number.
+    Streams the sheet XML and stops at that cell; 1 when it cannot tell (.xls)."""
+    if book.suffix.lower() not in (".xlsx", ".xlsm"):
+        return 1
+    try:
+        with zipfile.ZipFile(book) as z:
+            wb = ElementTree.fromstring(z.read("xl/workbook.xml"))
+            rels = ElementTree.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+            rid = next(e.get(_REL_ID) for e in wb.iter(f"{_MAIN}sheet") if e.get("name") == sheet)
+            target = next(e.get("Target") for e in rels if e.get("Id") == rid)
+            member = target.lstrip("/") if target.startswith("/") else "xl/" + target
+            row = 1
+            with z.open(member) as f:
+                for event, el in ElementTree.iterparse(f, events=("start", "end")):
+                    if event == "start" and el.tag == f"{_MAIN}row" and el.get("r"):
+                        row = int(el.get("r"))
+                    elif event == "end" and el.tag == f"{_MAIN}c" and any(ch.tag in (f"{_MAIN}v", f"{_MAIN}is") for ch in el):
+                        ref = el.get("r")
+                        return int(re.sub(r"[A-Z]+", "", ref)) if ref else row
+    except (KeyError, StopIteration, ValueError, OSError, zipfile.BadZipFile, ElementTree.ParseError):
+        return 1
+    return 1
+
+
+def excel_sheet_names(path: Path) -> list[str]:
+    import fastexcel
+
+    return list(fastexcel.read_excel(str(path)).sheet_names)
+
+
+def as_text(df: pl.DataFrame) -> pl.DataFrame:
+    """Every column to String (parquet brings real types; we parse uniformly from text)."""
+    out = []
+    for c, t in df.schema.items():
+        e = pl.col(c)
+        if t == pl.Date:
+            e = e.dt.strftime("%Y-%m-%d")
+        elif t == pl.Datetime or isinstance(t, pl.Datetime):
+            e = e.dt.strftime("%Y-%m-%d %H:%M:%S")
+        out.append(e.cast(pl.String).alias(c))
+    return df.select(out)
