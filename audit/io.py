@@ -234,7 +234,7 @@ def _not_a_workbook(where: Path, error: str) -> dict:
     return _problem(None, where.name, f"不是可读取的 Excel 工作簿：{error}", f"not a readable Excel workbook: {error}")
 
 
-def read_tables(path) -> tuple[dict[str, pl.DataFrame], dict[str, dict]]:
+def read_tables(path, lang: str = "zh") -> tuple[dict[str, pl.DataFrame], dict[str, dict]]:
     """Read a folder (one file per table, or a workbook whose sheets are the tables) or
     one workbook (one sheet per table).
 
@@ -280,8 +280,13 @@ def read_tables(path) -> tuple[dict[str, pl.DataFrame], dict[str, dict]]:
                 f"cannot tell which table {path.name} is (expected institutions/机构 …)"))
         else:
             _load_one(table, path, None, path.name, tables, sources, problems_of)
+    elif path.exists():
+        raise InputError(f"不支持的输入文件：{path}（应为文件夹、Excel 工作簿，或名为表名的 csv/parquet 文件）"
+                         if lang != "en" else
+                         f"unsupported input file: {path} (expected a folder, an Excel workbook, or a csv/parquet file named after a table)")
     else:
-        raise InputError(f"找不到输入数据：{path}（应为文件夹或 Excel 工作簿）")
+        raise InputError(f"找不到输入数据：{path}（应为文件夹或 Excel 工作簿）" if lang != "en" else
+                         f"input data not found: {path} (expected a folder or an Excel workbook)")
     for t, ps in problems_of.items():
         sources.setdefault(t, {"path": str(path), "sheet": None, "sha256": None, "encoding": None})
         sources[t]["problems"] = ps
@@ -295,6 +300,6 @@ def load_data(path, lang: str = "zh") -> Dataset:
     or call `raise_if_errors()`."""
     from audit.validate import check_tables
 
-    raw, sources = read_tables(path)
+    raw, sources = read_tables(path, lang)
     tables, problems = check_tables(raw, sources)
     return Dataset(tables=tables, sources=sources, problems=problems, lang=lang)

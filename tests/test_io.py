@@ -12,6 +12,8 @@ import audit
 from audit import schema
 from audit.errors import InputError
 from audit.io import read_tables
+from click.testing import CliRunner
+from audit.cli import main
 
 # GB 11643-1999 appendix example: 110105 19491231 002 X
 ID_X = "11010519491231002X"
@@ -362,3 +364,12 @@ def test_csv_with_a_title_line(make_folder):
     ds = audit.load_data(folder)
     assert ds.tables["staff"]["staff_id"].to_list() == ["S1"]
     assert ds.errors().select("row", "column").rows() == [(3, "fte")]   # title row 1, headers row 2
+
+
+def test_unsupported_file_is_a_clear_error(tmp_path):
+    f = tmp_path / "机构.txt"
+    f.write_text("x")
+    result = CliRunner().invoke(main, ["validate", "--data", str(f)])
+    assert result.exit_code == 1 and "不支持的输入文件" in result.stderr and "Traceback" not in result.stderr
+    result = CliRunner().invoke(main, ["validate", "--data", str(f), "--lang", "en"])
+    assert "unsupported input file" in result.stderr
