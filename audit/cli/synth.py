@@ -7,6 +7,7 @@ import time
 import click
 
 from audit.cli import main
+from audit.cli.common import lang_option
 
 
 @main.command("synth")
@@ -22,7 +23,8 @@ from audit.cli import main
 @click.option("--chinese", is_flag=True, help="中文表名、表头和选项值（如 养老机构、民办、是/否）。")
 @click.option("--out", "out", required=True, type=click.Path(),
               help="输出文件夹；xlsx 格式时也可直接给出 .xlsx 文件路径。")
-def synth_cmd(n_institutions, seed, year, region, demo, fmt, chinese, out):
+@lang_option
+def synth_cmd(n_institutions, seed, year, region, demo, fmt, chinese, out, lang):
     """生成合成数据（身份证号、统一社会信用代码校验位有效；姓名虚构）。"""
     from audit.synth import synth, synth_demo, write_synth
 
@@ -31,7 +33,12 @@ def synth_cmd(n_institutions, seed, year, region, demo, fmt, chinese, out):
     paths = write_synth(tables, out, fmt=fmt, chinese=chinese)
     from audit.schema import table
 
-    sizes = "，".join(f"{table(name).zh} {df.height} 行" for name, df in tables.items())
-    click.echo(f"已生成：{sizes}（{time.perf_counter() - started:.1f} 秒）")
+    seconds = time.perf_counter() - started
+    if lang == "en":
+        sizes = ", ".join(f"{name} {df.height} rows" for name, df in tables.items())
+        click.echo(f"written: {sizes} ({seconds:.1f} s)")
+    else:
+        sizes = "，".join(f"{table(name).zh} {df.height} 行" for name, df in tables.items())
+        click.echo(f"已生成：{sizes}（{seconds:.1f} 秒）")
     for p in paths:
         click.echo(f"  {p}")
