@@ -82,7 +82,8 @@ def parse_date(e):
            + ymd.struct.field("3").str.pad_start(2, "0"))
     from_ymd = iso.str.to_date("%Y-%m-%d", strict=False)
     from_compact = pl.when(s.str.contains(r"^\d{8}$")).then(s.str.to_date("%Y%m%d", strict=False))
-    serial = pl.when(s.str.contains(r"^\d{5}(\.0*)?$")).then(s.str.replace(r"\.0*$", "").cast(pl.Int64, strict=False))
+    # an Excel serial, possibly with a time of day as the fraction (45352.5 = noon)
+    serial = pl.when(s.str.contains(r"^\d{5}(\.\d*)?$")).then(s.str.replace(r"\.\d*$", "").cast(pl.Int64, strict=False))
     from_serial = pl.when(serial.is_between(EXCEL_EPOCH_SERIAL_MIN, EXCEL_EPOCH_SERIAL_MAX)).then(
         pl.lit(date(1899, 12, 30)) + pl.duration(days=serial))
     v = pl.coalesce(from_ymd, from_compact, from_serial).cast(pl.Date)

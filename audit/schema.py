@@ -139,6 +139,7 @@ def table_for_name(label: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=None)
 def pandera_schema(table_name: str):
     """A pandera (polars backend) schema for a *normalised* table: dtypes, required
     values and single-column ranges from the YAML. Cross-column and cross-table

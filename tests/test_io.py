@@ -7,13 +7,13 @@ from datetime import date
 import polars as pl
 import pytest
 import xlsxwriter
+from click.testing import CliRunner
 
 import audit
 from audit import schema
 from audit.errors import InputError
-from audit.io import read_tables
-from click.testing import CliRunner
 from audit.cli import main
+from audit.io import read_tables
 
 # GB 11643-1999 appendix example: 110105 19491231 002 X
 ID_X = "11010519491231002X"
@@ -46,6 +46,7 @@ def test_csv_folder_chinese_headers_and_file_names(make_folder):
     ("2024.3.1", date(2024, 3, 1)),
     (" 2024-03-01 00:00:00 ", date(2024, 3, 1)),   # an Excel date cell read as text
     ("45352", date(2024, 3, 1)),                    # Excel serial: 1899-12-30 + 45352 days
+    ("45352.75", date(2024, 3, 1)),                 # the same day at 18:00
     ("２０２４－０３－０１", date(2024, 3, 1)),       # full-width digits and dash
     ("20240301", date(2024, 3, 1)),
 ])
