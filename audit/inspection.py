@@ -105,38 +105,38 @@ def write_xlsx(path: Path, sheets: dict[str, pl.DataFrame]) -> None:
 
 # ---------------------------------------------------------------- draw -------
 
+PICK_COLUMNS = [("institution_id", "机构编号"), ("name", "机构名称"), ("county", "所属区县"), ("stratum", "分层"),
+                ("pick", "抽取方式"), ("rank", "层内序号"), ("rank_hash", "排序哈希"), ("team", "检查组"),
+                ("team_status", "组队情况"), ("reason", "原因")]
+TEAM_COLUMNS = [("institution_id", "机构编号"), ("position", "序号"), ("inspector_id", "检查人员编号"), ("name", "姓名"),
+                ("department", "所属部门"), ("county", "所属区县"), ("order_hash", "排序哈希")]
+
+
+def _sheet(rows: list[dict], columns: list[tuple[str, str]], lang: str) -> pl.DataFrame:
+    """Rows → a frame with every column present (headers even when empty), as text."""
+    df = pl.DataFrame({k: [None if r.get(k) is None else str(r[k]) for r in rows] for k, _ in columns},
+                      schema={k: pl.String for k, _ in columns})
+    return df.rename({k: _t(lang, zh, k) for k, zh in columns})
+
+
 def draw_tables(record: dict, lang: str = "zh") -> dict[str, pl.DataFrame]:
     """The draw record as sheets: picks, teams, strata, parameters."""
     L = LABELS[lang]
-    picks = pl.DataFrame([{
-        _t(lang, "机构编号", "institution_id"): p["institution_id"],
-        _t(lang, "机构名称", "name"): p["name"],
-        _t(lang, "所属区县", "county"): p["county"],
-        _t(lang, "分层", "stratum"): L["stratum"].get(p["stratum"], p["stratum"]),
-        _t(lang, "抽取方式", "pick"): L["pick"][p["pick"]],
-        _t(lang, "层内序号", "rank"): p["rank"],
-        _t(lang, "排序哈希", "rank_hash"): p["rank_hash"],
-        _t(lang, "检查组", "team"): "、".join(f"{m['name']}（{m['department']}）" for m in p["team"]),
-        _t(lang, "组队情况", "team_status"): L["status"][p["team_status"]],
-        _t(lang, "原因", "reason"): team_reason(p, lang),
-    } for p in record["picks"]], infer_schema_length=None)
-    teams = pl.DataFrame([{
-        _t(lang, "机构编号", "institution_id"): p["institution_id"],
-        _t(lang, "序号", "position"): m["position"],
-        _t(lang, "检查人员编号", "inspector_id"): m["inspector_id"],
-        _t(lang, "姓名", "name"): m["name"],
-        _t(lang, "所属部门", "department"): m["department"],
-        _t(lang, "所属区县", "county"): m["county"],
-        _t(lang, "排序哈希", "order_hash"): m["order_hash"],
-    } for p in record["picks"] for m in p["team"]], infer_schema_length=None)
-    strata = pl.DataFrame(record["strata"], infer_schema_length=None)
-    params = pl.DataFrame(
-        [{"key": k, "value": json.dumps(v, ensure_ascii=False, sort_keys=True)} for k, v in record["parameters"].items()]
-        + [{"key": k, "value": v} for k, v in record["register"].items()]
-        + [{"key": "algorithm", "value": record["algorithm"]}]
-        + [{"key": f"rule.{k}", "value": v} for k, v in record["rules"].items()])
-    return {_t(lang, "抽取结果", "picks"): picks, _t(lang, "检查组", "teams"): teams,
-            _t(lang, "分层", "strata"): strata, _t(lang, "参数与哈希", "parameters"): params}
+    picks = [{**p, "stratum": L["stratum"].get(p["stratum"], p["stratum"]), "pick": L["pick"][p["pick"]],
+              "team": "、".join(f"{m['name']}（{m['department']}）" for m in p["team"]),
+              "team_status": L["status"][p["team_status"]], "reason": team_reason(p, lang)} for p in record["picks"]]
+    members = [{**m, "institution_id": p["institution_id"]} for p in record["picks"] for m in p["team"]]
+    strata = [{**x, "stratum": L["stratum"].get(x["stratum"], x["stratum"])} for x in record["strata"]]
+    strata_cols = [("stratum", "分层"), ("size", "机构数"), ("ratio", "比例"), ("ratio_times_size", "比例×机构数"),
+                   ("random_target", "随机抽取数（向上取整）"), ("random", "实际随机抽取"), ("coverage", "必查")]
+    params = ([{"key": k, "value": json.dumps(v, ensure_ascii=False, sort_keys=True)} for k, v in record["parameters"].items()]
+              + [{"key": k, "value": v} for k, v in record["register"].items()]
+              + [{"key": "algorithm", "value": record["algorithm"]}]
+              + [{"key": f"rule.{k}", "value": v} for k, v in record["rules"].items()])
+    return {_t(lang, "抽取结果", "picks"): _sheet(picks, PICK_COLUMNS, lang),
+            _t(lang, "检查组", "teams"): _sheet(members, TEAM_COLUMNS, lang),
+            _t(lang, "分层", "strata"): _sheet(strata, strata_cols, lang),
+            _t(lang, "参数与哈希", "parameters"): _sheet(params, [("key", "项目"), ("value", "值")], lang)}
 
 
 def team_reason(pick: dict, lang: str = "zh") -> str:

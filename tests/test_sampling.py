@@ -383,3 +383,15 @@ def test_findings_strata_verify_needs_the_same_findings(register, tmp_path):
     findings.write_text("institution_id,rule,severity,message,evidence,citation\nI005,x,error,m,,\n", encoding="utf-8")
     changed = cli("sample", "--verify", tmp_path / "d" / "draw.json", *args)
     assert changed.exit_code == 1 and "findings_sha256" in changed.output
+
+
+def test_draw_without_any_team_still_writes_every_sheet(register, tmp_path):
+    r = cli("sample", "--data", register, "--seed", "x", "--ratio", "0.1", "--team-size", "9", "--out", tmp_path / "d")
+    assert r.exit_code == 0, r.output
+    sheets = pl.read_excel(tmp_path / "d" / "draw.xlsx", sheet_id=0, raise_if_empty=False, infer_schema_length=0)
+    assert sheets["检查组"].columns[:3] == ["机构编号", "序号", "检查人员编号"] and sheets["检查组"].height == 0
+    picks = sheets["抽取结果"]
+    # 4 inspectors, team of 9: ⌈0.1×4⌉ = 1 per stratum (high 4, medium 8, low 4) → 3 picks, none with a team
+    assert picks.height == 3 and set(picks["组队情况"]) == {"无法组成合规检查组"}
+    assert all(x.startswith("可选检查人员不足一组") for x in picks["原因"])
+    assert "无法组成合规检查组" in (tmp_path / "d" / "draw.html").read_text(encoding="utf-8")
