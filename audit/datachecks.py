@@ -229,21 +229,30 @@ def _foreign_keys(tables, sheets, raw) -> list[pl.DataFrame]:
 
 
 def _overlapping_stays(tables, sheets) -> pl.DataFrame:
-    """The same person resident in two institutions on the same day. Leaving on the day
-    the next stay starts (a transfer) is not an overlap."""
+    """The same person resident twice on the same day: in two institutions (an error),
+    or in two rows of one institution (a warning: the months would be counted twice).
+    Leaving on the day the next stay starts (a transfer, a care-level split) is no overlap."""
     t = schema.table("residents")
     r = tables["residents"].filter(pl.col("person_id").is_not_null() & pl.col("admitted_on").is_not_null()).select(
         "person_id", "institution_id", "admitted_on", "discharged_on", "_row")
     pairs = r.join(r, on="person_id", suffix="_b").filter(
-        (pl.col("_row") > pl.col("_row_b")) & (pl.col("institution_id") != pl.col("institution_id_b"))
+        (pl.col("_row") > pl.col("_row_b"))
         & (pl.col("admitted_on") < pl.col("discharged_on_b").fill_null(date.max))
         & (pl.col("admitted_on_b") < pl.col("discharged_on").fill_null(date.max)))
     pairs = pairs.sort("_row", "_row_b").unique(subset=["_row"], keep="first", maintain_order=True)
-    return _rows(pairs, t, sheets.get("residents"), "person_id", mask_person_id(pl.col("person_id")),
-                 pl.lit("同一人同时入住两家机构：与第") + pl.col("_row_b").cast(pl.String) + "行（机构 "
-                 + pl.col("institution_id_b") + "）的入住时间重叠",
-                 pl.lit("the same person stays in two institutions at once: overlaps row ") + pl.col("_row_b").cast(pl.String)
-                 + " (institution " + pl.col("institution_id_b") + ")", "overlapping_stay")
+    same = pl.col("institution_id").eq_missing(pl.col("institution_id_b"))
+    other = pl.col("_row_b").cast(pl.String)
+    masked = mask_person_id(pl.col("person_id"))
+    return pl.concat([
+        _rows(pairs.filter(~same), t, sheets.get("residents"), "person_id", masked,
+              pl.lit("同一人同时入住两家机构：与第") + other + "行（机构 " + pl.col("institution_id_b") + "）的入住时间重叠",
+              pl.lit("the same person stays in two institutions at once: overlaps row ") + other
+              + " (institution " + pl.col("institution_id_b") + ")", "overlapping_stay"),
+        _rows(pairs.filter(same), t, sheets.get("residents"), "person_id", masked,
+              pl.lit("同一人在同一机构的两行入住时间重叠（与第") + other + "行），入住月数会重复计算",
+              pl.lit("two rows of the same person in the same institution overlap (row ") + other
+              + "); the months would be counted twice", "overlapping_stay", severity="warning"),
+    ])
 
 
 def _over_capacity(tables, sheets) -> pl.DataFrame:

@@ -291,3 +291,15 @@ def test_malformed_input_is_located_never_a_traceback(case):
     result = CliRunner().invoke(main, ["validate", "--data", str(data)])
     assert result.exit_code == 1
     assert "Traceback" not in result.output + result.stderr and "内部错误" not in result.stderr
+
+
+def test_overlap_within_one_institution_is_a_warning(make_folder):
+    folder = make_folder({"residents.csv": "institution_id,person_id,admitted_on,discharged_on,care_level\n"
+                          f"A001,{P1},2024-01-01,2024-05-01,自理\n"
+                          f"A001,{P1},2024-05-01,,部分失能\n"        # care-level split: touches, no overlap
+                          f"A001,{P2},2024-01-01,,自理\n"
+                          f"A001,{P2},2024-02-01,,自理\n"})          # the same stay entered twice
+    ds = audit.load_data(folder)
+    assert ds.errors().is_empty()
+    assert has(ds.problems, "residents", 5, "person_id", "overlapping_stay", severity="warning")
+    assert ds.problems.height == 1
