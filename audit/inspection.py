@@ -384,14 +384,20 @@ def mask_free_text(expr: pl.Expr) -> pl.Expr:
             .str.replace_all(LANDLINE, "${1}****${2}"))
 
 
+def _decode(data: bytes) -> str:
+    """UTF-8 (with or without BOM), else GB18030 (what Excel on Chinese Windows writes)."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("gb18030")
+
+
 def read_results(path, lang: str = "zh") -> tuple[pl.DataFrame, str]:
     """The results sheet as text columns plus `_row`, and the sheet name for messages."""
-    from audit.io import _decode_csv
-
     p = Path(path)
     try:
         if p.suffix.lower() == ".csv":
-            text, _ = _decode_csv(p.read_bytes())
+            text = _decode(p.read_bytes())
             df, sheet = pl.read_csv(text.encode("utf-8"), infer_schema=False), p.name
         elif p.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
             sheets = pl.read_excel(p, sheet_id=0, infer_schema_length=0)
@@ -414,7 +420,7 @@ def validate_results(raw: pl.DataFrame, sheet: str, lang: str = "zh") -> tuple[p
     phone numbers and any unknown column are left out), check every row; InputError
     listing every problem with sheet, row and column. Returns the clean frame and the
     headers left out."""
-    from audit.normalise import _clean, parse_date
+    from audit.normalise import parse_date
 
     lookup = {a.lower().replace(" ", ""): k for k, alts in RESULT_COLUMNS.items() for a in alts}
     rename, dropped, problems = {}, [], []
@@ -437,9 +443,9 @@ def validate_results(raw: pl.DataFrame, sheet: str, lang: str = "zh") -> tuple[p
             df = df.with_columns(pl.lit(None, dtype=pl.String).alias(k))
     date_v, date_bad = parse_date(pl.col("inspected_on"))
     dl_v, dl_bad = parse_date(pl.col("deadline"))
-    res_key = _clean(pl.col("result")).str.replace_all(r"\s", "").str.to_lowercase()
+    res_key = _plain(pl.col("result")).str.normalize("NFKC").str.replace_all(r"\s", "").str.to_lowercase()
     df = df.with_columns(
-        institution_id=_clean(pl.col("institution_id")), institution_name=_plain(pl.col("institution_name")),
+        institution_id=_plain(pl.col("institution_id")).str.normalize("NFKC"), institution_name=_plain(pl.col("institution_name")),
         rectification=_plain(pl.col("rectification")),
         inspected_on_d=date_v, date_bad=date_bad, deadline_d=dl_v, deadline_bad=dl_bad,
         result_v=res_key.replace_strict(RESULT_VALUES, default=None, return_dtype=pl.String), result_raw=pl.col("result"),

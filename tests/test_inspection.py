@@ -265,3 +265,10 @@ def test_outputs_appear_whole_or_not_at_all(tmp_path):
     with atomic_dir(out) as tmp:
         (tmp / "draw.json").write_text("{}", encoding="utf-8")
     assert sorted(p.name for p in out.iterdir()) == ["draw.json", "mine.txt"]  # the user's file is kept
+
+
+def test_publish_reads_a_gbk_csv_from_excel(tmp_path):
+    src = tmp_path / "results.csv"
+    src.write_bytes("机构编号,机构名称,检查日期,检查结果\nA001,甲养老院,2024/10/8,合格\n".encode("gb18030"))
+    assert publish(src, tmp_path / "pub")["rows"] == 1
+    assert "甲养老院" in (tmp_path / "pub" / "publish.html").read_text(encoding="utf-8")
