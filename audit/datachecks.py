@@ -53,14 +53,18 @@ def _table_problem(table: schema.Table, sheet, column, zh, en, check) -> pl.Data
 
 def missing_table(table: schema.Table) -> pl.DataFrame:
     return _table_problem(
-        table, None, None, f"缺少必需的表“{table.zh}”（{table.name}）：文件夹中应有 {table.name}.csv 或 {table.zh}.xlsx，或工作簿中应有工作表“{table.zh}”",
-        f"required table {table.name} ({table.zh}) is missing: expected a file {table.name}.csv / {table.zh}.xlsx or a sheet named {table.zh}",
+        table, None, None,
+        f"缺少必需的表“{table.zh}”（{table.name}）：文件夹中应有 {table.name}.csv 或 {table.zh}.xlsx，"
+        f"或工作簿中应有工作表“{table.zh}”",
+        f"required table {table.name} ({table.zh}) is missing: expected a file {table.name}.csv / "
+        f"{table.zh}.xlsx or a sheet named {table.zh}",
         "missing_table")
 
 
 def missing_columns(table: schema.Table, present: list[str], sheet) -> pl.DataFrame:
     parts = [
-        _table_problem(table, sheet, c.name, f"缺少必需的列“{c.zh}”（{c.name}）", f"required column {c.name} ({c.zh}) is missing", "missing_column")
+        _table_problem(table, sheet, c.name, f"缺少必需的列“{c.zh}”（{c.name}）",
+                       f"required column {c.name} ({c.zh}) is missing", "missing_column")
         for c in table.columns if c.required and c.name not in present and c.out_name not in present
     ]
     return pl.concat(parts) if parts else empty_problems()
@@ -131,7 +135,8 @@ def _person_id_problems(table, df, sheet, col) -> pl.DataFrame:
                                               | (pl.col("__birth") > date.today())))
     v = mask_person_id(s)
     return pl.concat([
-        _rows(bad_shape, table, sheet, col.name, v, "应为 18 位：17 位数字加 1 位校验码（数字或 X）；在 Excel 中请把该列设为文本，否则长数字会被截断",
+        _rows(bad_shape, table, sheet, col.name, v,
+              "应为 18 位：17 位数字加 1 位校验码（数字或 X）；在 Excel 中请把该列设为文本，否则长数字会被截断",
               "expected 18 characters: 17 digits and a check character (digit or X); in Excel format the column as text, "
               "or long numbers lose digits", "id_format"),
         _rows(bad_check, table, sheet, col.name, v,
