@@ -90,3 +90,9 @@ def test_filled_template_reads_back(tmp_path):
     assert res.select("care_level", "dementia", "low_income", "admitted_on", "_row").row(0) == (
         "partial", True, "dibao", date(2024, 3, 5), 2)
     assert ds.tables["staff"].height == 0
+
+
+def test_template_refuses_a_non_xlsx_name(tmp_path):
+    result = CliRunner().invoke(main, ["template", "--out", str(tmp_path / "模板.csv")])
+    assert result.exit_code == 3 and ".xlsx" in result.stderr
+    assert not (tmp_path / "模板.csv").exists()

@@ -34,16 +34,19 @@ def validate_cmd(data_path, fmt, lang):
         for line in format_problem_lines(problems, lang):
             click.echo(line)
         counts = {t: df.height for t, df in ds.tables.items() if t in ds.sources}
+        by_check = problems.group_by("check").len().sort("len", "check", descending=[True, False]).rows()
         if lang == "en":
             read = ", ".join(f"{t} {n} rows" for t, n in counts.items())
             click.echo(f"read: {read}" if read else "read: no tables")
-            click.echo(f"{n_err} error(s), {n_warn} warning(s)")
+            kinds = ", ".join(f"{c} {n}" for c, n in by_check)
+            click.echo(f"{n_err} error(s), {n_warn} warning(s)" + (f" ({kinds})" if kinds else ""))
         else:
             from audit import schema
 
             read = "，".join(f"{schema.table(t).zh} {n} 行" for t, n in counts.items())
             click.echo(f"已读取：{read}" if read else "已读取：没有可识别的表")
-            click.echo(f"共 {n_err} 个错误，{n_warn} 个警告")
+            kinds = "，".join(f"{c} {n}" for c, n in by_check)
+            click.echo(f"共 {n_err} 个错误，{n_warn} 个警告" + (f"（{kinds}）" if kinds else ""))
     sys.exit(1 if n_err else 0)
 
 
