@@ -330,7 +330,8 @@ def checklists(draw_path, data_path, policy, year: int, out_dir, *, sets=(), ove
     register_changed = canonical_sha256(tables["institutions"]) != record.get("register", {}).get("institutions_sha256")
     facts = {r["institution_id"]: r for r in institution_facts(tables, ids, year).to_dicts()}
     flags = (result.findings.filter(pl.col("institution_id").is_in(ids) & pl.col("severity").is_in(["error", "warning"]))
-             .sort("institution_id", pl.col("severity") != "error", "rule"))
+             .sort("institution_id", pl.col("severity") != "error", "rule")
+             .with_columns(mask_free_text(pl.col(c).cast(pl.String)) for c in ("message", "evidence")))  # belt and braces
     flags_by = {i: g.to_dicts() for (i,), g in flags.group_by("institution_id")}
     short = _shortfall_months(result.staffing, ids)
     items = checklist_items(result.pack, year, lang)
