@@ -145,6 +145,7 @@ class Pack:
     rules: dict[str, Rule]
     overrides: list[dict] = field(default_factory=list)
     effective_note: str = ""
+    effective_interpretation: str | None = None  # id of the interpretation behind `effective`
     source: Path | None = None
     title_en: str = ""
     jurisdiction_en: str = ""
@@ -277,6 +278,9 @@ class _Loader:
 
         interps = self._interpretations(doc.get("interpretations") or [])
         self.interp_ids = {i["id"] for i in interps}
+        eff_interp = doc.get("effective_interpretation")
+        if eff_interp is not None and eff_interp not in self.interp_ids:
+            self.fail("effective_interpretation", f"未声明的解释 {eff_interp!r}", f"undeclared interpretation {eff_interp!r}")
         rules_raw = doc["rules"]
         if not isinstance(rules_raw, dict) or not rules_raw:
             self.fail("rules", "应为非空的 规则id: 规则 映射", "expected a non-empty mapping rule_id: rule")
@@ -289,6 +293,7 @@ class _Loader:
             effective=effective, status=status, short=short,
             sha256=hashlib.sha256(raw_bytes).hexdigest(), path=self.path,
             interpretations=interps, rules=rules, effective_note=str(doc.get("effective_note") or ""),
+            effective_interpretation=eff_interp,
             source=source, title_en=str(doc.get("title_en") or ""),
             jurisdiction_en=str(doc.get("jurisdiction_en") or ""), short_en=str(doc.get("short_en") or ""),
             note=str(doc.get("note") or ""), lang=self.lang,

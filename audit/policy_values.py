@@ -127,7 +127,7 @@ KINDS: dict[str, dict[str, set[str]]] = {
 
 PACK_KEYS = {
     "id", "title", "title_en", "number", "jurisdiction", "jurisdiction_en", "issued",
-    "effective", "effective_note", "status", "short", "short_en", "source", "note",
+    "effective", "effective_note", "effective_interpretation", "status", "short", "short_en", "source", "note",
     "interpretations", "rules",
 }
 PACK_REQUIRED = {"id", "title", "number", "jurisdiction", "issued", "effective", "status", "short", "rules"}

@@ -108,7 +108,7 @@ def _jsonable(v):
 def _interpretations(pack, ctx, lang) -> list[dict]:
     """Pack interpretations referenced by the pack's parameters, plus the calculators'
     own readings (the pack's text wins where both speak of the same thing)."""
-    used = set()
+    used = {getattr(pack, "effective_interpretation", None)}  # how the dates were chosen
     for rule in pack.rules.values():
         for p in rule.params.values():
             used.add(getattr(p, "interpretation", None))

@@ -380,3 +380,10 @@ def test_floor_accepts_exactly_the_values_not_below_it(local):
     else:
         with pytest.raises(PolicyError):
             load_pack("shaoxing", sets=(key,))
+
+
+def test_undated_draft_declares_its_effective_date_as_an_interpretation():
+    sx = load_pack("shaoxing")
+    assert sx.issued is None and sx.effective == dt.date(2023, 1, 1)
+    reading = sx.interpretation(sx.effective_interpretation)
+    assert "2023-01-01" in reading["text_zh"] and "undated" in reading["text_en"]
