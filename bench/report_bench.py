@@ -87,7 +87,8 @@ def main() -> None:
         print(f"data + pipeline: {t1 - t0:7.1f} s   ledger rows {result.ledger.height}")
         report.write_bureau_report(result, tmp / "bureau")
         t2 = time.perf_counter()
-        pages = (tmp / "bureau" / "report.pdf").read_bytes().count(b"/Type /Page\n") or "?"
+        from pypdf import PdfReader
+        pages = len(PdfReader(tmp / "bureau" / "report.pdf").pages)
         size = (tmp / "bureau" / "report.pdf").stat().st_size / 1e6
         print(f"bureau report:   {t2 - t1:7.1f} s   PDF {size:.1f} MB, pages {pages}; peak RSS {peak_mb()[0]:.0f} MB")
         if not args.skip_each:
