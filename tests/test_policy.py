@@ -387,3 +387,29 @@ def test_undated_draft_declares_its_effective_date_as_an_interpretation():
     assert sx.issued is None and sx.effective == dt.date(2023, 1, 1)
     reading = sx.interpretation(sx.effective_interpretation)
     assert "2023-01-01" in reading["text_zh"] and "undated" in reading["text_en"]
+
+
+def test_linfen_county_money_is_all_gaps_with_county_payer():
+    p = load_pack("linfen")
+    fa = p.rules["community_factor_allocation"]
+    assert fa.is_gap("budget", D2024) and fa.is_gap("weight_by_star", D2024)
+    assert fa.value("payer", D2024) == "county"  # 县级财政
+    assert p.rules["construction_county"].is_gap("rate_self_built", D2024)
+    land = next(r for r in p.rules_of_kind("area_target") if r.value("metric", D2024) == "facility_land_m2_per_capita")
+    assert land.value("min", D2024) == Fraction(1, 5)  # 人均用地不少于0.2平方米
+    # a county sets its weights key by key; unset keys stay gaps
+    q = load_pack("linfen", sets=("community_factor_allocation.weight_by_star.5=3",
+                                  "community_factor_allocation.budget=100000"))
+    w = q.rules["community_factor_allocation"].value("weight_by_star", D2024)
+    assert w[5] == 3 and w[0] is None
+    assert q.rules["community_factor_allocation"].value("budget", D2024) == 10_000_000
+
+
+def test_baodi_draft_targets():
+    p = load_pack("baodi")
+    end = dt.date(2024, 12, 31)
+    nb = p.rules["nursing_bed_share"]
+    assert nb.value("min", end) == Fraction(3, 5) and nb.param("min").floor  # 不低于60%
+    assert p.rules["facility_land"].value("min", end) == Fraction(1, 10)  # 不少于0.1平方米
+    with pytest.raises(PolicyError):  # the draft's values start on 2024-09-02
+        nb.value("min", dt.date(2024, 9, 1))

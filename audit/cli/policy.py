@@ -120,6 +120,9 @@ def show(pack, on, fmt, lang, sets, override_file):
     """显示政策包的全部参数及出处 / show every parameter of PACK with its source."""
     p = load_pack(pack, sets=sets, override_file=override_file, lang=lang)
     rows = p.parameters(on)
+    if on is not None and not rows:
+        click.echo(_t(lang, f"提示: {on} 不在政策包 {p.id} 任何数值的有效期内（生效日期 {p.effective}）。",
+                      f"note: no value of pack {p.id} is in force on {on} (effective {p.effective})."), err=True)
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
     else:
