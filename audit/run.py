@@ -203,9 +203,9 @@ def findings_table(result: RunResult) -> pl.DataFrame:
     return defuse_frame(f.select(FINDING_COLUMNS))
 
 
-def write_outputs(result: RunResult, out_dir) -> list[Path]:
+def write_outputs(result: RunResult, out_dir, report: bool = True) -> list[Path]:
     """ledger.csv, ledger.xlsx, findings.csv, manifest.json and (when the report module
-    is there) report.html / report.pdf — written into a temporary folder beside out_dir
+    is there and `report`) report.html / report.pdf — written into a temporary folder beside out_dir
     and renamed into place only when all succeeded (an existing out_dir is replaced).
     CSV files carry a UTF-8 BOM so Excel on Chinese Windows reads them correctly."""
     out = Path(out_dir).resolve()
@@ -226,6 +226,8 @@ def write_outputs(result: RunResult, out_dir) -> list[Path]:
         try:
             from audit.report import write_bureau_report
         except ModuleNotFoundError:
+            write_bureau_report = None
+        if not report:
             write_bureau_report = None
         if write_bureau_report is not None:
             write_bureau_report(result, tmp)

@@ -42,18 +42,21 @@ def residence_since(res: pl.DataFrame) -> pl.DataFrame:
     starts on or the day after the previous stay of the same person in the same
     institution ended continues it)."""
     res = res.sort("institution_id", "person_id", "admitted_on", "_row")
-    key = ["institution_id", "person_id"]
-    prev_end = pl.col("discharged_on").shift(1).over(key)
-    new_chain = prev_end.is_null() | (pl.col("admitted_on") > prev_end + pl.duration(days=1))
-    return (res.with_columns(new_chain.cast(pl.Int64).cum_sum().over(key).alias("_chain"))
-            .with_columns(pl.col("admitted_on").min().over(key + ["_chain"]).alias("since"))
-            .drop("_chain"))
+    # rows are sorted, so "previous stay of the same person" is the previous row when the
+    # key repeats; no window per person needed (fast for millions of stays)
+    same_person = ((pl.col("institution_id") == pl.col("institution_id").shift(1))
+                   & (pl.col("person_id") == pl.col("person_id").shift(1))).fill_null(False)
+    prev_end = pl.col("discharged_on").shift(1)
+    continues = same_person & prev_end.is_not_null() & (pl.col("admitted_on") <= prev_end + pl.duration(days=1))
+    return res.with_columns(
+        pl.when(continues).then(None).otherwise(pl.col("admitted_on")).forward_fill().alias("since"))
 
 
-def counted_months(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
-    """One row per (stay × month) that counts: institution_id, person_id, month_end,
-    care_level, disabled, low_income_hit, rating_level. Vectorised: the stays that
-    overlap the year are cross-joined with the 12 month ends and filtered."""
+def counted_stays(rule, tables: dict, ctx: Ctx) -> pl.LazyFrame:
+    """Lazy rows (stay × month end) in residence long enough, with `registered_ok` (the
+    institution was registered by that month end, when the rule requires it).
+    Vectorised: the stays that overlap the year are cross-joined with the 12 month ends
+    and filtered; the caller aggregates before collecting."""
     on = ctx.ref_date
     min_months = opt(rule, "min_months", on, 0) or 0
     local = opt(rule, "local_hukou", on, False)
@@ -71,24 +74,40 @@ def counted_months(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
     if local:
         res = res.filter(pl.col("hukou_county").str.strip_chars() == pl.col("_county").str.strip_chars())
     months = pl.DataFrame({"month_end": month_ends(ctx.year)})
-    offset = f"-{min_months}mo"
-    counted = (res.lazy().join(months.lazy(), how="cross")
-               .filter((pl.col("admitted_on") <= pl.col("month_end"))
-                       & (pl.col("discharged_on").is_null() | (pl.col("discharged_on") > pl.col("month_end")))
-                       & (pl.col("since") <= pl.col("month_end").dt.offset_by(offset))))
+    registered = pl.lit(True)
     if opt(rule, "require_registered", on, False):
         registered = pl.col("registered_on").is_not_null() & (pl.col("registered_on") <= pl.col("month_end"))
-        unregistered = (counted.filter(~registered).group_by("institution_id")
-                        .agg(pl.len().alias("n"), pl.col("registered_on").first()).collect())
-        condition_findings(ctx, unregistered, pl.lit(True), rule, "not_registered", "warning",
-                           f"机构未依法登记（或登记前），相应人月不享受 {rule.citation} 的运营补贴",
-                           f"not registered (or before registration): those resident-months get no grant "
-                           f"under {rule.citation}",
-                           pl.format("resident_months={} registered_on={}", pl.col("n"),
-                                     pl.col("registered_on").cast(pl.String).fill_null("空")))
-        counted = counted.filter(registered)
-    return counted.select("institution_id", "person_id", "month_end", "care_level", "dementia", "low_income",
-                          "rating_level").collect()
+    return (res.lazy().join(months.lazy(), how="cross")
+            .filter((pl.col("admitted_on") <= pl.col("month_end"))
+                    & (pl.col("discharged_on").is_null() | (pl.col("discharged_on") > pl.col("month_end")))
+                    & (pl.col("since") <= pl.col("month_end").dt.offset_by(f"-{min_months}mo")))
+            .with_columns(registered.alias("registered_ok"))
+            .select("institution_id", "person_id", "month_end", "care_level", "dementia", "low_income",
+                    "rating_level", "registered_on", "registered_ok"))
+
+
+def counted_months(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
+    """The (stay × month) rows that count, one per person and month (for `audit explain`)."""
+    return counted_stays(rule, tables, ctx).filter(pl.col("registered_ok")).collect()
+
+
+def _month_counts(rule, tables: dict, ctx: Ctx, disabled: pl.Expr, low: pl.Expr) -> pl.DataFrame:
+    """Resident counts by institution × month × the attributes rates depend on: small,
+    whatever the number of residents. Reports months before registration."""
+    counts = (counted_stays(rule, tables, ctx)
+              .with_columns(disabled.alias("disabled"), low.alias("low"))
+              .group_by("institution_id", "month_end", "rating_level", "care_level", "disabled", "low",
+                        "registered_on", "registered_ok")
+              .agg(pl.len().cast(pl.Int64).alias("n")).collect())
+    unregistered = (counts.filter(~pl.col("registered_ok")).group_by("institution_id")
+                    .agg(pl.col("n").sum(), pl.col("registered_on").first()))
+    condition_findings(ctx, unregistered, pl.lit(True), rule, "not_registered", "warning",
+                       f"机构未依法登记（或登记前），相应人月不享受 {rule.citation} 的运营补贴",
+                       f"not registered (or before registration): those resident-months get no grant "
+                       f"under {rule.citation}",
+                       pl.format("resident_months={} registered_on={}", pl.col("n"),
+                                 pl.col("registered_on").cast(pl.String).fill_null("空")))
+    return counts.filter(pl.col("registered_ok"))
 
 
 def _rate_on(rule, name: str, on: date, key=None):
@@ -109,11 +128,18 @@ def resident_month_grant(rule, tables: dict, ctx: Ctx, detail: bool = False) -> 
     on, year = ctx.ref_date, ctx.year
     for k in INTERPRETATIONS:
         ctx.interpretations.add(k)
-    months = counted_months(rule, tables, ctx)
+    disabled_levels = opt(rule, "disabled_care_levels", on) or frozenset()
+    dementia = opt(rule, "dementia_counts_as_disabled", on, False)
+    low_cats = opt(rule, "low_income_categories", on) or frozenset()
+    disabled = pl.col("care_level").is_in(sorted(disabled_levels)).fill_null(False)
+    if dementia:
+        disabled = disabled | pl.col("dementia").fill_null(False)  # once, never twice
+    low = pl.col("low_income").is_in(sorted(low_cats)).fill_null(False)
+    months = _month_counts(rule, tables, ctx, disabled, low)
     if rule.has("rate_by_rating_level"):
         unrated = months.filter(pl.col("rating_level").fill_null(0) == 0)
         if unrated.height:
-            per = unrated.group_by("institution_id").agg(pl.len().alias("n"))
+            per = unrated.group_by("institution_id").agg(pl.col("n").sum())
             condition_findings(ctx, per, pl.lit(True), rule, "unrated", "info",
                                f"机构未评定等级，{rule.citation} 的运营补贴按等级计发，暂不计发",
                                f"institution not rated: no operating grant under {rule.citation} (paid by rating level)",
@@ -128,21 +154,15 @@ def resident_month_grant(rule, tables: dict, ctx: Ctx, detail: bool = False) -> 
         return _empty_detail() if detail else months.clear()
 
     # which counted resident-months carry which item (a resident is in several items)
-    disabled_levels = opt(rule, "disabled_care_levels", on) or frozenset()
-    dementia = opt(rule, "dementia_counts_as_disabled", on, False)
-    low_cats = opt(rule, "low_income_categories", on) or frozenset()
-    disabled = pl.col("care_level").is_in(sorted(disabled_levels)).fill_null(False)
-    if dementia:
-        disabled = disabled | pl.col("dementia").fill_null(False)  # once, never twice
     items = [months.with_columns(base_item.alias("item"), base_key.cast(pl.String).alias("key"))]
     if rule.has("disability_supplement"):
-        items.append(months.filter(disabled).with_columns(pl.lit("disability_supplement").alias("item"),
-                                                          pl.lit("", pl.String).alias("key")))
+        items.append(months.filter(pl.col("disabled")).with_columns(pl.lit("disability_supplement").alias("item"),
+                                                                    pl.lit("", pl.String).alias("key")))
     if rule.has("low_income_supplement"):
-        items.append(months.filter(pl.col("low_income").is_in(sorted(low_cats)).fill_null(False)).with_columns(
-            pl.lit("low_income_supplement").alias("item"), pl.lit("", pl.String).alias("key")))
+        items.append(months.filter(pl.col("low")).with_columns(pl.lit("low_income_supplement").alias("item"),
+                                                                pl.lit("", pl.String).alias("key")))
     counts = (pl.concat(items).group_by("institution_id", "item", "key", "month_end")
-              .agg(pl.len().cast(pl.Int64).alias("quantity")))
+              .agg(pl.col("n").sum().alias("quantity")))
 
     rates = _rate_table(rule, ctx, counts, base_param)
     priced = counts.join(rates, on=["item", "key", "month_end"], how="left")

@@ -17,14 +17,16 @@ from audit.money import fen_to_yuan
 @data_option
 @out_option
 @lang_option
-def run_command(policy, sets, override_file, year, data_path, out_dir, lang):
+@click.option("--report/--no-report", default=True, show_default=True,
+              help="是否生成 report.html / report.pdf（数据量很大时可先只出台账）。")
+def run_command(policy, sets, override_file, year, data_path, out_dir, lang, report):
     """核算一个年度：台账（ledger.csv/.xlsx）、发现（findings.csv）、manifest.json 与报告。
 
     退出码：0 = 已输出且无错误级发现；1 = 输入数据有错误（不输出任何文件），或已输出但有错误级发现（相关款项应暂缓支付）。"""
     from audit.run import PAYER_ZH, PROGRAM_ZH, run, write_outputs
 
     result = run(data_path, policy, year, sets=sets, override_file=override_file, lang=lang)
-    write_outputs(result, out_dir)
+    write_outputs(result, out_dir, report=report)
     en = lang == "en"
     click.echo(f"{'Policy' if en else '政策包'}: {result.pack.title} ({result.pack.id}, {result.pack.status})"
                f"  {'year' if en else '年度'} {year}")
