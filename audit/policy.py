@@ -445,8 +445,20 @@ def _parse_set(text: str, lang: str) -> tuple[str, object]:
     return key.strip(), value
 
 
+def _current_table(p: Param) -> dict:
+    """The table a local key is set into: an earlier local value, else the pack's latest,
+    else every key open (a gap)."""
+    if p.local is not None:
+        return dict(p.local)
+    latest = next((e.value for e in reversed(p.values) if not e.gap), None)
+    if latest is not None:
+        return dict(latest)
+    return {k: None for k in sorted(TABLE_KEYS.get(p.name, set()), key=str)}
+
+
 def _apply_one(pack: Pack, key: str, value, source: str, lang: str):
-    """Check one local value against the pack; return (param, typed value, record)."""
+    """Check one local value against the pack (unit, floor, band); return the rule,
+    the parameter, the typed value and the table key (or None)."""
     parts = key.split(".")
     if parts and parts[0] == pack.id and len(parts) > 2 and parts[1] in pack.rules:
         parts = parts[1:]  # "shaoxing.rule.param" is accepted too
@@ -462,20 +474,18 @@ def _apply_one(pack: Pack, key: str, value, source: str, lang: str):
         raise PolicyError(_t(lang, f"{source}: {key}: 规则 {rid} 没有参数 {name}（可用: {', '.join(rule.params)}）",
                              f"{source}: {key}: rule {rid} has no parameter {name} (known: {', '.join(rule.params)})"))
     p = rule.params[name]
-    current = p.local if p.local is not None else None
     try:
-        if len(parts) == 3:
-            if not p.unit.startswith("table:"):
-                raise _Bad(f"参数 {name} 不是表格，不能按键设定", f"{name} is not a table; it has no keys")
-            base = dict(current) if current is not None else dict(
-                next((e.value for e in reversed(p.values) if not e.gap), None)
-                or {k: None for k in sorted(TABLE_KEYS.get(name, set()), key=str)})
-            one = parse_value(p.unit, name, {parts[2]: value}, whole=False)
-            base.update(one)
-            typed = parse_value(p.unit, name, base) if name == "payer_shares" else base
+        if value is None:
+            raise _Bad("缺少值", "value missing")
+        if p.unit.startswith("table:"):
+            # a table is merged over the current one: keys left out keep their values
+            given = {parts[2]: value} if len(parts) == 3 else value
+            typed = {**_current_table(p), **parse_value(p.unit, name, given, whole=False)}
+            if name == "payer_shares":
+                typed = parse_value(p.unit, name, typed)  # now the shares must add up to 1
+        elif len(parts) == 3:
+            raise _Bad(f"参数 {name} 不是表格，不能按键设定", f"{name} is not a table; it has no keys")
         else:
-            if value is None:
-                raise _Bad("缺少值", "value missing")
             typed = parse_value(p.unit, name, value)
     except _Bad as b:
         raise PolicyError(_t(lang, f"{source}: {key}: {b.zh}", f"{source}: {key}: {b.en}")) from None
@@ -554,6 +564,7 @@ def apply_overrides(pack: Pack, sets=(), override_file=None, lang: str = "zh") -
     for s in sets:
         k, v = _parse_set(s, lang)
         planned.append((k, v, "--set", None))
+    before = [(p, p.local, p.local_source) for r in pack.rules.values() for p in r.params.values()]
     checked = []
     try:
         for key, value, src, reason in planned:
@@ -561,8 +572,8 @@ def apply_overrides(pack: Pack, sets=(), override_file=None, lang: str = "zh") -
             checked.append((key, rule, p, typed, table_key, src, reason))
             p.local, p.local_source = typed, src  # later table keys build on earlier ones
     except PolicyError:
-        for _, _, p, _, _, _, _ in checked:  # nothing applies when any key is refused
-            p.local = p.local_source = None
+        for p, local, local_source in before:  # nothing applies when any key is refused
+            p.local, p.local_source = local, local_source
         raise
     # the whole plan passed: record what was overridden, beside the pack's value
     for key, rule, p, typed, table_key, src, reason in checked:

@@ -413,3 +413,24 @@ def test_baodi_draft_targets():
     assert p.rules["facility_land"].value("min", end) == Fraction(1, 10)  # 不少于0.1平方米
     with pytest.raises(PolicyError):  # the draft's values start on 2024-09-02
         nb.value("min", dt.date(2024, 9, 1))
+
+
+def test_a_table_given_whole_is_merged_and_still_floored():
+    # levels left out keep the pack's 不低于 values; a level below its floor is refused
+    p = load_pack("shaoxing", sets=("operating_grant.rate_by_rating_level={1: 40, 2: 60}",))
+    assert p.rules["operating_grant"].value("rate_by_rating_level", D2024) == {
+        1: 4000, 2: 6000, 3: 8000, 4: 10000, 5: 15000}
+    with pytest.raises(PolicyError, match=r"rate_by_rating_level\.5"):
+        load_pack("shaoxing", sets=("operating_grant.rate_by_rating_level={1: 40, 5: 100}",))
+    # payer shares must still add up to 1 after merging: 1/2 + 1/2 + the pack's 1/5 city lottery
+    with pytest.raises(PolicyError, match="6/5"):
+        load_pack("jiayuguan", sets=("construction.payer_shares={province: 1/2, province_lottery: 1/2}",))
+    q = load_pack("jiayuguan", sets=("construction.payer_shares={province: 1/2, province_lottery: 1/2, city_lottery: 0}",))
+    assert q.rules["construction"].value("payer_shares", D2024)["city_lottery"] == 0
+
+
+def test_a_refused_plan_leaves_earlier_local_values_alone():
+    pack = load_pack("shaoxing", sets=("renovation.share=45%",))
+    with pytest.raises(PolicyError):
+        apply_overrides(pack, sets=("renovation.share=50%", "construction_city.rate_self_built=1"))
+    assert pack.rules["renovation"].value("share", D2024) == Fraction(9, 20)
