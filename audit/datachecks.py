@@ -234,8 +234,10 @@ def _foreign_keys(tables, sheets, raw) -> list[pl.DataFrame]:
 
 
 def _overlapping_stays(tables, sheets) -> pl.DataFrame:
-    """The same person resident twice on the same day: in two institutions (an error),
-    or in two rows of one institution (a warning: the months would be counted twice).
+    """The same person resident twice on the same day, in two institutions or in two rows
+    of one institution. Both are warnings, not errors: the run goes on so that the
+    double_claim check can name the months both institutions claim (an error finding
+    that blocks those payments) instead of refusing the whole year's ledger.
     Leaving on the day the next stay starts (a transfer, a care-level split) is no overlap."""
     t = schema.table("residents")
     r = tables["residents"].filter(pl.col("person_id").is_not_null() & pl.col("admitted_on").is_not_null()).select(
@@ -250,9 +252,11 @@ def _overlapping_stays(tables, sheets) -> pl.DataFrame:
     masked = mask_person_id(pl.col("person_id"))
     return pl.concat([
         _rows(pairs.filter(~same), t, sheets.get("residents"), "person_id", masked,
-              pl.lit("同一人同时入住两家机构：与第") + other + "行（机构 " + pl.col("institution_id_b") + "）的入住时间重叠",
+              pl.lit("同一人同时入住两家机构：与第") + other + "行（机构 " + pl.col("institution_id_b")
+              + "）的入住时间重叠，核算时将作为重复申领（double_claim）列出",
               pl.lit("the same person stays in two institutions at once: overlaps row ") + other
-              + " (institution " + pl.col("institution_id_b") + ")", "overlapping_stay"),
+              + " (institution " + pl.col("institution_id_b") + "); the run lists it as a double claim",
+              "overlapping_stay", severity="warning"),
         _rows(pairs.filter(same), t, sheets.get("residents"), "person_id", masked,
               pl.lit("同一人在同一机构的两行入住时间重叠（与第") + other + "行），入住月数会重复计算",
               pl.lit("two rows of the same person in the same institution overlap (row ") + other

@@ -203,6 +203,8 @@ def test_overlapping_stays_but_not_transfers(make_folder):
     probs = problems_of(folder).filter(pl.col("check") == "overlapping_stay")
     assert probs["row"].to_list() == [3]
     assert "第2行" in probs["message"][0]
+    # a warning, so the run goes on and the double_claim check names the months claimed twice
+    assert probs["severity"].to_list() == ["warning"]
 
 
 def test_over_capacity_is_a_warning(make_folder):

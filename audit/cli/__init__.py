@@ -19,7 +19,7 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except AuditError as e:
-            click.echo(f"错误: {e.message}" if not e.message.startswith(("错误", "Error")) else e.message, err=True)
+            click.echo(_with_prefix(e.message), err=True)
             sys.exit(e.exit_code)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):
             raise
@@ -31,6 +31,14 @@ class _Group(click.Group):
                 raise
             click.echo(f"内部错误 (internal error): {type(e).__name__}: {e}. 设置 AUDIT_DEBUG=1 可查看详细信息。", err=True)
             sys.exit(4)
+
+
+def _with_prefix(message: str) -> str:
+    """'错误: …' for a Chinese message, 'Error: …' for an English one (as the user asked)."""
+    if message.startswith(("错误", "Error")):
+        return message
+    chinese = any("\u4e00" <= ch <= "\u9fff" for ch in message)
+    return f"错误: {message}" if chinese else f"Error: {message}"
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

@@ -94,10 +94,6 @@ def main():
              [p("institutions", 4, "institution_id", "duplicate")])
     csv_case("19_duplicate_staff_in_institution", {"staff.csv": "institution_id,staff_id\nA001,S1\nA001,S2\nA001,S1\n"},
              [p("staff", 4, "staff_id", "duplicate")])
-    csv_case("20_overlapping_stay", {
-        "institutions.csv": INST + "A002,乙院,越城区,养老机构,10,5\n",
-        "residents.csv": f"institution_id,person_id,admitted_on,discharged_on\nA001,{ID_OK},2024-01-01,\nA002,{ID_OK},2024-03-01,\n"},
-             [p("residents", 3, "person_id", "overlapping_stay")])
     csv_case("21_fte_zero", {"staff.csv": "机构编号,人员编号,工时折算\nA001,S1,0\n"}, [p("staff", 2, "fte", "range")])
     csv_case("22_nursing_beds_over_beds", {"institutions.csv": "institution_id,name,county,kind,beds,nursing_beds\nA001,甲院,越城区,养老机构,10,12\n"},
              [p("institutions", 2, "nursing_beds", "range")])
