@@ -120,3 +120,13 @@ def test_diff_compares_targets_by_metric():
     assert "60%" in nb["dongyang"] and "二(一)2" in nb["dongyang"]
     fa = next(x for x in rows if x["param"] == "first_aid_share.min")
     assert fa["shaoxing"] == "—" and "70%" in fa["dongyang"]
+
+
+def test_check_counts_gaps_down_to_table_keys():
+    r = run("check", "shaoxing", "--set", "center_community.rate_by_star.4=90000")
+    assert r.exit_code == 0, r.output
+    # 绍兴: township 1–3 stars and community 5 stars have no rate; 4 stars now set locally
+    assert "center_township.rate_by_star.1" in r.output and "center_community.rate_by_star.5" in r.output
+    assert "center_community.rate_by_star.4" not in r.output
+    assert "renovation.share" in r.output
+    assert run("check", "dongyang").output.strip().endswith("0 个缺口。")

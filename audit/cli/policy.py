@@ -78,7 +78,8 @@ def _show_text(p: Pack, rows: list[dict], lang: str) -> None:
     for o in p.overrides:
         pack_v = o["pack_value"] or _t(lang, "缺口", "gap")
         label = _t(lang, "本地设定", "locally set") if o["status"] == "locally set" else _t(lang, "本地覆盖", "overridden")
-        click.echo(f"{label}: {o['param']} = {o['local_value']}（{_t(lang, '政策包', 'pack')}: {pack_v}；{o['source']}）")
+        why = f"；{o['reason']}" if o.get("reason") else ""
+        click.echo(f"{label}: {o['param']} = {o['local_value']}（{_t(lang, '政策包', 'pack')}: {pack_v}；{o['source']}{why}）")
     click.echo("")
     current = None
     for r in rows:
@@ -107,6 +108,35 @@ def _show_text(p: Pack, rows: list[dict], lang: str) -> None:
         click.echo(_t(lang, "解释：", "Interpretations:"))
         for i in p.interpretations:
             click.echo(f"  {i['id']}: {i['text_en'] if en else i['text_zh']}")
+
+
+def _open(rid, name, prm) -> list[str]:
+    """What is still open in a parameter (its latest value or local value): the whole
+    parameter, or the table keys without a value."""
+    current = prm.local if prm.local is not None else prm.values[-1].value
+    if current is None:
+        return [f"{rid}.{name}"]
+    if isinstance(current, dict):
+        return [f"{rid}.{name}.{k}" for k, v in current.items() if v is None]
+    return []
+
+
+@policy.command("check")
+@click.argument("pack")
+@lang_option
+@set_option
+@override_option
+def check(pack, lang, sets, override_file):
+    """校验政策包（含本地设定）并汇总 / check a pack (and local values) and summarise it."""
+    p = load_pack(pack, sets=sets, override_file=override_file, lang=lang)
+    params = [prm for r in p.rules.values() for prm in r.params.values()]
+    gaps = [g for r in p.rules.values() for n, prm in r.params.items() for g in _open(r.id, n, prm)]
+    click.echo(_t(lang, f"政策包 {p.id} 校验通过：{len(p.rules)} 条规则，{len(params)} 个参数，"
+                        f"{len(p.overrides)} 项本地设定，{len(gaps)} 个缺口。",
+                  f"pack {p.id} is valid: {len(p.rules)} rules, {len(params)} parameters, "
+                  f"{len(p.overrides)} local values, {len(gaps)} gaps."))
+    for g in gaps:
+        click.echo(f"  {_t(lang, '缺口', 'gap')}: {g}")
 
 
 @policy.command("show")
