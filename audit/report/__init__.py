@@ -1,0 +1,120 @@
+"""Reports: a RunResult becomes report.html / report.pdf (bureau) and self-check pages.
+
+One set of jinja2 templates (autoescape on) renders HTML; the PDF is the same HTML
+through WeasyPrint. Frames are summarised with polars first (audit.report.frames), so
+the templates only lay out rows that are already computed, formatted and masked."""
+
+from __future__ import annotations
+
+import re
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import polars as pl
+
+from audit.errors import OutputError
+from audit.money import fen_to_yuan_expr
+from audit.report.charts import bar_chart_svg
+from audit.report.context import bureau_context, lang_of, selfcheck_context, selfcheck_parts
+from audit.report.frames import mask_ids_in_text, run_id, yuan
+from audit.report.labels import FIX_HINTS, LABELS, fix_hint, item_label
+from audit.report.render import TEMPLATES, html_to_pdf, progress, render_html
+
+__all__ = ["write_bureau_report", "write_selfcheck", "write_selfchecks", "bureau_context", "selfcheck_context",
+           "render_html", "html_to_pdf", "bar_chart_svg", "fix_hint", "item_label", "yuan", "run_id",
+           "LABELS", "FIX_HINTS", "TEMPLATES"]
+
+
+def _csv_attachments(result, out: Path) -> list[tuple[str, bytes, str]]:
+    """ledger.csv and findings.csv for the archived PDF: the very files write_outputs
+    wrote beside the report when present, else made here the same way."""
+    from audit.privacy import defuse_frame
+
+    if (out / "ledger.csv").is_file() and (out / "findings.csv").is_file():
+        return [("ledger.csv", (out / "ledger.csv").read_bytes(), "ledger / 补贴明细"),
+                ("findings.csv", (out / "findings.csv").read_bytes(), "findings / 稽核发现")]
+
+    ledger = result.ledger.sort("institution_id", "program", "item", "period", "payer").with_columns(
+        fen_to_yuan_expr(pl.col("rate_fen")).alias("rate_fen"),
+        fen_to_yuan_expr(pl.col("amount_fen")).alias("amount_fen"),
+    ).rename({"rate_fen": "rate", "amount_fen": "amount"})
+    findings = result.findings.with_columns(
+        mask_ids_in_text(pl.col(c)) for c in ("message", "evidence") if c in result.findings.columns)
+    return [
+        ("ledger.csv", defuse_frame(ledger).write_csv().encode("utf-8"), "ledger / 补贴明细"),
+        ("findings.csv", defuse_frame(findings).write_csv().encode("utf-8"), "findings / 稽核发现"),
+    ]
+
+
+def write_bureau_report(result, out_dir) -> list[Path]:
+    """Write report.html and report.pdf (PDF/A-3u with ledger.csv and findings.csv attached)."""
+    out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        html_text = render_html("bureau.html", bureau_context(result))
+        html_path, pdf_path = out / "report.html", out / "report.pdf"
+        with progress(["html", "pdf"], LABELS[lang_of(result)]["rendering"]) as steps:
+            for step in steps:
+                if step == "html":
+                    html_path.write_text(html_text, encoding="utf-8")
+                else:
+                    html_to_pdf(html_text, pdf_path, _csv_attachments(result, out), archival=True)
+    except OSError as e:
+        raise OutputError(f"无法写出报告到 {out}: {e}") from e
+    return [html_path, pdf_path]
+
+
+def safe_name(institution_id: str) -> str:
+    """An institution id made safe as part of a file name."""
+    return re.sub(r"[^\w.-]", "_", str(institution_id)) or "_"
+
+
+def _selfcheck_html(result, institution_id: str, out: Path, parts: dict | None = None) -> tuple[Path, str, Path]:
+    html_text = render_html("selfcheck.html", selfcheck_context(result, institution_id, parts))
+    base = f"selfcheck_{safe_name(institution_id)}"
+    html_path = out / f"{base}.html"
+    html_path.write_text(html_text, encoding="utf-8")
+    return html_path, html_text, out / f"{base}.pdf"
+
+
+def write_selfcheck(result, institution_id: str, out_dir) -> list[Path]:
+    """Write selfcheck_<id>.html and .pdf for one institution into out_dir."""
+    out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        html_path, html_text, pdf_path = _selfcheck_html(result, institution_id, out)
+        html_to_pdf(html_text, pdf_path)
+    except OSError as e:
+        raise OutputError(f"无法写出自查报告到 {out}: {e}") from e
+    return [html_path, pdf_path]
+
+
+def _pdf_job(args) -> str:
+    html_text, pdf_path = args
+    html_to_pdf(html_text, Path(pdf_path))
+    return pdf_path
+
+
+def write_selfchecks(result, institution_ids: list[str], out_dir, workers: int = 2) -> list[Path]:
+    """Self-checks for many institutions: HTML here, PDFs rendered across `workers` processes
+    (WeasyPrint is single-threaded, so documents are the unit of parallelism)."""
+    out = Path(out_dir)
+    written, jobs = [], []
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        parts = selfcheck_parts(result)
+        for iid in institution_ids:
+            html_path, html_text, pdf_path = _selfcheck_html(result, iid, out, parts)
+            written.append(html_path)
+            jobs.append((html_text, str(pdf_path)))
+        label = LABELS[lang_of(result)]["rendering"]
+        if workers > 1 and len(jobs) > 2:
+            with ProcessPoolExecutor(max_workers=workers) as pool, progress(
+                    pool.map(_pdf_job, jobs, chunksize=4), label, len(jobs)) as done:
+                written += [Path(p) for p in done]
+        else:
+            with progress(jobs, label) as todo:
+                written += [Path(_pdf_job(j)) for j in todo]
+    except OSError as e:
+        raise OutputError(f"无法写出自查报告到 {out}: {e}") from e
+    return written

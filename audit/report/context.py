@@ -1,0 +1,133 @@
+"""What each template shows: the bureau report's and a self-check's context, built
+from a RunResult with the helpers in audit.report.frames."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from audit.errors import InputError
+from audit.report.charts import bar_chart_svg
+from audit.report.frames import (
+    fmt_num, findings_frame, group_by_key, group_findings, institutions_frame, ledger_frame, param_rows, scope,
+    staffing_frame, summary_rows, totals_rows, yuan)
+from audit.report.labels import LABELS, PAYER_ORDER, PROGRAM_ORDER, SEVERITY_ORDER, item_label, label_of
+
+
+def lang_of(result) -> str:
+    return "en" if getattr(result, "lang", "zh") == "en" else "zh"
+
+
+def bureau_context(result) -> dict:
+    """Everything the bureau template shows, computed from the frames."""
+    lang = lang_of(result)
+    L = LABELS[lang]
+    ledger = ledger_frame(result, L)
+    programs = sorted(ledger["program"].unique().to_list(),
+                      key=lambda p: (PROGRAM_ORDER.index(p) if p in PROGRAM_ORDER else 99, p))
+    by_program = totals_rows(ledger, "program", L["programs"], PROGRAM_ORDER)
+    by_county = totals_rows(ledger, "county", {})
+    findings = findings_frame(result, L, lang)
+    counts = {r["severity"]: r["count"] for r in
+              findings.group_by("severity").agg(pl.len().alias("count")).iter_rows(named=True)}
+    ledger_groups = [
+        {"institution_id": g["institution_id"][0], "name": g["name"][0] or "",
+         "subtotal": yuan(g["amount_fen"].sum()), "rows": g.to_dicts()}
+        for g in ledger.partition_by("institution_id", maintain_order=True)
+    ] if ledger.height else []
+    return {
+        "L": L, "lang": lang, "title": L["bureau_title"], "scope": scope(result, L, lang),
+        "grand_total": yuan(ledger["amount_fen"].sum() or 0),
+        "public_total": yuan(ledger.filter(pl.col("payer") != "institution")["amount_fen"].sum() or 0),
+        "by_program": by_program, "by_payer": totals_rows(ledger, "payer", L["payers"], PAYER_ORDER),
+        "by_county": by_county, "programs": [(p, label_of(L["programs"], p)) for p in programs],
+        "summary": summary_rows(ledger, programs),
+        "chart_program": bar_chart_svg([r["label"] for r in by_program],
+                                       [(L["amount"], [r["fen"] for r in by_program], "#2f6db5")], yuan,
+                                       L["chart_program"]),
+        "chart_county": bar_chart_svg([r["label"] for r in by_county],
+                                      [(L["amount"], [r["fen"] for r in by_county], "#4a9a6a")], yuan,
+                                      L["chart_county"]),
+        **_bureau_staffing_chart(result, L),
+        "ledger_groups": ledger_groups, "item_label": lambda i: item_label(i, L),
+        "findings": group_findings(findings) if findings.height else [],
+        "finding_counts": [(s, L["severities"][s], counts.get(s, 0)) for s in SEVERITY_ORDER],
+        "params": [{"rule": rule, "citation": rows[0]["citation"], "rows": rows}
+                   for rule, rows in group_by_key(param_rows(result.pack, result.year, lang), "rule")],
+    }
+
+
+STAFFING_CHART_MAX = 30
+
+
+def _bureau_staffing_chart(result, L: dict) -> dict:
+    """Required vs actual caregivers, each institution's worst month; the largest shortfalls first."""
+    st = result.staffing
+    if st is None or st.is_empty():
+        return {"chart_staffing": None, "staffing_note": ""}
+    worst = (
+        st.sort("institution_id", "shortfall", "month_end", descending=[False, True, True])
+        .group_by("institution_id", maintain_order=True).first()
+        .join(institutions_frame(result).select("institution_id", "name"), on="institution_id", how="left")
+        .sort(["shortfall", "institution_id"], descending=[True, False])
+    )
+    shown = worst.head(STAFFING_CHART_MAX)
+    note = (L["chart_staffing_top"].format(n=shown.height, total=worst.height)
+            if worst.height > shown.height else "")
+    labels = [f"{n or i}" for i, n in zip(shown["institution_id"], shown["name"])]
+    chart = bar_chart_svg(labels, [(L["required"], shown["required"].to_list(), "#c0504d"),
+                                   (L["actual"], shown["actual"].cast(pl.Float64).to_list(), "#2f6db5")],
+                          fmt_num, L["chart_staffing"])
+    return {"chart_staffing": chart, "staffing_note": note}
+
+
+def _by_institution(df: pl.DataFrame | None) -> dict:
+    """{institution_id: its rows}, split once so --each does not rescan every frame."""
+    if df is None or df.is_empty():
+        return {}
+    return {k[0]: g for k, g in df.partition_by("institution_id", as_dict=True, maintain_order=True).items()}
+
+
+def selfcheck_parts(result) -> dict:
+    """The frames every self-check draws on, computed once per run."""
+    lang = lang_of(result)
+    L = LABELS[lang]
+    findings = findings_frame(result, L, lang)
+    staffing = result.staffing
+    return {
+        "lang": lang, "L": L, "scope": scope(result, L, lang), "institutions": institutions_frame(result),
+        "ledger": _by_institution(ledger_frame(result, L)), "findings": _by_institution(findings),
+        "general": findings.filter(pl.col("institution_id").is_null()).to_dicts(),
+        "staffing": _by_institution(staffing_frame(staffing) if staffing is not None else None),
+    }
+
+
+def selfcheck_context(result, institution_id: str, parts: dict | None = None) -> dict:
+    """Everything one institution's self-check shows."""
+    parts = parts or selfcheck_parts(result)
+    lang, L = parts["lang"], parts["L"]
+    insts = parts["institutions"].filter(pl.col("institution_id") == institution_id)
+    if insts.is_empty():
+        raise InputError(f"数据中没有机构编号 {institution_id}。" if lang == "zh"
+                         else f"No institution with id {institution_id} in the data.")
+    ledger = parts["ledger"].get(institution_id)
+    programs = [
+        {"program": g["program"][0], "label": g["program_label"][0], "total": yuan(g["amount_fen"].sum()),
+         "rows": g.to_dicts()}
+        for g in ledger.partition_by("program", maintain_order=True)
+    ] if ledger is not None else []
+    findings = parts["findings"].get(institution_id)
+    st = parts["staffing"].get(institution_id)
+    chart = None
+    if st is not None:
+        chart = bar_chart_svg(st["month"].to_list(),
+                              [(L["required"], st["required"].to_list(), "#c0504d"),
+                               (L["actual"], st["actual"].to_list(), "#2f6db5")], fmt_num, L["staffing"])
+    return {
+        "L": L, "lang": lang, "title": L["selfcheck_title"], "scope": parts["scope"],
+        "inst": insts.row(0, named=True), "programs": programs,
+        "grand_total": yuan(ledger["amount_fen"].sum() if ledger is not None else 0),
+        "item_label": lambda i: item_label(i, L),
+        "findings": findings.to_dicts() if findings is not None else [],
+        "general_findings": parts["general"],
+        "staffing": st.to_dicts() if st is not None else [], "chart_staffing": chart,
+    }
