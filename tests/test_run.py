@@ -117,6 +117,10 @@ def test_error_findings_still_write_and_exit_1(data, tmp_path, no_pdf):
     assert r.exit_code == 1 and "Findings: 1 error" in r.output
     findings = pl.read_csv(out / "findings.csv", infer_schema=False)
     assert findings.filter(pl.col("rule") == "lease_term")["severity"].to_list() == ["error"]
+    assert findings.filter(pl.col("rule") == "lease_term")["message"][0].startswith("lease term shorter than 3 years")
+    basis = pl.read_csv(out / "ledger.csv", infer_schema=False)["basis"]
+    assert "10 resident-months × 100.00 yuan/person/month = 1,000.00 yuan (level 4 home base grant)" in basis.to_list()
+    assert not basis.str.contains(r"[\u4e00-\u9fff]").any()  # English run: no Chinese left in the arithmetic
 
 
 def test_rerun_replaces_and_is_byte_identical(data, tmp_path, no_pdf):

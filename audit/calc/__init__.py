@@ -10,8 +10,8 @@ from __future__ import annotations
 import polars as pl
 
 from audit.calc import centers, construction, insurance, operating
-from audit.calc.common import (FINDING_SORT, LEDGER_SORT, Ctx, Gap, as_findings, as_ledger, empty_findings,
-                               empty_ledger)
+from audit.calc.common import (FINDING_SORT, LEDGER_SORT, Ctx, Gap, as_findings, as_ledger, basis_en,
+                               empty_findings, empty_ledger)
 
 CALCULATORS = {
     "construction_per_bed": construction.construction_per_bed,
@@ -45,6 +45,8 @@ def compute(dataset, pack, year: int, lang: str = "zh") -> tuple[pl.DataFrame, p
     parts = [as_ledger(p) for p in parts if p.height]
     ledger = pl.concat(parts) if parts else empty_ledger()
     ledger = ledger.filter(pl.col("amount_fen") != 0).sort(LEDGER_SORT, nulls_last=True)
+    if lang == "en":
+        ledger = ledger.with_columns(basis_en(pl.col("basis")).alias("basis"))
     findings = pl.concat(ctx.findings) if ctx.findings else empty_findings()
     # two rules of one clause (city and province parts) find the same thing once
     findings = as_findings(findings).unique(maintain_order=True)

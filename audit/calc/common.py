@@ -169,3 +169,32 @@ def fen_text(expr: pl.Expr) -> pl.Expr:
     from audit.money import fen_to_yuan_expr
 
     return fen_to_yuan_expr(expr, thousands=True)
+
+
+# Basis text is built once, in Chinese; an English run translates it phrase by phrase
+# (longest phrases first), so the arithmetic is the same in both languages.
+BASIS_EN = [
+    ("（最大余数法，合计等于预算）", " (largest remainder; adds up to the budget)"),
+    ("平均保费（政策包或本地设定）", "average premium (pack or local value)"),
+    ("平均保费（输入数据均值）", "average premium (mean of the input)"),
+    ("（设在养老机构内）", " (inside an institution) "), (" − 各级补助 = 机构自付 ", " − public shares = institution pays "),
+    ("；租赁用房按年补贴 ", "; leased premises, paid yearly for "), (" 年，第 ", " years, year "),
+    (" 年（应付年度 ", " (due year "), ("（应付年度 ", " (due year "), ("（营利性按 ", " (for-profit at "), ("（护理老人 ", " (nursing residents "),
+    (" 人 ÷ 核定床位 ", " ÷ approved beds "), (" 张，达到 ", ", reaching "), ("，以剩余保费 ", ", capped at the premium left "),
+    (" 元为上限", " yuan"), ("低保及低保边缘补贴", "low-income supplement"), ("失能失智补贴", "disability/dementia supplement"),
+    (r"(\d) 级机构基本补贴", "level ${1} home base grant"), ("部分失能老人基本补贴", "partially disabled resident base grant"),
+    ("完全失能老人基本补贴", "fully disabled resident base grant"), ("自理老人基本补贴", "self-care resident base grant"),
+    ("省级福彩公益金", "provincial welfare lottery fund"), ("市级福彩公益金", "city welfare lottery fund"),
+    ("省级财政", "provincial finance"), ("市级财政", "city finance"), ("县级财政", "county finance"),
+    ("机构自付", "institution"), ("财政", "finance"), ("投资决算额 ", "final investment "), ("基础补贴 ", "base grant "),
+    (" × 权重 ", " × weight "), (" ÷ 权重合计 ", " ÷ total weight "), ("预算 ", "budget "), ("保费 ", "premium "),
+    ("元/人/月", "yuan/person/month"), ("元/床", "yuan/bed"), ("元/年", "yuan/year"), (" 床 × ", " beds × "),
+    (" 人月 × ", " resident-months × "), (" 星 ", "-star "), ("（", " ("), ("）", ")"), ("；", "; "), ("，", ", "),
+    ("：", ": "), ("元", "yuan"),
+]
+
+
+def basis_en(expr: pl.Expr) -> pl.Expr:
+    for zh, en in BASIS_EN:
+        expr = expr.str.replace_all(zh, en, literal="\\" not in zh)
+    return expr
