@@ -23,7 +23,24 @@ from audit.policy_values import (  # noqa: F401  (re-exported for callers of aud
 )
 
 PACK_DIR = Path(__file__).parent / "policies"
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C parser is ~10x faster
+
+
+class _StrictLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # the C parser is ~10x faster
+    """Safe YAML that refuses a key written twice (plain YAML keeps the last silently)."""
+
+
+def _mapping_without_duplicates(loader, node, deep=False):
+    seen = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(None, None, f"重复的键 / duplicate key {key!r}", key_node.start_mark)
+        seen.add(key)
+    return loader.construct_mapping(node, deep)
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_without_duplicates)
+_YAML_LOADER = _StrictLoader
 SOURCE_DIR = PACK_DIR / "sources"
 
 # ---------------------------------------------------------------- model
@@ -535,7 +552,7 @@ def _check_floor(pack, rule, p, key, typed, source, lang):
 def _read_override_file(path, lang) -> tuple[list[tuple[str, object]], str | None]:
     path = Path(path)
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
     except (OSError, yaml.YAMLError, UnicodeDecodeError):
         raise PolicyError(_t(lang, f"无法读取覆盖文件 {path}（应为 UTF-8 YAML）",
                              f"cannot read override file {path} (expected UTF-8 YAML)")) from None

@@ -434,3 +434,14 @@ def test_a_refused_plan_leaves_earlier_local_values_alone():
     with pytest.raises(PolicyError):
         apply_overrides(pack, sets=("renovation.share=50%", "construction_city.rate_self_built=1"))
     assert pack.rules["renovation"].value("share", D2024) == Fraction(9, 20)
+
+
+def test_a_key_written_twice_is_refused(tmp_path):
+    twice = ("rate_self_built: {unit: yuan/bed, value: 4000, quote: 每张床位补贴4000元}\n"
+             "rate_self_built: {unit: yuan/bed, value: 9000, quote: 每张床位补贴4000元}\n")
+    with pytest.raises(PolicyError, match=r"mine\.yaml.*rate_self_built"):
+        load_pack(write_pack(tmp_path, twice))
+    f = tmp_path / "o.yaml"
+    f.write_text("renovation.share: 45%\nrenovation.share: 55%\n", encoding="utf-8")
+    with pytest.raises(PolicyError, match="o.yaml"):
+        load_pack("shaoxing", override_file=f)
