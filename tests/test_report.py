@@ -235,3 +235,19 @@ def test_public_money_excludes_institutions_own_share(bureau):
     text = (bureau[1] / "report.html").read_text(encoding="utf-8")
     # 518,851.85 − 617.28 (I002's premium_rest, paid by the institution) = 518,234.57
     assert '<span id="public-total">518,234.57</span>' in text
+
+
+def test_summary_lists_institutions_without_grants(tmp_path):
+    result = fake_result()
+    extra = result.dataset.tables["institutions"].head(1).with_columns(
+        institution_id=pl.lit("I004"), name=pl.lit("无补贴机构"))
+    result.dataset.tables["institutions"] = pl.concat([result.dataset.tables["institutions"], extra])
+    text = report.render_html("bureau.html", report.bureau_context(result))
+    row = re.search(r"<tr><td>I004</td><td>无补贴机构</td><td>越城区</td>(.*?)</tr>", text).group(1)
+    assert re.findall(r">([\d,.]+)<", row) == ["0.00"] * 5   # four programs and the total
+
+
+def test_percent_is_integer_rounded_half_up():
+    from audit.report.frames import percent
+    # 1/3 = 33.33…% → 33.3%; 2/3 = 66.66…% → 66.7%; 1/16 = 6.25% → 6.3% (half up); 0 of 0 → dash
+    assert [percent(1, 3), percent(2, 3), percent(1, 16), percent(0, 0)] == ["33.3%", "66.7%", "6.3%", "—"]

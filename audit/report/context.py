@@ -17,6 +17,13 @@ def lang_of(result) -> str:
     return "en" if getattr(result, "lang", "zh") == "en" else "zh"
 
 
+def _reported_institutions(result) -> pl.DataFrame:
+    """The institutions the run covers (one, when the run was narrowed to one)."""
+    inst = institutions_frame(result)
+    only = getattr(result, "institution", None)
+    return inst.filter(pl.col("institution_id") == only) if only else inst
+
+
 def bureau_context(result) -> dict:
     """Everything the bureau template shows, computed from the frames."""
     lang = lang_of(result)
@@ -40,7 +47,7 @@ def bureau_context(result) -> dict:
         "public_total": yuan(ledger.filter(pl.col("payer") != "institution")["amount_fen"].sum() or 0),
         "by_program": by_program, "by_payer": totals_rows(ledger, "payer", L["payers"], PAYER_ORDER),
         "by_county": by_county, "programs": [(p, label_of(L["programs"], p)) for p in programs],
-        "summary": summary_rows(ledger, programs),
+        "summary": summary_rows(ledger, _reported_institutions(result), programs),
         "chart_program": bar_chart_svg([r["label"] for r in by_program],
                                        [(L["amount"], [r["fen"] for r in by_program], "#2f6db5")], yuan,
                                        L["chart_program"]),

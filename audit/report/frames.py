@@ -22,6 +22,13 @@ def yuan(fen) -> str:
     return fen_to_yuan(None if fen is None else int(fen), thousands=True)
 
 
+def percent(part: int, whole: int) -> str:
+    """part/whole as a percentage with one decimal, rounded half up in integers."""
+    if not whole:
+        return "—"
+    tenths = (2000 * int(part) + int(whole)) // (2 * int(whole))
+    return f"{tenths // 10}.{tenths % 10}%"
+
 
 def mask_ids_in_text(expr: pl.Expr) -> pl.Expr:
     """Mask whole resident ids inside free text (messages, evidence)."""
@@ -65,7 +72,7 @@ def ledger_frame(result, L: dict) -> pl.DataFrame:
             mask_ids_in_text(pl.col("basis").fill_null("")) if "basis" in result.ledger.columns else pl.lit("").alias("basis"),
         )
         .sort("institution_id", order_expr("program", PROGRAM_ORDER), "item", "period",
-              order_expr("payer", PAYER_ORDER))
+              order_expr("payer", PAYER_ORDER), "rule")
     )
 
 
@@ -78,17 +85,22 @@ def totals_rows(ledger: pl.DataFrame, key: str, labels: dict, order: tuple = ())
     return [
         {"key": r[key], "label": label_of(labels, r[key]), "fen": int(r["amount_fen"]),
          "amount": yuan(r["amount_fen"]),
-         "share": f"{r['amount_fen'] * 100 / total:.1f}%" if total else "—"}
+         "share": percent(r["amount_fen"], total)}
         for r in grouped.iter_rows(named=True)
     ]
 
 
-def summary_rows(ledger: pl.DataFrame, programs: list[str]) -> list[dict]:
-    """One row per institution: amount per program and its total."""
-    per = ledger.group_by("institution_id", "name", "county").agg(
+def summary_rows(ledger: pl.DataFrame, institutions: pl.DataFrame, programs: list[str]) -> list[dict]:
+    """One row per institution — those with no ledger line too, at 0.00 — with its
+    amount per program and its total."""
+    sums = ledger.group_by("institution_id").agg(
         [pl.col("amount_fen").filter(pl.col("program") == p).sum().alias(p) for p in programs]
         + [pl.col("amount_fen").sum().alias("total")]
-    ).sort("institution_id")
+    )
+    per = (institutions.select("institution_id", "name", "county")
+           .join(sums, on="institution_id", how="left")
+           .with_columns(pl.col(c).fill_null(0) for c in programs + ["total"])
+           .sort("institution_id"))
     per = per.with_columns(fen_to_yuan_expr(pl.col(c), thousands=True).alias(c) for c in programs + ["total"])
     return per.to_dicts()
 
@@ -109,7 +121,7 @@ def findings_frame(result, L: dict, lang: str, institution_id: str | None = None
         pl.col("severity").replace(L["severities"]).alias("severity_label"),
         pl.col("rule").replace_strict(hints, default="", return_dtype=pl.String).alias("fix"),
     ).sort(order_expr("severity", SEVERITY_ORDER), "rule", pl.col("institution_id").fill_null(""),
-           pl.col("period").fill_null(""))
+           pl.col("period").fill_null(""), "message")
 
 
 def group_findings(f: pl.DataFrame) -> list[dict]:
