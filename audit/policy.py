@@ -553,9 +553,11 @@ def _read_override_file(path, lang) -> tuple[list[tuple[str, object]], str | Non
     path = Path(path)
     try:
         doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
-    except (OSError, yaml.YAMLError, UnicodeDecodeError):
-        raise PolicyError(_t(lang, f"无法读取覆盖文件 {path}（应为 UTF-8 YAML）",
-                             f"cannot read override file {path} (expected UTF-8 YAML)")) from None
+    except (OSError, yaml.YAMLError, UnicodeDecodeError) as e:
+        mark, problem = getattr(e, "problem_mark", None), getattr(e, "problem", None)
+        where = f": line {mark.line + 1}: {problem}" if mark is not None else ""
+        raise PolicyError(_t(lang, f"无法读取覆盖文件 {path}（应为 UTF-8 YAML）{where}",
+                             f"cannot read override file {path} (expected UTF-8 YAML){where}")) from None
     if not isinstance(doc, dict):
         raise PolicyError(_t(lang, f"覆盖文件 {path.name} 应为 规则.参数: 值 映射",
                              f"override file {path.name} must be a mapping rule.param: value"))
