@@ -409,8 +409,13 @@ def explain(result: RunResult, institution_id: str, program: str | None = None, 
         out.append(f"    {L('规则', 'rule')}: {ln['rule']}（{ln['citation']}）")
         if ln["program"] not in shown_inputs:
             shown_inputs.add(ln["program"])
-            cols = [c for c in INPUT_COLUMNS.get(ln["program"], []) if c in row]
-            out.append(f"    {L('输入', 'inputs')}: " + ", ".join(f"{c}={row[c]}" for c in cols))
+            cols = [c for c in INPUT_COLUMNS.get(ln["program"], []) if row.get(c) is not None]
+            shown = [f"{c[:-4]}={fen_to_yuan(row[c], True)}" if c.endswith("_fen") else f"{c}={row[c]}" for c in cols]
+            if ln["program"] == "insurance":
+                prem = tables["insurance"].filter((pl.col("institution_id") == institution_id)
+                                                  & (pl.col("year") == result.year))
+                shown += [f"premium={fen_to_yuan(f, True)} scheme={sc}" for f, sc in prem.select("premium_fen", "scheme").rows()]
+            out.append(f"    {L('输入', 'inputs')}: " + ", ".join(shown))
         if rule is not None:
             for name in _params_of(ln["item"]):
                 if not rule.has(name):
@@ -420,8 +425,12 @@ def explain(result: RunResult, institution_id: str, program: str | None = None, 
                 except AuditError:
                     continue
                 p = rule.param(name)
-                local = f"（{L('本地设定', 'locally set')}: {_jsonable(p.local)}）" if p.local is not None else ""
-                val = L("原文未规定", "not set by the text") if e.gap else _jsonable(e.value)
+                if name == {"self_built": "rate_leased", "leased": "rate_self_built"}.get(row.get("premises")) \
+                        and ln["program"] == "construction":
+                    continue  # the other kind of premises
+                local = (f"（{L('本地设定', 'locally set')}: {_format_value(p.unit, p.local, lang)}）"
+                         if p.local is not None else "")
+                val = L("原文未规定", "not set by the text") if e.gap else _format_value(p.unit, e.value, lang)
                 out.append(f"    {L('参数', 'parameter')} {name} = {val}{local}；{rule.short} {e.clause}："
                            f"“{e.quote}”")
         if ln["program"] == "operating" and rule is not None:
@@ -446,6 +455,15 @@ def explain(result: RunResult, institution_id: str, program: str | None = None, 
     import re
 
     return re.sub(PERSON_ID_IN_TEXT, r"\1**********\2", "\n".join(out).rstrip() + "\n")
+
+
+def _format_value(unit: str, value, lang: str) -> str:
+    """A parameter as people read it (yuan, percent), via the policy module's formatter."""
+    try:
+        from audit.policy_values import format_value
+    except ModuleNotFoundError:  # older layout
+        from audit.policy import format_value
+    return format_value(unit, value, lang)
 
 
 def date_of(year: int):
