@@ -89,3 +89,11 @@ def test_jiayuguan_care_level_rates_are_a_gap_until_set():
                                 institutions=[home()], residents=res)
     assert op(ledger) == {"resident_months_full": (12, 300_00, 3_600_00)}
     assert findings.filter(pl.col("message").str.contains("rate_by_care_level.partial")).height == 1
+
+
+def test_overlapping_rows_of_one_person_count_once():
+    # the same stay keyed twice (and a care-level row overlapping it): one person, 12 months × 50 (level 2);
+    # the full-care row from 2024-07-01 takes over: disability July–December = 6 × 50
+    ledger, _ = run_calc("shaoxing", 2024, institutions=[home(level=2)], residents=[
+        person(1, D(2020, 1, 1)), person(1, D(2020, 1, 1)), person(1, D(2024, 7, 1), care_level="full")])
+    assert op(ledger) == {"resident_months_level_2": (12, 50_00, 600_00), "disability_supplement": (6, 50_00, 300_00)}

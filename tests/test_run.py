@@ -169,3 +169,17 @@ def test_explain_shows_inputs_parameters_and_masks_ids(data):
     assert PID not in text and PID[:4] + "**********" + PID[-4:] in text
     r = cli("explain", "--policy", "shaoxing", "--year", "2024", "--data", str(data), "--institution", "NOPE")
     assert r.exit_code == 1 and "NOPE" in r.stderr
+
+
+def test_validation_warnings_become_findings_and_months_count_once(data, tmp_path, no_pdf):
+    # the resident's row keyed twice: a validation warning (overlapping_stay), listed as a finding
+    # with sheet and row, and the resident-months are still 10 (not 20): 10 × 100 = 1,000.00
+    lines_ = RESIDENTS.splitlines()
+    (data / "residents.csv").write_text("\n".join(lines_ + [lines_[1]]) + "\n", encoding="utf-8")
+    result = run(data, "shaoxing", 2024)
+    warn = result.findings.filter(pl.col("rule") == "overlapping_stay").row(0, named=True)
+    assert warn["severity"] == "warning" and "row=3" in warn["evidence"] and "residents.csv" in warn["evidence"]
+    base = result.ledger.filter(pl.col("item") == "resident_months_level_4")
+    assert base["quantity"].to_list() == [10] and base["amount_fen"].to_list() == [1_000_00]
+    write_outputs(result, tmp_path / "out")
+    assert PID not in (tmp_path / "out" / "findings.csv").read_text(encoding="utf-8-sig")

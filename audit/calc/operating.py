@@ -46,6 +46,10 @@ def residence_since(res: pl.DataFrame) -> pl.DataFrame:
     # key repeats; no window per person needed (fast for millions of stays)
     same_person = ((pl.col("institution_id") == pl.col("institution_id").shift(1))
                    & (pl.col("person_id") == pl.col("person_id").shift(1))).fill_null(False)
+    # overlapping rows of one person in one institution (a validation warning): the later
+    # row takes over from its admission, so no month is counted twice
+    next_start = pl.when(same_person.shift(-1).fill_null(False)).then(pl.col("admitted_on").shift(-1))
+    res = res.with_columns(pl.min_horizontal("discharged_on", next_start).alias("discharged_on"))
     prev_end = pl.col("discharged_on").shift(1)
     continues = same_person & prev_end.is_not_null() & (pl.col("admitted_on") <= prev_end + pl.duration(days=1))
     return res.with_columns(
