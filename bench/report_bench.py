@@ -78,6 +78,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--fake", action="store_true", help="skip the pipeline; time report rendering only")
     ap.add_argument("--skip-each", action="store_true")
+    ap.add_argument("--skip-bureau", action="store_true")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
@@ -85,12 +86,14 @@ def main() -> None:
         result = fake_result(args.n, args.seed) if args.fake else real_result(args.n, args.seed, tmp)
         t1 = time.perf_counter()
         print(f"data + pipeline: {t1 - t0:7.1f} s   ledger rows {result.ledger.height}")
-        report.write_bureau_report(result, tmp / "bureau")
+        if not args.skip_bureau:
+            report.write_bureau_report(result, tmp / "bureau")
+            from pypdf import PdfReader
+            pages = len(PdfReader(tmp / "bureau" / "report.pdf").pages)
+            size = (tmp / "bureau" / "report.pdf").stat().st_size / 1e6
+            print(f"bureau report:   {time.perf_counter() - t1:7.1f} s   PDF {size:.1f} MB, pages {pages}; "
+                  f"peak RSS {peak_mb()[0]:.0f} MB")
         t2 = time.perf_counter()
-        from pypdf import PdfReader
-        pages = len(PdfReader(tmp / "bureau" / "report.pdf").pages)
-        size = (tmp / "bureau" / "report.pdf").stat().st_size / 1e6
-        print(f"bureau report:   {t2 - t1:7.1f} s   PDF {size:.1f} MB, pages {pages}; peak RSS {peak_mb()[0]:.0f} MB")
         if not args.skip_each:
             ids = sorted(result.dataset.tables["institutions"]["institution_id"].to_list())
             report.write_selfchecks(result, ids, tmp / "each", workers=2)
