@@ -68,3 +68,12 @@ def test_selfcheck_cli_on_demo(tmp_path):
     #   total 480,000.00 + 168,000.00 + 1,234.12 + 6,885.08 = 656,119.20
     assert '<span id="grand-total">656,119.20</span>' in text
     assert (out / "selfcheck_YL01.pdf").stat().st_size > 10_000
+
+
+def test_pdf_carries_the_written_csv_files(demo_run):
+    from pypdf import PdfReader
+
+    _, out = demo_run
+    attached = PdfReader(out / "report.pdf").attachments
+    assert attached["ledger.csv"][0] == (out / "ledger.csv").read_bytes()
+    assert attached["findings.csv"][0] == (out / "findings.csv").read_bytes()
