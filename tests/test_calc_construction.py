@@ -145,3 +145,16 @@ def test_shaoxing_renovation_share_is_a_gap_until_set():
     ledger, findings = run_calc("shaoxing", 2024, sets=("renovation.share=50%",), institutions=inst)
     assert lines(ledger, item="renovation_share")["amount_fen"].to_list() == [500_000_00]
     assert findings.filter((pl.col("institution_id") == "R1") & (pl.col("rule") == "rating_below_minimum")).height == 1
+
+
+def test_shaoxing_nursing_bonus_is_paid_once():
+    # registered 2024-03-01 with 12 of 20 beds in nursing care from 2024-06-01: reached at the end of 2024
+    # (paid in 2024: 20 × 1,400 = 28,000); at the end of 2025 still reached → not listed again
+    inst = [home("N", beds=20, nursing_type=True)]
+    res = [{"institution_id": "N", "person_id": f"33060219500101{i:04d}", "admitted_on": D(2024, 6, 1),
+            "care_level": "full"} for i in range(12)]
+    assert lines(run_calc("shaoxing", 2024, institutions=inst, residents=res)[0],
+                 item="nursing_type_bonus")["amount_fen"].to_list() == [28_000_00]
+    ledger, findings = run_calc("shaoxing", 2025, institutions=inst, residents=res)
+    assert lines(ledger, item="nursing_type_bonus").height == 0
+    assert findings.filter(pl.col("rule") == "nursing_bonus_earlier")["evidence"].to_list() == ["first_year=2024"]

@@ -14,6 +14,7 @@ Interpretations (stated in the manifest):
 
 from __future__ import annotations
 
+from datetime import date
 from fractions import Fraction
 
 import polars as pl
@@ -22,11 +23,16 @@ from audit.calc.common import Ctx, Gap, condition_findings, fen_text, opt, pct, 
 from audit.money import mul_share_expr, split_largest_remainder_expr
 
 PROGRAM = "construction"
+MAX_LOOKBACK_YEARS = 30  # earlier year ends checked for a one-time bonus already due
 PAYER_ZH = {
     "province": "省级财政", "province_lottery": "省级福彩公益金", "city_lottery": "市级福彩公益金",
     "city": "市级财政", "county": "县级财政", "finance": "财政", "institution": "机构自付",
 }
 INTERPRETATIONS = {
+    "renovation_one_time": (
+        "敬老院改造补助按输入中有投资决算额、且评定等级达标的机构在核算年度列出；输入应只包含本年度完成决算的改造项目。",
+        "The renovation grant is listed in the run year for every home in the input with a final investment "
+        "and the required rating; the input should hold only renovations whose final account closed that year."),
     "construction_due_year": (
         "建设补贴在机构首次满足全部条件（登记备案、竣工验收、投入运营中最晚日期）的年度发放；"
         "租赁用房分年补贴自该年起每年一行，核算年度只列该年度的行。参数取核算年度最后一天有效的值。",
@@ -35,7 +41,7 @@ INTERPRETATIONS = {
         "a year's ledger holds the lines of that year. Parameters as in force on the year's last day."),
     "nursing_occupancy": (
         "护理型机构入住率 = 参考日（核算年度最后一天）在院且能力等级属护理等级的老人数 ÷ 核定床位数；"
-        "一次性奖励在达标年度列出，以前年度是否已发放须由主管部门核对。",
+        "一次性奖励只在首次达标的年度列出（自应付年度起逐年末核对）。",
         "Nursing occupancy = residents in residence on the reference date (year's last day) with a "
         "nursing care level ÷ approved beds; the one-time bonus is listed in the year it is reached "
         "(whether it was paid earlier must be checked by the bureau)."),
@@ -195,6 +201,9 @@ def construction_per_bed(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
         (pl.col("k") >= 1) & (pl.col("k") <= pl.when(pl.col("premises") == "leased").then(n_years).otherwise(1)))
     if not elig.height:
         return elig.clear()
+    condition_findings(ctx, elig, pl.col("premises").is_null(), rule, "missing_premises", "warning",
+                       "缺少用房性质（自建/租赁），无法确定补贴标准", "premises (self-built/leased) missing: no rate applies",
+                       pl.lit("premises=空"))
     priced = _rates(ctx, rule, elig, {"self_built": "rate_self_built", "leased": "rate_leased"})
     if not priced.height:
         return priced
@@ -237,10 +246,7 @@ def nursing_type_bonus(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
         ctx.gap(rule, g.param, ids)
         return tables["institutions"].clear()
     res = tables["residents"]
-    nursing = (res.filter((pl.col("admitted_on") <= on)
-                          & (pl.col("discharged_on").is_null() | (pl.col("discharged_on") > on))
-                          & pl.col("care_level").is_in(sorted(levels)))
-               .group_by("institution_id").agg(pl.len().cast(pl.Int64).alias("nursing_residents")))
+    nursing = _nursing_count(res, levels, on)
     inst = tables["institutions"].join(nursing, on="institution_id", how="left").with_columns(
         pl.col("nursing_residents").fill_null(0), pl.col("beds").fill_null(0).alias("quantity"))
     candidates = pl.col("nursing_type").fill_null(False) & (pl.col("quantity") > 0)
@@ -256,7 +262,7 @@ def nursing_type_bonus(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
         f"nursing occupancy below {pct(threshold)}: no nursing-type bonus yet",
         pl.format("nursing_residents={} beds={} date={}", pl.col("nursing_residents"), pl.col("quantity"),
                   pl.lit(on.isoformat())))
-    inst = inst.filter(reached)
+    inst = _not_reached_before(ctx, rule, inst.filter(reached), res, levels, threshold)
     if not inst.height:
         return inst
     priced = _rates(ctx, rule, inst, {"self_built": "rate_self_built", "leased": "rate_leased"})
@@ -273,12 +279,47 @@ def nursing_type_bonus(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
     return _finish(ctx, rule, lines)
 
 
+def _nursing_count(res: pl.DataFrame, levels, on: date) -> pl.DataFrame:
+    """Residents in residence on `on` with a nursing care level, per institution."""
+    return (res.filter((pl.col("admitted_on") <= on)
+                       & (pl.col("discharged_on").is_null() | (pl.col("discharged_on") > on))
+                       & pl.col("care_level").is_in(sorted(levels)))
+            .group_by("institution_id").agg(pl.len().cast(pl.Int64).alias("nursing_residents")))
+
+
+def _not_reached_before(ctx: Ctx, rule, inst: pl.DataFrame, res: pl.DataFrame, levels, threshold) -> pl.DataFrame:
+    """The bonus is one-time: drop institutions whose occupancy already reached the
+    threshold at an earlier year end since they became due (they were due then)."""
+    year = ctx.year
+    inst = inst.with_columns(_due_date(ctx, rule).dt.year().alias("due_year"))
+    due_years = inst["due_year"].drop_nulls()
+    if not inst.height or not due_years.len():
+        return inst
+    earlier = [_nursing_count(res, levels, date(y, 12, 31)).with_columns(pl.lit(y).alias("year_end"))
+               for y in range(max(int(due_years.min()), year - MAX_LOOKBACK_YEARS), year)]  # a handful of years
+    if not earlier:
+        return inst
+    before = (pl.concat(earlier).join(inst.select("institution_id", "quantity", "due_year"), on="institution_id")
+              .filter((pl.col("year_end") >= pl.col("due_year"))
+                      & (pl.col("nursing_residents") * threshold.denominator >= pl.col("quantity") * threshold.numerator))
+              .group_by("institution_id").agg(pl.col("year_end").min().alias("first_year")))
+    hit = inst.join(before, on="institution_id")
+    condition_findings(
+        ctx, hit, pl.lit(True), rule, "nursing_bonus_earlier", "info",
+        "护理型床位奖励为一次性补助：入住率在以前年度末已达标，应在该年度发放，本年度不再列出",
+        "the nursing-type bonus is one-time: occupancy already reached the threshold at an earlier year end, "
+        "so it was due then and is not listed again",
+        pl.format("first_year={}", pl.col("first_year")))
+    return inst.join(before, on="institution_id", how="anti")
+
+
 def renovation_share(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
     """Share of the final investment of a renovated 敬老院 that reached the rating level."""
     on, year = ctx.ref_date, ctx.year
     inst = tables["institutions"].filter(pl.col("investment_final_fen").fill_null(0) > 0)
     if not inst.height:
         return inst
+    ctx.interpretations.add("renovation_one_time")
     min_level = opt(rule, "min_rating_level", on, 0)
     low = pl.col("rating_level").fill_null(0) < min_level
     condition_findings(

@@ -152,6 +152,7 @@ def resident_month_grant(rule, tables: dict, ctx: Ctx, detail: bool = False) -> 
         base_key, base_item = pl.col("rating_level"), pl.lit("resident_months_level_") + pl.col("rating_level").cast(pl.String)
         base_param = "rate_by_rating_level"
     else:
+        months = months.filter(pl.col("care_level").is_not_null())  # no level, no rate (validation flags it)
         base_key, base_item = pl.col("care_level"), pl.lit("resident_months_") + pl.col("care_level")
         base_param = "rate_by_care_level"
     if not months.height:
