@@ -251,3 +251,22 @@ def test_percent_is_integer_rounded_half_up():
     from audit.report.frames import percent
     # 1/3 = 33.33…% → 33.3%; 2/3 = 66.66…% → 66.7%; 1/16 = 6.25% → 6.3% (half up); 0 of 0 → dash
     assert [percent(1, 3), percent(2, 3), percent(1, 16), percent(0, 0)] == ["33.3%", "66.7%", "6.3%", "—"]
+
+
+def test_progress_is_quiet_when_stderr_is_not_a_terminal(capsys):
+    from audit.report.render import progress
+
+    with progress([1, 2, 3], "正在生成报告", 3) as items:
+        assert list(items) == [1, 2, 3]
+    assert capsys.readouterr().err == ""
+
+
+def test_progress_bar_on_a_terminal(monkeypatch, capsys):
+    import sys as _sys
+
+    from audit.report.render import progress
+
+    monkeypatch.setattr(_sys.stderr, "isatty", lambda: True, raising=False)
+    with progress([1, 2, 3], "正在生成报告", 3) as items:
+        list(items)
+    assert "正在生成报告" in capsys.readouterr().err
