@@ -158,3 +158,11 @@ def test_shaoxing_nursing_bonus_is_paid_once():
     ledger, findings = run_calc("shaoxing", 2025, institutions=inst, residents=res)
     assert lines(ledger, item="nursing_type_bonus").height == 0
     assert findings.filter(pl.col("rule") == "nursing_bonus_earlier")["evidence"].to_list() == ["first_year=2024"]
+
+
+def test_rules_not_in_force_are_said_not_computed():
+    # the Shaoxing pack applies from 2023-01-01: a 2022 run computes nothing and says so per rule
+    ledger, findings = run_calc("shaoxing", 2022, institutions=[home(beds=40, registered_on=D(2022, 3, 1))])
+    assert ledger.height == 0
+    nif = findings.filter(pl.col("rule") == "not_in_force")
+    assert "rule=construction_city year=2022" in nif["evidence"].to_list() and set(nif["severity"]) == {"info"}

@@ -34,12 +34,17 @@ def compute(dataset, pack, year: int, lang: str = "zh") -> tuple[pl.DataFrame, p
         fn = CALCULATORS.get(rule.kind)
         if fn is None:
             continue
+        if not _in_force(rule, year, ctx):
+            continue
         try:
             parts.append(fn(rule, tables, ctx))
         except Gap as g:  # a gap in a parameter every line needs (e.g. the payer)
             ids = tables["institutions"]["institution_id"]
             ctx.gap(rule, g.param, ids)
-    premium_rules = pack.rules_of_kind("premium_share")
+    premium_rules = []
+    for rule in pack.rules_of_kind("premium_share"):
+        if _in_force(rule, year, ctx):
+            premium_rules.append(rule)
     if premium_rules:
         parts.append(insurance.premium_shares(premium_rules, tables, ctx))
     parts = [as_ledger(p) for p in parts if p.height]
@@ -51,6 +56,27 @@ def compute(dataset, pack, year: int, lang: str = "zh") -> tuple[pl.DataFrame, p
     # two rules of one clause (city and province parts) find the same thing once
     findings = as_findings(findings).unique(maintain_order=True)
     return ledger, findings.sort(FINDING_SORT, nulls_last=True), ctx
+
+
+def _in_force(rule, year: int, ctx: Ctx) -> bool:
+    """Every parameter has a value (or a declared gap) on the year's first or last day;
+    otherwise an info finding says the rule was not computed."""
+    from datetime import date
+
+    from audit.errors import PolicyError
+
+    for on in (date(year, 1, 1), date(year, 12, 31)):
+        try:
+            for name in rule.params:
+                rule.entry(name, on)
+            return True
+        except PolicyError:
+            continue
+    ctx.finding("not_in_force", "info",
+                ctx.t(f"规则 {rule.id} 在 {year} 年未生效（或已终止），不计算",
+                      f"rule {rule.id} is not in force in {year}; not computed"),
+                f"rule={rule.id} year={year}", rule.citation)
+    return False
 
 
 def compute_ledger(dataset, pack, year: int, lang: str = "zh") -> tuple[pl.DataFrame, pl.DataFrame]:
