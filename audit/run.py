@@ -18,7 +18,7 @@ from audit.calc import compute
 from audit.calc.common import FINDING_SORT, as_findings, empty_findings, t
 from audit.calc.operating import month_ends
 from audit.errors import AuditError, OutputError
-from audit.money import fen_to_yuan_expr
+from audit.money import fen_to_yuan, fen_to_yuan_expr
 from audit.privacy import defuse_frame
 
 PERSON_ID_IN_TEXT = r"(\d{4})\d{10}(\d{3}[\dXx])"  # an 18-digit id inside free text
@@ -139,18 +139,12 @@ def _manifest(dataset, pack, year, lang, ctx, ledger, findings, institution) -> 
         "inputs": inputs,
         "reference_dates": {"parameters_and_conditions": ctx.ref_date.isoformat(),
                             "resident_month_ends": [d.isoformat() for d in month_ends(year)]},
-        "average_premium_used": {k: fen_to_yuan_expr_scalar(v) for k, v in sorted(ctx.average_premium.items())},
+        "average_premium_used": {k: fen_to_yuan(v) for k, v in sorted(ctx.average_premium.items())},
         "institution": institution,
-        "counts": {"ledger_lines": ledger.height, "amount_total": fen_to_yuan_expr_scalar(int(ledger["amount_fen"].sum())),
+        "counts": {"ledger_lines": ledger.height, "amount_total": fen_to_yuan(int(ledger["amount_fen"].sum())),
                    "findings": {s: int(counts.get(s, 0)) for s in SEVERITIES}},
         "csv_encoding": "utf-8 with BOM (Excel on Chinese Windows opens it correctly)",
     }
-
-
-def fen_to_yuan_expr_scalar(fen: int) -> str:
-    from audit.money import fen_to_yuan
-
-    return fen_to_yuan(fen)
 
 
 def run(data_path, policy, year: int, sets=(), override_file=None, lang: str = "zh",
@@ -376,7 +370,6 @@ def explain(result: RunResult, institution_id: str, program: str | None = None, 
     parameter with its clause and quoted words, and the arithmetic. Ids masked."""
     from audit.calc.common import Ctx
     from audit.calc.operating import counted_months
-    from audit.money import fen_to_yuan
     from audit.privacy import mask_text
 
     lang = lang or result.lang
