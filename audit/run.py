@@ -200,7 +200,8 @@ def findings_table(result: RunResult) -> pl.DataFrame:
 def write_outputs(result: RunResult, out_dir, report: bool = True) -> list[Path]:
     """ledger.csv, ledger.xlsx, findings.csv, manifest.json and (when the report module
     is there and `report`) report.html / report.pdf — written into a temporary folder beside out_dir
-    and renamed into place only when all succeeded (an existing out_dir is replaced).
+    and renamed into place only when all succeeded (an out_dir holding a previous run's
+    outputs is replaced; a folder with other files keeps them).
     CSV files carry a UTF-8 BOM so Excel on Chinese Windows reads them correctly."""
     out = Path(out_dir).resolve()
     try:
@@ -236,8 +237,20 @@ def write_outputs(result: RunResult, out_dir, report: bool = True) -> list[Path]
     return sorted(out.iterdir())
 
 
+OUTPUT_NAMES = {"ledger.csv", "ledger.xlsx", "findings.csv", "manifest.json", "report.html", "report.pdf"}
+
+
 def _swap_into_place(tmp: Path, out: Path) -> None:
-    """Rename tmp to out; an existing out is moved aside first and removed after."""
+    """Rename tmp to out. An existing out holding only a previous run's outputs is
+    replaced whole; a folder holding anything else is never deleted: the new files are
+    moved in (replacing files of the same name) and the rest is left alone."""
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"输出路径已存在且不是文件夹：{out} / output path exists and is not a folder")
+    if out.exists() and not {p.name for p in out.iterdir()} <= OUTPUT_NAMES:
+        for f in sorted(tmp.iterdir()):
+            f.replace(out / f.name)
+        tmp.rmdir()
+        return
     old = None
     if out.exists():
         old = out.parent / f".{out.name}.old-{tmp.name.rsplit('-', 1)[-1]}"

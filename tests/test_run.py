@@ -126,13 +126,22 @@ def test_error_findings_still_write_and_exit_1(data, tmp_path, no_pdf):
 def test_rerun_replaces_and_is_byte_identical(data, tmp_path, no_pdf):
     out = tmp_path / "out"
     out.mkdir()
-    (out / "stale.txt").write_text("old", encoding="utf-8")
-    first = run(data, "shaoxing", 2024)
-    write_outputs(first, out)
-    assert not (out / "stale.txt").exists()
+    (out / "report.pdf").write_text("a previous run's report", encoding="utf-8")
+    write_outputs(run(data, "shaoxing", 2024), out)
+    assert not (out / "report.pdf").exists()  # a previous run's outputs are replaced whole
     before = {n: (out / n).read_bytes() for n in ("ledger.csv", "findings.csv", "manifest.json")}
     write_outputs(run(data, "shaoxing", 2024), out)
     assert {n: (out / n).read_bytes() for n in before} == before
+
+
+def test_a_folder_with_other_files_is_never_deleted(data, tmp_path, no_pdf):
+    out = tmp_path / "desk"
+    out.mkdir()
+    (out / "notes.docx").write_text("keep me", encoding="utf-8")
+    (out / "ledger.csv").write_text("old ledger", encoding="utf-8")
+    write_outputs(run(data, "shaoxing", 2024), out)
+    assert (out / "notes.docx").read_text(encoding="utf-8") == "keep me"
+    assert (out / "ledger.csv").read_text(encoding="utf-8-sig").startswith("institution_id,program")
 
 
 def test_failed_write_leaves_the_old_outputs(data, tmp_path, monkeypatch):
