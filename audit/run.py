@@ -332,7 +332,7 @@ def write_ledger_xlsx(result: RunResult, path: Path) -> None:
     summary.write_string(r + 1, 0, "合计", head)
     summary.write_number(r + 1, 3, yuan(int(led["amount_fen"].sum())), bold_money)
     summary.write_string(0, 5, "支付方", head)
-    summary.write_string(0, 6, "金额(元)", head)
+    summary.write_string(0, 6, "支付方合计(元)", head)
     by_payer = led.group_by("payer").agg(pl.col("amount_fen").sum()).sort("payer")
     for i, (payer, amt) in enumerate(by_payer.rows(), start=1):
         summary.write_string(i, 5, PAYER_ZH.get(payer, payer), text)
