@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import unicodedata
 
 import click
 
@@ -36,8 +37,8 @@ def run_command(policy, sets, override_file, year, data_path, out_dir, lang, rep
         for program, payer, amount in totals.iter_rows():
             name = program if en else PROGRAM_ZH.get(program, program)
             who = payer if en else PAYER_ZH.get(payer, payer)
-            click.echo(f"  {name:<12} {who:<10} {fen_to_yuan(amount, thousands=True):>18}")
-        click.echo(f"  {'total' if en else '合计':<23} {fen_to_yuan(int(totals['amount_fen'].sum()), True):>18}")
+            click.echo(f"  {_pad(name, 22)} {_pad(who, 18)} {fen_to_yuan(amount, thousands=True):>18}")
+        click.echo(f"  {_pad('total' if en else '合计', 41)} {fen_to_yuan(int(totals['amount_fen'].sum()), True):>18}")
     else:
         click.echo("No payable lines." if en else "没有应付款项。")
     c = result.severity_counts()
@@ -48,6 +49,12 @@ def run_command(policy, sets, override_file, year, data_path, out_dir, lang, rep
         click.echo(("Error findings block the payments they concern: review findings.csv before paying (exit 1)."
                     if en else "存在错误级发现：相关款项应暂缓支付，请先核对 findings.csv（退出码 1）。"), err=True)
         sys.exit(1)
+
+
+def _pad(text: str, width: int) -> str:
+    """Left-align in a terminal where a Chinese character takes two columns."""
+    shown = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return text + " " * max(0, width - shown)
 
 
 @main.command("explain")
