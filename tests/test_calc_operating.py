@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import polars as pl
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from test_calc_helpers import D, lines, run_calc
 
@@ -97,3 +99,60 @@ def test_overlapping_rows_of_one_person_count_once():
     ledger, _ = run_calc("shaoxing", 2024, institutions=[home(level=2)], residents=[
         person(1, D(2020, 1, 1)), person(1, D(2020, 1, 1)), person(1, D(2024, 7, 1), care_level="full")])
     assert op(ledger) == {"resident_months_level_2": (12, 50_00, 600_00), "disability_supplement": (6, 50_00, 300_00)}
+
+
+def _months_back(d, n):
+    """A date n calendar months earlier, the day clamped to the month's length."""
+    import calendar
+    from datetime import date
+
+    y, m = divmod(d.year * 12 + d.month - 1 - n, 12)
+    return date(y, m + 1, min(d.day, calendar.monthrange(y, m + 1)[1]))
+
+
+def _reference_months(stays):
+    """Plain-Python statement of the headcount rule, month by month, for one person with
+    non-overlapping stays: in residence on the month end and continuously resident since
+    a date no later than the month end six months back."""
+    from datetime import date, timedelta
+
+    from audit.calc.operating import month_ends
+
+    stays = sorted(stays)
+    count = 0
+    for me in month_ends(2024):
+        since = None
+        for adm, dis in stays:
+            if since is not None and prev_dis is not None and adm <= prev_dis + timedelta(days=1):
+                pass  # continues the residence
+            else:
+                since = adm
+            prev_dis = dis
+            if adm <= me and (dis is None or dis > me):
+                count += since <= _months_back(me, 6)
+                break
+    return count
+
+
+day = st.dates(min_value=D(2022, 6, 1), max_value=D(2025, 1, 31))
+
+
+@settings(max_examples=150, deadline=None)
+@given(cuts=st.lists(day, min_size=1, max_size=5, unique=True), open_end=st.booleans(), gap=st.integers(0, 3))
+def test_month_count_matches_the_rule_stated_plainly(cuts, open_end, gap):
+    # consecutive stays of one person built from sorted dates; `gap` days between them (0 or 1 = continuous)
+    from datetime import timedelta
+
+    cuts = sorted(cuts)
+    stays = []
+    for i, start in enumerate(cuts):
+        end = cuts[i + 1] - timedelta(days=gap) if i + 1 < len(cuts) else (None if open_end else start + timedelta(days=200))
+        if end is not None and end <= start:
+            continue
+        stays.append((start, end))
+    if not stays:
+        return
+    ledger, _ = run_calc("shaoxing", 2024, institutions=[home(level=1)],
+                         residents=[person(1, a, discharged_on=d) for a, d in stays])
+    got = op(ledger).get("resident_months_level_1", (0, None, 0))[0]
+    assert got == _reference_months(stays)
