@@ -60,14 +60,23 @@ class RunResult:
         return {s: int(counts.get(s, 0)) for s in SEVERITIES}
 
 
-def _problems_as_findings(problems: pl.DataFrame, lang: str) -> pl.DataFrame:
-    """Validation warnings become findings (rule = the check id, severity warning)."""
+def _problems_as_findings(problems: pl.DataFrame, tables: dict, lang: str) -> pl.DataFrame:
+    """Validation warnings become findings (rule = the check id, severity warning), with
+    the institution the flagged row belongs to where the table names one."""
     if problems is None or not problems.height:
         return empty_findings()
-    warn = problems.filter(pl.col("severity") == "warning")
+    warn = problems.filter(pl.col("severity") == "warning").with_row_index("_p")
+    owners = [tables[t].select(pl.lit(t).alias("table"), pl.col("_row").alias("row"), "institution_id")
+              for t in sorted(set(warn["table"].drop_nulls()))
+              if t in tables and {"_row", "institution_id"} <= set(tables[t].columns)]
+    if owners:
+        owner = pl.concat(owners).unique(["table", "row"], keep="first")
+        warn = warn.join(owner, on=["table", "row"], how="left").sort("_p")
+    else:
+        warn = warn.with_columns(pl.lit(None, pl.String).alias("institution_id"))
     msg = "message_en" if lang == "en" and "message_en" in warn.columns else "message"
     return as_findings(warn.select(
-        pl.lit(None, pl.String).alias("institution_id"), pl.col("check").alias("rule"),
+        "institution_id", pl.col("check").alias("rule"),
         pl.lit("warning").alias("severity"), pl.col(msg).alias("message"),
         pl.format("sheet={} row={} column={} value={}", pl.col("sheet").fill_null(""),
                   pl.col("row").cast(pl.String).fill_null(""), pl.col("column").fill_null(""),
@@ -166,7 +175,7 @@ def run(data_path, policy, year: int, sets=(), override_file=None, lang: str = "
         raise InputError(t(lang, f"输入数据中没有机构 {institution}", f"institution {institution} is not in the input"))
     ledger, calc_findings, ctx = compute(dataset, pack, year, lang)
     check_findings, staffing = _checks(dataset, pack, year, lang)
-    findings = pl.concat([calc_findings, check_findings, _problems_as_findings(dataset.problems, lang)])
+    findings = pl.concat([calc_findings, check_findings, _problems_as_findings(dataset.problems, dataset.tables, lang)])
     if institution is not None:
         ledger = ledger.filter(pl.col("institution_id") == institution)
         findings = findings.filter(pl.col("institution_id").is_null() | (pl.col("institution_id") == institution))

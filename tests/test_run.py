@@ -188,6 +188,7 @@ def test_validation_warnings_become_findings_and_months_count_once(data, tmp_pat
     result = run(data, "shaoxing", 2024)
     warn = result.findings.filter(pl.col("rule") == "overlapping_stay").row(0, named=True)
     assert warn["severity"] == "warning" and "row=3" in warn["evidence"] and "residents.csv" in warn["evidence"]
+    assert warn["institution_id"] == "A001"  # the flagged row's institution, for its self-check
     base = result.ledger.filter(pl.col("item") == "resident_months_level_4")
     assert base["quantity"].to_list() == [10] and base["amount_fen"].to_list() == [1_000_00]
     write_outputs(result, tmp_path / "out")
