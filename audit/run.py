@@ -236,7 +236,7 @@ def write_outputs(result: RunResult, out_dir, report: bool = True) -> list[Path]
         if write_bureau_report is not None:
             write_bureau_report(result, tmp)
         _swap_into_place(tmp, out)
-    except AuditError:
+    except (AuditError, KeyboardInterrupt):
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     except Exception as e:
