@@ -31,6 +31,9 @@ def run_command(policy, sets, override_file, year, data_path, out_dir, lang, rep
     en = lang == "en"
     click.echo(f"{'Policy' if en else '政策包'}: {result.pack.title} ({result.pack.id}, {result.pack.status})"
                f"  {'year' if en else '年度'} {year}")
+    if result.pack.status != "in_force":
+        click.echo("Note: the policy pack is a draft, not a document in force; say so wherever these figures go."
+                   if en else "注意：政策包状态为 draft（非正式施行文件），使用这些金额时须注明。")
     totals = result.totals()
     if totals.height:
         click.echo("Totals by program and payer (yuan):" if en else "按项目、支付方合计（元）：")
