@@ -270,3 +270,16 @@ def test_progress_bar_on_a_terminal(monkeypatch, capsys):
     with progress([1, 2, 3], "正在生成报告", 3) as items:
         list(items)
     assert "正在生成报告" in capsys.readouterr().err
+
+
+def test_empty_run_renders(tmp_path):
+    """No ledger lines, no findings, no staffing: the report still renders and says so."""
+    result = fake_result()
+    result.ledger = result.ledger.clear()
+    result.findings = result.findings.clear()
+    result.staffing = result.staffing.clear()
+    paths = report.write_bureau_report(result, tmp_path)
+    text = paths[0].read_text(encoding="utf-8")
+    assert '<span id="grand-total">0.00</span>' in text and "未发现问题。" in text
+    sc = report.write_selfcheck(result, "I001", tmp_path)[0].read_text(encoding="utf-8")
+    assert "本年度无预计补贴。" in sc and "无护理员配备数据。" in sc
