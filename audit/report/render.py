@@ -11,6 +11,7 @@ import click
 import jinja2
 
 import audit
+from audit.errors import OutputError
 from audit.report.frames import fmt_num, yuan
 
 TEMPLATES = Path(audit.__file__).parent.parent / "templates"
@@ -30,6 +31,10 @@ def env() -> jinja2.Environment:
 
 def render_html(template: str, context: dict) -> str:
     """Render one report template to an HTML string (autoescaped)."""
+    if not (TEMPLATES / template).is_file():
+        raise OutputError(f"找不到报告模板 {TEMPLATES / template}（templates/ 应与 audit/ 在同一文件夹）。"
+                          if context.get("lang") != "en" else
+                          f"report template {TEMPLATES / template} not found (templates/ belongs beside audit/).")
     return env().get_template(template).render(**context)
 
 
