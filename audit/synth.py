@@ -490,6 +490,7 @@ def synth_demo(seed: int = 2024, year: int = 2024) -> dict[str, pl.DataFrame]:
     inst = _demo_institutions(seed, year)
     tables = _tables_from(inst, seed, year, "shaoxing", insured_share=1.0, conflict_share=0.15, inspected_share=0.7)
     tables["residents"] = _plant_transfer(tables["residents"], year, "YL07", "YL08")
+    tables["residents"] = _plant_double_claim(tables["residents"], year, "YL09", "YL10")
     return tables
 
 
@@ -586,6 +587,20 @@ def _plant_transfer(residents: pl.DataFrame, year: int, from_id: str, to_id: str
     arrived = mover.with_columns(institution_id=pl.lit(to_id), admitted_on=_lit_date(in_day))
     kept = residents.join(mover.select(key), on=key, how="anti")
     return pl.concat([kept, left, arrived]).sort("institution_id", "admitted_on", "person_id")
+
+
+def _plant_double_claim(residents: pl.DataFrame, year: int, home_id: str, other_id: str) -> pl.DataFrame:
+    """One long-term resident of `home_id` is also entered at `other_id` from 1 September
+    while still at home: both institutions claim the same person for September–December
+    (a validation warning, and a double_claim error finding in a run)."""
+    key = ["institution_id", "person_id", "admitted_on"]
+    stayer = (
+        residents.filter((pl.col("institution_id") == home_id) & pl.col("discharged_on").is_null()
+                         & (pl.col("admitted_on") < _lit_date(date(year - 1, 1, 1))))
+        .sort(key).head(1)
+    )
+    second = stayer.with_columns(institution_id=pl.lit(other_id), admitted_on=_lit_date(date(year, 9, 1)))
+    return pl.concat([residents, second]).sort("institution_id", "admitted_on", "person_id")
 
 
 # ---------------------------------------------------------------- writing

@@ -247,6 +247,8 @@ def test_bundled_demo_loads_without_errors():
 
     ds = load_data(REPO / "demo" / "demo.xlsx")
     assert ds.errors().height == 0, ds.errors()
+    # the planted double claim is a located warning, not an error
+    assert ds.problems.filter(pl.col("check") == "overlapping_stay")["table"].to_list() == ["residents"]
     assert all(ds.tables[t].height > 0 for t in schema.TABLE_ORDER)
 
 
@@ -281,6 +283,11 @@ def test_demo_holds_the_planted_cases(demo):
     assert yl01.height * 100 > 60 * inst.filter(pl.col("institution_id") == "YL01")["beds"][0]
 
     # one person moves from YL07 to YL08 in May without overlapping days
-    moved = res.filter(pl.col("person_id").is_duplicated()).sort("admitted_on")
+    twice = res.filter(pl.col("person_id").is_duplicated())
+    moved = twice.filter(pl.col("institution_id").is_in(["YL07", "YL08"])).sort("admitted_on")
     assert moved["institution_id"].to_list() == ["YL07", "YL08"]
     assert moved["discharged_on"][0] < moved["admitted_on"][1]
+    # and one resident of YL09 is also entered at YL10 from 1 September: a double claim
+    both = twice.filter(pl.col("institution_id").is_in(["YL09", "YL10"])).sort("admitted_on")
+    assert both["institution_id"].to_list() == ["YL09", "YL10"]
+    assert both["discharged_on"][0] is None and both["admitted_on"][1] == date(YEAR, 9, 1)
