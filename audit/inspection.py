@@ -82,7 +82,23 @@ def render(template: str, **context) -> str:
 
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES),
                              autoescape=jinja2.select_autoescape(["html"]), keep_trailing_newline=True)
+    env.filters["decimal"] = fraction_as_decimal
     return env.get_template(template).render(**context)
+
+
+def fraction_as_decimal(text) -> str:
+    """"6/5" (an exact ratio × size in draw.json) as a reader writes it, 1.2, when it
+    has a short exact decimal; otherwise the fraction as it is."""
+    from decimal import Decimal
+    from fractions import Fraction
+
+    try:
+        f = Fraction(str(text))
+    except (ValueError, ZeroDivisionError):
+        return str(text)
+    if (f * 10 ** 6).denominator != 1:
+        return str(text)
+    return f"{(Decimal(f.numerator) / f.denominator).normalize():f}"
 
 
 def write_html_pdf(html: str, stem: Path) -> None:

@@ -175,6 +175,7 @@ def test_checklist_end_to_end(make_folder, tmp_path):
     first = rec["picks"][0]["institution_id"]
     html = (tmp_path / "c" / f"checklist_{first}.html").read_text(encoding="utf-8")
     assert "消防安全" in html and "☐ 合格" in html
+    assert '"第 " counter(page)' in html.split("</style>")[0]  # page footer is CSS, not escaped text
 
 
 def test_checklist_prefilled_with_red_flags_and_no_resident_data(tmp_path, monkeypatch):
@@ -272,3 +273,14 @@ def test_publish_reads_a_gbk_csv_from_excel(tmp_path):
     src.write_bytes("机构编号,机构名称,检查日期,检查结果\nA001,甲养老院,2024/10/8,合格\n".encode("gb18030"))
     assert publish(src, tmp_path / "pub")["rows"] == 1
     assert "甲养老院" in (tmp_path / "pub" / "publish.html").read_text(encoding="utf-8")
+
+
+def test_publish_pdf_has_page_numbers(tmp_path):
+    """The page footer in the public list's @page rule is CSS, not escaped text."""
+    from pypdf import PdfReader
+
+    src = tmp_path / "results.csv"
+    src.write_text(RESULTS, encoding="utf-8")
+    publish(src, tmp_path / "pub")
+    assert "&#34;" not in (tmp_path / "pub" / "publish.html").read_text(encoding="utf-8").split("</style>")[0]
+    assert "第 1 页 / 共 1 页" in PdfReader(tmp_path / "pub" / "publish.pdf").pages[0].extract_text()

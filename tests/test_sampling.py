@@ -395,3 +395,21 @@ def test_draw_without_any_team_still_writes_every_sheet(register, tmp_path):
     assert picks.height == 3 and set(picks["组队情况"]) == {"无法组成合规检查组"}
     assert all(x.startswith("可选检查人员不足一组") for x in picks["原因"])
     assert "无法组成合规检查组" in (tmp_path / "d" / "draw.html").read_text(encoding="utf-8")
+
+
+def test_draw_record_pdf_has_page_numbers_and_decimal_products(register, tmp_path):
+    """The @page footer survived HTML escaping (it once came out as &#34; and vanished),
+    and ratio × size reads as a decimal: medium has 8 institutions, 0.25 × 8 = 2;
+    high 4 × 0.3 = 1.2 (draw.json keeps the exact fraction 6/5)."""
+    from pypdf import PdfReader
+
+    r = cli("sample", "--data", register, "--seed", "p", "--ratio", "high=0.3", "--ratio", "medium=0.25",
+            "--ratio", "low=0.25", "--out", tmp_path / "d")
+    assert r.exit_code == 0, r.output
+    rec = json.loads((tmp_path / "d" / "draw.json").read_text(encoding="utf-8"))
+    assert {s["stratum"]: s["ratio_times_size"] for s in rec["strata"]}["high"] == "6/5"
+    html = (tmp_path / "d" / "draw.html").read_text(encoding="utf-8")
+    assert "&#34;" not in html.split("</style>")[0]
+    assert '<td lang="zh-CN">1.2</td>' in html and '<td lang="zh-CN">2</td>' in html
+    pages = PdfReader(tmp_path / "d" / "draw.pdf").pages
+    assert "第 1 页 / 共" in pages[0].extract_text()
