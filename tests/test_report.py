@@ -283,3 +283,62 @@ def test_empty_run_renders(tmp_path):
     assert '<span id="grand-total">0.00</span>' in text and "未发现问题。" in text
     sc = report.write_selfcheck(result, "I001", tmp_path)[0].read_text(encoding="utf-8")
     assert "本年度无预计补贴。" in sc and "无护理员配备数据。" in sc
+
+
+def test_every_ledger_item_code_has_a_reader_label():
+    """Items the calculators emit (centres' base amount, care-level resident-months) are
+    named in words in both languages, not shown as code (base_amount was, in the demo)."""
+    from audit.report.labels import LABELS
+
+    for lang in ("zh", "en"):
+        for code in ("base_amount", "resident_months_full", "resident_months_partial",
+                     "resident_months_self_care", "star_4", "leased_beds_year_2", "resident_months_level_3"):
+            shown = report.item_label(code, LABELS[lang])
+            assert shown != code and "_" not in shown, (lang, code, shown)
+    assert report.item_label("base_amount", LABELS["zh"]) == "基础补贴"
+
+
+def test_appendix_values_read_as_words_and_percentages(bureau):
+    """Shaoxing quotes 58% (nursing_bed_share.min = 29/50 → 29 × 2 = 58%) and 60% (3/5):
+    the appendix shows the percentages, yes/no for booleans and Chinese unit words;
+    1/3 has no short decimal, so it stays a fraction (nothing rounded)."""
+    from audit.report.frames import show_value
+    from audit.report.labels import LABELS
+
+    L = LABELS["zh"]
+    assert show_value("29/50", L, "share") == "58%"
+    assert show_value("1/8", L, "share") == "12.5%"  # 100/8 = 12.5
+    assert show_value("1/3", L, "share") == "1/3"
+    assert show_value(True, L, "bool") == "是" and show_value(False, LABELS["en"], "bool") == "no"
+    assert show_value({1: "3/5", 2: None}, L, "table:share") == f"1: 60%; 2: {L['gap']}"
+    html = (bureau[1] / "report.html").read_text(encoding="utf-8")
+    appendix = html.split(L["appendix"])[1]
+    assert "<td>58% " in appendix and "True" not in appendix
+    assert "元/床" in appendix and "yuan/bed" not in appendix
+
+
+def test_selfcheck_of_a_centre_shows_its_stars_not_a_rating(tmp_path):
+    """A home-care centre is starred, not rated: its profile shows 星级 (I003 has 3 stars)."""
+    result = fake_result()
+    result.dataset.tables["institutions"] = result.dataset.tables["institutions"].with_columns(
+        star_level=pl.Series([None, None, 3], dtype=pl.Int64))
+    report.write_selfcheck(result, "I003", tmp_path)
+    html = (tmp_path / "selfcheck_I003.html").read_text(encoding="utf-8")
+    profile = html.split("机构概况")[1].split("</table>")[0]
+    assert "<th>星级</th><td>3</td>" in profile and "等级评定" not in profile
+    report.write_selfcheck(result, "I001", tmp_path)
+    profile = (tmp_path / "selfcheck_I001.html").read_text(encoding="utf-8").split("机构概况")[1].split("</table>")[0]
+    assert "<th>等级评定</th><td>4</td>" in profile and "星级" not in profile
+
+
+def test_bureau_ledger_has_every_institution_heading_and_subtotal(bureau):
+    """The ledger is laid out as a few tables with one heading row per institution (fast
+    in WeasyPrint); each institution still gets its heading and subtotal:
+    I001 400,000.00 + 60,000.00 + 15,000.00 = 475,000.00; I002 12,000.00 + 1,234.57 + 617.28
+    = 13,851.85; I003 30,000.00."""
+    html = (bureau[1] / "report.html").read_text(encoding="utf-8")
+    ledger = html.split("<h2>补贴明细</h2>")[1].split("<h2>")[0]
+    heads = re.findall(r'<tr class="inst-head"><th colspan="8">([^<]*)</th></tr>', ledger)
+    assert [h.split(" · ")[0] for h in heads] == ["I001", "I002", "I003"]
+    subtotals = re.findall(r'<tr class="total"><td colspan="4">小计</td><td class="num">([\d,.]+)</td>', ledger)
+    assert subtotals == ["475,000.00", "13,851.85", "30,000.00"]

@@ -13,6 +13,9 @@ from audit.report.frames import (
 from audit.report.labels import LABELS, PAYER_ORDER, PROGRAM_ORDER, SEVERITY_ORDER, item_label, label_of
 
 
+LEDGER_CHUNK = 40  # institutions per ledger table: several moderate tables lay out faster than many small ones
+
+
 def lang_of(result) -> str:
     return "en" if getattr(result, "lang", "zh") == "en" else "zh"
 
@@ -55,7 +58,7 @@ def bureau_context(result) -> dict:
                                       [(L["amount"], [r["fen"] for r in by_county], "#4a9a6a")], yuan,
                                       L["chart_county"]),
         **_bureau_staffing_chart(result, L),
-        "ledger_groups": ledger_groups, "item_label": lambda i: item_label(i, L),
+        "ledger_groups": ledger_groups, "ledger_chunk": LEDGER_CHUNK, "item_label": lambda i: item_label(i, L),
         "findings": group_findings(findings) if findings.height else [],
         "finding_counts": [(s, L["severities"][s], counts.get(s, 0)) for s in SEVERITY_ORDER],
         "params": [{"rule": rule, "citation": rows[0]["citation"], "rows": rows}

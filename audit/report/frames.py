@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 
 import polars as pl
@@ -52,7 +54,7 @@ def run_id(manifest: dict) -> str:
 def institutions_frame(result) -> pl.DataFrame:
     """id, name, county (and a few profile columns) of every institution; never personal data."""
     inst = result.dataset.tables.get("institutions")
-    cols = ["institution_id", "name", "county", "kind", "beds", "rating_level"]
+    cols = ["institution_id", "name", "county", "kind", "beds", "rating_level", "star_level"]
     if inst is None or inst.is_empty():
         return pl.DataFrame(schema={c: pl.String for c in cols})
     return inst.select([c for c in cols if c in inst.columns])
@@ -149,15 +151,39 @@ def fmt_num(v) -> str:
     return f"{v:g}" if isinstance(v, float) else str(v)
 
 
-def show_value(value, gap_label: str) -> str:
-    """A parameter value as JSON-ish data from pack.parameters() → readable text."""
+def show_share(text: str) -> str:
+    """A share as a reader knows it from the text: "3/5" → 60%, "29/50" → 58%; a share
+    with no short decimal (1/3) stays a fraction, so nothing is rounded."""
+    try:
+        pct = Fraction(str(text)) * 100
+    except (ValueError, ZeroDivisionError):
+        return str(text)
+    if (pct * 100).denominator == 1:  # at most two decimals: exact as a Decimal
+        return f"{(Decimal(pct.numerator) / pct.denominator).normalize():f}%"
+    return str(text)
+
+
+def show_value(value, L: dict, unit: str = "") -> str:
+    """A parameter value as JSON-ish data from pack.parameters() → readable text
+    (gaps named, booleans in words, shares as percentages)."""
     if value is None:
-        return gap_label
+        return L["gap"]
+    if isinstance(value, bool):
+        return L["yes"] if value else L["no"]
+    inner = unit.split(":", 1)[1] if unit.startswith("table:") else unit
     if isinstance(value, dict):
-        return "; ".join(f"{k}: {show_value(v, gap_label)}" for k, v in value.items())
+        return "; ".join(f"{k}: {show_value(v, L, inner)}" for k, v in value.items())
     if isinstance(value, list):
         return ", ".join(map(str, value))
-    return str(value)
+    return show_share(value) if inner == "share" else str(value)
+
+
+def show_unit(unit: str, L: dict) -> str:
+    """Unit words for the reader (table units by their value unit; bool/set/text need none)."""
+    inner = unit.split(":", 1)[1] if unit.startswith("table:") else unit
+    if inner in ("bool", "set", "text", "payer", "share"):
+        return ""
+    return L["units"].get(inner, inner)
 
 
 def param_rows(pack, year: int, lang: str) -> list[dict]:
@@ -179,11 +205,12 @@ def param_rows(pack, year: int, lang: str) -> list[dict]:
     for i, r in enumerate(records):
         if i not in keep:
             continue
-        value = show_value(r["value"], L["gap"])
+        unit = r.get("unit") or ""
+        value = show_value(r["value"], L, unit)
         if r.get("local"):
-            value = f"{value} ({L['local_value']}: {r['local']}; {L['pack_value']}: {show_value(r['pack_value'], L['gap'])})"
-        out.append({**{k: r.get(k) or "" for k in ("rule", "param", "unit", "from", "clause", "citation",
-                                                     "quote", "note")}, "value": value})
+            value = f"{value} ({L['local_value']}: {r['local']}; {L['pack_value']}: {show_value(r['pack_value'], L, unit)})"
+        out.append({**{k: r.get(k) or "" for k in ("rule", "param", "from", "clause", "citation",
+                                                     "quote", "note")}, "value": value, "unit": show_unit(unit, L)})
     return out
 
 
