@@ -274,7 +274,10 @@ def checklist_items(pack, year: int, lang: str = "zh") -> list[dict]:
             if bound:
                 op = _t(lang, "不低于" if bound == "min" else "不高于", "at least" if bound == "min" else "at most")
                 label = {"nursing_bed_share": _t(lang, "护理型床位占比", "nursing-bed share"),
-                         "beds_per_social_worker": _t(lang, "每名社会工作者对应床位数", "beds per social worker")}.get(metric, metric)
+                         "beds_per_social_worker": _t(lang, "每名社会工作者对应床位数", "beds per social worker"),
+                         "head_training_interval_years": _t(lang, "机构负责人参加培训的间隔（年）",
+                                                            "years between trainings of the institution's head"),
+                         }.get(metric, metric)
                 add(f"{label} {op} {_rule_value(rule, bound, on, lang)}", cit, kind=INSTITUTION)
         elif k in ("construction_per_bed", "nursing_type_bonus"):
             add(_t(lang, "登记备案证明与竣工验收材料；核定床位数与实有床位一致", "Registration and acceptance papers; approved beds match actual beds"),

@@ -284,3 +284,13 @@ def test_publish_pdf_has_page_numbers(tmp_path):
     publish(src, tmp_path / "pub")
     assert "&#34;" not in (tmp_path / "pub" / "publish.html").read_text(encoding="utf-8").split("</style>")[0]
     assert "第 1 页 / 共 1 页" in PdfReader(tmp_path / "pub" / "publish.pdf").pages[0].extract_text()
+
+
+def test_checklist_names_every_pack_metric_in_words():
+    """Jiayuguan 二(八) "养老机构负责人每2年培训一遍": the item says so in words, not as the
+    metric's code (it once read "head_training_interval_years 不高于 2")."""
+    from audit.policy import load_pack
+
+    texts = [i["text"] for i in checklist_items(load_pack("jiayuguan"), 2024)]
+    assert "机构负责人参加培训的间隔（年） 不高于 2" in texts
+    assert not any("_" in t for t in texts), texts
