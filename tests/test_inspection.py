@@ -283,7 +283,10 @@ def test_publish_pdf_has_page_numbers(tmp_path):
     src.write_text(RESULTS, encoding="utf-8")
     publish(src, tmp_path / "pub")
     assert "&#34;" not in (tmp_path / "pub" / "publish.html").read_text(encoding="utf-8").split("</style>")[0]
-    assert "第 1 页 / 共 1 页" in PdfReader(tmp_path / "pub" / "publish.pdf").pages[0].extract_text()
+    reader = PdfReader(tmp_path / "pub" / "publish.pdf")
+    assert "第 1 页 / 共 1 页" in reader.pages[0].extract_text()
+    fonts = {f["/BaseFont"] for page in reader.pages for f in page["/Resources"]["/Font"].values()}
+    assert not any("Serif" in f or "JP" in f for f in fonts), fonts  # the footer too is in the SC sans face
 
 
 def test_checklist_names_every_pack_metric_in_words():
