@@ -142,7 +142,8 @@ def draw_tables(record: dict, lang: str = "zh") -> dict[str, pl.DataFrame]:
               "team": "、".join(f"{m['name']}（{m['department']}）" for m in p["team"]),
               "team_status": L["status"][p["team_status"]], "reason": team_reason(p, lang)} for p in record["picks"]]
     members = [{**m, "institution_id": p["institution_id"]} for p in record["picks"] for m in p["team"]]
-    strata = [{**x, "stratum": L["stratum"].get(x["stratum"], x["stratum"])} for x in record["strata"]]
+    strata = [{**x, "stratum": L["stratum"].get(x["stratum"], x["stratum"]),
+               "ratio_times_size": fraction_as_decimal(x["ratio_times_size"])} for x in record["strata"]]
     strata_cols = [("stratum", "分层"), ("size", "机构数"), ("ratio", "比例"), ("ratio_times_size", "比例×机构数"),
                    ("random_target", "随机抽取数（向上取整）"), ("random", "实际随机抽取"), ("coverage", "必查")]
     params = ([{"key": k, "value": json.dumps(v, ensure_ascii=False, sort_keys=True)} for k, v in record["parameters"].items()]

@@ -411,5 +411,7 @@ def test_draw_record_pdf_has_page_numbers_and_decimal_products(register, tmp_pat
     html = (tmp_path / "d" / "draw.html").read_text(encoding="utf-8")
     assert "&#34;" not in html.split("</style>")[0]
     assert '<td lang="zh-CN">1.2</td>' in html and '<td lang="zh-CN">2</td>' in html
+    sheet = pl.read_excel(tmp_path / "d" / "draw.xlsx", sheet_name="分层", infer_schema_length=0)
+    assert sheet["比例×机构数"].to_list() == ["1.2", "2", "1"]  # high 0.3 × 4, medium 0.25 × 8, low 0.25 × 4
     pages = PdfReader(tmp_path / "d" / "draw.pdf").pages
     assert "第 1 页 / 共" in pages[0].extract_text()
