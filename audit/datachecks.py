@@ -122,13 +122,20 @@ def _person_id_problems(table, df, sheet, col) -> pl.DataFrame:
     """GB 11643-1999: 17 digits + check character; check = (12 − Σ dᵢ·wᵢ mod 11) mod 11, 10 → X;
     digits 7–14 are the birth date."""
     s = pl.col(col.name)
-    shape_ok = s.str.contains(r"^\d{17}[\dX]$")
-    total = pl.sum_horizontal([s.str.slice(i, 1).cast(pl.Int64, strict=False) * w for i, w in enumerate(GB11643_WEIGHTS)])
-    check = (12 - total % 11) % 11
-    expected = pl.when(check == 10).then(pl.lit("X")).otherwise(check.cast(pl.String))
-    birth = s.str.slice(6, 8).str.to_date("%Y%m%d", strict=False)
+    # the 17 digits as one integer (< 10¹⁷ fits Int64): digit i is n // 10^(16−i) mod 10 —
+    # integer arithmetic instead of 17 string slices; intermediate columns are materialised
+    # step by step because polars would otherwise re-evaluate them inside each term
+    n = pl.col("__n")
     d = df.filter(s.is_not_null()).with_columns(
-        shape_ok.alias("__shape"), expected.alias("__exp"), birth.alias("__birth"))
+        s.str.contains(r"^\d{17}[\dX]$").alias("__shape"), s.str.slice(0, 17).cast(pl.Int64, strict=False).alias("__n"),
+        s.str.slice(6, 8).alias("__birth_text"))
+    d = d.with_columns(((12 - pl.sum_horizontal([(n // 10 ** (16 - i)) % 10 * w for i, w in enumerate(GB11643_WEIGHTS)])
+                         % 11) % 11).alias("__check"))
+    d = d.with_columns(pl.when(pl.col("__check") == 10).then(pl.lit("X")).otherwise(pl.col("__check").cast(pl.String)).alias("__exp"))
+    # birth dates repeat: parse each distinct one once
+    births = d.select(pl.col("__birth_text").unique()).with_columns(
+        pl.col("__birth_text").str.to_date("%Y%m%d", strict=False).alias("__birth"))
+    d = d.join(births, on="__birth_text", how="left")
     bad_shape = d.filter(~pl.col("__shape"))
     bad_check = d.filter(pl.col("__shape") & (s.str.slice(17, 1) != pl.col("__exp")))
     bad_birth = d.filter(pl.col("__shape") & (pl.col("__birth").is_null() | (pl.col("__birth") < EARLIEST_BIRTH)

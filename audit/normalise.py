@@ -30,7 +30,9 @@ def empty_problems() -> pl.DataFrame:
 
 def _clean(e: pl.Expr) -> pl.Expr:
     """NFKC (full-width digits/commas/parentheses/spaces → ASCII), trimmed, '' → null."""
-    s = e.cast(pl.String).str.normalize("NFKC").str.strip_chars()
+    s = e.cast(pl.String)
+    # NFKC leaves ASCII as it is; skipping it there makes 2.5 million ids ~8× faster
+    s = pl.when(s.str.contains(r"[^\x00-\x7f]")).then(s.str.normalize("NFKC")).otherwise(s).str.strip_chars()
     return pl.when(s == "").then(None).otherwise(s)
 
 
@@ -139,6 +141,26 @@ def _expected(col: schema.Column) -> tuple[str, str]:
 CHECK_OF_TYPE = {"int": "number", "number": "number", "money": "number", "date": "date", "bool": "enum", "enum": "enum"}
 
 
+def _parse_column(df: pl.DataFrame, col: schema.Column) -> tuple[pl.Series, pl.Series]:
+    """(typed values, unreadable flags) for one raw column, in row order.
+
+    Dates, enums, counties, institution ids repeat a lot: a column with few distinct
+    values is parsed once per distinct value and joined back (a 2.5-million-row stays
+    table has ~2,500 distinct dates), which is many times faster than parsing every
+    cell. A column of mostly distinct values (person ids) is parsed cell by cell."""
+    src = pl.col(col.name)
+    value, bad = _parser(col)(src)
+    if df.height >= DISTINCT_MIN_ROWS and df.select(src.approx_n_unique()).item() * 4 <= df.height:
+        parsed = df.select(src.unique()).drop_nulls().select(src, value.cast(col.dtype).alias("__v"), bad.alias("__b"))
+        out = df.select(src).join(parsed, on=col.name, how="left", maintain_order="left")
+        return out.get_column("__v"), out.get_column("__b").fill_null(False)
+    out = df.select(value.cast(col.dtype).alias("__v"), bad.alias("__b"))
+    return out.get_column("__v"), out.get_column("__b")
+
+
+DISTINCT_MIN_ROWS = 10_000   # below this, parsing every cell is already instant
+
+
 def normalise_table(name: str, raw: pl.DataFrame, sheet: str | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
     """One raw table → (normalised table, problems for unreadable cells).
 
@@ -146,30 +168,29 @@ def normalise_table(name: str, raw: pl.DataFrame, sheet: str | None = None) -> t
     so normalising twice changes nothing."""
     t = schema.table(name)
     df = raw if "_row" in raw.columns else raw.with_columns(pl.int_range(2, raw.height + 2, dtype=pl.Int64).alias("_row"))
-    exprs, problems = [], []
+    columns, problems = [], []
     for col in t.columns:
         if col.out_name in df.columns and df.schema[col.out_name] == col.dtype and col.type not in ("text", "enum"):
-            exprs.append(pl.col(col.out_name))
+            columns.append(df.get_column(col.out_name))
         elif col.name in df.columns:
-            value, bad = _parser(col)(pl.col(col.name))
-            value = value.cast(col.dtype)
+            value, bad = _parse_column(df, col)
             if col.default is not None:  # a blank cell means the same as a missing column
-                value = pl.when(bad).then(None).otherwise(value.fill_null(pl.lit(col.default, dtype=col.dtype)))
-            exprs.append(value.alias(col.out_name))
-            flag = f"__bad_{col.name}"
-            zh, en = _expected(col)
-            shown = mask_person_id(pl.col(col.name)) if col.spec.get("format") == "person_id" else pl.col(col.name)
-            problems.append(
-                df.with_columns(bad.alias(flag)).filter(pl.col(flag)).select(
+                value = pl.select(pl.when(bad).then(None).otherwise(
+                    value.fill_null(pl.lit(col.default, dtype=col.dtype)))).to_series()
+            columns.append(value.alias(col.out_name))
+            if bad.any():
+                zh, en = _expected(col)
+                shown = mask_person_id(pl.col(col.name)) if col.spec.get("format") == "person_id" else pl.col(col.name)
+                problems.append(df.filter(bad).select(
                     pl.lit(name).alias("table"), pl.lit(sheet).cast(pl.String).alias("sheet"),
                     pl.col("_row").alias("row"), pl.lit(col.name).alias("column"), pl.lit(col.zh).alias("column_zh"),
                     shown.cast(pl.String).alias("value"), pl.lit(zh).alias("message"), pl.lit(en).alias("message_en"),
                     pl.lit("error").alias("severity"), pl.lit(CHECK_OF_TYPE.get(col.type, "unreadable")).alias("check"),
                 ))
         else:
-            exprs.append(pl.lit(col.default, dtype=col.dtype).alias(col.out_name))
+            columns.append(pl.repeat(col.default, df.height, dtype=col.dtype, eager=True).alias(col.out_name))
     known = {c.name for c in t.columns} | {c.out_name for c in t.columns}
-    extras = [c for c in df.columns if c not in known and c != "_row" and not c.startswith("__")]
-    out = df.select(*exprs, *[pl.col(c) for c in extras], pl.col("_row").cast(pl.Int64))
+    extras = [df.get_column(c) for c in df.columns if c not in known and c != "_row" and not c.startswith("__")]
+    out = pl.DataFrame([*columns, *extras, df.get_column("_row").cast(pl.Int64)])
     found = pl.concat([p.cast(PROBLEM_SCHEMA) for p in problems]) if problems else empty_problems()
     return out, found

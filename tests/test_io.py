@@ -374,3 +374,29 @@ def test_unsupported_file_is_a_clear_error(tmp_path):
     assert result.exit_code == 1 and "不支持的输入文件" in result.stderr and "Traceback" not in result.stderr
     result = CliRunner().invoke(main, ["validate", "--data", str(f), "--lang", "en"])
     assert "unsupported input file" in result.stderr
+
+
+def test_large_table_parses_distinct_values_once_with_the_same_result():
+    """Above DISTINCT_MIN_ROWS a repetitive column is parsed per distinct value and joined
+    back: row order, values, defaults and located problems must be what cell-by-cell gives."""
+    from audit.normalise import DISTINCT_MIN_ROWS, normalise_table
+
+    n = DISTINCT_MIN_ROWS + 2   # rows 2 … n+1
+    dates = ["2024/3/1", "２０２４年3月2日", "45352", "2024-13-01"]  # the last is no date
+    raw = pl.DataFrame({
+        "institution_id": ["A"] * n, "staff_id": [f"S{i}" for i in range(n)],
+        "role": ["护理员", "社工"] * (n // 2),
+        "hired_on": [dates[i % 4] for i in range(n)],
+        "fte": ["", "0.5"] * (n // 2),
+    })
+    out, problems = normalise_table("staff", raw, "工作人员")
+    # 45352 days after 1899-12-30 = 2024-03-01 (Excel serial)
+    want = [date(2024, 3, 1), date(2024, 3, 2), date(2024, 3, 1), None]
+    assert out["hired_on"].to_list() == [want[i % 4] for i in range(n)]
+    assert out["role"].head(2).to_list() == ["caregiver", "social_worker"]
+    assert out["fte"].head(4).to_list() == [1.0, 0.5, 1.0, 0.5]     # blank fte → default 1.0
+    assert out["_row"].head(3).to_list() == [2, 3, 4]
+    # every 4th row from index 3 is the bad date: spreadsheet rows 5, 9, 13, …
+    bad_rows = problems.filter(pl.col("column") == "hired_on")["row"].to_list()
+    assert bad_rows[:3] == [5, 9, 13] and len(bad_rows) == n // 4
+    assert set(problems["value"].unique()) == {"2024-13-01"}
