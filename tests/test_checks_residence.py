@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -45,3 +46,17 @@ def test_known_boundaries():
     ]
     got = in_residence(residents(*rows), YEAR).group_by("person_id").len().sort("person_id").rows()
     assert got == [("P1", 1), ("P2", 12), ("P3", 1)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["P0", "P1", None]), stays()), min_size=1, max_size=8))
+def test_repeated_and_anonymous_rows_count_once_per_person_and_month(rows_in):
+    """Several rows of one person in one institution count once a month; every row
+    without a person id is a person of its own (the expansion treats the two apart)."""
+    rows = [{"institution_id": "A", "person_id": p, "admitted_on": a, "discharged_on": d}
+            for p, (a, d) in rows_in]
+    got = in_residence(residents(*rows), YEAR)
+    covered = [(p, d) for p, (a, dis) in rows_in for d in month_ends(YEAR) if a <= d and (dis is None or dis > d)]
+    named = sorted({(p, d) for p, d in covered if p is not None})
+    assert sorted(got.filter(pl.col("person_id").is_not_null()).select("person_id", "day").rows()) == named
+    assert got.filter(pl.col("person_id").is_null()).height == sum(p is None for p, _ in covered)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import polars as pl
 
 from audit.checks.claims import check_double_claims
-from audit.checks.common import FINDINGS_SCHEMA, empty_findings, in_residence, sort_findings
+from audit.checks.common import FINDINGS_SCHEMA, empty_findings, sort_findings
 from audit.checks.staffing import STAFFING_SCHEMA, check_staffing, empty_staffing
 from audit.checks.targets import check_targets
 
@@ -19,11 +19,10 @@ def run_checks(dataset, pack, year: int, lang: str = "zh") -> tuple[pl.DataFrame
     """All checks for the audit year. `dataset` is an audit.io.Dataset (or anything with
     `.tables`); returns (findings, staffing), both sorted."""
     tables = dataset.tables
-    stays = in_residence(tables["residents"], year)
-    staffing_findings, staffing = check_staffing(tables, pack, year, lang, stays)
+    staffing_findings, staffing = check_staffing(tables, pack, year, lang)
     findings = pl.concat([
         staffing_findings,
-        check_double_claims(tables, pack, year, lang, stays),
+        check_double_claims(tables, pack, year, lang),
         check_targets(tables, pack, year, lang),
     ])
     return sort_findings(findings), staffing

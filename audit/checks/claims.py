@@ -17,18 +17,16 @@ from audit.checks.common import as_findings, in_residence, pick
 from audit.privacy import mask_person_id
 
 
-def check_double_claims(tables: dict, pack, year: int, lang: str = "zh", stays: pl.DataFrame | None = None
-                        ) -> pl.DataFrame:
-    """`stays`: in_residence(residents, year), when the caller already has it."""
-    if stays is None:
-        stays = in_residence(tables["residents"], year)
-    # only people on more than one institution's register can be counted twice
+def check_double_claims(tables: dict, pack, year: int, lang: str = "zh") -> pl.DataFrame:
+    """Only people on more than one institution's register can be counted twice, so only
+    their stays are expanded to month-ends (a few rows, whatever the size of the input)."""
+    residents = tables["residents"]
     movers = (
-        tables["residents"].filter(pl.col("person_id").is_not_null())
+        residents.lazy().filter(pl.col("person_id").is_not_null())
         .group_by("person_id").agg(pl.col("institution_id").n_unique().alias("n"))
         .filter(pl.col("n") > 1).select("person_id")
     )
-    stays = stays.join(movers, on="person_id", how="semi")
+    stays = in_residence(residents.lazy().join(movers, on="person_id", how="semi").collect(), year)
     shared = (
         stays.group_by("person_id", "day")
         .agg(pl.col("institution_id").unique().sort().alias("all_ids"))

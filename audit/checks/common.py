@@ -61,8 +61,20 @@ def pick(lang: str, zh: str, en: str) -> str:
 
 
 def in_residence(residents: pl.DataFrame, year: int) -> pl.DataFrame:
-    """One row per (institution, person, month-end of `year`) in residence that day, with
-    the month-end in column `day`.
+    """One row per (institution, person, month-end of `year`) in residence that day:
+    institution_id, person_id, care_level and the month-end in column `day`."""
+    return with_month_end(residence_months(residents, year), year).drop("_month").collect()
+
+
+def with_month_end(frame: pl.LazyFrame, year: int) -> pl.LazyFrame:
+    """Month number `_month` (1–12) → its last day in column `day`."""
+    days = dict(enumerate(month_ends(year), start=1))
+    return frame.with_columns(pl.col("_month").replace_strict(days, return_dtype=pl.Date).alias("day"))
+
+
+def residence_months(residents: pl.DataFrame, year: int) -> pl.LazyFrame:
+    """Lazy rows institution_id, person_id, care_level, `_month` (1–12): in residence on
+    that month's last day.
 
     Each stay expands only to the months it covers (no residents × 12 product): month m
     counts when admitted_on ≤ its last day (from the admission month on, or January for
@@ -70,7 +82,9 @@ def in_residence(residents: pl.DataFrame, year: int) -> pl.DataFrame:
     discharge month, or December if discharged later or never). A stay split into rows
     (care-level change) contributes its row in force that day; overlapping rows of one
     person in one institution (a validation error) count once, the most recently
-    admitted row giving the care level."""
+    admitted row giving the care level. Only people with several rows in one institution
+    need that de-duplication: at millions of stays, de-duplicating everyone's months was
+    the largest cost of a run (GBs), so the others are expanded as they are."""
     adm, dis = pl.col("admitted_on"), pl.col("discharged_on")
     first = pl.when(adm.dt.year() < year).then(1).when(adm.dt.year() == year).then(adm.dt.month()).otherwise(13)
     last = (
@@ -78,24 +92,20 @@ def in_residence(residents: pl.DataFrame, year: int) -> pl.DataFrame:
         .when(dis.dt.year() == year).then(dis.dt.month().cast(pl.Int64) - 1)
         .otherwise(0)
     )
-    keep = [c for c in ("institution_id", "person_id", "admitted_on", "care_level", "_row") if c in residents.columns]
-    days = dict(enumerate(month_ends(year), start=1))
-    stays = (
-        residents.filter(adm.is_not_null())
-        .with_row_index("_i")
-        .sort("admitted_on", "_i")  # so that keep="last" below keeps the latest admission
-        .select(
-            *keep,
-            pl.coalesce(pl.col("person_id"), pl.lit("#") + pl.col("_i").cast(pl.String)).alias("_person_key"),
-            pl.int_ranges(first.cast(pl.Int64), (last.cast(pl.Int64) + 1).clip(lower_bound=1)).alias("_month"),
-        )
-        .explode("_month", keep_nulls=False, empty_as_null=False)
-    )
-    return (
-        stays.unique(["institution_id", "_person_key", "_month"], keep="last")
-        .with_columns(pl.col("_month").replace_strict(days, return_dtype=pl.Date).alias("day"))
-        .drop("_person_key", "_month")
-    )
+    key = ["institution_id", "person_id"]
+    rows = residents.lazy().filter(adm.is_not_null()).with_row_index("_i").select(
+        *key, "care_level", "admitted_on", "_i",
+        pl.int_ranges(first.cast(pl.Int64), (last.cast(pl.Int64) + 1).clip(lower_bound=1))
+        .cast(pl.List(pl.Int8)).alias("_month"),
+    ).filter(pl.col("_month").list.len() > 0)
+    # a row without a person id never matches (null keys do not join): a person of its own
+    repeated = rows.filter(pl.col("person_id").is_not_null()).group_by(key).len().filter(pl.col("len") > 1).select(key)
+    single = rows.join(repeated, on=key, how="anti").drop("admitted_on", "_i").explode("_month")
+    several = (rows.join(repeated, on=key, how="semi")
+               .sort("admitted_on", "_i")  # so that keep="last" keeps the latest admission
+               .drop("admitted_on", "_i").explode("_month")
+               .unique([*key, "_month"], keep="last"))
+    return pl.concat([single, several])
 
 
 def employed(staff: pl.DataFrame, days: list[date]) -> pl.DataFrame:

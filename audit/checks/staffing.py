@@ -17,7 +17,7 @@ import polars as pl
 
 from audit.checks.common import (
     MICRO, as_findings, empty_findings, employed, finding_rows, fte_float, fte_text, gap_finding,
-    in_residence, month_ends, pick, read_value,
+    month_ends, pick, read_value, residence_months, with_month_end,
 )
 from audit.errors import PolicyError, PolicyGap
 
@@ -33,16 +33,18 @@ def empty_staffing() -> pl.DataFrame:
     return pl.DataFrame(schema=STAFFING_SCHEMA)
 
 
-def resident_census(stays: pl.DataFrame) -> pl.DataFrame:
-    """Residents in residence per institution and month-end (`in_residence` rows), by care level."""
-    return (
-        stays
-        .group_by("institution_id", "day")
+def resident_census(residents: pl.DataFrame, year: int) -> pl.DataFrame:
+    """Residents in residence per institution and month-end, by care level (aggregated
+    while the stays are expanded: never the whole resident × month frame at once)."""
+    census = (
+        residence_months(residents, year)
+        .group_by("institution_id", "_month")
         .agg(
             *[(pl.col("care_level") == lvl).sum().cast(pl.Int64).alias(f"residents_{lvl}") for lvl in LEVELS],
             pl.col("care_level").is_null().sum().cast(pl.Int64).alias("residents_unknown"),
         )
     )
+    return with_month_end(census, year).drop("_month").collect(engine="streaming")
 
 
 def caregiver_fte(staff: pl.DataFrame, days: list[date]) -> pl.DataFrame:
@@ -185,17 +187,13 @@ def _unknown_level_findings(frame: pl.DataFrame, rule, year: int, lang: str) -> 
     ))
 
 
-def check_staffing(tables: dict, pack, year: int, lang: str = "zh", stays: pl.DataFrame | None = None
-                   ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Findings and the month-by-month staffing frame for every staffing_ratio rule.
-    `stays`: in_residence(residents, year), when the caller already has it."""
+def check_staffing(tables: dict, pack, year: int, lang: str = "zh") -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Findings and the month-by-month staffing frame for every staffing_ratio rule."""
     rules = pack.rules_of_kind("staffing_ratio")
     if not rules:
         return empty_findings(), empty_staffing()
     days = month_ends(year)
-    if stays is None:
-        stays = in_residence(tables["residents"], year)
-    census = resident_census(stays)
+    census = resident_census(tables["residents"], year)
     fte = caregiver_fte(tables["staff"], days)
     findings, frames = [], []
     for rule in rules:
