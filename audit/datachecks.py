@@ -62,9 +62,15 @@ def missing_table(table: schema.Table) -> pl.DataFrame:
 
 
 def missing_columns(table: schema.Table, present: list[str], sheet) -> pl.DataFrame:
+    """A missing required column; the headers we did not recognise are named, since one
+    of them is usually the column misspelt."""
+    known = {n for c in table.columns for n in (c.name, c.out_name)}
+    unknown = [h for h in present if h not in known and not h.startswith("_")]
+    hint_zh = f"（表中未识别的列：{'、'.join(unknown)}）" if unknown else ""
+    hint_en = f" (headers not recognised: {', '.join(unknown)})" if unknown else ""
     parts = [
-        _table_problem(table, sheet, c.name, f"缺少必需的列“{c.zh}”（{c.name}）",
-                       f"required column {c.name} ({c.zh}) is missing", "missing_column")
+        _table_problem(table, sheet, c.name, f"缺少必需的列“{c.zh}”（{c.name}）{hint_zh}",
+                       f"required column {c.name} ({c.zh}) is missing{hint_en}", "missing_column")
         for c in table.columns if c.required and c.name not in present and c.out_name not in present
     ]
     return pl.concat(parts) if parts else empty_problems()
@@ -141,14 +147,22 @@ def _person_id_problems(table, df, sheet, col) -> pl.DataFrame:
     bad_birth = d.filter(pl.col("__shape") & (pl.col("__birth").is_null() | (pl.col("__birth") < EARLIEST_BIRTH)
                                               | (pl.col("__birth") > date.today())))
     v = mask_person_id(s)
+    # Excel keeps 15 significant digits: an id typed into a number cell ends in 000
+    looks_numeric = s.str.ends_with("000")
+    excel_zh = pl.when(looks_numeric).then(pl.lit("（末三位为 000：很可能在 Excel 中以数字格式录入，后几位已丢失；"
+                                                  "请把该列设为文本后重新录入）")).otherwise(pl.lit(""))
+    excel_en = pl.when(looks_numeric).then(pl.lit(" (ends in 000: probably typed into an Excel number cell, which "
+                                                  "loses the last digits; format the column as text and re-enter it)")
+                                           ).otherwise(pl.lit(""))
     return pl.concat([
         _rows(bad_shape, table, sheet, col.name, v,
               "应为 18 位：17 位数字加 1 位校验码（数字或 X）；在 Excel 中请把该列设为文本，否则长数字会被截断",
               "expected 18 characters: 17 digits and a check character (digit or X); in Excel format the column as text, "
               "or long numbers lose digits", "id_format"),
         _rows(bad_check, table, sheet, col.name, v,
-              pl.lit("校验位错误：按 GB 11643 第18位应为 ") + pl.col("__exp"),
-              pl.lit("wrong check digit: by GB 11643 the 18th character should be ") + pl.col("__exp"), "id_check_digit"),
+              pl.lit("校验位错误：按 GB 11643 第18位应为 ") + pl.col("__exp") + excel_zh,
+              pl.lit("wrong check digit: by GB 11643 the 18th character should be ") + pl.col("__exp") + excel_en,
+              "id_check_digit"),
         _rows(bad_birth, table, sheet, col.name, v, "第7–14位不是有效的出生日期",
               "characters 7–14 are not a valid birth date", "id_birth_date"),
     ])

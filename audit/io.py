@@ -231,7 +231,11 @@ def _read_workbook(book: Path, tables, sources, problems_of, only: str | None = 
 
 
 def _not_a_workbook(where: Path, error: str) -> dict:
-    return _problem(None, where.name, f"不是可读取的 Excel 工作簿：{error}", f"not a readable Excel workbook: {error}")
+    return _problem(
+        None, where.name,
+        f"不是可读取的 Excel 工作簿（文件损坏、设了打开密码，或并非该扩展名的格式；可在 Excel 中另存为 .xlsx）：{error}",
+        f"not a readable Excel workbook (damaged, password-protected, or not the format its extension says; "
+        f"save it again as .xlsx in Excel): {error}")
 
 
 def read_tables(path, lang: str = "zh") -> tuple[dict[str, pl.DataFrame], dict[str, dict]]:

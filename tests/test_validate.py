@@ -305,3 +305,34 @@ def test_overlap_within_one_institution_is_a_warning(make_folder):
     assert ds.errors().is_empty()
     assert has(ds.problems, "residents", 5, "person_id", "overlapping_stay", severity="warning")
     assert ds.problems.height == 1
+
+
+def test_id_typed_as_an_excel_number_says_why_the_check_digit_fails(make_folder):
+    # Excel keeps 15 significant digits: 110105194912310020 typed into a number cell
+    # comes back as 110105194912310000. By GB 11643 its 18th character should be
+    # gb11643_check_char("11010519491231000") = 3, not 0 — and the clerk should be told why.
+    folder = make_folder({"residents.csv": "institution_id,person_id,admitted_on\n"
+                                           "A001,110105194912310000,2024-01-01\n"
+                                           f"A001,{P1[:17]}{'0' if P1[17] != '0' else '1'},2024-01-01\n"})
+    bad = problems_of(folder).filter(pl.col("check") == "id_check_digit")
+    assert bad["row"].to_list() == [2, 3]
+    assert gb11643_check_char("11010519491231000") == "3"
+    assert "应为 3（末三位为 000" in bad["message"][0] and "Excel" in bad["message"][0]
+    assert "000" not in bad["message"][1] and "Excel" not in bad["message_en"][1]   # an ordinary typo: no Excel hint
+
+
+def test_missing_column_names_the_unrecognised_headers(make_folder):
+    # 人员编号 misspelt as 人员编码: the problem should point at the misspelt header
+    folder = make_folder({"staff.csv": "机构编号,人员编码,岗位\nA001,S1,护理员\n"})
+    missing = problems_of(folder).filter(pl.col("check") == "missing_column")
+    assert missing["column"].to_list() == ["staff_id"]
+    assert missing["message"][0].endswith("（表中未识别的列：人员编码）")
+    assert missing["message_en"][0].endswith("(headers not recognised: 人员编码)")
+
+
+def test_validate_says_a_csv_was_read_as_gbk(make_folder):
+    folder = make_folder({"机构.csv": "机构编号,机构名称,所属区县,机构类型,举办性质,核定床位数\nA001,甲院,越城区,养老机构,公办,10\n"},
+                         encoding="gbk")
+    out = CliRunner().invoke(main, ["validate", "--data", str(folder)])
+    assert "机构.csv：按 GB18030/GBK 编码读取" in out.output
+    assert out.exit_code == 0, out.output

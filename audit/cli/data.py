@@ -34,6 +34,10 @@ def validate_cmd(data_path, fmt, lang):
         for line in format_problem_lines(problems, lang):
             click.echo(line)
         counts = {t: df.height for t, df in ds.tables.items() if t in ds.sources}
+        for src in ds.sources.values():  # say when a CSV was not UTF-8 (Excel on Chinese Windows)
+            if src.get("encoding") == "gb18030":
+                click.echo(f"{src['sheet']}: read as GB18030/GBK text (a CSV saved by Chinese Excel)" if lang == "en"
+                           else f"{src['sheet']}：按 GB18030/GBK 编码读取（中文版 Excel 另存的 CSV）")
         by_check = problems.group_by("check").len().sort("len", "check", descending=[True, False]).rows()
         if lang == "en":
             read = ", ".join(f"{t} {n} rows" for t, n in counts.items())
