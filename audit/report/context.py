@@ -106,9 +106,18 @@ def selfcheck_parts(result) -> dict:
     return {
         "lang": lang, "L": L, "scope": scope(result, L, lang), "institutions": institutions_frame(result),
         "ledger": _by_institution(ledger_frame(result, L)), "findings": _by_institution(findings),
-        "general": findings.filter(pl.col("institution_id").is_null()).to_dicts(),
+        "general": findings.filter(pl.col("institution_id").is_null()).with_columns(
+            pl.col("evidence").str.extract(r"ids=([^…]*)$").str.strip_chars().str.split(", ").alias("_listed")),
         "staffing": _by_institution(staffing_frame(staffing) if staffing is not None else None),
     }
+
+
+def concerning(general: pl.DataFrame, institution_id: str) -> pl.DataFrame:
+    """The area- and data-level findings that may concern one institution: a finding whose
+    evidence lists every affected id (`ids=A, B`, no "…") is kept only when the institution
+    is among them; area-level findings and truncated lists stay (nothing relevant is hidden)."""
+    return general.filter(pl.col("_listed").is_null()
+                          | pl.col("_listed").list.contains(pl.lit(institution_id))).drop("_listed")
 
 
 def selfcheck_context(result, institution_id: str, parts: dict | None = None) -> dict:
@@ -138,6 +147,6 @@ def selfcheck_context(result, institution_id: str, parts: dict | None = None) ->
         "grand_total": yuan(ledger["amount_fen"].sum() if ledger is not None else 0),
         "item_label": lambda i: item_label(i, L),
         "findings": findings.to_dicts() if findings is not None else [],
-        "general_findings": parts["general"],
+        "general_findings": concerning(parts["general"], institution_id).to_dicts(),
         "staffing": st.to_dicts() if st is not None else [], "chart_staffing": chart,
     }
