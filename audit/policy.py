@@ -39,7 +39,17 @@ def _mapping_without_duplicates(loader, node, deep=False):
     return loader.construct_mapping(node, deep)
 
 
+def _timestamp_or_text(loader, node):
+    """A date-shaped scalar that is no real date (2024-02-30) stays text, so the pack
+    check names its key instead of the YAML library failing with a bare ValueError."""
+    try:
+        return loader.construct_yaml_timestamp(node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
 _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_without_duplicates)
+_StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_or_text)
 _YAML_LOADER = _StrictLoader
 SOURCE_DIR = PACK_DIR / "sources"
 
@@ -484,8 +494,9 @@ def _apply_one(pack: Pack, key: str, value, source: str, lang: str):
                              f"{source}: {key}: expected rule.param or rule.param.KEY"))
     rid, name = parts[0], parts[1]
     if rid not in pack.rules:
-        raise PolicyError(_t(lang, f"{source}: {key}: 政策包 {pack.id} 没有规则 {rid}",
-                             f"{source}: {key}: pack {pack.id} has no rule {rid}"))
+        known = ", ".join(pack.rules)
+        raise PolicyError(_t(lang, f"{source}: {key}: 政策包 {pack.id} 没有规则 {rid}（可用: {known}）",
+                             f"{source}: {key}: pack {pack.id} has no rule {rid} (known: {known})"))
     rule = pack.rules[rid]
     if name not in rule.params:
         raise PolicyError(_t(lang, f"{source}: {key}: 规则 {rid} 没有参数 {name}（可用: {', '.join(rule.params)}）",

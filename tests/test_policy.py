@@ -445,3 +445,14 @@ def test_a_key_written_twice_is_refused(tmp_path):
     f.write_text("renovation.share: 45%\nrenovation.share: 55%\n", encoding="utf-8")
     with pytest.raises(PolicyError, match="o.yaml"):
         load_pack("shaoxing", override_file=f)
+
+
+def test_an_impossible_date_names_its_key(tmp_path):
+    # 2024-02-30 looks like a YAML timestamp but is no date: before the fix the YAML
+    # library raised a bare ValueError ("day is out of range for month") with no key.
+    ok = "rate_self_built: {unit: yuan/bed, value: 4000, quote: 每张床位补贴4000元}\n"
+    with pytest.raises(PolicyError, match=r"mine\.yaml: effective: .*2024-02-30"):
+        load_pack(write_pack(tmp_path, ok, **{"effective: 2024-01-01": "effective: 2024-02-30"}))
+    dated = "rate_self_built: {unit: yuan/bed, values: [{from: 2025-13-01, value: 4000, quote: 每张床位补贴4000元}]}\n"
+    with pytest.raises(PolicyError, match=r"rate_self_built\.values\[0\]\.from|rate_self_built.*from"):
+        load_pack(write_pack(tmp_path, dated))
