@@ -176,6 +176,11 @@ def test_checklist_end_to_end(make_folder, tmp_path):
     html = (tmp_path / "c" / f"checklist_{first}.html").read_text(encoding="utf-8")
     assert "消防安全" in html and "☐ 合格" in html
     assert '"第 " counter(page)' in html.split("</style>")[0]  # page footer is CSS, not escaped text
+    r = runner.invoke(main, ["checklist", "--draw", str(tmp_path / "d" / "draw.json"), "--data", str(demo),
+                             "--policy", "jiayuguan", "--year", "2024", "--out", str(tmp_path / "e"), "--lang", "en"])
+    assert r.exit_code == 0, r.output
+    html = (tmp_path / "e" / f"checklist_{first}.html").read_text(encoding="utf-8")
+    assert "policy Jiayuguan Plan (in force)" in html  # the pack's English short name in English mode
 
 
 def test_checklist_prefilled_with_red_flags_and_no_resident_data(tmp_path, monkeypatch):
