@@ -187,8 +187,8 @@ def test_appendix_quotes_every_parameter(bureau):
 
 def test_findings_grouped_by_severity_then_rule(bureau):
     text = (bureau[1] / "report.html").read_text(encoding="utf-8")
-    order = [text.index(s) for s in ("规则: invalid_value", "规则: staffing_ratio", "规则: lease_term",
-                                     "规则: policy_gap")]
+    order = [text.index(s) for s in ("规则 invalid_value", "规则 staffing_ratio", "规则 lease_term",
+                                     "规则 policy_gap")]
     assert order == sorted(order)   # errors (alphabetical rules) before warnings before infos
     assert "required=8 actual=6.5 month=2024-06" in text
 
@@ -361,3 +361,10 @@ def test_selfcheck_leaves_out_gaps_that_list_other_institutions_only(tmp_path):
     general = (tmp_path / "selfcheck_I002.html").read_text(encoding="utf-8").split("全局及数据层面的发现")[1]
     assert "缺口甲" not in general
     assert "缺口乙" in general and "缺口丙" in general and "省级补助标准原文未规定" in general
+
+
+def test_finding_groups_are_named_in_words_with_their_code(bureau):
+    """A clerk reads "护理员配备", and can still find `staffing_ratio` in findings.csv."""
+    html = (bureau[1] / "report.html").read_text(encoding="utf-8")
+    assert "<h4>护理员配备 · 规则 staffing_ratio (1)</h4>" in html
+    assert "<h4>规则 invalid_value (1)</h4>" in html  # no name known: the code alone
