@@ -5,6 +5,8 @@ the handful of columns and rules declared in schemas/*.yaml, never over rows."""
 
 from __future__ import annotations
 
+import difflib
+import re
 from datetime import date
 
 import polars as pl
@@ -74,6 +76,41 @@ def missing_columns(table: schema.Table, present: list[str], sheet) -> pl.DataFr
         for c in table.columns if c.required and c.name not in present and c.out_name not in present
     ]
     return pl.concat(parts) if parts else empty_problems()
+
+
+GENERIC_HEADER_ENDING = re.compile(r"(日期|时间|编号|名称)$")   # shared by many headers: not evidence of a match
+
+
+def _header_core(text: str) -> str:
+    key = schema.norm_key(text)
+    return GENERIC_HEADER_ENDING.sub("", key) or key
+
+
+def unknown_columns(table: schema.Table, present: list[str], sheet) -> pl.DataFrame:
+    """An unrecognised header close to an optional column the table lacks is most likely
+    that column misspelt; without a warning the column would silently take its default
+    (a 工时折算 of 1.5 read as 1.0, a 离院时间 read as still resident). A missing required
+    column is an error already (missing_columns). Short headers (序号, 备注) stay quiet."""
+    known = {n for c in table.columns for n in (c.name, c.out_name)}
+    absent = [c for c in table.columns if not c.required and c.name not in present and c.out_name not in present]
+    spellings = {_header_core(h): c for c in absent for h in (c.zh, *c.synonyms, c.name)}
+    rows = []
+    for h in present:
+        if h in known or h.startswith("_") or len(schema.norm_key(h)) < 3:
+            continue
+        close = difflib.get_close_matches(_header_core(h), list(spellings), n=1, cutoff=0.6)
+        if not close:
+            continue
+        c = spellings[close[0]]
+        default_zh = f"，否则按缺省值 {c.default} 计" if c.default is not None else "，否则该列按空白计"
+        default_en = f", else the default {c.default} applies" if c.default is not None else ", else the column counts as blank"
+        rows.append({
+            "table": table.name, "sheet": sheet, "row": None, "column": c.name, "column_zh": c.zh, "value": h,
+            "message": f"未识别的表头“{h}”，该列未被读取；若指“{c.zh}”（{c.name}），请改用此表头{default_zh}",
+            "message_en": f"header '{h}' is not recognised and the column was not read; if it means {c.name} "
+                          f"({c.zh}), use that header{default_en}",
+            "severity": "warning", "check": "unknown_column"})
+    return pl.DataFrame(rows, schema=PROBLEM_SCHEMA) if rows else empty_problems()
 
 
 # ---------------------------------------------------------------- per column (pandera)

@@ -37,6 +37,7 @@ def check_tables(tables: dict[str, pl.DataFrame], sources: dict | None = None) -
         sheet = _sheet(sources, name)
         present = (sources.get(name) or {}).get("columns") or list(raw.columns)
         parts.append(datachecks.missing_columns(t, present, sheet))
+        parts.append(datachecks.unknown_columns(t, present, sheet))
         normalised, unreadable = normalise_table(name, raw, sheet)
         out[name] = normalised
         parts.append(unreadable)

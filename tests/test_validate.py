@@ -336,3 +336,21 @@ def test_validate_says_a_csv_was_read_as_gbk(make_folder):
     out = CliRunner().invoke(main, ["validate", "--data", str(folder)])
     assert "机构.csv：按 GB18030/GBK 编码读取" in out.output
     assert out.exit_code == 0, out.output
+
+
+def test_a_misspelt_optional_header_is_a_warning_not_a_silent_default(make_folder):
+    # 离院时间 is not a contract header (离院日期/出院日期/退住日期 are): read silently, every
+    # stay would count as still resident. 序号 and 备注 are ordinary extra columns: quiet.
+    folder = make_folder({"residents.csv": f"序号,机构编号,身份证号,入住日期,离院时间,备注\n1,A001,{P1},2024-01-01,2024-02-01,x\n"})
+    p = problems_of(folder)
+    warn = p.filter(pl.col("check") == "unknown_column")
+    assert warn.select("column", "value", "severity").rows() == [("discharged_on", "离院时间", "warning")]
+    assert "若指“离院日期”（discharged_on），请改用此表头" in warn["message"][0]
+    assert p.filter(pl.col("severity") == "error").is_empty()
+
+
+def test_fte_spelt_as_zhesuan_quanzhi_is_read_and_range_checked(make_folder):
+    # 折算全职 = fte; 1.5 is above the contract's max of 1
+    folder = make_folder({"staff.csv": "机构编号,人员编号,岗位,折算全职\nA001,S1,护理员,1.5\n"})
+    bad = problems_of(folder).filter(pl.col("check") == "range")
+    assert bad.select("row", "column", "value").rows() == [(2, "fte", "1.5")]
