@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import polars as pl
 import pytest
@@ -339,14 +340,22 @@ def test_validate_says_a_csv_was_read_as_gbk(make_folder):
 
 
 def test_a_misspelt_optional_header_is_a_warning_not_a_silent_default(make_folder):
-    # 离院时间 is not a contract header (离院日期/出院日期/退住日期 are): read silently, every
-    # stay would count as still resident. 序号 and 备注 are ordinary extra columns: quiet.
-    folder = make_folder({"residents.csv": f"序号,机构编号,身份证号,入住日期,离院时间,备注\n1,A001,{P1},2024-01-01,2024-02-01,x\n"})
+    # 工时折合 is not a contract header (工时折算 is): read silently, every 0.5 would count
+    # as the default 1.0. 序号 and 备注 are ordinary extra columns: quiet.
+    folder = make_folder({"staff.csv": "序号,机构编号,人员编号,岗位,工时折合,备注\n1,A001,S1,护理员,0.5,x\n"})
     p = problems_of(folder)
     warn = p.filter(pl.col("check") == "unknown_column")
-    assert warn.select("column", "value", "severity").rows() == [("discharged_on", "离院时间", "warning")]
-    assert "若指“离院日期”（discharged_on），请改用此表头" in warn["message"][0]
+    assert warn.select("column", "value", "severity").rows() == [("fte", "工时折合", "warning")]
+    assert "若指“工时折算”（fte），请改用此表头，否则按缺省值 1.0 计" in warn["message"][0]
     assert p.filter(pl.col("severity") == "error").is_empty()
+
+
+def test_time_spelt_date_headers_of_a_stay_are_read(make_folder):
+    folder = make_folder({"residents.csv": f"机构编号,身份证号,入住时间,离院时间\nA001,{P1},2024-01-01,2024-02-01\n"})
+    ds = audit.load_data(folder)
+    assert ds.tables["residents"].select("admitted_on", "discharged_on").rows() == [
+        (date(2024, 1, 1), date(2024, 2, 1))]
+    assert ds.problems.is_empty()
 
 
 def test_fte_spelt_as_zhesuan_quanzhi_is_read_and_range_checked(make_folder):
