@@ -15,7 +15,7 @@ from datetime import date, timedelta
 
 import polars as pl
 
-from audit.calc.common import Ctx, Gap, condition_findings, fen_text, opt, value
+from audit.calc.common import Ctx, Gap, condition_findings, fen_text, months_in_residence, opt, value
 
 PROGRAM = "operating"
 INTERPRETATIONS = {
@@ -59,8 +59,8 @@ def residence_since(res: pl.DataFrame) -> pl.DataFrame:
 def counted_stays(rule, tables: dict, ctx: Ctx) -> pl.LazyFrame:
     """Lazy rows (stay × month end) in residence long enough, with `registered_ok` (the
     institution was registered by that month end, when the rule requires it).
-    Vectorised: the stays that overlap the year are cross-joined with the 12 month ends
-    and filtered; the caller aggregates before collecting."""
+    Vectorised: each stay that overlaps the year is expanded to the month ends it is in
+    residence on (not a stays × 12 product); the caller aggregates before collecting."""
     on = ctx.ref_date
     min_months = opt(rule, "min_months", on, 0) or 0
     local = opt(rule, "local_hukou", on, False)
@@ -70,21 +70,23 @@ def counted_stays(rule, tables: dict, ctx: Ctx) -> pl.LazyFrame:
         inst = inst.filter(pl.col("ownership").is_in(sorted(ownership)))
     inst = inst.select("institution_id", pl.col("county").alias("_county"), "rating_level", "registered_on")
     first = date(ctx.year, 1, 1)
-    res = (tables["residents"]
+    res = (tables["residents"].lazy()
+           .select("institution_id", "person_id", "admitted_on", "discharged_on", "hukou_county", "care_level",
+                   "dementia", "low_income", "_row")
            .filter(pl.col("admitted_on") <= on)
            .pipe(residence_since)
            .filter(pl.col("discharged_on").is_null() | (pl.col("discharged_on") > first))
-           .join(inst, on="institution_id", how="inner"))
+           .join(inst.lazy(), on="institution_id", how="inner"))
     if local:
         res = res.filter(pl.col("hukou_county").str.strip_chars() == pl.col("_county").str.strip_chars())
-    months = pl.DataFrame({"month_end": month_ends(ctx.year)})
+    days = dict(enumerate(month_ends(ctx.year), start=1))
     registered = pl.lit(True)
     if opt(rule, "require_registered", on, False):
         registered = pl.col("registered_on").is_not_null() & (pl.col("registered_on") <= pl.col("month_end"))
-    return (res.lazy().join(months.lazy(), how="cross")
-            .filter((pl.col("admitted_on") <= pl.col("month_end"))
-                    & (pl.col("discharged_on").is_null() | (pl.col("discharged_on") > pl.col("month_end")))
-                    & (pl.col("since") <= pl.col("month_end").dt.offset_by(f"-{min_months}mo")))
+    return (res.with_columns(months_in_residence(ctx.year).alias("_month"))
+            .filter(pl.col("_month").list.len() > 0).explode("_month")
+            .with_columns(pl.col("_month").replace_strict(days, return_dtype=pl.Date).alias("month_end"))
+            .filter(pl.col("since") <= pl.col("month_end").dt.offset_by(f"-{min_months}mo"))
             .with_columns(registered.alias("registered_ok"))
             .select("institution_id", "person_id", "month_end", "care_level", "dementia", "low_income",
                     "rating_level", "registered_on", "registered_ok"))

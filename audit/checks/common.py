@@ -13,6 +13,7 @@ from fractions import Fraction
 
 import polars as pl
 
+from audit.calc.common import months_in_residence
 from audit.errors import PolicyError, PolicyGap
 
 FINDINGS_SCHEMA = {
@@ -76,27 +77,15 @@ def residence_months(residents: pl.DataFrame, year: int) -> pl.LazyFrame:
     """Lazy rows institution_id, person_id, care_level, `_month` (1–12): in residence on
     that month's last day.
 
-    Each stay expands only to the months it covers (no residents × 12 product): month m
-    counts when admitted_on ≤ its last day (from the admission month on, or January for
-    earlier admissions) and discharged_on > its last day (up to the month before the
-    discharge month, or December if discharged later or never). A stay split into rows
+    Each stay expands only to the months it covers (`months_in_residence`). A stay split into rows
     (care-level change) contributes its row in force that day; overlapping rows of one
     person in one institution (a validation error) count once, the most recently
     admitted row giving the care level. Only people with several rows in one institution
     need that de-duplication: at millions of stays, de-duplicating everyone's months was
     the largest cost of a run (GBs), so the others are expanded as they are."""
-    adm, dis = pl.col("admitted_on"), pl.col("discharged_on")
-    first = pl.when(adm.dt.year() < year).then(1).when(adm.dt.year() == year).then(adm.dt.month()).otherwise(13)
-    last = (
-        pl.when(dis.is_null() | (dis.dt.year() > year)).then(12)
-        .when(dis.dt.year() == year).then(dis.dt.month().cast(pl.Int64) - 1)
-        .otherwise(0)
-    )
     key = ["institution_id", "person_id"]
-    rows = residents.lazy().filter(adm.is_not_null()).with_row_index("_i").select(
-        *key, "care_level", "admitted_on", "_i",
-        pl.int_ranges(first.cast(pl.Int64), (last.cast(pl.Int64) + 1).clip(lower_bound=1))
-        .cast(pl.List(pl.Int8)).alias("_month"),
+    rows = residents.lazy().filter(pl.col("admitted_on").is_not_null()).with_row_index("_i").select(
+        *key, "care_level", "admitted_on", "_i", months_in_residence(year).alias("_month"),
     ).filter(pl.col("_month").list.len() > 0)
     # a row without a person id never matches (null keys do not join): a person of its own
     repeated = rows.filter(pl.col("person_id").is_not_null()).group_by(key).len().filter(pl.col("len") > 1).select(key)
