@@ -276,6 +276,13 @@ def read_tables(path, lang: str = "zh") -> tuple[dict[str, pl.DataFrame], dict[s
         error = _read_workbook(path, tables, sources, problems_of)
         if error:
             loose.append(_not_a_workbook(path, error))
+        elif not sources:  # e.g. Sheet1, Sheet2: say what the sheets should be called
+            names = "、".join(excel_sheet_names(path))
+            wanted = "、".join(t.zh for t in schema.tables().values())
+            loose.append(_problem(
+                None, path.name, f"没有以表名命名的工作表（现有：{names}）；请把工作表改名为 {wanted} 之一",
+                f"no sheet is named after a table (found: {names.replace('、', ', ')}); rename the sheets to "
+                + ", ".join(schema.tables()), check="missing_table"))
     elif path.is_file() and path.suffix.lower() in (".csv", ".parquet"):
         table = schema.table_for_name(path.stem)
         if table is None:

@@ -400,3 +400,15 @@ def test_large_table_parses_distinct_values_once_with_the_same_result():
     bad_rows = problems.filter(pl.col("column") == "hired_on")["row"].to_list()
     assert bad_rows[:3] == [5, 9, 13] and len(bad_rows) == n // 4
     assert set(problems["value"].unique()) == {"2024-13-01"}
+
+
+def test_workbook_without_table_sheets_names_its_sheets(tmp_path):
+    book = tmp_path / "台账.xlsx"
+    wb = xlsxwriter.Workbook(book)
+    wb.add_worksheet("Sheet1").write_row(0, 0, ["机构编号", "机构名称"])
+    wb.add_worksheet("Sheet2")
+    wb.close()
+    p = audit.load_data(book).problems
+    assert p.height == 1   # one clear problem, not "missing table" on top
+    assert p["message"][0].startswith("没有以表名命名的工作表（现有：Sheet1、Sheet2）")
+    assert "(found: Sheet1, Sheet2)" in p["message_en"][0]
