@@ -325,12 +325,14 @@ def write_ledger_xlsx(result: RunResult, path: Path) -> None:
         sheet(f"{PAYER_ZH.get(payer, payer)}", ["机构编号", "机构名称", "项目", "明细", "期间", "数量", "标准(元)",
                                                 "金额(元)", "规则", "依据", "计算过程"],
               [14, 28, 16, 26, 9, 9, 14, 16, 22, 28, 70], rows, {6, 7}, total_col=7)
-    by_inst = (led.group_by("institution_id", "name", "program_zh").agg(pl.col("amount_fen").sum())
+    # public money per institution: the institution's own share of a premium (its own sheet) is not a grant
+    public = led.filter(pl.col("payer") != "institution")
+    by_inst = (public.group_by("institution_id", "name", "program_zh").agg(pl.col("amount_fen").sum())
                .sort("institution_id", "program_zh"))
     summary = wb.add_worksheet("汇总")
     for c, w in enumerate([14, 28, 22, 16, 4, 18, 16]):
         summary.set_column(c, c, w)
-    for c, h in enumerate(["机构编号", "机构名称", "项目", "金额(元)"]):
+    for c, h in enumerate(["机构编号", "机构名称", "项目", "财政补助(元)"]):
         summary.write_string(0, c, h, head)
     r = 0
     for r, (iid, name, prog, amt) in enumerate(by_inst.rows(), start=1):
@@ -339,7 +341,7 @@ def write_ledger_xlsx(result: RunResult, path: Path) -> None:
         summary.write_string(r, 2, prog, text)
         summary.write_number(r, 3, yuan(amt), money)
     summary.write_string(r + 1, 0, "合计", head)
-    summary.write_number(r + 1, 3, yuan(int(led["amount_fen"].sum())), bold_money)
+    summary.write_number(r + 1, 3, yuan(int(public["amount_fen"].sum())), bold_money)
     summary.write_string(0, 5, "支付方", head)
     summary.write_string(0, 6, "支付方合计(元)", head)
     by_payer = led.group_by("payer").agg(pl.col("amount_fen").sum()).sort("payer")

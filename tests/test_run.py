@@ -41,6 +41,8 @@ INSURANCE = "institution_id,year,premium,scheme\nA001,2024,3000.00,institution\n
 #                 required each month): 10 months × (100 level 4 + 50 disabled + 50 低保) = 2,000.00 (city)
 #   insurance:    mean premium 3,000 → city 1/3 = 1,000.00, institution 2,000.00
 TOTAL = "165000.00"
+# public money: 160,000 + 2,000 + 1,000 = 163,000.00 (the institution's 2,000.00 is not a grant)
+PUBLIC = "163000.00"
 
 
 @pytest.fixture
@@ -70,7 +72,8 @@ def test_audit_run_end_to_end(data, tmp_path):
     out = tmp_path / "out"
     r = cli("run", "--policy", "shaoxing", "--year", "2024", "--data", str(data), "--out", str(out))
     assert r.exit_code == 0, r.output + r.stderr
-    assert "165,000.00" in r.output and "发现：错误 0 个" in r.output
+    assert "财政资金合计（不含机构自付）" in r.output and "163,000.00" in r.output and "165,000.00" not in r.output
+    assert "发现：错误 0 个" in r.output
     assert {p.name for p in out.iterdir()} == {"ledger.csv", "ledger.xlsx", "findings.csv", "manifest.json",
                                                 "report.html", "report.pdf"}
     raw = (out / "ledger.csv").read_bytes()
@@ -84,9 +87,11 @@ def test_audit_run_end_to_end(data, tmp_path):
                    ("disability_supplement", "city"): "500.00", ("low_income_supplement", "city"): "500.00",
                    ("premium_share", "city"): "1000.00", ("premium_rest", "institution"): "2000.00"}
     assert sum(int(a.replace(".", "")) for a in ledger["amount"]) == int(TOTAL.replace(".", ""))
-    # the xlsx 汇总 sheet carries the same total, as a number
+    # the xlsx 汇总 sheet carries the public total, as a number; the premium rest is on its own sheet
     summary = pl.read_excel(out / "ledger.xlsx", sheet_name="汇总")
-    assert round(summary.filter(pl.col("机构编号") == "合计")["金额(元)"][0], 2) == float(TOTAL)
+    assert round(summary.filter(pl.col("机构编号") == "合计")["财政补助(元)"][0], 2) == float(PUBLIC)
+    assert summary.filter(pl.col("项目") == "综合保险")["财政补助(元)"].to_list() == [1000.0]
+    assert pl.read_excel(out / "ledger.xlsx", sheet_name="机构自付")["金额(元)"].to_list() == [2000.0, 2000.0]
     assert pl.read_excel(out / "ledger.xlsx", sheet_name="市级财政").height == 6  # 5 lines + 合计
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["pack"]["id"] == "shaoxing" and manifest["pack"]["status"] == "draft"

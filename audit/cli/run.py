@@ -6,6 +6,7 @@ import sys
 import unicodedata
 
 import click
+import polars as pl
 
 from audit.cli import main
 from audit.cli.common import data_option, lang_option, out_option, policy_options, year_option
@@ -41,7 +42,10 @@ def run_command(policy, sets, override_file, year, data_path, out_dir, lang, rep
             name = program if en else PROGRAM_ZH.get(program, program)
             who = payer if en else PAYER_ZH.get(payer, payer)
             click.echo(f"  {_pad(name, 22)} {_pad(who, 18)} {fen_to_yuan(amount, thousands=True):>18}")
-        click.echo(f"  {_pad('total' if en else '合计', 41)} {fen_to_yuan(int(totals['amount_fen'].sum()), True):>18}")
+        # the institution's own share of a premium is not public money: never in the total
+        public = int(totals.filter(pl.col("payer") != "institution")["amount_fen"].sum())
+        label = "total public money (institutions' own shares excluded)" if en else "财政资金合计（不含机构自付）"
+        click.echo(f"  {_pad(label, 41)} {fen_to_yuan(public, True):>18}")
     else:
         click.echo("No payable lines." if en else "没有应付款项。")
     c = result.severity_counts()
