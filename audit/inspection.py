@@ -331,10 +331,12 @@ def _safe_name(institution_id: str) -> str:
     return re.sub(r"[^0-9A-Za-z_\-\u4e00-\u9fff]", "_", institution_id)
 
 
-def checklists(draw_path, data_path, policy, year: int, out_dir, *, sets=(), override_file=None, lang: str = "zh") -> list[Path]:
-    """checklist_<id>.html / .pdf per drawn institution, pre-filled from the run."""
+def checklists(draw_path, data_path, policy, year: int, out_dir, *, sets=(), override_file=None, lang: str = "zh",
+               problems: list | None = None) -> list[Path]:
+    """checklist_<id>.html / .pdf per drawn institution, pre-filled from the run. Why the
+    draw does not verify against the data (if so) is said on every checklist and added
+    to `problems` when a list is given."""
     from audit.run import run
-    from audit.sampling import canonical_sha256
 
     try:
         record = json.loads(Path(draw_path).read_text(encoding="utf-8"))
@@ -347,7 +349,9 @@ def checklists(draw_path, data_path, policy, year: int, out_dir, *, sets=(), ove
     missing = sorted(set(ids) - set(tables["institutions"]["institution_id"].to_list()))
     if missing:
         raise InputError(_t(lang, f"抽中的机构不在数据中：{'、'.join(missing)}", f"drawn institutions missing from the data: {', '.join(missing)}"))
-    register_changed = canonical_sha256(tables["institutions"]) != record.get("register", {}).get("institutions_sha256")
+    draw_problems = draw_differences(record, tables, lang)
+    if problems is not None:
+        problems.extend(draw_problems)
     facts = {r["institution_id"]: r for r in institution_facts(tables, ids, year).to_dicts()}
     flags = (result.findings.filter(pl.col("institution_id").is_in(ids) & pl.col("severity").is_in(["error", "warning"]))
              .sort("institution_id", pl.col("severity") != "error", "rule")
@@ -361,10 +365,30 @@ def checklists(draw_path, data_path, policy, year: int, out_dir, *, sets=(), ove
             i = p["institution_id"]
             html = render("checklist.html", lang=lang, L=LABELS[lang], pick=p, f=facts[i], flags=flags_by.get(i, []),
                           shortfall=short.get(i, []), items=[x for x in items if applies(x, facts[i])], pack=result.pack, year=year,
-                          seed=record["parameters"]["seed"], register_changed=register_changed, reason=team_reason)
+                          seed=record["parameters"]["seed"], draw_problems=draw_problems, reason=team_reason)
             write_html_pdf(html, tmp / f"checklist_{_safe_name(i)}")
             paths += [Path(out_dir) / f"checklist_{_safe_name(i)}.{x}" for x in ("html", "pdf")]
     return paths
+
+
+def draw_differences(record: dict, tables: dict, lang: str = "zh") -> list[str]:
+    """Why the draw record does not verify against the data the checklists are made from
+    (empty: it does) — a tampered or outdated draw.json is said on every checklist. A draw
+    stratified by findings is checked on its institutions register hash only (its
+    findings file is not at hand here)."""
+    from audit.errors import AuditError
+    from audit.sampling import DrawParams, canonical_sha256, compare_records, draw
+
+    try:
+        params = DrawParams(**record["parameters"], lang=lang)
+        if params.strata == "findings":
+            recorded = record.get("register", {}).get("institutions_sha256")
+            return [] if canonical_sha256(tables["institutions"]) == recorded else [
+                _t(lang, "机构名录与抽取时不一致", "the institutions register differs from the one the draw was made from")]
+        fresh = draw(tables, params)
+    except (KeyError, TypeError, AuditError) as e:
+        return [_t(lang, f"抽取记录无法复核：{e}", f"the draw record cannot be re-run: {e}")]
+    return compare_records(record, {**fresh, "tool_version": record.get("tool_version")}, lang).differences
 
 
 def _shortfall_months(staffing: pl.DataFrame | None, ids: list[str]) -> dict[str, list[dict]]:

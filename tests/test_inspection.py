@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date
 from fractions import Fraction
+from pathlib import Path
 from types import SimpleNamespace
 
 import polars as pl
@@ -302,3 +303,30 @@ def test_checklist_names_every_pack_metric_in_words():
     texts = [i["text"] for i in checklist_items(load_pack("jiayuguan"), 2024)]
     assert "机构负责人参加培训的间隔（年） 不高于 2" in texts
     assert not any("_" in t for t in texts), texts
+
+
+def test_checklists_from_a_tampered_draw_say_so(make_folder, tmp_path):
+    """A draw.json whose pick was swapped for another institution still yields checklists
+    (the inspector may need them), but every one says the draw does not verify, and the
+    command warns on stderr; an untouched draw gives no such warning."""
+    from audit.cli import main
+
+    demo = Path(__file__).resolve().parents[1] / "demo" / "demo.xlsx"
+    runner = CliRunner()
+    r = runner.invoke(main, ["sample", "--data", str(demo), "--seed", "t", "--ratio", "high=1", "--ratio", "medium=0",
+                             "--ratio", "low=0", "--out", str(tmp_path / "d")])
+    assert r.exit_code == 0, r.output
+    rec = json.loads((tmp_path / "d" / "draw.json").read_text(encoding="utf-8"))
+    drawn = {p["institution_id"] for p in rec["picks"]}
+    other = next(i for i in ("YL15", "YL16", "YL18") if i not in drawn)
+    swapped = rec["picks"][0]["institution_id"]
+    rec["picks"][0]["institution_id"] = other
+    (tmp_path / "bad.json").write_text(json.dumps(rec, ensure_ascii=False), encoding="utf-8")
+    args = ["--data", str(demo), "--policy", "shaoxing", "--year", "2024"]
+    good = runner.invoke(main, ["checklist", "--draw", str(tmp_path / "d" / "draw.json"), *args, "--out", str(tmp_path / "g")])
+    assert good.exit_code == 0 and "警告" not in good.stderr
+    bad = runner.invoke(main, ["checklist", "--draw", str(tmp_path / "bad.json"), *args, "--out", str(tmp_path / "b")])
+    assert bad.exit_code == 0, bad.output
+    assert f"记录中抽中的 {other} 重新抽取时未被抽中" in bad.stderr
+    html = (tmp_path / "b" / f"checklist_{other}.html").read_text(encoding="utf-8")
+    assert "本抽取记录与数据复核不一致" in html and f"重新抽取抽中了 {swapped}" in html

@@ -87,10 +87,16 @@ def checklist(draw_path, data_path, policy, year, sets, override_file, out_dir, 
     """为每家抽中机构生成预填检查表（HTML + PDF）。"""
     from audit import inspection
 
+    problems: list[str] = []
     paths = inspection.checklists(draw_path, data_path, policy, year, out_dir, sets=sets,
-                                  override_file=override_file, lang=lang)
+                                  override_file=override_file, lang=lang, problems=problems)
     n = len(paths) // 2
     click.echo(f"{n} checklists written to {out_dir}" if lang == "en" else f"已生成 {n} 份检查表：{out_dir}")
+    if problems:
+        click.echo("Warning: the draw does not verify against this data (said on every checklist):" if lang == "en"
+                   else "警告：抽取记录与本数据复核不一致（已在每份检查表上注明）：", err=True)
+        for d in problems:
+            click.echo(f"  - {d}", err=True)
 
 
 @main.command()
