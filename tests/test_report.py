@@ -345,21 +345,22 @@ def test_bureau_ledger_has_every_institution_heading_and_subtotal(bureau):
 
 
 def test_selfcheck_leaves_out_gaps_that_list_other_institutions_only(tmp_path):
-    """A policy gap naming all its affected ids (none of them I002) is not I002's business;
-    one listing I002, one whose list is cut short ("…") and an area-level one stay."""
+    """A policy gap naming all its affected ids (none of them I002) is not I002's business,
+    nor an area target the data cannot evaluate; a gap listing I002, one whose list is cut
+    short ("…") and the other area-level finding stay."""
     result = fake_result()
     extra = pl.DataFrame({
-        "institution_id": [None, None, None],
-        "rule": ["policy_gap"] * 3, "severity": ["warning"] * 3,
-        "message": ["缺口甲 仅涉及他人", "缺口乙 涉及本机构", "缺口丙 名单截断"],
+        "institution_id": [None, None, None, None],
+        "rule": ["policy_gap"] * 3 + ["dementia_beds_per_10k"], "severity": ["warning"] * 3 + ["info"],
+        "message": ["缺口甲 仅涉及他人", "缺口乙 涉及本机构", "缺口丙 名单截断", "区县指标 无法评估"],
         "evidence": ["param=a.x affected=2 ids=I001, I003", "param=b.y affected=2 ids=I001, I002",
-                     "param=c.z affected=12 ids=I001, I003 …"],
-        "citation": [""] * 3, "period": ["2024"] * 3,
+                     "param=c.z affected=12 ids=I001, I003 …", "rule=dementia_beds metric=dementia_beds_per_10k"],
+        "citation": [""] * 4, "period": ["2024"] * 4,
     })
     result.findings = pl.concat([result.findings, extra])
     report.write_selfcheck(result, "I002", tmp_path)
     general = (tmp_path / "selfcheck_I002.html").read_text(encoding="utf-8").split("全局及数据层面的发现")[1]
-    assert "缺口甲" not in general
+    assert "缺口甲" not in general and "区县指标" not in general  # an area target is the bureau's concern
     assert "缺口乙" in general and "缺口丙" in general and "省级补助标准原文未规定" in general
 
 

@@ -106,7 +106,11 @@ def selfcheck_parts(result) -> dict:
     return {
         "lang": lang, "L": L, "scope": scope(result, L, lang), "institutions": institutions_frame(result),
         "ledger": _by_institution(ledger_frame(result, L)), "findings": _by_institution(findings),
-        "general": findings.filter(pl.col("institution_id").is_null()).with_columns(
+        # area- and data-level findings, without the area targets the data cannot evaluate
+        # (info, evidence `rule=… metric=…`): those are for the bureau, not an institution
+        "general": findings.filter(pl.col("institution_id").is_null()
+                                   & ~((pl.col("severity") == "info") & pl.col("evidence").str.starts_with("rule="))
+                                   ).with_columns(
             pl.col("evidence").str.extract(r"ids=([^…]*)$").str.strip_chars().str.split(", ").alias("_listed")),
         "staffing": _by_institution(staffing_frame(staffing) if staffing is not None else None),
     }
