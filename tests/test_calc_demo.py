@@ -113,7 +113,8 @@ def test_insurance_split_on_the_mean_premium(ledger, raw):
     fen = [round(Fraction(str(p)) * 100) for p in ins["保费"].to_list()]
     mean = Fraction(sum(fen), len(fen))
     assert mean == Fraction(4_813_054, 13)  # 48,130.54 ÷ 13 = 3,702.35 yuan
-    # non-profit: mean ÷ 3 = 123,411.64… fen → 1,234.12; for-profit (YL09): ÷ 6 = 617.06
+    # the mean to the fen is 3,702.35 (as the finding states it); non-profit: × 1/3 = 1,234.116… → 1,234.12;
+    # for-profit (YL09): × 1/6 = 617.058… → 617.06
     assert ledger[("YL01", "premium_share", "city")] == (1, 1_234_12)
     assert ledger[("YL09", "premium_share", "city")] == (1, 617_06)
     # the rest is the institution's: 8,119.20 − 1,234.12 = 6,885.08; 4,254.00 − 617.06 = 3,636.94

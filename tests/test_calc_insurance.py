@@ -67,3 +67,18 @@ def test_lines_of_each_premium_add_up_to_it():
     got = {i: int(g["amount_fen"].sum()) for (i,), g in ledger.group_by("institution_id")}
     assert got == {p["institution_id"]: p["premium_fen"] for p in prem}
     assert ledger["amount_fen"].min() > 0
+
+
+def test_the_rest_says_it_is_an_upper_bound_while_a_share_is_a_gap():
+    # Shaoxing leaves the provincial share open: A's rest 3,000 − 1,000 (city, average 3,000 set) =
+    # 2,000.00 is the most A pays, not what it pays; with the provincial share set the rest is exact
+    gap, _ = run_calc("shaoxing", 2024, sets=("insurance_city.average_premium=3000",),
+                      institutions=[inst("A")], insurance=[policy("A", 3_000_00)])
+    rest = lines(gap, item="premium_rest").row(0, named=True)
+    assert rest["amount_fen"] == 2_000_00 and "机构自付至多此数" in rest["basis"]
+    # province 1/4 of 3,000 = 750; city 1,000; rest 3,000 − 750 − 1,000 = 1,250.00
+    full, _ = run_calc("shaoxing", 2024, sets=("insurance_city.average_premium=3000",
+                                               "insurance_province.share_nonprofit=1/4"),
+                       institutions=[inst("A")], insurance=[policy("A", 3_000_00)])
+    rest = lines(full, item="premium_rest").row(0, named=True)
+    assert rest["amount_fen"] == 1_250_00 and "至多" not in rest["basis"]

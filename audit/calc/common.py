@@ -190,6 +190,8 @@ def fen_text(expr: pl.Expr) -> pl.Expr:
 # Basis text is built once, in Chinese; an English run translates it phrase by phrase
 # (longest phrases first), so the arithmetic is the same in both languages.
 BASIS_EN = [
+    ("（尚有补助比例未定，见 policy_gap；机构自付至多此数）",
+     " (a public share is not yet set, see policy_gap; the institution pays at most this)"),
     ("（最大余数法，合计等于预算）", " (largest remainder; adds up to the budget)"),
     ("平均保费（政策包或本地设定）", "average premium (pack or local value)"),
     ("平均保费（输入数据均值）", "average premium (mean of the input)"),

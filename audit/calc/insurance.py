@@ -27,6 +27,9 @@ INTERPRETATIONS = {
 }
 
 
+REST_UPPER_BOUND = "（尚有补助比例未定，见 policy_gap；机构自付至多此数）"
+
+
 def premium_shares(rules: list, tables: dict, ctx: Ctx) -> pl.DataFrame:
     """All premium_share rules together (they share each premium's remainder)."""
     on, year = ctx.ref_date, ctx.year
@@ -39,6 +42,7 @@ def premium_shares(rules: list, tables: dict, ctx: Ctx) -> pl.DataFrame:
         tables["institutions"].select("institution_id", "profit_status"), on="institution_id", how="left")
         .with_columns(pl.col("premium_fen").alias("_left")))
     lines = []
+    open_share = pl.lit(False)  # a share of this premium is a gap: the rest is only an upper bound
     for rule in rules:
         schemes = value(rule, "scheme", on)
         mine = pl.col("scheme").is_in(sorted(schemes))
@@ -51,12 +55,14 @@ def premium_shares(rules: list, tables: dict, ctx: Ctx) -> pl.DataFrame:
                 share_of[status] = opt(rule, f"share_{status}", on)
             except Gap as g:
                 ctx.gap(rule, g.param, affected.filter(pl.col("profit_status") == status)["institution_id"])
+                open_share = open_share | (mine & (pl.col("profit_status") == status))
         if not any(v is not None for v in share_of.values()):
             continue
         try:
             base = _base(rule, ctx, prem, mine)
         except Gap as g:
             ctx.gap(rule, g.param, affected["institution_id"])
+            open_share = open_share | mine
             continue
         exprs, notes = [], []
         for status, share in share_of.items():
@@ -90,7 +96,8 @@ def premium_shares(rules: list, tables: dict, ctx: Ctx) -> pl.DataFrame:
         "_policy", "institution_id", pl.lit("premium_rest").alias("item"), pl.col("_left").alias("amount_fen"),
         pl.lit("institution").alias("payer"), _first_rule(rules, on, "id"), _first_rule(rules, on, "citation"),
         (pl.lit("保费 ") + fen_text(pl.col("premium_fen")) + pl.lit(" 元 − 各级补助 = 机构自付 ")
-         + fen_text(pl.col("_left")) + pl.lit(" 元")).alias("basis"))
+         + fen_text(pl.col("_left")) + pl.lit(" 元")
+         + pl.when(open_share).then(pl.lit(REST_UPPER_BOUND)).otherwise(pl.lit(""))).alias("basis"))
     out = pl.concat(lines + [rest])
     return out.with_columns(pl.lit(PROGRAM).alias("program"), pl.lit(str(year)).alias("period"),
                             pl.lit(1, pl.Int64).alias("quantity"), pl.lit(None, pl.Int64).alias("rate_fen")
