@@ -377,7 +377,10 @@ def test_findings_strata_verify_needs_the_same_findings(register, tmp_path):
     rec = json.loads((tmp_path / "d" / "draw.json").read_text(encoding="utf-8"))
     # I003 has an error → high (ratio 1), I004 a warning → medium (ratio 1), the rest low (ratio 0)
     assert sorted((p["institution_id"], p["stratum"]) for p in rec["picks"]) == [("I003", "high"), ("I004", "medium")]
-    assert '<html lang="en">' in (tmp_path / "d" / "draw.html").read_text(encoding="utf-8")
+    html = (tmp_path / "d" / "draw.html").read_text(encoding="utf-8")
+    assert '<html lang="en">' in html
+    body = html.split("<body>")[1]
+    assert "（" not in body and "，" not in body  # English punctuation around team members
     assert cli("sample", "--verify", tmp_path / "d" / "draw.json", *args).exit_code == 0
     assert cli("sample", "--verify", tmp_path / "d" / "draw.json", "--data", register).exit_code == 2
     findings.write_text("institution_id,rule,severity,message,evidence,citation\nI005,x,error,m,,\n", encoding="utf-8")
