@@ -396,8 +396,24 @@ def explain(result: RunResult, institution_id: str, program: str | None = None, 
     from audit.calc.operating import counted_months
     from audit.privacy import mask_text
 
+    from audit import schema
+    from audit.report.labels import LABELS, item_label
+
     lang = lang or result.lang
     L = (lambda zh, en: en if lang == "en" else zh)
+    labels = LABELS["en" if lang == "en" else "zh"]
+
+    def field(column: str, value, table: str = "institutions") -> str:
+        """`header=value` as the clerk's sheet says it (Chinese header and enum word in zh)."""
+        name = column[:-4] if column.endswith("_fen") else column
+        text = fen_to_yuan(value, True) if column.endswith("_fen") else str(value)
+        if isinstance(value, bool):
+            text = L("是" if value else "否", "yes" if value else "no")
+        if lang == "en":
+            return f"{name}={text}"
+        col = schema.table(table).column(name)
+        words = (col.values or {}).get(value) if isinstance(value, str) else None
+        return f"{col.zh}={words[0] if words else text}"
     tables = result.dataset.tables
     inst = tables["institutions"].filter(pl.col("institution_id") == institution_id)
     if not inst.height:
@@ -419,19 +435,20 @@ def explain(result: RunResult, institution_id: str, program: str | None = None, 
     for n, ln in enumerate(lines.iter_rows(named=True), start=1):
         rule = result.pack.rules.get(ln["rule"])
         out.append(f"[{n}] {PROGRAM_ZH.get(ln['program'], ln['program']) if lang != 'en' else ln['program']}"
-                   f" · {ln['item']} · {ln['period']} · {L('支付方', 'payer')} "
+                   f" · {item_label(ln['item'], labels)}{L('（', ' (')}{ln['item']}{L('）', ')')} · {ln['period']} · {L('支付方', 'payer')} "
                    f"{PAYER_ZH.get(ln['payer'], ln['payer']) if lang != 'en' else ln['payer']}: "
                    f"{fen_to_yuan(ln['amount_fen'], True)} {L('元', 'yuan')}")
         out.append(f"    {L('计算', 'arithmetic')}: {ln['basis']}")
-        out.append(f"    {L('规则', 'rule')}: {ln['rule']}（{ln['citation']}）")
+        out.append(f"    {L('规则', 'rule')}: {ln['rule']}{L('（', ' (')}{ln['citation']}{L('）', ')')}")
         if ln["program"] not in shown_inputs:
             shown_inputs.add(ln["program"])
             cols = [c for c in INPUT_COLUMNS.get(ln["program"], []) if row.get(c) is not None]
-            shown = [f"{c[:-4]}={fen_to_yuan(row[c], True)}" if c.endswith("_fen") else f"{c}={row[c]}" for c in cols]
+            shown = [field(c, row[c]) for c in cols]
             if ln["program"] == "insurance":
                 prem = tables["insurance"].filter((pl.col("institution_id") == institution_id)
                                                   & (pl.col("year") == result.year))
-                shown += [f"premium={fen_to_yuan(f, True)} scheme={sc}" for f, sc in prem.select("premium_fen", "scheme").rows()]
+                shown += [f"{field('premium_fen', f, 'insurance')} {field('scheme', sc, 'insurance')}"
+                          for f, sc in prem.select("premium_fen", "scheme").rows()]
             out.append(f"    {L('输入', 'inputs')}: " + ", ".join(shown))
         if rule is not None:
             for name in _params_of(ln["item"]):
@@ -445,11 +462,11 @@ def explain(result: RunResult, institution_id: str, program: str | None = None, 
                 if name == {"self_built": "rate_leased", "leased": "rate_self_built"}.get(row.get("premises")) \
                         and ln["program"] == "construction":
                     continue  # the other kind of premises
-                local = (f"（{L('本地设定', 'locally set')}: {_format_value(p.unit, p.local, lang)}）"
+                local = (f"{L('（本地设定', ' (locally set')}: {_format_value(p.unit, p.local, lang)}{L('）', ')')}"
                          if p.local is not None else "")
                 val = L("原文未规定", "not set by the text") if e.gap else _format_value(p.unit, e.value, lang)
-                out.append(f"    {L('参数', 'parameter')} {name} = {val}{local}；{rule.short} {e.clause}："
-                           f"“{e.quote}”")
+                out.append(f"    {L('参数', 'parameter')} {name} = {val}{local}{L('；', '; ')}{rule.short} {e.clause}"
+                           f"{L('：', ': ')}“{e.quote}”")
         if ln["program"] == "operating" and rule is not None:
             ctx = Ctx(pack=result.pack, year=result.year, lang=lang)
             one = {k: (v.filter(pl.col("institution_id") == institution_id) if "institution_id" in v.columns else v)
@@ -457,18 +474,22 @@ def explain(result: RunResult, institution_id: str, program: str | None = None, 
             months = counted_months(rule, one, ctx)
             if ln["item"].startswith("resident_months_") and months.height:
                 by_month = months.group_by("month_end").len().sort("month_end")
-                out.append(f"    {L('按月计人数', 'counted by month')}: " + "，".join(
+                out.append(f"    {L('按月计人数', 'counted by month')}: " + L("，", ", ").join(
                     f"{d.strftime('%Y-%m')}: {k}" for d, k in by_month.iter_rows()))
-                per = (months.group_by("person_id").agg(pl.len().alias("m"), pl.col("care_level").last())
-                       .sort("person_id"))
-                out.append(f"    {L('计入的老人（身份证号已遮蔽）', 'residents counted (ids masked)')}: " + "；".join(
-                    f"{mask_text(pid)} {m} {L('个月', 'months')}" for pid, m, _ in per.iter_rows()))
+                # residents grouped by months counted, a few ids a line (a home has hundreds)
+                per = (months.group_by("person_id").agg(pl.len().alias("m")).group_by("m")
+                       .agg(pl.col("person_id").sort()).sort("m", descending=True))
+                out.append(f"    {L('计入的老人（身份证号已遮蔽）', 'residents counted (ids masked)')}:")
+                for m, ids in per.iter_rows():
+                    out.append(f"      {m} {L('个月', 'months')}{L('（', ' (')}{len(ids)} {L('人', 'residents')}{L('）', ')')}:")
+                    out += ["        " + "  ".join(mask_text(p) for p in ids[i:i + 6]) for i in range(0, len(ids), 6)]
         out.append("")
     f = result.findings.filter(pl.col("institution_id") == institution_id)
     if program is None and f.height:
         out.append(L("发现：", "Findings:"))
         for r in f.iter_rows(named=True):
-            out.append(f"  - [{r['severity']}] {r['rule']}: {r['message']}（{r['evidence']}；{r['citation'] or ''}）")
+            out.append(f"  - [{r['severity']}] {r['rule']}: {r['message']}{L('（', ' (')}{r['evidence']}"
+                       f"{L('；', '; ')}{r['citation'] or ''}{L('）', ')')}")
     import re
 
     return re.sub(PERSON_ID_IN_TEXT, r"\1**********\2", "\n".join(out).rstrip() + "\n")

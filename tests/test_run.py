@@ -4,6 +4,7 @@ input, and the all-or-nothing writer. Expected money worked out by hand (Shaoxin
 from __future__ import annotations
 
 import json
+import re
 
 import polars as pl
 import pytest
@@ -198,3 +199,20 @@ def test_validation_warnings_become_findings_and_months_count_once(data, tmp_pat
     assert base["quantity"].to_list() == [10] and base["amount_fen"].to_list() == [1_000_00]
     write_outputs(result, tmp_path / "out")
     assert PID not in (tmp_path / "out" / "findings.csv").read_text(encoding="utf-8-sig")
+
+
+def test_explain_reads_as_the_clerk_sheet_in_chinese_and_plain_english(data):
+    # zh: Chinese item names, headers and enum words beside the codes; en: no Chinese punctuation
+    r = cli("explain", "--policy", "shaoxing", "--year", "2024", "--data", str(data), "--institution", "A001")
+    assert r.exit_code == 0, r.output + r.stderr
+    assert "自建床位（self_built_beds）" in r.output and "用房性质=自建" in r.output and "经营性质=非营利" in r.output
+    assert "premises=" not in r.output and "=True" not in r.output
+    assert "10 个月（1 人）:" in r.output  # the one resident, counted March–December
+    r = cli("explain", "--policy", "shaoxing", "--year", "2024", "--data", str(data), "--institution", "A001",
+            "--lang", "en")
+    assert r.exit_code == 0, r.output + r.stderr
+    assert "self-built beds (self_built_beds)" in r.output and "premises=self_built" in r.output
+    assert "10 months (1 residents):" in r.output
+    # below the two title lines (names as the input and the pack spell them), outside the quoted clause words
+    body = [re.sub("“[^”]*”", "", ln) for ln in r.output.splitlines()[2:]]
+    assert not [ln for ln in body if any(p in ln for p in "（）；：，")]
