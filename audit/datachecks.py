@@ -63,6 +63,12 @@ def missing_table(table: schema.Table) -> pl.DataFrame:
         "missing_table")
 
 
+def no_rows(table: schema.Table, sheet) -> pl.DataFrame:
+    """A required table with headers only (a blank template handed back): nothing to compute."""
+    return _table_problem(table, sheet, None, f"“{table.zh}”只有表头，没有数据行",
+                          f"table {table.name} has headers but no data rows", "empty")
+
+
 def missing_columns(table: schema.Table, present: list[str], sheet) -> pl.DataFrame:
     """A missing required column; the headers we did not recognise are named, since one
     of them is usually the column misspelt."""

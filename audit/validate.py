@@ -36,6 +36,8 @@ def check_tables(tables: dict[str, pl.DataFrame], sources: dict | None = None) -
             continue
         sheet = _sheet(sources, name)
         present = (sources.get(name) or {}).get("columns") or list(raw.columns)
+        if t.required and raw.height == 0:
+            parts.append(datachecks.no_rows(t, sheet))
         parts.append(datachecks.missing_columns(t, present, sheet))
         parts.append(datachecks.unknown_columns(t, present, sheet))
         normalised, unreadable = normalise_table(name, raw, sheet)

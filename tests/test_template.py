@@ -96,3 +96,10 @@ def test_template_refuses_a_non_xlsx_name(tmp_path):
     result = CliRunner().invoke(main, ["template", "--out", str(tmp_path / "模板.csv")])
     assert result.exit_code == 3 and ".xlsx" in result.stderr
     assert not (tmp_path / "模板.csv").exists()
+
+
+def test_blank_template_handed_back_is_refused(tmp_path):
+    # headers only in 机构 (a required table): nothing to compute, and the clerk is told so
+    p = audit.load_data(_make(tmp_path)).problems
+    assert p.select("table", "sheet", "row", "check", "severity").rows() == [("institutions", "机构", None, "empty", "error")]
+    assert p["message"][0] == "“机构”只有表头，没有数据行"
