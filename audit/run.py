@@ -284,7 +284,11 @@ def write_ledger_xlsx(result: RunResult, path: Path) -> None:
     names = result.dataset.tables["institutions"].select("institution_id", "name")
     led = result.ledger.join(names, on="institution_id", how="left").sort(
         "institution_id", "program", "item", "period", "payer", "rule")
-    led = defuse_frame(led.with_columns(pl.col("program").replace(PROGRAM_ZH).alias("program_zh")))
+    from audit.report.labels import LABELS, PAYER_ORDER, item_label
+
+    items_zh = {i: item_label(i, LABELS["zh"]) for i in led["item"].unique().to_list()}
+    led = defuse_frame(led.with_columns(pl.col("program").replace(PROGRAM_ZH).alias("program_zh"),
+                                        pl.col("item").replace(items_zh).alias("item_zh")))
     wb = xlsxwriter.Workbook(str(path))
     head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True})
     money = wb.add_format({"num_format": "#,##0.00"})
@@ -318,9 +322,10 @@ def write_ledger_xlsx(result: RunResult, path: Path) -> None:
             ws.write_number(r + 1, total_col, yuan(total), bold_money)
         return ws
 
-    for payer in sorted(set(led["payer"].to_list())):
+    payers = set(led["payer"].to_list())
+    for payer in [p for p in PAYER_ORDER if p in payers] + sorted(payers - set(PAYER_ORDER)):
         part = led.filter(pl.col("payer") == payer)
-        rows = part.select("institution_id", "name", "program_zh", "item", "period", "quantity", "rate_fen",
+        rows = part.select("institution_id", "name", "program_zh", "item_zh", "period", "quantity", "rate_fen",
                            "amount_fen", "rule", "citation", "basis").rows()
         sheet(f"{PAYER_ZH.get(payer, payer)}", ["机构编号", "机构名称", "项目", "明细", "期间", "数量", "标准(元)",
                                                 "金额(元)", "规则", "依据", "计算过程"],

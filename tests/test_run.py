@@ -93,7 +93,9 @@ def test_audit_run_end_to_end(data, tmp_path):
     assert round(summary.filter(pl.col("机构编号") == "合计")["财政补助(元)"][0], 2) == float(PUBLIC)
     assert summary.filter(pl.col("项目") == "综合保险")["财政补助(元)"].to_list() == [1000.0]
     assert pl.read_excel(out / "ledger.xlsx", sheet_name="机构自付")["金额(元)"].to_list() == [2000.0, 2000.0]
-    assert pl.read_excel(out / "ledger.xlsx", sheet_name="市级财政").height == 6  # 5 lines + 合计
+    city = pl.read_excel(out / "ledger.xlsx", sheet_name="市级财政")
+    assert city.height == 6  # 5 lines + 合计
+    assert "自建床位" in city["明细"].to_list() and "self_built_beds" not in city["明细"].to_list()
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["pack"]["id"] == "shaoxing" and manifest["pack"]["status"] == "draft"
     assert len(manifest["inputs"]["residents"]["sha256"]) == 64 and manifest["year"] == 2024
