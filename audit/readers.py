@@ -12,7 +12,10 @@ import polars as pl
 
 
 def decode_csv(data: bytes) -> tuple[str, str]:
-    """UTF-8 (with or without BOM), else GB18030 (what Excel on Chinese Windows writes)."""
+    """UTF-8 (with or without BOM), UTF-16 with its BOM (some tools' "Unicode" CSV), else
+    GB18030 (what Excel on Chinese Windows writes)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16"), "utf-16"
     try:
         text = data.decode("utf-8-sig")
         return text, ("utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8")
@@ -47,7 +50,7 @@ def read_csv_grid(path: Path) -> tuple[pl.DataFrame, str]:
     if not text or text.isspace():
         raise pl.exceptions.NoDataError("empty file")
     # UTF-8 bytes go to polars as they are (no second copy of a 200 MB file)
-    body = text.encode("utf-8") if encoding == "gb18030" else data.removeprefix(b"\xef\xbb\xbf")
+    body = data.removeprefix(b"\xef\xbb\xbf") if encoding.startswith("utf-8") else text.encode("utf-8")
     try:
         df = pl.read_csv(body, infer_schema=False, raise_if_empty=True, has_header=False)
     except pl.exceptions.ComputeError:

@@ -412,3 +412,14 @@ def test_workbook_without_table_sheets_names_its_sheets(tmp_path):
     assert p.height == 1   # one clear problem, not "missing table" on top
     assert p["message"][0].startswith("没有以表名命名的工作表（现有：Sheet1、Sheet2）")
     assert "(found: Sheet1, Sheet2)" in p["message_en"][0]
+
+
+def test_utf16_csv_with_bom_is_read(tmp_path):
+    # before: UTF-16 bytes failed UTF-8 and GB18030 and the table was refused as undecodable
+    folder = tmp_path / "u16"
+    folder.mkdir()
+    (folder / "机构.csv").write_bytes("机构编号,机构名称,所属区县,机构类型,举办性质\r\nA1,甲,越城区,养老机构,公办\r\n".encode("utf-16"))
+    ds = audit.load_data(folder)
+    assert ds.sources["institutions"]["encoding"] == "utf-16"
+    assert ds.tables["institutions"].select("institution_id", "ownership", "_row").rows() == [("A1", "public", 2)]
+    assert ds.errors().is_empty(), ds.errors()
