@@ -311,6 +311,8 @@ def test_appendix_values_read_as_words_and_percentages(bureau):
     assert show_value("1/3", L, "share") == "1/3"
     assert show_value(True, L, "bool") == "是" and show_value(False, LABELS["en"], "bool") == "no"
     assert show_value({1: "3/5", 2: None}, L, "table:share") == f"1: 60%; 2: {L['gap']}"
+    assert show_value(["full", "partial"], L, "set") == "完全失能, 部分失能"  # the contract's Chinese words
+    assert show_value("city", L, "payer") == "市级财政"
     html = (bureau[1] / "report.html").read_text(encoding="utf-8")
     appendix = html.split(L["appendix"])[1]
     assert "<td>58% " in appendix and "True" not in appendix

@@ -7,6 +7,7 @@ import hashlib
 import json
 from decimal import Decimal
 from fractions import Fraction
+from functools import lru_cache
 from pathlib import Path
 
 import polars as pl
@@ -174,8 +175,25 @@ def show_value(value, L: dict, unit: str = "") -> str:
     if isinstance(value, dict):
         return "; ".join(f"{k}: {show_value(v, L, inner)}" for k, v in value.items())
     if isinstance(value, list):
-        return ", ".join(map(str, value))
+        words = enum_words() if L["html_lang"] == "zh-CN" else {}
+        return ", ".join(words.get(str(v), str(v)) for v in value)
+    if inner == "payer":
+        return L["payers"].get(str(value), str(value))
     return show_share(value) if inner == "share" else str(value)
+
+
+@lru_cache(maxsize=1)
+def enum_words() -> dict[str, str]:
+    """Canonical enum value → its Chinese word from the data contract (private → 民办),
+    so set-valued parameters read in Chinese; the first table naming a value wins."""
+    from audit import schema
+
+    words: dict[str, str] = {}
+    for name in schema.tables():
+        for column in schema.table(name).columns:
+            for value, synonyms in (column.values or {}).items():
+                words.setdefault(value, synonyms[0])
+    return words
 
 
 def show_unit(unit: str, L: dict) -> str:
