@@ -130,3 +130,18 @@ def test_check_counts_gaps_down_to_table_keys():
     assert "center_community.rate_by_star.4" not in r.output
     assert "renovation.share" in r.output
     assert run("check", "dongyang").output.strip().endswith("0 个缺口。")
+
+
+def test_output_cut_short_by_head_is_not_an_internal_error():
+    # `audit policy show shaoxing | head -1`: before, the closed pipe printed
+    # "内部错误 (internal error): BrokenPipeError" on stderr. The reader here closes its
+    # end before the command has even imported, so every write meets a closed pipe.
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-c", "from audit.cli import main; main()", "policy", "show", "shaoxing"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    proc.wait(timeout=60)
+    assert "内部错误" not in err and "Traceback" not in err, err

@@ -4,6 +4,7 @@ Each command family lives in its own module and registers itself on `main`."""
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -23,6 +24,9 @@ class _Group(click.Group):
             sys.exit(e.exit_code)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):
             raise
+        except BrokenPipeError:  # the reader stopped early (`| head`): no message, as the Python docs advise
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(1)
         except KeyboardInterrupt:
             click.echo("已中断 / interrupted", err=True)
             sys.exit(130)
