@@ -83,6 +83,9 @@ def fake_result(lang="zh", status="draft"):
 # Grand total by hand: 400,000.00 + 60,000.00 + 15,000.00 + 12,000.00 + 1,234.57 + 617.28 + 30,000.00
 #                    = 518,851.85 yuan
 GRAND_TOTAL = "518,851.85"
+# The report's totals are grants: I002's own premium share (617.28, payer institution) is
+# listed but not added in: 518,851.85 − 617.28 = 518,234.57
+GRANTS_TOTAL = "518,234.57"
 
 
 def fmt(fen: int) -> str:
@@ -137,18 +140,18 @@ def test_totals_equal_ledger_sums(bureau):
     text = (out / "report.html").read_text(encoding="utf-8")
     ledger = result.ledger
     assert fmt(int(ledger["amount_fen"].sum())) == GRAND_TOTAL
-    assert f'<span id="grand-total">{GRAND_TOTAL}</span>' in text
+    assert f'<span id="grand-total">{GRANTS_TOTAL}</span>' in text
     # by program, by hand: construction 400,000.00; operating 60,000 + 15,000 + 12,000 = 87,000.00;
-    # center_operating 30,000.00; insurance 1,234.57 + 617.28 = 1,851.85
+    # center_operating 30,000.00; insurance 1,234.57 (I002's own 617.28 is not a grant)
     assert html_totals(text, "program") == {"建设补贴": "400,000.00", "运营补贴": "87,000.00",
-                                            "居家养老服务中心运营补贴": "30,000.00", "综合保险": "1,851.85"}
-    # by payer, from the ledger frame directly
-    payer_zh = {"city": "市级财政", "county": "县级财政", "institution": "机构自付"}
-    expected = {payer_zh[p]: fmt(a) for p, a in
-                ledger.group_by("payer").agg(pl.col("amount_fen").sum()).iter_rows()}
+                                            "居家养老服务中心运营补贴": "30,000.00", "综合保险": "1,234.57"}
+    # by payer, from the ledger frame directly, without the institutions' own share
+    payer_zh = {"city": "市级财政", "county": "县级财政"}
+    expected = {payer_zh[p]: fmt(a) for p, a in ledger.filter(pl.col("payer") != "institution")
+                .group_by("payer").agg(pl.col("amount_fen").sum()).iter_rows()}
     assert html_totals(text, "payer") == expected
-    # by county: 越城区 = I001 + I003 = 475,000.00 + 30,000.00; 柯桥区 = I002 = 12,000 + 1,234.57 + 617.28
-    assert html_totals(text, "county") == {"越城区": "505,000.00", "柯桥区": "13,851.85"}
+    # by county: 越城区 = I001 + I003 = 475,000.00 + 30,000.00; 柯桥区 = I002 = 12,000 + 1,234.57
+    assert html_totals(text, "county") == {"越城区": "505,000.00", "柯桥区": "13,234.57"}
 
 
 def test_draft_flag_and_in_force(bureau, tmp_path):
@@ -197,9 +200,10 @@ def test_selfcheck_lines_totals_fixes_and_staffing(selfcheck):
     out, paths = selfcheck
     assert [p.name for p in paths] == ["selfcheck_I002.html", "selfcheck_I002.pdf"]
     text = paths[0].read_text(encoding="utf-8")
-    # I002: operating 12,000.00; insurance 1,234.57 + 617.28 = 1,851.85; total 13,851.85
-    assert '<span id="grand-total">13,851.85</span>' in text
-    assert "12,000.00" in text and "1,851.85" in text
+    # I002: operating 12,000.00; insurance grant 1,234.57 (its own 617.28 is shown, not added);
+    # estimated grants 12,000.00 + 1,234.57 = 13,234.57
+    assert '<span id="grand-total">13,234.57</span>' in text
+    assert "12,000.00" in text and "1,234.57" in text and "617.28" in text and "1,851.85" not in text
     assert "阳光颐养院" not in text            # another institution's lines stay out
     assert report.fix_hint("lease_term", "zh") in text
     assert report.fix_hint("policy_gap", "zh") in text   # the area-level finding, with its hint
@@ -232,9 +236,14 @@ def test_fix_hint_falls_back():
 
 
 def test_public_money_excludes_institutions_own_share(bureau):
+    """The headline is grants only; the institutions' own premium shares are listed apart
+    (I002's premium_rest 617.28) and appear in no total or summary row."""
     text = (bureau[1] / "report.html").read_text(encoding="utf-8")
-    # 518,851.85 − 617.28 (I002's premium_rest, paid by the institution) = 518,234.57
-    assert '<span id="public-total">518,234.57</span>' in text
+    assert '<span id="grand-total">518,234.57</span>' in text and '<span id="own-total">617.28</span>' in text
+    row = re.search(r"<tr><td>I002</td><td>[^<]*</td><td>柯桥区</td>(.*?)</tr>", text).group(1)
+    # I002: operating 12,000.00, insurance 1,234.57, total 13,234.57 (construction, centre 0.00)
+    assert re.findall(r">([\d,.]+)<", row) == ["0.00", "12,000.00", "0.00", "1,234.57", "13,234.57"]
+    assert "机构自付</td>" in text  # the own-share line itself stays visible in the ledger
 
 
 def test_summary_lists_institutions_without_grants(tmp_path):
@@ -336,14 +345,14 @@ def test_selfcheck_of_a_centre_shows_its_stars_not_a_rating(tmp_path):
 def test_bureau_ledger_has_every_institution_heading_and_subtotal(bureau):
     """The ledger is laid out as a few tables with one heading row per institution (fast
     in WeasyPrint); each institution still gets its heading and subtotal:
-    I001 400,000.00 + 60,000.00 + 15,000.00 = 475,000.00; I002 12,000.00 + 1,234.57 + 617.28
-    = 13,851.85; I003 30,000.00."""
+    I001 400,000.00 + 60,000.00 + 15,000.00 = 475,000.00; I002 12,000.00 + 1,234.57 = 13,234.57
+    (its own 617.28 is listed, not a grant); I003 30,000.00."""
     html = (bureau[1] / "report.html").read_text(encoding="utf-8")
     ledger = html.split("<h2>补贴明细</h2>")[1].split("<h2>")[0]
     heads = re.findall(r'<tr class="inst-head"><th colspan="8">([^<]*)</th></tr>', ledger)
     assert [h.split(" · ")[0] for h in heads] == ["I001", "I002", "I003"]
-    subtotals = re.findall(r'<tr class="total"><td colspan="4">小计</td><td class="num">([\d,.]+)</td>', ledger)
-    assert subtotals == ["475,000.00", "13,851.85", "30,000.00"]
+    subtotals = re.findall(r'<tr class="total"><td colspan="4">补贴小计（不含机构自付）</td><td class="num">([\d,.]+)</td>', ledger)
+    assert subtotals == ["475,000.00", "13,234.57", "30,000.00"]
 
 
 def test_selfcheck_leaves_out_gaps_that_list_other_institutions_only(tmp_path):

@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 
 from audit import report
-from test_report import GRAND_TOTAL, fake_result, fmt, html_totals
+from test_report import GRANTS_TOTAL, fake_result, fmt, html_totals
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = [pytest.mark.slow,
@@ -44,8 +44,9 @@ def test_bureau_html_renders_with_ledger_totals(tmp_path):
     report.write_bureau_report(result, tmp_path)
     dom, console = dump_dom(tmp_path / "report.html")
     assert console == []
-    assert f'<span id="grand-total">{GRAND_TOTAL}</span>' in dom
-    expected = {p: fmt(a) for p, a in result.ledger.group_by("program").agg(pl.col("amount_fen").sum()).iter_rows()}
+    assert f'<span id="grand-total">{GRANTS_TOTAL}</span>' in dom
+    grants = result.ledger.filter(pl.col("payer") != "institution")  # own premium shares are not grants
+    expected = {p: fmt(a) for p, a in grants.group_by("program").agg(pl.col("amount_fen").sum()).iter_rows()}
     names = {"construction": "建设补贴", "operating": "运营补贴", "center_operating": "居家养老服务中心运营补贴",
              "insurance": "综合保险"}
     assert html_totals(dom, "program") == {names[p]: a for p, a in expected.items()}

@@ -31,10 +31,12 @@ def test_bureau_totals_match_the_ledger(demo_run):
     result, out = demo_run
     text = (out / "report.html").read_text(encoding="utf-8")
     total = int(result.ledger["amount_fen"].sum())
-    assert f'<span id="grand-total">{fmt(total)}</span>' in text
-    # every county's total equals the sum of its institutions' ledger lines
+    # the report's totals are grants: every ledger line but the institutions' own premium shares
+    grants = result.ledger.filter(pl.col("payer") != "institution")
+    assert f'<span id="grand-total">{fmt(int(grants["amount_fen"].sum()))}</span>' in text
+    # every county's total equals the sum of its institutions' grant lines
     county = result.dataset.tables["institutions"].select("institution_id", "county")
-    expected = {c: fmt(a) for c, a in result.ledger.join(county, on="institution_id")
+    expected = {c: fmt(a) for c, a in grants.join(county, on="institution_id")
                 .group_by("county").agg(pl.col("amount_fen").sum()).iter_rows()}
     assert html_totals(text, "county") == expected
     # the written ledger.csv adds up to the same fen
@@ -49,7 +51,7 @@ def test_draft_pack_flagged_and_no_person_ids(demo_run):
     ids = result.dataset.tables["residents"]["person_id"].drop_nulls().to_list()
     assert ids and not any(i in text for i in ids)
     pdf_text = subprocess.run(["pdftotext", str(out / "report.pdf"), "-"], capture_output=True, text=True).stdout
-    assert fmt(int(result.ledger["amount_fen"].sum())) in pdf_text
+    assert fmt(int(result.ledger.filter(pl.col("payer") != "institution")["amount_fen"].sum())) in pdf_text
     assert not re.search(r"\d{17}[\dXx]", pdf_text)
 
 
@@ -64,9 +66,9 @@ def test_selfcheck_cli_on_demo(tmp_path):
     # YL01 by hand (demo README case: new private self-built nursing home, 120 beds, premium 8,119.20):
     #   重点工作(五)3 self-built 120 beds × 4,000 = 480,000.00; nursing-type bonus 120 × 1,400 = 168,000.00
     #   重点工作(五)4 insurance: average premium 3,702.35 × 1/3 = 1,234.1166… → 1,234.12;
-    #   the institution's own share 8,119.20 − 1,234.12 = 6,885.08
-    #   total 480,000.00 + 168,000.00 + 1,234.12 + 6,885.08 = 656,119.20
-    assert '<span id="grand-total">656,119.20</span>' in text
+    #   the institution's own share 8,119.20 − 1,234.12 = 6,885.08 (listed, not a grant)
+    #   estimated grants 480,000.00 + 168,000.00 + 1,234.12 = 649,234.12
+    assert '<span id="grand-total">649,234.12</span>' in text and "6,885.08" in text
     assert (out / "selfcheck_YL01.pdf").stat().st_size > 10_000
 
 

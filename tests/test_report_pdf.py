@@ -13,7 +13,7 @@ import pytest
 from pypdf import PdfReader
 
 from audit import report
-from test_report import GRAND_TOTAL, PERSON_ID, fake_result
+from test_report import GRANTS_TOTAL, PERSON_ID, fake_result
 
 pytestmark = pytest.mark.slow
 needs_poppler = pytest.mark.skipif(not shutil.which("pdftotext") or not shutil.which("pdftoppm"),
@@ -69,7 +69,7 @@ def test_pdf_text_has_totals_footers_and_draft_flag_on_every_page(pdf):
     pages = _page_texts(pdf[1])
     assert len(pages) >= 2
     joined = "\n".join(pages)
-    assert GRAND_TOTAL in joined and "400,000.00" in joined
+    assert GRANTS_TOTAL in joined and "400,000.00" in joined
     assert "\ufffd" not in joined
     for i, page in enumerate(pages, start=1):
         assert "征求意见稿" in page and "非正式依据" in page

@@ -16,6 +16,14 @@ from audit.report.labels import LABELS, PAYER_ORDER, PROGRAM_ORDER, SEVERITY_ORD
 LEDGER_CHUNK = 40  # institutions per ledger table: several moderate tables lay out faster than many small ones
 
 
+OWN_SHARE = "institution"  # payer of the institution's own share of a premium: not a grant
+
+
+def public_fen(ledger: pl.DataFrame) -> int:
+    """Grants in a ledger slice: every line but the institutions' own premium shares."""
+    return int(ledger.filter(pl.col("payer") != OWN_SHARE)["amount_fen"].sum() or 0)
+
+
 def lang_of(result) -> str:
     return "en" if getattr(result, "lang", "zh") == "en" else "zh"
 
@@ -32,25 +40,28 @@ def bureau_context(result) -> dict:
     lang = lang_of(result)
     L = LABELS[lang]
     ledger = ledger_frame(result, L)
-    programs = sorted(ledger["program"].unique().to_list(),
+    # totals are grants: the institutions' own share of a premium is listed, never added in
+    public = ledger.filter(pl.col("payer") != OWN_SHARE)
+    programs = sorted(public["program"].unique().to_list(),
                       key=lambda p: (PROGRAM_ORDER.index(p) if p in PROGRAM_ORDER else 99, p))
-    by_program = totals_rows(ledger, "program", L["programs"], PROGRAM_ORDER)
-    by_county = totals_rows(ledger, "county", {})
+    by_program = totals_rows(public, "program", L["programs"], PROGRAM_ORDER)
+    by_county = totals_rows(public, "county", {})
     findings = findings_frame(result, L, lang)
     counts = {r["severity"]: r["count"] for r in
               findings.group_by("severity").agg(pl.len().alias("count")).iter_rows(named=True)}
     ledger_groups = [
         {"institution_id": g["institution_id"][0], "name": g["name"][0] or "",
-         "subtotal": yuan(g["amount_fen"].sum()), "rows": g.to_dicts()}
+         "subtotal": yuan(public_fen(g)), "rows": g.to_dicts()}
         for g in ledger.partition_by("institution_id", maintain_order=True)
     ] if ledger.height else []
     return {
         "L": L, "lang": lang, "title": L["bureau_title"], "scope": scope(result, L, lang),
-        "grand_total": yuan(ledger["amount_fen"].sum() or 0),
-        "public_total": yuan(ledger.filter(pl.col("payer") != "institution")["amount_fen"].sum() or 0),
-        "by_program": by_program, "by_payer": totals_rows(ledger, "payer", L["payers"], PAYER_ORDER),
+        "grand_total": yuan(public_fen(ledger)),
+        "own_total": yuan(int(ledger["amount_fen"].sum() or 0) - public_fen(ledger)),
+        "has_own_share": bool(ledger.height > public.height),
+        "by_program": by_program, "by_payer": totals_rows(public, "payer", L["payers"], PAYER_ORDER),
         "by_county": by_county, "programs": [(p, label_of(L["programs"], p)) for p in programs],
-        "summary": summary_rows(ledger, _reported_institutions(result), programs),
+        "summary": summary_rows(public, _reported_institutions(result), programs),
         "chart_program": bar_chart_svg([r["label"] for r in by_program],
                                        [(L["amount"], [r["fen"] for r in by_program], "#2f6db5")], yuan,
                                        L["chart_program"]),
@@ -134,7 +145,7 @@ def selfcheck_context(result, institution_id: str, parts: dict | None = None) ->
                          else f"No institution with id {institution_id} in the data.")
     ledger = parts["ledger"].get(institution_id)
     programs = [
-        {"program": g["program"][0], "label": g["program_label"][0], "total": yuan(g["amount_fen"].sum()),
+        {"program": g["program"][0], "label": g["program_label"][0], "total": yuan(public_fen(g)),
          "rows": g.to_dicts()}
         for g in ledger.partition_by("program", maintain_order=True)
     ] if ledger is not None else []
@@ -148,7 +159,7 @@ def selfcheck_context(result, institution_id: str, parts: dict | None = None) ->
     return {
         "L": L, "lang": lang, "title": L["selfcheck_title"], "scope": parts["scope"],
         "inst": insts.row(0, named=True), "programs": programs,
-        "grand_total": yuan(ledger["amount_fen"].sum() if ledger is not None else 0),
+        "grand_total": yuan(public_fen(ledger) if ledger is not None else 0),
         "item_label": lambda i: item_label(i, L),
         "findings": findings.to_dicts() if findings is not None else [],
         "general_findings": concerning(parts["general"], institution_id).to_dicts(),
