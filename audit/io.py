@@ -147,8 +147,7 @@ def _frame_from_grid(table: str, grid: pl.DataFrame, first_row: int, sheet, prob
         pl.int_range(first_row + h + 1, first_row + h + 1 + body.height, dtype=pl.Int64).alias("_row"))
     cells = [c for c in df.columns if c != "_row"]
     if cells:
-        blank = pl.all_horizontal([pl.col(c).is_null() | (pl.col(c).str.strip_chars() == "") for c in cells])
-        df = df.filter(~blank)
+        df = df.filter(pl.any_horizontal([pl.col(c).str.contains(r"\S").fill_null(False) for c in cells]))
     return df.drop([c for c in df.columns if c.startswith("__")])
 
 
