@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from click.testing import CliRunner
 
 from audit.cli import main
@@ -145,3 +147,15 @@ def test_output_cut_short_by_head_is_not_an_internal_error():
     err = proc.stderr.read().decode()
     proc.wait(timeout=60)
     assert "内部错误" not in err and "Traceback" not in err, err
+
+
+@pytest.mark.parametrize("typed", ["2024/6/30", "2024年6月30日", "2024.6.30", "2024-06-30"])
+def test_show_date_accepts_the_spellings_the_data_accepts(typed):
+    # before, only 2024-06-30 was accepted: a clerk's 2024/6/30 was a usage error
+    result = CliRunner().invoke(main, ["policy", "show", "shaoxing", "--date", typed, "--format", "json"])
+    assert result.exit_code == 0, result.output + result.stderr
+
+
+def test_show_refuses_an_impossible_date():
+    result = CliRunner().invoke(main, ["policy", "show", "shaoxing", "--date", "2024-02-30"])
+    assert result.exit_code == 2 and "YYYY-MM-DD" in result.stderr

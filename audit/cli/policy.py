@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 import click
 
@@ -20,9 +21,11 @@ def _t(lang, zh, en):
 def _date(ctx, param, value):
     if value is None:
         return None
+    # the spellings the data readers accept: 2024-06-30, 2024/6/30, 2024.6.30, 2024年6月30日
+    m = re.fullmatch(r"\s*(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?\s*", value)
     try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
+        return dt.date(*map(int, m.groups()))
+    except (AttributeError, ValueError):
         raise click.BadParameter("日期应写作 YYYY-MM-DD / a date is written YYYY-MM-DD") from None
 
 
