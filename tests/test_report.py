@@ -340,6 +340,11 @@ def test_selfcheck_of_a_centre_shows_its_stars_not_a_rating(tmp_path):
     report.write_selfcheck(result, "I001", tmp_path)
     profile = (tmp_path / "selfcheck_I001.html").read_text(encoding="utf-8").split("机构概况")[1].split("</table>")[0]
     assert "<th>等级评定</th><td>4</td>" in profile and "星级" not in profile
+    result.dataset.tables["institutions"] = result.dataset.tables["institutions"].with_columns(
+        rating_level=pl.Series([4, 0, 0], dtype=pl.Int64))
+    report.write_selfcheck(result, "I002", tmp_path)
+    profile = (tmp_path / "selfcheck_I002.html").read_text(encoding="utf-8").split("机构概况")[1].split("</table>")[0]
+    assert "<th>等级评定</th><td>0 (未评定)</td>" in profile  # 0 means unrated in the data contract
 
 
 def test_bureau_ledger_has_every_institution_heading_and_subtotal(bureau):
