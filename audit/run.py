@@ -35,6 +35,9 @@ PAYER_ZH = {"province": "省级财政", "province_lottery": "省级福彩公益�
 PROGRAM_ZH = {"construction": "建设补贴", "operating": "运营补贴", "center_operating": "居家养老中心运营补助",
               "insurance": "综合保险"}
 SEVERITIES = ("error", "warning", "info")
+PROGRAM_KINDS = {"construction": {"construction_per_bed", "nursing_type_bonus", "renovation_share"},
+                 "operating": {"resident_month_grant"}, "center_operating": {"center_star_grant", "factor_allocation"},
+                 "insurance": {"premium_share"}}
 
 
 @dataclass
@@ -488,6 +491,18 @@ def explain(result: RunResult, institution_id: str, program: str | None = None, 
                 for m, ids in per.iter_rows():
                     out.append(f"      {m} {L('个月', 'months')}{L('（', ' (')}{len(ids)} {L('人', 'residents')}{L('）', ')')}:")
                     out += ["        " + "  ".join(mask_text(p) for p in ids[i:i + 6]) for i in range(0, len(ids), 6)]
+        out.append("")
+    # gaps are one finding per rule × parameter (ids sampled in its evidence): say which hit this institution
+    gap_ids = getattr(result.extra.get("ctx"), "gap_ids", {})
+    gaps = sorted(k for k, ids in gap_ids.items() if institution_id in ids
+                  and (program is None or result.pack.rules[k.split(".")[0]].kind in PROGRAM_KINDS[program]))
+    if gaps:
+        out.append(L("政策未规定、本机构未计发的项目：", "Not paid because the policy text leaves it open:"))
+        for key in gaps:
+            rule = result.pack.rules[key.split(".")[0]]
+            out.append(L(f"  - {key}（{rule.citation}）：原文未规定，可用 --set {key}=数值 设定本地标准后重算",
+                         f"  - {key} ({rule.citation}): not set by the text; set a local value with "
+                         f"--set {key}=VALUE and run again"))
         out.append("")
     f = result.findings.filter(pl.col("institution_id") == institution_id)
     if program is None and f.height:

@@ -218,3 +218,18 @@ def test_explain_reads_as_the_clerk_sheet_in_chinese_and_plain_english(data):
     # below the two title lines (names as the input and the pack spell them), outside the quoted clause words
     body = [re.sub("“[^”]*”", "", ln) for ln in r.output.splitlines()[2:]]
     assert not [ln for ln in body if any(p in ln for p in "（）；：，")]
+
+
+def test_explain_names_the_gaps_that_leave_this_institution_unpaid(data):
+    # Shaoxing leaves the provincial insurance share open: A001 gets no provincial line, and explain says why
+    r = cli("explain", "--policy", "shaoxing", "--year", "2024", "--data", str(data), "--institution", "A001",
+            "--program", "insurance")
+    assert r.exit_code == 0, r.output + r.stderr
+    assert "政策未规定、本机构未计发的项目" in r.output and "insurance_province.share_nonprofit" in r.output
+    assert "--set insurance_province.share_nonprofit=" in r.output
+    r = cli("explain", "--policy", "shaoxing", "--year", "2024", "--data", str(data), "--institution", "A001",
+            "--program", "operating")
+    assert "insurance_province" not in r.output  # another program's gap is not this one's
+    r = cli("explain", "--policy", "shaoxing", "--year", "2024", "--data", str(data), "--institution", "A001",
+            "--program", "nosuch")
+    assert r.exit_code == 2

@@ -88,6 +88,7 @@ class Ctx:
     findings: list = field(default_factory=list)
     interpretations: set = field(default_factory=set)
     average_premium: dict = field(default_factory=dict)  # rule id -> fen used, for the manifest
+    gap_ids: dict = field(default_factory=dict)  # "rule.param" -> every institution it leaves unpaid (explain)
 
     @property
     def ref_date(self) -> date:
@@ -114,6 +115,7 @@ class Ctx:
         name = f"{param}.{key}" if key is not None else param
         if key is None and "." not in param and rule.has(param) and rule.param(param).unit.startswith("table:"):
             name = f"{param}.<KEY>"  # a whole table is open: it is set key by key
+        self.gap_ids.setdefault(f"{rule.id}.{name}", set()).update(ids)
         sample = ", ".join(ids[:GAP_SAMPLE]) + (" …" if len(ids) > GAP_SAMPLE else "")
         self.finding(
             "policy_gap", severity,

@@ -69,7 +69,8 @@ def _pad(text: str, width: int) -> str:
 @year_option
 @data_option
 @click.option("--institution", "institution", required=True, help="机构编号。")
-@click.option("--program", default=None, help="只说明一个项目：construction / operating / center_operating / insurance。")
+@click.option("--program", default=None, type=click.Choice(["construction", "operating", "center_operating", "insurance"]),
+              help="只说明一个项目：construction / operating / center_operating / insurance。")
 @lang_option
 def explain_command(policy, sets, override_file, year, data_path, institution, program, lang):
     """说明一个机构每一笔款项的来历：计入的数据、参数及其条款原文、算式。"""
