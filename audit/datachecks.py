@@ -20,6 +20,7 @@ GB11643_WEIGHTS = [pow(2, 17 - i, 11) for i in range(17)]  # 7 9 10 5 8 4 2 1 6 
 GB32100_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"             # 31 characters, no I O S V Z
 GB32100_WEIGHTS = [pow(3, i, 31) for i in range(17)]          # 1 3 9 27 19 26 16 17 20 29 25 13 8 24 10 30 28
 EARLIEST_BIRTH = date(1900, 1, 1)
+ROW_KEY = 10**9   # above any spreadsheet row number: packs (end day, row) into one Int64
 
 
 def _rows(df: pl.DataFrame, table: schema.Table, sheet, column, value: pl.Expr, zh: pl.Expr | str,
@@ -306,11 +307,21 @@ def _overlapping_stays(tables, sheets) -> pl.DataFrame:
     t = schema.table("residents")
     r = tables["residents"].filter(pl.col("person_id").is_not_null() & pl.col("admitted_on").is_not_null()).select(
         "person_id", "institution_id", "admitted_on", "discharged_on", "_row")
-    pairs = r.join(r, on="person_id", suffix="_b").filter(
-        (pl.col("_row") > pl.col("_row_b"))
-        & (pl.col("admitted_on") < pl.col("discharged_on_b").fill_null(date.max))
-        & (pl.col("admitted_on_b") < pl.col("discharged_on").fill_null(date.max)))
-    pairs = pairs.sort("_row", "_row_b").unique(subset=["_row"], keep="first", maintain_order=True)
+    # Each person's stays in admission order; a stay overlaps an earlier one when it starts
+    # before the latest end so far. Linear, one pair per flagged row: a self-join would
+    # make n² pairs when one placeholder id fills thousands of rows (20,000 → 24 GB).
+    # The running maximum carries the row of that end: key = end day × 10⁹ + (10⁹ − row).
+    end_day = pl.col("discharged_on").fill_null(date.max).cast(pl.Int64)
+    key = end_day * ROW_KEY + (ROW_KEY - pl.col("_row"))
+    r = r.sort("person_id", "admitted_on", "_row").with_columns(
+        key.cum_max().shift(1).over("person_id").alias("__prev"))
+    latest = pl.col("__prev")
+    flagged = r.filter(latest.is_not_null() & (pl.col("admitted_on").cast(pl.Int64) < latest // ROW_KEY)).with_columns(
+        (ROW_KEY - latest % ROW_KEY).alias("_row_b"))
+    other = r.select(pl.col("_row").alias("_row_b"), pl.col("institution_id").alias("institution_id_b"),
+                     pl.col("admitted_on").alias("admitted_on_b"))
+    pairs = flagged.join(other, on="_row_b", how="left").filter(
+        pl.col("admitted_on_b") < pl.col("discharged_on").fill_null(date.max)).sort("_row")
     same = pl.col("institution_id").eq_missing(pl.col("institution_id_b"))
     other = pl.col("_row_b").cast(pl.String)
     masked = mask_person_id(pl.col("person_id"))
