@@ -96,6 +96,14 @@ def _bare_header(header: str) -> str:
     return re.sub(r"\(.*\)$", "", key) or key
 
 
+def _not_in_yuan(table: str, column: str, header: str) -> bool:
+    """'投资决算额（万元）': a money column whose header gloss names 万元/千元/亿元 would be
+    read as yuan, off by a factor of 10,000 — refused, never guessed."""
+    gloss = re.search(r"\(([^)]*)\)$", schema.norm_key(header))
+    return (schema.table(table).column(column).type == "money" and gloss is not None
+            and re.search(r"[万千亿]", gloss.group(1)) is not None)
+
+
 HEADER_SCAN_ROWS = 10   # a title row or two above the headers is common in 台账
 
 
@@ -121,7 +129,14 @@ def _column_names(table, headers, header_row: int, sheet, problems) -> list[str]
     for j, h in enumerate(headers):
         text = "" if h is None else str(h).strip()
         eng = _english(h, hmap)
-        if eng and eng in seen:
+        if eng and _not_in_yuan(table, eng, text):
+            problems.append(_problem(
+                table, sheet, f"表头“{text}”注明的单位不是元：本列金额须以元填写（最多两位小数），请换算后把表头改为“{schema.table(table).column(eng).zh}”",
+                f"header '{text}' names a unit other than yuan: amounts must be in yuan (at most two decimals); "
+                f"convert them and rename the header to '{schema.table(table).column(eng).zh}'",
+                check="unit", row=header_row, column=eng, value=text))
+            names.append(f"__unit_{j}")
+        elif eng and eng in seen:
             problems.append(_problem(
                 table, sheet, f"表头“{text}”与“{seen[eng]}”指同一列 {eng}，只能保留一列",
                 f"header '{text}' and '{seen[eng]}' both mean column {eng}; keep one", check="duplicate_column",

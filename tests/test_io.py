@@ -423,3 +423,15 @@ def test_utf16_csv_with_bom_is_read(tmp_path):
     assert ds.sources["institutions"]["encoding"] == "utf-16"
     assert ds.tables["institutions"].select("institution_id", "ownership", "_row").rows() == [("A1", "public", 2)]
     assert ds.errors().is_empty(), ds.errors()
+
+
+def test_money_header_in_wan_yuan_is_refused_not_read_as_yuan(make_folder):
+    # 投资决算额（万元） 120 means 1,200,000 yuan; read as yuan it would be 120 — off by 10⁴
+    folder = make_folder({"机构.csv": "机构编号,机构名称,所属区县,机构类型,举办性质,投资决算额（万元）\n"
+                                     "A001,甲,越城区,养老机构,公办,120\n",
+                          "综合保险.csv": "机构编号,年度,险种,保费(元)\nA001,2024,综合责任保险,1200.5\n"})
+    ds = audit.load_data(folder)
+    unit = ds.errors().filter(pl.col("check") == "unit")
+    assert unit.select("table", "row", "column").rows() == [("institutions", 1, "investment_final")]
+    assert ds.tables["institutions"]["investment_final_fen"].to_list() == [None]   # not 12000 fen
+    assert ds.tables["insurance"]["premium_fen"].to_list() == [120050]              # (元) is fine: 1200.50 yuan
