@@ -154,6 +154,7 @@ def _manifest(dataset, pack, year, lang, ctx, ledger, findings, institution) -> 
         "average_premium_used": {k: fen_to_yuan(v) for k, v in sorted(ctx.average_premium.items())},
         "institution": institution,
         "counts": {"ledger_lines": ledger.height, "amount_total": fen_to_yuan(int(ledger["amount_fen"].sum())),
+                   "amount_public": fen_to_yuan(int(ledger.filter(pl.col("payer") != "institution")["amount_fen"].sum())),
                    "findings": {s: int(counts.get(s, 0)) for s in SEVERITIES}},
         "csv_encoding": "utf-8 with BOM (Excel on Chinese Windows opens it correctly)",
     }

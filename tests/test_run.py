@@ -100,6 +100,7 @@ def test_audit_run_end_to_end(data, tmp_path):
     assert manifest["pack"]["id"] == "shaoxing" and manifest["pack"]["status"] == "draft"
     assert len(manifest["inputs"]["residents"]["sha256"]) == 64 and manifest["year"] == 2024
     assert manifest["average_premium_used"] == {"insurance_city": "3000.00"}
+    assert (manifest["counts"]["amount_total"], manifest["counts"]["amount_public"]) == (TOTAL, PUBLIC)
     assert any(i["id"] == "resident_month_headcount" for i in manifest["interpretations"])
     for f in out.iterdir():  # no output carries the id or the name whole
         if f.suffix in (".csv", ".json", ".html"):
