@@ -116,6 +116,18 @@ def main():
         "机构": [["机构编号", "机构名称", "所属区县", "机构类型", "核定床位数"], ["A001", "甲院", "越城区", "养老机构", "三十"]],
         "入住老人": [["机构编号", "身份证号", "入住日期"], ["A001", ID_OK, "2024-02-30"]],
     }, [p("institutions", 2, "beds", "number"), p("residents", 2, "admitted_on", "date")])
+    new_cases()
+
+
+def new_cases():
+    """Added in the QA round (each was a silent misreading or a crash before)."""
+    csv_case("32_money_header_in_wan_yuan",
+             {"institutions.csv": "机构编号,机构名称,所属区县,机构类型,投资决算额（万元）\nA001,甲院,越城区,养老机构,120\n"},
+             [p("institutions", 1, "investment_final", "unit")])
+    csv_case("33_headers_only", {"机构.csv": "机构编号,机构名称,所属区县,机构类型\n"},
+             [p("institutions", None, None, "empty")])
+    book_case("34_sheets_not_named_after_tables", {"Sheet1": [["机构编号", "机构名称"], ["A001", "甲院"]], "Sheet2": []},
+              [p(None, None, None, "missing_table")])
 
 
 if __name__ == "__main__":
