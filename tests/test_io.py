@@ -435,3 +435,16 @@ def test_money_header_in_wan_yuan_is_refused_not_read_as_yuan(make_folder):
     assert unit.select("table", "row", "column").rows() == [("institutions", 1, "investment_final")]
     assert ds.tables["institutions"]["investment_final_fen"].to_list() == [None]   # not 12000 fen
     assert ds.tables["insurance"]["premium_fen"].to_list() == [120050]              # (元) is fine: 1200.50 yuan
+
+
+@pytest.mark.parametrize("kind,ownership,want", [
+    ("敬老院", "公办", ("institution", "public")),
+    ("社会福利院", "公办民营", ("institution", "public_private")),
+    ("老年公寓", "民办公助", ("institution", "private")),
+])
+def test_everyday_names_of_institutions_and_ownership(make_folder, kind, ownership, want):
+    # what a county clerk writes in 机构类型 / 举办性质 (a 敬老院 is a 养老机构; 公办民营 = 公建民营)
+    folder = make_folder({"机构.csv": f"机构编号,机构名称,所属区县,机构类型,举办性质\nA001,甲,越城区,{kind},{ownership}\n"})
+    ds = audit.load_data(folder)
+    assert ds.tables["institutions"].select("kind", "ownership").row(0) == want
+    assert ds.errors().is_empty(), ds.errors()
