@@ -15,6 +15,7 @@ __version__ = "0.1.0"
 
 _API = {
     "load_data": "audit.io",
+    "read": "audit.io",
     "read_tables": "audit.io",
     "validate": "audit.validate",
     "load_pack": "audit.policy",

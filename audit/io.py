@@ -328,3 +328,6 @@ def load_data(path, lang: str = "zh") -> Dataset:
     raw, sources = read_tables(path, lang)
     tables, problems = check_tables(raw, sources)
     return Dataset(tables=tables, sources=sources, problems=problems, lang=lang)
+
+
+read = load_data   # `audit.read(path)`: the name issue 2 gives the reading API

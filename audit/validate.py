@@ -6,6 +6,8 @@ and joins. The result follows the problems schema in docs/internals.md."""
 
 from __future__ import annotations
 
+import sys
+
 import polars as pl
 
 from audit import datachecks, schema
@@ -79,3 +81,15 @@ def format_problem_lines(problems: pl.DataFrame, lang: str = "zh") -> list[str]:
             sev = "" if p["severity"] == "error" else " [警告]"
         lines.append(f"{loc}{col}: {msg}{val}{sev}")
     return lines
+
+
+class _CallableModule(type(sys.modules[__name__])):
+    """`audit.validate(tables)` is the documented API, but importing this module makes
+    `audit.validate` the module itself (Python binds submodules on their package):
+    calling the module calls `validate`."""
+
+    def __call__(self, tables, sources=None):
+        return validate(tables, sources)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -404,3 +404,12 @@ def test_a_placeholder_id_on_thousands_of_rows_stays_fast(make_folder):
                                            + "A001,000000000000000000,2024-01-01\n" * n})
     over = problems_of(folder).filter(pl.col("check") == "overlapping_stay")
     assert over.height == n - 1 and over["row"].min() == 3
+
+
+def test_audit_validate_stays_callable_after_the_module_is_imported(make_folder):
+    # load_data imports audit.validate, which used to rebind `audit.validate` to the module:
+    # `audit.validate(tables)` then failed with "'module' object is not callable"
+    folder = make_folder({"staff.csv": "机构编号,人员编号,工时折算\nA001,S1,0\n"})
+    ds = audit.read(folder)
+    problems = audit.validate(ds.tables)
+    assert problems.select("table", "row", "column", "check").rows() == [("staff", 2, "fte", "range")]
