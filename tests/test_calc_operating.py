@@ -25,7 +25,7 @@ def op(ledger):
 
 
 def test_level_4_disabled_dibao_resident_earns_200_a_month_from_the_7th_month():
-    # admitted 2024-01-31: July's end 2024-07-31 shifted back 6 months is 2024-01-31 ≥ admission →
+    # admitted 2024-01-31: six months on is 2024-07-31 ≤ July's end →
     # counted July–December = 6 months × (100 + 50 + 50) = 1,200 yuan
     ledger, _ = run_calc("shaoxing", 2024, institutions=[home()],
                          residents=[person(1, D(2024, 1, 31), care_level="full", low_income="dibao")])
@@ -35,9 +35,16 @@ def test_level_4_disabled_dibao_resident_earns_200_a_month_from_the_7th_month():
 
 
 def test_one_day_later_misses_july():
-    # admitted 2024-02-01: July (back to 01-31) is too early, August (back to 02-29) counts → Aug–Dec = 5 × 100
+    # admitted 2024-02-01: six months on is 2024-08-01 > July's end, ≤ August's end → Aug–Dec = 5 × 100
     ledger, _ = run_calc("shaoxing", 2024, institutions=[home()], residents=[person(1, D(2024, 2, 1))])
     assert op(ledger) == {"resident_months_level_4": (5, 100_00, 500_00)}
+
+
+def test_admitted_on_the_31st_completes_six_months_at_the_end_of_a_shorter_month():
+    # admitted 2023-12-31: six months on is 2024-06-31, which does not exist → 2024-06-30
+    # (民法典 第二百零二条), so June's end already counts: June–December = 7 × 100
+    ledger, _ = run_calc("shaoxing", 2024, institutions=[home()], residents=[person(1, D(2023, 12, 31))])
+    assert op(ledger) == {"resident_months_level_4": (7, 100_00, 700_00)}
 
 
 def test_level_5_all_year_dementia_counts_once_and_dibao_edge():
@@ -101,19 +108,20 @@ def test_overlapping_rows_of_one_person_count_once():
     assert op(ledger) == {"resident_months_level_2": (12, 50_00, 600_00), "disability_supplement": (6, 50_00, 300_00)}
 
 
-def _months_back(d, n):
-    """A date n calendar months earlier, the day clamped to the month's length."""
+def _months_on(d, n):
+    """A date n calendar months later, the day clamped to the month's length
+    (民法典 第二百零二条: no corresponding day → the month's last day)."""
     import calendar
     from datetime import date
 
-    y, m = divmod(d.year * 12 + d.month - 1 - n, 12)
+    y, m = divmod(d.year * 12 + d.month - 1 + n, 12)
     return date(y, m + 1, min(d.day, calendar.monthrange(y, m + 1)[1]))
 
 
 def _reference_months(stays):
     """Plain-Python statement of the headcount rule, month by month, for one person with
     non-overlapping stays: in residence on the month end and continuously resident since
-    a date no later than the month end six months back."""
+    a date whose six-month anniversary is no later than the month end."""
     from datetime import date, timedelta
 
     from audit.calc.operating import month_ends
@@ -129,7 +137,7 @@ def _reference_months(stays):
                 since = adm
             prev_dis = dis
             if adm <= me and (dis is None or dis > me):
-                count += since <= _months_back(me, 6)
+                count += _months_on(since, 6) <= me
                 break
     return count
 

@@ -2,8 +2,10 @@
 
 Headcount rule (stated in reports): a resident counts for a month when in residence on
 that month's last day (admitted_on ≤ month_end and discharged_on null or later) and
-continuously resident since at least `min_months` months before it
-(since ≤ month_end offset back by min_months months, polars `dt.offset_by`), with the
+continuously resident for at least `min_months` full months by then (since + min_months
+months ≤ month_end, counting months as the Civil Code art. 201–202 does: a period
+ending in a month without the corresponding day ends on that month's last day, so an
+admission on 31 December completes six months on 30 June), with the
 household registration in the institution's county when `local_hukou`. Stays split by
 a care-level change count as one residence: a stay starting on or the day after the
 previous stay's discharge continues it. Rates are those in force on each month's last
@@ -86,7 +88,7 @@ def counted_stays(rule, tables: dict, ctx: Ctx) -> pl.LazyFrame:
     return (res.with_columns(months_in_residence(ctx.year).alias("_month"))
             .filter(pl.col("_month").list.len() > 0).explode("_month")
             .with_columns(pl.col("_month").replace_strict(days, return_dtype=pl.Date).alias("month_end"))
-            .filter(pl.col("since") <= pl.col("month_end").dt.offset_by(f"-{min_months}mo"))
+            .filter(pl.col("since").dt.offset_by(f"{min_months}mo") <= pl.col("month_end"))
             .with_columns(registered.alias("registered_ok"))
             .select("institution_id", "person_id", "month_end", "care_level", "dementia", "low_income",
                     "rating_level", "registered_on", "registered_ok"))
