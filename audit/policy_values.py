@@ -164,9 +164,10 @@ def _money(v) -> int:
     if isinstance(v, float):
         v = repr(v)
     try:
-        d = Decimal(str(v).replace(",", "").strip())
+        d = Decimal(str(v).replace(",", "").strip().removesuffix("元"))   # '4500元' is yuan too
     except InvalidOperation:
-        raise _Bad(f"金额无法识别: {v!r}", f"not an amount: {v!r}") from None
+        raise _Bad(f"金额无法识别: {v!r}（以元为单位写数字，如 4500 或 \"0.50\"）",
+                   f"not an amount: {v!r} (write a number of yuan, e.g. 4500 or \"0.50\")") from None
     if not d.is_finite() or d < 0:
         raise _Bad(f"金额应为非负数: {v!r}", f"amount must be non-negative: {v!r}")
     fen = d * 100

@@ -456,3 +456,12 @@ def test_an_impossible_date_names_its_key(tmp_path):
     dated = "rate_self_built: {unit: yuan/bed, values: [{from: 2025-13-01, value: 4000, quote: 每张床位补贴4000元}]}\n"
     with pytest.raises(PolicyError, match=r"rate_self_built\.values\[0\]\.from|rate_self_built.*from"):
         load_pack(write_pack(tmp_path, dated))
+
+
+def test_set_money_with_yuan_suffix_and_refuses_wan():
+    # a clerk types 4500元: the unit is yuan anyway (4500 yuan = 450,000 fen);
+    # 0.45万元 is not guessed
+    pack = load_pack("shaoxing", sets=["construction_city.rate_self_built=4500元"])
+    assert pack.rules["construction_city"].value("rate_self_built", D2024) == 450_000
+    with pytest.raises(PolicyError, match="金额无法识别.*以元为单位"):
+        load_pack("shaoxing", sets=["construction_city.rate_self_built=0.45万元"])
