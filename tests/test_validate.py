@@ -413,3 +413,8 @@ def test_audit_validate_stays_callable_after_the_module_is_imported(make_folder)
     ds = audit.read(folder)
     problems = audit.validate(ds.tables)
     assert problems.select("table", "row", "column", "check").rows() == [("staff", 2, "fte", "range")]
+
+
+def test_validate_json_for_clean_data_is_an_empty_list(make_folder):
+    result = CliRunner().invoke(main, ["validate", "--data", str(make_folder({})), "--format", "json"])
+    assert result.exit_code == 0 and json.loads(result.output) == []
