@@ -160,24 +160,33 @@ def _manifest(dataset, pack, year, lang, ctx, ledger, findings, institution) -> 
     }
 
 
+RUN_STAGES = ("read", "policy", "calc", "checks")
+
+
 def run(data_path, policy, year: int, sets=(), override_file=None, lang: str = "zh",
-        institution: str | None = None) -> RunResult:
+        institution: str | None = None, progress=None) -> RunResult:
     """One audit year: read and validate the data (InputError on errors, nothing
     computed), load the pack with local values, compute the ledger, run the checks.
     With `institution`, the whole input is computed (averages and allocations depend on
-    everyone) and the result narrowed to that institution."""
+    everyone) and the result narrowed to that institution. `progress(stage)` (optional)
+    is called as each of RUN_STAGES begins, for a progress bar."""
     from audit.io import load_data
     from audit.policy import load_pack
 
+    step = progress or (lambda stage: None)
+    step("read")
     dataset = load_data(data_path, lang=lang)
     dataset.raise_if_errors()
+    step("policy")
     pack = load_pack(policy, sets=sets, override_file=override_file, lang=lang)
     ids = set(dataset.tables["institutions"]["institution_id"].to_list())
     if institution is not None and institution not in ids:
         from audit.errors import InputError
 
         raise InputError(t(lang, f"输入数据中没有机构 {institution}", f"institution {institution} is not in the input"))
+    step("calc")
     ledger, calc_findings, ctx = compute(dataset, pack, year, lang)
+    step("checks")
     check_findings, staffing = _checks(dataset, pack, year, lang)
     findings = pl.concat([calc_findings, check_findings, _problems_as_findings(dataset.problems, dataset.tables, lang)])
     if institution is not None:
@@ -210,7 +219,7 @@ def findings_table(result: RunResult) -> pl.DataFrame:
     return defuse_frame(f.select(FINDING_COLUMNS))
 
 
-def write_outputs(result: RunResult, out_dir, report: bool = True) -> list[Path]:
+def write_outputs(result: RunResult, out_dir, report: bool = True, progress=None) -> list[Path]:
     """ledger.csv, ledger.xlsx, findings.csv, manifest.json and (when the report module
     is there and `report`) report.html / report.pdf — written into a temporary folder beside out_dir
     and renamed into place only when all succeeded (an out_dir holding a previous run's
@@ -238,6 +247,8 @@ def write_outputs(result: RunResult, out_dir, report: bool = True) -> list[Path]
         if not report:
             write_bureau_report = None
         if write_bureau_report is not None:
+            if progress is not None:
+                progress("report")
             write_bureau_report(result, tmp)
         _swap_into_place(tmp, out)
     except (AuditError, KeyboardInterrupt):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+from contextlib import contextmanager
+
 import click
 
 data_option = click.option(
@@ -31,3 +34,34 @@ out_option = click.option("--out", "out_dir", required=True, type=click.Path(fil
 def policy_options(f):
     """--policy, --set and --override together (every computing command takes all three)."""
     return policy_option(set_option(override_option(f)))
+
+
+STAGE_LABELS = {
+    "zh": {"read": "读取与校验数据", "policy": "加载政策包", "calc": "核算", "checks": "合规检查", "write": "写出台账",
+           "report": "生成报告（HTML、PDF）"},
+    "en": {"read": "reading and validating", "policy": "loading the policy pack", "calc": "computing",
+           "checks": "checking", "write": "writing the ledger", "report": "rendering the report (HTML, PDF)"},
+}
+
+
+@contextmanager
+def stage_progress(stages, lang: str = "zh"):
+    """A progress bar over a command's stages on stderr when it is a terminal; silent
+    otherwise (CI logs and pipes stay clean). Yields `step(stage)`, called as each begins."""
+    if not sys.stderr.isatty():
+        yield lambda stage: None
+        return
+    labels = STAGE_LABELS["en" if lang == "en" else "zh"]
+    with click.progressbar(length=len(stages), label=labels[stages[0]], file=sys.stderr,
+                           show_eta=False, show_percent=False, show_pos=True) as bar:
+        seen = []
+
+        def step(stage):
+            if seen:
+                bar.update(1)
+            seen.append(stage)
+            bar.label = labels.get(stage, stage)
+            bar.render_progress()
+
+        yield step
+        bar.update(1)

@@ -9,7 +9,7 @@ import click
 import polars as pl
 
 from audit.cli import main
-from audit.cli.common import data_option, lang_option, out_option, policy_options, year_option
+from audit.cli.common import data_option, lang_option, out_option, policy_options, stage_progress, year_option
 from audit.money import fen_to_yuan
 
 
@@ -25,10 +25,13 @@ def run_command(policy, sets, override_file, year, data_path, out_dir, lang, rep
     """核算一个年度：台账（ledger.csv/.xlsx）、发现（findings.csv）、manifest.json 与报告。
 
     退出码：0 = 已输出且无错误级发现；1 = 输入数据有错误（不输出任何文件），或已输出但有错误级发现（相关款项应暂缓支付）。"""
-    from audit.run import PAYER_ZH, PROGRAM_ZH, run, write_outputs
+    from audit.run import PAYER_ZH, PROGRAM_ZH, RUN_STAGES, run, write_outputs
 
-    result = run(data_path, policy, year, sets=sets, override_file=override_file, lang=lang)
-    write_outputs(result, out_dir, report=report)
+    stages = RUN_STAGES + (("write", "report") if report else ("write",))
+    with stage_progress(stages, lang) as step:
+        result = run(data_path, policy, year, sets=sets, override_file=override_file, lang=lang, progress=step)
+        step("write")
+        write_outputs(result, out_dir, report=report, progress=step)
     en = lang == "en"
     click.echo(f"{'Policy' if en else '政策包'}: {result.pack.title} ({result.pack.id}, {result.pack.status})"
                f"  {'year' if en else '年度'} {year}")

@@ -53,12 +53,8 @@ def write_bureau_report(result, out_dir) -> list[Path]:
         out.mkdir(parents=True, exist_ok=True)
         html_text = render_html("bureau.html", bureau_context(result))
         html_path, pdf_path = out / "report.html", out / "report.pdf"
-        with progress(["html", "pdf"], LABELS[lang_of(result)]["rendering"]) as steps:
-            for step in steps:
-                if step == "html":
-                    html_path.write_text(html_text, encoding="utf-8")
-                else:
-                    html_to_pdf(html_text, pdf_path, _csv_attachments(result, out), archival=True)
+        html_path.write_text(html_text, encoding="utf-8")
+        html_to_pdf(html_text, pdf_path, _csv_attachments(result, out), archival=True)
     except OSError as e:
         raise OutputError(f"无法写出报告到 {out}: {e}") from e
     return [html_path, pdf_path]
