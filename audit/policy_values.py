@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
@@ -159,6 +160,7 @@ class _Bad(ValueError):
 
 
 def _money(v) -> int:
+    v = _nfkc(v)
     if isinstance(v, bool) or v is None:
         raise _Bad(f"金额应为数字（元），得到 {v!r}", f"expected an amount in yuan, got {v!r}")
     if isinstance(v, float):
@@ -176,7 +178,13 @@ def _money(v) -> int:
     return int(fen)
 
 
+def _nfkc(v):
+    """Full-width digits and ％ as a Chinese keyboard types them ('５０％' → '50%')."""
+    return unicodedata.normalize("NFKC", v) if isinstance(v, str) else v
+
+
 def _share(v) -> Fraction:
+    v = _nfkc(v)
     try:
         if isinstance(v, bool) or v is None:
             raise ValueError

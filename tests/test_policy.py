@@ -465,3 +465,10 @@ def test_set_money_with_yuan_suffix_and_refuses_wan():
     assert pack.rules["construction_city"].value("rate_self_built", D2024) == 450_000
     with pytest.raises(PolicyError, match="金额无法识别.*以元为单位"):
         load_pack("shaoxing", sets=["construction_city.rate_self_built=0.45万元"])
+
+
+def test_set_with_full_width_digits_and_percent():
+    # typed on a Chinese keyboard: ５０％ = 50% = 1/2 (inside the 40%–60% band), ４５００ = 4500 yuan
+    pack = load_pack("shaoxing", sets=["renovation.share=５０％", "construction_city.rate_self_built=４５００"])
+    assert pack.rules["renovation"].value("share", D2024) == Fraction(1, 2)
+    assert pack.rules["construction_city"].value("rate_self_built", D2024) == 450_000
