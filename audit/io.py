@@ -221,7 +221,8 @@ def _duplicate(table, label, first, problems_of):
         f"'{label}' and '{first}' are both table {table}; keep one", check="duplicate_table"))
 
 
-def _read_workbook(book: Path, tables, sources, problems_of, only: str | None = None) -> str | None:
+def _read_workbook(book: Path, tables, sources, problems_of, only: str | None = None,
+                   skipped: list | None = None) -> str | None:
     """Each sheet named after a table (English or Chinese) is that table; other sheets
     (the template's 说明) are ignored. With `only`, the file is named after that table:
     its matching sheet, else its first sheet. Returns an error text if unreadable."""
@@ -236,12 +237,32 @@ def _read_workbook(book: Path, tables, sources, problems_of, only: str | None = 
     for s in names:
         table = schema.table_for_name(s)
         if table is None:
+            if skipped is not None:
+                skipped.append(s)
             continue
         if table in sources:
             _duplicate(table, s, sources[table]["sheet"], problems_of)
             continue
         _load_one(table, book, s, s, tables, sources, problems_of)
     return None
+
+
+def _table_misnamed(label: str, sources, problems_of) -> None:
+    """A sheet or file named around a table that is otherwise absent ('入住老人名单',
+    '机构信息表.csv') is that table most likely: say so rather than skip it silently
+    (an unread 入住老人 sheet means no operating grant at all). The longest table name
+    or synonym inside the label wins; a required table's is an error."""
+    key = schema.norm_key(Path(label).stem if Path(label).suffix.lower() in TABLE_SUFFIXES else label)
+    best = max(((len(schema.norm_key(x)), t) for t in schema.tables().values() if t.name not in sources
+                for x in (t.name, t.zh, *t.synonyms) if schema.norm_key(x) in key), default=None, key=lambda c: c[0])
+    if best is None:
+        return
+    t = best[1]
+    problem = _problem(
+        t.name, label, f"“{label}”未被读取：名称须与表名一致，如“{t.zh}”（或 {t.name}）；若它就是{t.zh}表，请改名",
+        f"'{label}' was not read: it must be named after the table, e.g. {t.name} ({t.zh}); rename it if that is what it holds",
+        check="missing_table")
+    problems_of.setdefault(t.name, []).append({**problem, "severity": "error" if t.required else "warning"})
 
 
 def _not_a_workbook(where: Path, error: str) -> dict:
@@ -265,6 +286,7 @@ def read_tables(path, lang: str = "zh") -> tuple[dict[str, pl.DataFrame], dict[s
     sources: dict[str, dict] = {}
     problems_of: dict[str, list] = {}
     loose: list[dict] = []
+    skipped: list[str] = []   # sheets / files not named after a table
     if path.is_dir():
         for f in sorted(path.iterdir()):
             if not f.is_file() or f.suffix.lower() not in TABLE_SUFFIXES or f.name.startswith(("~$", ".")):
@@ -272,9 +294,11 @@ def read_tables(path, lang: str = "zh") -> tuple[dict[str, pl.DataFrame], dict[s
             table = schema.table_for_name(f.stem)
             if table is None:
                 if f.suffix.lower() in EXCEL_SUFFIXES:  # e.g. data.xlsx holding every table as a sheet
-                    error = _read_workbook(f, tables, sources, problems_of)
+                    error = _read_workbook(f, tables, sources, problems_of, skipped=skipped)
                     if error:  # maybe just an unrelated file: say so, but do not block
                         loose.append({**_not_a_workbook(f, error), "severity": "warning"})
+                else:
+                    skipped.append(f.name)
                 continue
             if table in sources:
                 _duplicate(table, f.name, Path(sources[table]["path"]).name, problems_of)
@@ -287,10 +311,13 @@ def read_tables(path, lang: str = "zh") -> tuple[dict[str, pl.DataFrame], dict[s
             else:
                 _load_one(table, f, None, f.name, tables, sources, problems_of)
     elif path.is_file() and path.suffix.lower() in EXCEL_SUFFIXES:
-        error = _read_workbook(path, tables, sources, problems_of)
+        error = _read_workbook(path, tables, sources, problems_of, skipped=skipped)
+        for label in skipped:
+            _table_misnamed(label, sources, problems_of)
+        skipped.clear()
         if error:
             loose.append(_not_a_workbook(path, error))
-        elif not sources:  # e.g. Sheet1, Sheet2: say what the sheets should be called
+        elif not sources and not problems_of:  # e.g. Sheet1, Sheet2: say what the sheets should be called
             names = "、".join(excel_sheet_names(path))
             wanted = "、".join(t.zh for t in schema.tables().values())
             loose.append(_problem(
@@ -312,6 +339,8 @@ def read_tables(path, lang: str = "zh") -> tuple[dict[str, pl.DataFrame], dict[s
     else:
         raise InputError(f"找不到输入数据：{path}（应为文件夹或 Excel 工作簿）" if lang != "en" else
                          f"input data not found: {path} (expected a folder or an Excel workbook)")
+    for label in skipped:
+        _table_misnamed(label, sources, problems_of)
     for t, ps in problems_of.items():
         sources.setdefault(t, {"path": str(path), "sheet": None, "sha256": None, "encoding": None})
         sources[t]["problems"] = ps

@@ -448,3 +448,27 @@ def test_everyday_names_of_institutions_and_ownership(make_folder, kind, ownersh
     ds = audit.load_data(folder)
     assert ds.tables["institutions"].select("kind", "ownership").row(0) == want
     assert ds.errors().is_empty(), ds.errors()
+
+
+def test_sheet_named_around_a_table_is_flagged_not_silently_skipped(tmp_path):
+    # 入住老人名单 is not a table name: before, the sheet was skipped without a word and the
+    # run paid no operating grant. 汇总 names no table and stays quiet.
+    book = tmp_path / "台账.xlsx"
+    wb = xlsxwriter.Workbook(book)
+    wb.add_worksheet("机构").write_row(0, 0, ["机构编号", "机构名称", "所属区县", "机构类型", "举办性质"])
+    wb.get_worksheet_by_name("机构").write_row(1, 0, ["A001", "甲", "越城区", "养老机构", "公办"])
+    wb.add_worksheet("入住老人名单").write_row(0, 0, ["机构编号", "身份证号", "入住日期"])
+    wb.add_worksheet("汇总")
+    wb.close()
+    p = audit.load_data(book).problems
+    assert p.select("table", "sheet", "check", "severity").rows() == [("residents", "入住老人名单", "missing_table", "warning")]
+    assert p["message"][0].startswith("“入住老人名单”未被读取：名称须与表名一致，如“入住老人”")
+
+
+def test_required_table_under_another_sheet_name_is_one_error(tmp_path):
+    book = tmp_path / "台账.xlsx"
+    wb = xlsxwriter.Workbook(book)
+    wb.add_worksheet("养老机构名单").write_row(0, 0, ["机构编号", "机构名称"])
+    wb.close()
+    p = audit.load_data(book).problems
+    assert p.select("table", "sheet", "check", "severity").rows() == [("institutions", "养老机构名单", "missing_table", "error")]
