@@ -28,6 +28,22 @@ _API = {
 }
 
 
+def _callable_module(module_name: str, function: str) -> None:
+    """Importing audit.run (or .validate, .synth) rebinds `audit.run` from the function to
+    the module — Python sets a package's attribute for each submodule it imports — so
+    `audit.run(...)` would work or fail depending on what was imported before. Calling
+    such a module calls its function of the same name."""
+    import sys
+
+    module = sys.modules[module_name]
+
+    class _CallableModule(type(module)):
+        def __call__(self, *args, **kwargs):
+            return getattr(self, function)(*args, **kwargs)
+
+    module.__class__ = _CallableModule
+
+
 def __getattr__(name):  # lazy, so `import audit` stays fast and stages stay independent
     if name in _API:
         return getattr(import_module(_API[name]), name)

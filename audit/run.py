@@ -540,3 +540,6 @@ def date_of(year: int):
     from datetime import date
 
     return date(year, 12, 31)
+
+
+__import__("audit")._callable_module(__name__, "run")   # `audit.run(...)` even after `import audit.run`

@@ -6,10 +6,10 @@ and joins. The result follows the problems schema in docs/internals.md."""
 
 from __future__ import annotations
 
-import sys
 
 import polars as pl
 
+import audit
 from audit import datachecks, schema
 from audit.normalise import PROBLEM_SCHEMA, empty_problems, normalise_table
 
@@ -83,13 +83,5 @@ def format_problem_lines(problems: pl.DataFrame, lang: str = "zh") -> list[str]:
     return lines
 
 
-class _CallableModule(type(sys.modules[__name__])):
-    """`audit.validate(tables)` is the documented API, but importing this module makes
-    `audit.validate` the module itself (Python binds submodules on their package):
-    calling the module calls `validate`."""
 
-    def __call__(self, tables, sources=None):
-        return validate(tables, sources)
-
-
-sys.modules[__name__].__class__ = _CallableModule
+audit._callable_module(__name__, "validate")   # `audit.validate(tables)` after `import audit.validate`
