@@ -307,6 +307,7 @@ def _overlapping_stays(tables, sheets) -> pl.DataFrame:
     t = schema.table("residents")
     r = tables["residents"].filter(pl.col("person_id").is_not_null() & pl.col("admitted_on").is_not_null()).select(
         "person_id", "institution_id", "admitted_on", "discharged_on", "_row")
+    r = r.filter(pl.col("person_id").is_duplicated())   # one stay cannot overlap: most people drop out here
     # Each person's stays in admission order; a stay overlaps an earlier one when it starts
     # before the latest end so far. Linear, one pair per flagged row: a self-join would
     # make n² pairs when one placeholder id fills thousands of rows (20,000 → 24 GB).
