@@ -93,6 +93,9 @@ def _eligible(ctx: Ctx, rule, inst: pl.DataFrame, tables) -> pl.DataFrame:
     if opt(rule, "require_registered", on, False):
         inst = drop(inst, (pl.col("registered_on").is_null() | (pl.col("registered_on") > on)), "not_registered",
                     "未登记备案", "not registered", pl.format("registered_on={}", _txt("registered_on")))
+    if opt(rule, "require_operating_normally", on, False):
+        inst = drop(inst, ~pl.col("operating_normally").fill_null(False), "not_operating_normally",
+                    "未正常运营", "not operating normally", pl.format("operating_normally={}", _txt("operating_normally")))
     level = opt(rule, "min_rating_level", on)
     if level is not None:
         inst = drop(inst, pl.col("rating_level").fill_null(0) < level, "rating_below_minimum",
