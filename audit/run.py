@@ -191,10 +191,9 @@ def run(data_path, policy, year: int | None = None, sets=(), override_file=None,
     With `institution`, the whole input is computed (averages and allocations depend on
     everyone) and the result narrowed to that institution. `progress(stage)` (optional)
     is called as each of RUN_STAGES begins, for a progress bar."""
+    from audit.dates import Period, PeriodError
     from audit.io import load_data
     from audit.policy import load_pack
-
-    from audit.dates import Period, PeriodError
 
     span = Period.parse(period) if period is not None else None
     if span is not None and span.is_calendar_year:
@@ -209,13 +208,15 @@ def run(data_path, policy, year: int | None = None, sets=(), override_file=None,
     dataset.raise_if_errors()
     step("policy")
     pack = load_pack(policy, sets=sets, override_file=override_file, lang=lang)
-    return run_loaded(dataset, pack, year, lang=lang, institution=institution, progress=progress)
+    return run_loaded(dataset, pack, year, lang=lang, institution=institution, progress=progress, period=span)
 
 
 def run_loaded(dataset, pack, year: int, lang: str = "zh", institution: str | None = None,
-               progress=None) -> RunResult:
+               progress=None, period=None) -> RunResult:
     """`run` on data already read and validated and a pack already loaded: audit.compare
-    reads the data once and runs it under two packs."""
+    reads the data once and runs it under two packs. `period`: an audit.dates.Period that
+    is not a calendar year, or None."""
+    span = period
     step = progress or (lambda stage: None)
     ids = set(dataset.tables["institutions"]["institution_id"].to_list())
     if institution is not None and institution not in ids:
