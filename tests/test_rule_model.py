@@ -245,3 +245,89 @@ def test_a_calendar_year_kind_is_reported_not_guessed_for_a_half_year():
 def test_band_keys_are_checked_on_load(bad):
     with pytest.raises(PolicyError):
         load_pack("huashan", sets=(f"construction_new.rate_by_band={bad}",))
+
+
+# ------------------------------------------------------------------ conditions without amounts
+# A city's published guide (本市 养老機構建設和運營補助項目, as found; no number, no amounts in the
+# part we hold) sets the conditions only: the rate and the cap are declared gaps a user sets.
+GUIDE = """養老機構建設和運營補助項目
+(一)申請養老機構建設補助必須同時符合以下條件:
+1.依法取得《民辦非企業單位(法人)登記證書》或《營業執照》并向民政部門如實備案,且運營滿1年及以上;
+3.項目土地、建設、房產手續齊全。其中,自有產權的,應具有房屋產權證書;以租賃土地形式新建的項目,土地租賃期應在10年以上;以租賃房屋形式改建的項目,租賃房屋期限應在5年以上;
+5.養老床位入住率達30%(含)以上;
+6.根據所在區縣(開發區)保基本養老床位需求,協議設置保基本養老床位
+"""
+GUIDE_PACK = """
+id: guide
+title: 養老機構建設和運營補助項目（条件）
+number: null
+note: test pack
+jurisdiction: 某市
+issued: null
+effective: 2023-01-01
+effective_note: test pack
+status: draft
+short: 某市 补助项目
+source: guide.txt
+rules:
+  construction:
+    kind: bed_subsidy
+    title: 養老機構建設補助
+    clause: 二(一)
+    params:
+      min_operating_months: {unit: months, value: 12, quote: 且運營滿1年及以上}
+      leased_land_min_years: {unit: years, value: 10, quote: "以租賃土地形式新建的項目,土地租賃期應在10年以上"}
+      leased_min_years: {unit: years, value: 5, quote: "以租賃房屋形式改建的項目,租賃房屋期限應在5年以上"}
+      min_occupancy: {unit: share, value: 30%, quote: 養老床位入住率達30%(含)以上}
+      require_basic_beds_agreement: {unit: bool, value: true, quote: 協議設置保基本養老床位}
+      rate: {unit: yuan/bed, gap: true, note: 摘录未含补助数额, quote: 申請養老機構建設補助}
+      cap_per_institution: {unit: yuan, gap: true, note: 摘录未含上限, quote: 申請養老機構建設補助}
+      payer: {unit: payer, gap: true, note: 未写明出资方, quote: 申請養老機構建設補助}
+"""
+
+
+@pytest.fixture
+def guide(tmp_path):
+    (tmp_path / "guide.txt").write_text(GUIDE, encoding="utf-8")
+    (tmp_path / "guide.yaml").write_text(GUIDE_PACK, encoding="utf-8")
+    return str(tmp_path / "guide.yaml")
+
+
+def residents_in(iid, n):
+    return [{"institution_id": iid, "person_id": f"{iid}-{i}", "admitted_on": D(2023, 1, 1)} for i in range(n)]
+
+
+def test_conditions_land_and_building_leases_occupancy_agreement_and_a_cap(guide):
+    sets = ("construction.rate=1000", "construction.payer=county", "construction.cap_per_institution=50000")
+    base = dict(beds=100, basic_beds_agreement=True, accepted_on=D(2023, 1, 1), opened_on=D(2023, 3, 1))
+    homes = [
+        {"institution_id": "LAND9", "premises": "leased", "lease_of": "land", "lease_years": 9.0, **base},
+        {"institution_id": "LAND10", "premises": "leased", "lease_of": "land", "lease_years": 10.0, **base,
+         "beds": 40},
+        {"institution_id": "BLD4", "premises": "leased", "lease_of": "building", "lease_years": 4.0, **base},
+        {"institution_id": "OCC29", **base},
+        {"institution_id": "NOAGR", **{**base, "basic_beds_agreement": False}},
+        {"institution_id": "CAP", **base},
+    ]
+    occupied = {"LAND9": 50, "LAND10": 12, "BLD4": 50, "OCC29": 29, "NOAGR": 50, "CAP": 30}
+    res = [r for iid, n in occupied.items() for r in residents_in(iid, n)]
+    ledger, findings, _ = compute(tables(institutions=homes, residents=res), load_pack(guide, sets=sets), 2024)
+    # LAND10: 40 beds, 12 residents = 30% (含) → 40 × 1,000 = 40,000.00 (under the cap);
+    # CAP: 100 × 1,000 = 100,000.00 → "最高" 50,000.00; 30/100 = 30% reached
+    assert sorted(ledger.select("institution_id", "amount_fen").rows()) == [("CAP", 50_000_00), ("LAND10", 40_000_00)]
+    assert "最高不超过 50,000 元" in lines(ledger, institution_id="CAP")["basis"][0]
+    why = {(r["institution_id"], r["rule"]): r["severity"] for r in findings.iter_rows(named=True)}
+    assert why[("LAND9", "lease_term")] == why[("BLD4", "lease_term")] == "info"
+    assert why[("OCC29", "occupancy_below_minimum")] == "info"
+    assert why[("NOAGR", "no_basic_beds_agreement")] == "info"
+    assert "error" not in set(findings["severity"])
+
+
+def test_a_rate_the_text_leaves_open_is_a_gap_not_a_zero(guide):
+    ledger, findings, _ = compute(
+        tables(institutions=[{"institution_id": "A", "beds": 10, "basic_beds_agreement": True,
+                              "accepted_on": D(2023, 1, 1), "opened_on": D(2023, 1, 1)}],
+               residents=residents_in("A", 5)),
+        load_pack(guide, sets=("construction.payer=county",)), 2024)
+    assert ledger.height == 0
+    assert "policy_gap" in set(findings["rule"])
