@@ -167,7 +167,7 @@ def parameter_changes(a, b, year: int, lang: str = "zh") -> pl.DataFrame:
     some month end of `year` — where the calculators read them — with both values,
     where each comes from (clause, or the local value's source) and b's quoted words.
     Consecutive months with the same pair are one row."""
-    from audit.policy_values import format_value
+    from audit.policy.values import format_value
 
     def t(zh, en):
         return en if lang == "en" else zh
@@ -310,9 +310,9 @@ def compare(data_path, policy, year: int, sets=(), override_file=None, proposal_
     packs (PolicyError when a proposed value is refused, e.g. below a floor), compute
     both, and set them side by side. `progress(stage)` is called as each of
     COMPARE_STAGES begins."""
-    from audit.io import load_data
+    from audit.data.io import load_data
     from audit.policy import load_pack
-    from audit.run import run_loaded
+    from audit.pipeline import run_loaded
 
     step = progress or (lambda stage: None)
     step("read")
@@ -359,7 +359,7 @@ def write_compare(comparison: Comparison, out_dir, report: bool = True) -> list:
     from pathlib import Path
 
     from audit.errors import AuditError, OutputError
-    from audit.run import _swap_into_place
+    from audit.pipeline import _swap_into_place
 
     lang = comparison.lang
 
