@@ -9,9 +9,9 @@ from datetime import date
 
 import polars as pl
 
-from audit import schema
+from audit.data import contract as schema
 from audit.privacy import mask_person_id
-from audit.readers import as_text
+from audit.data.readers import as_text
 
 PROBLEM_SCHEMA = {
     "table": pl.String, "sheet": pl.String, "row": pl.Int64, "column": pl.String, "column_zh": pl.String,
