@@ -25,6 +25,8 @@ _API = {
     "synth": "audit.synth",
     "sample": "audit.sampling",
     "verify_draw": "audit.sampling",
+    "compare": "audit.compare",
+    "write_compare": "audit.compare",
 }
 
 
