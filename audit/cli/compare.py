@@ -31,7 +31,7 @@ def compare_command(policy, sets, override_file, year, data_path, proposal_polic
     例：audit compare --policy shaoxing --year 2024 --data 台账.xlsx \\
           --proposal-set operating_grant.rate_by_rating_level.5=200 --out reports/测算
     输出 compare.csv / compare.xlsx / compare.html / compare.pdf / manifest.json（全部写出或全不写出）。"""
-    from audit.compare import COMPARE_STAGES, compare, write_compare
+    from audit.comparison import COMPARE_STAGES, compare, write_compare
 
     with stage_progress(COMPARE_STAGES + ("write",), lang) as step:
         result = compare(data_path, policy, year, sets=sets, override_file=override_file,
@@ -57,7 +57,7 @@ def summary_text(result) -> str:
     """What the terminal shows: both packs, each changed parameter, totals by program and
     payer with the difference, eligibility crossings and findings that come or go."""
     from audit.cli.run import _pad
-    from audit.run import PAYER_ZH, PROGRAM_ZH
+    from audit.pipeline import PAYER_ZH, PROGRAM_ZH
 
     en = result.lang == "en"
 
