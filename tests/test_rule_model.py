@@ -370,3 +370,15 @@ def test_for_profit_and_public_private_factors_and_rating_minimum(guide, tmp_pat
                                                                                      sets=sets), 2024)
     assert dict(ledger.select("institution_id", "rate_fen").rows()) == {"FP": 800_00, "PP": 500_00, "BOTH": 400_00}
     assert found(findings, "LOW", "rating_below_minimum")["severity"].to_list() == ["info"]
+
+
+def test_months_before_registration_do_not_count_and_an_expansion_needs_its_acceptance_date():
+    # 海门 "经民政部门注册登记": registered 2020-06-15 → Jun..Dec month ends = 7 months × 20
+    home = haimen_home("R", 30, registered_on=D(2020, 6, 15))
+    ledger, _ = calc("haimen", "2020", institutions=[home], residents=[local("R", "p1")])
+    assert ledger.select("quantity", "amount_fen").rows() == [(7, 7 * 20_00)]
+    # 花山: expansion beds without an acceptance date are not paid (info), never dated by the opening
+    exp = {"institution_id": "X", "beds": 200, "beds_subsidized_before": 120, "expansion_beds": 80, **OLD}
+    ledger, findings = calc("huashan", "2024", institutions=[exp])
+    assert ledger.height == 0
+    assert found(findings, "X", "missing_expansion_accepted_on")["severity"].to_list() == ["info"]

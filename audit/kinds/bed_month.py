@@ -144,6 +144,10 @@ def bed_month_grant(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
     spec = _grade_rates(ctx, rule)
     # a three-level care level stands for one rate only when its grades agree
     fallback = {cl: gs[0] for cl, gs in CARE_LEVEL_GRADES.items() if len({spec[g][0] for g in gs}) == 1}
+    # months count from the later of the waiting period's end and (when required) registration
+    start = (pl.max_horizontal("_reached", "registered_on") if opt(rule, "require_registered", on, False)
+             else pl.col("_reached"))
+    inst = inst.with_columns(start.alias("_reached"))
     res = tables["residents"].join(
         inst.select("institution_id", "county", "beds", "profit_status", "_reached", "band", "base_rate_fen"),
         on="institution_id", how="inner")
