@@ -382,3 +382,16 @@ def test_months_before_registration_do_not_count_and_an_expansion_needs_its_acce
     ledger, findings = calc("huashan", "2024", institutions=[exp])
     assert ledger.height == 0
     assert found(findings, "X", "missing_expansion_accepted_on")["severity"].to_list() == ["info"]
+
+
+def test_dementia_grade_raises_the_rate_when_it_is_the_higher():
+    # "按照其轻、中、重度失能失智程度……上浮50%、100%、200%": mild disability (300) with moderate
+    # dementia (400) → 400; severe disability (600) with mild dementia (300) → 600
+    ledger, _ = calc("huashan", "2024", institutions=[HOME], residents=[
+        stay("a", ability_grade="mild", dementia=True, dementia_grade="moderate"),
+        stay("b", ability_grade="severe", dementia=True, dementia_grade="mild"),
+        stay("c", ability_grade="intact")])
+    got = sorted(ledger.select("item", "rate_fen", "quantity").rows())
+    assert got == [("bed_months_dementia_moderate", 400_00, 12), ("bed_months_intact", 200_00, 12),
+                   ("bed_months_severe", 600_00, 12)]
+    assert "中度（中度失智）" in lines(ledger, item="bed_months_dementia_moderate")["basis"][0]
