@@ -501,8 +501,10 @@ def explain(result: RunResult, institution_id: str, program: str | None = None, 
     lines = result.ledger.filter(pl.col("institution_id") == institution_id)
     if program:
         lines = lines.filter(pl.col("program") == program)
-    out = [L(f"机构 {institution_id} {row.get('name') or ''}（{row.get('county') or ''}）{result.year} 年度核算说明",
-             f"Institution {institution_id} {row.get('name') or ''} ({row.get('county') or ''}), year {result.year}"),
+    period = (result.manifest or {}).get("period")
+    scope_zh, scope_en = (f"{period} 期间", f"period {period}") if period else (f"{result.year} 年度", f"year {result.year}")
+    out = [L(f"机构 {institution_id} {row.get('name') or ''}（{row.get('county') or ''}）{scope_zh}核算说明",
+             f"Institution {institution_id} {row.get('name') or ''} ({row.get('county') or ''}), {scope_en}"),
            L(f"政策包：{result.pack.title}（{result.pack.id}，状态 {result.pack.status}）",
              f"Policy pack: {result.pack.title} ({result.pack.id}, status {result.pack.status})"), ""]
     if not lines.height:
