@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from run_bench import AUDIT, timed  # noqa: E402  (one way of timing a child for every bench)
+from run_bench import AUDIT, timed
 
 
 def main(argv=None) -> int:
@@ -59,8 +59,8 @@ def main(argv=None) -> int:
             # the computation alone (no files written): audit.run against audit.compare
             api = {}
             for name, call in (("run", f"audit.run({str(data)!r}, {args.policy!r}, {args.year})"),
-                               ("compare", f"audit.compare({str(data)!r}, {args.policy!r}, {args.year}, "
-                                           f"proposal_sets=[{args.proposal_set!r}])")):
+                               ("compare", (f"audit.compare({str(data)!r}, {args.policy!r}, {args.year}, "
+                                            f"proposal_sets=[{args.proposal_set!r}])"))):
                 wall, mb, rc = timed([sys.executable, "-c", f"import audit; {call}"])
                 api[name] = (wall, mb)
                 print(f"{n:>12,} {'api ' + name:>12} {wall:>8.1f} {mb:>9,} {rc:>5}  (no outputs)", flush=True)

@@ -282,7 +282,7 @@ def test_the_readme_example_prints_what_the_readme_shows(readme, lang, tmp_path)
 
 def test_audit_compare_is_the_function_whatever_was_imported(data):
     import audit
-    import audit.comparison  # noqa: F401  (the module holding it; audit.compare stays the function)
+    import audit.comparison
 
     c = audit.compare(data, "shaoxing", 2024, proposal_sets=[f"{RATE_5}=200"])
     assert c.totals() == (4_200_00, 5_100_00, 900_00)
