@@ -40,7 +40,7 @@ def compute(dataset, pack, year: int, lang: str = "zh") -> tuple[pl.DataFrame, p
             parts.append(fn(rule, tables, ctx))
         except Gap as g:  # a gap in a parameter every line needs (e.g. the payer)
             ids = tables["institutions"]["institution_id"]
-            ctx.gap(rule, g.param, ids)
+            ctx.gap(rule, g, ids)
     premium_rules = []
     for rule in pack.rules_of_kind("premium_share"):
         if _in_force(rule, year, ctx):

@@ -217,13 +217,14 @@ def _pct(value) -> str:
 
 def _rule_value(rule, name: str, on: date, lang: str):
     """A parameter's value as text, or the gap stated (never a made-up number)."""
-    from audit.errors import PolicyError
     from audit.policy import format_value
 
-    try:
-        v = rule.value(name, on)
-    except PolicyError:  # PolicyGap included: the text leaves it open
+    r = rule.reading(name, on)
+    if r.state == "not_in_force":
+        return _t(lang, f"不在有效期内（{on}）", f"not in force on {on}")
+    if r.state != "value":
         return _t(lang, "政策未规定（缺口）", "not set by the policy (gap)")
+    v = r.value
     unit = rule.param(name).unit
     if unit == "share":
         return _pct(v)
@@ -237,12 +238,8 @@ def _rule_value(rule, name: str, on: date, lang: str):
 
 
 def _flag(rule, name: str, on: date) -> bool:
-    from audit.errors import PolicyError
-
-    try:
-        return rule.has(name) and rule.value(name, on) is True
-    except PolicyError:
-        return False
+    r = rule.reading(name, on)
+    return r.state == "value" and r.value is True
 
 
 INSTITUTION, CENTRES = {"institution"}, {"township_center", "community_center"}

@@ -62,7 +62,7 @@ def center_star_grant(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
         base = opt(rule, "base_amount", on)
         inside = opt(rule, "inside_institution_share", on)
     except Gap as g:
-        ctx.gap(rule, g.param, df["institution_id"])
+        ctx.gap(rule, g, df["institution_id"])
         return df.clear()
     stars = value(rule, "rate_by_star", on, required=False) or {}
     parts = []
@@ -81,7 +81,7 @@ def center_star_grant(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
         try:
             score_base = opt(rule, "unstarred_score_base", on)
         except Gap as g:
-            ctx.gap(rule, g.param, unstarred["institution_id"])
+            ctx.gap(rule, g, unstarred["institution_id"])
             score_base = False
         if score_base:
             missing = pl.col("assessment_score").is_null()
@@ -149,7 +149,7 @@ def factor_allocation(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
         budget = value(rule, "budget", on)
         weights = value(rule, "weight_by_star", on)
     except Gap as g:
-        ctx.gap(rule, g.param, df["institution_id"])
+        ctx.gap(rule, g, df["institution_id"])
         return df.clear()
     used = sorted(set(df["star_level"].to_list()))
     missing = [s for s in used if weights.get(int(s)) is None]

@@ -153,7 +153,7 @@ def _rates(ctx: Ctx, rule, df: pl.DataFrame, rate_names: dict) -> pl.DataFrame:
         try:
             rate = value(rule, name, on, required=False)
         except Gap as g:
-            ctx.gap(rule, g.param, part["institution_id"])
+            ctx.gap(rule, g, part["institution_id"])
             continue
         if rate is None:  # the clause does not pay this kind of premises
             continue
@@ -167,7 +167,7 @@ def _rates(ctx: Ctx, rule, df: pl.DataFrame, rate_names: dict) -> pl.DataFrame:
         share = opt(rule, "forprofit_share", on)
     except Gap as g:
         fp = df.filter(pl.col("profit_status") == "forprofit")
-        ctx.gap(rule, g.param, fp["institution_id"])
+        ctx.gap(rule, g, fp["institution_id"])
         df = df.filter(pl.col("profit_status") != "forprofit")
     forprofit = (pl.col("profit_status") == "forprofit").fill_null(False)
     if share is not None:
@@ -229,7 +229,7 @@ def _finish(ctx: Ctx, rule, lines: pl.DataFrame) -> pl.DataFrame:
     try:
         return _payer_lines(ctx, rule, lines)
     except Gap as g:
-        ctx.gap(rule, g.param, lines["institution_id"])
+        ctx.gap(rule, g, lines["institution_id"])
         return lines.clear()
 
 
@@ -243,7 +243,7 @@ def nursing_type_bonus(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
         threshold = Fraction(value(rule, "min_nursing_occupancy", on))
     except Gap as g:
         ids = tables["institutions"].filter(pl.col("nursing_type").fill_null(False))["institution_id"]
-        ctx.gap(rule, g.param, ids)
+        ctx.gap(rule, g, ids)
         return tables["institutions"].clear()
     res = tables["residents"]
     nursing = _nursing_count(res, levels, on)
@@ -330,7 +330,7 @@ def renovation_share(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
     try:
         share = Fraction(value(rule, "share", on))
     except Gap as g:
-        ctx.gap(rule, g.param, inst["institution_id"])
+        ctx.gap(rule, g, inst["institution_id"])
         return inst.clear()
     lines = inst.with_columns(
         pl.lit(PROGRAM).alias("program"), pl.lit("renovation_share").alias("item"),

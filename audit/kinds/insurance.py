@@ -54,14 +54,14 @@ def premium_shares(rules: list, tables: dict, ctx: Ctx) -> pl.DataFrame:
             try:
                 share_of[status] = opt(rule, f"share_{status}", on)
             except Gap as g:
-                ctx.gap(rule, g.param, affected.filter(pl.col("profit_status") == status)["institution_id"])
+                ctx.gap(rule, g, affected.filter(pl.col("profit_status") == status)["institution_id"])
                 open_share = open_share | (mine & (pl.col("profit_status") == status))
         if not any(v is not None for v in share_of.values()):
             continue
         try:
             base = _base(rule, ctx, prem, mine)
         except Gap as g:
-            ctx.gap(rule, g.param, affected["institution_id"])
+            ctx.gap(rule, g, affected["institution_id"])
             open_share = open_share | mine
             continue
         exprs, notes = [], []

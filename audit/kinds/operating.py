@@ -176,8 +176,8 @@ def resident_month_grant(rule, tables: dict, ctx: Ctx, detail: bool = False) -> 
     rates = _rate_table(rule, ctx, counts, base_param)
     priced = counts.join(rates, on=["item", "key", "month_end"], how="left")
     gaps = priced.filter(pl.col("rate_fen").is_null())
-    for (param,), part in gaps.group_by("_param"):
-        ctx.gap(rule, param, part["institution_id"])
+    for (param, ended), part in gaps.group_by("_param", "_ended"):
+        ctx.gap(rule, Gap(param, not_in_force=ended), part["institution_id"])
     priced = priced.filter(pl.col("rate_fen").is_not_null())
     if detail:
         return priced.select("institution_id", "item", "month_end", "quantity", "rate_fen").sort(
@@ -215,13 +215,13 @@ def _rate_table(rule, ctx: Ctx, counts: pl.DataFrame, base_param: str) -> pl.Dat
             name, k = item, None
         try:
             rate = _rate_on(rule, name, me, k)
-            param = None
+            param, ended = None, False
         except Gap as g:
-            rate, param = None, g.param
+            rate, param, ended = None, g.param, g.not_in_force
         rows.append({"item": item, "key": key, "month_end": me, "rate_fen": rate,
-                     "_param": param or (name if rate is None else None)})
+                     "_param": param or (name if rate is None else None), "_ended": ended})
     return pl.DataFrame(rows, schema={"item": pl.String, "key": pl.String, "month_end": pl.Date,
-                                      "rate_fen": pl.Int64, "_param": pl.String})
+                                      "rate_fen": pl.Int64, "_param": pl.String, "_ended": pl.Boolean})
 
 
 def _empty_detail() -> pl.DataFrame:

@@ -3,6 +3,6 @@ loader (strict YAML, Pack/Rule/Param/Entry, overrides); packs/ the shipped packs
 packs/sources/ their source texts."""
 
 from audit.policy.loader import (  # noqa: F401  (the names callers use)
-    KINDS, PACK_DIR, Entry, Pack, Param, Rule, apply_overrides, format_value, load_pack, parse_value, resolve,
+    KINDS, PACK_DIR, Entry, Pack, Param, Reading, Rule, apply_overrides, format_value, load_pack, parse_value, resolve,
     shipped_packs,
 )
