@@ -14,6 +14,7 @@ import polars as pl
 
 import audit
 from audit.calc import INTERPRETATIONS as CALC_INTERPRETATIONS
+from audit.kinds import registry
 from audit.calc import compute
 from audit.kinds.common import FINDING_SORT, as_findings, empty_findings, t
 from audit.kinds.operating import month_ends
@@ -35,9 +36,7 @@ PAYER_ZH = {"province": "省级财政", "province_lottery": "省级福彩公益�
 PROGRAM_ZH = {"construction": "建设补贴", "operating": "运营补贴", "center_operating": "居家养老中心运营补助",
               "insurance": "综合保险"}
 SEVERITIES = ("error", "warning", "info")
-PROGRAM_KINDS = {"construction": {"construction_per_bed", "nursing_type_bonus", "renovation_share"},
-                 "operating": {"resident_month_grant"}, "center_operating": {"center_star_grant", "factor_allocation"},
-                 "insurance": {"premium_share"}}
+PROGRAM_KINDS = registry.program_kinds()   # ledger program → the rule kinds paying into it
 
 
 @dataclass
@@ -382,39 +381,13 @@ def write_ledger_xlsx(result: RunResult, path: Path) -> None:
 
 # ---------------------------------------------------------------- explain
 
-ITEM_PARAMS = {
-    "self_built_beds": ["rate_self_built", "forprofit_share", "payer_shares"],
-    "leased_beds": ["rate_leased", "leased_min_years", "leased_schedule_years", "forprofit_share", "payer_shares"],
-    "nursing_type_bonus": ["rate_self_built", "rate_leased", "min_nursing_occupancy", "nursing_care_levels"],
-    "renovation_share": ["share", "min_rating_level"],
-    "disability_supplement": ["disability_supplement", "disabled_care_levels", "dementia_counts_as_disabled"],
-    "low_income_supplement": ["low_income_supplement", "low_income_categories"],
-    "score_formula": ["unstarred_score_base", "inside_institution_share"],
-    "base_amount": ["base_amount"],
-    "factor_share": ["budget", "weight_by_star"],
-    "premium_share": ["share_nonprofit", "share_forprofit", "average_premium"],
-    "premium_rest": [],
-}
-INPUT_COLUMNS = {
-    "construction": ["beds", "beds_subsidized_before", "premises", "lease_years", "profit_status", "registered_on",
-                     "accepted_on", "opened_on", "nursing_type", "rating_level", "investment_final_fen"],
-    "center_operating": ["kind", "star_level", "assessment_score", "assessed_pass", "operating_normally",
-                         "inside_institution"],
-    "operating": ["ownership", "rating_level", "county", "registered_on"],
-    "insurance": ["profit_status"],
-}
+INPUT_COLUMNS = registry.program_inputs()   # ledger program → institution columns explain shows
 
 
 def _params_of(item: str) -> list[str]:
-    if item.startswith("leased_beds"):
-        return ITEM_PARAMS["leased_beds"]
-    if item.startswith("resident_months_level_"):
-        return ["rate_by_rating_level", "min_months", "local_hukou"]
-    if item.startswith("resident_months_"):
-        return ["rate_by_care_level", "min_months", "local_hukou"]
-    if item.startswith("star_"):
-        return ["rate_by_star", "inside_institution_share"]
-    return ITEM_PARAMS.get(item, [])
+    """The parameters explain quotes for a ledger item (from the kind's declaration)."""
+    declared = registry.item_of(item)
+    return list(declared.params) if declared else []
 
 
 def explain(result: RunResult, institution_id: str, program: str | None = None, lang: str | None = None) -> str:

@@ -12,6 +12,7 @@ from fractions import Fraction
 
 import polars as pl
 
+from audit.kinds.base import Item, Kind
 from audit.kinds.common import Ctx, Gap, condition_findings, fen_text, opt, pct, value
 from audit.money import mul_share_expr
 
@@ -172,3 +173,33 @@ def factor_allocation(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
         (pl.lit("预算 ") + fen_text(pl.lit(budget, pl.Int64)) + pl.format(" 元 × 权重 {} ÷ 权重合计 {} = ", pl.col("weight"),
                                                                        pl.lit(wsum))
          + fen_text(pl.col("amount_fen")) + pl.lit(" 元（最大余数法，合计等于预算）")).alias("basis"))
+
+
+# ---------------------------------------------------------------- the kinds, declared once
+
+KINDS = [
+    Kind("center_star_grant", "居家养老服务中心星级补助", "home-care centre star grant",
+         params={"center_kind": {"set"},
+                 "require_assessed_pass": {"bool"},
+                 "require_operating_normally": {"bool"},
+                 "base_amount": {"yuan/year"},
+                 "rate_by_star": {"table:yuan/year"},
+                 "unstarred_score_base": {"yuan/year"},
+                 "inside_institution_share": {"share"},
+                 "payer": {"payer"}},
+         program=PROGRAM, compute=center_star_grant,
+         items=(Item("star_", "{n} 星级中心", "{n}-star centre", ("rate_by_star", "inside_institution_share")),
+                Item("score_formula", "按考核得分", "score formula", ("unstarred_score_base", "inside_institution_share")),
+                Item("base_amount", "基础补贴", "base amount", ("base_amount",))),
+         inputs=("kind", "star_level", "assessment_score", "assessed_pass", "operating_normally", "inside_institution"),
+         interpretations={"center_rounding": INTERPRETATIONS["center_rounding"]}),
+    Kind("factor_allocation", "因素法分配", "factor allocation",
+         params={"budget": {"yuan"},
+                 "weight_by_star": {"table:count"},
+                 "center_kind": {"set"},
+                 "require_operating_normally": {"bool"},
+                 "payer": {"payer"}},
+         program=PROGRAM, compute=factor_allocation,
+         items=(Item("factor_share", "因素法分配", "factor allocation", ("budget", "weight_by_star")),),
+         interpretations={"factor_allocation": INTERPRETATIONS["factor_allocation"]}),
+]

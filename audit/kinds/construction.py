@@ -19,6 +19,7 @@ from fractions import Fraction
 
 import polars as pl
 
+from audit.kinds.base import ELIGIBILITY, Item, Kind
 from audit.kinds.common import Ctx, Gap, condition_findings, fen_text, opt, pct, share_weights, value
 from audit.money import mul_share_expr, split_largest_remainder_expr
 
@@ -340,3 +341,43 @@ def renovation_share(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
     ).with_columns((pl.lit("投资决算额 ") + fen_text(pl.col("investment_final_fen")) + pl.lit(f" 元 × {pct(share)} = ")
                     + fen_text(pl.col("amount_fen")) + pl.lit(" 元")).alias("basis"))
     return _finish(ctx, rule, lines)
+
+
+# ---------------------------------------------------------------- the kinds, declared once
+
+_RATES = ("rate_self_built", "forprofit_share", "payer_shares")
+_LEASED = ("rate_leased", "leased_min_years", "leased_schedule_years", "forprofit_share", "payer_shares")
+KINDS = [
+    Kind("construction_per_bed", "建设补贴（按床位）", "construction subsidy per bed",
+         params={**ELIGIBILITY,
+                 "rate_self_built": {"yuan/bed"},
+                 "rate_leased": {"yuan/bed", "yuan/bed/year"},
+                 "leased_min_years": {"years"},
+                 "leased_schedule_years": {"count"},
+                 "forprofit_share": {"share"},
+                 "payer_shares": {"table:share"},
+                 "payer": {"payer"}},
+         program=PROGRAM, compute=construction_per_bed,
+         items=(Item("self_built_beds", "自建床位", "self-built beds", _RATES),
+                Item("leased_beds", "租赁床位", "leased beds", _LEASED),
+                Item("leased_beds_year_", "租赁床位（第 {n} 年）", "leased beds (year {n})", _LEASED)),
+         inputs=("beds", "beds_subsidized_before", "premises", "lease_years", "profit_status", "registered_on",
+                 "accepted_on", "opened_on", "nursing_type", "rating_level", "investment_final_fen"),
+         interpretations={"construction_due_year": INTERPRETATIONS["construction_due_year"]}),
+    Kind("nursing_type_bonus", "护理型床位奖补", "nursing-type bonus",
+         params={**ELIGIBILITY,
+                 "rate_self_built": {"yuan/bed"},
+                 "rate_leased": {"yuan/bed"},
+                 "min_nursing_occupancy": {"share"},
+                 "nursing_care_levels": {"set"},
+                 "payer": {"payer"}},
+         program=PROGRAM, compute=nursing_type_bonus,
+         items=(Item("nursing_type_bonus", "护理型床位奖补", "nursing-type bonus",
+                     ("rate_self_built", "rate_leased", "min_nursing_occupancy", "nursing_care_levels")),),
+         interpretations={"nursing_occupancy": INTERPRETATIONS["nursing_occupancy"]}),
+    Kind("renovation_share", "敬老院改造补助", "renovation share",
+         params={"min_rating_level": {"level"}, "share": {"share"}, "payer": {"payer"}},
+         program=PROGRAM, compute=renovation_share,
+         items=(Item("renovation_share", "敬老院改造补助", "renovation share", ("share", "min_rating_level")),),
+         interpretations={"renovation_one_time": INTERPRETATIONS["renovation_one_time"]}),
+]

@@ -11,6 +11,7 @@ from fractions import Fraction
 
 import polars as pl
 
+from audit.kinds.base import Item, Kind
 from audit.kinds.common import Ctx, Gap, fen_text, opt, pct, value
 from audit.money import fen_to_yuan, mul_share_expr, round_fraction
 
@@ -137,3 +138,21 @@ def _base(rule, ctx: Ctx, prem: pl.DataFrame, mine: pl.Expr) -> dict:
             f"mean={fen_to_yuan(avg)}", rule.citation)
     ctx.average_premium[rule.id] = avg
     return {"expr": pl.lit(avg, pl.Int64), "text": pl.lit(f"{how} {fen_to_yuan(avg, True)} 元")}
+
+
+# ---------------------------------------------------------------- the kinds, declared once
+
+KINDS = [
+    Kind("premium_share", "综合责任保险保费补助", "insurance premium share",
+         params={"scheme": {"set"},
+                 "basis": {"text"},
+                 "share_nonprofit": {"share"},
+                 "share_forprofit": {"share"},
+                 "average_premium": {"yuan"},
+                 "payer": {"payer"}},
+         program=PROGRAM, compute=premium_shares, together=True,
+         items=(Item("premium_share", "保费补助", "premium share", ("share_nonprofit", "share_forprofit", "average_premium")),
+                Item("premium_rest", "保费自付部分", "premium (own share)")),
+         inputs=("profit_status",),
+         interpretations=INTERPRETATIONS),
+]

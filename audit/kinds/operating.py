@@ -17,6 +17,7 @@ from datetime import date, timedelta
 
 import polars as pl
 
+from audit.kinds.base import Item, Kind
 from audit.kinds.common import Ctx, Gap, condition_findings, fen_text, months_in_residence, opt, value
 
 PROGRAM = "operating"
@@ -227,3 +228,36 @@ def _rate_table(rule, ctx: Ctx, counts: pl.DataFrame, base_param: str) -> pl.Dat
 def _empty_detail() -> pl.DataFrame:
     return pl.DataFrame(schema={"institution_id": pl.String, "item": pl.String, "month_end": pl.Date,
                                 "quantity": pl.Int64, "rate_fen": pl.Int64})
+
+
+# ---------------------------------------------------------------- the kinds, declared once
+
+_RESIDENT_MONTHS = ("min_months", "local_hukou")
+KINDS = [
+    Kind("resident_month_grant", "运营补贴（按入住人月）", "operating grant per resident-month",
+         params={"eligible_ownership": {"set"},
+                 "require_registered": {"bool"},
+                 "min_months": {"months"},
+                 "local_hukou": {"bool"},
+                 "rate_by_rating_level": {"table:yuan/person/month"},
+                 "rate_by_care_level": {"table:yuan/person/month"},
+                 "disability_supplement": {"yuan/person/month"},
+                 "disabled_care_levels": {"set"},
+                 "dementia_counts_as_disabled": {"bool"},
+                 "low_income_supplement": {"yuan/person/month"},
+                 "low_income_categories": {"set"},
+                 "payer": {"payer"}},
+         program=PROGRAM, compute=resident_month_grant,
+         items=(Item("resident_months_level_", "入住人月（{n} 级机构）", "resident-months (level {n})",
+                     ("rate_by_rating_level", *_RESIDENT_MONTHS)),
+                *(Item(f"resident_months_{level}", f"入住人月（{zh}）", f"resident-months ({en})",
+                       ("rate_by_care_level", *_RESIDENT_MONTHS))
+                  for level, zh, en in (("full", "完全失能", "fully disabled"), ("partial", "部分失能", "partially disabled"),
+                                        ("self_care", "自理", "self-care"))),
+                Item("disability_supplement", "失能失智补助", "disability supplement",
+                     ("disability_supplement", "disabled_care_levels", "dementia_counts_as_disabled")),
+                Item("low_income_supplement", "低保及低保边缘补助", "low-income supplement",
+                     ("low_income_supplement", "low_income_categories"))),
+         inputs=("ownership", "rating_level", "county", "registered_on"),
+         interpretations=INTERPRETATIONS),
+]

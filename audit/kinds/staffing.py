@@ -15,6 +15,7 @@ from datetime import date
 
 import polars as pl
 
+from audit.kinds.base import Kind
 from audit.kinds.checking import (
     MICRO, as_findings, empty_findings, employed, finding_rows, fte_float, fte_text, gap_finding,
     month_ends, pick, read_value, residence_months, with_month_end,
@@ -215,3 +216,12 @@ def check_staffing(tables: dict, pack, year: int, lang: str = "zh") -> tuple[pl.
         if frames else empty_staffing()
     )
     return pl.concat(findings), staffing
+
+
+# ---------------------------------------------------------------- the kinds, declared once
+
+KINDS = [
+    Kind("staffing_ratio", "护理员配备比例", "caregiver staffing ratio",
+         params={"residents_per_caregiver": {"table:persons"}, "tekun_only": {"bool"}, "rounding": {"text"}},
+         check=check_staffing),
+]

@@ -19,6 +19,7 @@ from fractions import Fraction
 
 import polars as pl
 
+from audit.kinds.base import TARGET_UNITS, Kind
 from audit.kinds.checking import (
     MICRO, as_findings, employed, finding_rows, fraction_percent, fte_text, gap_finding,
     percent_text, pick, read_value,
@@ -198,3 +199,12 @@ def check_targets(tables: dict, pack, year: int, lang: str = "zh") -> pl.DataFra
             else:
                 parts.append(INSTITUTION_METRICS[metric](tables, rule, target, year, on, lang))
     return pl.concat([finding_rows(notes), *parts])
+
+
+# ---------------------------------------------------------------- the kinds, declared once
+
+_TARGET = {"metric": {"text"}, "min": TARGET_UNITS, "max": TARGET_UNITS}
+KINDS = [
+    Kind("institution_target", "机构指标", "institution target", params=_TARGET, check=check_targets),
+    Kind("area_target", "区域指标", "area target", params=_TARGET, check=check_targets),
+]

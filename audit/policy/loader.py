@@ -16,8 +16,9 @@ from pathlib import Path
 import yaml
 
 from audit.errors import PolicyError, PolicyGap
+from audit.kinds.registry import PARAMS as KINDS  # kind → parameter → units, from each kind's declaration
 from audit.policy.values import (  # noqa: F401  (re-exported for callers of audit.policy)
-    ENTRY_KEYS, INTERP_KEYS, KINDS, MONEY_UNITS, OVERRIDE_FILE_KEYS, PACK_KEYS, PACK_REQUIRED,
+    ENTRY_KEYS, INTERP_KEYS, MONEY_UNITS, OVERRIDE_FILE_KEYS, PACK_KEYS, PACK_REQUIRED,
     PARAM_KEYS, PAYERS, RULE_KEYS, TABLE_KEYS, VOCAB, _Bad, _t, _to_date, format_value,
     json_value, normalise_ws, parse_value,
 )
