@@ -13,7 +13,7 @@ from fractions import Fraction
 import polars as pl
 
 from audit.kinds.base import Item, Kind
-from audit.kinds.common import Ctx, Gap, condition_findings, fen_text, opt, pct, value
+from audit.kinds.common import CENTRES, Ctx, Gap, condition_findings, fen_text, opt, pct, t, value
 from audit.money import mul_share_expr
 
 PROGRAM = "center_operating"
@@ -175,6 +175,11 @@ def factor_allocation(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
          + fen_text(pl.col("amount_fen")) + pl.lit(" 元（最大余数法，合计等于预算）")).alias("basis"))
 
 
+def _checklist(rule, on, lang: str) -> list[tuple[str, dict]]:
+    return [(t(lang, "居家养老服务中心：星级评定、考核结果与正常运营情况", "Home-care centre: star rating, assessment and normal operation"),
+             {"kind": CENTRES})]
+
+
 # ---------------------------------------------------------------- the kinds, declared once
 
 KINDS = [
@@ -192,7 +197,7 @@ KINDS = [
                 Item("score_formula", "按考核得分", "score formula", ("unstarred_score_base", "inside_institution_share")),
                 Item("base_amount", "基础补贴", "base amount", ("base_amount",))),
          inputs=("kind", "star_level", "assessment_score", "assessed_pass", "operating_normally", "inside_institution"),
-         interpretations={"center_rounding": INTERPRETATIONS["center_rounding"]}),
+         interpretations={"center_rounding": INTERPRETATIONS["center_rounding"]}, checklist=_checklist),
     Kind("factor_allocation", "因素法分配", "factor allocation",
          params={"budget": {"yuan"},
                  "weight_by_star": {"table:count"},
@@ -201,5 +206,5 @@ KINDS = [
                  "payer": {"payer"}},
          program=PROGRAM, compute=factor_allocation,
          items=(Item("factor_share", "因素法分配", "factor allocation", ("budget", "weight_by_star")),),
-         interpretations={"factor_allocation": INTERPRETATIONS["factor_allocation"]}),
+         interpretations={"factor_allocation": INTERPRETATIONS["factor_allocation"]}, checklist=_checklist),
 ]

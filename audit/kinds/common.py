@@ -237,3 +237,45 @@ def basis_en(expr: pl.Expr) -> pl.Expr:
     for zh, en in BASIS_EN:
         expr = expr.str.replace_all(zh, en, literal="\\" not in zh)
     return expr
+
+
+# ---------------------------------------------------------------- checklist words
+
+INSTITUTION, CENTRES = {"institution"}, {"township_center", "community_center"}  # checklist `kind` facts
+CARE_WORDS = {"zh": {"full": "完全失能", "partial": "部分失能", "self_care": "自理"},
+              "en": {"full": "full disability", "partial": "partial disability", "self_care": "self-care"}}
+
+
+def share_text(value) -> str:
+    """An exact share as a percent ("58%", "33.3333333333333333333333333%" never rounded up)."""
+    from decimal import Decimal
+
+    if isinstance(value, Fraction):
+        d = Decimal(value.numerator) * 100 / Decimal(value.denominator)
+        return f"{d.normalize():f}%"
+    return str(value)
+
+
+def param_text(rule, name: str, on: date, lang: str) -> str:
+    """A parameter's value as text for a checklist, or the gap stated (never a made-up number)."""
+    from audit.policy.values import format_value
+
+    r = rule.reading(name, on)
+    if r.state == "not_in_force":
+        return t(lang, f"不在有效期内（{on}）", f"not in force on {on}")
+    if r.state != "value":
+        return t(lang, "政策未规定（缺口）", "not set by the policy (gap)")
+    unit = rule.param(name).unit
+    if unit == "share":
+        return share_text(r.value)
+    if unit == "table:persons":
+        names = CARE_WORDS[lang]
+        return t(lang, "，", ", ").join(f"{names.get(k, k)} 1:{x}" if x is not None else f"{names.get(k, k)} —"
+                                        for k, x in r.value.items())
+    return format_value(unit, r.value, lang)
+
+
+def flag(rule, name: str, on: date) -> bool:
+    """A bool parameter that is set and true on that date."""
+    r = rule.reading(name, on)
+    return r.state == "value" and r.value is True

@@ -20,7 +20,8 @@ from fractions import Fraction
 import polars as pl
 
 from audit.kinds.base import ELIGIBILITY, Item, Kind
-from audit.kinds.common import Ctx, Gap, condition_findings, fen_text, opt, pct, share_weights, value
+from audit.kinds.common import (INSTITUTION, Ctx, Gap, condition_findings, fen_text, opt, param_text, pct, share_weights, t,
+                               value)
 from audit.money import mul_share_expr, split_largest_remainder_expr
 
 PROGRAM = "construction"
@@ -343,6 +344,25 @@ def renovation_share(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
     return _finish(ctx, rule, lines)
 
 
+def _checklist(rule, on: date, lang: str) -> list[tuple[str, dict]]:
+    """What an inspector checks for a per-bed subsidy or the nursing-type bonus."""
+    items = [(t(lang, "登记备案证明与竣工验收材料；核定床位数与实有床位一致",
+                "Registration and acceptance papers; approved beds match actual beds"), {"kind": INSTITUTION})]
+    if rule.has("leased_min_years"):
+        years = param_text(rule, "leased_min_years", on, lang)
+        items.append((t(lang, f"租赁用房：租赁合同租期不少于 {years} 年", f"Leased premises: lease term at least {years} years"),
+                      {"kind": INSTITUTION, "premises": {"leased"}}))
+    if rule.kind == "nursing_type_bonus":
+        items.append((t(lang, "护理型机构：护理老人入住情况与能力评估报告",
+                        "Nursing-type: residents needing nursing and their assessments"), {"kind": INSTITUTION}))
+    return items
+
+
+def _renovation_checklist(rule, on: date, lang: str) -> list[tuple[str, dict]]:
+    return [(t(lang, "改造项目：投资决算与等级评定结果", "Renovation: final investment account and rating result"),
+             {"kind": INSTITUTION})]
+
+
 # ---------------------------------------------------------------- the kinds, declared once
 
 _RATES = ("rate_self_built", "forprofit_share", "payer_shares")
@@ -363,7 +383,8 @@ KINDS = [
                 Item("leased_beds_year_", "租赁床位（第 {n} 年）", "leased beds (year {n})", _LEASED)),
          inputs=("beds", "beds_subsidized_before", "premises", "lease_years", "profit_status", "registered_on",
                  "accepted_on", "opened_on", "nursing_type", "rating_level", "investment_final_fen"),
-         interpretations={"construction_due_year": INTERPRETATIONS["construction_due_year"]}),
+         interpretations={"construction_due_year": INTERPRETATIONS["construction_due_year"]},
+         checklist=_checklist),
     Kind("nursing_type_bonus", "护理型床位奖补", "nursing-type bonus",
          params={**ELIGIBILITY,
                  "rate_self_built": {"yuan/bed"},
@@ -374,10 +395,12 @@ KINDS = [
          program=PROGRAM, compute=nursing_type_bonus,
          items=(Item("nursing_type_bonus", "护理型床位奖补", "nursing-type bonus",
                      ("rate_self_built", "rate_leased", "min_nursing_occupancy", "nursing_care_levels")),),
-         interpretations={"nursing_occupancy": INTERPRETATIONS["nursing_occupancy"]}),
+         interpretations={"nursing_occupancy": INTERPRETATIONS["nursing_occupancy"]},
+         checklist=_checklist),
     Kind("renovation_share", "敬老院改造补助", "renovation share",
          params={"min_rating_level": {"level"}, "share": {"share"}, "payer": {"payer"}},
          program=PROGRAM, compute=renovation_share,
          items=(Item("renovation_share", "敬老院改造补助", "renovation share", ("share", "min_rating_level")),),
-         interpretations={"renovation_one_time": INTERPRETATIONS["renovation_one_time"]}),
+         interpretations={"renovation_one_time": INTERPRETATIONS["renovation_one_time"]},
+         checklist=_renovation_checklist),
 ]

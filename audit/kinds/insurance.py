@@ -12,7 +12,7 @@ from fractions import Fraction
 import polars as pl
 
 from audit.kinds.base import Item, Kind
-from audit.kinds.common import Ctx, Gap, fen_text, opt, pct, value
+from audit.kinds.common import Ctx, Gap, fen_text, opt, pct, t, value
 from audit.money import fen_to_yuan, mul_share_expr, round_fraction
 
 PROGRAM = "insurance"
@@ -140,6 +140,10 @@ def _base(rule, ctx: Ctx, prem: pl.DataFrame, mine: pl.Expr) -> dict:
     return {"expr": pl.lit(avg, pl.Int64), "text": pl.lit(f"{how} {fen_to_yuan(avg, True)} 元")}
 
 
+def _checklist(rule, on, lang: str) -> list[tuple[str, dict]]:
+    return [(t(lang, "综合责任保险：保单与保费缴纳凭证", "Liability insurance: policy and premium receipts"), {})]
+
+
 # ---------------------------------------------------------------- the kinds, declared once
 
 KINDS = [
@@ -154,5 +158,5 @@ KINDS = [
          items=(Item("premium_share", "保费补助", "premium share", ("share_nonprofit", "share_forprofit", "average_premium")),
                 Item("premium_rest", "保费自付部分", "premium (own share)")),
          inputs=("profit_status",),
-         interpretations=INTERPRETATIONS),
+         interpretations=INTERPRETATIONS, checklist=_checklist),
 ]

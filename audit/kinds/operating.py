@@ -18,7 +18,7 @@ from datetime import date, timedelta
 import polars as pl
 
 from audit.kinds.base import Item, Kind
-from audit.kinds.common import Ctx, Gap, condition_findings, fen_text, months_in_residence, opt, value
+from audit.kinds.common import INSTITUTION, Ctx, Gap, condition_findings, fen_text, months_in_residence, opt, t, value
 
 PROGRAM = "operating"
 INTERPRETATIONS = {
@@ -230,6 +230,12 @@ def _empty_detail() -> pl.DataFrame:
                                 "quantity": pl.Int64, "rate_fen": pl.Int64})
 
 
+def _checklist(rule, on, lang: str) -> list[tuple[str, dict]]:
+    return [(t(lang, "运营补贴申报名册：入住时长、户籍、能力评估、低保证明与实际入住老人一致",
+               "Operating-grant roster: stay length, household registration, assessments and low-income papers match residents"),
+             {"kind": INSTITUTION})]
+
+
 # ---------------------------------------------------------------- the kinds, declared once
 
 _RESIDENT_MONTHS = ("min_months", "local_hukou")
@@ -259,5 +265,5 @@ KINDS = [
                 Item("low_income_supplement", "低保及低保边缘补助", "low-income supplement",
                      ("low_income_supplement", "low_income_categories"))),
          inputs=("ownership", "rating_level", "county", "registered_on"),
-         interpretations=INTERPRETATIONS),
+         interpretations=INTERPRETATIONS, checklist=_checklist),
 ]
