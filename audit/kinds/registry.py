@@ -11,7 +11,7 @@ from audit.kinds.base import Item, Kind
 
 _NOT_FAMILIES = {"base", "registry", "common", "checking"}
 # the order `audit policy` lists kinds in; a family module not named here comes after these
-ORDER = ("construction", "operating", "centers", "insurance", "staffing", "targets")
+ORDER = ("construction", "operating", "centers", "insurance", "bed_subsidy", "bed_month", "staffing", "targets")
 
 
 def _collect() -> dict[str, Kind]:
@@ -56,11 +56,12 @@ def items() -> list[Item]:
 
 
 def item_of(code: str) -> Item | None:
-    """The declared item of a ledger item code (exact, else the longest numbered prefix)."""
+    """The declared item of a ledger item code (exact, else the longest prefix item:
+    `leased_beds_year_2`, `bed_months_severe`)."""
     exact = {i.code: i for i in items()}
     if code in exact:
         return exact[code]
-    prefixes = [i for i in items() if i.code.endswith("_") and code.startswith(i.code) and code[len(i.code):].isdigit()]
+    prefixes = [i for i in items() if i.code.endswith("_") and code.startswith(i.code)]
     return max(prefixes, key=lambda i: len(i.code), default=None)
 
 

@@ -182,7 +182,7 @@ def _declared_item_words() -> None:
 
     for lang in ("zh", "en"):
         LABELS[lang]["items"] = {i.code: getattr(i, lang) for i in items() if not i.code.endswith("_")}
-        LABELS[lang]["item_patterns"] = {i.code: getattr(i, lang) for i in items() if i.code.endswith("_")}
+        LABELS[lang]["item_patterns"] = {i.code: getattr(i, lang) for i in items() if i.code.endswith("_") and i.zh}
 
 
 _declared_item_words()
@@ -201,6 +201,8 @@ def item_label(item: str | None, L: dict) -> str:
     for prefix, text in L["item_patterns"].items():
         if item.startswith(prefix) and item[len(prefix):].isdigit():
             return text.format(n=item[len(prefix):])
+    if item.startswith("bed_months_"):  # bed_months_<the text's level (grade)>, written in Chinese by the pack
+        return f"{L['items']['bed_months']} · {item[len('bed_months_'):]}"
     return item
 
 
