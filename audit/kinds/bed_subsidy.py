@@ -396,5 +396,6 @@ KINDS = [
                 Item("new_beds_stage_", "新增床位（第 {n} 期）", "new beds (stage {n})", _BED_SUBSIDY),
                 Item("expansion_beds", "改扩建新增床位", "expansion beds", _EXPANSION),
                 Item("expansion_beds_stage_", "改扩建新增床位（第 {n} 期）", "expansion beds (stage {n})", _EXPANSION)),
+         inputs=("expansion_beds", "expansion_accepted_on", "lease_of", "basic_beds_agreement", "model_institution"),
          interpretations=INTERPRETATIONS, checklist=construction_checklist),
 ]

@@ -67,6 +67,7 @@ LABELS = {
         "payers": {"province": "省级财政", "province_lottery": "省级福彩公益金",
                    "city_lottery": "市级福彩公益金", "city": "市级财政", "county": "县级财政",
                    "finance": "财政", "institution": "机构自付"},
+        "grades": {"intact": "能力完好", "mild": "轻度失能", "moderate": "中度失能", "severe": "重度失能", "total": "完全失能"},
         "yes": "是", "no": "否",
         "units": {"yuan": "元", "yuan/bed": "元/床", "yuan/bed/year": "元/床/年", "yuan/person/month": "元/人/月",
                   "yuan/year": "元/年", "share": "比例", "count": "个", "months": "个月", "years": "年",
@@ -122,6 +123,7 @@ LABELS = {
         "payers": {"province": "Province", "province_lottery": "Provincial lottery fund",
                    "city_lottery": "City lottery fund", "city": "City", "county": "County",
                    "finance": "Finance", "institution": "Institution (own share)"},
+        "grades": {"intact": "intact", "mild": "mild", "moderate": "moderate", "severe": "severe", "total": "total loss"},
         "yes": "yes", "no": "no",
         "units": {},
         "no_unknown_rule_hint": "Check the data or practice against the cited clause, fix it, and run the self-check again.",
@@ -201,8 +203,9 @@ def item_label(item: str | None, L: dict) -> str:
     for prefix, text in L["item_patterns"].items():
         if item.startswith(prefix) and item[len(prefix):].isdigit():
             return text.format(n=item[len(prefix):])
-    if item.startswith("bed_months_"):  # bed_months_<the text's level (grade)>, written in Chinese by the pack
-        return f"{L['items']['bed_months']} · {item[len('bed_months_'):]}"
+    if item.startswith("bed_months_"):  # bed_months_<GB/T 42195 grade>
+        grade = item[len("bed_months_"):]
+        return f"{L['items']['bed_months']} · {L['grades'].get(grade, grade)}"
     return item
 
 
