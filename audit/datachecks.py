@@ -13,7 +13,7 @@ import polars as pl
 
 from audit import schema
 from audit.money import fen_to_yuan_expr
-from audit.normalise import PROBLEM_SCHEMA, empty_problems
+from audit.normalise import PROBLEM_SCHEMA, empty_problems, sheet_expr
 from audit.privacy import mask_person_id
 
 GB11643_WEIGHTS = [pow(2, 17 - i, 11) for i in range(17)]  # 7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2
@@ -29,7 +29,7 @@ def _rows(df: pl.DataFrame, table: schema.Table, sheet, column, value: pl.Expr, 
     col_zh = table.column(column).zh if column else None
     lit = lambda x: x if isinstance(x, pl.Expr) else pl.lit(x)  # noqa: E731
     return df.select(
-        pl.lit(table.name).alias("table"), pl.lit(sheet, dtype=pl.String).alias("sheet"),
+        pl.lit(table.name).alias("table"), sheet_expr(df, sheet),
         pl.col("_row").cast(pl.Int64).alias("row"), pl.lit(column, dtype=pl.String).alias("column"),
         pl.lit(col_zh, dtype=pl.String).alias("column_zh"), value.cast(pl.String).alias("value"),
         lit(zh).cast(pl.String).alias("message"), lit(en).cast(pl.String).alias("message_en"),

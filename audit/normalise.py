@@ -5,6 +5,7 @@ every flagged cell becomes a located problem instead of a silent null."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import polars as pl
@@ -116,27 +117,80 @@ def parse_text(e, col: schema.Column):
     return v, pl.lit(False)
 
 
+_CN_DIGITS = "零一二三四五六七八九"
+
+
+def _cn_numeral(n: int) -> list[str]:
+    """Spellings of 0–99 as clerks write them: 三, 十, 十二, 二十, 二十五, 两 for 2."""
+    tens, ones = divmod(n, 10)
+    if n < 10:
+        out = [_CN_DIGITS[n]]
+    else:
+        out = [("" if tens == 1 else _CN_DIGITS[tens]) + "十" + (_CN_DIGITS[ones] if ones else "")]
+        if tens == 1:
+            out.append("一十" + (_CN_DIGITS[ones] if ones else ""))
+    return out + (["两"] if n == 2 else [])
+
+
+CN_NUMERALS = {w: str(n) for n in range(100) for w in _cn_numeral(n)}
+
+
+def clerk_number(e: pl.Expr, col: schema.Column) -> pl.Expr:
+    """A count or level as clerks type it → plain digits: 三级 → 3, 10年 → 10, ★★★ → 3,
+    未评定 → 0. The unit words and zero words a column accepts are in its YAML
+    (`unit_words`, `zero_words`); anything else is left for the parser to refuse."""
+    units = col.spec.get("unit_words") or ()
+    zeros = col.spec.get("zero_words") or ()
+    if not units and not zeros:
+        return e
+    s = _clean(e)
+    key = s.str.replace_all(r"\s", "")
+    if zeros:
+        key = pl.when(key.is_in([schema.norm_key(z) for z in zeros])).then(pl.lit("0")).otherwise(key)
+    if units:
+        alt = "|".join(re.escape(u) for u in sorted(units, key=len, reverse=True))
+        key = key.str.replace(f"(?:{alt})$", "")
+        stars = key.str.contains(r"^[★☆*]+$")
+        key = pl.when(stars & (key.str.contains("★"))).then(key.str.count_matches("★").cast(pl.String)).otherwise(key)
+    cn = key.replace_strict(CN_NUMERALS, default=None, return_dtype=pl.String)
+    return pl.coalesce(cn, key)
+
+
 def _parser(col: schema.Column):
     if col.type == "text":
         return lambda e: parse_text(e, col)
     if col.type == "enum":
         return lambda e: parse_enum(e, col)
-    return {"int": parse_int, "number": parse_number, "money": parse_money, "date": parse_date, "bool": parse_bool}[col.type]
+    if col.type in ("int", "number"):
+        base = parse_int if col.type == "int" else parse_number
+        return lambda e: base(clerk_number(e, col))
+    return {"money": parse_money, "date": parse_date, "bool": parse_bool}[col.type]
+
+
+def _with_examples(col: schema.Column) -> tuple[str, str]:
+    """The generic "expected a number" plus the clerk spellings a column accepts."""
+    zh, en = _GENERIC_EXPECTED[col.type]
+    examples = col.spec.get("examples")
+    if examples:
+        return f"{zh}，如 {examples}", f"{en}, e.g. {examples}"
+    return zh, en
 
 
 def _expected(col: schema.Column) -> tuple[str, str]:
     """What a readable value looks like, for messages (zh, en)."""
-    return {
-        "int": ("应为整数", "expected a whole number"),
-        "number": ("应为数值", "expected a number"),
-        "money": ("应为金额（元，最多两位小数）", "expected an amount in yuan with at most two decimals"),
-        "date": ("应为日期，如 2024-03-01、2024/3/1 或 2024年3月1日", "expected a date such as 2024-03-01, 2024/3/1 or 2024年3月1日"),
-        "bool": ("应为 是/否（或 true/false、1/0、Y/N、√）", "expected 是/否 (or true/false, 1/0, Y/N, √)"),
-    }.get(col.type) or (
-        f"无法识别，可选值：{col.accepted_text()}",
-        "not recognised; accepted values: " + ", ".join(col.values),
-    )
+    if col.type in _GENERIC_EXPECTED:
+        return _with_examples(col)
+    return (f"无法识别，可选值：{col.accepted_text()}",
+            "not recognised; accepted values: " + ", ".join(col.values))
 
+
+_GENERIC_EXPECTED = {
+    "int": ("应为整数", "expected a whole number"),
+    "number": ("应为数值", "expected a number"),
+    "money": ("应为金额（元，最多两位小数）", "expected an amount in yuan with at most two decimals"),
+    "date": ("应为日期，如 2024-03-01、2024/3/1 或 2024年3月1日", "expected a date such as 2024-03-01, 2024/3/1 or 2024年3月1日"),
+    "bool": ("应为 是/否（或 true/false、1/0、Y/N、√）", "expected 是/否 (or true/false, 1/0, Y/N, √)"),
+}
 
 CHECK_OF_TYPE = {"int": "number", "number": "number", "money": "number", "date": "date", "bool": "enum", "enum": "enum"}
 
@@ -161,6 +215,27 @@ def _parse_column(df: pl.DataFrame, col: schema.Column) -> tuple[pl.Series, pl.S
 DISTINCT_MIN_ROWS = 10_000   # below this, parsing every cell is already instant
 
 
+def _grades(df: pl.DataFrame, col: schema.Column) -> pl.Series:
+    """GB/T 42195 ability grades kept beside the coarse care level (能力完好 0 … 完全失能 4):
+    the calculators pay by self_care/partial/full, rules written on the five grades read
+    this column. Coarse words (自理, 半失能) leave it null."""
+    grades = {schema.norm_key(k): v for k, v in col.spec["grades"].items()}
+    name = col.spec["grade_column"]
+    key = _clean(pl.col(col.name)).str.replace_all(r"\s", "").str.to_lowercase()
+    grade = key.replace_strict(grades, default=None, return_dtype=pl.Int64)
+    if name in df.columns:   # normalised before: keep what was read then
+        grade = pl.coalesce(pl.col(name).cast(pl.Int64, strict=False), grade)
+    return df.select(grade.alias(name)).to_series()
+
+
+def sheet_expr(df: pl.DataFrame, sheet) -> pl.Expr:
+    """Where a row came from: its own `_sheet` when a table was stacked from several
+    sheets (one roster per home), else the table's one sheet or file."""
+    if "_sheet" in df.columns:
+        return pl.col("_sheet").fill_null(pl.lit(sheet, dtype=pl.String)).cast(pl.String).alias("sheet")
+    return pl.lit(sheet, dtype=pl.String).alias("sheet")
+
+
 def normalise_table(name: str, raw: pl.DataFrame, sheet: str | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
     """One raw table → (normalised table, problems for unreadable cells).
 
@@ -178,18 +253,25 @@ def normalise_table(name: str, raw: pl.DataFrame, sheet: str | None = None) -> t
                 value = pl.select(pl.when(bad).then(None).otherwise(
                     value.fill_null(pl.lit(col.default, dtype=col.dtype)))).to_series()
             columns.append(value.alias(col.out_name))
+            if col.spec.get("grade_column"):
+                columns.append(_grades(df, col))
             if bad.any():
                 zh, en = _expected(col)
                 shown = mask_person_id(pl.col(col.name)) if col.spec.get("format") == "person_id" else pl.col(col.name)
                 problems.append(df.filter(bad).select(
-                    pl.lit(name).alias("table"), pl.lit(sheet).cast(pl.String).alias("sheet"),
+                    pl.lit(name).alias("table"), sheet_expr(df, sheet),
                     pl.col("_row").alias("row"), pl.lit(col.name).alias("column"), pl.lit(col.zh).alias("column_zh"),
                     shown.cast(pl.String).alias("value"), pl.lit(zh).alias("message"), pl.lit(en).alias("message_en"),
                     pl.lit("error").alias("severity"), pl.lit(CHECK_OF_TYPE.get(col.type, "unreadable")).alias("check"),
                 ))
         else:
             columns.append(pl.repeat(col.default, df.height, dtype=col.dtype, eager=True).alias(col.out_name))
-    known = {c.name for c in t.columns} | {c.out_name for c in t.columns}
+            if col.spec.get("grade_column"):
+                grade = col.spec["grade_column"]
+                columns.append(df.get_column(grade).cast(pl.Int64) if grade in df.columns
+                               else pl.repeat(None, df.height, dtype=pl.Int64, eager=True).alias(grade))
+    known = ({c.name for c in t.columns} | {c.out_name for c in t.columns}
+             | {c.spec["grade_column"] for c in t.columns if c.spec.get("grade_column")})
     extras = [df.get_column(c) for c in df.columns if c not in known and c != "_row" and not c.startswith("__")]
     out = pl.DataFrame([*columns, *extras, df.get_column("_row").cast(pl.Int64)])
     found = pl.concat([p.cast(PROBLEM_SCHEMA) for p in problems]) if problems else empty_problems()
