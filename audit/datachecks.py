@@ -291,7 +291,10 @@ def _foreign_keys(tables, sheets, raw) -> list[pl.DataFrame]:
                 continue  # the missing table is its own problem; no flood of orphans
             tt = schema.table(target)
             keys = tables[target].select(pl.col(target_col).alias(col.name)).drop_nulls().unique()
-            hit = tables[t.name].filter(pl.col(col.name).is_not_null()).join(keys, on=col.name, how="anti")
+            rows = tables[t.name]
+            if "_inst_unmatched" in rows.columns:   # a name that matched no institution: reported when read
+                rows = rows.filter(~pl.col("_inst_unmatched").fill_null(False))
+            hit = rows.filter(pl.col(col.name).is_not_null()).join(keys, on=col.name, how="anti")
             parts.append(_rows(hit, t, sheets.get(t.name), col.name, pl.col(col.name),
                                f"在“{tt.zh}”表中找不到这个{tt.column(target_col).zh}",
                                f"not found in table {target} ({target_col})", "foreign_key"))

@@ -25,6 +25,21 @@ BOOL_MAP = {**{w: True for w in TRUE_WORDS}, **{w: False for w in FALSE_WORDS}}
 EXCEL_EPOCH_SERIAL_MIN, EXCEL_EPOCH_SERIAL_MAX = 10_000, 99_999  # 1927-05-18 … 2173-10-14
 
 
+def problem_row(table, sheet, message, message_en, check="unreadable", row=None, column=None, value=None,
+                severity="error") -> dict:
+    """One located problem as a dict of PROBLEM_SCHEMA (for problems found while reading)."""
+    col_zh = None
+    if table and column:
+        try:
+            col_zh = schema.table(table).column(column).zh
+        except KeyError:
+            col_zh = None
+    return {
+        "table": table, "sheet": sheet, "row": row, "column": column, "column_zh": col_zh,
+        "value": value, "message": message, "message_en": message_en, "severity": severity, "check": check,
+    }
+
+
 def empty_problems() -> pl.DataFrame:
     return pl.DataFrame(schema=PROBLEM_SCHEMA)
 

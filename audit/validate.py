@@ -10,7 +10,7 @@ from __future__ import annotations
 import polars as pl
 
 import audit
-from audit import datachecks, schema
+from audit import datachecks, places, schema
 from audit.normalise import PROBLEM_SCHEMA, empty_problems, normalise_table
 
 __all__ = ["validate", "check_tables", "format_problem_lines"]
@@ -33,7 +33,7 @@ def check_tables(tables: dict[str, pl.DataFrame], sources: dict | None = None) -
         raw = tables.get(name)
         if raw is None:
             out[name] = t.empty_frame()
-            if t.required and not (sources.get(name) or {}).get("problems") and not ("*" in sources and not tables):
+            if t.required and not (sources.get(name) or {}).get("problems") and not (sources.get("*", {}).get("problems") and not tables):
                 parts.append(datachecks.missing_table(t))
             continue
         sheet = _sheet(sources, name)
@@ -47,6 +47,7 @@ def check_tables(tables: dict[str, pl.DataFrame], sources: dict | None = None) -
         parts.append(unreadable)
         parts.append(datachecks.column_checks(t, normalised, sheet, unreadable, present))
         parts.append(datachecks.row_checks(t, normalised, sheet, present))
+    parts.append(places.resolve_tables(out, {n: _sheet(sources, n) for n in out}))
     parts.append(datachecks.cross_table_checks(out, {n: _sheet(sources, n) for n in out}, tables))
     problems = pl.concat([p.select(list(PROBLEM_SCHEMA)).cast(PROBLEM_SCHEMA) for p in parts]) if parts else empty_problems()
     order = {n: i for i, n in enumerate(schema.TABLE_ORDER)}
@@ -72,13 +73,13 @@ def format_problem_lines(problems: pl.DataFrame, lang: str = "zh") -> list[str]:
             col = f" {p['column']}" if p["column"] else ""
             msg = p["message_en"]
             val = f" (value: {p['value']})" if p["value"] not in (None, "") else ""
-            sev = "" if p["severity"] == "error" else " [warning]"
+            sev = {"error": "", "info": " [info]"}.get(p["severity"], " [warning]")
         else:
             loc = f"{where} 第{p['row']}行" if p["row"] is not None else where
             col = f" {p['column_zh']}({p['column']})" if p["column"] else ""
             msg = p["message"]
             val = f"，值 {p['value']}" if p["value"] not in (None, "") else ""
-            sev = "" if p["severity"] == "error" else " [警告]"
+            sev = {"error": "", "info": " [说明]"}.get(p["severity"], " [警告]")
         lines.append(f"{loc}{col}: {msg}{val}{sev}")
     return lines
 
