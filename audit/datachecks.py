@@ -186,27 +186,32 @@ def _person_id_problems(table, df, sheet, col) -> pl.DataFrame:
     births = d.select(pl.col("__birth_text").unique()).with_columns(
         pl.col("__birth_text").str.to_date("%Y%m%d", strict=False).alias("__birth"))
     d = d.join(births, on="__birth_text", how="left")
+    # An id from a number cell (or in scientific notation, or ending in Excel's 15-digit 000)
+    # has invented last digits: re-entering as text is the only fix. Never check-digit
+    # advice for it — changing the 18th character would make a wrong id look valid.
+    numeric = (pl.col(f"_numeric_{col.name}").fill_null(False) if f"_numeric_{col.name}" in d.columns else pl.lit(False))
+    numeric = numeric | s.str.contains(r"^\d(\.\d+)?E\+?\d+$") | (s.str.contains(r"^\d{15}000$") & (s.str.slice(17, 1) != pl.col("__exp")))
+    d = d.with_columns(numeric.alias("__numeric"))
+    lost = d.filter(pl.col("__numeric"))
+    d = d.filter(~pl.col("__numeric"))
     bad_shape = d.filter(~pl.col("__shape"))
     bad_check = d.filter(pl.col("__shape") & (s.str.slice(17, 1) != pl.col("__exp")))
     bad_birth = d.filter(pl.col("__shape") & (pl.col("__birth").is_null() | (pl.col("__birth") < EARLIEST_BIRTH)
                                               | (pl.col("__birth") > date.today())))
     v = mask_person_id(s)
-    # Excel keeps 15 significant digits: an id typed into a number cell ends in 000
-    looks_numeric = s.str.ends_with("000")
-    excel_zh = pl.when(looks_numeric).then(pl.lit("（末三位为 000：很可能在 Excel 中以数字格式录入，后几位已丢失；"
-                                                  "请把该列设为文本后重新录入）")).otherwise(pl.lit(""))
-    excel_en = pl.when(looks_numeric).then(pl.lit(" (ends in 000: probably typed into an Excel number cell, which "
-                                                  "loses the last digits; format the column as text and re-enter it)")
-                                           ).otherwise(pl.lit(""))
     return pl.concat([
+        _rows(lost, table, sheet, col.name, v,
+              "在 Excel 中以数字保存，后几位已丢失：请把该列设为“文本”格式后，按身份证原件重新录入（不要只改最后一位）",
+              "stored as a number in Excel, last digits lost: set the column to Text (文本) and re-enter it from the "
+              "identity card (do not just change the last digit)", "id_stored_as_number"),
         _rows(bad_shape, table, sheet, col.name, v,
               "应为 18 位：17 位数字加 1 位校验码（数字或 X）；在 Excel 中请把该列设为文本，否则长数字会被截断",
               "expected 18 characters: 17 digits and a check character (digit or X); in Excel format the column as text, "
               "or long numbers lose digits", "id_format"),
         _rows(bad_check, table, sheet, col.name, v,
-              pl.lit("校验位错误：按 GB 11643 第18位应为 ") + pl.col("__exp") + excel_zh,
-              pl.lit("wrong check digit: by GB 11643 the 18th character should be ") + pl.col("__exp") + excel_en,
-              "id_check_digit"),
+              "校验位不符：号码中有一位或几位录入有误，请对照身份证原件核对整个号码（不要只改最后一位）",
+              "the check digit does not match: one or more digits are mistyped; check the whole number against the "
+              "identity card (do not just change the last digit)", "id_check_digit"),
         _rows(bad_birth, table, sheet, col.name, v, "第7–14位不是有效的出生日期",
               "characters 7–14 are not a valid birth date", "id_birth_date"),
     ])

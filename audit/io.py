@@ -26,7 +26,8 @@ from audit.errors import InputError
 from audit import layout
 from audit.institutions import link_institutions
 from audit.normalise import problem_row
-from audit.readers import RaggedRow, as_text, excel_sheet_names, read_csv_grid, read_excel_grid, sheet_origin
+from audit.readers import (RaggedRow, as_text, excel_sheet_names, numeric_cells, read_csv_grid, read_excel_grid,
+                           sheet_origin)
 
 TABLE_SUFFIXES = (".csv", ".xlsx", ".xlsm", ".xls", ".parquet")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
@@ -174,6 +175,19 @@ def _frame_from_grid(table: str, grid: pl.DataFrame, first_row: int, sheet, prob
     return df.drop([c for c in df.columns if c.startswith("__")]), info
 
 
+ID_FORMATS = ("person_id", "credit_code")
+
+
+def _mark_numeric_ids(table: str, df: pl.DataFrame, path: Path, sheet: str, info: dict) -> pl.DataFrame:
+    """`_numeric_<column>`: the id in this row came from a number cell (digits lost)."""
+    cols = {c.name: info["read_as"][c.name]["letter"] for c in schema.table(table).columns
+            if c.spec.get("format") in ID_FORMATS and c.name in info["read_as"]}
+    if not cols:
+        return df
+    found = numeric_cells(path, sheet, list(cols.values()))
+    return df.with_columns(pl.col("_row").is_in(found[letter]).alias(f"_numeric_{name}") for name, letter in cols.items())
+
+
 def _read_grid(path: Path, sheet: str | None) -> tuple[pl.DataFrame, int, int, str | None]:
     """(grid of text cells, first spreadsheet row, first column index, csv encoding)."""
     if path.suffix.lower() == ".csv":
@@ -220,6 +234,8 @@ def _load_one(table: str, path: Path, sheet: str | None, label: str, tables, sou
         sources.setdefault(table, src)
         return
     df, info = _frame_from_grid(table, grid, first_row, label, problems, first_col)
+    if sheet is not None and path.suffix.lower() in EXCEL_SUFFIXES:
+        df = _mark_numeric_ids(table, df, path, sheet, info)
     if _refers_to_institutions(table) and not {"institution_id", "_inst_name", "_inst_code"} & set(df.columns):
         # a roster without an institution column: the home is named by the title row or the sheet
         df = df.with_columns(pl.lit(info["title"] or label, dtype=pl.String).alias("_inst_label"))

@@ -132,3 +132,26 @@ def test_place_that_resolves_to_no_county_is_a_warning_not_a_silent_non_local(ma
     assert w["message"][0].startswith("2 名老人的户籍地“七星街道”无法判断是否为本地户籍")
     # an older name that kept its stem resolves (上虞市 → 上虞区): not local, and nothing to warn about
     assert ds.tables["residents"].sort("_row")["hukou_county"].to_list()[2] == "上虞区"
+
+
+def test_id_pasted_into_a_number_cell_is_never_accepted(tmp_path):
+    """330602195001011233 typed into a General cell is kept by Excel as a float; the
+    reader then shows digits whose tail is invented — even a valid-looking check digit
+    must not pass."""
+    book = tmp_path / "b.xlsx"
+    wb = xlsxwriter.Workbook(book)
+    ws = wb.add_worksheet("入住老人")
+    ws.write_row(0, 0, ["机构编号", "身份证号", "入住日期"])
+    ws.write_row(1, 0, ["A001", ID_B, "2024-01-01"])          # text: fine
+    ws.write_string(2, 0, "A001")
+    ws.write_number(2, 1, int(ID_B))                            # a number cell
+    ws.write_string(2, 2, "2024-01-01")
+    wb.close()
+    folder_inst = tmp_path / "机构.csv"
+    folder_inst.write_text("机构编号,机构名称,所属区县,机构类型\nA001,甲院,越城区,养老机构\n", encoding="utf-8")
+    (tmp_path / "d").mkdir()
+    book.rename(tmp_path / "d" / "入住老人.xlsx")
+    folder_inst.rename(tmp_path / "d" / "机构.csv")
+    errs = audit.load_data(tmp_path / "d").errors()
+    assert errs.select("row", "column", "check").rows() == [(3, "person_id", "id_stored_as_number")]
+    assert "校验" not in errs["message"][0]
