@@ -1,0 +1,369 @@
+"""The individual validation checks, each returning problem rows (PROBLEM_SCHEMA).
+
+Everything here is a polars expression or join over whole columns; loops run over
+the handful of columns and rules declared in schemas/*.yaml, never over rows."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from datetime import date
+
+import polars as pl
+
+from audit.data import contract as schema
+from audit.money import fen_to_yuan_expr
+from audit.data.normalise import PROBLEM_SCHEMA, empty_problems, sheet_expr
+from audit.privacy import mask_person_id
+
+GB11643_WEIGHTS = [pow(2, 17 - i, 11) for i in range(17)]  # 7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2
+GB32100_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"             # 31 characters, no I O S V Z
+GB32100_WEIGHTS = [pow(3, i, 31) for i in range(17)]          # 1 3 9 27 19 26 16 17 20 29 25 13 8 24 10 30 28
+EARLIEST_BIRTH = date(1900, 1, 1)
+ROW_KEY = 10**9   # above any spreadsheet row number: packs (end day, row) into one Int64
+
+
+def _rows(df: pl.DataFrame, table: schema.Table, sheet, column, value: pl.Expr, zh: pl.Expr | str,
+          en: pl.Expr | str, check: str, severity: str = "error") -> pl.DataFrame:
+    """Problem rows for every row of `df` (already filtered to the offending rows)."""
+    col_zh = table.column(column).zh if column else None
+    lit = lambda x: x if isinstance(x, pl.Expr) else pl.lit(x)  # noqa: E731
+    return df.select(
+        pl.lit(table.name).alias("table"), sheet_expr(df, sheet),
+        pl.col("_row").cast(pl.Int64).alias("row"), pl.lit(column, dtype=pl.String).alias("column"),
+        pl.lit(col_zh, dtype=pl.String).alias("column_zh"), value.cast(pl.String).alias("value"),
+        lit(zh).cast(pl.String).alias("message"), lit(en).cast(pl.String).alias("message_en"),
+        pl.lit(severity).alias("severity"), pl.lit(check).alias("check"),
+    ).cast(PROBLEM_SCHEMA)
+
+
+def _shown(col: schema.Column) -> pl.Expr:
+    """The value as a user should see it in a problem: person ids masked, money in yuan."""
+    e = pl.col(col.out_name)
+    if col.spec.get("format") == "person_id":
+        return mask_person_id(e)
+    if col.type == "money":
+        return fen_to_yuan_expr(e)
+    return e.cast(pl.String)
+
+
+def _table_problem(table: schema.Table, sheet, column, zh, en, check) -> pl.DataFrame:
+    col_zh = table.column(column).zh if column else None
+    return pl.DataFrame([{
+        "table": table.name, "sheet": sheet, "row": None, "column": column, "column_zh": col_zh, "value": None,
+        "message": zh, "message_en": en, "severity": "error", "check": check}], schema=PROBLEM_SCHEMA)
+
+
+def missing_table(table: schema.Table) -> pl.DataFrame:
+    return _table_problem(
+        table, None, None,
+        f"缺少必需的表“{table.zh}”（{table.name}）：文件夹中应有 {table.name}.csv 或 {table.zh}.xlsx，"
+        f"或工作簿中应有工作表“{table.zh}”",
+        f"required table {table.name} ({table.zh}) is missing: expected a file {table.name}.csv / "
+        f"{table.zh}.xlsx or a sheet named {table.zh}",
+        "missing_table")
+
+
+def no_rows(table: schema.Table, sheet) -> pl.DataFrame:
+    """A required table with headers only (a blank template handed back): nothing to compute."""
+    return _table_problem(table, sheet, None, f"“{table.zh}”只有表头，没有数据行",
+                          f"table {table.name} has headers but no data rows", "empty")
+
+
+def missing_columns(table: schema.Table, present: list[str], sheet) -> pl.DataFrame:
+    """A missing required column; the headers we did not recognise are named, since one
+    of them is usually the column misspelt."""
+    known = {n for c in table.columns for n in (c.name, c.out_name)}
+    unknown = [h for h in present if h not in known and not h.startswith("_")]
+    hint_zh = f"（表中未识别的列：{'、'.join(unknown)}）" if unknown else ""
+    hint_en = f" (headers not recognised: {', '.join(unknown)})" if unknown else ""
+    parts = [
+        _table_problem(table, sheet, c.name, f"缺少必需的列“{c.zh}”（{c.name}）{hint_zh}",
+                       f"required column {c.name} ({c.zh}) is missing{hint_en}", "missing_column")
+        for c in table.columns if c.required and c.name not in present and c.out_name not in present
+    ]
+    return pl.concat(parts) if parts else empty_problems()
+
+
+GENERIC_HEADER_ENDING = re.compile(r"(日期|时间|编号|名称)$")   # shared by many headers: not evidence of a match
+
+
+def _header_core(text: str) -> str:
+    key = schema.norm_key(text)
+    return GENERIC_HEADER_ENDING.sub("", key) or key
+
+
+def unknown_columns(table: schema.Table, present: list[str], sheet) -> pl.DataFrame:
+    """An unrecognised header close to an optional column the table lacks is most likely
+    that column misspelt; without a warning the column would silently take its default
+    (a 工时折算 of 1.5 read as 1.0, a 离院时间 read as still resident). A missing required
+    column is an error already (missing_columns). Short headers (序号, 备注) stay quiet."""
+    known = {n for c in table.columns for n in (c.name, c.out_name)}
+    absent = [c for c in table.columns if not c.required and c.name not in present and c.out_name not in present]
+    spellings = {_header_core(h): c for c in absent for h in (c.zh, *c.synonyms, c.name)}
+    rows = []
+    for h in present:
+        if h in known or h.startswith("_") or len(schema.norm_key(h)) < 3:
+            continue
+        close = difflib.get_close_matches(_header_core(h), list(spellings), n=1, cutoff=0.6)
+        if not close:
+            continue
+        c = spellings[close[0]]
+        default_zh = f"，否则按缺省值 {c.default} 计" if c.default is not None else "，否则该列按空白计"
+        default_en = f", else the default {c.default} applies" if c.default is not None else ", else the column counts as blank"
+        rows.append({
+            "table": table.name, "sheet": sheet, "row": None, "column": c.name, "column_zh": c.zh, "value": h,
+            "message": f"未识别的表头“{h}”，该列未被读取；若指“{c.zh}”（{c.name}），请改用此表头{default_zh}",
+            "message_en": f"header '{h}' is not recognised and the column was not read; if it means {c.name} "
+                          f"({c.zh}), use that header{default_en}",
+            "severity": "warning", "check": "unknown_column"})
+    return pl.DataFrame(rows, schema=PROBLEM_SCHEMA) if rows else empty_problems()
+
+
+# ---------------------------------------------------------------- per column (pandera)
+
+
+def _range_specs(col: schema.Column) -> list[tuple[str, float]]:
+    """In the order audit.data.contract.pandera_schema builds the checks (pandera reports check_number)."""
+    return [(k, col.spec[k]) for k in ("min", "min_exclusive", "max") if k in col.spec]
+
+
+RANGE_TEXT = {
+    "min": ("应不小于 {b}", "must be at least {b}"),
+    "min_exclusive": ("应大于 {b}", "must be greater than {b}"),
+    "max": ("应不大于 {b}", "must be at most {b}"),
+}
+
+
+def column_checks(table: schema.Table, df: pl.DataFrame, sheet, unreadable: pl.DataFrame, present) -> pl.DataFrame:
+    """Required values and single-column ranges through pandera (lazy: all failures at once).
+    A cell already reported as unreadable is not reported again as missing."""
+    import pandera.polars as pa
+
+    try:
+        schema.pandera_schema(table.name).validate(df, lazy=True)
+        return empty_problems()
+    except pa.errors.SchemaErrors as e:
+        fails = e.failure_cases
+    fails = fails.filter(pl.col("index").is_not_null() & pl.col("column").is_not_null())
+    indexed = df.with_row_index("__i").with_columns(pl.col("__i").cast(pl.Int64))
+    parts = []
+    for col in table.columns:
+        mine = fails.filter(pl.col("column") == col.out_name)
+        if mine.is_empty():
+            continue
+        rows = indexed.join(mine.select(pl.col("index").cast(pl.Int64).alias("__i"), "check", "check_number"), on="__i")
+        if col.required and col.name in present:
+            missing = rows.filter(pl.col("check") == "not_nullable")
+            missing = missing.join(unreadable.filter(pl.col("column") == col.name).select(pl.col("row").alias("_row")), on="_row", how="anti")
+            parts.append(_rows(missing, table, sheet, col.name, pl.lit(None), f"必填，不能为空", "required; must not be empty", "required"))
+        for n, (kind, bound) in enumerate(_range_specs(col)):
+            hit = rows.filter((pl.col("check") != "not_nullable") & (pl.col("check_number") == n))
+            b = f"{bound}" if col.type != "money" else f"{bound} 元"
+            zh, en = RANGE_TEXT[kind]
+            parts.append(_rows(hit, table, sheet, col.name, _shown(col), zh.format(b=b), en.format(b=bound), "range"))
+    return pl.concat(parts) if parts else empty_problems()
+
+
+# ---------------------------------------------------------------- within a row / table
+
+
+def _person_id_problems(table, df, sheet, col) -> pl.DataFrame:
+    """GB 11643-1999: 17 digits + check character; check = (12 − Σ dᵢ·wᵢ mod 11) mod 11, 10 → X;
+    digits 7–14 are the birth date."""
+    s = pl.col(col.name)
+    # the 17 digits as one integer (< 10¹⁷ fits Int64): digit i is n // 10^(16−i) mod 10 —
+    # integer arithmetic instead of 17 string slices; intermediate columns are materialised
+    # step by step because polars would otherwise re-evaluate them inside each term
+    n = pl.col("__n")
+    d = df.filter(s.is_not_null()).with_columns(
+        s.str.contains(r"^\d{17}[\dX]$").alias("__shape"), s.str.slice(0, 17).cast(pl.Int64, strict=False).alias("__n"),
+        s.str.slice(6, 8).alias("__birth_text"))
+    d = d.with_columns(((12 - pl.sum_horizontal([(n // 10 ** (16 - i)) % 10 * w for i, w in enumerate(GB11643_WEIGHTS)])
+                         % 11) % 11).alias("__check"))
+    d = d.with_columns(pl.when(pl.col("__check") == 10).then(pl.lit("X")).otherwise(pl.col("__check").cast(pl.String)).alias("__exp"))
+    # birth dates repeat: parse each distinct one once
+    births = d.select(pl.col("__birth_text").unique()).with_columns(
+        pl.col("__birth_text").str.to_date("%Y%m%d", strict=False).alias("__birth"))
+    d = d.join(births, on="__birth_text", how="left")
+    # An id from a number cell (or in scientific notation, or ending in Excel's 15-digit 000)
+    # has invented last digits: re-entering as text is the only fix. Never check-digit
+    # advice for it — changing the 18th character would make a wrong id look valid.
+    numeric = (pl.col(f"_numeric_{col.name}").fill_null(False) if f"_numeric_{col.name}" in d.columns else pl.lit(False))
+    numeric = numeric | s.str.contains(r"^\d(\.\d+)?E\+?\d+$") | (s.str.contains(r"^\d{15}000$") & (s.str.slice(17, 1) != pl.col("__exp")))
+    d = d.with_columns(numeric.alias("__numeric"))
+    lost = d.filter(pl.col("__numeric"))
+    d = d.filter(~pl.col("__numeric"))
+    bad_shape = d.filter(~pl.col("__shape"))
+    bad_check = d.filter(pl.col("__shape") & (s.str.slice(17, 1) != pl.col("__exp")))
+    bad_birth = d.filter(pl.col("__shape") & (pl.col("__birth").is_null() | (pl.col("__birth") < EARLIEST_BIRTH)
+                                              | (pl.col("__birth") > date.today())))
+    v = mask_person_id(s)
+    return pl.concat([
+        _rows(lost, table, sheet, col.name, v,
+              "在 Excel 中以数字保存，后几位已丢失：请把该列设为“文本”格式后，按身份证原件重新录入（不要只改最后一位）",
+              "stored as a number in Excel, last digits lost: set the column to Text (文本) and re-enter it from the "
+              "identity card (do not just change the last digit)", "id_stored_as_number"),
+        _rows(bad_shape, table, sheet, col.name, v,
+              "应为 18 位：17 位数字加 1 位校验码（数字或 X）；在 Excel 中请把该列设为文本，否则长数字会被截断",
+              "expected 18 characters: 17 digits and a check character (digit or X); in Excel format the column as text, "
+              "or long numbers lose digits", "id_format"),
+        _rows(bad_check, table, sheet, col.name, v,
+              "校验位不符：号码中有一位或几位录入有误，请对照身份证原件核对整个号码（不要只改最后一位）",
+              "the check digit does not match: one or more digits are mistyped; check the whole number against the "
+              "identity card (do not just change the last digit)", "id_check_digit"),
+        _rows(bad_birth, table, sheet, col.name, v, "第7–14位不是有效的出生日期",
+              "characters 7–14 are not a valid birth date", "id_birth_date"),
+    ])
+
+
+def _credit_code_problems(table, df, sheet, col) -> pl.DataFrame:
+    """GB 32100-2015: 18 characters from 0-9 A-Y without I O S V Z; the 18th is
+    31 − (Σ cᵢ·3ⁱ mod 31), with 31 → 0."""
+    s = pl.col(col.name)
+    index = {ch: i for i, ch in enumerate(GB32100_CHARS)}
+    shape_ok = s.str.contains(f"^[{GB32100_CHARS}]{{18}}$")
+    total = pl.sum_horizontal([s.str.slice(i, 1).replace_strict(index, default=0, return_dtype=pl.Int64) * w
+                               for i, w in enumerate(GB32100_WEIGHTS)])
+    code = (31 - total % 31) % 31
+    expected = code.replace_strict(dict(enumerate(GB32100_CHARS)), return_dtype=pl.String, default=None)
+    d = df.filter(s.is_not_null()).with_columns(shape_ok.alias("__shape"), expected.alias("__exp"))
+    return pl.concat([
+        _rows(d.filter(~pl.col("__shape")), table, sheet, col.name, s,
+              "应为 18 位统一社会信用代码（数字和除 I、O、S、V、Z 以外的大写字母）",
+              "expected an 18-character unified social credit code (digits and capitals except I, O, S, V, Z)", "credit_code"),
+        _rows(d.filter(pl.col("__shape") & (s.str.slice(17, 1) != pl.col("__exp"))), table, sheet, col.name, s,
+              pl.lit("校验码错误：按 GB 32100 第18位应为 ") + pl.col("__exp"),
+              pl.lit("wrong check character: by GB 32100 the 18th character should be ") + pl.col("__exp"), "credit_code"),
+    ])
+
+
+def row_checks(table: schema.Table, df: pl.DataFrame, sheet, present) -> pl.DataFrame:
+    """Formats, column-to-column ranges, conditional requirements, date order, duplicates."""
+    parts = [empty_problems()]
+    for col in table.columns:
+        if col.name not in present and col.out_name not in present:
+            continue
+        s, c = col.spec, pl.col(col.out_name)
+        if s.get("format") == "person_id":
+            parts.append(_person_id_problems(table, df, sheet, col))
+        if s.get("format") == "credit_code":
+            parts.append(_credit_code_problems(table, df, sheet, col))
+        if "max_column" in s:
+            other = table.column(s["max_column"])
+            hit = df.filter(c > pl.col(other.out_name))
+            parts.append(_rows(hit, table, sheet, col.name, _shown(col),
+                               pl.lit(f"不能大于{other.zh}（") + pl.col(other.out_name).cast(pl.String) + "）",
+                               pl.lit(f"must not exceed {other.name} (") + pl.col(other.out_name).cast(pl.String) + ")", "range"))
+        if "required_when" in s:
+            for other_name, value in s["required_when"].items():
+                other = table.column(other_name)
+                hit = df.filter(c.is_null() & (pl.col(other.out_name) == value))
+                label = next(iter(other.values.get(value, ())), value)
+                parts.append(_rows(hit, table, sheet, col.name, pl.lit(None),
+                                   f"{other.zh}为“{label}”时必填", f"required when {other.name} is {value}", "required"))
+        if "not_before" in s:
+            other = table.column(s["not_before"])
+            hit = df.filter(c < pl.col(other.out_name))
+            parts.append(_rows(hit, table, sheet, col.name, c.dt.to_string("%Y-%m-%d"),
+                               pl.lit(f"早于{other.zh} ") + pl.col(other.out_name).dt.to_string("%Y-%m-%d"),
+                               pl.lit(f"is before {other.name} ") + pl.col(other.out_name).dt.to_string("%Y-%m-%d"), "date_order"))
+        keys = [col.out_name] + list(s.get("unique_within") or []) if (s.get("unique") or s.get("unique_within")) else None
+        if keys:
+            d = df.filter(pl.all_horizontal([pl.col(k).is_not_null() for k in keys])).sort("_row")
+            d = d.with_columns(pl.col("_row").min().over(keys).alias("__first"))
+            hit = d.filter(pl.col("_row") != pl.col("__first"))
+            within = "（同一机构内）" if s.get("unique_within") else ""
+            parts.append(_rows(hit, table, sheet, col.name, _shown(col),
+                               pl.lit(f"编号重复{within}：与第") + pl.col("__first").cast(pl.String) + "行相同",
+                               pl.lit("duplicate id" + (" within the institution" if within else "") + ": same as row ")
+                               + pl.col("__first").cast(pl.String), "duplicate"))
+    return pl.concat(parts)
+
+
+# ---------------------------------------------------------------- across tables
+
+
+def _foreign_keys(tables, sheets, raw) -> list[pl.DataFrame]:
+    parts = []
+    for t in schema.tables().values():
+        for col in t.columns:
+            ref = col.spec.get("references")
+            if not ref or t.name not in raw or col.name not in tables[t.name].columns:
+                continue
+            target, target_col = ref.split(".")
+            if target not in raw:
+                continue  # the missing table is its own problem; no flood of orphans
+            tt = schema.table(target)
+            keys = tables[target].select(pl.col(target_col).alias(col.name)).drop_nulls().unique()
+            rows = tables[t.name]
+            if "_inst_unmatched" in rows.columns:   # a name that matched no institution: reported when read
+                rows = rows.filter(~pl.col("_inst_unmatched").fill_null(False))
+            hit = rows.filter(pl.col(col.name).is_not_null()).join(keys, on=col.name, how="anti")
+            parts.append(_rows(hit, t, sheets.get(t.name), col.name, pl.col(col.name),
+                               f"在“{tt.zh}”表中找不到这个{tt.column(target_col).zh}",
+                               f"not found in table {target} ({target_col})", "foreign_key"))
+    return parts
+
+
+def _overlapping_stays(tables, sheets) -> pl.DataFrame:
+    """The same person resident twice on the same day, in two institutions or in two rows
+    of one institution. Both are warnings, not errors: the run goes on so that the
+    double_claim check can name the months both institutions claim (an error finding
+    that blocks those payments) instead of refusing the whole year's ledger.
+    Leaving on the day the next stay starts (a transfer, a care-level split) is no overlap."""
+    t = schema.table("residents")
+    r = tables["residents"].filter(pl.col("person_id").is_not_null() & pl.col("admitted_on").is_not_null()).select(
+        "person_id", "institution_id", "admitted_on", "discharged_on", "_row")
+    r = r.filter(pl.col("person_id").is_duplicated())   # one stay cannot overlap: most people drop out here
+    # Each person's stays in admission order; a stay overlaps an earlier one when it starts
+    # before the latest end so far. Linear, one pair per flagged row: a self-join would
+    # make n² pairs when one placeholder id fills thousands of rows (20,000 → 24 GB).
+    # The running maximum carries the row of that end: key = end day × 10⁹ + (10⁹ − row).
+    end_day = pl.col("discharged_on").fill_null(date.max).cast(pl.Int64)
+    key = end_day * ROW_KEY + (ROW_KEY - pl.col("_row"))
+    r = r.sort("person_id", "admitted_on", "_row").with_columns(
+        key.cum_max().shift(1).over("person_id").alias("__prev"))
+    latest = pl.col("__prev")
+    flagged = r.filter(latest.is_not_null() & (pl.col("admitted_on").cast(pl.Int64) < latest // ROW_KEY)).with_columns(
+        (ROW_KEY - latest % ROW_KEY).alias("_row_b"))
+    other = r.select(pl.col("_row").alias("_row_b"), pl.col("institution_id").alias("institution_id_b"),
+                     pl.col("admitted_on").alias("admitted_on_b"))
+    pairs = flagged.join(other, on="_row_b", how="left").filter(
+        pl.col("admitted_on_b") < pl.col("discharged_on").fill_null(date.max)).sort("_row")
+    same = pl.col("institution_id").eq_missing(pl.col("institution_id_b"))
+    other = pl.col("_row_b").cast(pl.String)
+    masked = mask_person_id(pl.col("person_id"))
+    return pl.concat([
+        _rows(pairs.filter(~same), t, sheets.get("residents"), "person_id", masked,
+              pl.lit("同一人同时入住两家机构：与第") + other + "行（机构 " + pl.col("institution_id_b")
+              + "）的入住时间重叠，核算时将作为重复申领（double_claim）列出",
+              pl.lit("the same person stays in two institutions at once: overlaps row ") + other
+              + " (institution " + pl.col("institution_id_b") + "); the run lists it as a double claim",
+              "overlapping_stay", severity="warning"),
+        _rows(pairs.filter(same), t, sheets.get("residents"), "person_id", masked,
+              pl.lit("同一人在同一机构的两行入住时间重叠（与第") + other + "行），入住月数会重复计算",
+              pl.lit("two rows of the same person in the same institution overlap (row ") + other
+              + "); the months would be counted twice", "overlapping_stay", severity="warning"),
+    ])
+
+
+def _over_capacity(tables, sheets) -> pl.DataFrame:
+    """Residents still in (no discharge date) outnumber an institution's approved beds."""
+    t = schema.table("institutions")
+    current = (tables["residents"].filter(pl.col("discharged_on").is_null() & pl.col("institution_id").is_not_null())
+               .group_by("institution_id").agg(pl.len().cast(pl.Int64).alias("__current")))
+    hit = tables["institutions"].join(current, on="institution_id").filter((pl.col("beds") >= 0) & (pl.col("__current") > pl.col("beds"))).sort("_row")
+    return _rows(hit, t, sheets.get("institutions"), "beds", pl.col("beds").cast(pl.String),
+                 pl.lit("在院老人 ") + pl.col("__current").cast(pl.String) + " 人，多于核定床位数",
+                 pl.lit("") + pl.col("__current").cast(pl.String) + " current residents exceed the approved beds",
+                 "over_capacity", severity="warning")
+
+
+def cross_table_checks(tables: dict[str, pl.DataFrame], sheets: dict, raw: dict) -> pl.DataFrame:
+    parts = [empty_problems(), *_foreign_keys(tables, sheets, raw)]
+    if "residents" in raw:
+        parts.append(_overlapping_stays(tables, sheets))
+        if "institutions" in raw:
+            parts.append(_over_capacity(tables, sheets))
+    return pl.concat(parts)

@@ -1,0 +1,293 @@
+"""Text cells → typed contract columns, vectorised (polars expressions, no row loops).
+
+Each type has a parser that returns (value expression, "unreadable" flag expression);
+every flagged cell becomes a located problem instead of a silent null."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import polars as pl
+
+from audit.data import contract as schema
+from audit.privacy import mask_person_id
+
+PROBLEM_SCHEMA = {
+    "table": pl.String, "sheet": pl.String, "row": pl.Int64, "column": pl.String, "column_zh": pl.String,
+    "value": pl.String, "message": pl.String, "message_en": pl.String, "severity": pl.String, "check": pl.String,
+}
+
+TRUE_WORDS = ("是", "true", "t", "yes", "y", "1", "1.0", "√", "✓", "✔", "有", "对")
+FALSE_WORDS = ("否", "false", "f", "no", "n", "0", "0.0", "×", "✗", "✘", "无", "不是")
+BOOL_MAP = {**{w: True for w in TRUE_WORDS}, **{w: False for w in FALSE_WORDS}}
+
+EXCEL_EPOCH_SERIAL_MIN, EXCEL_EPOCH_SERIAL_MAX = 10_000, 99_999  # 1927-05-18 … 2173-10-14
+
+
+def problem_row(table, sheet, message, message_en, check="unreadable", row=None, column=None, value=None,
+                severity="error") -> dict:
+    """One located problem as a dict of PROBLEM_SCHEMA (for problems found while reading)."""
+    col_zh = None
+    if table and column:
+        try:
+            col_zh = schema.table(table).column(column).zh
+        except KeyError:
+            col_zh = None
+    return {
+        "table": table, "sheet": sheet, "row": row, "column": column, "column_zh": col_zh,
+        "value": value, "message": message, "message_en": message_en, "severity": severity, "check": check,
+    }
+
+
+def empty_problems() -> pl.DataFrame:
+    return pl.DataFrame(schema=PROBLEM_SCHEMA)
+
+
+def _clean(e: pl.Expr) -> pl.Expr:
+    """NFKC (full-width digits/commas/parentheses/spaces → ASCII), trimmed, '' → null."""
+    s = e.cast(pl.String)
+    # NFKC leaves ASCII as it is; skipping it there makes 2.5 million ids ~8× faster
+    s = pl.when(s.str.contains(r"[^\x00-\x7f]")).then(s.str.normalize("NFKC")).otherwise(s).str.strip_chars()
+    return pl.when(s == "").then(None).otherwise(s)
+
+
+def _compact(e: pl.Expr) -> pl.Expr:
+    """A cleaned number: no thousands separators or inner spaces."""
+    return _clean(e).str.replace_all(r"[,\s]", "")
+
+
+def parse_int(e):
+    s = _compact(e)
+    ok = s.str.contains(r"^[+-]?\d+(\.0*)?$")
+    v = pl.when(ok).then(s.str.replace(r"\.0*$", "").cast(pl.Int64, strict=False))
+    return v, s.is_not_null() & v.is_null()
+
+
+def parse_number(e):
+    """'0.5', '1,234.5', '５０%' (a percentage: 0.5)."""
+    s = _compact(e)
+    pct = s.str.ends_with("%")
+    body = s.str.strip_suffix("%")
+    ok = body.str.contains(r"^[+-]?(\d+\.?\d*|\.\d+)$")
+    x = body.cast(pl.Float64, strict=False)
+    v = pl.when(ok).then(pl.when(pct).then(x / 100).otherwise(x))
+    return v, s.is_not_null() & v.is_null()
+
+
+def parse_money(e):
+    """Yuan text → Int64 fen exactly (string arithmetic, never float). More than two
+    decimals (after dropping trailing zeros) is unreadable, not rounded."""
+    s = _compact(e).str.replace_all(r"^[¥￥]|元$", "")
+    ok = s.str.contains(r"^[+-]?\d+(\.\d*)?$")
+    neg = s.str.starts_with("-")
+    digits = s.str.replace(r"^[+-]", "")
+    whole = digits.str.extract(r"^(\d+)", 1)
+    frac = digits.str.extract(r"\.(\d*)$", 1).fill_null("").str.replace(r"0+$", "")
+    fen_abs = whole.cast(pl.Int64, strict=False) * 100 + frac.str.pad_end(2, "0").cast(pl.Int64, strict=False)
+    good = ok & (frac.str.len_chars() <= 2)
+    v = pl.when(good).then(pl.when(neg).then(-fen_abs).otherwise(fen_abs))
+    return v, s.is_not_null() & v.is_null()
+
+
+def parse_date(e):
+    """2024-03-01, 2024/3/1, 2024.3.1, 2024年3月1日, 20240301, an Excel date cell read as
+    text ('2024-03-01 00:00:00') or an Excel serial number (45352)."""
+    s = _clean(e).str.replace_all(r"\s+", " ").str.replace(r"(T| )\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$", "")
+    s = s.str.replace_all(r"\s", "")
+    ymd = s.str.extract_groups(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
+    iso = (ymd.struct.field("1") + "-" + ymd.struct.field("2").str.pad_start(2, "0") + "-"
+           + ymd.struct.field("3").str.pad_start(2, "0"))
+    from_ymd = iso.str.to_date("%Y-%m-%d", strict=False)
+    from_compact = pl.when(s.str.contains(r"^\d{8}$")).then(s.str.to_date("%Y%m%d", strict=False))
+    # an Excel serial, possibly with a time of day as the fraction (45352.5 = noon)
+    serial = pl.when(s.str.contains(r"^\d{5}(\.\d*)?$")).then(s.str.replace(r"\.\d*$", "").cast(pl.Int64, strict=False))
+    from_serial = pl.when(serial.is_between(EXCEL_EPOCH_SERIAL_MIN, EXCEL_EPOCH_SERIAL_MAX)).then(
+        pl.lit(date(1899, 12, 30)) + pl.duration(days=serial))
+    v = pl.coalesce(from_ymd, from_compact, from_serial).cast(pl.Date)
+    return v, s.is_not_null() & v.is_null()
+
+
+def parse_bool(e):
+    key = _clean(e).str.to_lowercase().str.replace_all(r"\s", "")
+    v = key.replace_strict(BOOL_MAP, default=None, return_dtype=pl.Boolean)
+    return v, key.is_not_null() & v.is_null()
+
+
+def parse_enum(e, col: schema.Column):
+    key = _clean(e).str.replace_all(r"\s", "").str.to_lowercase()
+    v = key.replace_strict(col.enum_map(), default=None, return_dtype=pl.String)
+    return v, key.is_not_null() & v.is_null()
+
+
+def parse_text(e, col: schema.Column):
+    fmt = col.spec.get("format")
+    if fmt in ("person_id", "credit_code"):
+        v = _clean(e).str.replace_all(r"\s", "").str.to_uppercase()
+    elif col.spec.get("id_like"):
+        # an id typed as a number in Excel comes back as '12.0'
+        v = _clean(e).str.replace(r"^(\d+)\.0+$", "$1")
+    else:
+        v = pl.when(e.cast(pl.String).str.strip_chars() == "").then(None).otherwise(e.cast(pl.String).str.strip_chars())
+    return v, pl.lit(False)
+
+
+_CN_DIGITS = "零一二三四五六七八九"
+
+
+def _cn_numeral(n: int) -> list[str]:
+    """Spellings of 0–99 as clerks write them: 三, 十, 十二, 二十, 二十五, 两 for 2."""
+    tens, ones = divmod(n, 10)
+    if n < 10:
+        out = [_CN_DIGITS[n]]
+    else:
+        out = [("" if tens == 1 else _CN_DIGITS[tens]) + "十" + (_CN_DIGITS[ones] if ones else "")]
+        if tens == 1:
+            out.append("一十" + (_CN_DIGITS[ones] if ones else ""))
+    return out + (["两"] if n == 2 else [])
+
+
+CN_NUMERALS = {w: str(n) for n in range(100) for w in _cn_numeral(n)}
+
+
+def clerk_number(e: pl.Expr, col: schema.Column) -> pl.Expr:
+    """A count or level as clerks type it → plain digits: 三级 → 3, 10年 → 10, ★★★ → 3,
+    未评定 → 0. The unit words and zero words a column accepts are in its YAML
+    (`unit_words`, `zero_words`); anything else is left for the parser to refuse."""
+    units = col.spec.get("unit_words") or ()
+    zeros = col.spec.get("zero_words") or ()
+    if not units and not zeros:
+        return e
+    s = _clean(e)
+    key = s.str.replace_all(r"\s", "")
+    if zeros:
+        key = pl.when(key.is_in([schema.norm_key(z) for z in zeros])).then(pl.lit("0")).otherwise(key)
+    if units:
+        alt = "|".join(re.escape(u) for u in sorted(units, key=len, reverse=True))
+        key = key.str.replace(f"(?:{alt})$", "")
+        stars = key.str.contains(r"^[★☆*]+$")
+        key = pl.when(stars & (key.str.contains("★"))).then(key.str.count_matches("★").cast(pl.String)).otherwise(key)
+    cn = key.replace_strict(CN_NUMERALS, default=None, return_dtype=pl.String)
+    return pl.coalesce(cn, key)
+
+
+def _parser(col: schema.Column):
+    if col.type == "text":
+        return lambda e: parse_text(e, col)
+    if col.type == "enum":
+        return lambda e: parse_enum(e, col)
+    if col.type in ("int", "number"):
+        base = parse_int if col.type == "int" else parse_number
+        return lambda e: base(clerk_number(e, col))
+    return {"money": parse_money, "date": parse_date, "bool": parse_bool}[col.type]
+
+
+def _with_examples(col: schema.Column) -> tuple[str, str]:
+    """The generic "expected a number" plus the clerk spellings a column accepts."""
+    zh, en = _GENERIC_EXPECTED[col.type]
+    examples = col.spec.get("examples")
+    if examples:
+        return f"{zh}，如 {examples}", f"{en}, e.g. {examples}"
+    return zh, en
+
+
+def _expected(col: schema.Column) -> tuple[str, str]:
+    """What a readable value looks like, for messages (zh, en)."""
+    if col.type in _GENERIC_EXPECTED:
+        return _with_examples(col)
+    return (f"无法识别，可选值：{col.accepted_text()}",
+            "not recognised; accepted values: " + ", ".join(col.values))
+
+
+_GENERIC_EXPECTED = {
+    "int": ("应为整数", "expected a whole number"),
+    "number": ("应为数值", "expected a number"),
+    "money": ("应为金额（元，最多两位小数）", "expected an amount in yuan with at most two decimals"),
+    "date": ("应为日期，如 2024-03-01、2024/3/1 或 2024年3月1日", "expected a date such as 2024-03-01, 2024/3/1 or 2024年3月1日"),
+    "bool": ("应为 是/否（或 true/false、1/0、Y/N、√）", "expected 是/否 (or true/false, 1/0, Y/N, √)"),
+}
+
+CHECK_OF_TYPE = {"int": "number", "number": "number", "money": "number", "date": "date", "bool": "enum", "enum": "enum"}
+
+
+def _parse_column(df: pl.DataFrame, col: schema.Column) -> tuple[pl.Series, pl.Series]:
+    """(typed values, unreadable flags) for one raw column, in row order.
+
+    Dates, enums, counties, institution ids repeat a lot: a column with few distinct
+    values is parsed once per distinct value and joined back (a 2.5-million-row stays
+    table has ~2,500 distinct dates), which is many times faster than parsing every
+    cell. A column of mostly distinct values (person ids) is parsed cell by cell."""
+    src = pl.col(col.name)
+    value, bad = _parser(col)(src)
+    if df.height >= DISTINCT_MIN_ROWS and df.select(src.approx_n_unique()).item() * 4 <= df.height:
+        parsed = df.select(src.unique()).drop_nulls().select(src, value.cast(col.dtype).alias("__v"), bad.alias("__b"))
+        out = df.select(src).join(parsed, on=col.name, how="left", maintain_order="left")
+        return out.get_column("__v"), out.get_column("__b").fill_null(False)
+    out = df.select(value.cast(col.dtype).alias("__v"), bad.alias("__b"))
+    return out.get_column("__v"), out.get_column("__b")
+
+
+DISTINCT_MIN_ROWS = 10_000   # below this, parsing every cell is already instant
+
+
+def _grades(df: pl.DataFrame, col: schema.Column) -> pl.Series:
+    """GB/T 42195 ability grades kept beside the coarse care level (能力完好 0 … 完全失能 4):
+    the calculators pay by self_care/partial/full, rules written on the five grades read
+    this column. Coarse words (自理, 半失能) leave it null."""
+    grades = {schema.norm_key(k): v for k, v in col.spec["grades"].items()}
+    name = col.spec["grade_column"]
+    key = _clean(pl.col(col.name)).str.replace_all(r"\s", "").str.to_lowercase()
+    grade = key.replace_strict(grades, default=None, return_dtype=pl.Int64)
+    if name in df.columns:   # normalised before: keep what was read then
+        grade = pl.coalesce(pl.col(name).cast(pl.Int64, strict=False), grade)
+    return df.select(grade.alias(name)).to_series()
+
+
+def sheet_expr(df: pl.DataFrame, sheet) -> pl.Expr:
+    """Where a row came from: its own `_sheet` when a table was stacked from several
+    sheets (one roster per home), else the table's one sheet or file."""
+    if "_sheet" in df.columns:
+        return pl.col("_sheet").fill_null(pl.lit(sheet, dtype=pl.String)).cast(pl.String).alias("sheet")
+    return pl.lit(sheet, dtype=pl.String).alias("sheet")
+
+
+def normalise_table(name: str, raw: pl.DataFrame, sheet: str | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """One raw table → (normalised table, problems for unreadable cells).
+
+    Columns already typed (a normalised frame passed again) are kept as they are,
+    so normalising twice changes nothing."""
+    t = schema.table(name)
+    df = raw if "_row" in raw.columns else raw.with_columns(pl.int_range(2, raw.height + 2, dtype=pl.Int64).alias("_row"))
+    columns, problems = [], []
+    for col in t.columns:
+        if col.out_name in df.columns and df.schema[col.out_name] == col.dtype and col.type not in ("text", "enum"):
+            columns.append(df.get_column(col.out_name))
+        elif col.name in df.columns:
+            value, bad = _parse_column(df, col)
+            if col.default is not None:  # a blank cell means the same as a missing column
+                value = pl.select(pl.when(bad).then(None).otherwise(
+                    value.fill_null(pl.lit(col.default, dtype=col.dtype)))).to_series()
+            columns.append(value.alias(col.out_name))
+            if col.spec.get("grade_column"):
+                columns.append(_grades(df, col))
+            if bad.any():
+                zh, en = _expected(col)
+                shown = mask_person_id(pl.col(col.name)) if col.spec.get("format") == "person_id" else pl.col(col.name)
+                problems.append(df.filter(bad).select(
+                    pl.lit(name).alias("table"), sheet_expr(df, sheet),
+                    pl.col("_row").alias("row"), pl.lit(col.name).alias("column"), pl.lit(col.zh).alias("column_zh"),
+                    shown.cast(pl.String).alias("value"), pl.lit(zh).alias("message"), pl.lit(en).alias("message_en"),
+                    pl.lit("error").alias("severity"), pl.lit(CHECK_OF_TYPE.get(col.type, "unreadable")).alias("check"),
+                ))
+        else:
+            columns.append(pl.repeat(col.default, df.height, dtype=col.dtype, eager=True).alias(col.out_name))
+            if col.spec.get("grade_column"):
+                grade = col.spec["grade_column"]
+                columns.append(df.get_column(grade).cast(pl.Int64) if grade in df.columns
+                               else pl.repeat(None, df.height, dtype=pl.Int64, eager=True).alias(grade))
+    known = ({c.name for c in t.columns} | {c.out_name for c in t.columns}
+             | {c.spec["grade_column"] for c in t.columns if c.spec.get("grade_column")})
+    extras = [df.get_column(c) for c in df.columns if c not in known and c != "_row" and not c.startswith("__")]
+    out = pl.DataFrame([*columns, *extras, df.get_column("_row").cast(pl.Int64)])
+    found = pl.concat([p.cast(PROBLEM_SCHEMA) for p in problems]) if problems else empty_problems()
+    return out, found

@@ -1,0 +1,83 @@
+"""Validation: every problem in the input at once, one located row per problem.
+
+Per-column checks (required values, ranges) run through pandera schemas derived
+from schemas/*.yaml; cross-column and cross-table checks are polars expressions
+and joins. The result follows the problems schema in docs/internals.md."""
+
+from __future__ import annotations
+
+
+import polars as pl
+
+from audit.data import contract as schema, datachecks, places
+from audit.data.normalise import PROBLEM_SCHEMA, empty_problems, normalise_table
+
+__all__ = ["validate", "check_tables", "format_problem_lines"]
+
+
+def _sheet(sources: dict, table: str) -> str | None:
+    return (sources.get(table) or {}).get("sheet")
+
+
+def check_tables(tables: dict[str, pl.DataFrame], sources: dict | None = None) -> tuple[dict[str, pl.DataFrame], pl.DataFrame]:
+    """Normalise raw (or already normalised) tables and validate them.
+    Returns (every contract table normalised, problems frame)."""
+    sources = sources or {}
+    parts: list[pl.DataFrame] = []
+    for key, src in sources.items():
+        if src.get("problems"):
+            parts.append(pl.DataFrame(src["problems"], schema=PROBLEM_SCHEMA))
+    out: dict[str, pl.DataFrame] = {}
+    for name, t in schema.tables().items():
+        raw = tables.get(name)
+        if raw is None:
+            out[name] = t.empty_frame()
+            if t.required and not (sources.get(name) or {}).get("problems") and not (sources.get("*", {}).get("problems") and not tables):
+                parts.append(datachecks.missing_table(t))
+            continue
+        sheet = _sheet(sources, name)
+        present = (sources.get(name) or {}).get("columns") or list(raw.columns)
+        if t.required and raw.height == 0:
+            parts.append(datachecks.no_rows(t, sheet))
+        parts.append(datachecks.missing_columns(t, present, sheet))
+        parts.append(datachecks.unknown_columns(t, present, sheet))
+        normalised, unreadable = normalise_table(name, raw, sheet)
+        out[name] = normalised
+        parts.append(unreadable)
+        parts.append(datachecks.column_checks(t, normalised, sheet, unreadable, present))
+        parts.append(datachecks.row_checks(t, normalised, sheet, present))
+    parts.append(places.resolve_tables(out, {n: _sheet(sources, n) for n in out}))
+    parts.append(datachecks.cross_table_checks(out, {n: _sheet(sources, n) for n in out}, tables))
+    problems = pl.concat([p.select(list(PROBLEM_SCHEMA)).cast(PROBLEM_SCHEMA) for p in parts]) if parts else empty_problems()
+    order = {n: i for i, n in enumerate(schema.TABLE_ORDER)}
+    problems = (
+        problems.with_columns(pl.col("table").replace_strict(order, default=-1, return_dtype=pl.Int64).alias("__t"))
+        .sort(["__t", "row", "column", "check"], nulls_last=False).drop("__t")
+    )
+    return out, problems
+
+
+def validate(tables: dict[str, pl.DataFrame], sources: dict | None = None) -> pl.DataFrame:
+    """Problems frame for raw or normalised tables (see docs/internals.md)."""
+    return check_tables(tables, sources)[1]
+
+
+def format_problem_lines(problems: pl.DataFrame, lang: str = "zh") -> list[str]:
+    """One line per problem: `入住老人 第5行 身份证号(person_id): 校验位错误 … 值 3306**********123X`."""
+    lines = []
+    for p in problems.iter_rows(named=True):  # printing, not computing: a loop is fine here
+        where = p["sheet"] or p["table"] or ""
+        if lang == "en":
+            loc = f"{where} row {p['row']}" if p["row"] is not None else where
+            col = f" {p['column']}" if p["column"] else ""
+            msg = p["message_en"]
+            val = f" (value: {p['value']})" if p["value"] not in (None, "") else ""
+            sev = {"error": "", "info": " [info]"}.get(p["severity"], " [warning]")
+        else:
+            loc = f"{where} 第{p['row']}行" if p["row"] is not None else where
+            col = f" {p['column_zh']}({p['column']})" if p["column"] else ""
+            msg = p["message"]
+            val = f"，值 {p['value']}" if p["value"] not in (None, "") else ""
+            sev = {"error": "", "info": " [说明]"}.get(p["severity"], " [警告]")
+        lines.append(f"{loc}{col}: {msg}{val}{sev}")
+    return lines

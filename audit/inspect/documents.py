@@ -1,0 +1,597 @@
+"""Inspection documents: the draw record files, pre-filled checklists, and the public
+results list (一公开).
+
+Every writer fills a temporary folder beside the target and renames it into place
+only when all files are written: a command gives complete outputs or none."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import tempfile
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+
+from audit.errors import InputError, OutputError
+from audit.inspect.draw import (REGISTER_TABLES, DrawParameterError, DrawParams, Verification, _msg, canonical_sha256,
+                                compare_records, draw, normalise_ratios, to_json)
+from audit.privacy import defuse_frame
+
+from audit.resources import TEMPLATES
+
+LABELS = {
+    "zh": {
+        "stratum": {"high": "高风险", "medium": "中风险", "low": "低风险"},
+        "pick": {"random": "随机抽取", "coverage": "多年未检查（必查）"},
+        "status": {"ok": "已组队", "no_valid_team": "无法组成合规检查组"},
+        "result": {"pass": "合格", "rectify": "责令整改", "penalty": "行政处罚"},
+        "care": {"full": "完全失能", "partial": "部分失能", "self_care": "自理"},
+        "severity": {"error": "错误", "warning": "警示", "info": "提示"},
+    },
+    "en": {
+        "stratum": {"high": "high risk", "medium": "medium risk", "low": "low risk"},
+        "pick": {"random": "random", "coverage": "uninspected for years (always)"},
+        "status": {"ok": "team formed", "no_valid_team": "no valid team"},
+        "result": {"pass": "pass", "rectify": "rectification ordered", "penalty": "administrative penalty"},
+        "care": {"full": "full disability", "partial": "partial disability", "self_care": "self-care"},
+        "severity": {"error": "error", "warning": "warning", "info": "info"},
+    },
+}
+
+
+def _t(lang: str, zh: str, en: str) -> str:
+    return en if lang == "en" else zh
+
+
+# ---------------------------------------------------------------- plumbing ---
+
+@contextmanager
+def atomic_dir(out_dir):
+    """Yield a temporary folder beside out_dir; files appear in out_dir only once all
+    are written. A new out_dir is the renamed temporary folder; into an existing one
+    the finished files are moved (other files there are left alone, never deleted)."""
+    out = Path(out_dir)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+        tmp.chmod(0o755)
+    except OSError as e:
+        raise OutputError(f"无法创建输出文件夹 {out}: {e}")
+    try:
+        yield tmp
+        if out.exists():
+            for f in sorted(tmp.iterdir()):
+                os.replace(f, out / f.name)
+            tmp.rmdir()
+        else:
+            tmp.rename(out)
+    except OSError as e:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise OutputError(f"无法写入输出文件夹 {out}: {e}")
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def render(template: str, **context) -> str:
+    """Render one of our templates with HTML escaping on."""
+    import jinja2
+
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES),
+                             autoescape=jinja2.select_autoescape(["html"]), keep_trailing_newline=True)
+    env.filters["decimal"] = fraction_as_decimal
+    return env.get_template(template).render(**context)
+
+
+def fraction_as_decimal(text) -> str:
+    """"6/5" (an exact ratio × size in draw.json) as a reader writes it, 1.2, when it
+    has a short exact decimal; otherwise the fraction as it is."""
+    from decimal import Decimal
+    from fractions import Fraction
+
+    try:
+        f = Fraction(str(text))
+    except (ValueError, ZeroDivisionError):
+        return str(text)
+    if (f * 10 ** 6).denominator != 1:
+        return str(text)
+    return f"{(Decimal(f.numerator) / f.denominator).normalize():f}"
+
+
+def write_html_pdf(html: str, stem: Path) -> None:
+    import weasyprint
+
+    stem.with_suffix(".html").write_text(html, encoding="utf-8")
+    weasyprint.HTML(string=html, base_url=str(TEMPLATES)).write_pdf(stem.with_suffix(".pdf"))
+
+
+def write_xlsx(path: Path, sheets: dict[str, pl.DataFrame]) -> None:
+    """Several defused sheets in one workbook, with widths that fit Chinese text."""
+    import xlsxwriter
+
+    with xlsxwriter.Workbook(path) as wb:
+        for name, df in sheets.items():
+            df = defuse_frame(df)
+            widths = {c: min(60, max(8, 2 * max([len(c)] + [len(str(v)) for v in df[c].head(200).to_list()]))) for c in df.columns}
+            df.write_excel(workbook=wb, worksheet=name, column_widths=widths, autofit=False)
+
+
+# ---------------------------------------------------------------- draw -------
+
+PICK_COLUMNS = [("institution_id", "机构编号"), ("name", "机构名称"), ("county", "所属区县"), ("stratum", "分层"),
+                ("pick", "抽取方式"), ("rank", "层内序号"), ("rank_hash", "排序哈希"), ("team", "检查组"),
+                ("team_status", "组队情况"), ("reason", "原因")]
+TEAM_COLUMNS = [("institution_id", "机构编号"), ("position", "序号"), ("inspector_id", "检查人员编号"), ("name", "姓名"),
+                ("department", "所属部门"), ("county", "所属区县"), ("order_hash", "排序哈希")]
+
+
+def _sheet(rows: list[dict], columns: list[tuple[str, str]], lang: str) -> pl.DataFrame:
+    """Rows → a frame with every column present (headers even when empty), as text."""
+    df = pl.DataFrame({k: [None if r.get(k) is None else str(r[k]) for r in rows] for k, _ in columns},
+                      schema={k: pl.String for k, _ in columns})
+    return df.rename({k: _t(lang, zh, k) for k, zh in columns})
+
+
+def draw_tables(record: dict, lang: str = "zh") -> dict[str, pl.DataFrame]:
+    """The draw record as sheets: picks, teams, strata, parameters."""
+    L = LABELS[lang]
+    picks = [{**p, "stratum": L["stratum"].get(p["stratum"], p["stratum"]), "pick": L["pick"][p["pick"]],
+              "team": "、".join(f"{m['name']}（{m['department']}）" for m in p["team"]),
+              "team_status": L["status"][p["team_status"]], "reason": team_reason(p, lang)} for p in record["picks"]]
+    members = [{**m, "institution_id": p["institution_id"]} for p in record["picks"] for m in p["team"]]
+    strata = [{**x, "stratum": L["stratum"].get(x["stratum"], x["stratum"]),
+               "ratio_times_size": fraction_as_decimal(x["ratio_times_size"])} for x in record["strata"]]
+    strata_cols = [("stratum", "分层"), ("size", "机构数"), ("ratio", "比例"), ("ratio_times_size", "比例×机构数"),
+                   ("random_target", "随机抽取数（向上取整）"), ("random", "实际随机抽取"), ("coverage", "必查")]
+    params = ([{"key": k, "value": json.dumps(v, ensure_ascii=False, sort_keys=True)} for k, v in record["parameters"].items()]
+              + [{"key": k, "value": v} for k, v in record["register"].items()]
+              + [{"key": "algorithm", "value": record["algorithm"]}]
+              + [{"key": f"rule.{k}", "value": v} for k, v in record["rules"].items()])
+    return {_t(lang, "抽取结果", "picks"): _sheet(picks, PICK_COLUMNS, lang),
+            _t(lang, "检查组", "teams"): _sheet(members, TEAM_COLUMNS, lang),
+            _t(lang, "分层", "strata"): _sheet(strata, strata_cols, lang),
+            _t(lang, "参数与哈希", "parameters"): _sheet(params, [("key", "项目"), ("value", "值")], lang)}
+
+
+def team_reason(pick: dict, lang: str = "zh") -> str:
+    """Why a pick has no valid team, from the counts in the record."""
+    if pick["team_status"] == "ok":
+        return ""
+    c = pick["team_check"]
+    detail = _t(lang,
+                f"在岗检查人员 {c['pool']} 人，其中回避 {c['excluded_conflict']} 人、上次检查本机构 {c['excluded_last_inspector']} 人、"
+                f"同区县 {c['excluded_same_county']} 人、未填部门 {c['excluded_no_department']} 人；可选 {c['eligible']} 人，"
+                f"来自 {c['eligible_departments']} 个部门",
+                f"{c['pool']} active inspectors: {c['excluded_conflict']} conflicted, {c['excluded_last_inspector']} inspected it last time, "
+                f"{c['excluded_same_county']} same county, {c['excluded_no_department']} without department; "
+                f"{c['eligible']} eligible from {c['eligible_departments']} departments")
+    if pick["reason"] == "too_few_eligible":
+        return _t(lang, f"可选检查人员不足一组：{detail}", f"too few eligible inspectors for a team: {detail}")
+    return _t(lang, f"可选检查人员只来自一个部门，无法联合检查：{detail}", f"eligible inspectors come from one department, no joint team: {detail}")
+
+
+def write_draw_outputs(record: dict, out_dir, lang: str = "zh") -> list[Path]:
+    """draw.json (byte-stable), draw.xlsx, draw.html and draw.pdf, atomically."""
+    html = render("draw.html", r=record, L=LABELS[lang], lang=lang, reason=team_reason)
+    with atomic_dir(out_dir) as tmp:
+        (tmp / "draw.json").write_text(to_json(record), encoding="utf-8")
+        write_xlsx(tmp / "draw.xlsx", draw_tables(record, lang))
+        write_html_pdf(html, tmp / "draw")
+    return [Path(out_dir) / f for f in ("draw.json", "draw.xlsx", "draw.html", "draw.pdf")]
+
+
+# ---------------------------------------------------------------- checklist --
+
+GENERIC_ITEMS = {
+    "zh": [
+        "消防安全：消防设施器材完好有效，疏散通道、安全出口畅通，定期开展消防演练并有记录",
+        "食品安全：食品经营许可或备案有效，食材进货查验与留样记录完整，从业人员健康证明在有效期内",
+        "建筑与设施安全：房屋无安全隐患，无障碍设施、呼叫装置可用",
+        "特种设备安全：电梯等特种设备定期检验合格",
+        "服务管理：入住合同、老人健康档案、服务记录完整；无欺老虐老行为；收费公示",
+    ],
+    "en": [
+        "Fire safety: equipment in working order, escape routes and exits clear, drills held and recorded",
+        "Food safety: food licence or filing valid, purchase checks and sample retention recorded, staff health certificates valid",
+        "Buildings and facilities: no structural hazards, accessibility features and call devices working",
+        "Special equipment: lifts and other special equipment inspected on schedule",
+        "Service management: residence contracts, health records and service logs complete; no abuse; fees posted",
+    ],
+}
+
+
+def _pct(value) -> str:
+    from decimal import Decimal
+    from fractions import Fraction
+
+    if isinstance(value, Fraction):
+        d = Decimal(value.numerator) * 100 / Decimal(value.denominator)
+        return f"{d.normalize():f}%"
+    return str(value)
+
+
+def _rule_value(rule, name: str, on: date, lang: str):
+    """A parameter's value as text, or the gap stated (never a made-up number)."""
+    from audit.errors import PolicyError
+    from audit.policy import format_value
+
+    try:
+        v = rule.value(name, on)
+    except PolicyError:  # PolicyGap included: the text leaves it open
+        return _t(lang, "政策未规定（缺口）", "not set by the policy (gap)")
+    unit = rule.param(name).unit
+    if unit == "share":
+        return _pct(v)
+    if unit.startswith("table:"):
+        inner = unit[len("table:"):]
+        names = LABELS[lang]["care"]
+        if inner == "persons":
+            return _t(lang, "，", ", ").join(f"{names.get(k, k)} 1:{x}" if x is not None else f"{names.get(k, k)} —"
+                                             for k, x in v.items())
+    return format_value(unit, v, lang)
+
+
+def _flag(rule, name: str, on: date) -> bool:
+    from audit.errors import PolicyError
+
+    try:
+        return rule.has(name) and rule.value(name, on) is True
+    except PolicyError:
+        return False
+
+
+INSTITUTION, CENTRES = {"institution"}, {"township_center", "community_center"}
+
+
+def applies(item: dict, facts: dict) -> bool:
+    """An item applies unless the institution's known facts rule it out (unknown → shown)."""
+    return all(facts.get(k) is None or facts.get(k) in allowed for k, allowed in item.get("when", {}).items())
+
+
+def checklist_items(pack, year: int, lang: str = "zh") -> list[dict]:
+    """Inspection items from the pack's rules (with their clause) plus generic safety items."""
+    on = date(year, 12, 31)
+    items: list[dict] = []
+
+    def add(text: str, citation: str = "", **when):
+        """`when`: facts the institution must have for the item to apply (kind, premises)."""
+        if all(i["text"] != text for i in items):
+            items.append({"text": text, "citation": citation, "when": when})
+
+    for rule in pack.rules.values():
+        cit, k = rule.citation, rule.kind
+        if k == "staffing_ratio" and rule.has("residents_per_caregiver"):
+            add(_t(lang, f"护理员配备：{_rule_value(rule, 'residents_per_caregiver', on, lang)}（核对排班表、劳动合同与在岗护理员）",
+                   f"Caregiver staffing: {_rule_value(rule, 'residents_per_caregiver', on, lang)} (check rosters, contracts, caregivers on duty)"),
+                cit, kind=INSTITUTION, **({"is_tekun": {True}} if _flag(rule, "tekun_only", on) else {}))
+        elif k == "institution_target" and rule.has("metric"):
+            metric = rule.value("metric", on)
+            bound = "min" if rule.has("min") else "max" if rule.has("max") else None
+            if bound:
+                op = _t(lang, "不低于" if bound == "min" else "不高于", "at least" if bound == "min" else "at most")
+                label = {"nursing_bed_share": _t(lang, "护理型床位占比", "nursing-bed share"),
+                         "beds_per_social_worker": _t(lang, "每名社会工作者对应床位数", "beds per social worker"),
+                         "head_training_interval_years": _t(lang, "机构负责人参加培训的间隔（年）",
+                                                            "years between trainings of the institution's head"),
+                         }.get(metric, metric)
+                add(f"{label} {op} {_rule_value(rule, bound, on, lang)}", cit, kind=INSTITUTION)
+        elif k in ("construction_per_bed", "nursing_type_bonus"):
+            add(_t(lang, "登记备案证明与竣工验收材料；核定床位数与实有床位一致", "Registration and acceptance papers; approved beds match actual beds"),
+                cit, kind=INSTITUTION)
+            if rule.has("leased_min_years"):
+                add(_t(lang, f"租赁用房：租赁合同租期不少于 {_rule_value(rule, 'leased_min_years', on, lang)} 年",
+                       f"Leased premises: lease term at least {_rule_value(rule, 'leased_min_years', on, lang)} years"),
+                    cit, kind=INSTITUTION, premises={"leased"})
+            if k == "nursing_type_bonus":
+                add(_t(lang, "护理型机构：护理老人入住情况与能力评估报告", "Nursing-type: residents needing nursing and their assessments"),
+                    cit, kind=INSTITUTION)
+        elif k == "resident_month_grant":
+            add(_t(lang, "运营补贴申报名册：入住时长、户籍、能力评估、低保证明与实际入住老人一致",
+                   "Operating-grant roster: stay length, household registration, assessments and low-income papers match residents"),
+                cit, kind=INSTITUTION)
+        elif k in ("center_star_grant", "factor_allocation"):
+            add(_t(lang, "居家养老服务中心：星级评定、考核结果与正常运营情况", "Home-care centre: star rating, assessment and normal operation"),
+                cit, kind=CENTRES)
+        elif k == "premium_share":
+            add(_t(lang, "综合责任保险：保单与保费缴纳凭证", "Liability insurance: policy and premium receipts"), cit)
+        elif k == "renovation_share":
+            add(_t(lang, "改造项目：投资决算与等级评定结果", "Renovation: final investment account and rating result"),
+                cit, kind=INSTITUTION)
+    for text in GENERIC_ITEMS[lang]:
+        add(text)
+    return items
+
+
+def institution_facts(tables: dict[str, pl.DataFrame], ids: list[str], year: int) -> pl.DataFrame:
+    """Per drawn institution: register data, residents in residence on 31 December by care
+    level, and caregiver FTE employed that day (counts only: no resident appears)."""
+    ref = date(year, 12, 31)
+    inst = tables["institutions"].filter(pl.col("institution_id").is_in(ids))
+    res = (tables["residents"]
+           .filter((pl.col("admitted_on") <= ref) & (pl.col("discharged_on").is_null() | (pl.col("discharged_on") > ref)))
+           .group_by("institution_id")
+           .agg(residents=pl.len().cast(pl.Int64),
+                **{f"residents_{c}": (pl.col("care_level") == c).sum().cast(pl.Int64) for c in ("full", "partial", "self_care")}))
+    staff = (tables["staff"]
+             .filter((pl.col("role") == "caregiver") & (pl.col("hired_on").is_null() | (pl.col("hired_on") <= ref))
+                     & (pl.col("left_on").is_null() | (pl.col("left_on") > ref)))
+             .group_by("institution_id").agg(caregivers_fte=pl.col("fte").fill_null(1.0).sum().round(2)))
+    counts = ["residents", "residents_full", "residents_partial", "residents_self_care"]
+    return (inst.join(res, on="institution_id", how="left").join(staff, on="institution_id", how="left")
+            .with_columns(pl.col(counts).fill_null(0), pl.col("caregivers_fte").fill_null(0.0))
+            .sort("institution_id"))
+
+
+def _safe_name(institution_id: str) -> str:
+    return re.sub(r"[^0-9A-Za-z_\-\u4e00-\u9fff]", "_", institution_id)
+
+
+def checklists(draw_path, data_path, policy, year: int, out_dir, *, sets=(), override_file=None, lang: str = "zh",
+               problems: list | None = None) -> list[Path]:
+    """checklist_<id>.html / .pdf per drawn institution, pre-filled from the run. Why the
+    draw does not verify against the data (if so) is said on every checklist and added
+    to `problems` when a list is given."""
+    from audit.pipeline import run
+
+    try:
+        record = json.loads(Path(draw_path).read_text(encoding="utf-8"))
+        picks = record["picks"]
+    except (OSError, ValueError, KeyError) as e:
+        raise InputError(_t(lang, f"无法读取抽取记录 {draw_path}: {e}", f"cannot read draw record {draw_path}: {e}"))
+    result = run(data_path, policy, year, sets=tuple(sets), override_file=override_file, lang=lang)
+    tables = result.dataset.tables
+    ids = [p["institution_id"] for p in picks]
+    missing = sorted(set(ids) - set(tables["institutions"]["institution_id"].to_list()))
+    if missing:
+        raise InputError(_t(lang, f"抽中的机构不在数据中：{'、'.join(missing)}", f"drawn institutions missing from the data: {', '.join(missing)}"))
+    draw_problems = draw_differences(record, tables, lang)
+    if problems is not None:
+        problems.extend(draw_problems)
+    facts = {r["institution_id"]: r for r in institution_facts(tables, ids, year).to_dicts()}
+    flags = (result.findings.filter(pl.col("institution_id").is_in(ids) & pl.col("severity").is_in(["error", "warning"]))
+             .sort("institution_id", pl.col("severity") != "error", "rule")
+             .with_columns(mask_free_text(pl.col(c).cast(pl.String)) for c in ("message", "evidence")))  # belt and braces
+    flags_by = {i: g.to_dicts() for (i,), g in flags.group_by("institution_id")}
+    short = _shortfall_months(result.staffing, ids)
+    items = checklist_items(result.pack, year, lang)
+    paths = []
+    with atomic_dir(out_dir) as tmp:
+        for p in picks:  # one document per drawn institution
+            i = p["institution_id"]
+            html = render("checklist.html", lang=lang, L=LABELS[lang], pick=p, f=facts[i], flags=flags_by.get(i, []),
+                          shortfall=short.get(i, []), items=[x for x in items if applies(x, facts[i])], pack=result.pack, year=year,
+                          seed=record["parameters"]["seed"], draw_problems=draw_problems, reason=team_reason)
+            write_html_pdf(html, tmp / f"checklist_{_safe_name(i)}")
+            paths += [Path(out_dir) / f"checklist_{_safe_name(i)}.{x}" for x in ("html", "pdf")]
+    return paths
+
+
+def draw_differences(record: dict, tables: dict, lang: str = "zh") -> list[str]:
+    """Why the draw record does not verify against the data the checklists are made from
+    (empty: it does) — a tampered or outdated draw.json is said on every checklist. A draw
+    stratified by findings is checked on its institutions register hash only (its
+    findings file is not at hand here)."""
+    from audit.errors import AuditError
+
+    try:
+        params = DrawParams(**record["parameters"], lang=lang)
+        if params.strata == "findings":
+            recorded = record.get("register", {}).get("institutions_sha256")
+            return [] if canonical_sha256(tables["institutions"]) == recorded else [
+                _t(lang, "机构名录与抽取时不一致", "the institutions register differs from the one the draw was made from")]
+        fresh = draw(tables, params)
+    except (KeyError, TypeError, AuditError) as e:
+        return [_t(lang, f"抽取记录无法复核：{e}", f"the draw record cannot be re-run: {e}")]
+    return compare_records(record, {**fresh, "tool_version": record.get("tool_version")}, lang).differences
+
+
+def _shortfall_months(staffing: pl.DataFrame | None, ids: list[str]) -> dict[str, list[dict]]:
+    if staffing is None or staffing.height == 0 or "shortfall" not in staffing.columns:
+        return {}
+    s = (staffing.filter(pl.col("institution_id").is_in(ids) & (pl.col("shortfall") > 0))
+         .with_columns(pl.col("month_end").cast(pl.String)).sort("institution_id", "month_end"))
+    return {i: g.to_dicts() for (i,), g in s.group_by("institution_id")}
+
+
+# ---------------------------------------------------------------- publish ----
+
+RESULT_COLUMNS = {  # English name → accepted headers (lower-cased, spaces removed)
+    "institution_id": ("机构编号", "institution_id", "institutionid", "id"),
+    "institution_name": ("机构名称", "institution_name", "institutionname", "name", "institution"),
+    "inspected_on": ("检查日期", "inspected_on", "inspection_date", "date"),
+    "result": ("检查结果", "result", "outcome"),
+    "rectification": ("整改要求", "rectification", "required_rectification", "requirement"),
+    "deadline": ("整改期限", "deadline", "rectification_deadline"),
+}
+REQUIRED_RESULT_COLUMNS = ("institution_id", "institution_name", "inspected_on", "result")
+RESULT_VALUES = {"合格": "pass", "pass": "pass", "passed": "pass",
+                 "责令整改": "rectify", "整改": "rectify", "rectify": "rectify", "rectification": "rectify",
+                 "行政处罚": "penalty", "处罚": "penalty", "penalty": "penalty"}
+PERSONAL_HEADER = re.compile(r"身份证|证件|姓名|名字|联系人|电话|手机|住址|地址|person|phone|mobile|contact|address|id_?card|passport",
+                             re.IGNORECASE)
+ID_NUMBER = r"(\d{4})\d{10}(\d{3}[\dXx])"          # 18-digit 身份证号 → first 4 and last 4 kept
+OLD_ID_NUMBER = r"(\d{4})\d{7}(\d{4})"              # 15-digit (pre-1999) id / other long numbers
+MOBILE = r"(1[3-9]\d)\d{4}(\d{4})"                   # mainland mobile number
+LANDLINE = r"(0\d{2,3}-?)\d{3,4}(\d{4})"              # 0575-88123456
+
+
+def mask_free_text(expr: pl.Expr) -> pl.Expr:
+    """Mask id-like numbers and mobile numbers inside free text."""
+    return (expr.str.replace_all(ID_NUMBER, "${1}**********${2}")
+            .str.replace_all(OLD_ID_NUMBER, "${1}*******${2}")
+            .str.replace_all(MOBILE, "${1}****${2}")
+            .str.replace_all(LANDLINE, "${1}****${2}"))
+
+
+def _decode(data: bytes) -> str:
+    """UTF-8 (with or without BOM), else GB18030 (what Excel on Chinese Windows writes)."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("gb18030")
+
+
+def read_results(path, lang: str = "zh") -> tuple[pl.DataFrame, str]:
+    """The results sheet as text columns plus `_row`, and the sheet name for messages."""
+    p = Path(path)
+    try:
+        if p.suffix.lower() == ".csv":
+            text = _decode(p.read_bytes())
+            df, sheet = pl.read_csv(text.encode("utf-8"), infer_schema=False), p.name
+        elif p.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
+            sheets = pl.read_excel(p, sheet_id=0, infer_schema_length=0)
+            sheet, df = next(iter(sheets.items()))
+        else:
+            raise InputError(_t(lang, f"检查结果表应为 xlsx 或 csv：{p.name}", f"results must be xlsx or csv: {p.name}"))
+    except (OSError, UnicodeDecodeError, pl.exceptions.PolarsError, StopIteration) as e:
+        raise InputError(_t(lang, f"无法读取检查结果表 {p.name}: {e}", f"cannot read results {p.name}: {e}"))
+    return df.with_row_index("_row", offset=2).with_columns(pl.col("_row").cast(pl.Int64)), sheet
+
+
+def _plain(e: pl.Expr) -> pl.Expr:
+    """Free text trimmed, '' → null; its Chinese punctuation kept (no NFKC)."""
+    s = e.cast(pl.String).str.strip_chars()
+    return pl.when(s == "").then(None).otherwise(s)
+
+
+def validate_results(raw: pl.DataFrame, sheet: str, lang: str = "zh") -> tuple[pl.DataFrame, list[str]]:
+    """Map headers, keep only the public columns (personal ones such as 身份证号, 姓名,
+    phone numbers and any unknown column are left out), check every row; InputError
+    listing every problem with sheet, row and column. Returns the clean frame and the
+    headers left out."""
+    from audit.data.normalise import parse_date
+
+    lookup = {a.lower().replace(" ", ""): k for k, alts in RESULT_COLUMNS.items() for a in alts}
+    rename, dropped, problems = {}, [], []
+    for c in raw.columns:  # only the known columns are published; anything else is left out
+        if c == "_row":
+            continue
+        key = lookup.get(str(c).strip().lower().replace(" ", ""))
+        if key and key not in rename.values() and not PERSONAL_HEADER.search(str(c)):
+            rename[c] = key
+        else:
+            dropped.append(c)
+    for need in REQUIRED_RESULT_COLUMNS:
+        if need not in rename.values():
+            problems.append(_t(lang, f"{sheet}：缺少列「{RESULT_COLUMNS[need][0]}」", f"{sheet}: missing column '{need}'"))
+    if problems:
+        raise InputError("\n".join(problems))
+    df = raw.select("_row", *[pl.col(c).alias(k) for c, k in rename.items()])
+    for k in ("rectification", "deadline"):
+        if k not in df.columns:
+            df = df.with_columns(pl.lit(None, dtype=pl.String).alias(k))
+    date_v, date_bad = parse_date(pl.col("inspected_on"))
+    dl_v, dl_bad = parse_date(pl.col("deadline"))
+    res_key = _plain(pl.col("result")).str.normalize("NFKC").str.replace_all(r"\s", "").str.to_lowercase()
+    df = df.with_columns(
+        institution_id=_plain(pl.col("institution_id")).str.normalize("NFKC"), institution_name=_plain(pl.col("institution_name")),
+        rectification=_plain(pl.col("rectification")),
+        inspected_on_d=date_v, date_bad=date_bad, deadline_d=dl_v, deadline_bad=dl_bad,
+        result_v=res_key.replace_strict(RESULT_VALUES, default=None, return_dtype=pl.String), result_raw=pl.col("result"),
+    )
+    zh = {k: v[0] for k, v in RESULT_COLUMNS.items()}
+    checks = [  # (condition for a bad row, column, zh message, en message)
+        (pl.col("institution_id").is_null(), "institution_id", "不能为空", "required"),
+        (pl.col("institution_name").is_null(), "institution_name", "不能为空", "required"),
+        (pl.col("inspected_on").is_null() | pl.col("date_bad"), "inspected_on", "应为日期，如 2024-03-01", "must be a date like 2024-03-01"),
+        (pl.col("result_v").is_null(), "result", "应为 合格 / 责令整改 / 行政处罚", "must be pass / rectify / penalty (合格/责令整改/行政处罚)"),
+        (pl.col("deadline_bad"), "deadline", "应为日期，如 2024-06-30", "must be a date like 2024-06-30"),
+        ((pl.col("result_v") == "rectify") & (pl.col("rectification").is_null() | pl.col("deadline").is_null()),
+         "deadline", "责令整改须填写整改要求和整改期限", "rectification ordered: requirement and deadline are required"),
+        ((pl.col("deadline_d") < pl.col("inspected_on_d")).fill_null(False), "deadline", "整改期限早于检查日期", "deadline before the inspection date"),
+    ]
+    bad = pl.concat([
+        df.filter(cond.fill_null(False)).select(
+            "_row", column=pl.lit(col), value=pl.col(col if col in df.columns else "result").cast(pl.String),
+            message=pl.lit(_t(lang, m_zh, m_en)))
+        for cond, col, m_zh, m_en in checks])
+    if bad.height:
+        bad = bad.sort("_row", "column")
+        lines = [_t(lang, f"{sheet} 第{r['_row']}行「{zh[r['column']]}」：{r['message']}（值：{r['value'] or '空'}）",
+                    f"{sheet} row {r['_row']} column {r['column']}: {r['message']} (value: {r['value'] or 'empty'})")
+                 for r in bad.head(50).to_dicts()]
+        head = _t(lang, f"检查结果表有 {bad.height} 处错误：", f"the results sheet has {bad.height} problem(s):")
+        raise InputError(head + "\n" + "\n".join(lines), problems=bad)
+    clean = df.select("institution_id", "institution_name", inspected_on=pl.col("inspected_on_d"), result=pl.col("result_v"),
+                      rectification=mask_free_text(pl.col("rectification")), deadline=pl.col("deadline_d"))
+    clean = clean.with_columns(institution_name=mask_free_text(pl.col("institution_name")))
+    return clean.sort("inspected_on", "institution_id"), dropped
+
+
+def publish(results_path, out_dir, lang: str = "zh") -> dict:
+    """The public list (一公开): publish.html / .pdf / .xlsx with no personal data."""
+    raw, sheet = read_results(results_path, lang)
+    clean, dropped = validate_results(raw, sheet, lang)
+    L = LABELS[lang]
+    heads = {"institution_id": _t(lang, "机构编号", "Institution ID"), "institution_name": _t(lang, "机构名称", "Institution"),
+             "inspected_on": _t(lang, "检查日期", "Inspection date"), "result": _t(lang, "检查结果", "Result"),
+             "rectification": _t(lang, "整改要求", "Rectification required"), "deadline": _t(lang, "整改期限", "Deadline")}
+    shown = clean.with_columns(
+        pl.col("inspected_on").dt.to_string("%Y-%m-%d"), pl.col("deadline").dt.to_string("%Y-%m-%d"),
+        pl.col("result").replace_strict(L["result"], return_dtype=pl.String))
+    html = render("publish.html", lang=lang, rows=shown.to_dicts(), heads=heads,
+                  counts={L["result"][k]: int((clean["result"] == k).sum()) for k in ("pass", "rectify", "penalty")})
+    with atomic_dir(out_dir) as tmp:
+        write_xlsx(tmp / "publish.xlsx", {_t(lang, "检查结果公示", "results"): shown.rename(heads)})
+        write_html_pdf(html, tmp / "publish")
+    return {"rows": clean.height, "dropped_columns": dropped,
+            "files": [Path(out_dir) / f"publish.{x}" for x in ("html", "pdf", "xlsx")]}
+
+
+# ------------------------------------------------- draw: load, draw, write, verify ------
+
+def load_register(data_path, lang: str = "zh"):
+    """Load the dataset; refuse it when the tables a draw reads have errors."""
+    from audit.data.io import load_data
+    from audit.data.validation import format_problem_lines
+
+    ds = load_data(data_path, lang=lang)
+    bad = ds.errors().filter(pl.col("table").is_in(list(REGISTER_TABLES)) | pl.col("table").is_null())
+    if bad.height:  # errors in other tables (residents, staff …) do not block a draw
+        lines = format_problem_lines(bad.head(20), lang)
+        raise InputError(_msg(lang, f"名录数据有 {bad.height} 个错误，不能抽取：\n", f"the register has {bad.height} error(s); no draw:\n")
+                         + "\n".join(lines), bad)
+    return ds
+
+
+def read_findings(path) -> pl.DataFrame:
+    try:
+        return pl.read_csv(path, infer_schema=False)
+    except (OSError, pl.exceptions.PolarsError) as e:
+        raise InputError(f"无法读取 findings 文件 {path}: {e}")
+
+
+def sample(data_path, seed: str, out_dir, ratios, *, findings_path=None, **options) -> dict:
+    """Draw from the register at data_path and write draw.json / .xlsx / .html / .pdf
+    into out_dir atomically. Returns the record. `ratios`: 0.05, "5%", a dict
+    {stratum: ratio} or CLI-style ["high=0.3", …]."""
+    from audit import __version__
+
+    params = DrawParams(seed=seed, ratios=normalise_ratios(ratios, options.get("lang", "zh")), **options)
+    ds = load_register(data_path, params.lang)
+    findings = read_findings(findings_path) if findings_path else None
+    record = draw(ds.tables, params, findings)
+    record["tool_version"] = __version__
+    write_draw_outputs(record, out_dir, params.lang)
+    return record
+
+
+def verify_draw(draw_json, data_path, findings_path=None, lang: str = "zh") -> Verification:
+    """Re-run the recorded draw on the register at data_path and compare."""
+    try:
+        recorded = json.loads(Path(draw_json).read_text(encoding="utf-8"))
+        params = DrawParams(**recorded["parameters"], lang=lang)
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise InputError(_msg(lang, f"无法读取抽取记录 {draw_json}: {e}", f"cannot read draw record {draw_json}: {e}"))
+    ds = load_register(data_path, lang)
+    findings = read_findings(findings_path) if findings_path else None
+    if params.strata == "findings" and findings is None:
+        raise DrawParameterError(_msg(lang, "该抽取按 findings 分层，复核需要同一个 --findings 文件", "this draw was stratified by findings: pass the same --findings file"))
+    recomputed = draw(ds.tables, params, findings)
+    recomputed["tool_version"] = recorded.get("tool_version")
+    return compare_records(recorded, recomputed, lang)

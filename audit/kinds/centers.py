@@ -1,0 +1,174 @@
+"""Home-care centre grants 居家养老服务中心运营补贴: star-level grants and factor
+allocation of a budget.
+
+Rounding (stated): the no-star formula base × score ÷ 100 and the share for a centre
+inside an institution are rounded half away from zero to the fen; the score is taken
+to two decimals. A factor allocation splits the budget by largest remainder (ties to
+the smaller institution_id), so the parts add up to the budget exactly."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import polars as pl
+
+from audit.kinds.common import Ctx, Gap, condition_findings, fen_text, opt, pct, value
+from audit.money import mul_share_expr
+
+PROGRAM = "center_operating"
+INTERPRETATIONS = {
+    "center_rounding": (
+        "无星级中心按 基数 × 考核得分 ÷ 100 计算（得分取两位小数），设在养老机构内的按比例折算，均四舍五入到分。",
+        "Unstarred centres get base × score ÷ 100 (score to two decimals); centres inside an institution "
+        "get the stated share; both rounded half away from zero to the fen."),
+    "factor_allocation": (
+        "因素分配法：各中心金额 = 预算 × 权重 ÷ 权重合计，按最大余数法分配到分，合计等于预算。",
+        "Factor allocation: amount = budget × weight ÷ total weight, split to the fen by largest remainder; "
+        "the parts add up to the budget."),
+}
+
+
+def _eligible(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
+    """Centres of the rule's kinds that pass the assessment / operating conditions; the
+    others get a warning finding (they receive nothing)."""
+    on = ctx.ref_date
+    kinds = value(rule, "center_kind", on)
+    df = tables["institutions"].filter(pl.col("kind").is_in(sorted(kinds)))
+    if opt(rule, "require_assessed_pass", on, False):
+        failed = ~pl.col("assessed_pass").fill_null(False)
+        condition_findings(ctx, df, failed, rule, "not_assessed_pass", "warning",
+                           f"未经考核或评估合格，不享受 {rule.citation} 的运营补贴",
+                           f"not assessed as qualified: no grant under {rule.citation}",
+                           pl.format("assessed_pass={}", pl.col("assessed_pass").cast(pl.String).fill_null("空")))
+        df = df.filter(~failed)
+    if opt(rule, "require_operating_normally", on, False):
+        failed = ~pl.col("operating_normally").fill_null(False)
+        condition_findings(ctx, df, failed, rule, "not_operating_normally", "warning",
+                           f"未按要求正常运营，不享受 {rule.citation} 的运营补贴",
+                           f"not operating normally: no grant under {rule.citation}",
+                           pl.format("operating_normally={}", pl.col("operating_normally").cast(pl.String).fill_null("空")))
+        df = df.filter(~failed)
+    return df.with_columns(pl.col("star_level").fill_null(0))
+
+
+def center_star_grant(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
+    """Yearly grant by star level (or score for no star) plus the base amount."""
+    on, year = ctx.ref_date, ctx.year
+    ctx.interpretations.add("center_rounding")
+    df = _eligible(rule, tables, ctx)
+    if not df.height:
+        return df
+    try:
+        base = opt(rule, "base_amount", on)
+        inside = opt(rule, "inside_institution_share", on)
+    except Gap as g:
+        ctx.gap(rule, g.param, df["institution_id"])
+        return df.clear()
+    stars = value(rule, "rate_by_star", on, required=False) or {}
+    parts = []
+    # starred centres: the table's rate for their star; a null (or missing) key is a gap
+    starred = df.filter(pl.col("star_level") > 0)
+    for star, part in starred.group_by("star_level"):
+        s = star[0] if isinstance(star, tuple) else star
+        rate = stars.get(int(s))
+        if rate is None:
+            ctx.gap(rule, "rate_by_star", part["institution_id"], key=int(s))
+            continue
+        parts.append(part.with_columns(pl.lit(f"star_{int(s)}").alias("item"), pl.lit(rate, pl.Int64).alias("full_fen"),
+                                       pl.lit(f"{int(s)} 星 ").alias("_what")))
+    unstarred = df.filter(pl.col("star_level") == 0)
+    if unstarred.height:
+        try:
+            score_base = opt(rule, "unstarred_score_base", on)
+        except Gap as g:
+            ctx.gap(rule, g.param, unstarred["institution_id"])
+            score_base = False
+        if score_base:
+            missing = pl.col("assessment_score").is_null()
+            condition_findings(ctx, unstarred, missing, rule, "missing_score", "warning",
+                               "无星级中心缺少考核得分，无法按得分计算补贴",
+                               "unstarred centre without an assessment score: grant cannot be computed",
+                               pl.lit("assessment_score="))
+            hundredths = (pl.col("assessment_score") * 100).round(0).cast(pl.Int64)
+            parts.append(unstarred.filter(~missing).with_columns(
+                pl.lit("score_formula").alias("item"),
+                ((pl.lit(score_base, pl.Int64) * hundredths * 2 + 10000) // 20000).alias("full_fen"),
+                (fen_text(pl.lit(score_base, pl.Int64)) + pl.lit(" 元 × ")
+                 + pl.col("assessment_score").round(2).cast(pl.String) + pl.lit(" ÷ 100 = ")).alias("_what")))
+        elif score_base is None and base is None:
+            ctx.gap(rule, "rate_by_star", unstarred["institution_id"], key=0)
+    lines = []
+    if parts:
+        lines.append(pl.concat([p.select("institution_id", "inside_institution", "item", "full_fen", "_what")
+                                for p in parts]))
+    if base is not None:  # the base goes to every centre that qualifies
+        lines.append(df.select("institution_id", "inside_institution", pl.lit("base_amount").alias("item"),
+                               pl.lit(base, pl.Int64).alias("full_fen"), pl.lit("基础补贴 ").alias("_what")))
+    if not lines:
+        return df.clear()
+    out = pl.concat(lines)
+    is_inside = pl.col("inside_institution").fill_null(False)
+    if inside is not None:
+        share = Fraction(inside)
+        amount = pl.when(is_inside).then(mul_share_expr(pl.col("full_fen"), share)).otherwise(pl.col("full_fen"))
+        note = pl.when(is_inside).then(pl.lit(f" × {pct(share)}（设在养老机构内）= ") + fen_text(amount) + pl.lit(" 元")
+                                       ).otherwise(pl.lit(""))
+    else:
+        amount, note = pl.col("full_fen"), pl.lit("")
+    payer = value(rule, "payer", on)
+    return out.with_columns(amount.alias("amount_fen")).with_columns(
+        pl.lit(PROGRAM).alias("program"), pl.lit(str(year)).alias("period"), pl.lit(1, pl.Int64).alias("quantity"),
+        pl.col("amount_fen").alias("rate_fen"), pl.lit(payer).alias("payer"),
+        pl.lit(rule.id).alias("rule"), pl.lit(rule.citation).alias("citation"),
+        (pl.col("_what") + fen_text(pl.col("full_fen")) + pl.lit(" 元/年") + note).alias("basis"))
+
+
+def allocate(df: pl.DataFrame, total: int, weight: str = "weight") -> pl.Series:
+    """amount_i = total × w_i ÷ Σw, floored, the leftover fen to the largest remainders
+    (ties to the earlier row in institution_id order). Adds up to `total` exactly."""
+    df = df.select("institution_id", pl.col(weight).cast(pl.Int64).alias("_w")).with_row_index("_i")
+    wsum = int(df["_w"].sum())
+    if wsum <= 0:
+        raise ValueError("weights must have a positive sum")
+    df = df.with_columns((pl.lit(total) * pl.col("_w") // wsum).alias("_f"),
+                         (pl.lit(total) * pl.col("_w") % wsum).alias("_r"))
+    left = total - int(df["_f"].sum())
+    order = df.sort(["_r", "institution_id"], descending=[True, False]).with_row_index("_rank")
+    extra = order.select("_i", (pl.col("_rank") < left).cast(pl.Int64).alias("_x"))
+    return df.join(extra, on="_i").sort("_i").select(pl.col("_f") + pl.col("_x"))["_f"]
+
+
+def factor_allocation(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
+    """Budget shared among qualifying centres by star weight (因素分配法)."""
+    on, year = ctx.ref_date, ctx.year
+    ctx.interpretations.add("factor_allocation")
+    df = _eligible(rule, tables, ctx)
+    if not df.height:
+        return df
+    try:
+        budget = value(rule, "budget", on)
+        weights = value(rule, "weight_by_star", on)
+    except Gap as g:
+        ctx.gap(rule, g.param, df["institution_id"])
+        return df.clear()
+    used = sorted(set(df["star_level"].to_list()))
+    missing = [s for s in used if weights.get(int(s)) is None]
+    if missing:  # one unknown weight changes every share: no line at all
+        for s in missing:
+            ctx.gap(rule, "weight_by_star", df.filter(pl.col("star_level") == s)["institution_id"], key=int(s))
+        return df.clear()
+    df = (df.with_columns(pl.col("star_level").replace_strict({int(k): v for k, v in weights.items() if v is not None},
+                                                              return_dtype=pl.Int64).alias("weight"))
+          .filter(pl.col("weight") > 0).sort("institution_id"))
+    if not df.height:
+        return df
+    wsum = int(df["weight"].sum())
+    payer = value(rule, "payer", on)
+    df = df.with_columns(allocate(df, budget).alias("amount_fen"))
+    return df.with_columns(
+        pl.lit(PROGRAM).alias("program"), pl.lit("factor_share").alias("item"), pl.lit(str(year)).alias("period"),
+        pl.lit(1, pl.Int64).alias("quantity"), pl.lit(None, pl.Int64).alias("rate_fen"), pl.lit(payer).alias("payer"),
+        pl.lit(rule.id).alias("rule"), pl.lit(rule.citation).alias("citation"),
+        (pl.lit("预算 ") + fen_text(pl.lit(budget, pl.Int64)) + pl.format(" 元 × 权重 {} ÷ 权重合计 {} = ", pl.col("weight"),
+                                                                       pl.lit(wsum))
+         + fen_text(pl.col("amount_fen")) + pl.lit(" 元（最大余数法，合计等于预算）")).alias("basis"))

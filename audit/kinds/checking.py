@@ -1,0 +1,162 @@
+"""Shared pieces of the compliance checks: the findings frame, month-ends, who is in
+residence on a day, reading pack values that may be gaps, and number formatting.
+
+Dates follow docs/policy-digest.md §4: a resident is in residence on day d when
+admitted_on ≤ d and (discharged_on is null or > d); a staff member is employed on d
+when (hired_on is null or ≤ d) and (left_on is null or ≥ d)."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date
+from fractions import Fraction
+
+import polars as pl
+
+from audit.kinds.common import months_in_residence
+from audit.errors import PolicyError, PolicyGap
+
+FINDINGS_SCHEMA = {
+    "institution_id": pl.String,
+    "rule": pl.String,
+    "severity": pl.String,
+    "message": pl.String,
+    "evidence": pl.String,
+    "citation": pl.String,
+    "period": pl.String,
+}
+FINDINGS_ORDER = ["institution_id", "rule", "period", "severity", "evidence"]
+MICRO = 1_000_000  # FTE is summed in millionths so that comparisons are exact
+
+
+def empty_findings() -> pl.DataFrame:
+    return pl.DataFrame(schema=FINDINGS_SCHEMA)
+
+
+def as_findings(df: pl.DataFrame) -> pl.DataFrame:
+    """Select and type the findings columns (missing optional ones become null)."""
+    cols = [
+        (pl.col(c) if c in df.columns else pl.lit(None)).cast(t).alias(c)
+        for c, t in FINDINGS_SCHEMA.items()
+    ]
+    return df.select(cols)
+
+
+def finding_rows(rows: list[dict]) -> pl.DataFrame:
+    """A few findings built one by one (per rule or per metric, never per row of data)."""
+    if not rows:
+        return empty_findings()
+    return as_findings(pl.DataFrame(rows, schema=FINDINGS_SCHEMA))
+
+
+def sort_findings(df: pl.DataFrame) -> pl.DataFrame:
+    return df.sort(FINDINGS_ORDER, nulls_last=False)
+
+
+def month_ends(year: int) -> list[date]:
+    return [date(year, m, calendar.monthrange(year, m)[1]) for m in range(1, 13)]
+
+
+def pick(lang: str, zh: str, en: str) -> str:
+    return en if lang == "en" else zh
+
+
+def in_residence(residents: pl.DataFrame, year: int) -> pl.DataFrame:
+    """One row per (institution, person, month-end of `year`) in residence that day:
+    institution_id, person_id, care_level and the month-end in column `day`."""
+    return with_month_end(residence_months(residents, year), year).drop("_month").collect()
+
+
+def with_month_end(frame: pl.LazyFrame, year: int) -> pl.LazyFrame:
+    """Month number `_month` (1–12) → its last day in column `day`."""
+    days = dict(enumerate(month_ends(year), start=1))
+    return frame.with_columns(pl.col("_month").replace_strict(days, return_dtype=pl.Date).alias("day"))
+
+
+def residence_months(residents: pl.DataFrame, year: int) -> pl.LazyFrame:
+    """Lazy rows institution_id, person_id, care_level, `_month` (1–12): in residence on
+    that month's last day.
+
+    Each stay expands only to the months it covers (`months_in_residence`). A stay split into rows
+    (care-level change) contributes its row in force that day; overlapping rows of one
+    person in one institution (a validation error) count once, the most recently
+    admitted row giving the care level. Only people with several rows in one institution
+    need that de-duplication: at millions of stays, de-duplicating everyone's months was
+    the largest cost of a run (GBs), so the others are expanded as they are."""
+    key = ["institution_id", "person_id"]
+    rows = residents.lazy().filter(pl.col("admitted_on").is_not_null()).with_row_index("_i").select(
+        *key, "care_level", "admitted_on", "_i", months_in_residence(year).alias("_month"),
+    ).filter(pl.col("_month").list.len() > 0)
+    # a row without a person id never matches (null keys do not join): a person of its own
+    repeated = rows.filter(pl.col("person_id").is_not_null()).group_by(key).len().filter(pl.col("len") > 1).select(key)
+    single = rows.join(repeated, on=key, how="anti").drop("admitted_on", "_i").explode("_month")
+    several = (rows.join(repeated, on=key, how="semi")
+               .sort("admitted_on", "_i")  # so that keep="last" keeps the latest admission
+               .drop("admitted_on", "_i").explode("_month")
+               .unique([*key, "_month"], keep="last"))
+    return pl.concat([single, several])
+
+
+def employed(staff: pl.DataFrame, days: list[date]) -> pl.DataFrame:
+    """One row per (staff row, day) employed that day, with fte in millionths (`fte_micro`)."""
+    day_frame = pl.DataFrame({"day": days}, schema={"day": pl.Date})
+    return (
+        staff.join(day_frame, how="cross")
+        .filter(
+            (pl.col("hired_on").is_null() | (pl.col("hired_on") <= pl.col("day")))
+            & (pl.col("left_on").is_null() | (pl.col("left_on") >= pl.col("day")))
+        )
+        .with_columns((pl.col("fte").fill_null(1.0) * MICRO).round(0).cast(pl.Int64).alias("fte_micro"))
+    )
+
+
+def fte_text(micro: pl.Expr) -> pl.Expr:
+    """FTE in millionths → '6.5' / '7' (no float noise, no trailing zeros)."""
+    whole = (micro // MICRO).cast(pl.String)
+    frac = (micro % MICRO).cast(pl.String).str.pad_start(6, "0").str.strip_chars_end("0")
+    return pl.when(micro % MICRO == 0).then(whole).otherwise(whole + pl.lit(".") + frac)
+
+
+def fte_float(micro: pl.Expr) -> pl.Expr:
+    """FTE in millionths → the nearest Float64 (via its decimal text: polars turns a
+    division by a literal into a multiplication, which gives 1.7999999999999998)."""
+    return fte_text(micro).cast(pl.Float64)
+
+
+def percent_text(num: pl.Expr, den: pl.Expr) -> pl.Expr:
+    """num/den as a percentage with one decimal ('45.0%'), rounded half up, exact in integers."""
+    tenths = (num * 2000 + den) // (den * 2)  # round(num/den × 1000)
+    return (tenths // 10).cast(pl.String) + pl.lit(".") + (tenths % 10).cast(pl.String) + pl.lit("%")
+
+
+def fraction_percent(x: Fraction) -> str:
+    """Fraction(58, 100) → '58%', Fraction(37, 200) → '18.5%' (a target as the text states it)."""
+    p = Fraction(x) * 100
+    if p.denominator == 1:
+        return f"{p.numerator}%"
+    return f"{float(p):.4g}%"
+
+
+def read_value(rule, name: str, on: date):
+    """rule.value(name, on), or the PolicyGap it raised (None when the rule is not in force
+    on that date). Lets a check skip months a rule does not cover and report gaps."""
+    try:
+        return rule.value(name, on)
+    except PolicyGap as gap:
+        return gap
+    except PolicyError:
+        return None
+
+
+def gap_finding(rule, param: str, lang: str, period: str, detail: str = "") -> dict:
+    """A declared gap met by a check: the check is not run and says so (never a silent pass)."""
+    msg = pick(
+        lang,
+        f"政策文件未规定“{rule.title or rule.id}”的参数 {param}{detail}，且未设置本地值，该项检查未执行。",
+        f"The policy text leaves parameter {param} of “{getattr(rule, 'title_en', '') or rule.id}”{detail} open and no local value is set; "
+        f"this check was not run.",
+    )
+    return {
+        "institution_id": None, "rule": "policy_gap", "severity": "warning", "message": msg,
+        "evidence": f"rule={rule.id} param={param}", "citation": rule.citation, "period": period,
+    }

@@ -1,0 +1,59 @@
+"""Double claims: one person counted by two institutions at the same month-end.
+
+A per-resident grant or a staffing headcount that counts the same person twice pays
+twice, so each institution involved gets an error finding naming the (masked) person,
+the months and the other institution(s).
+
+Beds subsidised twice are not checked here: `beds_subsidized_before` > `beds` is a
+validation error, and the construction calculator subtracts the beds already
+subsidised (quantity = beds − beds_subsidized_before), so a second check would only
+repeat their findings."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from audit.kinds.checking import as_findings, in_residence, pick
+from audit.privacy import mask_person_id
+
+
+def check_double_claims(tables: dict, pack, year: int, lang: str = "zh") -> pl.DataFrame:
+    """Only people on more than one institution's register can be counted twice, so only
+    their stays are expanded to month-ends (a few rows, whatever the size of the input)."""
+    residents = tables["residents"]
+    movers = (
+        residents.lazy().filter(pl.col("person_id").is_not_null())
+        .group_by("person_id").agg(pl.col("institution_id").n_unique().alias("n"))
+        .filter(pl.col("n") > 1).select("person_id")
+    )
+    stays = in_residence(residents.lazy().join(movers, on="person_id", how="semi").collect(), year)
+    shared = (
+        stays.group_by("person_id", "day")
+        .agg(pl.col("institution_id").unique().sort().alias("all_ids"))
+        .filter(pl.col("all_ids").list.len() > 1)
+    )
+    per_inst = (
+        shared.with_columns(pl.col("all_ids").alias("institution_id"))
+        .explode("institution_id")
+        .with_columns(pl.col("all_ids").list.set_difference(pl.concat_list("institution_id")).alias("others"))
+        .group_by("person_id", "institution_id")
+        .agg(
+            pl.col("day").sort().dt.strftime("%Y-%m").str.join(",").alias("months"),
+            pl.col("others").list.explode(keep_nulls=False, empty_as_null=False).unique().sort().str.join(",").alias("others"),
+        )
+        .with_columns(mask_person_id(pl.col("person_id")).alias("masked"))
+    )
+    message = pl.format(pick(
+        lang,
+        "同一老人（身份证号 {}）在 {} 月末同时计入本机构和 {}，存在重复申领风险。",
+        "The same person (id {}) is counted at month-end {} both here and at {}: a possible double claim.",
+    ), pl.col("masked"), pl.col("months"), pl.col("others"))
+    citations = "; ".join(r.citation for r in pack.rules_of_kind("resident_month_grant")) or None
+    return as_findings(per_inst.with_columns(
+        pl.lit("double_claim").alias("rule"),
+        pl.lit("error").alias("severity"),
+        message.alias("message"),
+        pl.format("person={} months={} also_at={}", pl.col("masked"), pl.col("months"), pl.col("others")).alias("evidence"),
+        pl.lit(citations, dtype=pl.String).alias("citation"),
+        pl.lit(str(year)).alias("period"),
+    ))

@@ -1,0 +1,342 @@
+"""Construction subsidies 建设补贴: per-bed subsidy (lump sum or a leased schedule),
+the nursing-type bonus and the renovation share.
+
+Interpretations (stated in the manifest):
+- Parameters are taken as in force on the run year's last day (the reference date).
+- A per-bed subsidy falls due in the year the institution first meets every required
+  condition: the latest of registered_on / accepted_on / opened_on (those the rule
+  requires). A leased schedule of N years pays one line per year from then; the
+  ledger of year Y holds exactly the lines whose period is Y.
+- Conditions are reported only for institutions that could be due in the run year
+  (latest known date inside the schedule window, or no date at all) and have beds
+  to claim, so old institutions do not repeat findings every year.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from fractions import Fraction
+
+import polars as pl
+
+from audit.kinds.common import Ctx, Gap, condition_findings, fen_text, opt, pct, share_weights, value
+from audit.money import mul_share_expr, split_largest_remainder_expr
+
+PROGRAM = "construction"
+MAX_LOOKBACK_YEARS = 30  # earlier year ends checked for a one-time bonus already due
+PAYER_ZH = {
+    "province": "省级财政", "province_lottery": "省级福彩公益金", "city_lottery": "市级福彩公益金",
+    "city": "市级财政", "county": "县级财政", "finance": "财政", "institution": "机构自付",
+}
+INTERPRETATIONS = {
+    "renovation_one_time": (
+        "敬老院改造补助按输入中有投资决算额、且评定等级达标的机构在核算年度列出；输入应只包含本年度完成决算的改造项目。",
+        "The renovation grant is listed in the run year for every home in the input with a final investment "
+        "and the required rating; the input should hold only renovations whose final account closed that year."),
+    "construction_due_year": (
+        "建设补贴在机构首次满足全部条件（登记备案、竣工验收、投入运营中最晚日期）的年度发放；"
+        "租赁用房分年补贴自该年起每年一行，核算年度只列该年度的行。参数取核算年度最后一天有效的值。",
+        "A construction subsidy falls due in the year all conditions are first met (latest of "
+        "registration, acceptance, opening); a leased schedule pays one line per year from then; "
+        "a year's ledger holds the lines of that year. Parameters as in force on the year's last day."),
+    "nursing_occupancy": (
+        "护理型机构入住率 = 参考日（核算年度最后一天）在院且能力等级属护理等级的老人数 ÷ 核定床位数；"
+        "一次性奖励只在首次达标的年度列出（自应付年度起逐年末核对）。",
+        "Nursing occupancy = residents in residence on the reference date (year's last day) with a "
+        "nursing care level ÷ approved beds; the one-time bonus is listed in the year it is reached "
+        "(whether it was paid earlier must be checked by the bureau)."),
+}
+
+
+def _txt(*cols: str) -> list[pl.Expr]:
+    """Columns as text for evidence, an empty value shown as 空 (pl.format drops nulls)."""
+    return [pl.col(c).cast(pl.String).fill_null("空") for c in cols]
+
+
+def _payer_lines(ctx: Ctx, rule, lines: pl.DataFrame) -> pl.DataFrame:
+    """Split each line's amount between the rule's payers (largest remainder, to the fen)."""
+    on = ctx.ref_date
+    shares = opt(rule, "payer_shares", on)
+    if not shares:
+        payer = value(rule, "payer", on)
+        return lines.with_columns(pl.lit(payer).alias("payer"),
+                                  (pl.col("basis") + pl.lit(f"；{PAYER_ZH.get(payer, payer)}")).alias("basis"))
+    missing = [p for p, s in shares.items() if s is None]
+    if missing:
+        raise Gap(f"payer_shares.{missing[0]}")
+    payers, weights = share_weights({p: Fraction(s) for p, s in shares.items()})
+    parts = split_largest_remainder_expr(pl.col("amount_fen"), [pl.lit(w, pl.Int64) for w in weights])
+    split = lines.with_columns(p.alias(f"_part_{i}") for i, p in enumerate(parts))
+    out = []
+    for i, payer in enumerate(payers):
+        out.append(split.with_columns(
+            pl.lit(payer).alias("payer"), pl.col(f"_part_{i}").alias("amount_fen"),
+            pl.lit(None, pl.Int64).alias("rate_fen"),
+            (pl.col("basis") + pl.lit(f"；{PAYER_ZH.get(payer, payer)} {pct(Fraction(shares[payer]))} = ")
+             + fen_text(pl.col(f"_part_{i}")) + pl.lit(" 元")).alias("basis")))
+    return pl.concat(out).drop([f"_part_{i}" for i in range(len(payers))])
+
+
+def _scope(ctx: Ctx, rule, inst: pl.DataFrame, relevant: pl.Expr) -> pl.Expr:
+    """In scope of the clause (kind, ownership, newly built); out-of-scope institutions
+    with beds to claim get an info `not_eligible` finding. Returns the in-scope mask."""
+    on = ctx.ref_date
+    ownership = opt(rule, "eligible_ownership", on)
+    scope = pl.col("kind") == "institution"
+    if ownership:
+        scope = scope & pl.col("ownership").is_in(sorted(ownership))
+    if opt(rule, "require_newly_built", on, False):
+        scope = scope & pl.col("newly_built").fill_null(False)
+    scope = scope.fill_null(False)
+    condition_findings(
+        ctx, inst, relevant & ~scope, rule, "not_eligible", "info",
+        f"不属于 {rule.citation} 的补贴范围（机构类型、举办性质或非新建）",
+        f"not covered by {rule.citation} (kind, ownership or not newly built)",
+        pl.format("kind={} ownership={} newly_built={}", *_txt("kind", "ownership", "newly_built")))
+    return scope
+
+
+def _conditions(ctx: Ctx, rule, inst: pl.DataFrame, relevant: pl.Expr, severity="error") -> pl.Expr:
+    """Registration, acceptance, operation, bed minimum, lease term: each failure is a
+    finding (error: it blocks the payment). Returns the all-conditions-met mask."""
+    on = ctx.ref_date
+    ok = pl.lit(True)
+    checks = []
+    if opt(rule, "require_registered", on, False):
+        checks.append(("not_registered", pl.col("registered_on").is_null() | (pl.col("registered_on") > on),
+                       "未依法登记或备案", "not registered or filed",
+                       pl.format("registered_on={}", *_txt("registered_on"))))
+    if opt(rule, "require_accepted", on, False):
+        checks.append(("not_accepted", pl.col("accepted_on").is_null() | (pl.col("accepted_on") > on),
+                       "未通过竣工验收", "not accepted on completion",
+                       pl.format("accepted_on={}", *_txt("accepted_on"))))
+    if opt(rule, "require_operating", on, False):
+        checks.append(("not_operating", pl.col("opened_on").is_null() | (pl.col("opened_on") > on),
+                       "未投入运营", "not in operation", pl.format("opened_on={}", *_txt("opened_on"))))
+    min_beds = opt(rule, "min_beds", on)
+    if min_beds is not None:
+        checks.append(("bed_minimum", pl.col("beds").fill_null(0) < min_beds,
+                       f"床位数不足 {min_beds} 张", f"fewer than {min_beds} beds",
+                       pl.format("beds={} min_beds={}", *_txt("beds"), pl.lit(min_beds))))
+    min_years = opt(rule, "leased_min_years", on)
+    if min_years is not None:
+        checks.append(("lease_term", (pl.col("premises") == "leased")
+                       & (pl.col("lease_years").fill_null(0) < min_years),
+                       f"租赁用房租期不足 {min_years} 年", f"lease term shorter than {min_years} years",
+                       pl.format("lease_years={} min_years={}", *_txt("lease_years"), pl.lit(min_years))))
+    for kind, failed, zh, en, evidence in checks:
+        failed = failed.fill_null(True)
+        condition_findings(ctx, inst, relevant & failed, rule, kind, severity,
+                           f"{zh}，不能享受 {rule.citation} 的补贴", f"{en}: no subsidy under {rule.citation}",
+                           evidence)
+        ok = ok & ~failed
+    return ok
+
+
+def _due_date(ctx: Ctx, rule) -> pl.Expr:
+    """Latest of the dates the rule requires (all three when it requires none)."""
+    on = ctx.ref_date
+    cols = [c for c, p in (("registered_on", "require_registered"), ("accepted_on", "require_accepted"),
+                           ("opened_on", "require_operating")) if opt(rule, p, on, False)]
+    return pl.max_horizontal(cols or ["registered_on", "accepted_on", "opened_on"])
+
+
+def _rates(ctx: Ctx, rule, df: pl.DataFrame, rate_names: dict) -> pl.DataFrame:
+    """Attach `base_rate_fen` by premises and `rate_fen` after the for-profit share;
+    institutions whose rate is a gap get a policy_gap finding and are dropped."""
+    on = ctx.ref_date
+    keep = []
+    for premises, name in rate_names.items():
+        part = df.filter(pl.col("premises") == premises)
+        if not part.height:
+            continue
+        try:
+            rate = value(rule, name, on, required=False)
+        except Gap as g:
+            ctx.gap(rule, g.param, part["institution_id"])
+            continue
+        if rate is None:  # the clause does not pay this kind of premises
+            continue
+        keep.append(part.with_columns(pl.lit(rate, pl.Int64).alias("base_rate_fen")))
+    if not keep:
+        return df.clear().with_columns(pl.lit(None, pl.Int64).alias("base_rate_fen"),
+                                       pl.lit(None, pl.Int64).alias("rate_fen"), pl.lit("").alias("basis"))
+    df = pl.concat(keep)
+    share = None
+    try:
+        share = opt(rule, "forprofit_share", on)
+    except Gap as g:
+        fp = df.filter(pl.col("profit_status") == "forprofit")
+        ctx.gap(rule, g.param, fp["institution_id"])
+        df = df.filter(pl.col("profit_status") != "forprofit")
+    forprofit = (pl.col("profit_status") == "forprofit").fill_null(False)
+    if share is not None:
+        reduced = mul_share_expr(pl.col("base_rate_fen"), Fraction(share))
+        note = (pl.lit(f"（营利性按 {pct(Fraction(share))}：") + fen_text(pl.col("base_rate_fen"))
+                + pl.lit(f" × {pct(Fraction(share))} = ") + fen_text(reduced) + pl.lit(" 元/床）"))
+        return df.with_columns(pl.when(forprofit).then(reduced).otherwise(pl.col("base_rate_fen")).alias("rate_fen"),
+                               pl.when(forprofit).then(note).otherwise(pl.lit("")).alias("_rate_note"))
+    return df.with_columns(pl.col("base_rate_fen").alias("rate_fen"), pl.lit("").alias("_rate_note"))
+
+
+def construction_per_bed(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
+    """Per-bed construction subsidy lines of the run year."""
+    on, year = ctx.ref_date, ctx.year
+    inst = tables["institutions"].with_columns(
+        (pl.col("beds").fill_null(0) - pl.col("beds_subsidized_before").fill_null(0)).clip(lower_bound=0)
+        .alias("quantity"))
+    n_years = max(1, opt(rule, "leased_schedule_years", on, 1) or 1)
+    window = n_years if rule.has("rate_leased") else 1
+    known = pl.max_horizontal("registered_on", "accepted_on", "opened_on")
+    relevant = (pl.col("quantity") > 0) & (
+        known.is_null() | ((known <= on) & (known.dt.year() > year - window)))
+    scope = _scope(ctx, rule, inst, relevant)
+    ok = _conditions(ctx, rule, inst.filter(scope), relevant)
+    ctx.interpretations.add("construction_due_year")
+    due = _due_date(ctx, rule)
+    elig = (inst.filter(scope).filter(ok & (pl.col("quantity") > 0) & due.is_not_null() & (due <= on))
+            .with_columns(due.dt.year().alias("due_year")))
+    # which schedule year the run year is: self-built pays once, leased n_years times
+    elig = elig.with_columns((pl.lit(year) - pl.col("due_year") + 1).alias("k")).filter(
+        (pl.col("k") >= 1) & (pl.col("k") <= pl.when(pl.col("premises") == "leased").then(n_years).otherwise(1)))
+    if not elig.height:
+        return elig.clear()
+    condition_findings(ctx, elig, pl.col("premises").is_null(), rule, "missing_premises", "warning",
+                       "缺少用房性质（自建/租赁），无法确定补贴标准", "premises (self-built/leased) missing: no rate applies",
+                       pl.lit("premises=空"))
+    priced = _rates(ctx, rule, elig, {"self_built": "rate_self_built", "leased": "rate_leased"})
+    if not priced.height:
+        return priced
+    leased_item = (pl.lit("leased_beds") if n_years == 1
+                   else pl.lit("leased_beds_year_") + pl.col("k").cast(pl.String))
+    sched = (pl.lit("") if n_years == 1 else
+             pl.lit(f"；租赁用房按年补贴 {n_years} 年，第 ") + pl.col("k").cast(pl.String) + pl.lit(" 年"))
+    lines = priced.with_columns(
+        pl.lit(PROGRAM).alias("program"),
+        pl.when(pl.col("premises") == "leased").then(leased_item).otherwise(pl.lit("self_built_beds")).alias("item"),
+        pl.lit(str(year)).alias("period"),
+        (pl.col("quantity") * pl.col("rate_fen")).alias("amount_fen"),
+    ).with_columns(
+        (pl.format("{} 床 × ", pl.col("quantity")) + fen_text(pl.col("rate_fen")) + pl.lit(" 元/床 = ")
+         + fen_text(pl.col("amount_fen")) + pl.lit(" 元") + pl.col("_rate_note")
+         + pl.when(pl.col("premises") == "leased").then(sched).otherwise(pl.lit(""))
+         + pl.format("（应付年度 {}）", pl.col("due_year"))).alias("basis"))
+    return _finish(ctx, rule, lines)
+
+
+def _finish(ctx: Ctx, rule, lines: pl.DataFrame) -> pl.DataFrame:
+    lines = lines.with_columns(pl.lit(rule.id).alias("rule"), pl.lit(rule.citation).alias("citation"))
+    try:
+        return _payer_lines(ctx, rule, lines)
+    except Gap as g:
+        ctx.gap(rule, g.param, lines["institution_id"])
+        return lines.clear()
+
+
+def nursing_type_bonus(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
+    """One-time per-bed bonus for nursing-type institutions whose nursing occupancy on the
+    reference date reaches the threshold."""
+    on, year = ctx.ref_date, ctx.year
+    ctx.interpretations.add("nursing_occupancy")
+    try:
+        levels = value(rule, "nursing_care_levels", on)
+        threshold = Fraction(value(rule, "min_nursing_occupancy", on))
+    except Gap as g:
+        ids = tables["institutions"].filter(pl.col("nursing_type").fill_null(False))["institution_id"]
+        ctx.gap(rule, g.param, ids)
+        return tables["institutions"].clear()
+    res = tables["residents"]
+    nursing = _nursing_count(res, levels, on)
+    inst = tables["institutions"].join(nursing, on="institution_id", how="left").with_columns(
+        pl.col("nursing_residents").fill_null(0), pl.col("beds").fill_null(0).alias("quantity"))
+    candidates = pl.col("nursing_type").fill_null(False) & (pl.col("quantity") > 0)
+    scope = _scope(ctx, rule, inst, candidates)
+    inst = inst.filter(scope & candidates)
+    ok = _conditions(ctx, rule, inst, pl.lit(True))
+    inst = inst.filter(ok)
+    # exact comparison: nursing / beds ≥ p/q  ⇔  nursing × q ≥ p × beds
+    reached = pl.col("nursing_residents") * threshold.denominator >= pl.col("quantity") * threshold.numerator
+    condition_findings(
+        ctx, inst, ~reached, rule, "nursing_occupancy", "info",
+        f"护理型机构入住率未达 {pct(threshold)}，暂不享受护理型床位奖励",
+        f"nursing occupancy below {pct(threshold)}: no nursing-type bonus yet",
+        pl.format("nursing_residents={} beds={} date={}", pl.col("nursing_residents"), pl.col("quantity"),
+                  pl.lit(on.isoformat())))
+    inst = _not_reached_before(ctx, rule, inst.filter(reached), res, levels, threshold)
+    if not inst.height:
+        return inst
+    priced = _rates(ctx, rule, inst, {"self_built": "rate_self_built", "leased": "rate_leased"})
+    if not priced.height:
+        return priced
+    lines = priced.with_columns(
+        pl.lit(PROGRAM).alias("program"), pl.lit("nursing_type_bonus").alias("item"),
+        pl.lit(str(year)).alias("period"), (pl.col("quantity") * pl.col("rate_fen")).alias("amount_fen"),
+    ).with_columns(
+        (pl.format("{} 床 × ", pl.col("quantity")) + fen_text(pl.col("rate_fen")) + pl.lit(" 元/床 = ")
+         + fen_text(pl.col("amount_fen")) + pl.lit(" 元") + pl.col("_rate_note")
+         + pl.format("（护理老人 {} 人 ÷ 核定床位 {} 张，达到 {}）", pl.col("nursing_residents"),
+                     pl.col("quantity"), pl.lit(pct(threshold)))).alias("basis"))
+    return _finish(ctx, rule, lines)
+
+
+def _nursing_count(res: pl.DataFrame, levels, on: date) -> pl.DataFrame:
+    """Residents in residence on `on` with a nursing care level, per institution."""
+    return (res.filter((pl.col("admitted_on") <= on)
+                       & (pl.col("discharged_on").is_null() | (pl.col("discharged_on") > on))
+                       & pl.col("care_level").is_in(sorted(levels)))
+            .group_by("institution_id").agg(pl.len().cast(pl.Int64).alias("nursing_residents")))
+
+
+def _not_reached_before(ctx: Ctx, rule, inst: pl.DataFrame, res: pl.DataFrame, levels, threshold) -> pl.DataFrame:
+    """The bonus is one-time: drop institutions whose occupancy already reached the
+    threshold at an earlier year end since they became due (they were due then)."""
+    year = ctx.year
+    inst = inst.with_columns(_due_date(ctx, rule).dt.year().alias("due_year"))
+    due_years = inst["due_year"].drop_nulls()
+    if not inst.height or not due_years.len():
+        return inst
+    earlier = [_nursing_count(res, levels, date(y, 12, 31)).with_columns(pl.lit(y).alias("year_end"))
+               for y in range(max(int(due_years.min()), year - MAX_LOOKBACK_YEARS), year)]  # a handful of years
+    if not earlier:
+        return inst
+    before = (pl.concat(earlier).join(inst.select("institution_id", "quantity", "due_year"), on="institution_id")
+              .filter((pl.col("year_end") >= pl.col("due_year"))
+                      & (pl.col("nursing_residents") * threshold.denominator >= pl.col("quantity") * threshold.numerator))
+              .group_by("institution_id").agg(pl.col("year_end").min().alias("first_year")))
+    hit = inst.join(before, on="institution_id")
+    condition_findings(
+        ctx, hit, pl.lit(True), rule, "nursing_bonus_earlier", "info",
+        "护理型床位奖励为一次性补助：入住率在以前年度末已达标，应在该年度发放，本年度不再列出",
+        "the nursing-type bonus is one-time: occupancy already reached the threshold at an earlier year end, "
+        "so it was due then and is not listed again",
+        pl.format("first_year={}", pl.col("first_year")))
+    return inst.join(before, on="institution_id", how="anti")
+
+
+def renovation_share(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
+    """Share of the final investment of a renovated 敬老院 that reached the rating level."""
+    on, year = ctx.ref_date, ctx.year
+    inst = tables["institutions"].filter(pl.col("investment_final_fen").fill_null(0) > 0)
+    if not inst.height:
+        return inst
+    ctx.interpretations.add("renovation_one_time")
+    min_level = opt(rule, "min_rating_level", on, 0)
+    low = pl.col("rating_level").fill_null(0) < min_level
+    condition_findings(
+        ctx, inst, low, rule, "rating_below_minimum", "info",
+        f"评定等级未达 {min_level} 级，不享受改造补助", f"rating below level {min_level}: no renovation grant",
+        pl.format("rating_level={} min={}", *_txt("rating_level"), pl.lit(min_level)))
+    inst = inst.filter(~low)
+    try:
+        share = Fraction(value(rule, "share", on))
+    except Gap as g:
+        ctx.gap(rule, g.param, inst["institution_id"])
+        return inst.clear()
+    lines = inst.with_columns(
+        pl.lit(PROGRAM).alias("program"), pl.lit("renovation_share").alias("item"),
+        pl.lit(str(year)).alias("period"), pl.lit(1, pl.Int64).alias("quantity"),
+        pl.lit(None, pl.Int64).alias("rate_fen"),
+        mul_share_expr(pl.col("investment_final_fen"), share).alias("amount_fen"),
+    ).with_columns((pl.lit("投资决算额 ") + fen_text(pl.col("investment_final_fen")) + pl.lit(f" 元 × {pct(share)} = ")
+                    + fen_text(pl.col("amount_fen")) + pl.lit(" 元")).alias("basis"))
+    return _finish(ctx, rule, lines)

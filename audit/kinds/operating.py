@@ -1,0 +1,229 @@
+"""Operating grants per resident-month 运营补贴 (resident_month_grant).
+
+Headcount rule (stated in reports): a resident counts for a month when in residence on
+that month's last day (admitted_on ≤ month_end and discharged_on null or later) and
+continuously resident for at least `min_months` full months by then (since + min_months
+months ≤ month_end, counting months as the Civil Code art. 201–202 does: a period
+ending in a month without the corresponding day ends on that month's last day, so an
+admission on 31 December completes six months on 30 June), with the
+household registration in the institution's county when `local_hukou`. Stays split by
+a care-level change count as one residence: a stay starting on or the day after the
+previous stay's discharge continues it. Rates are those in force on each month's last
+day; one ledger line per institution × item × rate, quantity = resident-months."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import polars as pl
+
+from audit.kinds.common import Ctx, Gap, condition_findings, fen_text, months_in_residence, opt, value
+
+PROGRAM = "operating"
+INTERPRETATIONS = {
+    "resident_month_headcount": (
+        "按月计人数：月末最后一天在院、且截至该日已连续入住满规定月数（月末日期向前推相应月数，"
+        "入住日期不晚于该日）、户籍在机构所在区县的老人计 1 人月；因能力等级变化拆分的连续入住视为一次入住。",
+        "Monthly headcount: a resident counts for a month when in residence on its last day, continuously "
+        "resident since on or before that day shifted back by the minimum months, with local household "
+        "registration; stays split by a care-level change count as one residence."),
+    "disabled_definition": (
+        "“失能”指能力等级属政策包所列等级；失智者按参数计入，失能与失智同时具备的只计一次补贴。",
+        "'Disabled' means a care level listed in the pack; dementia counts when the pack says so; "
+        "a resident who is both gets the supplement once."),
+}
+CARE_ZH = {"self_care": "自理", "partial": "部分失能", "full": "完全失能"}
+
+
+def month_ends(year: int) -> list[date]:
+    return [(date(year + (m == 12), m % 12 + 1, 1) - timedelta(days=1)) for m in range(1, 13)]
+
+
+def residence_since(res: pl.DataFrame) -> pl.DataFrame:
+    """Adds `since`: the start of the continuous residence each stay belongs to (a stay that
+    starts on or the day after the previous stay of the same person in the same
+    institution ended continues it)."""
+    res = res.sort("institution_id", "person_id", "admitted_on", "_row")
+    # rows are sorted, so "previous stay of the same person" is the previous row when the
+    # key repeats; no window per person needed (fast for millions of stays)
+    same_person = ((pl.col("institution_id") == pl.col("institution_id").shift(1))
+                   & (pl.col("person_id") == pl.col("person_id").shift(1))).fill_null(False)
+    # overlapping rows of one person in one institution (a validation warning): the later
+    # row takes over from its admission, so no month is counted twice
+    next_start = pl.when(same_person.shift(-1).fill_null(False)).then(pl.col("admitted_on").shift(-1))
+    res = res.with_columns(pl.min_horizontal("discharged_on", next_start).alias("discharged_on"))
+    prev_end = pl.col("discharged_on").shift(1)
+    continues = same_person & prev_end.is_not_null() & (pl.col("admitted_on") <= prev_end + pl.duration(days=1))
+    return res.with_columns(
+        pl.when(continues).then(None).otherwise(pl.col("admitted_on")).forward_fill().alias("since"))
+
+
+def counted_stays(rule, tables: dict, ctx: Ctx) -> pl.LazyFrame:
+    """Lazy rows (stay × month end) in residence long enough, with `registered_ok` (the
+    institution was registered by that month end, when the rule requires it).
+    Vectorised: each stay that overlaps the year is expanded to the month ends it is in
+    residence on (not a stays × 12 product); the caller aggregates before collecting."""
+    on = ctx.ref_date
+    min_months = opt(rule, "min_months", on, 0) or 0
+    local = opt(rule, "local_hukou", on, False)
+    ownership = opt(rule, "eligible_ownership", on)
+    inst = tables["institutions"].filter(pl.col("kind") == "institution")
+    if ownership:
+        inst = inst.filter(pl.col("ownership").is_in(sorted(ownership)))
+    inst = inst.select("institution_id", pl.col("county").alias("_county"), "rating_level", "registered_on")
+    first = date(ctx.year, 1, 1)
+    res = (tables["residents"].lazy()
+           .select("institution_id", "person_id", "admitted_on", "discharged_on", "hukou_county", "care_level",
+                   "dementia", "low_income", "_row")
+           .filter(pl.col("admitted_on") <= on)
+           .pipe(residence_since)
+           .filter(pl.col("discharged_on").is_null() | (pl.col("discharged_on") > first))
+           .join(inst.lazy(), on="institution_id", how="inner"))
+    if local:
+        res = res.filter(pl.col("hukou_county").str.strip_chars() == pl.col("_county").str.strip_chars())
+    days = dict(enumerate(month_ends(ctx.year), start=1))
+    registered = pl.lit(True)
+    if opt(rule, "require_registered", on, False):
+        registered = pl.col("registered_on").is_not_null() & (pl.col("registered_on") <= pl.col("month_end"))
+    return (res.with_columns(months_in_residence(ctx.year).alias("_month"))
+            .filter(pl.col("_month").list.len() > 0).explode("_month")
+            .with_columns(pl.col("_month").replace_strict(days, return_dtype=pl.Date).alias("month_end"))
+            .filter(pl.col("since").dt.offset_by(f"{min_months}mo") <= pl.col("month_end"))
+            .with_columns(registered.alias("registered_ok"))
+            .select("institution_id", "person_id", "month_end", "care_level", "dementia", "low_income",
+                    "rating_level", "registered_on", "registered_ok"))
+
+
+def counted_months(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
+    """The (stay × month) rows that count, one per person and month (for `audit explain`)."""
+    return counted_stays(rule, tables, ctx).filter(pl.col("registered_ok")).collect()
+
+
+def _month_counts(rule, tables: dict, ctx: Ctx, disabled: pl.Expr, low: pl.Expr) -> pl.DataFrame:
+    """Resident counts by institution × month × the attributes rates depend on: small,
+    whatever the number of residents. Reports months before registration."""
+    counts = (counted_stays(rule, tables, ctx)
+              .with_columns(disabled.alias("disabled"), low.alias("low"))
+              .group_by("institution_id", "month_end", "rating_level", "care_level", "disabled", "low",
+                        "registered_on", "registered_ok")
+              .agg(pl.len().cast(pl.Int64).alias("n")).collect())
+    unregistered = (counts.filter(~pl.col("registered_ok")).group_by("institution_id")
+                    .agg(pl.col("n").sum(), pl.col("registered_on").first()))
+    condition_findings(ctx, unregistered, pl.lit(True), rule, "not_registered", "warning",
+                       f"机构未依法登记（或登记前），相应人月不享受 {rule.citation} 的运营补贴",
+                       f"not registered (or before registration): those resident-months get no grant "
+                       f"under {rule.citation}",
+                       pl.format("resident_months={} registered_on={}", pl.col("n"),
+                                 pl.col("registered_on").cast(pl.String).fill_null("空")))
+    return counts.filter(pl.col("registered_ok"))
+
+
+def _rate_on(rule, name: str, on: date, key=None):
+    """A rate in force on `on`: int fen, or raises Gap (with the key for table params)."""
+    v = value(rule, name, on, required=False)
+    if key is None:
+        return v
+    if v is None:
+        return None
+    r = v.get(key)
+    if r is None:
+        raise Gap(f"{name}.{key}")
+    return r
+
+
+def resident_month_grant(rule, tables: dict, ctx: Ctx, detail: bool = False) -> pl.DataFrame:
+    """Ledger lines (or, with detail=True, counts by month) of a resident-month grant."""
+    on, year = ctx.ref_date, ctx.year
+    for k in INTERPRETATIONS:
+        ctx.interpretations.add(k)
+    disabled_levels = opt(rule, "disabled_care_levels", on) or frozenset()
+    dementia = opt(rule, "dementia_counts_as_disabled", on, False)
+    low_cats = opt(rule, "low_income_categories", on) or frozenset()
+    disabled = pl.col("care_level").is_in(sorted(disabled_levels)).fill_null(False)
+    if dementia:
+        disabled = disabled | pl.col("dementia").fill_null(False)  # once, never twice
+    low = pl.col("low_income").is_in(sorted(low_cats)).fill_null(False)
+    months = _month_counts(rule, tables, ctx, disabled, low)
+    if rule.has("rate_by_rating_level"):
+        unrated = months.filter(pl.col("rating_level").fill_null(0) == 0)
+        if unrated.height:
+            per = unrated.group_by("institution_id").agg(pl.col("n").sum())
+            condition_findings(ctx, per, pl.lit(True), rule, "unrated", "info",
+                               f"机构未评定等级，{rule.citation} 的运营补贴按等级计发，暂不计发",
+                               f"institution not rated: no operating grant under {rule.citation} (paid by rating level)",
+                               pl.format("resident_months={}", pl.col("n")))
+        months = months.filter(pl.col("rating_level").fill_null(0) > 0)
+        base_key, base_item = pl.col("rating_level"), pl.lit("resident_months_level_") + pl.col("rating_level").cast(pl.String)
+        base_param = "rate_by_rating_level"
+    else:
+        months = months.filter(pl.col("care_level").is_not_null())  # no level, no rate (validation flags it)
+        base_key, base_item = pl.col("care_level"), pl.lit("resident_months_") + pl.col("care_level")
+        base_param = "rate_by_care_level"
+    if not months.height:
+        return _empty_detail() if detail else months.clear()
+
+    # which counted resident-months carry which item (a resident is in several items)
+    items = [months.with_columns(base_item.alias("item"), base_key.cast(pl.String).alias("key"))]
+    if rule.has("disability_supplement"):
+        items.append(months.filter(pl.col("disabled")).with_columns(pl.lit("disability_supplement").alias("item"),
+                                                                    pl.lit("", pl.String).alias("key")))
+    if rule.has("low_income_supplement"):
+        items.append(months.filter(pl.col("low")).with_columns(pl.lit("low_income_supplement").alias("item"),
+                                                                pl.lit("", pl.String).alias("key")))
+    counts = (pl.concat(items).group_by("institution_id", "item", "key", "month_end")
+              .agg(pl.col("n").sum().alias("quantity")))
+
+    rates = _rate_table(rule, ctx, counts, base_param)
+    priced = counts.join(rates, on=["item", "key", "month_end"], how="left")
+    gaps = priced.filter(pl.col("rate_fen").is_null())
+    for (param,), part in gaps.group_by("_param"):
+        ctx.gap(rule, param, part["institution_id"])
+    priced = priced.filter(pl.col("rate_fen").is_not_null())
+    if detail:
+        return priced.select("institution_id", "item", "month_end", "quantity", "rate_fen").sort(
+            "institution_id", "item", "month_end")
+    lines = (priced.group_by("institution_id", "item", "rate_fen").agg(pl.col("quantity").sum())
+             .with_columns(pl.lit(PROGRAM).alias("program"), pl.lit(str(year)).alias("period"),
+                           (pl.col("quantity") * pl.col("rate_fen")).alias("amount_fen"),
+                           pl.lit(rule.id).alias("rule"), pl.lit(rule.citation).alias("citation")))
+    payer = value(rule, "payer", on)
+    return lines.with_columns(
+        pl.lit(payer).alias("payer"),
+        (pl.format("{} 人月 × ", pl.col("quantity")) + fen_text(pl.col("rate_fen")) + pl.lit(" 元/人/月 = ")
+         + fen_text(pl.col("amount_fen")) + pl.lit(" 元（") + pl.col("item").replace_strict(
+             _item_zh(), default=pl.col("item")) + pl.lit("）")).alias("basis"))
+
+
+def _item_zh() -> dict:
+    out = {f"resident_months_level_{n}": f"{n} 级机构基本补贴" for n in range(1, 6)}
+    out.update({f"resident_months_{k}": f"{v}老人基本补贴" for k, v in CARE_ZH.items()})
+    out.update({"disability_supplement": "失能失智补贴", "low_income_supplement": "低保及低保边缘补贴"})
+    return out
+
+
+def _rate_table(rule, ctx: Ctx, counts: pl.DataFrame, base_param: str) -> pl.DataFrame:
+    """Rate of every (item, key, month_end) present, from the pack as in force on that
+    month end; null rate_fen with `_param` naming the gap otherwise. Loops over 12
+    months × a handful of keys, never over residents."""
+    combos = counts.select("item", "key", "month_end").unique().sort("item", "key", "month_end")
+    rows = []
+    for item, key, me in combos.iter_rows():
+        if item.startswith("resident_months_"):
+            name = base_param
+            k = int(key) if base_param == "rate_by_rating_level" else key
+        else:
+            name, k = item, None
+        try:
+            rate = _rate_on(rule, name, me, k)
+            param = None
+        except Gap as g:
+            rate, param = None, g.param
+        rows.append({"item": item, "key": key, "month_end": me, "rate_fen": rate,
+                     "_param": param or (name if rate is None else None)})
+    return pl.DataFrame(rows, schema={"item": pl.String, "key": pl.String, "month_end": pl.Date,
+                                      "rate_fen": pl.Int64, "_param": pl.String})
+
+
+def _empty_detail() -> pl.DataFrame:
+    return pl.DataFrame(schema={"institution_id": pl.String, "item": pl.String, "month_end": pl.Date,
+                                "quantity": pl.Int64, "rate_fen": pl.Int64})

@@ -1,0 +1,217 @@
+"""Caregiver staffing ratios (docs/policy-digest.md §4), at every month-end of the year.
+
+required = full/N_full + partial/N_partial + self_care/N_self, rounded up on the total.
+Done exactly in integers: with L = lcm(N_full, N_partial, N_self) the total is
+(full·L/N_full + partial·L/N_partial + self·L/N_self) / L, and ceil(a / L) = (a + L − 1) // L.
+Example 9 full, 12 partial, 30 self-care at 1:3/1:6/1:10 → L = 30, a = 90+60+90 = 240 → 8.
+
+Residents with no care level are counted as self-care (the lowest need), so the
+requirement is a lower bound for them; an info finding says so."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+
+import polars as pl
+
+from audit.kinds.checking import (
+    MICRO, as_findings, empty_findings, employed, finding_rows, fte_float, fte_text, gap_finding,
+    month_ends, pick, read_value, residence_months, with_month_end,
+)
+from audit.errors import PolicyError, PolicyGap
+
+LEVELS = ("full", "partial", "self_care")
+STAFFING_SCHEMA = {
+    "institution_id": pl.String, "rule": pl.String, "month_end": pl.Date,
+    "residents_full": pl.Int64, "residents_partial": pl.Int64, "residents_self_care": pl.Int64,
+    "residents_unknown": pl.Int64, "required": pl.Int64, "actual": pl.Float64, "shortfall": pl.Float64,
+}
+
+
+def empty_staffing() -> pl.DataFrame:
+    return pl.DataFrame(schema=STAFFING_SCHEMA)
+
+
+def resident_census(residents: pl.DataFrame, year: int) -> pl.DataFrame:
+    """Residents in residence per institution and month-end, by care level (aggregated
+    while the stays are expanded: never the whole resident × month frame at once)."""
+    census = (
+        residence_months(residents, year)
+        .group_by("institution_id", "_month")
+        .agg(
+            *[(pl.col("care_level") == lvl).sum().cast(pl.Int64).alias(f"residents_{lvl}") for lvl in LEVELS],
+            pl.col("care_level").is_null().sum().cast(pl.Int64).alias("residents_unknown"),
+        )
+    )
+    return with_month_end(census, year).drop("_month").collect(engine="streaming")
+
+
+def caregiver_fte(staff: pl.DataFrame, days: list[date]) -> pl.DataFrame:
+    """Sum of caregivers' FTE (millionths) per institution and day."""
+    return (
+        employed(staff.filter(pl.col("role") == "caregiver"), days)
+        .group_by("institution_id", "day")
+        .agg(pl.col("fte_micro").sum().alias("actual_micro"))
+    )
+
+
+class _Gap(Exception):
+    """A parameter of the rule is a declared gap: the rule is not evaluated."""
+
+    def __init__(self, finding: dict):
+        self.finding = finding
+
+
+def _month_ratio(rule, d: date, lang: str, year: int) -> dict | None:
+    """The rule's parameters on one month-end as a row (None when not in force that day)."""
+    table = read_value(rule, "residents_per_caregiver", d)
+    if table is None:
+        return None
+    if isinstance(table, PolicyGap):
+        raise _Gap(gap_finding(rule, "residents_per_caregiver", lang, str(year)))
+    missing = [lvl for lvl in LEVELS if table.get(lvl) is None]
+    if missing:
+        detail = pick(lang, f"（{'、'.join(missing)}）", f" ({', '.join(missing)})")
+        raise _Gap(gap_finding(rule, "residents_per_caregiver", lang, str(year), detail))
+    # absent rounding = the digest's "rounded up on the total"; absent tekun_only = all institutions
+    rounding = read_value(rule, "rounding", d) if rule.has("rounding") else "ceil_total"
+    tekun_only = read_value(rule, "tekun_only", d) if rule.has("tekun_only") else False
+    for name, value in (("rounding", rounding), ("tekun_only", tekun_only)):
+        if isinstance(value, PolicyGap):
+            raise _Gap(gap_finding(rule, name, lang, str(year)))
+    if rounding not in (None, "ceil_total"):
+        raise PolicyError(pick(
+            lang, f"规则 {rule.id} 的取整方式 {rounding!r} 不受支持（仅支持 ceil_total：总数向上取整）。",
+            f"Rule {rule.id}: rounding {rounding!r} is not supported (only ceil_total).",
+        ))
+    n = {lvl: int(table[lvl]) for lvl in LEVELS}
+    if min(n.values()) <= 0:
+        raise PolicyError(pick(lang, f"规则 {rule.id} 的每名护理员照护人数须为正数：{n}",
+                               f"Rule {rule.id}: residents per caregiver must be positive, got {n}"))
+    lcm = math.lcm(*n.values())
+    return {"day": d, "tekun_only": bool(tekun_only), "lcm": lcm, **{f"w_{lvl}": lcm // n[lvl] for lvl in LEVELS}}
+
+
+def _ratios_by_month(rule, days: list[date], lang: str, year: int) -> tuple[pl.DataFrame | None, list[dict]]:
+    """Per month-end the weights L/N per care level and L = lcm of the three N, or the gap
+    finding that stops the rule. Months before the rule is in force are left out."""
+    try:
+        rows = [row for d in days if (row := _month_ratio(rule, d, lang, year)) is not None]
+    except _Gap as gap:
+        return None, [gap.finding]
+    if not rows:
+        return None, []
+    return pl.DataFrame(rows).with_columns(pl.col("day").cast(pl.Date)), []
+
+
+def _rule_frame(rule, ratios: pl.DataFrame, institutions, census, fte) -> pl.DataFrame:
+    """Institution × month-end grid for one rule with required, actual and shortfall."""
+    insts = institutions.filter(pl.col("kind").is_null() | (pl.col("kind") == "institution"))
+    grid = insts.select("institution_id", pl.col("is_tekun").fill_null(False)).join(ratios, how="cross")
+    grid = grid.filter(~pl.col("tekun_only") | pl.col("is_tekun"))
+    counts = [f"residents_{lvl}" for lvl in LEVELS] + ["residents_unknown"]
+    frame = (
+        grid.join(census, on=["institution_id", "day"], how="left")
+        .join(fte, on=["institution_id", "day"], how="left")
+        .with_columns(*[pl.col(c).fill_null(0) for c in counts], pl.col("actual_micro").fill_null(0))
+    )
+    weighted = (
+        pl.col("residents_full") * pl.col("w_full")
+        + pl.col("residents_partial") * pl.col("w_partial")
+        + (pl.col("residents_self_care") + pl.col("residents_unknown")) * pl.col("w_self_care")
+    )
+    required = ((weighted + pl.col("lcm") - 1) // pl.col("lcm")).cast(pl.Int64)
+    return frame.with_columns(
+        pl.lit(rule.id).alias("rule"),
+        required.alias("required"),
+    ).with_columns(
+        (pl.col("required") * MICRO - pl.col("actual_micro")).clip(lower_bound=0).alias("short_micro"),
+    )
+
+
+def _shortfall_findings(frame: pl.DataFrame, rule, lang: str) -> pl.DataFrame:
+    short = frame.filter(pl.col("short_micro") > 0)
+    month = pl.col("day").dt.strftime("%Y-%m")
+    actual, gap = fte_text(pl.col("actual_micro")), fte_text(pl.col("short_micro"))
+    if lang == "en":
+        message = pl.format(
+            "Caregivers short at month-end {}: {} required for the residents' care levels "
+            "(full {}, partial {}, self-care {}{}), {} employed (FTE), {} short.",
+            month, pl.col("required"), pl.col("residents_full"), pl.col("residents_partial"),
+            pl.col("residents_self_care"), _unknown_note(lang), actual, gap,
+        )
+    else:
+        month_zh = pl.format("{}年{}月", pl.col("day").dt.year(), pl.col("day").dt.month())
+        message = pl.format(
+            "{}末护理员配备不足：按入住老人能力等级应配 {} 人（完全失能 {}、部分失能 {}、自理 {}{}），"
+            "实际在岗折算 {} 人，缺 {} 人。",
+            month_zh, pl.col("required"), pl.col("residents_full"), pl.col("residents_partial"),
+            pl.col("residents_self_care"), _unknown_note(lang), actual, gap,
+        )
+    return as_findings(short.with_columns(
+        pl.lit("staffing_ratio").alias("rule"),
+        pl.lit("error").alias("severity"),
+        message.alias("message"),
+        pl.format("required={} actual={} month={}", pl.col("required"), actual, month).alias("evidence"),
+        pl.lit(rule.citation).alias("citation"),
+        month.alias("period"),
+    ))
+
+
+def _unknown_note(lang: str) -> pl.Expr:
+    text = pick(lang, "、能力等级缺失按自理计 ", ", care level missing, counted as self-care ")
+    return pl.when(pl.col("residents_unknown") > 0).then(
+        pl.lit(text) + pl.col("residents_unknown").cast(pl.String)
+    ).otherwise(pl.lit(""))
+
+
+def _unknown_level_findings(frame: pl.DataFrame, rule, year: int, lang: str) -> pl.DataFrame:
+    """One info per institution whose residents lack a care level in some month."""
+    worst = (
+        frame.filter(pl.col("residents_unknown") > 0)
+        .group_by("institution_id")
+        .agg(pl.col("residents_unknown").max().alias("n"))
+    )
+    message = pl.format(pick(
+        lang,
+        "有 {} 名入住老人缺少能力等级，护理员配备要求按自理计算，实际要求可能更高；请补充能力等级。",
+        "{} residents have no care level; they were counted as self-care, so the caregiver requirement "
+        "is a lower bound. Please supply their care level.",
+    ), pl.col("n"))
+    return as_findings(worst.with_columns(
+        pl.lit("staffing_ratio").alias("rule"), pl.lit("info").alias("severity"),
+        message.alias("message"),
+        pl.format("unknown_care_level_max={} rule={}", pl.col("n"), pl.lit(rule.id)).alias("evidence"),
+        pl.lit(rule.citation).alias("citation"), pl.lit(str(year)).alias("period"),
+    ))
+
+
+def check_staffing(tables: dict, pack, year: int, lang: str = "zh") -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Findings and the month-by-month staffing frame for every staffing_ratio rule."""
+    rules = pack.rules_of_kind("staffing_ratio")
+    if not rules:
+        return empty_findings(), empty_staffing()
+    days = month_ends(year)
+    census = resident_census(tables["residents"], year)
+    fte = caregiver_fte(tables["staff"], days)
+    findings, frames = [], []
+    for rule in rules:
+        ratios, gaps = _ratios_by_month(rule, days, lang, year)
+        findings.append(finding_rows(gaps))
+        if ratios is None:
+            continue
+        frame = _rule_frame(rule, ratios, tables["institutions"], census, fte)
+        findings.append(_shortfall_findings(frame, rule, lang))
+        findings.append(_unknown_level_findings(frame, rule, year, lang))
+        frames.append(frame)
+    staffing = (
+        pl.concat(frames).select(
+            "institution_id", "rule", pl.col("day").alias("month_end"),
+            *[f"residents_{lvl}" for lvl in LEVELS], "residents_unknown", "required",
+            fte_float(pl.col("actual_micro")).alias("actual"),
+            fte_float(pl.col("short_micro")).alias("shortfall"),
+        ).cast(STAFFING_SCHEMA).sort("institution_id", "rule", "month_end")
+        if frames else empty_staffing()
+    )
+    return pl.concat(findings), staffing

@@ -1,0 +1,627 @@
+"""The pipeline: load → validate → pack → calculators → checks → RunResult, and the
+writers that put a run on disk all at once (complete outputs or none)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+import audit
+from audit.calc import INTERPRETATIONS as CALC_INTERPRETATIONS
+from audit.calc import compute
+from audit.kinds.common import FINDING_SORT, as_findings, empty_findings, t
+from audit.kinds.operating import month_ends
+from audit.errors import AuditError, OutputError
+from audit.money import fen_to_yuan, fen_to_yuan_expr
+from audit.privacy import defuse_frame
+
+PERSON_ID_IN_TEXT = r"(\d{4})\d{10}(\d{3}[\dXx])"  # an 18-digit id inside free text
+LEDGER_COLUMNS = ["institution_id", "program", "item", "period", "quantity", "rate", "amount", "payer", "rule",
+                  "citation", "basis"]
+FINDING_COLUMNS = ["institution_id", "rule", "severity", "message", "evidence", "citation", "period"]
+HEADERS_ZH = {
+    "institution_id": "机构编号", "name": "机构名称", "program": "项目", "item": "明细", "period": "期间",
+    "quantity": "数量", "rate": "标准(元)", "amount": "金额(元)", "payer": "支付方", "rule": "规则",
+    "citation": "依据", "basis": "计算过程", "severity": "级别", "message": "说明", "evidence": "数据",
+}
+PAYER_ZH = {"province": "省级财政", "province_lottery": "省级福彩公益金", "city_lottery": "市级福彩公益金",
+            "city": "市级财政", "county": "县级财政", "finance": "财政", "institution": "机构自付"}
+PROGRAM_ZH = {"construction": "建设补贴", "operating": "运营补贴", "center_operating": "居家养老中心运营补助",
+              "insurance": "综合保险"}
+SEVERITIES = ("error", "warning", "info")
+PROGRAM_KINDS = {"construction": {"construction_per_bed", "nursing_type_bonus", "renovation_share"},
+                 "operating": {"resident_month_grant"}, "center_operating": {"center_star_grant", "factor_allocation"},
+                 "insurance": {"premium_share"}}
+
+
+@dataclass
+class RunResult:
+    dataset: object
+    pack: object
+    year: int
+    lang: str
+    ledger: pl.DataFrame
+    findings: pl.DataFrame
+    staffing: pl.DataFrame
+    manifest: dict
+    institution: str | None = None
+    extra: dict = field(default_factory=dict)
+
+    def totals(self) -> pl.DataFrame:
+        """Amount by program and payer (fen), sorted."""
+        return (self.ledger.group_by("program", "payer").agg(pl.col("amount_fen").sum())
+                .sort("program", "payer"))
+
+    def severity_counts(self) -> dict[str, int]:
+        counts = dict(self.findings.group_by("severity").len().iter_rows())
+        return {s: int(counts.get(s, 0)) for s in SEVERITIES}
+
+
+def _problems_as_findings(problems: pl.DataFrame, tables: dict, lang: str) -> pl.DataFrame:
+    """Validation warnings become findings (rule = the check id, severity warning), with
+    the institution the flagged row belongs to where the table names one."""
+    if problems is None or not problems.height:
+        return empty_findings()
+    warn = problems.filter(pl.col("severity") == "warning").with_row_index("_p")
+    owners = [tables[t].select(pl.lit(t).alias("table"), pl.col("_row").alias("row"), "institution_id")
+              for t in sorted(set(warn["table"].drop_nulls()))
+              if t in tables and {"_row", "institution_id"} <= set(tables[t].columns)]
+    if owners:
+        owner = pl.concat(owners).unique(["table", "row"], keep="first")
+        warn = warn.join(owner, on=["table", "row"], how="left").sort("_p")
+    else:
+        warn = warn.with_columns(pl.lit(None, pl.String).alias("institution_id"))
+    msg = "message_en" if lang == "en" and "message_en" in warn.columns else "message"
+    return as_findings(warn.select(
+        "institution_id", pl.col("check").alias("rule"),
+        pl.lit("warning").alias("severity"), pl.col(msg).alias("message"),
+        pl.format("sheet={} row={} column={} value={}", pl.col("sheet").fill_null(""),
+                  pl.col("row").cast(pl.String).fill_null(""), pl.col("column").fill_null(""),
+                  pl.col("value").fill_null("")).alias("evidence"),
+        pl.lit(None, pl.String).alias("citation"), pl.lit(None, pl.String).alias("period")))
+
+
+def _checks(dataset, pack, year, lang):
+    """audit.checks.run_checks when it exists (it is built alongside)."""
+    try:
+        from audit.checks import run_checks
+    except ModuleNotFoundError as e:
+        if e.name not in ("audit.checks",):
+            raise
+        return empty_findings(), pl.DataFrame(
+            schema={"institution_id": pl.String, "month_end": pl.Date, "required": pl.Int64,
+                    "actual": pl.Float64, "shortfall": pl.Float64})
+    findings, staffing = run_checks(dataset, pack, year, lang)
+    return as_findings(findings), staffing
+
+
+def _jsonable(v):
+    from fractions import Fraction
+
+    if isinstance(v, Fraction):
+        return f"{v.numerator}/{v.denominator}" if v.denominator != 1 else str(v.numerator)
+    if isinstance(v, (set, frozenset)):
+        return sorted(v)
+    if isinstance(v, dict):
+        return {str(k): _jsonable(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_jsonable(x) for x in v]
+    if isinstance(v, (int, float, str, bool)) or v is None:
+        return v
+    return str(v)
+
+
+def _interpretations(pack, ctx, lang) -> list[dict]:
+    """Pack interpretations referenced by the pack's parameters, plus the calculators'
+    own readings (the pack's text wins where both speak of the same thing)."""
+    used = {getattr(pack, "effective_interpretation", None)}  # how the dates were chosen
+    for rule in pack.rules.values():
+        for p in rule.params.values():
+            used.add(getattr(p, "interpretation", None))
+            used.update(getattr(e, "interpretation", None) for e in p.values)
+    out = {i["id"]: {"id": i["id"], "source": "pack", "text": i["text_en" if lang == "en" else "text_zh"]}
+           for i in pack.interpretations if i["id"] in used}
+    for key in sorted(ctx.interpretations):
+        if key not in out:
+            zh, en = CALC_INTERPRETATIONS[key]
+            out[key] = {"id": key, "source": "calculator", "text": en if lang == "en" else zh}
+    return [out[k] for k in sorted(out)]
+
+
+def _manifest(dataset, pack, year, lang, ctx, ledger, findings, institution) -> dict:
+    inputs = {}
+    for table, s in sorted((dataset.sources or {}).items()):
+        if table == "*":
+            continue
+        inputs[table] = {"file": Path(s["path"]).name if s.get("path") else None, "sheet": s.get("sheet"),
+                         "sha256": s.get("sha256"), "encoding": s.get("encoding")}
+    counts = dict(findings.group_by("severity").len().iter_rows())
+    return {
+        "tool": "audit", "version": audit.__version__, "year": year, "lang": lang,
+        "pack": {"id": pack.id, "title": pack.title, "number": pack.number, "status": pack.status,
+                 "sha256": pack.sha256, "effective": str(pack.effective)},
+        "overrides": _jsonable(list(pack.overrides)),
+        "interpretations": _interpretations(pack, ctx, lang),
+        "inputs": inputs,
+        "reference_dates": {"parameters_and_conditions": ctx.ref_date.isoformat(),
+                            "resident_month_ends": [d.isoformat() for d in month_ends(year)]},
+        "average_premium_used": {k: fen_to_yuan(v) for k, v in sorted(ctx.average_premium.items())},
+        "institution": institution,
+        "counts": {"ledger_lines": ledger.height, "amount_total": fen_to_yuan(int(ledger["amount_fen"].sum())),
+                   "amount_public": fen_to_yuan(int(ledger.filter(pl.col("payer") != "institution")["amount_fen"].sum())),
+                   "findings": {s: int(counts.get(s, 0)) for s in SEVERITIES}},
+        "csv_encoding": "utf-8 with BOM (Excel on Chinese Windows opens it correctly)",
+    }
+
+
+RUN_STAGES = ("read", "policy", "calc", "checks")
+
+
+def run(data_path, policy, year: int, sets=(), override_file=None, lang: str = "zh",
+        institution: str | None = None, progress=None) -> RunResult:
+    """One audit year: read and validate the data (InputError on errors, nothing
+    computed), load the pack with local values, compute the ledger, run the checks.
+    With `institution`, the whole input is computed (averages and allocations depend on
+    everyone) and the result narrowed to that institution. `progress(stage)` (optional)
+    is called as each of RUN_STAGES begins, for a progress bar."""
+    from audit.data.io import load_data
+    from audit.policy import load_pack
+
+    step = progress or (lambda stage: None)
+    step("read")
+    dataset = load_data(data_path, lang=lang)
+    dataset.raise_if_errors()
+    step("policy")
+    pack = load_pack(policy, sets=sets, override_file=override_file, lang=lang)
+    return run_loaded(dataset, pack, year, lang=lang, institution=institution, progress=progress)
+
+
+def run_loaded(dataset, pack, year: int, lang: str = "zh", institution: str | None = None,
+               progress=None) -> RunResult:
+    """`run` on data already read and validated and a pack already loaded: audit.compare
+    reads the data once and runs it under two packs."""
+    step = progress or (lambda stage: None)
+    ids = set(dataset.tables["institutions"]["institution_id"].to_list())
+    if institution is not None and institution not in ids:
+        from audit.errors import InputError
+
+        raise InputError(t(lang, f"输入数据中没有机构 {institution}", f"institution {institution} is not in the input"))
+    step("calc")
+    ledger, calc_findings, ctx = compute(dataset, pack, year, lang)
+    step("checks")
+    check_findings, staffing = _checks(dataset, pack, year, lang)
+    findings = pl.concat([calc_findings, check_findings, _problems_as_findings(dataset.problems, dataset.tables, lang)])
+    if institution is not None:
+        ledger = ledger.filter(pl.col("institution_id") == institution)
+        findings = findings.filter(pl.col("institution_id").is_null() | (pl.col("institution_id") == institution))
+        staffing = staffing.filter(pl.col("institution_id") == institution)
+    findings = findings.unique(maintain_order=True).sort(FINDING_SORT, nulls_last=True)
+    if staffing.height and "month_end" in staffing.columns:
+        staffing = staffing.sort("institution_id", "month_end")
+    manifest = _manifest(dataset, pack, year, lang, ctx, ledger, findings, institution)
+    return RunResult(dataset=dataset, pack=pack, year=year, lang=lang, ledger=ledger, findings=findings,
+                     staffing=staffing, manifest=manifest, institution=institution, extra={"ctx": ctx})
+
+
+# ---------------------------------------------------------------- writing
+
+
+def ledger_table(result: RunResult) -> pl.DataFrame:
+    """The ledger as written: yuan text, contract column order, sorted, formulas defused."""
+    return defuse_frame(result.ledger.sort("institution_id", "program", "item", "period", "payer", "rule").select(
+        "institution_id", "program", "item", "period", "quantity",
+        fen_to_yuan_expr(pl.col("rate_fen")).alias("rate"), fen_to_yuan_expr(pl.col("amount_fen")).alias("amount"),
+        "payer", "rule", "citation", "basis"))
+
+
+def findings_table(result: RunResult) -> pl.DataFrame:
+    """Findings as written: person ids inside text masked, formulas defused."""
+    f = result.findings.with_columns(pl.col(c).str.replace_all(PERSON_ID_IN_TEXT, "${1}**********${2}")
+                                     for c in ("message", "evidence"))
+    return defuse_frame(f.select(FINDING_COLUMNS))
+
+
+def write_outputs(result: RunResult, out_dir, report: bool = True, progress=None) -> list[Path]:
+    """ledger.csv, ledger.xlsx, findings.csv, manifest.json and (when the report module
+    is there and `report`) report.html / report.pdf — written into a temporary folder beside out_dir
+    and renamed into place only when all succeeded (an out_dir holding a previous run's
+    outputs is replaced; a folder with other files keeps them).
+    CSV files carry a UTF-8 BOM so Excel on Chinese Windows reads them correctly."""
+    out = Path(out_dir).resolve()
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes it private; outputs are for the office
+    except OSError as e:
+        raise OutputError(t(result.lang, f"无法创建输出文件夹 {out}：{e}", f"cannot create output folder {out}: {e}"))
+    try:
+        ledger_table(result).write_csv(tmp / "ledger.csv", include_bom=True)
+        findings_table(result).write_csv(tmp / "findings.csv", include_bom=True)
+        write_ledger_xlsx(result, tmp / "ledger.xlsx")
+        (tmp / "manifest.json").write_text(
+            json.dumps(result.manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        try:
+            from audit.report import write_bureau_report
+        except ModuleNotFoundError:
+            write_bureau_report = None
+        if not report:
+            write_bureau_report = None
+        if write_bureau_report is not None:
+            if progress is not None:
+                progress("report")
+            write_bureau_report(result, tmp)
+        _swap_into_place(tmp, out)
+    except (AuditError, KeyboardInterrupt):
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    except Exception as e:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise OutputError(t(result.lang, f"输出写入失败，未写入任何文件：{type(e).__name__}: {e}",
+                            f"writing outputs failed, nothing written: {type(e).__name__}: {e}")) from e
+    return sorted(out.iterdir())
+
+
+OUTPUT_NAMES = {"ledger.csv", "ledger.xlsx", "findings.csv", "manifest.json", "report.html", "report.pdf"}
+
+
+def _swap_into_place(tmp: Path, out: Path, names: set = OUTPUT_NAMES) -> None:
+    """Rename tmp to out. An existing out holding only a previous run's outputs (`names`)
+    is replaced whole; a folder holding anything else is never deleted: the new files are
+    moved in (replacing files of the same name) and the rest is left alone."""
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"输出路径已存在且不是文件夹：{out} / output path exists and is not a folder")
+    if out.exists() and not {p.name for p in out.iterdir()} <= names:
+        for f in sorted(tmp.iterdir()):
+            f.replace(out / f.name)
+        tmp.rmdir()
+        return
+    old = None
+    if out.exists():
+        old = out.parent / f".{out.name}.old-{tmp.name.rsplit('-', 1)[-1]}"
+        out.rename(old)
+    try:
+        tmp.rename(out)
+    except OSError:
+        if old is not None:
+            old.rename(out)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def write_ledger_xlsx(result: RunResult, path: Path) -> None:
+    """One sheet per payer plus 汇总 (per institution × program, per payer); Chinese
+    headers, money as numbers formatted #,##0.00, widths set for Chinese text."""
+    import xlsxwriter
+
+    from decimal import Decimal
+
+    names = result.dataset.tables["institutions"].select("institution_id", "name")
+    led = result.ledger.join(names, on="institution_id", how="left").sort(
+        "institution_id", "program", "item", "period", "payer", "rule")
+    from audit.report.labels import LABELS, PAYER_ORDER, item_label
+
+    items_zh = {i: item_label(i, LABELS["zh"]) for i in led["item"].unique().to_list()}
+    led = defuse_frame(led.with_columns(pl.col("program").replace(PROGRAM_ZH).alias("program_zh"),
+                                        pl.col("item").replace(items_zh).alias("item_zh")))
+    wb = xlsxwriter.Workbook(str(path))
+    head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True})
+    money = wb.add_format({"num_format": "#,##0.00"})
+    bold_money = wb.add_format({"num_format": "#,##0.00", "bold": True})
+    text = wb.add_format({"num_format": "@"})
+
+    def yuan(fen):
+        return None if fen is None else float(Decimal(int(fen)) / 100)
+
+    def sheet(title, headers, widths, rows, money_cols, total_col=None):
+        ws = wb.add_worksheet(title[:31])
+        ws.freeze_panes(1, 0)
+        for c, (h, w) in enumerate(zip(headers, widths)):
+            ws.write_string(0, c, h, head)
+            ws.set_column(c, c, w)
+        r = 0
+        for r, row in enumerate(rows, start=1):
+            for c, v in enumerate(row):
+                if c in money_cols:
+                    if v is None:
+                        ws.write_blank(r, c, None, money)
+                    else:
+                        ws.write_number(r, c, yuan(v), money)
+                elif isinstance(v, int):
+                    ws.write_number(r, c, v)
+                else:
+                    ws.write_string(r, c, "" if v is None else str(v), text)
+        if total_col is not None:
+            total = sum(int(row[total_col]) for row in rows)
+            ws.write_string(r + 1, 0, "合计", head)
+            ws.write_number(r + 1, total_col, yuan(total), bold_money)
+        return ws
+
+    payers = set(led["payer"].to_list())
+    for payer in [p for p in PAYER_ORDER if p in payers] + sorted(payers - set(PAYER_ORDER)):
+        part = led.filter(pl.col("payer") == payer)
+        rows = part.select("institution_id", "name", "program_zh", "item_zh", "period", "quantity", "rate_fen",
+                           "amount_fen", "rule", "citation", "basis").rows()
+        sheet(f"{PAYER_ZH.get(payer, payer)}", ["机构编号", "机构名称", "项目", "明细", "期间", "数量", "标准(元)",
+                                                "金额(元)", "规则", "依据", "计算过程"],
+              [14, 28, 16, 26, 9, 9, 14, 16, 22, 28, 70], rows, {6, 7}, total_col=7)
+    # public money per institution: the institution's own share of a premium (its own sheet) is not a grant
+    public = led.filter(pl.col("payer") != "institution")
+    by_inst = (public.group_by("institution_id", "name", "program_zh").agg(pl.col("amount_fen").sum())
+               .sort("institution_id", "program_zh"))
+    summary = wb.add_worksheet("汇总")
+    for c, w in enumerate([14, 28, 22, 16, 4, 18, 16]):
+        summary.set_column(c, c, w)
+    for c, h in enumerate(["机构编号", "机构名称", "项目", "财政补助(元)"]):
+        summary.write_string(0, c, h, head)
+    r = 0
+    for r, (iid, name, prog, amt) in enumerate(by_inst.rows(), start=1):
+        summary.write_string(r, 0, iid, text)
+        summary.write_string(r, 1, name or "", text)
+        summary.write_string(r, 2, prog, text)
+        summary.write_number(r, 3, yuan(amt), money)
+    summary.write_string(r + 1, 0, "合计", head)
+    summary.write_number(r + 1, 3, yuan(int(public["amount_fen"].sum())), bold_money)
+    summary.write_string(0, 5, "支付方", head)
+    summary.write_string(0, 6, "支付方合计(元)", head)
+    by_payer = led.group_by("payer").agg(pl.col("amount_fen").sum()).sort("payer")
+    for i, (payer, amt) in enumerate(by_payer.rows(), start=1):
+        summary.write_string(i, 5, PAYER_ZH.get(payer, payer), text)
+        summary.write_number(i, 6, yuan(amt), money)
+    summary.freeze_panes(1, 0)
+    wb.close()
+
+
+# ---------------------------------------------------------------- explain
+
+ITEM_PARAMS = {
+    "self_built_beds": ["rate_self_built", "forprofit_share", "payer_shares"],
+    "leased_beds": ["rate_leased", "leased_min_years", "leased_schedule_years", "forprofit_share", "payer_shares"],
+    "nursing_type_bonus": ["rate_self_built", "rate_leased", "min_nursing_occupancy", "nursing_care_levels"],
+    "renovation_share": ["share", "min_rating_level"],
+    "disability_supplement": ["disability_supplement", "disabled_care_levels", "dementia_counts_as_disabled"],
+    "low_income_supplement": ["low_income_supplement", "low_income_categories"],
+    "score_formula": ["unstarred_score_base", "inside_institution_share"],
+    "base_amount": ["base_amount"],
+    "factor_share": ["budget", "weight_by_star"],
+    "premium_share": ["share_nonprofit", "share_forprofit", "average_premium"],
+    "premium_rest": [],
+}
+INPUT_COLUMNS = {
+    "construction": ["beds", "beds_subsidized_before", "premises", "lease_years", "profit_status", "registered_on",
+                     "accepted_on", "opened_on", "nursing_type", "rating_level", "investment_final_fen"],
+    "center_operating": ["kind", "star_level", "assessment_score", "assessed_pass", "operating_normally",
+                         "inside_institution"],
+    "operating": ["ownership", "rating_level", "county", "registered_on"],
+    "insurance": ["profit_status"],
+}
+
+
+def _params_of(item: str) -> list[str]:
+    if item.startswith("leased_beds"):
+        return ITEM_PARAMS["leased_beds"]
+    if item.startswith("resident_months_level_"):
+        return ["rate_by_rating_level", "min_months", "local_hukou"]
+    if item.startswith("resident_months_"):
+        return ["rate_by_care_level", "min_months", "local_hukou"]
+    if item.startswith("star_"):
+        return ["rate_by_star", "inside_institution_share"]
+    return ITEM_PARAMS.get(item, [])
+
+
+def explain(result: RunResult, institution_id: str, program: str | None = None, lang: str | None = None) -> str:
+    """How each ledger line of one institution was derived: the inputs counted, the
+    parameter with its clause and quoted words, and the arithmetic. Ids masked."""
+    from audit.kinds.common import Ctx
+    from audit.kinds.operating import counted_months
+    from audit.privacy import mask_text
+
+    from audit.data import contract as schema
+    from audit.report.labels import LABELS, item_label
+
+    lang = lang or result.lang
+    L = (lambda zh, en: en if lang == "en" else zh)
+    labels = LABELS["en" if lang == "en" else "zh"]
+
+    def field(column: str, value, table: str = "institutions") -> str:
+        """`header=value` as the clerk's sheet says it (Chinese header and enum word in zh)."""
+        name = column[:-4] if column.endswith("_fen") else column
+        text = fen_to_yuan(value, True) if column.endswith("_fen") else str(value)
+        if isinstance(value, bool):
+            text = L("是" if value else "否", "yes" if value else "no")
+        if lang == "en":
+            return f"{name}={text}"
+        col = schema.table(table).column(name)
+        words = (col.values or {}).get(value) if isinstance(value, str) else None
+        return f"{col.zh}={words[0] if words else text}"
+    tables = result.dataset.tables
+    inst = tables["institutions"].filter(pl.col("institution_id") == institution_id)
+    if not inst.height:
+        from audit.errors import InputError
+
+        raise InputError(L(f"输入数据中没有机构 {institution_id}", f"institution {institution_id} is not in the input"))
+    row = inst.row(0, named=True)
+    lines = result.ledger.filter(pl.col("institution_id") == institution_id)
+    if program:
+        lines = lines.filter(pl.col("program") == program)
+    out = [L(f"机构 {institution_id} {row.get('name') or ''}（{row.get('county') or ''}）{result.year} 年度核算说明",
+             f"Institution {institution_id} {row.get('name') or ''} ({row.get('county') or ''}), year {result.year}"),
+           L(f"政策包：{result.pack.title}（{result.pack.id}，状态 {result.pack.status}）",
+             f"Policy pack: {result.pack.title} ({result.pack.id}, status {result.pack.status})"), ""]
+    if not lines.height:
+        out.append(L("本年度没有应付款项。", "No payable line this year."))
+    ref = date_of(result.year)
+    shown_inputs = set()
+    for n, ln in enumerate(lines.iter_rows(named=True), start=1):
+        rule = result.pack.rules.get(ln["rule"])
+        out.append(f"[{n}] {PROGRAM_ZH.get(ln['program'], ln['program']) if lang != 'en' else ln['program']}"
+                   f" · {item_label(ln['item'], labels)}{L('（', ' (')}{ln['item']}{L('）', ')')} · {ln['period']} · {L('支付方', 'payer')} "
+                   f"{PAYER_ZH.get(ln['payer'], ln['payer']) if lang != 'en' else ln['payer']}: "
+                   f"{fen_to_yuan(ln['amount_fen'], True)} {L('元', 'yuan')}")
+        out.append(f"    {L('计算', 'arithmetic')}: {ln['basis']}")
+        out.append(f"    {L('规则', 'rule')}: {ln['rule']}{L('（', ' (')}{ln['citation']}{L('）', ')')}")
+        if ln["program"] not in shown_inputs:
+            shown_inputs.add(ln["program"])
+            cols = [c for c in INPUT_COLUMNS.get(ln["program"], []) if row.get(c) is not None]
+            shown = [field(c, row[c]) for c in cols]
+            if ln["program"] == "insurance":
+                prem = tables["insurance"].filter((pl.col("institution_id") == institution_id)
+                                                  & (pl.col("year") == result.year))
+                shown += [f"{field('premium_fen', f, 'insurance')} {field('scheme', sc, 'insurance')}"
+                          for f, sc in prem.select("premium_fen", "scheme").rows()]
+            out.append(f"    {L('输入', 'inputs')}: " + ", ".join(shown))
+        if rule is not None:
+            for name in _params_of(ln["item"]):
+                if not rule.has(name):
+                    continue
+                try:
+                    e = rule.entry(name, ref)
+                except AuditError:
+                    continue
+                p = rule.param(name)
+                if name == {"self_built": "rate_leased", "leased": "rate_self_built"}.get(row.get("premises")) \
+                        and ln["program"] == "construction":
+                    continue  # the other kind of premises
+                local = (f"{L('（本地设定', ' (locally set')}: {_format_value(p.unit, p.local, lang)}{L('）', ')')}"
+                         if p.local is not None else "")
+                val = L("原文未规定", "not set by the text") if e.gap else _format_value(p.unit, e.value, lang)
+                out.append(f"    {L('参数', 'parameter')} {name} = {val}{local}{L('；', '; ')}{rule.short} {e.clause}"
+                           f"{L('：', ': ')}“{e.quote}”")
+        if ln["program"] == "operating" and rule is not None:
+            ctx = Ctx(pack=result.pack, year=result.year, lang=lang)
+            one = {k: (v.filter(pl.col("institution_id") == institution_id) if "institution_id" in v.columns else v)
+                   for k, v in tables.items()}
+            months = counted_months(rule, one, ctx)
+            if ln["item"].startswith("resident_months_") and months.height:
+                by_month = months.group_by("month_end").len().sort("month_end")
+                out.append(f"    {L('按月计人数', 'counted by month')}: " + L("，", ", ").join(
+                    f"{d.strftime('%Y-%m')}: {k}" for d, k in by_month.iter_rows()))
+                # residents grouped by months counted, a few ids a line (a home has hundreds)
+                per = (months.group_by("person_id").agg(pl.len().alias("m")).group_by("m")
+                       .agg(pl.col("person_id").sort()).sort("m", descending=True))
+                out.append(f"    {L('计入的老人（身份证号已遮蔽）', 'residents counted (ids masked)')}:")
+                for m, ids in per.iter_rows():
+                    out.append(f"      {m} {L('个月', 'months')}{L('（', ' (')}{len(ids)} {L('人', 'residents')}{L('）', ')')}:")
+                    out += ["        " + "  ".join(mask_text(p) for p in ids[i:i + 6]) for i in range(0, len(ids), 6)]
+        out.append("")
+    # gaps are one finding per rule × parameter (ids sampled in its evidence): say which hit this institution
+    gap_ids = getattr(result.extra.get("ctx"), "gap_ids", {})
+    gaps = sorted(k for k, ids in gap_ids.items() if institution_id in ids
+                  and (program is None or result.pack.rules[k.split(".")[0]].kind in PROGRAM_KINDS[program]))
+    if gaps:
+        out.append(L("政策未规定、本机构未计发的项目：", "Not paid because the policy text leaves it open:"))
+        for key in gaps:
+            rule = result.pack.rules[key.split(".")[0]]
+            out.append(L(f"  - {key}（{rule.citation}）：原文未规定，可用 --set {key}=数值 设定本地标准后重算",
+                         f"  - {key} ({rule.citation}): not set by the text; set a local value with "
+                         f"--set {key}=VALUE and run again"))
+        out.append("")
+    f = result.findings.filter(pl.col("institution_id") == institution_id)
+    if program is None and f.height:
+        out.append(L("发现：", "Findings:"))
+        for r in f.iter_rows(named=True):
+            out.append(f"  - [{r['severity']}] {r['rule']}: {r['message']}{L('（', ' (')}{r['evidence']}"
+                       f"{L('；', '; ')}{r['citation'] or ''}{L('）', ')')}")
+    import re
+
+    return re.sub(PERSON_ID_IN_TEXT, r"\1**********\2", "\n".join(out).rstrip() + "\n")
+
+
+def _format_value(unit: str, value, lang: str) -> str:
+    """A parameter as people read it (yuan, percent), via the policy module's formatter."""
+    try:
+        from audit.policy.values import format_value
+    except ModuleNotFoundError:  # older layout
+        from audit.policy import format_value
+    return format_value(unit, value, lang)
+
+
+def date_of(year: int):
+    from datetime import date
+
+    return date(year, 12, 31)
+
+
+# ---------------------------------------------------------------- selfcheck
+
+
+def pick_institutions(ids: list[str], institution_id: str | None, each: bool, lang: str) -> list[str]:
+    """Which institutions to report on, or a usage error saying how to choose."""
+    from audit.errors import UsageError
+
+    if institution_id and each:
+        raise UsageError(t(lang, "--institution 与 --each 只能选其一。", "Use either --institution or --each, not both."))
+    if each:
+        return ids
+    if institution_id:
+        if institution_id not in ids:
+            shown = "、".join(ids[:10]) + ("…" if len(ids) > 10 else "")
+            raise UsageError(t(lang, f"--institution: 数据中没有机构编号 {institution_id}（现有: {shown}）。",
+                                f"--institution: no institution {institution_id} in the data (have: {shown})."))
+        return [institution_id]
+    if len(ids) == 1:
+        return ids
+    raise UsageError(t(lang, f"数据中有 {len(ids)} 家机构：请用 --institution 指定一家，或用 --each 为每家各出一份。",
+                        f"The data holds {len(ids)} institutions: pick one with --institution, or use --each."))
+
+
+def _publish(tmp: Path, out: Path) -> None:
+    """Move a finished temp folder into place: a rename when `out` is new, else
+    file by file (each os.replace is atomic), so no half-written file is ever seen."""
+    import os
+
+    if not out.exists():
+        os.rename(tmp, out)
+        return
+    for f in sorted(tmp.iterdir()):
+        os.replace(f, out / f.name)
+    tmp.rmdir()
+
+
+class Selfcheck:
+    """What `selfcheck` made: the run, the institutions reported on, the files written."""
+
+    def __init__(self, result, institutions: list[str], paths: list[Path]):
+        self.result, self.institutions, self.paths = result, institutions, paths
+
+    @property
+    def findings(self) -> pl.DataFrame:
+        return self.result.findings.filter(pl.col("institution_id").is_in(self.institutions))
+
+
+def selfcheck(data_path, policy, year: int, out_dir, institution: str | None = None, each: bool = False,
+              sets=(), override_file=None, lang: str = "zh") -> Selfcheck:
+    """Self-check report(s) for one institution (or, with each=True, every one) into
+    out_dir, all or nothing. The whole input is computed (averages depend on everyone)."""
+    import shutil
+    import tempfile
+
+    from audit.report import write_selfcheck, write_selfchecks
+
+    result = run(data_path, policy, year, sets=sets, override_file=override_file, lang=lang)
+    ids = sorted(result.dataset.tables["institutions"]["institution_id"].drop_nulls().unique().to_list())
+    chosen = pick_institutions(ids, institution, each, lang)
+    out = Path(out_dir)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    except OSError as e:
+        raise OutputError(t(lang, f"无法创建输出文件夹 {out}: {e}", f"cannot create output folder {out}: {e}")) from e
+    try:
+        if len(chosen) == 1:
+            paths = write_selfcheck(result, chosen[0], tmp)
+        else:
+            paths = write_selfchecks(result, chosen, tmp, workers=2)
+        _publish(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return Selfcheck(result, chosen, [out / p.name for p in paths])
