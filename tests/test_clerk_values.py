@@ -79,3 +79,36 @@ def test_low_income_header_as_clerks_write_it(make_folder):
     ds = audit.load_data(folder)
     assert ds.errors().is_empty(), ds.errors()
     assert ds.tables["residents"]["low_income"].to_list() == ["dibao"]
+
+
+def test_insurance_period_gives_the_year(make_folder):
+    """A 保险期间 column and no 保险年度 once dropped the insurance programme silently."""
+    folder = make_folder({"综合保险.csv": "机构编号,保险期间,保费,险种\n"
+                                        "A001,2024.1.1-2024.12.31,\"1,200\",综合责任保险\n"
+                                        "A002,2024年7月1日至2025年6月30日,800,综合责任保险\n"
+                                        "A001,全年,500,综合责任保险\n"})
+    ds = audit.load_data(folder)
+    ins = ds.tables["insurance"].sort("_row")
+    assert ins["year"].to_list() == [2024, 2024, None]
+    assert ins["premium_fen"].to_list() == [120000, 80000, 50000]
+    p = ds.problems.sort("row")
+    assert p.select("row", "check", "severity").rows() == [(3, "insurance_year", "info"), (4, "date", "error")]
+
+
+def test_premium_without_any_year_is_named_with_its_amount(make_folder):
+    folder = make_folder({"综合保险.csv": "机构编号,保费,险种\nA001,1234.5,综合责任保险\n"})
+    p = audit.load_data(folder).problems
+    assert p.select("row", "column", "check", "severity").rows() == [(2, "year", "missing_year", "warning")]
+    assert "1234.50 元" in p["message"][0]
+
+
+def test_part_time_without_fte_is_a_warning_and_marked(make_folder):
+    folder = make_folder({"工作人员.csv": "机构编号,人员编号,岗位,用工形式,工时折算\n"
+                                        "A001,S1,护工,兼职,\nA001,S2,护工,兼职,0.5\nA001,S3,护工,全职,\n"})
+    ds = audit.load_data(folder)
+    staff = ds.tables["staff"].sort("_row")
+    assert staff["fte"].to_list() == [1.0, 0.5, 1.0]
+    assert staff["fte_assumed"].to_list() == [True, False, False]
+    p = ds.problems
+    assert p.select("row", "column", "check", "severity").rows() == [(2, "fte", "fte_unknown", "warning")]
+    assert "上限" in p["message"][0]

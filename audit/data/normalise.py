@@ -289,5 +289,76 @@ def normalise_table(name: str, raw: pl.DataFrame, sheet: str | None = None) -> t
              | {c.spec["grade_column"] for c in t.columns if c.spec.get("grade_column")})
     extras = [df.get_column(c) for c in df.columns if c not in known and c != "_row" and not c.startswith("__")]
     out = pl.DataFrame([*columns, *extras, df.get_column("_row").cast(pl.Int64)])
+    if name in DERIVED:
+        out, more = DERIVED[name](out, df, sheet)
+        problems.extend(more)
     found = pl.concat([p.cast(PROBLEM_SCHEMA) for p in problems]) if problems else empty_problems()
     return out, found
+
+
+_RANGE = r"^\s*(\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?)\s*(?:-|~|～|至|到|—|－|–)+\s*(\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?)\s*$"
+
+
+def _problem_frame(df: pl.DataFrame, table: str, sheet, column: str, value: pl.Expr, zh, en, check, severity) -> pl.DataFrame:
+    col = schema.table(table).column(column)
+    lit = lambda x: x if isinstance(x, pl.Expr) else pl.lit(x)  # noqa: E731
+    return df.select(
+        pl.lit(table).alias("table"), sheet_expr(df, sheet), pl.col("_row").alias("row"), pl.lit(column).alias("column"),
+        pl.lit(col.zh).alias("column_zh"), value.cast(pl.String).alias("value"), lit(zh).cast(pl.String).alias("message"),
+        lit(en).cast(pl.String).alias("message_en"), pl.lit(severity).alias("severity"), pl.lit(check).alias("check"))
+
+
+def _insurance_year(out: pl.DataFrame, raw: pl.DataFrame, sheet) -> tuple[pl.DataFrame, list]:
+    """保险期间 `2024.1.1-2024.12.31` and no 保险年度: the year is the start date's year.
+    A premium left with no year is paid in no year: said, with its amount."""
+    problems = []
+    if "period" in out.columns and out["period"].is_not_null().any():
+        parts = pl.col("period").str.normalize("NFKC").str.extract_groups(_RANGE)
+        start, _ = parse_date(parts.struct.field("1"))
+        end, _ = parse_date(parts.struct.field("2"))
+        out = out.with_columns(start.alias("__start"), end.alias("__end"))
+        unreadable = out.filter(pl.col("year").is_null() & pl.col("period").is_not_null() & pl.col("__start").is_null())
+        problems.append(_problem_frame(
+            unreadable, "insurance", sheet, "period", pl.col("period"),
+            "保险期间无法读取：请写成“2024.1.1-2024.12.31”，或加“保险年度”列",
+            "the insurance period cannot be read: write it as 2024.1.1-2024.12.31, or add a 保险年度 (year) column",
+            "date", "error"))
+        spans = out.filter(pl.col("year").is_null() & pl.col("__start").is_not_null()
+                           & (pl.col("__end").dt.year() > pl.col("__start").dt.year()))
+        problems.append(_problem_frame(
+            spans, "insurance", sheet, "year", pl.col("period"),
+            pl.lit("保险期间跨两个年度：按起始年份 ") + pl.col("__start").dt.year().cast(pl.String) + " 年计入；如不对，请加“保险年度”列",
+            pl.lit("the insurance period spans two calendar years: counted in its start year ")
+            + pl.col("__start").dt.year().cast(pl.String) + "; add a 保险年度 (year) column if that is wrong",
+            "insurance_year", "info"))
+        out = out.with_columns(pl.coalesce(pl.col("year"), pl.col("__start").dt.year().cast(pl.Int64)).alias("year")).drop(
+            "__start", "__end")
+    no_year = out.filter(pl.col("year").is_null() & pl.col("premium_fen").is_not_null()
+                         & ~(pl.col("period").is_not_null() if "period" in out.columns else pl.lit(False)))
+    yuan = (pl.col("premium_fen") // 100).cast(pl.String) + "." + (pl.col("premium_fen") % 100).cast(pl.String).str.pad_start(2, "0")
+    problems.append(_problem_frame(
+        no_year, "insurance", sheet, "year", pl.lit(None, dtype=pl.String),
+        pl.lit("没有保险年度（也没有保险期间）：这笔保费 ") + yuan + " 元不计入任何年度的保险补贴；请填写保险年度",
+        pl.lit("no insurance year (and no insurance period): this premium of ") + yuan
+        + " yuan counts in no year's insurance subsidy; fill in the year", "missing_year", "warning"))
+    return out, [p for p in problems if p.height]
+
+
+def _part_time(out: pl.DataFrame, raw: pl.DataFrame, sheet) -> tuple[pl.DataFrame, list]:
+    """兼职/非全日制 with no 工时折算: the fte is unknown. It stays 1 (so staffing is
+    not short by our guess) and `fte_assumed` marks it: a staffing figure that counts
+    it is an upper bound, and the row is a warning saying what to fill in."""
+    if "fte_assumed" in out.columns:   # normalised before
+        return out, []
+    fte_blank = (_clean(pl.col("fte")).is_null() if "fte" in raw.columns else pl.lit(True))
+    assumed = raw.select(fte_blank.alias("__blank")).to_series() & (out["employment"] == "part_time").fill_null(False)
+    out = out.with_columns(assumed.alias("fte_assumed"))
+    hit = out.filter(pl.col("fte_assumed"))
+    return out.select(pl.exclude("_row"), "_row"), [_problem_frame(
+        hit, "staff", sheet, "fte", pl.lit("兼职"),
+        "用工形式为兼职/非全日制，但未填工时折算：暂按全职（1）计，护理员配备核查的结果因此是上限；请填写工时折算，如 0.5",
+        "part-time, but no fte given: counted as full-time (1) for now, so the staffing figure is an upper bound; "
+        "fill in the fte, e.g. 0.5", "fte_unknown", "warning")] if hit.height else []
+
+
+DERIVED = {"insurance": _insurance_year, "staff": _part_time}
