@@ -111,6 +111,13 @@ def county_name(code: str) -> str:
     return _index()[2].get(code, code)
 
 
+def county_label(code: str) -> str:
+    """兰州市城关区: a county with its city, to tell homonyms apart in a message."""
+    names = _index()[2]
+    city = names.get(code[:4] + "00", "") if code[4:] != "00" else ""
+    return city + names.get(code, code)
+
+
 def resolve(texts: pl.Series, near: pl.Series | None = None) -> pl.DataFrame:
     """One row per input: `code` (6 digits, or null) and `status` (`ok`, `none`,
     `ambiguous`). `near` is a county code per row (e.g. the home's county) that breaks
@@ -128,7 +135,7 @@ def resolve(texts: pl.Series, near: pl.Series | None = None) -> pl.DataFrame:
         elif len(hits) > 1 and ctx:
             hits = [c for c in hits if c[:4] == ctx[:4]] or [c for c in hits if c[:2] == ctx[:2]] or hits
         status = "ok" if len(hits) == 1 else ("none" if not hits else "ambiguous")
-        out.append((text, ctx, hits[0] if len(hits) == 1 else None, status, "、".join(county_name(c) for c in hits[:4])))
+        out.append((text, ctx, hits[0] if len(hits) == 1 else None, status, "、".join(county_label(c) for c in hits[:4])))
     table = pl.DataFrame(out, schema={"text": pl.String, "near": pl.String, "code": pl.String, "status": pl.String,
                                       "options": pl.String}, orient="row")
     return pairs.join(table, on=["text", "near"], how="left", nulls_equal=True, maintain_order="left").select(
