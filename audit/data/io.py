@@ -26,8 +26,8 @@ from audit.errors import InputError
 from audit.data import layout
 from audit.data.institutions import link_institutions
 from audit.data.normalise import problem_row
-from audit.data.readers import (RaggedRow, as_text, excel_sheet_names, numeric_cells, read_csv_grid, read_excel_grid,
-                                sheet_origin)
+from audit.data.readers import (RaggedRow, as_text, excel_sheet_names, hidden_sheets, numeric_cells, read_csv_grid,
+                                read_excel_grid, sheet_origin)
 
 TABLE_SUFFIXES = (".csv", ".xlsx", ".xlsm", ".xls", ".parquet")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
@@ -280,16 +280,6 @@ def _table_by_content(grid: pl.DataFrame) -> tuple[str | None, int]:
     return (best, score) if score >= CONTENT_MIN_COLUMNS else (None, score)
 
 
-def _sheet_visibility(book: Path) -> dict[str, str]:
-    try:
-        import fastexcel
-
-        reader = fastexcel.read_excel(str(book))
-        return {n: reader.load_sheet(n, header_row=None, n_rows=1, dtypes="string").visible for n in reader.sheet_names}
-    except Exception:
-        return {}
-
-
 def _read_workbook(book: Path, tables, sources, problems_of, only: str | None = None,
                    skipped: list | None = None, sheet_log: list | None = None) -> str | None:
     """Each sheet named after a table (English or Chinese) is that table; any other sheet
@@ -307,11 +297,11 @@ def _read_workbook(book: Path, tables, sources, problems_of, only: str | None = 
         sheet = next((s for s in names if schema.table_for_name(s) == only), names[0] if names else None)
         _load_one(only, book, sheet, book.name, tables, sources, problems_of)
         return None
-    visibility = _sheet_visibility(book)
+    hidden_names = hidden_sheets(book)
     by_name: set[str] = set()
     for s in names:
         table = schema.table_for_name(s)
-        hidden = visibility.get(s, "visible") != "visible"
+        hidden = s in hidden_names
         grid_read = None
         if table is None:
             try:

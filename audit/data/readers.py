@@ -132,12 +132,26 @@ def numeric_cells(book: Path, sheet: str, letters: list[str]) -> dict[str, list[
     except (KeyError, StopIteration, OSError, zipfile.BadZipFile, ElementTree.ParseError):
         return out
     cols = "|".join(re.escape(x) for x in letters)
-    for m in re.finditer(rb'<(?:\w+:)?c r="(' + cols.encode() + rb')(\d+)"([^>]*?)(/?)>', data):
-        attrs = m.group(3)
-        if m.group(4) or re.search(rb'\bt="(s|str|inlineStr|e|b)"', attrs):
-            continue
+    # only number cells match (a text cell carries t="s"/"str"/"inlineStr" after its style),
+    # so the scan builds no match object for the many text cells
+    # (a literal '<c r="' lets the regex engine skip ahead fast; a prefixed <x:c> is rare)
+    prefix = rb"<x:c" if b"<x:c " in data[:20000] else rb"<c"
+    numeric = re.compile(prefix + rb' r="(' + cols.encode() + rb')(\d+)"(?: s="\d+")?(?: t="n")?>')
+    for m in numeric.finditer(data):
         out[m.group(1).decode()].append(int(m.group(2)))
     return out
+
+
+def hidden_sheets(book: Path) -> set[str]:
+    """Names of hidden sheets, from xl/workbook.xml (no sheet is parsed)."""
+    if book.suffix.lower() not in (".xlsx", ".xlsm"):
+        return set()
+    try:
+        with zipfile.ZipFile(book) as z:
+            wb = ElementTree.fromstring(z.read("xl/workbook.xml"))
+    except (KeyError, OSError, zipfile.BadZipFile, ElementTree.ParseError):
+        return set()
+    return {e.get("name") for e in wb.iter(f"{_MAIN}sheet") if e.get("state") in ("hidden", "veryHidden")}
 
 
 def excel_sheet_names(path: Path) -> list[str]:
