@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 
 import polars as pl
@@ -249,7 +250,10 @@ def test_planted_mistakes_cli_text(make_folder):
     assert result.exit_code == 1, result.output
     assert "Traceback" not in result.output + result.stderr
     for sheet, row, col in EXPECTED_PLANTED:
-        assert any(line.startswith(f"{sheet}.csv 第{row}行 {col}:") for line in result.output.splitlines()), (sheet, row, col)
+        # the cell as the user sees it: sheet, Excel row, column letter and their own header
+        header = col.split("(")[0]
+        assert any(re.match(f"{sheet}\\.csv 第{row}行 [A-Z]+列“{header}”:", line)
+                   for line in result.output.splitlines()), (sheet, row, col)
     assert "共 6 个错误" in result.output
     assert P1[:17] not in result.output   # the id is masked
 

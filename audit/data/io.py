@@ -448,4 +448,66 @@ def load_data(path, lang: str = "zh") -> Dataset:
     return Dataset(tables=tables, sources=sources, problems=problems, lang=lang)
 
 
+def reading_summary(sources: dict, tables: dict | None = None) -> dict:
+    """What was read and how, for `validate`, `--format json --reading` and the report:
+    per table its sheets/files (header rows, rows read, by name or by content), each
+    user header → contract column with its letter, columns ignored, rows skipped and
+    why; and every sheet not read, with why."""
+    out = {"tables": [], "sheets_not_read": []}
+    for t in schema.TABLE_ORDER:
+        src = sources.get(t)
+        if not src or not src.get("read"):
+            continue
+        parts = []
+        for info in src["read"]:
+            parts.append({
+                "file": Path(src["path"]).name, "sheet": info["sheet"], "header_rows": info["header_rows"],
+                "title": info["title"], "rows": info["rows"],
+                "columns": [{"letter": h["letter"], "header": h["header"], "column": c}
+                            for c, h in info["read_as"].items() if not h.get("ignored")],
+                "ignored": [{"letter": h["letter"], "header": h["header"], "why": h["ignored"]}
+                            for h in info["read_as"].values() if h.get("ignored")],
+                "skipped": [{"row": k["row"], "kind": k["kind"]} for k in info["skipped"]],
+            })
+        rows = tables[t].height if tables and t in tables else sum(p["rows"] for p in parts)
+        out["tables"].append({"table": t, "rows": rows, "sources": parts})
+    for s in (sources.get("*") or {}).get("sheets", []):
+        if s["status"] != "read":
+            out["sheets_not_read"].append({"sheet": s["sheet"], "status": s["status"], "looks_like": s["table"]})
+    return out
+
+
+def format_reading(summary: dict, lang: str = "zh") -> list[str]:
+    """The reading summary as lines for a terminal."""
+    en = lang == "en"
+    lines = ["reading:" if en else "读取情况："]
+    for t in summary["tables"]:
+        name = t["table"] if en else schema.table(t["table"]).zh
+        lines.append(f"  {name} ← {len(t['sources'])} sheet(s)/file(s), {t['rows']} rows" if en else
+                     f"  {name} ← {len(t['sources'])} 个工作表/文件，共 {t['rows']} 行")
+        for p in t["sources"]:
+            head = "-".join(str(r) for r in dict.fromkeys([p["header_rows"][0], p["header_rows"][-1]]))
+            by = {"_inst_name": "institution_id (by name)" if en else "institution_id（按机构名称）",
+                  "_inst_code": "institution_id (by credit code)" if en else "institution_id（按信用代码）"}
+            cols = ", ".join(f"{c['letter']} {c['header']}→{by.get(c['column'], c['column'])}" for c in p["columns"])
+            where = p["sheet"] or p["file"]
+            lines.append(f"    {where}: header row {head}, {p['rows']} rows; {cols}" if en else
+                         f"    {where}：表头第 {head} 行，{p['rows']} 行；{cols}")
+            if p["ignored"]:
+                ign = ", ".join(f"{c['letter']} {c['header']}" for c in p["ignored"])
+                lines.append(f"      columns not read: {ign}" if en else f"      未读取的列：{ign}")
+            if p["skipped"]:
+                kinds = {}
+                for k in p["skipped"]:
+                    kinds.setdefault(k["kind"], []).append(str(k["row"]))
+                words = {"total": ("total rows", "合计/小计行"), "footer": ("footer rows", "表尾签字行")}
+                sk = "; ".join(f"{words[k][0 if en else 1]} {', '.join(v)}" for k, v in kinds.items())
+                lines.append(f"      skipped: {sk}" if en else f"      跳过：{sk}")
+    for s in summary["sheets_not_read"]:
+        why = {"hidden": ("hidden", "隐藏"), "ignored": ("headers match no table", "表头不对应任何表"),
+               "duplicate": ("a second sheet of the same table", "同一张表的第二个工作表")}[s["status"]]
+        lines.append(f"  not read: {s['sheet']} ({why[0]})" if en else f"  未读取：{s['sheet']}（{why[1]}）")
+    return lines
+
+
 read = load_data   # `audit.read(path)`: the name issue 2 gives the reading API

@@ -354,7 +354,7 @@ def _part_time(out: pl.DataFrame, raw: pl.DataFrame, sheet) -> tuple[pl.DataFram
     """兼职/非全日制 with no 工时折算: the fte is unknown. It stays 1 (so staffing is
     not short by our guess) and `fte_assumed` marks it: a staffing figure that counts
     it is an upper bound, and the row is a warning saying what to fill in."""
-    if "fte_assumed" in out.columns:   # normalised before
+    if "fte_assumed" in out.columns or out.is_empty():   # normalised before, or nothing to mark
         return out, []
     fte_blank = (_clean(pl.col("fte")).is_null() if "fte" in raw.columns else pl.lit(True))
     assumed = raw.select(fte_blank.alias("__blank")).to_series() & (out["employment"] == "part_time").fill_null(False)

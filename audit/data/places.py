@@ -135,11 +135,12 @@ def resolve(texts: pl.Series, near: pl.Series | None = None) -> pl.DataFrame:
         elif len(hits) > 1 and ctx:
             hits = [c for c in hits if c[:4] == ctx[:4]] or [c for c in hits if c[:2] == ctx[:2]] or hits
         status = "ok" if len(hits) == 1 else ("none" if not hits else "ambiguous")
-        out.append((text, ctx, hits[0] if len(hits) == 1 else None, status, "、".join(county_label(c) for c in hits[:4])))
+        out.append((text, ctx, hits[0] if len(hits) == 1 else None, status, "、".join(county_label(c) for c in hits[:4]),
+                    bool(ctx) and ctx in hits))
     table = pl.DataFrame(out, schema={"text": pl.String, "near": pl.String, "code": pl.String, "status": pl.String,
-                                      "options": pl.String}, orient="row")
+                                      "options": pl.String, "may_be_near": pl.Boolean}, orient="row")
     return pairs.join(table, on=["text", "near"], how="left", nulls_equal=True, maintain_order="left").select(
-        "code", pl.col("status").fill_null("blank"), "options")
+        "code", pl.col("status").fill_null("blank"), "options", pl.col("may_be_near").fill_null(False))
 
 
 def resolve_tables(tables: dict[str, pl.DataFrame], sheets: dict) -> pl.DataFrame:
@@ -167,10 +168,12 @@ def resolve_tables(tables: dict[str, pl.DataFrame], sheets: dict) -> pl.DataFram
     rr = resolve(res["hukou_county"], res["__home_code"])
     names = _index()[2]
     res = res.with_columns(rr["code"].alias("hukou_county_code"), rr["status"].alias("__status"), rr["options"].alias("__options"),
-                           pl.col("hukou_county").alias("__hukou_text"))
+                           rr["may_be_near"].alias("__may_be_home"), pl.col("hukou_county").alias("__hukou_text"))
     res = res.with_columns(pl.coalesce(pl.col("hukou_county_code").replace_strict(names, default=None, return_dtype=pl.String),
                                        pl.col("hukou_county")).alias("hukou_county"))
-    unsure = ((pl.col("__status") != "ok") | pl.col("__home_code").is_null()) & pl.col("__hukou_text").is_not_null() \
+    # 城关区 is 兰州's or 拉萨's: for a home in 新昌 either way not local — nothing at stake
+    unsure = (((pl.col("__status") == "none") | (pl.col("__status") == "ambiguous") & pl.col("__may_be_home"))
+              | pl.col("__home_code").is_null()) & pl.col("__hukou_text").is_not_null() \
         & pl.col("__home_county").is_not_null() & (pl.col("hukou_county") != pl.col("__home_county"))
     t = schema.table("residents")
     bad = res.filter(unsure).with_columns(sheet_expr(res, sheets.get("residents")))

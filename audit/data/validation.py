@@ -54,7 +54,20 @@ def check_tables(tables: dict[str, pl.DataFrame], sources: dict | None = None) -
         problems.with_columns(pl.col("table").replace_strict(order, default=-1, return_dtype=pl.Int64).alias("__t"))
         .sort(["__t", "row", "column", "check"], nulls_last=False).drop("__t")
     )
-    return out, problems
+    return out, locate(problems, sources)
+
+
+def locate(problems: pl.DataFrame, sources: dict) -> pl.DataFrame:
+    """Add `letter` (Excel column letter) and `header` (the user's own header text) to
+    each problem with a column, from how each sheet was read: a message then names the
+    cell as the user sees it (七星敬老院 第5行 C列“身份证号”)."""
+    rows = [(t, info["sheet"], col, how["letter"], how["header"])
+            for t, src in sources.items() if t != "*" for info in src.get("read", [])
+            for col, how in info["read_as"].items() if not how.get("ignored")]
+    where = pl.DataFrame(rows, schema={"table": pl.String, "sheet": pl.String, "column": pl.String,
+                                       "letter": pl.String, "header": pl.String}, orient="row").unique(
+        ["table", "sheet", "column"], keep="first")
+    return problems.join(where, on=["table", "sheet", "column"], how="left", nulls_equal=False, maintain_order="left")
 
 
 def validate(tables: dict[str, pl.DataFrame], sources: dict | None = None) -> pl.DataFrame:
@@ -70,12 +83,17 @@ def format_problem_lines(problems: pl.DataFrame, lang: str = "zh") -> list[str]:
         if lang == "en":
             loc = f"{where} row {p['row']}" if p["row"] is not None else where
             col = f" {p['column']}" if p["column"] else ""
+            if p.get("letter"):
+                col = f" column {p['letter']} '{p['header']}' ({p['column']})"
             msg = p["message_en"]
             val = f" (value: {p['value']})" if p["value"] not in (None, "") else ""
             sev = {"error": "", "info": " [info]"}.get(p["severity"], " [warning]")
         else:
             loc = f"{where} 第{p['row']}行" if p["row"] is not None else where
             col = f" {p['column_zh']}({p['column']})" if p["column"] else ""
+            if p.get("letter"):   # the cell as the user sees it: C列“户籍地”
+                gloss = "" if p["header"] == p["column_zh"] else f"（{p['column_zh']}）"
+                col = f" {p['letter']}列“{p['header']}”{gloss}"
             msg = p["message"]
             val = f"，值 {p['value']}" if p["value"] not in (None, "") else ""
             sev = {"error": "", "info": " [说明]"}.get(p["severity"], " [警告]")
