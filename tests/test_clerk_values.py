@@ -70,7 +70,8 @@ def test_five_ability_grades_kept_beside_the_care_level(make_folder):
     ds = audit.load_data(folder)
     res = ds.tables["residents"].sort("_row")
     assert res["care_level"].to_list() == ["self_care", "partial", "partial", "full", "full", "partial"]
-    assert res["care_grade"].to_list() == [0, 1, 2, 3, 4, None]   # 半失能 is no GB/T 42195 grade
+    # the five grades stay apart (ability_grade, read by the rule model); 半失能 is no GB/T 42195 grade
+    assert res["ability_grade"].to_list() == ["intact", "mild", "moderate", "severe", "total", None]
 
 
 def test_low_income_header_as_clerks_write_it(make_folder):

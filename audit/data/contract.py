@@ -94,11 +94,7 @@ class Table:
 
     def empty_frame(self) -> pl.DataFrame:
         """The normalised table with no rows: full schema, so code never branches on presence."""
-        schema = {}
-        for c in self.columns:
-            schema[c.out_name] = c.dtype
-            if c.spec.get("grade_column"):
-                schema[c.spec["grade_column"]] = pl.Int64
+        schema = {c.out_name: c.dtype for c in self.columns}
         schema["_row"] = pl.Int64
         return pl.DataFrame(schema=schema)
 

@@ -175,6 +175,34 @@ def _frame_from_grid(table: str, grid: pl.DataFrame, first_row: int, sheet, prob
     return df.drop([c for c in df.columns if c.startswith("__")]), info
 
 
+def _names_contract_columns(table: str, headers) -> bool:
+    hmap = schema.table(table).header_map()
+    return sum(1 for h in headers if layout.english(h, hmap)) >= 2
+
+
+def _frame_from_typed(table: str, df: pl.DataFrame, sheet, problems) -> pl.DataFrame:
+    """A typed source (parquet) whose column names are the headers: the same frame as
+    `_frame_from_grid` gives, but dates, numbers and booleans keep their types (the
+    normaliser takes a column of the contract's type as it is; text is parsed as usual).
+    Columns the contract does not know stay as they came, as text."""
+    names, _ = _column_names(table, df.columns, 1, sheet, problems)
+    df = df.rename(dict(zip(df.columns, names))).with_columns(
+        pl.int_range(2, 2 + df.height, dtype=pl.Int64).alias("_row"))
+    # a row blank in every cell is dropped, as in a sheet (a null, or text of spaces only);
+    # a typed column without nulls says at once that no row is blank
+    cells = {c: t for c, t in df.schema.items() if c != "_row"}
+    if not any(t != pl.String and df.get_column(c).null_count() == 0 for c, t in cells.items()):
+        df = df.filter(pl.any_horizontal(
+            [pl.col(c).str.contains(r"\S").fill_null(False) if t == pl.String else pl.col(c).is_not_null()
+             for c, t in cells.items()] or [pl.lit(True)]))
+    df = df.drop([c for c in df.columns if c.startswith("__")])
+    known = {n for c in schema.table(table).columns for n in (c.name, c.out_name)}
+    extras = [c for c in df.columns if c not in known and c != "_row"]
+    if extras:
+        df = df.with_columns(as_text(df.select(extras)))
+    return df
+
+
 ID_FORMATS = ("person_id", "credit_code")
 
 
@@ -209,6 +237,16 @@ def _load_one(table: str, path: Path, sheet: str | None, label: str, tables, sou
     problems = problems_of.setdefault(table, [])
     src = {"path": str(path), "sheet": label, "sha256": _sha256(path), "encoding": None}
     try:
+        if grid_read is None and path.suffix.lower() == ".parquet":
+            typed = pl.read_parquet(path)
+            if _names_contract_columns(table, typed.columns):   # typed columns stay typed
+                if typed.width == 0:
+                    raise pl.exceptions.NoDataError("no columns")
+                df = _frame_from_typed(table, typed, label, problems)
+                src["columns"] = [c for c in df.columns if c != "_row"]
+                tables[table] = df
+                sources[table] = src
+                return
         grid, first_row, first_col, src["encoding"] = grid_read if grid_read is not None else _read_grid(path, sheet)
     except pl.exceptions.NoDataError:
         problems.append(_problem(table, label, "是空的：没有表头行", "is empty: no header row", check="empty"))
