@@ -113,3 +113,19 @@ def test_part_time_without_fte_is_a_warning_and_marked(make_folder):
     p = ds.problems
     assert p.select("row", "column", "check", "severity").rows() == [(2, "fte", "fte_unknown", "warning")]
     assert "上限" in p["message"][0]
+
+
+def test_validate_with_a_policy_names_the_rules_a_missing_column_starves(make_folder):
+    """低保情 (a header nobody can read) must not cost the low-income supplement silently:
+    with --policy, validate says which rule reads 低保类别 and that it is missing."""
+    from click.testing import CliRunner
+
+    from audit.cli import main
+
+    folder = make_folder({"入住老人.csv": f"机构编号,身份证号,入住日期,户籍所在区县,低保情\nA001,{ID_X},2024-01-01,越城区,低保\n"})
+    out = CliRunner().invoke(main, ["validate", "--data", str(folder), "--policy", "shaoxing", "--year", "2024"]).output
+    line = next(x for x in out.splitlines() if "低保类别" in x and "rule" not in x and "规则" in x)
+    assert "operating_grant" in line and "少付" in line
+    # no such line without --policy (the column is optional in the contract)
+    plain = CliRunner().invoke(main, ["validate", "--data", str(folder)]).output
+    assert not any("规则" in x and "低保类别" in x for x in plain.splitlines())

@@ -88,6 +88,11 @@ def _flatten(top: list, sub: list | None, hmap) -> tuple[list, bool]:
     (headers, whether the second row was a header row)."""
     if sub is None or not any(sub):
         return top, False
+    # a data row is no second header level: it carries dates, ids, counts (3+ digits), and
+    # a real second level leaves the columns merged down from the top row empty
+    filled = [v for v in sub if v is not None]
+    if any(len(re.findall(r"\d", v)) >= 3 for v in filled) or len(filled) >= sum(v is not None for v in top):
+        return top, False
     group, out = None, []
     for t, s in zip(top, sub):
         group = t if t is not None else (group if s is not None else None)
