@@ -235,7 +235,11 @@ def _random_institutions(n: int, seed: int, year: int, region: str) -> pl.DataFr
 
 
 def _finish_institutions(df: pl.DataFrame) -> pl.DataFrame:
-    """Derived columns common to random and demo institutions."""
+    """Derived columns common to random and demo institutions. A name drawn twice in
+    one county gets a number (（2）…): the reader refuses one name under two ids."""
+    n = pl.int_range(pl.len()).over("county", "name")
+    df = df.with_columns(name=pl.when(n > 0).then(pl.concat_str(pl.col("name"), pl.lit("（"), (n + 1).cast(pl.String), pl.lit("）")))
+                         .otherwise(pl.col("name")))
     return df.with_columns(
         investment_final=fen_to_yuan_expr(pl.col("investment_fen")),
         _region=pl.col("county").replace_strict(_COUNTY_CODE, return_dtype=pl.Int64),

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from audit.money import check_ledger_amounts
+
 from audit.calc import centers, construction, insurance, operating
 from audit.calc.common import (FINDING_SORT, LEDGER_SORT, Ctx, Gap, as_findings, as_ledger, basis_en,
                                empty_findings, empty_ledger)
@@ -50,6 +52,7 @@ def compute(dataset, pack, year: int, lang: str = "zh") -> tuple[pl.DataFrame, p
     parts = [as_ledger(p) for p in parts if p.height]
     ledger = pl.concat(parts) if parts else empty_ledger()
     ledger = ledger.filter(pl.col("amount_fen") != 0).sort(LEDGER_SORT, nulls_last=True)
+    check_ledger_amounts(ledger, lang)
     if lang == "en":
         ledger = ledger.with_columns(basis_en(pl.col("basis")).alias("basis"))
     findings = pl.concat(ctx.findings) if ctx.findings else empty_findings()
