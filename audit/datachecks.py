@@ -233,6 +233,15 @@ def _credit_code_problems(table, df, sheet, col) -> pl.DataFrame:
     ])
 
 
+ID_MAX_CHARS, TEXT_MAX_CHARS = 64, 2000
+
+
+def text_limit(col: schema.Column) -> int:
+    """Declared length bounds: an id (it becomes part of file names) at most 64 characters,
+    any other text 2,000 — a 1 MB cell would stall the PDF report and hide in it."""
+    return col.spec.get("max_length") or (ID_MAX_CHARS if col.spec.get("id_like") or col.spec.get("format") else TEXT_MAX_CHARS)
+
+
 def date_bounds() -> tuple[date, date]:
     """Every date in the data lies between 1900-03-01 (Excel's calendar is a day off
     before then: serial 60 is the phantom 1900-02-29) and the end of next year."""
@@ -250,6 +259,12 @@ def row_checks(table: schema.Table, df: pl.DataFrame, sheet, present) -> pl.Data
             parts.append(_person_id_problems(table, df, sheet, col))
         if s.get("format") == "credit_code":
             parts.append(_credit_code_problems(table, df, sheet, col))
+        if col.type == "text":
+            limit = text_limit(col)
+            hit = df.filter(c.str.len_chars() > limit)
+            parts.append(_rows(hit, table, sheet, col.name, _shown(col).str.head(20) + "…",
+                               pl.lit("过长：") + c.str.len_chars().cast(pl.String) + f" 个字符（最多 {limit} 个）",
+                               pl.lit("too long: ") + c.str.len_chars().cast(pl.String) + f" characters (at most {limit})", "range"))
         if col.type == "date":
             first, last = date_bounds()
             hit = df.filter((c < first) | (c > last))

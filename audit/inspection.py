@@ -6,6 +6,7 @@ only when all files are written: a command gives complete outputs or none."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -18,6 +19,7 @@ from pathlib import Path
 import polars as pl
 
 from audit.errors import InputError, OutputError
+from audit.guards import load_json
 from audit.privacy import defuse_frame
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
@@ -328,7 +330,8 @@ def institution_facts(tables: dict[str, pl.DataFrame], ids: list[str], year: int
 
 
 def _safe_name(institution_id: str) -> str:
-    return re.sub(r"[^0-9A-Za-z_\-\u4e00-\u9fff]", "_", institution_id)
+    name = re.sub(r"[^0-9A-Za-z_\-\u4e00-\u9fff]", "_", institution_id)
+    return name if len(name) <= 80 else f"{name[:64]}_{hashlib.sha256(name.encode()).hexdigest()[:12]}"
 
 
 def checklists(draw_path, data_path, policy, year: int, out_dir, *, sets=(), override_file=None, lang: str = "zh",
@@ -339,7 +342,7 @@ def checklists(draw_path, data_path, policy, year: int, out_dir, *, sets=(), ove
     from audit.run import run
 
     try:
-        record = json.loads(Path(draw_path).read_text(encoding="utf-8"))
+        record = load_json(Path(draw_path).read_text(encoding="utf-8"))
         picks = record["picks"]
     except (OSError, ValueError, KeyError) as e:
         raise InputError(_t(lang, f"无法读取抽取记录 {draw_path}: {e}", f"cannot read draw record {draw_path}: {e}"))

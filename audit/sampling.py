@@ -41,6 +41,7 @@ from pathlib import Path
 import polars as pl
 
 from audit.errors import AuditError, InputError
+from audit.guards import load_json
 
 ALGORITHM = "sha256-rank/1"
 STRATA_ORDER = ("high", "medium", "low")
@@ -120,6 +121,9 @@ def parse_ratio(text: str, lang: str = "zh") -> Fraction:
     """'0.05' / '5%' / '1/20' → exact Fraction in [0, 1]."""
     s = str(text).strip()
     try:
+        d = Decimal(s.rstrip("%")) if "/" not in s else Decimal(0)
+        if not d.is_finite() or d.adjusted() > 3 or (d != 0 and d.adjusted() < -12):
+            raise ValueError   # inf, nan, 1e999999999: refused before Fraction expands them
         if s.endswith("%"):
             value = Fraction(Decimal(s[:-1])) / 100
         elif "/" in s:
@@ -523,7 +527,7 @@ def sample(data_path, seed: str, out_dir, ratios, *, findings_path=None, **optio
 def verify_draw(draw_json, data_path, findings_path=None, lang: str = "zh") -> Verification:
     """Re-run the recorded draw on the register at data_path and compare."""
     try:
-        recorded = json.loads(Path(draw_json).read_text(encoding="utf-8"))
+        recorded = load_json(Path(draw_json).read_text(encoding="utf-8"))
         params = DrawParams(**recorded["parameters"], lang=lang)
     except (OSError, ValueError, KeyError, TypeError) as e:
         raise InputError(_msg(lang, f"无法读取抽取记录 {draw_json}: {e}", f"cannot read draw record {draw_json}: {e}"))

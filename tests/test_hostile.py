@@ -125,7 +125,81 @@ READING = [
          set()),
 ]
 
-CASES = MONEY + READING
+def book(sheets: dict[str, list[list]], formulas: dict[str, list[tuple]] | None = None) -> bytes:
+    """An xlsx in memory; formulas[sheet] = [(row, col, formula)] saved without a value."""
+    import io
+
+    import xlsxwriter
+
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    for name, grid in sheets.items():
+        ws = wb.add_worksheet(name)
+        for r, line in enumerate(grid):
+            for c, v in enumerate(line):
+                ws.write(r, c, v)
+        for r, c, formula in (formulas or {}).get(name, []):
+            ws.write_formula(r, c, formula, None, "")   # "" = no cached result, as openpyxl saves it
+    wb.close()
+    return buf.getvalue()
+
+
+def link(target):
+    """A symbolic link to `target` (relative to the folder)."""
+    return lambda path: path.symlink_to(target)
+
+
+INST_SHEET = [["机构编号", "机构名称", "所属区县", "机构类型", "核定床位数"], ["A001", "甲院", "越城区", "养老机构", 10]]
+
+FILES = [
+    Case("formula_without_saved_value", {"data.xlsx": book(
+        {"机构": INST_SHEET, "综合保险": [["机构编号", "保险年度", "保费", "险种"], ["A001", 2024, None, "养老机构综合责任保险"]]},
+        {"综合保险": [(1, 2, "=12*100")]})},
+        {p("insurance", 2, None, "formula"), p("insurance", 2, "premium", "required")}, "单元格 C2 是公式", institutions=False),
+    Case("formula_in_an_id_cell", {"data.xlsx": book({"机构": INST_SHEET + [[None, "乙院", "越城区", "养老机构", 5]]},
+                                                     {"机构": [(2, 0, '="A"&"002"')]})},
+         {p("institutions", 3, None, "formula"), p("institutions", 3, "institution_id", "required")}, institutions=False),
+    Case("residents_is_a_dangling_link", {"residents.csv": link("gone.csv")}, {p("residents", None, None, "unreadable")}, "链接"),
+    Case("staff_is_a_folder", {"staff.csv": lambda path: path.mkdir()}, {p("staff", None, None, "unreadable")}, "文件夹"),
+    Case("insurance_is_a_link_loop", {"insurance.csv": link("insurance.csv")}, {p("insurance", None, None, "unreadable")}),
+    Case("institutions_link_to_a_folder", {"机构.csv": lambda path: (path.parent / "sub").mkdir() or path.symlink_to("sub")},
+         {p("institutions", None, None, "unreadable")}, institutions=False),
+    Case("binary_junk_as_residents", {"residents.csv": bytes(range(256)) * 4}, {p("residents", None, None, "unreadable")}),
+    Case("id_of_300_characters", {"institutions.csv": INST_HEAD + f"{'A' * 300},甲院,越城区,养老机构,{CODE_A},10\n"},
+         {p("institutions", 2, "institution_id", "range")}, "最多 64 个"),
+    Case("name_of_a_megabyte", {"institutions.csv": INST_HEAD + f"A001,{'院' * 1_000_000},越城区,养老机构,{CODE_A},10\n"},
+         {p("institutions", 2, "name", "range")}, "最多 2000 个"),
+    Case("id_only_invisible_characters", {"institutions.csv": INST_HEAD + f"\u200b\u200b,甲院,越城区,养老机构,{CODE_A},10\n"},
+         {p("institutions", 2, "institution_id", "required")}),
+    Case("negative_premium", {"insurance.csv": "institution_id,year,premium,scheme\nA001,2024,-100,institution\n"},
+         {p("insurance", 2, "premium", "range")}),
+    Case("premium_with_sub_fen", {"insurance.csv": "institution_id,year,premium,scheme\nA001,2024,\"¥1,000.005\",institution\n"},
+         {p("insurance", 2, "premium", "number")}),
+    Case("premium_in_scientific_notation", {"insurance.csv": "institution_id,year,premium,scheme\nA001,2024,1e5,institution\n"},
+         {p("insurance", 2, "premium", "number")}),
+    Case("beds_in_scientific_notation", {"institutions.csv": INST_HEAD + f"A001,甲院,越城区,养老机构,{CODE_A},1e3\n"},
+         {p("institutions", 2, "beds", "number")}),
+    Case("fte_of_400_digits", {"staff.csv": f"institution_id,staff_id,fte\nA001,S1,{'9' * 400}\n"},
+         {p("staff", 2, "fte", "range")}),
+    Case("ambiguous_serial_19999", {"staff.csv": "institution_id,staff_id,hired_on\nA001,S1,19999\n"},
+         {p("staff", 2, "hired_on", "date")}),
+    Case("discharge_in_2099", {"residents.csv": f"institution_id,person_id,admitted_on,discharged_on\nA001,{ID1},2024-01-01,2099-01-01\n"},
+         {p("residents", 2, "discharged_on", "range")}),
+    Case("hired_in_1899", {"staff.csv": "institution_id,staff_id,hired_on\nA001,S1,1899-12-31\n"},
+         {p("staff", 2, "hired_on", "range")}),
+    Case("inspected_in_year_1", {"inspections.csv": "institution_id,inspected_on\nA001,0001-01-01\n"},
+         {p("inspections", 2, "inspected_on", "range")}),
+    Case("insurance_year_99999", {"insurance.csv": "institution_id,year,premium,scheme\nA001,99999,100,institution\n"},
+         {p("insurance", 2, "year", "range")}),
+    Case("same_institution_year_two_schemes_is_fine", {"insurance.csv": rows(
+        "institution_id,year,premium,scheme", "A001,2024,1000,institution", "A001,2024,1000,home_care")}, set()),
+    Case("credit_code_lower_case_twice", {"institutions.csv": INST_HEAD + f"A001,甲院,越城区,养老机构,{CODE_C},10\nA002,乙院,越城区,养老机构,{CODE_C.lower()},10\n"},
+         {p("institutions", 3, "credit_code", "duplicate")}),
+    Case("name_with_ideographic_space", {"institutions.csv": INST_HEAD + f"A001,甲 院,越城区,养老机构,{CODE_A},10\nA002,甲院\u3000,越城区,养老机构,{CODE_B},10\n"},
+         {p("institutions", 3, "name", "duplicate")}),
+]
+
+CASES = MONEY + READING + FILES
 
 
 def _write(case: Case, folder: Path) -> Path:
@@ -134,7 +208,10 @@ def _write(case: Case, folder: Path) -> Path:
     if case.institutions and not any(k.split(".")[0] in ("institutions", "机构") for k in files):
         files["institutions.csv"] = INST
     for fname, text in files.items():
-        (folder / fname).write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
+        if callable(text):
+            text(folder / fname)
+        else:
+            (folder / fname).write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
     return folder
 
 
@@ -154,7 +231,7 @@ def test_hostile_input_is_located(case, tmp_path):
 
 
 def test_corpus_is_large_enough():
-    assert len(CASES) + len(CLI_CASES) >= 60
+    assert len(CASES) + len(CLI_CASES) + len(GUARD_CASES) >= 60
 
 
 # ---------------------------------------------------------------- commands (in process)
@@ -180,16 +257,134 @@ CLI_CASES = [
                                    "insurance_province.share_nonprofit=0.33333333333333333333"], 2, "六位小数"),
     CliCase("override_huge_amount", ["policy", "show", "shaoxing", "--override", "{tmp}/local.yaml"], 2, "金额过大",
             {"local.yaml": "reason: 测试\nvalues:\n  construction_city.rate_self_built: 1e30\n"}),
+    CliCase("override_with_an_alias", ["policy", "show", "shaoxing", "--override", "{tmp}/local.yaml"], 2, "别名",
+            {"local.yaml": "a: &x 50%\nrenovation.share: *x\n"}),
+    CliCase("set_value_nested_deep", ["policy", "show", "shaoxing", "--set", "renovation.share=" + "[" * 5000 + "]" * 5000],
+            2, "renovation.share"),
+    CliCase("pack_source_outside_its_folder", ["policy", "check", "{tmp}/pack.yaml"], 2, "不能是路径",
+            {"pack.yaml": "PACK(../../../../etc/passwd)"}),
+    CliCase("pack_source_is_binary", ["policy", "check", "{tmp}/pack.yaml"], 2, "不是 UTF-8",
+            {"pack.yaml": "PACK(blob.txt)", "blob.txt": bytes(range(256))}),
+    CliCase("pack_source_links_elsewhere", ["policy", "check", "{tmp}/pack.yaml"], 2, "找不到原文文件",
+            {"pack.yaml": "PACK(passwd.txt)", "passwd.txt": lambda path: path.symlink_to("/etc/passwd")}),
+    CliCase("pack_with_an_alias_bomb", ["policy", "check", "{tmp}/pack.yaml"], 2, "别名",
+            {"pack.yaml": "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+                          "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n"}),
+    CliCase("ratio_infinity", ["sample", "--data", "{tmp}/reg", "--seed", "s", "--ratio", "inf", "--out", "{tmp}/d"], 2, "抽查比例",
+            {"reg": lambda path: path.mkdir(), "reg/institutions.csv": INST}),
+    CliCase("ratio_with_a_huge_exponent", ["sample", "--data", "{tmp}/reg", "--seed", "s", "--ratio", "1e999999999", "--out", "{tmp}/d"],
+            2, "抽查比例", {"reg": lambda path: path.mkdir(), "reg/institutions.csv": INST}),
+    CliCase("draw_record_with_a_huge_number", ["sample", "--verify", "{tmp}/draw.json", "--data", "{tmp}/reg"], 1, "number too large",
+            {"reg": lambda path: path.mkdir(), "reg/institutions.csv": INST,
+             "draw.json": '{"parameters": {"seed": "s", "ratios": {"*": "1"}, "team_size": 1' + "0" * 400 + '}}'}),
+    CliCase("draw_record_nested_deep", ["sample", "--verify", "{tmp}/draw.json", "--data", "{tmp}/reg"], 1, "无法读取抽取记录",
+            {"reg": lambda path: path.mkdir(), "reg/institutions.csv": INST, "draw.json": "[" * 100_000 + "]" * 100_000}),
+    CliCase("draw_record_with_nan", ["checklist", "--draw", "{tmp}/draw.json", "--data", "{tmp}/reg", "--policy", "shaoxing",
+                                     "--year", "2024", "--out", "{tmp}/c"], 1, "not a number",
+            {"reg": lambda path: path.mkdir(), "reg/institutions.csv": INST, "draw.json": '{"picks": [NaN]}'}),
+    CliCase("run_with_a_trillion_beds", ["run", "--data", "{tmp}/d", "--policy", "shaoxing", "--year", "2024", "--out", "{tmp}/o",
+                                         "--no-report"], 1, "应不大于 100000",
+            {"d": lambda path: path.mkdir(), "d/institutions.csv": INST_HEAD + f"A001,甲院,越城区,养老机构,{CODE_A},1000000000000\n"}),
+    CliCase("selfcheck_each_with_a_300_character_id", ["selfcheck", "--data", "{tmp}/d", "--policy", "shaoxing", "--year", "2024",
+                                                       "--out", "{tmp}/o", "--each"], 1, "最多 64 个",
+            {"d": lambda path: path.mkdir(), "d/institutions.csv": INST_HEAD + f"{'B' * 300},甲院,越城区,养老机构,{CODE_A},10\n"}),
 ]
+
+
+def _pack_text(source: str) -> str:
+    """The shipped shaoxing pack with its `source:` line pointing at `source`."""
+    import re
+
+    text = (Path(audit.__file__).parent / "policies" / "shaoxing.yaml").read_text(encoding="utf-8")
+    return re.sub(r"(?m)^source:.*$", f"source: {source}", text)
 
 
 @pytest.mark.parametrize("case", CLI_CASES, ids=[c.name for c in CLI_CASES])
 def test_hostile_command_is_refused_in_words(case, tmp_path):
     for fname, text in case.files.items():
-        (tmp_path / fname).write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
+        if callable(text):
+            text(tmp_path / fname)
+        elif isinstance(text, str) and text.startswith("PACK("):
+            (tmp_path / fname).write_text(_pack_text(text[5:-1]), encoding="utf-8")
+        else:
+            (tmp_path / fname).write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
     args = [a.format(tmp=tmp_path) for a in case.args]
     result = CliRunner().invoke(main, args)
     out = result.output + result.stderr
     assert result.exit_code == case.exit, out
     assert case.says in out, out
+    assert "Traceback" not in out and "内部错误" not in out
+
+
+# ---------------------------------------------------------------- crash-type: a subprocess each
+# (60 s timeout, 12 GiB address space): a regression aborts the child, not the test run.
+
+
+def far_cell_book(path: Path) -> None:
+    """84 KB-class workbook whose one stray cell at XFD1048576 asks the reader for a
+    17-billion-cell grid."""
+    import xlsxwriter
+
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("机构")
+    for r, line in enumerate(INST_SHEET):
+        ws.write_row(r, 0, line)
+    ws.write(1_048_575, 16_383, "x")
+    wb.close()
+
+
+def zip_bomb_book(path: Path) -> None:
+    """A valid workbook whose sheet XML carries 64 MB of padding that deflates ~1000×."""
+    import zipfile
+
+    src = path.with_suffix(".src.xlsx")
+    src.write_bytes(book({"机构": INST_SHEET}))
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"<sheetData>", b"<sheetData>" + b" " * (64 << 20))
+            zout.writestr(info.filename, data)
+    src.unlink()
+
+
+DEEP = "[" * 100_000 + "]" * 100_000
+GUARD_CASES = [
+    CliCase("one_cell_at_xfd1048576", ["validate", "--data", "{tmp}/far.xlsx"], 1, "超出可读取的范围",
+            {"far.xlsx": far_cell_book}),
+    CliCase("zip_bomb_workbook", ["validate", "--data", "{tmp}/bomb.xlsx"], 1, "压缩炸弹", {"bomb.xlsx": zip_bomb_book}),
+    CliCase("pack_nested_100000_deep", ["policy", "check", "{tmp}/pack.yaml"], 2, "嵌套", {"pack.yaml": "rules: " + DEEP}),
+    CliCase("override_nested_100000_deep", ["policy", "show", "shaoxing", "--override", "{tmp}/local.yaml"], 2, "嵌套",
+            {"local.yaml": "renovation.share: " + DEEP}),
+    CliCase("override_billion_laughs", ["policy", "show", "shaoxing", "--override", "{tmp}/local.yaml"], 2, "别名",
+            {"local.yaml": "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
+                           + "".join(f"{c}: &{c} [{', '.join(['*' + p] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi"))
+                           + "renovation.share: *i\n"}),
+]
+
+
+def _limit_memory():
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (12 << 30, 12 << 30))
+
+
+@pytest.mark.parametrize("case", GUARD_CASES, ids=[c.name for c in GUARD_CASES])
+def test_hostile_file_cannot_crash_or_hang(case, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    for fname, text in case.files.items():
+        if callable(text):
+            text(tmp_path / fname)
+        else:
+            (tmp_path / fname).write_text(text, encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k != "AUDIT_DEBUG"}
+    proc = subprocess.run([sys.executable, "-c", "from audit.cli import main; main()",
+                           *[a.format(tmp=tmp_path) for a in case.args]],
+                          capture_output=True, text=True, timeout=60, env=env, preexec_fn=_limit_memory)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == case.exit, (proc.returncode, out[-2000:])   # a signal is a negative code
+    assert case.says in out, out[-2000:]
     assert "Traceback" not in out and "内部错误" not in out
