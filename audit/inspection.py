@@ -20,7 +20,7 @@ import polars as pl
 
 from audit.errors import InputError, OutputError
 from audit.guards import load_json
-from audit.privacy import defuse_frame
+from audit.privacy import defuse_frame, safe_workbook
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 
@@ -112,9 +112,7 @@ def write_html_pdf(html: str, stem: Path) -> None:
 
 def write_xlsx(path: Path, sheets: dict[str, pl.DataFrame]) -> None:
     """Several defused sheets in one workbook, with widths that fit Chinese text."""
-    import xlsxwriter
-
-    with xlsxwriter.Workbook(path) as wb:
+    with safe_workbook(path) as wb:
         for name, df in sheets.items():
             df = defuse_frame(df)
             widths = {c: min(60, max(8, 2 * max([len(c)] + [len(str(v)) for v in df[c].head(200).to_list()]))) for c in df.columns}

@@ -42,6 +42,7 @@ import polars as pl
 
 from audit.errors import AuditError, InputError
 from audit.guards import load_json
+from audit.privacy import mask_national_ids
 
 ALGORITHM = "sha256-rank/1"
 STRATA_ORDER = ("high", "medium", "low")
@@ -375,6 +376,9 @@ def draw(tables: dict[str, pl.DataFrame], params: DrawParams, findings: pl.DataF
     _check_params(params, tables)
     picks, counts = draw_institutions(tables, params, findings)
     members, status = assign_teams(picks, tables, params)
+    # an inspector id that is a 身份证号 is masked in the record (order_hash still commits
+    # to the whole id, so --verify compares the same masked text and the same hashes)
+    members = members.with_columns(mask_national_ids(pl.col("inspector_id")).alias("inspector_id"))
     teams = members.group_by("institution_id").agg(
         team=pl.struct("position", "inspector_id", "name", "department", "county", "order_hash").sort_by("position"))
     full = (picks.join(status, on="institution_id", how="left")

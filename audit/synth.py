@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -685,13 +685,12 @@ def _display_width(df: pl.DataFrame, col: str) -> int:
 
 def _write_workbook(frames: dict[str, pl.DataFrame], money: dict[str, set[str]], path: Path) -> None:
     """One sheet per table; dates as real Excel dates, money as numbers with two decimals."""
-    import xlsxwriter
+    from audit.privacy import safe_workbook
 
     too_big = [label for label, df in frames.items() if df.height > _EXCEL_MAX_ROWS]
     if too_big:
         raise OutputError(f"表 {', '.join(too_big)} 超过 Excel 的 1,048,575 行上限：请改用 csv 或 parquet 格式。")
-    with xlsxwriter.Workbook(str(path)) as wb:
-        wb.set_properties({"created": datetime(2000, 1, 1)})  # a fixed stamp: same seed, same bytes
+    with safe_workbook(str(path)) as wb:   # a fixed stamp: same seed, same bytes
         for label, df in frames.items():
             cols = [c for c in df.columns if c in money[label]]
             df = df.with_columns(pl.col(cols).cast(pl.Float64))  # yuan with two decimals, as a bureau's sheet holds them

@@ -44,7 +44,11 @@ def html_to_pdf(html_text: str, pdf_path: Path, attachments: list[tuple[str, byt
     ((name, bytes, description)); it costs ~0.5 s a document, so self-checks skip it."""
     import weasyprint
 
-    files = [weasyprint.Attachment(string=data, name=name, description=desc) for name, data, desc in attachments]
+    from audit.privacy import output_timestamp
+
+    stamp = output_timestamp()   # attachment dates would otherwise be now(): same input, same bytes
+    files = [weasyprint.Attachment(string=data, name=name, description=desc, created=stamp, modified=stamp)
+             for name, data, desc in attachments]
     options = {"pdf_variant": "pdf/a-3u"} if archival else {}
     weasyprint.HTML(string=html_text, base_url=str(TEMPLATES)).write_pdf(
         pdf_path, attachments=files or None, **options)
