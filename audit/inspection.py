@@ -82,7 +82,9 @@ def render(template: str, **context) -> str:
     """Render one of our templates with HTML escaping on."""
     import jinja2
 
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES),
+    from audit.report.render import cap_text
+
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), finalize=cap_text,
                              autoescape=jinja2.select_autoescape(["html"]), keep_trailing_newline=True)
     env.filters["decimal"] = fraction_as_decimal
     return env.get_template(template).render(**context)

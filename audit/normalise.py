@@ -83,7 +83,7 @@ def parse_money(e):
     """Yuan text → Int64 fen exactly (string arithmetic, never float). More than two
     decimals (after dropping trailing zeros) is unreadable, not rounded; so is more than
     15 digits of yuan (× 100 would wrap around Int64; the schema's bound is far lower)."""
-    s = _compact(e).str.replace_all(r"^[¥￥]|元$", "")
+    s = _compact(e).str.replace(r"^([+-]?)[¥￥]", "$1").str.replace(r"元$", "")
     ok = s.str.contains(r"^[+-]?\d{1,15}(\.\d*)?$")
     neg = s.str.starts_with("-")
     digits = s.str.replace(r"^[+-]", "")

@@ -147,3 +147,10 @@ def test_two_runs_give_byte_identical_files_in_every_format(tmp_path, monkeypatc
     assert b"D:20231114221320Z" in (tmp_path / "c" / "report.pdf").read_bytes()
     with zipfile.ZipFile(tmp_path / "c" / "ledger.xlsx") as z:
         assert "2023-11-14T22:13:20Z" in z.read("docProps/core.xml").decode()
+
+
+def test_a_megabyte_of_text_is_capped_in_pages():
+    from audit.report.render import SHOWN_TEXT_MAX, env
+
+    page = env().from_string("<p>{{ name }}</p>").render(name="院" * 1_000_000)
+    assert page == "<p>" + "院" * SHOWN_TEXT_MAX + "…</p>"

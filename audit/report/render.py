@@ -17,13 +17,24 @@ from audit.report.frames import fmt_num, yuan
 TEMPLATES = Path(audit.__file__).parent.parent / "templates"
 
 
+SHOWN_TEXT_MAX = 2000   # characters of one plain text value in a page (the CSVs keep it whole)
+
+
+def cap_text(value):
+    """Every plain text printed by a template is capped with "…": a megabyte cell would
+    stall the PDF renderer for minutes. Markup (pre-rendered charts, tables) is left alone."""
+    if isinstance(value, str) and not isinstance(value, jinja2.utils.markupsafe.Markup) and len(value) > SHOWN_TEXT_MAX:
+        return value[:SHOWN_TEXT_MAX] + "…"
+    return value
+
+
 @lru_cache(maxsize=1)
 def env() -> jinja2.Environment:
     """One environment per process: autoescape on (names like <script> stay text),
     StrictUndefined so a misspelt field fails loudly instead of printing nothing."""
     environment = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)),
                                      autoescape=True, trim_blocks=True, lstrip_blocks=True,
-                                     undefined=jinja2.StrictUndefined)
+                                     undefined=jinja2.StrictUndefined, finalize=cap_text)
     environment.filters["yuan"] = yuan
     environment.filters["num"] = fmt_num
     return environment
