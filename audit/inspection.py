@@ -344,7 +344,10 @@ def checklists(draw_path, data_path, policy, year: int, out_dir, *, sets=(), ove
     try:
         record = load_json(Path(draw_path).read_text(encoding="utf-8"))
         picks = record["picks"]
-    except (OSError, ValueError, KeyError) as e:
+        if not isinstance(picks, list) or not all(isinstance(p, dict) and isinstance(p.get("institution_id"), str)
+                                                  for p in picks):
+            raise ValueError("picks must be a list of {institution_id: …}")
+    except (OSError, ValueError, KeyError, TypeError) as e:
         raise InputError(_t(lang, f"无法读取抽取记录 {draw_path}: {e}", f"cannot read draw record {draw_path}: {e}"))
     result = run(data_path, policy, year, sets=tuple(sets), override_file=override_file, lang=lang)
     tables = result.dataset.tables

@@ -77,6 +77,29 @@ def _msg(lang: str, zh: str, en: str) -> str:
     return en if lang == "en" else zh
 
 
+_PARAM_TYPES = {"seed": (str,), "ratios": (dict,), "strata": (str,), "default_stratum": (str,),
+                "min_years_uninspected": (int, type(None)), "as_of": (str, type(None)), "team_size": (int,),
+                "joint": (bool,), "avoid_same_county": (bool,)}
+
+
+def params_from_record(recorded: dict, lang: str = "zh") -> DrawParams:
+    """DrawParams from a draw.json a user hands back: each field of the type it was
+    written with (a hand-edited `"team_size": null` is refused in words, not met later
+    as an internal error). Raises TypeError / KeyError."""
+    given = recorded["parameters"]
+    if not isinstance(given, dict):
+        raise TypeError("parameters must be a mapping")
+    for key, value in given.items():
+        want = _PARAM_TYPES.get(key)
+        if want is None:
+            raise TypeError(f"unknown parameter {key!r}")
+        if not isinstance(value, want) or (isinstance(value, bool) and bool not in want):
+            raise TypeError(f"parameter {key!r}: {value!r}")
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in given.get("ratios", {}).items()):
+        raise TypeError("ratios must map strata to text")
+    return DrawParams(**given, lang=lang)
+
+
 # ---------------------------------------------------------------- hashing ----
 
 def sha256_hex(values: pl.Series) -> pl.Series:
@@ -532,7 +555,7 @@ def verify_draw(draw_json, data_path, findings_path=None, lang: str = "zh") -> V
     """Re-run the recorded draw on the register at data_path and compare."""
     try:
         recorded = load_json(Path(draw_json).read_text(encoding="utf-8"))
-        params = DrawParams(**recorded["parameters"], lang=lang)
+        params = params_from_record(recorded, lang)
     except (OSError, ValueError, KeyError, TypeError) as e:
         raise InputError(_msg(lang, f"无法读取抽取记录 {draw_json}: {e}", f"cannot read draw record {draw_json}: {e}"))
     ds = load_register(data_path, lang)
