@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import polars as pl
 
-from audit.money import check_ledger_amounts
-
-from audit.calc import centers, construction, insurance, operating
-from audit.calc.common import (FINDING_SORT, LEDGER_SORT, Ctx, Gap, as_findings, as_ledger, basis_en,
+from audit.kinds import centers, construction, insurance, operating
+from audit.kinds.common import (FINDING_SORT, LEDGER_SORT, Ctx, Gap, as_findings, as_ledger, basis_en,
                                empty_findings, empty_ledger)
+from audit.money import check_ledger_amounts
 
 CALCULATORS = {
     "construction_per_bed": construction.construction_per_bed,

@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 
 
-from audit import schema
+from audit.data import contract as schema
 from audit.privacy import safe_workbook
 from audit.errors import OutputError
 
