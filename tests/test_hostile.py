@@ -49,7 +49,7 @@ class Case:
     problems: set          # {(table, row, column, check)}
     says: str = ""         # words the first matching message must hold (zh)
     institutions: bool = True
-    extra: dict = field(default_factory=dict)
+    hides: str = ""        # text that must appear nowhere in the problems (a national id)
 
 
 def rows(*lines):
@@ -199,7 +199,14 @@ FILES = [
          {p("institutions", 3, "name", "duplicate")}),
 ]
 
-CASES = MONEY + READING + FILES
+PRIVACY = [
+    Case("inspector_id_is_a_national_id", {"inspectors.csv": f"inspector_id,name\n{ID2},王五\n{ID2},赵六\n"},
+         {p("inspectors", 3, "inspector_id", "duplicate")}, hides=ID2),
+    Case("national_id_as_institution_id", {"institutions.csv": INST_HEAD + f"{ID2},甲院,越城区,养老机构,{CODE_A},10\n{ID2},乙院,越城区,养老机构,{CODE_B},10\n"},
+         {p("institutions", 3, "institution_id", "duplicate")}, hides=ID2),
+]
+
+CASES = MONEY + READING + FILES + PRIVACY
 
 
 def _write(case: Case, folder: Path) -> Path:
@@ -224,6 +231,8 @@ def test_hostile_input_is_located(case, tmp_path):
     assert got == case.problems, errors.select("table", "row", "column", "check", "message")
     if case.says:
         assert any(case.says in m for m in errors["message"].to_list()), errors["message"].to_list()
+    if case.hides:
+        assert case.hides not in str(problems.rows()), problems.rows()
     assert errors["message"].null_count() == 0 and errors["message_en"].null_count() == 0
     result = CliRunner().invoke(main, ["validate", "--data", str(data)])
     assert result.exit_code == (1 if case.problems else 0), result.output
@@ -301,7 +310,9 @@ def _pack_text(source: str) -> str:
     """The shipped shaoxing pack with its `source:` line pointing at `source`."""
     import re
 
-    text = (Path(audit.__file__).parent / "policies" / "shaoxing.yaml").read_text(encoding="utf-8")
+    from audit.policy.loader import PACK_DIR
+
+    text = (PACK_DIR / "shaoxing.yaml").read_text(encoding="utf-8")
     return re.sub(r"(?m)^source:.*$", f"source: {source}", text)
 
 

@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from audit.cli import main
-from audit.io import read_tables
+from audit.data.io import read_tables
 
 DEMO = Path(__file__).parent.parent / "demo" / "demo.xlsx"
 HOSTILE = ["=1+1", "{=1+1}", "http://evil.example/x", "file:///c:\\windows\\win.ini", "@SUM(A1)", "+cmd|' /C calc'!A0"]
@@ -98,7 +98,7 @@ def test_every_xlsx_writer_writes_text_as_text(hostile_data, tmp_path):
 
 
 def test_synthetic_workbook_writer_is_the_safe_one(tmp_path):
-    from audit.synth import write_synth
+    from audit.data.synthetic import write_synth
 
     tables = {"institutions": pl.DataFrame({"institution_id": ["A001", "A002"], "name": ["=1+1", "http://evil.example/x"]})}
     write_synth(tables, tmp_path, fmt="xlsx")

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 import audit
 from audit.errors import PolicyError
 from audit.policy import load_pack
-from audit.normalise import parse_date, parse_int, parse_money
+from audit.data.normalise import parse_date, parse_int, parse_money
 
 FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
