@@ -45,8 +45,8 @@ class TooLarge(ValueError):
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 _ROW = re.compile(rb'<row [^>]*?r="(\d+)"')
-_WIDE = re.compile(rb'<c [^>]*?r="([A-Z]{3})\d')
-_TWO = re.compile(rb'<c [^>]*?r="[A-Z]{2}\d')
+_TWO_LETTERS = re.compile(rb'r="[A-Z]{2}')          # a cell at AA or further (a literal prefix: fast)
+_THREE = re.compile(rb'r="([A-Z]{3})\d')
 # a cell whose only content is a formula: <c r="E3"><f>SUM(A1:A2)</f></c> (or an empty <v/>)
 _FORMULA_NO_VALUE = re.compile(
     rb'<c\b[^>]*?\br="([A-Z]{1,3})(\d{1,7})"[^>]*?>\s*(?:<f[^>]*/>|<f[^>]*>[^<]*</f>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>')
@@ -66,6 +66,22 @@ def _column_number(letters: bytes) -> int:
     for ch in letters:
         n = n * 26 + (ch - 64)
     return n
+
+
+def _widest_column(chunk: bytes) -> int:
+    """Column number of the widest cell reference in this piece of sheet XML. Cheap for
+    the usual sheet (one search finds no two-letter column); exact where it matters."""
+    if not _TWO_LETTERS.search(chunk):
+        return 26
+    widest = max((_column_number(m.group(1)) for m in _THREE.finditer(chunk)), default=0)
+    if widest:
+        return widest
+    for first in reversed(range(65, 91)):      # two letters: the highest first letter, then second
+        if b'r="' + bytes([first]) in chunk:
+            for second in reversed(range(65, 91)):
+                if b'r="' + bytes([first, second]) in chunk:
+                    return _column_number(bytes([first, second]))
+    return 26
 
 
 def _too_large(book: Path, sheet: str | None, zh_what: str, en_what: str) -> TooLarge:
@@ -123,12 +139,7 @@ def inspect_sheet(book: Path, sheet: str) -> list[tuple[int, str]]:
                 rows = _ROW.findall(chunk[-(1 << 20):]) or _ROW.findall(chunk)
                 if rows:
                     max_row = max(max_row, int(rows[-1]))
-                for m in _WIDE.finditer(chunk):
-                    max_col = max(max_col, _column_number(m.group(1)))
-                if max_col < 702 and _TWO.search(chunk):
-                    max_col = max(max_col, 702)   # two letters: at most ZZ
-                elif max_col < 26:
-                    max_col = 26
+                max_col = max(max_col, _widest_column(chunk))
                 if b"<f" in chunk:
                     formulas.extend((int(m.group(2)), m.group(1).decode()) for m in _FORMULA_NO_VALUE.finditer(chunk))
                 if max_row * max_col > MAX_SHEET_CELLS:

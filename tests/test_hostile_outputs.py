@@ -154,3 +154,11 @@ def test_a_megabyte_of_text_is_capped_in_pages():
 
     page = env().from_string("<p>{{ name }}</p>").render(name="院" * 1_000_000)
     assert page == "<p>" + "院" * SHOWN_TEXT_MAX + "…</p>"
+
+
+def test_widest_column_is_found_without_reading_every_cell():
+    from audit.guards import _widest_column
+
+    assert _widest_column(b'<row r="1"><c r="A1"/><c r="Z1"/></row>') == 26
+    assert _widest_column(b'<row r="1"><c r="A1"/><c r="AB1"/><c r="BA1"/></row>') == 53       # BA = 2×26 + 1
+    assert _widest_column(b'<row r="9"><c r="A9"/><c\nr="XFD9"/></row>') == 16384             # any separator
