@@ -20,7 +20,7 @@ from audit.kinds.common import FINDING_SORT, as_findings, empty_findings, t
 from audit.kinds.operating import month_ends
 from audit.errors import AuditError, OutputError
 from audit.money import fen_to_yuan, fen_to_yuan_expr
-from audit.privacy import defuse_frame
+from audit.privacy import defuse_frame, safe_workbook
 
 PERSON_ID_IN_TEXT = r"(\d{4})\d{10}(\d{3}[\dXx])"  # an 18-digit id inside free text
 LEDGER_COLUMNS = ["institution_id", "program", "item", "period", "quantity", "rate", "amount", "payer", "rule",
@@ -345,8 +345,6 @@ def _swap_into_place(tmp: Path, out: Path, names: set = OUTPUT_NAMES) -> None:
 def write_ledger_xlsx(result: RunResult, path: Path) -> None:
     """One sheet per payer plus 汇总 (per institution × program, per payer); Chinese
     headers, money as numbers formatted #,##0.00, widths set for Chinese text."""
-    import xlsxwriter
-
     from decimal import Decimal
 
     names = result.dataset.tables["institutions"].select("institution_id", "name")
@@ -357,7 +355,7 @@ def write_ledger_xlsx(result: RunResult, path: Path) -> None:
     items_zh = {i: item_label(i, LABELS["zh"]) for i in led["item"].unique().to_list()}
     led = defuse_frame(led.with_columns(pl.col("program").replace(PROGRAM_ZH).alias("program_zh"),
                                         pl.col("item").replace(items_zh).alias("item_zh")))
-    wb = xlsxwriter.Workbook(str(path))
+    wb = safe_workbook(str(path))
     head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True})
     money = wb.add_format({"num_format": "#,##0.00"})
     bold_money = wb.add_format({"num_format": "#,##0.00", "bold": True})
