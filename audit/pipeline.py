@@ -191,8 +191,22 @@ def run(data_path, policy, year: int | None = None, sets=(), override_file=None,
     everyone) and the result narrowed to that institution. `progress(stage)` (optional)
     is called as each of RUN_STAGES begins, for a progress bar."""
     from audit.data.io import load_data
-    from audit.dates import Period, PeriodError
     from audit.policy import load_pack
+
+    year, span = year_and_period(year, period, lang)
+    step = progress or (lambda stage: None)
+    step("read")
+    dataset = load_data(data_path, lang=lang)
+    dataset.raise_if_errors()
+    step("policy")
+    pack = load_pack(policy, sets=sets, override_file=override_file, lang=lang)
+    return run_loaded(dataset, pack, year, lang=lang, institution=institution, progress=progress, period=span)
+
+
+def year_and_period(year: int | None, period, lang: str = "zh"):
+    """--year / --period → (year, Period or None): a calendar-year period is that --year;
+    another period's year is the year it ends in."""
+    from audit.dates import Period, PeriodError
 
     span = Period.parse(period) if period is not None else None
     if span is not None and span.is_calendar_year:
@@ -201,13 +215,7 @@ def run(data_path, policy, year: int | None = None, sets=(), override_file=None,
         if span is None:
             raise PeriodError(t(lang, "请给出核算年度 --year 或期间 --period", "give --year or --period"))
         year = span.end.year
-    step = progress or (lambda stage: None)
-    step("read")
-    dataset = load_data(data_path, lang=lang)
-    dataset.raise_if_errors()
-    step("policy")
-    pack = load_pack(policy, sets=sets, override_file=override_file, lang=lang)
-    return run_loaded(dataset, pack, year, lang=lang, institution=institution, progress=progress, period=span)
+    return year, span
 
 
 def run_loaded(dataset, pack, year: int, lang: str = "zh", institution: str | None = None,
