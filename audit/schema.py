@@ -16,7 +16,8 @@ import yaml
 import audit
 
 SCHEMA_DIR = Path(audit.__file__).parent.parent / "schemas"
-TABLE_ORDER = ("institutions", "residents", "staff", "insurance", "inspectors", "conflicts", "inspections")
+TABLE_ORDER = ("institutions", "residents", "staff", "insurance", "inspectors", "conflicts", "inspections",
+               "claims", "claim_residents", "payments", "deaths", "assistance_roster")
 TYPES = ("text", "enum", "bool", "date", "int", "number", "money")
 DTYPES = {
     "text": pl.String, "enum": pl.String, "bool": pl.Boolean, "date": pl.Date,
