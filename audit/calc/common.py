@@ -89,6 +89,9 @@ class Ctx:
     interpretations: set = field(default_factory=set)
     average_premium: dict = field(default_factory=dict)  # rule id -> fen used, for the manifest
     gap_ids: dict = field(default_factory=dict)  # "rule.param" -> every institution it leaves unpaid (explain)
+    # money a register or check takes off the declarations: institution_id, program, rule, month_end,
+    # person_id, amount_fen (fen, > 0 = cut); the reconciliation explains differences with it
+    adjustments: list = field(default_factory=list)
 
     @property
     def ref_date(self) -> date:

@@ -18,6 +18,8 @@ from datetime import date, timedelta
 import polars as pl
 
 from audit.calc.common import Ctx, Gap, condition_findings, fen_text, months_in_residence, opt, value
+from audit.calc.registers import ELDERLY_LAW, ELDERLY_QUOTE, with_registers
+from audit.privacy import mask_person_id
 
 PROGRAM = "operating"
 INTERPRETATIONS = {
@@ -31,6 +33,14 @@ INTERPRETATIONS = {
         "“失能”指能力等级属政策包所列等级；失智者按参数计入，失能与失智同时具备的只计一次补贴。",
         "'Disabled' means a care level listed in the pack; dementia counts when the pack says so; "
         "a resident who is both gets the supplement once."),
+    "outside_registers": (
+        "死亡名单、低保特困名册优先于机构申报：死亡之日起不再计为在院；低保类别仅在名册所列类别的在册月份计入"
+        "（认定日期 ≤ 月末 < 退出日期）；月末未满六十周岁者（按身份证号出生日期）不计人月"
+        "（《中华人民共和国老年人权益保障法》第二条“本法所称老年人是指六十周岁以上的公民”）。未提供名册时以申报为准。",
+        "The death register and the assistance roster override declarations: no residence from the day of "
+        "death; a low-income category counts only on month-ends the person is on the roster in it "
+        "(from ≤ month-end < until); a person under 60 on the month-end (birth date in the id) is not counted "
+        "(Law on the Protection of the Rights and Interests of the Elderly, art. 2). Without a roster, declarations stand."),
 }
 CARE_ZH = {"self_care": "自理", "partial": "部分失能", "full": "完全失能"}
 
@@ -85,24 +95,29 @@ def counted_stays(rule, tables: dict, ctx: Ctx) -> pl.LazyFrame:
     registered = pl.lit(True)
     if opt(rule, "require_registered", on, False):
         registered = pl.col("registered_on").is_not_null() & (pl.col("registered_on") <= pl.col("month_end"))
-    return (res.with_columns(months_in_residence(ctx.year).alias("_month"))
-            .filter(pl.col("_month").list.len() > 0).explode("_month")
-            .with_columns(pl.col("_month").replace_strict(days, return_dtype=pl.Date).alias("month_end"))
-            .filter(pl.col("since").dt.offset_by(f"{min_months}mo") <= pl.col("month_end"))
-            .with_columns(registered.alias("registered_ok"))
+    months = (res.with_columns(months_in_residence(ctx.year).alias("_month"))
+              .filter(pl.col("_month").list.len() > 0).explode("_month")
+              .with_columns(pl.col("_month").replace_strict(days, return_dtype=pl.Date).alias("month_end"))
+              .filter(pl.col("since").dt.offset_by(f"{min_months}mo") <= pl.col("month_end"))
+              .with_columns(registered.alias("registered_ok")))
+    return (with_registers(months, tables)
             .select("institution_id", "person_id", "month_end", "care_level", "dementia", "low_income",
-                    "rating_level", "registered_on", "registered_ok"))
+                    "rating_level", "registered_on", "registered_ok", "died_on", "dead", "under_60",
+                    "low_declared", "off_roster"))
+
+
+COUNTS = ~pl.col("dead") & ~pl.col("under_60")   # a month the registers leave in residence
 
 
 def counted_months(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
     """The (stay × month) rows that count, one per person and month (for `audit explain`)."""
-    return counted_stays(rule, tables, ctx).filter(pl.col("registered_ok")).collect()
+    return counted_stays(rule, tables, ctx).filter(pl.col("registered_ok") & COUNTS).collect()
 
 
 def _month_counts(rule, tables: dict, ctx: Ctx, disabled: pl.Expr, low: pl.Expr) -> pl.DataFrame:
     """Resident counts by institution × month × the attributes rates depend on: small,
     whatever the number of residents. Reports months before registration."""
-    counts = (counted_stays(rule, tables, ctx)
+    counts = (counted_stays(rule, tables, ctx).filter(COUNTS)
               .with_columns(disabled.alias("disabled"), low.alias("low"))
               .group_by("institution_id", "month_end", "rating_level", "care_level", "disabled", "low",
                         "registered_on", "registered_ok")
@@ -134,7 +149,7 @@ def _rate_on(rule, name: str, on: date, key=None):
 def resident_month_grant(rule, tables: dict, ctx: Ctx, detail: bool = False) -> pl.DataFrame:
     """Ledger lines (or, with detail=True, counts by month) of a resident-month grant."""
     on, year = ctx.ref_date, ctx.year
-    for k in INTERPRETATIONS:
+    for k in ("resident_month_headcount", "disabled_definition"):
         ctx.interpretations.add(k)
     disabled_levels = opt(rule, "disabled_care_levels", on) or frozenset()
     dementia = opt(rule, "dementia_counts_as_disabled", on, False)
@@ -144,6 +159,7 @@ def resident_month_grant(rule, tables: dict, ctx: Ctx, detail: bool = False) -> 
         disabled = disabled | pl.col("dementia").fill_null(False)  # once, never twice
     low = pl.col("low_income").is_in(sorted(low_cats)).fill_null(False)
     months = _month_counts(rule, tables, ctx, disabled, low)
+    priced_base, base_key, base_item, base_param = _base(rule)
     if rule.has("rate_by_rating_level"):
         unrated = months.filter(pl.col("rating_level").fill_null(0) == 0)
         if unrated.height:
@@ -152,25 +168,12 @@ def resident_month_grant(rule, tables: dict, ctx: Ctx, detail: bool = False) -> 
                                f"机构未评定等级，{rule.citation} 的运营补贴按等级计发，暂不计发",
                                f"institution not rated: no operating grant under {rule.citation} (paid by rating level)",
                                pl.format("resident_months={}", pl.col("n")))
-        months = months.filter(pl.col("rating_level").fill_null(0) > 0)
-        base_key, base_item = pl.col("rating_level"), pl.lit("resident_months_level_") + pl.col("rating_level").cast(pl.String)
-        base_param = "rate_by_rating_level"
-    else:
-        months = months.filter(pl.col("care_level").is_not_null())  # no level, no rate (validation flags it)
-        base_key, base_item = pl.col("care_level"), pl.lit("resident_months_") + pl.col("care_level")
-        base_param = "rate_by_care_level"
+    months = months.filter(priced_base)   # no level, no rate (validation flags a missing care level)
+    _register_findings(rule, tables, ctx, disabled, low_cats)
     if not months.height:
         return _empty_detail() if detail else months.clear()
 
-    # which counted resident-months carry which item (a resident is in several items)
-    items = [months.with_columns(base_item.alias("item"), base_key.cast(pl.String).alias("key"))]
-    if rule.has("disability_supplement"):
-        items.append(months.filter(pl.col("disabled")).with_columns(pl.lit("disability_supplement").alias("item"),
-                                                                    pl.lit("", pl.String).alias("key")))
-    if rule.has("low_income_supplement"):
-        items.append(months.filter(pl.col("low")).with_columns(pl.lit("low_income_supplement").alias("item"),
-                                                                pl.lit("", pl.String).alias("key")))
-    counts = (pl.concat(items).group_by("institution_id", "item", "key", "month_end")
+    counts = (_items(months, rule, base_item, base_key).group_by("institution_id", "item", "key", "month_end")
               .agg(pl.col("n").sum().alias("quantity")))
 
     rates = _rate_table(rule, ctx, counts, base_param)
@@ -192,6 +195,102 @@ def resident_month_grant(rule, tables: dict, ctx: Ctx, detail: bool = False) -> 
         (pl.format("{} 人月 × ", pl.col("quantity")) + fen_text(pl.col("rate_fen")) + pl.lit(" 元/人/月 = ")
          + fen_text(pl.col("amount_fen")) + pl.lit(" 元（") + pl.col("item").replace_strict(
              _item_zh(), default=pl.col("item")) + pl.lit("）")).alias("basis"))
+
+
+def _base(rule):
+    """(which counted months have a base rate, its table key, its item name, its parameter)."""
+    if rule.has("rate_by_rating_level"):
+        return (pl.col("rating_level").fill_null(0) > 0, pl.col("rating_level"),
+                pl.lit("resident_months_level_") + pl.col("rating_level").cast(pl.String), "rate_by_rating_level")
+    return (pl.col("care_level").is_not_null(), pl.col("care_level"),
+            pl.lit("resident_months_") + pl.col("care_level"), "rate_by_care_level")
+
+
+def _items(months: pl.DataFrame, rule, base_item: pl.Expr, base_key: pl.Expr) -> pl.DataFrame:
+    """Which counted resident-months carry which item (a resident is in several items)."""
+    items = [months.with_columns(base_item.alias("item"), base_key.cast(pl.String).alias("key"))]
+    if rule.has("disability_supplement"):
+        items.append(months.filter(pl.col("disabled")).with_columns(pl.lit("disability_supplement").alias("item"),
+                                                                    pl.lit("", pl.String).alias("key")))
+    if rule.has("low_income_supplement"):
+        items.append(months.filter(pl.col("low")).with_columns(pl.lit("low_income_supplement").alias("item"),
+                                                                pl.lit("", pl.String).alias("key")))
+    return pl.concat(items)
+
+
+REGISTER_RULES = ("died", "under_60", "not_on_roster")
+LOW_WORDS = {False: {"dibao": "低保", "dibao_edge": "低保边缘", "tekun": "特困"},
+             True: {"dibao": "dibao", "dibao_edge": "dibao edge", "tekun": "tekun"}}
+
+
+def person_month_values(rule, rows: pl.DataFrame, ctx: Ctx, disabled: pl.Expr, low: pl.Expr) -> pl.DataFrame:
+    """rows (institution_id, person_id, month_end and the rate attributes) → the same rows
+    with `amount_fen`: what each person-month is worth under the rule (base + supplements;
+    a rate the pack leaves open counts 0 here, its gap is reported by the ledger)."""
+    base_ok, base_key, base_item, base_param = _base(rule)
+    rows = rows.with_row_index("_pm").with_columns(disabled.alias("disabled"), low.alias("low"), pl.lit(1).alias("n"))
+    priced = rows.filter(base_ok)
+    if not priced.height:
+        return rows.with_columns(pl.lit(0, pl.Int64).alias("amount_fen")).drop("_pm", "n")
+    items = _items(priced, rule, base_item, base_key)
+    rates = _rate_table(rule, ctx, items, base_param)
+    per_row = (items.join(rates, on=["item", "key", "month_end"], how="left")
+               .group_by("_pm").agg(pl.col("rate_fen").fill_null(0).sum().cast(pl.Int64).alias("amount_fen")))
+    return (rows.join(per_row, on="_pm", how="left")
+            .with_columns(pl.col("amount_fen").fill_null(0)).sort("_pm").drop("_pm", "n"))
+
+
+def _register_findings(rule, tables: dict, ctx: Ctx, disabled: pl.Expr, low_cats) -> None:
+    """One error per person × institution × cause where a register changed the count:
+    the months and the money (declared value − approved value, so the findings add up
+    to the ledger's difference from the declarations). A death or age takes the whole
+    month; a roster miss only the low-income supplement."""
+    rows = (counted_stays(rule, tables, ctx)
+            .filter(pl.col("registered_ok") & (pl.col("dead") | pl.col("under_60") | pl.col("off_roster")))
+            .collect())
+    if not rows.height:
+        return
+    cats = sorted(low_cats)
+    declared = person_month_values(rule, rows, ctx, disabled, pl.col("low_declared").is_in(cats).fill_null(False))
+    approved = person_month_values(rule, rows, ctx, disabled, pl.col("low_income").is_in(cats).fill_null(False))
+    cut = declared.with_columns(
+        (pl.col("amount_fen") - pl.when(COUNTS).then(approved["amount_fen"]).otherwise(0)).alias("cut_fen"),
+        pl.when(pl.col("dead")).then(pl.lit("died")).when(pl.col("under_60")).then(pl.lit("under_60"))
+        .otherwise(pl.lit("not_on_roster")).alias("rule"),
+    ).filter(pl.col("cut_fen") != 0)
+    if not cut.height:
+        return
+    ctx.adjustments.append(cut.select("institution_id", pl.lit(PROGRAM).alias("program"), "rule", "month_end",
+                                      "person_id", pl.col("cut_fen").alias("amount_fen")))
+    per = (cut.group_by("institution_id", "person_id", "rule")
+           .agg(pl.col("month_end").sort().dt.strftime("%Y-%m").str.join(",").alias("months"),
+                pl.len().alias("n"), pl.col("cut_fen").sum(), pl.col("died_on").first(), pl.col("low_declared").first())
+           .with_columns(mask_person_id(pl.col("person_id")).alias("masked"),
+                         fen_text(pl.col("cut_fen")).alias("money")))
+    words = {
+        "died": ("死亡名单显示该老人（身份证号 {}）已于 {} 死亡，其后 {} 个月（{}）不计在院，核减 {} 元",
+                 "the death register shows this person (id {}) died on {}; the {} month(s) after ({}) are not "
+                 "counted, {} yuan cut", pl.col("died_on").cast(pl.String)),
+        "under_60": ("该人员（身份证号 {}）按身份证号所载出生日期，于{}未满六十周岁，不属老年人，{} 个月（{}）不计人月，核减 {} 元",
+                     "this person (id {}) was under 60 on {} by the id's birth date; {} month(s) ({}) not counted, "
+                     "{} yuan cut", pl.lit(ctx.t("所列月末", "the month-ends listed"))),
+        "not_on_roster": ("该老人（身份证号 {}）申报为{}，但 {} 个月（{}）不在低保特困名册该类别中，低保补贴核减 {} 元",
+                          "this person (id {}) is declared {} but is not on the assistance roster in that category for "
+                          "{} month(s) ({}); low-income supplement cut {} yuan",
+                          pl.col("low_declared").replace_strict(LOW_WORDS[ctx.lang == "en"], default=pl.col("low_declared"))),
+    }
+    for code, (zh, en, extra) in words.items():
+        part = per.filter(pl.col("rule") == code)
+        if not part.height:
+            continue
+        msg = pl.format(ctx.t(zh, en), pl.col("masked"), extra, pl.col("n"), pl.col("months"), pl.col("money"))
+        citation = f"{ELDERLY_LAW}：“{ELDERLY_QUOTE}”" if code == "under_60" else rule.citation
+        ctx.add(part.select(
+            "institution_id", pl.lit(code).alias("rule"), pl.lit("error").alias("severity"), msg.alias("message"),
+            pl.format("person={} months={} amount={}", pl.col("masked"), pl.col("months"), pl.col("money")).alias("evidence"),
+            pl.lit(citation).alias("citation"), pl.lit(str(ctx.year)).alias("period")))
+    for k in ("outside_registers",):
+        ctx.interpretations.add(k)
 
 
 def _item_zh() -> dict:
