@@ -92,6 +92,9 @@ class Ctx:
     # money a register or check takes off the declarations: institution_id, program, rule, month_end,
     # person_id, amount_fen (fen, > 0 = cut); the reconciliation explains differences with it
     adjustments: list = field(default_factory=list)
+    # month-level public amounts of month-based programmes (institution_id, program, month_end,
+    # amount_fen), so a claim for 2024H1 or 2024-05 can be set against what those months earn
+    monthly: list = field(default_factory=list)
 
     @property
     def ref_date(self) -> date:

@@ -190,6 +190,9 @@ def resident_month_grant(rule, tables: dict, ctx: Ctx, detail: bool = False) -> 
                            (pl.col("quantity") * pl.col("rate_fen")).alias("amount_fen"),
                            pl.lit(rule.id).alias("rule"), pl.lit(rule.citation).alias("citation")))
     payer = value(rule, "payer", on)
+    ctx.monthly.append(priced.group_by("institution_id", "month_end")
+                       .agg((pl.col("quantity") * pl.col("rate_fen")).sum().alias("amount_fen"))
+                       .with_columns(pl.lit(PROGRAM).alias("program"), pl.lit(payer).alias("payer")))
     return lines.with_columns(
         pl.lit(payer).alias("payer"),
         (pl.format("{} 人月 × ", pl.col("quantity")) + fen_text(pl.col("rate_fen")) + pl.lit(" 元/人/月 = ")
