@@ -52,6 +52,9 @@ class RunResult:
     manifest: dict
     institution: str | None = None
     extra: dict = field(default_factory=dict)
+    # declared vs approved vs paid (audit.reconcile); empty without claims or payments
+    reconciliation: pl.DataFrame | None = None
+    discrepancies: pl.DataFrame | None = None   # claimed person-months not approved (and approved not claimed)
 
     def totals(self) -> pl.DataFrame:
         """Amount by program and payer (fen), sorted."""
@@ -188,8 +191,12 @@ def run(data_path, policy, year: int, sets=(), override_file=None, lang: str = "
     ledger, calc_findings, ctx = compute(dataset, pack, year, lang)
     step("checks")
     check_findings, staffing = _checks(dataset, pack, year, lang)
-    findings = pl.concat([calc_findings, check_findings, _problems_as_findings(dataset.problems, dataset.tables, lang)])
+    recon, discrepancies, recon_findings = _reconcile(dataset, pack, year, lang, ledger, ctx, calc_findings)
+    findings = pl.concat([calc_findings, check_findings, recon_findings,
+                          _problems_as_findings(dataset.problems, dataset.tables, lang)])
     if institution is not None:
+        recon = recon.filter(pl.col("institution_id") == institution)
+        discrepancies = discrepancies.filter(pl.col("institution_id") == institution)
         ledger = ledger.filter(pl.col("institution_id") == institution)
         findings = findings.filter(pl.col("institution_id").is_null() | (pl.col("institution_id") == institution))
         staffing = staffing.filter(pl.col("institution_id") == institution)
@@ -198,7 +205,21 @@ def run(data_path, policy, year: int, sets=(), override_file=None, lang: str = "
         staffing = staffing.sort("institution_id", "month_end")
     manifest = _manifest(dataset, pack, year, lang, ctx, ledger, findings, institution)
     return RunResult(dataset=dataset, pack=pack, year=year, lang=lang, ledger=ledger, findings=findings,
-                     staffing=staffing, manifest=manifest, institution=institution, extra={"ctx": ctx})
+                     staffing=staffing, manifest=manifest, institution=institution, extra={"ctx": ctx},
+                     reconciliation=recon, discrepancies=discrepancies)
+
+
+def _reconcile(dataset, pack, year, lang, ledger, ctx, calc_findings):
+    """(reconciliation, per-resident discrepancies, their findings); empty frames when the
+    input holds no claims, claimed residents or payments."""
+    from audit.reconcile import RECONCILIATION_SCHEMA, reconcile, resident_discrepancies
+
+    tables = dataset.tables
+    discrepancies, found = resident_discrepancies(tables, pack, ctx, lang)
+    if not (tables["claims"].height or tables["payments"].height):
+        return pl.DataFrame(schema=RECONCILIATION_SCHEMA), discrepancies, as_findings(found)
+    recon, more = reconcile(tables, ledger, ctx, pack, year, lang, discrepancies, calc_findings)
+    return recon, discrepancies, as_findings(pl.concat([as_findings(found), as_findings(more)]))
 
 
 # ---------------------------------------------------------------- writing
@@ -238,6 +259,7 @@ def write_outputs(result: RunResult, out_dir, report: bool = True, progress=None
         ledger_table(result).write_csv(tmp / "ledger.csv", include_bom=True)
         findings_table(result).write_csv(tmp / "findings.csv", include_bom=True)
         write_ledger_xlsx(result, tmp / "ledger.xlsx")
+        _write_reconciliation(result, tmp)
         (tmp / "manifest.json").write_text(
             json.dumps(result.manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         try:
@@ -261,7 +283,19 @@ def write_outputs(result: RunResult, out_dir, report: bool = True, progress=None
     return sorted(out.iterdir())
 
 
-OUTPUT_NAMES = {"ledger.csv", "ledger.xlsx", "findings.csv", "manifest.json", "report.html", "report.pdf"}
+OUTPUT_NAMES = {"ledger.csv", "ledger.xlsx", "findings.csv", "manifest.json", "report.html", "report.pdf",
+                "reconciliation.csv", "claim_discrepancies.csv"}
+
+
+def _write_reconciliation(result: RunResult, folder: Path) -> None:
+    """reconciliation.csv when the input held claims or payments; claim_discrepancies.csv
+    when it held a 申报名册 (person masked)."""
+    from audit.reconcile import discrepancies_table, reconciliation_table
+
+    if result.reconciliation is not None and result.reconciliation.height:
+        reconciliation_table(result.reconciliation).write_csv(folder / "reconciliation.csv", include_bom=True)
+    if result.discrepancies is not None and result.discrepancies.height:
+        discrepancies_table(result.discrepancies).write_csv(folder / "claim_discrepancies.csv", include_bom=True)
 
 
 def _swap_into_place(tmp: Path, out: Path) -> None:
@@ -369,6 +403,10 @@ def write_ledger_xlsx(result: RunResult, path: Path) -> None:
         summary.write_string(i, 5, PAYER_ZH.get(payer, payer), text)
         summary.write_number(i, 6, yuan(amt), money)
     summary.freeze_panes(1, 0)
+    if result.reconciliation is not None and result.reconciliation.height:
+        from audit.reconcile import write_reconciliation_sheet
+
+        write_reconciliation_sheet(wb, result.reconciliation, head, money, text)
     wb.close()
 
 

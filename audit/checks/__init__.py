@@ -8,6 +8,7 @@ from __future__ import annotations
 import polars as pl
 
 from audit.checks.claims import check_double_claims
+from audit.checks.integrity import check_integrity
 from audit.checks.common import FINDINGS_SCHEMA, empty_findings, sort_findings
 from audit.checks.staffing import STAFFING_SCHEMA, check_staffing, empty_staffing
 from audit.checks.targets import check_targets
@@ -24,5 +25,6 @@ def run_checks(dataset, pack, year: int, lang: str = "zh") -> tuple[pl.DataFrame
         staffing_findings,
         check_double_claims(tables, pack, year, lang),
         check_targets(tables, pack, year, lang),
+        check_integrity(tables, pack, year, lang),
     ])
     return sort_findings(findings), staffing
