@@ -52,6 +52,7 @@ class Comparison:
     findings_disappeared: pl.DataFrame
     lang: str = "zh"
     manifest: dict = field(default_factory=dict)
+    proposal_is_other_document: bool = False  # --proposal-policy: the baseline's floors do not bind it
 
     @property
     def year(self) -> int:
@@ -124,10 +125,31 @@ def proposal_pack(baseline, policy=None, sets=(), override_file=None, lang: str 
 _ABSENT, _NOT_IN_FORCE, _GAP = "absent", "not_in_force", "gap"
 
 
-def _state(pack, rule_id: str, name: str, on: dt.date):
+def rule_pairs(a, b) -> list[tuple[str | None, str | None]]:
+    """Which rule of b stands for which rule of a: the same id; else, for a rule one pack
+    lacks, the other pack's first unmatched rule of the same kind (and target metric), so
+    another document's `construction` is set against this one's `construction_city`.
+    A rule left over is paired with None (added or removed)."""
+    def kind_of(rule):
+        metric = rule.params.get("metric")
+        return rule.kind, (metric.values[-1].value if metric is not None else None)
+
+    pairs, spare = [], [r for r in b.rules if r not in a.rules]
+    for ra in a.rules:
+        if ra in b.rules:
+            pairs.append((ra, ra))
+            continue
+        rb = next((r for r in spare if kind_of(b.rules[r]) == kind_of(a.rules[ra])), None)
+        if rb is not None:
+            spare.remove(rb)
+        pairs.append((ra, rb))
+    return pairs + [(None, rb) for rb in spare]
+
+
+def _state(pack, rule_id: str | None, name: str, on: dt.date):
     """(kind, typed value, source, entry) of one parameter on one day: kind is value,
     local, gap, not_in_force or absent."""
-    rule = pack.rules.get(rule_id)
+    rule = pack.rules.get(rule_id) if rule_id is not None else None
     if rule is None or name not in rule.params:
         return _ABSENT, None, None, None
     try:
@@ -186,22 +208,22 @@ def parameter_changes(a, b, year: int, lang: str = "zh") -> pl.DataFrame:
         inner = unit[len("table:"):] if unit.startswith("table:") and key is not None else unit
         return format_value(inner, value, lang)
 
-    def source(pack, state, rid):
+    def source(pack, state):
         kind, _, src, e = state
         if e is None:
             return ""
         where = f"{pack.short} {e.clause}"
-        return f"{where}（{t('本地设定', 'local value')} {src}）" if kind == "local" else where
+        return (t(f"{where}（本地设定 {src}）", f"{where} (local value {src})") if kind == "local" else where)
 
-    rule_ids = list(a.rules) + [r for r in b.rules if r not in a.rules]
+    pairs = rule_pairs(a, b)
     days = _month_ends(year)
     rows = []
-    for rid in rule_ids:
-        names = [n for r in (a.rules.get(rid), b.rules.get(rid)) if r is not None for n in r.params]
+    for ra, rb in pairs:
+        names = [n for r in (a.rules.get(ra), b.rules.get(rb)) if r is not None for n in r.params]
         for name in dict.fromkeys(names):
-            ua, ub = unit_of(a, rid, name), unit_of(b, rid, name)
-            sa = [_state(a, rid, name, d) for d in days]
-            sb = [_state(b, rid, name, d) for d in days]
+            ua, ub = unit_of(a, ra, name), unit_of(b, rb, name)
+            sa = [_state(a, ra, name, d) for d in days]
+            sb = [_state(b, rb, name, d) for d in days]
             keys = [None]
             if any(u and u.startswith("table:") for u in (ua, ub)):
                 found = {k for s in sa + sb if isinstance(s[1], dict) for k in s[1]}
@@ -222,10 +244,10 @@ def parameter_changes(a, b, year: int, lang: str = "zh") -> pl.DataFrame:
                               else f"{r['first']:%Y-%m}" + ("" if r["first"] == r["last"] else f"..{r['last']:%Y-%m}"))
                     y = r["y"]
                     rows.append({
-                        "rule": rid, "param": name if key is None else f"{name}.{key}",
+                        "rule": ra if ra == rb else " → ".join(r or "—" for r in (ra, rb)), "param": name if key is None else f"{name}.{key}",
                         "unit": (ub or ua or "") if key is None else (ub or ua or "").removeprefix("table:"),
                         "months": months, "old": r["label"][0], "new": r["label"][1],
-                        "old_source": source(a, r["x"], rid), "new_source": source(b, y, rid),
+                        "old_source": source(a, r["x"]), "new_source": source(b, y),
                         "new_quote": y[3].quote if y[3] is not None and y[0] != "local" else "",
                     })
     schema = {c: pl.String for c in ("rule", "param", "unit", "months", "old", "new", "old_source", "new_source",
@@ -331,7 +353,7 @@ def compare(data_path, policy, year: int, sets=(), override_file=None, proposal_
     return Comparison(baseline=base, proposal=prop, changes=changes,
                       **_differences(base, prop, dataset.tables["institutions"]),
                       findings_appeared=appeared, findings_disappeared=gone, lang=lang,
-                      manifest=_manifest(base, prop, changes))
+                      manifest=_manifest(base, prop, changes), proposal_is_other_document=proposal_policy is not None)
 
 
 # ---------------------------------------------------------------- writing
@@ -377,8 +399,13 @@ def write_compare(comparison: Comparison, out_dir, report: bool = True) -> list:
         raise OutputError(t(f"无法创建输出文件夹 {out}：{e}", f"cannot create output folder {out}: {e}")) from None
     try:
         csv_table(comparison).write_csv(tmp / "compare.csv", include_bom=True)
+        write_compare_xlsx(comparison, tmp / "compare.xlsx")
         (tmp / "manifest.json").write_text(
             json.dumps(comparison.manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        if report:
+            from audit.report.compare import write_compare_report
+
+            write_compare_report(comparison, tmp)
         _swap_into_place(tmp, out, OUTPUT_NAMES)
     except (AuditError, KeyboardInterrupt):
         shutil.rmtree(tmp, ignore_errors=True)
@@ -388,3 +415,81 @@ def write_compare(comparison: Comparison, out_dir, report: bool = True) -> list:
         raise OutputError(t(f"输出写入失败，未写入任何文件：{type(e).__name__}: {e}",
                             f"writing outputs failed, nothing written: {type(e).__name__}: {e}")) from e
     return sorted(p for p in out.iterdir() if p.name in OUTPUT_NAMES)
+
+
+def write_compare_xlsx(comparison: Comparison, path) -> None:
+    """compare.xlsx: 汇总 (total, program × payer), 区县×项目, 机构, 参数变化, 跨过条件,
+    发现变化 — headers in the reader's language, money as numbers (#,##0.00), delta % as
+    text; every text cell written as a string (no formulas, no links)."""
+    import datetime as _dt
+    from decimal import Decimal
+
+    import xlsxwriter
+
+    from audit.report.compare import findings_changes, labels
+    from audit.report.labels import label_of
+
+    L = labels(comparison.lang)
+    S = L["sheets"]
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
+                                         "strings_to_numbers": False})
+    wb.set_properties({"created": _dt.datetime(2000, 1, 1)})  # the same inputs give the same bytes
+    head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True})
+    money = wb.add_format({"num_format": "#,##0.00"})
+    text = wb.add_format({"num_format": "@"})
+
+    def sheet(title, columns, frame, widths):
+        """columns: [(header, column, kind)] with kind money (fen → yuan number) or text."""
+        ws = wb.add_worksheet(title[:31])
+        ws.freeze_panes(1, 0)
+        for c, ((header, _, _), w) in enumerate(zip(columns, widths)):
+            ws.write_string(0, c, header, head)
+            ws.set_column(c, c, w)
+        for r, row in enumerate(frame.select([col for _, col, _ in columns]).iter_rows(), start=1):
+            for c, ((_, _, kind), v) in enumerate(zip(columns, row)):
+                if kind == "money" and v is not None:
+                    ws.write_number(r, c, float(Decimal(int(v)) / 100), money)
+                else:
+                    ws.write_string(r, c, "" if v is None else str(v), text)
+
+    def pct(frame):
+        return frame.with_columns(delta_pct_expr(pl.col("baseline_fen"), pl.col("proposal_fen"), plus=True)
+                                  .alias("delta_pct"))
+
+    def labelled(frame):
+        return frame.with_columns(
+            *(pl.col(c).replace_strict(L[f"{c}s"], default=pl.col(c)).alias(f"{c}_label")
+              for c in ("program", "payer") if c in frame.columns))
+
+    amounts = [(L["baseline_yuan"], "baseline_fen", "money"), (L["proposal_yuan"], "proposal_fen", "money"),
+               (L["delta"], "delta_fen", "money"), (L["delta_pct"], "delta_pct", "text")]
+    b, p, d = comparison.totals()
+    total = pl.DataFrame({"program_label": [L["public_total"]], "payer_label": [""], "baseline_fen": [b],
+                          "proposal_fen": [p], "delta_fen": [d]})
+    summary = pl.concat([labelled(comparison.by_program_payer).select(total.columns), total])
+    sheet(S["summary"], [(L["program"], "program_label", "text"), (L["payer"], "payer_label", "text"), *amounts],
+          pct(summary), [24, 18, 18, 18, 18, 10])
+    sheet(S["county"], [(L["county"], "county", "text"), (L["program"], "program_label", "text"), *amounts],
+          pct(labelled(comparison.by_county_program)), [14, 24, 18, 18, 18, 10])
+    sheet(S["institutions"], [(L["institution_id"], "institution_id", "text"), (L["name"], "name", "text"),
+                              (L["county"], "county", "text"), *amounts],
+          pct(comparison.by_institution), [14, 28, 12, 18, 18, 18, 10])
+    sheet(S["changes"], [(L["rule"], "rule", "text"), (L["param"], "param", "text"), (L["months"], "months", "text"),
+                         (L["old"], "old", "text"), (L["new"], "new", "text"), (L["old_source"], "old_source", "text"),
+                         (L["new_source"], "new_source", "text"), (L["quote"], "new_quote", "text")],
+          comparison.changes, [18, 26, 10, 16, 16, 30, 30, 50])
+    cross = labelled(comparison.crossings).with_columns(
+        pl.col("direction").replace_strict({k: L[k] for k in ("newly_paid", "no_longer_paid")}).alias("direction"))
+    sheet(S["crossings"], [(L["institution_id"], "institution_id", "text"), (L["name"], "name", "text"),
+                           (L["county"], "county", "text"), (L["program"], "program_label", "text"),
+                           (L["direction"], "direction", "text"), *amounts[:3]],
+          cross, [14, 28, 12, 22, 12, 18, 18, 18])
+    found = findings_changes(comparison).with_columns(
+        pl.col("change").replace_strict({k: L[k] for k in ("appeared", "disappeared")}).alias("change"),
+        pl.col("severity").replace(L["severities"]).alias("severity"))
+    sheet(S["findings"], [(L["change"], "change", "text"), (L["institution_id"], "institution_id", "text"),
+                          (L["rule"], "rule", "text"), (L["severity"], "severity", "text"),
+                          (L["period"], "period", "text"), (L["message"], "message", "text"),
+                          (L["evidence"], "evidence", "text"), (L["citation"], "citation", "text")],
+          found, [8, 14, 20, 8, 9, 50, 40, 26])
+    wb.close()

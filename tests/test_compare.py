@@ -199,3 +199,59 @@ def test_a_loss_is_a_negative_number_not_a_defused_formula(data, tmp_path):
     write_compare(c, tmp_path / "out", report=False)
     csv = pl.read_csv(tmp_path / "out" / "compare.csv", infer_schema=False)
     assert csv.row(0) == ("total", None, None, None, None, None, "5100.00", "4200.00", "-900.00", "-17.65%")
+
+
+def test_a_renamed_rule_is_set_against_the_rule_of_the_same_kind(tmp_path):
+    text = edited_copy(tmp_path).read_text(encoding="utf-8").replace("  construction_city:\n", "  construction:\n")
+    path = tmp_path / "renamed.yaml"
+    path.write_text(text, encoding="utf-8")
+    rows = parameter_changes(load_pack("shaoxing"), load_pack(path), 2024).select("rule", "param", "old", "new").rows()
+    assert rows[0] == ("construction_city → construction", "rate_self_built", "4000.00", "3500.00")
+    assert len(rows) == 3
+
+
+def test_outputs_workbook_and_report_say_the_same(data, tmp_path):
+    c = compare(data, "shaoxing", 2024, proposal_sets=[f"{RATE_5}=200"])
+    out = tmp_path / "out"
+    write_compare(c, out)
+    assert {p.name for p in out.iterdir()} == {"compare.csv", "compare.xlsx", "compare.html", "compare.pdf",
+                                                "manifest.json"}
+    summary = pl.read_excel(out / "compare.xlsx", sheet_name="汇总")
+    assert summary.rows() == [("运营补贴", "市级财政", 4200.0, 5100.0, 900.0, "+21.43%"),
+                              ("财政资金合计（不含机构自付）", "", 4200.0, 5100.0, 900.0, "+21.43%")]
+    changes = pl.read_excel(out / "compare.xlsx", sheet_name="参数变化")
+    assert changes.select("参数", "现行取值", "拟议取值").rows() == [("rate_by_rating_level.5", "150.00", "200.00")]
+    inst = pl.read_excel(out / "compare.xlsx", sheet_name="机构")
+    assert inst.filter(pl.col("机构编号") == "H5").select("差额（元）", "差额%").row(0) == (900.0, "+30.00%")
+    html = (out / "compare.html").read_text(encoding="utf-8")
+    assert "operating_grant.rate_by_rating_level.5" in html and "+900.00" in html and "+21.43%" in html
+    assert "绍兴 实施意见 重点工作(五)4" in html and "征求意见稿" in html  # the draft is flagged
+    assert person_id(1) not in html and "张一" not in html
+    from pypdf import PdfReader
+
+    attached = PdfReader(out / "compare.pdf").attachments  # the CSV travels inside the archived PDF
+    assert attached["compare.csv"][0] == (out / "compare.csv").read_bytes()
+
+
+def test_nothing_is_written_when_the_report_fails(data, tmp_path, monkeypatch):
+    import audit.report.compare
+
+    def broken(comparison, out_dir):
+        raise RuntimeError("renderer gone")
+
+    monkeypatch.setattr(audit.report.compare, "write_compare_report", broken)
+    c = compare(data, "shaoxing", 2024, proposal_sets=[f"{RATE_5}=200"])
+    from audit.errors import OutputError
+
+    with pytest.raises(OutputError):
+        write_compare(c, tmp_path / "out")
+    assert list(tmp_path.iterdir()) == [tmp_path / "data"]  # no out, no temporary folder left
+
+
+def test_delta_chart_draws_a_loss_left_of_the_zero_line():
+    from audit.report.charts import bar_chart_svg
+
+    svg = str(bar_chart_svg(["甲", "乙"], [("差额", [300, -100], "#4a9a6a")], str, negative_colour="#c0504d"))
+    # 330 px of bars for a span of 400: zero at 190 + 330 × 100 // 400 = 272; the gain 247 px right of it,
+    # the loss (next row, 12 + 8 px down) 82 px left of it in the loss colour
+    assert '<rect x="272" y="0" width="247"' in svg and '<rect x="190" y="20" width="82" height="10" fill="#c0504d"' in svg

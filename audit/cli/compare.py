@@ -44,6 +44,7 @@ def compare_command(policy, sets, override_file, year, data_path, proposal_polic
 
 
 WIDTHS = (16, 16, 14, 9)
+CHANGES_SHOWN = 30  # the terminal lists this many changed parameters; compare.xlsx has all
 
 
 def _right(text: str, width: int) -> str:
@@ -71,12 +72,15 @@ def summary_text(result) -> str:
         out.append(f"{label}: {p.title} ({p.id}{draft}{local})")
     out.append(t(f"年度 {result.year}", f"year {result.year}"))
     out.append(t(f"参数变化（{result.changes.height} 项）：", f"Changed parameters ({result.changes.height}):"))
-    for c in result.changes.iter_rows(named=True):
+    for c in result.changes.head(CHANGES_SHOWN).iter_rows(named=True):
         months = "" if c["months"] in ("全年", "whole year") else f" [{c['months']}]"
         out.append(f"  {c['rule']}.{c['param']}{months}: {c['old']} → {c['new']}  "
                    f"({c['new_source'] or c['old_source']})")
     if not result.changes.height:
         out.append(t("  （无）", "  (none)"))
+    elif result.changes.height > CHANGES_SHOWN:
+        more = result.changes.height - CHANGES_SHOWN
+        out.append(t(f"  …… 另有 {more} 项，见 compare.xlsx「参数变化」", f"  … {more} more in compare.xlsx (Changes)"))
     heads = [t("现行", "baseline"), t("拟议", "proposal"), t("差额", "delta"), t("差额%", "delta %")]
     out.append(t("按项目、支付方合计（元）：", "By program and payer (yuan):"))
     out.append(f"  {_pad('', 41)} " + " ".join(_right(h, w) for h, w in zip(heads, WIDTHS)))
