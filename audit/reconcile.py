@@ -335,7 +335,10 @@ def _explain(rows: pl.DataFrame, disc: pl.DataFrame | None, ctx: Ctx, rolls: set
         parts.append(disc.select("institution_id", "program", "month_end", "rule", "amount_fen"))
     if ctx is not None and ctx.adjustments:
         adj = pl.concat(ctx.adjustments).select("institution_id", "program", "month_end", "rule", "amount_fen")
-        parts.append(adj.filter(~((pl.col("program") == "operating") & pl.col("institution_id").is_in(sorted(rolls)))))
+        # a roll shows who was claimed, not for which supplement: a roster cut of a counted month
+        # explains a difference either way; deaths and ages are the roll's own causes there
+        parts.append(adj.filter(~((pl.col("program") == "operating") & pl.col("institution_id").is_in(sorted(rolls))
+                                  & (pl.col("rule") != "not_on_roster"))))
     if not parts:
         return rows.with_columns(pl.lit(0, pl.Int64).alias("explained_fen"), pl.col("_cond").alias("explained_by")).drop("_cond")
     cols = {c: DISCREPANCY_SCHEMA[c] for c in ("institution_id", "program", "month_end", "rule", "amount_fen")}
@@ -476,3 +479,95 @@ def write_reconciliation_sheet(wb, recon: pl.DataFrame, head, money, text) -> No
 
 PROGRAM_WORDS = {"construction": "建设补贴", "operating": "运营补贴", "center_operating": "居家养老中心运营补助",
                  "insurance": "综合保险"}
+
+
+# ---------------------------------------------------------------- why was this month not approved
+
+
+def explain_person_month(result, institution_id: str, person_id: str, month: str, lang: str | None = None) -> str:
+    """`audit explain --person … --month …`: whether one person-month was claimed and
+    approved, and every condition checked for it (register, age, residence, household,
+    months in residence, the home's registration and rating), with the money. Ids masked."""
+    from audit.calc.common import Ctx
+    from audit.calc.operating import COUNTS, _base, counted_stays, person_month_values
+    from audit.privacy import mask_text
+
+    lang = lang or result.lang
+    L = (lambda zh, en: en if lang == "en" else zh)  # noqa: E731
+    m = periods.span(month)
+    if m is None or m[0] != m[1]:
+        from audit.errors import InputError
+
+        raise InputError(L(f"--month 应为一个月份，如 2024-05（收到 {month}）", f"--month must be one month such as 2024-05 (got {month})"))
+    day = pl.select(month_end_of(pl.lit(m[0]))).item()
+    tables = result.dataset.tables
+    masked = mask_text(person_id)
+    one = {k: (v.filter(pl.col("person_id") == person_id) if "person_id" in v.columns and k != "staff" else v)
+           for k, v in tables.items()}
+    one["institutions"] = tables["institutions"]
+    roll = one["claim_residents"].filter(pl.col("institution_id") == institution_id)
+    claimed = periods.spans(roll.select("period")).filter(pl.col("m0") == m[0]).height > 0
+    out = [L(f"机构 {institution_id} · 老人 {masked} · {day:%Y-%m}（月末 {day}）",
+             f"Institution {institution_id} · person {masked} · {day:%Y-%m} (month-end {day})"),
+           L(f"申报名册：{'已申报' if claimed else '未申报'}", f"Claim roll: {'claimed' if claimed else 'not claimed'}")]
+    rules = result.pack.rules_of_kind("resident_month_grant")
+    if not rules:
+        out.append(L("政策包没有按人月计发的运营补贴规则。", "The pack has no resident-month grant."))
+        return "\n".join(out) + "\n"
+    ctx = Ctx(pack=result.pack, year=result.year, lang=lang)
+    for rule in rules:
+        rows = counted_stays(rule, one, ctx).filter((pl.col("institution_id") == institution_id)
+                                                    & (pl.col("month_end") == day)).collect()
+        stays = one["residents"].filter(pl.col("institution_id") == institution_id)
+        in_res = stays.filter((pl.col("admitted_on") <= day) & (pl.col("discharged_on").is_null() | (pl.col("discharged_on") > day)))
+        inst = tables["institutions"].filter(pl.col("institution_id") == institution_id).row(0, named=True)
+        died = one["deaths"]["died_on"].min() if one["deaths"].height else None
+        birth = pl.select(pl.lit(person_id).str.slice(6, 8).str.to_date("%Y%m%d", strict=False)).item()
+        checks = [
+            (L("入住名单中该月末在院", "in residence on the month-end (resident list)"), in_res.height > 0, ""),
+            (L("死亡名单", "death register"), died is None or died > day,
+             L(f"死亡日期 {died}", f"died on {died}") if died else L("未列入", "not listed")),
+            (L("年满六十周岁（按身份证号出生日期）", "aged 60 or over (birth date in the id)"),
+             birth is not None and pl.select(pl.lit(birth).dt.offset_by("60y")).item() <= day,
+             f"{ELDERLY_LAW}：“{ELDERLY_QUOTE}”"),
+        ]
+        local = _opt(rule, "local_hukou", ctx.ref_date)
+        if local and in_res.height:
+            hk = in_res["hukou_county"][0]
+            checks.append((L("户籍在机构所在区县", "household registration in the institution's county"),
+                           (hk or "").strip() == (inst.get("county") or "").strip(), f"{hk} / {inst.get('county')}"))
+        if in_res.height:
+            checks.append((L("连续入住满规定月数", "continuously resident for the minimum months"), rows.height > 0,
+                           L(f"规定 {_opt(rule, 'min_months', ctx.ref_date) or 0} 个月", f"{_opt(rule, 'min_months', ctx.ref_date) or 0} months")))
+        if rows.height:
+            checks.append((L("机构已登记", "institution registered"), bool(rows["registered_ok"][0]), str(inst.get("registered_on") or "")))
+        base_ok = _base(rule)[0]
+        if rule.has("rate_by_rating_level"):
+            checks.append((L("机构已评定等级", "institution rated"), (inst.get("rating_level") or 0) > 0,
+                           str(inst.get("rating_level") or 0)))
+        out.append(f"{L('规则', 'rule')} {rule.id}（{rule.citation}）")
+        for what, ok, note in checks:
+            out.append(f"  {'✓' if ok else '✗'} {what}{'：' + note if note and lang != 'en' else ('; ' + note if note else '')}")
+        counted = rows.filter(pl.col("registered_ok") & COUNTS & base_ok)
+        cats = sorted(_opt(rule, "low_income_categories", ctx.ref_date) or ())
+        levels = sorted(_opt(rule, "disabled_care_levels", ctx.ref_date) or ())
+        disabled = pl.col("care_level").is_in(levels).fill_null(False)
+        if counted.height:
+            v = person_month_values(rule, counted.head(1), ctx, disabled, pl.col("low_income").is_in(cats).fill_null(False))
+            out.append(L(f"结论：核定，{yuan(int(v['amount_fen'][0]))} 元", f"Result: approved, {yuan(int(v['amount_fen'][0]))} yuan"))
+            if rows["off_roster"][0]:
+                out.append(L("  低保补贴未计：该月不在低保特困名册所申报的类别中", "  low-income supplement not counted: not on the roster in that category"))
+        else:
+            disc = result.discrepancies if result.discrepancies is not None else pl.DataFrame(schema=DISCREPANCY_SCHEMA)
+            d = disc.filter((pl.col("institution_id") == institution_id) & (pl.col("person_id") == person_id)
+                            & (pl.col("month_end") == day))
+            money = L(f"，涉及 {yuan(int(d['amount_fen'].sum()))} 元", f", {yuan(int(d['amount_fen'].sum()))} yuan") if d.height else ""
+            out.append(L(f"结论：未核定（{'、'.join(d['rule'].to_list()) or '见上列未满足条件'}）{money}",
+                         f"Result: not approved ({', '.join(d['rule'].to_list()) or 'see the conditions marked ✗'}){money}"))
+    return "\n".join(out) + "\n"
+
+
+def yuan(fen: int) -> str:
+    from audit.money import fen_to_yuan
+
+    return fen_to_yuan(fen, thousands=True)

@@ -292,14 +292,18 @@ def write_outputs(result: RunResult, out_dir, report: bool = True, progress=None
 
 
 OUTPUT_NAMES = {"ledger.csv", "ledger.xlsx", "findings.csv", "manifest.json", "report.html", "report.pdf",
-                "reconciliation.csv", "claim_discrepancies.csv"}
+                "reconciliation.csv", "claim_discrepancies.csv", "approved.csv"}
 
 
 def _write_reconciliation(result: RunResult, folder: Path) -> None:
-    """reconciliation.csv when the input held claims or payments; claim_discrepancies.csv
-    when it held a 申报名册 (person masked)."""
+    """approved.csv (资金公示 data, no person data); reconciliation.csv when the input held
+    claims or payments; claim_discrepancies.csv when it held a 申报名册 (person masked)."""
     from audit.reconcile import discrepancies_table, reconciliation_table
+    from audit.report.reconciliation import approved_public
 
+    approved = approved_public(result)
+    approved.with_columns(fen_to_yuan_expr(pl.col("approved_fen")).alias("approved")).drop("approved_fen").pipe(
+        defuse_frame).write_csv(folder / "approved.csv", include_bom=True)
     if result.reconciliation is not None and result.reconciliation.height:
         reconciliation_table(result.reconciliation).write_csv(folder / "reconciliation.csv", include_bom=True)
     if result.discrepancies is not None and result.discrepancies.height:
