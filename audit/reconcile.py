@@ -20,8 +20,8 @@ from __future__ import annotations
 import polars as pl
 
 from audit import periods
-from audit.calc.common import FINDING_SCHEMA, Ctx, as_findings, fen_text
-from audit.calc.registers import ELDERLY_LAW, ELDERLY_QUOTE, under_age
+from audit.kinds.common import FINDING_SCHEMA, Ctx, as_findings, fen_text
+from audit.kinds.registers import ELDERLY_LAW, ELDERLY_QUOTE, under_age
 from audit.privacy import mask_person_id
 
 STATUS = {  # code: (zh, en)
@@ -130,7 +130,7 @@ def resident_discrepancies(tables: dict, pack, ctx: Ctx, lang: str = "zh") -> tu
     The money of a claimed month not counted is what it would earn had it counted:
     with the person's declared attributes where this home lists the person that month,
     else the base rate alone (a lower bound: no supplement is assumed)."""
-    from audit.calc.operating import COUNTS, _base, counted_stays, person_month_values
+    from audit.kinds.operating import COUNTS, _base, counted_stays, person_month_values
 
     claimed = tables["claim_residents"]
     rules = [r for r in pack.rules_of_kind("resident_month_grant")]
@@ -207,7 +207,7 @@ def resident_discrepancies(tables: dict, pack, ctx: Ctx, lang: str = "zh") -> tu
 
 
 def _opt(rule, name, on):
-    from audit.calc.common import Gap, opt
+    from audit.kinds.common import Gap, opt
 
     try:
         return opt(rule, name, on)
@@ -229,7 +229,10 @@ def _discrepancy_findings(valued: pl.DataFrame, unclaimed: pl.DataFrame, rule, c
     ])
     if not rows.height:
         return pl.DataFrame(schema=FINDING_SCHEMA)
-    per = (rows.group_by("institution_id", "person_id", "cause")
+    # the institution's own conditions and months it did not claim are one finding per
+    # institution (thousands of residents share them); claim_discrepancies.csv lists each month
+    pooled = pl.col("cause").is_in(["not_eligible", "not_claimed"])
+    per = (rows.filter(~pooled).group_by("institution_id", "person_id", "cause")
            .agg(pl.col("month_end").sort().dt.strftime("%Y-%m").str.join(",").alias("months"), pl.len().alias("n"),
                 pl.col("amount_fen").sum(), pl.col("_extra").first())
            .with_columns(mask_person_id(pl.col("person_id")).alias("masked"), fen_text(pl.col("amount_fen")).alias("money")))
@@ -241,19 +244,31 @@ def _discrepancy_findings(valued: pl.DataFrame, unclaimed: pl.DataFrame, rule, c
         "申报名册中该老人（身份证号 {}）{} 个月（{}）未予核定：{}；涉及金额 {} 元" if lang != "en" else
         "claimed person (id {}): {} month(s) ({}) not approved: {}; {} yuan",
         pl.col("masked"), pl.col("n"), pl.col("months"), cause, pl.col("money"))
-    not_claimed_msg = pl.format(
-        "该老人（身份证号 {}）{} 个月（{}）在院且符合条件但未申报：{} 元" if lang != "en" else
-        "person (id {}) counted for {} month(s) ({}) but not claimed: {} yuan",
-        pl.col("masked"), pl.col("n"), pl.col("months"), pl.col("money"))
-    is_nc = pl.col("cause") == "not_claimed"
     citation = (pl.when(pl.col("cause") == "under_60").then(pl.lit(f"{ELDERLY_LAW}：“{ELDERLY_QUOTE}”"))
                 .otherwise(pl.lit(rule.citation)))
-    return as_findings(per.select(
-        "institution_id", pl.when(is_nc).then(pl.lit("claim_missing")).otherwise(pl.lit("claim_") + pl.col("cause"))
-        .alias("rule"), pl.when(is_nc).then(pl.lit("info")).otherwise(pl.lit("error")).alias("severity"),
-        pl.when(is_nc).then(not_claimed_msg).otherwise(claimed_msg).alias("message"),
+    people = per.select(
+        "institution_id", (pl.lit("claim_") + pl.col("cause")).alias("rule"), pl.lit("error").alias("severity"),
+        claimed_msg.alias("message"),
         pl.format("person={} months={} amount={}", pl.col("masked"), pl.col("months"), pl.col("money")).alias("evidence"),
-        citation.alias("citation"), pl.lit(str(ctx.year)).alias("period")))
+        citation.alias("citation"), pl.lit(str(ctx.year)).alias("period"))
+    pool = (rows.filter(pooled).group_by("institution_id", "cause")
+            .agg(pl.col("person_id").n_unique().alias("persons"), pl.len().alias("n"), pl.col("amount_fen").sum())
+            .with_columns(fen_text(pl.col("amount_fen").abs()).alias("money")))
+    is_nc = pl.col("cause") == "not_claimed"
+    pool_msg = pl.when(is_nc).then(pl.format(
+        "{} 位老人共 {} 个人月在院且符合条件但未申报（{} 元），明细见 claim_discrepancies.csv" if lang != "en" else
+        "{} person(s), {} resident-month(s) counted but not claimed ({} yuan); see claim_discrepancies.csv",
+        pl.col("persons"), pl.col("n"), pl.col("money"))).otherwise(pl.format(
+        "申报名册中 {} 位老人共 {} 个人月未满足计发条件（入住未满规定月数、机构未登记或未评级等），涉及 {} 元，明细见 claim_discrepancies.csv"
+        if lang != "en" else
+        "{} claimed person(s), {} month(s) do not meet the conditions (minimum months, registration, rating): "
+        "{} yuan; see claim_discrepancies.csv", pl.col("persons"), pl.col("n"), pl.col("money")))
+    institutions = pool.select(
+        "institution_id", pl.when(is_nc).then(pl.lit("claim_missing")).otherwise(pl.lit("claim_not_eligible")).alias("rule"),
+        pl.when(is_nc).then(pl.lit("info")).otherwise(pl.lit("error")).alias("severity"), pool_msg.alias("message"),
+        pl.format("persons={} months={} amount={}", pl.col("persons"), pl.col("n"), pl.col("money")).alias("evidence"),
+        pl.lit(rule.citation).alias("citation"), pl.lit(str(ctx.year)).alias("period"))
+    return pl.concat([as_findings(people), as_findings(institutions)])
 
 
 def _fill(template: pl.Expr, value: pl.Expr) -> pl.Expr:
@@ -488,8 +503,8 @@ def explain_person_month(result, institution_id: str, person_id: str, month: str
     """`audit explain --person … --month …`: whether one person-month was claimed and
     approved, and every condition checked for it (register, age, residence, household,
     months in residence, the home's registration and rating), with the money. Ids masked."""
-    from audit.calc.common import Ctx
-    from audit.calc.operating import COUNTS, _base, counted_stays, person_month_values
+    from audit.kinds.common import Ctx
+    from audit.kinds.operating import COUNTS, _base, counted_stays, person_month_values
     from audit.privacy import mask_text
 
     lang = lang or result.lang

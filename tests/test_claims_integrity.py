@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from audit.checks.integrity import check_integrity
+from audit.kinds.integrity import check_integrity
 from test_calc_helpers import D, tables
 
 CARER = "330602198501010112"   # born 1985

@@ -6,7 +6,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from audit.io import load_data
+from audit.data.io import load_data
 
 P = "110101195001011239"   # check digit 9 by GB 11643
 

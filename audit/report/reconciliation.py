@@ -126,11 +126,10 @@ REASON_RULES = ("died", "under_60", "not_on_roster", "unrated", "not_registered"
 def notice_context(result, institution_id: str) -> dict:
     """One institution's approval notice: its reconciliation rows and the findings that
     cut or raise its claim, each with money (from the evidence) and clause."""
-    from audit.report.context import lang_of
     from audit.report.frames import scope
     from audit.report.labels import LABELS
 
-    lang = lang_of(result)
+    lang = _lang(result)
     L, W = LABELS[lang], WORDS[lang]
     inst = result.dataset.tables["institutions"].filter(pl.col("institution_id") == institution_id)
     if not inst.height:
@@ -193,39 +192,3 @@ def approved_public(result) -> pl.DataFrame:
             .join(names, on="institution_id", how="left")
             .select("institution_id", "name", "county", "program", "period", "approved_fen")
             .sort("institution_id", "program", "period"))
-
-
-def publish_subsidies(approved_csv, out_dir, lang: str = "zh") -> dict:
-    """publish_subsidies.html / .pdf / .xlsx from a run's approved.csv: institution, county,
-    programme, period and approved amount only (any other column is left out)."""
-    from audit.inspection import atomic_dir, render, write_html_pdf, write_xlsx
-    from audit.money import fen_to_yuan, yuan_to_fen
-
-    W = WORDS["en" if lang == "en" else "zh"]
-    try:
-        df = pl.read_csv(approved_csv, infer_schema=False, encoding="utf8-lossy")
-    except Exception as e:
-        raise OutputError(f"无法读取 {approved_csv}：{e}" if lang != "en" else f"cannot read {approved_csv}: {e}") from e
-    keep = ["institution_id", "name", "county", "program", "period", "approved"]
-    missing = [c for c in keep if c not in df.columns]
-    if missing:
-        from audit.errors import InputError
-
-        raise InputError((f"{approved_csv} 不是 audit run 写出的 approved.csv（缺少列 {', '.join(missing)}）") if lang != "en"
-                         else f"{approved_csv} is not an approved.csv written by audit run (missing {', '.join(missing)})")
-    dropped = [c for c in df.columns if c not in keep]
-    df = df.select(keep)
-    fen = [yuan_to_fen(v) for v in df["approved"].to_list()]
-    programs = PROGRAMS["en" if lang == "en" else "zh"]
-    heads = {"institution_id": W["institution_id"], "name": W["name"], "county": W["county"],
-             "program": W["program"], "period": W["period"], "approved": f"{W['approved']}（{W['unit']}）"}
-    shown = df.with_columns(pl.col("program").replace(programs),
-                            pl.Series("approved", [fen_to_yuan(x, thousands=True) for x in fen]))
-    total = fen_to_yuan(sum(fen), thousands=True)
-    html = render("publish_subsidies.html", lang=lang, rows=shown.to_dicts(), heads=heads, title=W["public_title"],
-                  note=W["public_note"], counts={W["institutions"]: shown["institution_id"].n_unique(), W["total"]: total})
-    with atomic_dir(out_dir) as tmp:
-        write_xlsx(tmp / "publish_subsidies.xlsx", {W["public_title"][:31]: shown.rename(heads)})
-        write_html_pdf(html, tmp / "publish_subsidies")
-    return {"rows": shown.height, "total": total, "dropped_columns": dropped,
-            "files": [Path(out_dir) / f"publish_subsidies.{x}" for x in ("html", "pdf", "xlsx")]}

@@ -17,8 +17,8 @@ from datetime import date, timedelta
 
 import polars as pl
 
-from audit.calc.common import Ctx, Gap, condition_findings, fen_text, months_in_residence, opt, value
-from audit.calc.registers import ELDERLY_LAW, ELDERLY_QUOTE, with_registers
+from audit.kinds.common import Ctx, Gap, condition_findings, fen_text, months_in_residence, opt, value
+from audit.kinds.registers import ELDERLY_LAW, ELDERLY_QUOTE, with_registers
 from audit.privacy import mask_person_id
 
 PROGRAM = "operating"

@@ -13,15 +13,15 @@ from datetime import date
 
 import polars as pl
 
-from audit.calc.registers import birth_date
-from audit.checks.common import as_findings, empty_findings, pick
+from audit.kinds.registers import birth_date
+from audit.kinds.checking import as_findings, empty_findings, pick
 from audit.privacy import mask_person_id
 
 MAX_PLAUSIBLE_AGE = 110
 
 
 def check_integrity(tables: dict, pack, year: int, lang: str = "zh") -> pl.DataFrame:
-    from audit import schema
+    from audit.data import contract as schema
 
     # a caller may hand in only the tables it has (tests, the API): the others are empty
     tables = {name: tables.get(name, schema.table(name).empty_frame()) for name in schema.TABLE_ORDER}
@@ -38,7 +38,7 @@ def _over_beds(tables: dict, year: int, lang: str) -> pl.DataFrame:
     removes it after its last; a running sum per institution gives the headcount."""
     res = tables["residents"].filter(pl.col("admitted_on").is_not_null() & pl.col("institution_id").is_not_null())
     adm, dis = pl.col("admitted_on"), pl.col("discharged_on")
-    # the months 1–12 on whose last day the stay is in (as audit.calc.common.months_in_residence)
+    # the months 1–12 on whose last day the stay is in (as audit.kinds.common.months_in_residence)
     first = pl.when(adm.dt.year() < year).then(1).when(adm.dt.year() == year).then(adm.dt.month().cast(pl.Int64)).otherwise(13)
     last = (pl.when(dis.is_null() | (dis.dt.year() > year)).then(12)
             .when(dis.dt.year() == year).then(dis.dt.month().cast(pl.Int64) - 1).otherwise(0))
