@@ -57,6 +57,14 @@ CAUSE_WORDS = {
 }
 
 
+def span_months(ctx: Ctx | None, year: int) -> tuple[int, int]:
+    """First and last month number of the run: its settlement period, else the year."""
+    span = getattr(ctx, "span", None)
+    if span is None:
+        return year * 12, year * 12 + 11
+    return span.start.year * 12 + span.start.month - 1, span.end.year * 12 + span.end.month - 1
+
+
 def month_number(d: pl.Expr) -> pl.Expr:
     return d.dt.year().cast(pl.Int64) * 12 + d.dt.month().cast(pl.Int64) - 1
 
@@ -137,8 +145,9 @@ def resident_discrepancies(tables: dict, pack, ctx: Ctx, lang: str = "zh") -> tu
     year = ctx.year
     if not claimed.height or not rules:
         return pl.DataFrame(schema=DISCREPANCY_SCHEMA), pl.DataFrame(schema=FINDING_SCHEMA)
+    r0, r1 = span_months(ctx, year)
     claimed = (periods.spans(claimed.filter(pl.col("person_id").is_not_null()).select("institution_id", "period", "person_id"))
-               .filter((pl.col("m0") == pl.col("m1")) & (pl.col("m0") // 12 == year))
+               .filter((pl.col("m0") == pl.col("m1")) & pl.col("m0").is_between(r0, r1))
                .select("institution_id", "person_id", month_end_of(pl.col("m0")).alias("month_end"))
                .unique())
     parts, found = [], []
@@ -294,7 +303,7 @@ def reconcile(tables: dict, ledger: pl.DataFrame, ctx: Ctx, pack, year: int, lan
               ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(reconciliation frame (RECONCILIATION_SCHEMA, fen), findings about claims and
     payments outside the year or for a programme the pack does not have)."""
-    y0, y1 = year * 12, year * 12 + 11
+    y0, y1 = span_months(ctx, year)
     claims = periods.spans(tables["claims"].select("institution_id", "program", "period", "amount_fen", "_row"))
     pays = periods.spans(tables["payments"].select("institution_id", "program", "period", "amount_fen", "_row"))
     findings = [_outside_year(claims, y0, y1, "claim", lang), _outside_year(pays, y0, y1, "payment", lang),

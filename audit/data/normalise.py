@@ -187,6 +187,12 @@ def normalise_table(name: str, raw: pl.DataFrame, sheet: str | None = None) -> t
                     shown.cast(pl.String).alias("value"), pl.lit(zh).alias("message"), pl.lit(en).alias("message_en"),
                     pl.lit("error").alias("severity"), pl.lit(CHECK_OF_TYPE.get(col.type, "unreadable")).alias("check"),
                 ))
+        elif col.spec.get("derive_from") in df.columns:
+            # the five GB/T 42195 grades are often written in the three-level column
+            # (能力等级: 中度失能): read them from there; words naming no single grade stay null
+            source = df.with_columns(pl.col(col.spec["derive_from"]).alias(col.name))
+            value, _ = _parse_column(source, col)
+            columns.append(value.alias(col.out_name))
         else:
             columns.append(pl.repeat(col.default, df.height, dtype=col.dtype, eager=True).alias(col.out_name))
     known = {c.name for c in t.columns} | {c.out_name for c in t.columns}
