@@ -146,10 +146,13 @@ def resident_discrepancies(tables: dict, pack, ctx: Ctx, lang: str = "zh") -> tu
     if not claimed.height or not rules:
         return pl.DataFrame(schema=DISCREPANCY_SCHEMA), pl.DataFrame(schema=FINDING_SCHEMA)
     r0, r1 = span_months(ctx, year)
-    claimed = (periods.spans(claimed.filter(pl.col("person_id").is_not_null()).select("institution_id", "period", "person_id"))
-               .filter((pl.col("m0") == pl.col("m1")) & pl.col("m0").is_between(r0, r1))
-               .select("institution_id", "person_id", month_end_of(pl.col("m0")).alias("month_end"))
-               .unique())
+    # each distinct month text is parsed once; the 25 million rows only join a small table
+    months = periods.spans(claimed.select(pl.col("period").unique()))
+    months = months.filter((pl.col("m0") == pl.col("m1")) & pl.col("m0").is_between(r0, r1)).select(
+        "period", month_end_of(pl.col("m0")).alias("month_end"))
+    claimed = (claimed.lazy().filter(pl.col("person_id").is_not_null()).select("institution_id", "period", "person_id")
+               .join(months.lazy(), on="period", how="inner").select("institution_id", "person_id", "month_end")
+               .unique().collect())
     parts, found = [], []
     for rule in rules:
         on = ctx.ref_date
@@ -159,11 +162,13 @@ def resident_discrepancies(tables: dict, pack, ctx: Ctx, lang: str = "zh") -> tu
             disabled = disabled | pl.col("dementia").fill_null(False)
         cats = sorted(_opt(rule, "low_income_categories", on) or ())
         priced_base = _base(rule)[0]
-        stays = counted_stays(rule, tables, ctx).collect()   # person × month-end rows in residence long enough
-        counted = stays.filter(pl.col("registered_ok") & COUNTS & priced_base)
+        # person × month-end rows the ledger counts, never collected whole: only the two
+        # differences with the roll are (one shared plan, lazily)
+        counted = counted_stays(rule, tables, ctx).filter(pl.col("registered_ok") & COUNTS & priced_base)
         keys = ["institution_id", "person_id", "month_end"]
-        not_counted = claimed.join(counted.select(keys), on=keys, how="anti")
-        not_claimed = counted.join(claimed, on=keys, how="anti")
+        not_counted, not_claimed = pl.collect_all([
+            claimed.lazy().join(counted.select(keys), on=keys, how="anti"),
+            counted.join(claimed.lazy(), on=keys, how="anti")])
         # causes, in order: registers first, then residence, then the rule's own conditions
         res = tables["residents"].select("institution_id", "person_id", "admitted_on", "discharged_on",
                                          "hukou_county", "care_level", "dementia", "low_income")

@@ -55,6 +55,12 @@ def test_run_writes_the_reconciliation_and_the_report_section(data, tmp_path):
     assert approved.select("institution_id", "program", "approved").rows() == [("A001", "operating", "1600.00")]
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "申报、核定与拨付对账" in html and "追回" in html
+    import fastexcel
+
+    book = fastexcel.read_excel(str(out / "ledger.xlsx"))
+    assert "对账" in book.sheet_names
+    sheet = book.load_sheet_by_name("对账").to_polars()
+    assert sheet.row(0)[:7] == ("A001", "甲养老院", "运营补贴", "2024", 2400.0, 1600.0, 2400.0)
     for f in out.iterdir():
         if f.suffix in (".csv", ".html"):
             text = f.read_text(encoding="utf-8-sig")
@@ -70,6 +76,9 @@ def test_notice_publish_and_explain(data, tmp_path):
     html = (tmp_path / "n" / "notice_A001.html").read_text(encoding="utf-8")
     assert "补贴核定通知书" in html and "800.00" in html and "2024-05-10" in html and A not in html
     assert (tmp_path / "n" / "notice_A001.pdf").stat().st_size > 1000
+    r = _run(["selfcheck", "--policy", "shaoxing", "--year", "2024", "--data", str(data), "--out", str(tmp_path / "s")])
+    own = (tmp_path / "s" / "selfcheck_A001.html").read_text(encoding="utf-8")
+    assert "本机构申报与核定对账" in own and "800.00" in own and A not in own
     r = _run(["publish", "--subsidies", str(out / "approved.csv"), "--out", str(tmp_path / "pub")])
     assert r.exit_code == 0, r.output
     pub = (tmp_path / "pub" / "publish_subsidies.html").read_text(encoding="utf-8")
