@@ -176,8 +176,10 @@ def _person_id_problems(table, df, sheet, col) -> pl.DataFrame:
     # integer arithmetic instead of 17 string slices; intermediate columns are materialised
     # step by step because polars would otherwise re-evaluate them inside each term
     n = pl.col("__n")
-    # only the id and the row: the checks below filter and copy this frame several times
-    d = df.select(col.name, "_row").filter(s.is_not_null()).with_columns(
+    # each distinct id is checked once (a 申报名册 repeats every id month after month) and
+    # the few bad ones are joined back to their rows
+    rows = df.select(col.name, "_row").filter(s.is_not_null())
+    d = rows.select(s.unique()).with_columns(
         s.str.contains(r"^\d{17}[\dX]$").alias("__shape"), s.str.slice(0, 17).cast(pl.Int64, strict=False).alias("__n"))
     d = d.with_columns(((12 - pl.sum_horizontal([(n // 10 ** (16 - i)) % 10 * w for i, w in enumerate(GB11643_WEIGHTS)])
                          % 11) % 11).alias("__check"), ((n // 1000) % 10**8).alias("__birth_ymd"))
@@ -186,10 +188,11 @@ def _person_id_problems(table, df, sheet, col) -> pl.DataFrame:
     births = d.select(pl.col("__birth_ymd").unique().drop_nulls()).with_columns(
         pl.col("__birth_ymd").cast(pl.String).str.pad_start(8, "0").str.to_date("%Y%m%d", strict=False).alias("__birth"))
     d = d.join(births, on="__birth_ymd", how="left")
-    bad_shape = d.filter(~pl.col("__shape"))
-    bad_check = d.filter(pl.col("__shape") & (s.str.slice(17, 1) != pl.col("__exp")))
-    bad_birth = d.filter(pl.col("__shape") & (pl.col("__birth").is_null() | (pl.col("__birth") < EARLIEST_BIRTH)
-                                              | (pl.col("__birth") > date.today())))
+    located = lambda bad: rows.join(bad.select(col.name, "__exp"), on=col.name, how="inner")  # noqa: E731
+    bad_shape = located(d.filter(~pl.col("__shape")))
+    bad_check = located(d.filter(pl.col("__shape") & (s.str.slice(17, 1) != pl.col("__exp"))))
+    bad_birth = located(d.filter(pl.col("__shape") & (pl.col("__birth").is_null() | (pl.col("__birth") < EARLIEST_BIRTH)
+                                                      | (pl.col("__birth") > date.today()))))
     v = mask_person_id(s)
     # Excel keeps 15 significant digits: an id typed into a number cell ends in 000
     looks_numeric = s.str.ends_with("000")
