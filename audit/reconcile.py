@@ -138,7 +138,7 @@ def resident_discrepancies(tables: dict, pack, ctx: Ctx, lang: str = "zh") -> tu
     The money of a claimed month not counted is what it would earn had it counted:
     with the person's declared attributes where this home lists the person that month,
     else the base rate alone (a lower bound: no supplement is assumed)."""
-    from audit.kinds.operating import COUNTS, _base, counted_stays, person_month_values
+    from audit.kinds.operating import _base, person_month_values
 
     claimed = tables["claim_residents"]
     rules = [r for r in pack.rules_of_kind("resident_month_grant")]
@@ -162,13 +162,7 @@ def resident_discrepancies(tables: dict, pack, ctx: Ctx, lang: str = "zh") -> tu
             disabled = disabled | pl.col("dementia").fill_null(False)
         cats = sorted(_opt(rule, "low_income_categories", on) or ())
         priced_base = _base(rule)[0]
-        # person × month-end rows the ledger counts, never collected whole: only the two
-        # differences with the roll are (one shared plan, lazily)
-        counted = counted_stays(rule, tables, ctx).filter(pl.col("registered_ok") & COUNTS & priced_base)
-        keys = ["institution_id", "person_id", "month_end"]
-        not_counted, not_claimed = pl.collect_all([
-            claimed.lazy().join(counted.select(keys), on=keys, how="anti"),
-            counted.join(claimed.lazy(), on=keys, how="anti")])
+        not_counted, not_claimed = _roll_against_ledger(rule, tables, ctx, claimed, priced_base)
         # causes, in order: registers first, then residence, then the rule's own conditions
         res = tables["residents"].select("institution_id", "person_id", "admitted_on", "discharged_on",
                                          "hukou_county", "care_level", "dementia", "low_income")
@@ -218,6 +212,41 @@ def resident_discrepancies(tables: dict, pack, ctx: Ctx, lang: str = "zh") -> tu
     disc = pl.concat(parts).group_by("institution_id", "program", "month_end", "person_id", "rule") \
         .agg(pl.col("amount_fen").max()) if len(parts) > 1 else parts[0]
     return disc.sort("institution_id", "month_end", "person_id", "rule"), pl.concat(found)
+
+
+def _roll_against_ledger(rule, tables: dict, ctx: Ctx, claimed: pl.DataFrame, priced_base: pl.Expr):
+    """(claimed person-months the ledger does not count, counted person-months not claimed
+    — the latter with the attributes that price them).
+
+    The ledger's months are never expanded for everyone: a claimed month is counted when
+    one of the person's stay spans in that institution holds it (first ≤ m ≤ last) and no
+    register removes it; months not claimed are looked for only among the people whose
+    counted months outnumber their counted claims."""
+    from audit.kinds.operating import COUNTS, counted_spans, counted_stays, registers_stays
+
+    keys = ["institution_id", "person_id", "month_end"]
+    pair = ["institution_id", "person_id"]
+    spans = (counted_spans(rule, tables, ctx).filter(pl.col("registered_ok") & priced_base)
+             .select(*pair, "_first", "_last"))
+    removed = registers_stays(rule, tables, ctx)
+    removed = (removed.filter(pl.col("registered_ok") & ~COUNTS).select(keys).collect() if removed is not None
+               else pl.DataFrame(schema={"institution_id": pl.String, "person_id": pl.String, "month_end": pl.Date}))
+    in_year = claimed.lazy().filter(pl.col("month_end").dt.year() == ctx.year)
+    hit = (in_year.with_columns(pl.col("month_end").dt.month().cast(pl.Int32).alias("_m"))
+           .join(spans, on=pair, how="inner")
+           .filter((pl.col("_first") <= pl.col("_m")) & (pl.col("_m") <= pl.col("_last")))
+           .select(keys).join(removed.lazy(), on=keys, how="anti").collect())
+    not_counted = claimed.join(hit, on=keys, how="anti")
+    due = (spans.group_by(pair).agg((pl.col("_last") - pl.col("_first") + 1).sum().alias("_due")).collect()
+           .join(removed.group_by(pair).agg(pl.len().alias("_gone")), on=pair, how="left")
+           .join(hit.group_by(pair).agg(pl.len().alias("_got")), on=pair, how="left")
+           .filter(pl.col("_due") - pl.col("_gone").fill_null(0) > pl.col("_got").fill_null(0)))
+    if not due.height:
+        return not_counted, counted_stays(rule, {**tables, "residents": tables["residents"].clear()}, ctx).collect()
+    short = {**tables, "residents": tables["residents"].join(due.select(pair), on=pair, how="semi")}
+    not_claimed = (counted_stays(rule, short, ctx).filter(pl.col("registered_ok") & COUNTS & priced_base)
+                   .join(claimed.lazy(), on=keys, how="anti").collect())
+    return not_counted, not_claimed
 
 
 def _opt(rule, name, on):

@@ -332,16 +332,18 @@ def person_month_values(rule, rows: pl.DataFrame, ctx: Ctx, disabled: pl.Expr, l
     with `amount_fen`: what each person-month is worth under the rule (base + supplements;
     a rate the pack leaves open counts 0 here, its gap is reported by the ledger)."""
     base_ok, base_key, base_item, base_param = _base(rule)
-    rows = rows.with_row_index("_pm").with_columns(disabled.alias("disabled"), low.alias("low"), pl.lit(1).alias("n"))
-    priced = rows.filter(base_ok)
-    if not priced.height:
-        return rows.with_columns(pl.lit(0, pl.Int64).alias("amount_fen")).drop("_pm", "n")
-    items = _items(priced, rule, base_item, base_key)
+    # only the columns a rate depends on go through the items (rows may carry many others)
+    narrow = rows.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("_pm"), "month_end", "rating_level",
+                         "care_level", disabled.alias("disabled"), low.alias("low")).filter(base_ok)
+    if not narrow.height:
+        return rows.with_columns(pl.lit(0, pl.Int64).alias("amount_fen"))
+    items = _items(narrow, rule, base_item, base_key).select("_pm", "item", "key", "month_end")
     rates = _rate_table(rule, ctx, items, base_param)
-    per_row = (items.join(rates, on=["item", "key", "month_end"], how="left")
+    per_row = (items.join(rates.select("item", "key", "month_end", "rate_fen"), on=["item", "key", "month_end"], how="left")
                .group_by("_pm").agg(pl.col("rate_fen").fill_null(0).sum().cast(pl.Int64).alias("amount_fen")))
-    return (rows.join(per_row, on="_pm", how="left")
-            .with_columns(pl.col("amount_fen").fill_null(0)).sort("_pm").drop("_pm", "n"))
+    amount = (pl.DataFrame({"_pm": pl.int_range(rows.height, dtype=pl.UInt32, eager=True)})
+              .join(per_row, on="_pm", how="left", maintain_order="left")["amount_fen"].fill_null(0))
+    return rows.with_columns(amount.alias("amount_fen"))
 
 
 def _register_findings(rule, tables: dict, ctx: Ctx, disabled: pl.Expr, low_cats) -> None:
