@@ -8,6 +8,7 @@ from __future__ import annotations
 import polars as pl
 
 from audit.kinds.claims import check_double_claims
+from audit.kinds.integrity import check_integrity
 from audit.kinds.checking import FINDINGS_SCHEMA, empty_findings, sort_findings
 from audit.kinds.registry import KINDS
 from audit.kinds.staffing import STAFFING_SCHEMA, empty_staffing
@@ -19,7 +20,7 @@ def run_checks(dataset, pack, year: int, lang: str = "zh") -> tuple[pl.DataFrame
     """All checks for the audit year. `dataset` is an audit.data.io.Dataset (or anything with
     `.tables`); returns (findings, staffing), both sorted."""
     tables = dataset.tables
-    parts, staffing = [check_double_claims(tables, pack, year, lang)], empty_staffing()
+    parts, staffing = [check_double_claims(tables, pack, year, lang), check_integrity(tables, pack, year, lang)], empty_staffing()
     for check in dict.fromkeys(k.check for k in KINDS.values() if k.check is not None):  # each function once
         out = check(tables, pack, year, lang)
         if isinstance(out, tuple):  # (findings, staffing frame)

@@ -53,6 +53,9 @@ class RunResult:
     manifest: dict
     institution: str | None = None
     extra: dict = field(default_factory=dict)
+    # declared vs approved vs paid (audit.reconcile); empty without claims or payments
+    reconciliation: pl.DataFrame | None = None
+    discrepancies: pl.DataFrame | None = None   # claimed person-months not approved (and approved not claimed)
 
     def totals(self) -> pl.DataFrame:
         """Amount by program and payer (fen), sorted."""
@@ -241,8 +244,12 @@ def run_loaded(dataset, pack, year: int, lang: str = "zh", institution: str | No
                               "evidence": f"period={span.label} year={year}", "citation": None,
                               "period": str(year)}]))
         check_findings = pl.concat([as_findings(check_findings), note])
-    findings = pl.concat([calc_findings, check_findings, _problems_as_findings(dataset.problems, dataset.tables, lang)])
+    recon, discrepancies, recon_findings = _reconcile(dataset, pack, year, lang, ledger, ctx, calc_findings)
+    findings = pl.concat([calc_findings, check_findings, recon_findings,
+                          _problems_as_findings(dataset.problems, dataset.tables, lang)])
     if institution is not None:
+        recon = recon.filter(pl.col("institution_id") == institution)
+        discrepancies = discrepancies.filter(pl.col("institution_id") == institution)
         ledger = ledger.filter(pl.col("institution_id") == institution)
         findings = findings.filter(pl.col("institution_id").is_null() | (pl.col("institution_id") == institution))
         staffing = staffing.filter(pl.col("institution_id") == institution)
@@ -251,7 +258,21 @@ def run_loaded(dataset, pack, year: int, lang: str = "zh", institution: str | No
         staffing = staffing.sort("institution_id", "month_end")
     manifest = _manifest(dataset, pack, year, lang, ctx, ledger, findings, institution)
     return RunResult(dataset=dataset, pack=pack, year=year, lang=lang, ledger=ledger, findings=findings,
-                     staffing=staffing, manifest=manifest, institution=institution, extra={"ctx": ctx})
+                     staffing=staffing, manifest=manifest, institution=institution, extra={"ctx": ctx},
+                     reconciliation=recon, discrepancies=discrepancies)
+
+
+def _reconcile(dataset, pack, year, lang, ledger, ctx, calc_findings):
+    """(reconciliation, per-resident discrepancies, their findings); empty frames when the
+    input holds no claims, claimed residents or payments."""
+    from audit.reconcile import RECONCILIATION_SCHEMA, reconcile, resident_discrepancies
+
+    tables = dataset.tables
+    discrepancies, found = resident_discrepancies(tables, pack, ctx, lang)
+    if not (tables["claims"].height or tables["payments"].height):
+        return pl.DataFrame(schema=RECONCILIATION_SCHEMA), discrepancies, as_findings(found)
+    recon, more = reconcile(tables, ledger, ctx, pack, year, lang, discrepancies, calc_findings)
+    return recon, discrepancies, as_findings(pl.concat([as_findings(found), as_findings(more)]))
 
 
 # ---------------------------------------------------------------- writing
@@ -291,6 +312,7 @@ def write_outputs(result: RunResult, out_dir, report: bool = True, progress=None
         ledger_table(result).write_csv(tmp / "ledger.csv", include_bom=True)
         findings_table(result).write_csv(tmp / "findings.csv", include_bom=True)
         write_ledger_xlsx(result, tmp / "ledger.xlsx")
+        _write_reconciliation(result, tmp)
         (tmp / "manifest.json").write_text(
             json.dumps(result.manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         try:
@@ -314,7 +336,23 @@ def write_outputs(result: RunResult, out_dir, report: bool = True, progress=None
     return sorted(out.iterdir())
 
 
-OUTPUT_NAMES = {"ledger.csv", "ledger.xlsx", "findings.csv", "manifest.json", "report.html", "report.pdf"}
+OUTPUT_NAMES = {"ledger.csv", "ledger.xlsx", "findings.csv", "manifest.json", "report.html", "report.pdf",
+                "reconciliation.csv", "claim_discrepancies.csv", "approved.csv"}
+
+
+def _write_reconciliation(result: RunResult, folder: Path) -> None:
+    """approved.csv (资金公示 data, no person data); reconciliation.csv when the input held
+    claims or payments; claim_discrepancies.csv when it held a 申报名册 (person masked)."""
+    from audit.reconcile import discrepancies_table, reconciliation_table
+    from audit.report.reconciliation import approved_public
+
+    approved = approved_public(result)
+    approved.with_columns(fen_to_yuan_expr(pl.col("approved_fen")).alias("approved")).drop("approved_fen").pipe(
+        defuse_frame).write_csv(folder / "approved.csv", include_bom=True)
+    if result.reconciliation is not None and result.reconciliation.height:
+        reconciliation_table(result.reconciliation).write_csv(folder / "reconciliation.csv", include_bom=True)
+    if result.discrepancies is not None and result.discrepancies.height:
+        discrepancies_table(result.discrepancies).write_csv(folder / "claim_discrepancies.csv", include_bom=True)
 
 
 def _swap_into_place(tmp: Path, out: Path, names: set = OUTPUT_NAMES) -> None:
@@ -420,6 +458,10 @@ def write_ledger_xlsx(result: RunResult, path: Path) -> None:
         summary.write_string(i, 5, PAYER_ZH.get(payer, payer), text)
         summary.write_number(i, 6, yuan(amt), money)
     summary.freeze_panes(1, 0)
+    if result.reconciliation is not None and result.reconciliation.height:
+        from audit.reconcile import write_reconciliation_sheet
+
+        write_reconciliation_sheet(wb, result.reconciliation, head, money, text)
     wb.close()
 
 
@@ -639,6 +681,41 @@ def selfcheck(data_path, policy, year: int, out_dir, institution: str | None = N
             paths = write_selfcheck(result, chosen[0], tmp)
         else:
             paths = write_selfchecks(result, chosen, tmp, workers=2)
+        _publish(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return Selfcheck(result, chosen, [out / p.name for p in paths])
+
+
+# ---------------------------------------------------------------- approval notices (核定通知书)
+
+
+def notices(data_path, policy, year: int, out_dir, institution: str | None = None, each: bool = False,
+            sets=(), override_file=None, lang: str = "zh") -> Selfcheck:
+    """Approval notices (notice_<id>.html / .pdf) for one institution, or with each=True for
+    every institution with claims or payments, into out_dir, all or nothing."""
+    import shutil
+    import tempfile
+
+    from audit.errors import UsageError
+    from audit.report.reconciliation import write_approval_notices
+
+    result = run(data_path, policy, year, sets=sets, override_file=override_file, lang=lang)
+    recon = result.reconciliation
+    ids = sorted(recon["institution_id"].unique().to_list()) if recon is not None and recon.height else []
+    if not ids:
+        raise UsageError(t(lang, "输入数据中没有“申报”或“拨付”记录，无法出具核定通知书。",
+                           "The input holds no claims or payments: there is nothing to approve."))
+    chosen = pick_institutions(ids, institution, each, lang)
+    out = Path(out_dir)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    except OSError as e:
+        raise OutputError(t(lang, f"无法创建输出文件夹 {out}: {e}", f"cannot create output folder {out}: {e}")) from e
+    try:
+        paths = write_approval_notices(result, chosen, tmp)
         _publish(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -32,8 +32,10 @@ def frame(table: str, *rows: dict) -> pl.DataFrame:
     return pl.DataFrame(full, schema=empty.schema)
 
 
-def tables(institutions=(), residents=(), insurance=(), staff=()) -> dict[str, pl.DataFrame]:
+def tables(institutions=(), residents=(), insurance=(), staff=(), **more) -> dict[str, pl.DataFrame]:
     out = {t: schema.table(t).empty_frame() for t in schema.TABLE_ORDER}
+    for name, rows in more.items():   # claims, deaths, assistance_roster …
+        out[name] = frame(name, *rows)
     out["institutions"] = frame("institutions", *institutions)
     out["residents"] = frame("residents", *residents)
     out["insurance"] = frame("insurance", *insurance)

@@ -76,7 +76,7 @@ def test_audit_run_end_to_end(data, tmp_path):
     assert "财政资金合计（不含机构自付）" in r.output and "163,000.00" in r.output and "165,000.00" not in r.output
     assert "发现：错误 0 个" in r.output
     assert {p.name for p in out.iterdir()} == {"ledger.csv", "ledger.xlsx", "findings.csv", "manifest.json",
-                                                "report.html", "report.pdf"}
+                                                "report.html", "report.pdf", "approved.csv"}  # no claims: no reconciliation
     raw = (out / "ledger.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM for Excel on Chinese Windows
     ledger = pl.read_csv(out / "ledger.csv", infer_schema=False)

@@ -178,7 +178,8 @@ def test_two_thousand_institutions(tmp_path):
 
 def test_chinese_tables_use_contract_headers_and_values(demo):
     zh = to_chinese(demo)
-    assert list(zh) == ["机构", "入住老人", "工作人员", "综合保险", "检查人员", "回避关系", "检查记录"]
+    assert list(zh) == ["机构", "入住老人", "工作人员", "综合保险", "检查人员", "回避关系", "检查记录",
+                        "申报", "申报名册", "拨付", "死亡名单", "低保特困名册"]
     inst = zh["机构"]
     assert "机构编号" in inst.columns and "统一社会信用代码" in inst.columns
     assert set(inst["机构类型"]) == {"养老机构", "乡镇(街道)居家养老服务中心", "村(社区)居家养老服务照料中心"}

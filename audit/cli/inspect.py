@@ -106,16 +106,28 @@ def checklist_command(draw_path, data_path, policy, year, sets, override_file, o
 
 
 @main.command("publish")
-@click.option("--results", "results_path", required=True, type=click.Path(exists=True, dir_okay=False),
+@click.option("--results", "results_path", type=click.Path(exists=True, dir_okay=False),
               help="检查结果表（xlsx/csv）：机构编号、机构名称、检查日期、检查结果、整改要求、整改期限。")
+@click.option("--subsidies", "approved_path", type=click.Path(exists=True, dir_okay=False),
+              help="audit run 写出的 approved.csv：生成补贴资金公示（各机构核定的财政补助）。")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="输出文件夹。")
 @lang_option
-def publish_command(results_path, out_dir, lang):
-    """生成向社会公开的检查结果清单（一公开），不含个人信息。"""
+def publish_command(results_path, approved_path, out_dir, lang):
+    """生成向社会公开的清单，不含个人信息：检查结果（一公开，--results）或补贴资金公示（--subsidies）。"""
+    en = lang == "en"
+    if bool(results_path) == bool(approved_path):
+        raise click.UsageError("Give exactly one of --results or --subsidies." if en
+                               else "请给出 --results（检查结果）或 --subsidies（资金公示）其中之一。")
+    if approved_path:
+        from audit.report.public import publish_subsidies
+
+        report = publish_subsidies(approved_path, out_dir, lang=lang)
+        click.echo(f"{report['rows']} approved amounts ({report['total']} yuan) published to {out_dir}" if en
+                   else f"已公示 {report['rows']} 条核定补助（合计 {report['total']} 元）：{out_dir}")
+        return
     from audit.inspect import documents as inspection
 
     report = inspection.publish(results_path, out_dir, lang=lang)
-    en = lang == "en"
     click.echo(f"{report['rows']} results published to {out_dir}" if en else f"已公开 {report['rows']} 条检查结果：{out_dir}")
     if report["dropped_columns"]:
         cols = "、".join(report["dropped_columns"])

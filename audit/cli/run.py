@@ -96,10 +96,20 @@ def _pad(text: str, width: int) -> str:
 @click.option("--institution", "institution", required=True, help="机构编号。")
 @click.option("--program", default=None, type=click.Choice(["construction", "operating", "center_operating", "insurance"]),
               help="只说明一个项目：construction / operating / center_operating / insurance。")
+@click.option("--person", default=None, help="身份证号：与 --month 一起，说明此人此月为什么（没有）核定。")
+@click.option("--month", default=None, help="月份，如 2024-05（与 --person 一起使用）。")
 @lang_option
-def explain_command(policy, sets, override_file, year, period, data_path, institution, program, lang):
-    """说明一个机构每一笔款项的来历：计入的数据、参数及其条款原文、算式。"""
+def explain_command(policy, sets, override_file, year, period, data_path, institution, program, person, month, lang):
+    """说明一个机构每一笔款项的来历：计入的数据、参数及其条款原文、算式；
+    或用 --person 与 --month 说明某人某月为什么没有核定。"""
     from audit.pipeline import explain, run
 
+    if bool(person) != bool(month):
+        raise click.UsageError("--person and --month go together." if lang == "en" else "--person 与 --month 须同时给出。")
     result = run(data_path, policy, year, sets=sets, override_file=override_file, lang=lang, period=period)
+    if person:
+        from audit.reconcile import explain_person_month
+
+        click.echo(explain_person_month(result, institution, person, month, lang=lang), nl=False)
+        return
     click.echo(explain(result, institution, program=program, lang=lang), nl=False)

@@ -14,7 +14,8 @@ import yaml
 
 from audit.resources import SCHEMAS as SCHEMA_DIR
 
-TABLE_ORDER = ("institutions", "residents", "staff", "insurance", "inspectors", "conflicts", "inspections")
+TABLE_ORDER = ("institutions", "residents", "staff", "insurance", "inspectors", "conflicts", "inspections",
+               "claims", "claim_residents", "payments", "deaths", "assistance_roster")
 TYPES = ("text", "enum", "bool", "date", "int", "number", "money")
 DTYPES = {
     "text": pl.String, "enum": pl.String, "bool": pl.Boolean, "date": pl.Date,

@@ -218,6 +218,21 @@ def _person_id_problems(table, df, sheet, col) -> pl.DataFrame:
     ])
 
 
+def _period_problems(table, df, sheet, col) -> pl.DataFrame:
+    """A claim or payment period we cannot place in time would leave its money out of
+    the reconciliation: an error. `format: month` (申报名册) takes one month only."""
+    from audit import periods
+
+    d = periods.spans(df.filter(pl.col(col.name).is_not_null()).select(col.name, "_row"), col.name, "__")
+    if col.spec.get("format") == "month":
+        bad = d.filter(pl.col("__m0").is_null() | (pl.col("__m0") != pl.col("__m1")))
+        zh, en = "应为一个月份，如 2024-05", "expected one month such as 2024-05"
+    else:
+        bad = d.filter(pl.col("__m0").is_null())
+        zh, en = "无法识别的期间；应为" + periods.FORMS_ZH, "unreadable period; expected " + periods.FORMS_EN
+    return _rows(bad, table, sheet, col.name, pl.col(col.name), zh, en, "period")
+
+
 def _credit_code_problems(table, df, sheet, col) -> pl.DataFrame:
     """GB 32100-2015: 18 characters from 0-9 A-Y without I O S V Z; the 18th is
     31 − (Σ cᵢ·3ⁱ mod 31), with 31 → 0."""
@@ -278,6 +293,8 @@ def row_checks(table: schema.Table, df: pl.DataFrame, sheet, present) -> pl.Data
                                f"日期超出范围：应在 {first} 至 {last} 之间（Excel 在 1900-03-01 之前的日期差一天，如不存在的 1900-02-29）",
                                f"date out of range: expected {first} to {last} (Excel's dates before 1900-03-01 are a day off, "
                                "e.g. the non-existent 1900-02-29)", "range"))
+        if s.get("format") in ("period", "month"):
+            parts.append(_period_problems(table, df, sheet, col))
         if "max_column" in s:
             other = table.column(s["max_column"])
             hit = df.filter(c > pl.col(other.out_name))

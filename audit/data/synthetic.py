@@ -22,7 +22,8 @@ from audit.errors import InputError, OutputError
 from audit.money import fen_to_yuan_expr
 
 U64 = pl.UInt64
-TABLES = ("institutions", "residents", "staff", "insurance", "inspectors", "conflicts", "inspections")
+TABLES = ("institutions", "residents", "staff", "insurance", "inspectors", "conflicts", "inspections",
+          "claims", "claim_residents", "payments", "deaths", "assistance_roster")
 
 # Real county-level codes (GB/T 2260) of the places the packs cover, and neighbours.
 COUNTIES: dict[str, list[tuple[int, str]]] = {
@@ -371,13 +372,16 @@ def _staff(inst: pl.DataFrame, seed: int, year: int) -> pl.DataFrame:
             .then(rng.choice("cert", {"none": 20, "junior": 40, "intermediate": 25, "senior": 12, "technician": 3}))
             .otherwise(pl.lit("none")),
             first_aid_certificate=rng.uniform("aid") < pl.when(pl.col("role") == "caregiver").then(0.6).otherwise(0.3),
+            # working-age ids, unique by construction: one birth day per 1,000 staff, the row as sequence
+            person_id=person_id_expr(pl.lit(330602), (pl.lit(date(1975, 1, 1)) + pl.duration(days=pl.col("_k") // 1000)),
+                                     pl.col("_k") % 1000),
         )
         .select(STAFF_COLUMNS)
         .sort("institution_id", "staff_id")
     )
 
 
-STAFF_COLUMNS = ["institution_id", "staff_id", "name", "role", "fte", "hired_on", "left_on", "care_certificate",
+STAFF_COLUMNS = ["institution_id", "staff_id", "name", "person_id", "role", "fte", "hired_on", "left_on", "care_certificate",
                  "first_aid_certificate"]
 
 # ---------------------------------------------------------------- insurance, inspectors, conflicts, inspections
@@ -459,6 +463,48 @@ def _inspections(inst: pl.DataFrame, inspectors: pl.DataFrame, seed: int, year: 
     )
 
 
+# ---------------------------------------------------------------- claims, payments and outside registers
+
+CLAIM_RATE_FEN = 30_000   # what a synthetic home claims per resident-month: an assumption, not a pack rate
+
+
+def _claims_and_registers(residents: pl.DataFrame, seed: int, year: int) -> dict[str, pl.DataFrame]:
+    """What homes declare and what outside registers say. The registers agree with the
+    stays (a death is the discharge day; every declared 低保/特困 person is on the roster
+    all year), so the ledger is as without them; the planted abuse is in the claims:
+    about a third of the dead are claimed for every month to December."""
+    from audit.kinds.common import months_in_residence
+
+    rng = _Rng(seed, "claims")
+    stays = residents.with_columns(_k=pl.int_range(pl.len(), dtype=pl.Int64))
+    died = pl.col("discharged_on").is_not_null() & (pl.col("discharged_on").dt.year() == year) & (rng.uniform("died") < 0.15)
+    stays = stays.with_columns(_died=died, _keeps_claiming=died & (rng.uniform("ghost") < 0.35))
+    deaths = stays.filter("_died").select("person_id", died_on=pl.col("discharged_on")).unique("person_id").sort("person_id")
+    roster = (stays.filter(pl.col("low_income") != "none")
+              .select("person_id", category=pl.col("low_income"), **{"from": pl.col("admitted_on").dt.offset_by("-1y")},
+                      until=pl.lit(None, pl.Date))
+              .unique("person_id", keep="first").sort("person_id"))
+    months = (stays.with_columns(pl.when("_keeps_claiming").then(None).otherwise(pl.col("discharged_on")).alias("discharged_on"))
+              .with_columns(months_in_residence(year).alias("_m")).explode("_m").filter(pl.col("_m").is_not_null()))
+    claim_residents = months.select(
+        "institution_id",
+        period=pl.lit(f"{year}-") + pl.col("_m").cast(pl.String).str.pad_start(2, "0"),
+        person_id="person_id").sort("institution_id", "period", "person_id")
+    per_home = claim_residents.group_by("institution_id").agg(pl.len().cast(pl.Int64).alias("quantity"))
+    claims = per_home.sort("institution_id").with_columns(_k=pl.int_range(pl.len(), dtype=pl.Int64)).select(
+        "institution_id", program=pl.lit("operating"), period=pl.lit(str(year)),
+        amount=fen_to_yuan_expr(pl.col("quantity") * CLAIM_RATE_FEN), quantity="quantity", note=pl.lit(None, pl.String))
+    # most claims paid as claimed; some paid in part (the rest is 补发 or never due)
+    paid_fen = pl.col("quantity") * CLAIM_RATE_FEN
+    payments = per_home.sort("institution_id").with_columns(_k=pl.int_range(pl.len(), dtype=pl.Int64)).select(
+        "institution_id", program=pl.lit("operating"), period=pl.lit(str(year)),
+        amount=fen_to_yuan_expr(pl.when(rng.uniform("part") < 0.1).then(paid_fen // 2).otherwise(paid_fen)),
+        paid_on=pl.lit(date(year + 1, 1, 20)),
+        voucher=pl.lit(f"{year + 1}-") + (pl.col("_k") + 1).cast(pl.String).str.pad_start(6, "0"))
+    return {"claims": claims, "claim_residents": claim_residents, "payments": payments,
+            "deaths": deaths, "assistance_roster": roster}
+
+
 # ---------------------------------------------------------------- public API
 
 
@@ -477,15 +523,16 @@ def _tables_from(inst: pl.DataFrame, seed: int, year: int, region: str,
                  insured_share: float = 0.9, conflict_share: float = 0.05, inspected_share: float = 0.5
                  ) -> dict[str, pl.DataFrame]:
     inspectors = _inspectors(inst.height, seed, region)
+    residents = _residents(inst, seed, year, region)
     return {
         "institutions": inst.select(INSTITUTION_COLUMNS).sort("institution_id"),
-        "residents": _residents(inst, seed, year, region),
+        "residents": residents,
         "staff": _staff(inst, seed, year),
         "insurance": _insurance(inst, seed, year, insured_share),
         "inspectors": inspectors,
         "conflicts": _conflicts(inst, inspectors, seed, conflict_share),
         "inspections": _inspections(inst, inspectors, seed, year, inspected_share),
-    }
+    } | _claims_and_registers(residents, seed, year)
 
 
 def synth_demo(seed: int = 2024, year: int = 2024) -> dict[str, pl.DataFrame]:
@@ -495,7 +542,18 @@ def synth_demo(seed: int = 2024, year: int = 2024) -> dict[str, pl.DataFrame]:
     tables = _tables_from(inst, seed, year, "shaoxing", insured_share=1.0, conflict_share=0.15, inspected_share=0.7)
     tables["residents"] = _plant_transfer(tables["residents"], year, "YL07", "YL08")
     tables["residents"] = _plant_double_claim(tables["residents"], year, "YL09", "YL10")
+    tables["staff"] = _plant_second_payroll(tables["staff"], "YL01", "YL02")
     return tables
+
+
+def _plant_second_payroll(staff: pl.DataFrame, home_id: str, other_id: str) -> pl.DataFrame:
+    """One caregiver of `home_id` is also on `other_id`'s payroll all year (the same id)."""
+    caregiver = staff.filter((pl.col("institution_id") == home_id) & (pl.col("role") == "caregiver")).sort("staff_id").head(1)
+    target = staff.filter((pl.col("institution_id") == other_id) & (pl.col("role") == "caregiver")).sort("staff_id").head(1)
+    if not caregiver.height or not target.height:
+        return staff
+    return staff.with_columns(pl.when(pl.col("staff_id") == target["staff_id"][0]).then(pl.lit(caregiver["person_id"][0]))
+                              .otherwise(pl.col("person_id")).alias("person_id"))
 
 
 def _demo_institutions(seed: int, year: int) -> pl.DataFrame:

@@ -90,6 +90,12 @@ class Ctx:
     interpretations: set = field(default_factory=set)
     average_premium: dict = field(default_factory=dict)  # rule id -> fen used, for the manifest
     gap_ids: dict = field(default_factory=dict)  # "rule.param" -> every institution it leaves unpaid (explain)
+    # money a register or check takes off the declarations: institution_id, program, rule, month_end,
+    # person_id, amount_fen (fen, > 0 = cut); the reconciliation explains differences with it
+    adjustments: list = field(default_factory=list)
+    # month-level public amounts of month-based programmes (institution_id, program, month_end,
+    # amount_fen), so a claim for 2024H1 or 2024-05 can be set against what those months earn
+    monthly: list = field(default_factory=list)
     period: Period | None = None  # the settlement period (audit.dates); None = the calendar year `year`
 
     @property

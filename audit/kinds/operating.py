@@ -19,6 +19,8 @@ import polars as pl
 
 from audit.kinds.base import Item, Kind
 from audit.kinds.common import INSTITUTION, Ctx, Gap, condition_findings, fen_text, opt, t, value
+from audit.kinds.registers import ELDERLY_LAW, ELDERLY_QUOTE, birth_date, with_registers
+from audit.privacy import mask_person_id
 
 PROGRAM = "operating"
 INTERPRETATIONS = {
@@ -32,6 +34,14 @@ INTERPRETATIONS = {
         "“失能”指能力等级属政策包所列等级；失智者按参数计入，失能与失智同时具备的只计一次补贴。",
         "'Disabled' means a care level listed in the pack; dementia counts when the pack says so; "
         "a resident who is both gets the supplement once."),
+    "outside_registers": (
+        "死亡名单、低保特困名册优先于机构申报：死亡之日起不再计为在院；低保类别仅在名册所列类别的在册月份计入"
+        "（认定日期 ≤ 月末 < 退出日期）；月末未满六十周岁者（按身份证号出生日期）不计人月"
+        "（《中华人民共和国老年人权益保障法》第二条“本法所称老年人是指六十周岁以上的公民”）。未提供名册时以申报为准。",
+        "The death register and the assistance roster override declarations: no residence from the day of "
+        "death; a low-income category counts only on month-ends the person is on the roster in it "
+        "(from ≤ month-end < until); a person under 60 on the month-end (birth date in the id) is not counted "
+        "(Law on the Protection of the Rights and Interests of the Elderly, art. 2). Without a roster, declarations stand."),
 }
 CARE_ZH = {"self_care": "自理", "partial": "部分失能", "full": "完全失能"}
 
@@ -128,16 +138,69 @@ def counted_stays(rule, tables: dict, ctx: Ctx) -> pl.LazyFrame:
             .with_columns(pl.int_ranges("_first", pl.col("_last") + 1, dtype=pl.Int32).alias("_month"))
             .explode("_month")
             .with_columns(pl.col("_month").replace_strict(days, return_dtype=pl.Date).alias("month_end"))
+            .pipe(with_registers, tables)
             .select("institution_id", "person_id", "month_end", "care_level", "dementia", "low_income",
-                    "rating_level", "registered_on", "registered_ok"))
+                    "rating_level", "registered_on", "registered_ok", "died_on", "dead", "under_60",
+                    "low_declared", "off_roster"))
+
+
+COUNTS = ~pl.col("dead") & ~pl.col("under_60")   # a month the registers leave in residence
 
 
 def counted_months(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
     """The (stay × month) rows that count, one per person and month (for `audit explain`)."""
-    return counted_stays(rule, tables, ctx).filter(pl.col("registered_ok")).collect()
+    return counted_stays(rule, tables, ctx).filter(pl.col("registered_ok") & COUNTS).collect()
 
 
-def _month_counts(rule, tables: dict, ctx: Ctx, disabled: pl.Expr, low: pl.Expr) -> pl.DataFrame:
+def affected_by_registers(tables: dict, ctx: Ctx) -> pl.LazyFrame | None:
+    """The people a register or the age rule can change (person_id): in the death
+    register, declared low-income while a roster is given, or under 60 on some month-end
+    of the year. None when nobody is (the common fast path)."""
+    parts = []
+    deaths, roster = tables.get("deaths"), tables.get("assistance_roster")
+    if deaths is not None and deaths.height:
+        parts.append(deaths.lazy().select("person_id"))
+    res = tables["residents"].lazy()
+    if roster is not None and roster.height:
+        parts.append(res.filter(pl.col("low_income").is_not_null() & (pl.col("low_income") != "none")).select("person_id"))
+    jan_end = date(ctx.year, 1, 31)
+    parts.append(res.filter((birth_date(pl.col("person_id")).dt.offset_by("60y") > jan_end).fill_null(False))
+                 .select("person_id"))
+    people = pl.concat(parts).unique().collect()
+    return people.lazy() if people.height else None
+
+
+def registers_stays(rule, tables: dict, ctx: Ctx) -> pl.LazyFrame | None:
+    """counted_stays of the affected people only, where a register changes the month."""
+    people = affected_by_registers(tables, ctx)
+    if people is None:
+        return None
+    sub = {**tables, "residents": tables["residents"].lazy().join(people, on="person_id", how="semi").collect()}
+    return counted_stays(rule, sub, ctx).filter(pl.col("dead") | pl.col("under_60") | pl.col("off_roster"))
+
+
+def _register_delta(rule, tables: dict, ctx: Ctx, disabled: pl.Expr, low_cats) -> pl.DataFrame | None:
+    """Counts to add to the spans' counts: −1 for each month a register changes, as
+    declared, and +1 for the same month as the registers leave it (none after a death or
+    under 60; without the low-income supplement off the roster)."""
+    rows = registers_stays(rule, tables, ctx)
+    if rows is None:
+        return None
+    rows = rows.collect()
+    if not rows.height:
+        return None
+    cats = sorted(low_cats)
+    keys = ["institution_id", "month_end", "rating_level", "care_level", "disabled", "low", "registered_on",
+            "registered_ok"]
+    minus = (rows.with_columns(disabled.alias("disabled"), pl.col("low_declared").is_in(cats).fill_null(False).alias("low"))
+             .group_by(keys).agg((-pl.len().cast(pl.Int64)).alias("n")))
+    plus = (rows.filter(COUNTS).with_columns(disabled.alias("disabled"),
+                                             pl.col("low_income").is_in(cats).fill_null(False).alias("low"))
+            .group_by(keys).agg(pl.len().cast(pl.Int64).alias("n")))
+    return pl.concat([minus, plus])
+
+
+def _month_counts(rule, tables: dict, ctx: Ctx, disabled: pl.Expr, low: pl.Expr, low_cats=()) -> pl.DataFrame:
     """Resident counts by institution × month × the attributes rates depend on: small,
     whatever the number of residents. Each month's count is a sum over the stays'
     spans (first ≤ m ≤ last), one pass, no stay × month rows. Reports months before
@@ -156,6 +219,11 @@ def _month_counts(rule, tables: dict, ctx: Ctx, disabled: pl.Expr, low: pl.Expr)
               .select("institution_id", "month_end", "rating_level", "care_level", "disabled", "low",
                       "registered_on", "registered_ok", "n")
               .collect())
+    delta = _register_delta(rule, tables, ctx, disabled, low_cats)
+    if delta is not None:   # the registers' corrections, counted on the few people they touch
+        group = [c for c in counts.columns if c != "n"]
+        counts = (pl.concat([counts, delta.select(counts.columns).cast(counts.schema)])
+                  .group_by(group).agg(pl.col("n").sum()).filter(pl.col("n") != 0))
     unregistered = (counts.filter(~pl.col("registered_ok")).group_by("institution_id")
                     .agg(pl.col("n").sum(), pl.col("registered_on").first()))
     condition_findings(ctx, unregistered, pl.lit(True), rule, "not_registered", "warning",
@@ -183,7 +251,7 @@ def _rate_on(rule, name: str, on: date, key=None):
 def resident_month_grant(rule, tables: dict, ctx: Ctx, detail: bool = False) -> pl.DataFrame:
     """Ledger lines (or, with detail=True, counts by month) of a resident-month grant."""
     on, year = ctx.ref_date, ctx.year
-    for k in INTERPRETATIONS:
+    for k in ("resident_month_headcount", "disabled_definition"):
         ctx.interpretations.add(k)
     disabled_levels = opt(rule, "disabled_care_levels", on) or frozenset()
     dementia = opt(rule, "dementia_counts_as_disabled", on, False)
@@ -192,7 +260,8 @@ def resident_month_grant(rule, tables: dict, ctx: Ctx, detail: bool = False) -> 
     if dementia:
         disabled = disabled | pl.col("dementia").fill_null(False)  # once, never twice
     low = pl.col("low_income").is_in(sorted(low_cats)).fill_null(False)
-    months = _month_counts(rule, tables, ctx, disabled, low)
+    months = _month_counts(rule, tables, ctx, disabled, low, low_cats)
+    priced_base, base_key, base_item, base_param = _base(rule)
     if rule.has("rate_by_rating_level"):
         unrated = months.filter(pl.col("rating_level").fill_null(0) == 0)
         if unrated.height:
@@ -201,25 +270,12 @@ def resident_month_grant(rule, tables: dict, ctx: Ctx, detail: bool = False) -> 
                                f"机构未评定等级，{rule.citation} 的运营补贴按等级计发，暂不计发",
                                f"institution not rated: no operating grant under {rule.citation} (paid by rating level)",
                                pl.format("resident_months={}", pl.col("n")))
-        months = months.filter(pl.col("rating_level").fill_null(0) > 0)
-        base_key, base_item = pl.col("rating_level"), pl.lit("resident_months_level_") + pl.col("rating_level").cast(pl.String)
-        base_param = "rate_by_rating_level"
-    else:
-        months = months.filter(pl.col("care_level").is_not_null())  # no level, no rate (validation flags it)
-        base_key, base_item = pl.col("care_level"), pl.lit("resident_months_") + pl.col("care_level")
-        base_param = "rate_by_care_level"
+    months = months.filter(priced_base)   # no level, no rate (validation flags a missing care level)
+    _register_findings(rule, tables, ctx, disabled, low_cats)
     if not months.height:
         return _empty_detail() if detail else months.clear()
 
-    # which counted resident-months carry which item (a resident is in several items)
-    items = [months.with_columns(base_item.alias("item"), base_key.cast(pl.String).alias("key"))]
-    if rule.has("disability_supplement"):
-        items.append(months.filter(pl.col("disabled")).with_columns(pl.lit("disability_supplement").alias("item"),
-                                                                    pl.lit("", pl.String).alias("key")))
-    if rule.has("low_income_supplement"):
-        items.append(months.filter(pl.col("low")).with_columns(pl.lit("low_income_supplement").alias("item"),
-                                                                pl.lit("", pl.String).alias("key")))
-    counts = (pl.concat(items).group_by("institution_id", "item", "key", "month_end")
+    counts = (_items(months, rule, base_item, base_key).group_by("institution_id", "item", "key", "month_end")
               .agg(pl.col("n").sum().alias("quantity")))
 
     rates = _rate_table(rule, ctx, counts, base_param)
@@ -236,11 +292,113 @@ def resident_month_grant(rule, tables: dict, ctx: Ctx, detail: bool = False) -> 
                            (pl.col("quantity") * pl.col("rate_fen")).alias("amount_fen"),
                            pl.lit(rule.id).alias("rule"), pl.lit(rule.citation).alias("citation")))
     payer = value(rule, "payer", on)
+    ctx.monthly.append(priced.group_by("institution_id", "month_end")
+                       .agg((pl.col("quantity") * pl.col("rate_fen")).sum().alias("amount_fen"))
+                       .with_columns(pl.lit(PROGRAM).alias("program"), pl.lit(payer).alias("payer")))
     return lines.with_columns(
         pl.lit(payer).alias("payer"),
         (pl.format("{} 人月 × ", pl.col("quantity")) + fen_text(pl.col("rate_fen")) + pl.lit(" 元/人/月 = ")
          + fen_text(pl.col("amount_fen")) + pl.lit(" 元（") + pl.col("item").replace_strict(
              _item_zh(), default=pl.col("item")) + pl.lit("）")).alias("basis"))
+
+
+def _base(rule):
+    """(which counted months have a base rate, its table key, its item name, its parameter)."""
+    if rule.has("rate_by_rating_level"):
+        return (pl.col("rating_level").fill_null(0) > 0, pl.col("rating_level"),
+                pl.lit("resident_months_level_") + pl.col("rating_level").cast(pl.String), "rate_by_rating_level")
+    return (pl.col("care_level").is_not_null(), pl.col("care_level"),
+            pl.lit("resident_months_") + pl.col("care_level"), "rate_by_care_level")
+
+
+def _items(months: pl.DataFrame, rule, base_item: pl.Expr, base_key: pl.Expr) -> pl.DataFrame:
+    """Which counted resident-months carry which item (a resident is in several items)."""
+    items = [months.with_columns(base_item.alias("item"), base_key.cast(pl.String).alias("key"))]
+    if rule.has("disability_supplement"):
+        items.append(months.filter(pl.col("disabled")).with_columns(pl.lit("disability_supplement").alias("item"),
+                                                                    pl.lit("", pl.String).alias("key")))
+    if rule.has("low_income_supplement"):
+        items.append(months.filter(pl.col("low")).with_columns(pl.lit("low_income_supplement").alias("item"),
+                                                                pl.lit("", pl.String).alias("key")))
+    return pl.concat(items)
+
+
+REGISTER_RULES = ("died", "under_60", "not_on_roster")
+LOW_WORDS = {False: {"dibao": "低保", "dibao_edge": "低保边缘", "tekun": "特困"},
+             True: {"dibao": "dibao", "dibao_edge": "dibao edge", "tekun": "tekun"}}
+
+
+def person_month_values(rule, rows: pl.DataFrame, ctx: Ctx, disabled: pl.Expr, low: pl.Expr) -> pl.DataFrame:
+    """rows (institution_id, person_id, month_end and the rate attributes) → the same rows
+    with `amount_fen`: what each person-month is worth under the rule (base + supplements;
+    a rate the pack leaves open counts 0 here, its gap is reported by the ledger)."""
+    base_ok, base_key, base_item, base_param = _base(rule)
+    # only the columns a rate depends on go through the items (rows may carry many others)
+    narrow = rows.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("_pm"), "month_end", "rating_level",
+                         "care_level", disabled.alias("disabled"), low.alias("low")).filter(base_ok)
+    if not narrow.height:
+        return rows.with_columns(pl.lit(0, pl.Int64).alias("amount_fen"))
+    items = _items(narrow, rule, base_item, base_key).select("_pm", "item", "key", "month_end")
+    rates = _rate_table(rule, ctx, items, base_param)
+    per_row = (items.join(rates.select("item", "key", "month_end", "rate_fen"), on=["item", "key", "month_end"], how="left")
+               .group_by("_pm").agg(pl.col("rate_fen").fill_null(0).sum().cast(pl.Int64).alias("amount_fen")))
+    amount = (pl.DataFrame({"_pm": pl.int_range(rows.height, dtype=pl.UInt32, eager=True)})
+              .join(per_row, on="_pm", how="left", maintain_order="left")["amount_fen"].fill_null(0))
+    return rows.with_columns(amount.alias("amount_fen"))
+
+
+def _register_findings(rule, tables: dict, ctx: Ctx, disabled: pl.Expr, low_cats) -> None:
+    """One error per person × institution × cause where a register changed the count:
+    the months and the money (declared value − approved value, so the findings add up
+    to the ledger's difference from the declarations). A death or age takes the whole
+    month; a roster miss only the low-income supplement."""
+    rows = registers_stays(rule, tables, ctx)
+    if rows is None:
+        return
+    rows = rows.filter(pl.col("registered_ok")).collect()
+    if not rows.height:
+        return
+    cats = sorted(low_cats)
+    declared = person_month_values(rule, rows, ctx, disabled, pl.col("low_declared").is_in(cats).fill_null(False))
+    approved = person_month_values(rule, rows, ctx, disabled, pl.col("low_income").is_in(cats).fill_null(False))
+    cut = declared.with_columns(
+        (pl.col("amount_fen") - pl.when(COUNTS).then(approved["amount_fen"]).otherwise(0)).alias("cut_fen"),
+        pl.when(pl.col("dead")).then(pl.lit("died")).when(pl.col("under_60")).then(pl.lit("under_60"))
+        .otherwise(pl.lit("not_on_roster")).alias("rule"),
+    ).filter(pl.col("cut_fen") != 0)
+    if not cut.height:
+        return
+    ctx.adjustments.append(cut.select("institution_id", pl.lit(PROGRAM).alias("program"), "rule", "month_end",
+                                      "person_id", pl.col("cut_fen").alias("amount_fen")))
+    per = (cut.group_by("institution_id", "person_id", "rule")
+           .agg(pl.col("month_end").sort().dt.strftime("%Y-%m").str.join(",").alias("months"),
+                pl.len().alias("n"), pl.col("cut_fen").sum(), pl.col("died_on").first(), pl.col("low_declared").first())
+           .with_columns(mask_person_id(pl.col("person_id")).alias("masked"),
+                         fen_text(pl.col("cut_fen")).alias("money")))
+    words = {
+        "died": ("死亡名单显示该老人（身份证号 {}）已于 {} 死亡，其后 {} 个月（{}）不计在院，核减 {} 元",
+                 "the death register shows this person (id {}) died on {}; the {} month(s) after ({}) are not "
+                 "counted, {} yuan cut", pl.col("died_on").cast(pl.String)),
+        "under_60": ("该人员（身份证号 {}）按身份证号所载出生日期，于{}未满六十周岁，不属老年人，{} 个月（{}）不计人月，核减 {} 元",
+                     "this person (id {}) was under 60 on {} by the id's birth date; {} month(s) ({}) not counted, "
+                     "{} yuan cut", pl.lit(ctx.t("所列月末", "the month-ends listed"))),
+        "not_on_roster": ("该老人（身份证号 {}）申报为{}，但 {} 个月（{}）不在低保特困名册该类别中，低保补贴核减 {} 元",
+                          "this person (id {}) is declared {} but is not on the assistance roster in that category for "
+                          "{} month(s) ({}); low-income supplement cut {} yuan",
+                          pl.col("low_declared").replace_strict(LOW_WORDS[ctx.lang == "en"], default=pl.col("low_declared"))),
+    }
+    for code, (zh, en, extra) in words.items():
+        part = per.filter(pl.col("rule") == code)
+        if not part.height:
+            continue
+        msg = pl.format(ctx.t(zh, en), pl.col("masked"), extra, pl.col("n"), pl.col("months"), pl.col("money"))
+        citation = f"{ELDERLY_LAW}：“{ELDERLY_QUOTE}”" if code == "under_60" else rule.citation
+        ctx.add(part.select(
+            "institution_id", pl.lit(code).alias("rule"), pl.lit("error").alias("severity"), msg.alias("message"),
+            pl.format("person={} months={} amount={}", pl.col("masked"), pl.col("months"), pl.col("money")).alias("evidence"),
+            pl.lit(citation).alias("citation"), pl.lit(str(ctx.year)).alias("period")))
+    for k in ("outside_registers",):
+        ctx.interpretations.add(k)
 
 
 def _item_zh() -> dict:

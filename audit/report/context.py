@@ -54,7 +54,10 @@ def bureau_context(result) -> dict:
          "subtotal": yuan(public_fen(g)), "rows": g.to_dicts()}
         for g in ledger.partition_by("institution_id", maintain_order=True)
     ] if ledger.height else []
+    from audit.report.reconciliation import reconciliation_context
+
     return {
+        **reconciliation_context(result), "self_view": False,
         "L": L, "lang": lang, "title": L["bureau_title"], "scope": scope(result, L, lang),
         "grand_total": yuan(public_fen(ledger)),
         "own_total": yuan(int(ledger["amount_fen"].sum() or 0) - public_fen(ledger)),
@@ -156,7 +159,10 @@ def selfcheck_context(result, institution_id: str, parts: dict | None = None) ->
         chart = bar_chart_svg(st["month"].to_list(),
                               [(L["required"], st["required"].to_list(), "#c0504d"),
                                (L["actual"], st["actual"].to_list(), "#2f6db5")], fmt_num, L["staffing"])
+    from audit.report.reconciliation import reconciliation_context
+
     return {
+        **reconciliation_context(result, institution_id), "self_view": True,
         "L": L, "lang": lang, "title": L["selfcheck_title"], "scope": parts["scope"],
         "inst": insts.row(0, named=True), "programs": programs,
         "grand_total": yuan(public_fen(ledger) if ledger is not None else 0),
