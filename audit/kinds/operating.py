@@ -17,7 +17,7 @@ from datetime import date, timedelta
 
 import polars as pl
 
-from audit.kinds.common import Ctx, Gap, condition_findings, fen_text, opt, value
+from audit.kinds.common import Ctx, Gap, condition_findings, fen_text, month_number, opt, value
 
 PROGRAM = "operating"
 INTERPRETATIONS = {
@@ -66,11 +66,6 @@ def _continued(res: pl.DataFrame) -> pl.DataFrame:
     continues = same_person & prev_end.is_not_null() & (pl.col("admitted_on") <= prev_end + pl.duration(days=1))
     return res.with_columns(
         pl.when(continues).then(None).otherwise(pl.col("admitted_on")).forward_fill().alias("since"))
-
-
-def month_number(d: pl.Expr, year: int) -> pl.Expr:
-    """Months since December of the year before: January of `year` = 1, December = 12."""
-    return (d.dt.year().cast(pl.Int32) - year) * 12 + d.dt.month().cast(pl.Int32)
 
 
 def counted_spans(rule, tables: dict, ctx: Ctx) -> pl.LazyFrame:
