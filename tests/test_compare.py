@@ -282,7 +282,25 @@ def test_the_readme_example_prints_what_the_readme_shows(readme, lang, tmp_path)
 
 def test_audit_compare_is_the_function_whatever_was_imported(data):
     import audit
-    import audit.comparison  # noqa: F401  (the module holding it; audit.compare stays the function)
+    import audit.comparison
 
     c = audit.compare(data, "shaoxing", 2024, proposal_sets=[f"{RATE_5}=200"])
     assert c.totals() == (4_200_00, 5_100_00, 900_00)
+
+
+def test_a_mid_year_change_is_listed_for_the_months_it_holds_and_costs_only_those(data, tmp_path):
+    # level 5 rises from 150 to 180 from 2024-07-01 (a dated value in a locally edited copy):
+    # July–December only. 张一 6 months × 30 + 张二 (Jul–Dec) 6 months × 30 = 360.00
+    quote = "根据评定结果,按一至五级分别给予每人每月不低于30元、50元、80元,、100元、150元的补助"
+    old = f"        value: {{1: 30, 2: 50, 3: 80, 4: 100, 5: 150}}\n        quote: {quote}\n"
+    new = ("        values:\n"
+           f"          - {{value: {{1: 30, 2: 50, 3: 80, 4: 100, 5: 150}}, quote: '{quote}'}}\n"
+           f"          - {{from: 2024-07-01, value: {{1: 30, 2: 50, 3: 80, 4: 100, 5: 180}}, quote: '{quote}'}}\n")
+    text = (PACK_DIR / "shaoxing.yaml").read_text(encoding="utf-8")
+    assert text.count(old) == 1
+    path = tmp_path / "dated.yaml"
+    path.write_text(text.replace(old, new).replace("id: shaoxing\n", "id: shaoxing_dated\n"), encoding="utf-8")
+    c = compare(data, "shaoxing", 2024, proposal_policy=path)
+    assert c.changes.select("param", "months", "old", "new").rows() == [
+        ("rate_by_rating_level.5", "2024-07..2024-12", "150.00", "180.00")]
+    assert by_pp(c) == {("operating", "city"): (4_200_00, 4_560_00, 360_00)}

@@ -38,7 +38,7 @@ def _reported_institutions(result) -> pl.DataFrame:
 def bureau_context(result) -> dict:
     """Everything the bureau template shows, computed from the frames."""
     lang = lang_of(result)
-    L = LABELS[lang]
+    L = _labels(result, lang)
     ledger = ledger_frame(result, L)
     # totals are grants: the institutions' own share of a premium is listed, never added in
     public = ledger.filter(pl.col("payer") != OWN_SHARE)
@@ -111,7 +111,7 @@ def _by_institution(df: pl.DataFrame | None) -> dict:
 def selfcheck_parts(result) -> dict:
     """The frames every self-check draws on, computed once per run."""
     lang = lang_of(result)
-    L = LABELS[lang]
+    L = _labels(result, lang)
     findings = findings_frame(result, L, lang)
     staffing = result.staffing
     return {
@@ -165,3 +165,11 @@ def selfcheck_context(result, institution_id: str, parts: dict | None = None) ->
         "general_findings": concerning(parts["general"], institution_id).to_dicts(),
         "staffing": st.to_dicts() if st is not None else [], "chart_staffing": chart,
     }
+
+
+def _labels(result, lang: str) -> dict:
+    """The report words; a run over a period that is not a calendar year says 核算期间."""
+    L = LABELS[lang]
+    if "period" in (result.manifest or {}):
+        L = {**L, "year": "Period" if lang == "en" else "核算期间"}
+    return L
