@@ -304,3 +304,20 @@ def test_a_mid_year_change_is_listed_for_the_months_it_holds_and_costs_only_thos
     assert c.changes.select("param", "months", "old", "new").rows() == [
         ("rate_by_rating_level.5", "2024-07..2024-12", "150.00", "180.00")]
     assert by_pp(c) == {("operating", "city"): (4_200_00, 4_560_00, 360_00)}
+
+
+def test_filling_a_policy_gap_pays_the_centre_and_the_gap_finding_disappears(tmp_path):
+    # 绍兴 重点工作(五)4 gives no amount for a 2-star township centre (a gap: no line, a
+    # policy_gap finding). The proposal sets 100,000 a year: T2 is newly paid 100,000.00.
+    folder = tmp_path / "centres"
+    folder.mkdir()
+    (folder / "institutions.csv").write_text(
+        "institution_id,name,county,kind,ownership,profit_status,beds,star_level,assessed_pass,operating_normally\n"
+        "T2,某街道居家养老服务中心,越城区,township_center,public,nonprofit,0,2,true,true\n", encoding="utf-8")
+    c = compare(folder, "shaoxing", 2024, proposal_sets=["center_township.rate_by_star.2=100000"])
+    assert by_pp(c) == {("center_operating", "city"): (0, 100_000_00, 100_000_00)}
+    assert c.crossings.select("institution_id", "program", "direction").rows() == [
+        ("T2", "center_operating", "newly_paid")]
+    gone = c.findings_disappeared.filter(pl.col("rule") == "policy_gap")["evidence"].to_list()
+    assert len(gone) == 1 and "center_township.rate_by_star.2" in gone[0] and "T2" in gone[0]
+    assert c.changes.select("param", "old", "new").rows() == [("rate_by_star.2", "缺口（原文未规定）", "100000.00")]
