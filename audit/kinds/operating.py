@@ -92,9 +92,10 @@ def counted_spans(rule, tables: dict, ctx: Ctx) -> pl.LazyFrame:
            .select("institution_id", "person_id", "admitted_on", "discharged_on", "hukou_county", "care_level",
                    "dementia", "low_income", "_row")
            .filter(pl.col("admitted_on") <= on)
+           # whole institutions drop out here, so the continuity of a stay is unchanged
+           .join(inst.lazy(), on="institution_id", how="inner")
            .pipe(residence_since)
-           .filter(pl.col("discharged_on").is_null() | (pl.col("discharged_on") > first))
-           .join(inst.lazy(), on="institution_id", how="inner"))
+           .filter(pl.col("discharged_on").is_null() | (pl.col("discharged_on") > first)))
     if local:
         res = res.filter(pl.col("hukou_county").str.strip_chars() == pl.col("_county").str.strip_chars())
     month = lambda d: month_number(d, ctx.year)  # noqa: E731
