@@ -219,12 +219,13 @@ def findings_table(result: RunResult) -> pl.DataFrame:
     return defuse_frame(f.select(FINDING_COLUMNS))
 
 
-def write_outputs(result: RunResult, out_dir, report: bool = True, progress=None) -> list[Path]:
+def write_outputs(result: RunResult, out_dir, report: bool = True, progress=None, signing=None) -> list[Path]:
     """ledger.csv, ledger.xlsx, findings.csv, manifest.json and (when the report module
     is there and `report`) report.html / report.pdf — written into a temporary folder beside out_dir
     and renamed into place only when all succeeded (an out_dir holding a previous run's
     outputs is replaced; a folder with other files keeps them).
-    CSV files carry a UTF-8 BOM so Excel on Chinese Windows reads them correctly."""
+    CSV files carry a UTF-8 BOM so Excel on Chinese Windows reads them correctly.
+    `signing` (audit.report.signing.Signing) names the unit and signers on the report."""
     out = Path(out_dir).resolve()
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -249,7 +250,7 @@ def write_outputs(result: RunResult, out_dir, report: bool = True, progress=None
         if write_bureau_report is not None:
             if progress is not None:
                 progress("report")
-            write_bureau_report(result, tmp)
+            write_bureau_report(result, tmp, signing)
         _swap_into_place(tmp, out)
     except (AuditError, KeyboardInterrupt):
         shutil.rmtree(tmp, ignore_errors=True)

@@ -59,7 +59,7 @@ def data(tmp_path):
 @pytest.fixture
 def no_pdf(monkeypatch):
     """The bureau report is tested by its owner; here a stand-in keeps the tests fast."""
-    def fake(result, out_dir):
+    def fake(result, out_dir, signing=None):
         (out_dir / "report.html").write_text("<html lang='zh-CN'></html>", encoding="utf-8")
         return [out_dir / "report.html"]
     monkeypatch.setattr(audit.report, "write_bureau_report", fake)
@@ -158,7 +158,7 @@ def test_failed_write_leaves_the_old_outputs(data, tmp_path, monkeypatch):
     out.mkdir()
     (out / "keep.txt").write_text("previous run", encoding="utf-8")
 
-    def broken(result, out_dir):
+    def broken(result, out_dir, signing=None):
         raise RuntimeError("renderer crashed")
     monkeypatch.setattr(audit.report, "write_bureau_report", broken)
     with pytest.raises(OutputError):

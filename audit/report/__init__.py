@@ -46,12 +46,13 @@ def _csv_attachments(result, out: Path) -> list[tuple[str, bytes, str]]:
     ]
 
 
-def write_bureau_report(result, out_dir) -> list[Path]:
-    """Write report.html and report.pdf (PDF/A-3u with ledger.csv and findings.csv attached)."""
+def write_bureau_report(result, out_dir, signing=None) -> list[Path]:
+    """Write report.html and report.pdf (PDF/A-3u with ledger.csv and findings.csv attached).
+    `signing` (audit.report.signing.Signing): unit, signers, date, status, ledger appendix."""
     out = Path(out_dir)
     try:
         out.mkdir(parents=True, exist_ok=True)
-        html_text = render_html("bureau.html", bureau_context(result))
+        html_text = render_html("bureau.html", bureau_context(result, signing))
         html_path, pdf_path = out / "report.html", out / "report.pdf"
         html_path.write_text(html_text, encoding="utf-8")
         html_to_pdf(html_text, pdf_path, _csv_attachments(result, out), archival=True)

@@ -35,8 +35,30 @@ def _reported_institutions(result) -> pl.DataFrame:
     return inst.filter(pl.col("institution_id") == only) if only else inst
 
 
-def bureau_context(result) -> dict:
+def bureau_sections(L: dict, ledger_appendix: bool) -> list[dict]:
+    """The report's numbered sections and appendices, in order: id, title, partial.
+    A new part of the report adds its partial here (the template loops over this list,
+    and the contents page is made from it)."""
+    body = [("scope", L["sec_scope"], "scope"), ("totals", L["sec_totals"], "totals"),
+            ("institutions", L["sec_institutions"], "institutions"), ("findings", L["sec_findings"], "findings"),
+            ("signature", L["sec_signature"], "signature")]
+    appendices = [("operator", L["app_operator"], "operator"), ("hashes", L["app_hashes"], "hashes"),
+                  ("params", L["app_params"], "params"), ("finding-detail", L["app_findings"], "finding_detail")]
+    if ledger_appendix:
+        appendices.append(("ledger", L["app_ledger"], "ledger"))
+    return ([{"id": i, "title": t, "template": f"partials/bureau/{p}.html", "appendix": False,
+              "new_page": i in ("signature",)} for i, t, p in body]
+            + [{"id": i, "title": t, "template": f"partials/bureau/{p}.html", "appendix": True,
+                "new_page": n == 0} for n, (i, t, p) in enumerate(appendices)])
+
+
+def bureau_context(result, signing=None) -> dict:
     """Everything the bureau template shows, computed from the frames."""
+    from audit.report.signing import Signing
+    from audit.report.summary import (
+        institution_status, leader_summary, operator_hints, split_operator_sentences, without_operator_hint)
+
+    signing = signing or Signing()
     lang = lang_of(result)
     L = LABELS[lang]
     ledger = ledger_frame(result, L)
@@ -46,22 +68,38 @@ def bureau_context(result) -> dict:
                       key=lambda p: (PROGRAM_ORDER.index(p) if p in PROGRAM_ORDER else 99, p))
     by_program = totals_rows(public, "program", L["programs"], PROGRAM_ORDER)
     by_county = totals_rows(public, "county", {})
-    findings = findings_frame(result, L, lang)
+    findings = findings_frame(result, L, lang).with_columns(without_operator_hint(pl.col("message")))
     counts = {r["severity"]: r["count"] for r in
               findings.group_by("severity").agg(pl.len().alias("count")).iter_rows(named=True)}
     ledger_groups = [
         {"institution_id": g["institution_id"][0], "name": g["name"][0] or "",
          "subtotal": yuan(public_fen(g)), "rows": g.to_dicts()}
         for g in ledger.partition_by("institution_id", maintain_order=True)
-    ] if ledger.height else []
+    ] if ledger.height and signing.ledger_appendix else []
+    reported = _reported_institutions(result)
+    status = institution_status(result.ledger, result.findings, reported, L)
+    summary = pl.DataFrame(summary_rows(public, reported, programs) or None)
+    if summary.height:
+        summary = summary.join(status.select("institution_id", "status", "why"), on="institution_id", how="left")
+    # command syntax is for the operator: out of the body, into appendix 1
+    basis = scope(result, L, lang)
+    basis["interpretations"], local_notes = split_operator_sentences(basis["interpretations"])
+    basis["overrides"] = [{**o, "source": L["set_on_command_line"] if o.get("source") == "--set" else o.get("source")}
+                          for o in basis["overrides"]]
     return {
-        "L": L, "lang": lang, "title": L["bureau_title"], "scope": scope(result, L, lang),
+        "L": L, "lang": lang, "title": L["bureau_title"], "scope": basis, "local_notes": local_notes,
+        "signing": signing, "period": L["period_text"].format(year=result.year),
+        "report_date": signing.report_date or L["date_blank"],
+        "report_status": signing.status or L["default_status"],
+        "leader": leader_summary(result.ledger, result.findings, status, L),
+        "hints": operator_hints(result.findings, lang),
+        "sections": bureau_sections(L, signing.ledger_appendix),
         "grand_total": yuan(public_fen(ledger)),
         "own_total": yuan(int(ledger["amount_fen"].sum() or 0) - public_fen(ledger)),
         "has_own_share": bool(ledger.height > public.height),
         "by_program": by_program, "by_payer": totals_rows(public, "payer", L["payers"], PAYER_ORDER),
         "by_county": by_county, "programs": [(p, label_of(L["programs"], p)) for p in programs],
-        "summary": summary_rows(public, _reported_institutions(result), programs),
+        "summary": summary.to_dicts(), "ledger_lines": ledger.height,
         "chart_program": bar_chart_svg([r["label"] for r in by_program],
                                        [(L["amount"], [r["fen"] for r in by_program], "#2f6db5")], yuan,
                                        L["chart_program"]),
