@@ -583,9 +583,10 @@ def _read_override_file(path, lang) -> tuple[list[tuple[str, object]], str | Non
     return [(str(k), v) for k, v in doc.items()], reason
 
 
-def apply_overrides(pack: Pack, sets=(), override_file=None, lang: str = "zh") -> Pack:
+def apply_overrides(pack: Pack, sets=(), override_file=None, lang: str = "zh", set_source: str = "--set") -> Pack:
     """Check every local value first (file and --set), then apply them all; --set wins
-    over the file for the same key."""
+    over the file for the same key. `set_source` names the option in messages and
+    reports (`--proposal-set` for audit compare)."""
     planned = []
     if override_file:
         items, reason = _read_override_file(override_file, lang)
@@ -593,7 +594,7 @@ def apply_overrides(pack: Pack, sets=(), override_file=None, lang: str = "zh") -
         planned += [(k, v, src, reason) for k, v in items]
     for s in sets:
         k, v = _parse_set(s, lang)
-        planned.append((k, v, "--set", None))
+        planned.append((k, v, set_source, None))
     before = [(p, p.local, p.local_source) for r in pack.rules.values() for p in r.params.values()]
     checked = []
     try:

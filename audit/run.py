@@ -179,6 +179,14 @@ def run(data_path, policy, year: int, sets=(), override_file=None, lang: str = "
     dataset.raise_if_errors()
     step("policy")
     pack = load_pack(policy, sets=sets, override_file=override_file, lang=lang)
+    return run_loaded(dataset, pack, year, lang=lang, institution=institution, progress=progress)
+
+
+def run_loaded(dataset, pack, year: int, lang: str = "zh", institution: str | None = None,
+               progress=None) -> RunResult:
+    """`run` on data already read and validated and a pack already loaded: audit.compare
+    reads the data once and runs it under two packs."""
+    step = progress or (lambda stage: None)
     ids = set(dataset.tables["institutions"]["institution_id"].to_list())
     if institution is not None and institution not in ids:
         from audit.errors import InputError
@@ -265,13 +273,13 @@ def write_outputs(result: RunResult, out_dir, report: bool = True, progress=None
 OUTPUT_NAMES = {"ledger.csv", "ledger.xlsx", "findings.csv", "manifest.json", "report.html", "report.pdf"}
 
 
-def _swap_into_place(tmp: Path, out: Path) -> None:
-    """Rename tmp to out. An existing out holding only a previous run's outputs is
-    replaced whole; a folder holding anything else is never deleted: the new files are
+def _swap_into_place(tmp: Path, out: Path, names: set = OUTPUT_NAMES) -> None:
+    """Rename tmp to out. An existing out holding only a previous run's outputs (`names`)
+    is replaced whole; a folder holding anything else is never deleted: the new files are
     moved in (replacing files of the same name) and the rest is left alone."""
     if out.exists() and not out.is_dir():
         raise OutputError(f"输出路径已存在且不是文件夹：{out} / output path exists and is not a folder")
-    if out.exists() and not {p.name for p in out.iterdir()} <= OUTPUT_NAMES:
+    if out.exists() and not {p.name for p in out.iterdir()} <= names:
         for f in sorted(tmp.iterdir()):
             f.replace(out / f.name)
         tmp.rmdir()

@@ -54,7 +54,7 @@ def main():
 def _register():
     import importlib
 
-    for name in ("data", "synth", "policy", "run", "selfcheck", "inspect"):
+    for name in ("data", "synth", "policy", "run", "selfcheck", "inspect", "compare"):
         try:
             importlib.import_module(f"audit.cli.{name}")
         except ModuleNotFoundError as e:  # a command family not built yet

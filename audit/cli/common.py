@@ -38,9 +38,11 @@ def policy_options(f):
 
 STAGE_LABELS = {
     "zh": {"read": "读取与校验数据", "policy": "加载政策包", "calc": "核算", "checks": "合规检查", "write": "写出台账",
-           "report": "生成报告（HTML、PDF）"},
+           "report": "生成报告（HTML、PDF）",
+           "baseline": "按现行规则核算", "proposal": "按拟议方案核算", "compare": "比较"},
     "en": {"read": "reading and validating", "policy": "loading the policy pack", "calc": "computing",
-           "checks": "checking", "write": "writing the ledger", "report": "rendering the report (HTML, PDF)"},
+           "checks": "checking", "write": "writing the ledger", "report": "rendering the report (HTML, PDF)",
+           "baseline": "computing the baseline", "proposal": "computing the proposal", "compare": "comparing"},
 }
 
 

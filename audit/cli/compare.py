@@ -1,0 +1,106 @@
+"""`audit compare`: what a proposed rule change would cost — parse, call audit.compare, print."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import click
+
+from audit.cli import main
+from audit.cli.common import data_option, lang_option, out_option, policy_options, stage_progress, year_option
+
+
+@main.command("compare")
+@policy_options
+@year_option
+@data_option
+@click.option("--proposal-policy", default=None,
+              help="拟议方案为另一份文件（政策包名或 YAML 路径）；此时不受现行文件「不低于」下限约束。")
+@click.option("--proposal-set", "proposal_sets", multiple=True, metavar="PARAM=VALUE",
+              help="拟议改动（可重复），如 --proposal-set operating_grant.rate_by_rating_level.5=200；仍受「不低于」下限约束。")
+@click.option("--proposal-override", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="拟议改动文件（YAML，格式同 --override）。")
+@out_option
+@lang_option
+@click.option("--report/--no-report", default=True, show_default=True, help="是否生成 compare.html / compare.pdf。")
+def compare_command(policy, sets, override_file, year, data_path, proposal_policy, proposal_sets, proposal_override,
+                    out_dir, lang, report):
+    """测算政策调整的影响：同一份数据按现行规则与拟议方案各核算一次，按项目×支付方、区县×项目、机构列出差额。
+
+    \b
+    例：audit compare --policy shaoxing --year 2024 --data 台账.xlsx \\
+          --proposal-set operating_grant.rate_by_rating_level.5=200 --out reports/测算
+    输出 compare.csv / compare.xlsx / compare.html / compare.pdf / manifest.json（全部写出或全不写出）。"""
+    from audit.compare import COMPARE_STAGES, compare, write_compare
+
+    with stage_progress(COMPARE_STAGES + ("write",), lang) as step:
+        result = compare(data_path, policy, year, sets=sets, override_file=override_file,
+                         proposal_policy=proposal_policy, proposal_sets=proposal_sets,
+                         proposal_override=proposal_override, lang=lang, progress=step)
+        step("write")
+        write_compare(result, out_dir, report=report)
+    click.echo(summary_text(result), nl=False)
+    click.echo(f"{'Outputs' if lang == 'en' else '输出'}: {out_dir}")
+
+
+WIDTHS = (16, 16, 14, 9)
+CHANGES_SHOWN = 30  # the terminal lists this many changed parameters; compare.xlsx has all
+
+
+def _right(text: str, width: int) -> str:
+    """Right-align where a Chinese character takes two columns."""
+    shown = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return " " * max(0, width - shown) + text
+
+
+def summary_text(result) -> str:
+    """What the terminal shows: both packs, each changed parameter, totals by program and
+    payer with the difference, eligibility crossings and findings that come or go."""
+    from audit.cli.run import _pad
+    from audit.run import PAYER_ZH, PROGRAM_ZH
+
+    en = result.lang == "en"
+
+    def t(zh, e):
+        return e if en else zh
+
+    out = []
+    for label, r in ((t("现行", "Baseline"), result.baseline), (t("拟议", "Proposal"), result.proposal)):
+        p = r.pack
+        draft = t("，征求意见稿", ", draft") if p.status != "in_force" else ""
+        local = t(f"，本地设定 {len(p.overrides)} 项", f", {len(p.overrides)} local values") if p.overrides else ""
+        out.append(f"{label}: {p.title} ({p.id}{draft}{local})")
+    out.append(t(f"年度 {result.year}", f"year {result.year}"))
+    out.append(t(f"参数变化（{result.changes.height} 项）：", f"Changed parameters ({result.changes.height}):"))
+    for c in result.changes.head(CHANGES_SHOWN).iter_rows(named=True):
+        months = "" if c["months"] in ("全年", "whole year") else f" [{c['months']}]"
+        out.append(f"  {c['rule']}.{c['param']}{months}: {c['old']} → {c['new']}  "
+                   f"({c['new_source'] or c['old_source']})")
+    if not result.changes.height:
+        out.append(t("  （无）", "  (none)"))
+    elif result.changes.height > CHANGES_SHOWN:
+        more = result.changes.height - CHANGES_SHOWN
+        out.append(t(f"  …… 另有 {more} 项，见 compare.xlsx「参数变化」", f"  … {more} more in compare.xlsx (Changes)"))
+    heads = [t("现行", "baseline"), t("拟议", "proposal"), t("差额", "delta"), t("差额%", "delta %")]
+    out.append(t("按项目、支付方合计（元）：", "By program and payer (yuan):"))
+    out.append(f"  {_pad('', 41)} " + " ".join(_right(h, w) for h, w in zip(heads, WIDTHS)))
+    table = result.table(for_people=True)
+    for r in table.filter(table["level"] == "program_payer").iter_rows(named=True):
+        name = r["program"] if en else PROGRAM_ZH.get(r["program"], r["program"])
+        who = r["payer"] if en else PAYER_ZH.get(r["payer"], r["payer"])
+        out.append(f"  {_pad(name, 22)} {_pad(who, 18)} " + " ".join(
+            _right(r[c], w) for c, w in zip(("baseline", "proposal", "delta", "delta_pct"), WIDTHS)))
+    total = table.row(0, named=True)
+    out.append(f"  {_pad(t('财政资金合计（不含机构自付）', 'public money (own shares excluded)'), 41)} " + " ".join(
+        _right(total[c], w) for c, w in zip(("baseline", "proposal", "delta", "delta_pct"), WIDTHS)))
+    inst = result.by_institution
+    up, down = int((inst["delta_fen"] > 0).sum()), int((inst["delta_fen"] < 0).sum())
+    out.append(t(f"机构：增加 {up} 家，减少 {down} 家，不变 {inst.height - up - down} 家",
+                 f"Institutions: {up} gain, {down} lose, {inst.height - up - down} unchanged"))
+    cross = result.crossings
+    newly, lost = int((cross["direction"] == "newly_paid").sum()), int((cross["direction"] == "no_longer_paid").sum())
+    out.append(t(f"跨过补助条件：新获补助 {newly} 项，不再获补助 {lost} 项（机构×项目）",
+                 f"Eligibility crossings: {newly} newly paid, {lost} no longer paid (institution × program)"))
+    out.append(t(f"发现：新增 {result.findings_appeared.height} 条，消失 {result.findings_disappeared.height} 条",
+                 f"Findings: {result.findings_appeared.height} appear, {result.findings_disappeared.height} disappear"))
+    return "\n".join(out) + "\n"

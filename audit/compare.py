@@ -1,0 +1,495 @@
+"""What would it cost? The current rules and a proposed change, computed on the same data.
+
+The data is read and validated once; the calculators and checks run twice, once under
+the baseline pack and once under the proposal. The proposal is always a new Pack — a
+deep copy of the baseline with the proposed local values applied, or another document
+loaded on its own — so the two never share mutable state. A proposed value still obeys
+the document's floors (不低于) unless the proposal is another document.
+
+Everything here is integer fen; the differences are summed by polars, never by a loop
+over institutions."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from audit.errors import PolicyError
+from audit.money import fen_to_yuan_expr
+
+PUBLIC = pl.col("payer") != "institution"  # the institution's own premium share is not public money
+FINDING_KEY = ["institution_id", "rule", "severity", "period", "evidence"]  # a finding's identity across packs
+# the long table written as compare.csv: one `level` per breakdown
+CSV_LEVELS = ("total", "program_payer", "county_program", "institution")
+CSV_COLUMNS = ["level", "program", "payer", "county", "institution_id", "name", "baseline", "proposal", "delta",
+               "delta_pct"]
+WINNERS_SHOWN = 10
+
+
+@dataclass
+class Comparison:
+    """Baseline and proposal run on one dataset, and their differences (all money in fen).
+
+    - changes: one row per parameter (or table key) whose value differs during the year
+    - by_program_payer / by_county_program / by_institution: baseline_fen, proposal_fen,
+      delta_fen (county and institution rows count public money only)
+    - crossings: institution × program paid under one side only (`direction`
+      newly_paid / no_longer_paid)
+    - findings_appeared / findings_disappeared: findings present under one side only"""
+
+    baseline: object  # RunResult
+    proposal: object  # RunResult
+    changes: pl.DataFrame
+    by_program_payer: pl.DataFrame
+    by_county_program: pl.DataFrame
+    by_institution: pl.DataFrame
+    crossings: pl.DataFrame
+    findings_appeared: pl.DataFrame
+    findings_disappeared: pl.DataFrame
+    lang: str = "zh"
+    manifest: dict = field(default_factory=dict)
+    proposal_is_other_document: bool = False  # --proposal-policy: the baseline's floors do not bind it
+
+    @property
+    def year(self) -> int:
+        return self.baseline.year
+
+    def totals(self) -> tuple[int, int, int]:
+        """Public money (fen): baseline, proposal, delta."""
+        public = self.by_program_payer.filter(PUBLIC)
+        b, p = int(public["baseline_fen"].sum()), int(public["proposal_fen"].sum())
+        return b, p, p - b
+
+    def table(self, for_people: bool = False) -> pl.DataFrame:
+        """Every breakdown as one long table (compare.csv): yuan text, delta % as text;
+        `for_people` groups thousands (1,234.00) and signs gains (+25.00%)."""
+        b, p, _ = self.totals()
+        total = pl.DataFrame({"level": ["total"], "baseline_fen": [b], "proposal_fen": [p]},
+                             schema_overrides={"baseline_fen": pl.Int64, "proposal_fen": pl.Int64})
+        parts = [total,
+                 self.by_program_payer.with_columns(pl.lit("program_payer").alias("level")),
+                 self.by_county_program.with_columns(pl.lit("county_program").alias("level")),
+                 self.by_institution.with_columns(pl.lit("institution").alias("level"))]
+        long = pl.concat([part.with_columns((pl.col("proposal_fen") - pl.col("baseline_fen")).alias("delta_fen"))
+                          for part in parts], how="diagonal_relaxed")
+        return long.select(
+            *(pl.col(c).cast(pl.String) if c in long.columns else pl.lit(None, pl.String).alias(c)
+              for c in ("level", "program", "payer", "county", "institution_id", "name")),
+            fen_to_yuan_expr(pl.col("baseline_fen"), for_people).alias("baseline"),
+            fen_to_yuan_expr(pl.col("proposal_fen"), for_people).alias("proposal"),
+            fen_to_yuan_expr(pl.col("delta_fen"), for_people).alias("delta"),
+            delta_pct_expr(pl.col("baseline_fen"), pl.col("proposal_fen"), plus=for_people).alias("delta_pct"))
+
+
+def delta_pct_expr(baseline: pl.Expr, proposal: pl.Expr, plus: bool = False) -> pl.Expr:
+    """(proposal − baseline) ÷ baseline as percent text with two decimals ("25.00%",
+    "-3.33%"; "+25.00%" with `plus`, for people), rounded half away from zero in integer
+    arithmetic (Int128: no overflow); empty where the baseline is 0 (no percentage of
+    nothing)."""
+    base = baseline.cast(pl.Int128)
+    delta = proposal.cast(pl.Int128) - base
+    # hundredths of a percent = |delta| × 10000 ÷ |base|, rounded half away from zero
+    hundredths = (delta.abs() * pl.lit(20000, pl.Int128) + base.abs()) // (pl.lit(2, pl.Int128) * base.abs())
+    sign = pl.when(delta > 0).then(pl.lit("+" if plus else "")).when(delta < 0).then(pl.lit("-")).otherwise(pl.lit(""))
+    text = (sign + (hundredths // 100).cast(pl.String) + pl.lit(".")
+            + (hundredths % 100).cast(pl.String).str.pad_start(2, "0") + pl.lit("%"))
+    return pl.when(base == 0).then(pl.lit("")).otherwise(text)
+
+
+# ---------------------------------------------------------------- the proposal pack
+
+
+def proposal_pack(baseline, policy=None, sets=(), override_file=None, lang: str = "zh"):
+    """The proposal as a new Pack: another document (`policy`, with its own local values)
+    or a deep copy of the baseline with the proposed values applied on top of the
+    baseline's own — checked as any local value is (units, bands, 不低于 floors)."""
+    from audit.policy import apply_overrides, load_pack
+
+    if policy is not None:
+        return load_pack(policy, sets=sets, override_file=override_file, lang=lang)
+    if not sets and not override_file:
+        raise PolicyError("未给出拟议方案：请用 --proposal-set、--proposal-override 或 --proposal-policy 说明要比较的改动"
+                          if lang != "en" else
+                          "no proposal given: say what to compare with --proposal-set, --proposal-override "
+                          "or --proposal-policy")
+    pack = copy.deepcopy(baseline)
+    return apply_overrides(pack, sets=tuple(sets), override_file=override_file, lang=lang, set_source="--proposal-set")
+
+
+# ---------------------------------------------------------------- what changed
+
+_ABSENT, _NOT_IN_FORCE, _GAP = "absent", "not_in_force", "gap"
+
+
+def rule_pairs(a, b) -> list[tuple[str | None, str | None]]:
+    """Which rule of b stands for which rule of a: the same id; else, for a rule one pack
+    lacks, the other pack's first unmatched rule of the same kind (and target metric), so
+    another document's `construction` is set against this one's `construction_city`.
+    A rule left over is paired with None (added or removed)."""
+    def kind_of(rule):
+        metric = rule.params.get("metric")
+        return rule.kind, (metric.values[-1].value if metric is not None else None)
+
+    pairs, spare = [], [r for r in b.rules if r not in a.rules]
+    for ra in a.rules:
+        if ra in b.rules:
+            pairs.append((ra, ra))
+            continue
+        rb = next((r for r in spare if kind_of(b.rules[r]) == kind_of(a.rules[ra])), None)
+        if rb is not None:
+            spare.remove(rb)
+        pairs.append((ra, rb))
+    return pairs + [(None, rb) for rb in spare]
+
+
+def _state(pack, rule_id: str | None, name: str, on: dt.date):
+    """(kind, typed value, source, entry) of one parameter on one day: kind is value,
+    local, gap, not_in_force or absent."""
+    rule = pack.rules.get(rule_id) if rule_id is not None else None
+    if rule is None or name not in rule.params:
+        return _ABSENT, None, None, None
+    try:
+        e = rule.entry(name, on)
+    except PolicyError:
+        return _NOT_IN_FORCE, None, None, None
+    p = rule.params[name]
+    if p.local is not None:
+        return "local", p.local, p.local_source, e
+    if e.gap:
+        return _GAP, None, None, e
+    return "value", e.value, None, e
+
+
+def _keyed(state, key):
+    """One key of a table parameter (a null key is a gap for that key)."""
+    kind, value, source, e = state
+    if key is None or kind not in ("value", "local"):
+        return state
+    v = value.get(key) if isinstance(value, dict) else None
+    return (kind if v is not None else _GAP), v, source, e
+
+
+def _token(state, unit):
+    """What makes two states equal: a value with its unit (a local value equal to the
+    document's is no change), or the kind of absence."""
+    kind, value = state[0], state[1]
+    return ("value", unit, value) if kind in ("value", "local") else (kind,)
+
+
+def _month_ends(year: int) -> list[dt.date]:
+    return [(dt.date(year + (m == 12), m % 12 + 1, 1) - dt.timedelta(days=1)) for m in range(1, 13)]
+
+
+def parameter_changes(a, b, year: int, lang: str = "zh") -> pl.DataFrame:
+    """Every parameter (table key by key) whose value differs between packs a and b on
+    some month end of `year` — where the calculators read them — with both values,
+    where each comes from (clause, or the local value's source) and b's quoted words.
+    Consecutive months with the same pair are one row."""
+    from audit.policy_values import format_value
+
+    def t(zh, en):
+        return en if lang == "en" else zh
+
+    words = {_ABSENT: t("—（无此参数）", "— (no such parameter)"), _NOT_IN_FORCE: t("未生效", "not in force"),
+             _GAP: t("缺口（原文未规定）", "gap (the text gives none)")}
+
+    def unit_of(pack, rid, name):
+        rule = pack.rules.get(rid)
+        return rule.params[name].unit if rule is not None and name in rule.params else None
+
+    def show(state, unit, key):
+        kind, value = state[0], state[1]
+        if kind in words:
+            return words[kind]
+        inner = unit[len("table:"):] if unit.startswith("table:") and key is not None else unit
+        return format_value(inner, value, lang)
+
+    def source(pack, state):
+        kind, _, src, e = state
+        if e is None:
+            return ""
+        where = f"{pack.short} {e.clause}"
+        return (t(f"{where}（本地设定 {src}）", f"{where} (local value {src})") if kind == "local" else where)
+
+    pairs = rule_pairs(a, b)
+    days = _month_ends(year)
+    rows = []
+    for ra, rb in pairs:
+        names = [n for r in (a.rules.get(ra), b.rules.get(rb)) if r is not None for n in r.params]
+        for name in dict.fromkeys(names):
+            ua, ub = unit_of(a, ra, name), unit_of(b, rb, name)
+            sa = [_state(a, ra, name, d) for d in days]
+            sb = [_state(b, rb, name, d) for d in days]
+            keys = [None]
+            if any(u and u.startswith("table:") for u in (ua, ub)):
+                found = {k for s in sa + sb if isinstance(s[1], dict) for k in s[1]}
+                keys = sorted(found, key=lambda k: (str(type(k)), k)) or [None]
+            for key in keys:
+                pairs = [(_keyed(x, key), _keyed(y, key)) for x, y in zip(sa, sb)]
+                runs = []  # consecutive month ends with one (old, new) pair
+                for i, (d, (x, y)) in enumerate(zip(days, pairs)):
+                    if _token(x, ua) == _token(y, ub):
+                        continue
+                    label = (show(x, ua or "", key), show(y, ub or "", key))
+                    if runs and runs[-1]["label"] == label and runs[-1]["last"] == days[i - 1]:
+                        runs[-1]["last"] = d
+                    else:
+                        runs.append({"label": label, "first": d, "last": d, "x": x, "y": y})
+                for r in runs:
+                    months = (t("全年", "whole year") if (r["first"], r["last"]) == (days[0], days[-1])
+                              else f"{r['first']:%Y-%m}" + ("" if r["first"] == r["last"] else f"..{r['last']:%Y-%m}"))
+                    y = r["y"]
+                    rows.append({
+                        "rule": ra if ra == rb else " → ".join(r or "—" for r in (ra, rb)), "param": name if key is None else f"{name}.{key}",
+                        "unit": (ub or ua or "") if key is None else (ub or ua or "").removeprefix("table:"),
+                        "months": months, "old": r["label"][0], "new": r["label"][1],
+                        "old_source": source(a, r["x"]), "new_source": source(b, y),
+                        "new_quote": y[3].quote if y[3] is not None and y[0] != "local" else "",
+                    })
+    schema = {c: pl.String for c in ("rule", "param", "unit", "months", "old", "new", "old_source", "new_source",
+                                    "new_quote")}
+    return pl.DataFrame(rows, schema=schema)
+
+
+# ---------------------------------------------------------------- differences
+
+
+def _side_by_side(base: pl.DataFrame, prop: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    """Sum amount_fen by `keys` on each side; a key present on one side only is 0 on the other."""
+    b = base.group_by(keys).agg(pl.col("amount_fen").sum().alias("baseline_fen"))
+    p = prop.group_by(keys).agg(pl.col("amount_fen").sum().alias("proposal_fen"))
+    both = b.join(p, on=keys, how="full", coalesce=True, nulls_equal=True)
+    return both.with_columns(pl.col("baseline_fen", "proposal_fen").fill_null(0).cast(pl.Int64),
+                             ).with_columns((pl.col("proposal_fen") - pl.col("baseline_fen")).alias("delta_fen"))
+
+
+def _program_order(col: str = "program") -> pl.Expr:
+    from audit.report.frames import order_expr
+    from audit.report.labels import PROGRAM_ORDER
+
+    return order_expr(col, PROGRAM_ORDER)
+
+
+def _differences(base, prop, institutions: pl.DataFrame) -> dict:
+    from audit.report.frames import order_expr
+    from audit.report.labels import PAYER_ORDER
+
+    counties = institutions.select("institution_id", pl.col("county").fill_null(""))
+    lb, lp = base.ledger, prop.ledger
+    by_pp = _side_by_side(lb, lp, ["program", "payer"]).sort(_program_order(), order_expr("payer", PAYER_ORDER),
+                                                              "program", "payer")
+    pb, pp = (x.filter(PUBLIC).join(counties, on="institution_id", how="left") for x in (lb, lp))
+    by_cp = _side_by_side(pb, pp, ["county", "program"]).sort("county", _program_order(), "program")
+    per = _side_by_side(pb, pp, ["institution_id"])
+    by_inst = (institutions.select("institution_id", "name", "county").join(per, on="institution_id", how="left")
+               .with_columns(pl.col("baseline_fen", "proposal_fen", "delta_fen").fill_null(0))
+               .sort("institution_id"))
+    prog = _side_by_side(pb, pp, ["institution_id", "program"])
+    crossings = (prog.filter((pl.col("baseline_fen") > 0) != (pl.col("proposal_fen") > 0))
+                 .with_columns(pl.when(pl.col("proposal_fen") > 0).then(pl.lit("newly_paid"))
+                               .otherwise(pl.lit("no_longer_paid")).alias("direction"))
+                 .join(institutions.select("institution_id", "name", "county"), on="institution_id", how="left")
+                 .select("institution_id", "name", "county", "program", "direction", "baseline_fen", "proposal_fen",
+                         "delta_fen")
+                 .sort("direction", _program_order(), "institution_id"))
+    return {"by_program_payer": by_pp, "by_county_program": by_cp, "by_institution": by_inst,
+            "crossings": crossings}
+
+
+def _findings_diff(base, prop) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Findings under one side only, matched on what was found (institution, rule,
+    severity, period, evidence) — not on wording or citation, which name the pack."""
+    fb, fp = (r.findings.unique(FINDING_KEY, keep="first", maintain_order=True) for r in (base, prop))
+    appeared = fp.join(fb.select(FINDING_KEY), on=FINDING_KEY, how="anti", nulls_equal=True)
+    gone = fb.join(fp.select(FINDING_KEY), on=FINDING_KEY, how="anti", nulls_equal=True)
+    order = ["institution_id", "rule", "severity", "period", "evidence"]
+    return appeared.sort(order, nulls_last=True), gone.sort(order, nulls_last=True)
+
+
+def _manifest(base, prop, changes: pl.DataFrame) -> dict:
+    def side(r):
+        m = r.manifest
+        return {k: m[k] for k in ("pack", "overrides", "interpretations", "counts", "average_premium_used")}
+
+    m = base.manifest
+    return {"tool": m["tool"], "version": m["version"], "year": m["year"], "lang": m["lang"], "kind": "compare",
+            "inputs": m["inputs"], "reference_dates": m["reference_dates"],
+            "baseline": side(base), "proposal": side(prop), "changed_parameters": changes.height,
+            "csv_encoding": m["csv_encoding"]}
+
+
+COMPARE_STAGES = ("read", "policy", "baseline", "proposal", "compare")
+
+
+def compare(data_path, policy, year: int, sets=(), override_file=None, proposal_policy=None, proposal_sets=(),
+            proposal_override=None, lang: str = "zh", progress=None) -> Comparison:
+    """The baseline (`policy` with `sets`/`override_file`) and the proposal on the same
+    data: read and validate once (InputError on errors, nothing computed), load both
+    packs (PolicyError when a proposed value is refused, e.g. below a floor), compute
+    both, and set them side by side. `progress(stage)` is called as each of
+    COMPARE_STAGES begins."""
+    from audit.io import load_data
+    from audit.policy import load_pack
+    from audit.run import run_loaded
+
+    step = progress or (lambda stage: None)
+    step("read")
+    dataset = load_data(data_path, lang=lang)
+    dataset.raise_if_errors()
+    step("policy")
+    baseline_pack = load_pack(policy, sets=sets, override_file=override_file, lang=lang)
+    prop_pack = proposal_pack(baseline_pack, proposal_policy, proposal_sets, proposal_override, lang)
+    step("baseline")
+    base = run_loaded(dataset, baseline_pack, year, lang=lang)
+    step("proposal")
+    prop = run_loaded(dataset, prop_pack, year, lang=lang)
+    step("compare")
+    changes = parameter_changes(baseline_pack, prop_pack, year, lang)
+    appeared, gone = _findings_diff(base, prop)
+    return Comparison(baseline=base, proposal=prop, changes=changes,
+                      **_differences(base, prop, dataset.tables["institutions"]),
+                      findings_appeared=appeared, findings_disappeared=gone, lang=lang,
+                      manifest=_manifest(base, prop, changes), proposal_is_other_document=proposal_policy is not None)
+
+
+# ---------------------------------------------------------------- writing
+
+def csv_table(comparison: Comparison) -> pl.DataFrame:
+    """compare.csv: the long table, text from the input (names, counties, ids) defused
+    against formulas; the figures are ours (a negative delta stays a number)."""
+    from audit.privacy import defuse_formula
+
+    table = comparison.table()
+    return table.with_columns(defuse_formula(pl.col(c)).alias(c)
+                              for c in ("program", "payer", "county", "institution_id", "name"))
+
+
+OUTPUT_NAMES = {"compare.csv", "compare.xlsx", "manifest.json", "compare.html", "compare.pdf"}
+
+
+def write_compare(comparison: Comparison, out_dir, report: bool = True) -> list:
+    """compare.csv, compare.xlsx, manifest.json and (with `report`) compare.html /
+    compare.pdf, written into a temporary folder and renamed into place only when all
+    succeeded: complete outputs or none."""
+    import os
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from audit.errors import AuditError, OutputError
+    from audit.run import _swap_into_place
+
+    lang = comparison.lang
+
+    def t(zh, en):
+        return en if lang == "en" else zh
+
+    out = Path(out_dir).resolve()
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o777 & ~umask)
+    except OSError as e:
+        raise OutputError(t(f"无法创建输出文件夹 {out}：{e}", f"cannot create output folder {out}: {e}")) from None
+    try:
+        csv_table(comparison).write_csv(tmp / "compare.csv", include_bom=True)
+        write_compare_xlsx(comparison, tmp / "compare.xlsx")
+        (tmp / "manifest.json").write_text(
+            json.dumps(comparison.manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        if report:
+            from audit.report.compare import write_compare_report
+
+            write_compare_report(comparison, tmp)
+        _swap_into_place(tmp, out, OUTPUT_NAMES)
+    except (AuditError, KeyboardInterrupt):
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    except Exception as e:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise OutputError(t(f"输出写入失败，未写入任何文件：{type(e).__name__}: {e}",
+                            f"writing outputs failed, nothing written: {type(e).__name__}: {e}")) from e
+    return sorted(p for p in out.iterdir() if p.name in OUTPUT_NAMES)
+
+
+def write_compare_xlsx(comparison: Comparison, path) -> None:
+    """compare.xlsx: 汇总 (total, program × payer), 区县×项目, 机构, 参数变化, 跨过条件,
+    发现变化 — headers in the reader's language, money as numbers (#,##0.00), delta % as
+    text; every text cell written as a string (no formulas, no links)."""
+    import datetime as _dt
+    from decimal import Decimal
+
+    import xlsxwriter
+
+    from audit.report.compare import findings_changes, labels
+    from audit.report.labels import label_of
+
+    L = labels(comparison.lang)
+    S = L["sheets"]
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
+                                         "strings_to_numbers": False})
+    wb.set_properties({"created": _dt.datetime(2000, 1, 1)})  # the same inputs give the same bytes
+    head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True})
+    money = wb.add_format({"num_format": "#,##0.00"})
+    text = wb.add_format({"num_format": "@"})
+
+    def sheet(title, columns, frame, widths):
+        """columns: [(header, column, kind)] with kind money (fen → yuan number) or text."""
+        ws = wb.add_worksheet(title[:31])
+        ws.freeze_panes(1, 0)
+        for c, ((header, _, _), w) in enumerate(zip(columns, widths)):
+            ws.write_string(0, c, header, head)
+            ws.set_column(c, c, w)
+        for r, row in enumerate(frame.select([col for _, col, _ in columns]).iter_rows(), start=1):
+            for c, ((_, _, kind), v) in enumerate(zip(columns, row)):
+                if kind == "money" and v is not None:
+                    ws.write_number(r, c, float(Decimal(int(v)) / 100), money)
+                else:
+                    ws.write_string(r, c, "" if v is None else str(v), text)
+
+    def pct(frame):
+        return frame.with_columns(delta_pct_expr(pl.col("baseline_fen"), pl.col("proposal_fen"), plus=True)
+                                  .alias("delta_pct"))
+
+    def labelled(frame):
+        return frame.with_columns(
+            *(pl.col(c).replace_strict(L[f"{c}s"], default=pl.col(c)).alias(f"{c}_label")
+              for c in ("program", "payer") if c in frame.columns))
+
+    amounts = [(L["baseline_yuan"], "baseline_fen", "money"), (L["proposal_yuan"], "proposal_fen", "money"),
+               (L["delta"], "delta_fen", "money"), (L["delta_pct"], "delta_pct", "text")]
+    b, p, d = comparison.totals()
+    total = pl.DataFrame({"program_label": [L["public_total"]], "payer_label": [""], "baseline_fen": [b],
+                          "proposal_fen": [p], "delta_fen": [d]})
+    summary = pl.concat([labelled(comparison.by_program_payer).select(total.columns), total])
+    sheet(S["summary"], [(L["program"], "program_label", "text"), (L["payer"], "payer_label", "text"), *amounts],
+          pct(summary), [24, 18, 18, 18, 18, 10])
+    sheet(S["county"], [(L["county"], "county", "text"), (L["program"], "program_label", "text"), *amounts],
+          pct(labelled(comparison.by_county_program)), [14, 24, 18, 18, 18, 10])
+    sheet(S["institutions"], [(L["institution_id"], "institution_id", "text"), (L["name"], "name", "text"),
+                              (L["county"], "county", "text"), *amounts],
+          pct(comparison.by_institution), [14, 28, 12, 18, 18, 18, 10])
+    sheet(S["changes"], [(L["rule"], "rule", "text"), (L["param"], "param", "text"), (L["months"], "months", "text"),
+                         (L["old"], "old", "text"), (L["new"], "new", "text"), (L["old_source"], "old_source", "text"),
+                         (L["new_source"], "new_source", "text"), (L["quote"], "new_quote", "text")],
+          comparison.changes, [18, 26, 10, 16, 16, 30, 30, 50])
+    cross = labelled(comparison.crossings).with_columns(
+        pl.col("direction").replace_strict({k: L[k] for k in ("newly_paid", "no_longer_paid")}).alias("direction"))
+    sheet(S["crossings"], [(L["institution_id"], "institution_id", "text"), (L["name"], "name", "text"),
+                           (L["county"], "county", "text"), (L["program"], "program_label", "text"),
+                           (L["direction"], "direction", "text"), *amounts[:3]],
+          cross, [14, 28, 12, 22, 12, 18, 18, 18])
+    found = findings_changes(comparison).with_columns(
+        pl.col("change").replace_strict({k: L[k] for k in ("appeared", "disappeared")}).alias("change"),
+        pl.col("severity").replace(L["severities"]).alias("severity"))
+    sheet(S["findings"], [(L["change"], "change", "text"), (L["institution_id"], "institution_id", "text"),
+                          (L["rule"], "rule", "text"), (L["severity"], "severity", "text"),
+                          (L["period"], "period", "text"), (L["message"], "message", "text"),
+                          (L["evidence"], "evidence", "text"), (L["citation"], "citation", "text")],
+          found, [8, 14, 20, 8, 9, 50, 40, 26])
+    wb.close()

@@ -1,0 +1,257 @@
+"""audit compare: a proposed rule change against the current rules on one data set.
+Expected money worked out by hand from 绍兴 实施意见 重点工作(五)3/4 (Shaoxing, 2024)."""
+
+from __future__ import annotations
+
+import json
+
+import polars as pl
+import pytest
+from click.testing import CliRunner
+
+import audit.io
+from audit.cli import main
+from audit.compare import compare, delta_pct_expr, parameter_changes, write_compare
+from audit.errors import PolicyError
+from audit.policy import PACK_DIR, load_pack
+
+WEIGHTS = [pow(2, 17 - i, 11) for i in range(17)]
+
+
+def person_id(seq: int) -> str:
+    """A valid 18-character id (GB 11643 check character) born 1950-01-01 in 330602."""
+    body = f"33060219500101{seq:03d}"
+    return body + "10X98765432"[sum(int(c) * w for c, w in zip(body, WEIGHTS)) % 11]
+
+
+INSTITUTIONS = (
+    "institution_id,name,county,kind,ownership,profit_status,registered_on,accepted_on,opened_on,newly_built,"
+    "premises,lease_years,beds,nursing_beds,rating_level\n"
+    "H4,丁养老院,柯桥区,institution,private,nonprofit,2015-01-01,2015-01-01,2015-01-01,false,self_built,,100,60,4\n"
+    "H5,戊养老院,越城区,institution,private,nonprofit,2015-01-01,2015-01-01,2015-01-01,false,self_built,,100,60,5\n"
+    "N18,新建小院,越城区,institution,private,nonprofit,2024-03-01,2024-03-01,2024-03-01,true,self_built,,18,10,\n"
+)
+RESIDENTS = (
+    "institution_id,person_id,name,admitted_on,discharged_on,hukou_county,care_level,dementia,low_income\n"
+    f"H5,{person_id(1)},张一,2020-05-05,,越城区,self_care,false,\n"
+    f"H5,{person_id(2)},张二,2024-01-31,,越城区,full,false,\n"
+    f"H4,{person_id(3)},张三,2019-01-01,,柯桥区,self_care,false,\n"
+)
+# By hand, baseline (绍兴 重点工作(五)4: 入住6个月以上; level 4 = 100, level 5 = 150 yuan/person/month;
+# 失能 +50):
+#   H5: 张一 all year = 12 months; 张二 admitted 2024-01-31, six months on 2024-07-31 → Jul–Dec = 6
+#       months, full care → 6 disability months. Level 5: 18 × 150 = 2,700.00; disability 6 × 50 = 300.00
+#   H4: 张三 all year: 12 × 100 = 1,200.00
+#   operating total 4,200.00. N18 has 18 beds < 20 (床位数达到20张及以上): no construction subsidy.
+RATE_5 = "operating_grant.rate_by_rating_level.5"
+
+
+@pytest.fixture
+def data(tmp_path):
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "institutions.csv").write_text(INSTITUTIONS, encoding="utf-8")
+    (folder / "residents.csv").write_text(RESIDENTS, encoding="utf-8")
+    return folder
+
+
+def by_pp(c):
+    return {(r["program"], r["payer"]): (r["baseline_fen"], r["proposal_fen"], r["delta_fen"])
+            for r in c.by_program_payer.iter_rows(named=True)}
+
+
+def test_raising_one_rate_costs_resident_months_at_that_level_times_the_change_and_nothing_else(data):
+    # 150 → 200 at level 5: 18 level-5 resident-months × 50.00 = 900.00, all of it at H5 (越城区)
+    c = compare(data, "shaoxing", 2024, proposal_sets=[f"{RATE_5}=200"])
+    assert by_pp(c) == {("operating", "city"): (4_200_00, 5_100_00, 900_00)}
+    assert c.totals() == (4_200_00, 5_100_00, 900_00)
+    inst = {r["institution_id"]: r["delta_fen"] for r in c.by_institution.iter_rows(named=True)}
+    assert inst == {"H4": 0, "H5": 900_00, "N18": 0}
+    county = {(r["county"], r["program"]): r["delta_fen"] for r in c.by_county_program.iter_rows(named=True)}
+    assert county == {("柯桥区", "operating"): 0, ("越城区", "operating"): 900_00}
+    assert c.crossings.is_empty() and c.findings_appeared.is_empty() and c.findings_disappeared.is_empty()
+    # the ledgers differ in the level-5 line only
+    base, prop = (r.ledger.drop("basis") for r in (c.baseline, c.proposal))
+    diff = prop.join(base, on=list(prop.columns), how="anti")
+    assert diff.select("institution_id", "item", "quantity", "rate_fen", "amount_fen").rows() == [
+        ("H5", "resident_months_level_5", 18, 200_00, 3_600_00)]
+    assert c.changes.select("rule", "param", "months", "old", "new").rows() == [
+        ("operating_grant", "rate_by_rating_level.5", "全年", "150.00", "200.00")]
+    assert "重点工作(五)4" in c.changes["old_source"][0] and "--proposal-set" in c.changes["new_source"][0]
+
+
+def test_delta_percent_is_exact_text_rounded_half_away_from_zero():
+    df = pl.DataFrame({"b": [4_200_00, 3, 3, 8, 20_000, 20_000, 0, 0, 5], "p": [5_100_00, 2, 5, 9, 20_001, 19_999, 7, 0, 5]})
+    got = df.select(delta_pct_expr(pl.col("b"), pl.col("p")).alias("pct"))["pct"].to_list()
+    # 900/4200 = 21.428…% → 21.43%; -1/3 → -33.33%; 2/3 → 66.67%; 1/8 = 12.5%;
+    # 1/20000 = 0.005% → half away from zero → 0.01% (and -0.01%); nothing of nothing → empty
+    assert got == ["21.43%", "-33.33%", "66.67%", "12.50%", "0.01%", "-0.01%", "", "", "0.00%"]
+    assert df.head(1).select(delta_pct_expr(pl.col("b"), pl.col("p"), plus=True).alias("pct"))["pct"][0] == "+21.43%"
+
+
+def test_a_proposal_lowering_a_floor_is_refused_with_its_clause(data, tmp_path):
+    with pytest.raises(PolicyError) as e:
+        compare(data, "shaoxing", 2024, proposal_sets=[f"{RATE_5}=120"])
+    assert "不得低于 150.00" in e.value.message and "绍兴 实施意见 重点工作(五)4" in e.value.message
+    assert "--proposal-set" in e.value.message
+    out = tmp_path / "out"
+    r = CliRunner().invoke(main, ["compare", "--policy", "shaoxing", "--year", "2024", "--data", str(data),
+                                  "--proposal-set", f"{RATE_5}=120", "--out", str(out)])
+    assert r.exit_code == 2 and "重点工作(五)4" in r.stderr and not out.exists()
+
+
+def test_no_proposal_is_a_usage_error(data):
+    with pytest.raises(PolicyError, match="--proposal-set"):
+        compare(data, "shaoxing", 2024)
+
+
+def test_baseline_and_proposal_share_no_state_and_the_data_is_read_once(data, monkeypatch):
+    calls = []
+    real = audit.io.load_data
+    monkeypatch.setattr(audit.io, "load_data", lambda *a, **k: calls.append(a) or real(*a, **k))
+    c = compare(data, "shaoxing", 2024, sets=[f"{RATE_5}=160"], proposal_sets=[f"{RATE_5}=200"])
+    assert len(calls) == 1
+    assert c.baseline.pack is not c.proposal.pack
+    base_p = c.baseline.pack.rules["operating_grant"].params["rate_by_rating_level"]
+    prop_p = c.proposal.pack.rules["operating_grant"].params["rate_by_rating_level"]
+    assert base_p.local[5] == 160_00 and prop_p.local[5] == 200_00  # the proposal builds on the baseline's --set
+    assert [o["source"] for o in c.baseline.pack.overrides] == ["--set"]
+    assert [o["source"] for o in c.proposal.pack.overrides] == ["--set", "--proposal-set"]
+    # 18 × (200 − 160) = 720.00
+    assert by_pp(c)[("operating", "city")] == (4_380_00, 5_100_00, 720_00)
+    assert c.changes.select("old", "new").rows() == [("160.00", "200.00")]
+
+
+def test_lowering_min_beds_lets_an_institution_cross_the_eligibility_line(data):
+    # 18 beds, min_beds 20 → 15: N18 is newly due 18 × 4,000.00 = 72,000.00 from the city; its
+    # bed_minimum finding disappears, and the province part (rate a gap) now names N18 too
+    c = compare(data, "shaoxing", 2024,
+                proposal_sets=["construction_city.min_beds=15", "construction_province.min_beds=15"])
+    assert by_pp(c)[("construction", "city")] == (0, 72_000_00, 72_000_00)
+    assert c.crossings.select("institution_id", "program", "direction", "proposal_fen").rows() == [
+        ("N18", "construction", "newly_paid", 72_000_00)]
+    gone = c.findings_disappeared.select("institution_id", "rule").rows()
+    assert ("N18", "bed_minimum") in gone
+    assert any(r["rule"] == "policy_gap" and "N18" in r["evidence"] for r in c.findings_appeared.iter_rows(named=True))
+
+
+def edited_copy(tmp_path):
+    """A local copy of the Shaoxing draft with three values edited (one lowers a floor)."""
+    text = (PACK_DIR / "shaoxing.yaml").read_text(encoding="utf-8")
+    edits = [("id: shaoxing\n", "id: shaoxing_local\n"),
+             ("value: 4000\n        quote: 自建用房按核定床位数一次性给予每张床位不低于4000元",
+              "value: 3500\n        quote: 自建用房按核定床位数一次性给予每张床位不低于4000元"),
+             ("value: {1: 30, 2: 50, 3: 80, 4: 100, 5: 150}", "value: {1: 30, 2: 50, 3: 80, 4: 100, 5: 180}"),
+             ("value: 6\n        quote: 按入住6个月以上", "value: 3\n        quote: 按入住6个月以上")]
+    for old, new in edits:
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    path = tmp_path / "shaoxing_local.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_comparing_two_packs_lists_every_changed_parameter(tmp_path):
+    a, b = load_pack("shaoxing"), load_pack(edited_copy(tmp_path))
+    rows = parameter_changes(a, b, 2024).select("rule", "param", "old", "new").rows()
+    assert rows == [("construction_city", "rate_self_built", "4000.00", "3500.00"),
+                    ("operating_grant", "min_months", "6", "3"),
+                    ("operating_grant", "rate_by_rating_level.5", "150.00", "180.00")]
+    assert parameter_changes(a, load_pack("shaoxing"), 2024).is_empty()
+
+
+def test_another_document_may_lower_a_floor_and_is_computed_as_written(data, tmp_path):
+    # shaoxing_local: min_months 3, level 5 = 180. 张二 (2024-01-31) counts from 2024-04-30: Apr–Dec = 9.
+    # H5 level 5: (12 + 9) × 180 = 3,780.00; disability 9 × 50 = 450.00; H4 unchanged 1,200.00
+    # → 5,430.00 against 4,200.00: +1,230.00. N18 (18 beds) stays below min_beds: the lower
+    # construction rate (3,500, below the draft's 不低于4000) costs nothing here.
+    c = compare(data, "shaoxing", 2024, proposal_policy=edited_copy(tmp_path))
+    assert by_pp(c) == {("operating", "city"): (4_200_00, 5_430_00, 1_230_00)}
+    assert c.proposal.pack.id == "shaoxing_local" and c.baseline.pack.id == "shaoxing"
+    assert c.changes.height == 3
+
+
+def test_cli_writes_compare_csv_and_prints_the_difference(data, tmp_path):
+    out = tmp_path / "out"
+    r = CliRunner().invoke(main, ["compare", "--policy", "shaoxing", "--year", "2024", "--data", str(data),
+                                  "--proposal-set", f"{RATE_5}=200", "--out", str(out), "--no-report"])
+    assert r.exit_code == 0, r.output + r.stderr
+    assert "operating_grant.rate_by_rating_level.5: 150.00 → 200.00" in r.output
+    assert "+900.00" not in r.output and "900.00" in r.output and "+21.43%" in r.output
+    assert {p.name for p in out.iterdir()} >= {"compare.csv", "manifest.json"}
+    assert (out / "compare.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    csv = pl.read_csv(out / "compare.csv", infer_schema=False)
+    assert csv.columns == ["level", "program", "payer", "county", "institution_id", "name", "baseline", "proposal",
+                           "delta", "delta_pct"]
+    rows = {tuple(x or "" for x in r[:6]): r[6:] for r in csv.rows()}
+    assert rows[("total", "", "", "", "", "")] == ("4200.00", "5100.00", "900.00", "21.43%")
+    assert rows[("program_payer", "operating", "city", "", "", "")] == ("4200.00", "5100.00", "900.00", "21.43%")
+    assert rows[("county_program", "operating", "", "越城区", "", "")] == ("3000.00", "3900.00", "900.00", "30.00%")
+    assert rows[("institution", "", "", "柯桥区", "H4", "丁养老院")] == ("1200.00", "1200.00", "0.00", "0.00%")
+    assert rows[("institution", "", "", "越城区", "N18", "新建小院")] == ("0.00", "0.00", "0.00", "")
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["baseline"]["pack"]["id"] == manifest["proposal"]["pack"]["id"] == "shaoxing"
+    assert manifest["proposal"]["overrides"][0]["local_value"] == "200.00"
+
+
+def test_a_loss_is_a_negative_number_not_a_defused_formula(data, tmp_path):
+    c = compare(data, "shaoxing", 2024, sets=[f"{RATE_5}=200"], proposal_sets=[f"{RATE_5}=150"])
+    write_compare(c, tmp_path / "out", report=False)
+    csv = pl.read_csv(tmp_path / "out" / "compare.csv", infer_schema=False)
+    assert csv.row(0) == ("total", None, None, None, None, None, "5100.00", "4200.00", "-900.00", "-17.65%")
+
+
+def test_a_renamed_rule_is_set_against_the_rule_of_the_same_kind(tmp_path):
+    text = edited_copy(tmp_path).read_text(encoding="utf-8").replace("  construction_city:\n", "  construction:\n")
+    path = tmp_path / "renamed.yaml"
+    path.write_text(text, encoding="utf-8")
+    rows = parameter_changes(load_pack("shaoxing"), load_pack(path), 2024).select("rule", "param", "old", "new").rows()
+    assert rows[0] == ("construction_city → construction", "rate_self_built", "4000.00", "3500.00")
+    assert len(rows) == 3
+
+
+def test_outputs_workbook_and_report_say_the_same(data, tmp_path):
+    c = compare(data, "shaoxing", 2024, proposal_sets=[f"{RATE_5}=200"])
+    out = tmp_path / "out"
+    write_compare(c, out)
+    assert {p.name for p in out.iterdir()} == {"compare.csv", "compare.xlsx", "compare.html", "compare.pdf",
+                                                "manifest.json"}
+    summary = pl.read_excel(out / "compare.xlsx", sheet_name="汇总")
+    assert summary.rows() == [("运营补贴", "市级财政", 4200.0, 5100.0, 900.0, "+21.43%"),
+                              ("财政资金合计（不含机构自付）", "", 4200.0, 5100.0, 900.0, "+21.43%")]
+    changes = pl.read_excel(out / "compare.xlsx", sheet_name="参数变化")
+    assert changes.select("参数", "现行取值", "拟议取值").rows() == [("rate_by_rating_level.5", "150.00", "200.00")]
+    inst = pl.read_excel(out / "compare.xlsx", sheet_name="机构")
+    assert inst.filter(pl.col("机构编号") == "H5").select("差额（元）", "差额%").row(0) == (900.0, "+30.00%")
+    html = (out / "compare.html").read_text(encoding="utf-8")
+    assert "operating_grant.rate_by_rating_level.5" in html and "+900.00" in html and "+21.43%" in html
+    assert "绍兴 实施意见 重点工作(五)4" in html and "征求意见稿" in html  # the draft is flagged
+    assert person_id(1) not in html and "张一" not in html
+    from pypdf import PdfReader
+
+    attached = PdfReader(out / "compare.pdf").attachments  # the CSV travels inside the archived PDF
+    assert attached["compare.csv"][0] == (out / "compare.csv").read_bytes()
+
+
+def test_nothing_is_written_when_the_report_fails(data, tmp_path, monkeypatch):
+    import audit.report.compare
+
+    def broken(comparison, out_dir):
+        raise RuntimeError("renderer gone")
+
+    monkeypatch.setattr(audit.report.compare, "write_compare_report", broken)
+    c = compare(data, "shaoxing", 2024, proposal_sets=[f"{RATE_5}=200"])
+    from audit.errors import OutputError
+
+    with pytest.raises(OutputError):
+        write_compare(c, tmp_path / "out")
+    assert list(tmp_path.iterdir()) == [tmp_path / "data"]  # no out, no temporary folder left
+
+
+def test_delta_chart_draws_a_loss_left_of_the_zero_line():
+    from audit.report.charts import bar_chart_svg
+
+    svg = str(bar_chart_svg(["甲", "乙"], [("差额", [300, -100], "#4a9a6a")], str, negative_colour="#c0504d"))
+    # 330 px of bars for a span of 400: zero at 190 + 330 × 100 // 400 = 272; the gain 247 px right of it,
+    # the loss (next row, 12 + 8 px down) 82 px left of it in the loss colour
+    assert '<rect x="272" y="0" width="247"' in svg and '<rect x="190" y="20" width="82" height="10" fill="#c0504d"' in svg
