@@ -246,7 +246,10 @@ def write_outputs(result: RunResult, out_dir, report: bool = True, progress=None
     try:
         ledger_table(result).write_csv(tmp / "ledger.csv", include_bom=True)
         findings_table(result).write_csv(tmp / "findings.csv", include_bom=True)
+        from audit.report.workbooks import write_findings_xlsx, write_ledger_xlsx
+
         write_ledger_xlsx(result, tmp / "ledger.xlsx")
+        write_findings_xlsx(result, tmp / "findings.xlsx")
         (tmp / "manifest.json").write_text(
             json.dumps(result.manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         try:
@@ -270,7 +273,8 @@ def write_outputs(result: RunResult, out_dir, report: bool = True, progress=None
     return sorted(out.iterdir())
 
 
-OUTPUT_NAMES = {"ledger.csv", "ledger.xlsx", "findings.csv", "manifest.json", "report.html", "report.pdf"}
+OUTPUT_NAMES = {"ledger.csv", "ledger.xlsx", "findings.csv", "findings.xlsx", "manifest.json", "report.html",
+                "report.pdf"}
 
 
 def _swap_into_place(tmp: Path, out: Path, names: set = OUTPUT_NAMES) -> None:
@@ -296,89 +300,6 @@ def _swap_into_place(tmp: Path, out: Path, names: set = OUTPUT_NAMES) -> None:
         raise
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
-
-
-def write_ledger_xlsx(result: RunResult, path: Path) -> None:
-    """One sheet per payer plus 汇总 (per institution × program, per payer); Chinese
-    headers, money as numbers formatted #,##0.00, widths set for Chinese text."""
-    import xlsxwriter
-
-    from decimal import Decimal
-
-    names = result.dataset.tables["institutions"].select("institution_id", "name")
-    led = result.ledger.join(names, on="institution_id", how="left").sort(
-        "institution_id", "program", "item", "period", "payer", "rule")
-    from audit.report.labels import LABELS, PAYER_ORDER, item_label
-
-    items_zh = {i: item_label(i, LABELS["zh"]) for i in led["item"].unique().to_list()}
-    led = defuse_frame(led.with_columns(pl.col("program").replace(PROGRAM_ZH).alias("program_zh"),
-                                        pl.col("item").replace(items_zh).alias("item_zh")))
-    wb = xlsxwriter.Workbook(str(path))
-    head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True})
-    money = wb.add_format({"num_format": "#,##0.00"})
-    bold_money = wb.add_format({"num_format": "#,##0.00", "bold": True})
-    text = wb.add_format({"num_format": "@"})
-
-    def yuan(fen):
-        return None if fen is None else float(Decimal(int(fen)) / 100)
-
-    def sheet(title, headers, widths, rows, money_cols, total_col=None):
-        ws = wb.add_worksheet(title[:31])
-        ws.freeze_panes(1, 0)
-        for c, (h, w) in enumerate(zip(headers, widths)):
-            ws.write_string(0, c, h, head)
-            ws.set_column(c, c, w)
-        r = 0
-        for r, row in enumerate(rows, start=1):
-            for c, v in enumerate(row):
-                if c in money_cols:
-                    if v is None:
-                        ws.write_blank(r, c, None, money)
-                    else:
-                        ws.write_number(r, c, yuan(v), money)
-                elif isinstance(v, int):
-                    ws.write_number(r, c, v)
-                else:
-                    ws.write_string(r, c, "" if v is None else str(v), text)
-        if total_col is not None:
-            total = sum(int(row[total_col]) for row in rows)
-            ws.write_string(r + 1, 0, "合计", head)
-            ws.write_number(r + 1, total_col, yuan(total), bold_money)
-        return ws
-
-    payers = set(led["payer"].to_list())
-    for payer in [p for p in PAYER_ORDER if p in payers] + sorted(payers - set(PAYER_ORDER)):
-        part = led.filter(pl.col("payer") == payer)
-        rows = part.select("institution_id", "name", "program_zh", "item_zh", "period", "quantity", "rate_fen",
-                           "amount_fen", "rule", "citation", "basis").rows()
-        sheet(f"{PAYER_ZH.get(payer, payer)}", ["机构编号", "机构名称", "项目", "明细", "期间", "数量", "标准(元)",
-                                                "金额(元)", "规则", "依据", "计算过程"],
-              [14, 28, 16, 26, 9, 9, 14, 16, 22, 28, 70], rows, {6, 7}, total_col=7)
-    # public money per institution: the institution's own share of a premium (its own sheet) is not a grant
-    public = led.filter(pl.col("payer") != "institution")
-    by_inst = (public.group_by("institution_id", "name", "program_zh").agg(pl.col("amount_fen").sum())
-               .sort("institution_id", "program_zh"))
-    summary = wb.add_worksheet("汇总")
-    for c, w in enumerate([14, 28, 22, 16, 4, 18, 16]):
-        summary.set_column(c, c, w)
-    for c, h in enumerate(["机构编号", "机构名称", "项目", "财政补助(元)"]):
-        summary.write_string(0, c, h, head)
-    r = 0
-    for r, (iid, name, prog, amt) in enumerate(by_inst.rows(), start=1):
-        summary.write_string(r, 0, iid, text)
-        summary.write_string(r, 1, name or "", text)
-        summary.write_string(r, 2, prog, text)
-        summary.write_number(r, 3, yuan(amt), money)
-    summary.write_string(r + 1, 0, "合计", head)
-    summary.write_number(r + 1, 3, yuan(int(public["amount_fen"].sum())), bold_money)
-    summary.write_string(0, 5, "支付方", head)
-    summary.write_string(0, 6, "支付方合计(元)", head)
-    by_payer = led.group_by("payer").agg(pl.col("amount_fen").sum()).sort("payer")
-    for i, (payer, amt) in enumerate(by_payer.rows(), start=1):
-        summary.write_string(i, 5, PAYER_ZH.get(payer, payer), text)
-        summary.write_number(i, 6, yuan(amt), money)
-    summary.freeze_panes(1, 0)
-    wb.close()
 
 
 # ---------------------------------------------------------------- explain
