@@ -58,15 +58,23 @@ def pick_institutions(ids: list[str], institution_id: str | None, each: bool, la
 @out_option
 @click.option("--institution", "institution_id", help="机构编号（数据含多家机构时必填，除非使用 --each）。")
 @click.option("--each", is_flag=True, help="为数据中的每家机构各生成一份自查报告（两个进程并行生成 PDF）。")
+@click.option("--deadline", help="主管部门规定的整改期限，如 2025-03-31（写在每条发现旁）。")
 @lang_option
 @click.pass_context
-def selfcheck(ctx, policy, sets, override_file, year, data_path, out_dir, institution_id, each, lang):
+def selfcheck(ctx, policy, sets, override_file, year, data_path, out_dir, institution_id, each, deadline, lang):
     """机构自查报告：预计补贴（逐项）、每条发现及整改建议与条款、逐月护理员配备。
 
     退出码：0 无错误级发现；1 有错误级发现（报告照常写出）；2 用法或政策包错误；3 及以上写出失败。"""
     from audit.report import write_selfcheck, write_selfchecks
     from audit.run import run
 
+    if deadline:
+        from datetime import date
+
+        try:
+            deadline = date.fromisoformat(deadline.strip()).isoformat()
+        except ValueError:
+            raise click.BadParameter(_t(lang, "应写作 2025-03-31", "write it 2025-03-31"), param_hint="--deadline")
     result = run(data_path, policy, year, sets=sets, override_file=override_file, lang=lang)
     ids = sorted(result.dataset.tables["institutions"]["institution_id"].drop_nulls().unique().to_list())
     chosen = pick_institutions(ids, institution_id, each, lang)
@@ -79,9 +87,9 @@ def selfcheck(ctx, policy, sets, override_file, year, data_path, out_dir, instit
         raise OutputError(_t(lang, f"无法创建输出文件夹 {out}: {e}", f"cannot create output folder {out}: {e}")) from e
     try:
         if len(chosen) == 1:
-            paths = write_selfcheck(result, chosen[0], tmp)
+            paths = write_selfcheck(result, chosen[0], tmp, deadline)
         else:
-            paths = write_selfchecks(result, chosen, tmp, workers=2)
+            paths = write_selfchecks(result, chosen, tmp, workers=2, deadline=deadline)
         _publish(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

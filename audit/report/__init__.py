@@ -66,7 +66,7 @@ def safe_name(institution_id: str) -> str:
     return re.sub(r"[^\w.-]", "_", str(institution_id)) or "_"
 
 
-def _selfcheck_html(result, institution_id: str, out: Path, parts: dict | None = None) -> tuple[Path, str, Path]:
+def _selfcheck_html(result, institution_id: str, out: Path, parts: dict) -> tuple[Path, str, Path]:
     html_text = render_html("selfcheck.html", selfcheck_context(result, institution_id, parts))
     base = f"selfcheck_{safe_name(institution_id)}"
     html_path = out / f"{base}.html"
@@ -74,12 +74,13 @@ def _selfcheck_html(result, institution_id: str, out: Path, parts: dict | None =
     return html_path, html_text, out / f"{base}.pdf"
 
 
-def write_selfcheck(result, institution_id: str, out_dir) -> list[Path]:
+def write_selfcheck(result, institution_id: str, out_dir, deadline: str | None = None) -> list[Path]:
     """Write selfcheck_<id>.html and .pdf for one institution into out_dir."""
     out = Path(out_dir)
     try:
         out.mkdir(parents=True, exist_ok=True)
-        html_path, html_text, pdf_path = _selfcheck_html(result, institution_id, out)
+        html_path, html_text, pdf_path = _selfcheck_html(result, institution_id, out,
+                                                         selfcheck_parts(result, deadline))
         html_to_pdf(html_text, pdf_path)
     except OSError as e:
         raise OutputError(f"无法写出自查报告到 {out}: {e}") from e
@@ -92,14 +93,15 @@ def _pdf_job(args) -> str:
     return pdf_path
 
 
-def write_selfchecks(result, institution_ids: list[str], out_dir, workers: int = 2) -> list[Path]:
+def write_selfchecks(result, institution_ids: list[str], out_dir, workers: int = 2,
+                     deadline: str | None = None) -> list[Path]:
     """Self-checks for many institutions: HTML here, PDFs rendered across `workers` processes
     (WeasyPrint is single-threaded, so documents are the unit of parallelism)."""
     out = Path(out_dir)
     written, jobs = [], []
     try:
         out.mkdir(parents=True, exist_ok=True)
-        parts = selfcheck_parts(result)
+        parts = selfcheck_parts(result, deadline)
         for iid in institution_ids:
             html_path, html_text, pdf_path = _selfcheck_html(result, iid, out, parts)
             written.append(html_path)

@@ -146,14 +146,47 @@ def _by_institution(df: pl.DataFrame | None) -> dict:
     return {k[0]: g for k, g in df.partition_by("institution_id", as_dict=True, maintain_order=True).items()}
 
 
-def selfcheck_parts(result) -> dict:
-    """The frames every self-check draws on, computed once per run."""
+def observed_staffing(result) -> pl.DataFrame | None:
+    """Residents and caregivers (FTE) at each month-end from the data, for packs that set no
+    staffing ratio: a home whose caregivers are in the data is shown them, month by month,
+    with no requirement to compare against (required/shortfall left empty)."""
+    from audit.checks.common import month_ends
+    from audit.checks.staffing import caregiver_fte, resident_census
+
+    tables = result.dataset.tables
+    staff, residents = tables.get("staff"), tables.get("residents")
+    if staff is None or residents is None or staff.is_empty():
+        return None
+    try:
+        days = month_ends(result.year)
+        fte = caregiver_fte(staff, days).rename({"day": "month_end"})
+        census = resident_census(residents, result.year).rename({"day": "month_end"})
+    except (pl.exceptions.PolarsError, KeyError):  # a table without the columns the census needs
+        return None
+    grid = (pl.concat([fte.select("institution_id", "month_end"), census.select("institution_id", "month_end")])
+            .unique())
+    residents_total = sum(pl.col(c).fill_null(0) for c in census.columns if c.startswith("residents_"))
+    from audit.checks.common import fte_float
+
+    return (grid.join(census, on=["institution_id", "month_end"], how="left")
+            .join(fte, on=["institution_id", "month_end"], how="left")
+            .select("institution_id", "month_end", residents_total.alias("residents"),
+                    fte_float(pl.col("actual_micro").fill_null(0)).alias("actual"),
+                    pl.lit(None, pl.Int64).alias("required"), pl.lit(None, pl.Float64).alias("shortfall"))
+            .with_columns(pl.col("month_end").cast(pl.String).str.slice(0, 7).alias("month"))
+            .sort("institution_id", "month_end"))
+
+
+def selfcheck_parts(result, deadline: str | None = None) -> dict:
+    """The frames every self-check draws on, computed once per run (`deadline`: the date
+    the bureau sets for fixing findings, shown with each)."""
     lang = lang_of(result)
     L = LABELS[lang]
     findings = findings_frame(result, L, lang)
     staffing = result.staffing
     return {
         "lang": lang, "L": L, "scope": scope(result, L, lang), "institutions": institutions_frame(result),
+        "deadline": deadline,
         "ledger": _by_institution(ledger_frame(result, L)), "findings": _by_institution(findings),
         # area- and data-level findings, without the area targets the data cannot evaluate
         # (info, evidence `rule=… metric=…`): those are for the bureau, not an institution
@@ -162,6 +195,8 @@ def selfcheck_parts(result) -> dict:
                                    ).with_columns(
             pl.col("evidence").str.extract(r"ids=([^…]*)$").str.strip_chars().str.split(", ").alias("_listed")),
         "staffing": _by_institution(staffing_frame(staffing) if staffing is not None else None),
+        # a pack with no staffing ratio still shows the caregivers the data holds
+        "observed": _by_institution(observed_staffing(result)) if staffing is None or staffing.is_empty() else {},
     }
 
 
@@ -189,8 +224,14 @@ def selfcheck_context(result, institution_id: str, parts: dict | None = None) ->
     ] if ledger is not None else []
     findings = parts["findings"].get(institution_id)
     st = parts["staffing"].get(institution_id)
+    observed = st is None and institution_id in parts.get("observed", {})
+    if observed:
+        st = parts["observed"][institution_id]
     chart = None
-    if st is not None:
+    if observed:
+        chart = bar_chart_svg(st["month"].to_list(), [(L["actual"], st["actual"].to_list(), "#2f6db5")], fmt_num,
+                              L["staffing"])
+    elif st is not None:
         chart = bar_chart_svg(st["month"].to_list(),
                               [(L["required"], st["required"].to_list(), "#c0504d"),
                                (L["actual"], st["actual"].to_list(), "#2f6db5")], fmt_num, L["staffing"])
@@ -202,4 +243,21 @@ def selfcheck_context(result, institution_id: str, parts: dict | None = None) ->
         "findings": findings.to_dicts() if findings is not None else [],
         "general_findings": concerning(parts["general"], institution_id).to_dicts(),
         "staffing": st.to_dicts() if st is not None else [], "chart_staffing": chart,
+        "staffing_observed": observed, "deadline": parts.get("deadline"),
+        "depends_on_others": _depends_on_others(ledger, parts["general"], L),
     }
+
+
+def _depends_on_others(ledger: pl.DataFrame | None, general: pl.DataFrame, L: dict) -> list[str]:
+    """Amounts computed from other institutions' data too (an average premium over all
+    policies, a budget shared by factors): a manager running on their own data is told so,
+    and which published value to pass so the estimate matches the bureau's to the fen."""
+    notes = []
+    items = set(ledger["item"].to_list()) if ledger is not None else set()
+    for param in general.filter(pl.col("evidence").str.contains("average_premium"))["evidence"].str.extract(
+            r"param=(\S+)").drop_nulls().unique().sort().to_list():
+        if items & {"premium_share", "premium_rest"}:
+            notes.append(L["depends_premium"].format(param=param))
+    if "factor_share" in items:
+        notes.append(L["depends_factor"])
+    return notes

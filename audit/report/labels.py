@@ -284,3 +284,20 @@ LABELS["en"].update({
     "affected": "Institutions", "how_to_set": "How to set", "no_gaps": "No parameter is left open.",
     "operator_more": "A local value needs a basis (a document, minutes); a value the text states as a minimum may only be raised. See docs/policy-packs.md.",
 })
+
+
+# The self-check: deadline, staffing without a ratio, amounts that depend on other institutions.
+LABELS["zh"].update({
+    "deadline": "整改期限", "deadline_note": "请在 {date} 前完成整改并重新自查。",
+    "residents": "在院老人", "staffing_observed_note": "所用政策包未规定护理员配比：下表只列出数据中的在院老人和护理员（按工时折算），不判断是否达标。",
+    "depends_title": "取决于其他机构数据的金额",
+    "depends_premium": "综合保险补助按全部保单的平均保费计算（参数 {param}）：只用本机构数据时，平均保费就是本机构的保费，与主管部门按全部机构计算的结果可能不同。请向主管部门索取公布的平均保费，重新自查时用 --set {param}=数值 指定，预计金额即与主管部门一致（精确到分）。",
+    "depends_factor": "居家养老服务中心运营补贴按因素法在全部中心之间分配：只用本中心数据时分配结果不可靠。请以主管部门公布的分配结果为准。",
+})
+LABELS["en"].update({
+    "deadline": "Deadline", "deadline_note": "Fix these by {date} and run the self-check again.",
+    "residents": "Residents", "staffing_observed_note": "The policy pack sets no caregiver ratio: the table lists the residents and caregivers (FTE) in the data, without judging them.",
+    "depends_title": "Amounts that depend on other institutions' data",
+    "depends_premium": "The insurance grant uses the average premium over all policies ({param}): on your own data the average is your own premium, which may differ from the bureau's. Ask the bureau for its published average and pass it with --set {param}=VALUE: the estimate then matches the bureau's to the fen.",
+    "depends_factor": "The centre grant is shared among all centres by factors: on one centre's data the share is not reliable. The bureau's published allocation prevails.",
+})
