@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from audit.errors import PolicyError
-from audit.money import fen_to_yuan_expr
+from audit.money import delta_pct_expr, fen_to_yuan_expr  # noqa: F401  (delta_pct_expr: part of this API)
 
 PUBLIC = pl.col("payer") != "institution"  # the institution's own premium share is not public money
 FINDING_KEY = ["institution_id", "rule", "severity", "period", "evidence"]  # a finding's identity across packs
@@ -83,21 +83,6 @@ class Comparison:
             fen_to_yuan_expr(pl.col("proposal_fen"), for_people).alias("proposal"),
             fen_to_yuan_expr(pl.col("delta_fen"), for_people).alias("delta"),
             delta_pct_expr(pl.col("baseline_fen"), pl.col("proposal_fen"), plus=for_people).alias("delta_pct"))
-
-
-def delta_pct_expr(baseline: pl.Expr, proposal: pl.Expr, plus: bool = False) -> pl.Expr:
-    """(proposal − baseline) ÷ baseline as percent text with two decimals ("25.00%",
-    "-3.33%"; "+25.00%" with `plus`, for people), rounded half away from zero in integer
-    arithmetic (Int128: no overflow); empty where the baseline is 0 (no percentage of
-    nothing)."""
-    base = baseline.cast(pl.Int128)
-    delta = proposal.cast(pl.Int128) - base
-    # hundredths of a percent = |delta| × 10000 ÷ |base|, rounded half away from zero
-    hundredths = (delta.abs() * pl.lit(20000, pl.Int128) + base.abs()) // (pl.lit(2, pl.Int128) * base.abs())
-    sign = pl.when(delta > 0).then(pl.lit("+" if plus else "")).when(delta < 0).then(pl.lit("-")).otherwise(pl.lit(""))
-    text = (sign + (hundredths // 100).cast(pl.String) + pl.lit(".")
-            + (hundredths % 100).cast(pl.String).str.pad_start(2, "0") + pl.lit("%"))
-    return pl.when(base == 0).then(pl.lit("")).otherwise(text)
 
 
 # ---------------------------------------------------------------- the proposal pack
@@ -189,7 +174,7 @@ def parameter_changes(a, b, year: int, lang: str = "zh") -> pl.DataFrame:
     some month end of `year` — where the calculators read them — with both values,
     where each comes from (clause, or the local value's source) and b's quoted words.
     Consecutive months with the same pair are one row."""
-    from audit.policy_values import format_value
+    from audit.policy.values import format_value
 
     def t(zh, en):
         return en if lang == "en" else zh
@@ -332,9 +317,9 @@ def compare(data_path, policy, year: int, sets=(), override_file=None, proposal_
     packs (PolicyError when a proposed value is refused, e.g. below a floor), compute
     both, and set them side by side. `progress(stage)` is called as each of
     COMPARE_STAGES begins."""
-    from audit.io import load_data
+    from audit.data.io import load_data
     from audit.policy import load_pack
-    from audit.run import run_loaded
+    from audit.pipeline import run_loaded
 
     step = progress or (lambda stage: None)
     step("read")
@@ -381,7 +366,7 @@ def write_compare(comparison: Comparison, out_dir, report: bool = True) -> list:
     from pathlib import Path
 
     from audit.errors import AuditError, OutputError
-    from audit.run import _swap_into_place
+    from audit.pipeline import _swap_into_place
 
     lang = comparison.lang
 

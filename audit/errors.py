@@ -40,6 +40,12 @@ class PolicyGap(PolicyError):
         self.rule, self.param, self.citation = rule, param, citation
 
 
+class UsageError(AuditError):
+    """The options asked for something that cannot be done as given (exit 2)."""
+
+    exit_code = 2
+
+
 class OutputError(AuditError):
     """Outputs could not be written (exit 3)."""
 

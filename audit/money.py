@@ -100,3 +100,18 @@ def split_largest_remainder_expr(total: pl.Expr, weights: list[pl.Expr]) -> list
         )
         parts.append(f + (ahead < left).cast(pl.Int64))
     return parts
+
+
+def delta_pct_expr(baseline: pl.Expr, proposal: pl.Expr, plus: bool = False) -> pl.Expr:
+    """(proposal − baseline) ÷ baseline as percent text with two decimals ("25.00%",
+    "-3.33%"; "+25.00%" with `plus`, for people), rounded half away from zero in integer
+    arithmetic (Int128: no overflow); empty where the baseline is 0 (no percentage of
+    nothing)."""
+    base = baseline.cast(pl.Int128)
+    delta = proposal.cast(pl.Int128) - base
+    # hundredths of a percent = |delta| × 10000 ÷ |base|, rounded half away from zero
+    hundredths = (delta.abs() * pl.lit(20000, pl.Int128) + base.abs()) // (pl.lit(2, pl.Int128) * base.abs())
+    sign = pl.when(delta > 0).then(pl.lit("+" if plus else "")).when(delta < 0).then(pl.lit("-")).otherwise(pl.lit(""))
+    text = (sign + (hundredths // 100).cast(pl.String) + pl.lit(".")
+            + (hundredths % 100).cast(pl.String).str.pad_start(2, "0") + pl.lit("%"))
+    return pl.when(base == 0).then(pl.lit("")).otherwise(text)

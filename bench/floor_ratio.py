@@ -47,7 +47,7 @@ if os.waitstatus_to_exitcode(status) not in (0, 1):
 STAGES = """
 import json, sys, time
 from pathlib import Path
-from audit.run import run, write_outputs
+from audit.pipeline import run, write_outputs
 
 def hwm_mb():
     for line in open("/proc/self/status"):

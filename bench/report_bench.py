@@ -43,9 +43,9 @@ def peak_mb() -> tuple[float, float]:
 
 
 def real_result(n: int, seed: int, tmp: Path):
-    """synth(n, seed) written as CSV, then the whole pipeline (audit.run)."""
-    from audit.run import run
-    from audit.synth import synth, write_synth
+    """synth(n, seed) written as CSV, then the whole pipeline (audit.pipeline)."""
+    from audit.pipeline import run
+    from audit.data.synthetic import synth, write_synth
 
     data = tmp / "data"
     write_synth(synth(n, seed), data, "csv")
@@ -56,7 +56,7 @@ def fake_result(n: int, seed: int):
     """Frames shaped like a RunResult, made up without the calculators: 4 ledger lines,
     12 staffing months and one finding per institution."""
     from audit.policy import load_pack
-    from audit.synth import synth
+    from audit.data.synthetic import synth
 
     inst = synth(n, seed)["institutions"]
     ids = inst.select("institution_id")

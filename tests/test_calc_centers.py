@@ -6,7 +6,7 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from audit.calc.centers import allocate
+from audit.kinds.centers import allocate
 from test_calc_helpers import lines, run_calc
 
 

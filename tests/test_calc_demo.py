@@ -14,7 +14,7 @@ import polars as pl
 import pytest
 
 from audit.calc import compute_ledger
-from audit.io import load_data
+from audit.data.io import load_data
 from audit.policy import load_pack
 
 DEMO = Path(__file__).resolve().parents[1] / "demo" / "demo.xlsx"

@@ -7,7 +7,7 @@ from datetime import date as D  # noqa: F401  (re-exported for the tests)
 
 import polars as pl
 
-from audit import schema
+from audit.data import contract as schema
 from audit.calc import compute
 from audit.policy import load_pack
 

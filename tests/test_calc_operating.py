@@ -124,7 +124,7 @@ def _reference_months(stays):
     a date whose six-month anniversary is no later than the month end."""
     from datetime import date, timedelta
 
-    from audit.calc.operating import month_ends
+    from audit.kinds.operating import month_ends
 
     stays = sorted(stays)
     count = 0

@@ -10,7 +10,7 @@ from pathlib import Path
 import polars as pl
 
 from audit.checks import run_checks
-from audit.io import load_data
+from audit.data.io import load_data
 from audit.policy import load_pack
 
 DEMO = Path(__file__).resolve().parents[1] / "demo" / "demo.xlsx"

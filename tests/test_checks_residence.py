@@ -9,7 +9,7 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from audit.checks.common import in_residence, month_ends
+from audit.kinds.checking import in_residence, month_ends
 from test_checks_support import residents
 
 YEAR = 2024

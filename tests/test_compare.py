@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 from click.testing import CliRunner
 
-import audit.io
+import audit.data.io
 from audit.cli import main
 from audit.compare import compare, delta_pct_expr, parameter_changes, write_compare
 from audit.errors import PolicyError
@@ -107,8 +107,8 @@ def test_no_proposal_is_a_usage_error(data):
 
 def test_baseline_and_proposal_share_no_state_and_the_data_is_read_once(data, monkeypatch):
     calls = []
-    real = audit.io.load_data
-    monkeypatch.setattr(audit.io, "load_data", lambda *a, **k: calls.append(a) or real(*a, **k))
+    real = audit.data.io.load_data
+    monkeypatch.setattr(audit.data.io, "load_data", lambda *a, **k: calls.append(a) or real(*a, **k))
     c = compare(data, "shaoxing", 2024, sets=[f"{RATE_5}=160"], proposal_sets=[f"{RATE_5}=200"])
     assert len(calls) == 1
     assert c.baseline.pack is not c.proposal.pack

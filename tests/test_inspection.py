@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from audit.errors import InputError, PolicyGap
-from audit.inspection import checklist_items, institution_facts, publish
+from audit.inspect.documents import checklist_items, institution_facts, publish
 
 RESULTS = (
     "机构编号,机构名称,检查日期,检查结果,整改要求,整改期限,负责人姓名,身份证号,联系电话\n"
@@ -160,7 +160,7 @@ def test_institution_facts_count_residents_on_31_december():
 
 
 def test_checklist_end_to_end(make_folder, tmp_path):
-    pytest.importorskip("audit.run")
+    pytest.importorskip("audit.pipeline")
     from audit.cli import main
 
     demo = pytest.importorskip("pathlib").Path(__file__).resolve().parents[1] / "demo" / "demo.xlsx"
@@ -185,13 +185,13 @@ def test_checklist_end_to_end(make_folder, tmp_path):
 
 
 def test_checklist_prefilled_with_red_flags_and_no_resident_data(tmp_path, monkeypatch):
-    """audit.run stand-in (the real pipeline is another module's): the checklist shows the
+    """audit.pipeline stand-in (the real pipeline is another module's): the checklist shows the
     institution's data, its findings with clause, and no resident's id or name."""
     import sys
     import types
 
-    from audit.inspection import checklists
-    from audit.sampling import DrawParams, draw, to_json
+    from audit.inspect.documents import checklists
+    from audit.inspect.draw import DrawParams, draw, to_json
 
     d = date
     inst = pl.DataFrame({"institution_id": ["A", "B"], "name": ["甲养老院", "乙院"], "county": ["越城区", "柯桥区"],
@@ -219,10 +219,10 @@ def test_checklist_prefilled_with_red_flags_and_no_resident_data(tmp_path, monke
     staffing = pl.DataFrame({"institution_id": ["A", "A"], "month_end": [d(2024, 5, 31), d(2024, 6, 30)],
                              "required": [2, 2], "actual": [2.0, 1.0], "shortfall": [0.0, 1.0]})
     pack = SimpleNamespace(rules={}, short="嘉峪关 实施意见", status="in_force")
-    fake = types.ModuleType("audit.run")
+    fake = types.ModuleType("audit.pipeline")
     fake.run = lambda *a, **k: SimpleNamespace(dataset=SimpleNamespace(tables=tables), findings=findings,
                                                staffing=staffing, pack=pack)
-    monkeypatch.setitem(sys.modules, "audit.run", fake)
+    monkeypatch.setitem(sys.modules, "audit.pipeline", fake)
     paths = checklists(tmp_path / "draw.json", "unused", "jiayuguan", 2024, tmp_path / "c")
     assert sorted(p.name for p in paths) == ["checklist_A.html", "checklist_A.pdf", "checklist_B.html", "checklist_B.pdf"]
     a = (tmp_path / "c" / "checklist_A.html").read_text(encoding="utf-8")
@@ -238,7 +238,7 @@ def test_checklist_prefilled_with_red_flags_and_no_resident_data(tmp_path, monke
 
 
 def test_checklist_items_apply_by_kind_and_premises():
-    from audit.inspection import applies
+    from audit.inspect.documents import applies
 
     pack = SimpleNamespace(rules={
         "b": FakeRule("b", "construction_per_bed", {"leased_min_years": 5}, {"leased_min_years": "years"}),
@@ -258,7 +258,7 @@ def test_checklist_items_apply_by_kind_and_premises():
 
 
 def test_outputs_appear_whole_or_not_at_all(tmp_path):
-    from audit.inspection import atomic_dir
+    from audit.inspect.documents import atomic_dir
 
     out = tmp_path / "out"
     out.mkdir()

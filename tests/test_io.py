@@ -10,10 +10,10 @@ import xlsxwriter
 from click.testing import CliRunner
 
 import audit
-from audit import schema
+from audit.data import contract as schema
 from audit.errors import InputError
 from audit.cli import main
-from audit.io import read_tables
+from audit.data.io import read_tables
 
 # GB 11643-1999 appendix example: 110105 19491231 002 X
 ID_X = "11010519491231002X"
@@ -227,7 +227,7 @@ def test_read_tables_returns_raw_text(make_folder):
 
 def test_normalising_twice_changes_nothing(make_folder):
     ds = audit.load_data(make_folder({"insurance.csv": "institution_id,year,premium,scheme\nA001,2024,10.5,institution\n"}))
-    again, problems = __import__("audit.validate", fromlist=["check_tables"]).check_tables(ds.tables, ds.sources)
+    again, problems = __import__("audit.data.validation", fromlist=["check_tables"]).check_tables(ds.tables, ds.sources)
     for name in ds.tables:
         assert again[name].equals(ds.tables[name]), name
     assert problems.equals(ds.problems)
@@ -324,7 +324,7 @@ def test_documented_enum_synonyms_are_accepted():
 
 from hypothesis import given, settings, strategies as st  # noqa: E402
 
-from audit.normalise import parse_money  # noqa: E402
+from audit.data.normalise import parse_money  # noqa: E402
 
 
 @settings(max_examples=60, deadline=None)
@@ -379,7 +379,7 @@ def test_unsupported_file_is_a_clear_error(tmp_path):
 def test_large_table_parses_distinct_values_once_with_the_same_result():
     """Above DISTINCT_MIN_ROWS a repetitive column is parsed per distinct value and joined
     back: row order, values, defaults and located problems must be what cell-by-cell gives."""
-    from audit.normalise import DISTINCT_MIN_ROWS, normalise_table
+    from audit.data.normalise import DISTINCT_MIN_ROWS, normalise_table
 
     n = DISTINCT_MIN_ROWS + 2   # rows 2 … n+1
     dates = ["2024/3/1", "２０２４年3月2日", "45352", "2024-13-01"]  # the last is no date

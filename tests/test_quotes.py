@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-PACKS = Path(__file__).resolve().parents[1] / "audit" / "policies"
+PACKS = Path(__file__).resolve().parents[1] / "audit" / "policy" / "packs"
 SOURCES = PACKS / "sources"
 PACK_FILES = sorted(PACKS.glob("*.yaml"))
 

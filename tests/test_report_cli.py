@@ -3,9 +3,6 @@ hand-made RunResult (until then the real one is exercised in test_report_e2e).""
 
 from __future__ import annotations
 
-import sys
-import types
-
 import pytest
 from click.testing import CliRunner
 
@@ -15,7 +12,7 @@ from test_report import fake_result
 
 @pytest.fixture
 def fake_run(monkeypatch, tmp_path):
-    """audit.run.run returns the fake result (3 institutions, I001 and I002 with errors)."""
+    """audit.pipeline.run returns the fake result (3 institutions, I001 and I002 with errors)."""
     calls = []
 
     def run(data_path, policy, year, sets=(), override_file=None, lang="zh"):
@@ -23,9 +20,9 @@ def fake_run(monkeypatch, tmp_path):
         return fake_result(lang=lang)
 
     import audit.cli.selfcheck  # noqa: F401  (registers the command)
-    module = types.ModuleType("audit.run")
-    module.run = run
-    monkeypatch.setitem(sys.modules, "audit.run", module)
+    import audit.pipeline
+
+    monkeypatch.setattr(audit.pipeline, "run", run)   # audit.selfcheck calls it
     data = tmp_path / "data.xlsx"
     data.write_bytes(b"")
     return calls, data

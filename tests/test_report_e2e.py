@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.skipif(not DEMO.exists(), reason="de
 
 @pytest.fixture(scope="module")
 def demo_run(tmp_path_factory):
-    from audit.run import run, write_outputs
+    from audit.pipeline import run, write_outputs
 
     result = run(DEMO, "shaoxing", 2024)
     out = tmp_path_factory.mktemp("demo") / "out"

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 import audit.report
 from audit.cli import main
 from audit.errors import OutputError
-from audit.run import run, write_outputs
+from audit.pipeline import run, write_outputs
 
 WEIGHTS = [pow(2, 17 - i, 11) for i in range(17)]
 

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from audit.sampling import (DrawParameterError, DrawParams, canonical_sha256, draw, parse_ratio_options,
+from audit.inspect.draw import (DrawParameterError, DrawParams, canonical_sha256, draw, parse_ratio_options,
                             strata_from_findings, to_json)
 
 DEPTS = ["民政局", "市场监管局", "消防救援"]
@@ -23,7 +23,7 @@ def sha(text: str) -> str:
 
 
 def make_tables(risks, inspectors=None, conflicts=(), inspections=(), counties=None, opened=None):
-    """Normalised frames as docs/internals.md describes them (what audit.io returns)."""
+    """Normalised frames as docs/internals.md describes them (what audit.data.io returns)."""
     n = len(risks)
     inst = pl.DataFrame({
         "institution_id": [f"I{i:03d}" for i in range(n)],
@@ -346,7 +346,7 @@ def test_demo_teams_respect_the_conflicts_table(tmp_path):
     the conflicts and last-inspection tables as loaded."""
     from pathlib import Path
 
-    from audit.io import load_data
+    from audit.data.io import load_data
 
     demo = Path(__file__).resolve().parents[1] / "demo" / "demo.xlsx"
     if not demo.exists():

@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 from polars.testing import assert_frame_equal
 
-from audit import schema
-from audit.synth import COUNTIES, synth, synth_demo, to_chinese, write_synth
+from audit.data import contract as schema
+from audit.data.synthetic import COUNTIES, synth, synth_demo, to_chinese, write_synth
 
 REPO = Path(__file__).resolve().parent.parent
 YEAR = 2024
@@ -196,7 +196,7 @@ def test_xlsx_holds_real_dates_and_numbers(tmp_path, demo):
 
 
 def test_xlsx_refuses_a_table_beyond_the_sheet_limit(tmp_path, demo, monkeypatch):
-    import audit.synth as s
+    import audit.data.synthetic as s
     from audit.errors import OutputError
 
     monkeypatch.setattr(s, "_EXCEL_MAX_ROWS", 100)
@@ -221,7 +221,7 @@ def test_cli_writes_csv_and_parquet(tmp_path):
 
 
 def test_synthetic_data_loads_without_errors(tmp_path, tables):
-    from audit.io import load_data
+    from audit.data.io import load_data
 
     write_synth(tables, tmp_path, fmt="csv", chinese=True)
     ds = load_data(tmp_path)
@@ -243,7 +243,7 @@ def test_bundled_demo_is_what_the_documented_command_makes(tmp_path):
 
 
 def test_bundled_demo_loads_without_errors():
-    from audit.io import load_data
+    from audit.data.io import load_data
 
     ds = load_data(REPO / "demo" / "demo.xlsx")
     assert ds.errors().height == 0, ds.errors()

@@ -10,7 +10,7 @@ import polars as pl
 from click.testing import CliRunner
 
 import audit
-from audit import schema
+from audit.data import contract as schema
 from audit.cli import main
 
 

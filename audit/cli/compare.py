@@ -57,7 +57,7 @@ def summary_text(result) -> str:
     """What the terminal shows: both packs, each changed parameter, totals by program and
     payer with the difference, eligibility crossings and findings that come or go."""
     from audit.cli.run import _pad
-    from audit.run import PAYER_ZH, PROGRAM_ZH
+    from audit.pipeline import PAYER_ZH, PROGRAM_ZH
 
     en = result.lang == "en"
 

@@ -18,8 +18,8 @@ from audit.cli.common import data_option, lang_option
 @lang_option
 def validate_cmd(data_path, fmt, lang):
     """检查输入数据：列出每个问题（表、行号、列、值、应为什么），有错误时退出码为 1。"""
-    from audit.io import load_data
-    from audit.validate import format_problem_lines
+    from audit.data.io import load_data
+    from audit.data.validation import format_problem_lines
 
     ds = load_data(data_path, lang=lang)
     problems = ds.problems
@@ -47,7 +47,7 @@ def validate_cmd(data_path, fmt, lang):
             kinds = ", ".join(f"{c} {n}" for c, n in by_check)
             click.echo(f"{n_err} error(s), {n_warn} warning(s)" + (f" ({kinds})" if kinds else ""))
         else:
-            from audit import schema
+            from audit.data import contract as schema
 
             read = "，".join(f"{schema.table(t).zh} {n} 行" for t, n in counts.items())
             click.echo(f"已读取：{read}" if read else "已读取：没有可识别的表")
@@ -61,7 +61,7 @@ def validate_cmd(data_path, fmt, lang):
               help="空白模板工作簿路径（.xlsx）。")
 def template_cmd(out_file):
     """生成空白数据模板：每表一个工作表（中文表头、下拉选项），另附“说明”工作表。"""
-    from audit.template import write_template
+    from audit.data.template import write_template
 
     path = write_template(out_file)
     click.echo(f"已生成模板：{path}")

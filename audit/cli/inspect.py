@@ -1,6 +1,6 @@
 """`audit sample`, `audit checklist`, `audit publish`: random inspections 双随机、一公开.
 
-Thin shell: parse options, call audit.sampling / audit.inspection, print a summary."""
+Thin shell: parse options, call audit.inspect.draw / audit.inspect.documents, print a summary."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from audit.cli import main
 from audit.cli.common import data_option, lang_option, override_option, policy_option, set_option, year_option
 
 
-@main.command()
+@main.command("sample")
 @click.option("--data", "data_path", type=click.Path(exists=True),
               help="机构名录与检查人员数据（Excel 工作簿或文件夹）。")
 @click.option("--seed", help="随机种子（公开的文字，如抽查计划文号或公开摇号结果）。")
@@ -36,16 +36,16 @@ from audit.cli.common import data_option, lang_option, override_option, policy_o
 @click.option("--verify", "verify_path", type=click.Path(exists=True, dir_okay=False),
               help="复核：按 draw.json 记录的参数重新抽取并比对（一致退出 0，不一致退出 1）。")
 @lang_option
-def sample(data_path, seed, out_dir, ratios, strata, default_stratum, findings_path, min_years_uninspected,
+def sample_command(data_path, seed, out_dir, ratios, strata, default_stratum, findings_path, min_years_uninspected,
            as_of, team_size, joint, avoid_same_county, verify_path, lang):
     """双随机抽取：抽取检查对象并组成检查组，或复核一次抽取（--verify）。"""
-    from audit import sampling
+    from audit.inspect.documents import sample, verify_draw
 
     en = lang == "en"
     if not data_path:
         raise click.UsageError("--data is required" if en else "需要 --data（机构名录数据）")
     if verify_path:
-        result = sampling.verify_draw(verify_path, data_path, findings_path, lang)
+        result = verify_draw(verify_path, data_path, findings_path, lang)
         if result.matches:
             click.echo("Verified: the draw matches the register and seed." if en else "复核一致：抽取结果与名录和种子相符。")
             return
@@ -61,8 +61,8 @@ def sample(data_path, seed, out_dir, ratios, strata, default_stratum, findings_p
         as_of = date.today().isoformat()  # recorded in draw.json, so --verify re-uses it
         click.echo(f"--as-of not given: using today, {as_of} (recorded in draw.json)" if en
                    else f"未指定 --as-of：按今天 {as_of} 计算（已记入 draw.json，复核时沿用）", err=True)
-    record = sampling.sample(
-        data_path, seed, out_dir, sampling.parse_ratio_options(ratios, lang), findings_path=findings_path,
+    record = sample(
+        data_path, seed, out_dir, ratios, findings_path=findings_path,
         strata=strata, default_stratum=default_stratum, min_years_uninspected=min_years_uninspected,
         as_of=as_of, team_size=team_size, joint=joint, avoid_same_county=avoid_same_county, lang=lang)
     t = record["totals"]
@@ -74,7 +74,7 @@ def sample(data_path, seed, out_dir, ratios, strata, default_stratum, findings_p
         click.echo("See draw.html for the reasons." if en else "原因见 draw.html。", err=True)
 
 
-@main.command()
+@main.command("checklist")
 @click.option("--draw", "draw_path", required=True, type=click.Path(exists=True, dir_okay=False), help="抽取记录 draw.json。")
 @data_option
 @policy_option
@@ -83,9 +83,9 @@ def sample(data_path, seed, out_dir, ratios, strata, default_stratum, findings_p
 @override_option
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="输出文件夹。")
 @lang_option
-def checklist(draw_path, data_path, policy, year, sets, override_file, out_dir, lang):
+def checklist_command(draw_path, data_path, policy, year, sets, override_file, out_dir, lang):
     """为每家抽中机构生成预填检查表（HTML + PDF）。"""
-    from audit import inspection
+    from audit.inspect import documents as inspection
 
     problems: list[str] = []
     paths = inspection.checklists(draw_path, data_path, policy, year, out_dir, sets=sets,
@@ -99,14 +99,14 @@ def checklist(draw_path, data_path, policy, year, sets, override_file, out_dir, 
             click.echo(f"  - {d}", err=True)
 
 
-@main.command()
+@main.command("publish")
 @click.option("--results", "results_path", required=True, type=click.Path(exists=True, dir_okay=False),
               help="检查结果表（xlsx/csv）：机构编号、机构名称、检查日期、检查结果、整改要求、整改期限。")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="输出文件夹。")
 @lang_option
-def publish(results_path, out_dir, lang):
+def publish_command(results_path, out_dir, lang):
     """生成向社会公开的检查结果清单（一公开），不含个人信息。"""
-    from audit import inspection
+    from audit.inspect import documents as inspection
 
     report = inspection.publish(results_path, out_dir, lang=lang)
     en = lang == "en"

@@ -1,4 +1,4 @@
-"""`audit run` and `audit explain`: parse, call audit.run, print."""
+"""`audit run` and `audit explain`: parse, call audit.pipeline, print."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ def run_command(policy, sets, override_file, year, data_path, out_dir, lang, rep
     """核算一个年度：台账（ledger.csv/.xlsx）、发现（findings.csv）、manifest.json 与报告。
 
     退出码：0 = 已输出且无错误级发现；1 = 输入数据有错误（不输出任何文件），或已输出但有错误级发现（相关款项应暂缓支付）。"""
-    from audit.run import PAYER_ZH, PROGRAM_ZH, RUN_STAGES, run, write_outputs
+    from audit.pipeline import PAYER_ZH, PROGRAM_ZH, RUN_STAGES, run, write_outputs
 
     from audit.report.signing import load_signing
 
@@ -91,7 +91,7 @@ def _pad(text: str, width: int) -> str:
 @lang_option
 def explain_command(policy, sets, override_file, year, data_path, institution, program, lang):
     """说明一个机构每一笔款项的来历：计入的数据、参数及其条款原文、算式。"""
-    from audit.run import explain, run
+    from audit.pipeline import explain, run
 
     result = run(data_path, policy, year, sets=sets, override_file=override_file, lang=lang)
     click.echo(explain(result, institution, program=program, lang=lang), nl=False)

@@ -26,12 +26,12 @@ from audit.cli.common import lang_option
 @lang_option
 def synth_cmd(n_institutions, seed, year, region, demo, fmt, chinese, out, lang):
     """生成合成数据（身份证号、统一社会信用代码校验位有效；姓名虚构）。"""
-    from audit.synth import synth, synth_demo, write_synth
+    from audit.data.synthetic import synth, synth_demo, write_synth
 
     started = time.perf_counter()
     tables = synth_demo(seed=seed, year=year) if demo else synth(n_institutions, seed=seed, year=year, region=region)
     paths = write_synth(tables, out, fmt=fmt, chinese=chinese)
-    from audit.schema import table
+    from audit.data.contract import table
 
     seconds = time.perf_counter() - started
     if lang == "en":

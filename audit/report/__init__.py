@@ -117,3 +117,4 @@ def write_selfchecks(result, institution_ids: list[str], out_dir, workers: int =
     except OSError as e:
         raise OutputError(f"无法写出自查报告到 {out}: {e}") from e
     return written
+

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import polars as pl
 
-from audit.money import fen_to_yuan_expr
+from audit.money import delta_pct_expr, fen_to_yuan_expr
 from audit.report.charts import bar_chart_svg
-from audit.report.frames import mask_ids_in_text, yuan
-from audit.report.labels import LABELS, label_of
+from audit.report.frames import mask_ids_in_text, order_expr, yuan
+from audit.report.labels import LABELS, PROGRAM_ORDER, label_of
 
 SHOWN = 50  # rows of a long list in the report; compare.xlsx has them all
 TOP = 10  # winners and losers shown
@@ -80,8 +80,6 @@ def labels(lang: str) -> dict:
 
 def money_rows(df: pl.DataFrame, L: dict) -> list[dict]:
     """baseline/proposal/delta fen → display text; delta % signed; program/payer labelled."""
-    from audit.compare import delta_pct_expr
-
     out = df.with_columns(
         *(fen_to_yuan_expr(pl.col(f"{c}_fen"), True).alias(c) for c in ("baseline", "proposal")),
         (pl.when(pl.col("delta_fen") > 0).then(pl.lit("+")).otherwise(pl.lit(""))
@@ -132,9 +130,7 @@ def compare_context(comparison) -> dict:
     by_pp = comparison.by_program_payer
     program_delta = (by_pp.filter(pl.col("payer") != "institution").group_by("program")
                      .agg(pl.col("delta_fen").sum()))
-    from audit.compare import _program_order
-
-    program_delta = program_delta.sort(_program_order(), "program")
+    program_delta = program_delta.sort(order_expr("program", PROGRAM_ORDER), "program")
     county_delta = (comparison.by_county_program.group_by("county").agg(pl.col("delta_fen").sum()).sort("county"))
     inst = comparison.by_institution
     up, down = int((inst["delta_fen"] > 0).sum()), int((inst["delta_fen"] < 0).sum())

@@ -150,8 +150,8 @@ def observed_staffing(result) -> pl.DataFrame | None:
     """Residents and caregivers (FTE) at each month-end from the data, for packs that set no
     staffing ratio: a home whose caregivers are in the data is shown them, month by month,
     with no requirement to compare against (required/shortfall left empty)."""
-    from audit.checks.common import month_ends
-    from audit.checks.staffing import caregiver_fte, resident_census
+    from audit.kinds.checking import month_ends
+    from audit.kinds.staffing import caregiver_fte, resident_census
 
     tables = result.dataset.tables
     staff, residents = tables.get("staff"), tables.get("residents")
@@ -166,7 +166,7 @@ def observed_staffing(result) -> pl.DataFrame | None:
     grid = (pl.concat([fte.select("institution_id", "month_end"), census.select("institution_id", "month_end")])
             .unique())
     residents_total = sum(pl.col(c).fill_null(0) for c in census.columns if c.startswith("residents_"))
-    from audit.checks.common import fte_float
+    from audit.kinds.checking import fte_float
 
     return (grid.join(census, on=["institution_id", "month_end"], how="left")
             .join(fte, on=["institution_id", "month_end"], how="left")

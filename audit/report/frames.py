@@ -186,7 +186,7 @@ def show_value(value, L: dict, unit: str = "") -> str:
 def enum_words() -> dict[str, str]:
     """Canonical enum value → its Chinese word from the data contract (private → 民办),
     so set-valued parameters read in Chinese; the first table naming a value wins."""
-    from audit import schema
+    from audit.data import contract as schema
 
     words: dict[str, str] = {}
     for name in schema.tables():

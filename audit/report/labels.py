@@ -192,7 +192,7 @@ FIX_HINTS = {
     "lottery": ("福彩公益金使用比例：由主管部门提供资金使用数据。",
                 "Lottery-fund shares: the bureau supplies the fund-use figures."),
 }
-# Validation checks (audit.validate) surface as findings named after the check.
+# Validation checks (audit.data.validation) surface as findings named after the check.
 FIX_HINTS.update({check: FIX_HINTS["invalid_value"] for check in (
     "required", "enum", "date", "number", "range", "id_check_digit", "credit_code", "foreign_key",
     "date_order", "duplicate", "missing_column", "unreadable")})

@@ -13,8 +13,7 @@ import jinja2
 import audit
 from audit.errors import OutputError
 from audit.report.frames import fmt_num, yuan
-
-TEMPLATES = Path(audit.__file__).parent.parent / "templates"
+from audit.resources import TEMPLATES
 
 
 @lru_cache(maxsize=1)

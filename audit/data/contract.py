@@ -8,14 +8,12 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 
 import polars as pl
 import yaml
 
-import audit
+from audit.resources import SCHEMAS as SCHEMA_DIR
 
-SCHEMA_DIR = Path(audit.__file__).parent.parent / "schemas"
 TABLE_ORDER = ("institutions", "residents", "staff", "insurance", "inspectors", "conflicts", "inspections")
 TYPES = ("text", "enum", "bool", "date", "int", "number", "money")
 DTYPES = {
@@ -143,7 +141,7 @@ def table_for_name(label: str) -> str | None:
 def pandera_schema(table_name: str):
     """A pandera (polars backend) schema for a *normalised* table: dtypes, required
     values and single-column ranges from the YAML. Cross-column and cross-table
-    checks live in audit.validate as polars expressions."""
+    checks live in audit.data.validation as polars expressions."""
     import pandera.polars as pa
 
     t = table(table_name)

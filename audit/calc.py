@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from audit.calc import centers, construction, insurance, operating
-from audit.calc.common import (FINDING_SORT, LEDGER_SORT, Ctx, Gap, as_findings, as_ledger, basis_en,
+from audit.kinds import centers, construction, insurance, operating
+from audit.kinds.common import (FINDING_SORT, LEDGER_SORT, Ctx, Gap, as_findings, as_ledger, basis_en,
                                empty_findings, empty_ledger)
 
 CALCULATORS = {

@@ -36,7 +36,6 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from fractions import Fraction
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 
 import polars as pl
 
@@ -468,29 +467,6 @@ def compare_records(recorded: dict, recomputed: dict, lang: str = "zh") -> Verif
     return Verification(matches=not diffs, differences=diffs)
 
 
-# ---------------------------------------------------------------- files ------
-
-def load_register(data_path, lang: str = "zh"):
-    """Load the dataset; refuse it when the tables a draw reads have errors."""
-    from audit.io import load_data
-    from audit.validate import format_problem_lines
-
-    ds = load_data(data_path, lang=lang)
-    bad = ds.errors().filter(pl.col("table").is_in(list(REGISTER_TABLES)) | pl.col("table").is_null())
-    if bad.height:  # errors in other tables (residents, staff …) do not block a draw
-        lines = format_problem_lines(bad.head(20), lang)
-        raise InputError(_msg(lang, f"名录数据有 {bad.height} 个错误，不能抽取：\n", f"the register has {bad.height} error(s); no draw:\n")
-                         + "\n".join(lines), bad)
-    return ds
-
-
-def read_findings(path) -> pl.DataFrame:
-    try:
-        return pl.read_csv(path, infer_schema=False)
-    except (OSError, pl.exceptions.PolarsError) as e:
-        raise InputError(f"无法读取 findings 文件 {path}: {e}")
-
-
 def normalise_ratios(ratios, lang: str = "zh") -> dict[str, str]:
     """0.05 / "5%" / ["high=0.3", …] / {"high": 0.3} → {stratum or "*": ratio text}."""
     if isinstance(ratios, dict):
@@ -501,36 +477,3 @@ def normalise_ratios(ratios, lang: str = "zh") -> dict[str, str]:
     if isinstance(ratios, (list, tuple)):
         return parse_ratio_options(ratios, lang)
     return parse_ratio_options([str(ratios)], lang)
-
-
-def sample(data_path, seed: str, out_dir, ratios, *, findings_path=None, **options) -> dict:
-    """Draw from the register at data_path and write draw.json / .xlsx / .html / .pdf
-    into out_dir atomically. Returns the record. `ratios`: 0.05, "5%", a dict
-    {stratum: ratio} or CLI-style ["high=0.3", …]."""
-    from audit import __version__
-
-    params = DrawParams(seed=seed, ratios=normalise_ratios(ratios, options.get("lang", "zh")), **options)
-    ds = load_register(data_path, params.lang)
-    findings = read_findings(findings_path) if findings_path else None
-    record = draw(ds.tables, params, findings)
-    record["tool_version"] = __version__
-    from audit.inspection import write_draw_outputs
-
-    write_draw_outputs(record, out_dir, params.lang)
-    return record
-
-
-def verify_draw(draw_json, data_path, findings_path=None, lang: str = "zh") -> Verification:
-    """Re-run the recorded draw on the register at data_path and compare."""
-    try:
-        recorded = json.loads(Path(draw_json).read_text(encoding="utf-8"))
-        params = DrawParams(**recorded["parameters"], lang=lang)
-    except (OSError, ValueError, KeyError, TypeError) as e:
-        raise InputError(_msg(lang, f"无法读取抽取记录 {draw_json}: {e}", f"cannot read draw record {draw_json}: {e}"))
-    ds = load_register(data_path, lang)
-    findings = read_findings(findings_path) if findings_path else None
-    if params.strata == "findings" and findings is None:
-        raise DrawParameterError(_msg(lang, "该抽取按 findings 分层，复核需要同一个 --findings 文件", "this draw was stratified by findings: pass the same --findings file"))
-    recomputed = draw(ds.tables, params, findings)
-    recomputed["tool_version"] = recorded.get("tool_version")
-    return compare_records(recorded, recomputed, lang)

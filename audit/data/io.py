@@ -5,10 +5,10 @@ Two steps, both vectorised:
   contract's English names (the header row may sit under a title line or two),
   `_row` = the true spreadsheet row. Nothing is
   interpreted yet, so ids with leading zeros and 身份证号 stay whole.
-- `audit.normalise.normalise_table`: text → typed columns, with a located problem
+- `audit.data.normalise.normalise_table`: text → typed columns, with a located problem
   for every value that cannot be read.
-File formats (csv encodings, Excel grids, parquet) live in audit.readers.
-`load_data(path)` does both and validates (audit.validate).
+File formats (csv encodings, Excel grids, parquet) live in audit.data.readers.
+`load_data(path)` does both and validates (audit.data.validation).
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from pathlib import Path
 
 import polars as pl
 
-from audit import schema
+from audit.data import contract as schema
 from audit.errors import InputError
-from audit.readers import RaggedRow, as_text, excel_sheet_names, first_used_row, read_csv_grid, read_excel_grid
+from audit.data.readers import RaggedRow, as_text, excel_sheet_names, first_used_row, read_csv_grid, read_excel_grid
 
 TABLE_SUFFIXES = (".csv", ".xlsx", ".xlsm", ".xls", ".parquet")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
@@ -47,7 +47,7 @@ class Dataset:
         n_err, n_warn = self.errors().height, self.warnings().height
         if n_err == 0:
             return
-        from audit.validate import format_problem_lines
+        from audit.data.validation import format_problem_lines
 
         lines = format_problem_lines(self.errors().head(20), self.lang)
         if self.lang == "en":
@@ -352,7 +352,7 @@ def read_tables(path, lang: str = "zh") -> tuple[dict[str, pl.DataFrame], dict[s
 def load_data(path, lang: str = "zh") -> Dataset:
     """Read, normalise and validate. Never raises for bad data: inspect `problems`
     or call `raise_if_errors()`."""
-    from audit.validate import check_tables
+    from audit.data.validation import check_tables
 
     raw, sources = read_tables(path, lang)
     tables, problems = check_tables(raw, sources)

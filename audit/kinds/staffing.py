@@ -15,7 +15,7 @@ from datetime import date
 
 import polars as pl
 
-from audit.checks.common import (
+from audit.kinds.checking import (
     MICRO, as_findings, empty_findings, employed, finding_rows, fte_float, fte_text, gap_finding,
     month_ends, pick, read_value, residence_months, with_month_end,
 )

@@ -11,9 +11,9 @@ from datetime import date
 
 import polars as pl
 
-from audit import schema
+from audit.data import contract as schema
 from audit.money import fen_to_yuan_expr
-from audit.normalise import PROBLEM_SCHEMA, empty_problems
+from audit.data.normalise import PROBLEM_SCHEMA, empty_problems
 from audit.privacy import mask_person_id
 
 GB11643_WEIGHTS = [pow(2, 17 - i, 11) for i in range(17)]  # 7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2
@@ -124,7 +124,7 @@ def unknown_columns(table: schema.Table, present: list[str], sheet) -> pl.DataFr
 
 
 def _range_specs(col: schema.Column) -> list[tuple[str, float]]:
-    """In the order audit.schema.pandera_schema builds the checks (pandera reports check_number)."""
+    """In the order audit.data.contract.pandera_schema builds the checks (pandera reports check_number)."""
     return [(k, col.spec[k]) for k in ("min", "min_exclusive", "max") if k in col.spec]
 
 

@@ -11,7 +11,7 @@ from fractions import Fraction
 
 import polars as pl
 
-from audit.calc.common import Ctx, Gap, fen_text, opt, pct, value
+from audit.kinds.common import Ctx, Gap, fen_text, opt, pct, value
 from audit.money import fen_to_yuan, mul_share_expr, round_fraction
 
 PROGRAM = "insurance"

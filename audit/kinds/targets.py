@@ -19,7 +19,7 @@ from fractions import Fraction
 
 import polars as pl
 
-from audit.checks.common import (
+from audit.kinds.checking import (
     MICRO, as_findings, employed, finding_rows, fraction_percent, fte_text, gap_finding,
     percent_text, pick, read_value,
 )

@@ -12,7 +12,7 @@ from fractions import Fraction
 
 import polars as pl
 
-from audit.calc.common import Ctx, Gap, condition_findings, fen_text, opt, pct, value
+from audit.kinds.common import Ctx, Gap, condition_findings, fen_text, opt, pct, value
 from audit.money import mul_share_expr
 
 PROGRAM = "center_operating"

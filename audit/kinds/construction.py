@@ -19,7 +19,7 @@ from fractions import Fraction
 
 import polars as pl
 
-from audit.calc.common import Ctx, Gap, condition_findings, fen_text, opt, pct, share_weights, value
+from audit.kinds.common import Ctx, Gap, condition_findings, fen_text, opt, pct, share_weights, value
 from audit.money import mul_share_expr, split_largest_remainder_expr
 
 PROGRAM = "construction"

@@ -609,7 +609,7 @@ def _plant_double_claim(residents: pl.DataFrame, year: int, home_id: str, other_
 def to_chinese(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
     """What a bureau keeps: Chinese sheet names, headers and enum values, 是/否 for booleans
     (from the table contracts in schemas/, so headers match what the reader accepts)."""
-    from audit.schema import table as spec_of
+    from audit.data.contract import table as spec_of
 
     out = {}
     for name, df in tables.items():
@@ -628,7 +628,7 @@ def to_chinese(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
 
 
 def _money_columns(name: str) -> set[str]:
-    from audit.schema import table as spec_of
+    from audit.data.contract import table as spec_of
 
     spec = spec_of(name)
     return {c.name for c in spec.columns if c.type == "money"} | {c.zh for c in spec.columns if c.type == "money"}
@@ -698,6 +698,3 @@ def _write_workbook(frames: dict[str, pl.DataFrame], money: dict[str, set[str]],
                 column_widths={c: 8 * _display_width(df, c) for c in df.columns},
                 float_precision=1, table_style=None, autofilter=True, freeze_panes="A2",
             )
-
-
-__import__("audit")._callable_module(__name__, "synth")   # `audit.synth(...)` even after `import audit.synth`

@@ -15,8 +15,8 @@ import polars as pl
 import audit
 from audit.calc import INTERPRETATIONS as CALC_INTERPRETATIONS
 from audit.calc import compute
-from audit.calc.common import FINDING_SORT, as_findings, empty_findings, t
-from audit.calc.operating import month_ends
+from audit.kinds.common import FINDING_SORT, as_findings, empty_findings, t
+from audit.kinds.operating import month_ends
 from audit.errors import AuditError, OutputError
 from audit.money import fen_to_yuan, fen_to_yuan_expr
 from audit.privacy import defuse_frame
@@ -170,7 +170,7 @@ def run(data_path, policy, year: int, sets=(), override_file=None, lang: str = "
     With `institution`, the whole input is computed (averages and allocations depend on
     everyone) and the result narrowed to that institution. `progress(stage)` (optional)
     is called as each of RUN_STAGES begins, for a progress bar."""
-    from audit.io import load_data
+    from audit.data.io import load_data
     from audit.policy import load_pack
 
     step = progress or (lambda stage: None)
@@ -342,11 +342,11 @@ def _params_of(item: str) -> list[str]:
 def explain(result: RunResult, institution_id: str, program: str | None = None, lang: str | None = None) -> str:
     """How each ledger line of one institution was derived: the inputs counted, the
     parameter with its clause and quoted words, and the arithmetic. Ids masked."""
-    from audit.calc.common import Ctx
-    from audit.calc.operating import counted_months
+    from audit.kinds.common import Ctx
+    from audit.kinds.operating import counted_months
     from audit.privacy import mask_text
 
-    from audit import schema
+    from audit.data import contract as schema
     from audit.report.labels import LABELS, item_label
 
     lang = lang or result.lang
@@ -460,7 +460,7 @@ def explain(result: RunResult, institution_id: str, program: str | None = None, 
 def _format_value(unit: str, value, lang: str) -> str:
     """A parameter as people read it (yuan, percent), via the policy module's formatter."""
     try:
-        from audit.policy_values import format_value
+        from audit.policy.values import format_value
     except ModuleNotFoundError:  # older layout
         from audit.policy import format_value
     return format_value(unit, value, lang)
@@ -472,4 +472,78 @@ def date_of(year: int):
     return date(year, 12, 31)
 
 
-__import__("audit")._callable_module(__name__, "run")   # `audit.run(...)` even after `import audit.run`
+# ---------------------------------------------------------------- selfcheck
+
+
+def pick_institutions(ids: list[str], institution_id: str | None, each: bool, lang: str) -> list[str]:
+    """Which institutions to report on, or a usage error saying how to choose."""
+    from audit.errors import UsageError
+
+    if institution_id and each:
+        raise UsageError(t(lang, "--institution 与 --each 只能选其一。", "Use either --institution or --each, not both."))
+    if each:
+        return ids
+    if institution_id:
+        if institution_id not in ids:
+            shown = "、".join(ids[:10]) + ("…" if len(ids) > 10 else "")
+            raise UsageError(t(lang, f"--institution: 数据中没有机构编号 {institution_id}（现有: {shown}）。",
+                                f"--institution: no institution {institution_id} in the data (have: {shown})."))
+        return [institution_id]
+    if len(ids) == 1:
+        return ids
+    raise UsageError(t(lang, f"数据中有 {len(ids)} 家机构：请用 --institution 指定一家，或用 --each 为每家各出一份。",
+                        f"The data holds {len(ids)} institutions: pick one with --institution, or use --each."))
+
+
+def _publish(tmp: Path, out: Path) -> None:
+    """Move a finished temp folder into place: a rename when `out` is new, else
+    file by file (each os.replace is atomic), so no half-written file is ever seen."""
+    import os
+
+    if not out.exists():
+        os.rename(tmp, out)
+        return
+    for f in sorted(tmp.iterdir()):
+        os.replace(f, out / f.name)
+    tmp.rmdir()
+
+
+class Selfcheck:
+    """What `selfcheck` made: the run, the institutions reported on, the files written."""
+
+    def __init__(self, result, institutions: list[str], paths: list[Path]):
+        self.result, self.institutions, self.paths = result, institutions, paths
+
+    @property
+    def findings(self) -> pl.DataFrame:
+        return self.result.findings.filter(pl.col("institution_id").is_in(self.institutions))
+
+
+def selfcheck(data_path, policy, year: int, out_dir, institution: str | None = None, each: bool = False,
+              sets=(), override_file=None, lang: str = "zh", deadline: str | None = None) -> Selfcheck:
+    """Self-check report(s) for one institution (or, with each=True, every one) into
+    out_dir, all or nothing. The whole input is computed (averages depend on everyone)."""
+    import shutil
+    import tempfile
+
+    from audit.report import write_selfcheck, write_selfchecks
+
+    result = run(data_path, policy, year, sets=sets, override_file=override_file, lang=lang)
+    ids = sorted(result.dataset.tables["institutions"]["institution_id"].drop_nulls().unique().to_list())
+    chosen = pick_institutions(ids, institution, each, lang)
+    out = Path(out_dir)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    except OSError as e:
+        raise OutputError(t(lang, f"无法创建输出文件夹 {out}: {e}", f"cannot create output folder {out}: {e}")) from e
+    try:
+        if len(chosen) == 1:
+            paths = write_selfcheck(result, chosen[0], tmp, deadline)
+        else:
+            paths = write_selfchecks(result, chosen, tmp, workers=2, deadline=deadline)
+        _publish(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return Selfcheck(result, chosen, [out / p.name for p in paths])

@@ -17,7 +17,7 @@ from datetime import date, timedelta
 
 import polars as pl
 
-from audit.calc.common import Ctx, Gap, condition_findings, fen_text, months_in_residence, opt, value
+from audit.kinds.common import Ctx, Gap, condition_findings, fen_text, months_in_residence, opt, value
 
 PROGRAM = "operating"
 INTERPRETATIONS = {

@@ -9,7 +9,7 @@ from datetime import date
 
 import polars as pl
 
-from audit import schema
+from audit.data import contract as schema
 from audit.privacy import mask_person_id
 
 PROBLEM_SCHEMA = {

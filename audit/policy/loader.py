@@ -16,13 +16,13 @@ from pathlib import Path
 import yaml
 
 from audit.errors import PolicyError, PolicyGap
-from audit.policy_values import (  # noqa: F401  (re-exported for callers of audit.policy)
+from audit.policy.values import (  # noqa: F401  (re-exported for callers of audit.policy)
     ENTRY_KEYS, INTERP_KEYS, KINDS, MONEY_UNITS, OVERRIDE_FILE_KEYS, PACK_KEYS, PACK_REQUIRED,
     PARAM_KEYS, PAYERS, RULE_KEYS, TABLE_KEYS, VOCAB, _Bad, _t, _to_date, format_value,
     json_value, normalise_ws, parse_value,
 )
 
-PACK_DIR = Path(__file__).parent / "policies"
+PACK_DIR = Path(__file__).parent / "packs"
 
 
 class _StrictLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # the C parser is ~10x faster

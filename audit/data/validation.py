@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import polars as pl
 
-import audit
-from audit import datachecks, schema
-from audit.normalise import PROBLEM_SCHEMA, empty_problems, normalise_table
+from audit.data import contract as schema, datachecks
+from audit.data.normalise import PROBLEM_SCHEMA, empty_problems, normalise_table
 
 __all__ = ["validate", "check_tables", "format_problem_lines"]
 
@@ -81,7 +80,3 @@ def format_problem_lines(problems: pl.DataFrame, lang: str = "zh") -> list[str]:
             sev = "" if p["severity"] == "error" else " [警告]"
         lines.append(f"{loc}{col}: {msg}{val}{sev}")
     return lines
-
-
-
-audit._callable_module(__name__, "validate")   # `audit.validate(tables)` after `import audit.validate`

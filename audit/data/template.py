@@ -9,7 +9,7 @@ from pathlib import Path
 
 import xlsxwriter
 
-from audit import schema
+from audit.data import contract as schema
 from audit.errors import OutputError
 
 MAX_ROW = 1_048_575          # last row index xlsxwriter accepts (0-based)

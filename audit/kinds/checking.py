@@ -13,7 +13,7 @@ from fractions import Fraction
 
 import polars as pl
 
-from audit.calc.common import months_in_residence
+from audit.kinds.common import months_in_residence
 from audit.errors import PolicyError, PolicyGap
 
 FINDINGS_SCHEMA = {

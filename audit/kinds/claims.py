@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from audit.checks.common import as_findings, in_residence, pick
+from audit.kinds.checking import as_findings, in_residence, pick
 from audit.privacy import mask_person_id
 
 

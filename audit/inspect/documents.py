@@ -18,9 +18,11 @@ from pathlib import Path
 import polars as pl
 
 from audit.errors import InputError, OutputError
+from audit.inspect.draw import (REGISTER_TABLES, DrawParameterError, DrawParams, Verification, _msg, canonical_sha256,
+                                compare_records, draw, normalise_ratios, to_json)
 from audit.privacy import defuse_frame
 
-TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
+from audit.resources import TEMPLATES
 
 LABELS = {
     "zh": {
@@ -175,8 +177,6 @@ def team_reason(pick: dict, lang: str = "zh") -> str:
 
 def write_draw_outputs(record: dict, out_dir, lang: str = "zh") -> list[Path]:
     """draw.json (byte-stable), draw.xlsx, draw.html and draw.pdf, atomically."""
-    from audit.sampling import to_json
-
     html = render("draw.html", r=record, L=LABELS[lang], lang=lang, reason=team_reason)
     with atomic_dir(out_dir) as tmp:
         (tmp / "draw.json").write_text(to_json(record), encoding="utf-8")
@@ -336,7 +336,7 @@ def checklists(draw_path, data_path, policy, year: int, out_dir, *, sets=(), ove
     """checklist_<id>.html / .pdf per drawn institution, pre-filled from the run. Why the
     draw does not verify against the data (if so) is said on every checklist and added
     to `problems` when a list is given."""
-    from audit.run import run
+    from audit.pipeline import run
 
     try:
         record = json.loads(Path(draw_path).read_text(encoding="utf-8"))
@@ -377,7 +377,6 @@ def draw_differences(record: dict, tables: dict, lang: str = "zh") -> list[str]:
     stratified by findings is checked on its institutions register hash only (its
     findings file is not at hand here)."""
     from audit.errors import AuditError
-    from audit.sampling import DrawParams, canonical_sha256, compare_records, draw
 
     try:
         params = DrawParams(**record["parameters"], lang=lang)
@@ -465,7 +464,7 @@ def validate_results(raw: pl.DataFrame, sheet: str, lang: str = "zh") -> tuple[p
     phone numbers and any unknown column are left out), check every row; InputError
     listing every problem with sheet, row and column. Returns the clean frame and the
     headers left out."""
-    from audit.normalise import parse_date
+    from audit.data.normalise import parse_date
 
     lookup = {a.lower().replace(" ", ""): k for k, alts in RESULT_COLUMNS.items() for a in alts}
     rename, dropped, problems = {}, [], []
@@ -542,3 +541,57 @@ def publish(results_path, out_dir, lang: str = "zh") -> dict:
         write_html_pdf(html, tmp / "publish")
     return {"rows": clean.height, "dropped_columns": dropped,
             "files": [Path(out_dir) / f"publish.{x}" for x in ("html", "pdf", "xlsx")]}
+
+
+# ------------------------------------------------- draw: load, draw, write, verify ------
+
+def load_register(data_path, lang: str = "zh"):
+    """Load the dataset; refuse it when the tables a draw reads have errors."""
+    from audit.data.io import load_data
+    from audit.data.validation import format_problem_lines
+
+    ds = load_data(data_path, lang=lang)
+    bad = ds.errors().filter(pl.col("table").is_in(list(REGISTER_TABLES)) | pl.col("table").is_null())
+    if bad.height:  # errors in other tables (residents, staff …) do not block a draw
+        lines = format_problem_lines(bad.head(20), lang)
+        raise InputError(_msg(lang, f"名录数据有 {bad.height} 个错误，不能抽取：\n", f"the register has {bad.height} error(s); no draw:\n")
+                         + "\n".join(lines), bad)
+    return ds
+
+
+def read_findings(path) -> pl.DataFrame:
+    try:
+        return pl.read_csv(path, infer_schema=False)
+    except (OSError, pl.exceptions.PolarsError) as e:
+        raise InputError(f"无法读取 findings 文件 {path}: {e}")
+
+
+def sample(data_path, seed: str, out_dir, ratios, *, findings_path=None, **options) -> dict:
+    """Draw from the register at data_path and write draw.json / .xlsx / .html / .pdf
+    into out_dir atomically. Returns the record. `ratios`: 0.05, "5%", a dict
+    {stratum: ratio} or CLI-style ["high=0.3", …]."""
+    from audit import __version__
+
+    params = DrawParams(seed=seed, ratios=normalise_ratios(ratios, options.get("lang", "zh")), **options)
+    ds = load_register(data_path, params.lang)
+    findings = read_findings(findings_path) if findings_path else None
+    record = draw(ds.tables, params, findings)
+    record["tool_version"] = __version__
+    write_draw_outputs(record, out_dir, params.lang)
+    return record
+
+
+def verify_draw(draw_json, data_path, findings_path=None, lang: str = "zh") -> Verification:
+    """Re-run the recorded draw on the register at data_path and compare."""
+    try:
+        recorded = json.loads(Path(draw_json).read_text(encoding="utf-8"))
+        params = DrawParams(**recorded["parameters"], lang=lang)
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise InputError(_msg(lang, f"无法读取抽取记录 {draw_json}: {e}", f"cannot read draw record {draw_json}: {e}"))
+    ds = load_register(data_path, lang)
+    findings = read_findings(findings_path) if findings_path else None
+    if params.strata == "findings" and findings is None:
+        raise DrawParameterError(_msg(lang, "该抽取按 findings 分层，复核需要同一个 --findings 文件", "this draw was stratified by findings: pass the same --findings file"))
+    recomputed = draw(ds.tables, params, findings)
+    recomputed["tool_version"] = recorded.get("tool_version")
+    return compare_records(recorded, recomputed, lang)
