@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from audit.errors import InputError, PolicyGap
-from audit.inspect.documents import checklist_items, institution_facts, publish
+from audit.inspect.documents import checklist_items, institution_facts
 
 RESULTS = (
     "机构编号,机构名称,检查日期,检查结果,整改要求,整改期限,负责人姓名,身份证号,联系电话\n"
@@ -22,6 +22,21 @@ RESULTS = (
     '住户330602194806061237",2024年11月30日,李四,330602194806061237,0575-88123456\n'
     "A003,丙护理院,2024-10-10,行政处罚,+罚款整改,2024-12-31,王五,330602196001011230,13700000000\n"
 )
+
+
+def drawn(tmp_path, *ids) -> Path:
+    """A draw record picking `ids` (the public list covers drawn institutions only)."""
+    path = tmp_path / "draw.json"
+    path.write_text(json.dumps({"algorithm": "sha256-rank/1", "parameters": {"seed": "s"}, "rules": {},
+                                "register": {}, "picks": [{"institution_id": i, "team": []} for i in ids]}),
+                    encoding="utf-8")
+    return path
+
+
+def publish(src, out, lang="zh", draw_path=None):
+    from audit.inspect.documents import publish as publish_
+
+    return publish_(src, out, lang, draw_path=draw_path or drawn(Path(out).parent, "A001", "A002", "A003"))
 
 
 def test_publish_has_no_personal_data_and_defuses_formulas(tmp_path):
@@ -89,7 +104,8 @@ def test_publish_cli_xlsx(tmp_path):
         ws.write_row(0, 0, ["机构编号", "机构名称", "检查日期", "检查结果", "姓名"])
         ws.write_row(1, 0, ["007", "甲养老院", "2024-10-08", "合格", "赵六"])
         ws.write_row(2, 0, ["008", "乙院", "2024年10月9日", "合同"])
-    r = CliRunner().invoke(main, ["publish", "--results", str(book), "--out", str(tmp_path / "p")])
+    r = CliRunner().invoke(main, ["publish", "--results", str(book), "--draw", str(drawn(tmp_path, "007", "008")),
+                                  "--out", str(tmp_path / "p")])
     assert r.exit_code == 1
     assert "检查结果 第3行「检查结果」" in r.output
 

@@ -175,11 +175,14 @@ def team_reason(pick: dict, lang: str = "zh") -> str:
     return _t(lang, f"可选检查人员只来自一个部门，无法联合检查：{detail}", f"eligible inspectors come from one department, no joint team: {detail}")
 
 
-def write_draw_outputs(record: dict, out_dir, lang: str = "zh") -> list[Path]:
-    """draw.json (byte-stable), draw.xlsx, draw.html and draw.pdf, atomically."""
+def write_draw_outputs(record: dict, out_dir, lang: str = "zh", public: dict | None = None) -> list[Path]:
+    """draw.json (byte-stable), draw.xlsx, draw.html and draw.pdf, atomically; with
+    `public`, also draw_public.json (re-runs the institution draw from public data)."""
     html = render("draw.html", r=record, L=LABELS[lang], lang=lang, reason=team_reason)
     with atomic_dir(out_dir) as tmp:
         (tmp / "draw.json").write_text(to_json(record), encoding="utf-8")
+        if public is not None:
+            (tmp / "draw_public.json").write_text(to_json(public), encoding="utf-8")
         write_xlsx(tmp / "draw.xlsx", draw_tables(record, lang))
         write_html_pdf(html, tmp / "draw")
     return [Path(out_dir) / f for f in ("draw.json", "draw.xlsx", "draw.html", "draw.pdf")]
@@ -523,10 +526,31 @@ def validate_results(raw: pl.DataFrame, sheet: str, lang: str = "zh") -> tuple[p
     return clean.sort("inspected_on", "institution_id"), dropped
 
 
-def publish(results_path, out_dir, lang: str = "zh") -> dict:
-    """The public list (一公开): publish.html / .pdf / .xlsx with no personal data."""
+def publish(results_path, out_dir, lang: str = "zh", *, draw_path, data_path=None) -> dict:
+    """The public list (一公开): publish.html / .pdf / .xlsx with no personal data, for the
+    institutions of one draw only, stating its seed, method, time, witnesses and hash,
+    with draw_public.json beside it so anyone can re-run the draw. Results of institutions
+    the draw did not pick are left out (and counted in the return value)."""
+    from audit.inspect.public import draw_hash, mask_names, names_to_mask
+
+    try:
+        raw_draw = Path(draw_path).read_bytes()
+        record = json.loads(raw_draw.decode("utf-8"))
+        drawn = {p["institution_id"] for p in record["picks"]}
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise InputError(_t(lang, f"无法读取抽取记录 {draw_path}: {e}", f"cannot read draw record {draw_path}: {e}"))
+    public_file = Path(draw_path).with_name("draw_public.json")
     raw, sheet = read_results(results_path, lang)
     clean, dropped = validate_results(raw, sheet, lang)
+    tables = None
+    if data_path is not None:
+        from audit.data.io import load_data
+
+        tables = load_data(data_path, lang=lang).tables
+    names = names_to_mask(record, tables)
+    not_drawn = sorted(set(clean["institution_id"].to_list()) - drawn)
+    clean = clean.filter(pl.col("institution_id").is_in(list(drawn))).with_columns(
+        mask_names(pl.col("rectification"), names), mask_names(pl.col("institution_name"), names))
     L = LABELS[lang]
     heads = {"institution_id": _t(lang, "机构编号", "Institution ID"), "institution_name": _t(lang, "机构名称", "Institution"),
              "inspected_on": _t(lang, "检查日期", "Inspection date"), "result": _t(lang, "检查结果", "Result"),
@@ -534,12 +558,20 @@ def publish(results_path, out_dir, lang: str = "zh") -> dict:
     shown = clean.with_columns(
         pl.col("inspected_on").dt.to_string("%Y-%m-%d"), pl.col("deadline").dt.to_string("%Y-%m-%d"),
         pl.col("result").replace_strict(L["result"], return_dtype=pl.String))
-    html = render("publish.html", lang=lang, rows=shown.to_dicts(), heads=heads,
+    cer = record.get("ceremony") or {}
+    about = {"seed": record.get("parameters", {}).get("seed", ""), "algorithm": record.get("algorithm", ""),
+             "order": record.get("rules", {}).get("order", ""), "drawn_at": cer.get("drawn_at", ""),
+             "witnesses": "、".join(cer.get("witnesses", [])), "seed_source": cer.get("seed_source", ""),
+             "draw_hash": draw_hash(raw_draw), "register_hash": (record.get("register") or {}).get("institutions", ""),
+             "drawn": len(drawn), "published": clean.height, "has_public_file": public_file.is_file()}
+    html = render("publish.html", lang=lang, rows=shown.to_dicts(), heads=heads, about=about,
                   counts={L["result"][k]: int((clean["result"] == k).sum()) for k in ("pass", "rectify", "penalty")})
     with atomic_dir(out_dir) as tmp:
         write_xlsx(tmp / "publish.xlsx", {_t(lang, "检查结果公示", "results"): shown.rename(heads)})
         write_html_pdf(html, tmp / "publish")
-    return {"rows": clean.height, "dropped_columns": dropped,
+        if public_file.is_file():
+            (tmp / "draw_public.json").write_bytes(public_file.read_bytes())
+    return {"rows": clean.height, "dropped_columns": dropped, "not_drawn": not_drawn, "draw_hash": about["draw_hash"],
             "files": [Path(out_dir) / f"publish.{x}" for x in ("html", "pdf", "xlsx")]}
 
 
@@ -571,13 +603,17 @@ def sample(data_path, seed: str, out_dir, ratios, *, findings_path=None, **optio
     into out_dir atomically. Returns the record. `ratios`: 0.05, "5%", a dict
     {stratum: ratio} or CLI-style ["high=0.3", …]."""
     from audit import __version__
+    from audit.inspect.public import ceremony, public_record, public_register
 
+    stated = ceremony(options.pop("drawn_at", None), options.pop("witnesses", ()) or (), options.pop("seed_source", None))
     params = DrawParams(seed=seed, ratios=normalise_ratios(ratios, options.get("lang", "zh")), **options)
     ds = load_register(data_path, params.lang)
     findings = read_findings(findings_path) if findings_path else None
     record = draw(ds.tables, params, findings)
     record["tool_version"] = __version__
-    write_draw_outputs(record, out_dir, params.lang)
+    record["ceremony"] = stated
+    public = public_record(record, public_register(ds.tables, params, findings))
+    write_draw_outputs(record, out_dir, params.lang, public)
     return record
 
 
