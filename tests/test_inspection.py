@@ -346,3 +346,28 @@ def test_checklists_from_a_tampered_draw_say_so(make_folder, tmp_path):
     assert f"记录中抽中的 {other} 重新抽取时未被抽中" in bad.stderr
     html = (tmp_path / "b" / f"checklist_{other}.html").read_text(encoding="utf-8")
     assert "本抽取记录与数据复核不一致" in html and f"重新抽取抽中了 {swapped}" in html
+
+
+def test_site_sample_is_the_seeds_lowest_hashes_masked():
+    """Residents to find on site: the first by SHA-256(seed|institution|person id), computed
+    here with hashlib; names and ids masked; people of other institutions never drawn."""
+    import hashlib
+
+    from audit.inspect.documents import site_sample
+
+    ids = [f"3306021950010112{i:02d}" for i in range(8)]
+    residents = pl.DataFrame({
+        "institution_id": ["A"] * 6 + ["B"] * 2, "person_id": ids, "name": [f"张{c}" for c in "一二三四五六七八"],
+        "admitted_on": [date(2023, 1, 1)] * 8, "discharged_on": [None] * 5 + [date(2022, 6, 1)] + [None] * 2,
+        "care_level": ["full"] * 8}, schema_overrides={"discharged_on": pl.Date})
+    staff = pl.DataFrame({"institution_id": ["A", "A"], "staff_id": ["S1", "S2"], "name": ["李四", "王五"],
+                          "role": ["caregiver", "manager"], "fte": [1.0, 0.5], "hired_on": [None, None],
+                          "left_on": [None, None]}, schema_overrides={"hired_on": pl.Date, "left_on": pl.Date})
+    got = site_sample({"residents": residents, "staff": staff}, ["A"], "seed-1", 2024, n_residents=3, n_staff=1)
+    in_2024 = ids[:5]  # the sixth left in 2022: not claimed for 2024
+    want = sorted(in_2024, key=lambda p: hashlib.sha256(f"seed-1|A|{p}".encode()).hexdigest())[:3]
+    assert [r["id"] for r in got["A"]["residents"]] == [p[:4] + "*" * 10 + p[-4:] for p in want]
+    assert all(r["name"] == "张*" for r in got["A"]["residents"])
+    s_want = min(["S1", "S2"], key=lambda p: hashlib.sha256(f"seed-1|A|{p}".encode()).hexdigest())
+    assert [r["name"] for r in got["A"]["staff"]] == [{"S1": "李*", "S2": "王*"}[s_want]]
+    assert site_sample({"residents": residents, "staff": staff}, ["A"], "seed-1", 2024, 3, 1) == got

@@ -32,6 +32,8 @@ LABELS = {
         "result": {"pass": "合格", "rectify": "责令整改", "penalty": "行政处罚"},
         "care": {"full": "完全失能", "partial": "部分失能", "self_care": "自理"},
         "severity": {"error": "错误", "warning": "警示", "info": "提示"},
+        "role": {"caregiver": "护理员", "social_worker": "社会工作者", "medical": "医护", "manager": "管理", "other": "其他"},
+        "cert": {"none": "无", "junior": "初级", "intermediate": "中级", "senior": "高级"},
     },
     "en": {
         "stratum": {"high": "high risk", "medium": "medium risk", "low": "low risk"},
@@ -40,6 +42,9 @@ LABELS = {
         "result": {"pass": "pass", "rectify": "rectification ordered", "penalty": "administrative penalty"},
         "care": {"full": "full disability", "partial": "partial disability", "self_care": "self-care"},
         "severity": {"error": "error", "warning": "warning", "info": "info"},
+        "role": {"caregiver": "caregiver", "social_worker": "social worker", "medical": "medical", "manager": "manager",
+                 "other": "other"},
+        "cert": {"none": "none", "junior": "junior", "intermediate": "intermediate", "senior": "senior"},
     },
 }
 
@@ -330,6 +335,45 @@ def institution_facts(tables: dict[str, pl.DataFrame], ids: list[str], year: int
             .sort("institution_id"))
 
 
+SITE_RESIDENTS, SITE_STAFF = 5, 3  # people per drawn institution to find on site
+
+
+def site_sample(tables: dict[str, pl.DataFrame], ids: list[str], seed: str, year: int,
+                n_residents: int = SITE_RESIDENTS, n_staff: int = SITE_STAFF) -> dict[str, dict[str, list[dict]]]:
+    """Residents and staff claimed for `year` to verify on site, per institution: the first
+    n by SHA-256(seed|institution_id|person id) — the draw's seed, so anyone holding the
+    register re-draws the same people. Names and ids masked (张*, 3306**********1234)."""
+    from audit.inspect.draw import _hash_expr
+    from audit.privacy import mask_name, mask_person_id
+
+    start, end = date(year, 1, 1), date(year, 12, 31)
+
+    def pick(df: pl.DataFrame, key: str, n: int) -> pl.DataFrame:
+        return (df.filter(pl.col("institution_id").is_in(ids) & pl.col(key).is_not_null())
+                .with_columns(_hash_expr(seed, pl.col("institution_id"), pl.col(key).cast(pl.String)).alias("_h"))
+                .sort("institution_id", "_h").group_by("institution_id", maintain_order=True).head(n))
+
+    out: dict[str, dict[str, list[dict]]] = {i: {"residents": [], "staff": []} for i in ids}
+    res = tables.get("residents")
+    if res is not None and res.height and {"person_id", "name"} <= set(res.columns):
+        stays = res.filter((pl.col("admitted_on") <= end) & (pl.col("discharged_on").is_null()
+                                                             | (pl.col("discharged_on") >= start)))
+        for r in pick(stays, "person_id", n_residents).select(
+                "institution_id", mask_name(pl.col("name")).alias("name"), mask_person_id(pl.col("person_id")).alias("id"),
+                "care_level", pl.col("admitted_on").cast(pl.String), pl.col("discharged_on").cast(pl.String)).to_dicts():
+            out[r["institution_id"]]["residents"].append(r)
+    staff = tables.get("staff")
+    if staff is not None and staff.height and {"staff_id", "name"} <= set(staff.columns):
+        working = staff.filter((pl.col("hired_on").is_null() | (pl.col("hired_on") <= end))
+                               & (pl.col("left_on").is_null() | (pl.col("left_on") >= start)))
+        cert = [c for c in ("care_certificate",) if c in staff.columns]
+        for r in pick(working, "staff_id", n_staff).select(
+                "institution_id", mask_name(pl.col("name")).alias("name"), "role", "fte", *cert,
+                pl.col("hired_on").cast(pl.String), pl.col("left_on").cast(pl.String)).to_dicts():
+            out[r["institution_id"]]["staff"].append(r)
+    return out
+
+
 def _safe_name(institution_id: str) -> str:
     return re.sub(r"[^0-9A-Za-z_\-\u4e00-\u9fff]", "_", institution_id)
 
@@ -362,13 +406,15 @@ def checklists(draw_path, data_path, policy, year: int, out_dir, *, sets=(), ove
     flags_by = {i: g.to_dicts() for (i,), g in flags.group_by("institution_id")}
     short = _shortfall_months(result.staffing, ids)
     items = checklist_items(result.pack, year, lang)
+    people = site_sample(tables, ids, record["parameters"]["seed"], year)
     paths = []
     with atomic_dir(out_dir) as tmp:
         for p in picks:  # one document per drawn institution
             i = p["institution_id"]
             html = render("checklist.html", lang=lang, L=LABELS[lang], pick=p, f=facts[i], flags=flags_by.get(i, []),
                           shortfall=short.get(i, []), items=[x for x in items if applies(x, facts[i])], pack=result.pack, year=year,
-                          seed=record["parameters"]["seed"], draw_problems=draw_problems, reason=team_reason)
+                          seed=record["parameters"]["seed"], draw_problems=draw_problems, reason=team_reason,
+                          people=people[i])
             write_html_pdf(html, tmp / f"checklist_{_safe_name(i)}")
             paths += [Path(out_dir) / f"checklist_{_safe_name(i)}.{x}" for x in ("html", "pdf")]
     return paths
