@@ -35,6 +35,8 @@ _API = {
     "verify_draw": "audit.inspect.documents",
     "checklists": "audit.inspect.documents",
     "publish": "audit.inspect.documents",
+    "compare": "audit.comparison",
+    "write_compare": "audit.comparison",
 }
 __all__ = sorted(_API)
 

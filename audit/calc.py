@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from audit.kinds import centers, construction, insurance, operating
+from audit.kinds import bed_month, bed_subsidy, centers, construction, insurance, operating
 from audit.kinds.common import (FINDING_SORT, LEDGER_SORT, Ctx, Gap, as_findings, as_ledger, basis_en,
                                empty_findings, empty_ledger)
 
@@ -20,21 +20,39 @@ CALCULATORS = {
     "resident_month_grant": operating.resident_month_grant,
     "center_star_grant": centers.center_star_grant,
     "factor_allocation": centers.factor_allocation,
+    "bed_subsidy": bed_subsidy.bed_subsidy,
+    "bed_month_grant": bed_month.bed_month_grant,
 }
 INTERPRETATIONS = {**construction.INTERPRETATIONS, **operating.INTERPRETATIONS, **centers.INTERPRETATIONS,
-                   **insurance.INTERPRETATIONS}
+                   **insurance.INTERPRETATIONS, **bed_subsidy.INTERPRETATIONS, **bed_month.INTERPRETATIONS}
 
 
-def compute(dataset, pack, year: int, lang: str = "zh") -> tuple[pl.DataFrame, pl.DataFrame, Ctx]:
-    """compute_ledger plus the context (interpretations used, average premiums) for the manifest."""
+# kinds that settle any period (audit.dates.Period); the others settle calendar years only
+PERIOD_KINDS = {"bed_subsidy", "bed_month_grant"}
+
+
+def compute(dataset, pack, year: int, lang: str = "zh", period=None) -> tuple[pl.DataFrame, pl.DataFrame, Ctx]:
+    """compute_ledger plus the context (interpretations used, average premiums) for the manifest.
+    `period` (audit.dates.Period, default the calendar year `year`) is the settlement span."""
     tables = dataset.tables if hasattr(dataset, "tables") else dataset
-    ctx = Ctx(pack=pack, year=year, lang=lang)
+    if period is not None and period.is_calendar_year:
+        year, period = period.start.year, None   # a calendar year is the classic run, unchanged
+    elif period is not None:
+        year = period.end.year
+    ctx = Ctx(pack=pack, year=year, lang=lang, period=period)
     parts = []
     for rule in pack.rules.values():
         fn = CALCULATORS.get(rule.kind)
-        if fn is None:
+        if fn is None and rule.kind != "premium_share":
             continue
-        if not _in_force(rule, year, ctx):
+        if period is not None and rule.kind not in PERIOD_KINDS:
+            ctx.finding("period_not_supported", "warning",
+                        ctx.t(f"规则 {rule.id}（{rule.kind}）按自然年核算，不能按期间 {period.label} 计算，本期未列；请按年度运行",
+                              f"rule {rule.id} ({rule.kind}) settles by calendar year and cannot be computed for "
+                              f"{period.label}; run it by year"),
+                        f"rule={rule.id} period={period.label}", rule.citation)
+            continue
+        if fn is None or not _in_force(rule, year, ctx):
             continue
         try:
             parts.append(fn(rule, tables, ctx))
@@ -42,7 +60,7 @@ def compute(dataset, pack, year: int, lang: str = "zh") -> tuple[pl.DataFrame, p
             ids = tables["institutions"]["institution_id"]
             ctx.gap(rule, g.param, ids)
     premium_rules = []
-    for rule in pack.rules_of_kind("premium_share"):
+    for rule in pack.rules_of_kind("premium_share") if period is None else ():
         if _in_force(rule, year, ctx):
             premium_rules.append(rule)
     if premium_rules:
@@ -59,13 +77,11 @@ def compute(dataset, pack, year: int, lang: str = "zh") -> tuple[pl.DataFrame, p
 
 
 def _in_force(rule, year: int, ctx: Ctx) -> bool:
-    """Every parameter has a value (or a declared gap) on the year's first or last day;
+    """Every parameter has a value (or a declared gap) on the period's first or last day;
     otherwise an info finding says the rule was not computed."""
-    from datetime import date
-
     from audit.errors import PolicyError
 
-    for on in (date(year, 1, 1), date(year, 12, 31)):
+    for on in (ctx.span.start, ctx.span.end):
         try:
             for name in rule.params:
                 rule.entry(name, on)
@@ -73,9 +89,10 @@ def _in_force(rule, year: int, ctx: Ctx) -> bool:
         except PolicyError:
             continue
     ctx.finding("not_in_force", "info",
-                ctx.t(f"规则 {rule.id} 在 {year} 年未生效（或已终止），不计算",
-                      f"rule {rule.id} is not in force in {year}; not computed"),
-                f"rule={rule.id} year={year}", rule.citation)
+                ctx.t(f"规则 {rule.id} 在 {ctx.span.label_zh() if ctx.period else f'{year} 年'}未生效（或已终止），不计算",
+                      f"rule {rule.id} is not in force in {ctx.period_label}; not computed"),
+                f"rule={rule.id} year={year}" if ctx.period is None else f"rule={rule.id} period={ctx.period_label}",
+                rule.citation)
     return False
 
 

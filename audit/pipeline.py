@@ -35,8 +35,10 @@ PAYER_ZH = {"province": "省级财政", "province_lottery": "省级福彩公益�
 PROGRAM_ZH = {"construction": "建设补贴", "operating": "运营补贴", "center_operating": "居家养老中心运营补助",
               "insurance": "综合保险"}
 SEVERITIES = ("error", "warning", "info")
-PROGRAM_KINDS = {"construction": {"construction_per_bed", "nursing_type_bonus", "renovation_share"},
-                 "operating": {"resident_month_grant"}, "center_operating": {"center_star_grant", "factor_allocation"},
+# error findings that hold a whole program of the institution (else: the lines of the clause they cite)
+HELD_PROGRAMS = {"double_claim": "operating"}
+PROGRAM_KINDS = {"construction": {"construction_per_bed", "nursing_type_bonus", "renovation_share", "bed_subsidy"},
+                 "operating": {"resident_month_grant", "bed_month_grant"}, "center_operating": {"center_star_grant", "factor_allocation"},
                  "insurance": {"premium_share"}}
 
 
@@ -57,6 +59,22 @@ class RunResult:
         """Amount by program and payer (fen), sorted."""
         return (self.ledger.group_by("program", "payer").agg(pl.col("amount_fen").sum())
                 .sort("program", "payer"))
+
+    def held(self) -> pl.DataFrame:
+        """Public-money ledger lines an error finding holds: same institution, and the
+        finding's program (HELD_PROGRAMS) or else its cited clause (or it cites none).
+        An error means a payment is held; ineligibility is info/warning and holds nothing."""
+        errors = (self.findings.filter((pl.col("severity") == "error") & pl.col("institution_id").is_not_null())
+                  .select("institution_id", pl.col("rule").alias("held_by"), pl.col("citation").alias("_cited"),
+                          pl.col("rule").replace_strict(HELD_PROGRAMS, default=None, return_dtype=pl.String)
+                          .alias("_program")))
+        if not errors.height or not self.ledger.height:
+            return self.ledger.clear().with_columns(pl.lit(None, pl.String).alias("held_by"))
+        hit = self.ledger.filter(pl.col("payer") != "institution").join(errors, on="institution_id").filter(
+            pl.when(pl.col("_program").is_not_null()).then(pl.col("program") == pl.col("_program"))
+            .otherwise(pl.col("_cited").is_null() | pl.col("_cited").str.contains(pl.col("citation"), literal=True)))
+        return (hit.group_by(self.ledger.columns, maintain_order=True).agg(pl.col("held_by").unique().sort().str.join(","))
+                .sort("institution_id", "program", "item", "period", "payer", "rule"))
 
     def severity_counts(self) -> dict[str, int]:
         counts = dict(self.findings.group_by("severity").len().iter_rows())
@@ -144,13 +162,15 @@ def _manifest(dataset, pack, year, lang, ctx, ledger, findings, institution) -> 
     counts = dict(findings.group_by("severity").len().iter_rows())
     return {
         "tool": "audit", "version": audit.__version__, "year": year, "lang": lang,
+        **({"period": ctx.period.label, "period_start": ctx.period.start.isoformat(),
+            "period_end": ctx.period.end.isoformat()} if ctx.period is not None else {}),
         "pack": {"id": pack.id, "title": pack.title, "number": pack.number, "status": pack.status,
                  "sha256": pack.sha256, "effective": str(pack.effective)},
         "overrides": _jsonable(list(pack.overrides)),
         "interpretations": _interpretations(pack, ctx, lang),
         "inputs": inputs,
         "reference_dates": {"parameters_and_conditions": ctx.ref_date.isoformat(),
-                            "resident_month_ends": [d.isoformat() for d in month_ends(year)]},
+                            "resident_month_ends": [d.isoformat() for d in (ctx.span.month_ends if ctx.period else month_ends(year))]},
         "average_premium_used": {k: fen_to_yuan(v) for k, v in sorted(ctx.average_premium.items())},
         "institution": institution,
         "counts": {"ledger_lines": ledger.height, "amount_total": fen_to_yuan(int(ledger["amount_fen"].sum())),
@@ -163,29 +183,40 @@ def _manifest(dataset, pack, year, lang, ctx, ledger, findings, institution) -> 
 RUN_STAGES = ("read", "policy", "calc", "checks")
 
 
-def run(data_path, policy, year: int, sets=(), override_file=None, lang: str = "zh",
-        institution: str | None = None, progress=None) -> RunResult:
-    """One audit year: read and validate the data (InputError on errors, nothing
+def run(data_path, policy, year: int | None = None, sets=(), override_file=None, lang: str = "zh",
+        institution: str | None = None, progress=None, period=None) -> RunResult:
+    """One audit year (or `period`: 2024H1, 2024Q3, 2024-05, 2021-07..2022-06 — see
+    audit.dates): read and validate the data (InputError on errors, nothing
     computed), load the pack with local values, compute the ledger, run the checks.
     With `institution`, the whole input is computed (averages and allocations depend on
     everyone) and the result narrowed to that institution. `progress(stage)` (optional)
     is called as each of RUN_STAGES begins, for a progress bar."""
     from audit.data.io import load_data
+    from audit.dates import Period, PeriodError
     from audit.policy import load_pack
 
+    span = Period.parse(period) if period is not None else None
+    if span is not None and span.is_calendar_year:
+        year, span = span.start.year, None      # --period 2024 is --year 2024
+    if year is None:
+        if span is None:
+            raise PeriodError(t(lang, "请给出核算年度 --year 或期间 --period", "give --year or --period"))
+        year = span.end.year
     step = progress or (lambda stage: None)
     step("read")
     dataset = load_data(data_path, lang=lang)
     dataset.raise_if_errors()
     step("policy")
     pack = load_pack(policy, sets=sets, override_file=override_file, lang=lang)
-    return run_loaded(dataset, pack, year, lang=lang, institution=institution, progress=progress)
+    return run_loaded(dataset, pack, year, lang=lang, institution=institution, progress=progress, period=span)
 
 
 def run_loaded(dataset, pack, year: int, lang: str = "zh", institution: str | None = None,
-               progress=None) -> RunResult:
+               progress=None, period=None) -> RunResult:
     """`run` on data already read and validated and a pack already loaded: audit.compare
-    reads the data once and runs it under two packs."""
+    reads the data once and runs it under two packs. `period`: an audit.dates.Period that
+    is not a calendar year, or None."""
+    span = period
     step = progress or (lambda stage: None)
     ids = set(dataset.tables["institutions"]["institution_id"].to_list())
     if institution is not None and institution not in ids:
@@ -193,9 +224,16 @@ def run_loaded(dataset, pack, year: int, lang: str = "zh", institution: str | No
 
         raise InputError(t(lang, f"输入数据中没有机构 {institution}", f"institution {institution} is not in the input"))
     step("calc")
-    ledger, calc_findings, ctx = compute(dataset, pack, year, lang)
+    ledger, calc_findings, ctx = compute(dataset, pack, year, lang, period=span)
     step("checks")
     check_findings, staffing = _checks(dataset, pack, year, lang)
+    if span is not None:  # the checks (staffing, targets, claims) look at calendar years
+        note = as_findings(pl.DataFrame([{"institution_id": None, "rule": "checks_by_year", "severity": "info",
+                              "message": t(lang, f"合规检查按自然年进行：本期 {span.label} 的检查按 {year} 年度数据",
+                                           f"compliance checks look at calendar years: for {span.label} they use {year}"),
+                              "evidence": f"period={span.label} year={year}", "citation": None,
+                              "period": str(year)}]))
+        check_findings = pl.concat([as_findings(check_findings), note])
     findings = pl.concat([calc_findings, check_findings, _problems_as_findings(dataset.problems, dataset.tables, lang)])
     if institution is not None:
         ledger = ledger.filter(pl.col("institution_id") == institution)
@@ -316,6 +354,13 @@ ITEM_PARAMS = {
     "factor_share": ["budget", "weight_by_star"],
     "premium_share": ["share_nonprofit", "share_forprofit", "average_premium"],
     "premium_rest": [],
+    "new_beds": ["rate", "rate_by_band", "band_by", "rate_self_built", "rate_leased", "forprofit_share",
+                 "public_private_share", "cap_per_institution", "min_operating_months", "stage_shares",
+                 "stage_after_months"],
+    "expansion_beds": ["rate", "rate_by_band", "band_by", "expansion_share", "forprofit_share", "min_operating_months",
+                       "stage_shares", "stage_after_months"],
+    "bed_months": ["rate", "rate_by_band", "band_by", "rate_by_grade", "level_by_grade", "rate_by_level",
+                   "uplift_by_level", "min_operating_months", "cap_by_approved_beds"],
 }
 INPUT_COLUMNS = {
     "construction": ["beds", "beds_subsidized_before", "premises", "lease_years", "profit_status", "registered_on",
@@ -336,6 +381,9 @@ def _params_of(item: str) -> list[str]:
         return ["rate_by_care_level", "min_months", "local_hukou"]
     if item.startswith("star_"):
         return ["rate_by_star", "inside_institution_share"]
+    for stem in ("new_beds", "expansion_beds", "bed_months"):  # staged items, grade-labelled months
+        if item.startswith(stem):
+            return ITEM_PARAMS[stem]
     return ITEM_PARAMS.get(item, [])
 
 

@@ -6,7 +6,9 @@ same data, each in a fresh child process, and prints wall time, peak memory (the
 child's own ru_maxrss) and the median of the per-pair ratios. A last run per pack
 goes through the same API in one process with the clock and the peak memory reset at
 each stage (read+normalise+validate, policy, calculators, checks, writing), to show
-where the time goes. The machine is shared: measure interleaved, read the ratios.
+where the time goes. The machine is shared: measure interleaved, read the ratios; the
+CPU seconds (user + system) of each child are printed too, steadier than wall time
+when other work competes for the cores.
 
     .venv/bin/python bench/floor_ratio.py                          # 1,000, all five packs
     .venv/bin/python bench/floor_ratio.py --sizes 40000 --packs shaoxing jiayuguan
@@ -38,7 +40,7 @@ p = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.
 _, status, ru = os.wait4(p.pid, 0)
 w = time.perf_counter() - t
 err = p.stderr.read().decode(errors="replace")
-print(f"{w:.3f} {ru.ru_maxrss} {os.waitstatus_to_exitcode(status)}")
+print(f"{w:.3f} {ru.ru_maxrss} {os.waitstatus_to_exitcode(status)} {ru.ru_utime + ru.ru_stime:.3f}")
 if os.waitstatus_to_exitcode(status) not in (0, 1):
     sys.stderr.write(err[-2000:])
 """
@@ -64,14 +66,15 @@ def reset_hwm():
 
 data, policy, year, out = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 names = {"read": "read+normalise+validate", "policy": "policy", "calc": "calculators", "checks": "checks"}
-rows, state = [], {"stage": None, "t": time.perf_counter()}
+rows, state = [], {"stage": None, "t": time.perf_counter(), "cpu": time.process_time()}
 
 def step(stage):
     now = time.perf_counter()
     if state["stage"] is not None:
-        rows.append((names.get(state["stage"], state["stage"]), now - state["t"], hwm_mb()))
+        rows.append((names.get(state["stage"], state["stage"]), now - state["t"], hwm_mb(),
+                     time.process_time() - state["cpu"]))
     reset_hwm()
-    state.update(stage=stage, t=time.perf_counter())
+    state.update(stage=stage, t=time.perf_counter(), cpu=time.process_time())
 
 result = run(data, policy, year, progress=step)
 step("write")
@@ -81,16 +84,17 @@ print(json.dumps(rows))
 """
 
 
-def timed(cmd: list[str]) -> tuple[float, int, int]:
-    """Wall seconds, peak MB and exit code of cmd run as its own child."""
+def timed(cmd: list[str]) -> tuple[float, int, int, float]:
+    """Wall seconds, peak MB, exit code and CPU seconds (user + system) of cmd run as its
+    own child. On a loaded machine the CPU time is the steadier measure of the work."""
     out = subprocess.run([sys.executable, "-c", WRAPPER, *cmd], capture_output=True, text=True, check=False)
     if out.stderr.strip():
         sys.stderr.write(out.stderr)
-    wall, kb, rc = out.stdout.strip().splitlines()[-1].split()
-    return float(wall), int(kb) // 1024, int(rc)
+    wall, kb, rc, cpu = out.stdout.strip().splitlines()[-1].split()
+    return float(wall), int(kb) // 1024, int(rc), float(cpu)
 
 
-def stages(data: Path, pack: str, year: int, out: Path) -> list[tuple[str, float, int]]:
+def stages(data: Path, pack: str, year: int, out: Path) -> list[tuple[str, float, int, float]]:
     res = subprocess.run([sys.executable, "-c", STAGES, str(data), pack, str(year), str(out)],
                          capture_output=True, text=True, check=False)
     lines = res.stdout.strip().splitlines()
@@ -137,21 +141,23 @@ def main(argv=None) -> int:
                     r = timed(AUDIT + ["run", "--policy", pack, "--year", str(args.year), "--data", str(data),
                                        "--out", str(work / "run"), "--no-report"])
                     pairs.append((f, r))
-                    print(f"{label:>10} {pack:<10} pair {i + 1}: floor {f[0]:6.2f} s {f[1]:6,} MB | "
-                          f"run {r[0]:7.2f} s {r[1]:6,} MB exit {r[2]} | ×{r[0] / f[0]:5.1f} time ×{r[1] / f[1]:5.1f} "
-                          f"memory  (load {load()})", flush=True)
+                    print(f"{label:>10} {pack:<10} pair {i + 1}: floor {f[0]:6.2f} s (cpu {f[3]:5.2f}) {f[1]:6,} MB"
+                          f" | run {r[0]:7.2f} s (cpu {r[3]:6.2f}) {r[1]:6,} MB exit {r[2]} | ×{r[0] / f[0]:5.1f} time"
+                          f" ×{r[3] / f[3]:5.1f} cpu ×{r[1] / f[1]:5.1f} memory  (load {load()})", flush=True)
                 t_ratio = statistics.median(r[0] / f[0] for f, r in pairs)
                 m_ratio = statistics.median(r[1] / f[1] for f, r in pairs)
+                c_ratio = statistics.median(r[3] / f[3] for f, r in pairs)
                 med = lambda k, which: statistics.median(p[which][k] for p in pairs)  # noqa: E731
-                summary.append((label, pack, med(0, 0), med(1, 0), med(0, 1), med(1, 1), t_ratio, m_ratio))
+                summary.append((label, pack, med(0, 0), med(1, 0), med(0, 1), med(1, 1), t_ratio, c_ratio, m_ratio))
                 if args.stages:
-                    for name, secs, mb in stages(data, pack, args.year, work / "stages"):
-                        print(f"{'':>10} {pack:<10}   stage {name:<24} {secs:7.2f} s  peak {mb:6,} MB", flush=True)
+                    for name, secs, mb, cpu in stages(data, pack, args.year, work / "stages"):
+                        print(f"{'':>10} {pack:<10}   stage {name:<24} {secs:7.2f} s (cpu {cpu:6.2f})  peak {mb:6,} MB",
+                              flush=True)
         print()
-        print("| institutions | pack | floor s | floor MB | run s | run MB | time ratio | memory ratio |")
-        print("|---:|---|---:|---:|---:|---:|---:|---:|")
-        for label, pack, fs, fm, rs, rm, tr, mr in summary:
-            print(f"| {label} | {pack} | {fs:.2f} | {fm:,.0f} | {rs:.2f} | {rm:,.0f} | {tr:.1f}× | {mr:.1f}× |")
+        print("| institutions | pack | floor s | floor MB | run s | run MB | time ratio | cpu ratio | memory ratio |")
+        print("|---:|---|---:|---:|---:|---:|---:|---:|---:|")
+        for label, pack, fs, fm, rs, rm, tr, cr, mr in summary:
+            print(f"| {label} | {pack} | {fs:.2f} | {fm:,.0f} | {rs:.2f} | {rm:,.0f} | {tr:.1f}× | {cr:.1f}× | {mr:.1f}× |")
         print(f"(medians of {args.repeats} interleaved pairs; load at the end {load()})")
     finally:
         if args.keep:

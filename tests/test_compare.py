@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 import audit.data.io
 from audit.cli import main
-from audit.compare import compare, delta_pct_expr, parameter_changes, write_compare
+from audit.comparison import compare, delta_pct_expr, parameter_changes, write_compare
 from audit.errors import PolicyError
 from audit.policy import PACK_DIR, load_pack
 
@@ -177,7 +177,7 @@ def test_cli_writes_compare_csv_and_prints_the_difference(data, tmp_path):
                                   "--proposal-set", f"{RATE_5}=200", "--out", str(out), "--no-report"])
     assert r.exit_code == 0, r.output + r.stderr
     assert "operating_grant.rate_by_rating_level.5: 150.00 → 200.00" in r.output
-    assert "+900.00" not in r.output and "900.00" in r.output and "+21.43%" in r.output
+    assert "+900.00" in r.output and "+21.43%" in r.output and "征求意见稿" in r.output
     assert {p.name for p in out.iterdir()} >= {"compare.csv", "manifest.json"}
     assert (out / "compare.csv").read_bytes().startswith(b"\xef\xbb\xbf")
     csv = pl.read_csv(out / "compare.csv", infer_schema=False)
@@ -255,3 +255,34 @@ def test_delta_chart_draws_a_loss_left_of_the_zero_line():
     # 330 px of bars for a span of 400: zero at 190 + 330 × 100 // 400 = 272; the gain 247 px right of it,
     # the loss (next row, 12 + 8 px down) 82 px left of it in the loss colour
     assert '<rect x="272" y="0" width="247"' in svg and '<rect x="190" y="20" width="82" height="10" fill="#c0504d"' in svg
+
+
+def test_a_proposal_file_is_checked_and_cited_like_an_override(data, tmp_path):
+    proposal = tmp_path / "proposal.yaml"
+    proposal.write_text("reason: 2025年预算草案\nvalues:\n  operating_grant.rate_by_rating_level.4: 120\n", encoding="utf-8")
+    # level 4: 张三 12 months × (120 − 100) = 240.00
+    c = compare(data, "shaoxing", 2024, proposal_override=proposal)
+    assert by_pp(c) == {("operating", "city"): (4_200_00, 4_440_00, 240_00)}
+    assert c.proposal.pack.overrides[-1]["reason"] == "2025年预算草案"
+    assert "proposal.yaml" in c.changes["new_source"][0]
+
+
+@pytest.mark.parametrize("readme, lang", [("README.md", "zh"), ("README.en.md", "en")])
+def test_the_readme_example_prints_what_the_readme_shows(readme, lang, tmp_path):
+    from pathlib import Path
+
+    root = Path(__file__).parent.parent
+    r = CliRunner().invoke(main, ["compare", "--policy", "shaoxing", "--year", "2024", "--data",
+                                  str(root / "demo" / "demo.xlsx"), "--proposal-set", f"{RATE_5}=200",
+                                  "--out", str(tmp_path / "out"), "--no-report", "--lang", lang])
+    assert r.exit_code == 0, r.stderr
+    shown = r.output.replace(str(tmp_path / "out"), "reports/compare")
+    assert shown in (root / readme).read_text(encoding="utf-8")
+
+
+def test_audit_compare_is_the_function_whatever_was_imported(data):
+    import audit
+    import audit.comparison  # noqa: F401  (the module holding it; audit.compare stays the function)
+
+    c = audit.compare(data, "shaoxing", 2024, proposal_sets=[f"{RATE_5}=200"])
+    assert c.totals() == (4_200_00, 5_100_00, 900_00)

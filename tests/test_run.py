@@ -117,19 +117,65 @@ def test_invalid_input_writes_nothing(data, tmp_path):
     assert not out.exists() and not any(p.name.startswith(".out") for p in tmp_path.iterdir())
 
 
-def test_error_findings_still_write_and_exit_1(data, tmp_path, no_pdf):
-    # a 2-year lease under 重点工作(五)3 (≥ 3 years): lease_term error, outputs written, exit 1
+def test_only_ineligible_applicants_exit_0(data, tmp_path, no_pdf):
+    # a 2-year lease under 重点工作(五)3 (≥ 3 years): not eligible — an info finding, no payment
+    # is held, so the run exits 0 (issue 11: ineligibility is not an error)
     (data / "institutions.csv").write_text(
         INSTITUTIONS.replace("self_built,,40", "leased,2,40"), encoding="utf-8")
     out = tmp_path / "out"
     r = cli("run", "--policy", "shaoxing", "--year", "2024", "--data", str(data), "--out", str(out), "--lang", "en")
-    assert r.exit_code == 1 and "Findings: 1 error" in r.output
+    assert r.exit_code == 0 and "Findings: 0 error" in r.output and "Held" not in r.output
     findings = pl.read_csv(out / "findings.csv", infer_schema=False)
-    assert findings.filter(pl.col("rule") == "lease_term")["severity"].to_list() == ["error"]
+    assert findings.filter(pl.col("rule") == "lease_term")["severity"].to_list() == ["info"]
     assert findings.filter(pl.col("rule") == "lease_term")["message"][0].startswith("lease term shorter than 3 years")
     basis = pl.read_csv(out / "ledger.csv", infer_schema=False)["basis"]
     assert "10 resident-months × 100.00 yuan/person/month = 1,000.00 yuan (level 4 home base grant)" in basis.to_list()
     assert not basis.str.contains(r"[\u4e00-\u9fff]").any()  # English run: no Chinese left in the arithmetic
+
+
+def test_error_findings_write_exit_1_and_list_the_held_lines(data, tmp_path, no_pdf):
+    # the same person at A001 and at A002 on the same month-ends: a double claim holds
+    # A001's operating line (2,000.00, its citation), not its construction line
+    (data / "institutions.csv").write_text(
+        INSTITUTIONS + "A002,乙养老院,越城区,institution,private,nonprofit,2024-03-01,2024-02-01,2024-04-01,"
+                       "true,self_built,,10,0,0\n", encoding="utf-8")
+    (data / "residents.csv").write_text(RESIDENTS + f"A002,{PID},张三,2024-06-01,,越城区,full,false,dibao\n",
+                                        encoding="utf-8")
+    out = tmp_path / "out"
+    r = cli("run", "--policy", "shaoxing", "--year", "2024", "--data", str(data), "--out", str(out), "--lang", "en")
+    assert r.exit_code == 1 and "Findings: 2 error" in r.output
+    # A001's operating lines (by hand, see TOTAL above): 1,000.00 + 500.00 + 500.00 = 2,000.00
+    assert "Held lines (3, 2,000.00 yuan):" in r.output
+    held = [ln.split() for ln in r.output.splitlines() if "← double_claim" in ln]
+    assert sorted((h[0], h[1], h[3]) for h in held) == [
+        ("A001", "operating/disability_supplement", "500.00"), ("A001", "operating/low_income_supplement", "500.00"),
+        ("A001", "operating/resident_months_level_4", "1,000.00")]
+    assert (out / "ledger.csv").exists()
+
+
+def test_period_runs_settle_half_years(tmp_path, no_pdf):
+    # 花山区: a mild resident all year in a 10-bed home whose beds are subsidised:
+    # 2024H1 = 6 months × 200 × 1.5 = 1,800.00, period column 2024H1
+    folder = tmp_path / "d"
+    folder.mkdir()
+    (folder / "institutions.csv").write_text(
+        "institution_id,name,county,kind,ownership,profit_status,registered_on,accepted_on,opened_on,newly_built,"
+        "premises,beds,beds_subsidized_before\n"
+        "H001,花山养老院,花山区,institution,private,nonprofit,2015-01-01,2015-01-01,2015-01-01,true,self_built,10,10\n",
+        encoding="utf-8")
+    (folder / "residents.csv").write_text(
+        "institution_id,person_id,admitted_on,hukou_county,care_level\n"
+        f"H001,{PID},2020-01-01,花山区,轻度失能\n", encoding="utf-8")
+    out = tmp_path / "out"
+    r = cli("run", "--policy", "huashan", "--period", "２０２４Ｈ１", "--data", str(folder), "--out", str(out), "--no-report")
+    assert r.exit_code == 0, r.output + r.stderr
+    ledger = pl.read_csv(out / "ledger.csv", infer_schema=False)
+    assert ledger.select("period", "quantity").rows() == [("2024H1", "6")]
+    assert ledger["amount"].to_list() == ["1800.00"]
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert (manifest["period"], manifest["period_start"], manifest["period_end"]) == ("2024H1", "2024-01-01", "2024-06-30")
+    bad = cli("run", "--policy", "huashan", "--period", "2024H3", "--data", str(folder), "--out", str(tmp_path / "o2"))
+    assert bad.exit_code == 2 and "2024H3" in bad.output + bad.stderr
 
 
 def test_rerun_replaces_and_is_byte_identical(data, tmp_path, no_pdf):

@@ -31,7 +31,7 @@ def compare_command(policy, sets, override_file, year, data_path, proposal_polic
     例：audit compare --policy shaoxing --year 2024 --data 台账.xlsx \\
           --proposal-set operating_grant.rate_by_rating_level.5=200 --out reports/测算
     输出 compare.csv / compare.xlsx / compare.html / compare.pdf / manifest.json（全部写出或全不写出）。"""
-    from audit.compare import COMPARE_STAGES, compare, write_compare
+    from audit.comparison import COMPARE_STAGES, compare, write_compare
 
     with stage_progress(COMPARE_STAGES + ("write",), lang) as step:
         result = compare(data_path, policy, year, sets=sets, override_file=override_file,
@@ -68,14 +68,17 @@ def summary_text(result) -> str:
     for label, r in ((t("现行", "Baseline"), result.baseline), (t("拟议", "Proposal"), result.proposal)):
         p = r.pack
         draft = t("，征求意见稿", ", draft") if p.status != "in_force" else ""
-        local = t(f"，本地设定 {len(p.overrides)} 项", f", {len(p.overrides)} local values") if p.overrides else ""
-        out.append(f"{label}: {p.title} ({p.id}{draft}{local})")
+        local = t(f"，本地设定 {len(p.overrides)} 项", f", local values: {len(p.overrides)}") if p.overrides else ""
+        out.append(t(f"{label}：{p.title}（{p.id}{draft}{local}）", f"{label}: {p.title} ({p.id}{draft}{local})"))
     out.append(t(f"年度 {result.year}", f"year {result.year}"))
+    if "draft" in (result.baseline.pack.status, result.proposal.pack.status):
+        out.append(t("注意：所比较的政策包含征求意见稿（非正式施行文件），使用这些金额时须注明。",
+                     "Note: a draft policy pack is compared, not a document in force; say so wherever these figures go."))
     out.append(t(f"参数变化（{result.changes.height} 项）：", f"Changed parameters ({result.changes.height}):"))
     for c in result.changes.head(CHANGES_SHOWN).iter_rows(named=True):
         months = "" if c["months"] in ("全年", "whole year") else f" [{c['months']}]"
-        out.append(f"  {c['rule']}.{c['param']}{months}: {c['old']} → {c['new']}  "
-                   f"({c['new_source'] or c['old_source']})")
+        out.append(f"  {c['rule']}.{c['param']}{months}: {c['old']} → {c['new']}"
+                   + t(f"；依据 {c['new_source'] or c['old_source']}", f"; source: {c['new_source'] or c['old_source']}"))
     if not result.changes.height:
         out.append(t("  （无）", "  (none)"))
     elif result.changes.height > CHANGES_SHOWN:

@@ -15,7 +15,9 @@ from audit.money import fen_to_yuan
 
 @main.command("run")
 @policy_options
-@year_option
+@click.option("--year", type=int, default=None, help="核算年度，如 2024（与 --period 二选一）。")
+@click.option("--period", default=None,
+              help="核算期间：2024、2024H1、2024Q3、2024-05 或 2021-07..2022-06（缺省为 --year 的自然年）。")
 @data_option
 @out_option
 @lang_option
@@ -30,7 +32,7 @@ from audit.money import fen_to_yuan
 @click.option("--report-date", help="报告日期，如 2025-01-20（缺省留空，签字时手填）。")
 @click.option("--ledger-appendix", is_flag=True, default=None,
               help="在 PDF 附录中列出每一行补贴明细（明细总在 ledger.xlsx / ledger.csv 中）。")
-def run_command(policy, sets, override_file, year, data_path, out_dir, lang, report, report_config, unit,
+def run_command(policy, sets, override_file, year, period, data_path, out_dir, lang, report, report_config, unit,
                 preparer, reviewer, head, report_date, ledger_appendix):
     """核算一个年度：台账（ledger.csv/.xlsx）、发现（findings.csv）、manifest.json 与报告。
 
@@ -43,12 +45,14 @@ def run_command(policy, sets, override_file, year, data_path, out_dir, lang, rep
                            report_date=report_date, ledger_appendix=ledger_appendix)
     stages = RUN_STAGES + (("write", "report") if report else ("write",))
     with stage_progress(stages, lang) as step:
-        result = run(data_path, policy, year, sets=sets, override_file=override_file, lang=lang, progress=step)
+        result = run(data_path, policy, year, sets=sets, override_file=override_file, lang=lang, progress=step,
+                     period=period)
         step("write")
         write_outputs(result, out_dir, report=report, progress=step, signing=signing)
     en = lang == "en"
-    click.echo(f"{'Policy' if en else '政策包'}: {result.pack.title} ({result.pack.id}, {result.pack.status})"
-               f"  {'year' if en else '年度'} {year}")
+    scope = (f"{'period' if en else '期间'} {result.manifest['period']}" if "period" in result.manifest
+             else f"{'year' if en else '年度'} {result.year}")
+    click.echo(f"{'Policy' if en else '政策包'}: {result.pack.title} ({result.pack.id}, {result.pack.status})  {scope}")
     if result.pack.status != "in_force":
         click.echo("Note: the policy pack is a draft, not a document in force; say so wherever these figures go."
                    if en else "注意：政策包状态为 draft（非正式施行文件），使用这些金额时须注明。")
@@ -70,9 +74,22 @@ def run_command(policy, sets, override_file, year, data_path, out_dir, lang, rep
                 f"发现：错误 {c['error']} 个，警告 {c['warning']} 个，提示 {c['info']} 个"))
     click.echo(f"{'Outputs' if en else '输出'}: {out_dir}")
     if c["error"]:
+        held = result.held()
+        if held.height:
+            total = fen_to_yuan(int(held["amount_fen"].sum()), thousands=True)
+            click.echo(f"Held lines ({held.height}, {total} yuan):" if en else f"暂缓支付的款项（{held.height} 行，合计 {total} 元）：")
+            for row in held.head(HELD_SHOWN).iter_rows(named=True):
+                click.echo(f"  {row['institution_id']}  {row['program']}/{row['item']}  {row['period']}  "
+                           f"{fen_to_yuan(row['amount_fen'], thousands=True):>16}  ← {row['held_by']}")
+            if held.height > HELD_SHOWN:
+                click.echo(f"  … {held.height - HELD_SHOWN} more (findings.csv)" if en
+                           else f"  …… 另有 {held.height - HELD_SHOWN} 行（见 findings.csv）")
         click.echo(("Error findings block the payments they concern: review findings.csv before paying (exit 1)."
                     if en else "存在错误级发现：相关款项应暂缓支付，请先核对 findings.csv（退出码 1）。"), err=True)
         sys.exit(1)
+
+
+HELD_SHOWN = 20  # held lines printed; the rest are in the outputs
 
 
 def _pad(text: str, width: int) -> str:

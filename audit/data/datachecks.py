@@ -176,16 +176,16 @@ def _person_id_problems(table, df, sheet, col) -> pl.DataFrame:
     # integer arithmetic instead of 17 string slices; intermediate columns are materialised
     # step by step because polars would otherwise re-evaluate them inside each term
     n = pl.col("__n")
-    d = df.filter(s.is_not_null()).with_columns(
-        s.str.contains(r"^\d{17}[\dX]$").alias("__shape"), s.str.slice(0, 17).cast(pl.Int64, strict=False).alias("__n"),
-        s.str.slice(6, 8).alias("__birth_text"))
+    # only the id and the row: the checks below filter and copy this frame several times
+    d = df.select(col.name, "_row").filter(s.is_not_null()).with_columns(
+        s.str.contains(r"^\d{17}[\dX]$").alias("__shape"), s.str.slice(0, 17).cast(pl.Int64, strict=False).alias("__n"))
     d = d.with_columns(((12 - pl.sum_horizontal([(n // 10 ** (16 - i)) % 10 * w for i, w in enumerate(GB11643_WEIGHTS)])
-                         % 11) % 11).alias("__check"))
+                         % 11) % 11).alias("__check"), ((n // 1000) % 10**8).alias("__birth_ymd"))
     d = d.with_columns(pl.when(pl.col("__check") == 10).then(pl.lit("X")).otherwise(pl.col("__check").cast(pl.String)).alias("__exp"))
-    # birth dates repeat: parse each distinct one once
-    births = d.select(pl.col("__birth_text").unique()).with_columns(
-        pl.col("__birth_text").str.to_date("%Y%m%d", strict=False).alias("__birth"))
-    d = d.join(births, on="__birth_text", how="left")
+    # birth dates (digits 7–14 as the number yyyymmdd) repeat: parse each distinct one once
+    births = d.select(pl.col("__birth_ymd").unique().drop_nulls()).with_columns(
+        pl.col("__birth_ymd").cast(pl.String).str.pad_start(8, "0").str.to_date("%Y%m%d", strict=False).alias("__birth"))
+    d = d.join(births, on="__birth_ymd", how="left")
     bad_shape = d.filter(~pl.col("__shape"))
     bad_check = d.filter(pl.col("__shape") & (s.str.slice(17, 1) != pl.col("__exp")))
     bad_birth = d.filter(pl.col("__shape") & (pl.col("__birth").is_null() | (pl.col("__birth") < EARLIEST_BIRTH)

@@ -166,6 +166,34 @@ def _frame_from_grid(table: str, grid: pl.DataFrame, first_row: int, sheet, prob
     return df.drop([c for c in df.columns if c.startswith("__")])
 
 
+def _names_contract_columns(table: str, headers) -> bool:
+    hmap = schema.table(table).header_map()
+    return sum(1 for h in headers if _english(h, hmap)) >= 2
+
+
+def _frame_from_typed(table: str, df: pl.DataFrame, sheet, problems) -> pl.DataFrame:
+    """A typed source (parquet) whose column names are the headers: the same frame as
+    `_frame_from_grid` gives, but dates, numbers and booleans keep their types (the
+    normaliser takes a column of the contract's type as it is; text is parsed as usual).
+    Columns the contract does not know stay as they came, as text."""
+    names = _column_names(table, df.columns, 1, sheet, problems)
+    df = df.rename(dict(zip(df.columns, names))).with_columns(
+        pl.int_range(2, 2 + df.height, dtype=pl.Int64).alias("_row"))
+    # a row blank in every cell is dropped, as in a sheet (a null, or text of spaces only);
+    # a typed column without nulls says at once that no row is blank
+    cells = {c: t for c, t in df.schema.items() if c != "_row"}
+    if not any(t != pl.String and df.get_column(c).null_count() == 0 for c, t in cells.items()):
+        df = df.filter(pl.any_horizontal(
+            [pl.col(c).str.contains(r"\S").fill_null(False) if t == pl.String else pl.col(c).is_not_null()
+             for c, t in cells.items()] or [pl.lit(True)]))
+    df = df.drop([c for c in df.columns if c.startswith("__")])
+    known = {n for c in schema.table(table).columns for n in (c.name, c.out_name)}
+    extras = [c for c in df.columns if c not in known and c != "_row"]
+    if extras:
+        df = df.with_columns(as_text(df.select(extras)))
+    return df
+
+
 def _load_one(table: str, path: Path, sheet: str | None, label: str, tables, sources, problems_of):
     """Read one table from a csv/parquet file or an Excel sheet into tables[table]."""
     problems = problems_of.setdefault(table, [])
@@ -175,7 +203,16 @@ def _load_one(table: str, path: Path, sheet: str | None, label: str, tables, sou
             grid, src["encoding"] = read_csv_grid(path)
             first_row = 1
         elif path.suffix.lower() == ".parquet":
-            df = as_text(pl.read_parquet(path))
+            df = pl.read_parquet(path)
+            if _names_contract_columns(table, df.columns):   # typed columns stay typed
+                if df.width == 0:
+                    raise pl.exceptions.NoDataError("no columns")
+                df = _frame_from_typed(table, df, label, problems)
+                src["columns"] = [c for c in df.columns if c != "_row"]
+                tables[table] = df
+                sources[table] = src
+                return
+            df = as_text(df)   # headers somewhere below: read it as a grid of text like a sheet
             grid = pl.concat([pl.DataFrame([df.columns], schema=df.columns, orient="row"), df])
             first_row = 1
         else:

@@ -11,6 +11,7 @@ import polars as pl
 
 from audit.data import contract as schema
 from audit.privacy import mask_person_id
+from audit.data.readers import as_text
 
 PROBLEM_SCHEMA = {
     "table": pl.String, "sheet": pl.String, "row": pl.Int64, "column": pl.String, "column_zh": pl.String,
@@ -141,6 +142,20 @@ def _expected(col: schema.Column) -> tuple[str, str]:
 CHECK_OF_TYPE = {"int": "number", "number": "number", "money": "number", "date": "date", "bool": "enum", "enum": "enum"}
 
 
+def _already_clean(col: schema.Column) -> tuple[str, str | None] | None:
+    """Patterns (every cell matches, no cell matches) that tell a text column the parser
+    would return unchanged, or None. One regex pass over a column of 2.5 million clean
+    ids or names instead of the full cleaning (NFKC check, trimming, upper-casing)."""
+    if col.type != "text":
+        return None
+    fmt = col.spec.get("format")
+    if fmt in ("person_id", "credit_code"):
+        return r"^[0-9A-Z]+$", None
+    if col.spec.get("id_like"):   # printable ASCII, trimmed, not a number read as '12.0'
+        return r"^[!-~](?:[ -~]*[!-~])?$", r"^\d+\.0+$"
+    return r"(?s)^\S(?:.*\S)?$", None
+
+
 def _parse_column(df: pl.DataFrame, col: schema.Column) -> tuple[pl.Series, pl.Series]:
     """(typed values, unreadable flags) for one raw column, in row order.
 
@@ -149,6 +164,11 @@ def _parse_column(df: pl.DataFrame, col: schema.Column) -> tuple[pl.Series, pl.S
     table has ~2,500 distinct dates), which is many times faster than parsing every
     cell. A column of mostly distinct values (person ids) is parsed cell by cell."""
     src = pl.col(col.name)
+    tidy = _already_clean(col)
+    clean = None if tidy is None else src.str.contains(tidy[0]) & (
+        pl.lit(True) if tidy[1] is None else ~src.str.contains(tidy[1]))
+    if clean is not None and df.select(clean.fill_null(True).all()).item():
+        return df.get_column(col.name), pl.repeat(False, df.height, dtype=pl.Boolean, eager=True)
     value, bad = _parser(col)(src)
     if df.height >= DISTINCT_MIN_ROWS and df.select(src.approx_n_unique()).item() * 4 <= df.height:
         parsed = df.select(src.unique()).drop_nulls().select(src, value.cast(col.dtype).alias("__v"), bad.alias("__b"))
@@ -156,6 +176,18 @@ def _parse_column(df: pl.DataFrame, col: schema.Column) -> tuple[pl.Series, pl.S
         return out.get_column("__v"), out.get_column("__b").fill_null(False)
     out = df.select(value.cast(col.dtype).alias("__v"), bad.alias("__b"))
     return out.get_column("__v"), out.get_column("__b")
+
+
+def _typed_or_parsed(df: pl.DataFrame, col: schema.Column) -> tuple[pl.Series, pl.Series]:
+    """A column that already has the contract's type (a parquet date, a normalised
+    frame passed again) is taken as it is: no text round trip. Text is parsed; any
+    other type is read as the text it shows (a date column of type int, 12.0 for 12)."""
+    dtype = df.schema[col.name]
+    if dtype == col.dtype and col.type not in ("text", "enum"):
+        return df.get_column(col.name), pl.repeat(False, df.height, dtype=pl.Boolean, eager=True)
+    if dtype != pl.String:
+        df = df.with_columns(as_text(df.select(col.name)))
+    return _parse_column(df, col)
 
 
 DISTINCT_MIN_ROWS = 10_000   # below this, parsing every cell is already instant
@@ -170,10 +202,10 @@ def normalise_table(name: str, raw: pl.DataFrame, sheet: str | None = None) -> t
     df = raw if "_row" in raw.columns else raw.with_columns(pl.int_range(2, raw.height + 2, dtype=pl.Int64).alias("_row"))
     columns, problems = [], []
     for col in t.columns:
-        if col.out_name in df.columns and df.schema[col.out_name] == col.dtype and col.type not in ("text", "enum"):
-            columns.append(df.get_column(col.out_name))
+        if col.out_name != col.name and col.out_name in df.columns and df.schema[col.out_name] == col.dtype:
+            columns.append(df.get_column(col.out_name))   # money already in fen: normalised before
         elif col.name in df.columns:
-            value, bad = _parse_column(df, col)
+            value, bad = _typed_or_parsed(df, col)
             if col.default is not None:  # a blank cell means the same as a missing column
                 value = pl.select(pl.when(bad).then(None).otherwise(
                     value.fill_null(pl.lit(col.default, dtype=col.dtype)))).to_series()
@@ -187,6 +219,12 @@ def normalise_table(name: str, raw: pl.DataFrame, sheet: str | None = None) -> t
                     shown.cast(pl.String).alias("value"), pl.lit(zh).alias("message"), pl.lit(en).alias("message_en"),
                     pl.lit("error").alias("severity"), pl.lit(CHECK_OF_TYPE.get(col.type, "unreadable")).alias("check"),
                 ))
+        elif col.spec.get("derive_from") in df.columns:
+            # the five GB/T 42195 grades are often written in the three-level column
+            # (能力等级: 中度失能): read them from there; words naming no single grade stay null
+            source = df.with_columns(pl.col(col.spec["derive_from"]).alias(col.name))
+            value, _ = _parse_column(source, col)
+            columns.append(value.alias(col.out_name))
         else:
             columns.append(pl.repeat(col.default, df.height, dtype=col.dtype, eager=True).alias(col.out_name))
     known = {c.name for c in t.columns} | {c.out_name for c in t.columns}

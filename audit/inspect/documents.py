@@ -288,7 +288,7 @@ def checklist_items(pack, year: int, lang: str = "zh") -> list[dict]:
                                                             "years between trainings of the institution's head"),
                          }.get(metric, metric)
                 add(f"{label} {op} {_rule_value(rule, bound, on, lang)}", cit, kind=INSTITUTION)
-        elif k in ("construction_per_bed", "nursing_type_bonus"):
+        elif k in ("construction_per_bed", "nursing_type_bonus", "bed_subsidy"):
             add(_t(lang, "登记备案证明与竣工验收材料；核定床位数与实有床位一致", "Registration and acceptance papers; approved beds match actual beds"),
                 cit, kind=INSTITUTION)
             if rule.has("leased_min_years"):
@@ -298,7 +298,7 @@ def checklist_items(pack, year: int, lang: str = "zh") -> list[dict]:
             if k == "nursing_type_bonus":
                 add(_t(lang, "护理型机构：护理老人入住情况与能力评估报告", "Nursing-type: residents needing nursing and their assessments"),
                     cit, kind=INSTITUTION)
-        elif k == "resident_month_grant":
+        elif k in ("resident_month_grant", "bed_month_grant"):
             add(_t(lang, "运营补贴申报名册：入住时长、户籍、能力评估、低保证明与实际入住老人一致",
                    "Operating-grant roster: stay length, household registration, assessments and low-income papers match residents"),
                 cit, kind=INSTITUTION)

@@ -48,7 +48,8 @@ def check_double_claims(tables: dict, pack, year: int, lang: str = "zh") -> pl.D
         "同一老人（身份证号 {}）在 {} 月末同时计入本机构和 {}，存在重复申领风险。",
         "The same person (id {}) is counted at month-end {} both here and at {}: a possible double claim.",
     ), pl.col("masked"), pl.col("months"), pl.col("others"))
-    citations = "; ".join(r.citation for r in pack.rules_of_kind("resident_month_grant")) or None
+    citations = "; ".join(r.citation for k in ("resident_month_grant", "bed_month_grant")
+                          for r in pack.rules_of_kind(k)) or None
     return as_findings(per_inst.with_columns(
         pl.lit("double_claim").alias("rule"),
         pl.lit("error").alias("severity"),

@@ -10,6 +10,7 @@ from fractions import Fraction
 
 import polars as pl
 
+from audit.dates import Period
 from audit.errors import PolicyError, PolicyGap
 from audit.money import fen_to_yuan
 
@@ -89,10 +90,20 @@ class Ctx:
     interpretations: set = field(default_factory=set)
     average_premium: dict = field(default_factory=dict)  # rule id -> fen used, for the manifest
     gap_ids: dict = field(default_factory=dict)  # "rule.param" -> every institution it leaves unpaid (explain)
+    period: Period | None = None  # the settlement period (audit.dates); None = the calendar year `year`
+
+    @property
+    def span(self) -> Period:
+        """The run's period: `period` when given, else the calendar year."""
+        return self.period or Period.year(self.year)
+
+    @property
+    def period_label(self) -> str:
+        return self.span.label
 
     @property
     def ref_date(self) -> date:
-        return date(self.year, 12, 31)
+        return self.period.end if self.period else date(self.year, 12, 31)
 
     def t(self, zh: str, en: str) -> str:
         return t(self.lang, zh, en)
@@ -104,7 +115,7 @@ class Ctx:
     def finding(self, rule_id, severity, message, evidence, citation, institution_id=None):
         self.add(pl.DataFrame([{
             "institution_id": institution_id, "rule": rule_id, "severity": severity, "message": message,
-            "evidence": evidence, "citation": citation, "period": str(self.year)}], schema=FINDING_SCHEMA))
+            "evidence": evidence, "citation": citation, "period": self.period_label}], schema=FINDING_SCHEMA))
 
     def gap(self, rule, param: str, ids, key=None, severity="warning", extra: str = ""):
         """One policy_gap finding per (rule, parameter[, key]) with the count of affected
@@ -179,7 +190,7 @@ def condition_findings(ctx: Ctx, df: pl.DataFrame, failed: pl.Expr, rule, kind: 
     ctx.add(bad.select(
         pl.col("institution_id"), pl.lit(kind).alias("rule"), sev.alias("severity"),
         pl.lit(ctx.t(msg_zh, msg_en)).alias("message"), evidence.alias("evidence"),
-        pl.lit(rule.citation).alias("citation"), pl.lit(str(ctx.year)).alias("period")))
+        pl.lit(rule.citation).alias("citation"), pl.lit(ctx.period_label).alias("period")))
 
 
 def fen_text(expr: pl.Expr) -> pl.Expr:

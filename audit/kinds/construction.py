@@ -96,9 +96,10 @@ def _scope(ctx: Ctx, rule, inst: pl.DataFrame, relevant: pl.Expr) -> pl.Expr:
     return scope
 
 
-def _conditions(ctx: Ctx, rule, inst: pl.DataFrame, relevant: pl.Expr, severity="error") -> pl.Expr:
-    """Registration, acceptance, operation, bed minimum, lease term: each failure is a
-    finding (error: it blocks the payment). Returns the all-conditions-met mask."""
+def _conditions(ctx: Ctx, rule, inst: pl.DataFrame, relevant: pl.Expr, severity="info") -> pl.Expr:
+    """Registration, acceptance, operation, bed minimum, lease term: each failure is an
+    info finding (the applicant is simply not eligible; no payment is held — issue 11).
+    Returns the all-conditions-met mask."""
     on = ctx.ref_date
     ok = pl.lit(True)
     checks = []

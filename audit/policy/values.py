@@ -18,7 +18,9 @@ from audit.money import fen_to_yuan
 
 MONEY_UNITS = {"yuan", "yuan/bed", "yuan/bed/year", "yuan/person/month", "yuan/year"}
 INT_UNITS = {"count", "months", "years", "level", "persons"}
-SCALAR_UNITS = MONEY_UNITS | INT_UNITS | {"share", "bool", "set", "payer", "text", "m2/person"}
+SCALAR_UNITS = MONEY_UNITS | INT_UNITS | {"share", "ratio", "bool", "set", "payer", "text", "m2/person"}
+# GB/T 42195-2022 老年人能力等级, as the data contract keeps them (residents.ability_grade)
+GRADES = ("intact", "mild", "moderate", "severe", "total")
 PAYERS = ("province", "province_lottery", "city_lottery", "city", "county", "finance", "institution")
 
 # enum vocabulary per parameter (set / text members, table keys)
@@ -31,6 +33,11 @@ VOCAB = {
     "scheme": {"institution", "home_care"},
     "basis": {"premium", "average_premium"},
     "rounding": {"ceil_total"},
+    # rule-model kinds (bed_subsidy, bed_month_grant): docs/policy-packs.md "Tiers, modifiers, conditions"
+    "eligible_premises": {"self_built", "leased"},
+    "band_by": {"new_beds", "beds", "occupied_beds", "rating_level"},
+    "bed_count": {"new_beds", "nursing_beds", "other_beds"},
+    "level_by_grade": {"none", "mild", "moderate", "severe", "self_care", "partial", "full"},
     "metric": {
         "nursing_bed_share", "beds_per_social_worker", "head_training_interval_years",
         "certified_caregivers_per_10k", "senior_grade_share", "first_aid_share",
@@ -45,7 +52,17 @@ TABLE_KEYS = {
     "rate_by_care_level": {"self_care", "partial", "full"},
     "residents_per_caregiver": {"self_care", "partial", "full"},
     "payer_shares": set(PAYERS),
+    "rate_by_grade": set(GRADES),
+    "level_by_grade": set(GRADES),
+    "uplift_by_level": {"none", "mild", "moderate", "severe", "self_care", "partial", "full"},
+    "rate_by_level": {"none", "mild", "moderate", "severe", "self_care", "partial", "full"},
+    "stage_shares": {1, 2, 3, 4, 5, 6},
+    "stage_after_months": {1, 2, 3, 4, 5, 6},
 }
+# table parameters whose keys are band intervals ("[300,)", "[50,300)"): audit.policy.tiers
+BAND_PARAMS = {"rate_by_band"}
+# tables whose values must add up to 1 once complete
+SUM_TO_ONE = {"payer_shares", "stage_shares"}
 
 _ELIGIBILITY = {
     "eligible_ownership": {"set"},
@@ -115,6 +132,53 @@ KINDS: dict[str, dict[str, set[str]]] = {
         "share_nonprofit": {"share"},
         "share_forprofit": {"share"},
         "average_premium": {"yuan"},
+        "payer": {"payer"},
+    },
+    # one-time per-bed subsidy with tiers, modifiers, conditions and stages
+    "bed_subsidy": {
+        "eligible_ownership": {"set"},
+        "require_registered": {"bool"},
+        "require_accepted": {"bool"},
+        "require_newly_built": {"bool"},
+        "eligible_premises": {"set"},
+        "bed_count": {"text"},
+        "band_by": {"text"},
+        "rate": {"yuan/bed"},
+        "rate_by_band": {"table:yuan/bed"},
+        "rate_self_built": {"yuan/bed"},
+        "rate_leased": {"yuan/bed"},
+        "expansion_share": {"share"},
+        "forprofit_share": {"share"},
+        "public_private_share": {"share"},
+        "cap_per_institution": {"yuan"},
+        "cap_beds_by_approved": {"bool"},
+        "min_operating_months": {"months"},
+        "min_occupancy": {"share"},
+        "leased_min_years": {"years"},
+        "leased_land_min_years": {"years"},
+        "min_rating_level": {"level"},
+        "require_basic_beds_agreement": {"bool"},
+        "stage_shares": {"table:share"},
+        "stage_after_months": {"table:months"},
+        "payer": {"payer"},
+    },
+    # operating grant per resident-month / occupied bed-month (month-end census)
+    "bed_month_grant": {
+        "eligible_ownership": {"set"},
+        "require_registered": {"bool"},
+        "require_operating_normally": {"bool"},
+        "local_hukou": {"bool"},
+        "min_operating_months": {"months"},
+        "min_rating_level": {"level"},
+        "band_by": {"text"},
+        "rate": {"yuan/person/month"},
+        "rate_by_band": {"table:yuan/person/month"},
+        "rate_by_grade": {"table:yuan/person/month"},
+        "level_by_grade": {"table:text"},
+        "rate_by_level": {"table:yuan/person/month"},
+        "uplift_by_level": {"table:ratio"},
+        "cap_by_approved_beds": {"bool"},
+        "forprofit_share": {"share"},
         "payer": {"payer"},
     },
     "staffing_ratio": {
@@ -202,6 +266,35 @@ def _share(v) -> Fraction:
     return f
 
 
+def _ratio(v) -> Fraction:
+    """A non-negative factor that may exceed 1: "上浮200%" is "200%"."""
+    v = _nfkc(v)
+    try:
+        if isinstance(v, bool) or v is None:
+            raise ValueError
+        if isinstance(v, str) and v.strip().endswith("%"):
+            f = Fraction(Decimal(v.strip()[:-1])) / 100
+        elif isinstance(v, float):
+            f = Fraction(repr(v))
+        else:
+            f = Fraction(str(v).strip())
+    except (ValueError, ZeroDivisionError, InvalidOperation):
+        raise _Bad(f"比率应写作 \"50%\"、\"200%\" 或 1.5，得到 {v!r}",
+                   f"a ratio is written \"50%\", \"200%\" or 1.5, got {v!r}") from None
+    if f < 0:
+        raise _Bad(f"比率不能为负: {v!r}", f"a ratio cannot be negative: {v!r}")
+    return f
+
+
+def _bands(keys: list[str]) -> None:
+    from audit.policy.tiers import BandError, parse_bands
+
+    try:
+        parse_bands(keys)
+    except BandError as b:
+        raise _Bad(b.zh, b.en) from None
+
+
 def _decimal_fraction(v) -> Fraction:
     if isinstance(v, bool) or v is None:
         raise _Bad(f"应为数字，得到 {v!r}", f"expected a number, got {v!r}")
@@ -241,6 +334,9 @@ def parse_value(unit: str, param: str, v, whole: bool = True):
         if not isinstance(v, dict) or not v:
             raise _Bad("表格参数应为 键: 值 映射", "a table parameter is a mapping key: value")
         keys = TABLE_KEYS.get(param)
+        if param in BAND_PARAMS:
+            _bands([str(k) for k in v])
+            v = {str(k): x for k, x in v.items()}
         out = {}
         for k, x in v.items():
             if keys is not None:
@@ -251,9 +347,10 @@ def parse_value(unit: str, param: str, v, whole: bool = True):
                         pass
                 _member(k, keys, param)
             out[k] = None if x is None else parse_value(inner, param, x)
-        if whole and param == "payer_shares" and None not in out.values() and sum(out.values()) != 1:
-            raise _Bad(f"各出资方比例之和应为 1，实为 {sum(out.values())}",
-                       f"payer shares must add up to 1, they add up to {sum(out.values())}")
+        if whole and param in SUM_TO_ONE and None not in out.values() and sum(out.values()) != 1:
+            raise _Bad(f"各出资方比例之和应为 1，实为 {sum(out.values())}" if param == "payer_shares"
+                       else f"各期拨付比例之和应为 1，实为 {sum(out.values())}",
+                       f"{param} must add up to 1, they add up to {sum(out.values())}")
         return out
     if unit in MONEY_UNITS:
         return _money(v)
@@ -261,6 +358,8 @@ def parse_value(unit: str, param: str, v, whole: bool = True):
         return _integer(v)
     if unit == "share":
         return _share(v)
+    if unit == "ratio":
+        return _ratio(v)
     if unit == "m2/person":
         return _decimal_fraction(v)
     if unit == "bool":
@@ -290,7 +389,7 @@ def format_value(unit: str, value, lang: str = "zh") -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, Fraction):
-        if unit == "share" and (value * 100).denominator == 1:
+        if unit in {"share", "ratio"} and (value * 100).denominator == 1:
             return f"{value * 100}%"
         if unit == "m2/person":
             return _decimal_text(value)

@@ -52,6 +52,14 @@ def bureau_sections(L: dict, ledger_appendix: bool) -> list[dict]:
                 "new_page": n == 0} for n, (i, t, p) in enumerate(appendices)])
 
 
+def _period_text(result, L: dict) -> str:
+    """The period a run covers: the calendar year, or the --period span the manifest states."""
+    m = result.manifest or {}
+    if m.get("period_start") and m.get("period_end"):
+        return L["period_span"].format(start=m["period_start"], end=m["period_end"], label=m.get("period", ""))
+    return L["period_text"].format(year=result.year)
+
+
 def bureau_context(result, signing=None) -> dict:
     """Everything the bureau template shows, computed from the frames."""
     from audit.report.signing import Signing
@@ -88,7 +96,7 @@ def bureau_context(result, signing=None) -> dict:
                           for o in basis["overrides"]]
     return {
         "L": L, "lang": lang, "title": L["bureau_title"], "scope": basis, "local_notes": local_notes,
-        "signing": signing, "period": L["period_text"].format(year=result.year),
+        "signing": signing, "period": _period_text(result, L),
         "report_date": signing.report_date or L["date_blank"],
         "report_status": signing.status or L["default_status"],
         "leader": leader_summary(result.ledger, result.findings, status, L),

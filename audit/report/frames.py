@@ -263,7 +263,7 @@ def scope(result, L: dict, lang: str) -> dict:
         "short": (en and getattr(pack, "short_en", "")) or pack.short,
         "number": getattr(pack, "number", None) or L["no_number"],
         "status_label": L.get(getattr(pack, "status", ""), getattr(pack, "status", "")),
-        "year": result.year, "run_id": run_id(result.manifest or {}),
+        "year": (result.manifest or {}).get("period", result.year), "run_id": run_id(result.manifest or {}),
         "overrides": list(getattr(pack, "overrides", None) or []),
         "interpretations": texts,
         "inputs": inputs,

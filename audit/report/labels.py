@@ -77,12 +77,14 @@ LABELS = {
                   "score_formula": "按考核得分", "factor_share": "因素法分配", "premium_share": "保费补助",
                   "premium_rest": "保费自付部分", "renovation_share": "敬老院改造补助", "base_amount": "基础补贴",
                   "resident_months_full": "入住人月（完全失能）", "resident_months_partial": "入住人月（部分失能）",
-                  "resident_months_self_care": "入住人月（自理）"},
+                  "resident_months_self_care": "入住人月（自理）",
+                  "new_beds": "新增床位", "expansion_beds": "改扩建新增床位", "bed_months": "入住床位月"},
         "yes": "是", "no": "否",
         "units": {"yuan": "元", "yuan/bed": "元/床", "yuan/bed/year": "元/床/年", "yuan/person/month": "元/人/月",
                   "yuan/year": "元/年", "share": "比例", "count": "个", "months": "个月", "years": "年",
                   "level": "级", "persons": "人", "m2/person": "平方米/人"},
         "item_patterns": {"resident_months_level_": "入住人月（{n} 级机构）",
+                          "new_beds_stage_": "新增床位（第 {n} 期）", "expansion_beds_stage_": "改扩建新增床位（第 {n} 期）",
                           "leased_beds_year_": "租赁床位（第 {n} 年）", "star_": "{n} 星级中心"},
         "no_unknown_rule_hint": "对照所引条款核实相关数据或做法，整改后重新自查。",
     },
@@ -142,10 +144,12 @@ LABELS = {
                   "premium_rest": "premium (own share)", "renovation_share": "renovation share",
                   "base_amount": "base amount", "resident_months_full": "resident-months (fully disabled)",
                   "resident_months_partial": "resident-months (partially disabled)",
-                  "resident_months_self_care": "resident-months (self-care)"},
+                  "resident_months_self_care": "resident-months (self-care)",
+                  "new_beds": "new beds", "expansion_beds": "expansion beds", "bed_months": "occupied bed-months"},
         "yes": "yes", "no": "no",
         "units": {},
         "item_patterns": {"resident_months_level_": "resident-months (level {n})",
+                          "new_beds_stage_": "new beds (stage {n})", "expansion_beds_stage_": "expansion beds (stage {n})",
                           "leased_beds_year_": "leased beds (year {n})", "star_": "{n}-star centre"},
         "no_unknown_rule_hint": "Check the data or practice against the cited clause, fix it, and run the self-check again.",
     },
@@ -211,6 +215,8 @@ def item_label(item: str | None, L: dict) -> str:
     for prefix, text in L["item_patterns"].items():
         if item.startswith(prefix) and item[len(prefix):].isdigit():
             return text.format(n=item[len(prefix):])
+    if item.startswith("bed_months_"):  # bed_months_<the text's level (grade)>, written in Chinese by the pack
+        return f"{L['items']['bed_months']} · {item[len('bed_months_'):]}"
     return item
 
 
@@ -228,7 +234,7 @@ def fix_hint(rule: str | None, lang: str) -> str:
 # The bureau report's cover, leader's page, contents, signature page and appendices.
 LABELS["zh"].update({
     "blank_unit": "（填报单位）", "year_suffix": " 年度", "reporting_unit": "填报单位", "period_label": "核算期间",
-    "period_text": "{year} 年 1 月 1 日至 {year} 年 12 月 31 日", "basis_doc": "政策依据", "doc_status": "文件状态",
+    "period_text": "{year} 年 1 月 1 日至 {year} 年 12 月 31 日", "period_span": "{start} 至 {end}（{label}）", "basis_doc": "政策依据", "doc_status": "文件状态",
     "report_status": "报告状态", "report_date": "报告日期", "default_status": "待审核（未签字）",
     "date_blank": "　　　　年　　月　　日", "yuan": "元",
     "leader_title": "领导摘要", "program_by_payer": "按项目与出资方", "institutions_by_status": "机构情况",
@@ -255,7 +261,7 @@ LABELS["zh"].update({
 })
 LABELS["en"].update({
     "blank_unit": "(reporting unit)", "year_suffix": "", "reporting_unit": "Reporting unit", "period_label": "Period",
-    "period_text": "1 January {year} to 31 December {year}", "basis_doc": "Policy basis", "doc_status": "Document status",
+    "period_text": "1 January {year} to 31 December {year}", "period_span": "{start} to {end} ({label})", "basis_doc": "Policy basis", "doc_status": "Document status",
     "report_status": "Report status", "report_date": "Report date", "default_status": "for review (not signed)",
     "date_blank": "____ / __ / __", "yuan": "yuan",
     "leader_title": "Summary for the leadership", "program_by_payer": "By program and payer",

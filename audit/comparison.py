@@ -81,7 +81,8 @@ class Comparison:
               for c in ("level", "program", "payer", "county", "institution_id", "name")),
             fen_to_yuan_expr(pl.col("baseline_fen"), for_people).alias("baseline"),
             fen_to_yuan_expr(pl.col("proposal_fen"), for_people).alias("proposal"),
-            fen_to_yuan_expr(pl.col("delta_fen"), for_people).alias("delta"),
+            (pl.when(pl.col("delta_fen") > 0).then(pl.lit("+" if for_people else "")).otherwise(pl.lit(""))
+             + fen_to_yuan_expr(pl.col("delta_fen"), for_people)).alias("delta"),
             delta_pct_expr(pl.col("baseline_fen"), pl.col("proposal_fen"), plus=for_people).alias("delta_pct"))
 
 

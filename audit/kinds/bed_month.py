@@ -1,0 +1,252 @@
+"""Operating grant per resident-month / occupied bed-month (rule kind `bed_month_grant`).
+
+A resident counts in a month when in residence on its last day (admitted_on ≤ month end
+< discharged_on) — the month-end census, which is also the count of occupied beds. The
+rate is one amount, the amount of the band the institution reaches (e.g. by approved
+beds), or depends on the resident's GB/T 42195 ability grade: directly (`rate_by_grade`)
+or through the text's own levels (`level_by_grade`, a declared and quoted five → three
+mapping) as an amount per level or a base × (1 + uplift) ("分别上浮50%、100%、200%").
+
+Counting is arithmetic per stay: the first and last counted month of each stay inside
+the period (after the waiting period "开业6个月以上" is reached) give its months; with a
+cap by approved beds, month-end censuses come from difference arrays and a cumulative
+sum per institution — never one row per stay × month.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import polars as pl
+
+from audit.kinds.common import Ctx, Gap, condition_findings, fen_text, opt, value
+from audit.policy.values import GRADES
+from audit.policy.tiers import band_of, parse_bands
+
+PROGRAM = "operating"
+GRADE_ZH = {"intact": "能力完好", "mild": "轻度失能", "moderate": "中度失能", "severe": "重度失能", "total": "完全失能"}
+LEVEL_ZH = {"none": "无失能", "mild": "轻度", "moderate": "中度", "severe": "重度", "self_care": "自理",
+            "partial": "部分失能", "full": "完全失能"}
+# a three-level care_level stands for these grades when no five-level grade is given
+CARE_LEVEL_GRADES = {"self_care": ("intact",), "partial": ("mild", "moderate"), "full": ("severe", "total")}
+INTERPRETATIONS = {
+    "bed_month_census": (
+        "入住人月 / 实际使用床位月按月末在院人数计（入住日期 ≤ 月末 < 离院日期）；设运营期限的，自运营满期限之日所在月起计。"
+        "只有三级能力等级（部分失能、完全失能）而政策按五级分档的，仅在两种可能的五级标准相同时计发，否则列为提示。",
+        "Resident-months / occupied bed-months are month-end censuses (admitted ≤ month end < discharged); with a "
+        "waiting period, months count from the month in which it is reached. Where only the three-level care level "
+        "is known and the pack's rate differs between the two five-level grades it could stand for, the months are "
+        "reported, not paid."),
+}
+
+
+def _txt(c: str) -> pl.Expr:
+    return pl.col(c).cast(pl.String).fill_null("空")
+
+
+def _grade_rates(ctx: Ctx, rule) -> dict:
+    """grade -> ("abs", fen) | ("mult", Fraction) | ("gap", param, key), plus its label."""
+    on = ctx.ref_date
+    out = {}
+    by_grade = opt(rule, "rate_by_grade", on)
+    levels = opt(rule, "level_by_grade", on)
+    by_level = opt(rule, "rate_by_level", on)
+    uplift = opt(rule, "uplift_by_level", on)
+    for g in GRADES:
+        if by_grade is not None:
+            v = by_grade.get(g)
+            out[g] = (("abs", v) if v is not None else ("gap", "rate_by_grade", g), GRADE_ZH[g])
+            continue
+        if levels is not None:
+            lv = levels.get(g)
+            if lv is None:
+                out[g] = (("gap", "level_by_grade", g), GRADE_ZH[g])
+                continue
+            label = f"{LEVEL_ZH[lv]}（{GRADE_ZH[g]}）"
+            if by_level is not None:
+                v = by_level.get(lv)
+                out[g] = (("abs", v) if v is not None else ("gap", "rate_by_level", lv), label)
+            elif uplift is not None:
+                u = uplift.get(lv, 0)  # a level the text names no uplift for gets none
+                out[g] = (("mult", 1 + Fraction(u)) if u is not None else ("gap", "uplift_by_level", lv), label)
+            else:
+                out[g] = (("mult", Fraction(1)), label)
+            continue
+        out[g] = (("mult", Fraction(1)), "")
+    return out
+
+
+def _eligible(ctx: Ctx, rule, inst: pl.DataFrame, tables) -> pl.DataFrame:
+    on = ctx.ref_date
+    ownership = opt(rule, "eligible_ownership", on)
+    has_residents = pl.col("institution_id").is_in(tables["residents"]["institution_id"].unique().implode())
+
+    def drop(df, failed, kind, zh, en, evidence):
+        condition_findings(ctx, df, failed & has_residents, rule, kind, "info",
+                           f"{zh}，不能享受 {rule.citation} 的运营补贴", f"{en}: no operating grant under {rule.citation}",
+                           evidence)
+        return df.filter(~failed)
+
+    if ownership:
+        inst = drop(inst, ~pl.col("ownership").is_in(sorted(ownership)).fill_null(False), "not_eligible",
+                    "举办性质不在补贴范围", "ownership not covered", pl.format("ownership={}", _txt("ownership")))
+    if opt(rule, "require_registered", on, False):
+        inst = drop(inst, (pl.col("registered_on").is_null() | (pl.col("registered_on") > on)), "not_registered",
+                    "未登记备案", "not registered", pl.format("registered_on={}", _txt("registered_on")))
+    if opt(rule, "require_operating_normally", on, False):
+        inst = drop(inst, ~pl.col("operating_normally").fill_null(False), "not_operating_normally",
+                    "未正常运营", "not operating normally", pl.format("operating_normally={}", _txt("operating_normally")))
+    level = opt(rule, "min_rating_level", on)
+    if level is not None:
+        inst = drop(inst, pl.col("rating_level").fill_null(0) < level, "rating_below_minimum",
+                    f"评定等级未达 {level} 级", f"rating below level {level}",
+                    pl.format("rating_level={} min={}", _txt("rating_level"), pl.lit(level)))
+    months = opt(rule, "min_operating_months", on)
+    if months is not None:
+        inst = drop(inst, pl.col("opened_on").is_null(), "missing_opened_on", "无投入运营日期",
+                    "no opening date", pl.lit("opened_on=空"))
+        reached = pl.col("opened_on").dt.offset_by(f"{months}mo")
+        inst = inst.with_columns(reached.alias("_reached"))
+        inst = drop(inst, pl.col("_reached") > on, "operating_period", f"运营未满 {months} 个月（期末 {on}）",
+                    f"operating for less than {months} months (at {on})",
+                    pl.format("opened_on={} reached_on={}", _txt("opened_on"), _txt("_reached")))
+    else:
+        inst = inst.with_columns(pl.lit(None, pl.Date).alias("_reached"))
+    if rule.has("rate_by_band"):
+        try:
+            table = value(rule, "rate_by_band", on)
+        except Gap as g:
+            ctx.gap(rule, g.param, inst["institution_id"])
+            return inst.clear().with_columns(pl.lit(None, pl.Int64).alias("base_rate_fen"), pl.lit(None, pl.String).alias("band"))
+        by = opt(rule, "band_by", on, "beds")
+        qty = {"beds": pl.col("beds"), "rating_level": pl.col("rating_level")}.get(by, pl.col("beds"))
+        inst = inst.with_columns(band_of(qty, table).alias("band"))
+        bands = ", ".join(b.text_zh() for b in parse_bands(table))
+        inst = drop(inst, pl.col("band").is_null(), "below_band", f"不在任何补贴档次内（{bands}）",
+                    f"in no band ({', '.join(table)})", pl.format("{}={}", pl.lit(by), qty.cast(pl.String).fill_null("空")))
+        for k in [k for k, v in table.items() if v is None]:
+            ctx.gap(rule, "rate_by_band", inst.filter(pl.col("band") == k)["institution_id"], key=k)
+        rates = pl.DataFrame({"band": [k for k, v in table.items() if v is not None],
+                              "base_rate_fen": [v for v in table.values() if v is not None]},
+                             schema={"band": pl.String, "base_rate_fen": pl.Int64})
+        return inst.join(rates, on="band", how="inner")
+    base = opt(rule, "rate", on)
+    return inst.with_columns(pl.lit(base, pl.Int64).alias("base_rate_fen"), pl.lit(None, pl.String).alias("band"))
+
+
+def bed_month_grant(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
+    """The period's operating-grant lines of one rule."""
+    on, span = ctx.ref_date, ctx.span
+    ctx.interpretations.add("bed_month_census")
+    inst = _eligible(ctx, rule, tables["institutions"].filter(pl.col("kind") == "institution"), tables)
+    if not inst.height:
+        return inst.clear()
+    spec = _grade_rates(ctx, rule)
+    # a three-level care level stands for one rate only when its grades agree
+    fallback = {cl: gs[0] for cl, gs in CARE_LEVEL_GRADES.items() if len({spec[g][0] for g in gs}) == 1}
+    res = tables["residents"].join(
+        inst.select("institution_id", "county", "beds", "profit_status", "_reached", "band", "base_rate_fen"),
+        on="institution_id", how="inner")
+    if opt(rule, "local_hukou", on, False):
+        res = res.filter(pl.col("hukou_county") == pl.col("county"))
+    grade = pl.coalesce(pl.col("ability_grade"),
+                        pl.col("care_level").replace_strict(fallback, default=None, return_dtype=pl.String))
+    res = res.with_columns(grade.alias("grade"))
+    # months of each stay inside the period: arithmetic, no expansion
+    idx = lambda d: (d.dt.year().cast(pl.Int64) - span.start.year) * 12 + d.dt.month().cast(pl.Int64) - span.start.month  # noqa: E731
+    n = span.n_months
+    first = pl.max_horizontal(pl.lit(0, pl.Int64), idx(pl.col("admitted_on")),
+                              idx(pl.col("_reached")).fill_null(0))
+    last = pl.min_horizontal(pl.lit(n - 1, pl.Int64), (idx(pl.col("discharged_on")) - 1).fill_null(n - 1))
+    res = res.with_columns(first.alias("f"), last.alias("l")).filter(pl.col("l") >= pl.col("f"))
+    if not res.height:
+        return res.clear()
+    # residents whose grade the data does not give (when the rate depends on it)
+    graded = len({spec[g][0] for g in GRADES}) > 1  # the rate depends on the grade
+    if graded:
+        unknown = res.filter(pl.col("grade").is_null())
+        if unknown.height:
+            agg = unknown.group_by("institution_id").agg((pl.col("l") - pl.col("f") + 1).sum().alias("months"))
+            condition_findings(
+                ctx, agg, pl.lit(True), rule, "ability_grade_unknown", "warning",
+                f"{rule.citation} 按能力等级分档，但这些老人缺少可用的五级能力等级（能力完好/轻度/中度/重度/完全失能），相应人月未计发",
+                f"{rule.citation} pays by ability grade, but these residents have no usable five-level grade; "
+                "their months are not paid", pl.format("resident_months={}", pl.col("months")))
+        res = res.filter(pl.col("grade").is_not_null())
+    else:
+        res = res.with_columns(pl.col("grade").fill_null("intact"))
+    for g, ((kind, *rest), _) in spec.items():
+        if kind == "gap":
+            ctx.gap(rule, rest[0], res.filter(pl.col("grade") == g)["institution_id"], key=rest[1])
+    payable = [g for g, (s, _) in spec.items() if s[0] != "gap"]
+    res = res.filter(pl.col("grade").is_in(payable))
+    rate = pl.lit(None, pl.Int64)
+    for g in payable:
+        (kind, v), _ = spec[g]
+        r = pl.lit(v, pl.Int64) if kind == "abs" else (pl.col("base_rate_fen") * v.numerator * 2 + v.denominator) // (2 * v.denominator)
+        rate = pl.when(pl.col("grade") == g).then(r).otherwise(rate)
+    share = opt(rule, "forprofit_share", on)
+    if share is not None:
+        s = Fraction(share)
+        rate = pl.when(pl.col("profit_status") == "forprofit").then((rate * s.numerator * 2 + s.denominator) // (2 * s.denominator)).otherwise(rate)
+    label = pl.col("grade").replace_strict({g: spec[g][1] for g in GRADES}, default="", return_dtype=pl.String)
+    # keys are joined on below: no nulls in them (a null never equals a null in a join)
+    res = res.with_columns(rate.alias("rate_fen"), label.alias("label"), pl.col("band").fill_null(""))
+    keys = ["institution_id", "rate_fen", "label", "base_rate_fen", "band"]
+    if opt(rule, "cap_by_approved_beds", on, False):
+        counted = _capped_months(ctx, rule, res, keys, n)
+    else:
+        counted = res.group_by(keys).agg((pl.col("l") - pl.col("f") + 1).sum().alias("quantity"))
+    counted = counted.filter(pl.col("quantity") > 0)
+    return _lines(ctx, rule, counted)
+
+
+def _capped_months(ctx: Ctx, rule, res: pl.DataFrame, keys: list[str], n: int) -> pl.DataFrame:
+    """Month-end censuses by difference arrays; each month counts at most the approved
+    beds, keeping the lowest rates first (the excess is reported, not paid)."""
+    starts = res.group_by([*keys, pl.col("f").alias("m")]).agg(pl.len().cast(pl.Int64).alias("d"))
+    ends = (res.filter(pl.col("l") < n - 1).group_by([*keys, (pl.col("l") + 1).alias("m")])
+            .agg((-pl.len().cast(pl.Int64)).alias("d")))
+    delta = pl.concat([starts, ends]).group_by([*keys, "m"]).agg(pl.col("d").sum())
+    grid = delta.select(keys).unique().join(pl.DataFrame({"m": list(range(n))}, schema={"m": pl.Int64}), how="cross")
+    census = (grid.join(delta, on=[*keys, "m"], how="left").with_columns(pl.col("d").fill_null(0))
+              .sort([*keys, "m"]).with_columns(pl.col("d").cum_sum().over(keys).alias("census"))
+              .filter(pl.col("census") > 0)
+              .join(ctx_beds(res), on="institution_id", how="left")
+              .sort("institution_id", "m", "rate_fen")
+              .with_columns(pl.col("census").cum_sum().over("institution_id", "m").alias("cum")))
+    census = census.with_columns(
+        (pl.min_horizontal(pl.col("cum"), pl.col("beds")) - (pl.col("cum") - pl.col("census"))).clip(lower_bound=0)
+        .alias("counted"))
+    over = census.group_by("institution_id").agg((pl.col("census") - pl.col("counted")).sum().alias("excess"),
+                                                 pl.col("beds").first())
+    condition_findings(ctx, over, pl.col("excess") > 0, rule, "over_approved_beds", "warning",
+                       "月末在院人数超过核定床位数，超出部分按核定床位数封顶不计发",
+                       "month-end residents exceed approved beds; the excess is capped and not paid",
+                       pl.format("excess_resident_months={} beds={}", pl.col("excess"), pl.col("beds")))
+    return census.group_by(keys).agg(pl.col("counted").sum().alias("quantity"))
+
+
+def ctx_beds(res: pl.DataFrame) -> pl.DataFrame:
+    return res.group_by("institution_id").agg(pl.col("beds").first().fill_null(0))
+
+
+def _lines(ctx: Ctx, rule, counted: pl.DataFrame) -> pl.DataFrame:
+    if not counted.height:
+        return counted
+    payer = value(rule, "payer", ctx.ref_date)
+    several = counted["label"].n_unique() > 1 or (counted["label"] != "").any()
+    item = pl.lit("bed_months") + (pl.lit("_") + pl.col("label") if several else pl.lit(""))
+    base = pl.when(pl.col("rate_fen") != pl.col("base_rate_fen")).then(
+        pl.lit("（基础 ") + fen_text(pl.col("base_rate_fen")) + pl.lit(" 元/人/月）")).otherwise(pl.lit(""))
+    band = pl.when(pl.col("band") != "").then(pl.lit("，档次 ") + pl.col("band")).otherwise(pl.lit(""))
+    label = pl.when(pl.col("label") != "").then(pl.lit("；") + pl.col("label")).otherwise(pl.lit(""))
+    return counted.with_columns(
+        pl.lit(PROGRAM).alias("program"), item.alias("item"), pl.lit(ctx.period_label).alias("period"),
+        (pl.col("quantity") * pl.col("rate_fen")).alias("amount_fen"), pl.lit(payer).alias("payer"),
+        pl.lit(rule.id).alias("rule"), pl.lit(rule.citation).alias("citation"),
+    ).with_columns(
+        (pl.format("{} 人月 × ", pl.col("quantity")) + fen_text(pl.col("rate_fen")) + pl.lit(" 元/人/月 = ")
+         + fen_text(pl.col("amount_fen")) + pl.lit(" 元") + base + band + label
+         + pl.lit(f"（{ctx.span.label_zh()}）")).alias("basis"))
+

@@ -1,0 +1,333 @@
+"""The rule model (issue 11) on three real district/city texts: tiers, the 改扩建 half,
+waiting periods, staged payments, five ability grades, periods, overdue beds.
+Every expected amount is worked out by hand from the quoted clause (sources/*.txt)."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from audit.calc import compute
+from audit.dates import Period
+from audit.errors import PolicyError
+from audit.policy import load_pack
+from test_calc_helpers import D, lines, tables
+
+# a home opened long before the run, so only the clause under test decides
+OLD = dict(registered_on=D(2015, 1, 1), accepted_on=D(2015, 1, 1), opened_on=D(2015, 1, 1))
+
+
+def calc(pack, period, sets=(), **tabs):
+    p = Period.parse(period)
+    ledger, findings, _ = compute(tables(**tabs), load_pack(pack, sets=sets), p.end.year, period=p)
+    return ledger, findings
+
+
+def found(findings, iid, rule):
+    return findings.filter((pl.col("institution_id") == iid) & (pl.col("rule") == rule))
+
+
+# ------------------------------------------------------------------ tiers (花山区 建设补贴)
+# "新建床位达到300张以上、运营1年以上的(含300张,下同),给予每张床位5000元……
+#  50张以上不足300张、运营1年以上的,给予每张2000元"
+
+def new_home(iid, beds, **kw):
+    return {"institution_id": iid, "beds": beds, "accepted_on": D(2023, 2, 1), "opened_on": D(2023, 3, 1), **kw}
+
+
+def test_band_edges_300_and_299_and_50_and_49_beds():
+    ledger, findings = calc("huashan", "2024", institutions=[
+        new_home("B300", 300), new_home("B299", 299), new_home("B50", 50), new_home("B49", 49)])
+    amount = dict(zip(ledger["institution_id"], ledger["amount_fen"]))
+    assert amount["B300"] == 300 * 5000_00 == 1_500_000_00      # 300 含 in the upper band
+    assert amount["B299"] == 299 * 2000_00 == 598_000_00        # 不足300 → 2,000
+    assert amount["B50"] == 50 * 2000_00 == 100_000_00          # 50张以上 includes 50
+    assert "B49" not in amount                                   # below every band: not eligible
+    f = found(findings, "B49", "below_band").row(0, named=True)
+    assert f["severity"] == "info" and "new_beds=49" in f["evidence"]
+    assert set(ledger["period"]) == {"2024"} and set(ledger["item"]) == {"new_beds"}
+    assert "档次 [300,)" in lines(ledger, institution_id="B300")["basis"][0]
+
+
+def test_expansion_is_paid_half_on_its_own_beds_when_accepted():
+    # an old home (its 120 beds subsidised) adds 80 beds accepted 2024-05-10:
+    # band of 80 new beds = 2,000; 改扩建 "按上述标准的一半" = 1,000/bed → 80,000.00
+    home = {"institution_id": "EXP", "beds": 200, "beds_subsidized_before": 120, "expansion_beds": 80,
+            "expansion_accepted_on": D(2024, 5, 10), "newly_built": False, **OLD}
+    ledger, findings = calc("huashan", "2024", institutions=[home])
+    line = ledger.row(0, named=True)
+    assert (line["item"], line["quantity"], line["rate_fen"], line["amount_fen"]) == (
+        "expansion_beds", 80, 1000_00, 80_000_00)
+    assert "改扩建按 50%" in line["basis"] and "2024-05-10" in line["basis"]
+    # the same expansion accepted in 2025 is not due in 2024
+    later = {**home, "expansion_accepted_on": D(2025, 1, 5)}
+    ledger, findings = calc("huashan", "2024", institutions=[later])
+    assert ledger.height == 0
+    assert found(findings, "EXP", "not_yet_due")["severity"].to_list() == ["info"]
+
+
+def test_operating_month_11_is_not_due_month_12_is():
+    # "运营1年以上": opened 2023-02-01 reaches a year on 2024-02-01
+    home = new_home("W", 100, accepted_on=D(2023, 1, 10), opened_on=D(2023, 2, 1))
+    ledger, findings = calc("huashan", "2023", institutions=[home])
+    assert ledger.height == 0
+    f = found(findings, "W", "not_yet_due").row(0, named=True)
+    assert f["severity"] == "info" and "due=2024-02-01" in f["evidence"] and "200,000.00" in f["evidence"]
+    ledger, _ = calc("huashan", "2024-01", institutions=[home])       # month 11 still
+    assert ledger.height == 0
+    ledger, _ = calc("huashan", "2024-02", institutions=[home])       # month 12 reached
+    assert ledger["amount_fen"].to_list() == [100 * 2000_00] and ledger["period"].to_list() == ["2024-02"]
+
+
+def test_leased_home_gets_the_renovation_grant_only_with_a_five_year_lease():
+    # "租房运营1年以上的(租期5年以上),按每张床位1000元": 60 beds → 60,000.00; a 4-year lease → info
+    ledger, findings = calc("huashan", "2024", institutions=[
+        {"institution_id": "L5", "beds": 60, "premises": "leased", "lease_years": 5.0, **OLD,
+         "opened_on": D(2023, 6, 1)},
+        {"institution_id": "L4", "beds": 60, "premises": "leased", "lease_years": 4.0, **OLD,
+         "opened_on": D(2023, 6, 1)}])
+    assert ledger.select("institution_id", "amount_fen").rows() == [("L5", 60_000_00)]
+    assert found(findings, "L4", "lease_term")["severity"].to_list() == ["info"]
+
+
+def test_beds_due_before_the_period_and_never_subsidised_are_a_finding_with_the_amount():
+    # opened 2015 (due 2016-01-01), 100 beds, none recorded as subsidised: 100 × 2,000 = 200,000.00
+    ledger, findings = calc("huashan", "2024", institutions=[{"institution_id": "OLD", "beds": 100, **OLD}])
+    assert ledger.height == 0
+    f = found(findings, "OLD", "overdue_unpaid").row(0, named=True)
+    assert f["severity"] == "warning" and "amount=200,000.00" in f["evidence"] and "first_due=2016-01-01" in f["evidence"]
+    # recorded as subsidised: silent, rightly
+    _, findings = calc("huashan", "2024", institutions=[
+        {"institution_id": "OLD", "beds": 100, "beds_subsidized_before": 100, **OLD}])
+    assert found(findings, "OLD", "overdue_unpaid").height == 0
+
+
+# ------------------------------------------------------------------ five grades (花山区 运营补贴)
+# "按实际使用床位每张每月200元……按照其轻、中、重度失能失智程度,补助标准分别上浮50%、100%、200%"
+
+def stay(pid, **kw):
+    return {"institution_id": "H", "person_id": pid, "admitted_on": D(2020, 1, 1), **kw}
+
+
+HOME = {"institution_id": "H", "beds": 10, "beds_subsidized_before": 10, **OLD}
+
+
+def test_five_grades_map_to_the_texts_three_levels():
+    ledger, findings = calc("huashan", "2024", institutions=[HOME], residents=[
+        stay("p1", ability_grade="intact"), stay("p2", ability_grade="mild"), stay("p3", ability_grade="moderate"),
+        stay("p4", ability_grade="severe"), stay("p5", ability_grade="total")])
+    by_rate = dict(lines(ledger, program="operating").group_by("rate_fen").agg(pl.col("quantity").sum()).rows())
+    # 200 × (1, 1.5, 2, 3) ; 重度 and 完全失能 both 600 (declared mapping total → severe)
+    assert by_rate == {200_00: 12, 300_00: 12, 400_00: 12, 600_00: 24}
+    assert lines(ledger, program="operating")["amount_fen"].sum() == 12 * (200_00 + 300_00 + 400_00 + 600_00 * 2)
+    items = set(lines(ledger, program="operating")["item"])
+    assert "bed_months_中度（中度失能）" in items and "bed_months_重度（完全失能）" in items
+
+
+def test_three_level_care_level_pays_only_where_the_grades_agree():
+    # care_level full (no five grade): severe and total both pay 600 → paid;
+    # care_level partial: mild 300 vs moderate 400 differ → not paid, a warning with its months
+    ledger, findings = calc("huashan", "2024", institutions=[HOME], residents=[
+        stay("p1", care_level="full"), stay("p2", care_level="partial"), stay("p3", care_level="self_care")])
+    op = lines(ledger, program="operating")
+    assert sorted(zip(op["rate_fen"], op["quantity"])) == [(200_00, 12), (600_00, 12)]
+    f = found(findings, "H", "ability_grade_unknown").row(0, named=True)
+    assert f["severity"] == "warning" and f["evidence"] == "resident_months=12"
+
+
+def test_half_year_periods_count_their_own_month_ends():
+    # a mild resident all year: 6 months × 300 in each half; a stay 2024-05-20 → 2024-08-10
+    # counts May, Jun (H1) and Jul (H2: Aug 10 < Aug 31)
+    res = [stay("p1", ability_grade="mild"),
+           stay("p2", ability_grade="intact", admitted_on=D(2024, 5, 20), discharged_on=D(2024, 8, 10))]
+    h1, _ = calc("huashan", "2024H1", institutions=[HOME], residents=res)
+    h2, _ = calc("huashan", "2024H2", institutions=[HOME], residents=res)
+    assert set(h1["period"]) == {"2024H1"} and set(h2["period"]) == {"2024H2"}
+    assert sorted(zip(h1["rate_fen"], h1["quantity"])) == [(200_00, 2), (300_00, 6)]
+    assert sorted(zip(h2["rate_fen"], h2["quantity"])) == [(200_00, 1), (300_00, 6)]
+    whole, _ = calc("huashan", "2024", institutions=[HOME], residents=res)
+    assert whole["amount_fen"].sum() == h1["amount_fen"].sum() + h2["amount_fen"].sum() == 12 * 300_00 + 3 * 200_00
+
+
+def test_occupied_beds_are_capped_at_approved_beds_keeping_the_lowest_rates():
+    # 2 approved beds, 3 residents all year (intact 200, mild 300, total 600): each month
+    # pays 2 beds — the two lowest rates — and the 12 excess months are a warning
+    home = {**HOME, "beds": 2, "beds_subsidized_before": 2}
+    ledger, findings = calc("huashan", "2024", institutions=[home], residents=[
+        stay("a", ability_grade="intact"), stay("b", ability_grade="mild"), stay("c", ability_grade="total")])
+    assert sorted(zip(ledger["rate_fen"], ledger["quantity"])) == [(200_00, 12), (300_00, 12)]
+    assert found(findings, "H", "over_approved_beds")["evidence"].to_list() == ["excess_resident_months=12 beds=2"]
+
+
+# ------------------------------------------------------------------ tiers by approved beds (海门区)
+# "50张以下的(含50张)……20元……50张以上的……60元……100张以上,且达到省示范性养老机构建设标准的……80元"
+
+def haimen_home(iid, beds, **kw):
+    return {"institution_id": iid, "beds": beds, "county": "海门区", **OLD, **kw}
+
+
+def local(iid, pid, **kw):
+    return {"institution_id": iid, "person_id": pid, "admitted_on": D(2019, 1, 1), "hukou_county": "海门区", **kw}
+
+
+def test_haimen_bands_by_approved_beds_and_the_model_flag():
+    homes = [haimen_home("H50", 50), haimen_home("H51", 51), haimen_home("H120", 120),
+             haimen_home("M120", 120, model_institution=True), haimen_home("M99", 99, model_institution=True)]
+    ledger, _ = calc("haimen", "2020", institutions=homes, residents=[local(h["institution_id"], "p") for h in homes])
+    rate = dict(zip(ledger["institution_id"], ledger["rate_fen"]))
+    assert rate == {"H50": 20_00, "H51": 60_00, "H120": 60_00, "M120": 80_00, "M99": 60_00}
+    assert set(ledger["quantity"]) == {12}
+
+
+def test_haimen_six_months_open_and_local_hukou_only():
+    # opened 2020-03-15: six months reached 2020-09-15 → Sep..Dec month ends = 4 months × 20;
+    # a resident from another county is not counted
+    home = haimen_home("N", 30, opened_on=D(2020, 3, 15))
+    ledger, _ = calc("haimen", "2020", institutions=[home], residents=[
+        local("N", "p1"), local("N", "p2", hukou_county="通州区")])
+    assert ledger.select("quantity", "amount_fen").rows() == [(4, 4 * 20_00)]
+    h2, _ = calc("haimen", "2020H2", institutions=[home], residents=[local("N", "p1")])
+    assert h2.select("period", "quantity").rows() == [("2020H2", 4)]
+    h1, findings = calc("haimen", "2020H1", institutions=[home], residents=[local("N", "p1")])
+    assert h1.height == 0 and found(findings, "N", "operating_period")["severity"].to_list() == ["info"]
+
+
+# ------------------------------------------------------------------ stages (泰州)
+# "一次性床位补贴按照40%、30%、30%比例分三年补助到位"; nursing beds in owned premises 1万元/床
+
+def nursing_home(**kw):
+    return {"institution_id": "T", "beds": 120, "nursing_beds": 100, "accepted_on": D(2023, 10, 1),
+            "opened_on": D(2023, 11, 1), "ownership": "public", **kw}
+
+
+def test_staged_payments_fall_in_the_period_each_is_due_across_a_year_end():
+    # 100 nursing beds × 10,000 = 1,000,000.00 → 400,000.00 (2023-10-01), 300,000.00 (2024-10-01),
+    # 300,000.00 (2025-10-01); the 20 other beds of a public home are outside 民办 clause 二
+    q4, _ = calc("taizhou", "2023Q4", institutions=[nursing_home()])
+    assert q4.select("item", "period", "amount_fen").rows() == [("new_beds_stage_1", "2023Q4", 400_000_00)]
+    span, _ = calc("taizhou", "2023-07..2024-06", institutions=[nursing_home()])
+    assert span.select("item", "period", "amount_fen").rows() == [("new_beds_stage_1", "2023-07..2024-06", 400_000_00)]
+    y24, f24 = calc("taizhou", "2024", institutions=[nursing_home()])
+    assert y24.select("item", "amount_fen").rows() == [("new_beds_stage_2", 300_000_00)]
+    assert found(f24, "T", "earlier_stages")["severity"].to_list() == ["info"]
+    y25, _ = calc("taizhou", "2025", institutions=[nursing_home()])
+    assert y25.select("item", "amount_fen").rows() == [("new_beds_stage_3", 300_000_00)]
+    # all three stages past and the beds not recorded as subsidised: the whole 1,000,000.00 is a warning
+    y26, f26 = calc("taizhou", "2026", institutions=[nursing_home()])
+    assert y26.height == 0
+    assert "amount=1,000,000.00" in found(f26, "T", "overdue_unpaid")["evidence"][0]
+
+
+def test_stages_add_up_to_the_fen_by_largest_remainder():
+    # one bed at 0.01 yuan = 1 fen: 40/30/30 → 0.4/0.3/0.3 fen, the fen goes to stage 1
+    home = nursing_home(nursing_beds=1, beds=1)
+    amounts = [calc("taizhou", y, sets=("nursing_owned.rate=0.01",), institutions=[home])[0]["amount_fen"].sum()
+               for y in ("2023", "2024", "2025")]
+    assert amounts == [1, 0, 0]
+
+
+def test_other_beds_are_held_when_the_data_cannot_say_which_beds_were_subsidised():
+    home = nursing_home(ownership="private", newly_built=True, beds_subsidized_before=50)
+    ledger, findings = calc("taizhou", "2023", institutions=[home])
+    held = findings.filter(pl.col("rule") == "held_subsidized_split")
+    assert set(held["severity"]) == {"error"} and ledger.height == 0
+
+
+# ------------------------------------------------------------------ periods and packs
+
+def test_a_calendar_year_kind_is_reported_not_guessed_for_a_half_year():
+    ledger, findings = calc("jiayuguan", "2024H1", institutions=[{"institution_id": "A", "beds": 10, **OLD}])
+    assert ledger.height == 0
+    assert "period_not_supported" in set(findings["rule"]) and "warning" in set(findings["severity"])
+
+
+@pytest.mark.parametrize("bad", [{"[0,50]": 1, "[50,)": 2}, {"[0,50": 1}, {"[100,)+vip": 1}])
+def test_band_keys_are_checked_on_load(bad):
+    with pytest.raises(PolicyError):
+        load_pack("huashan", sets=(f"construction_new.rate_by_band={bad}",))
+
+
+# ------------------------------------------------------------------ conditions without amounts
+# A city's published guide (本市 养老機構建設和運營補助項目, as found; no number, no amounts in the
+# part we hold) sets the conditions only: the rate and the cap are declared gaps a user sets.
+GUIDE = """養老機構建設和運營補助項目
+(一)申請養老機構建設補助必須同時符合以下條件:
+1.依法取得《民辦非企業單位(法人)登記證書》或《營業執照》并向民政部門如實備案,且運營滿1年及以上;
+3.項目土地、建設、房產手續齊全。其中,自有產權的,應具有房屋產權證書;以租賃土地形式新建的項目,土地租賃期應在10年以上;以租賃房屋形式改建的項目,租賃房屋期限應在5年以上;
+5.養老床位入住率達30%(含)以上;
+6.根據所在區縣(開發區)保基本養老床位需求,協議設置保基本養老床位
+"""
+GUIDE_PACK = """
+id: guide
+title: 養老機構建設和運營補助項目（条件）
+number: null
+note: test pack
+jurisdiction: 某市
+issued: null
+effective: 2023-01-01
+effective_note: test pack
+status: draft
+short: 某市 补助项目
+source: guide.txt
+rules:
+  construction:
+    kind: bed_subsidy
+    title: 養老機構建設補助
+    clause: 二(一)
+    params:
+      min_operating_months: {unit: months, value: 12, quote: 且運營滿1年及以上}
+      leased_land_min_years: {unit: years, value: 10, quote: "以租賃土地形式新建的項目,土地租賃期應在10年以上"}
+      leased_min_years: {unit: years, value: 5, quote: "以租賃房屋形式改建的項目,租賃房屋期限應在5年以上"}
+      min_occupancy: {unit: share, value: 30%, quote: 養老床位入住率達30%(含)以上}
+      require_basic_beds_agreement: {unit: bool, value: true, quote: 協議設置保基本養老床位}
+      rate: {unit: yuan/bed, gap: true, note: 摘录未含补助数额, quote: 申請養老機構建設補助}
+      cap_per_institution: {unit: yuan, gap: true, note: 摘录未含上限, quote: 申請養老機構建設補助}
+      payer: {unit: payer, gap: true, note: 未写明出资方, quote: 申請養老機構建設補助}
+"""
+
+
+@pytest.fixture
+def guide(tmp_path):
+    (tmp_path / "guide.txt").write_text(GUIDE, encoding="utf-8")
+    (tmp_path / "guide.yaml").write_text(GUIDE_PACK, encoding="utf-8")
+    return str(tmp_path / "guide.yaml")
+
+
+def residents_in(iid, n):
+    return [{"institution_id": iid, "person_id": f"{iid}-{i}", "admitted_on": D(2023, 1, 1)} for i in range(n)]
+
+
+def test_conditions_land_and_building_leases_occupancy_agreement_and_a_cap(guide):
+    sets = ("construction.rate=1000", "construction.payer=county", "construction.cap_per_institution=50000")
+    base = dict(beds=100, basic_beds_agreement=True, accepted_on=D(2023, 1, 1), opened_on=D(2023, 3, 1))
+    homes = [
+        {"institution_id": "LAND9", "premises": "leased", "lease_of": "land", "lease_years": 9.0, **base},
+        {"institution_id": "LAND10", "premises": "leased", "lease_of": "land", "lease_years": 10.0, **base,
+         "beds": 40},
+        {"institution_id": "BLD4", "premises": "leased", "lease_of": "building", "lease_years": 4.0, **base},
+        {"institution_id": "OCC29", **base},
+        {"institution_id": "NOAGR", **{**base, "basic_beds_agreement": False}},
+        {"institution_id": "CAP", **base},
+    ]
+    occupied = {"LAND9": 50, "LAND10": 12, "BLD4": 50, "OCC29": 29, "NOAGR": 50, "CAP": 30}
+    res = [r for iid, n in occupied.items() for r in residents_in(iid, n)]
+    ledger, findings, _ = compute(tables(institutions=homes, residents=res), load_pack(guide, sets=sets), 2024)
+    # LAND10: 40 beds, 12 residents = 30% (含) → 40 × 1,000 = 40,000.00 (under the cap);
+    # CAP: 100 × 1,000 = 100,000.00 → "最高" 50,000.00; 30/100 = 30% reached
+    assert sorted(ledger.select("institution_id", "amount_fen").rows()) == [("CAP", 50_000_00), ("LAND10", 40_000_00)]
+    assert "最高不超过 50,000 元" in lines(ledger, institution_id="CAP")["basis"][0]
+    why = {(r["institution_id"], r["rule"]): r["severity"] for r in findings.iter_rows(named=True)}
+    assert why[("LAND9", "lease_term")] == why[("BLD4", "lease_term")] == "info"
+    assert why[("OCC29", "occupancy_below_minimum")] == "info"
+    assert why[("NOAGR", "no_basic_beds_agreement")] == "info"
+    assert "error" not in set(findings["severity"])
+
+
+def test_a_rate_the_text_leaves_open_is_a_gap_not_a_zero(guide):
+    ledger, findings, _ = compute(
+        tables(institutions=[{"institution_id": "A", "beds": 10, "basic_beds_agreement": True,
+                              "accepted_on": D(2023, 1, 1), "opened_on": D(2023, 1, 1)}],
+               residents=residents_in("A", 5)),
+        load_pack(guide, sets=("construction.payer=county",)), 2024)
+    assert ledger.height == 0
+    assert "policy_gap" in set(findings["rule"])
