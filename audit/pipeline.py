@@ -364,10 +364,11 @@ ITEM_PARAMS = {
 }
 INPUT_COLUMNS = {
     "construction": ["beds", "beds_subsidized_before", "premises", "lease_years", "profit_status", "registered_on",
-                     "accepted_on", "opened_on", "nursing_type", "rating_level", "investment_final_fen"],
+                     "accepted_on", "opened_on", "nursing_type", "rating_level", "investment_final_fen",
+                     "expansion_beds", "expansion_accepted_on", "lease_of", "basic_beds_agreement", "model_institution"],
     "center_operating": ["kind", "star_level", "assessment_score", "assessed_pass", "operating_normally",
                          "inside_institution"],
-    "operating": ["ownership", "rating_level", "county", "registered_on"],
+    "operating": ["ownership", "rating_level", "county", "registered_on", "opened_on", "beds", "model_institution"],
     "insurance": ["profit_status"],
 }
 

@@ -120,8 +120,9 @@ def test_five_grades_map_to_the_texts_three_levels():
     # 200 × (1, 1.5, 2, 3) ; 重度 and 完全失能 both 600 (declared mapping total → severe)
     assert by_rate == {200_00: 12, 300_00: 12, 400_00: 12, 600_00: 24}
     assert lines(ledger, program="operating")["amount_fen"].sum() == 12 * (200_00 + 300_00 + 400_00 + 600_00 * 2)
-    items = set(lines(ledger, program="operating")["item"])
-    assert "bed_months_中度（中度失能）" in items and "bed_months_重度（完全失能）" in items
+    op = lines(ledger, program="operating")
+    assert set(op["item"]) == {f"bed_months_{g}" for g in ("intact", "mild", "moderate", "severe", "total")}
+    assert "中度（中度失能）" in lines(op, item="bed_months_moderate")["basis"][0]
 
 
 def test_three_level_care_level_pays_only_where_the_grades_agree():
@@ -331,3 +332,41 @@ def test_a_rate_the_text_leaves_open_is_a_gap_not_a_zero(guide):
         load_pack(guide, sets=("construction.payer=county",)), 2024)
     assert ledger.height == 0
     assert "policy_gap" in set(findings["rule"])
+
+
+def test_english_basis_has_no_chinese_left():
+    p = Period.parse("2024H1")
+    ledger, _, _ = compute(tables(institutions=[nursing_home(accepted_on=D(2024, 2, 1))]),
+                           load_pack("taizhou"), 2024, lang="en", period=p)
+    ledger2, _, _ = compute(tables(
+        institutions=[{"institution_id": "EXP", "beds": 200, "beds_subsidized_before": 120, "expansion_beds": 80,
+                       "expansion_accepted_on": D(2024, 5, 10), "newly_built": False, **OLD}],
+        residents=[{"institution_id": "EXP", "person_id": "p", "admitted_on": D(2020, 1, 1), "ability_grade": "total"}]),
+        load_pack("huashan"), 2024, lang="en", period=p)
+    basis = pl.concat([ledger, ledger2])["basis"]
+    assert basis.len() == 3 and not basis.str.contains(r"[\u4e00-\u9fff]").any(), basis.to_list()
+    assert any("stage 1 (of 3) at 40%" in b for b in basis), basis.to_list()
+    assert any("expansion at 50%" in b for b in basis) and any("severe (total)" in b for b in basis)
+
+
+def test_for_profit_and_public_private_factors_and_rating_minimum(guide, tmp_path):
+    # the guide's conditions with a local rate of 1,000/bed; for-profit at 80% → 800/bed,
+    # public-private at 50% → 500/bed; both → 1,000 × 4/5 × 1/2 = 400/bed (one rounding)
+    text = (tmp_path / "guide.yaml").read_text(encoding="utf-8") + (
+        "      forprofit_share: {unit: share, gap: true, note: t, quote: 申請養老機構建設補助}\n"
+        "      public_private_share: {unit: share, gap: true, note: t, quote: 申請養老機構建設補助}\n"
+        "      min_rating_level: {unit: level, gap: true, note: t, quote: 申請養老機構建設補助}\n")
+    (tmp_path / "guide.yaml").write_text(text, encoding="utf-8")
+    sets = ("construction.rate=1000", "construction.payer=county", "construction.cap_per_institution=1000000",
+            "construction.forprofit_share=80%", "construction.public_private_share=50%",
+            "construction.min_rating_level=2")
+    base = dict(beds=10, basic_beds_agreement=True, accepted_on=D(2023, 1, 1), opened_on=D(2023, 3, 1), rating_level=2)
+    homes = [{"institution_id": "FP", "profit_status": "forprofit", **base},
+             {"institution_id": "PP", "ownership": "public_private", **base},
+             {"institution_id": "BOTH", "ownership": "public_private", "profit_status": "forprofit", **base},
+             {"institution_id": "LOW", **{**base, "rating_level": 1}}]
+    res = [r for h in homes for r in residents_in(h["institution_id"], 5)]
+    ledger, findings, _ = compute(tables(institutions=homes, residents=res), load_pack(str(tmp_path / "guide.yaml"),
+                                                                                     sets=sets), 2024)
+    assert dict(ledger.select("institution_id", "rate_fen").rows()) == {"FP": 800_00, "PP": 500_00, "BOTH": 400_00}
+    assert found(findings, "LOW", "rating_below_minimum")["severity"].to_list() == ["info"]

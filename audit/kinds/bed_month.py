@@ -192,13 +192,13 @@ def bed_month_grant(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
     label = pl.col("grade").replace_strict({g: spec[g][1] for g in GRADES}, default="", return_dtype=pl.String)
     # keys are joined on below: no nulls in them (a null never equals a null in a join)
     res = res.with_columns(rate.alias("rate_fen"), label.alias("label"), pl.col("band").fill_null(""))
-    keys = ["institution_id", "rate_fen", "label", "base_rate_fen", "band"]
+    keys = ["institution_id", "grade", "rate_fen", "label", "base_rate_fen", "band"]
     if opt(rule, "cap_by_approved_beds", on, False):
         counted = _capped_months(ctx, rule, res, keys, n)
     else:
         counted = res.group_by(keys).agg((pl.col("l") - pl.col("f") + 1).sum().alias("quantity"))
     counted = counted.filter(pl.col("quantity") > 0)
-    return _lines(ctx, rule, counted)
+    return _lines(ctx, rule, counted, graded)
 
 
 def _capped_months(ctx: Ctx, rule, res: pl.DataFrame, keys: list[str], n: int) -> pl.DataFrame:
@@ -231,12 +231,12 @@ def ctx_beds(res: pl.DataFrame) -> pl.DataFrame:
     return res.group_by("institution_id").agg(pl.col("beds").first().fill_null(0))
 
 
-def _lines(ctx: Ctx, rule, counted: pl.DataFrame) -> pl.DataFrame:
+def _lines(ctx: Ctx, rule, counted: pl.DataFrame, graded: bool) -> pl.DataFrame:
+    """One line per institution and grade (item bed_months_<grade> when the rate depends on it)."""
     if not counted.height:
         return counted
     payer = value(rule, "payer", ctx.ref_date)
-    several = counted["label"].n_unique() > 1 or (counted["label"] != "").any()
-    item = pl.lit("bed_months") + (pl.lit("_") + pl.col("label") if several else pl.lit(""))
+    item = pl.lit("bed_months") + (pl.lit("_") + pl.col("grade") if graded else pl.lit(""))
     base = pl.when(pl.col("rate_fen") != pl.col("base_rate_fen")).then(
         pl.lit("（基础 ") + fen_text(pl.col("base_rate_fen")) + pl.lit(" 元/人/月）")).otherwise(pl.lit(""))
     band = pl.when(pl.col("band") != "").then(pl.lit("，档次 ") + pl.col("band")).otherwise(pl.lit(""))
@@ -248,5 +248,5 @@ def _lines(ctx: Ctx, rule, counted: pl.DataFrame) -> pl.DataFrame:
     ).with_columns(
         (pl.format("{} 人月 × ", pl.col("quantity")) + fen_text(pl.col("rate_fen")) + pl.lit(" 元/人/月 = ")
          + fen_text(pl.col("amount_fen")) + pl.lit(" 元") + base + band + label
-         + pl.lit(f"（{ctx.span.label_zh()}）")).alias("basis"))
+         + pl.lit(f"（期间 {ctx.period_label}）")).alias("basis"))
 

@@ -203,6 +203,13 @@ def fen_text(expr: pl.Expr) -> pl.Expr:
 # Basis text is built once, in Chinese; an English run translates it phrase by phrase
 # (longest phrases first), so the arithmetic is the same in both languages.
 BASIS_EN = [
+    # rule-model kinds (bed_subsidy, bed_month_grant): longest phrases first
+    (" 期（共 ", " (of "), ("，营利性按 ", ", for-profit at "), (" 期）按 ", ") at "), ("；第 ", "; stage "), ("，最高不超过 ", ", capped at "),
+    ("，改扩建按 ", ", expansion at "), ("，公建民营按 ", ", public-private at "), ("（到期日 ", " (due "),
+    ("（基础 ", " (base "), ("（期间 ", " (period "), ("，档次 ", ", band "), ("（= ", " (= "),
+    ("无失能", "no disability"), ("能力完好", "intact"), ("轻度失能", "mild"), ("中度失能", "moderate"),
+    ("重度失能", "severe"), ("完全失能", "total"), ("部分失能", "partial"), ("轻度", "mild"), ("中度", "moderate"),
+    ("重度", "severe"), ("自理", "self-care"),
     ("（尚有补助比例未定，见 policy_gap；机构自付至多此数）",
      " (a public share is not yet set, see policy_gap; the institution pays at most this)"),
     ("（最大余数法，合计等于预算）", " (largest remainder; adds up to the budget)"),

@@ -68,7 +68,7 @@ def bureau_context(result, signing=None) -> dict:
 
     signing = signing or Signing()
     lang = lang_of(result)
-    L = LABELS[lang]
+    L = _labels(result, lang)
     ledger = ledger_frame(result, L)
     # totals are grants: the institutions' own share of a premium is listed, never added in
     public = ledger.filter(pl.col("payer") != OWN_SHARE)
@@ -189,7 +189,7 @@ def selfcheck_parts(result, deadline: str | None = None) -> dict:
     """The frames every self-check draws on, computed once per run (`deadline`: the date
     the bureau sets for fixing findings, shown with each)."""
     lang = lang_of(result)
-    L = LABELS[lang]
+    L = _labels(result, lang)
     findings = findings_frame(result, L, lang)
     staffing = result.staffing
     return {
@@ -269,3 +269,11 @@ def _depends_on_others(ledger: pl.DataFrame | None, general: pl.DataFrame, L: di
     if "factor_share" in items:
         notes.append(L["depends_factor"])
     return notes
+
+
+def _labels(result, lang: str) -> dict:
+    """The report words; a run over a period that is not a calendar year says 核算期间."""
+    L = LABELS[lang]
+    if "period" in (result.manifest or {}):
+        L = {**L, "year": "Period" if lang == "en" else "核算期间"}
+    return L

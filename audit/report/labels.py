@@ -79,6 +79,7 @@ LABELS = {
                   "resident_months_full": "入住人月（完全失能）", "resident_months_partial": "入住人月（部分失能）",
                   "resident_months_self_care": "入住人月（自理）",
                   "new_beds": "新增床位", "expansion_beds": "改扩建新增床位", "bed_months": "入住床位月"},
+        "grades": {"intact": "能力完好", "mild": "轻度失能", "moderate": "中度失能", "severe": "重度失能", "total": "完全失能"},
         "yes": "是", "no": "否",
         "units": {"yuan": "元", "yuan/bed": "元/床", "yuan/bed/year": "元/床/年", "yuan/person/month": "元/人/月",
                   "yuan/year": "元/年", "share": "比例", "count": "个", "months": "个月", "years": "年",
@@ -146,6 +147,7 @@ LABELS = {
                   "resident_months_partial": "resident-months (partially disabled)",
                   "resident_months_self_care": "resident-months (self-care)",
                   "new_beds": "new beds", "expansion_beds": "expansion beds", "bed_months": "occupied bed-months"},
+        "grades": {"intact": "intact", "mild": "mild", "moderate": "moderate", "severe": "severe", "total": "total loss"},
         "yes": "yes", "no": "no",
         "units": {},
         "item_patterns": {"resident_months_level_": "resident-months (level {n})",
@@ -215,8 +217,9 @@ def item_label(item: str | None, L: dict) -> str:
     for prefix, text in L["item_patterns"].items():
         if item.startswith(prefix) and item[len(prefix):].isdigit():
             return text.format(n=item[len(prefix):])
-    if item.startswith("bed_months_"):  # bed_months_<the text's level (grade)>, written in Chinese by the pack
-        return f"{L['items']['bed_months']} · {item[len('bed_months_'):]}"
+    if item.startswith("bed_months_"):  # bed_months_<GB/T 42195 grade>
+        grade = item[len("bed_months_"):]
+        return f"{L['items']['bed_months']} · {L['grades'].get(grade, grade)}"
     return item
 
 
