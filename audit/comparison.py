@@ -19,15 +19,10 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from audit.errors import PolicyError
-from audit.money import delta_pct_expr, fen_to_yuan_expr  # noqa: F401  (delta_pct_expr: part of this API)
+from audit.money import delta_pct_expr, fen_to_yuan_expr
 
 PUBLIC = pl.col("payer") != "institution"  # the institution's own premium share is not public money
 FINDING_KEY = ["institution_id", "rule", "severity", "period", "evidence"]  # a finding's identity across packs
-# the long table written as compare.csv: one `level` per breakdown
-CSV_LEVELS = ("total", "program_payer", "county_program", "institution")
-CSV_COLUMNS = ["level", "program", "payer", "county", "institution_id", "name", "baseline", "proposal", "delta",
-               "delta_pct"]
-WINNERS_SHOWN = 10
 
 
 @dataclass
@@ -319,8 +314,8 @@ def compare(data_path, policy, year: int, sets=(), override_file=None, proposal_
     both, and set them side by side. `progress(stage)` is called as each of
     COMPARE_STAGES begins."""
     from audit.data.io import load_data
-    from audit.policy import load_pack
     from audit.pipeline import run_loaded
+    from audit.policy import load_pack
 
     step = progress or (lambda stage: None)
     step("read")
@@ -413,7 +408,6 @@ def write_compare_xlsx(comparison: Comparison, path) -> None:
     import xlsxwriter
 
     from audit.report.compare import findings_changes, labels
-    from audit.report.labels import label_of
 
     L = labels(comparison.lang)
     S = L["sheets"]

@@ -5,7 +5,8 @@ times, each in its own child process, `audit run --no-report` and `audit compare
 --no-report` with one proposed rate change, and prints wall time, the child's peak
 memory (resource.getrusage RUSAGE_CHILDREN, Linux: kilobytes) and compare ÷ run. The
 data is read and validated once by compare, so the ratio stays under ~2 (two passes of
-the calculators and checks, one read).
+the calculators and checks, one read). The same pair is then timed as API calls
+(`audit.run` / `audit.compare`, nothing written), the computation alone.
 
     .venv/bin/python bench/compare_bench.py                  # 40,000
     .venv/bin/python bench/compare_bench.py --sizes 1000 40000
@@ -23,7 +24,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from run_bench import AUDIT, timed  # noqa: E402  (one way of timing a child for every bench)
+from run_bench import AUDIT, timed
 
 
 def main(argv=None) -> int:
@@ -55,6 +56,17 @@ def main(argv=None) -> int:
                 print(f"{n:>12,} {name:>8} {wall:>8.1f} {mb:>9,} {rc:>5}  {files}", flush=True)
             (rw, rm), (cw, cm) = measured["run"], measured["compare"]
             print(f"{n:>12,} {'ratio':>8} {cw / rw:>8.2f} {cm / max(rm, 1):>9.2f}        compare ÷ run", flush=True)
+            # the computation alone (no files written): audit.run against audit.compare
+            api = {}
+            for name, call in (("run", f"audit.run({str(data)!r}, {args.policy!r}, {args.year})"),
+                               ("compare", (f"audit.compare({str(data)!r}, {args.policy!r}, {args.year}, "
+                                            f"proposal_sets=[{args.proposal_set!r}])"))):
+                wall, mb, rc = timed([sys.executable, "-c", f"import audit; {call}"])
+                api[name] = (wall, mb)
+                print(f"{n:>12,} {'api ' + name:>12} {wall:>8.1f} {mb:>9,} {rc:>5}  (no outputs)", flush=True)
+            (rw, rm), (cw, cm) = api["run"], api["compare"]
+            print(f"{n:>12,} {'ratio':>8} {cw / rw:>8.2f} {cm / max(rm, 1):>9.2f}        api compare ÷ api run",
+                  flush=True)
     finally:
         if args.keep:
             print(f"kept in {work}")

@@ -282,7 +282,42 @@ def test_the_readme_example_prints_what_the_readme_shows(readme, lang, tmp_path)
 
 def test_audit_compare_is_the_function_whatever_was_imported(data):
     import audit
-    import audit.comparison  # noqa: F401  (the module holding it; audit.compare stays the function)
+    import audit.comparison
 
     c = audit.compare(data, "shaoxing", 2024, proposal_sets=[f"{RATE_5}=200"])
     assert c.totals() == (4_200_00, 5_100_00, 900_00)
+
+
+def test_a_mid_year_change_is_listed_for_the_months_it_holds_and_costs_only_those(data, tmp_path):
+    # level 5 rises from 150 to 180 from 2024-07-01 (a dated value in a locally edited copy):
+    # July–December only. 张一 6 months × 30 + 张二 (Jul–Dec) 6 months × 30 = 360.00
+    quote = "根据评定结果,按一至五级分别给予每人每月不低于30元、50元、80元,、100元、150元的补助"
+    old = f"        value: {{1: 30, 2: 50, 3: 80, 4: 100, 5: 150}}\n        quote: {quote}\n"
+    new = ("        values:\n"
+           f"          - {{value: {{1: 30, 2: 50, 3: 80, 4: 100, 5: 150}}, quote: '{quote}'}}\n"
+           f"          - {{from: 2024-07-01, value: {{1: 30, 2: 50, 3: 80, 4: 100, 5: 180}}, quote: '{quote}'}}\n")
+    text = (PACK_DIR / "shaoxing.yaml").read_text(encoding="utf-8")
+    assert text.count(old) == 1
+    path = tmp_path / "dated.yaml"
+    path.write_text(text.replace(old, new).replace("id: shaoxing\n", "id: shaoxing_dated\n"), encoding="utf-8")
+    c = compare(data, "shaoxing", 2024, proposal_policy=path)
+    assert c.changes.select("param", "months", "old", "new").rows() == [
+        ("rate_by_rating_level.5", "2024-07..2024-12", "150.00", "180.00")]
+    assert by_pp(c) == {("operating", "city"): (4_200_00, 4_560_00, 360_00)}
+
+
+def test_filling_a_policy_gap_pays_the_centre_and_the_gap_finding_disappears(tmp_path):
+    # 绍兴 重点工作(五)4 gives no amount for a 2-star township centre (a gap: no line, a
+    # policy_gap finding). The proposal sets 100,000 a year: T2 is newly paid 100,000.00.
+    folder = tmp_path / "centres"
+    folder.mkdir()
+    (folder / "institutions.csv").write_text(
+        "institution_id,name,county,kind,ownership,profit_status,beds,star_level,assessed_pass,operating_normally\n"
+        "T2,某街道居家养老服务中心,越城区,township_center,public,nonprofit,0,2,true,true\n", encoding="utf-8")
+    c = compare(folder, "shaoxing", 2024, proposal_sets=["center_township.rate_by_star.2=100000"])
+    assert by_pp(c) == {("center_operating", "city"): (0, 100_000_00, 100_000_00)}
+    assert c.crossings.select("institution_id", "program", "direction").rows() == [
+        ("T2", "center_operating", "newly_paid")]
+    gone = c.findings_disappeared.filter(pl.col("rule") == "policy_gap")["evidence"].to_list()
+    assert len(gone) == 1 and "center_township.rate_by_star.2" in gone[0] and "T2" in gone[0]
+    assert c.changes.select("param", "old", "new").rows() == [("rate_by_star.2", "缺口（原文未规定）", "100000.00")]

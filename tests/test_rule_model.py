@@ -370,3 +370,28 @@ def test_for_profit_and_public_private_factors_and_rating_minimum(guide, tmp_pat
                                                                                      sets=sets), 2024)
     assert dict(ledger.select("institution_id", "rate_fen").rows()) == {"FP": 800_00, "PP": 500_00, "BOTH": 400_00}
     assert found(findings, "LOW", "rating_below_minimum")["severity"].to_list() == ["info"]
+
+
+def test_months_before_registration_do_not_count_and_an_expansion_needs_its_acceptance_date():
+    # 海门 "经民政部门注册登记": registered 2020-06-15 → Jun..Dec month ends = 7 months × 20
+    home = haimen_home("R", 30, registered_on=D(2020, 6, 15))
+    ledger, _ = calc("haimen", "2020", institutions=[home], residents=[local("R", "p1")])
+    assert ledger.select("quantity", "amount_fen").rows() == [(7, 7 * 20_00)]
+    # 花山: expansion beds without an acceptance date are not paid (info), never dated by the opening
+    exp = {"institution_id": "X", "beds": 200, "beds_subsidized_before": 120, "expansion_beds": 80, **OLD}
+    ledger, findings = calc("huashan", "2024", institutions=[exp])
+    assert ledger.height == 0
+    assert found(findings, "X", "missing_expansion_accepted_on")["severity"].to_list() == ["info"]
+
+
+def test_dementia_grade_raises_the_rate_when_it_is_the_higher():
+    # "按照其轻、中、重度失能失智程度……上浮50%、100%、200%": mild disability (300) with moderate
+    # dementia (400) → 400; severe disability (600) with mild dementia (300) → 600
+    ledger, _ = calc("huashan", "2024", institutions=[HOME], residents=[
+        stay("a", ability_grade="mild", dementia=True, dementia_grade="moderate"),
+        stay("b", ability_grade="severe", dementia=True, dementia_grade="mild"),
+        stay("c", ability_grade="intact")])
+    got = sorted(ledger.select("item", "rate_fen", "quantity").rows())
+    assert got == [("bed_months_dementia_moderate", 400_00, 12), ("bed_months_intact", 200_00, 12),
+                   ("bed_months_severe", 600_00, 12)]
+    assert "中度（中度失智）" in lines(ledger, item="bed_months_dementia_moderate")["basis"][0]

@@ -34,7 +34,7 @@ def test_sheets_and_headers_follow_the_schemas(tmp_path):
     assert names == ["机构", "入住老人", "工作人员", "综合保险", "检查人员", "回避关系", "检查记录", "说明"]
     heads = pl.read_excel(book, sheet_name="入住老人", infer_schema_length=0).columns
     assert heads == ["机构编号", "身份证号", "姓名", "入住日期", "离院日期", "户籍所在区县", "能力等级", "失智", "低保类别",
-                     "五级能力等级", "能力评估日期"]
+                     "五级能力等级", "能力评估日期", "失智程度"]
 
 
 def test_drop_downs_and_widths(tmp_path):

@@ -69,7 +69,7 @@ def summary_text(result) -> str:
         p = r.pack
         draft = t("，征求意见稿", ", draft") if p.status != "in_force" else ""
         local = t(f"，本地设定 {len(p.overrides)} 项", f", local values: {len(p.overrides)}") if p.overrides else ""
-        out.append(t(f"{label}：{p.title}（{p.id}{draft}{local}）", f"{label}: {p.title} ({p.id}{draft}{local})"))
+        out.append(t(f"{label}：{p.title}（{p.id}{draft}{local}）", f"{label}: {p.title_en or p.title} ({p.id}{draft}{local})"))
     out.append(t(f"年度 {result.year}", f"year {result.year}"))
     if "draft" in (result.baseline.pack.status, result.proposal.pack.status):
         out.append(t("注意：所比较的政策包含征求意见稿（非正式施行文件），使用这些金额时须注明。",

@@ -24,6 +24,8 @@ from audit.policy.values import GRADES
 from audit.policy.tiers import band_of, parse_bands
 
 PROGRAM = "operating"
+DEMENTIA_GRADES = ("mild", "moderate", "severe")
+DEMENTIA_ZH = {"mild": "轻度失智", "moderate": "中度失智", "severe": "重度失智"}
 GRADE_ZH = {"intact": "能力完好", "mild": "轻度失能", "moderate": "中度失能", "severe": "重度失能", "total": "完全失能"}
 LEVEL_ZH = {"none": "无失能", "mild": "轻度", "moderate": "中度", "severe": "重度", "self_care": "自理",
             "partial": "部分失能", "full": "完全失能"}
@@ -44,36 +46,59 @@ def _txt(c: str) -> pl.Expr:
     return pl.col(c).cast(pl.String).fill_null("空")
 
 
+def _level_rate(rule, on, lv: str):
+    """A level of the text → ("abs", fen) | ("mult", Fraction) | ("gap", param, key)."""
+    by_level, uplift = opt(rule, "rate_by_level", on), opt(rule, "uplift_by_level", on)
+    if by_level is not None:
+        v = by_level.get(lv)
+        return ("abs", v) if v is not None else ("gap", "rate_by_level", lv)
+    if uplift is not None:
+        u = uplift.get(lv, 0)  # a level the text names no uplift for gets none
+        return ("mult", 1 + Fraction(u)) if u is not None else ("gap", "uplift_by_level", lv)
+    return ("mult", Fraction(1))
+
+
 def _grade_rates(ctx: Ctx, rule) -> dict:
-    """grade -> ("abs", fen) | ("mult", Fraction) | ("gap", param, key), plus its label."""
+    """grade -> (("abs", fen) | ("mult", Fraction) | ("gap", param, key), label)."""
     on = ctx.ref_date
     out = {}
     by_grade = opt(rule, "rate_by_grade", on)
     levels = opt(rule, "level_by_grade", on)
-    by_level = opt(rule, "rate_by_level", on)
-    uplift = opt(rule, "uplift_by_level", on)
     for g in GRADES:
         if by_grade is not None:
             v = by_grade.get(g)
             out[g] = (("abs", v) if v is not None else ("gap", "rate_by_grade", g), GRADE_ZH[g])
-            continue
-        if levels is not None:
+        elif levels is not None:
             lv = levels.get(g)
-            if lv is None:
-                out[g] = (("gap", "level_by_grade", g), GRADE_ZH[g])
-                continue
-            label = f"{LEVEL_ZH[lv]}（{GRADE_ZH[g]}）"
-            if by_level is not None:
-                v = by_level.get(lv)
-                out[g] = (("abs", v) if v is not None else ("gap", "rate_by_level", lv), label)
-            elif uplift is not None:
-                u = uplift.get(lv, 0)  # a level the text names no uplift for gets none
-                out[g] = (("mult", 1 + Fraction(u)) if u is not None else ("gap", "uplift_by_level", lv), label)
-            else:
-                out[g] = (("mult", Fraction(1)), label)
-            continue
-        out[g] = (("mult", Fraction(1)), "")
+            out[g] = ((_level_rate(rule, on, lv), f"{LEVEL_ZH[lv]}（{GRADE_ZH[g]}）") if lv is not None
+                      else (("gap", "level_by_grade", g), GRADE_ZH[g]))
+        else:
+            out[g] = (("mult", Fraction(1)), "")
     return out
+
+
+def _dementia_rates(ctx: Ctx, rule) -> dict:
+    """dementia grade -> (spec, label) when the text raises the rate by 失智程度 too."""
+    on = ctx.ref_date
+    levels = opt(rule, "dementia_level_by_grade", on)
+    if levels is None:
+        return {}
+    return {d: ((_level_rate(rule, on, lv), f"{LEVEL_ZH[lv]}（{DEMENTIA_ZH[d]}）") if lv is not None
+                else (("gap", "dementia_level_by_grade", d), DEMENTIA_ZH[d]))
+            for d, lv in ((d, levels.get(d)) for d in DEMENTIA_GRADES)}
+
+
+def _rate_expr(spec: dict, column: str) -> pl.Expr:
+    """The rate (fen) of each row from its grade in `column`, per spec (gaps give null)."""
+    rate = pl.lit(None, pl.Int64)
+    for g, ((kind, *rest), _) in spec.items():
+        if kind == "gap":
+            continue
+        v = rest[0]
+        r = (pl.lit(v, pl.Int64) if kind == "abs"
+             else (pl.col("base_rate_fen") * v.numerator * 2 + v.denominator) // (2 * v.denominator))
+        rate = pl.when(pl.col(column) == g).then(r).otherwise(rate)
+    return rate
 
 
 def _eligible(ctx: Ctx, rule, inst: pl.DataFrame, tables) -> pl.DataFrame:
@@ -144,6 +169,10 @@ def bed_month_grant(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
     spec = _grade_rates(ctx, rule)
     # a three-level care level stands for one rate only when its grades agree
     fallback = {cl: gs[0] for cl, gs in CARE_LEVEL_GRADES.items() if len({spec[g][0] for g in gs}) == 1}
+    # months count from the later of the waiting period's end and (when required) registration
+    start = (pl.max_horizontal("_reached", "registered_on") if opt(rule, "require_registered", on, False)
+             else pl.col("_reached"))
+    inst = inst.with_columns(start.alias("_reached"))
     res = tables["residents"].join(
         inst.select("institution_id", "county", "beds", "profit_status", "_reached", "band", "base_rate_fen"),
         on="institution_id", how="inner")
@@ -180,16 +209,28 @@ def bed_month_grant(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
             ctx.gap(rule, rest[0], res.filter(pl.col("grade") == g)["institution_id"], key=rest[1])
     payable = [g for g, (s, _) in spec.items() if s[0] != "gap"]
     res = res.filter(pl.col("grade").is_in(payable))
-    rate = pl.lit(None, pl.Int64)
-    for g in payable:
-        (kind, v), _ = spec[g]
-        r = pl.lit(v, pl.Int64) if kind == "abs" else (pl.col("base_rate_fen") * v.numerator * 2 + v.denominator) // (2 * v.denominator)
-        rate = pl.when(pl.col("grade") == g).then(r).otherwise(rate)
+    rate = _rate_expr(spec, "grade")
+    label = pl.col("grade").replace_strict({g: spec[g][1] for g in GRADES}, default="", return_dtype=pl.String)
+    dementia = _dementia_rates(ctx, rule)
+    if dementia:
+        # "按失能失智程度": the higher of the ability grade's rate and the dementia grade's
+        for d, ((kind, *rest), _) in dementia.items():
+            if kind == "gap":
+                ctx.gap(rule, rest[0], res.filter(pl.col("dementia_grade") == d)["institution_id"], key=rest[1])
+        d_rate = _rate_expr(dementia, "dementia_grade")
+        higher = (d_rate > rate).fill_null(False)
+        d_label = pl.col("dementia_grade").replace_strict({d: dementia[d][1] for d in DEMENTIA_GRADES}, default="",
+                                                          return_dtype=pl.String)
+        res = res.with_columns(
+            pl.when(higher).then(pl.lit("dementia_") + pl.col("dementia_grade")).otherwise(pl.col("grade")).alias("grade"),
+            pl.when(higher).then(d_rate).otherwise(rate).alias("_rate"),
+            pl.when(higher).then(d_label).otherwise(label).alias("_label"))
+        rate, label = pl.col("_rate"), pl.col("_label")
+        graded = True
     share = opt(rule, "forprofit_share", on)
     if share is not None:
         s = Fraction(share)
         rate = pl.when(pl.col("profit_status") == "forprofit").then((rate * s.numerator * 2 + s.denominator) // (2 * s.denominator)).otherwise(rate)
-    label = pl.col("grade").replace_strict({g: spec[g][1] for g in GRADES}, default="", return_dtype=pl.String)
     # keys are joined on below: no nulls in them (a null never equals a null in a join)
     res = res.with_columns(rate.alias("rate_fen"), label.alias("label"), pl.col("band").fill_null(""))
     keys = ["institution_id", "grade", "rate_fen", "label", "base_rate_fen", "band"]

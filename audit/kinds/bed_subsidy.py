@@ -160,10 +160,13 @@ def _due(ctx: Ctx, rule, df: pl.DataFrame) -> pl.DataFrame:
         df = _not_eligible(ctx, rule, df, expr.is_null(), f"missing_{name}", zh, en,
                            pl.format("registered_on={} accepted={} opened_on={}", _txt("registered_on"),
                                      _txt("accepted"), _txt("opened_on")))
+    # the beds an expansion added fall due from their own acceptance: without that date, none
+    df = _not_eligible(ctx, rule, df, (pl.col("claim") == "expansion") & pl.col("accepted").is_null(),
+                       "missing_expansion_accepted_on", "改扩建新增床位无验收日期", "expansion beds have no acceptance date",
+                       pl.format("expansion_beds={} expansion_accepted_on=空", pl.col("quantity")))
     due = pl.max_horizontal([e for _, e, _, _ in dated])
-    if opt(rule, "require_accepted", on, False) or months is not None:
-        # an expansion's beds are due no earlier than their acceptance
-        due = pl.max_horizontal(due, pl.when(pl.col("claim") == "expansion").then(pl.col("accepted")))
+    # an expansion's beds are due no earlier than their acceptance
+    due = pl.max_horizontal(due, pl.when(pl.col("claim") == "expansion").then(pl.col("accepted")))
     return df.with_columns(due.alias("due"))
 
 

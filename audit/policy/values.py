@@ -38,6 +38,7 @@ VOCAB = {
     "band_by": {"new_beds", "beds", "occupied_beds", "rating_level"},
     "bed_count": {"new_beds", "nursing_beds", "other_beds"},
     "level_by_grade": {"none", "mild", "moderate", "severe", "self_care", "partial", "full"},
+    "dementia_level_by_grade": {"none", "mild", "moderate", "severe", "self_care", "partial", "full"},
     "metric": {
         "nursing_bed_share", "beds_per_social_worker", "head_training_interval_years",
         "certified_caregivers_per_10k", "senior_grade_share", "first_aid_share",
@@ -54,6 +55,7 @@ TABLE_KEYS = {
     "payer_shares": set(PAYERS),
     "rate_by_grade": set(GRADES),
     "level_by_grade": set(GRADES),
+    "dementia_level_by_grade": {"mild", "moderate", "severe"},
     "uplift_by_level": {"none", "mild", "moderate", "severe", "self_care", "partial", "full"},
     "rate_by_level": {"none", "mild", "moderate", "severe", "self_care", "partial", "full"},
     "stage_shares": {1, 2, 3, 4, 5, 6},
@@ -175,6 +177,7 @@ KINDS: dict[str, dict[str, set[str]]] = {
         "rate_by_band": {"table:yuan/person/month"},
         "rate_by_grade": {"table:yuan/person/month"},
         "level_by_grade": {"table:text"},
+        "dementia_level_by_grade": {"table:text"},
         "rate_by_level": {"table:yuan/person/month"},
         "uplift_by_level": {"table:ratio"},
         "cap_by_approved_beds": {"bool"},
