@@ -210,6 +210,8 @@ def test_selfcheck_lines_totals_fixes_and_staffing(selfcheck):
     assert report.fix_hint("lease_term", "zh") in text
     assert report.fix_hint("policy_gap", "zh") in text   # the area-level finding, with its hint
     assert text.count("<td>2024-") == 12                # staffing month by month
+    # I002 has an error finding (invalid_value): the bureau holds its 13,234.57, and it is told so
+    assert "本机构预计补贴 13,234.57 元将暂缓支付" in text
 
 
 def test_selfcheck_unknown_institution_is_a_clear_error(tmp_path):

@@ -252,6 +252,8 @@ def selfcheck_context(result, institution_id: str, parts: dict | None = None) ->
         "general_findings": concerning(parts["general"], institution_id).to_dicts(),
         "staffing": st.to_dicts() if st is not None else [], "chart_staffing": chart,
         "staffing_observed": observed, "deadline": parts.get("deadline"),
+        # as the bureau's report decides it: an error finding holds the institution's grants
+        "held": bool(findings is not None and (findings["severity"] == "error").any()),
         "depends_on_others": _depends_on_others(ledger, parts["general"], L),
     }
 

@@ -300,6 +300,7 @@ LABELS["en"].update({
 
 # The self-check: deadline, staffing without a ratio, amounts that depend on other institutions.
 LABELS["zh"].update({
+    "held_note": "有错误级发现：主管部门核算时本机构预计补贴 {total} 元将暂缓支付，整改并核实后再付。",
     "deadline": "整改期限", "deadline_note": "请在 {date} 前完成整改并重新自查。",
     "residents": "在院老人", "staffing_observed_note": "所用政策包未规定护理员配比：下表只列出数据中的在院老人和护理员（按工时折算），不判断是否达标。",
     "depends_title": "取决于其他机构数据的金额",
@@ -307,6 +308,7 @@ LABELS["zh"].update({
     "depends_factor": "居家养老服务中心运营补贴按因素法在全部中心之间分配：只用本中心数据时分配结果不可靠。请以主管部门公布的分配结果为准。",
 })
 LABELS["en"].update({
+    "held_note": "Error findings: the bureau holds your estimated grants of {total} yuan until they are fixed and checked.",
     "deadline": "Deadline", "deadline_note": "Fix these by {date} and run the self-check again.",
     "residents": "Residents", "staffing_observed_note": "The policy pack sets no caregiver ratio: the table lists the residents and caregivers (FTE) in the data, without judging them.",
     "depends_title": "Amounts that depend on other institutions' data",
