@@ -1,34 +1,24 @@
 """Calculators: Dataset + Pack + year → ledger (one row per payable line) and the
 findings met on the way (policy gaps, failed conditions).
 
-Each rule kind has one function; the pack says which rules of which kinds apply.
-Kinds that are checks (staffing_ratio, institution_target, area_target) belong to
-audit.checks and are skipped here."""
+Each subsidy kind declares its function (audit.kinds.registry); the pack says which rules
+of which kinds apply. Kinds that are checks belong to audit.checks and are skipped here."""
 
 from __future__ import annotations
 
 import polars as pl
 
-from audit.kinds import bed_month, bed_subsidy, centers, construction, insurance, operating
 from audit.kinds.common import (FINDING_SORT, LEDGER_SORT, Ctx, Gap, as_findings, as_ledger, basis_en,
                                empty_findings, empty_ledger)
+from audit.kinds.registry import KINDS, interpretations
 
-CALCULATORS = {
-    "construction_per_bed": construction.construction_per_bed,
-    "nursing_type_bonus": construction.nursing_type_bonus,
-    "renovation_share": construction.renovation_share,
-    "resident_month_grant": operating.resident_month_grant,
-    "center_star_grant": centers.center_star_grant,
-    "factor_allocation": centers.factor_allocation,
-    "bed_subsidy": bed_subsidy.bed_subsidy,
-    "bed_month_grant": bed_month.bed_month_grant,
-}
-INTERPRETATIONS = {**construction.INTERPRETATIONS, **operating.INTERPRETATIONS, **centers.INTERPRETATIONS,
-                   **insurance.INTERPRETATIONS, **bed_subsidy.INTERPRETATIONS, **bed_month.INTERPRETATIONS}
+# rule kind → its calculator (one rule at a time), from each kind's declaration
+CALCULATORS = {k.name: k.compute for k in KINDS.values() if k.compute is not None and not k.together}
+INTERPRETATIONS = interpretations()
 
 
 # kinds that settle any period (audit.dates.Period); the others settle calendar years only
-PERIOD_KINDS = {"bed_subsidy", "bed_month_grant"}
+PERIOD_KINDS = {k.name for k in KINDS.values() if k.any_period}
 
 
 def compute(dataset, pack, year: int, lang: str = "zh", period=None) -> tuple[pl.DataFrame, pl.DataFrame, Ctx]:
@@ -58,13 +48,12 @@ def compute(dataset, pack, year: int, lang: str = "zh", period=None) -> tuple[pl
             parts.append(fn(rule, tables, ctx))
         except Gap as g:  # a gap in a parameter every line needs (e.g. the payer)
             ids = tables["institutions"]["institution_id"]
-            ctx.gap(rule, g.param, ids)
-    premium_rules = []
-    for rule in pack.rules_of_kind("premium_share") if period is None else ():
-        if _in_force(rule, year, ctx):
-            premium_rules.append(rule)
-    if premium_rules:
-        parts.append(insurance.premium_shares(premium_rules, tables, ctx))
+            ctx.gap(rule, g, ids)
+    for kind in KINDS.values() if period is None else ():  # computed together (premium shares cap each other)
+        if kind.together:
+            rules = [rule for rule in pack.rules_of_kind(kind.name) if _in_force(rule, year, ctx)]
+            if rules:
+                parts.append(kind.compute(rules, tables, ctx))
     parts = [as_ledger(p) for p in parts if p.height]
     ledger = pl.concat(parts) if parts else empty_ledger()
     ledger = ledger.filter(pl.col("amount_fen") != 0).sort(LEDGER_SORT, nulls_last=True)

@@ -14,6 +14,7 @@ import polars as pl
 
 import audit
 from audit.calc import INTERPRETATIONS as CALC_INTERPRETATIONS
+from audit.kinds import registry
 from audit.calc import compute
 from audit.kinds.common import FINDING_SORT, as_findings, empty_findings, t
 from audit.kinds.operating import month_ends
@@ -37,9 +38,7 @@ PROGRAM_ZH = {"construction": "建设补贴", "operating": "运营补贴", "cent
 SEVERITIES = ("error", "warning", "info")
 # error findings that hold a whole program of the institution (else: the lines of the clause they cite)
 HELD_PROGRAMS = {"double_claim": "operating"}
-PROGRAM_KINDS = {"construction": {"construction_per_bed", "nursing_type_bonus", "renovation_share", "bed_subsidy"},
-                 "operating": {"resident_month_grant", "bed_month_grant"}, "center_operating": {"center_star_grant", "factor_allocation"},
-                 "insurance": {"premium_share"}}
+PROGRAM_KINDS = registry.program_kinds()   # ledger program → the rule kinds paying into it
 
 
 @dataclass
@@ -342,50 +341,13 @@ def _swap_into_place(tmp: Path, out: Path, names: set = OUTPUT_NAMES) -> None:
 
 # ---------------------------------------------------------------- explain
 
-ITEM_PARAMS = {
-    "self_built_beds": ["rate_self_built", "forprofit_share", "payer_shares"],
-    "leased_beds": ["rate_leased", "leased_min_years", "leased_schedule_years", "forprofit_share", "payer_shares"],
-    "nursing_type_bonus": ["rate_self_built", "rate_leased", "min_nursing_occupancy", "nursing_care_levels"],
-    "renovation_share": ["share", "min_rating_level"],
-    "disability_supplement": ["disability_supplement", "disabled_care_levels", "dementia_counts_as_disabled"],
-    "low_income_supplement": ["low_income_supplement", "low_income_categories"],
-    "score_formula": ["unstarred_score_base", "inside_institution_share"],
-    "base_amount": ["base_amount"],
-    "factor_share": ["budget", "weight_by_star"],
-    "premium_share": ["share_nonprofit", "share_forprofit", "average_premium"],
-    "premium_rest": [],
-    "new_beds": ["rate", "rate_by_band", "band_by", "rate_self_built", "rate_leased", "forprofit_share",
-                 "public_private_share", "cap_per_institution", "min_operating_months", "stage_shares",
-                 "stage_after_months"],
-    "expansion_beds": ["rate", "rate_by_band", "band_by", "expansion_share", "forprofit_share", "min_operating_months",
-                       "stage_shares", "stage_after_months"],
-    "bed_months": ["rate", "rate_by_band", "band_by", "rate_by_grade", "level_by_grade", "rate_by_level",
-                   "uplift_by_level", "min_operating_months", "cap_by_approved_beds"],
-}
-INPUT_COLUMNS = {
-    "construction": ["beds", "beds_subsidized_before", "premises", "lease_years", "profit_status", "registered_on",
-                     "accepted_on", "opened_on", "nursing_type", "rating_level", "investment_final_fen",
-                     "expansion_beds", "expansion_accepted_on", "lease_of", "basic_beds_agreement", "model_institution"],
-    "center_operating": ["kind", "star_level", "assessment_score", "assessed_pass", "operating_normally",
-                         "inside_institution"],
-    "operating": ["ownership", "rating_level", "county", "registered_on", "opened_on", "beds", "model_institution"],
-    "insurance": ["profit_status"],
-}
+INPUT_COLUMNS = registry.program_inputs()   # ledger program → institution columns explain shows
 
 
 def _params_of(item: str) -> list[str]:
-    if item.startswith("leased_beds"):
-        return ITEM_PARAMS["leased_beds"]
-    if item.startswith("resident_months_level_"):
-        return ["rate_by_rating_level", "min_months", "local_hukou"]
-    if item.startswith("resident_months_"):
-        return ["rate_by_care_level", "min_months", "local_hukou"]
-    if item.startswith("star_"):
-        return ["rate_by_star", "inside_institution_share"]
-    for stem in ("new_beds", "expansion_beds", "bed_months"):  # staged items, grade-labelled months
-        if item.startswith(stem):
-            return ITEM_PARAMS[stem]
-    return ITEM_PARAMS.get(item, [])
+    """The parameters explain quotes for a ledger item (from the kind's declaration)."""
+    declared = registry.item_of(item)
+    return list(declared.params) if declared else []
 
 
 def explain(result: RunResult, institution_id: str, program: str | None = None, lang: str | None = None) -> str:

@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from audit.errors import InputError, PolicyGap
 from audit.inspect.documents import checklist_items, institution_facts
+from audit.policy import Reading
 
 RESULTS = (
     "机构编号,机构名称,检查日期,检查结果,整改要求,整改期限,负责人姓名,身份证号,联系电话\n"
@@ -130,6 +131,13 @@ class FakeRule:
 
     def param(self, name):
         return SimpleNamespace(unit=self._units[name])
+
+    def reading(self, name, on):
+        if name not in self._values:
+            return Reading("absent")
+        if self._values[name] is PolicyGap:
+            return Reading("gap", message="gap")
+        return Reading("value", self._values[name])
 
 
 def test_checklist_items_come_from_the_pack_with_clauses():

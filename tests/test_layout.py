@@ -17,7 +17,8 @@ def module_name(path: Path) -> str:
 
 def imports_of(path: Path, modules: set[str]) -> set[str]:
     """Modules of this package that `path` imports anywhere (top level or in a function).
-    `from audit.x import y` counts as importing audit.x.y when that is a module."""
+    `from audit.x import y` counts as importing audit.x.y when that is a module, and
+    importing audit.x.y runs audit/x/__init__.py first, so it imports audit.x too."""
     found = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
@@ -25,7 +26,8 @@ def imports_of(path: Path, modules: set[str]) -> set[str]:
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             found.add(node.module)
             found |= {f"{node.module}.{a.name}" for a in node.names}
-    return found & modules
+    parents = {".".join(m.split(".")[:i]) for m in found for i in range(2, m.count(".") + 1)}
+    return (found | parents) & modules
 
 
 def import_graph() -> dict[str, set[str]]:

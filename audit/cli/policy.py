@@ -162,9 +162,6 @@ def show(pack, on, fmt, lang, sets, override_file):
         _show_text(p, rows, lang)
 
 
-TARGET_KINDS = ("institution_target", "area_target")
-
-
 def _metric(rule, on):
     try:
         e = rule.entry("metric", on) if on else rule.param("metric").values[-1]
@@ -208,7 +205,7 @@ def diff_rows(a: Pack, b: Pack, on=None, lang="zh") -> list[dict]:
     for kind, params in KINDS.items():
         if not a.rules_of_kind(kind) and not b.rules_of_kind(kind):
             continue
-        if kind in TARGET_KINDS:
+        if "metric" in params:  # targets compare by metric, not by rule id
             rows += _target_rows(a, b, kind, on, lang)
             continue
         for param in params:

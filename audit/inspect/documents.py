@@ -20,6 +20,7 @@ import polars as pl
 from audit.errors import InputError, OutputError
 from audit.inspect.draw import (REGISTER_TABLES, DrawParameterError, DrawParams, Verification, _msg, canonical_sha256,
                                 compare_records, draw, normalise_ratios, to_json)
+from audit.kinds.registry import KINDS
 from audit.privacy import defuse_frame
 
 from audit.resources import TEMPLATES
@@ -213,49 +214,6 @@ GENERIC_ITEMS = {
 }
 
 
-def _pct(value) -> str:
-    from decimal import Decimal
-    from fractions import Fraction
-
-    if isinstance(value, Fraction):
-        d = Decimal(value.numerator) * 100 / Decimal(value.denominator)
-        return f"{d.normalize():f}%"
-    return str(value)
-
-
-def _rule_value(rule, name: str, on: date, lang: str):
-    """A parameter's value as text, or the gap stated (never a made-up number)."""
-    from audit.errors import PolicyError
-    from audit.policy import format_value
-
-    try:
-        v = rule.value(name, on)
-    except PolicyError:  # PolicyGap included: the text leaves it open
-        return _t(lang, "政策未规定（缺口）", "not set by the policy (gap)")
-    unit = rule.param(name).unit
-    if unit == "share":
-        return _pct(v)
-    if unit.startswith("table:"):
-        inner = unit[len("table:"):]
-        names = LABELS[lang]["care"]
-        if inner == "persons":
-            return _t(lang, "，", ", ").join(f"{names.get(k, k)} 1:{x}" if x is not None else f"{names.get(k, k)} —"
-                                             for k, x in v.items())
-    return format_value(unit, v, lang)
-
-
-def _flag(rule, name: str, on: date) -> bool:
-    from audit.errors import PolicyError
-
-    try:
-        return rule.has(name) and rule.value(name, on) is True
-    except PolicyError:
-        return False
-
-
-INSTITUTION, CENTRES = {"institution"}, {"township_center", "community_center"}
-
-
 def applies(item: dict, facts: dict) -> bool:
     """An item applies unless the institution's known facts rule it out (unknown → shown)."""
     return all(facts.get(k) is None or facts.get(k) in allowed for k, allowed in item.get("when", {}).items())
@@ -271,45 +229,10 @@ def checklist_items(pack, year: int, lang: str = "zh") -> list[dict]:
         if all(i["text"] != text for i in items):
             items.append({"text": text, "citation": citation, "when": when})
 
-    for rule in pack.rules.values():
-        cit, k = rule.citation, rule.kind
-        if k == "staffing_ratio" and rule.has("residents_per_caregiver"):
-            add(_t(lang, f"护理员配备：{_rule_value(rule, 'residents_per_caregiver', on, lang)}（核对排班表、劳动合同与在岗护理员）",
-                   f"Caregiver staffing: {_rule_value(rule, 'residents_per_caregiver', on, lang)} (check rosters, contracts, caregivers on duty)"),
-                cit, kind=INSTITUTION, **({"is_tekun": {True}} if _flag(rule, "tekun_only", on) else {}))
-        elif k == "institution_target" and rule.has("metric"):
-            metric = rule.value("metric", on)
-            bound = "min" if rule.has("min") else "max" if rule.has("max") else None
-            if bound:
-                op = _t(lang, "不低于" if bound == "min" else "不高于", "at least" if bound == "min" else "at most")
-                label = {"nursing_bed_share": _t(lang, "护理型床位占比", "nursing-bed share"),
-                         "beds_per_social_worker": _t(lang, "每名社会工作者对应床位数", "beds per social worker"),
-                         "head_training_interval_years": _t(lang, "机构负责人参加培训的间隔（年）",
-                                                            "years between trainings of the institution's head"),
-                         }.get(metric, metric)
-                add(f"{label} {op} {_rule_value(rule, bound, on, lang)}", cit, kind=INSTITUTION)
-        elif k in ("construction_per_bed", "nursing_type_bonus", "bed_subsidy"):
-            add(_t(lang, "登记备案证明与竣工验收材料；核定床位数与实有床位一致", "Registration and acceptance papers; approved beds match actual beds"),
-                cit, kind=INSTITUTION)
-            if rule.has("leased_min_years"):
-                add(_t(lang, f"租赁用房：租赁合同租期不少于 {_rule_value(rule, 'leased_min_years', on, lang)} 年",
-                       f"Leased premises: lease term at least {_rule_value(rule, 'leased_min_years', on, lang)} years"),
-                    cit, kind=INSTITUTION, premises={"leased"})
-            if k == "nursing_type_bonus":
-                add(_t(lang, "护理型机构：护理老人入住情况与能力评估报告", "Nursing-type: residents needing nursing and their assessments"),
-                    cit, kind=INSTITUTION)
-        elif k in ("resident_month_grant", "bed_month_grant"):
-            add(_t(lang, "运营补贴申报名册：入住时长、户籍、能力评估、低保证明与实际入住老人一致",
-                   "Operating-grant roster: stay length, household registration, assessments and low-income papers match residents"),
-                cit, kind=INSTITUTION)
-        elif k in ("center_star_grant", "factor_allocation"):
-            add(_t(lang, "居家养老服务中心：星级评定、考核结果与正常运营情况", "Home-care centre: star rating, assessment and normal operation"),
-                cit, kind=CENTRES)
-        elif k == "premium_share":
-            add(_t(lang, "综合责任保险：保单与保费缴纳凭证", "Liability insurance: policy and premium receipts"), cit)
-        elif k == "renovation_share":
-            add(_t(lang, "改造项目：投资决算与等级评定结果", "Renovation: final investment account and rating result"),
-                cit, kind=INSTITUTION)
+    for rule in pack.rules.values():  # each kind says what an inspector checks for it
+        kind = KINDS.get(rule.kind)
+        for text, when in (kind.checklist(rule, on, lang) if kind and kind.checklist else ()):
+            add(text, rule.citation, **when)
     for text in GENERIC_ITEMS[lang]:
         add(text)
     return items

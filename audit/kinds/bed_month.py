@@ -19,6 +19,8 @@ from fractions import Fraction
 
 import polars as pl
 
+from audit.kinds.base import Item, Kind
+from audit.kinds.operating import _checklist as operating_checklist
 from audit.kinds.common import Ctx, Gap, condition_findings, fen_text, opt, value
 from audit.policy.values import GRADES
 from audit.policy.tiers import band_of, parse_bands
@@ -141,7 +143,7 @@ def _eligible(ctx: Ctx, rule, inst: pl.DataFrame, tables) -> pl.DataFrame:
         try:
             table = value(rule, "rate_by_band", on)
         except Gap as g:
-            ctx.gap(rule, g.param, inst["institution_id"])
+            ctx.gap(rule, g, inst["institution_id"])
             return inst.clear().with_columns(pl.lit(None, pl.Int64).alias("base_rate_fen"), pl.lit(None, pl.String).alias("band"))
         by = opt(rule, "band_by", on, "beds")
         qty = {"beds": pl.col("beds"), "rating_level": pl.col("rating_level")}.get(by, pl.col("beds"))
@@ -291,3 +293,34 @@ def _lines(ctx: Ctx, rule, counted: pl.DataFrame, graded: bool) -> pl.DataFrame:
          + fen_text(pl.col("amount_fen")) + pl.lit(" 元") + base + band + label
          + pl.lit(f"（期间 {ctx.period_label}）")).alias("basis"))
 
+
+# ---------------------------------------------------------------- the kinds, declared once
+
+_BED_MONTHS = ("rate", "rate_by_band", "band_by", "rate_by_grade", "level_by_grade", "rate_by_level",
+               "uplift_by_level", "min_operating_months", "cap_by_approved_beds")
+KINDS = [
+    Kind("bed_month_grant", "运营补贴（按入住人月 / 床位月）", "operating grant per resident- or bed-month",
+         params={"eligible_ownership": {"set"},
+                 "require_registered": {"bool"},
+                 "require_operating_normally": {"bool"},
+                 "local_hukou": {"bool"},
+                 "min_operating_months": {"months"},
+                 "min_rating_level": {"level"},
+                 "band_by": {"text"},
+                 "rate": {"yuan/person/month"},
+                 "rate_by_band": {"table:yuan/person/month"},
+                 "rate_by_grade": {"table:yuan/person/month"},
+                 "level_by_grade": {"table:text"},
+                 "dementia_level_by_grade": {"table:text"},
+                 "rate_by_level": {"table:yuan/person/month"},
+                 "uplift_by_level": {"table:ratio"},
+                 "cap_by_approved_beds": {"bool"},
+                 "forprofit_share": {"share"},
+                 "payer": {"payer"}},
+         program=PROGRAM, compute=bed_month_grant, any_period=True,
+         # grade-labelled months (bed_months_<grade>) keep their code as words
+         items=(Item("bed_months", "入住床位月", "occupied bed-months", _BED_MONTHS),
+                Item("bed_months_", "", "", _BED_MONTHS)),
+         inputs=("opened_on", "beds", "model_institution"),
+         interpretations=INTERPRETATIONS, checklist=operating_checklist),
+]

@@ -25,6 +25,8 @@ from fractions import Fraction
 
 import polars as pl
 
+from audit.kinds.base import Item, Kind
+from audit.kinds.construction import _checklist as construction_checklist
 from audit.kinds.common import Ctx, Gap, condition_findings, fen_text, opt, pct, value
 from audit.money import split_largest_remainder_expr
 from audit.policy.tiers import band_of, parse_bands
@@ -177,7 +179,7 @@ def _base_rate(ctx: Ctx, rule, df: pl.DataFrame) -> pl.DataFrame:
         try:
             table = value(rule, "rate_by_band", on)
         except Gap as g:
-            ctx.gap(rule, g.param, df["institution_id"])
+            ctx.gap(rule, g, df["institution_id"])
             return df.clear().with_columns(pl.lit(None, pl.Int64).alias("base_rate_fen"), pl.lit("").alias("band"))
         by = opt(rule, "band_by", on, "new_beds")
         qty = {"new_beds": pl.col("quantity"), "beds": pl.col("beds"), "occupied_beds": pl.col("occupied_beds"),
@@ -206,7 +208,7 @@ def _base_rate(ctx: Ctx, rule, df: pl.DataFrame) -> pl.DataFrame:
             try:
                 rate = value(rule, name, on)
             except Gap as g:
-                ctx.gap(rule, g.param, part["institution_id"])
+                ctx.gap(rule, g, part["institution_id"])
                 continue
             parts.append(part.with_columns(pl.lit(rate, pl.Int64).alias("base_rate_fen")))
         condition_findings(ctx, df, pl.col("premises").is_null(), rule, "missing_premises", "warning",
@@ -232,7 +234,7 @@ def _modifiers(ctx: Ctx, rule, df: pl.DataFrame) -> pl.DataFrame:
         try:
             share = opt(rule, name, on)
         except Gap as g:
-            ctx.gap(rule, g.param, df.filter(applies.fill_null(False))["institution_id"])
+            ctx.gap(rule, g, df.filter(applies.fill_null(False))["institution_id"])
             df = df.filter(~applies.fill_null(False))
             continue
         if share is None:
@@ -357,3 +359,46 @@ def _lines(ctx: Ctx, rule, lines: pl.DataFrame) -> pl.DataFrame:
          .then(pl.lit("（= ") + fen_text(pl.col("rate_fen")) + pl.lit(" 元/床）")).otherwise(pl.lit(""))
          + pl.lit(" = ") + fen_text(pl.col("gross_fen")) + pl.lit(" 元") + pl.col("_cap_note") + stage
          + pl.format("（到期日 {}）", pl.col("stage_due"))).alias("basis"))
+
+
+# ---------------------------------------------------------------- the kinds, declared once
+
+_BED_SUBSIDY = ("rate", "rate_by_band", "band_by", "rate_self_built", "rate_leased", "forprofit_share",
+                "public_private_share", "cap_per_institution", "min_operating_months", "stage_shares", "stage_after_months")
+_EXPANSION = ("rate", "rate_by_band", "band_by", "expansion_share", "forprofit_share", "min_operating_months",
+              "stage_shares", "stage_after_months")
+KINDS = [
+    Kind("bed_subsidy", "一次性床位补贴（分档、分期）", "one-time bed subsidy (tiers, stages)",
+         params={"eligible_ownership": {"set"},
+                 "require_registered": {"bool"},
+                 "require_accepted": {"bool"},
+                 "require_newly_built": {"bool"},
+                 "eligible_premises": {"set"},
+                 "bed_count": {"text"},
+                 "band_by": {"text"},
+                 "rate": {"yuan/bed"},
+                 "rate_by_band": {"table:yuan/bed"},
+                 "rate_self_built": {"yuan/bed"},
+                 "rate_leased": {"yuan/bed"},
+                 "expansion_share": {"share"},
+                 "forprofit_share": {"share"},
+                 "public_private_share": {"share"},
+                 "cap_per_institution": {"yuan"},
+                 "cap_beds_by_approved": {"bool"},
+                 "min_operating_months": {"months"},
+                 "min_occupancy": {"share"},
+                 "leased_min_years": {"years"},
+                 "leased_land_min_years": {"years"},
+                 "min_rating_level": {"level"},
+                 "require_basic_beds_agreement": {"bool"},
+                 "stage_shares": {"table:share"},
+                 "stage_after_months": {"table:months"},
+                 "payer": {"payer"}},
+         program=PROGRAM, compute=bed_subsidy, any_period=True,
+         items=(Item("new_beds", "新增床位", "new beds", _BED_SUBSIDY),
+                Item("new_beds_stage_", "新增床位（第 {n} 期）", "new beds (stage {n})", _BED_SUBSIDY),
+                Item("expansion_beds", "改扩建新增床位", "expansion beds", _EXPANSION),
+                Item("expansion_beds_stage_", "改扩建新增床位（第 {n} 期）", "expansion beds (stage {n})", _EXPANSION)),
+         inputs=("expansion_beds", "expansion_accepted_on", "lease_of", "basic_beds_agreement", "model_institution"),
+         interpretations=INTERPRETATIONS, checklist=construction_checklist),
+]

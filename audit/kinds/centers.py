@@ -12,7 +12,8 @@ from fractions import Fraction
 
 import polars as pl
 
-from audit.kinds.common import Ctx, Gap, condition_findings, fen_text, opt, pct, value
+from audit.kinds.base import Item, Kind
+from audit.kinds.common import CENTRES, Ctx, Gap, condition_findings, fen_text, opt, pct, t, value
 from audit.money import mul_share_expr
 
 PROGRAM = "center_operating"
@@ -62,7 +63,7 @@ def center_star_grant(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
         base = opt(rule, "base_amount", on)
         inside = opt(rule, "inside_institution_share", on)
     except Gap as g:
-        ctx.gap(rule, g.param, df["institution_id"])
+        ctx.gap(rule, g, df["institution_id"])
         return df.clear()
     stars = value(rule, "rate_by_star", on, required=False) or {}
     parts = []
@@ -81,7 +82,7 @@ def center_star_grant(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
         try:
             score_base = opt(rule, "unstarred_score_base", on)
         except Gap as g:
-            ctx.gap(rule, g.param, unstarred["institution_id"])
+            ctx.gap(rule, g, unstarred["institution_id"])
             score_base = False
         if score_base:
             missing = pl.col("assessment_score").is_null()
@@ -149,7 +150,7 @@ def factor_allocation(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
         budget = value(rule, "budget", on)
         weights = value(rule, "weight_by_star", on)
     except Gap as g:
-        ctx.gap(rule, g.param, df["institution_id"])
+        ctx.gap(rule, g, df["institution_id"])
         return df.clear()
     used = sorted(set(df["star_level"].to_list()))
     missing = [s for s in used if weights.get(int(s)) is None]
@@ -172,3 +173,38 @@ def factor_allocation(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
         (pl.lit("预算 ") + fen_text(pl.lit(budget, pl.Int64)) + pl.format(" 元 × 权重 {} ÷ 权重合计 {} = ", pl.col("weight"),
                                                                        pl.lit(wsum))
          + fen_text(pl.col("amount_fen")) + pl.lit(" 元（最大余数法，合计等于预算）")).alias("basis"))
+
+
+def _checklist(rule, on, lang: str) -> list[tuple[str, dict]]:
+    return [(t(lang, "居家养老服务中心：星级评定、考核结果与正常运营情况", "Home-care centre: star rating, assessment and normal operation"),
+             {"kind": CENTRES})]
+
+
+# ---------------------------------------------------------------- the kinds, declared once
+
+KINDS = [
+    Kind("center_star_grant", "居家养老服务中心星级补助", "home-care centre star grant",
+         params={"center_kind": {"set"},
+                 "require_assessed_pass": {"bool"},
+                 "require_operating_normally": {"bool"},
+                 "base_amount": {"yuan/year"},
+                 "rate_by_star": {"table:yuan/year"},
+                 "unstarred_score_base": {"yuan/year"},
+                 "inside_institution_share": {"share"},
+                 "payer": {"payer"}},
+         program=PROGRAM, compute=center_star_grant,
+         items=(Item("star_", "{n} 星级中心", "{n}-star centre", ("rate_by_star", "inside_institution_share")),
+                Item("score_formula", "按考核得分", "score formula", ("unstarred_score_base", "inside_institution_share")),
+                Item("base_amount", "基础补贴", "base amount", ("base_amount",))),
+         inputs=("kind", "star_level", "assessment_score", "assessed_pass", "operating_normally", "inside_institution"),
+         interpretations={"center_rounding": INTERPRETATIONS["center_rounding"]}, checklist=_checklist),
+    Kind("factor_allocation", "因素法分配", "factor allocation",
+         params={"budget": {"yuan"},
+                 "weight_by_star": {"table:count"},
+                 "center_kind": {"set"},
+                 "require_operating_normally": {"bool"},
+                 "payer": {"payer"}},
+         program=PROGRAM, compute=factor_allocation,
+         items=(Item("factor_share", "因素法分配", "factor allocation", ("budget", "weight_by_star")),),
+         interpretations={"factor_allocation": INTERPRETATIONS["factor_allocation"]}, checklist=_checklist),
+]

@@ -138,14 +138,15 @@ def fraction_percent(x: Fraction) -> str:
 
 
 def read_value(rule, name: str, on: date):
-    """rule.value(name, on), or the PolicyGap it raised (None when the rule is not in force
-    on that date). Lets a check skip months a rule does not cover and report gaps."""
-    try:
-        return rule.value(name, on)
-    except PolicyGap as gap:
-        return gap
-    except PolicyError:
-        return None
+    """The value on that date, the PolicyGap when the text leaves it open, or None when the
+    rule does not set it on that date (not in force, or not declared). Lets a check skip
+    months a rule does not cover and report gaps."""
+    r = rule.reading(name, on)
+    if r.state == "value":
+        return r.value
+    if r.state == "gap":
+        return PolicyGap(r.message, rule=rule.id, param=name, citation=f"{rule.short} {r.entry.clause}")
+    return None
 
 
 def gap_finding(rule, param: str, lang: str, period: str, detail: str = "") -> dict:

@@ -117,12 +117,18 @@ class Ctx:
             "institution_id": institution_id, "rule": rule_id, "severity": severity, "message": message,
             "evidence": evidence, "citation": citation, "period": self.period_label}], schema=FINDING_SCHEMA))
 
-    def gap(self, rule, param: str, ids, key=None, severity="warning", extra: str = ""):
+    def gap(self, rule, param, ids, key=None, severity="warning", extra: str = ""):
         """One policy_gap finding per (rule, parameter[, key]) with the count of affected
-        institutions and the first few ids: readable, never one per resident."""
+        institutions and the first few ids: readable, never one per resident. `param` is a
+        name or the Gap raised; a value not in force (it ended, or starts later) is not a
+        gap: an info finding says so, with no --set hint."""
         ids = sorted(set(ids.to_list() if isinstance(ids, pl.Series) else ids))
         if not ids:
             return
+        if isinstance(param, Gap):
+            if param.not_in_force:
+                return self._not_in_force(rule, param.param, ids)
+            param = param.param
         name = f"{param}.{key}" if key is not None else param
         if key is None and "." not in param and rule.has(param) and rule.param(param).unit.startswith("table:"):
             name = f"{param}.<KEY>"  # a whole table is open: it is set key by key
@@ -137,6 +143,20 @@ class Ctx:
             f"param={rule.id}.{name} affected={len(ids)} ids={sample}", rule.citation)
 
 
+def _not_in_force_finding(ctx, rule, param: str, ids: list) -> None:
+    sample = ", ".join(ids[:GAP_SAMPLE]) + (" …" if len(ids) > GAP_SAMPLE else "")
+    ctx.finding(
+        "not_in_force", "info",
+        ctx.t(f"{rule.citation} 的参数 {rule.id}.{param} 在 {ctx.year} 年不在有效期内（已终止或尚未开始），"
+              f"{len(ids)} 个机构的该项不计发",
+              f"{rule.citation}: {rule.id}.{param} is not in force in {ctx.year} (it ended or starts later); "
+              f"{len(ids)} institution(s) get no line for it"),
+        f"param={rule.id}.{param} affected={len(ids)} ids={sample}", rule.citation)
+
+
+Ctx._not_in_force = _not_in_force_finding
+
+
 class Gap(Exception):
     """A parameter asked for is a declared gap (or not in force): no number for it."""
 
@@ -146,17 +166,16 @@ class Gap(Exception):
 
 
 def value(rule, name: str, on: date, default=None, required: bool = True):
-    """rule.value, but an absent optional parameter gives `default` and a gap raises Gap."""
-    if not rule.has(name):
+    """rule.reading as a calculator needs it: the value; an absent optional parameter gives
+    `default`; a gap — or a value not in force on that date — raises Gap."""
+    r = rule.reading(name, on)
+    if r.state == "value":
+        return r.value
+    if r.state == "absent":
         if required:
             raise PolicyError(f"政策包规则 {rule.id} 缺少参数 {name}")
         return default
-    try:
-        return rule.value(name, on)
-    except PolicyGap:
-        raise Gap(name)
-    except PolicyError:
-        raise Gap(name, not_in_force=True)
+    raise Gap(name, not_in_force=r.state == "not_in_force")
 
 
 def opt(rule, name: str, on: date, default=None):
@@ -237,3 +256,45 @@ def basis_en(expr: pl.Expr) -> pl.Expr:
     for zh, en in BASIS_EN:
         expr = expr.str.replace_all(zh, en, literal="\\" not in zh)
     return expr
+
+
+# ---------------------------------------------------------------- checklist words
+
+INSTITUTION, CENTRES = {"institution"}, {"township_center", "community_center"}  # checklist `kind` facts
+CARE_WORDS = {"zh": {"full": "完全失能", "partial": "部分失能", "self_care": "自理"},
+              "en": {"full": "full disability", "partial": "partial disability", "self_care": "self-care"}}
+
+
+def share_text(value) -> str:
+    """An exact share as a percent ("58%", "33.3333333333333333333333333%" never rounded up)."""
+    from decimal import Decimal
+
+    if isinstance(value, Fraction):
+        d = Decimal(value.numerator) * 100 / Decimal(value.denominator)
+        return f"{d.normalize():f}%"
+    return str(value)
+
+
+def param_text(rule, name: str, on: date, lang: str) -> str:
+    """A parameter's value as text for a checklist, or the gap stated (never a made-up number)."""
+    from audit.policy.values import format_value
+
+    r = rule.reading(name, on)
+    if r.state == "not_in_force":
+        return t(lang, f"不在有效期内（{on}）", f"not in force on {on}")
+    if r.state != "value":
+        return t(lang, "政策未规定（缺口）", "not set by the policy (gap)")
+    unit = rule.param(name).unit
+    if unit == "share":
+        return share_text(r.value)
+    if unit == "table:persons":
+        names = CARE_WORDS[lang]
+        return t(lang, "，", ", ").join(f"{names.get(k, k)} 1:{x}" if x is not None else f"{names.get(k, k)} —"
+                                        for k, x in r.value.items())
+    return format_value(unit, r.value, lang)
+
+
+def flag(rule, name: str, on: date) -> bool:
+    """A bool parameter that is set and true on that date."""
+    r = rule.reading(name, on)
+    return r.state == "value" and r.value is True

@@ -19,7 +19,9 @@ from fractions import Fraction
 
 import polars as pl
 
-from audit.kinds.common import Ctx, Gap, condition_findings, fen_text, opt, pct, share_weights, value
+from audit.kinds.base import ELIGIBILITY, Item, Kind
+from audit.kinds.common import (INSTITUTION, Ctx, Gap, condition_findings, fen_text, opt, param_text, pct, share_weights, t,
+                               value)
 from audit.money import mul_share_expr, split_largest_remainder_expr
 
 PROGRAM = "construction"
@@ -154,7 +156,7 @@ def _rates(ctx: Ctx, rule, df: pl.DataFrame, rate_names: dict) -> pl.DataFrame:
         try:
             rate = value(rule, name, on, required=False)
         except Gap as g:
-            ctx.gap(rule, g.param, part["institution_id"])
+            ctx.gap(rule, g, part["institution_id"])
             continue
         if rate is None:  # the clause does not pay this kind of premises
             continue
@@ -168,7 +170,7 @@ def _rates(ctx: Ctx, rule, df: pl.DataFrame, rate_names: dict) -> pl.DataFrame:
         share = opt(rule, "forprofit_share", on)
     except Gap as g:
         fp = df.filter(pl.col("profit_status") == "forprofit")
-        ctx.gap(rule, g.param, fp["institution_id"])
+        ctx.gap(rule, g, fp["institution_id"])
         df = df.filter(pl.col("profit_status") != "forprofit")
     forprofit = (pl.col("profit_status") == "forprofit").fill_null(False)
     if share is not None:
@@ -230,7 +232,7 @@ def _finish(ctx: Ctx, rule, lines: pl.DataFrame) -> pl.DataFrame:
     try:
         return _payer_lines(ctx, rule, lines)
     except Gap as g:
-        ctx.gap(rule, g.param, lines["institution_id"])
+        ctx.gap(rule, g, lines["institution_id"])
         return lines.clear()
 
 
@@ -244,7 +246,7 @@ def nursing_type_bonus(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
         threshold = Fraction(value(rule, "min_nursing_occupancy", on))
     except Gap as g:
         ids = tables["institutions"].filter(pl.col("nursing_type").fill_null(False))["institution_id"]
-        ctx.gap(rule, g.param, ids)
+        ctx.gap(rule, g, ids)
         return tables["institutions"].clear()
     res = tables["residents"]
     nursing = _nursing_count(res, levels, on)
@@ -331,7 +333,7 @@ def renovation_share(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
     try:
         share = Fraction(value(rule, "share", on))
     except Gap as g:
-        ctx.gap(rule, g.param, inst["institution_id"])
+        ctx.gap(rule, g, inst["institution_id"])
         return inst.clear()
     lines = inst.with_columns(
         pl.lit(PROGRAM).alias("program"), pl.lit("renovation_share").alias("item"),
@@ -341,3 +343,65 @@ def renovation_share(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
     ).with_columns((pl.lit("投资决算额 ") + fen_text(pl.col("investment_final_fen")) + pl.lit(f" 元 × {pct(share)} = ")
                     + fen_text(pl.col("amount_fen")) + pl.lit(" 元")).alias("basis"))
     return _finish(ctx, rule, lines)
+
+
+def _checklist(rule, on: date, lang: str) -> list[tuple[str, dict]]:
+    """What an inspector checks for a per-bed subsidy or the nursing-type bonus."""
+    items = [(t(lang, "登记备案证明与竣工验收材料；核定床位数与实有床位一致",
+                "Registration and acceptance papers; approved beds match actual beds"), {"kind": INSTITUTION})]
+    if rule.has("leased_min_years"):
+        years = param_text(rule, "leased_min_years", on, lang)
+        items.append((t(lang, f"租赁用房：租赁合同租期不少于 {years} 年", f"Leased premises: lease term at least {years} years"),
+                      {"kind": INSTITUTION, "premises": {"leased"}}))
+    if rule.kind == "nursing_type_bonus":
+        items.append((t(lang, "护理型机构：护理老人入住情况与能力评估报告",
+                        "Nursing-type: residents needing nursing and their assessments"), {"kind": INSTITUTION}))
+    return items
+
+
+def _renovation_checklist(rule, on: date, lang: str) -> list[tuple[str, dict]]:
+    return [(t(lang, "改造项目：投资决算与等级评定结果", "Renovation: final investment account and rating result"),
+             {"kind": INSTITUTION})]
+
+
+# ---------------------------------------------------------------- the kinds, declared once
+
+_RATES = ("rate_self_built", "forprofit_share", "payer_shares")
+_LEASED = ("rate_leased", "leased_min_years", "leased_schedule_years", "forprofit_share", "payer_shares")
+KINDS = [
+    Kind("construction_per_bed", "建设补贴（按床位）", "construction subsidy per bed",
+         params={**ELIGIBILITY,
+                 "rate_self_built": {"yuan/bed"},
+                 "rate_leased": {"yuan/bed", "yuan/bed/year"},
+                 "leased_min_years": {"years"},
+                 "leased_schedule_years": {"count"},
+                 "forprofit_share": {"share"},
+                 "payer_shares": {"table:share"},
+                 "payer": {"payer"}},
+         program=PROGRAM, compute=construction_per_bed,
+         items=(Item("self_built_beds", "自建床位", "self-built beds", _RATES),
+                Item("leased_beds", "租赁床位", "leased beds", _LEASED),
+                Item("leased_beds_year_", "租赁床位（第 {n} 年）", "leased beds (year {n})", _LEASED)),
+         inputs=("beds", "beds_subsidized_before", "premises", "lease_years", "profit_status", "registered_on",
+                 "accepted_on", "opened_on", "nursing_type", "rating_level", "investment_final_fen"),
+         interpretations={"construction_due_year": INTERPRETATIONS["construction_due_year"]},
+         checklist=_checklist),
+    Kind("nursing_type_bonus", "护理型床位奖补", "nursing-type bonus",
+         params={**ELIGIBILITY,
+                 "rate_self_built": {"yuan/bed"},
+                 "rate_leased": {"yuan/bed"},
+                 "min_nursing_occupancy": {"share"},
+                 "nursing_care_levels": {"set"},
+                 "payer": {"payer"}},
+         program=PROGRAM, compute=nursing_type_bonus,
+         items=(Item("nursing_type_bonus", "护理型床位奖补", "nursing-type bonus",
+                     ("rate_self_built", "rate_leased", "min_nursing_occupancy", "nursing_care_levels")),),
+         interpretations={"nursing_occupancy": INTERPRETATIONS["nursing_occupancy"]},
+         checklist=_checklist),
+    Kind("renovation_share", "敬老院改造补助", "renovation share",
+         params={"min_rating_level": {"level"}, "share": {"share"}, "payer": {"payer"}},
+         program=PROGRAM, compute=renovation_share,
+         items=(Item("renovation_share", "敬老院改造补助", "renovation share", ("share", "min_rating_level")),),
+         interpretations={"renovation_one_time": INTERPRETATIONS["renovation_one_time"]},
+         checklist=_renovation_checklist),
+]

@@ -11,7 +11,8 @@ from fractions import Fraction
 
 import polars as pl
 
-from audit.kinds.common import Ctx, Gap, fen_text, opt, pct, value
+from audit.kinds.base import Item, Kind
+from audit.kinds.common import Ctx, Gap, fen_text, opt, pct, t, value
 from audit.money import fen_to_yuan, mul_share_expr, round_fraction
 
 PROGRAM = "insurance"
@@ -54,14 +55,14 @@ def premium_shares(rules: list, tables: dict, ctx: Ctx) -> pl.DataFrame:
             try:
                 share_of[status] = opt(rule, f"share_{status}", on)
             except Gap as g:
-                ctx.gap(rule, g.param, affected.filter(pl.col("profit_status") == status)["institution_id"])
+                ctx.gap(rule, g, affected.filter(pl.col("profit_status") == status)["institution_id"])
                 open_share = open_share | (mine & (pl.col("profit_status") == status))
         if not any(v is not None for v in share_of.values()):
             continue
         try:
             base = _base(rule, ctx, prem, mine)
         except Gap as g:
-            ctx.gap(rule, g.param, affected["institution_id"])
+            ctx.gap(rule, g, affected["institution_id"])
             open_share = open_share | mine
             continue
         exprs, notes = [], []
@@ -137,3 +138,25 @@ def _base(rule, ctx: Ctx, prem: pl.DataFrame, mine: pl.Expr) -> dict:
             f"mean={fen_to_yuan(avg)}", rule.citation)
     ctx.average_premium[rule.id] = avg
     return {"expr": pl.lit(avg, pl.Int64), "text": pl.lit(f"{how} {fen_to_yuan(avg, True)} 元")}
+
+
+def _checklist(rule, on, lang: str) -> list[tuple[str, dict]]:
+    return [(t(lang, "综合责任保险：保单与保费缴纳凭证", "Liability insurance: policy and premium receipts"), {})]
+
+
+# ---------------------------------------------------------------- the kinds, declared once
+
+KINDS = [
+    Kind("premium_share", "综合责任保险保费补助", "insurance premium share",
+         params={"scheme": {"set"},
+                 "basis": {"text"},
+                 "share_nonprofit": {"share"},
+                 "share_forprofit": {"share"},
+                 "average_premium": {"yuan"},
+                 "payer": {"payer"}},
+         program=PROGRAM, compute=premium_shares, together=True,
+         items=(Item("premium_share", "保费补助", "premium share", ("share_nonprofit", "share_forprofit", "average_premium")),
+                Item("premium_rest", "保费自付部分", "premium (own share)")),
+         inputs=("profit_status",),
+         interpretations=INTERPRETATIONS, checklist=_checklist),
+]

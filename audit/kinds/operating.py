@@ -17,7 +17,8 @@ from datetime import date, timedelta
 
 import polars as pl
 
-from audit.kinds.common import Ctx, Gap, condition_findings, fen_text, opt, value
+from audit.kinds.base import Item, Kind
+from audit.kinds.common import INSTITUTION, Ctx, Gap, condition_findings, fen_text, opt, t, value
 
 PROGRAM = "operating"
 INTERPRETATIONS = {
@@ -224,8 +225,8 @@ def resident_month_grant(rule, tables: dict, ctx: Ctx, detail: bool = False) -> 
     rates = _rate_table(rule, ctx, counts, base_param)
     priced = counts.join(rates, on=["item", "key", "month_end"], how="left")
     gaps = priced.filter(pl.col("rate_fen").is_null())
-    for (param,), part in gaps.group_by("_param"):
-        ctx.gap(rule, param, part["institution_id"])
+    for (param, ended), part in gaps.group_by("_param", "_ended"):
+        ctx.gap(rule, Gap(param, not_in_force=ended), part["institution_id"])
     priced = priced.filter(pl.col("rate_fen").is_not_null())
     if detail:
         return priced.select("institution_id", "item", "month_end", "quantity", "rate_fen").sort(
@@ -263,15 +264,54 @@ def _rate_table(rule, ctx: Ctx, counts: pl.DataFrame, base_param: str) -> pl.Dat
             name, k = item, None
         try:
             rate = _rate_on(rule, name, me, k)
-            param = None
+            param, ended = None, False
         except Gap as g:
-            rate, param = None, g.param
+            rate, param, ended = None, g.param, g.not_in_force
         rows.append({"item": item, "key": key, "month_end": me, "rate_fen": rate,
-                     "_param": param or (name if rate is None else None)})
+                     "_param": param or (name if rate is None else None), "_ended": ended})
     return pl.DataFrame(rows, schema={"item": pl.String, "key": pl.String, "month_end": pl.Date,
-                                      "rate_fen": pl.Int64, "_param": pl.String})
+                                      "rate_fen": pl.Int64, "_param": pl.String, "_ended": pl.Boolean})
 
 
 def _empty_detail() -> pl.DataFrame:
     return pl.DataFrame(schema={"institution_id": pl.String, "item": pl.String, "month_end": pl.Date,
                                 "quantity": pl.Int64, "rate_fen": pl.Int64})
+
+
+def _checklist(rule, on, lang: str) -> list[tuple[str, dict]]:
+    return [(t(lang, "运营补贴申报名册：入住时长、户籍、能力评估、低保证明与实际入住老人一致",
+               "Operating-grant roster: stay length, household registration, assessments and low-income papers match residents"),
+             {"kind": INSTITUTION})]
+
+
+# ---------------------------------------------------------------- the kinds, declared once
+
+_RESIDENT_MONTHS = ("min_months", "local_hukou")
+KINDS = [
+    Kind("resident_month_grant", "运营补贴（按入住人月）", "operating grant per resident-month",
+         params={"eligible_ownership": {"set"},
+                 "require_registered": {"bool"},
+                 "min_months": {"months"},
+                 "local_hukou": {"bool"},
+                 "rate_by_rating_level": {"table:yuan/person/month"},
+                 "rate_by_care_level": {"table:yuan/person/month"},
+                 "disability_supplement": {"yuan/person/month"},
+                 "disabled_care_levels": {"set"},
+                 "dementia_counts_as_disabled": {"bool"},
+                 "low_income_supplement": {"yuan/person/month"},
+                 "low_income_categories": {"set"},
+                 "payer": {"payer"}},
+         program=PROGRAM, compute=resident_month_grant,
+         items=(Item("resident_months_level_", "入住人月（{n} 级机构）", "resident-months (level {n})",
+                     ("rate_by_rating_level", *_RESIDENT_MONTHS)),
+                *(Item(f"resident_months_{level}", f"入住人月（{zh}）", f"resident-months ({en})",
+                       ("rate_by_care_level", *_RESIDENT_MONTHS))
+                  for level, zh, en in (("full", "完全失能", "fully disabled"), ("partial", "部分失能", "partially disabled"),
+                                        ("self_care", "自理", "self-care"))),
+                Item("disability_supplement", "失能失智补助", "disability supplement",
+                     ("disability_supplement", "disabled_care_levels", "dementia_counts_as_disabled")),
+                Item("low_income_supplement", "低保及低保边缘补助", "low-income supplement",
+                     ("low_income_supplement", "low_income_categories"))),
+         inputs=("ownership", "rating_level", "county", "registered_on"),
+         interpretations=INTERPRETATIONS, checklist=_checklist),
+]

@@ -15,6 +15,8 @@ from datetime import date
 
 import polars as pl
 
+from audit.kinds.base import Kind
+from audit.kinds.common import INSTITUTION, flag, param_text
 from audit.kinds.checking import (
     MICRO, as_findings, empty_findings, employed, finding_rows, fte_float, fte_text, gap_finding,
     month_ends, pick, read_value, residence_months, with_month_end,
@@ -215,3 +217,21 @@ def check_staffing(tables: dict, pack, year: int, lang: str = "zh") -> tuple[pl.
         if frames else empty_staffing()
     )
     return pl.concat(findings), staffing
+
+
+def _checklist(rule, on: date, lang: str) -> list[tuple[str, dict]]:
+    if not rule.has("residents_per_caregiver"):
+        return []
+    ratio = param_text(rule, "residents_per_caregiver", on, lang)
+    return [(pick(lang, f"护理员配备：{ratio}（核对排班表、劳动合同与在岗护理员）",
+                  f"Caregiver staffing: {ratio} (check rosters, contracts, caregivers on duty)"),
+             {"kind": INSTITUTION, **({"is_tekun": {True}} if flag(rule, "tekun_only", on) else {})})]
+
+
+# ---------------------------------------------------------------- the kinds, declared once
+
+KINDS = [
+    Kind("staffing_ratio", "护理员配备比例", "caregiver staffing ratio",
+         params={"residents_per_caregiver": {"table:persons"}, "tekun_only": {"bool"}, "rounding": {"text"}},
+         check=check_staffing, checklist=_checklist),
+]

@@ -19,6 +19,8 @@ from fractions import Fraction
 
 import polars as pl
 
+from audit.kinds.base import TARGET_UNITS, Kind
+from audit.kinds.common import INSTITUTION, param_text
 from audit.kinds.checking import (
     MICRO, as_findings, employed, finding_rows, fraction_percent, fte_text, gap_finding,
     percent_text, pick, read_value,
@@ -198,3 +200,30 @@ def check_targets(tables: dict, pack, year: int, lang: str = "zh") -> pl.DataFra
             else:
                 parts.append(INSTITUTION_METRICS[metric](tables, rule, target, year, on, lang))
     return pl.concat([finding_rows(notes), *parts])
+
+
+CHECKLIST_METRICS = {
+    "nursing_bed_share": ("护理型床位占比", "nursing-bed share"),
+    "beds_per_social_worker": ("每名社会工作者对应床位数", "beds per social worker"),
+    "head_training_interval_years": ("机构负责人参加培训的间隔（年）", "years between trainings of the institution's head"),
+}
+
+
+def _checklist(rule, on: date, lang: str) -> list[tuple[str, dict]]:
+    metric = rule.reading("metric", on)
+    bound = "min" if rule.has("min") else "max" if rule.has("max") else None
+    if metric.state != "value" or not bound:
+        return []
+    zh, en = CHECKLIST_METRICS.get(metric.value, (metric.value, metric.value))
+    op = pick(lang, "不低于" if bound == "min" else "不高于", "at least" if bound == "min" else "at most")
+    return [(f"{pick(lang, zh, en)} {op} {param_text(rule, bound, on, lang)}", {"kind": INSTITUTION})]
+
+
+# ---------------------------------------------------------------- the kinds, declared once
+
+_TARGET = {"metric": {"text"}, "min": TARGET_UNITS, "max": TARGET_UNITS}
+KINDS = [
+    Kind("institution_target", "机构指标", "institution target", params=_TARGET, check=check_targets,
+         checklist=_checklist),
+    Kind("area_target", "区域指标", "area target", params=_TARGET, check=check_targets),
+]

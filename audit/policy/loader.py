@@ -16,8 +16,9 @@ from pathlib import Path
 import yaml
 
 from audit.errors import PolicyError, PolicyGap
+from audit.kinds.registry import PARAMS as KINDS  # kind → parameter → units, from each kind's declaration
 from audit.policy.values import (  # noqa: F401  (re-exported for callers of audit.policy)
-    ENTRY_KEYS, INTERP_KEYS, KINDS, MONEY_UNITS, OVERRIDE_FILE_KEYS, PACK_KEYS, PACK_REQUIRED,
+    ENTRY_KEYS, INTERP_KEYS, MONEY_UNITS, OVERRIDE_FILE_KEYS, PACK_KEYS, PACK_REQUIRED,
     PARAM_KEYS, PAYERS, RULE_KEYS, TABLE_KEYS, VOCAB, _Bad, _t, _to_date, format_value,
     json_value, normalise_ws, parse_value,
 )
@@ -88,6 +89,19 @@ class Param:
         return self.values[-1].gap
 
 
+@dataclass(frozen=True)
+class Reading:
+    """A parameter on one date (Rule.reading): `state` is "value", "gap" (a policy_gap
+    finding with a --set hint, never a zero), "not_in_force" (no value on that date and
+    no --set hint: the text does set it, for other dates) or "absent" (not declared:
+    optional conditions are skipped). `message` says why there is no value."""
+
+    state: str
+    value: object = None
+    entry: Entry | None = None
+    message: str = ""
+
+
 @dataclass
 class Rule:
     id: str
@@ -135,20 +149,40 @@ class Rule:
                 f"{self.id}.{name} ended on {current.until}; asked for {on} ({self.citation})"))
         return current
 
-    def value(self, name: str, on: dt.date):
-        """Typed value in force on `on` (local value first). A gap raises PolicyGap."""
-        e = self.entry(name, on)
+    def reading(self, name: str, on: dt.date) -> "Reading":
+        """The one accessor: what the rule says about `name` on `on` — a value (local value
+        first), a gap (the text leaves it open, no local value), not in force (the text sets
+        it, but not on that date: before its first value or after one that ended), or absent
+        (the rule does not declare it)."""
+        if name not in self.params:
+            return Reading("absent", message=_t(self.lang, f"规则 {self.id} 没有参数 {name}",
+                                                 f"rule {self.id} has no parameter {name}"))
+        try:
+            e = self.entry(name, on)
+        except PolicyError as err:
+            return Reading("not_in_force", message=err.message)
         p = self.params[name]
         if p.local is not None:
-            return p.local
+            return Reading("value", p.local, e)
         if e.gap:
             cit = f"{self.short} {e.clause}"
-            raise PolicyGap(
-                _t(self.lang,
-                   f"政策缺口: {self.id}.{name} 原文未规定具体数值（{cit}），请用 --set {self.id}.{name}=… 本地设定",
-                   f"policy gap: the text gives no value for {self.id}.{name} ({cit}); set one with --set {self.id}.{name}=…"),
-                rule=self.id, param=name, citation=cit)
-        return e.value
+            return Reading("gap", None, e, _t(
+                self.lang,
+                f"政策缺口: {self.id}.{name} 原文未规定具体数值（{cit}），请用 --set {self.id}.{name}=… 本地设定",
+                f"policy gap: the text gives no value for {self.id}.{name} ({cit}); set one with --set {self.id}.{name}=…"))
+        return Reading("value", e.value, e)
+
+    def value(self, name: str, on: dt.date):
+        """Typed value in force on `on` (local value first). A gap raises PolicyGap; a date
+        outside the value's dates (or an undeclared name) raises PolicyError."""
+        r = self.reading(name, on)
+        if r.state == "value":
+            return r.value
+        if r.state == "gap":
+            raise PolicyGap(r.message, rule=self.id, param=name, citation=f"{self.short} {r.entry.clause}")
+        if r.state == "absent":
+            self.param(name)  # raises the pack's own message
+        raise PolicyError(r.message)
 
     def is_gap(self, name: str, on: dt.date) -> bool:
         """Declared gap with no local value on that date (a table's null keys are not

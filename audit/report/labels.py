@@ -72,22 +72,12 @@ LABELS = {
         "payers": {"province": "省级财政", "province_lottery": "省级福彩公益金",
                    "city_lottery": "市级福彩公益金", "city": "市级财政", "county": "县级财政",
                    "finance": "财政", "institution": "机构自付"},
-        "items": {"self_built_beds": "自建床位", "leased_beds": "租赁床位", "nursing_type_bonus": "护理型床位奖补",
-                  "disability_supplement": "失能失智补助", "low_income_supplement": "低保及低保边缘补助",
-                  "score_formula": "按考核得分", "factor_share": "因素法分配", "premium_share": "保费补助",
-                  "premium_rest": "保费自付部分", "renovation_share": "敬老院改造补助", "base_amount": "基础补贴",
-                  "resident_months_full": "入住人月（完全失能）", "resident_months_partial": "入住人月（部分失能）",
-                  "resident_months_self_care": "入住人月（自理）",
-                  "new_beds": "新增床位", "expansion_beds": "改扩建新增床位", "bed_months": "入住床位月"},
         "grades": {"intact": "能力完好", "mild": "轻度失能", "moderate": "中度失能", "severe": "重度失能", "total": "完全失能",
                    "dementia_mild": "轻度失智", "dementia_moderate": "中度失智", "dementia_severe": "重度失智"},
         "yes": "是", "no": "否",
         "units": {"yuan": "元", "yuan/bed": "元/床", "yuan/bed/year": "元/床/年", "yuan/person/month": "元/人/月",
                   "yuan/year": "元/年", "share": "比例", "count": "个", "months": "个月", "years": "年",
                   "level": "级", "persons": "人", "m2/person": "平方米/人"},
-        "item_patterns": {"resident_months_level_": "入住人月（{n} 级机构）",
-                          "new_beds_stage_": "新增床位（第 {n} 期）", "expansion_beds_stage_": "改扩建新增床位（第 {n} 期）",
-                          "leased_beds_year_": "租赁床位（第 {n} 年）", "star_": "{n} 星级中心"},
         "no_unknown_rule_hint": "对照所引条款核实相关数据或做法，整改后重新自查。",
     },
     "en": {
@@ -139,23 +129,11 @@ LABELS = {
         "payers": {"province": "Province", "province_lottery": "Provincial lottery fund",
                    "city_lottery": "City lottery fund", "city": "City", "county": "County",
                    "finance": "Finance", "institution": "Institution (own share)"},
-        "items": {"self_built_beds": "self-built beds", "leased_beds": "leased beds",
-                  "nursing_type_bonus": "nursing-type bonus", "disability_supplement": "disability supplement",
-                  "low_income_supplement": "low-income supplement", "score_formula": "score formula",
-                  "factor_share": "factor allocation", "premium_share": "premium share",
-                  "premium_rest": "premium (own share)", "renovation_share": "renovation share",
-                  "base_amount": "base amount", "resident_months_full": "resident-months (fully disabled)",
-                  "resident_months_partial": "resident-months (partially disabled)",
-                  "resident_months_self_care": "resident-months (self-care)",
-                  "new_beds": "new beds", "expansion_beds": "expansion beds", "bed_months": "occupied bed-months"},
         "grades": {"intact": "intact", "mild": "mild", "moderate": "moderate", "severe": "severe", "total": "total loss",
                    "dementia_mild": "mild dementia", "dementia_moderate": "moderate dementia",
                    "dementia_severe": "severe dementia"},
         "yes": "yes", "no": "no",
         "units": {},
-        "item_patterns": {"resident_months_level_": "resident-months (level {n})",
-                          "new_beds_stage_": "new beds (stage {n})", "expansion_beds_stage_": "expansion beds (stage {n})",
-                          "leased_beds_year_": "leased beds (year {n})", "star_": "{n}-star centre"},
         "no_unknown_rule_hint": "Check the data or practice against the cited clause, fix it, and run the self-check again.",
     },
 }
@@ -205,6 +183,19 @@ FIX_HINTS = {
 FIX_HINTS.update({check: FIX_HINTS["invalid_value"] for check in (
     "required", "enum", "date", "number", "range", "id_check_digit", "credit_code", "foreign_key",
     "date_order", "duplicate", "missing_column", "unreadable")})
+
+
+def _declared_item_words() -> None:
+    """Ledger item words come from each kind's declaration (audit.kinds): exact codes under
+    "items", numbered prefixes (`leased_beds_year_` + n) under "item_patterns"."""
+    from audit.kinds.registry import items
+
+    for lang in ("zh", "en"):
+        LABELS[lang]["items"] = {i.code: getattr(i, lang) for i in items() if not i.code.endswith("_")}
+        LABELS[lang]["item_patterns"] = {i.code: getattr(i, lang) for i in items() if i.code.endswith("_") and i.zh}
+
+
+_declared_item_words()
 
 
 def label_of(mapping: dict, key) -> str:

@@ -1,0 +1,65 @@
+"""A rule kind, declared once (docs/internals.md "How to add a kind").
+
+Each family module of audit.kinds ends with `KINDS = [Kind(...), ...]`; audit.kinds.registry
+collects them, and everything else derives from these declarations: the pack loader's
+parameter/unit check (audit.policy), the calculators and checks that run (audit.calc,
+audit.checks), the ledger item words (reports), the parameters `audit explain` quotes, the
+interpretations stated in the manifest, and the inspection checklist items."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+# parameters every per-bed subsidy may take (conditions of eligibility)
+ELIGIBILITY: dict[str, set[str]] = {
+    "eligible_ownership": {"set"},
+    "require_registered": {"bool"},
+    "require_accepted": {"bool"},
+    "require_operating": {"bool"},
+    "require_newly_built": {"bool"},
+    "min_beds": {"count"},
+}
+TARGET_UNITS = {"share", "count", "persons", "years", "m2/person"}
+
+
+@dataclass(frozen=True)
+class Item:
+    """A ledger item a kind writes. `code` ending in "_" is a prefix of numbered items
+    (`resident_months_level_4`), and `{n}` in the words stands for the number."""
+
+    code: str
+    zh: str
+    en: str
+    params: tuple[str, ...] = ()   # the parameters `audit explain` quotes for a line of it
+
+
+@dataclass(frozen=True)
+class Kind:
+    """Everything about one rule kind.
+
+    - params: parameter → the units a pack may give it (the loader refuses others)
+    - compute: subsidy kinds, `(rule, tables, ctx) → ledger lines` for one rule; or with
+      `together=True`, `(rules, tables, ctx)` once for all in-force rules of the kind
+      (premium shares cap each other in pack order)
+    - check: check kinds, `(tables, pack, year, lang) → findings` (or (findings, staffing)
+      for staffing_ratio); kinds sharing one check function run it once
+    - any_period: settles any period (`audit run --period`), not only calendar years
+    - program: the ledger program of a subsidy kind; inputs: the institution columns
+      `audit explain` shows for it
+    - interpretations: id → (zh, en) readings stated in the manifest when used
+    - checklist: `(rule, on, lang) → [(text, when)]` inspection checklist items"""
+
+    name: str
+    zh: str
+    en: str
+    params: Mapping[str, set[str]]
+    program: str | None = None
+    compute: Callable | None = None
+    together: bool = False
+    any_period: bool = False
+    check: Callable | None = None
+    items: tuple[Item, ...] = ()
+    inputs: tuple[str, ...] = ()
+    interpretations: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    checklist: Callable | None = None
