@@ -402,18 +402,14 @@ def write_compare_xlsx(comparison: Comparison, path) -> None:
     """compare.xlsx: 汇总 (total, program × payer), 区县×项目, 机构, 参数变化, 跨过条件,
     发现变化 — headers in the reader's language, money as numbers (#,##0.00), delta % as
     text; every text cell written as a string (no formulas, no links)."""
-    import datetime as _dt
     from decimal import Decimal
 
-    import xlsxwriter
-
+    from audit.privacy import safe_workbook
     from audit.report.compare import findings_changes, labels
 
     L = labels(comparison.lang)
     S = L["sheets"]
-    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
-                                         "strings_to_numbers": False})
-    wb.set_properties({"created": _dt.datetime(2000, 1, 1)})  # the same inputs give the same bytes
+    wb = safe_workbook(str(path))   # strings as strings; the same inputs give the same bytes
     head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True})
     money = wb.add_format({"num_format": "#,##0.00"})
     text = wb.add_format({"num_format": "@"})

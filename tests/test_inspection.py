@@ -350,7 +350,7 @@ def test_checklists_from_a_tampered_draw_say_so(make_folder, tmp_path):
     good = runner.invoke(main, ["checklist", "--draw", str(tmp_path / "d" / "draw.json"), *args, "--out", str(tmp_path / "g")])
     assert good.exit_code == 0 and "警告" not in good.stderr
     bad = runner.invoke(main, ["checklist", "--draw", str(tmp_path / "bad.json"), *args, "--out", str(tmp_path / "b")])
-    assert bad.exit_code == 0, bad.output
+    assert bad.exit_code == 1, bad.output   # written and marked, but not a success (issue 16)
     assert f"记录中抽中的 {other} 重新抽取时未被抽中" in bad.stderr
     html = (tmp_path / "b" / f"checklist_{other}.html").read_text(encoding="utf-8")
     assert "本抽取记录与数据复核不一致" in html and f"重新抽取抽中了 {swapped}" in html

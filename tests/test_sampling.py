@@ -390,7 +390,7 @@ def test_findings_strata_verify_needs_the_same_findings(register, tmp_path):
 
 def test_draw_without_any_team_still_writes_every_sheet(register, tmp_path):
     r = cli("sample", "--data", register, "--seed", "x", "--ratio", "0.1", "--team-size", "9", "--out", tmp_path / "d")
-    assert r.exit_code == 0, r.output
+    assert r.exit_code == 1, r.output   # written, but no pick can be inspected: not a success (issue 16)
     sheets = pl.read_excel(tmp_path / "d" / "draw.xlsx", sheet_id=0, raise_if_empty=False, infer_schema_length=0)
     assert sheets["检查组"].columns[:3] == ["机构编号", "序号", "检查人员编号"] and sheets["检查组"].height == 0
     picks = sheets["抽取结果"]

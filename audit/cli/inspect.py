@@ -43,7 +43,9 @@ from audit.cli.common import data_option, lang_option, override_option, policy_o
 @lang_option
 def sample_command(data_path, seed, out_dir, ratios, strata, default_stratum, findings_path, min_years_uninspected,
            as_of, team_size, joint, avoid_same_county, verify_path, public_path, drawn_at, witnesses, seed_source, lang):
-    """双随机抽取：抽取检查对象并组成检查组，或复核一次抽取（--verify）。"""
+    """双随机抽取：抽取检查对象并组成检查组，或复核一次抽取（--verify / --verify-public）。
+
+    退出码：0 成功；1 有抽中机构无法组成合规检查组（记录照常写出），或复核不一致；2 参数错误。"""
     from audit.inspect.documents import sample, verify_draw
 
     en = lang == "en"
@@ -88,8 +90,9 @@ def sample_command(data_path, seed, out_dir, ratios, strata, default_stratum, fi
                 f"{t['no_valid_team']} without a valid team. Written to {out_dir}") if en else
                (f"随机抽取 {t['random']} 家，必查 {t['coverage']} 家；{t['no_valid_team']} 家无法组成合规检查组。"
                 f"已写入 {out_dir}"))
-    if t["no_valid_team"]:
+    if t["no_valid_team"]:   # the record is written, but not every pick can be inspected: not a success
         click.echo("See draw.html for the reasons." if en else "原因见 draw.html。", err=True)
+        sys.exit(1)
 
 
 @main.command("checklist")
@@ -102,7 +105,9 @@ def sample_command(data_path, seed, out_dir, ratios, strata, default_stratum, fi
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="输出文件夹。")
 @lang_option
 def checklist_command(draw_path, data_path, policy, year, sets, override_file, out_dir, lang):
-    """为每家抽中机构生成预填检查表（HTML + PDF）。"""
+    """为每家抽中机构生成预填检查表（HTML + PDF）。
+
+    退出码：0 成功；1 抽取记录与本数据复核不一致（检查表照常写出并注明）。"""
     from audit.inspect import documents as inspection
 
     problems: list[str] = []
@@ -115,6 +120,7 @@ def checklist_command(draw_path, data_path, policy, year, sets, override_file, o
                    else "警告：抽取记录与本数据复核不一致（已在每份检查表上注明）：", err=True)
         for d in problems:
             click.echo(f"  - {d}", err=True)
+        sys.exit(1)   # checklists from a draw that does not verify are written, marked, and not a success
 
 
 @main.command("publish")

@@ -6,6 +6,7 @@ only when all files are written: a command gives complete outputs or none."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -18,10 +19,11 @@ from pathlib import Path
 import polars as pl
 
 from audit.errors import InputError, OutputError
+from audit.guards import load_json
 from audit.inspect.draw import (REGISTER_TABLES, DrawParameterError, DrawParams, Verification, _msg, canonical_sha256,
-                                compare_records, draw, normalise_ratios, to_json)
+                                compare_records, draw, normalise_ratios, params_from_record, to_json)
 from audit.kinds.registry import KINDS
-from audit.privacy import defuse_frame
+from audit.privacy import defuse_frame, safe_workbook
 
 from audit.resources import TEMPLATES
 
@@ -88,7 +90,9 @@ def render(template: str, **context) -> str:
     """Render one of our templates with HTML escaping on."""
     import jinja2
 
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES),
+    from audit.report.render import cap_text
+
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), finalize=cap_text,
                              autoescape=jinja2.select_autoescape(["html"]), keep_trailing_newline=True)
     env.filters["decimal"] = fraction_as_decimal
     return env.get_template(template).render(**context)
@@ -118,9 +122,7 @@ def write_html_pdf(html: str, stem: Path) -> None:
 
 def write_xlsx(path: Path, sheets: dict[str, pl.DataFrame]) -> None:
     """Several defused sheets in one workbook, with widths that fit Chinese text."""
-    import xlsxwriter
-
-    with xlsxwriter.Workbook(path) as wb:
+    with safe_workbook(path) as wb:
         for name, df in sheets.items():
             df = defuse_frame(df)
             widths = {c: min(60, max(8, 2 * max([len(c)] + [len(str(v)) for v in df[c].head(200).to_list()]))) for c in df.columns}
@@ -298,7 +300,8 @@ def site_sample(tables: dict[str, pl.DataFrame], ids: list[str], seed: str, year
 
 
 def _safe_name(institution_id: str) -> str:
-    return re.sub(r"[^0-9A-Za-z_\-\u4e00-\u9fff]", "_", institution_id)
+    name = re.sub(r"[^0-9A-Za-z_\-\u4e00-\u9fff]", "_", institution_id)
+    return name if len(name) <= 80 else f"{name[:64]}_{hashlib.sha256(name.encode()).hexdigest()[:12]}"
 
 
 def checklists(draw_path, data_path, policy, year: int, out_dir, *, sets=(), override_file=None, lang: str = "zh",
@@ -309,9 +312,12 @@ def checklists(draw_path, data_path, policy, year: int, out_dir, *, sets=(), ove
     from audit.pipeline import run
 
     try:
-        record = json.loads(Path(draw_path).read_text(encoding="utf-8"))
+        record = load_json(Path(draw_path).read_text(encoding="utf-8"))
         picks = record["picks"]
-    except (OSError, ValueError, KeyError) as e:
+        if not isinstance(picks, list) or not all(isinstance(p, dict) and isinstance(p.get("institution_id"), str)
+                                                  for p in picks):
+            raise ValueError("picks must be a list of {institution_id: …}")
+    except (OSError, ValueError, KeyError, TypeError) as e:
         raise InputError(_t(lang, f"无法读取抽取记录 {draw_path}: {e}", f"cannot read draw record {draw_path}: {e}"))
     result = run(data_path, policy, year, sets=tuple(sets), override_file=override_file, lang=lang)
     tables = result.dataset.tables
@@ -351,7 +357,7 @@ def draw_differences(record: dict, tables: dict, lang: str = "zh") -> list[str]:
     from audit.errors import AuditError
 
     try:
-        params = DrawParams(**record["parameters"], lang=lang)
+        params = params_from_record(record, lang)
         if params.strata == "findings":
             recorded = record.get("register", {}).get("institutions_sha256")
             return [] if canonical_sha256(tables["institutions"]) == recorded else [
@@ -589,8 +595,8 @@ def sample(data_path, seed: str, out_dir, ratios, *, findings_path=None, **optio
 def verify_draw(draw_json, data_path, findings_path=None, lang: str = "zh") -> Verification:
     """Re-run the recorded draw on the register at data_path and compare."""
     try:
-        recorded = json.loads(Path(draw_json).read_text(encoding="utf-8"))
-        params = DrawParams(**recorded["parameters"], lang=lang)
+        recorded = load_json(Path(draw_json).read_text(encoding="utf-8"))
+        params = params_from_record(recorded, lang)
     except (OSError, ValueError, KeyError, TypeError) as e:
         raise InputError(_msg(lang, f"无法读取抽取记录 {draw_json}: {e}", f"cannot read draw record {draw_json}: {e}"))
     ds = load_register(data_path, lang)

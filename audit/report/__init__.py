@@ -6,6 +6,7 @@ the templates only lay out rows that are already computed, formatted and masked.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -62,8 +63,10 @@ def write_bureau_report(result, out_dir, signing=None) -> list[Path]:
 
 
 def safe_name(institution_id: str) -> str:
-    """An institution id made safe as part of a file name."""
-    return re.sub(r"[^\w.-]", "_", str(institution_id)) or "_"
+    """An institution id made safe as part of a file name (at most 80 characters: a longer
+    id keeps its head and a hash of the whole, so names stay distinct and legal)."""
+    name = re.sub(r"[^\w.-]", "_", str(institution_id)) or "_"
+    return name if len(name) <= 80 else f"{name[:64]}_{hashlib.sha256(name.encode()).hexdigest()[:12]}"
 
 
 def _selfcheck_html(result, institution_id: str, out: Path, parts: dict) -> tuple[Path, str, Path]:

@@ -22,7 +22,7 @@ from xlsxwriter.utility import xl_col_to_name
 
 from audit.money import fen_to_yuan_expr
 
-from audit.privacy import defuse_frame
+from audit.privacy import defuse_frame, safe_workbook
 from audit.report.frames import mask_ids_in_text
 from audit.report.labels import LABELS, PAYER_ORDER, PROGRAM_ORDER, SEVERITY_ORDER, item_label, label_of
 
@@ -88,12 +88,9 @@ class _Book:
     """An xlsxwriter workbook in constant-memory mode with the formats every sheet uses."""
 
     def __init__(self, path: Path, title: str):
-        import xlsxwriter
-
         self.title, self.path, self.deferred = title, Path(path), []
-        self.wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
-                                                  "strings_to_urls": False, "strings_to_numbers": False})
-        self.wb.set_properties({"title": title, "author": "audit", "comments": ""})
+        # the toolkit's one safe way to open an xlsx: strings stay strings, reproducible dates
+        self.wb = safe_workbook(str(path), constant_memory=True)
         base = {"font_name": FONT, "font_size": 10, "valign": "top"}
         self.head = self.wb.add_format({**base, "bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True})
         self.text = self.wb.add_format({**base, "num_format": "@"})
