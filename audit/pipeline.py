@@ -191,8 +191,22 @@ def run(data_path, policy, year: int | None = None, sets=(), override_file=None,
     everyone) and the result narrowed to that institution. `progress(stage)` (optional)
     is called as each of RUN_STAGES begins, for a progress bar."""
     from audit.data.io import load_data
-    from audit.dates import Period, PeriodError
     from audit.policy import load_pack
+
+    year, span = year_and_period(year, period, lang)
+    step = progress or (lambda stage: None)
+    step("read")
+    dataset = load_data(data_path, lang=lang)
+    dataset.raise_if_errors()
+    step("policy")
+    pack = load_pack(policy, sets=sets, override_file=override_file, lang=lang)
+    return run_loaded(dataset, pack, year, lang=lang, institution=institution, progress=progress, period=span)
+
+
+def year_and_period(year: int | None, period, lang: str = "zh"):
+    """--year / --period → (year, Period or None): a calendar-year period is that --year;
+    another period's year is the year it ends in."""
+    from audit.dates import Period, PeriodError
 
     span = Period.parse(period) if period is not None else None
     if span is not None and span.is_calendar_year:
@@ -201,13 +215,7 @@ def run(data_path, policy, year: int | None = None, sets=(), override_file=None,
         if span is None:
             raise PeriodError(t(lang, "请给出核算年度 --year 或期间 --period", "give --year or --period"))
         year = span.end.year
-    step = progress or (lambda stage: None)
-    step("read")
-    dataset = load_data(data_path, lang=lang)
-    dataset.raise_if_errors()
-    step("policy")
-    pack = load_pack(policy, sets=sets, override_file=override_file, lang=lang)
-    return run_loaded(dataset, pack, year, lang=lang, institution=institution, progress=progress, period=span)
+    return year, span
 
 
 def run_loaded(dataset, pack, year: int, lang: str = "zh", institution: str | None = None,
@@ -385,8 +393,10 @@ def explain(result: RunResult, institution_id: str, program: str | None = None, 
     lines = result.ledger.filter(pl.col("institution_id") == institution_id)
     if program:
         lines = lines.filter(pl.col("program") == program)
-    out = [L(f"机构 {institution_id} {row.get('name') or ''}（{row.get('county') or ''}）{result.year} 年度核算说明",
-             f"Institution {institution_id} {row.get('name') or ''} ({row.get('county') or ''}), year {result.year}"),
+    period = (result.manifest or {}).get("period")
+    scope_zh, scope_en = (f"{period} 期间", f"period {period}") if period else (f"{result.year} 年度", f"year {result.year}")
+    out = [L(f"机构 {institution_id} {row.get('name') or ''}（{row.get('county') or ''}）{scope_zh}核算说明",
+             f"Institution {institution_id} {row.get('name') or ''} ({row.get('county') or ''}), {scope_en}"),
            L(f"政策包：{result.pack.title}（{result.pack.id}，状态 {result.pack.status}）",
              f"Policy pack: {result.pack.title} ({result.pack.id}, status {result.pack.status})"), ""]
     if not lines.height:

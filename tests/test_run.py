@@ -280,3 +280,20 @@ def test_explain_names_the_gaps_that_leave_this_institution_unpaid(data):
     r = cli("explain", "--policy", "shaoxing", "--year", "2024", "--data", str(data), "--institution", "A001",
             "--program", "nosuch")
     assert r.exit_code == 2
+
+
+def test_explain_follows_the_period(tmp_path):
+    folder = tmp_path / "d"
+    folder.mkdir()
+    (folder / "institutions.csv").write_text(
+        "institution_id,name,county,kind,ownership,profit_status,registered_on,accepted_on,opened_on,newly_built,"
+        "premises,beds,beds_subsidized_before\n"
+        "H001,花山养老院,花山区,institution,private,nonprofit,2015-01-01,2015-01-01,2015-01-01,true,self_built,10,10\n",
+        encoding="utf-8")
+    (folder / "residents.csv").write_text(
+        "institution_id,person_id,admitted_on,hukou_county,care_level\n"
+        f"H001,{PID},2020-01-01,花山区,轻度失能\n", encoding="utf-8")
+    r = cli("explain", "--policy", "huashan", "--period", "2024Q3", "--data", str(folder), "--institution", "H001")
+    assert r.exit_code == 0, r.output
+    # 3 month ends (Jul, Aug, Sep) × 200 × 1.5 = 900.00
+    assert "2024Q3 期间核算说明" in r.output and "3 人月 × 300.00 元/人/月 = 900.00 元" in r.output

@@ -9,15 +9,20 @@ import click
 import polars as pl
 
 from audit.cli import main
-from audit.cli.common import data_option, lang_option, out_option, policy_options, stage_progress, year_option
+from audit.cli.common import data_option, lang_option, out_option, policy_options, stage_progress
 from audit.money import fen_to_yuan
+
+
+def year_or_period(f):
+    """--year or --period (a half-year, quarter, month or range: audit.dates)."""
+    f = click.option("--period", default=None,
+                     help="核算期间：2024、2024H1、2024Q3、2024-05 或 2021-07..2022-06（缺省为 --year 的自然年）。")(f)
+    return click.option("--year", type=int, default=None, help="核算年度，如 2024（与 --period 二选一）。")(f)
 
 
 @main.command("run")
 @policy_options
-@click.option("--year", type=int, default=None, help="核算年度，如 2024（与 --period 二选一）。")
-@click.option("--period", default=None,
-              help="核算期间：2024、2024H1、2024Q3、2024-05 或 2021-07..2022-06（缺省为 --year 的自然年）。")
+@year_or_period
 @data_option
 @out_option
 @lang_option
@@ -100,15 +105,15 @@ def _pad(text: str, width: int) -> str:
 
 @main.command("explain")
 @policy_options
-@year_option
+@year_or_period
 @data_option
 @click.option("--institution", "institution", required=True, help="机构编号。")
 @click.option("--program", default=None, type=click.Choice(["construction", "operating", "center_operating", "insurance"]),
               help="只说明一个项目：construction / operating / center_operating / insurance。")
 @lang_option
-def explain_command(policy, sets, override_file, year, data_path, institution, program, lang):
+def explain_command(policy, sets, override_file, year, period, data_path, institution, program, lang):
     """说明一个机构每一笔款项的来历：计入的数据、参数及其条款原文、算式。"""
     from audit.pipeline import explain, run
 
-    result = run(data_path, policy, year, sets=sets, override_file=override_file, lang=lang)
+    result = run(data_path, policy, year, sets=sets, override_file=override_file, lang=lang, period=period)
     click.echo(explain(result, institution, program=program, lang=lang), nl=False)
