@@ -11,6 +11,7 @@ import polars as pl
 from audit.kinds.common import (FINDING_SORT, LEDGER_SORT, Ctx, Gap, as_findings, as_ledger, basis_en,
                                empty_findings, empty_ledger)
 from audit.kinds.registry import KINDS, interpretations
+from audit.money import check_ledger_amounts
 
 # rule kind → its calculator (one rule at a time), from each kind's declaration
 CALCULATORS = {k.name: k.compute for k in KINDS.values() if k.compute is not None and not k.together}
@@ -57,6 +58,7 @@ def compute(dataset, pack, year: int, lang: str = "zh", period=None) -> tuple[pl
     parts = [as_ledger(p) for p in parts if p.height]
     ledger = pl.concat(parts) if parts else empty_ledger()
     ledger = ledger.filter(pl.col("amount_fen") != 0).sort(LEDGER_SORT, nulls_last=True)
+    check_ledger_amounts(ledger, lang)
     if lang == "en":
         ledger = ledger.with_columns(basis_en(pl.col("basis")).alias("basis"))
     findings = pl.concat(ctx.findings) if ctx.findings else empty_findings()

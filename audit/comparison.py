@@ -165,9 +165,10 @@ def _month_ends(year: int) -> list[dt.date]:
     return [(dt.date(year + (m == 12), m % 12 + 1, 1) - dt.timedelta(days=1)) for m in range(1, 13)]
 
 
-def parameter_changes(a, b, year: int, lang: str = "zh") -> pl.DataFrame:
+def parameter_changes(a, b, year: int, lang: str = "zh", period=None) -> pl.DataFrame:
     """Every parameter (table key by key) whose value differs between packs a and b on
-    some month end of `year` — where the calculators read them — with both values,
+    some month end of `year` (or of `period`, an audit.dates.Period) — where the
+    calculators read them — with both values,
     where each comes from (clause, or the local value's source) and b's quoted words.
     Consecutive months with the same pair are one row."""
     from audit.policy.values import format_value
@@ -197,7 +198,7 @@ def parameter_changes(a, b, year: int, lang: str = "zh") -> pl.DataFrame:
         return (t(f"{where}（本地设定 {src}）", f"{where} (local value {src})") if kind == "local" else where)
 
     pairs = rule_pairs(a, b)
-    days = _month_ends(year)
+    days = period.month_ends if period is not None else _month_ends(year)
     rows = []
     for ra, rb in pairs:
         names = [n for r in (a.rules.get(ra), b.rules.get(rb)) if r is not None for n in r.params]
@@ -221,7 +222,8 @@ def parameter_changes(a, b, year: int, lang: str = "zh") -> pl.DataFrame:
                     else:
                         runs.append({"label": label, "first": d, "last": d, "x": x, "y": y})
                 for r in runs:
-                    months = (t("全年", "whole year") if (r["first"], r["last"]) == (days[0], days[-1])
+                    whole = t("全期", "whole period") if period is not None else t("全年", "whole year")
+                    months = (whole if (r["first"], r["last"]) == (days[0], days[-1])
                               else f"{r['first']:%Y-%m}" + ("" if r["first"] == r["last"] else f"..{r['last']:%Y-%m}"))
                     y = r["y"]
                     rows.append({
@@ -300,23 +302,24 @@ def _manifest(base, prop, changes: pl.DataFrame) -> dict:
     return {"tool": m["tool"], "version": m["version"], "year": m["year"], "lang": m["lang"], "kind": "compare",
             "inputs": m["inputs"], "reference_dates": m["reference_dates"],
             "baseline": side(base), "proposal": side(prop), "changed_parameters": changes.height,
-            "csv_encoding": m["csv_encoding"]}
+            "csv_encoding": m["csv_encoding"], **({"period": m["period"]} if "period" in m else {})}
 
 
 COMPARE_STAGES = ("read", "policy", "baseline", "proposal", "compare")
 
 
-def compare(data_path, policy, year: int, sets=(), override_file=None, proposal_policy=None, proposal_sets=(),
-            proposal_override=None, lang: str = "zh", progress=None) -> Comparison:
+def compare(data_path, policy, year: int | None = None, sets=(), override_file=None, proposal_policy=None,
+            proposal_sets=(), proposal_override=None, lang: str = "zh", progress=None, period=None) -> Comparison:
     """The baseline (`policy` with `sets`/`override_file`) and the proposal on the same
     data: read and validate once (InputError on errors, nothing computed), load both
     packs (PolicyError when a proposed value is refused, e.g. below a floor), compute
     both, and set them side by side. `progress(stage)` is called as each of
     COMPARE_STAGES begins."""
     from audit.data.io import load_data
-    from audit.pipeline import run_loaded
+    from audit.pipeline import run_loaded, year_and_period
     from audit.policy import load_pack
 
+    year, span = year_and_period(year, period, lang)
     step = progress or (lambda stage: None)
     step("read")
     dataset = load_data(data_path, lang=lang)
@@ -325,11 +328,11 @@ def compare(data_path, policy, year: int, sets=(), override_file=None, proposal_
     baseline_pack = load_pack(policy, sets=sets, override_file=override_file, lang=lang)
     prop_pack = proposal_pack(baseline_pack, proposal_policy, proposal_sets, proposal_override, lang)
     step("baseline")
-    base = run_loaded(dataset, baseline_pack, year, lang=lang)
+    base = run_loaded(dataset, baseline_pack, year, lang=lang, period=span)
     step("proposal")
-    prop = run_loaded(dataset, prop_pack, year, lang=lang)
+    prop = run_loaded(dataset, prop_pack, year, lang=lang, period=span)
     step("compare")
-    changes = parameter_changes(baseline_pack, prop_pack, year, lang)
+    changes = parameter_changes(baseline_pack, prop_pack, year, lang, period=span)
     appeared, gone = _findings_diff(base, prop)
     return Comparison(baseline=base, proposal=prop, changes=changes,
                       **_differences(base, prop, dataset.tables["institutions"]),
@@ -402,18 +405,14 @@ def write_compare_xlsx(comparison: Comparison, path) -> None:
     """compare.xlsx: 汇总 (total, program × payer), 区县×项目, 机构, 参数变化, 跨过条件,
     发现变化 — headers in the reader's language, money as numbers (#,##0.00), delta % as
     text; every text cell written as a string (no formulas, no links)."""
-    import datetime as _dt
     from decimal import Decimal
 
-    import xlsxwriter
-
+    from audit.privacy import safe_workbook
     from audit.report.compare import findings_changes, labels
 
     L = labels(comparison.lang)
     S = L["sheets"]
-    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
-                                         "strings_to_numbers": False})
-    wb.set_properties({"created": _dt.datetime(2000, 1, 1)})  # the same inputs give the same bytes
+    wb = safe_workbook(str(path))   # strings as strings; the same inputs give the same bytes
     head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True})
     money = wb.add_format({"num_format": "#,##0.00"})
     text = wb.add_format({"num_format": "@"})

@@ -9,6 +9,23 @@ from fractions import Fraction
 
 import polars as pl
 
+from audit.errors import InputError
+
+# Declared bounds. Inputs and pack values are refused beyond them (a located problem),
+# so that every product the calculators form stays far inside Int64 (9.2 × 10¹⁸ fen):
+# beds ≤ 10⁵ (schemas/institutions.yaml) × a per-bed rate ≤ MAX_RATE_FEN = 10¹³; one
+# amount ≤ MAX_AMOUNT_FEN; shares are multiplied in Int128. The ledger is checked once
+# more as it is assembled (check_ledger_amounts): a line beyond MAX_LINE_FEN is an error,
+# never a wrapped-around number.
+MAX_AMOUNT_FEN = 10**12          # one amount: 100亿 (10 billion) yuan
+MAX_RATE_FEN = 10**8             # one rate per bed / person / month: 100万 (1 million) yuan
+MAX_LINE_FEN = 10**15            # one ledger line: 10万亿 yuan, far above any real budget
+MAX_SHARE_DENOMINATOR = 10**6    # '2/3', '0.125', '12.5%' … at most six decimals
+
+
+class AmountOutOfRange(InputError):
+    """An amount beyond the declared bounds (money.MAX_*): refused, never wrapped."""
+
 
 def yuan_to_fen(value) -> int:
     """'1,234.5' / Decimal / int → 123450. Refuses floats and sub-fen precision."""
@@ -62,11 +79,12 @@ def round_fraction(x: Fraction) -> int:
 
 
 def mul_share_expr(fen: pl.Expr, share: Fraction) -> pl.Expr:
-    """fen × share, rounded half away from zero to whole fen, exactly (integer arithmetic)."""
+    """fen × share, rounded half away from zero to whole fen, exactly (integer arithmetic
+    in Int128, so fen × numerator cannot wrap around; the result is back in Int64)."""
     n, d = share.numerator, share.denominator
-    product = fen * n
+    product = fen.cast(pl.Int128) * n
     magnitude = (product.abs() * 2 + d) // (2 * d)  # half away from zero, whatever the signs
-    return pl.when(product < 0).then(-magnitude).otherwise(magnitude)
+    return pl.when(product < 0).then(magnitude * -1).otherwise(magnitude).cast(pl.Int64)  # no i128 negate in polars
 
 
 def split_largest_remainder(total_fen: int, shares: list[Fraction]) -> list[int]:
@@ -88,6 +106,8 @@ def split_largest_remainder_expr(total: pl.Expr, weights: list[pl.Expr]) -> list
     """Vectorised largest-remainder split of each row's `total` (Int64 fen ≥ 0) by
     non-negative integer weights (per row). Returns one Int64 expression per weight;
     they add up to `total` on every row. Ties go to the earlier weight."""
+    total = total.cast(pl.Int128)   # total × weight in Int128: no wrap-around
+    weights = [w.cast(pl.Int128) for w in weights]
     wsum = pl.sum_horizontal(weights)
     floors = [(total * w) // wsum for w in weights]
     rems = [(total * w) % wsum for w in weights]
@@ -98,8 +118,23 @@ def split_largest_remainder_expr(total: pl.Expr, weights: list[pl.Expr]) -> list
         ahead = pl.sum_horizontal(
             [((rj > r) | ((rj == r) & pl.lit(j < i))).cast(pl.Int64) for j, rj in enumerate(rems)]
         )
-        parts.append(f + (ahead < left).cast(pl.Int64))
+        parts.append((f + (ahead < left).cast(pl.Int128)).cast(pl.Int64))
     return parts
+
+
+def check_ledger_amounts(ledger: pl.DataFrame, lang: str = "zh") -> None:
+    """The last guard as the ledger is assembled: every line within 0 … MAX_LINE_FEN.
+    Bounded inputs make this unreachable; if it is reached, it is an error, not a payment."""
+    bad = ledger.filter((pl.col("amount_fen") < 0) | (pl.col("amount_fen") > MAX_LINE_FEN))
+    if bad.is_empty():
+        return
+    row = bad.row(0, named=True)
+    where = f"{row.get('institution_id')} {row.get('rule')}"
+    raise AmountOutOfRange(
+        f"amount out of range for {where}: {fen_to_yuan(row['amount_fen'])} yuan (allowed 0 … "
+        f"{fen_to_yuan(MAX_LINE_FEN)}); check the input quantities and the pack values" if lang == "en" else
+        f"金额超出范围：{where} 为 {fen_to_yuan(row['amount_fen'])} 元（允许 0 至 {fen_to_yuan(MAX_LINE_FEN)} 元）；"
+        "请检查输入的数量和政策包取值")
 
 
 def delta_pct_expr(baseline: pl.Expr, proposal: pl.Expr, plus: bool = False) -> pl.Expr:

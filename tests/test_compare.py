@@ -321,3 +321,15 @@ def test_filling_a_policy_gap_pays_the_centre_and_the_gap_finding_disappears(tmp
     gone = c.findings_disappeared.filter(pl.col("rule") == "policy_gap")["evidence"].to_list()
     assert len(gone) == 1 and "center_township.rate_by_star.2" in gone[0] and "T2" in gone[0]
     assert c.changes.select("param", "old", "new").rows() == [("rate_by_star.2", "缺口（原文未规定）", "100000.00")]
+
+
+def test_a_period_reaches_both_runs_and_the_parameter_months(data):
+    # the Shaoxing kinds are computed by calendar year: for 2024H2 both sides say so
+    # (period_not_supported, no line) and the comparison shows no money moving — never a
+    # year's amount passed off as a half-year's
+    c = compare(data, "shaoxing", period="2024H2", proposal_sets=[f"{RATE_5}=200"])
+    assert c.by_program_payer.is_empty() and c.totals() == (0, 0, 0)
+    for side in (c.baseline, c.proposal):
+        assert "period_not_supported" in side.findings["rule"].to_list()
+    assert c.findings_appeared.is_empty() and c.findings_disappeared.is_empty()
+    assert c.changes["months"].to_list() == ["全期"] and c.manifest["period"] == "2024H2"

@@ -356,9 +356,10 @@ from audit.policy import parse_value  # noqa: E402
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.integers(min_value=0, max_value=10**9), st.integers(min_value=0, max_value=99))
+@given(st.integers(min_value=0, max_value=999_999), st.integers(min_value=0, max_value=99))
 def test_yuan_text_with_two_decimals_is_exact_fen(whole, cents):
-    # "W.CC" yuan is exactly W*100 + CC fen, whatever the size
+    # "W.CC" yuan is exactly W*100 + CC fen, whatever the size up to the declared bound
+    # (a per-bed rate is at most 1,000,000 yuan: audit.money.MAX_RATE_FEN)
     assert parse_value("yuan/bed", "rate_self_built", f"{whole}.{cents:02d}") == whole * 100 + cents
 
 

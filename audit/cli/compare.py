@@ -7,12 +7,14 @@ import unicodedata
 import click
 
 from audit.cli import main
-from audit.cli.common import data_option, lang_option, out_option, policy_options, stage_progress, year_option
+from audit.cli.common import data_option, lang_option, out_option, policy_options, stage_progress
 
 
 @main.command("compare")
 @policy_options
-@year_option
+@click.option("--year", type=int, default=None, help="核算年度，如 2024（与 --period 二选一）。")
+@click.option("--period", default=None,
+              help="核算期间：2024、2024H1、2024Q3、2024-05 或 2021-07..2022-06（缺省为 --year 的自然年）。")
 @data_option
 @click.option("--proposal-policy", default=None,
               help="拟议方案为另一份文件（政策包名或 YAML 路径）；此时不受现行文件「不低于」下限约束。")
@@ -23,7 +25,7 @@ from audit.cli.common import data_option, lang_option, out_option, policy_option
 @out_option
 @lang_option
 @click.option("--report/--no-report", default=True, show_default=True, help="是否生成 compare.html / compare.pdf。")
-def compare_command(policy, sets, override_file, year, data_path, proposal_policy, proposal_sets, proposal_override,
+def compare_command(policy, sets, override_file, year, period, data_path, proposal_policy, proposal_sets, proposal_override,
                     out_dir, lang, report):
     """测算政策调整的影响：同一份数据按现行规则与拟议方案各核算一次，按项目×支付方、区县×项目、机构列出差额。
 
@@ -36,7 +38,7 @@ def compare_command(policy, sets, override_file, year, data_path, proposal_polic
     with stage_progress(COMPARE_STAGES + ("write",), lang) as step:
         result = compare(data_path, policy, year, sets=sets, override_file=override_file,
                          proposal_policy=proposal_policy, proposal_sets=proposal_sets,
-                         proposal_override=proposal_override, lang=lang, progress=step)
+                         proposal_override=proposal_override, lang=lang, progress=step, period=period)
         step("write")
         write_compare(result, out_dir, report=report)
     click.echo(summary_text(result), nl=False)
@@ -70,13 +72,16 @@ def summary_text(result) -> str:
         draft = t("，征求意见稿", ", draft") if p.status != "in_force" else ""
         local = t(f"，本地设定 {len(p.overrides)} 项", f", local values: {len(p.overrides)}") if p.overrides else ""
         out.append(t(f"{label}：{p.title}（{p.id}{draft}{local}）", f"{label}: {p.title_en or p.title} ({p.id}{draft}{local})"))
-    out.append(t(f"年度 {result.year}", f"year {result.year}"))
+    if "period" in result.manifest:
+        out.append(t(f"期间 {result.manifest['period']}", f"period {result.manifest['period']}"))
+    else:
+        out.append(t(f"年度 {result.year}", f"year {result.year}"))
     if "draft" in (result.baseline.pack.status, result.proposal.pack.status):
         out.append(t("注意：所比较的政策包含征求意见稿（非正式施行文件），使用这些金额时须注明。",
                      "Note: a draft policy pack is compared, not a document in force; say so wherever these figures go."))
     out.append(t(f"参数变化（{result.changes.height} 项）：", f"Changed parameters ({result.changes.height}):"))
     for c in result.changes.head(CHANGES_SHOWN).iter_rows(named=True):
-        months = "" if c["months"] in ("全年", "whole year") else f" [{c['months']}]"
+        months = "" if c["months"] in ("全年", "whole year", "全期", "whole period") else f" [{c['months']}]"
         out.append(f"  {c['rule']}.{c['param']}{months}: {c['old']} → {c['new']}"
                    + t(f"；依据 {c['new_source'] or c['old_source']}", f"; source: {c['new_source'] or c['old_source']}"))
     if not result.changes.height:

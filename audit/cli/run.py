@@ -9,32 +9,51 @@ import click
 import polars as pl
 
 from audit.cli import main
-from audit.cli.common import data_option, lang_option, out_option, policy_options, stage_progress, year_option
+from audit.cli.common import data_option, lang_option, out_option, policy_options, stage_progress
 from audit.money import fen_to_yuan
+
+
+def year_or_period(f):
+    """--year or --period (a half-year, quarter, month or range: audit.dates)."""
+    f = click.option("--period", default=None,
+                     help="核算期间：2024、2024H1、2024Q3、2024-05 或 2021-07..2022-06（缺省为 --year 的自然年）。")(f)
+    return click.option("--year", type=int, default=None, help="核算年度，如 2024（与 --period 二选一）。")(f)
 
 
 @main.command("run")
 @policy_options
-@click.option("--year", type=int, default=None, help="核算年度，如 2024（与 --period 二选一）。")
-@click.option("--period", default=None,
-              help="核算期间：2024、2024H1、2024Q3、2024-05 或 2021-07..2022-06（缺省为 --year 的自然年）。")
+@year_or_period
 @data_option
 @out_option
 @lang_option
 @click.option("--report/--no-report", default=True, show_default=True,
               help="是否生成 report.html / report.pdf（数据量很大时可先只出台账）。")
-def run_command(policy, sets, override_file, year, period, data_path, out_dir, lang, report):
+@click.option("--report-config", type=click.Path(exists=True, dir_okay=False),
+              help="报告设置文件（YAML）：填报单位、经办人、审核人、负责人、报告日期、状态。下列选项优先于文件。")
+@click.option("--unit", help="填报单位（封面与盖章处）。")
+@click.option("--preparer", help="经办人姓名。")
+@click.option("--reviewer", help="审核人姓名。")
+@click.option("--head", help="负责人姓名。")
+@click.option("--report-date", help="报告日期，如 2025-01-20（缺省留空，签字时手填）。")
+@click.option("--ledger-appendix", is_flag=True, default=None,
+              help="在 PDF 附录中列出每一行补贴明细（明细总在 ledger.xlsx / ledger.csv 中）。")
+def run_command(policy, sets, override_file, year, period, data_path, out_dir, lang, report, report_config, unit,
+                preparer, reviewer, head, report_date, ledger_appendix):
     """核算一个年度：台账（ledger.csv/.xlsx）、发现（findings.csv）、manifest.json 与报告。
 
     退出码：0 = 已输出且无错误级发现；1 = 输入数据有错误（不输出任何文件），或已输出但有错误级发现（相关款项应暂缓支付）。"""
     from audit.pipeline import PAYER_ZH, PROGRAM_ZH, RUN_STAGES, run, write_outputs
 
+    from audit.report.signing import load_signing
+
+    signing = load_signing(report_config, lang, unit=unit, preparer=preparer, reviewer=reviewer, head=head,
+                           report_date=report_date, ledger_appendix=ledger_appendix)
     stages = RUN_STAGES + (("write", "report") if report else ("write",))
     with stage_progress(stages, lang) as step:
         result = run(data_path, policy, year, sets=sets, override_file=override_file, lang=lang, progress=step,
                      period=period)
         step("write")
-        write_outputs(result, out_dir, report=report, progress=step)
+        write_outputs(result, out_dir, report=report, progress=step, signing=signing)
     en = lang == "en"
     scope = (f"{'period' if en else '期间'} {result.manifest['period']}" if "period" in result.manifest
              else f"{'year' if en else '年度'} {result.year}")
@@ -86,15 +105,15 @@ def _pad(text: str, width: int) -> str:
 
 @main.command("explain")
 @policy_options
-@year_option
+@year_or_period
 @data_option
 @click.option("--institution", "institution", required=True, help="机构编号。")
 @click.option("--program", default=None, type=click.Choice(["construction", "operating", "center_operating", "insurance"]),
               help="只说明一个项目：construction / operating / center_operating / insurance。")
 @lang_option
-def explain_command(policy, sets, override_file, year, data_path, institution, program, lang):
+def explain_command(policy, sets, override_file, year, period, data_path, institution, program, lang):
     """说明一个机构每一笔款项的来历：计入的数据、参数及其条款原文、算式。"""
     from audit.pipeline import explain, run
 
-    result = run(data_path, policy, year, sets=sets, override_file=override_file, lang=lang)
+    result = run(data_path, policy, year, sets=sets, override_file=override_file, lang=lang, period=period)
     click.echo(explain(result, institution, program=program, lang=lang), nl=False)

@@ -155,7 +155,8 @@ def pandera_schema(table_name: str):
             checks.append(pa.Check.gt(s["min_exclusive"], name="min_exclusive"))
         if "max" in s:
             checks.append(pa.Check.le(s["max"], name="max"))
-        if c.type == "money" and "min" in s:  # YAML min is in yuan; the frame holds fen
-            checks = [pa.Check.ge(s["min"] * 100, name="min")]
+        if c.type == "money":  # YAML bounds are in yuan; the frame holds fen
+            checks = [pa.Check.ge(s[k] * 100, name=k) if k == "min" else pa.Check.le(s[k] * 100, name=k)
+                      for k in ("min", "max") if k in s]
         cols[c.out_name] = pa.Column(c.dtype, checks=checks, nullable=not c.required, required=True)
     return pa.DataFrameSchema(cols, strict=False, name=table_name)

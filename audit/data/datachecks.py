@@ -13,7 +13,7 @@ import polars as pl
 
 from audit.data import contract as schema
 from audit.money import fen_to_yuan_expr
-from audit.data.normalise import PROBLEM_SCHEMA, empty_problems, sheet_expr
+from audit.data.normalise import PROBLEM_SCHEMA, empty_problems, id_skeleton, sheet_expr
 from audit.privacy import mask_person_id
 
 GB11643_WEIGHTS = [pow(2, 17 - i, 11) for i in range(17)]  # 7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2
@@ -239,6 +239,21 @@ def _credit_code_problems(table, df, sheet, col) -> pl.DataFrame:
     ])
 
 
+ID_MAX_CHARS, TEXT_MAX_CHARS = 64, 2000
+
+
+def text_limit(col: schema.Column) -> int:
+    """Declared length bounds: an id (it becomes part of file names) at most 64 characters,
+    any other text 2,000 — a 1 MB cell would stall the PDF report and hide in it."""
+    return col.spec.get("max_length") or (ID_MAX_CHARS if col.spec.get("id_like") or col.spec.get("format") else TEXT_MAX_CHARS)
+
+
+def date_bounds() -> tuple[date, date]:
+    """Every date in the data lies between 1900-03-01 (Excel's calendar is a day off
+    before then: serial 60 is the phantom 1900-02-29) and the end of next year."""
+    return date(1900, 3, 1), date(date.today().year + 1, 12, 31)
+
+
 def row_checks(table: schema.Table, df: pl.DataFrame, sheet, present) -> pl.DataFrame:
     """Formats, column-to-column ranges, conditional requirements, date order, duplicates."""
     parts = [empty_problems()]
@@ -250,6 +265,19 @@ def row_checks(table: schema.Table, df: pl.DataFrame, sheet, present) -> pl.Data
             parts.append(_person_id_problems(table, df, sheet, col))
         if s.get("format") == "credit_code":
             parts.append(_credit_code_problems(table, df, sheet, col))
+        if col.type == "text":
+            limit = text_limit(col)
+            hit = df.filter(c.str.len_chars() > limit)
+            parts.append(_rows(hit, table, sheet, col.name, _shown(col).str.head(20) + "…",
+                               pl.lit("过长：") + c.str.len_chars().cast(pl.String) + f" 个字符（最多 {limit} 个）",
+                               pl.lit("too long: ") + c.str.len_chars().cast(pl.String) + f" characters (at most {limit})", "range"))
+        if col.type == "date":
+            first, last = date_bounds()
+            hit = df.filter((c < first) | (c > last))
+            parts.append(_rows(hit, table, sheet, col.name, c.dt.to_string("%Y-%m-%d"),
+                               f"日期超出范围：应在 {first} 至 {last} 之间（Excel 在 1900-03-01 之前的日期差一天，如不存在的 1900-02-29）",
+                               f"date out of range: expected {first} to {last} (Excel's dates before 1900-03-01 are a day off, "
+                               "e.g. the non-existent 1900-02-29)", "range"))
         if "max_column" in s:
             other = table.column(s["max_column"])
             hit = df.filter(c > pl.col(other.out_name))
@@ -271,15 +299,64 @@ def row_checks(table: schema.Table, df: pl.DataFrame, sheet, present) -> pl.Data
                                pl.lit(f"is before {other.name} ") + pl.col(other.out_name).dt.to_string("%Y-%m-%d"), "date_order"))
         keys = [col.out_name] + list(s.get("unique_within") or []) if (s.get("unique") or s.get("unique_within")) else None
         if keys:
-            d = df.filter(pl.all_horizontal([pl.col(k).is_not_null() for k in keys])).sort("_row")
-            d = d.with_columns(pl.col("_row").min().over(keys).alias("__first"))
-            hit = d.filter(pl.col("_row") != pl.col("__first"))
-            within = "（同一机构内）" if s.get("unique_within") else ""
-            parts.append(_rows(hit, table, sheet, col.name, _shown(col),
-                               pl.lit(f"编号重复{within}：与第") + pl.col("__first").cast(pl.String) + "行相同",
-                               pl.lit("duplicate id" + (" within the institution" if within else "") + ": same as row ")
-                               + pl.col("__first").cast(pl.String), "duplicate"))
+            parts.append(_duplicate_ids(table, df, sheet, col, keys))
+        if s.get("one_per_id"):
+            parts.append(_one_per_id(table, df, sheet, col))
+        if s.get("one_row_per"):
+            parts.append(_one_row_per(table, df, sheet, col, s["one_row_per"]))
     return pl.concat(parts)
+
+
+def _duplicate_ids(table, df, sheet, col, keys) -> pl.DataFrame:
+    """An id used twice, or two ids that differ only in case, width, invisible characters
+    or look-alike letters from another script ('ҮL01' / 'YL01' / 'yl01'): both error, since
+    the second would be paid as a second institution. Ids are kept as typed (NFKC,
+    trimmed); they are compared by normalise.id_skeleton."""
+    d = df.filter(pl.all_horizontal([pl.col(k).is_not_null() for k in keys])).sort("_row")
+    d = d.with_columns(id_skeleton(pl.col(col.out_name)).alias("__key"))
+    group = ["__key", *keys[1:]]
+    d = d.with_columns(pl.col("_row").min().over(group).alias("__first"),
+                       pl.col(col.out_name).first().over(group).alias("__first_id"))
+    hit = d.filter(pl.col("_row") != pl.col("__first"))
+    same = pl.col(col.out_name) == pl.col("__first_id")
+    within = "（同一机构内）" if col.spec.get("unique_within") else ""
+    first = pl.col("__first").cast(pl.String)
+    zh = pl.when(same).then(pl.lit(f"编号重复{within}：与第") + first + "行相同").otherwise(
+        pl.lit(f"编号与第") + first + pl.lit("行的“") + pl.col("__first_id") + pl.lit(f"”仅大小写、全半角或形近字母不同{within}，应为同一编号"))
+    en_within = " within the institution" if within else ""
+    en = pl.when(same).then(pl.lit(f"duplicate id{en_within}: same as row ") + first).otherwise(
+        pl.lit("id differs from '") + pl.col("__first_id") + pl.lit("' on row ") + first
+        + pl.lit(f" only in case, width or look-alike letters{en_within}: the same id typed twice"))
+    return _rows(hit, table, sheet, col.name, _shown(col), zh, en, "duplicate")
+
+
+def _one_per_id(table, df, sheet, col) -> pl.DataFrame:
+    """The same credit code, or the same name in one county, under two institution ids:
+    one institution entered twice would be paid twice (a second construction grant)."""
+    scope = ["__key", *col.spec["one_per_id"]] if isinstance(col.spec["one_per_id"], list) else ["__key"]
+    d = df.filter(pl.all_horizontal(pl.col(c).is_not_null() for c in [col.out_name, *scope[1:]])).sort("_row")
+    d = d.with_columns(id_skeleton(pl.col(col.out_name)).alias("__key"))
+    d = d.with_columns(pl.col("_row").min().over(scope).alias("__first"),
+                       pl.col("institution_id").first().over(scope).alias("__first_id"))
+    hit = d.filter((pl.col("_row") != pl.col("__first")) & (pl.col("institution_id") != pl.col("__first_id")))
+    first = pl.col("__first").cast(pl.String)
+    return _rows(hit, table, sheet, col.name, _shown(col),
+                 pl.lit(f"与第") + first + pl.lit(f"行（编号 ") + pl.col("__first_id") + pl.lit(f"）的{col.zh}相同：同一机构不能有两个编号"),
+                 pl.lit(f"same {col.name} as row ") + first + pl.lit(" (id ") + pl.col("__first_id")
+                 + pl.lit("): one institution cannot have two ids"), "duplicate")
+
+
+def _one_row_per(table, df, sheet, col, others) -> pl.DataFrame:
+    """A row pasted twice (the same institution, year and scheme in insurance) would be
+    subsidised twice and move the input's average premium for everyone."""
+    keys = [col.out_name, *others]
+    d = df.sort("_row").with_columns(pl.col("_row").min().over(keys).alias("__first"))
+    hit = d.filter(pl.col(col.out_name).is_not_null() & (pl.col("_row") != pl.col("__first")))
+    names_zh = "、".join(table.column(k).zh for k in keys)
+    first = pl.col("__first").cast(pl.String)
+    return _rows(hit, table, sheet, col.name, _shown(col),
+                 pl.lit(f"{names_zh}与第") + first + pl.lit("行相同：同一行录入了两次？"),
+                 pl.lit(f"same {', '.join(keys)} as row ") + first + pl.lit(": the same row entered twice?"), "duplicate")
 
 
 # ---------------------------------------------------------------- across tables

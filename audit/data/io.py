@@ -28,6 +28,7 @@ from audit.data.institutions import link_institutions
 from audit.data.normalise import problem_row
 from audit.data.readers import (RaggedRow, as_text, excel_sheet_names, hidden_sheets, numeric_cells, read_csv_grid,
                                 read_excel_grid, sheet_origin)
+from audit.guards import TooLarge, check_workbook, inspect_sheet
 
 TABLE_SUFFIXES = (".csv", ".xlsx", ".xlsm", ".xls", ".parquet")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
@@ -224,9 +225,16 @@ def _read_grid(path: Path, sheet: str | None) -> tuple[pl.DataFrame, int, int, s
     if path.suffix.lower() == ".parquet":
         df = as_text(pl.read_parquet(path))
         return pl.concat([pl.DataFrame([df.columns], schema=df.columns, orient="row"), df]), 1, 0, None
+    _formula_cells(str(path), sheet, path.stat().st_mtime_ns)   # refuses a sheet too large to read (TooLarge)
     grid = read_excel_grid(path, sheet)
     row, col = sheet_origin(path, sheet)
     return grid, row, col, None
+
+
+@lru_cache(maxsize=64)
+def _formula_cells(path: str, sheet: str, mtime_ns: int) -> list[tuple[int, str]]:
+    """guards.inspect_sheet once per sheet (the content sniffing and the read share it)."""
+    return inspect_sheet(Path(path), sheet)
 
 
 def _load_one(table: str, path: Path, sheet: str | None, label: str, tables, sources, problems_of,
@@ -248,9 +256,21 @@ def _load_one(table: str, path: Path, sheet: str | None, label: str, tables, sou
                 sources[table] = src
                 return
         grid, first_row, first_col, src["encoding"] = grid_read if grid_read is not None else _read_grid(path, sheet)
+        if path.suffix.lower() in (".xlsx", ".xlsm"):
+            for row, letters in _formula_cells(str(path), sheet, path.stat().st_mtime_ns):
+                problems.append(_problem(
+                    table, label, f"单元格 {letters}{row} 是公式但文件中没有保存计算结果（读出来会是空白）；"
+                    "请在 Excel 中打开并保存一次，或把公式换成数值",
+                    f"cell {letters}{row} holds a formula but the file has no saved result (it would read as blank); "
+                    "open and save the workbook in Excel, or replace the formula by its value",
+                    check="formula", row=row, value=f"{letters}{row}"))
     except pl.exceptions.NoDataError:
         problems.append(_problem(table, label, "是空的：没有表头行", "is empty: no header row", check="empty"))
         sources.setdefault(table, src)
+        return
+    except TooLarge as e:
+        problems.append(_problem(table, label, e.zh, e.en, check="too_large"))
+        sources[table] = src
         return
     except UnicodeDecodeError:
         problems.append(_problem(table, label, "文本编码无法识别（应为 UTF-8 或 GB18030/GBK）",
@@ -327,7 +347,10 @@ def _read_workbook(book: Path, tables, sources, problems_of, only: str | None = 
     With `only`, the file is named after that table: its matching sheet, else its first
     sheet. Returns an error text if unreadable."""
     try:
+        check_workbook(book)   # sizes from the zip directory, before the reader inflates anything
         names = excel_sheet_names(book)
+    except TooLarge as e:
+        return e
     except Exception as e:
         return _short(e)
     log = sheet_log if sheet_log is not None else []
@@ -390,7 +413,23 @@ def _table_misnamed(label: str, sources, problems_of) -> None:
     problems_of.setdefault(t.name, []).append({**problem, "severity": "error" if t.required else "warning"})
 
 
-def _not_a_workbook(where: Path, error: str) -> dict:
+def _not_a_file(f: Path, problems_of, loose) -> None:
+    """`residents.csv` that is a folder, a dangling link or a link loop: never skipped in
+    silence (an unread 入住老人 table is an operating grant of zero)."""
+    kind_zh, kind_en = (("是文件夹", "is a folder") if f.is_dir() else
+                        ("是指向不存在文件的链接（或链接循环）", "is a link to nothing (or a link loop)") if f.is_symlink() else
+                        ("不是普通文件", "is not a regular file"))
+    table = schema.table_for_name(f.stem)
+    problem = _problem(table, f.name, f"“{f.name}”{kind_zh}，无法读取", f"'{f.name}' {kind_en} and cannot be read")
+    if table is None:
+        loose.append({**problem, "severity": "warning"})
+    else:
+        problems_of.setdefault(table, []).append(problem)
+
+
+def _not_a_workbook(where: Path, error) -> dict:
+    if isinstance(error, TooLarge):
+        return _problem(None, where.name, error.zh, error.en, check="too_large")
     return _problem(
         None, where.name,
         f"不是可读取的 Excel 工作簿（文件损坏、设了打开密码，或并非该扩展名的格式；可在 Excel 中另存为 .xlsx）：{error}",
@@ -415,8 +454,11 @@ def read_tables(path, lang: str = "zh") -> tuple[dict[str, pl.DataFrame], dict[s
     sheet_log: list[dict] = []  # every sheet of every workbook: read (as which table), ignored, hidden
     if path.is_dir():
         for f in sorted(path.iterdir()):
-            if not f.is_file() or f.suffix.lower() not in TABLE_SUFFIXES or f.name.startswith(("~$", ".")):
+            if f.suffix.lower() not in TABLE_SUFFIXES or f.name.startswith(("~$", ".")):
                 continue  # unknown files in the folder are fine to ignore
+            if not f.is_file():
+                _not_a_file(f, problems_of, loose)
+                continue
             table = schema.table_for_name(f.stem)
             if table is None:
                 if f.suffix.lower() in EXCEL_SUFFIXES:  # e.g. data.xlsx holding every table as a sheet

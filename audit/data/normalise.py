@@ -53,6 +53,26 @@ def _clean(e: pl.Expr) -> pl.Expr:
     return pl.when(s == "").then(None).otherwise(s)
 
 
+# Letters from other scripts that print like Latin ones (Unicode confusables, the subset
+# an id can plausibly hold): 'ҮL01' with a Cyrillic Ү is not 'YL01' to a computer, but is
+# to the clerk reading the ledger. Used only to *find* look-alike duplicates, never to
+# rewrite an id.
+# (after lower-casing: Cyrillic В → в, which prints like a capital B, is 'b')
+_LOOKALIKE = dict(zip("авсеһіјкмнорѕтхуүԁԛԝαβεηικμνορτυχζ", "abcehijkmhopstxyydqwabenikmvoptuxz"))
+_INVISIBLE = r"[\u00ad\u200b-\u200f\u2060-\u2064\ufeff]"   # soft hyphen, zero-width spaces and marks
+
+
+def id_skeleton(e: pl.Expr) -> pl.Expr:
+    """What an id looks like on paper: NFKC, case folded, look-alike letters mapped to
+    Latin, invisible characters and spaces dropped. Two different ids with one skeleton
+    are the same id typed twice (datachecks reports them)."""
+    s = e.cast(pl.String)
+    s = pl.when(s.str.contains(r"[^\x00-\x7f]")).then(s.str.normalize("NFKC")).otherwise(s)  # ASCII: skip NFKC (fast)
+    s = s.str.to_lowercase().str.replace_all(_INVISIBLE, "")
+    s = s.str.replace_all(r"\s", "")
+    return s.str.replace_many(_LOOKALIKE)
+
+
 def _compact(e: pl.Expr) -> pl.Expr:
     """A cleaned number: no thousands separators or inner spaces."""
     return _clean(e).str.replace_all(r"[,\s]", "")
@@ -78,9 +98,10 @@ def parse_number(e):
 
 def parse_money(e):
     """Yuan text → Int64 fen exactly (string arithmetic, never float). More than two
-    decimals (after dropping trailing zeros) is unreadable, not rounded."""
-    s = _compact(e).str.replace_all(r"^[¥￥]|元$", "")
-    ok = s.str.contains(r"^[+-]?\d+(\.\d*)?$")
+    decimals (after dropping trailing zeros) is unreadable, not rounded; so is more than
+    15 digits of yuan (× 100 would wrap around Int64; the schema's bound is far lower)."""
+    s = _compact(e).str.replace(r"^([+-]?)[¥￥]", "$1").str.replace(r"元$", "")
+    ok = s.str.contains(r"^[+-]?\d{1,15}(\.\d*)?$")
     neg = s.str.starts_with("-")
     digits = s.str.replace(r"^[+-]", "")
     whole = digits.str.extract(r"^(\d+)", 1)
@@ -101,8 +122,10 @@ def parse_date(e):
            + ymd.struct.field("3").str.pad_start(2, "0"))
     from_ymd = iso.str.to_date("%Y-%m-%d", strict=False)
     from_compact = pl.when(s.str.contains(r"^\d{8}$")).then(s.str.to_date("%Y%m%d", strict=False))
-    # an Excel serial, possibly with a time of day as the fraction (45352.5 = noon)
-    serial = pl.when(s.str.contains(r"^\d{5}(\.\d*)?$")).then(s.str.replace(r"\.\d*$", "").cast(pl.Int64, strict=False))
+    # an Excel serial, possibly with a time of day as the fraction (45352.5 = noon); not
+    # 19xxx / 20xxx, which reads as a year with a digit after it ('20241' is 2024-1, not the
+    # serial for 1955-05-31): refused as unreadable rather than guessed
+    serial = pl.when(s.str.contains(r"^\d{5}(\.\d*)?$") & ~s.str.contains(r"^(19|20)\d{3}(\.\d*)?$")).then(s.str.replace(r"\.\d*$", "").cast(pl.Int64, strict=False))
     from_serial = pl.when(serial.is_between(EXCEL_EPOCH_SERIAL_MIN, EXCEL_EPOCH_SERIAL_MAX)).then(
         pl.lit(date(1899, 12, 30)) + pl.duration(days=serial))
     v = pl.coalesce(from_ymd, from_compact, from_serial).cast(pl.Date)
@@ -126,8 +149,9 @@ def parse_text(e, col: schema.Column):
     if fmt in ("person_id", "credit_code"):
         v = _clean(e).str.replace_all(r"\s", "").str.to_uppercase()
     elif col.spec.get("id_like"):
-        # an id typed as a number in Excel comes back as '12.0'
-        v = _clean(e).str.replace(r"^(\d+)\.0+$", "$1")
+        # an id typed as a number in Excel comes back as '12.0'; a zero-width space pasted
+        # from a web page is no part of an id
+        v = _clean(e.cast(pl.String).str.replace_all(_INVISIBLE, "")).str.replace(r"^(\d+)\.0+$", "$1")
     else:
         v = pl.when(e.cast(pl.String).str.strip_chars() == "").then(None).otherwise(e.cast(pl.String).str.strip_chars())
     return v, pl.lit(False)
@@ -201,10 +225,12 @@ def _expected(col: schema.Column) -> tuple[str, str]:
 
 
 _GENERIC_EXPECTED = {
-    "int": ("应为整数", "expected a whole number"),
+    "int": ("应为整数（最多 18 位）", "expected a whole number (at most 18 digits)"),
     "number": ("应为数值", "expected a number"),
-    "money": ("应为金额（元，最多两位小数）", "expected an amount in yuan with at most two decimals"),
-    "date": ("应为日期，如 2024-03-01、2024/3/1 或 2024年3月1日", "expected a date such as 2024-03-01, 2024/3/1 or 2024年3月1日"),
+    "money": ("应为金额（元，最多两位小数、15 位整数）", "expected an amount in yuan with at most two decimals and 15 digits"),
+    "date": ("应为日期，如 2024-03-01、2024/3/1 或 2024年3月1日（以 19、20 开头的 5 位数字像是写了一半的日期，不按 Excel 日期序号读）",
+             "expected a date such as 2024-03-01, 2024/3/1 or 2024年3月1日 (a 5-digit number starting 19 or 20 looks like "
+             "half a date and is not read as an Excel serial)"),
     "bool": ("应为 是/否（或 true/false、1/0、Y/N、√）", "expected 是/否 (or true/false, 1/0, Y/N, √)"),
 }
 

@@ -16,11 +16,29 @@ def decode_csv(data: bytes) -> tuple[str, str]:
     GB18030 (what Excel on Chinese Windows writes)."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16"), "utf-16"
+    bare16 = _utf16_without_bom(data)
+    if bare16:
+        return data.decode(bare16), bare16
     try:
         text = data.decode("utf-8-sig")
         return text, ("utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8")
     except UnicodeDecodeError:
         return data.decode("gb18030"), "gb18030"  # raises UnicodeDecodeError if neither
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """UTF-16 saved without its BOM. Text in UTF-8 or GB18030 never holds a NUL byte; in
+    UTF-16 every comma and line break has one, on odd offsets (little-endian) or even
+    ones (big-endian) only."""
+    head = data[:4000]
+    if len(data) % 2 or b"\x00" not in head:
+        return None
+    odd, even = head[1::2].count(0), head[0::2].count(0)
+    encoding = "utf-16-le" if odd and not even else "utf-16-be" if even and not odd else None
+    try:
+        return encoding if encoding and data.decode(encoding) else None
+    except UnicodeDecodeError:
+        return None
 
 
 class RaggedRow(Exception):

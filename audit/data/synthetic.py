@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -235,7 +235,11 @@ def _random_institutions(n: int, seed: int, year: int, region: str) -> pl.DataFr
 
 
 def _finish_institutions(df: pl.DataFrame) -> pl.DataFrame:
-    """Derived columns common to random and demo institutions."""
+    """Derived columns common to random and demo institutions. A name drawn twice in
+    one county gets a number (（2）…): the reader refuses one name under two ids."""
+    n = pl.int_range(pl.len()).over("county", "name")
+    df = df.with_columns(name=pl.when(n > 0).then(pl.concat_str(pl.col("name"), pl.lit("（"), (n + 1).cast(pl.String), pl.lit("）")))
+                         .otherwise(pl.col("name")))
     return df.with_columns(
         investment_final=fen_to_yuan_expr(pl.col("investment_fen")),
         _region=pl.col("county").replace_strict(_COUNTY_CODE, return_dtype=pl.Int64),
@@ -681,13 +685,12 @@ def _display_width(df: pl.DataFrame, col: str) -> int:
 
 def _write_workbook(frames: dict[str, pl.DataFrame], money: dict[str, set[str]], path: Path) -> None:
     """One sheet per table; dates as real Excel dates, money as numbers with two decimals."""
-    import xlsxwriter
+    from audit.privacy import safe_workbook
 
     too_big = [label for label, df in frames.items() if df.height > _EXCEL_MAX_ROWS]
     if too_big:
         raise OutputError(f"表 {', '.join(too_big)} 超过 Excel 的 1,048,575 行上限：请改用 csv 或 parquet 格式。")
-    with xlsxwriter.Workbook(str(path)) as wb:
-        wb.set_properties({"created": datetime(2000, 1, 1)})  # a fixed stamp: same seed, same bytes
+    with safe_workbook(str(path)) as wb:   # a fixed stamp: same seed, same bytes
         for label, df in frames.items():
             cols = [c for c in df.columns if c in money[label]]
             df = df.with_columns(pl.col(cols).cast(pl.Float64))  # yuan with two decimals, as a bureau's sheet holds them

@@ -7,9 +7,9 @@ import os
 import tempfile
 from pathlib import Path
 
-import xlsxwriter
 
 from audit.data import contract as schema
+from audit.privacy import safe_workbook
 from audit.errors import OutputError
 
 MAX_ROW = 1_048_575          # last row index xlsxwriter accepts (0-based)
@@ -75,7 +75,7 @@ def write_template(out_file) -> Path:
         out.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(suffix=".xlsx", dir=out.parent)
         os.close(fd)
-        wb = xlsxwriter.Workbook(tmp)
+        wb = safe_workbook(tmp)
         fmt_head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
         fmt_text = wb.add_format({"num_format": "@"})            # ids keep leading zeros
         fmt_date = wb.add_format({"num_format": "yyyy-mm-dd"})

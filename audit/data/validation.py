@@ -11,6 +11,7 @@ import polars as pl
 
 from audit.data import contract as schema, datachecks, places
 from audit.data.normalise import PROBLEM_SCHEMA, empty_problems, normalise_table
+from audit.privacy import mask_national_ids
 
 __all__ = ["validate", "check_tables", "format_problem_lines"]
 
@@ -53,6 +54,8 @@ def check_tables(tables: dict[str, pl.DataFrame], sources: dict | None = None) -
     problems = (
         problems.with_columns(pl.col("table").replace_strict(order, default=-1, return_dtype=pl.Int64).alias("__t"))
         .sort(["__t", "row", "column", "check"], nulls_last=False).drop("__t")
+        # a 身份证号 typed into any column (an inspector id, a note) is shown masked
+        .with_columns(mask_national_ids(pl.col(c)).alias(c) for c in ("value", "message", "message_en"))
     )
     return out, locate(problems, sources)
 

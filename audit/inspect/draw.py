@@ -40,6 +40,7 @@ from decimal import Decimal, InvalidOperation
 import polars as pl
 
 from audit.errors import AuditError, InputError
+from audit.privacy import mask_national_ids
 
 ALGORITHM = "sha256-rank/1"
 STRATA_ORDER = ("high", "medium", "low")
@@ -72,6 +73,29 @@ class DrawParams:
 
 def _msg(lang: str, zh: str, en: str) -> str:
     return en if lang == "en" else zh
+
+
+_PARAM_TYPES = {"seed": (str,), "ratios": (dict,), "strata": (str,), "default_stratum": (str,),
+                "min_years_uninspected": (int, type(None)), "as_of": (str, type(None)), "team_size": (int,),
+                "joint": (bool,), "avoid_same_county": (bool,)}
+
+
+def params_from_record(recorded: dict, lang: str = "zh") -> DrawParams:
+    """DrawParams from a draw.json a user hands back: each field of the type it was
+    written with (a hand-edited `"team_size": null` is refused in words, not met later
+    as an internal error). Raises TypeError / KeyError."""
+    given = recorded["parameters"]
+    if not isinstance(given, dict):
+        raise TypeError("parameters must be a mapping")
+    for key, value in given.items():
+        want = _PARAM_TYPES.get(key)
+        if want is None:
+            raise TypeError(f"unknown parameter {key!r}")
+        if not isinstance(value, want) or (isinstance(value, bool) and bool not in want):
+            raise TypeError(f"parameter {key!r}: {value!r}")
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in given.get("ratios", {}).items()):
+        raise TypeError("ratios must map strata to text")
+    return DrawParams(**given, lang=lang)
 
 
 # ---------------------------------------------------------------- hashing ----
@@ -119,6 +143,9 @@ def parse_ratio(text: str, lang: str = "zh") -> Fraction:
     """'0.05' / '5%' / '1/20' → exact Fraction in [0, 1]."""
     s = str(text).strip()
     try:
+        d = Decimal(s.rstrip("%")) if "/" not in s else Decimal(0)
+        if not d.is_finite() or d.adjusted() > 3 or (d != 0 and d.adjusted() < -12):
+            raise ValueError   # inf, nan, 1e999999999: refused before Fraction expands them
         if s.endswith("%"):
             value = Fraction(Decimal(s[:-1])) / 100
         elif "/" in s:
@@ -370,6 +397,9 @@ def draw(tables: dict[str, pl.DataFrame], params: DrawParams, findings: pl.DataF
     _check_params(params, tables)
     picks, counts = draw_institutions(tables, params, findings)
     members, status = assign_teams(picks, tables, params)
+    # an inspector id that is a 身份证号 is masked in the record (order_hash still commits
+    # to the whole id, so --verify compares the same masked text and the same hashes)
+    members = members.with_columns(mask_national_ids(pl.col("inspector_id")).alias("inspector_id"))
     teams = members.group_by("institution_id").agg(
         team=pl.struct("position", "inspector_id", "name", "department", "county", "order_hash").sort_by("position"))
     full = (picks.join(status, on="institution_id", how="left")
@@ -462,7 +492,9 @@ def compare_records(recorded: dict, recomputed: dict, lang: str = "zh") -> Verif
         if [m.get("inspector_id") for m in a.get("team", [])] != [m["inspector_id"] for m in b["team"]] \
                 or a.get("team_status") != b["team_status"]:
             diffs.append(_msg(lang, f"{i} 的检查组不同", f"{i}: team differs"))
-    if not diffs and to_json({**recorded, "tool_version": None}) != to_json({**recomputed, "tool_version": None}):
+    # the tool version and the ceremony (time, witnesses: stated by people) are not recomputed
+    same = {"tool_version": None, "ceremony": None}
+    if not diffs and to_json({**recorded, **same}) != to_json({**recomputed, **same}):
         diffs.append(_msg(lang, "记录的其他内容（参数、分层计数）与重新抽取不一致", "other recorded content (parameters, stratum counts) differs"))
     return Verification(matches=not diffs, differences=diffs)
 

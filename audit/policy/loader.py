@@ -15,6 +15,7 @@ from pathlib import Path
 
 import yaml
 
+from audit.guards import TooLarge, load_yaml
 from audit.errors import PolicyError, PolicyGap
 from audit.kinds.registry import PARAMS as KINDS  # kind → parameter → units, from each kind's declaration
 from audit.policy.values import (  # noqa: F401  (re-exported for callers of audit.policy)
@@ -309,7 +310,9 @@ class _Loader:
             raise PolicyError(_t(self.lang, f"政策包 {self.path.name} 不是 UTF-8 编码的文本",
                                  f"policy pack {self.path.name} is not UTF-8 text")) from None
         try:
-            doc = yaml.load(text, Loader=_YAML_LOADER)
+            doc = load_yaml(text, _YAML_LOADER)
+        except TooLarge as e:
+            raise PolicyError(_t(self.lang, f"政策包 {self.path.name}: {e.zh}", f"policy pack {self.path.name}: {e.en}")) from None
         except yaml.YAMLError as e:
             where = getattr(e, "problem_mark", None)
             problem = getattr(e, "problem", "") or ""
@@ -335,7 +338,7 @@ class _Loader:
         source = None
         if doc.get("source") is not None:
             source = self._source_path(doc["source"])
-            self.source_text = normalise_ws(source.read_text(encoding="utf-8"))
+            self.source_text = self._source_text(source)
 
         interps = self._interpretations(doc.get("interpretations") or [])
         self.interp_ids = {i["id"] for i in interps}
@@ -361,11 +364,28 @@ class _Loader:
         )
 
     def _source_path(self, name) -> Path:
+        """A plain file name, found beside the pack, in its sources/ folder or among the
+        shipped sources — never a path elsewhere (`../../etc/passwd` is refused)."""
         name = self.text(name, "source")
+        if Path(name).name != name or name in (".", "..") or "\\" in name:
+            self.fail("source", f"原文文件应为文件名（放在政策包旁或 sources/ 中），不能是路径：{name}",
+                      f"the source text must be a file name (beside the pack or in sources/), not a path: {name}")
         for base in (self.path.parent, self.path.parent / "sources", SOURCE_DIR):
-            if (base / name).is_file():
-                return base / name
+            candidate = base / name
+            if candidate.is_file() and candidate.resolve().parent == base.resolve():
+                return candidate
         self.fail("source", f"找不到原文文件 {name}", f"source text {name} not found")
+
+    def _source_text(self, path: Path) -> str:
+        """The source text, UTF-8 and at most guards.MAX_TEXT_BYTES, or a PolicyError."""
+        from audit.guards import MAX_TEXT_BYTES
+
+        if path.stat().st_size > MAX_TEXT_BYTES:
+            self.fail("source", f"原文文件过大：{path.name}", f"source text too large: {path.name}")
+        try:
+            return normalise_ws(path.read_text(encoding="utf-8"))
+        except UnicodeDecodeError:
+            self.fail("source", f"原文文件 {path.name} 不是 UTF-8 编码的文本", f"source text {path.name} is not UTF-8 text")
 
     def _interpretations(self, items) -> list[dict]:
         if not isinstance(items, list):
@@ -500,9 +520,9 @@ def _parse_set(text: str, lang: str) -> tuple[str, object]:
                              f"--set is written rule.param=value, got {text!r}"))
     key, raw = text.split("=", 1)
     try:
-        value = yaml.safe_load(raw) if raw.strip() else None
-    except yaml.YAMLError:
-        value = raw.strip()
+        value = load_yaml(raw) if raw.strip() else None
+    except (yaml.YAMLError, TooLarge):
+        value = raw.strip()   # then refused by the parameter's unit, in words
     return key.strip(), value
 
 
@@ -597,10 +617,11 @@ def _check_floor(pack, rule, p, key, typed, source, lang):
 def _read_override_file(path, lang) -> tuple[list[tuple[str, object]], str | None]:
     path = Path(path)
     try:
-        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
-    except (OSError, yaml.YAMLError, UnicodeDecodeError) as e:
+        doc = load_yaml(path.read_text(encoding="utf-8"), _YAML_LOADER)
+    except (OSError, yaml.YAMLError, UnicodeDecodeError, TooLarge) as e:
         mark, problem = getattr(e, "problem_mark", None), getattr(e, "problem", None)
         where = f": line {mark.line + 1}: {problem}" if mark is not None else ""
+        where = f": {e.text(lang)}" if isinstance(e, TooLarge) else where
         raise PolicyError(_t(lang, f"无法读取覆盖文件 {path}（应为 UTF-8 YAML）{where}",
                              f"cannot read override file {path} (expected UTF-8 YAML){where}")) from None
     if not isinstance(doc, dict):

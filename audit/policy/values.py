@@ -12,7 +12,7 @@ import unicodedata
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
-from audit.money import fen_to_yuan
+from audit.money import MAX_AMOUNT_FEN, MAX_RATE_FEN, MAX_SHARE_DENOMINATOR, fen_to_yuan
 
 # ---------------------------------------------------------------- vocabulary
 
@@ -99,7 +99,13 @@ class _Bad(ValueError):
         self.zh, self.en = zh, en
 
 
-def _money(v) -> int:
+RATE_UNITS = {"yuan/bed", "yuan/bed/year", "yuan/person/month"}
+MAX_COUNT = 10**6   # counts, months, years, persons, weights: far above any real value
+
+
+def _money(v, unit: str = "yuan") -> int:
+    """Yuan → fen, bounded (money.MAX_RATE_FEN for rates, MAX_AMOUNT_FEN otherwise) so
+    that no product the calculators form can overflow."""
     v = _nfkc(v)
     if isinstance(v, bool) or v is None:
         raise _Bad(f"金额应为数字（元），得到 {v!r}", f"expected an amount in yuan, got {v!r}")
@@ -112,8 +118,12 @@ def _money(v) -> int:
                    f"not an amount: {v!r} (write a number of yuan, e.g. 4500 or \"0.50\")") from None
     if not d.is_finite() or d < 0:
         raise _Bad(f"金额应为非负数: {v!r}", f"amount must be non-negative: {v!r}")
+    bound = MAX_RATE_FEN if unit in RATE_UNITS else MAX_AMOUNT_FEN
+    if d.adjusted() > 20 or d * 100 > bound:
+        raise _Bad(f"金额过大: {v!r}（{unit} 最多 {fen_to_yuan(bound, thousands=True)} 元）",
+                   f"amount too large: {v!r} ({unit} at most {fen_to_yuan(bound, thousands=True)} yuan)")
     fen = d * 100
-    if fen != fen.to_integral_value():
+    if fen != fen.to_integral_value() or (d != 0 and d.adjusted() < -2):
         raise _Bad(f"金额最多两位小数: {v!r}", f"amount has more than two decimals: {v!r}")
     return int(fen)
 
@@ -123,11 +133,20 @@ def _nfkc(v):
     return unicodedata.normalize("NFKC", v) if isinstance(v, str) else v
 
 
+def _small_number_text(v) -> None:
+    """'1e999999999' would take Fraction minutes and gigabytes to expand: no exponents
+    beyond ±30 (no real parameter has one)."""
+    m = re.search(r"[eE]([+-]?\d+)", str(v))
+    if m and abs(int(m.group(1)[:6])) > 30:
+        raise ValueError
+
+
 def _share(v) -> Fraction:
     v = _nfkc(v)
     try:
         if isinstance(v, bool) or v is None:
             raise ValueError
+        _small_number_text(v)
         if isinstance(v, str) and v.strip().endswith("%"):
             f = Fraction(Decimal(v.strip()[:-1])) / 100
         elif isinstance(v, float):
@@ -139,6 +158,9 @@ def _share(v) -> Fraction:
                    f"a share is written \"2/3\", 0.8 or \"60%\", got {v!r}") from None
     if not 0 <= f <= 1:
         raise _Bad(f"比例应在 0 与 1 之间: {v!r}", f"a share must lie between 0 and 1: {v!r}")
+    if f.denominator > MAX_SHARE_DENOMINATOR:
+        raise _Bad(f"比例过于精细: {v!r}（最多六位小数，或写作分数如 \"2/3\"）",
+                   f"share too fine: {v!r} (at most six decimals, or a fraction such as \"2/3\")")
     return f
 
 
@@ -175,14 +197,21 @@ def _decimal_fraction(v) -> Fraction:
     if isinstance(v, bool) or v is None:
         raise _Bad(f"应为数字，得到 {v!r}", f"expected a number, got {v!r}")
     try:
-        return Fraction(Decimal(repr(v) if isinstance(v, float) else str(v).strip()))
-    except (InvalidOperation, ValueError):
+        _small_number_text(v)
+        f = Fraction(Decimal(repr(v) if isinstance(v, float) else str(v).strip()))
+    except (InvalidOperation, ValueError, OverflowError):
         raise _Bad(f"应为数字，得到 {v!r}", f"expected a number, got {v!r}") from None
+    if not 0 <= f <= MAX_COUNT or f.denominator > MAX_SHARE_DENOMINATOR:
+        raise _Bad(f"数值超出范围: {v!r}（0 至 {MAX_COUNT}，最多六位小数）",
+                   f"number out of range: {v!r} (0 to {MAX_COUNT}, at most six decimals)")
+    return f
 
 
 def _integer(v) -> int:
     if isinstance(v, bool) or not isinstance(v, int) or v < 0:
         raise _Bad(f"应为非负整数，得到 {v!r}", f"expected a non-negative integer, got {v!r}")
+    if v > MAX_COUNT:
+        raise _Bad(f"数值过大: {v!r}（最多 {MAX_COUNT}）", f"number too large: {v!r} (at most {MAX_COUNT})")
     return v
 
 
@@ -229,7 +258,7 @@ def parse_value(unit: str, param: str, v, whole: bool = True):
                        f"{param} must add up to 1, they add up to {sum(out.values())}")
         return out
     if unit in MONEY_UNITS:
-        return _money(v)
+        return _money(v, unit)
     if unit in INT_UNITS:
         return _integer(v)
     if unit == "share":

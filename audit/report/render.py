@@ -16,13 +16,24 @@ from audit.report.frames import fmt_num, yuan
 from audit.resources import TEMPLATES
 
 
+SHOWN_TEXT_MAX = 2000   # characters of one plain text value in a page (the CSVs keep it whole)
+
+
+def cap_text(value):
+    """Every plain text printed by a template is capped with "…": a megabyte cell would
+    stall the PDF renderer for minutes. Markup (pre-rendered charts, tables) is left alone."""
+    if isinstance(value, str) and not isinstance(value, jinja2.utils.markupsafe.Markup) and len(value) > SHOWN_TEXT_MAX:
+        return value[:SHOWN_TEXT_MAX] + "…"
+    return value
+
+
 @lru_cache(maxsize=1)
 def env() -> jinja2.Environment:
     """One environment per process: autoescape on (names like <script> stay text),
     StrictUndefined so a misspelt field fails loudly instead of printing nothing."""
     environment = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)),
                                      autoescape=True, trim_blocks=True, lstrip_blocks=True,
-                                     undefined=jinja2.StrictUndefined)
+                                     undefined=jinja2.StrictUndefined, finalize=cap_text)
     environment.filters["yuan"] = yuan
     environment.filters["num"] = fmt_num
     return environment
@@ -43,7 +54,11 @@ def html_to_pdf(html_text: str, pdf_path: Path, attachments: list[tuple[str, byt
     ((name, bytes, description)); it costs ~0.5 s a document, so self-checks skip it."""
     import weasyprint
 
-    files = [weasyprint.Attachment(string=data, name=name, description=desc) for name, data, desc in attachments]
+    from audit.privacy import output_timestamp
+
+    stamp = output_timestamp()   # attachment dates would otherwise be now(): same input, same bytes
+    files = [weasyprint.Attachment(string=data, name=name, description=desc, created=stamp, modified=stamp)
+             for name, data, desc in attachments]
     options = {"pdf_variant": "pdf/a-3u"} if archival else {}
     weasyprint.HTML(string=html_text, base_url=str(TEMPLATES)).write_pdf(
         pdf_path, attachments=files or None, **options)
