@@ -50,3 +50,9 @@ class OutputError(AuditError):
     """Outputs could not be written (exit 3)."""
 
     exit_code = 3
+
+
+class UsageError(AuditError):
+    """An option or a small settings file (e.g. the report's signing details) is wrong (exit 2)."""
+
+    exit_code = 2

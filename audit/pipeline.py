@@ -20,7 +20,7 @@ from audit.kinds.common import FINDING_SORT, as_findings, empty_findings, t
 from audit.kinds.operating import month_ends
 from audit.errors import AuditError, OutputError
 from audit.money import fen_to_yuan, fen_to_yuan_expr
-from audit.privacy import defuse_frame, safe_workbook
+from audit.privacy import defuse_frame
 
 PERSON_ID_IN_TEXT = r"(\d{4})\d{10}(\d{3}[\dXx])"  # an 18-digit id inside free text
 LEDGER_COLUMNS = ["institution_id", "program", "item", "period", "quantity", "rate", "amount", "payer", "rule",
@@ -293,12 +293,13 @@ def findings_table(result: RunResult) -> pl.DataFrame:
     return defuse_frame(f.select(FINDING_COLUMNS))
 
 
-def write_outputs(result: RunResult, out_dir, report: bool = True, progress=None) -> list[Path]:
+def write_outputs(result: RunResult, out_dir, report: bool = True, progress=None, signing=None) -> list[Path]:
     """ledger.csv, ledger.xlsx, findings.csv, manifest.json and (when the report module
     is there and `report`) report.html / report.pdf — written into a temporary folder beside out_dir
     and renamed into place only when all succeeded (an out_dir holding a previous run's
     outputs is replaced; a folder with other files keeps them).
-    CSV files carry a UTF-8 BOM so Excel on Chinese Windows reads them correctly."""
+    CSV files carry a UTF-8 BOM so Excel on Chinese Windows reads them correctly.
+    `signing` (audit.report.signing.Signing) names the unit and signers on the report."""
     out = Path(out_dir).resolve()
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -311,8 +312,11 @@ def write_outputs(result: RunResult, out_dir, report: bool = True, progress=None
     try:
         ledger_table(result).write_csv(tmp / "ledger.csv", include_bom=True)
         findings_table(result).write_csv(tmp / "findings.csv", include_bom=True)
+        from audit.report.workbooks import write_findings_xlsx, write_ledger_xlsx
+
         write_ledger_xlsx(result, tmp / "ledger.xlsx")
         _write_reconciliation(result, tmp)
+        write_findings_xlsx(result, tmp / "findings.xlsx")
         (tmp / "manifest.json").write_text(
             json.dumps(result.manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         try:
@@ -324,7 +328,7 @@ def write_outputs(result: RunResult, out_dir, report: bool = True, progress=None
         if write_bureau_report is not None:
             if progress is not None:
                 progress("report")
-            write_bureau_report(result, tmp)
+            write_bureau_report(result, tmp, signing)
         _swap_into_place(tmp, out)
     except (AuditError, KeyboardInterrupt):
         shutil.rmtree(tmp, ignore_errors=True)
@@ -336,7 +340,7 @@ def write_outputs(result: RunResult, out_dir, report: bool = True, progress=None
     return sorted(out.iterdir())
 
 
-OUTPUT_NAMES = {"ledger.csv", "ledger.xlsx", "findings.csv", "manifest.json", "report.html", "report.pdf",
+OUTPUT_NAMES = {"ledger.csv", "ledger.xlsx", "findings.csv", "findings.xlsx", "manifest.json", "report.html", "report.pdf",
                 "reconciliation.csv", "claim_discrepancies.csv", "approved.csv"}
 
 
@@ -378,91 +382,6 @@ def _swap_into_place(tmp: Path, out: Path, names: set = OUTPUT_NAMES) -> None:
         raise
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
-
-
-def write_ledger_xlsx(result: RunResult, path: Path) -> None:
-    """One sheet per payer plus 汇总 (per institution × program, per payer); Chinese
-    headers, money as numbers formatted #,##0.00, widths set for Chinese text."""
-    from decimal import Decimal
-
-    names = result.dataset.tables["institutions"].select("institution_id", "name")
-    led = result.ledger.join(names, on="institution_id", how="left").sort(
-        "institution_id", "program", "item", "period", "payer", "rule")
-    from audit.report.labels import LABELS, PAYER_ORDER, item_label
-
-    items_zh = {i: item_label(i, LABELS["zh"]) for i in led["item"].unique().to_list()}
-    led = defuse_frame(led.with_columns(pl.col("program").replace(PROGRAM_ZH).alias("program_zh"),
-                                        pl.col("item").replace(items_zh).alias("item_zh")))
-    wb = safe_workbook(str(path))
-    head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True})
-    money = wb.add_format({"num_format": "#,##0.00"})
-    bold_money = wb.add_format({"num_format": "#,##0.00", "bold": True})
-    text = wb.add_format({"num_format": "@"})
-
-    def yuan(fen):
-        return None if fen is None else float(Decimal(int(fen)) / 100)
-
-    def sheet(title, headers, widths, rows, money_cols, total_col=None):
-        ws = wb.add_worksheet(title[:31])
-        ws.freeze_panes(1, 0)
-        for c, (h, w) in enumerate(zip(headers, widths)):
-            ws.write_string(0, c, h, head)
-            ws.set_column(c, c, w)
-        r = 0
-        for r, row in enumerate(rows, start=1):
-            for c, v in enumerate(row):
-                if c in money_cols:
-                    if v is None:
-                        ws.write_blank(r, c, None, money)
-                    else:
-                        ws.write_number(r, c, yuan(v), money)
-                elif isinstance(v, int):
-                    ws.write_number(r, c, v)
-                else:
-                    ws.write_string(r, c, "" if v is None else str(v), text)
-        if total_col is not None:
-            total = sum(int(row[total_col]) for row in rows)
-            ws.write_string(r + 1, 0, "合计", head)
-            ws.write_number(r + 1, total_col, yuan(total), bold_money)
-        return ws
-
-    payers = set(led["payer"].to_list())
-    for payer in [p for p in PAYER_ORDER if p in payers] + sorted(payers - set(PAYER_ORDER)):
-        part = led.filter(pl.col("payer") == payer)
-        rows = part.select("institution_id", "name", "program_zh", "item_zh", "period", "quantity", "rate_fen",
-                           "amount_fen", "rule", "citation", "basis").rows()
-        sheet(f"{PAYER_ZH.get(payer, payer)}", ["机构编号", "机构名称", "项目", "明细", "期间", "数量", "标准(元)",
-                                                "金额(元)", "规则", "依据", "计算过程"],
-              [14, 28, 16, 26, 9, 9, 14, 16, 22, 28, 70], rows, {6, 7}, total_col=7)
-    # public money per institution: the institution's own share of a premium (its own sheet) is not a grant
-    public = led.filter(pl.col("payer") != "institution")
-    by_inst = (public.group_by("institution_id", "name", "program_zh").agg(pl.col("amount_fen").sum())
-               .sort("institution_id", "program_zh"))
-    summary = wb.add_worksheet("汇总")
-    for c, w in enumerate([14, 28, 22, 16, 4, 18, 16]):
-        summary.set_column(c, c, w)
-    for c, h in enumerate(["机构编号", "机构名称", "项目", "财政补助(元)"]):
-        summary.write_string(0, c, h, head)
-    r = 0
-    for r, (iid, name, prog, amt) in enumerate(by_inst.rows(), start=1):
-        summary.write_string(r, 0, iid, text)
-        summary.write_string(r, 1, name or "", text)
-        summary.write_string(r, 2, prog, text)
-        summary.write_number(r, 3, yuan(amt), money)
-    summary.write_string(r + 1, 0, "合计", head)
-    summary.write_number(r + 1, 3, yuan(int(public["amount_fen"].sum())), bold_money)
-    summary.write_string(0, 5, "支付方", head)
-    summary.write_string(0, 6, "支付方合计(元)", head)
-    by_payer = led.group_by("payer").agg(pl.col("amount_fen").sum()).sort("payer")
-    for i, (payer, amt) in enumerate(by_payer.rows(), start=1):
-        summary.write_string(i, 5, PAYER_ZH.get(payer, payer), text)
-        summary.write_number(i, 6, yuan(amt), money)
-    summary.freeze_panes(1, 0)
-    if result.reconciliation is not None and result.reconciliation.height:
-        from audit.reconcile import write_reconciliation_sheet
-
-        write_reconciliation_sheet(wb, result.reconciliation, head, money, text)
-    wb.close()
 
 
 # ---------------------------------------------------------------- explain
@@ -659,7 +578,7 @@ class Selfcheck:
 
 
 def selfcheck(data_path, policy, year: int, out_dir, institution: str | None = None, each: bool = False,
-              sets=(), override_file=None, lang: str = "zh") -> Selfcheck:
+              sets=(), override_file=None, lang: str = "zh", deadline: str | None = None) -> Selfcheck:
     """Self-check report(s) for one institution (or, with each=True, every one) into
     out_dir, all or nothing. The whole input is computed (averages depend on everyone)."""
     import shutil
@@ -678,9 +597,9 @@ def selfcheck(data_path, policy, year: int, out_dir, institution: str | None = N
         raise OutputError(t(lang, f"无法创建输出文件夹 {out}: {e}", f"cannot create output folder {out}: {e}")) from e
     try:
         if len(chosen) == 1:
-            paths = write_selfcheck(result, chosen[0], tmp)
+            paths = write_selfcheck(result, chosen[0], tmp, deadline)
         else:
-            paths = write_selfchecks(result, chosen, tmp, workers=2)
+            paths = write_selfchecks(result, chosen, tmp, workers=2, deadline=deadline)
         _publish(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -83,6 +83,26 @@ def fake_result(n: int, seed: int):
                            findings=findings, staffing=staffing, manifest={"bench": True})
 
 
+def bare_weasyprint(pages: int = 40) -> float:
+    """WeasyPrint's own speed on this machine: pages/s for plain A4 pages of a Chinese table
+    in the report's font, nothing of ours (templates, frames, charts) involved."""
+    import weasyprint
+
+    row = ("<tr><td>YL{i:05d}</td><td>某某区某某镇第{i}养老服务中心</td><td>越城区</td>"
+           "<td class=n>{a:,}.00</td><td class=n>{b:,}.00</td></tr>")
+    # a moderate table per page, as the report lays out (one huge table is not what we render)
+    tables = "".join("<table>" + "".join(row.format(i=p * 38 + k, a=(p * 38 + k) * 1234 % 99999,
+                                                     b=(p * 38 + k) * 777 % 99999) for k in range(38)) + "</table>"
+                     for p in range(pages))
+    html = ("<html><head><style>@page{size:A4;margin:16mm 12mm}body{font-family:'Noto Sans CJK SC';font-size:9pt}"
+            "table{border-collapse:collapse;width:100%;break-after:page}td{border:0.5pt solid #999;padding:1.5pt 3pt}"
+            ".n{text-align:right}</style></head><body>" + tables + "</body></html>")
+    t = time.perf_counter()
+    doc = weasyprint.HTML(string=html).render()
+    doc.write_pdf(Path(tempfile.gettempdir()) / "bare-weasyprint.pdf")
+    return len(doc.pages) / (time.perf_counter() - t)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("-n", type=int, default=2000, help="institutions (default 2000)")
@@ -91,6 +111,8 @@ def main() -> None:
     ap.add_argument("--skip-each", action="store_true")
     ap.add_argument("--skip-bureau", action="store_true")
     args = ap.parse_args()
+    bare = bare_weasyprint()
+    print(f"bare WeasyPrint:  {bare:7.1f} pages/s (plain Chinese table pages, same font, same machine)")
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
         t0 = time.perf_counter()
@@ -102,16 +124,24 @@ def main() -> None:
             from pypdf import PdfReader
             pages = len(PdfReader(tmp / "bureau" / "report.pdf").pages)
             size = (tmp / "bureau" / "report.pdf").stat().st_size / 1e6
-            print(f"bureau report:   {time.perf_counter() - t1:7.1f} s   PDF {size:.1f} MB, pages {pages}; "
+            took = time.perf_counter() - t1
+            print(f"bureau report:   {took:7.1f} s   PDF {size:.1f} MB, pages {pages}; "
+                  f"{pages / took:.1f} pages/s = {pages / took / bare:.2f} × bare WeasyPrint; "
                   f"peak RSS {peak_mb()[0]:.0f} MB")
         t2 = time.perf_counter()
         if not args.skip_each:
+            from pypdf import PdfReader
+
             ids = sorted(result.dataset.tables["institutions"]["institution_id"].to_list())
             report.write_selfchecks(result, ids, tmp / "each", workers=2)
             t3 = time.perf_counter()
             own, kids = peak_mb()
-            print(f"--each ({len(ids)}):  {t3 - t2:7.1f} s   {len(ids) / (t3 - t2):.1f} reports/s; "
-                  f"peak RSS main {own:.0f} MB, worker {kids:.0f} MB")
+            each_pages = sum(len(PdfReader(p).pages) for p in sorted((tmp / "each").glob("*.pdf"))[:50])
+            per_doc = each_pages / min(50, len(ids))
+            rate = len(ids) * per_doc / (t3 - t2)
+            print(f"--each ({len(ids)}):  {t3 - t2:7.1f} s   {len(ids) / (t3 - t2):.1f} reports/s, "
+                  f"~{per_doc:.1f} pages each, {rate:.1f} pages/s over 2 processes = {rate / bare:.2f} × bare "
+                  f"WeasyPrint (one process); peak RSS main {own:.0f} MB, worker {kids:.0f} MB")
 
 
 if __name__ == "__main__":

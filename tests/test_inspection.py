@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from audit.errors import InputError, PolicyGap
-from audit.inspect.documents import checklist_items, institution_facts, publish
+from audit.inspect.documents import checklist_items, institution_facts
 from audit.policy import Reading
 
 RESULTS = (
@@ -23,6 +23,21 @@ RESULTS = (
     '住户330602194806061237",2024年11月30日,李四,330602194806061237,0575-88123456\n'
     "A003,丙护理院,2024-10-10,行政处罚,+罚款整改,2024-12-31,王五,330602196001011230,13700000000\n"
 )
+
+
+def drawn(tmp_path, *ids) -> Path:
+    """A draw record picking `ids` (the public list covers drawn institutions only)."""
+    path = tmp_path / "draw.json"
+    path.write_text(json.dumps({"algorithm": "sha256-rank/1", "parameters": {"seed": "s"}, "rules": {},
+                                "register": {}, "picks": [{"institution_id": i, "team": []} for i in ids]}),
+                    encoding="utf-8")
+    return path
+
+
+def publish(src, out, lang="zh", draw_path=None):
+    from audit.inspect.documents import publish as publish_
+
+    return publish_(src, out, lang, draw_path=draw_path or drawn(Path(out).parent, "A001", "A002", "A003"))
 
 
 def test_publish_has_no_personal_data_and_defuses_formulas(tmp_path):
@@ -90,7 +105,8 @@ def test_publish_cli_xlsx(tmp_path):
         ws.write_row(0, 0, ["机构编号", "机构名称", "检查日期", "检查结果", "姓名"])
         ws.write_row(1, 0, ["007", "甲养老院", "2024-10-08", "合格", "赵六"])
         ws.write_row(2, 0, ["008", "乙院", "2024年10月9日", "合同"])
-    r = CliRunner().invoke(main, ["publish", "--results", str(book), "--out", str(tmp_path / "p")])
+    r = CliRunner().invoke(main, ["publish", "--results", str(book), "--draw", str(drawn(tmp_path, "007", "008")),
+                                  "--out", str(tmp_path / "p")])
     assert r.exit_code == 1
     assert "检查结果 第3行「检查结果」" in r.output
 
@@ -338,3 +354,28 @@ def test_checklists_from_a_tampered_draw_say_so(make_folder, tmp_path):
     assert f"记录中抽中的 {other} 重新抽取时未被抽中" in bad.stderr
     html = (tmp_path / "b" / f"checklist_{other}.html").read_text(encoding="utf-8")
     assert "本抽取记录与数据复核不一致" in html and f"重新抽取抽中了 {swapped}" in html
+
+
+def test_site_sample_is_the_seeds_lowest_hashes_masked():
+    """Residents to find on site: the first by SHA-256(seed|institution|person id), computed
+    here with hashlib; names and ids masked; people of other institutions never drawn."""
+    import hashlib
+
+    from audit.inspect.documents import site_sample
+
+    ids = [f"3306021950010112{i:02d}" for i in range(8)]
+    residents = pl.DataFrame({
+        "institution_id": ["A"] * 6 + ["B"] * 2, "person_id": ids, "name": [f"张{c}" for c in "一二三四五六七八"],
+        "admitted_on": [date(2023, 1, 1)] * 8, "discharged_on": [None] * 5 + [date(2022, 6, 1)] + [None] * 2,
+        "care_level": ["full"] * 8}, schema_overrides={"discharged_on": pl.Date})
+    staff = pl.DataFrame({"institution_id": ["A", "A"], "staff_id": ["S1", "S2"], "name": ["李四", "王五"],
+                          "role": ["caregiver", "manager"], "fte": [1.0, 0.5], "hired_on": [None, None],
+                          "left_on": [None, None]}, schema_overrides={"hired_on": pl.Date, "left_on": pl.Date})
+    got = site_sample({"residents": residents, "staff": staff}, ["A"], "seed-1", 2024, n_residents=3, n_staff=1)
+    in_2024 = ids[:5]  # the sixth left in 2022: not claimed for 2024
+    want = sorted(in_2024, key=lambda p: hashlib.sha256(f"seed-1|A|{p}".encode()).hexdigest())[:3]
+    assert [r["id"] for r in got["A"]["residents"]] == [p[:4] + "*" * 10 + p[-4:] for p in want]
+    assert all(r["name"] == "张*" for r in got["A"]["residents"])
+    s_want = min(["S1", "S2"], key=lambda p: hashlib.sha256(f"seed-1|A|{p}".encode()).hexdigest())
+    assert [r["name"] for r in got["A"]["staff"]] == [{"S1": "李*", "S2": "王*"}[s_want]]
+    assert site_sample({"residents": residents, "staff": staff}, ["A"], "seed-1", 2024, 3, 1) == got

@@ -17,6 +17,7 @@ import polars as pl
 import pytest
 
 from audit import report
+from audit.report.signing import Signing
 
 EVIL = "<script>alert(1)</script>"
 PERSON_ID = "330602195001011234"
@@ -103,7 +104,8 @@ def html_totals(html_text: str, by: str) -> dict[str, str]:
 def bureau(tmp_path_factory):
     out = tmp_path_factory.mktemp("bureau")
     result = fake_result()
-    paths = report.write_bureau_report(result, out)
+    # with the optional ledger appendix, so the line-level tests below see every line
+    paths = report.write_bureau_report(result, out, Signing(ledger_appendix=True))
     return result, out, paths
 
 
@@ -171,7 +173,7 @@ def test_no_person_id_leaks(bureau, selfcheck):
 
 def test_scope_lists_overrides_interpretations_inputs(bureau):
     text = (bureau[1] / "report.html").read_text(encoding="utf-8")
-    assert "<td>construction_city.rate_self_built</td><td>4000.00</td><td>5000.00</td><td>--set</td>" in text
+    assert "<td>construction_city.rate_self_built</td><td>4000.00</td><td>5000.00</td><td>本地设定（核算时指定）</td>" in text
     assert "征求意见稿未注明发布与施行日期" in text          # the pack's first interpretation
     assert "cd" * 32 in text and "台账.xlsx" in text and "/data/" not in text
     assert "（文件未注明文号）" in text                     # the draft has no 文号: said, not blank
@@ -208,6 +210,8 @@ def test_selfcheck_lines_totals_fixes_and_staffing(selfcheck):
     assert report.fix_hint("lease_term", "zh") in text
     assert report.fix_hint("policy_gap", "zh") in text   # the area-level finding, with its hint
     assert text.count("<td>2024-") == 12                # staffing month by month
+    # I002 has an error finding (invalid_value): the bureau holds its 13,234.57, and it is told so
+    assert "本机构预计补贴 13,234.57 元将暂缓支付" in text
 
 
 def test_selfcheck_unknown_institution_is_a_clear_error(tmp_path):
@@ -323,7 +327,7 @@ def test_appendix_values_read_as_words_and_percentages(bureau):
     assert show_value(["full", "partial"], L, "set") == "完全失能, 部分失能"  # the contract's Chinese words
     assert show_value("city", L, "payer") == "市级财政"
     html = (bureau[1] / "report.html").read_text(encoding="utf-8")
-    appendix = html.split(L["appendix"])[1]
+    appendix = html.split("<h2>" + L["app_params"])[1]
     assert "<td>58% " in appendix and "True" not in appendix
     assert "元/床" in appendix and "yuan/bed" not in appendix
 
@@ -353,7 +357,7 @@ def test_bureau_ledger_has_every_institution_heading_and_subtotal(bureau):
     I001 400,000.00 + 60,000.00 + 15,000.00 = 475,000.00; I002 12,000.00 + 1,234.57 = 13,234.57
     (its own 617.28 is listed, not a grant); I003 30,000.00."""
     html = (bureau[1] / "report.html").read_text(encoding="utf-8")
-    ledger = html.split("<h2>补贴明细</h2>")[1].split("<h2>")[0]
+    ledger = html.split("<h2>附录五　补贴明细</h2>")[1].split("<h2>")[0]
     heads = re.findall(r'<tr class="inst-head"><th colspan="8">([^<]*)</th></tr>', ledger)
     assert [h.split(" · ")[0] for h in heads] == ["I001", "I002", "I003"]
     subtotals = re.findall(r'<tr class="total"><td colspan="4">补贴小计（不含机构自付）</td><td class="num">([\d,.]+)</td>', ledger)
@@ -384,4 +388,4 @@ def test_finding_groups_are_named_in_words_with_their_code(bureau):
     """A clerk reads "护理员配备", and can still find `staffing_ratio` in findings.csv."""
     html = (bureau[1] / "report.html").read_text(encoding="utf-8")
     assert "<h4>护理员配备 · 规则 staffing_ratio (1)</h4>" in html
-    assert "<h4>规则 invalid_value (1)</h4>" in html  # no name known: the code alone
+    assert "<h4>数据不合规 · 规则 invalid_value (1)</h4>" in html

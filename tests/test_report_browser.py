@@ -51,3 +51,22 @@ def test_bureau_html_renders_with_ledger_totals(tmp_path):
              "insurance": "综合保险"}
     assert html_totals(dom, "program") == {names[p]: a for p, a in expected.items()}
     assert "<script>alert(1)</script>" not in dom   # the institution named <script> stayed text
+
+
+def test_bureau_html_cover_contents_and_signature_in_the_browser(tmp_path):
+    """Every contents entry links to a section the browser built, the leader's page shows
+    the hand-summed grants and the signature table names its three signers."""
+    import re
+
+    from audit.report.signing import Signing
+
+    report.write_bureau_report(fake_result(), tmp_path, Signing(unit="越城区民政局", preparer="王经办"))
+    dom, console = dump_dom(tmp_path / "report.html")
+    assert console == []
+    links = re.findall(r'<nav class="toc".*?</nav>', dom, re.S)[0]
+    targets = re.findall(r'href="#([\w-]+)"', links)
+    assert len(targets) >= 8 and all(f'id="{t}"' in dom for t in targets)
+    assert "越城区民政局" in dom.split('<nav class="toc"')[0]  # on the cover, before the contents
+    sig = re.search(r'<table class="signature" id="signature">(.*?)</table>', dom, re.S).group(1)
+    assert [r for r in re.findall(r"<th>([^<]+)</th>", sig)][-3:] == ["经办人", "审核人", "负责人"]
+    assert "<td>王经办</td>" in sig

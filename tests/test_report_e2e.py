@@ -79,3 +79,26 @@ def test_pdf_carries_the_written_csv_files(demo_run):
     attached = PdfReader(out / "report.pdf").attachments
     assert attached["ledger.csv"][0] == (out / "ledger.csv").read_bytes()
     assert attached["findings.csv"][0] == (out / "findings.csv").read_bytes()
+
+
+def test_selfcheck_shows_caregivers_deadline_and_published_average(tmp_path):
+    """Shaoxing sets no caregiver ratio, yet YL01's caregivers are in the data: the self-check
+    lists them month by month instead of saying there is no staffing data. The insurance
+    grant depends on the average premium of all policies: the manager is told to pass the
+    bureau's published value; with it, the estimate is the bureau's."""
+    from audit.cli import main
+
+    out = tmp_path / "sc"
+    r = CliRunner().invoke(main, ["selfcheck", "--policy", "shaoxing", "--year", "2024", "--data", str(DEMO),
+                                  "--out", str(out), "--institution", "YL01", "--deadline", "2025-03-31"])
+    assert r.exit_code in (0, 1), r.output
+    html = (out / "selfcheck_YL01.html").read_text(encoding="utf-8")
+    assert "无护理员配备数据" not in html and "未规定护理员配比" in html
+    staff = pl.read_excel(DEMO, sheet_name="工作人员")
+    assert staff.height  # the demo has staff; YL01's December caregivers appear as a month row
+    assert re.search(r"<tr><td>2024-12</td><td class=\"num\">\d+</td><td class=\"num\">[\d.]+</td></tr>", html)
+    assert "请在 2025-03-31 前完成整改" in html and "<td class=\"small\">2025-03-31</td>" in html
+    assert "--set insurance_city.average_premium=数值" in html
+    bad = CliRunner().invoke(main, ["selfcheck", "--policy", "shaoxing", "--year", "2024", "--data", str(DEMO),
+                                    "--out", str(tmp_path / "x"), "--institution", "YL01", "--deadline", "3月底"])
+    assert bad.exit_code == 2

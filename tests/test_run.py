@@ -59,7 +59,7 @@ def data(tmp_path):
 @pytest.fixture
 def no_pdf(monkeypatch):
     """The bureau report is tested by its owner; here a stand-in keeps the tests fast."""
-    def fake(result, out_dir):
+    def fake(result, out_dir, signing=None):
         (out_dir / "report.html").write_text("<html lang='zh-CN'></html>", encoding="utf-8")
         return [out_dir / "report.html"]
     monkeypatch.setattr(audit.report, "write_bureau_report", fake)
@@ -75,8 +75,9 @@ def test_audit_run_end_to_end(data, tmp_path):
     assert r.exit_code == 0, r.output + r.stderr
     assert "财政资金合计（不含机构自付）" in r.output and "163,000.00" in r.output and "165,000.00" not in r.output
     assert "发现：错误 0 个" in r.output
-    assert {p.name for p in out.iterdir()} == {"ledger.csv", "ledger.xlsx", "findings.csv", "manifest.json",
-                                                "report.html", "report.pdf", "approved.csv"}  # no claims: no reconciliation
+    assert {p.name for p in out.iterdir()} == {"ledger.csv", "ledger.xlsx", "findings.csv", "findings.xlsx",
+                                                "manifest.json", "report.html", "report.pdf",
+                                                "approved.csv"}  # no claims: no reconciliation
     raw = (out / "ledger.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM for Excel on Chinese Windows
     ledger = pl.read_csv(out / "ledger.csv", infer_schema=False)
@@ -89,9 +90,9 @@ def test_audit_run_end_to_end(data, tmp_path):
                    ("premium_share", "city"): "1000.00", ("premium_rest", "institution"): "2000.00"}
     assert sum(int(a.replace(".", "")) for a in ledger["amount"]) == int(TOTAL.replace(".", ""))
     # the xlsx 汇总 sheet carries the public total, as a number; the premium rest is on its own sheet
-    summary = pl.read_excel(out / "ledger.xlsx", sheet_name="汇总")
-    assert round(summary.filter(pl.col("机构编号") == "合计")["财政补助(元)"][0], 2) == float(PUBLIC)
-    assert summary.filter(pl.col("项目") == "综合保险")["财政补助(元)"].to_list() == [1000.0]
+    summary = pl.read_excel(out / "ledger.xlsx", sheet_name="机构汇总")
+    assert round(summary.filter(pl.col("机构编号") == "合计")["合计"][0], 2) == float(PUBLIC)
+    assert summary.filter(pl.col("机构编号") == "合计")["综合保险"].to_list() == [1000.0]
     assert pl.read_excel(out / "ledger.xlsx", sheet_name="机构自付")["金额(元)"].to_list() == [2000.0, 2000.0]
     city = pl.read_excel(out / "ledger.xlsx", sheet_name="市级财政")
     assert city.height == 6  # 5 lines + 合计
@@ -204,7 +205,7 @@ def test_failed_write_leaves_the_old_outputs(data, tmp_path, monkeypatch):
     out.mkdir()
     (out / "keep.txt").write_text("previous run", encoding="utf-8")
 
-    def broken(result, out_dir):
+    def broken(result, out_dir, signing=None):
         raise RuntimeError("renderer crashed")
     monkeypatch.setattr(audit.report, "write_bureau_report", broken)
     with pytest.raises(OutputError):

@@ -418,3 +418,45 @@ def test_draw_record_pdf_has_page_numbers_and_decimal_products(register, tmp_pat
     assert sheet["比例×机构数"].to_list() == ["1.2", "2", "1"]  # high 0.3 × 4, medium 0.25 × 8, low 0.25 × 4
     pages = PdfReader(tmp_path / "d" / "draw.pdf").pages
     assert "第 1 页 / 共" in pages[0].extract_text()
+
+
+def test_public_file_re_runs_the_draw_without_people_and_publish_states_the_draw(register, tmp_path):
+    """draw_public.json carries the register's public columns and the picks: the draw is
+    re-run from it alone; a tampered pick is caught. The public list shows only the drawn
+    institutions, with seed, time, witnesses and the draw.json hash, and masks the
+    inspectors' names that a clerk typed into the free text."""
+    import hashlib
+
+    r = cli("sample", "--data", register, "--seed", "2025-03-03 福彩3D 123|民函〔2025〕1号", "--ratio", "0.25",
+            "--drawn-at", "2025-03-03 10:00", "--witness", "市纪委监委驻局纪检组", "--witness", "社会监督员 两人",
+            "--seed-source", "抽取日公布的福彩3D开奖号码加抽查计划文号", "--out", tmp_path / "d")
+    assert r.exit_code == 0, r.output
+    public = json.loads((tmp_path / "d" / "draw_public.json").read_text(encoding="utf-8"))
+    text = json.dumps(public, ensure_ascii=False)
+    for person in ("王一", "李二", "赵三", "钱四", "P0", "inspector"):
+        assert person not in text  # no inspector, no team in the public file
+    assert public["ceremony"]["witnesses"] == ["市纪委监委驻局纪检组", "社会监督员 两人"]
+    ok = cli("sample", "--verify-public", tmp_path / "d" / "draw_public.json")
+    assert ok.exit_code == 0, ok.output
+    public["picks"][0]["institution_id"] = "I999"
+    (tmp_path / "t.json").write_text(json.dumps(public, ensure_ascii=False), encoding="utf-8")
+    assert cli("sample", "--verify-public", tmp_path / "t.json").exit_code == 1
+
+    record = json.loads((tmp_path / "d" / "draw.json").read_text(encoding="utf-8"))
+    drawn = [p["institution_id"] for p in record["picks"]]
+    inspector = record["picks"][0]["team"][0]["name"]
+    undrawn = next(f"I{i:03d}" for i in range(16) if f"I{i:03d}" not in drawn)
+    results = tmp_path / "results.csv"
+    results.write_text("机构编号,机构名称,检查日期,检查结果,整改要求,整改期限\n"
+                       f"{drawn[0]},甲院,2025-03-10,责令整改,检查人员{inspector}发现消防通道堵塞,2025-04-30\n"
+                       f"{undrawn},乙院,2025-03-11,合格,,\n", encoding="utf-8")
+    pub = cli("publish", "--results", results, "--draw", tmp_path / "d" / "draw.json", "--out", tmp_path / "p")
+    assert pub.exit_code == 0, pub.output
+    assert undrawn in pub.stderr  # left out, and said so
+    html = (tmp_path / "p" / "publish.html").read_text(encoding="utf-8")
+    assert undrawn not in html and drawn[0] in html
+    assert inspector not in html and inspector[0] + "*" in html
+    digest = hashlib.sha256((tmp_path / "d" / "draw.json").read_bytes()).hexdigest()
+    for shown in (digest, "2025-03-03 10:00", "市纪委监委驻局纪检组", "2025-03-03 福彩3D 123|民函〔2025〕1号"):
+        assert shown in html
+    assert (tmp_path / "p" / "draw_public.json").read_bytes() == (tmp_path / "d" / "draw_public.json").read_bytes()

@@ -35,15 +35,32 @@ from audit.cli.common import data_option, lang_option, override_option, policy_o
 @click.option("--avoid-same-county", is_flag=True, help="不派本区县的检查人员。")
 @click.option("--verify", "verify_path", type=click.Path(exists=True, dir_okay=False),
               help="复核：按 draw.json 记录的参数重新抽取并比对（一致退出 0，不一致退出 1）。")
+@click.option("--verify-public", "public_path", type=click.Path(exists=True, dir_okay=False),
+              help="公开复核：只用公示的 draw_public.json（公开名录、参数与结果）重新抽取检查对象并比对，无需 --data。")
+@click.option("--drawn-at", help="抽取时间（如 2025-03-03 10:00），记入 draw.json 并在公示清单上写明（不填则公示“未记录”；不自动取当前时间，以免同一抽取两次记录不同）。")
+@click.option("--witness", "witnesses", multiple=True, help="监督见证人或单位（可重复），记入 draw.json 并公示。")
+@click.option("--seed-source", help="种子来源说明，如“2025-03-03 福彩3D开奖号码 + 抽查计划文号”。")
 @lang_option
 def sample_command(data_path, seed, out_dir, ratios, strata, default_stratum, findings_path, min_years_uninspected,
-           as_of, team_size, joint, avoid_same_county, verify_path, lang):
-    """双随机抽取：抽取检查对象并组成检查组，或复核一次抽取（--verify）。
+           as_of, team_size, joint, avoid_same_county, verify_path, public_path, drawn_at, witnesses, seed_source, lang):
+    """双随机抽取：抽取检查对象并组成检查组，或复核一次抽取（--verify / --verify-public）。
 
     退出码：0 成功；1 有抽中机构无法组成合规检查组（记录照常写出），或复核不一致；2 参数错误。"""
     from audit.inspect.documents import sample, verify_draw
 
     en = lang == "en"
+    if public_path:
+        from audit.inspect.public import verify_public
+
+        result = verify_public(public_path, lang)
+        if result.matches:
+            click.echo("Verified from public data: the picks follow from the register and seed." if en
+                       else "公开复核一致：抽取结果可由公开名录和种子重现。")
+            return
+        click.echo("MISMATCH:" if en else "公开复核不一致：", err=True)
+        for d in result.differences:
+            click.echo(f"  - {d}", err=True)
+        sys.exit(1)
     if not data_path:
         raise click.UsageError("--data is required" if en else "需要 --data（机构名录数据）")
     if verify_path:
@@ -66,7 +83,8 @@ def sample_command(data_path, seed, out_dir, ratios, strata, default_stratum, fi
     record = sample(
         data_path, seed, out_dir, ratios, findings_path=findings_path,
         strata=strata, default_stratum=default_stratum, min_years_uninspected=min_years_uninspected,
-        as_of=as_of, team_size=team_size, joint=joint, avoid_same_county=avoid_same_county, lang=lang)
+        as_of=as_of, team_size=team_size, joint=joint, avoid_same_county=avoid_same_county, lang=lang,
+        drawn_at=drawn_at, witnesses=witnesses, seed_source=seed_source)
     t = record["totals"]
     click.echo((f"Drawn {t['random']} at random and {t['coverage']} coverage picks; "
                 f"{t['no_valid_team']} without a valid team. Written to {out_dir}") if en else
@@ -110,10 +128,14 @@ def checklist_command(draw_path, data_path, policy, year, sets, override_file, o
               help="检查结果表（xlsx/csv）：机构编号、机构名称、检查日期、检查结果、整改要求、整改期限。")
 @click.option("--subsidies", "approved_path", type=click.Path(exists=True, dir_okay=False),
               help="audit run 写出的 approved.csv：生成补贴资金公示（各机构核定的财政补助）。")
+@click.option("--draw", "draw_path", type=click.Path(exists=True, dir_okay=False),
+              help="与 --results 一起必填：本次抽取的 draw.json，只公示抽中的机构，并写明种子、方法、时间、见证人和抽取记录哈希。")
+@click.option("--data", "data_path", type=click.Path(exists=True),
+              help="机构数据（可选）：其中老人、工作人员、检查人员的姓名在公示文字中一律遮盖。")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="输出文件夹。")
 @lang_option
-def publish_command(results_path, approved_path, out_dir, lang):
-    """生成向社会公开的清单，不含个人信息：检查结果（一公开，--results）或补贴资金公示（--subsidies）。"""
+def publish_command(results_path, approved_path, draw_path, data_path, out_dir, lang):
+    """生成向社会公开的清单，不含个人信息：检查结果（一公开，--results 与 --draw）或补贴资金公示（--subsidies）。"""
     en = lang == "en"
     if bool(results_path) == bool(approved_path):
         raise click.UsageError("Give exactly one of --results or --subsidies." if en
@@ -125,9 +147,15 @@ def publish_command(results_path, approved_path, out_dir, lang):
         click.echo(f"{report['rows']} approved amounts ({report['total']} yuan) published to {out_dir}" if en
                    else f"已公示 {report['rows']} 条核定补助（合计 {report['total']} 元）：{out_dir}")
         return
+    if not draw_path:
+        raise click.UsageError("--results needs --draw (the draw.json of this inspection round)." if en
+                               else "--results 须与 --draw（本次抽取的 draw.json）一起给出。")
     from audit.inspect import documents as inspection
 
-    report = inspection.publish(results_path, out_dir, lang=lang)
+    report = inspection.publish(results_path, out_dir, lang=lang, draw_path=draw_path, data_path=data_path)
+    if report["not_drawn"]:
+        ids = "、".join(report["not_drawn"][:20]) + ("…" if len(report["not_drawn"]) > 20 else "")
+        click.echo(f"Left out (not picked by this draw): {ids}" if en else f"以下机构不在本次抽取结果中，未公示：{ids}", err=True)
     click.echo(f"{report['rows']} results published to {out_dir}" if en else f"已公开 {report['rows']} 条检查结果：{out_dir}")
     if report["dropped_columns"]:
         cols = "、".join(report["dropped_columns"])

@@ -28,18 +28,32 @@ def year_or_period(f):
 @lang_option
 @click.option("--report/--no-report", default=True, show_default=True,
               help="是否生成 report.html / report.pdf（数据量很大时可先只出台账）。")
-def run_command(policy, sets, override_file, year, period, data_path, out_dir, lang, report):
+@click.option("--report-config", type=click.Path(exists=True, dir_okay=False),
+              help="报告设置文件（YAML）：填报单位、经办人、审核人、负责人、报告日期、状态。下列选项优先于文件。")
+@click.option("--unit", help="填报单位（封面与盖章处）。")
+@click.option("--preparer", help="经办人姓名。")
+@click.option("--reviewer", help="审核人姓名。")
+@click.option("--head", help="负责人姓名。")
+@click.option("--report-date", help="报告日期，如 2025-01-20（缺省留空，签字时手填）。")
+@click.option("--ledger-appendix", is_flag=True, default=None,
+              help="在 PDF 附录中列出每一行补贴明细（明细总在 ledger.xlsx / ledger.csv 中）。")
+def run_command(policy, sets, override_file, year, period, data_path, out_dir, lang, report, report_config, unit,
+                preparer, reviewer, head, report_date, ledger_appendix):
     """核算一个年度：台账（ledger.csv/.xlsx）、发现（findings.csv）、manifest.json 与报告。
 
     退出码：0 = 已输出且无错误级发现；1 = 输入数据有错误（不输出任何文件），或已输出但有错误级发现（相关款项应暂缓支付）。"""
     from audit.pipeline import PAYER_ZH, PROGRAM_ZH, RUN_STAGES, run, write_outputs
 
+    from audit.report.signing import load_signing
+
+    signing = load_signing(report_config, lang, unit=unit, preparer=preparer, reviewer=reviewer, head=head,
+                           report_date=report_date, ledger_appendix=ledger_appendix)
     stages = RUN_STAGES + (("write", "report") if report else ("write",))
     with stage_progress(stages, lang) as step:
         result = run(data_path, policy, year, sets=sets, override_file=override_file, lang=lang, progress=step,
                      period=period)
         step("write")
-        write_outputs(result, out_dir, report=report, progress=step)
+        write_outputs(result, out_dir, report=report, progress=step, signing=signing)
     en = lang == "en"
     scope = (f"{'period' if en else '期间'} {result.manifest['period']}" if "period" in result.manifest
              else f"{'year' if en else '年度'} {result.year}")

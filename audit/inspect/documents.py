@@ -35,6 +35,8 @@ LABELS = {
         "result": {"pass": "合格", "rectify": "责令整改", "penalty": "行政处罚"},
         "care": {"full": "完全失能", "partial": "部分失能", "self_care": "自理"},
         "severity": {"error": "错误", "warning": "警示", "info": "提示"},
+        "role": {"caregiver": "护理员", "social_worker": "社会工作者", "medical": "医护", "manager": "管理", "other": "其他"},
+        "cert": {"none": "无", "junior": "初级", "intermediate": "中级", "senior": "高级"},
     },
     "en": {
         "stratum": {"high": "high risk", "medium": "medium risk", "low": "low risk"},
@@ -43,6 +45,9 @@ LABELS = {
         "result": {"pass": "pass", "rectify": "rectification ordered", "penalty": "administrative penalty"},
         "care": {"full": "full disability", "partial": "partial disability", "self_care": "self-care"},
         "severity": {"error": "error", "warning": "warning", "info": "info"},
+        "role": {"caregiver": "caregiver", "social_worker": "social worker", "medical": "medical", "manager": "manager",
+                 "other": "other"},
+        "cert": {"none": "none", "junior": "junior", "intermediate": "intermediate", "senior": "senior"},
     },
 }
 
@@ -178,11 +183,14 @@ def team_reason(pick: dict, lang: str = "zh") -> str:
     return _t(lang, f"可选检查人员只来自一个部门，无法联合检查：{detail}", f"eligible inspectors come from one department, no joint team: {detail}")
 
 
-def write_draw_outputs(record: dict, out_dir, lang: str = "zh") -> list[Path]:
-    """draw.json (byte-stable), draw.xlsx, draw.html and draw.pdf, atomically."""
+def write_draw_outputs(record: dict, out_dir, lang: str = "zh", public: dict | None = None) -> list[Path]:
+    """draw.json (byte-stable), draw.xlsx, draw.html and draw.pdf, atomically; with
+    `public`, also draw_public.json (re-runs the institution draw from public data)."""
     html = render("draw.html", r=record, L=LABELS[lang], lang=lang, reason=team_reason)
     with atomic_dir(out_dir) as tmp:
         (tmp / "draw.json").write_text(to_json(record), encoding="utf-8")
+        if public is not None:
+            (tmp / "draw_public.json").write_text(to_json(public), encoding="utf-8")
         write_xlsx(tmp / "draw.xlsx", draw_tables(record, lang))
         write_html_pdf(html, tmp / "draw")
     return [Path(out_dir) / f for f in ("draw.json", "draw.xlsx", "draw.html", "draw.pdf")]
@@ -252,6 +260,45 @@ def institution_facts(tables: dict[str, pl.DataFrame], ids: list[str], year: int
             .sort("institution_id"))
 
 
+SITE_RESIDENTS, SITE_STAFF = 5, 3  # people per drawn institution to find on site
+
+
+def site_sample(tables: dict[str, pl.DataFrame], ids: list[str], seed: str, year: int,
+                n_residents: int = SITE_RESIDENTS, n_staff: int = SITE_STAFF) -> dict[str, dict[str, list[dict]]]:
+    """Residents and staff claimed for `year` to verify on site, per institution: the first
+    n by SHA-256(seed|institution_id|person id) — the draw's seed, so anyone holding the
+    register re-draws the same people. Names and ids masked (张*, 3306**********1234)."""
+    from audit.inspect.draw import _hash_expr
+    from audit.privacy import mask_name, mask_person_id
+
+    start, end = date(year, 1, 1), date(year, 12, 31)
+
+    def pick(df: pl.DataFrame, key: str, n: int) -> pl.DataFrame:
+        return (df.filter(pl.col("institution_id").is_in(ids) & pl.col(key).is_not_null())
+                .with_columns(_hash_expr(seed, pl.col("institution_id"), pl.col(key).cast(pl.String)).alias("_h"))
+                .sort("institution_id", "_h").group_by("institution_id", maintain_order=True).head(n))
+
+    out: dict[str, dict[str, list[dict]]] = {i: {"residents": [], "staff": []} for i in ids}
+    res = tables.get("residents")
+    if res is not None and res.height and {"person_id", "name"} <= set(res.columns):
+        stays = res.filter((pl.col("admitted_on") <= end) & (pl.col("discharged_on").is_null()
+                                                             | (pl.col("discharged_on") >= start)))
+        for r in pick(stays, "person_id", n_residents).select(
+                "institution_id", mask_name(pl.col("name")).alias("name"), mask_person_id(pl.col("person_id")).alias("id"),
+                "care_level", pl.col("admitted_on").cast(pl.String), pl.col("discharged_on").cast(pl.String)).to_dicts():
+            out[r["institution_id"]]["residents"].append(r)
+    staff = tables.get("staff")
+    if staff is not None and staff.height and {"staff_id", "name"} <= set(staff.columns):
+        working = staff.filter((pl.col("hired_on").is_null() | (pl.col("hired_on") <= end))
+                               & (pl.col("left_on").is_null() | (pl.col("left_on") >= start)))
+        cert = [c for c in ("care_certificate",) if c in staff.columns]
+        for r in pick(working, "staff_id", n_staff).select(
+                "institution_id", mask_name(pl.col("name")).alias("name"), "role", "fte", *cert,
+                pl.col("hired_on").cast(pl.String), pl.col("left_on").cast(pl.String)).to_dicts():
+            out[r["institution_id"]]["staff"].append(r)
+    return out
+
+
 def _safe_name(institution_id: str) -> str:
     name = re.sub(r"[^0-9A-Za-z_\-\u4e00-\u9fff]", "_", institution_id)
     return name if len(name) <= 80 else f"{name[:64]}_{hashlib.sha256(name.encode()).hexdigest()[:12]}"
@@ -288,13 +335,15 @@ def checklists(draw_path, data_path, policy, year: int, out_dir, *, sets=(), ove
     flags_by = {i: g.to_dicts() for (i,), g in flags.group_by("institution_id")}
     short = _shortfall_months(result.staffing, ids)
     items = checklist_items(result.pack, year, lang)
+    people = site_sample(tables, ids, record["parameters"]["seed"], year)
     paths = []
     with atomic_dir(out_dir) as tmp:
         for p in picks:  # one document per drawn institution
             i = p["institution_id"]
             html = render("checklist.html", lang=lang, L=LABELS[lang], pick=p, f=facts[i], flags=flags_by.get(i, []),
                           shortfall=short.get(i, []), items=[x for x in items if applies(x, facts[i])], pack=result.pack, year=year,
-                          seed=record["parameters"]["seed"], draw_problems=draw_problems, reason=team_reason)
+                          seed=record["parameters"]["seed"], draw_problems=draw_problems, reason=team_reason,
+                          people=people[i])
             write_html_pdf(html, tmp / f"checklist_{_safe_name(i)}")
             paths += [Path(out_dir) / f"checklist_{_safe_name(i)}.{x}" for x in ("html", "pdf")]
     return paths
@@ -452,10 +501,31 @@ def validate_results(raw: pl.DataFrame, sheet: str, lang: str = "zh") -> tuple[p
     return clean.sort("inspected_on", "institution_id"), dropped
 
 
-def publish(results_path, out_dir, lang: str = "zh") -> dict:
-    """The public list (一公开): publish.html / .pdf / .xlsx with no personal data."""
+def publish(results_path, out_dir, lang: str = "zh", *, draw_path, data_path=None) -> dict:
+    """The public list (一公开): publish.html / .pdf / .xlsx with no personal data, for the
+    institutions of one draw only, stating its seed, method, time, witnesses and hash,
+    with draw_public.json beside it so anyone can re-run the draw. Results of institutions
+    the draw did not pick are left out (and counted in the return value)."""
+    from audit.inspect.public import draw_hash, mask_names, names_to_mask
+
+    try:
+        raw_draw = Path(draw_path).read_bytes()
+        record = json.loads(raw_draw.decode("utf-8"))
+        drawn = {p["institution_id"] for p in record["picks"]}
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise InputError(_t(lang, f"无法读取抽取记录 {draw_path}: {e}", f"cannot read draw record {draw_path}: {e}"))
+    public_file = Path(draw_path).with_name("draw_public.json")
     raw, sheet = read_results(results_path, lang)
     clean, dropped = validate_results(raw, sheet, lang)
+    tables = None
+    if data_path is not None:
+        from audit.data.io import load_data
+
+        tables = load_data(data_path, lang=lang).tables
+    names = names_to_mask(record, tables)
+    not_drawn = sorted(set(clean["institution_id"].to_list()) - drawn)
+    clean = clean.filter(pl.col("institution_id").is_in(list(drawn))).with_columns(
+        mask_names(pl.col("rectification"), names), mask_names(pl.col("institution_name"), names))
     L = LABELS[lang]
     heads = {"institution_id": _t(lang, "机构编号", "Institution ID"), "institution_name": _t(lang, "机构名称", "Institution"),
              "inspected_on": _t(lang, "检查日期", "Inspection date"), "result": _t(lang, "检查结果", "Result"),
@@ -463,12 +533,20 @@ def publish(results_path, out_dir, lang: str = "zh") -> dict:
     shown = clean.with_columns(
         pl.col("inspected_on").dt.to_string("%Y-%m-%d"), pl.col("deadline").dt.to_string("%Y-%m-%d"),
         pl.col("result").replace_strict(L["result"], return_dtype=pl.String))
-    html = render("publish.html", lang=lang, rows=shown.to_dicts(), heads=heads,
+    cer = record.get("ceremony") or {}
+    about = {"seed": record.get("parameters", {}).get("seed", ""), "algorithm": record.get("algorithm", ""),
+             "order": record.get("rules", {}).get("order", ""), "drawn_at": cer.get("drawn_at", ""),
+             "witnesses": "、".join(cer.get("witnesses", [])), "seed_source": cer.get("seed_source", ""),
+             "draw_hash": draw_hash(raw_draw), "register_hash": (record.get("register") or {}).get("institutions", ""),
+             "drawn": len(drawn), "published": clean.height, "has_public_file": public_file.is_file()}
+    html = render("publish.html", lang=lang, rows=shown.to_dicts(), heads=heads, about=about,
                   counts={L["result"][k]: int((clean["result"] == k).sum()) for k in ("pass", "rectify", "penalty")})
     with atomic_dir(out_dir) as tmp:
         write_xlsx(tmp / "publish.xlsx", {_t(lang, "检查结果公示", "results"): shown.rename(heads)})
         write_html_pdf(html, tmp / "publish")
-    return {"rows": clean.height, "dropped_columns": dropped,
+        if public_file.is_file():
+            (tmp / "draw_public.json").write_bytes(public_file.read_bytes())
+    return {"rows": clean.height, "dropped_columns": dropped, "not_drawn": not_drawn, "draw_hash": about["draw_hash"],
             "files": [Path(out_dir) / f"publish.{x}" for x in ("html", "pdf", "xlsx")]}
 
 
@@ -500,13 +578,17 @@ def sample(data_path, seed: str, out_dir, ratios, *, findings_path=None, **optio
     into out_dir atomically. Returns the record. `ratios`: 0.05, "5%", a dict
     {stratum: ratio} or CLI-style ["high=0.3", …]."""
     from audit import __version__
+    from audit.inspect.public import ceremony, public_record, public_register
 
+    stated = ceremony(options.pop("drawn_at", None), options.pop("witnesses", ()) or (), options.pop("seed_source", None))
     params = DrawParams(seed=seed, ratios=normalise_ratios(ratios, options.get("lang", "zh")), **options)
     ds = load_register(data_path, params.lang)
     findings = read_findings(findings_path) if findings_path else None
     record = draw(ds.tables, params, findings)
     record["tool_version"] = __version__
-    write_draw_outputs(record, out_dir, params.lang)
+    record["ceremony"] = stated
+    public = public_record(record, public_register(ds.tables, params, findings))
+    write_draw_outputs(record, out_dir, params.lang, public)
     return record
 
 

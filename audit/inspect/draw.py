@@ -492,7 +492,9 @@ def compare_records(recorded: dict, recomputed: dict, lang: str = "zh") -> Verif
         if [m.get("inspector_id") for m in a.get("team", [])] != [m["inspector_id"] for m in b["team"]] \
                 or a.get("team_status") != b["team_status"]:
             diffs.append(_msg(lang, f"{i} 的检查组不同", f"{i}: team differs"))
-    if not diffs and to_json({**recorded, "tool_version": None}) != to_json({**recomputed, "tool_version": None}):
+    # the tool version and the ceremony (time, witnesses: stated by people) are not recomputed
+    same = {"tool_version": None, "ceremony": None}
+    if not diffs and to_json({**recorded, **same}) != to_json({**recomputed, **same}):
         diffs.append(_msg(lang, "记录的其他内容（参数、分层计数）与重新抽取不一致", "other recorded content (parameters, stratum counts) differs"))
     return Verification(matches=not diffs, differences=diffs)
 

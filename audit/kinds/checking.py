@@ -13,7 +13,7 @@ from fractions import Fraction
 
 import polars as pl
 
-from audit.kinds.common import months_in_residence
+from audit.kinds.common import month_number
 from audit.errors import PolicyError, PolicyGap
 
 FINDINGS_SCHEMA = {
@@ -73,28 +73,43 @@ def with_month_end(frame: pl.LazyFrame, year: int) -> pl.LazyFrame:
     return frame.with_columns(pl.col("_month").replace_strict(days, return_dtype=pl.Date).alias("day"))
 
 
+def residence_spans(residents: pl.DataFrame, year: int) -> pl.LazyFrame:
+    """Lazy rows institution_id, person_id, care_level, `_first`, `_last`: the months
+    (1–12, first ≤ last) on whose last day the row is in residence, by arithmetic on the
+    admission and discharge months (no stay × month rows).
+
+    A stay split into rows (care-level change) contributes its row in force that day;
+    overlapping rows of one person in one institution (a validation warning) count once,
+    the most recently admitted row giving the care level. Only people with several rows
+    in one institution need that: their rows are expanded to months, de-duplicated and
+    given back as one-month spans; everyone else keeps one span per stay."""
+    key = ["institution_id", "person_id"]
+    adm, dis = pl.col("admitted_on"), pl.col("discharged_on")
+    rows = residents.lazy().filter(adm.is_not_null()).with_row_index("_i").select(
+        *key, "care_level", "admitted_on", "_i",
+        pl.max_horizontal(pl.lit(1, pl.Int32), month_number(adm, year)).alias("_first"),
+        pl.min_horizontal(pl.lit(12, pl.Int32), (month_number(dis, year) - 1).fill_null(12)).alias("_last"),
+    ).filter(pl.col("_first") <= pl.col("_last"))
+    # a row without a person id is a person of its own; a hash collision only sends a
+    # row through the exact de-duplication below
+    rows = rows.with_columns(
+        (pl.col("person_id").is_not_null() & pl.struct(key).hash().is_duplicated()).alias("_several"))
+    single = rows.filter(~pl.col("_several")).select(*key, "care_level", "_first", "_last")
+    several = (rows.filter(pl.col("_several"))
+               .sort("admitted_on", "_i")  # so that keep="last" keeps the latest admission
+               .with_columns(pl.int_ranges("_first", pl.col("_last") + 1, dtype=pl.Int32).alias("_month"))
+               .explode("_month")
+               .unique([*key, "_month"], keep="last")
+               .select(*key, "care_level", pl.col("_month").alias("_first"), pl.col("_month").alias("_last")))
+    return pl.concat([single, several])
+
+
 def residence_months(residents: pl.DataFrame, year: int) -> pl.LazyFrame:
     """Lazy rows institution_id, person_id, care_level, `_month` (1–12): in residence on
-    that month's last day.
-
-    Each stay expands only to the months it covers (`months_in_residence`). A stay split into rows
-    (care-level change) contributes its row in force that day; overlapping rows of one
-    person in one institution (a validation error) count once, the most recently
-    admitted row giving the care level. Only people with several rows in one institution
-    need that de-duplication: at millions of stays, de-duplicating everyone's months was
-    the largest cost of a run (GBs), so the others are expanded as they are."""
-    key = ["institution_id", "person_id"]
-    rows = residents.lazy().filter(pl.col("admitted_on").is_not_null()).with_row_index("_i").select(
-        *key, "care_level", "admitted_on", "_i", months_in_residence(year).alias("_month"),
-    ).filter(pl.col("_month").list.len() > 0)
-    # a row without a person id never matches (null keys do not join): a person of its own
-    repeated = rows.filter(pl.col("person_id").is_not_null()).group_by(key).len().filter(pl.col("len") > 1).select(key)
-    single = rows.join(repeated, on=key, how="anti").drop("admitted_on", "_i").explode("_month")
-    several = (rows.join(repeated, on=key, how="semi")
-               .sort("admitted_on", "_i")  # so that keep="last" keeps the latest admission
-               .drop("admitted_on", "_i").explode("_month")
-               .unique([*key, "_month"], keep="last"))
-    return pl.concat([single, several])
+    that month's last day (residence_spans expanded: only for a few people at a time)."""
+    return (residence_spans(residents, year)
+            .with_columns(pl.int_ranges("_first", pl.col("_last") + 1, dtype=pl.Int32).alias("_month"))
+            .explode("_month").drop("_first", "_last"))
 
 
 def employed(staff: pl.DataFrame, days: list[date]) -> pl.DataFrame:

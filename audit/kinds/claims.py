@@ -23,6 +23,8 @@ def check_double_claims(tables: dict, pack, year: int, lang: str = "zh") -> pl.D
     residents = tables["residents"]
     movers = (
         residents.lazy().filter(pl.col("person_id").is_not_null())
+        # people with one row drop out first (a hash collision only keeps a row in)
+        .filter(pl.col("person_id").hash().is_duplicated())
         .group_by("person_id").agg(pl.col("institution_id").n_unique().alias("n"))
         .filter(pl.col("n") > 1).select("person_id")
     )

@@ -28,20 +28,11 @@ FINDING_SORT = ["institution_id", "rule", "severity", "period", "message", "evid
 GAP_SAMPLE = 10  # ids listed in a gap finding's evidence; the count is always exact
 
 
-def months_in_residence(year: int) -> pl.Expr:
-    """List of the months (1–12, Int8) of `year` on whose last day a stay is in residence
-    (admitted_on ≤ that day < discharged_on): from the admission month (January for
-    earlier admissions) to the month before the discharge month (December if discharged
-    later or never). Exploding it expands each stay to its months only, instead of a
-    stays × 12 product (docs/policy-digest.md §2 and §4 headcounts)."""
-    adm, dis = pl.col("admitted_on"), pl.col("discharged_on")
-    first = pl.when(adm.dt.year() < year).then(1).when(adm.dt.year() == year).then(adm.dt.month()).otherwise(13)
-    last = (
-        pl.when(dis.is_null() | (dis.dt.year() > year)).then(12)
-        .when(dis.dt.year() == year).then(dis.dt.month().cast(pl.Int64) - 1)
-        .otherwise(0)
-    )
-    return pl.int_ranges(first.cast(pl.Int64), (last.cast(pl.Int64) + 1).clip(lower_bound=1)).cast(pl.List(pl.Int8))
+def month_number(d: pl.Expr, year: int) -> pl.Expr:
+    """Months since December of the year before: January of `year` = 1, December = 12.
+    A stay is in residence on the last day of month m when month_number(admitted_on) ≤ m
+    < month_number(discharged_on): counting by these numbers needs no stay × month rows."""
+    return (d.dt.year().cast(pl.Int32) - year) * 12 + d.dt.month().cast(pl.Int32)
 
 
 def empty_ledger() -> pl.DataFrame:

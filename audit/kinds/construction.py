@@ -298,6 +298,8 @@ def _not_reached_before(ctx: Ctx, rule, inst: pl.DataFrame, res: pl.DataFrame, l
     due_years = inst["due_year"].drop_nulls()
     if not inst.height or not due_years.len():
         return inst
+    # only the candidates' residents, once, instead of every resident for each year
+    res = res.join(inst.select("institution_id"), on="institution_id", how="semi")
     earlier = [_nursing_count(res, levels, date(y, 12, 31)).with_columns(pl.lit(y).alias("year_end"))
                for y in range(max(int(due_years.min()), year - MAX_LOOKBACK_YEARS), year)]  # a handful of years
     if not earlier:

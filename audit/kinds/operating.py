@@ -18,7 +18,7 @@ from datetime import date, timedelta
 import polars as pl
 
 from audit.kinds.base import Item, Kind
-from audit.kinds.common import INSTITUTION, Ctx, Gap, condition_findings, fen_text, opt, t, value
+from audit.kinds.common import INSTITUTION, Ctx, Gap, condition_findings, fen_text, month_number, opt, t, value
 from audit.kinds.registers import ELDERLY_LAW, ELDERLY_QUOTE, birth_date, with_registers
 from audit.privacy import mask_person_id
 
@@ -79,11 +79,6 @@ def _continued(res: pl.DataFrame) -> pl.DataFrame:
         pl.when(continues).then(None).otherwise(pl.col("admitted_on")).forward_fill().alias("since"))
 
 
-def month_number(d: pl.Expr, year: int) -> pl.Expr:
-    """Months since December of the year before: January of `year` = 1, December = 12."""
-    return (d.dt.year().cast(pl.Int32) - year) * 12 + d.dt.month().cast(pl.Int32)
-
-
 def counted_spans(rule, tables: dict, ctx: Ctx) -> pl.LazyFrame:
     """Lazy rows, one per stay (two when the institution registers during the year), with
     the first and last month (1–12) it counts for, `_first` ≤ `_last`, and `registered_ok`
@@ -107,9 +102,10 @@ def counted_spans(rule, tables: dict, ctx: Ctx) -> pl.LazyFrame:
            .select("institution_id", "person_id", "admitted_on", "discharged_on", "hukou_county", "care_level",
                    "dementia", "low_income", "_row")
            .filter(pl.col("admitted_on") <= on)
+           # whole institutions drop out here, so the continuity of a stay is unchanged
+           .join(inst.lazy(), on="institution_id", how="inner")
            .pipe(residence_since)
-           .filter(pl.col("discharged_on").is_null() | (pl.col("discharged_on") > first))
-           .join(inst.lazy(), on="institution_id", how="inner"))
+           .filter(pl.col("discharged_on").is_null() | (pl.col("discharged_on") > first)))
     if local:
         res = res.filter(pl.col("hukou_county").str.strip_chars() == pl.col("_county").str.strip_chars())
     month = lambda d: month_number(d, ctx.year)  # noqa: E731

@@ -18,9 +18,10 @@ import polars as pl
 from audit.kinds.base import Kind
 from audit.kinds.common import INSTITUTION, flag, param_text
 from audit.kinds.checking import (
-    MICRO, as_findings, empty_findings, employed, finding_rows, fte_float, fte_text, gap_finding,
-    month_ends, pick, read_value, residence_months, with_month_end,
+    MICRO, as_findings, empty_findings, finding_rows, fte_float, fte_text, gap_finding,
+    month_ends, pick, read_value, residence_spans, with_month_end,
 )
+from audit.kinds.common import month_number
 from audit.errors import PolicyError, PolicyGap
 
 LEVELS = ("full", "partial", "self_care")
@@ -36,26 +37,46 @@ def empty_staffing() -> pl.DataFrame:
 
 
 def resident_census(residents: pl.DataFrame, year: int) -> pl.DataFrame:
-    """Residents in residence per institution and month-end, by care level (aggregated
-    while the stays are expanded: never the whole resident × month frame at once)."""
-    census = (
-        residence_months(residents, year)
-        .group_by("institution_id", "_month")
-        .agg(
-            *[(pl.col("care_level") == lvl).sum().cast(pl.Int64).alias(f"residents_{lvl}") for lvl in LEVELS],
-            pl.col("care_level").is_null().sum().cast(pl.Int64).alias("residents_unknown"),
-        )
+    """Residents in residence per institution and month-end, by care level: for each
+    month m, the stays whose span covers it (first ≤ m ≤ last), summed per institution
+    and care level in one pass; never a resident × month frame."""
+    by_level = (
+        residence_spans(residents, year)
+        .group_by("institution_id", "care_level")
+        .agg(((pl.col("_first") <= m) & (pl.col("_last") >= m)).sum().alias(str(m)) for m in range(1, 13))
+        .unpivot(index=["institution_id", "care_level"], variable_name="_month", value_name="n")
+        .filter(pl.col("n") > 0)
+        .with_columns(pl.col("_month").cast(pl.Int32))
     )
-    return with_month_end(census, year).drop("_month").collect(engine="streaming")
+    n = pl.col("n").cast(pl.Int64)
+    census = by_level.group_by("institution_id", "_month").agg(
+        *[n.filter(pl.col("care_level") == lvl).sum().alias(f"residents_{lvl}") for lvl in LEVELS],
+        n.filter(pl.col("care_level").is_null()).sum().alias("residents_unknown"),
+    )
+    return with_month_end(census, year).drop("_month").collect()
 
 
 def caregiver_fte(staff: pl.DataFrame, days: list[date]) -> pl.DataFrame:
-    """Sum of caregivers' FTE (millionths) per institution and day."""
-    return (
-        employed(staff.filter(pl.col("role") == "caregiver"), days)
-        .group_by("institution_id", "day")
-        .agg(pl.col("fte_micro").sum().alias("actual_micro"))
-    )
+    """Sum of caregivers' FTE (millionths) per institution and month-end `day`: a caregiver
+    counts on the last day of month m when hired by then and not left before it
+    (docs/policy-digest.md §4), i.e. for the months first ≤ m ≤ last computed from the
+    hiring and leaving months; summed per institution in one pass, no staff × month rows."""
+    year = days[0].year
+    hired, left = pl.col("hired_on"), pl.col("left_on")
+    # left on the month's last day: still employed that day
+    last_left = month_number(left, year) - 1 + (left == left.dt.month_end()).cast(pl.Int32)
+    spans = (staff.lazy().filter(pl.col("role") == "caregiver").select(
+        "institution_id",
+        (pl.col("fte").fill_null(1.0) * MICRO).round(0).cast(pl.Int64).alias("fte_micro"),
+        pl.max_horizontal(pl.lit(1, pl.Int32), month_number(hired, year).fill_null(1)).alias("_first"),
+        pl.min_horizontal(pl.lit(12, pl.Int32), last_left.fill_null(12)).alias("_last"),
+    ).filter(pl.col("_first") <= pl.col("_last")))
+    in_month = lambda m: (pl.col("_first") <= m) & (pl.col("_last") >= m)  # noqa: E731
+    per_month = (spans.group_by("institution_id")
+                 .agg(pl.col("fte_micro").filter(in_month(m)).sum().alias(str(m)) for m in range(1, 13))
+                 .unpivot(index="institution_id", variable_name="_month", value_name="actual_micro")
+                 .with_columns(pl.col("_month").cast(pl.Int32)))
+    return with_month_end(per_month, year).select("institution_id", "day", "actual_micro").collect()
 
 
 class _Gap(Exception):

@@ -47,12 +47,13 @@ def _csv_attachments(result, out: Path) -> list[tuple[str, bytes, str]]:
     ]
 
 
-def write_bureau_report(result, out_dir) -> list[Path]:
-    """Write report.html and report.pdf (PDF/A-3u with ledger.csv and findings.csv attached)."""
+def write_bureau_report(result, out_dir, signing=None) -> list[Path]:
+    """Write report.html and report.pdf (PDF/A-3u with ledger.csv and findings.csv attached).
+    `signing` (audit.report.signing.Signing): unit, signers, date, status, ledger appendix."""
     out = Path(out_dir)
     try:
         out.mkdir(parents=True, exist_ok=True)
-        html_text = render_html("bureau.html", bureau_context(result))
+        html_text = render_html("bureau.html", bureau_context(result, signing))
         html_path, pdf_path = out / "report.html", out / "report.pdf"
         html_path.write_text(html_text, encoding="utf-8")
         html_to_pdf(html_text, pdf_path, _csv_attachments(result, out), archival=True)
@@ -68,7 +69,7 @@ def safe_name(institution_id: str) -> str:
     return name if len(name) <= 80 else f"{name[:64]}_{hashlib.sha256(name.encode()).hexdigest()[:12]}"
 
 
-def _selfcheck_html(result, institution_id: str, out: Path, parts: dict | None = None) -> tuple[Path, str, Path]:
+def _selfcheck_html(result, institution_id: str, out: Path, parts: dict) -> tuple[Path, str, Path]:
     html_text = render_html("selfcheck.html", selfcheck_context(result, institution_id, parts))
     base = f"selfcheck_{safe_name(institution_id)}"
     html_path = out / f"{base}.html"
@@ -76,12 +77,13 @@ def _selfcheck_html(result, institution_id: str, out: Path, parts: dict | None =
     return html_path, html_text, out / f"{base}.pdf"
 
 
-def write_selfcheck(result, institution_id: str, out_dir) -> list[Path]:
+def write_selfcheck(result, institution_id: str, out_dir, deadline: str | None = None) -> list[Path]:
     """Write selfcheck_<id>.html and .pdf for one institution into out_dir."""
     out = Path(out_dir)
     try:
         out.mkdir(parents=True, exist_ok=True)
-        html_path, html_text, pdf_path = _selfcheck_html(result, institution_id, out)
+        html_path, html_text, pdf_path = _selfcheck_html(result, institution_id, out,
+                                                         selfcheck_parts(result, deadline))
         html_to_pdf(html_text, pdf_path)
     except OSError as e:
         raise OutputError(f"无法写出自查报告到 {out}: {e}") from e
@@ -94,14 +96,15 @@ def _pdf_job(args) -> str:
     return pdf_path
 
 
-def write_selfchecks(result, institution_ids: list[str], out_dir, workers: int = 2) -> list[Path]:
+def write_selfchecks(result, institution_ids: list[str], out_dir, workers: int = 2,
+                     deadline: str | None = None) -> list[Path]:
     """Self-checks for many institutions: HTML here, PDFs rendered across `workers` processes
     (WeasyPrint is single-threaded, so documents are the unit of parallelism)."""
     out = Path(out_dir)
     written, jobs = [], []
     try:
         out.mkdir(parents=True, exist_ok=True)
-        parts = selfcheck_parts(result)
+        parts = selfcheck_parts(result, deadline)
         for iid in institution_ids:
             html_path, html_text, pdf_path = _selfcheck_html(result, iid, out, parts)
             written.append(html_path)

@@ -35,8 +35,38 @@ def _reported_institutions(result) -> pl.DataFrame:
     return inst.filter(pl.col("institution_id") == only) if only else inst
 
 
-def bureau_context(result) -> dict:
+def bureau_sections(L: dict, ledger_appendix: bool) -> list[dict]:
+    """The report's numbered sections and appendices, in order: id, title, partial.
+    A new part of the report adds its partial here (the template loops over this list,
+    and the contents page is made from it)."""
+    body = [("scope", L["sec_scope"], "scope"), ("totals", L["sec_totals"], "totals"),
+            ("institutions", L["sec_institutions"], "institutions"), ("findings", L["sec_findings"], "findings"),
+            ("signature", L["sec_signature"], "signature")]
+    appendices = [("operator", L["app_operator"], "operator"), ("hashes", L["app_hashes"], "hashes"),
+                  ("params", L["app_params"], "params"), ("finding-detail", L["app_findings"], "finding_detail")]
+    if ledger_appendix:
+        appendices.append(("ledger", L["app_ledger"], "ledger"))
+    return ([{"id": i, "title": t, "template": f"partials/bureau/{p}.html", "appendix": False,
+              "new_page": i in ("signature",)} for i, t, p in body]
+            + [{"id": i, "title": t, "template": f"partials/bureau/{p}.html", "appendix": True,
+                "new_page": n == 0} for n, (i, t, p) in enumerate(appendices)])
+
+
+def _period_text(result, L: dict) -> str:
+    """The period a run covers: the calendar year, or the --period span the manifest states."""
+    m = result.manifest or {}
+    if m.get("period_start") and m.get("period_end"):
+        return L["period_span"].format(start=m["period_start"], end=m["period_end"], label=m.get("period", ""))
+    return L["period_text"].format(year=result.year)
+
+
+def bureau_context(result, signing=None) -> dict:
     """Everything the bureau template shows, computed from the frames."""
+    from audit.report.signing import Signing
+    from audit.report.summary import (
+        institution_status, leader_summary, operator_hints, split_operator_sentences, without_operator_hint)
+
+    signing = signing or Signing()
     lang = lang_of(result)
     L = _labels(result, lang)
     ledger = ledger_frame(result, L)
@@ -46,25 +76,47 @@ def bureau_context(result) -> dict:
                       key=lambda p: (PROGRAM_ORDER.index(p) if p in PROGRAM_ORDER else 99, p))
     by_program = totals_rows(public, "program", L["programs"], PROGRAM_ORDER)
     by_county = totals_rows(public, "county", {})
-    findings = findings_frame(result, L, lang)
+    findings = findings_frame(result, L, lang).with_columns(without_operator_hint(pl.col("message")))
     counts = {r["severity"]: r["count"] for r in
               findings.group_by("severity").agg(pl.len().alias("count")).iter_rows(named=True)}
     ledger_groups = [
         {"institution_id": g["institution_id"][0], "name": g["name"][0] or "",
          "subtotal": yuan(public_fen(g)), "rows": g.to_dicts()}
         for g in ledger.partition_by("institution_id", maintain_order=True)
-    ] if ledger.height else []
+    ] if ledger.height and signing.ledger_appendix else []
+    reported = _reported_institutions(result)
+    status = institution_status(result.ledger, result.findings, reported, L)
+    summary = pl.DataFrame(summary_rows(public, reported, programs) or None)
+    if summary.height:
+        summary = summary.join(status.select("institution_id", "status", "why"), on="institution_id", how="left")
+    # command syntax is for the operator: out of the body, into appendix 1
+    basis = scope(result, L, lang)
+    basis["interpretations"], local_notes = split_operator_sentences(basis["interpretations"])
+    basis["overrides"] = [{**o, "source": L["set_on_command_line"] if o.get("source") == "--set" else o.get("source")}
+                          for o in basis["overrides"]]
     from audit.report.reconciliation import reconciliation_context
 
+    recon = reconciliation_context(result)
+    sections = bureau_sections(L, signing.ledger_appendix)
+    if recon["recon"]:  # the claims audit: a section of its own before the signature page
+        at = next(i for i, s in enumerate(sections) if s["id"] == "signature")
+        sections.insert(at, {"id": "reconciliation", "title": recon["recon"]["W"]["section"],
+                             "template": "partials/bureau/reconciliation.html", "appendix": False, "new_page": False})
     return {
-        **reconciliation_context(result), "self_view": False,
-        "L": L, "lang": lang, "title": L["bureau_title"], "scope": scope(result, L, lang),
+        **recon, "self_view": False,
+        "L": L, "lang": lang, "title": L["bureau_title"], "scope": basis, "local_notes": local_notes,
+        "signing": signing, "period": _period_text(result, L),
+        "report_date": signing.report_date or L["date_blank"],
+        "report_status": signing.status or L["default_status"],
+        "leader": leader_summary(result.ledger, result.findings, status, L),
+        "hints": operator_hints(result.findings, lang),
+        "sections": sections,
         "grand_total": yuan(public_fen(ledger)),
         "own_total": yuan(int(ledger["amount_fen"].sum() or 0) - public_fen(ledger)),
         "has_own_share": bool(ledger.height > public.height),
         "by_program": by_program, "by_payer": totals_rows(public, "payer", L["payers"], PAYER_ORDER),
         "by_county": by_county, "programs": [(p, label_of(L["programs"], p)) for p in programs],
-        "summary": summary_rows(public, _reported_institutions(result), programs),
+        "summary": summary.to_dicts(), "ledger_lines": ledger.height,
         "chart_program": bar_chart_svg([r["label"] for r in by_program],
                                        [(L["amount"], [r["fen"] for r in by_program], "#2f6db5")], yuan,
                                        L["chart_program"]),
@@ -111,14 +163,47 @@ def _by_institution(df: pl.DataFrame | None) -> dict:
     return {k[0]: g for k, g in df.partition_by("institution_id", as_dict=True, maintain_order=True).items()}
 
 
-def selfcheck_parts(result) -> dict:
-    """The frames every self-check draws on, computed once per run."""
+def observed_staffing(result) -> pl.DataFrame | None:
+    """Residents and caregivers (FTE) at each month-end from the data, for packs that set no
+    staffing ratio: a home whose caregivers are in the data is shown them, month by month,
+    with no requirement to compare against (required/shortfall left empty)."""
+    from audit.kinds.checking import month_ends
+    from audit.kinds.staffing import caregiver_fte, resident_census
+
+    tables = result.dataset.tables
+    staff, residents = tables.get("staff"), tables.get("residents")
+    if staff is None or residents is None or staff.is_empty():
+        return None
+    try:
+        days = month_ends(result.year)
+        fte = caregiver_fte(staff, days).rename({"day": "month_end"})
+        census = resident_census(residents, result.year).rename({"day": "month_end"})
+    except (pl.exceptions.PolarsError, KeyError):  # a table without the columns the census needs
+        return None
+    grid = (pl.concat([fte.select("institution_id", "month_end"), census.select("institution_id", "month_end")])
+            .unique())
+    residents_total = sum(pl.col(c).fill_null(0) for c in census.columns if c.startswith("residents_"))
+    from audit.kinds.checking import fte_float
+
+    return (grid.join(census, on=["institution_id", "month_end"], how="left")
+            .join(fte, on=["institution_id", "month_end"], how="left")
+            .select("institution_id", "month_end", residents_total.alias("residents"),
+                    fte_float(pl.col("actual_micro").fill_null(0)).alias("actual"),
+                    pl.lit(None, pl.Int64).alias("required"), pl.lit(None, pl.Float64).alias("shortfall"))
+            .with_columns(pl.col("month_end").cast(pl.String).str.slice(0, 7).alias("month"))
+            .sort("institution_id", "month_end"))
+
+
+def selfcheck_parts(result, deadline: str | None = None) -> dict:
+    """The frames every self-check draws on, computed once per run (`deadline`: the date
+    the bureau sets for fixing findings, shown with each)."""
     lang = lang_of(result)
     L = _labels(result, lang)
     findings = findings_frame(result, L, lang)
     staffing = result.staffing
     return {
         "lang": lang, "L": L, "scope": scope(result, L, lang), "institutions": institutions_frame(result),
+        "deadline": deadline,
         "ledger": _by_institution(ledger_frame(result, L)), "findings": _by_institution(findings),
         # area- and data-level findings, without the area targets the data cannot evaluate
         # (info, evidence `rule=… metric=…`): those are for the bureau, not an institution
@@ -127,6 +212,8 @@ def selfcheck_parts(result) -> dict:
                                    ).with_columns(
             pl.col("evidence").str.extract(r"ids=([^…]*)$").str.strip_chars().str.split(", ").alias("_listed")),
         "staffing": _by_institution(staffing_frame(staffing) if staffing is not None else None),
+        # a pack with no staffing ratio still shows the caregivers the data holds
+        "observed": _by_institution(observed_staffing(result)) if staffing is None or staffing.is_empty() else {},
     }
 
 
@@ -154,8 +241,14 @@ def selfcheck_context(result, institution_id: str, parts: dict | None = None) ->
     ] if ledger is not None else []
     findings = parts["findings"].get(institution_id)
     st = parts["staffing"].get(institution_id)
+    observed = st is None and institution_id in parts.get("observed", {})
+    if observed:
+        st = parts["observed"][institution_id]
     chart = None
-    if st is not None:
+    if observed:
+        chart = bar_chart_svg(st["month"].to_list(), [(L["actual"], st["actual"].to_list(), "#2f6db5")], fmt_num,
+                              L["staffing"])
+    elif st is not None:
         chart = bar_chart_svg(st["month"].to_list(),
                               [(L["required"], st["required"].to_list(), "#c0504d"),
                                (L["actual"], st["actual"].to_list(), "#2f6db5")], fmt_num, L["staffing"])
@@ -170,7 +263,26 @@ def selfcheck_context(result, institution_id: str, parts: dict | None = None) ->
         "findings": findings.to_dicts() if findings is not None else [],
         "general_findings": concerning(parts["general"], institution_id).to_dicts(),
         "staffing": st.to_dicts() if st is not None else [], "chart_staffing": chart,
+        "staffing_observed": observed, "deadline": parts.get("deadline"),
+        # as the bureau's report decides it: an error finding holds the institution's grants
+        "held": bool(findings is not None and (findings["severity"] == "error").any()),
+        "depends_on_others": _depends_on_others(ledger, parts["general"], L),
     }
+
+
+def _depends_on_others(ledger: pl.DataFrame | None, general: pl.DataFrame, L: dict) -> list[str]:
+    """Amounts computed from other institutions' data too (an average premium over all
+    policies, a budget shared by factors): a manager running on their own data is told so,
+    and which published value to pass so the estimate matches the bureau's to the fen."""
+    notes = []
+    items = set(ledger["item"].to_list()) if ledger is not None else set()
+    for param in general.filter(pl.col("evidence").str.contains("average_premium"))["evidence"].str.extract(
+            r"param=(\S+)").drop_nulls().unique().sort().to_list():
+        if items & {"premium_share", "premium_rest"}:
+            notes.append(L["depends_premium"].format(param=param))
+    if "factor_share" in items:
+        notes.append(L["depends_factor"])
+    return notes
 
 
 def _labels(result, lang: str) -> dict:

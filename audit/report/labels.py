@@ -61,7 +61,12 @@ LABELS = {
                   "certified_caregivers_per_10k": "每万老人持证护理员", "social_workers_per_10k": "每万老人社会工作者",
                   "social_workers_per_1k": "每千老人社会工作者", "dementia_beds_per_10k": "每万老人认知障碍床位",
                   "lottery_elderly_share": "福彩公益金用于养老比例", "lottery_home_care_share": "福彩公益金用于居家养老比例",
-                  "facility_land_m2_per_capita": "人均养老设施用地", "head_training_interval_years": "负责人培训周期"},
+                  "facility_land_m2_per_capita": "人均养老设施用地", "head_training_interval_years": "负责人培训周期",
+                  "invalid_value": "数据不合规", "required": "必填项缺失", "enum": "取值不在可选范围", "date": "日期无法识别",
+                  "number": "数值无法识别", "range": "数值超出范围", "id_check_digit": "身份证号校验位错误",
+                  "credit_code": "统一社会信用代码错误", "foreign_key": "编号对不上", "date_order": "日期先后颠倒",
+                  "duplicate": "重复记录", "missing_column": "缺少列", "unreadable": "无法读取",
+                  "institution_target": "机构指标", "area_target": "区县指标", "not_in_force_rule": "规则不在有效期"},
         "programs": {"construction": "建设补贴", "operating": "运营补贴",
                      "center_operating": "居家养老服务中心运营补贴", "insurance": "综合保险"},
         "payers": {"province": "省级财政", "province_lottery": "省级福彩公益金",
@@ -221,3 +226,83 @@ def fix_hint(rule: str | None, lang: str) -> str:
         if rule and key in rule:
             return hints[i]
     return LABELS[lang]["no_unknown_rule_hint"]
+
+
+# The bureau report's cover, leader's page, contents, signature page and appendices.
+LABELS["zh"].update({
+    "blank_unit": "（填报单位）", "year_suffix": " 年度", "reporting_unit": "填报单位", "period_label": "核算期间",
+    "period_text": "{year} 年 1 月 1 日至 {year} 年 12 月 31 日", "period_span": "{start} 至 {end}（{label}）", "basis_doc": "政策依据", "doc_status": "文件状态",
+    "report_status": "报告状态", "report_date": "报告日期", "default_status": "待审核（未签字）",
+    "date_blank": "　　　　年　　月　　日", "yuan": "元",
+    "leader_title": "领导摘要", "program_by_payer": "按项目与出资方", "institutions_by_status": "机构情况",
+    "n_institutions": "共 {n} 家", "status_col": "状态", "institutions_n": "机构数", "main_reasons": "主要原因（机构数）",
+    "statuses": {"paid": "应付", "held": "暂缓支付", "none": "无应付款"}, "no_reason": "无相关发现",
+    "status_note": "暂缓支付：有错误级发现涉及该机构，相关款项应在核实整改后再付；无应付款：本年度没有补贴明细，原因见相关发现。",
+    "main_findings": "主要发现", "more_rules": "另有 {n} 类发现，见第四部分及附录。",
+    "gaps_open": "有 {n} 项政策参数原文未规定，相关款项未计发，补设方法见附录一。",
+    "toc": "目录",
+    "sec_scope": "一、核算范围与依据", "sec_totals": "二、补贴合计", "sec_institutions": "三、机构汇总",
+    "sec_findings": "四、稽核发现", "sec_signature": "审核签字",
+    "app_operator": "附录一　操作说明（政策缺口的补设）", "app_hashes": "附录二　输入文件与哈希",
+    "app_params": "附录三　所用参数及原文", "app_findings": "附录四　稽核发现明细", "app_ledger": "附录五　补贴明细",
+    "hashes_in_appendix": "输入文件及政策包的 SHA-256 哈希见附录二。",
+    "ledger_lines_where": "补贴明细共 {n} 行，见随附的 ledger.xlsx / ledger.csv（PDF 附件）。",
+    "example": "示例", "findings_where": "逐条明细见附录四，以及 findings.xlsx / findings.csv（PDF 附件）。",
+    "sign_statement": "以上 {year} 年度补贴核算结果（补贴合计 {total} 元）经核对无误。",
+    "sign_name": "姓名", "sign_here": "签字", "sign_date": "日期",
+    "preparer": "经办人", "reviewer": "审核人", "head": "负责人", "seal": "（单位盖章）",
+    "operator_intro": "以下政策参数原文未规定具体数值，相关款项未计发（不按零计算）。主管部门确定本地标准后，可在核算命令中逐项补设，或写入本地参数文件（--override local.yaml），然后重新核算。",
+    "set_on_command_line": "本地设定（核算时指定）", "local_notes": "其他可本地设定的事项",
+    "affected": "涉及机构", "how_to_set": "补设方法", "no_gaps": "没有未规定的政策参数。",
+    "operator_more": "本地取值须有依据（文件、会议纪要等）；原文写“不低于”的数值只能调高。详见 docs/policy-packs.md。",
+})
+LABELS["en"].update({
+    "blank_unit": "(reporting unit)", "year_suffix": "", "reporting_unit": "Reporting unit", "period_label": "Period",
+    "period_text": "1 January {year} to 31 December {year}", "period_span": "{start} to {end} ({label})", "basis_doc": "Policy basis", "doc_status": "Document status",
+    "report_status": "Report status", "report_date": "Report date", "default_status": "for review (not signed)",
+    "date_blank": "____ / __ / __", "yuan": "yuan",
+    "leader_title": "Summary for the leadership", "program_by_payer": "By program and payer",
+    "institutions_by_status": "Institutions", "n_institutions": "{n} in all", "status_col": "Status",
+    "institutions_n": "Institutions", "main_reasons": "Main reasons (institutions)",
+    "statuses": {"paid": "to pay", "held": "held", "none": "no grant"}, "no_reason": "no finding",
+    "status_note": "Held: an error finding concerns the institution; pay after it is checked and fixed. "
+                   "No grant: no ledger line this year; the findings say why.",
+    "main_findings": "Main findings", "more_rules": "{n} more kinds of finding: see section 4 and the appendix.",
+    "gaps_open": "{n} policy parameter(s) are left open by the text; their amounts are not paid (appendix 1 says how to set them).",
+    "toc": "Contents",
+    "sec_scope": "1. Scope and basis", "sec_totals": "2. Totals", "sec_institutions": "3. Institutions",
+    "sec_findings": "4. Findings", "sec_signature": "Signatures",
+    "app_operator": "Appendix 1. Operator notes (filling policy gaps)", "app_hashes": "Appendix 2. Input files and hashes",
+    "app_params": "Appendix 3. Parameters used, with their source text", "app_findings": "Appendix 4. Findings in detail",
+    "app_ledger": "Appendix 5. Ledger lines",
+    "hashes_in_appendix": "SHA-256 hashes of the inputs and the pack are in appendix 2.",
+    "ledger_lines_where": "The ledger's {n} lines are in the attached ledger.xlsx / ledger.csv (PDF attachment).",
+    "example": "Example", "findings_where": "Each finding is listed in appendix 4 and in findings.xlsx / findings.csv.",
+    "sign_statement": "The {year} grant computation above (grants {total} yuan) has been checked.",
+    "sign_name": "Name", "sign_here": "Signature", "sign_date": "Date",
+    "preparer": "Prepared by", "reviewer": "Reviewed by", "head": "Approved by", "seal": "(unit seal)",
+    "operator_intro": "The text gives no value for these parameters; their amounts are not paid (never counted as zero). "
+                      "Once the bureau sets a local value, pass it to the run, or put it in an override file (--override local.yaml), and run again.",
+    "set_on_command_line": "local value (given to the run)", "local_notes": "Other values a bureau may set locally",
+    "affected": "Institutions", "how_to_set": "How to set", "no_gaps": "No parameter is left open.",
+    "operator_more": "A local value needs a basis (a document, minutes); a value the text states as a minimum may only be raised. See docs/policy-packs.md.",
+})
+
+
+# The self-check: deadline, staffing without a ratio, amounts that depend on other institutions.
+LABELS["zh"].update({
+    "held_note": "有错误级发现：主管部门核算时本机构预计补贴 {total} 元将暂缓支付，整改并核实后再付。",
+    "deadline": "整改期限", "deadline_note": "请在 {date} 前完成整改并重新自查。",
+    "residents": "在院老人", "staffing_observed_note": "所用政策包未规定护理员配比：下表只列出数据中的在院老人和护理员（按工时折算），不判断是否达标。",
+    "depends_title": "取决于其他机构数据的金额",
+    "depends_premium": "综合保险补助按全部保单的平均保费计算（参数 {param}）：只用本机构数据时，平均保费就是本机构的保费，与主管部门按全部机构计算的结果可能不同。请向主管部门索取公布的平均保费，重新自查时用 --set {param}=数值 指定，预计金额即与主管部门一致（精确到分）。",
+    "depends_factor": "居家养老服务中心运营补贴按因素法在全部中心之间分配：只用本中心数据时分配结果不可靠。请以主管部门公布的分配结果为准。",
+})
+LABELS["en"].update({
+    "held_note": "Error findings: the bureau holds your estimated grants of {total} yuan until they are fixed and checked.",
+    "deadline": "Deadline", "deadline_note": "Fix these by {date} and run the self-check again.",
+    "residents": "Residents", "staffing_observed_note": "The policy pack sets no caregiver ratio: the table lists the residents and caregivers (FTE) in the data, without judging them.",
+    "depends_title": "Amounts that depend on other institutions' data",
+    "depends_premium": "The insurance grant uses the average premium over all policies ({param}): on your own data the average is your own premium, which may differ from the bureau's. Ask the bureau for its published average and pass it with --set {param}=VALUE: the estimate then matches the bureau's to the fen.",
+    "depends_factor": "The centre grant is shared among all centres by factors: on one centre's data the share is not reliable. The bureau's published allocation prevails.",
+})
