@@ -83,11 +83,12 @@ def test_every_xlsx_writer_writes_text_as_text(hostile_data, tmp_path):
     assert NATIONAL_ID not in draw_json and MASKED in draw_json
     verify = cli("sample", "--verify", tmp_path / "draw" / "draw.json", "--data", hostile_data)
     assert verify.exit_code == 0, verify.output       # masking is the same on a re-run: the record still verifies
+    ids = pl.read_csv(hostile_data / "institutions.csv", infer_schema=False)["institution_id"].to_list()  # all drawn at ratio 1
     results = tmp_path / "results.csv"
     results.write_text("机构编号,机构名称,检查日期,检查结果,整改要求,整改期限\n" + "".join(
-        f'A{i:03d},"{h}",2024-10-08,责令整改,"{h}",2024-12-31\n'.replace('"+cmd|\' /C calc\'!A0"', "+cmd") for i, h in enumerate(HOSTILE)),
+        f'{ids[i]},"{h}",2024-10-08,责令整改,"{h}",2024-12-31\n'.replace('"+cmd|\' /C calc\'!A0"', "+cmd") for i, h in enumerate(HOSTILE)),
         encoding="utf-8")
-    r = cli("publish", "--results", results, "--out", tmp_path / "pub")
+    r = cli("publish", "--results", results, "--draw", tmp_path / "draw" / "draw.json", "--out", tmp_path / "pub")
     assert r.exit_code == 0, r.output
     written.append(tmp_path / "pub" / "publish.xlsx")
     r = cli("template", "--out", tmp_path / "template.xlsx")

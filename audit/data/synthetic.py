@@ -468,13 +468,21 @@ def _inspections(inst: pl.DataFrame, inspectors: pl.DataFrame, seed: int, year: 
 CLAIM_RATE_FEN = 30_000   # what a synthetic home claims per resident-month: an assumption, not a pack rate
 
 
+def _months_claimed(year: int) -> pl.Expr:
+    """The months (1–12) of `year` on whose last day a stay is in residence: a claim roll is
+    one row per person-month by definition, so here (synthetic data only) stays are expanded."""
+    adm, dis = pl.col("admitted_on"), pl.col("discharged_on")
+    first = pl.when(adm.dt.year() < year).then(1).when(adm.dt.year() == year).then(adm.dt.month()).otherwise(13)
+    last = (pl.when(dis.is_null() | (dis.dt.year() > year)).then(12)
+            .when(dis.dt.year() == year).then(dis.dt.month().cast(pl.Int64) - 1).otherwise(0))
+    return pl.int_ranges(first.cast(pl.Int64), (last.cast(pl.Int64) + 1).clip(lower_bound=1)).cast(pl.List(pl.Int8))
+
+
 def _claims_and_registers(residents: pl.DataFrame, seed: int, year: int) -> dict[str, pl.DataFrame]:
     """What homes declare and what outside registers say. The registers agree with the
     stays (a death is the discharge day; every declared 低保/特困 person is on the roster
     all year), so the ledger is as without them; the planted abuse is in the claims:
     about a third of the dead are claimed for every month to December."""
-    from audit.kinds.common import months_in_residence
-
     rng = _Rng(seed, "claims")
     stays = residents.with_columns(_k=pl.int_range(pl.len(), dtype=pl.Int64))
     died = pl.col("discharged_on").is_not_null() & (pl.col("discharged_on").dt.year() == year) & (rng.uniform("died") < 0.15)
@@ -485,7 +493,7 @@ def _claims_and_registers(residents: pl.DataFrame, seed: int, year: int) -> dict
                       until=pl.lit(None, pl.Date))
               .unique("person_id", keep="first").sort("person_id"))
     months = (stays.with_columns(pl.when("_keeps_claiming").then(None).otherwise(pl.col("discharged_on")).alias("discharged_on"))
-              .with_columns(months_in_residence(year).alias("_m")).explode("_m").filter(pl.col("_m").is_not_null()))
+              .with_columns(_months_claimed(year).alias("_m")).explode("_m").filter(pl.col("_m").is_not_null()))
     claim_residents = months.select(
         "institution_id",
         period=pl.lit(f"{year}-") + pl.col("_m").cast(pl.String).str.pad_start(2, "0"),

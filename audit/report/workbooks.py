@@ -178,6 +178,11 @@ def write_ledger_xlsx(result, path: Path) -> Path:
         ws.write_string(total_row, 0, "合计", book.bold_text)
         ws.write_number(total_row, 7, int(part["amount_fen"].sum() or 0) / 100, book.bold_money)
         ws.autofilter(0, 0, rows.height, len(LEDGER_COLUMNS) - 1)
+    recon = getattr(result, "reconciliation", None)
+    if recon is not None and recon.height:  # the claims audit: 对账, values only
+        from audit.reconcile import write_reconciliation_sheet
+
+        write_reconciliation_sheet(book.wb, recon, book.head, book.money, book.text)
     book.close()
     return path
 
