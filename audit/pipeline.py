@@ -362,10 +362,15 @@ def _write_reconciliation(result: RunResult, folder: Path) -> None:
 def _swap_into_place(tmp: Path, out: Path, names: set = OUTPUT_NAMES) -> None:
     """Rename tmp to out. An existing out holding only a previous run's outputs (`names`)
     is replaced whole; a folder holding anything else is never deleted: the new files are
-    moved in (replacing files of the same name) and the rest is left alone."""
+    moved in, a previous run's outputs this run did not write are removed (no stale report
+    beside a new ledger), and the rest is left alone."""
     if out.exists() and not out.is_dir():
         raise OutputError(f"输出路径已存在且不是文件夹：{out} / output path exists and is not a folder")
     if out.exists() and not {p.name for p in out.iterdir()} <= names:
+        fresh = {f.name for f in tmp.iterdir()}
+        for stale in sorted(out.iterdir()):  # a previous run's file this run did not write (report.pdf
+            if stale.name in names and stale.name not in fresh and stale.is_file():  # after --no-report)
+                stale.unlink()
         for f in sorted(tmp.iterdir()):
             f.replace(out / f.name)
         tmp.rmdir()

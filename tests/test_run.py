@@ -200,6 +200,18 @@ def test_a_folder_with_other_files_is_never_deleted(data, tmp_path, no_pdf):
     assert (out / "ledger.csv").read_text(encoding="utf-8-sig").startswith("institution_id,program")
 
 
+def test_no_report_run_into_a_shared_folder_removes_the_previous_report(data, tmp_path):
+    """A signed report.pdf must never sit beside a ledger it does not describe."""
+    out = tmp_path / "desk"
+    out.mkdir()
+    (out / "notes.docx").write_text("keep me", encoding="utf-8")
+    for old in ("report.pdf", "report.html", "reconciliation.csv"):
+        (out / old).write_text("from an earlier run", encoding="utf-8")
+    write_outputs(run(data, "shaoxing", 2024), out, report=False)
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        ["notes.docx", "ledger.csv", "ledger.xlsx", "findings.csv", "findings.xlsx", "manifest.json", "approved.csv"])
+
+
 def test_failed_write_leaves_the_old_outputs(data, tmp_path, monkeypatch):
     out = tmp_path / "out"
     out.mkdir()
