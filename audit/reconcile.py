@@ -290,7 +290,7 @@ def _discrepancy_findings(valued: pl.DataFrame, unclaimed: pl.DataFrame, rule, c
     citation = (pl.when(pl.col("cause") == "under_60").then(pl.lit(f"{ELDERLY_LAW}：“{ELDERLY_QUOTE}”"))
                 .otherwise(pl.lit(rule.citation)))
     people = per.select(
-        "institution_id", (pl.lit("claim_") + pl.col("cause")).alias("rule"), pl.lit("error").alias("severity"),
+        "institution_id", (pl.lit("claim_") + pl.col("cause")).alias("rule"), _holds(pl.col("amount_fen")).alias("severity"),
         claimed_msg.alias("message"),
         pl.format("person={} months={} amount={}", pl.col("masked"), pl.col("months"), pl.col("money")).alias("evidence"),
         citation.alias("citation"), pl.lit(str(ctx.year)).alias("period"))
@@ -308,10 +308,16 @@ def _discrepancy_findings(valued: pl.DataFrame, unclaimed: pl.DataFrame, rule, c
         "{} yuan; see claim_discrepancies.csv", pl.col("persons"), pl.col("n"), pl.col("money")))
     institutions = pool.select(
         "institution_id", pl.when(is_nc).then(pl.lit("claim_missing")).otherwise(pl.lit("claim_not_eligible")).alias("rule"),
-        pl.when(is_nc).then(pl.lit("info")).otherwise(pl.lit("error")).alias("severity"), pool_msg.alias("message"),
+        pl.when(is_nc).then(pl.lit("info")).otherwise(_holds(pl.col("amount_fen"))).alias("severity"), pool_msg.alias("message"),
         pl.format("persons={} months={} amount={}", pl.col("persons"), pl.col("n"), pl.col("money")).alias("evidence"),
         pl.lit(rule.citation).alias("citation"), pl.lit(str(ctx.year)).alias("period"))
     return pl.concat([as_findings(people), as_findings(institutions)])
+
+
+def _holds(amount_fen: pl.Expr) -> pl.Expr:
+    """`error` (the payment waits) only where public money is at stake; a wrong claim worth
+    0.00 is a `warning`: it must be corrected but holds no payment."""
+    return pl.when(amount_fen != 0).then(pl.lit("error")).otherwise(pl.lit("warning"))
 
 
 def _fill(template: pl.Expr, value: pl.Expr) -> pl.Expr:

@@ -90,3 +90,18 @@ def test_notice_publish_and_explain(data, tmp_path):
     r = _run(["explain", "--policy", "shaoxing", "--year", "2024", "--data", str(data), "--institution", "A001",
               "--person", B, "--month", "2024-06"])
     assert "结论：核定，100.00 元" in r.output
+
+
+def test_a_wrong_claim_worth_nothing_holds_no_payment():
+    """Severity says what it holds: a claimed month not approved but worth 0.00 is a
+    warning, one worth money is an error (the demo plants both kinds)."""
+    from pathlib import Path
+
+    import audit
+
+    demo = Path(__file__).resolve().parents[1] / "demo" / "demo.xlsx"
+    f = audit.run(demo, "shaoxing", 2024).findings.filter(pl.col("rule").str.starts_with("claim_"))
+    zero = f.filter(pl.col("evidence").str.contains("amount=0.00"))
+    paid = f.filter(~pl.col("evidence").str.contains("amount=0.00") & (pl.col("rule") != "claim_missing"))
+    assert zero.height and set(zero["severity"]) == {"warning"}
+    assert paid.height and set(paid["severity"]) == {"error"}
