@@ -156,7 +156,7 @@ def column_checks(table: schema.Table, df: pl.DataFrame, sheet, unreadable: pl.D
         if col.required and col.name in present:
             missing = rows.filter(pl.col("check") == "not_nullable")
             missing = missing.join(unreadable.filter(pl.col("column") == col.name).select(pl.col("row").alias("_row")), on="_row", how="anti")
-            parts.append(_rows(missing, table, sheet, col.name, pl.lit(None), f"必填，不能为空", "required; must not be empty", "required"))
+            parts.append(_rows(missing, table, sheet, col.name, pl.lit(None), "必填，不能为空", "required; must not be empty", "required"))
         for n, (kind, bound) in enumerate(_range_specs(col)):
             hit = rows.filter((pl.col("check") != "not_nullable") & (pl.col("check_number") == n))
             b = f"{bound}" if col.type != "money" else f"{bound} 元"
