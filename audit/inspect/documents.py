@@ -14,6 +14,7 @@ from pathlib import Path
 import polars as pl
 
 from audit.errors import InputError
+from audit.i18n import t as _t
 from audit.inspect.draw import (REGISTER_TABLES, DrawParameterError, DrawParams, Verification, _msg, canonical_sha256,
                                 compare_records, draw, normalise_ratios, to_json)
 from audit.kinds.registry import KINDS
@@ -40,10 +41,6 @@ LABELS = {
         "severity": {"error": "error", "warning": "warning", "info": "info"},
     },
 }
-
-
-def _t(lang: str, zh: str, en: str) -> str:
-    return en if lang == "en" else zh
 
 
 # ---------------------------------------------------------------- plumbing ---

@@ -40,6 +40,7 @@ from decimal import Decimal, InvalidOperation
 import polars as pl
 
 from audit.errors import AuditError, InputError
+from audit.i18n import t as _msg
 
 ALGORITHM = "sha256-rank/1"
 STRATA_ORDER = ("high", "medium", "low")
@@ -68,10 +69,6 @@ class DrawParams:
     joint: bool = False
     avoid_same_county: bool = False
     lang: str = field(default="zh", compare=False)
-
-
-def _msg(lang: str, zh: str, en: str) -> str:
-    return en if lang == "en" else zh
 
 
 # ---------------------------------------------------------------- hashing ----
