@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 
 import polars as pl
@@ -87,9 +88,9 @@ def test_missing_required_column_and_value(make_folder):
 
 
 def test_unrecognised_enum_lists_accepted_values(make_folder):
-    folder = make_folder({"staff.csv": "institution_id,staff_id,role\nA001,S1,厨师\n"})
+    folder = make_folder({"staff.csv": "institution_id,staff_id,role\nA001,S1,宇航员\n"})
     p = problems_of(folder).filter(pl.col("check") == "enum").row(0, named=True)
-    assert (p["table"], p["row"], p["column"], p["column_zh"], p["value"]) == ("staff", 2, "role", "岗位", "厨师")
+    assert (p["table"], p["row"], p["column"], p["column_zh"], p["value"]) == ("staff", 2, "role", "岗位", "宇航员")
     assert "护理员" in p["message"] and "社会工作者" in p["message"]
     assert "caregiver" in p["message_en"]
 
@@ -249,7 +250,10 @@ def test_planted_mistakes_cli_text(make_folder):
     assert result.exit_code == 1, result.output
     assert "Traceback" not in result.output + result.stderr
     for sheet, row, col in EXPECTED_PLANTED:
-        assert any(line.startswith(f"{sheet}.csv 第{row}行 {col}:") for line in result.output.splitlines()), (sheet, row, col)
+        # the cell as the user sees it: sheet, Excel row, column letter and their own header
+        header = col.split("(")[0]
+        assert any(re.match(f"{sheet}\\.csv 第{row}行 [A-Z]+列“{header}”:", line)
+                   for line in result.output.splitlines()), (sheet, row, col)
     assert "共 6 个错误" in result.output
     assert P1[:17] not in result.output   # the id is masked
 
@@ -308,18 +312,23 @@ def test_overlap_within_one_institution_is_a_warning(make_folder):
     assert ds.problems.height == 1
 
 
-def test_id_typed_as_an_excel_number_says_why_the_check_digit_fails(make_folder):
+def test_id_typed_as_an_excel_number_says_digits_were_lost_never_check_digit_advice(make_folder):
     # Excel keeps 15 significant digits: 110105194912310020 typed into a number cell
-    # comes back as 110105194912310000. By GB 11643 its 18th character should be
-    # gb11643_check_char("11010519491231000") = 3, not 0 — and the clerk should be told why.
+    # comes back as 110105194912310000, whose check character would be 3
+    # (gb11643_check_char below). Telling the clerk "the 18th should be 3" makes a wrong
+    # id look valid: the message says the digits were lost and to re-enter the number.
     folder = make_folder({"residents.csv": "institution_id,person_id,admitted_on\n"
                                            "A001,110105194912310000,2024-01-01\n"
-                                           f"A001,{P1[:17]}{'0' if P1[17] != '0' else '1'},2024-01-01\n"})
-    bad = problems_of(folder).filter(pl.col("check") == "id_check_digit")
-    assert bad["row"].to_list() == [2, 3]
+                                           f"A001,{P1[:17]}{'0' if P1[17] != '0' else '1'},2024-01-01\n"
+                                           "A001,1.10105E+17,2024-01-01\n"})
+    probs = problems_of(folder)
     assert gb11643_check_char("11010519491231000") == "3"
-    assert "应为 3（末三位为 000" in bad["message"][0] and "Excel" in bad["message"][0]
-    assert "000" not in bad["message"][1] and "Excel" not in bad["message_en"][1]   # an ordinary typo: no Excel hint
+    lost = probs.filter(pl.col("check") == "id_stored_as_number")
+    assert lost["row"].to_list() == [2, 4]
+    assert "以数字保存，后几位已丢失" in lost["message"][0] and "文本" in lost["message"][0]
+    bad = probs.filter(pl.col("check") == "id_check_digit")
+    assert bad["row"].to_list() == [3]                      # an ordinary typo
+    assert "应为" not in bad["message"][0] and "should be" not in bad["message_en"][0]
 
 
 def test_missing_column_names_the_unrecognised_headers(make_folder):

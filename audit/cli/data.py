@@ -15,16 +15,35 @@ from audit.cli.common import data_option, lang_option
 @data_option
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="输出格式：text 每行一个问题；json 问题对象列表。")
+@click.option("--policy", "policy", default=None,
+              help="政策包：再列出该包各规则要读而数据中没有的列（及因此可能少付的款项）。")
+@click.option("--year", type=int, default=None, help="与 --policy 一起使用的核算年度（说明用）。")
+@click.option("--reading", is_flag=True,
+              help="json 时输出 {problems, reading}：每张表读自哪些工作表、表头对应、未读取的列、跳过的行。")
 @lang_option
-def validate_cmd(data_path, fmt, lang):
-    """检查输入数据：列出每个问题（表、行号、列、值、应为什么），有错误时退出码为 1。"""
-    from audit.data.io import load_data
+def validate_cmd(data_path, fmt, policy, year, reading, lang):
+    """检查输入数据：列出每个问题（工作表、Excel 行号、列字母和原表头、值、应怎样填写），并说明每张表读自哪些
+    工作表、哪些工作表未读取及原因；有错误时退出码为 1。"""
+    from audit.data.io import format_reading, load_data, reading_summary
     from audit.data.validation import format_problem_lines
 
     ds = load_data(data_path, lang=lang)
     problems = ds.problems
-    n_err, n_warn = ds.errors().height, ds.warnings().height
-    if fmt == "json":
+    if policy:
+        from audit.data.needs import missing_for_pack
+        from audit.policy import load_pack
+
+        needed = missing_for_pack(load_pack(policy, lang=lang), ds.tables, ds.sources)
+        problems = pl.concat([problems, needed], how="diagonal_relaxed")
+    n_err = problems.filter(pl.col("severity") == "error").height
+    n_warn = problems.filter(pl.col("severity") == "warning").height
+    if fmt == "json" and reading:
+        import json
+
+        shown = problems.with_columns(pl.col("message_en").alias("message")) if lang == "en" else problems
+        doc = {"problems": json.loads(shown.write_json()), "reading": reading_summary(ds.sources, ds.tables)}
+        click.echo(json.dumps(doc, ensure_ascii=False, default=str))
+    elif fmt == "json":
         # polars writes the list of problem objects itself: a million problems as Python
         # dicts took ~6 GB
         shown = problems.with_columns(pl.col("message_en").alias("message")) if lang == "en" else problems
@@ -34,6 +53,8 @@ def validate_cmd(data_path, fmt, lang):
         sys.stdout.buffer.flush()
     else:
         for line in format_problem_lines(problems, lang):
+            click.echo(line)
+        for line in format_reading(reading_summary(ds.sources, ds.tables), lang):
             click.echo(line)
         counts = {t: df.height for t, df in ds.tables.items() if t in ds.sources}
         for src in ds.sources.values():  # say when a CSV was not UTF-8 (Excel on Chinese Windows)

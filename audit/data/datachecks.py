@@ -13,7 +13,7 @@ import polars as pl
 
 from audit.data import contract as schema
 from audit.money import fen_to_yuan_expr
-from audit.data.normalise import PROBLEM_SCHEMA, empty_problems
+from audit.data.normalise import PROBLEM_SCHEMA, empty_problems, sheet_expr
 from audit.privacy import mask_person_id
 
 GB11643_WEIGHTS = [pow(2, 17 - i, 11) for i in range(17)]  # 7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2
@@ -29,7 +29,7 @@ def _rows(df: pl.DataFrame, table: schema.Table, sheet, column, value: pl.Expr, 
     col_zh = table.column(column).zh if column else None
     lit = lambda x: x if isinstance(x, pl.Expr) else pl.lit(x)  # noqa: E731
     return df.select(
-        pl.lit(table.name).alias("table"), pl.lit(sheet, dtype=pl.String).alias("sheet"),
+        pl.lit(table.name).alias("table"), sheet_expr(df, sheet),
         pl.col("_row").cast(pl.Int64).alias("row"), pl.lit(column, dtype=pl.String).alias("column"),
         pl.lit(col_zh, dtype=pl.String).alias("column_zh"), value.cast(pl.String).alias("value"),
         lit(zh).cast(pl.String).alias("message"), lit(en).cast(pl.String).alias("message_en"),
@@ -177,7 +177,8 @@ def _person_id_problems(table, df, sheet, col) -> pl.DataFrame:
     # step by step because polars would otherwise re-evaluate them inside each term
     n = pl.col("__n")
     # only the id and the row: the checks below filter and copy this frame several times
-    d = df.select(col.name, "_row").filter(s.is_not_null()).with_columns(
+    keep = [c for c in (f"_numeric_{col.name}", "_sheet") if c in df.columns]
+    d = df.select(col.name, "_row", *keep).filter(s.is_not_null()).with_columns(
         s.str.contains(r"^\d{17}[\dX]$").alias("__shape"), s.str.slice(0, 17).cast(pl.Int64, strict=False).alias("__n"))
     d = d.with_columns(((12 - pl.sum_horizontal([(n // 10 ** (16 - i)) % 10 * w for i, w in enumerate(GB11643_WEIGHTS)])
                          % 11) % 11).alias("__check"), ((n // 1000) % 10**8).alias("__birth_ymd"))
@@ -186,27 +187,32 @@ def _person_id_problems(table, df, sheet, col) -> pl.DataFrame:
     births = d.select(pl.col("__birth_ymd").unique().drop_nulls()).with_columns(
         pl.col("__birth_ymd").cast(pl.String).str.pad_start(8, "0").str.to_date("%Y%m%d", strict=False).alias("__birth"))
     d = d.join(births, on="__birth_ymd", how="left")
+    # An id from a number cell (or in scientific notation, or ending in Excel's 15-digit 000)
+    # has invented last digits: re-entering as text is the only fix. Never check-digit
+    # advice for it — changing the 18th character would make a wrong id look valid.
+    numeric = (pl.col(f"_numeric_{col.name}").fill_null(False) if f"_numeric_{col.name}" in d.columns else pl.lit(False))
+    numeric = numeric | s.str.contains(r"^\d(\.\d+)?E\+?\d+$") | (s.str.contains(r"^\d{15}000$") & (s.str.slice(17, 1) != pl.col("__exp")))
+    d = d.with_columns(numeric.alias("__numeric"))
+    lost = d.filter(pl.col("__numeric"))
+    d = d.filter(~pl.col("__numeric"))
     bad_shape = d.filter(~pl.col("__shape"))
     bad_check = d.filter(pl.col("__shape") & (s.str.slice(17, 1) != pl.col("__exp")))
     bad_birth = d.filter(pl.col("__shape") & (pl.col("__birth").is_null() | (pl.col("__birth") < EARLIEST_BIRTH)
                                               | (pl.col("__birth") > date.today())))
     v = mask_person_id(s)
-    # Excel keeps 15 significant digits: an id typed into a number cell ends in 000
-    looks_numeric = s.str.ends_with("000")
-    excel_zh = pl.when(looks_numeric).then(pl.lit("（末三位为 000：很可能在 Excel 中以数字格式录入，后几位已丢失；"
-                                                  "请把该列设为文本后重新录入）")).otherwise(pl.lit(""))
-    excel_en = pl.when(looks_numeric).then(pl.lit(" (ends in 000: probably typed into an Excel number cell, which "
-                                                  "loses the last digits; format the column as text and re-enter it)")
-                                           ).otherwise(pl.lit(""))
     return pl.concat([
+        _rows(lost, table, sheet, col.name, v,
+              "在 Excel 中以数字保存，后几位已丢失：请把该列设为“文本”格式后，按身份证原件重新录入（不要只改最后一位）",
+              "stored as a number in Excel, last digits lost: set the column to Text (文本) and re-enter it from the "
+              "identity card (do not just change the last digit)", "id_stored_as_number"),
         _rows(bad_shape, table, sheet, col.name, v,
               "应为 18 位：17 位数字加 1 位校验码（数字或 X）；在 Excel 中请把该列设为文本，否则长数字会被截断",
               "expected 18 characters: 17 digits and a check character (digit or X); in Excel format the column as text, "
               "or long numbers lose digits", "id_format"),
         _rows(bad_check, table, sheet, col.name, v,
-              pl.lit("校验位错误：按 GB 11643 第18位应为 ") + pl.col("__exp") + excel_zh,
-              pl.lit("wrong check digit: by GB 11643 the 18th character should be ") + pl.col("__exp") + excel_en,
-              "id_check_digit"),
+              "校验位不符：号码中有一位或几位录入有误，请对照身份证原件核对整个号码（不要只改最后一位）",
+              "the check digit does not match: one or more digits are mistyped; check the whole number against the "
+              "identity card (do not just change the last digit)", "id_check_digit"),
         _rows(bad_birth, table, sheet, col.name, v, "第7–14位不是有效的出生日期",
               "characters 7–14 are not a valid birth date", "id_birth_date"),
     ])
@@ -291,7 +297,10 @@ def _foreign_keys(tables, sheets, raw) -> list[pl.DataFrame]:
                 continue  # the missing table is its own problem; no flood of orphans
             tt = schema.table(target)
             keys = tables[target].select(pl.col(target_col).alias(col.name)).drop_nulls().unique()
-            hit = tables[t.name].filter(pl.col(col.name).is_not_null()).join(keys, on=col.name, how="anti")
+            rows = tables[t.name]
+            if "_inst_unmatched" in rows.columns:   # a name that matched no institution: reported when read
+                rows = rows.filter(~pl.col("_inst_unmatched").fill_null(False))
+            hit = rows.filter(pl.col(col.name).is_not_null()).join(keys, on=col.name, how="anti")
             parts.append(_rows(hit, t, sheets.get(t.name), col.name, pl.col(col.name),
                                f"在“{tt.zh}”表中找不到这个{tt.column(target_col).zh}",
                                f"not found in table {target} ({target_col})", "foreign_key"))

@@ -5,6 +5,7 @@ every flagged cell becomes a located problem instead of a silent null."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import polars as pl
@@ -23,6 +24,21 @@ FALSE_WORDS = ("否", "false", "f", "no", "n", "0", "0.0", "×", "✗", "✘", "
 BOOL_MAP = {**{w: True for w in TRUE_WORDS}, **{w: False for w in FALSE_WORDS}}
 
 EXCEL_EPOCH_SERIAL_MIN, EXCEL_EPOCH_SERIAL_MAX = 10_000, 99_999  # 1927-05-18 … 2173-10-14
+
+
+def problem_row(table, sheet, message, message_en, check="unreadable", row=None, column=None, value=None,
+                severity="error") -> dict:
+    """One located problem as a dict of PROBLEM_SCHEMA (for problems found while reading)."""
+    col_zh = None
+    if table and column:
+        try:
+            col_zh = schema.table(table).column(column).zh
+        except KeyError:
+            col_zh = None
+    return {
+        "table": table, "sheet": sheet, "row": row, "column": column, "column_zh": col_zh,
+        "value": value, "message": message, "message_en": message_en, "severity": severity, "check": check,
+    }
 
 
 def empty_problems() -> pl.DataFrame:
@@ -117,27 +133,80 @@ def parse_text(e, col: schema.Column):
     return v, pl.lit(False)
 
 
+_CN_DIGITS = "零一二三四五六七八九"
+
+
+def _cn_numeral(n: int) -> list[str]:
+    """Spellings of 0–99 as clerks write them: 三, 十, 十二, 二十, 二十五, 两 for 2."""
+    tens, ones = divmod(n, 10)
+    if n < 10:
+        out = [_CN_DIGITS[n]]
+    else:
+        out = [("" if tens == 1 else _CN_DIGITS[tens]) + "十" + (_CN_DIGITS[ones] if ones else "")]
+        if tens == 1:
+            out.append("一十" + (_CN_DIGITS[ones] if ones else ""))
+    return out + (["两"] if n == 2 else [])
+
+
+CN_NUMERALS = {w: str(n) for n in range(100) for w in _cn_numeral(n)}
+
+
+def clerk_number(e: pl.Expr, col: schema.Column) -> pl.Expr:
+    """A count or level as clerks type it → plain digits: 三级 → 3, 10年 → 10, ★★★ → 3,
+    未评定 → 0. The unit words and zero words a column accepts are in its YAML
+    (`unit_words`, `zero_words`); anything else is left for the parser to refuse."""
+    units = col.spec.get("unit_words") or ()
+    zeros = col.spec.get("zero_words") or ()
+    if not units and not zeros:
+        return e
+    s = _clean(e)
+    key = s.str.replace_all(r"\s", "")
+    if zeros:
+        key = pl.when(key.is_in([schema.norm_key(z) for z in zeros])).then(pl.lit("0")).otherwise(key)
+    if units:
+        alt = "|".join(re.escape(u) for u in sorted(units, key=len, reverse=True))
+        key = key.str.replace(f"(?:{alt})$", "")
+        stars = key.str.contains(r"^[★☆*]+$")
+        key = pl.when(stars & (key.str.contains("★"))).then(key.str.count_matches("★").cast(pl.String)).otherwise(key)
+    cn = key.replace_strict(CN_NUMERALS, default=None, return_dtype=pl.String)
+    return pl.coalesce(cn, key)
+
+
 def _parser(col: schema.Column):
     if col.type == "text":
         return lambda e: parse_text(e, col)
     if col.type == "enum":
         return lambda e: parse_enum(e, col)
-    return {"int": parse_int, "number": parse_number, "money": parse_money, "date": parse_date, "bool": parse_bool}[col.type]
+    if col.type in ("int", "number"):
+        base = parse_int if col.type == "int" else parse_number
+        return lambda e: base(clerk_number(e, col))
+    return {"money": parse_money, "date": parse_date, "bool": parse_bool}[col.type]
+
+
+def _with_examples(col: schema.Column) -> tuple[str, str]:
+    """The generic "expected a number" plus the clerk spellings a column accepts."""
+    zh, en = _GENERIC_EXPECTED[col.type]
+    examples = col.spec.get("examples")
+    if examples:
+        return f"{zh}，如 {examples}", f"{en}, e.g. {examples}"
+    return zh, en
 
 
 def _expected(col: schema.Column) -> tuple[str, str]:
     """What a readable value looks like, for messages (zh, en)."""
-    return {
-        "int": ("应为整数", "expected a whole number"),
-        "number": ("应为数值", "expected a number"),
-        "money": ("应为金额（元，最多两位小数）", "expected an amount in yuan with at most two decimals"),
-        "date": ("应为日期，如 2024-03-01、2024/3/1 或 2024年3月1日", "expected a date such as 2024-03-01, 2024/3/1 or 2024年3月1日"),
-        "bool": ("应为 是/否（或 true/false、1/0、Y/N、√）", "expected 是/否 (or true/false, 1/0, Y/N, √)"),
-    }.get(col.type) or (
-        f"无法识别，可选值：{col.accepted_text()}",
-        "not recognised; accepted values: " + ", ".join(col.values),
-    )
+    if col.type in _GENERIC_EXPECTED:
+        return _with_examples(col)
+    return (f"无法识别，可选值：{col.accepted_text()}",
+            "not recognised; accepted values: " + ", ".join(col.values))
 
+
+_GENERIC_EXPECTED = {
+    "int": ("应为整数", "expected a whole number"),
+    "number": ("应为数值", "expected a number"),
+    "money": ("应为金额（元，最多两位小数）", "expected an amount in yuan with at most two decimals"),
+    "date": ("应为日期，如 2024-03-01、2024/3/1 或 2024年3月1日", "expected a date such as 2024-03-01, 2024/3/1 or 2024年3月1日"),
+    "bool": ("应为 是/否（或 true/false、1/0、Y/N、√）", "expected 是/否 (or true/false, 1/0, Y/N, √)"),
+}
 
 CHECK_OF_TYPE = {"int": "number", "number": "number", "money": "number", "date": "date", "bool": "enum", "enum": "enum"}
 
@@ -193,6 +262,14 @@ def _typed_or_parsed(df: pl.DataFrame, col: schema.Column) -> tuple[pl.Series, p
 DISTINCT_MIN_ROWS = 10_000   # below this, parsing every cell is already instant
 
 
+def sheet_expr(df: pl.DataFrame, sheet) -> pl.Expr:
+    """Where a row came from: its own `_sheet` when a table was stacked from several
+    sheets (one roster per home), else the table's one sheet or file."""
+    if "_sheet" in df.columns:
+        return pl.col("_sheet").fill_null(pl.lit(sheet, dtype=pl.String)).cast(pl.String).alias("sheet")
+    return pl.lit(sheet, dtype=pl.String).alias("sheet")
+
+
 def normalise_table(name: str, raw: pl.DataFrame, sheet: str | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
     """One raw table → (normalised table, problems for unreadable cells).
 
@@ -214,7 +291,7 @@ def normalise_table(name: str, raw: pl.DataFrame, sheet: str | None = None) -> t
                 zh, en = _expected(col)
                 shown = mask_person_id(pl.col(col.name)) if col.spec.get("format") == "person_id" else pl.col(col.name)
                 problems.append(df.filter(bad).select(
-                    pl.lit(name).alias("table"), pl.lit(sheet).cast(pl.String).alias("sheet"),
+                    pl.lit(name).alias("table"), sheet_expr(df, sheet),
                     pl.col("_row").alias("row"), pl.lit(col.name).alias("column"), pl.lit(col.zh).alias("column_zh"),
                     shown.cast(pl.String).alias("value"), pl.lit(zh).alias("message"), pl.lit(en).alias("message_en"),
                     pl.lit("error").alias("severity"), pl.lit(CHECK_OF_TYPE.get(col.type, "unreadable")).alias("check"),
@@ -230,5 +307,76 @@ def normalise_table(name: str, raw: pl.DataFrame, sheet: str | None = None) -> t
     known = {c.name for c in t.columns} | {c.out_name for c in t.columns}
     extras = [df.get_column(c) for c in df.columns if c not in known and c != "_row" and not c.startswith("__")]
     out = pl.DataFrame([*columns, *extras, df.get_column("_row").cast(pl.Int64)])
+    if name in DERIVED:
+        out, more = DERIVED[name](out, df, sheet)
+        problems.extend(more)
     found = pl.concat([p.cast(PROBLEM_SCHEMA) for p in problems]) if problems else empty_problems()
     return out, found
+
+
+_RANGE = r"^\s*(\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?)\s*(?:-|~|～|至|到|—|－|–)+\s*(\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?)\s*$"
+
+
+def _problem_frame(df: pl.DataFrame, table: str, sheet, column: str, value: pl.Expr, zh, en, check, severity) -> pl.DataFrame:
+    col = schema.table(table).column(column)
+    lit = lambda x: x if isinstance(x, pl.Expr) else pl.lit(x)  # noqa: E731
+    return df.select(
+        pl.lit(table).alias("table"), sheet_expr(df, sheet), pl.col("_row").alias("row"), pl.lit(column).alias("column"),
+        pl.lit(col.zh).alias("column_zh"), value.cast(pl.String).alias("value"), lit(zh).cast(pl.String).alias("message"),
+        lit(en).cast(pl.String).alias("message_en"), pl.lit(severity).alias("severity"), pl.lit(check).alias("check"))
+
+
+def _insurance_year(out: pl.DataFrame, raw: pl.DataFrame, sheet) -> tuple[pl.DataFrame, list]:
+    """保险期间 `2024.1.1-2024.12.31` and no 保险年度: the year is the start date's year.
+    A premium left with no year is paid in no year: said, with its amount."""
+    problems = []
+    if "period" in out.columns and out["period"].is_not_null().any():
+        parts = pl.col("period").str.normalize("NFKC").str.extract_groups(_RANGE)
+        start, _ = parse_date(parts.struct.field("1"))
+        end, _ = parse_date(parts.struct.field("2"))
+        out = out.with_columns(start.alias("__start"), end.alias("__end"))
+        unreadable = out.filter(pl.col("year").is_null() & pl.col("period").is_not_null() & pl.col("__start").is_null())
+        problems.append(_problem_frame(
+            unreadable, "insurance", sheet, "period", pl.col("period"),
+            "保险期间无法读取：请写成“2024.1.1-2024.12.31”，或加“保险年度”列",
+            "the insurance period cannot be read: write it as 2024.1.1-2024.12.31, or add a 保险年度 (year) column",
+            "date", "error"))
+        spans = out.filter(pl.col("year").is_null() & pl.col("__start").is_not_null()
+                           & (pl.col("__end").dt.year() > pl.col("__start").dt.year()))
+        problems.append(_problem_frame(
+            spans, "insurance", sheet, "year", pl.col("period"),
+            pl.lit("保险期间跨两个年度：按起始年份 ") + pl.col("__start").dt.year().cast(pl.String) + " 年计入；如不对，请加“保险年度”列",
+            pl.lit("the insurance period spans two calendar years: counted in its start year ")
+            + pl.col("__start").dt.year().cast(pl.String) + "; add a 保险年度 (year) column if that is wrong",
+            "insurance_year", "info"))
+        out = out.with_columns(pl.coalesce(pl.col("year"), pl.col("__start").dt.year().cast(pl.Int64)).alias("year")).drop(
+            "__start", "__end")
+    no_year = out.filter(pl.col("year").is_null() & pl.col("premium_fen").is_not_null()
+                         & ~(pl.col("period").is_not_null() if "period" in out.columns else pl.lit(False)))
+    yuan = (pl.col("premium_fen") // 100).cast(pl.String) + "." + (pl.col("premium_fen") % 100).cast(pl.String).str.pad_start(2, "0")
+    problems.append(_problem_frame(
+        no_year, "insurance", sheet, "year", pl.lit(None, dtype=pl.String),
+        pl.lit("没有保险年度（也没有保险期间）：这笔保费 ") + yuan + " 元不计入任何年度的保险补贴；请填写保险年度",
+        pl.lit("no insurance year (and no insurance period): this premium of ") + yuan
+        + " yuan counts in no year's insurance subsidy; fill in the year", "missing_year", "warning"))
+    return out, [p for p in problems if p.height]
+
+
+def _part_time(out: pl.DataFrame, raw: pl.DataFrame, sheet) -> tuple[pl.DataFrame, list]:
+    """兼职/非全日制 with no 工时折算: the fte is unknown. It stays 1 (so staffing is
+    not short by our guess) and `fte_assumed` marks it: a staffing figure that counts
+    it is an upper bound, and the row is a warning saying what to fill in."""
+    if "fte_assumed" in out.columns or out.is_empty():   # normalised before, or nothing to mark
+        return out, []
+    fte_blank = (_clean(pl.col("fte")).is_null() if "fte" in raw.columns else pl.lit(True))
+    assumed = raw.select(fte_blank.alias("__blank")).to_series() & (out["employment"] == "part_time").fill_null(False)
+    out = out.with_columns(assumed.alias("fte_assumed"))
+    hit = out.filter(pl.col("fte_assumed"))
+    return out.select(pl.exclude("_row"), "_row"), [_problem_frame(
+        hit, "staff", sheet, "fte", pl.lit("兼职"),
+        "用工形式为兼职/非全日制，但未填工时折算：暂按全职（1）计，护理员配备核查的结果因此是上限；请填写工时折算，如 0.5",
+        "part-time, but no fte given: counted as full-time (1) for now, so the staffing figure is an upper bound; "
+        "fill in the fte, e.g. 0.5", "fte_unknown", "warning")] if hit.height else []
+
+
+DERIVED = {"insurance": _insurance_year, "staff": _part_time}

@@ -71,12 +71,21 @@ _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 
 
-def first_used_row(book: Path, sheet: str) -> int:
-    """Spreadsheet row of the sheet's first cell holding a value. The Excel reader starts
-    its grid there, so leading blank rows would otherwise shift every row number.
-    Streams the sheet XML and stops at that cell; 1 when it cannot tell (.xls)."""
+def _column_index(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n - 1
+
+
+def sheet_origin(book: Path, sheet: str) -> tuple[int, int]:
+    """(spreadsheet row, 0-based column) where the Excel reader's grid starts: the first
+    row holding a value, and the sheet's first used column (from its <dimension>, else
+    the first value cell). Leading blank rows or columns would otherwise shift every row
+    number and column letter in messages. Streams the sheet XML and stops at the first
+    value; (1, 0) when it cannot tell (.xls)."""
     if book.suffix.lower() not in (".xlsx", ".xlsm"):
-        return 1
+        return 1, 0
     try:
         with zipfile.ZipFile(book) as z:
             wb = ElementTree.fromstring(z.read("xl/workbook.xml"))
@@ -84,17 +93,65 @@ def first_used_row(book: Path, sheet: str) -> int:
             rid = next(e.get(_REL_ID) for e in wb.iter(f"{_MAIN}sheet") if e.get("name") == sheet)
             target = next(e.get("Target") for e in rels if e.get("Id") == rid)
             member = target.lstrip("/") if target.startswith("/") else "xl/" + target
-            row = 1
+            row, col = 1, None
             with z.open(member) as f:
                 for event, el in ElementTree.iterparse(f, events=("start", "end")):
-                    if event == "start" and el.tag == f"{_MAIN}row" and el.get("r"):
+                    if event == "start" and el.tag == f"{_MAIN}dimension" and el.get("ref"):
+                        m = re.match(r"([A-Z]+)\d+", el.get("ref"))
+                        col = _column_index(m.group(1)) if m else None
+                    elif event == "start" and el.tag == f"{_MAIN}row" and el.get("r"):
                         row = int(el.get("r"))
                     elif event == "end" and el.tag == f"{_MAIN}c" and any(ch.tag in (f"{_MAIN}v", f"{_MAIN}is") for ch in el):
-                        ref = el.get("r")
-                        return int(re.sub(r"[A-Z]+", "", ref)) if ref else row
+                        ref = el.get("r") or ""
+                        m = re.match(r"([A-Z]+)(\d+)", ref)
+                        if not m:
+                            return row, col or 0
+                        return int(m.group(2)), (col if col is not None else _column_index(m.group(1)))
     except (KeyError, StopIteration, ValueError, OSError, zipfile.BadZipFile, ElementTree.ParseError):
-        return 1
-    return 1
+        return 1, 0
+    return 1, 0
+
+
+def numeric_cells(book: Path, sheet: str, letters: list[str]) -> dict[str, list[int]]:
+    """Excel rows where a cell in the given columns holds a number, not text. An
+    18-digit id typed into a General cell is kept by Excel as a number with 15
+    significant digits: the reader shows digits, but the last ones are invented. Finding
+    such cells is a byte scan of the sheet XML (a cell without t="s"/"str"/"inlineStr"
+    holds a number), so a 100,000-row sheet costs a few tens of milliseconds."""
+    out: dict[str, list[int]] = {x: [] for x in letters}
+    if book.suffix.lower() not in (".xlsx", ".xlsm") or not letters:
+        return out
+    try:
+        with zipfile.ZipFile(book) as z:
+            wb = ElementTree.fromstring(z.read("xl/workbook.xml"))
+            rels = ElementTree.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+            rid = next(e.get(_REL_ID) for e in wb.iter(f"{_MAIN}sheet") if e.get("name") == sheet)
+            target = next(e.get("Target") for e in rels if e.get("Id") == rid)
+            member = target.lstrip("/") if target.startswith("/") else "xl/" + target
+            data = z.read(member)
+    except (KeyError, StopIteration, OSError, zipfile.BadZipFile, ElementTree.ParseError):
+        return out
+    cols = "|".join(re.escape(x) for x in letters)
+    # only number cells match (a text cell carries t="s"/"str"/"inlineStr" after its style),
+    # so the scan builds no match object for the many text cells
+    # (a literal '<c r="' lets the regex engine skip ahead fast; a prefixed <x:c> is rare)
+    prefix = rb"<x:c" if b"<x:c " in data[:20000] else rb"<c"
+    numeric = re.compile(prefix + rb' r="(' + cols.encode() + rb')(\d+)"(?: s="\d+")?(?: t="n")?>')
+    for m in numeric.finditer(data):
+        out[m.group(1).decode()].append(int(m.group(2)))
+    return out
+
+
+def hidden_sheets(book: Path) -> set[str]:
+    """Names of hidden sheets, from xl/workbook.xml (no sheet is parsed)."""
+    if book.suffix.lower() not in (".xlsx", ".xlsm"):
+        return set()
+    try:
+        with zipfile.ZipFile(book) as z:
+            wb = ElementTree.fromstring(z.read("xl/workbook.xml"))
+    except (KeyError, OSError, zipfile.BadZipFile, ElementTree.ParseError):
+        return set()
+    return {e.get("name") for e in wb.iter(f"{_MAIN}sheet") if e.get("state") in ("hidden", "veryHidden")}
 
 
 def excel_sheet_names(path: Path) -> list[str]:

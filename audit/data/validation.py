@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from audit.data import contract as schema, datachecks
+from audit.data import contract as schema, datachecks, places
 from audit.data.normalise import PROBLEM_SCHEMA, empty_problems, normalise_table
 
 __all__ = ["validate", "check_tables", "format_problem_lines"]
@@ -32,7 +32,7 @@ def check_tables(tables: dict[str, pl.DataFrame], sources: dict | None = None) -
         raw = tables.get(name)
         if raw is None:
             out[name] = t.empty_frame()
-            if t.required and not (sources.get(name) or {}).get("problems") and not ("*" in sources and not tables):
+            if t.required and not (sources.get(name) or {}).get("problems") and not (sources.get("*", {}).get("problems") and not tables):
                 parts.append(datachecks.missing_table(t))
             continue
         sheet = _sheet(sources, name)
@@ -46,6 +46,7 @@ def check_tables(tables: dict[str, pl.DataFrame], sources: dict | None = None) -
         parts.append(unreadable)
         parts.append(datachecks.column_checks(t, normalised, sheet, unreadable, present))
         parts.append(datachecks.row_checks(t, normalised, sheet, present))
+    parts.append(places.resolve_tables(out, {n: _sheet(sources, n) for n in out}))
     parts.append(datachecks.cross_table_checks(out, {n: _sheet(sources, n) for n in out}, tables))
     problems = pl.concat([p.select(list(PROBLEM_SCHEMA)).cast(PROBLEM_SCHEMA) for p in parts]) if parts else empty_problems()
     order = {n: i for i, n in enumerate(schema.TABLE_ORDER)}
@@ -53,7 +54,20 @@ def check_tables(tables: dict[str, pl.DataFrame], sources: dict | None = None) -
         problems.with_columns(pl.col("table").replace_strict(order, default=-1, return_dtype=pl.Int64).alias("__t"))
         .sort(["__t", "row", "column", "check"], nulls_last=False).drop("__t")
     )
-    return out, problems
+    return out, locate(problems, sources)
+
+
+def locate(problems: pl.DataFrame, sources: dict) -> pl.DataFrame:
+    """Add `letter` (Excel column letter) and `header` (the user's own header text) to
+    each problem with a column, from how each sheet was read: a message then names the
+    cell as the user sees it (七星敬老院 第5行 C列“身份证号”)."""
+    rows = [(t, info["sheet"], col, how["letter"], how["header"])
+            for t, src in sources.items() if t != "*" for info in src.get("read", [])
+            for col, how in info["read_as"].items() if not how.get("ignored")]
+    where = pl.DataFrame(rows, schema={"table": pl.String, "sheet": pl.String, "column": pl.String,
+                                       "letter": pl.String, "header": pl.String}, orient="row").unique(
+        ["table", "sheet", "column"], keep="first")
+    return problems.join(where, on=["table", "sheet", "column"], how="left", nulls_equal=False, maintain_order="left")
 
 
 def validate(tables: dict[str, pl.DataFrame], sources: dict | None = None) -> pl.DataFrame:
@@ -69,14 +83,19 @@ def format_problem_lines(problems: pl.DataFrame, lang: str = "zh") -> list[str]:
         if lang == "en":
             loc = f"{where} row {p['row']}" if p["row"] is not None else where
             col = f" {p['column']}" if p["column"] else ""
+            if p.get("letter"):
+                col = f" column {p['letter']} '{p['header']}' ({p['column']})"
             msg = p["message_en"]
             val = f" (value: {p['value']})" if p["value"] not in (None, "") else ""
-            sev = "" if p["severity"] == "error" else " [warning]"
+            sev = {"error": "", "info": " [info]"}.get(p["severity"], " [warning]")
         else:
             loc = f"{where} 第{p['row']}行" if p["row"] is not None else where
             col = f" {p['column_zh']}({p['column']})" if p["column"] else ""
+            if p.get("letter"):   # the cell as the user sees it: C列“户籍地”
+                gloss = "" if p["header"] == p["column_zh"] else f"（{p['column_zh']}）"
+                col = f" {p['letter']}列“{p['header']}”{gloss}"
             msg = p["message"]
             val = f"，值 {p['value']}" if p["value"] not in (None, "") else ""
-            sev = "" if p["severity"] == "error" else " [警告]"
+            sev = {"error": "", "info": " [说明]"}.get(p["severity"], " [警告]")
         lines.append(f"{loc}{col}: {msg}{val}{sev}")
     return lines

@@ -64,7 +64,7 @@ def main():
              [p("institutions", None, "county", "missing_column")])
     csv_case("05_unreadable_date", {"residents.csv": f"institution_id,person_id,admitted_on\nA001,{ID_OK},2024-13-45\n"},
              [p("residents", 2, "admitted_on", "date")])
-    csv_case("06_unreadable_number", {"institutions.csv": "institution_id,name,county,kind,beds\nA001,甲院,越城区,养老机构,十张\n"},
+    csv_case("06_unreadable_number", {"institutions.csv": "institution_id,name,county,kind,beds\nA001,甲院,越城区,养老机构,十来张\n"},
              [p("institutions", 2, "beds", "number")])
     csv_case("07_money_three_decimals", {"insurance.csv": "institution_id,year,premium,scheme\nA001,2024,10,institution\nA001,2023,1.005,institution\n"},
              [p("insurance", 3, "premium", "number")])
@@ -113,7 +113,7 @@ def main():
     csv_case("30_required_value_blank", {"institutions.csv": "institution_id,name,county,kind\nA001,,越城区,养老机构\n"},
              [p("institutions", 2, "name", "required")])
     book_case("31_workbook_bad_cells", {
-        "机构": [["机构编号", "机构名称", "所属区县", "机构类型", "核定床位数"], ["A001", "甲院", "越城区", "养老机构", "三十"]],
+        "机构": [["机构编号", "机构名称", "所属区县", "机构类型", "核定床位数"], ["A001", "甲院", "越城区", "养老机构", "三十多"]],
         "入住老人": [["机构编号", "身份证号", "入住日期"], ["A001", ID_OK, "2024-02-30"]],
     }, [p("institutions", 2, "beds", "number"), p("residents", 2, "admitted_on", "date")])
     new_cases()

@@ -1,0 +1,170 @@
+"""Rows matched to institutions the way a bureau names them: by 机构名称 or
+统一社会信用代码 when a table has no 机构编号, and a per-home roster sheet by its sheet
+name or title row. Works on the raw text frames, before normalising.
+
+Where the institutions table itself has no 机构编号, the credit code (else the name) is
+the key. A name that matches no institution, or several, is a located error listing the
+nearest names: paying the wrong home is worse than asking."""
+
+from __future__ import annotations
+
+import difflib
+import re
+
+import polars as pl
+
+from audit.data import contract as schema
+from audit.data.normalise import problem_row
+
+_PUNCT = r"[\s()\[\]【】（）·\-—_.,，、:：\"'“”]"
+# words around a home's name in a sheet name or title: 七星敬老院入住老人花名册（2024年12月）
+_FORM_WORDS = re.compile(
+    r"(\d{4}年度?(\d{1,2}月份?)?(\d{1,2}日)?|\d{4}|截至|截止|年度|季度|入住老人|在院老人|入住人员|老年人|老人|"
+    r"工作人员|从业人员|员工|职工|护理员|花名册|名册|名单|人员|明细表?|信息表?|登记表|统计表|台账|一览表|情况表?|表)")
+
+
+def name_key(e: pl.Expr) -> pl.Expr:
+    """Matching key of an institution name: NFKC, no spaces or brackets, lower case."""
+    return e.cast(pl.String).str.normalize("NFKC").str.replace_all(_PUNCT, "").str.to_lowercase()
+
+
+def _key(text: str) -> str:
+    return re.sub(_PUNCT, "", schema.norm_key(text))
+
+
+def _subsequence(short: str, long: str) -> bool:
+    it = iter(long)
+    return all(ch in it for ch in short)
+
+
+def match_name(text: str, names: dict[str, list[str]]) -> tuple[list[str], list[str]]:
+    """(matching institution ids, nearest names for a message) for a name, sheet name or
+    title. Exact key first; then the longest institution name inside the text (a title
+    row); then the text's core inside one name (a shortened sheet name); then the core's
+    characters in order inside exactly one name (七星敬老院 → 新昌县七星街道敬老院)."""
+    key = _key(text)
+    core = _FORM_WORDS.sub("", key)
+    for k in (key, core):
+        if k in names:
+            return names[k], []
+    inside = sorted((n for n in names if len(n) >= 2 and n in key), key=len, reverse=True)
+    if inside and (len(inside) == 1 or len(inside[0]) > len(inside[1])):
+        return names[inside[0]], []
+    for test in ((lambda n: len(core) >= 2 and core in n), (lambda n: len(core) >= 3 and _subsequence(core, n))):
+        hits = [n for n in names if test(n)]
+        if len(hits) == 1:
+            return names[hits[0]], []
+        if len(hits) > 1:
+            return [i for n in hits for i in names[n]], hits[:5]
+    return [], difflib.get_close_matches(core or key, list(names), n=3, cutoff=0.3)
+
+
+def _shown_names(keys: list[str], display: dict[str, str]) -> str:
+    return "、".join(display.get(k, k) for k in keys)
+
+
+def link_institutions(tables: dict[str, pl.DataFrame], sources: dict, problems_of: dict) -> None:
+    """Fill institution_id where a table names institutions instead (in place)."""
+    inst = tables.get("institutions")
+    if inst is None:
+        return
+    if "institution_id" not in inst.columns:
+        inst = _key_institutions(inst, sources, problems_of)
+        tables["institutions"] = inst
+    names: dict[str, list[str]] = {}
+    display: dict[str, str] = {}
+    codes: dict[str, str] = {}
+    cols = [c for c in ("institution_id", "name", "credit_code") if c in inst.columns]
+    for row in inst.select(cols).iter_rows(named=True):   # one per institution: a few thousand at most
+        iid = (row.get("institution_id") or "").strip()
+        if not iid:
+            continue
+        if row.get("name"):
+            k = _key(row["name"])
+            names.setdefault(k, []).append(iid)
+            display[k] = row["name"].strip()
+        if row.get("credit_code"):
+            codes[_key(row["credit_code"])] = iid
+    for table, df in list(tables.items()):
+        if table == "institutions" or not any(c in df.columns for c in ("_inst_name", "_inst_code", "_inst_label")):
+            continue
+        tables[table] = _link_table(table, df, names, display, codes, sources, problems_of)
+
+
+def _key_institutions(inst: pl.DataFrame, sources, problems_of) -> pl.DataFrame:
+    """No 机构编号 column: the credit code, else the name, is the key."""
+    parts = [pl.col(c).str.strip_chars().str.to_uppercase() if c == "credit_code" else pl.col(c).str.strip_chars()
+             for c in ("credit_code", "name") if c in inst.columns]
+    if not parts:
+        return inst
+    src = sources.get("institutions") or {}
+    src["columns"] = [*src.get("columns", []), "institution_id"]
+    problems_of.setdefault("institutions", []).append(problem_row(
+        "institutions", src.get("sheet"),
+        "没有“机构编号”列：以统一社会信用代码（没有时以机构名称）作为机构编号，其他表按机构名称或信用代码对应",
+        "no 机构编号 (institution_id) column: the credit code (else the name) is used as the id; other tables "
+        "are matched by name or credit code", check="institution_key", column="institution_id", severity="info"))
+    return inst.with_columns(pl.coalesce(parts).alias("institution_id"))
+
+
+def _link_table(table, df, names, display, codes, sources, problems_of) -> pl.DataFrame:
+    sheet_of = pl.col("_sheet") if "_sheet" in df.columns else pl.lit((sources.get(table) or {}).get("sheet"), dtype=pl.String)
+    found = [pl.col("institution_id")] if "institution_id" in df.columns else []
+    if "_inst_code" in df.columns:
+        code_map = pl.DataFrame({"__ck": list(codes), "__by_code": list(codes.values())}, schema={"__ck": pl.String, "__by_code": pl.String})
+        df = df.with_columns(name_key(pl.col("_inst_code")).str.to_lowercase().alias("__ck")).join(
+            code_map.with_columns(pl.col("__ck").str.to_lowercase()), on="__ck", how="left").drop("__ck")
+        found.append(pl.col("__by_code"))
+    failures: list[dict] = []
+    for col, per_row in (("_inst_name", True), ("_inst_label", False)):
+        if col not in df.columns:
+            continue
+        texts = df.select(pl.col(col).drop_nulls().unique()).to_series().to_list()
+        mapping, unmatched = {}, {}
+        for text in texts:   # distinct names: a few hundred at most
+            ids, near = match_name(text, names)
+            if len(ids) == 1:
+                mapping[text] = ids[0]
+            else:
+                unmatched[text] = (ids, near)
+        df = df.with_columns(pl.col(col).replace_strict(mapping, default=None, return_dtype=pl.String).alias(f"__by{col}"))
+        found.append(pl.col(f"__by{col}"))
+        for text, (ids, near) in unmatched.items():
+            failures.append({"col": col, "text": text, "ids": ids, "near": near, "per_row": per_row})
+    resolved = pl.coalesce(found)
+    raw_text = pl.coalesce([pl.col(c) for c in ("_inst_code", "_inst_name", "_inst_label") if c in df.columns])
+    df = df.with_columns(resolved.is_null().alias("_inst_unmatched"),
+                         pl.coalesce(resolved, raw_text).alias("institution_id"))
+    src = sources.get(table) or {}
+    if "institution_id" not in src.get("columns", []):
+        src["columns"] = [*src.get("columns", []), "institution_id"]
+    _report(table, df, failures, display, sheet_of, problems_of)
+    return df.drop([c for c in df.columns if c.startswith("__by") or c in ("_inst_name", "_inst_code", "_inst_label")])
+
+
+def _report(table, df, failures, display, sheet_of, problems_of) -> None:
+    t = schema.table(table)
+    out = problems_of.setdefault(table, [])
+    for f in failures:
+        rows = df.filter(pl.col("_inst_unmatched") & (pl.col(f["col"]) == f["text"])).select(
+            sheet_of.alias("sheet"), "_row")
+        near = _shown_names(f["near"], display)
+        if f["ids"]:
+            zh = f"“{f['text']}”对应多家机构（{near}），无法确定是哪一家：请写机构全称或加“机构编号”列"
+            en = f"'{f['text']}' matches several institutions ({near}); write the full name or add an institution_id column"
+        else:
+            hint = f"；最接近的有：{near}" if near else ""
+            hint_en = f"; nearest: {near}" if near else ""
+            zh = f"在“机构”表中找不到名为“{f['text']}”的机构{hint}。请使工作表名或标题与机构名称一致，或加“机构编号”列"
+            en = (f"no institution named '{f['text']}' in table institutions{hint_en}; make the sheet name or title "
+                  f"match the institution's name, or add an institution_id column")
+        if f["per_row"]:
+            for sheet, row in rows.iter_rows():
+                out.append(problem_row(table, sheet, zh, en, check="institution_name", row=row,
+                                       column="institution_id", value=f["text"]))
+        else:   # a sheet's label: one problem for the sheet, with its row count (who goes unpaid)
+            for (sheet,), grp in rows.group_by("sheet", maintain_order=True):
+                n = grp.height
+                out.append(problem_row(table, sheet, f"{zh}（本表 {n} 行{t.zh}因此无法计入）",
+                                       f"{en} ({n} rows of {table} cannot be counted)", check="institution_name",
+                                       column="institution_id", value=f["text"]))

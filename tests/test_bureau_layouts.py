@@ -1,0 +1,157 @@
+"""Bureau workbooks as clerks keep them (issue 9, items 2–5): title rows, merged two-level
+headers, 序号, 合计 rows and signature footers, one roster sheet per home named after it,
+institutions without 机构编号, places written as addresses, short names or codes."""
+
+from __future__ import annotations
+
+import datetime
+
+import polars as pl
+import xlsxwriter
+
+import audit
+
+ID_A = "11010519491231002X"     # GB 11643 appendix example
+ID_B = "330602195001011233"     # check digit worked out in tests/test_validate.py
+
+
+def _book(path, sheets: dict, hidden=()):
+    wb = xlsxwriter.Workbook(path)
+    date_fmt = wb.add_format({"num_format": "yyyy-mm-dd"})
+    for name, rows in sheets.items():
+        ws = wb.add_worksheet(name)
+        for i, row in enumerate(rows):
+            if row and row[0] == "__merge__":
+                ws.merge_range(i, 0, i, row[1], row[2])
+                continue
+            for j, v in enumerate(row):
+                if isinstance(v, datetime.date):
+                    ws.write_datetime(i, j, datetime.datetime(v.year, v.month, v.day), date_fmt)
+                elif v is not None:
+                    ws.write_string(i, j, str(v))
+        if name in hidden:
+            ws.hide()
+    wb.close()
+    return path
+
+
+INSTITUTIONS = [
+    ["__merge__", 7, "新昌县养老机构基本情况表"],
+    ["填报单位：新昌县民政局", None, None, None, "填报日期：2024.12.31"],
+    ["序号", "机构名称", "所属区县", "机构类型", "举办性质", "床位情况", None, "等级评定"],
+    [None, None, None, None, None, "核定", "护理型", None],
+    ["1", "新昌县七星敬老院", "新昌县", "养老机构", "民办", "120", "60", "三级"],
+    ["2", "新昌县南明颐养院", "浙江省绍兴市新昌县", "养老机构", "民办", "80", "40", "未评定"],
+    ["合计", None, None, None, None, "200", "100"],
+    [],
+    ["单位负责人：张三", None, "审核人：李四", None, "制表人：王五"],
+]
+
+
+def test_title_rows_two_level_header_totals_and_footers(tmp_path):
+    ds = audit.load_data(_book(tmp_path / "b.xlsx", {"机构信息": INSTITUTIONS}))
+    inst = ds.tables["institutions"].sort("_row")
+    assert inst["name"].to_list() == ["新昌县七星敬老院", "新昌县南明颐养院"]
+    assert inst["beds"].to_list() == [120, 80]             # 床位情况 / 核定 flattened
+    assert inst["nursing_beds"].to_list() == [60, 40]      # 床位情况 / 护理型
+    assert inst["rating_level"].to_list() == [3, 0]
+    assert inst["_row"].to_list() == [5, 6]                # Excel rows: title 1, 填报 2, header 3–4
+    assert inst["county"].to_list() == ["新昌县", "新昌县"]  # an address resolved to its county
+    info = ds.problems.filter(pl.col("severity") == "info")
+    skipped = info.filter(pl.col("check").str.starts_with("skipped")).select("row", "check").rows()
+    assert skipped == [(7, "skipped_total"), (9, "skipped_footer")]
+    # no 机构编号: the name is the key, said once
+    assert inst["institution_id"].to_list() == ["新昌县七星敬老院", "新昌县南明颐养院"]
+    assert info.filter(pl.col("check") == "institution_key").height == 1
+    assert ds.errors().is_empty(), ds.errors()
+
+
+def test_one_roster_per_home_is_stacked_and_linked_by_sheet_name_or_title(tmp_path):
+    """Fifteen roster sheets named after their homes were once ignored without a word."""
+    book = _book(tmp_path / "b.xlsx", {
+        "机构信息": INSTITUTIONS,
+        "七星敬老院": [["__merge__", 4, "新昌县七星敬老院入住老人花名册"],
+                    ["序号", "姓名", "身份证号", "入住日期", "户籍地"],
+                    ["1", "张一", ID_A, "2024.3.1", "浙江省绍兴市新昌县七星街道"],
+                    ["2", "李二", ID_B, datetime.date(2024, 5, 1), "新昌"],
+                    ["合计", "2人"]],
+        "Sheet3": [["__merge__", 4, "南明颐养院花名册"],
+                   ["序号", "姓名", "身份证号", "入住日期", "户籍地"],
+                   ["1", "王三", ID_B, "2023.1.1", "330624"]],
+        "旧花名册": [["姓名", "身份证号", "入住日期"], ["赵四", ID_A, "2020.1.1"]],
+        "说明": [["填表说明"]],
+    }, hidden=("旧花名册",))
+    ds = audit.load_data(book)
+    res = ds.tables["residents"].sort("_sheet", "_row")
+    assert res.select("_sheet", "_row", "institution_id").rows() == [
+        ("Sheet3", 3, "新昌县南明颐养院"),               # by its title row
+        ("七星敬老院", 3, "新昌县七星敬老院"),           # by its sheet name
+        ("七星敬老院", 4, "新昌县七星敬老院")]
+    assert res["admitted_on"].to_list() == [datetime.date(2023, 1, 1), datetime.date(2024, 3, 1), datetime.date(2024, 5, 1)]
+    assert res["hukou_county"].to_list() == ["新昌县"] * 3   # code, address and short name
+    log = {s["sheet"]: (s["table"], s["status"]) for s in ds.sources["*"]["sheets"]}
+    assert log == {"机构信息": ("institutions", "read"), "七星敬老院": ("residents", "read"), "Sheet3": ("residents", "read"),
+                   "旧花名册": ("residents", "hidden"), "说明": (None, "ignored")}
+    hidden = ds.problems.filter(pl.col("check") == "hidden_sheet")
+    assert hidden.select("sheet", "severity").rows() == [("旧花名册", "warning")]
+
+
+def test_a_home_name_matching_nothing_is_an_error_with_the_nearest_names(tmp_path):
+    book = _book(tmp_path / "b.xlsx", {
+        "机构信息": INSTITUTIONS,
+        "城东敬老院": [["姓名", "身份证号", "入住日期"], ["张一", ID_A, "2024.3.1"]],
+    })
+    errs = audit.load_data(book).errors()
+    assert errs.select("sheet", "column", "check").rows() == [("城东敬老院", "institution_id", "institution_name")]
+    assert "城东敬老院" in errs["message"][0] and "1 行" in errs["message"][0]
+
+
+def test_rows_naming_their_home_by_name_or_credit_code(make_folder):
+    folder = make_folder({
+        "机构.csv": "机构名称,统一社会信用代码,所属区县,机构类型\n甲养老院,,越城区,养老机构\n乙养老院,,柯桥区,养老机构\n",
+        "工作人员.csv": "机构名称,人员编号,岗位\n甲养老院,S1,护工\n乙 养老院,S2,院长\n丙养老院,S3,护工\n",
+    })
+    ds = audit.load_data(folder)
+    staff = ds.tables["staff"].sort("_row")
+    assert staff["institution_id"].to_list()[:2] == ["甲养老院", "乙养老院"]
+    errs = ds.errors()
+    assert errs.select("row", "check").rows() == [(4, "institution_name")]   # 丙养老院: no such home
+    assert "甲养老院" in errs["message"][0] or "乙养老院" in errs["message"][0]
+
+
+def test_place_that_resolves_to_no_county_is_a_warning_not_a_silent_non_local(make_folder):
+    folder = make_folder({
+        "机构.csv": "机构编号,机构名称,所属区县,机构类型\nA1,甲院,新昌县,养老机构\n",
+        "入住老人.csv": ("机构编号,身份证号,入住日期,户籍地\n"
+                       f"A1,{ID_A},2024-01-01,七星街道\nA1,{ID_B},2024-01-01,七星街道\n"
+                       f"A1,{ID_A[:-1]}X,2024-01-01,上虞市\n"),
+    }, with_institutions=False)
+    ds = audit.load_data(folder)
+    w = ds.problems.filter(pl.col("check") == "place_unresolved")
+    assert w.select("row", "value", "severity").rows() == [(2, "七星街道", "warning")]
+    assert w["message"][0].startswith("2 名老人的户籍地“七星街道”无法判断是否为本地户籍")
+    # an older name that kept its stem resolves (上虞市 → 上虞区): not local, and nothing to warn about
+    assert ds.tables["residents"].sort("_row")["hukou_county"].to_list()[2] == "上虞区"
+
+
+def test_id_pasted_into_a_number_cell_is_never_accepted(tmp_path):
+    """330602195001011233 typed into a General cell is kept by Excel as a float; the
+    reader then shows digits whose tail is invented — even a valid-looking check digit
+    must not pass."""
+    book = tmp_path / "b.xlsx"
+    wb = xlsxwriter.Workbook(book)
+    ws = wb.add_worksheet("入住老人")
+    ws.write_row(0, 0, ["机构编号", "身份证号", "入住日期"])
+    ws.write_row(1, 0, ["A001", ID_B, "2024-01-01"])          # text: fine
+    ws.write_string(2, 0, "A001")
+    ws.write_number(2, 1, int(ID_B))                            # a number cell
+    ws.write_string(2, 2, "2024-01-01")
+    wb.close()
+    folder_inst = tmp_path / "机构.csv"
+    folder_inst.write_text("机构编号,机构名称,所属区县,机构类型\nA001,甲院,越城区,养老机构\n", encoding="utf-8")
+    (tmp_path / "d").mkdir()
+    book.rename(tmp_path / "d" / "入住老人.xlsx")
+    folder_inst.rename(tmp_path / "d" / "机构.csv")
+    errs = audit.load_data(tmp_path / "d").errors()
+    assert errs.select("row", "column", "check").rows() == [(3, "person_id", "id_stored_as_number")]
+    assert "校验" not in errs["message"][0]
