@@ -583,9 +583,11 @@ class Selfcheck:
 
 
 def selfcheck(data_path, policy, year: int, out_dir, institution: str | None = None, each: bool = False,
-              sets=(), override_file=None, lang: str = "zh", deadline: str | None = None) -> Selfcheck:
+              sets=(), override_file=None, lang: str = "zh", deadline: str | None = None,
+              jobs: int | None = None) -> Selfcheck:
     """Self-check report(s) for one institution (or, with each=True, every one) into
-    out_dir, all or nothing. The whole input is computed (averages depend on everyone)."""
+    out_dir, all or nothing. The whole input is computed once (averages depend on everyone);
+    `jobs` processes render the PDFs (default: one per CPU)."""
     import shutil
     import tempfile
 
@@ -604,7 +606,7 @@ def selfcheck(data_path, policy, year: int, out_dir, institution: str | None = N
         if len(chosen) == 1:
             paths = write_selfcheck(result, chosen[0], tmp, deadline)
         else:
-            paths = write_selfchecks(result, chosen, tmp, workers=2, deadline=deadline)
+            paths = write_selfchecks(result, chosen, tmp, workers=jobs, deadline=deadline)
         _publish(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -3,6 +3,8 @@ from a RunResult with the helpers in audit.report.frames."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import polars as pl
 
 from audit.errors import InputError
@@ -194,12 +196,21 @@ def observed_staffing(result) -> pl.DataFrame | None:
             .sort("institution_id", "month_end"))
 
 
+def _reference_date(result) -> date:
+    """The day parameters are read on: the --period's end, else the year's last day."""
+    end = (result.manifest or {}).get("period_end")
+    return date.fromisoformat(str(end)) if end else date(result.year, 12, 31)
+
+
 def selfcheck_parts(result, deadline: str | None = None) -> dict:
     """The frames every self-check draws on, computed once per run (`deadline`: the date
     the bureau sets for fixing findings, shown with each)."""
+    from audit.report.stake import with_stake
+
     lang = lang_of(result)
     L = _labels(result, lang)
-    findings = findings_frame(result, L, lang)
+    findings = with_stake(findings_frame(result, L, lang), result.dataset.tables.get("institutions"), result.pack,
+                          _reference_date(result), lang)
     staffing = result.staffing
     return {
         "lang": lang, "L": L, "scope": scope(result, L, lang), "institutions": institutions_frame(result),
