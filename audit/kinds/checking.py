@@ -14,7 +14,7 @@ from fractions import Fraction
 import polars as pl
 
 from audit.kinds.common import month_number
-from audit.errors import PolicyError, PolicyGap
+from audit.errors import PolicyGap
 
 FINDINGS_SCHEMA = {
     "institution_id": pl.String,

@@ -11,7 +11,7 @@ from fractions import Fraction
 import polars as pl
 
 from audit.dates import Period
-from audit.errors import PolicyError, PolicyGap
+from audit.errors import PolicyError
 from audit.money import fen_to_yuan
 
 LEDGER_SCHEMA = {
