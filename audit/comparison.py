@@ -359,29 +359,12 @@ def write_compare(comparison: Comparison, out_dir, report: bool = True) -> list:
     """compare.csv, compare.xlsx, manifest.json and (with `report`) compare.html /
     compare.pdf, written into a temporary folder and renamed into place only when all
     succeeded: complete outputs or none."""
-    import os
-    import shutil
-    import tempfile
     from pathlib import Path
 
-    from audit.errors import AuditError, OutputError
-    from audit.pipeline import _swap_into_place
-
-    lang = comparison.lang
-
-    def t(zh, en):
-        return en if lang == "en" else zh
+    from audit.outputs import output_set
 
     out = Path(out_dir).resolve()
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o777 & ~umask)
-    except OSError as e:
-        raise OutputError(t(f"无法创建输出文件夹 {out}：{e}", f"cannot create output folder {out}: {e}")) from None
-    try:
+    with output_set(out, OUTPUT_NAMES, comparison.lang) as tmp:
         csv_table(comparison).write_csv(tmp / "compare.csv", include_bom=True)
         write_compare_xlsx(comparison, tmp / "compare.xlsx")
         (tmp / "manifest.json").write_text(
@@ -390,14 +373,6 @@ def write_compare(comparison: Comparison, out_dir, report: bool = True) -> list:
             from audit.report.compare import write_compare_report
 
             write_compare_report(comparison, tmp)
-        _swap_into_place(tmp, out, OUTPUT_NAMES)
-    except (AuditError, KeyboardInterrupt):
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    except Exception as e:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise OutputError(t(f"输出写入失败，未写入任何文件：{type(e).__name__}: {e}",
-                            f"writing outputs failed, nothing written: {type(e).__name__}: {e}")) from e
     return sorted(p for p in out.iterdir() if p.name in OUTPUT_NAMES)
 
 
