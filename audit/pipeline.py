@@ -18,9 +18,8 @@ from audit.kinds.operating import month_ends
 from audit.errors import AuditError
 from audit.money import fen_to_yuan, fen_to_yuan_expr
 from audit.outputs import output_set
-from audit.privacy import defuse_frame
+from audit.privacy import defuse_frame, mask_ids_in_str, mask_ids_in_text
 
-PERSON_ID_IN_TEXT = r"(\d{4})\d{10}(\d{3}[\dXx])"  # an 18-digit id inside free text
 LEDGER_COLUMNS = ["institution_id", "program", "item", "period", "quantity", "rate", "amount", "payer", "rule",
                   "citation", "basis"]
 FINDING_COLUMNS = ["institution_id", "rule", "severity", "message", "evidence", "citation", "period"]
@@ -286,7 +285,7 @@ def ledger_table(result: RunResult) -> pl.DataFrame:
 
 def findings_table(result: RunResult) -> pl.DataFrame:
     """Findings as written: person ids inside text masked, formulas defused."""
-    f = result.findings.with_columns(pl.col(c).str.replace_all(PERSON_ID_IN_TEXT, "${1}**********${2}")
+    f = result.findings.with_columns(mask_ids_in_text(pl.col(c))
                                      for c in ("message", "evidence"))
     return defuse_frame(f.select(FINDING_COLUMNS))
 
@@ -465,9 +464,8 @@ def explain(result: RunResult, institution_id: str, program: str | None = None, 
         for r in f.iter_rows(named=True):
             out.append(f"  - [{r['severity']}] {r['rule']}: {r['message']}{L('（', ' (')}{r['evidence']}"
                        f"{L('；', '; ')}{r['citation'] or ''}{L('）', ')')}")
-    import re
 
-    return re.sub(PERSON_ID_IN_TEXT, r"\1**********\2", "\n".join(out).rstrip() + "\n")
+    return mask_ids_in_str("\n".join(out).rstrip() + "\n")
 
 
 def _format_value(unit: str, value, lang: str) -> str:

@@ -20,7 +20,7 @@ from audit.inspect.draw import (REGISTER_TABLES, DrawParameterError, DrawParams,
                                 compare_records, draw, normalise_ratios, params_from_record, to_json)
 from audit.kinds.registry import KINDS
 from audit.outputs import output_set
-from audit.privacy import defuse_frame, safe_workbook
+from audit.privacy import defuse_frame, mask_ids_in_text, safe_workbook
 
 from audit.resources import TEMPLATES
 
@@ -361,7 +361,6 @@ RESULT_VALUES = {"合格": "pass", "pass": "pass", "passed": "pass",
                  "行政处罚": "penalty", "处罚": "penalty", "penalty": "penalty"}
 PERSONAL_HEADER = re.compile(r"身份证|证件|姓名|名字|联系人|电话|手机|住址|地址|person|phone|mobile|contact|address|id_?card|passport",
                              re.IGNORECASE)
-ID_NUMBER = r"(\d{4})\d{10}(\d{3}[\dXx])"          # 18-digit 身份证号 → first 4 and last 4 kept
 OLD_ID_NUMBER = r"(\d{4})\d{7}(\d{4})"              # 15-digit (pre-1999) id / other long numbers
 MOBILE = r"(1[3-9]\d)\d{4}(\d{4})"                   # mainland mobile number
 LANDLINE = r"(0\d{2,3}-?)\d{3,4}(\d{4})"              # 0575-88123456
@@ -369,7 +368,7 @@ LANDLINE = r"(0\d{2,3}-?)\d{3,4}(\d{4})"              # 0575-88123456
 
 def mask_free_text(expr: pl.Expr) -> pl.Expr:
     """Mask id-like numbers and mobile numbers inside free text."""
-    return (expr.str.replace_all(ID_NUMBER, "${1}**********${2}")
+    return (mask_ids_in_text(expr)                                   # 18-digit 身份证号 → first 4 and last 4 kept
             .str.replace_all(OLD_ID_NUMBER, "${1}*******${2}")
             .str.replace_all(MOBILE, "${1}****${2}")
             .str.replace_all(LANDLINE, "${1}****${2}"))

@@ -7,10 +7,6 @@ PROGRAM_ORDER = ("construction", "operating", "center_operating", "insurance")
 PAYER_ORDER = ("province", "province_lottery", "city_lottery", "city", "county", "finance", "institution")
 SEVERITY_ORDER = ("error", "warning", "info")
 
-# An 18-character resident id (GB 11643) anywhere in free text; masked like
-# audit.privacy.mask_person_id even if a finding's writer forgot to.
-_PERSON_ID = r"(\d{4})\d{10}(\d{3}[\dXx])"
-
 LABELS = {
     "zh": {
         "html_lang": "zh-CN",
