@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from audit import i18n
 from audit.errors import PolicyError
 from audit.money import delta_pct_expr, fen_to_yuan_expr
 
@@ -173,8 +174,8 @@ def parameter_changes(a, b, year: int, lang: str = "zh", period=None) -> pl.Data
     Consecutive months with the same pair are one row."""
     from audit.policy.values import format_value
 
-    def t(zh, en):
-        return en if lang == "en" else zh
+    def t(zh: str, en: str) -> str:
+        return i18n.t(lang, zh, en)
 
     words = {_ABSENT: t("—（无此参数）", "— (no such parameter)"), _NOT_IN_FORCE: t("未生效", "not in force"),
              _GAP: t("缺口（原文未规定）", "gap (the text gives none)")}

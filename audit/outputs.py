@@ -25,10 +25,7 @@ from fnmatch import fnmatch
 from pathlib import Path
 
 from audit.errors import AuditError, OutputError
-
-
-def _t(lang: str, zh: str, en: str) -> str:
-    return en if lang == "en" else zh
+from audit.i18n import t as _t
 
 
 def _alive(pid: int) -> bool:

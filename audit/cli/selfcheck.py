@@ -9,10 +9,7 @@ import polars as pl
 
 from audit.cli import main
 from audit.cli.common import data_option, lang_option, out_option, policy_options, year_option
-
-
-def _t(lang: str, zh: str, en: str) -> str:
-    return en if lang == "en" else zh
+from audit.i18n import t as _t
 
 
 @main.command("selfcheck")

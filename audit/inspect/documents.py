@@ -16,6 +16,7 @@ import polars as pl
 
 from audit.errors import InputError
 from audit.guards import load_json
+from audit.i18n import t as _t
 from audit.inspect.draw import (REGISTER_TABLES, DrawParameterError, DrawParams, Verification, _msg, canonical_sha256,
                                 compare_records, draw, normalise_ratios, params_from_record, to_json)
 from audit.kinds.registry import KINDS
@@ -47,10 +48,6 @@ LABELS = {
         "cert": {"none": "none", "junior": "junior", "intermediate": "intermediate", "senior": "senior"},
     },
 }
-
-
-def _t(lang: str, zh: str, en: str) -> str:
-    return en if lang == "en" else zh
 
 
 # ---------------------------------------------------------------- plumbing ---

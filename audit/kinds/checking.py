@@ -13,6 +13,7 @@ from fractions import Fraction
 
 import polars as pl
 
+from audit.i18n import t as pick
 from audit.kinds.common import month_number
 from audit.errors import PolicyGap
 
@@ -55,10 +56,6 @@ def sort_findings(df: pl.DataFrame) -> pl.DataFrame:
 
 def month_ends(year: int) -> list[date]:
     return [date(year, m, calendar.monthrange(year, m)[1]) for m in range(1, 13)]
-
-
-def pick(lang: str, zh: str, en: str) -> str:
-    return en if lang == "en" else zh
 
 
 def in_residence(residents: pl.DataFrame, year: int) -> pl.DataFrame:

@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
 from audit.money import MAX_AMOUNT_FEN, MAX_RATE_FEN, MAX_SHARE_DENOMINATOR, fen_to_yuan
+from audit.i18n import t as _t  # noqa: F401  (the loader imports it from here)
 
 # ---------------------------------------------------------------- vocabulary
 
@@ -77,10 +78,6 @@ PARAM_KEYS = {"unit", "floor", "band", "note", "interpretation", "values"}
 ENTRY_KEYS = {"from", "until", "value", "gap", "quote", "clause", "note", "interpretation"}
 INTERP_KEYS = {"id", "text_zh", "text_en"}
 OVERRIDE_FILE_KEYS = {"values", "reason"}
-
-
-def _t(lang: str, zh: str, en: str) -> str:
-    return en if lang == "en" else zh
 
 
 def normalise_ws(text: str) -> str:
