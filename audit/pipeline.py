@@ -13,6 +13,7 @@ import audit
 from audit.calc import INTERPRETATIONS as CALC_INTERPRETATIONS
 from audit.kinds import registry
 from audit.calc import compute
+from audit.kinds.claims import HELD_PROGRAMS
 from audit.kinds.common import FINDING_SORT, as_findings, empty_findings, t
 from audit.kinds.operating import month_ends
 from audit.errors import AuditError
@@ -33,8 +34,6 @@ PAYER_ZH = {"province": "省级财政", "province_lottery": "省级福彩公益�
 PROGRAM_ZH = {"construction": "建设补贴", "operating": "运营补贴", "center_operating": "居家养老中心运营补助",
               "insurance": "综合保险"}
 SEVERITIES = ("error", "warning", "info")
-# error findings that hold a whole program of the institution (else: the lines of the clause they cite)
-HELD_PROGRAMS = {"double_claim": "operating"}
 PROGRAM_KINDS = registry.program_kinds()   # ledger program → the rule kinds paying into it
 
 

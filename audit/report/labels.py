@@ -205,11 +205,9 @@ def item_label(item: str | None, L: dict) -> str:
     if item in L["items"]:
         return L["items"][item]
     for prefix, text in L["item_patterns"].items():
-        if item.startswith(prefix) and item[len(prefix):].isdigit():
-            return text.format(n=item[len(prefix):])
-    if item.startswith("bed_months_"):  # bed_months_<GB/T 42195 grade>
-        grade = item[len("bed_months_"):]
-        return f"{L['items']['bed_months']} · {L['grades'].get(grade, grade)}"
+        suffix = item[len(prefix):]
+        if item.startswith(prefix) and (suffix.isdigit() or suffix in L["grades"]):
+            return text.format(n=L["grades"].get(suffix, suffix))  # a number, or a care grade's words
     return item
 
 
