@@ -69,3 +69,50 @@ def test_an_output_path_that_is_a_file_is_refused(tmp_path):
     with pytest.raises(OutputError):
         with output_set(tmp_path / "out", SET) as tmp:
             (tmp / "ledger.csv").write_text("new", encoding="utf-8")
+
+
+def test_no_rename_crosses_a_filesystem(tmp_path, monkeypatch):
+    """`--out` on another mount: here out_dir's parent plays the mount, and a rename from or to
+    anywhere outside it fails with EXDEV as it would across filesystems."""
+    import errno
+    from pathlib import Path
+
+    real_rename, real_replace = Path.rename, os.replace
+    mount = (tmp_path / "mnt").resolve()
+
+    def on_the_mount(src, dst):
+        if not (Path(src).resolve().is_relative_to(mount) and Path(dst).resolve().is_relative_to(mount)):
+            raise OSError(errno.EXDEV, "Invalid cross-device link")
+
+    monkeypatch.setattr(Path, "rename", lambda self, dst: (on_the_mount(self, dst), real_rename(self, dst))[1])
+    monkeypatch.setattr(os, "replace", lambda src, dst: (on_the_mount(src, dst), real_replace(src, dst))[1])
+    out = tmp_path / "mnt" / "out"
+    for _ in range(2):  # first into a new folder, then replacing it
+        with output_set(out, SET) as tmp:
+            assert tmp.parent == out.parent
+            (tmp / "ledger.csv").write_text("new", encoding="utf-8")
+    (out / "mine.txt").write_text("keep", encoding="utf-8")
+    with output_set(out, SET) as tmp:  # a folder with the user's files: file by file
+        (tmp / "ledger.csv").write_text("newer", encoding="utf-8")
+    assert names(out) == ["ledger.csv", "mine.txt"] and (out / "ledger.csv").read_text(encoding="utf-8") == "newer"
+
+
+def test_a_pinned_output_folder_is_filled_file_by_file(tmp_path, monkeypatch):
+    """out_dir that cannot itself be renamed (a mount point): the set is replaced file by file."""
+    import errno
+    from pathlib import Path
+
+    out = tmp_path / "out"
+    with output_set(out, SET) as tmp:
+        (tmp / "report.pdf").write_text("old", encoding="utf-8")
+    real_rename = Path.rename
+
+    def pinned(self, dst):
+        if Path(self).resolve() == out.resolve():
+            raise OSError(errno.EBUSY, "Device or resource busy")
+        return real_rename(self, dst)
+
+    monkeypatch.setattr(Path, "rename", pinned)
+    with output_set(out, SET) as tmp:
+        (tmp / "ledger.csv").write_text("new", encoding="utf-8")
+    assert names(out) == ["ledger.csv"] and names(tmp_path) == ["out"]
