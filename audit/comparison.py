@@ -316,17 +316,11 @@ def compare(data_path, policy, year: int | None = None, sets=(), override_file=N
     packs (PolicyError when a proposed value is refused, e.g. below a floor), compute
     both, and set them side by side. `progress(stage)` is called as each of
     COMPARE_STAGES begins."""
-    from audit.data.io import load_data
-    from audit.pipeline import run_loaded, year_and_period
-    from audit.policy import load_pack
+    from audit.pipeline import load_inputs, run_loaded, year_and_period
 
     year, span = year_and_period(year, period, lang)
     step = progress or (lambda stage: None)
-    step("read")
-    dataset = load_data(data_path, lang=lang)
-    dataset.raise_if_errors()
-    step("policy")
-    baseline_pack = load_pack(policy, sets=sets, override_file=override_file, lang=lang)
+    dataset, baseline_pack = load_inputs(data_path, policy, sets, override_file, lang, progress)
     prop_pack = proposal_pack(baseline_pack, proposal_policy, proposal_sets, proposal_override, lang)
     step("baseline")
     base = run_loaded(dataset, baseline_pack, year, lang=lang, period=span)

@@ -189,17 +189,23 @@ def run(data_path, policy, year: int | None = None, sets=(), override_file=None,
     With `institution`, the whole input is computed (averages and allocations depend on
     everyone) and the result narrowed to that institution. `progress(stage)` (optional)
     is called as each of RUN_STAGES begins, for a progress bar."""
+    year, span = year_and_period(year, period, lang)
+    dataset, pack = load_inputs(data_path, policy, sets, override_file, lang, progress)
+    return run_loaded(dataset, pack, year, lang=lang, institution=institution, progress=progress, period=span)
+
+
+def load_inputs(data_path, policy, sets=(), override_file=None, lang: str = "zh", progress=None):
+    """(dataset, pack): the data read and validated (InputError on errors, nothing
+    computed), then the pack with its local values; `progress` hears "read" and "policy"."""
     from audit.data.io import load_data
     from audit.policy import load_pack
 
-    year, span = year_and_period(year, period, lang)
     step = progress or (lambda stage: None)
     step("read")
     dataset = load_data(data_path, lang=lang)
     dataset.raise_if_errors()
     step("policy")
-    pack = load_pack(policy, sets=sets, override_file=override_file, lang=lang)
-    return run_loaded(dataset, pack, year, lang=lang, institution=institution, progress=progress, period=span)
+    return dataset, load_pack(policy, sets=sets, override_file=override_file, lang=lang)
 
 
 def year_and_period(year: int | None, period, lang: str = "zh"):

@@ -8,7 +8,7 @@ import click
 import polars as pl
 
 from audit.cli import main
-from audit.cli.common import data_option, lang_option, out_option, policy_options, year_option
+from audit.cli.common import data_option, institution_options, lang_option, out_option, policy_options, year_option
 from audit.i18n import t as _t
 
 
@@ -17,8 +17,7 @@ from audit.i18n import t as _t
 @year_option
 @data_option
 @out_option
-@click.option("--institution", "institution_id", help="机构编号（数据含多家机构时必填，除非使用 --each）。")
-@click.option("--each", is_flag=True, help="为数据中的每家机构各生成一份自查报告（两个进程并行生成 PDF）。")
+@institution_options("为数据中的每家机构各生成一份自查报告（两个进程并行生成 PDF）。")
 @click.option("--deadline", help="主管部门规定的整改期限，如 2025-03-31（写在每条发现旁）。")
 @lang_option
 @click.pass_context
