@@ -255,14 +255,6 @@ def selfcheck_context(result, institution_id: str, parts: dict | None = None) ->
     observed = st is None and institution_id in parts.get("observed", {})
     if observed:
         st = parts["observed"][institution_id]
-    chart = None
-    if observed:
-        chart = bar_chart_svg(st["month"].to_list(), [(L["actual"], st["actual"].to_list(), "#2f6db5")], fmt_num,
-                              L["staffing"])
-    elif st is not None:
-        chart = bar_chart_svg(st["month"].to_list(),
-                              [(L["required"], st["required"].to_list(), "#c0504d"),
-                               (L["actual"], st["actual"].to_list(), "#2f6db5")], fmt_num, L["staffing"])
     from audit.report.reconciliation import reconciliation_context
 
     return {
@@ -273,7 +265,7 @@ def selfcheck_context(result, institution_id: str, parts: dict | None = None) ->
         "item_label": lambda i: item_label(i, L),
         "findings": findings.to_dicts() if findings is not None else [],
         "general_findings": concerning(parts["general"], institution_id).to_dicts(),
-        "staffing": st.to_dicts() if st is not None else [], "chart_staffing": chart,
+        "staffing": st.to_dicts() if st is not None else [],
         "staffing_observed": observed, "deadline": parts.get("deadline"),
         # as the bureau's report decides it: an error finding holds the institution's grants
         "held": bool(findings is not None and (findings["severity"] == "error").any()),
