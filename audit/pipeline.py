@@ -107,6 +107,44 @@ def _problems_as_findings(problems: pl.DataFrame, tables: dict, lang: str) -> pl
         pl.lit(None, pl.String).alias("citation"), pl.lit(None, pl.String).alias("period")))
 
 
+def policy_problems(dataset, pack, year: int | None, period=None, lang: str = "zh") -> pl.DataFrame:
+    """What `validate --policy P --year Y` adds to the data's own problems: the columns the
+    rules in force that year read and the data lacks, and the money riding on every input
+    the reader could not use (audit.stake). Without a year or period, the columns of every
+    rule and no money."""
+    from audit.data.needs import missing_for_pack
+    from audit.dates import Period
+    from audit.stake import money_at_stake, stake_problems
+
+    if year is None and period is None:
+        return missing_for_pack(pack, dataset.tables, dataset.sources)
+    year, span = year_and_period(year, period, lang)
+    needed = missing_for_pack(pack, dataset.tables, dataset.sources, span or Period.year(year))
+    try:   # data with errors may hold blanks the calculators cannot take: then no sums, the errors say why
+        stakes = money_at_stake(dataset.tables, dataset.sources, dataset.problems, pack, year, span)
+    except AuditError:
+        raise
+    except Exception:  # noqa: BLE001
+        if os.environ.get("AUDIT_DEBUG"):
+            raise
+        return needed
+    return pl.concat([needed, stake_problems(stakes, year, lang)])
+
+
+def _data_findings(dataset, pack, year, lang, span) -> pl.DataFrame:
+    """Findings about the input itself: its warnings, the columns rules in force read and
+    it lacks, and the money at stake on what could not be read (audit.stake)."""
+    from audit.data.needs import missing_for_pack
+    from audit.dates import Period
+    from audit.stake import money_at_stake, stake_findings
+
+    needed = missing_for_pack(pack, dataset.tables, dataset.sources, span or Period.year(year))
+    problems = pl.concat([dataset.problems, needed], how="diagonal_relaxed") if needed.height else dataset.problems
+    stakes = money_at_stake(dataset.tables, dataset.sources, dataset.problems, pack, year, span)
+    return pl.concat([_problems_as_findings(problems, dataset.tables, lang),
+                      stake_findings(stakes, year, lang, span.label if span is not None else None)])
+
+
 def _checks(dataset, pack, year, lang):
     """audit.checks.run_checks when it exists (it is built alongside)."""
     try:
@@ -245,8 +283,7 @@ def run_loaded(dataset, pack, year: int, lang: str = "zh", institution: str | No
                               "period": str(year)}]))
         check_findings = pl.concat([as_findings(check_findings), note])
     recon, discrepancies, recon_findings = _reconcile(dataset, pack, year, lang, ledger, ctx, calc_findings)
-    findings = pl.concat([calc_findings, check_findings, recon_findings,
-                          _problems_as_findings(dataset.problems, dataset.tables, lang)])
+    findings = pl.concat([calc_findings, check_findings, recon_findings, _data_findings(dataset, pack, year, lang, span)])
     if institution is not None:
         recon = recon.filter(pl.col("institution_id") == institution)
         discrepancies = discrepancies.filter(pl.col("institution_id") == institution)
