@@ -176,3 +176,18 @@ def test_abolished_county_names_and_codes_read_as_todays_county_with_a_note(make
         ("residents", 2, "绍兴县", "info"), ("residents", 3, "330621", "info"),
         ("residents", 4, "浙江省绍兴县华舍街道", "info"), ("residents", 5, "上虞市", "info")]
     assert "2013" in notes["message"][0] and "柯桥区" in notes["message"][0]
+
+
+def test_the_bureau_report_appendix_shows_how_the_workbook_was_read(tmp_path):
+    """The reading summary (sheets read as which table, header rows, 合计/签字 rows skipped,
+    sheets not read and why) is in the report's appendix 2, not only in validate."""
+    from audit.report.context import bureau_context
+    from audit.report.render import render_html
+
+    book = _book(tmp_path / "b.xlsx", {"机构信息": INSTITUTIONS, "备注": [["说明"], ["本表仅供参考"]]})
+    html = render_html("bureau.html", bureau_context(audit.run(book, "shaoxing", 2024)))
+    appendix = html[html.index("读取情况"):]
+    assert "机构信息" in appendix and "3-4" in appendix                  # header on Excel rows 3 and 4
+    assert "B 机构名称→name" in appendix and "A 序号" in appendix         # 序号 not read
+    assert "合计/小计行 7" in appendix and "表尾签字行 9" in appendix
+    assert "备注（表头不对应任何表）" in appendix

@@ -102,8 +102,13 @@ def bureau_context(result, signing=None) -> dict:
         at = next(i for i, s in enumerate(sections) if s["id"] == "signature")
         sections.insert(at, {"id": "reconciliation", "title": recon["recon"]["W"]["section"],
                              "template": "partials/bureau/reconciliation.html", "appendix": False, "new_page": False})
+    from audit.data.io import reading_rows, reading_summary
+
+    dataset = result.dataset
+    reading, not_read = (reading_rows(reading_summary(dataset.sources or {}, dataset.tables), lang)
+                         if getattr(dataset, "sources", None) else ([], []))
     return {
-        **recon, "self_view": False,
+        **recon, "self_view": False, "reading": reading, "sheets_not_read": not_read,
         "L": L, "lang": lang, "title": L["bureau_title"], "scope": basis, "local_notes": local_notes,
         "signing": signing, "period": _period_text(result, L),
         "report_date": signing.report_date or L["date_blank"],

@@ -246,6 +246,10 @@ LABELS["zh"].update({
     "app_operator": "附录一　操作说明（政策缺口的补设）", "app_hashes": "附录二　输入文件与哈希",
     "app_params": "附录三　所用参数及原文", "app_findings": "附录四　稽核发现明细", "app_ledger": "附录五　补贴明细",
     "hashes_in_appendix": "输入文件及政策包的 SHA-256 哈希见附录二。",
+    "reading_title": "读取情况", "reading_intro": "每张表读自哪个工作表或文件、表头在第几行、各表头对应哪一列，"
+    "未读取的列、跳过的行（合计、小计、表尾签字行）及未读取的工作表和原因。",
+    "reading_where": "工作表/文件", "reading_header": "表头行", "reading_rows": "行数", "reading_columns": "表头 → 列",
+    "reading_ignored": "未读取的列", "reading_skipped": "跳过的行", "reading_not_read": "未读取的工作表",
     "ledger_lines_where": "补贴明细共 {n} 行，见随附的 ledger.xlsx / ledger.csv（PDF 附件）。",
     "example": "示例", "findings_where": "逐条明细见附录四，以及 findings.xlsx / findings.csv（PDF 附件）。",
     "sign_statement": "以上 {year} 年度补贴核算结果（补贴合计 {total} 元）经核对无误。",
@@ -276,6 +280,12 @@ LABELS["en"].update({
     "app_params": "Appendix 3. Parameters used, with their source text", "app_findings": "Appendix 4. Findings in detail",
     "app_ledger": "Appendix 5. Ledger lines",
     "hashes_in_appendix": "SHA-256 hashes of the inputs and the pack are in appendix 2.",
+    "reading_title": "How the input was read", "reading_intro": "Each table's sheets or files, header rows, "
+    "each header → column, columns not read, rows skipped (totals, sub-totals, signature footers), and the sheets "
+    "not read, with why.",
+    "reading_where": "Sheet / file", "reading_header": "Header row", "reading_rows": "Rows",
+    "reading_columns": "Header → column", "reading_ignored": "Columns not read", "reading_skipped": "Rows skipped",
+    "reading_not_read": "Sheets not read",
     "ledger_lines_where": "The ledger's {n} lines are in the attached ledger.xlsx / ledger.csv (PDF attachment).",
     "example": "Example", "findings_where": "Each finding is listed in appendix 4 and in findings.xlsx / findings.csv.",
     "sign_statement": "The {year} grant computation above (grants {total} yuan) has been checked.",
