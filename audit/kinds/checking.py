@@ -13,19 +13,11 @@ from fractions import Fraction
 
 import polars as pl
 
-from audit.kinds.common import month_number
-from audit.errors import PolicyError, PolicyGap
+from audit.i18n import t as pick
+from audit.kinds.common import FINDING_SCHEMA, FINDING_SORT, month_number
+from audit.errors import PolicyGap
 
-FINDINGS_SCHEMA = {
-    "institution_id": pl.String,
-    "rule": pl.String,
-    "severity": pl.String,
-    "message": pl.String,
-    "evidence": pl.String,
-    "citation": pl.String,
-    "period": pl.String,
-}
-FINDINGS_ORDER = ["institution_id", "rule", "period", "severity", "evidence"]
+FINDINGS_SCHEMA = FINDING_SCHEMA   # one findings frame (audit.kinds.common), one sort order
 MICRO = 1_000_000  # FTE is summed in millionths so that comparisons are exact
 
 
@@ -50,15 +42,11 @@ def finding_rows(rows: list[dict]) -> pl.DataFrame:
 
 
 def sort_findings(df: pl.DataFrame) -> pl.DataFrame:
-    return df.sort(FINDINGS_ORDER, nulls_last=False)
+    return df.sort(FINDING_SORT, nulls_last=True)
 
 
 def month_ends(year: int) -> list[date]:
     return [date(year, m, calendar.monthrange(year, m)[1]) for m in range(1, 13)]
-
-
-def pick(lang: str, zh: str, en: str) -> str:
-    return en if lang == "en" else zh
 
 
 def in_residence(residents: pl.DataFrame, year: int) -> pl.DataFrame:

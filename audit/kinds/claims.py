@@ -16,6 +16,10 @@ import polars as pl
 from audit.kinds.checking import as_findings, in_residence, pick
 from audit.privacy import mask_person_id
 
+# an error finding of these checks holds the institution's whole program (not only the lines
+# of the clause it cites): a person counted twice taints every per-resident line
+HELD_PROGRAMS = {"double_claim": "operating"}
+
 
 def check_double_claims(tables: dict, pack, year: int, lang: str = "zh") -> pl.DataFrame:
     """Only people on more than one institution's register can be counted twice, so only
