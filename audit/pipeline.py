@@ -4,6 +4,7 @@ writers that put a run on disk all at once (complete outputs or none)."""
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
