@@ -126,3 +126,16 @@ def test_validate_judges_missing_columns_by_the_rules_in_force_that_year(make_fo
     assert "rating_level" in during["column"].to_list()
     code, problems = _validate(folder, "--policy", "baodi", "--year", "2023")
     assert "rating_level" not in [p["column"] for p in problems if p["check"] == "rule_input_missing"]
+
+
+def test_hukou_as_address_short_name_or_code_is_local_and_paid(make_folder):
+    """户籍地 written as an address, a short name or a 6-digit code once made every resident
+    'not local' (operating grant 0, no finding). Each is 新昌县: 3 × 12 × 80 = 2,880.00."""
+    folder = make_folder({"机构.csv": INST, "入住老人.csv": (
+        "机构编号,身份证号,入住日期,户籍地,能力等级,低保类别,失智\n"
+        f"A1,{ID_A},2023-01-01,浙江省绍兴市新昌县七星街道,自理,无,否\n"
+        f"A1,{ID_B},2023-01-01,新昌,自理,无,否\n"
+        f"A1,{ID_C},2023-01-01,330624,自理,无,否\n")}, with_institutions=False)
+    result = audit.run(folder, "shaoxing", 2024)
+    assert result.ledger.filter(pl.col("program") == "operating")["amount_fen"].sum() == 288000
+    assert result.findings.filter(pl.col("rule").str.starts_with("at_stake")).is_empty()
