@@ -179,6 +179,32 @@ FIX_HINTS = {
 FIX_HINTS.update({check: FIX_HINTS["invalid_value"] for check in (
     "required", "enum", "date", "number", "range", "id_check_digit", "credit_code", "foreign_key",
     "date_order", "duplicate", "missing_column", "unreadable")})
+# Inputs the reader could not use, with the money riding on them (audit.stake, issue 9).
+READING_RULES = {
+    "at_stake_hukou_unresolved": ("户籍地无法对应区县（涉及金额）", "place of registration unresolved (money at stake)",
+                                  "把户籍地写成区县全称（如“新昌县”）或 6 位区划代码，重新核算。",
+                                  "Write the place of registration as the county's full name or its 6-digit code; run again."),
+    "at_stake_column_missing": ("缺少规则所需的列（涉及金额）", "a column a rule needs is missing (money at stake)",
+                                "在工作表中补上该列（表头写数据规范中的名称），重新核算。",
+                                "Add the column (headed as the data contract names it) and run again."),
+    "at_stake_value_unreadable": ("数据无法读取（涉及金额）", "unreadable values (money at stake)",
+                                  "按校验提示改正这些单元格，重新核算。", "Correct the cells as validate says; run again."),
+    "at_stake_year_missing": ("保费没有保险年度（涉及金额）", "premium with no insurance year (money at stake)",
+                              "填写保险年度或可读的保险期间（如 2024.1.1-2024.12.31），重新核算。",
+                              "Fill in the insurance year or a readable period (2024.1.1-2024.12.31); run again."),
+    "rule_input_missing": ("缺少规则所需的列", "a column a rule needs is missing",
+                           "在工作表中补上该列（表头写数据规范中的名称），重新核算。",
+                           "Add the column (headed as the data contract names it) and run again."),
+    "place_unresolved": ("户籍地无法对应区县", "place of registration unresolved",
+                         "把户籍地写成区县全称或 6 位区划代码。", "Write the county's full name or its 6-digit code."),
+    "fte_unknown": ("兼职人员未填工时折算", "part-timer with no fte",
+                    "填写工时折算（如 0.5）。", "Fill in the fte (e.g. 0.5)."),
+    "missing_year": ("保费没有保险年度", "premium with no insurance year",
+                     "填写保险年度或保险期间。", "Fill in the insurance year or period."),
+}
+for _code, (_zh, _en, _fix_zh, _fix_en) in READING_RULES.items():
+    LABELS["zh"]["rules"][_code], LABELS["en"]["rules"][_code] = _zh, _en
+    FIX_HINTS[_code] = (_fix_zh, _fix_en)
 
 
 def _declared_item_words() -> None:
