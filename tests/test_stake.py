@@ -105,6 +105,11 @@ def test_premium_without_a_readable_year_names_the_insurance_subsidy_at_stake(ma
     pack = load_pack("shaoxing", sets=("insurance_city.average_premium=900",))
     stakes = money_at_stake(ds.tables, ds.sources, ds.problems, pack, 2024)
     assert stakes.select("institution_id", "code", "amount_fen").rows() == [("A1", "year_missing", 30000)]
+    # an unreadable 保险期间 (an error) leaves the premium in no year just the same
+    unreadable = make_folder({"机构.csv": INST, "综合保险.csv": "机构编号,保险期间,保费,险种\nA1,全年,1200,综合责任保险\n"},
+                             with_institutions=False)
+    code, problems = _validate(unreadable, "--policy", "shaoxing", "--year", "2024")
+    assert code == 1 and _stake(problems, "year")["value"] == "400.00"
 
 
 def test_validate_judges_missing_columns_by_the_rules_in_force_that_year(make_folder):
