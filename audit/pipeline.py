@@ -107,7 +107,7 @@ def _problems_as_findings(problems: pl.DataFrame, tables: dict, lang: str) -> pl
         pl.lit(None, pl.String).alias("citation"), pl.lit(None, pl.String).alias("period")))
 
 
-def _checks(dataset, pack, year, lang):
+def _checks(dataset, pack, period, lang):
     """audit.checks.run_checks when it exists (it is built alongside)."""
     try:
         from audit.checks import run_checks
@@ -117,7 +117,7 @@ def _checks(dataset, pack, year, lang):
         return empty_findings(), pl.DataFrame(
             schema={"institution_id": pl.String, "month_end": pl.Date, "required": pl.Int64,
                     "actual": pl.Float64, "shortfall": pl.Float64})
-    findings, staffing = run_checks(dataset, pack, year, lang)
+    findings, staffing = run_checks(dataset, pack, period, lang)
     return as_findings(findings), staffing
 
 
@@ -236,14 +236,7 @@ def run_loaded(dataset, pack, year: int, lang: str = "zh", institution: str | No
     step("calc")
     ledger, calc_findings, ctx = compute(dataset, pack, year, lang, period=span)
     step("checks")
-    check_findings, staffing = _checks(dataset, pack, year, lang)
-    if span is not None:  # the checks (staffing, targets, claims) look at calendar years
-        note = as_findings(pl.DataFrame([{"institution_id": None, "rule": "checks_by_year", "severity": "info",
-                              "message": t(lang, f"合规检查按自然年进行：本期 {span.label} 的检查按 {year} 年度数据",
-                                           f"compliance checks look at calendar years: for {span.label} they use {year}"),
-                              "evidence": f"period={span.label} year={year}", "citation": None,
-                              "period": str(year)}]))
-        check_findings = pl.concat([as_findings(check_findings), note])
+    check_findings, staffing = _checks(dataset, pack, span or year, lang)
     recon, discrepancies, recon_findings = _reconcile(dataset, pack, year, lang, ledger, ctx, calc_findings)
     findings = pl.concat([calc_findings, check_findings, recon_findings,
                           _problems_as_findings(dataset.problems, dataset.tables, lang)])

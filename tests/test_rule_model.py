@@ -236,10 +236,16 @@ def test_other_beds_are_held_when_the_data_cannot_say_which_beds_were_subsidised
 
 # ------------------------------------------------------------------ periods and packs
 
-def test_a_calendar_year_kind_is_reported_not_guessed_for_a_half_year():
-    ledger, findings = calc("jiayuguan", "2024H1", institutions=[{"institution_id": "A", "beds": 10, **OLD}])
-    assert ledger.height == 0
-    assert "period_not_supported" in set(findings["rule"]) and "warning" in set(findings["severity"])
+def test_a_half_year_under_an_older_kind_is_settled_and_its_gap_stays_a_gap():
+    # 嘉峪关 三(一) breaks off before the operating rates: for 2024H1 the resident-months are a
+    # policy_gap (never a zero, never "not supported"); its resident counted Jan–Jun
+    res = [{"institution_id": "A", "person_id": "p", "admitted_on": D(2020, 1, 1), "care_level": "full"}]
+    ledger, findings = calc("jiayuguan", "2024H1", institutions=[{"institution_id": "A", "beds": 10, **OLD}],
+                            residents=res)
+    assert ledger.height == 0 and "period_not_supported" not in set(findings["rule"])
+    gap = findings.filter(pl.col("rule") == "policy_gap")
+    assert gap.height == 1 and "operating_grant.rate_by_care_level" in gap["evidence"][0]
+    assert gap["period"].to_list() == ["2024H1"]
 
 
 @pytest.mark.parametrize("bad", [{"[0,50]": 1, "[50,)": 2}, {"[0,50": 1}, {"[100,)+vip": 1}])

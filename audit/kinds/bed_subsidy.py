@@ -394,7 +394,7 @@ KINDS = [
                  "stage_shares": {"table:share"},
                  "stage_after_months": {"table:months"},
                  "payer": {"payer"}},
-         program=PROGRAM, compute=bed_subsidy, any_period=True,
+         program=PROGRAM, compute=bed_subsidy,
          items=(Item("new_beds", "新增床位", "new beds", _BED_SUBSIDY),
                 Item("new_beds_stage_", "新增床位（第 {n} 期）", "new beds (stage {n})", _BED_SUBSIDY),
                 Item("expansion_beds", "改扩建新增床位", "expansion beds", _EXPANSION),

@@ -175,9 +175,11 @@ def observed_staffing(result) -> pl.DataFrame | None:
     if staff is None or residents is None or staff.is_empty():
         return None
     try:
-        days = month_ends(result.year)
+        ctx = (getattr(result, "extra", None) or {}).get("ctx")
+        span = ctx.span if ctx is not None else result.year   # the run's period, else its year
+        days = month_ends(span)
         fte = caregiver_fte(staff, days).rename({"day": "month_end"})
-        census = resident_census(residents, result.year).rename({"day": "month_end"})
+        census = resident_census(residents, span).rename({"day": "month_end"})
     except (pl.exceptions.PolarsError, KeyError):  # a table without the columns the census needs
         return None
     grid = (pl.concat([fte.select("institution_id", "month_end"), census.select("institution_id", "month_end")])
