@@ -291,5 +291,6 @@ def _labels(result, lang: str) -> dict:
     """The report words; a run over a period that is not a calendar year says 核算期间."""
     L = LABELS[lang]
     if "period" in (result.manifest or {}):
-        L = {**L, "year": "Period" if lang == "en" else "核算期间"}
+        L = {**L, "year": "Period" if lang == "en" else "核算期间", "year_suffix": "",   # not "2024H1 年度"
+             "sign_statement": L["sign_statement"].replace(" 年度", "期间", 1)}
     return L
