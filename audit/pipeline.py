@@ -4,9 +4,6 @@ writers that put a run on disk all at once (complete outputs or none)."""
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,13 +13,14 @@ import audit
 from audit.calc import INTERPRETATIONS as CALC_INTERPRETATIONS
 from audit.kinds import registry
 from audit.calc import compute
+from audit.kinds.claims import HELD_PROGRAMS
 from audit.kinds.common import FINDING_SORT, as_findings, empty_findings, t
 from audit.kinds.operating import month_ends
-from audit.errors import AuditError, OutputError
+from audit.errors import AuditError
 from audit.money import fen_to_yuan, fen_to_yuan_expr
-from audit.privacy import defuse_frame
+from audit.outputs import output_set
+from audit.privacy import defuse_frame, mask_ids_in_str, mask_ids_in_text
 
-PERSON_ID_IN_TEXT = r"(\d{4})\d{10}(\d{3}[\dXx])"  # an 18-digit id inside free text
 LEDGER_COLUMNS = ["institution_id", "program", "item", "period", "quantity", "rate", "amount", "payer", "rule",
                   "citation", "basis"]
 FINDING_COLUMNS = ["institution_id", "rule", "severity", "message", "evidence", "citation", "period"]
@@ -36,8 +34,6 @@ PAYER_ZH = {"province": "省级财政", "province_lottery": "省级福彩公益�
 PROGRAM_ZH = {"construction": "建设补贴", "operating": "运营补贴", "center_operating": "居家养老中心运营补助",
               "insurance": "综合保险"}
 SEVERITIES = ("error", "warning", "info")
-# error findings that hold a whole program of the institution (else: the lines of the clause they cite)
-HELD_PROGRAMS = {"double_claim": "operating"}
 PROGRAM_KINDS = registry.program_kinds()   # ledger program → the rule kinds paying into it
 
 
@@ -193,17 +189,23 @@ def run(data_path, policy, year: int | None = None, sets=(), override_file=None,
     With `institution`, the whole input is computed (averages and allocations depend on
     everyone) and the result narrowed to that institution. `progress(stage)` (optional)
     is called as each of RUN_STAGES begins, for a progress bar."""
+    year, span = year_and_period(year, period, lang)
+    dataset, pack = load_inputs(data_path, policy, sets, override_file, lang, progress)
+    return run_loaded(dataset, pack, year, lang=lang, institution=institution, progress=progress, period=span)
+
+
+def load_inputs(data_path, policy, sets=(), override_file=None, lang: str = "zh", progress=None):
+    """(dataset, pack): the data read and validated (InputError on errors, nothing
+    computed), then the pack with its local values; `progress` hears "read" and "policy"."""
     from audit.data.io import load_data
     from audit.policy import load_pack
 
-    year, span = year_and_period(year, period, lang)
     step = progress or (lambda stage: None)
     step("read")
     dataset = load_data(data_path, lang=lang)
     dataset.raise_if_errors()
     step("policy")
-    pack = load_pack(policy, sets=sets, override_file=override_file, lang=lang)
-    return run_loaded(dataset, pack, year, lang=lang, institution=institution, progress=progress, period=span)
+    return dataset, load_pack(policy, sets=sets, override_file=override_file, lang=lang)
 
 
 def year_and_period(year: int | None, period, lang: str = "zh"):
@@ -281,7 +283,7 @@ def ledger_table(result: RunResult) -> pl.DataFrame:
 
 def findings_table(result: RunResult) -> pl.DataFrame:
     """Findings as written: person ids inside text masked, formulas defused."""
-    f = result.findings.with_columns(pl.col(c).str.replace_all(PERSON_ID_IN_TEXT, "${1}**********${2}")
+    f = result.findings.with_columns(mask_ids_in_text(pl.col(c))
                                      for c in ("message", "evidence"))
     return defuse_frame(f.select(FINDING_COLUMNS))
 
@@ -294,15 +296,7 @@ def write_outputs(result: RunResult, out_dir, report: bool = True, progress=None
     CSV files carry a UTF-8 BOM so Excel on Chinese Windows reads them correctly.
     `signing` (audit.report.signing.Signing) names the unit and signers on the report."""
     out = Path(out_dir).resolve()
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes it private; outputs are for the office
-    except OSError as e:
-        raise OutputError(t(result.lang, f"无法创建输出文件夹 {out}：{e}", f"cannot create output folder {out}: {e}"))
-    try:
+    with output_set(out, OUTPUT_NAMES, result.lang) as tmp:
         ledger_table(result).write_csv(tmp / "ledger.csv", include_bom=True)
         findings_table(result).write_csv(tmp / "findings.csv", include_bom=True)
         from audit.report.workbooks import write_findings_xlsx, write_ledger_xlsx
@@ -312,29 +306,19 @@ def write_outputs(result: RunResult, out_dir, report: bool = True, progress=None
         write_findings_xlsx(result, tmp / "findings.xlsx")
         (tmp / "manifest.json").write_text(
             json.dumps(result.manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-        try:
+        if report:
             from audit.report import write_bureau_report
-        except ModuleNotFoundError:
-            write_bureau_report = None
-        if not report:
-            write_bureau_report = None
-        if write_bureau_report is not None:
+
             if progress is not None:
                 progress("report")
             write_bureau_report(result, tmp, signing)
-        _swap_into_place(tmp, out)
-    except (AuditError, KeyboardInterrupt):
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    except Exception as e:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise OutputError(t(result.lang, f"输出写入失败，未写入任何文件：{type(e).__name__}: {e}",
-                            f"writing outputs failed, nothing written: {type(e).__name__}: {e}")) from e
     return sorted(out.iterdir())
 
 
 OUTPUT_NAMES = {"ledger.csv", "ledger.xlsx", "findings.csv", "findings.xlsx", "manifest.json", "report.html", "report.pdf",
                 "reconciliation.csv", "claim_discrepancies.csv", "approved.csv"}
+SELFCHECK_NAMES = {"selfcheck_*.html", "selfcheck_*.pdf"}
+NOTICE_NAMES = {"notice_*.html", "notice_*.pdf"}
 
 
 def _write_reconciliation(result: RunResult, folder: Path) -> None:
@@ -350,36 +334,6 @@ def _write_reconciliation(result: RunResult, folder: Path) -> None:
         reconciliation_table(result.reconciliation).write_csv(folder / "reconciliation.csv", include_bom=True)
     if result.discrepancies is not None and result.discrepancies.height:
         discrepancies_table(result.discrepancies).write_csv(folder / "claim_discrepancies.csv", include_bom=True)
-
-
-def _swap_into_place(tmp: Path, out: Path, names: set = OUTPUT_NAMES) -> None:
-    """Rename tmp to out. An existing out holding only a previous run's outputs (`names`)
-    is replaced whole; a folder holding anything else is never deleted: the new files are
-    moved in, a previous run's outputs this run did not write are removed (no stale report
-    beside a new ledger), and the rest is left alone."""
-    if out.exists() and not out.is_dir():
-        raise OutputError(f"输出路径已存在且不是文件夹：{out} / output path exists and is not a folder")
-    if out.exists() and not {p.name for p in out.iterdir()} <= names:
-        fresh = {f.name for f in tmp.iterdir()}
-        for stale in sorted(out.iterdir()):  # a previous run's file this run did not write (report.pdf
-            if stale.name in names and stale.name not in fresh and stale.is_file():  # after --no-report)
-                stale.unlink()
-        for f in sorted(tmp.iterdir()):
-            f.replace(out / f.name)
-        tmp.rmdir()
-        return
-    old = None
-    if out.exists():
-        old = out.parent / f".{out.name}.old-{tmp.name.rsplit('-', 1)[-1]}"
-        out.rename(old)
-    try:
-        tmp.rename(out)
-    except OSError:
-        if old is not None:
-            old.rename(out)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 # ---------------------------------------------------------------- explain
@@ -508,9 +462,8 @@ def explain(result: RunResult, institution_id: str, program: str | None = None, 
         for r in f.iter_rows(named=True):
             out.append(f"  - [{r['severity']}] {r['rule']}: {r['message']}{L('（', ' (')}{r['evidence']}"
                        f"{L('；', '; ')}{r['citation'] or ''}{L('）', ')')}")
-    import re
 
-    return re.sub(PERSON_ID_IN_TEXT, r"\1**********\2", "\n".join(out).rstrip() + "\n")
+    return mask_ids_in_str("\n".join(out).rstrip() + "\n")
 
 
 def _format_value(unit: str, value, lang: str) -> str:
@@ -551,19 +504,6 @@ def pick_institutions(ids: list[str], institution_id: str | None, each: bool, la
                         f"The data holds {len(ids)} institutions: pick one with --institution, or use --each."))
 
 
-def _publish(tmp: Path, out: Path) -> None:
-    """Move a finished temp folder into place: a rename when `out` is new, else
-    file by file (each os.replace is atomic), so no half-written file is ever seen."""
-    import os
-
-    if not out.exists():
-        os.rename(tmp, out)
-        return
-    for f in sorted(tmp.iterdir()):
-        os.replace(f, out / f.name)
-    tmp.rmdir()
-
-
 class Selfcheck:
     """What `selfcheck` made: the run, the institutions reported on, the files written."""
 
@@ -579,29 +519,17 @@ def selfcheck(data_path, policy, year: int, out_dir, institution: str | None = N
               sets=(), override_file=None, lang: str = "zh", deadline: str | None = None) -> Selfcheck:
     """Self-check report(s) for one institution (or, with each=True, every one) into
     out_dir, all or nothing. The whole input is computed (averages depend on everyone)."""
-    import shutil
-    import tempfile
-
     from audit.report import write_selfcheck, write_selfchecks
 
     result = run(data_path, policy, year, sets=sets, override_file=override_file, lang=lang)
     ids = sorted(result.dataset.tables["institutions"]["institution_id"].drop_nulls().unique().to_list())
     chosen = pick_institutions(ids, institution, each, lang)
     out = Path(out_dir)
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    except OSError as e:
-        raise OutputError(t(lang, f"无法创建输出文件夹 {out}: {e}", f"cannot create output folder {out}: {e}")) from e
-    try:
+    with output_set(out, SELFCHECK_NAMES, lang) as tmp:
         if len(chosen) == 1:
             paths = write_selfcheck(result, chosen[0], tmp, deadline)
         else:
             paths = write_selfchecks(result, chosen, tmp, workers=2, deadline=deadline)
-        _publish(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return Selfcheck(result, chosen, [out / p.name for p in paths])
 
 
@@ -612,9 +540,6 @@ def notices(data_path, policy, year: int, out_dir, institution: str | None = Non
             sets=(), override_file=None, lang: str = "zh") -> Selfcheck:
     """Approval notices (notice_<id>.html / .pdf) for one institution, or with each=True for
     every institution with claims or payments, into out_dir, all or nothing."""
-    import shutil
-    import tempfile
-
     from audit.errors import UsageError
     from audit.report.reconciliation import write_approval_notices
 
@@ -626,15 +551,6 @@ def notices(data_path, policy, year: int, out_dir, institution: str | None = Non
                            "The input holds no claims or payments: there is nothing to approve."))
     chosen = pick_institutions(ids, institution, each, lang)
     out = Path(out_dir)
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    except OSError as e:
-        raise OutputError(t(lang, f"无法创建输出文件夹 {out}: {e}", f"cannot create output folder {out}: {e}")) from e
-    try:
+    with output_set(out, NOTICE_NAMES, lang) as tmp:
         paths = write_approval_notices(result, chosen, tmp)
-        _publish(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return Selfcheck(result, chosen, [out / p.name for p in paths])

@@ -8,11 +8,8 @@ import click
 import polars as pl
 
 from audit.cli import main
-from audit.cli.common import data_option, lang_option, out_option, policy_options, year_option
-
-
-def _t(lang: str, zh: str, en: str) -> str:
-    return en if lang == "en" else zh
+from audit.cli.common import data_option, institution_options, lang_option, out_option, policy_options, year_option
+from audit.i18n import t as _t
 
 
 @main.command("selfcheck")
@@ -20,8 +17,7 @@ def _t(lang: str, zh: str, en: str) -> str:
 @year_option
 @data_option
 @out_option
-@click.option("--institution", "institution_id", help="机构编号（数据含多家机构时必填，除非使用 --each）。")
-@click.option("--each", is_flag=True, help="为数据中的每家机构各生成一份自查报告（两个进程并行生成 PDF）。")
+@institution_options("为数据中的每家机构各生成一份自查报告（两个进程并行生成 PDF）。")
 @click.option("--deadline", help="主管部门规定的整改期限，如 2025-03-31（写在每条发现旁）。")
 @lang_option
 @click.pass_context

@@ -367,9 +367,9 @@ def _read_workbook(book: Path, tables, sources, problems_of, only: str | None = 
         if table is None:
             try:
                 grid_read = _read_grid(book, s)
-                table, score = _table_by_content(grid_read[0])
+                table, _ = _table_by_content(grid_read[0])
             except Exception:
-                table, score = None, 0
+                table = None
         if hidden:
             log.append({"sheet": s, "table": table, "status": "hidden"})
             if table is not None:

@@ -26,7 +26,8 @@ TARGET_UNITS = {"share", "count", "persons", "years", "m2/person"}
 @dataclass(frozen=True)
 class Item:
     """A ledger item a kind writes. `code` ending in "_" is a prefix of numbered items
-    (`resident_months_level_4`), and `{n}` in the words stands for the number."""
+    (`resident_months_level_4`, `bed_months_severe`), and `{n}` in the words stands for the
+    number or the care grade's words."""
 
     code: str
     zh: str

@@ -17,6 +17,10 @@ from audit.kinds.checking import as_findings, in_residence, pick
 from audit.kinds.common import as_span
 from audit.privacy import mask_person_id
 
+# an error finding of these checks holds the institution's whole program (not only the lines
+# of the clause it cites): a person counted twice taints every per-resident line
+HELD_PROGRAMS = {"double_claim": "operating"}
+
 
 def check_double_claims(tables: dict, pack, period, lang: str = "zh") -> pl.DataFrame:
     """Month-ends of `period` (an audit.dates.Period, or a year). Only people on more than

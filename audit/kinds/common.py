@@ -11,7 +11,8 @@ from fractions import Fraction
 import polars as pl
 
 from audit.dates import Period
-from audit.errors import PolicyError, PolicyGap
+from audit.errors import PolicyError
+from audit.i18n import t  # noqa: F401  (re-exported: the kinds import it from here)
 from audit.money import fen_to_yuan
 
 LEDGER_SCHEMA = {
@@ -61,10 +62,6 @@ def as_ledger(df: pl.DataFrame) -> pl.DataFrame:
 def as_findings(df: pl.DataFrame) -> pl.DataFrame:
     return df.select(pl.col(c).cast(t) if c in df.columns else pl.lit(None, t).alias(c)
                      for c, t in FINDING_SCHEMA.items())
-
-
-def t(lang: str, zh: str, en: str) -> str:
-    return en if lang == "en" else zh
 
 
 def yuan(fen: int) -> str:

@@ -7,10 +7,6 @@ PROGRAM_ORDER = ("construction", "operating", "center_operating", "insurance")
 PAYER_ORDER = ("province", "province_lottery", "city_lottery", "city", "county", "finance", "institution")
 SEVERITY_ORDER = ("error", "warning", "info")
 
-# An 18-character resident id (GB 11643) anywhere in free text; masked like
-# audit.privacy.mask_person_id even if a finding's writer forgot to.
-_PERSON_ID = r"(\d{4})\d{10}(\d{3}[\dXx])"
-
 LABELS = {
     "zh": {
         "html_lang": "zh-CN",
@@ -209,11 +205,9 @@ def item_label(item: str | None, L: dict) -> str:
     if item in L["items"]:
         return L["items"][item]
     for prefix, text in L["item_patterns"].items():
-        if item.startswith(prefix) and item[len(prefix):].isdigit():
-            return text.format(n=item[len(prefix):])
-    if item.startswith("bed_months_"):  # bed_months_<GB/T 42195 grade>
-        grade = item[len("bed_months_"):]
-        return f"{L['items']['bed_months']} · {L['grades'].get(grade, grade)}"
+        suffix = item[len(prefix):]
+        if item.startswith(prefix) and (suffix.isdigit() or suffix in L["grades"]):
+            return text.format(n=L["grades"].get(suffix, suffix))  # a number, or a care grade's words
     return item
 
 

@@ -10,7 +10,6 @@ from pathlib import Path
 import click
 import jinja2
 
-import audit
 from audit.errors import OutputError
 from audit.report.frames import fmt_num, yuan
 from audit.resources import TEMPLATES
