@@ -12,14 +12,9 @@ from fractions import Fraction
 
 import polars as pl
 
-<<<<<<< HEAD
-from audit.kinds.common import as_span, month_number
-from audit.errors import PolicyError, PolicyGap
-=======
 from audit.i18n import t as pick
-from audit.kinds.common import FINDING_SCHEMA, FINDING_SORT, month_number
+from audit.kinds.common import FINDING_SCHEMA, FINDING_SORT, as_span, month_number
 from audit.errors import PolicyGap
->>>>>>> main
 
 FINDINGS_SCHEMA = FINDING_SCHEMA   # one findings frame (audit.kinds.common), one sort order
 MICRO = 1_000_000  # FTE is summed in millionths so that comparisons are exact
@@ -54,17 +49,8 @@ def month_ends(period) -> list[date]:
     return as_span(period).month_ends
 
 
-<<<<<<< HEAD
-def pick(lang: str, zh: str, en: str) -> str:
-    return en if lang == "en" else zh
-
-
 def in_residence(residents: pl.DataFrame, period) -> pl.DataFrame:
     """One row per (institution, person, month-end of the period) in residence that day:
-=======
-def in_residence(residents: pl.DataFrame, year: int) -> pl.DataFrame:
-    """One row per (institution, person, month-end of `year`) in residence that day:
->>>>>>> main
     institution_id, person_id, care_level and the month-end in column `day`."""
     return with_month_end(residence_months(residents, period), period).drop("_month").collect()
 
