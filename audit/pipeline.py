@@ -428,7 +428,8 @@ def explain(result: RunResult, institution_id: str, program: str | None = None, 
                 out.append(f"    {L('参数', 'parameter')} {name} = {val}{local}{L('；', '; ')}{rule.short} {e.clause}"
                            f"{L('：', ': ')}“{e.quote}”")
         if ln["program"] == "operating" and rule is not None:
-            ctx = Ctx(pack=result.pack, year=result.year, lang=lang)
+            ctx = Ctx(pack=result.pack, year=result.year, lang=lang,
+                  period=getattr((result.extra or {}).get("ctx"), "period", None))   # the run's period
             one = {k: (v.filter(pl.col("institution_id") == institution_id) if "institution_id" in v.columns else v)
                    for k, v in tables.items()}
             months = counted_months(rule, one, ctx)

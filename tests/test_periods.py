@@ -231,3 +231,21 @@ def test_double_claims_and_over_beds_are_found_in_the_period_they_happen():
     assert h2.filter(pl.col("rule") == "double_claim").is_empty()
     over = h2.filter(pl.col("rule") == "over_beds").row(0, named=True)
     assert over["institution_id"] == "B" and "months=2024-07,2024-08,2024-09,2024-10,2024-11,2024-12" in over["evidence"]
+
+
+def test_a_claim_roll_for_a_half_year_is_set_against_that_half_years_months():
+    # H2 run: resident since 2020 at a level-4 home, claimed Jul–Dec and died 10 Oct → counted
+    # on the month-ends of Jul, Aug, Sep (3 × 100 = 300.00); Oct–Dec claimed but not in
+    # residence (3 months, claim_died), Jul–Sep claimed and counted (no discrepancy)
+    from audit.reconcile import resident_discrepancies
+
+    a = "330602195001010118"
+    t = tables(institutions=[sx_home()], residents=[sx_person(1, D(2020, 1, 1), person_id=a)],
+               deaths=[{"person_id": a, "died_on": D(2024, 10, 10)}],
+               claim_residents=[{"institution_id": "H", "period": f"2024-{m:02d}", "person_id": a} for m in range(7, 13)])
+    pack = load_pack("shaoxing")
+    ledger, _, ctx = compute(t, pack, 2024, period=Period.parse("2024H2"))
+    assert amounts(ledger) == {"resident_months_level_4": (3, 300_00)}
+    disc, found = resident_discrepancies(t, pack, ctx)
+    assert sorted(disc["month_end"].dt.month().to_list()) == [10, 11, 12]
+    assert set(disc["rule"]) == {"claim_died"} and set(found["period"]) <= {"2024H2"}
