@@ -249,3 +249,32 @@ def test_a_claim_roll_for_a_half_year_is_set_against_that_half_years_months():
     disc, found = resident_discrepancies(t, pack, ctx)
     assert sorted(disc["month_end"].dt.month().to_list()) == [10, 11, 12]
     assert set(disc["rule"]) == {"claim_died"} and set(found["period"]) <= {"2024H2"}
+
+
+# ------------------------------------------------------------------ a for-profit factor from a real text (甘肃 《办法》)
+# "非营利性养老机构用房自建的新增每张床位补贴1万元,租赁用房且租期在5年以上的每张床位补贴4000元;
+#  营利性养老机构按非营利性养老机构补贴标准的80%予以补贴" — the report names no payer (a gap, set locally)
+
+def gansu_home(iid, **kw):
+    return {"institution_id": iid, "beds": 10, "accepted_on": D(2024, 3, 10), **kw}
+
+
+def test_gansu_for_profit_homes_get_80_percent_of_the_rate_in_the_period_of_acceptance():
+    homes = [gansu_home("NP"), gansu_home("FP", profit_status="forprofit"),
+             gansu_home("FPL", beds=20, premises="leased", lease_years=5, profit_status="forprofit"),
+             gansu_home("L4", premises="leased", lease_years=4),
+             gansu_home("PUB", ownership="public")]
+    sets = ("construction.payer=province",)
+    ledger, findings = calc("gansu", "2024H1", sets, institutions=homes)
+    got = {r["institution_id"]: (r["quantity"], r["rate_fen"], r["amount_fen"]) for r in ledger.iter_rows(named=True)}
+    # NP 10 × 10,000 = 100,000.00; FP 10 × 10,000 × 80% = 10 × 8,000 = 80,000.00;
+    # FPL 20 × 4,000 × 80% = 20 × 3,200 = 64,000.00; L4 (lease 4 < 5 years) and PUB (public) none
+    assert got == {"NP": (10, 10_000_00, 100_000_00), "FP": (10, 8_000_00, 80_000_00),
+                   "FPL": (20, 3_200_00, 64_000_00)}
+    assert "营利性按 80%" in ledger.filter(pl.col("institution_id") == "FP")["basis"][0]
+    why = {(r["institution_id"], r["rule"]): r["severity"] for r in findings.iter_rows(named=True)}
+    assert why[("L4", "lease_term")] == why[("PUB", "not_eligible")] == "info"
+    assert calc("gansu", "2024H2", sets, institutions=homes)[0].height == 0     # due 2024-03-10: not in H2
+    # without a payer the text leaves open: a gap, no line, never a zero
+    ledger, findings = calc("gansu", "2024", institutions=homes)
+    assert ledger.height == 0 and "construction.payer" in findings.filter(pl.col("rule") == "policy_gap")["evidence"][0]

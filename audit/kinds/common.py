@@ -148,11 +148,12 @@ class Ctx:
 
 def _not_in_force_finding(ctx, rule, param: str, ids: list) -> None:
     sample = ", ".join(ids[:GAP_SAMPLE]) + (" …" if len(ids) > GAP_SAMPLE else "")
+    when = f"{ctx.year} 年" if ctx.period is None else ctx.span.label_zh()
     ctx.finding(
         "not_in_force", "info",
-        ctx.t(f"{rule.citation} 的参数 {rule.id}.{param} 在 {ctx.year} 年不在有效期内（已终止或尚未开始），"
+        ctx.t(f"{rule.citation} 的参数 {rule.id}.{param} 在 {when}不在有效期内（已终止或尚未开始），"
               f"{len(ids)} 个机构的该项不计发",
-              f"{rule.citation}: {rule.id}.{param} is not in force in {ctx.year} (it ended or starts later); "
+              f"{rule.citation}: {rule.id}.{param} is not in force in {ctx.period_label} (it ended or starts later); "
               f"{len(ids)} institution(s) get no line for it"),
         f"param={rule.id}.{param} affected={len(ids)} ids={sample}", rule.citation)
 
