@@ -180,9 +180,11 @@ def observed_staffing(result) -> pl.DataFrame | None:
     if staff is None or residents is None or staff.is_empty():
         return None
     try:
-        days = month_ends(result.year)
+        ctx = (getattr(result, "extra", None) or {}).get("ctx")
+        span = ctx.span if ctx is not None else result.year   # the run's period, else its year
+        days = month_ends(span)
         fte = caregiver_fte(staff, days).rename({"day": "month_end"})
-        census = resident_census(residents, result.year).rename({"day": "month_end"})
+        census = resident_census(residents, span).rename({"day": "month_end"})
     except (pl.exceptions.PolarsError, KeyError):  # a table without the columns the census needs
         return None
     grid = (pl.concat([fte.select("institution_id", "month_end"), census.select("institution_id", "month_end")])
@@ -294,5 +296,6 @@ def _labels(result, lang: str) -> dict:
     """The report words; a run over a period that is not a calendar year says 核算期间."""
     L = LABELS[lang]
     if "period" in (result.manifest or {}):
-        L = {**L, "year": "Period" if lang == "en" else "核算期间"}
+        L = {**L, "year": "Period" if lang == "en" else "核算期间", "year_suffix": "",   # not "2024H1 年度"
+             "sign_statement": L["sign_statement"].replace(" 年度", "期间", 1)}
     return L
