@@ -555,9 +555,11 @@ class Selfcheck:
 
 
 def selfcheck(data_path, policy, year: int, out_dir, institution: str | None = None, each: bool = False,
-              sets=(), override_file=None, lang: str = "zh", deadline: str | None = None) -> Selfcheck:
+              sets=(), override_file=None, lang: str = "zh", deadline: str | None = None,
+              jobs: int | None = None) -> Selfcheck:
     """Self-check report(s) for one institution (or, with each=True, every one) into
-    out_dir, all or nothing. The whole input is computed (averages depend on everyone)."""
+    out_dir, all or nothing. The whole input is computed once (averages depend on everyone);
+    `jobs` processes render the PDFs (default: one per CPU)."""
     from audit.report import write_selfcheck, write_selfchecks
 
     result = run(data_path, policy, year, sets=sets, override_file=override_file, lang=lang)
@@ -568,7 +570,7 @@ def selfcheck(data_path, policy, year: int, out_dir, institution: str | None = N
         if len(chosen) == 1:
             paths = write_selfcheck(result, chosen[0], tmp, deadline)
         else:
-            paths = write_selfchecks(result, chosen, tmp, workers=2, deadline=deadline)
+            paths = write_selfchecks(result, chosen, tmp, workers=jobs, deadline=deadline)
     return Selfcheck(result, chosen, [out / p.name for p in paths])
 
 
