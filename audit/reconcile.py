@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from audit import periods
+from audit import dates
 from audit.i18n import PROGRAMS, words
 from audit.kinds.common import FINDING_SCHEMA, Ctx, as_findings, fen_text
 from audit.kinds.registers import ELDERLY_LAW, ELDERLY_QUOTE, under_age
@@ -96,7 +96,7 @@ def approved_atoms(ledger: pl.DataFrame, ctx: Ctx | None) -> pl.DataFrame:
         parts.append(monthly.select("institution_id", "program", month_number(pl.col("month_end")).alias("m0"),
                                     month_number(pl.col("month_end")).alias("m1"), "amount_fen"))
     lines = ledger.filter((pl.col("payer") != "institution") & ~pl.col("program").is_in(sorted(by_month)))
-    lines = periods.spans(lines.select("institution_id", "program", "period", "amount_fen"))
+    lines = dates.month_spans(lines.select("institution_id", "program", "period", "amount_fen"))
     parts.append(lines.select("institution_id", "program", "m0", "m1", "amount_fen"))
     out = pl.concat([p.cast({"m0": pl.Int64, "m1": pl.Int64, "amount_fen": pl.Int64}) for p in parts])
     return out.group_by("institution_id", "program", "m0", "m1").agg(pl.col("amount_fen").sum())
@@ -148,7 +148,7 @@ def resident_discrepancies(tables: dict, pack, ctx: Ctx, lang: str = "zh") -> tu
         return pl.DataFrame(schema=DISCREPANCY_SCHEMA), pl.DataFrame(schema=FINDING_SCHEMA)
     r0, r1 = span_months(ctx, year)
     # each distinct month text is parsed once; the 25 million rows only join a small table
-    months = periods.spans(claimed.select(pl.col("period").unique()))
+    months = dates.month_spans(claimed.select(pl.col("period").unique()))
     months = months.filter((pl.col("m0") == pl.col("m1")) & pl.col("m0").is_between(r0, r1)).select(
         "period", month_end_of(pl.col("m0")).alias("month_end"))
     claimed = (claimed.lazy().filter(pl.col("person_id").is_not_null()).select("institution_id", "period", "person_id")
@@ -346,8 +346,8 @@ def reconcile(tables: dict, ledger: pl.DataFrame, ctx: Ctx, pack, year: int, lan
     """(reconciliation frame (RECONCILIATION_SCHEMA, fen), findings about claims and
     payments outside the year or for a programme the pack does not have)."""
     y0, y1 = span_months(ctx, year)
-    claims = periods.spans(tables["claims"].select("institution_id", "program", "period", "amount_fen", "_row"))
-    pays = periods.spans(tables["payments"].select("institution_id", "program", "period", "amount_fen", "_row"))
+    claims = dates.month_spans(tables["claims"].select("institution_id", "program", "period", "amount_fen", "_row"))
+    pays = dates.month_spans(tables["payments"].select("institution_id", "program", "period", "amount_fen", "_row"))
     findings = [_outside_year(claims, y0, y1, "claim", lang), _outside_year(pays, y0, y1, "payment", lang),
                 _unknown_programme(claims, pack, lang, year)]
     in_year = (pl.col("m0") >= y0) & (pl.col("m1") <= y1)
@@ -379,7 +379,7 @@ def reconcile(tables: dict, ledger: pl.DataFrame, ctx: Ctx, pack, year: int, lan
             .when(diff > 0).then(pl.lit("cut")).when(diff < 0).then(pl.lit("raised")).otherwise(pl.lit("match")))
     names = tables["institutions"].select("institution_id", "name", "county")
     out = (rows.with_columns(
-        periods.label(pl.col("k0"), pl.col("k1")).alias("period"), diff.alias("claimed_minus_approved_fen"),
+        dates.span_label(pl.col("k0"), pl.col("k1")).alias("period"), diff.alias("claimed_minus_approved_fen"),
         over.clip(lower_bound=0).alias("to_recover_fen"), (-over).clip(lower_bound=0).alias("to_pay_fen"),
         code.replace_strict({k: v[1 if lang == "en" else 0] for k, v in STATUS.items()}).alias("status"),
         (diff - pl.col("explained_fen")).alias("unexplained_fen"))
@@ -559,7 +559,7 @@ def explain_person_month(result, institution_id: str, person_id: str, month: str
 
     lang = lang or result.lang
     L = (lambda zh, en: en if lang == "en" else zh)  # noqa: E731
-    m = periods.span(month)
+    m = dates.month_span(month)
     if m is None or m[0] != m[1]:
         from audit.errors import InputError
 
@@ -571,7 +571,7 @@ def explain_person_month(result, institution_id: str, person_id: str, month: str
            for k, v in tables.items()}
     one["institutions"] = tables["institutions"]
     roll = one["claim_residents"].filter(pl.col("institution_id") == institution_id)
-    claimed = periods.spans(roll.select("period")).filter(pl.col("m0") == m[0]).height > 0
+    claimed = dates.month_spans(roll.select("period")).filter(pl.col("m0") == m[0]).height > 0
     out = [L(f"机构 {institution_id} · 老人 {masked} · {day:%Y-%m}（月末 {day}）",
              f"Institution {institution_id} · person {masked} · {day:%Y-%m} (month-end {day})"),
            L(f"申报名册：{'已申报' if claimed else '未申报'}", f"Claim roll: {'claimed' if claimed else 'not claimed'}")]
