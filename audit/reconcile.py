@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from audit import periods
+from audit import dates
+from audit.i18n import PROGRAMS, words
 from audit.kinds.common import FINDING_SCHEMA, Ctx, as_findings, fen_text
 from audit.kinds.registers import ELDERLY_LAW, ELDERLY_QUOTE, under_age
 from audit.privacy import mask_person_id
@@ -95,7 +96,7 @@ def approved_atoms(ledger: pl.DataFrame, ctx: Ctx | None) -> pl.DataFrame:
         parts.append(monthly.select("institution_id", "program", month_number(pl.col("month_end")).alias("m0"),
                                     month_number(pl.col("month_end")).alias("m1"), "amount_fen"))
     lines = ledger.filter((pl.col("payer") != "institution") & ~pl.col("program").is_in(sorted(by_month)))
-    lines = periods.spans(lines.select("institution_id", "program", "period", "amount_fen"))
+    lines = dates.month_spans(lines.select("institution_id", "program", "period", "amount_fen"))
     parts.append(lines.select("institution_id", "program", "m0", "m1", "amount_fen"))
     out = pl.concat([p.cast({"m0": pl.Int64, "m1": pl.Int64, "amount_fen": pl.Int64}) for p in parts])
     return out.group_by("institution_id", "program", "m0", "m1").agg(pl.col("amount_fen").sum())
@@ -147,7 +148,7 @@ def resident_discrepancies(tables: dict, pack, ctx: Ctx, lang: str = "zh") -> tu
         return pl.DataFrame(schema=DISCREPANCY_SCHEMA), pl.DataFrame(schema=FINDING_SCHEMA)
     r0, r1 = span_months(ctx, year)
     # each distinct month text is parsed once; the 25 million rows only join a small table
-    months = periods.spans(claimed.select(pl.col("period").unique()))
+    months = dates.month_spans(claimed.select(pl.col("period").unique()))
     months = months.filter((pl.col("m0") == pl.col("m1")) & pl.col("m0").is_between(r0, r1)).select(
         "period", month_end_of(pl.col("m0")).alias("month_end"))
     claimed = (claimed.lazy().filter(pl.col("person_id").is_not_null()).select("institution_id", "period", "person_id")
@@ -222,6 +223,7 @@ def _roll_against_ledger(rule, tables: dict, ctx: Ctx, claimed: pl.DataFrame, pr
     one of the person's stay spans in that institution holds it (first ≤ m ≤ last) and no
     register removes it; months not claimed are looked for only among the people whose
     counted months outnumber their counted claims."""
+    from audit.kinds.common import month_number as months_into
     from audit.kinds.operating import COUNTS, counted_spans, counted_stays, registers_stays
 
     keys = ["institution_id", "person_id", "month_end"]
@@ -231,8 +233,8 @@ def _roll_against_ledger(rule, tables: dict, ctx: Ctx, claimed: pl.DataFrame, pr
     removed = registers_stays(rule, tables, ctx)
     removed = (removed.filter(pl.col("registered_ok") & ~COUNTS).select(keys).collect() if removed is not None
                else pl.DataFrame(schema={"institution_id": pl.String, "person_id": pl.String, "month_end": pl.Date}))
-    in_year = claimed.lazy().filter(pl.col("month_end").dt.year() == ctx.year)
-    hit = (in_year.with_columns(pl.col("month_end").dt.month().cast(pl.Int32).alias("_m"))
+    # claimed months are those of the run's period already; counted spans number them 1…n from its first month
+    hit = (claimed.lazy().with_columns(months_into(pl.col("month_end"), ctx.span).alias("_m"))
            .join(spans, on=pair, how="inner")
            .filter((pl.col("_first") <= pl.col("_m")) & (pl.col("_m") <= pl.col("_last")))
            .select(keys).join(removed.lazy(), on=keys, how="anti").collect())
@@ -281,8 +283,8 @@ def _discrepancy_findings(valued: pl.DataFrame, unclaimed: pl.DataFrame, rule, c
            .with_columns(mask_person_id(pl.col("person_id")).alias("masked"), fen_text(pl.col("amount_fen")).alias("money")))
     zh = {k: v[0] for k, v in CAUSE_WORDS.items()}
     en = {k: v[1] for k, v in CAUSE_WORDS.items()}
-    words = pl.col("cause").replace_strict(en if lang == "en" else zh, return_dtype=pl.String)
-    cause = _fill(words, pl.col("_extra"))
+    cause_words = pl.col("cause").replace_strict(en if lang == "en" else zh, return_dtype=pl.String)
+    cause = _fill(cause_words, pl.col("_extra"))
     claimed_msg = pl.format(
         "申报名册中该老人（身份证号 {}）{} 个月（{}）未予核定：{}；涉及金额 {} 元" if lang != "en" else
         "claimed person (id {}): {} month(s) ({}) not approved: {}; {} yuan",
@@ -293,7 +295,7 @@ def _discrepancy_findings(valued: pl.DataFrame, unclaimed: pl.DataFrame, rule, c
         "institution_id", (pl.lit("claim_") + pl.col("cause")).alias("rule"), _holds(pl.col("amount_fen")).alias("severity"),
         claimed_msg.alias("message"),
         pl.format("person={} months={} amount={}", pl.col("masked"), pl.col("months"), pl.col("money")).alias("evidence"),
-        citation.alias("citation"), pl.lit(str(ctx.year)).alias("period"))
+        citation.alias("citation"), pl.lit(ctx.period_label).alias("period"))
     pool = (rows.filter(pooled).group_by("institution_id", "cause")
             .agg(pl.col("person_id").n_unique().alias("persons"), pl.len().alias("n"), pl.col("amount_fen").sum())
             .with_columns(fen_text(pl.col("amount_fen").abs()).alias("money")))
@@ -310,7 +312,7 @@ def _discrepancy_findings(valued: pl.DataFrame, unclaimed: pl.DataFrame, rule, c
         "institution_id", pl.when(is_nc).then(pl.lit("claim_missing")).otherwise(pl.lit("claim_not_eligible")).alias("rule"),
         pl.when(is_nc).then(pl.lit("info")).otherwise(_holds(pl.col("amount_fen"))).alias("severity"), pool_msg.alias("message"),
         pl.format("persons={} months={} amount={}", pl.col("persons"), pl.col("n"), pl.col("money")).alias("evidence"),
-        pl.lit(rule.citation).alias("citation"), pl.lit(str(ctx.year)).alias("period"))
+        pl.lit(rule.citation).alias("citation"), pl.lit(ctx.period_label).alias("period"))
     return pl.concat([as_findings(people), as_findings(institutions)])
 
 
@@ -344,8 +346,8 @@ def reconcile(tables: dict, ledger: pl.DataFrame, ctx: Ctx, pack, year: int, lan
     """(reconciliation frame (RECONCILIATION_SCHEMA, fen), findings about claims and
     payments outside the year or for a programme the pack does not have)."""
     y0, y1 = span_months(ctx, year)
-    claims = periods.spans(tables["claims"].select("institution_id", "program", "period", "amount_fen", "_row"))
-    pays = periods.spans(tables["payments"].select("institution_id", "program", "period", "amount_fen", "_row"))
+    claims = dates.month_spans(tables["claims"].select("institution_id", "program", "period", "amount_fen", "_row"))
+    pays = dates.month_spans(tables["payments"].select("institution_id", "program", "period", "amount_fen", "_row"))
     findings = [_outside_year(claims, y0, y1, "claim", lang), _outside_year(pays, y0, y1, "payment", lang),
                 _unknown_programme(claims, pack, lang, year)]
     in_year = (pl.col("m0") >= y0) & (pl.col("m1") <= y1)
@@ -377,7 +379,7 @@ def reconcile(tables: dict, ledger: pl.DataFrame, ctx: Ctx, pack, year: int, lan
             .when(diff > 0).then(pl.lit("cut")).when(diff < 0).then(pl.lit("raised")).otherwise(pl.lit("match")))
     names = tables["institutions"].select("institution_id", "name", "county")
     out = (rows.with_columns(
-        periods.label(pl.col("k0"), pl.col("k1")).alias("period"), diff.alias("claimed_minus_approved_fen"),
+        dates.span_label(pl.col("k0"), pl.col("k1")).alias("period"), diff.alias("claimed_minus_approved_fen"),
         over.clip(lower_bound=0).alias("to_recover_fen"), (-over).clip(lower_bound=0).alias("to_pay_fen"),
         code.replace_strict({k: v[1 if lang == "en" else 0] for k, v in STATUS.items()}).alias("status"),
         (diff - pl.col("explained_fen")).alias("unexplained_fen"))
@@ -541,8 +543,7 @@ def write_reconciliation_sheet(wb, recon: pl.DataFrame, head, money, text) -> No
             ws.write_number(r + 1, c, float(Decimal(int(recon[name].sum())) / 100), money)
 
 
-PROGRAM_WORDS = {"construction": "建设补贴", "operating": "运营补贴", "center_operating": "居家养老中心运营补助",
-                 "insurance": "综合保险"}
+PROGRAM_WORDS = words(PROGRAMS, "zh")
 
 
 # ---------------------------------------------------------------- why was this month not approved
@@ -558,7 +559,7 @@ def explain_person_month(result, institution_id: str, person_id: str, month: str
 
     lang = lang or result.lang
     L = (lambda zh, en: en if lang == "en" else zh)  # noqa: E731
-    m = periods.span(month)
+    m = dates.month_span(month)
     if m is None or m[0] != m[1]:
         from audit.errors import InputError
 
@@ -570,7 +571,7 @@ def explain_person_month(result, institution_id: str, person_id: str, month: str
            for k, v in tables.items()}
     one["institutions"] = tables["institutions"]
     roll = one["claim_residents"].filter(pl.col("institution_id") == institution_id)
-    claimed = periods.spans(roll.select("period")).filter(pl.col("m0") == m[0]).height > 0
+    claimed = dates.month_spans(roll.select("period")).filter(pl.col("m0") == m[0]).height > 0
     out = [L(f"机构 {institution_id} · 老人 {masked} · {day:%Y-%m}（月末 {day}）",
              f"Institution {institution_id} · person {masked} · {day:%Y-%m} (month-end {day})"),
            L(f"申报名册：{'已申报' if claimed else '未申报'}", f"Claim roll: {'claimed' if claimed else 'not claimed'}")]
@@ -578,7 +579,8 @@ def explain_person_month(result, institution_id: str, person_id: str, month: str
     if not rules:
         out.append(L("政策包没有按人月计发的运营补贴规则。", "The pack has no resident-month grant."))
         return "\n".join(out) + "\n"
-    ctx = Ctx(pack=result.pack, year=result.year, lang=lang)
+    ctx = Ctx(pack=result.pack, year=result.year, lang=lang,
+                  period=getattr((result.extra or {}).get("ctx"), "period", None))   # the run's period
     for rule in rules:
         rows = counted_stays(rule, one, ctx).filter((pl.col("institution_id") == institution_id)
                                                     & (pl.col("month_end") == day)).collect()

@@ -146,7 +146,7 @@ def test_totals_equal_ledger_sums(bureau):
     # by program, by hand: construction 400,000.00; operating 60,000 + 15,000 + 12,000 = 87,000.00;
     # center_operating 30,000.00; insurance 1,234.57 (I002's own 617.28 is not a grant)
     assert html_totals(text, "program") == {"建设补贴": "400,000.00", "运营补贴": "87,000.00",
-                                            "居家养老服务中心运营补贴": "30,000.00", "综合保险": "1,234.57"}
+                                            "居家养老中心运营补助": "30,000.00", "综合保险": "1,234.57"}
     # by payer, from the ledger frame directly, without the institutions' own share
     payer_zh = {"city": "市级财政", "county": "县级财政"}
     expected = {payer_zh[p]: fmt(a) for p, a in ledger.filter(pl.col("payer") != "institution")

@@ -108,8 +108,13 @@ def bureau_context(result, signing=None) -> dict:
         at = next(i for i, s in enumerate(sections) if s["id"] == "signature")
         sections.insert(at, {"id": "reconciliation", "title": recon["recon"]["W"]["section"],
                              "template": "partials/bureau/reconciliation.html", "appendix": False, "new_page": False})
+    from audit.data.io import reading_rows, reading_summary
+
+    dataset = result.dataset
+    reading, not_read = (reading_rows(reading_summary(dataset.sources or {}, dataset.tables), lang)
+                         if getattr(dataset, "sources", None) else ([], []))
     return {
-        **recon, "self_view": False,
+        **recon, "self_view": False, "reading": reading, "sheets_not_read": not_read,
         "L": L, "lang": lang, "title": L["bureau_title"], "scope": basis, "local_notes": local_notes,
         "signing": signing, "period": _period_text(result, L),
         "report_date": signing.report_date or L["date_blank"],
@@ -182,9 +187,11 @@ def observed_staffing(result) -> pl.DataFrame | None:
     if staff is None or residents is None or staff.is_empty():
         return None
     try:
-        days = month_ends(result.year)
+        ctx = (getattr(result, "extra", None) or {}).get("ctx")
+        span = ctx.span if ctx is not None else result.year   # the run's period, else its year
+        days = month_ends(span)
         fte = caregiver_fte(staff, days).rename({"day": "month_end"})
-        census = resident_census(residents, result.year).rename({"day": "month_end"})
+        census = resident_census(residents, span).rename({"day": "month_end"})
     except (pl.exceptions.PolarsError, KeyError):  # a table without the columns the census needs
         return None
     grid = (pl.concat([fte.select("institution_id", "month_end"), census.select("institution_id", "month_end")])
@@ -297,5 +304,6 @@ def _labels(result, lang: str) -> dict:
     """The report words; a run over a period that is not a calendar year says 核算期间."""
     L = LABELS[lang]
     if "period" in (result.manifest or {}):
-        L = {**L, "year": "Period" if lang == "en" else "核算期间"}
+        L = {**L, "year": "Period" if lang == "en" else "核算期间", "year_suffix": "",   # not "2024H1 年度"
+             "sign_statement": L["sign_statement"].replace(" 年度", "期间", 1)}
     return L

@@ -3,6 +3,8 @@ short hint per finding rule saying what an institution should fix."""
 
 from __future__ import annotations
 
+from audit.i18n import PAYERS, PROGRAMS, words
+
 PROGRAM_ORDER = ("construction", "operating", "center_operating", "insurance")
 PAYER_ORDER = ("province", "province_lottery", "city_lottery", "city", "county", "finance", "institution")
 SEVERITY_ORDER = ("error", "warning", "info")
@@ -63,11 +65,7 @@ LABELS = {
                   "credit_code": "统一社会信用代码错误", "foreign_key": "编号对不上", "date_order": "日期先后颠倒",
                   "duplicate": "重复记录", "missing_column": "缺少列", "unreadable": "无法读取",
                   "institution_target": "机构指标", "area_target": "区县指标", "not_in_force_rule": "规则不在有效期"},
-        "programs": {"construction": "建设补贴", "operating": "运营补贴",
-                     "center_operating": "居家养老服务中心运营补贴", "insurance": "综合保险"},
-        "payers": {"province": "省级财政", "province_lottery": "省级福彩公益金",
-                   "city_lottery": "市级福彩公益金", "city": "市级财政", "county": "县级财政",
-                   "finance": "财政", "institution": "机构自付"},
+        "programs": words(PROGRAMS, "zh"), "payers": words(PAYERS, "zh"),
         "grades": {"intact": "能力完好", "mild": "轻度失能", "moderate": "中度失能", "severe": "重度失能", "total": "完全失能",
                    "dementia_mild": "轻度失智", "dementia_moderate": "中度失智", "dementia_severe": "重度失智"},
         "yes": "是", "no": "否",
@@ -120,11 +118,7 @@ LABELS = {
                   "nursing_bed_share": "nursing-bed share", "beds_per_social_worker": "social workers",
                   "policy_gap": "policy gap", "not_eligible": "outside the clause", "lease_term": "lease term",
                   "bed_minimum": "bed minimum", "unrated": "unrated", "overlapping_stay": "overlapping stays"},
-        "programs": {"construction": "Construction", "operating": "Operating",
-                     "center_operating": "Home-care centre operating", "insurance": "Insurance"},
-        "payers": {"province": "Province", "province_lottery": "Provincial lottery fund",
-                   "city_lottery": "City lottery fund", "city": "City", "county": "County",
-                   "finance": "Finance", "institution": "Institution (own share)"},
+        "programs": words(PROGRAMS, "en"), "payers": words(PAYERS, "en"),
         "grades": {"intact": "intact", "mild": "mild", "moderate": "moderate", "severe": "severe", "total": "total loss",
                    "dementia_mild": "mild dementia", "dementia_moderate": "moderate dementia",
                    "dementia_severe": "severe dementia"},
@@ -179,6 +173,32 @@ FIX_HINTS = {
 FIX_HINTS.update({check: FIX_HINTS["invalid_value"] for check in (
     "required", "enum", "date", "number", "range", "id_check_digit", "credit_code", "foreign_key",
     "date_order", "duplicate", "missing_column", "unreadable")})
+# Inputs the reader could not use, with the money riding on them (audit.stake, issue 9).
+READING_RULES = {
+    "at_stake_hukou_unresolved": ("户籍地无法对应区县（涉及金额）", "place of registration unresolved (money at stake)",
+                                  "把户籍地写成区县全称（如“新昌县”）或 6 位区划代码，重新核算。",
+                                  "Write the place of registration as the county's full name or its 6-digit code; run again."),
+    "at_stake_column_missing": ("缺少规则所需的列（涉及金额）", "a column a rule needs is missing (money at stake)",
+                                "在工作表中补上该列（表头写数据规范中的名称），重新核算。",
+                                "Add the column (headed as the data contract names it) and run again."),
+    "at_stake_value_unreadable": ("数据无法读取（涉及金额）", "unreadable values (money at stake)",
+                                  "按校验提示改正这些单元格，重新核算。", "Correct the cells as validate says; run again."),
+    "at_stake_year_missing": ("保费没有保险年度（涉及金额）", "premium with no insurance year (money at stake)",
+                              "填写保险年度或可读的保险期间（如 2024.1.1-2024.12.31），重新核算。",
+                              "Fill in the insurance year or a readable period (2024.1.1-2024.12.31); run again."),
+    "rule_input_missing": ("缺少规则所需的列", "a column a rule needs is missing",
+                           "在工作表中补上该列（表头写数据规范中的名称），重新核算。",
+                           "Add the column (headed as the data contract names it) and run again."),
+    "place_unresolved": ("户籍地无法对应区县", "place of registration unresolved",
+                         "把户籍地写成区县全称或 6 位区划代码。", "Write the county's full name or its 6-digit code."),
+    "fte_unknown": ("兼职人员未填工时折算", "part-timer with no fte",
+                    "填写工时折算（如 0.5）。", "Fill in the fte (e.g. 0.5)."),
+    "missing_year": ("保费没有保险年度", "premium with no insurance year",
+                     "填写保险年度或保险期间。", "Fill in the insurance year or period."),
+}
+for _code, (_zh, _en, _fix_zh, _fix_en) in READING_RULES.items():
+    LABELS["zh"]["rules"][_code], LABELS["en"]["rules"][_code] = _zh, _en
+    FIX_HINTS[_code] = (_fix_zh, _fix_en)
 
 
 def _declared_item_words() -> None:
@@ -240,6 +260,10 @@ LABELS["zh"].update({
     "app_operator": "附录一　操作说明（政策缺口的补设）", "app_hashes": "附录二　输入文件与哈希",
     "app_params": "附录三　所用参数及原文", "app_findings": "附录四　稽核发现明细", "app_ledger": "附录五　补贴明细",
     "hashes_in_appendix": "输入文件及政策包的 SHA-256 哈希见附录二。",
+    "reading_title": "读取情况", "reading_intro": "每张表读自哪个工作表或文件、表头在第几行、各表头对应哪一列，"
+    "未读取的列、跳过的行（合计、小计、表尾签字行）及未读取的工作表和原因。",
+    "reading_where": "工作表/文件", "reading_header": "表头行", "reading_rows": "行数", "reading_columns": "表头 → 列",
+    "reading_ignored": "未读取的列", "reading_skipped": "跳过的行", "reading_not_read": "未读取的工作表",
     "ledger_lines_where": "补贴明细共 {n} 行，见随附的 ledger.xlsx / ledger.csv（PDF 附件）。",
     "example": "示例", "findings_where": "逐条明细见附录四，以及 findings.xlsx / findings.csv（PDF 附件）。",
     "sign_statement": "以上 {year} 年度补贴核算结果（补贴合计 {total} 元）经核对无误。",
@@ -270,6 +294,12 @@ LABELS["en"].update({
     "app_params": "Appendix 3. Parameters used, with their source text", "app_findings": "Appendix 4. Findings in detail",
     "app_ledger": "Appendix 5. Ledger lines",
     "hashes_in_appendix": "SHA-256 hashes of the inputs and the pack are in appendix 2.",
+    "reading_title": "How the input was read", "reading_intro": "Each table's sheets or files, header rows, "
+    "each header → column, columns not read, rows skipped (totals, sub-totals, signature footers), and the sheets "
+    "not read, with why.",
+    "reading_where": "Sheet / file", "reading_header": "Header row", "reading_rows": "Rows",
+    "reading_columns": "Header → column", "reading_ignored": "Columns not read", "reading_skipped": "Rows skipped",
+    "reading_not_read": "Sheets not read",
     "ledger_lines_where": "The ledger's {n} lines are in the attached ledger.xlsx / ledger.csv (PDF attachment).",
     "example": "Example", "findings_where": "Each finding is listed in appendix 4 and in findings.xlsx / findings.csv.",
     "sign_statement": "The {year} grant computation above (grants {total} yuan) has been checked.",
