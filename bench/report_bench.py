@@ -6,6 +6,9 @@ memory (this process and its worker processes) and the load average.
     .venv/bin/python bench/report_bench.py                 # real pipeline on synth(2000, seed=7)
     .venv/bin/python bench/report_bench.py -n 200 --fake   # report rendering only, frames made up here
 
+Results and the machine's load at the time: bench/RESULTS.md ("Documents (issue 13)"). The
+figures below are older history.
+
 Measured 2026-11-23 on the shared 2-vCPU box (nice 19, load ≈ 3-5 from other work, so
 upper bounds): synth(2000, seed=7) → 4,884 ledger lines; bureau report 215 s for 542
 PDF pages, peak RSS 2.35 GB; --each 2,000 self-checks in 637 s (3.1 reports/s over 2
