@@ -27,7 +27,7 @@ WORDS = {
         "note": "核定金额即按政策包重算的财政补助（不含机构自付保费）；差额由所列发现说明，未说明部分单列。",
         "self_section": "本机构申报与核定对账",
         "rows_elsewhere": "各机构逐期对账（申报、核定、已拨付、应追回、应补发及状态）共 {} 行，见与本报告一同输出的 "
-                          "reconciliation.csv 和 ledger.xlsx 的“对账”工作表；核算时加 --ledger-appendix 可印入本报告。",
+                          "reconciliation.csv 和 ledger.xlsx 的“对账”工作表。",
         "notice_title": "补贴核定通知书", "to": "致", "notice_intro": "经按下列政策文件对贵机构申报的补贴进行核算，核定结果如下：",
         "reasons": "核减或核增的理由", "rule": "发现", "amount": "金额（元）", "citation": "依据", "message": "说明",
         "no_reasons": "核定金额与申报一致，无核减事项。", "unexplained_note": "另有未能由具体发现说明的差额 {} 元，请机构提供申报明细以便核对。",
@@ -45,8 +45,7 @@ WORDS = {
                 "the findings listed, the rest is stated as unexplained.",
         "self_section": "Your claims against the approved amounts",
         "rows_elsewhere": "The {} per-institution, per-period rows (claimed, approved, paid, to recover, to pay, status) "
-                          "are in reconciliation.csv and the 对账 sheet of ledger.xlsx, written with this report; "
-                          "run with --ledger-appendix to print them here.",
+                          "are in reconciliation.csv and the 对账 sheet of ledger.xlsx, written with this report.",
         "notice_title": "Notice of approved subsidies", "to": "To",
         "notice_intro": "Your claims were recomputed under the policy documents below. The approved amounts:",
         "reasons": "Why amounts were cut or raised", "rule": "Finding", "amount": "Amount (yuan)",
