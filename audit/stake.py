@@ -124,7 +124,7 @@ def money_at_stake(tables: dict, sources: dict, problems: pl.DataFrame | None, p
                   for name, df in tables.items()}
         fixed_rows = _favour(table, column, doubtful, tables, pack, year)
         key = ["_row", "_sheet"] if "_sheet" in doubtful.columns else ["_row"]
-        others = narrow[table].join(doubtful.select(key), on=key, how="anti")
+        others = narrow[table].join(doubtful.select(key), on=key, how="anti", nulls_equal=True)
         fixed = {**narrow, table: pl.concat([others, fixed_rows.select(others.columns)], how="vertical_relaxed")}
         before, after = _public(narrow, sub_pack, year, span), _public(fixed, sub_pack, year, span)
         diff = (after.join(before, on=["institution_id", "program"], how="left", suffix="_before")
