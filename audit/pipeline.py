@@ -153,7 +153,7 @@ def _data_findings(dataset, pack, year, lang, span) -> pl.DataFrame:
     return pl.concat(found)
 
 
-def _checks(dataset, pack, year, lang):
+def _checks(dataset, pack, period, lang):
     """audit.checks.run_checks when it exists (it is built alongside)."""
     try:
         from audit.checks import run_checks
@@ -163,7 +163,7 @@ def _checks(dataset, pack, year, lang):
         return empty_findings(), pl.DataFrame(
             schema={"institution_id": pl.String, "month_end": pl.Date, "required": pl.Int64,
                     "actual": pl.Float64, "shortfall": pl.Float64})
-    findings, staffing = run_checks(dataset, pack, year, lang)
+    findings, staffing = run_checks(dataset, pack, period, lang)
     return as_findings(findings), staffing
 
 
@@ -288,14 +288,7 @@ def run_loaded(dataset, pack, year: int, lang: str = "zh", institution: str | No
     step("calc")
     ledger, calc_findings, ctx = compute(dataset, pack, year, lang, period=span)
     step("checks")
-    check_findings, staffing = _checks(dataset, pack, year, lang)
-    if span is not None:  # the checks (staffing, targets, claims) look at calendar years
-        note = as_findings(pl.DataFrame([{"institution_id": None, "rule": "checks_by_year", "severity": "info",
-                              "message": t(lang, f"合规检查按自然年进行：本期 {span.label} 的检查按 {year} 年度数据",
-                                           f"compliance checks look at calendar years: for {span.label} they use {year}"),
-                              "evidence": f"period={span.label} year={year}", "citation": None,
-                              "period": str(year)}]))
-        check_findings = pl.concat([as_findings(check_findings), note])
+    check_findings, staffing = _checks(dataset, pack, span or year, lang)
     recon, discrepancies, recon_findings = _reconcile(dataset, pack, year, lang, ledger, ctx, calc_findings)
     findings = pl.concat([calc_findings, check_findings, recon_findings, _data_findings(dataset, pack, year, lang, span)])
     if institution is not None:
@@ -484,7 +477,8 @@ def explain(result: RunResult, institution_id: str, program: str | None = None, 
                 out.append(f"    {L('参数', 'parameter')} {name} = {val}{local}{L('；', '; ')}{rule.short} {e.clause}"
                            f"{L('：', ': ')}“{e.quote}”")
         if ln["program"] == "operating" and rule is not None:
-            ctx = Ctx(pack=result.pack, year=result.year, lang=lang)
+            ctx = Ctx(pack=result.pack, year=result.year, lang=lang,
+                  period=getattr((result.extra or {}).get("ctx"), "period", None))   # the run's period
             one = {k: (v.filter(pl.col("institution_id") == institution_id) if "institution_id" in v.columns else v)
                    for k, v in tables.items()}
             months = counted_months(rule, one, ctx)
@@ -572,9 +566,11 @@ class Selfcheck:
 
 
 def selfcheck(data_path, policy, year: int, out_dir, institution: str | None = None, each: bool = False,
-              sets=(), override_file=None, lang: str = "zh", deadline: str | None = None) -> Selfcheck:
+              sets=(), override_file=None, lang: str = "zh", deadline: str | None = None,
+              jobs: int | None = None) -> Selfcheck:
     """Self-check report(s) for one institution (or, with each=True, every one) into
-    out_dir, all or nothing. The whole input is computed (averages depend on everyone)."""
+    out_dir, all or nothing. The whole input is computed once (averages depend on everyone);
+    `jobs` processes render the PDFs (default: one per CPU)."""
     from audit.report import write_selfcheck, write_selfchecks
 
     result = run(data_path, policy, year, sets=sets, override_file=override_file, lang=lang)
@@ -585,7 +581,7 @@ def selfcheck(data_path, policy, year: int, out_dir, institution: str | None = N
         if len(chosen) == 1:
             paths = write_selfcheck(result, chosen[0], tmp, deadline)
         else:
-            paths = write_selfchecks(result, chosen, tmp, workers=2, deadline=deadline)
+            paths = write_selfchecks(result, chosen, tmp, workers=jobs, deadline=deadline)
     return Selfcheck(result, chosen, [out / p.name for p in paths])
 
 
