@@ -118,7 +118,8 @@ def money_at_stake(tables: dict, sources: dict, problems: pl.DataFrame | None, p
         sub_pack = replace(pack, rules=rules)
         homes = doubtful["institution_id"].drop_nulls().unique()
         # residents' doubts change only their own homes (caps, bands are per home); premiums may
-        # change an average over everyone, so the insurance table is computed whole
+        # change an average over everyone, so the insurance table is computed whole (and the
+        # stake is what the premiums' own homes would gain)
         narrow = {name: (df.filter(pl.col("institution_id").is_in(homes.implode()))
                          if table != "insurance" and "institution_id" in df.columns else df)
                   for name, df in tables.items()}
@@ -129,7 +130,7 @@ def money_at_stake(tables: dict, sources: dict, problems: pl.DataFrame | None, p
         before, after = _public(narrow, sub_pack, year, span), _public(fixed, sub_pack, year, span)
         diff = (after.join(before, on=["institution_id", "program"], how="left", suffix="_before")
                 .with_columns((pl.col("amount_fen") - pl.col("amount_fen_before").fill_null(0)).alias("delta"))
-                .filter(pl.col("delta") > 0)
+                .filter((pl.col("delta") > 0) & pl.col("institution_id").is_in(homes.implode()))
                 .group_by("institution_id").agg(pl.col("delta").sum().alias("amount_fen"),
                                                  pl.col("program").sort().str.join(",").alias("programs")))
         if not diff.height:
