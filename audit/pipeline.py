@@ -110,21 +110,30 @@ def policy_problems(dataset, pack, year: int | None, period=None, lang: str = "z
     rule and no money."""
     from audit.data.needs import missing_for_pack
     from audit.dates import Period
-    from audit.stake import money_at_stake, stake_problems
+    from audit.stake import stake_problems
 
     if year is None and period is None:
         return missing_for_pack(pack, dataset.tables, dataset.sources)
     year, span = year_and_period(year, period, lang)
     needed = missing_for_pack(pack, dataset.tables, dataset.sources, span or Period.year(year))
-    try:   # data with errors may hold blanks the calculators cannot take: then no sums, the errors say why
-        stakes = money_at_stake(dataset.tables, dataset.sources, dataset.problems, pack, year, span)
+    stakes = _stakes(dataset, pack, year, span)
+    return needed if stakes is None else pl.concat([needed, stake_problems(stakes, year, lang)])
+
+
+def _stakes(dataset, pack, year, span):
+    """audit.stake.money_at_stake, or None when the sums cannot be made: data with errors
+    (validate) may hold blanks the calculators cannot take — the errors say why — and an
+    estimate must never stop a run (AUDIT_DEBUG=1 shows why)."""
+    from audit.stake import money_at_stake
+
+    try:
+        return money_at_stake(dataset.tables, dataset.sources, dataset.problems, pack, year, span)
     except AuditError:
         raise
     except Exception:  # noqa: BLE001
         if os.environ.get("AUDIT_DEBUG"):
             raise
-        return needed
-    return pl.concat([needed, stake_problems(stakes, year, lang)])
+        return None
 
 
 def _data_findings(dataset, pack, year, lang, span) -> pl.DataFrame:
@@ -132,13 +141,15 @@ def _data_findings(dataset, pack, year, lang, span) -> pl.DataFrame:
     it lacks, and the money at stake on what could not be read (audit.stake)."""
     from audit.data.needs import missing_for_pack
     from audit.dates import Period
-    from audit.stake import money_at_stake, stake_findings
+    from audit.stake import stake_findings
 
     needed = missing_for_pack(pack, dataset.tables, dataset.sources, span or Period.year(year))
     problems = pl.concat([dataset.problems, needed], how="diagonal_relaxed") if needed.height else dataset.problems
-    stakes = money_at_stake(dataset.tables, dataset.sources, dataset.problems, pack, year, span)
-    return pl.concat([_problems_as_findings(problems, dataset.tables, lang),
-                      stake_findings(stakes, year, lang, span.label if span is not None else None)])
+    stakes = _stakes(dataset, pack, year, span)
+    found = [_problems_as_findings(problems, dataset.tables, lang)]
+    if stakes is not None:
+        found.append(stake_findings(stakes, year, lang, span.label if span is not None else None))
+    return pl.concat(found)
 
 
 def _checks(dataset, pack, period, lang):

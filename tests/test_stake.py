@@ -144,3 +144,14 @@ def test_hukou_as_address_short_name_or_code_is_local_and_paid(make_folder):
     result = audit.run(folder, "shaoxing", 2024)
     assert result.ledger.filter(pl.col("program") == "operating")["amount_fen"].sum() == 288000
     assert result.findings.filter(pl.col("rule").str.starts_with("at_stake")).is_empty()
+
+
+def test_premium_with_no_scheme_names_the_insurance_subsidy_at_stake(make_folder):
+    """A blank 险种 cell (or no 险种 column) leaves a premium in no scheme: no subsidy and, before,
+    no word. As an institution policy: 1/3 of the input's mean premium 1,200 = 400.00."""
+    folder = make_folder({"机构.csv": INST, "综合保险.csv": "机构编号,保险年度,保费,险种\nA1,2024,1200,\n"},
+                         with_institutions=False)
+    code, problems = _validate(folder, "--policy", "shaoxing", "--year", "2024")
+    s = _stake(problems, "scheme")
+    assert code == 0 and s["value"] == "400.00" and "1 笔保费没有可读的险种" in s["message"]
+    assert audit.run(folder, "shaoxing", 2024).ledger.filter(pl.col("program") == "insurance").is_empty()

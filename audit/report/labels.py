@@ -186,6 +186,9 @@ READING_RULES = {
     "at_stake_year_missing": ("保费没有保险年度（涉及金额）", "premium with no insurance year (money at stake)",
                               "填写保险年度或可读的保险期间（如 2024.1.1-2024.12.31），重新核算。",
                               "Fill in the insurance year or a readable period (2024.1.1-2024.12.31); run again."),
+    "at_stake_scheme_missing": ("保费没有险种（涉及金额）", "premium with no scheme (money at stake)",
+                                "填写险种（如“养老机构综合责任保险”），重新核算。",
+                                "Fill in the scheme (e.g. 养老机构综合责任保险); run again."),
     "rule_input_missing": ("缺少规则所需的列", "a column a rule needs is missing",
                            "在工作表中补上该列（表头写数据规范中的名称），重新核算。",
                            "Add the column (headed as the data contract names it) and run again."),
@@ -317,6 +320,7 @@ LABELS["en"].update({
 LABELS["zh"].update({
     "held_note": "有错误级发现：主管部门核算时本机构预计补贴 {total} 元将暂缓支付，整改并核实后再付。",
     "deadline": "整改期限", "at_stake": "涉及金额", "deadline_note": "请在 {date} 前完成整改并重新自查。",
+    "staffing_bound_note": "有 {n} 名护理员为兼职且未填工时折算，暂按全职计：下表“实际”是上限，“缺口”是下限。请填写工时折算后重新自查。",
     "residents": "在院老人", "staffing_observed_note": "所用政策包未规定护理员配比：下表只列出数据中的在院老人和护理员（按工时折算），不判断是否达标。",
     "depends_title": "取决于其他机构数据的金额",
     "depends_premium": "综合保险补助按全部保单的平均保费计算（参数 {param}）：只用本机构数据时，平均保费就是本机构的保费，与主管部门按全部机构计算的结果可能不同。请向主管部门索取公布的平均保费，重新自查时用 --set {param}=数值 指定，预计金额即与主管部门一致（精确到分）。",
@@ -325,6 +329,8 @@ LABELS["zh"].update({
 LABELS["en"].update({
     "held_note": "Error findings: the bureau holds your estimated grants of {total} yuan until they are fixed and checked.",
     "deadline": "Deadline", "at_stake": "Money at stake", "deadline_note": "Fix these by {date} and run the self-check again.",
+    "staffing_bound_note": "{n} part-time caregiver(s) have no fte and count as full-time: the table's staff figure is "
+                           "an upper bound and its shortfall a lower bound. Fill in their fte and run the self-check again.",
     "residents": "Residents", "staffing_observed_note": "The policy pack sets no caregiver ratio: the table lists the residents and caregivers (FTE) in the data, without judging them.",
     "depends_title": "Amounts that depend on other institutions' data",
     "depends_premium": "The insurance grant uses the average premium over all policies ({param}): on your own data the average is your own premium, which may differ from the bureau's. Ask the bureau for its published average and pass it with --set {param}=VALUE: the estimate then matches the bureau's to the fen.",
