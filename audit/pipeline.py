@@ -4,6 +4,7 @@ writers that put a run on disk all at once (complete outputs or none)."""
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from audit.kinds.claims import HELD_PROGRAMS
 from audit.kinds.common import FINDING_SORT, as_findings, empty_findings, t
 from audit.kinds.operating import month_ends
 from audit.errors import AuditError
+from audit.i18n import PAYERS, PROGRAMS, words
 from audit.money import fen_to_yuan, fen_to_yuan_expr
 from audit.outputs import output_set
 from audit.privacy import defuse_frame, mask_ids_in_str, mask_ids_in_text
@@ -29,10 +31,8 @@ HEADERS_ZH = {
     "quantity": "数量", "rate": "标准(元)", "amount": "金额(元)", "payer": "支付方", "rule": "规则",
     "citation": "依据", "basis": "计算过程", "severity": "级别", "message": "说明", "evidence": "数据",
 }
-PAYER_ZH = {"province": "省级财政", "province_lottery": "省级福彩公益金", "city_lottery": "市级福彩公益金",
-            "city": "市级财政", "county": "县级财政", "finance": "财政", "institution": "机构自付"}
-PROGRAM_ZH = {"construction": "建设补贴", "operating": "运营补贴", "center_operating": "居家养老中心运营补助",
-              "insurance": "综合保险"}
+PAYER_ZH = words(PAYERS, "zh")
+PROGRAM_ZH = words(PROGRAMS, "zh")
 SEVERITIES = ("error", "warning", "info")
 PROGRAM_KINDS = registry.program_kinds()   # ledger program → the rule kinds paying into it
 
@@ -101,6 +101,44 @@ def _problems_as_findings(problems: pl.DataFrame, tables: dict, lang: str) -> pl
                   pl.col("row").cast(pl.String).fill_null(""), pl.col("column").fill_null(""),
                   pl.col("value").fill_null("")).alias("evidence"),
         pl.lit(None, pl.String).alias("citation"), pl.lit(None, pl.String).alias("period")))
+
+
+def policy_problems(dataset, pack, year: int | None, period=None, lang: str = "zh") -> pl.DataFrame:
+    """What `validate --policy P --year Y` adds to the data's own problems: the columns the
+    rules in force that year read and the data lacks, and the money riding on every input
+    the reader could not use (audit.stake). Without a year or period, the columns of every
+    rule and no money."""
+    from audit.data.needs import missing_for_pack
+    from audit.dates import Period
+    from audit.stake import money_at_stake, stake_problems
+
+    if year is None and period is None:
+        return missing_for_pack(pack, dataset.tables, dataset.sources)
+    year, span = year_and_period(year, period, lang)
+    needed = missing_for_pack(pack, dataset.tables, dataset.sources, span or Period.year(year))
+    try:   # data with errors may hold blanks the calculators cannot take: then no sums, the errors say why
+        stakes = money_at_stake(dataset.tables, dataset.sources, dataset.problems, pack, year, span)
+    except AuditError:
+        raise
+    except Exception:  # noqa: BLE001
+        if os.environ.get("AUDIT_DEBUG"):
+            raise
+        return needed
+    return pl.concat([needed, stake_problems(stakes, year, lang)])
+
+
+def _data_findings(dataset, pack, year, lang, span) -> pl.DataFrame:
+    """Findings about the input itself: its warnings, the columns rules in force read and
+    it lacks, and the money at stake on what could not be read (audit.stake)."""
+    from audit.data.needs import missing_for_pack
+    from audit.dates import Period
+    from audit.stake import money_at_stake, stake_findings
+
+    needed = missing_for_pack(pack, dataset.tables, dataset.sources, span or Period.year(year))
+    problems = pl.concat([dataset.problems, needed], how="diagonal_relaxed") if needed.height else dataset.problems
+    stakes = money_at_stake(dataset.tables, dataset.sources, dataset.problems, pack, year, span)
+    return pl.concat([_problems_as_findings(problems, dataset.tables, lang),
+                      stake_findings(stakes, year, lang, span.label if span is not None else None)])
 
 
 def _checks(dataset, pack, period, lang):
@@ -240,8 +278,7 @@ def run_loaded(dataset, pack, year: int, lang: str = "zh", institution: str | No
     step("checks")
     check_findings, staffing = _checks(dataset, pack, span or year, lang)
     recon, discrepancies, recon_findings = _reconcile(dataset, pack, year, lang, ledger, ctx, calc_findings)
-    findings = pl.concat([calc_findings, check_findings, recon_findings,
-                          _problems_as_findings(dataset.problems, dataset.tables, lang)])
+    findings = pl.concat([calc_findings, check_findings, recon_findings, _data_findings(dataset, pack, year, lang, span)])
     if institution is not None:
         recon = recon.filter(pl.col("institution_id") == institution)
         discrepancies = discrepancies.filter(pl.col("institution_id") == institution)
@@ -517,9 +554,11 @@ class Selfcheck:
 
 
 def selfcheck(data_path, policy, year: int, out_dir, institution: str | None = None, each: bool = False,
-              sets=(), override_file=None, lang: str = "zh", deadline: str | None = None) -> Selfcheck:
+              sets=(), override_file=None, lang: str = "zh", deadline: str | None = None,
+              jobs: int | None = None) -> Selfcheck:
     """Self-check report(s) for one institution (or, with each=True, every one) into
-    out_dir, all or nothing. The whole input is computed (averages depend on everyone)."""
+    out_dir, all or nothing. The whole input is computed once (averages depend on everyone);
+    `jobs` processes render the PDFs (default: one per CPU)."""
     from audit.report import write_selfcheck, write_selfchecks
 
     result = run(data_path, policy, year, sets=sets, override_file=override_file, lang=lang)
@@ -530,7 +569,7 @@ def selfcheck(data_path, policy, year: int, out_dir, institution: str | None = N
         if len(chosen) == 1:
             paths = write_selfcheck(result, chosen[0], tmp, deadline)
         else:
-            paths = write_selfchecks(result, chosen, tmp, workers=2, deadline=deadline)
+            paths = write_selfchecks(result, chosen, tmp, workers=jobs, deadline=deadline)
     return Selfcheck(result, chosen, [out / p.name for p in paths])
 
 

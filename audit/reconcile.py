@@ -20,6 +20,7 @@ from __future__ import annotations
 import polars as pl
 
 from audit import periods
+from audit.i18n import PROGRAMS, words
 from audit.kinds.common import FINDING_SCHEMA, Ctx, as_findings, fen_text
 from audit.kinds.registers import ELDERLY_LAW, ELDERLY_QUOTE, under_age
 from audit.privacy import mask_person_id
@@ -282,8 +283,8 @@ def _discrepancy_findings(valued: pl.DataFrame, unclaimed: pl.DataFrame, rule, c
            .with_columns(mask_person_id(pl.col("person_id")).alias("masked"), fen_text(pl.col("amount_fen")).alias("money")))
     zh = {k: v[0] for k, v in CAUSE_WORDS.items()}
     en = {k: v[1] for k, v in CAUSE_WORDS.items()}
-    words = pl.col("cause").replace_strict(en if lang == "en" else zh, return_dtype=pl.String)
-    cause = _fill(words, pl.col("_extra"))
+    cause_words = pl.col("cause").replace_strict(en if lang == "en" else zh, return_dtype=pl.String)
+    cause = _fill(cause_words, pl.col("_extra"))
     claimed_msg = pl.format(
         "申报名册中该老人（身份证号 {}）{} 个月（{}）未予核定：{}；涉及金额 {} 元" if lang != "en" else
         "claimed person (id {}): {} month(s) ({}) not approved: {}; {} yuan",
@@ -542,8 +543,7 @@ def write_reconciliation_sheet(wb, recon: pl.DataFrame, head, money, text) -> No
             ws.write_number(r + 1, c, float(Decimal(int(recon[name].sum())) / 100), money)
 
 
-PROGRAM_WORDS = {"construction": "建设补贴", "operating": "运营补贴", "center_operating": "居家养老中心运营补助",
-                 "insurance": "综合保险"}
+PROGRAM_WORDS = words(PROGRAMS, "zh")
 
 
 # ---------------------------------------------------------------- why was this month not approved

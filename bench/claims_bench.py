@@ -15,6 +15,7 @@ within 8 GB.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import subprocess
 import sys
@@ -22,22 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
-AUDIT = [sys.executable, "-c", "from audit.cli import main; main()"]
-
-
-def timed(cmd: list[str]) -> tuple[float, int, int]:
-    """wall seconds, peak RSS of the child in MB, exit code (one wrapper per run, so the
-    peak is this run's own)."""
-    wrapper = (
-        "import resource, subprocess, sys, time;"
-        "t = time.perf_counter(); rc = subprocess.call(sys.argv[1:], stdout=subprocess.DEVNULL);"
-        "w = time.perf_counter() - t;"
-        "print(f'{w:.3f} {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss} {rc}')"
-    )
-    out = subprocess.run([sys.executable, "-c", wrapper, *cmd], capture_output=True, text=True, check=False)
-    wall, kb, rc = out.stdout.strip().splitlines()[-1].split()
-    return float(wall), int(kb) // 1024, int(rc)
-
+sys.path.insert(0, str(Path(__file__).parent))
+from measure import AUDIT, load, timed  # noqa: E402
 
 def rows(path: Path) -> int:
     import polars as pl
@@ -54,7 +41,8 @@ def main(argv=None) -> int:
     ap.add_argument("--keep", action="store_true", help="keep the generated data and outputs")
     args = ap.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="audit-claims-bench-"))
-    print(f"{'institutions':>12} {'claim rows':>11} {'synth s':>8} {'run s':>8} {'peak MB':>8} {'exit':>5}  "
+    print(f"# {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}  {os.cpu_count()} CPUs  load {load()}")
+    print(f"{'institutions':>12} {'claim rows':>11} {'synth s':>8} {'run s':>8} {'cpu s':>8} {'peak MB':>8} {'exit':>5}  "
           "reconciliation rows")
     try:
         for n in args.sizes:
@@ -64,12 +52,12 @@ def main(argv=None) -> int:
                                     str(args.year), "--format", "parquet", "--out", str(data)],
                            check=True, capture_output=True)
             synth_s = time.perf_counter() - t
-            wall, mb, rc = timed(AUDIT + ["run", "--policy", args.policy, "--year", str(args.year), "--data", str(data),
+            wall, mb, rc, cpu = timed(AUDIT + ["run", "--policy", args.policy, "--year", str(args.year), "--data", str(data),
                                           "--out", str(out), "--no-report"])
             recon = out / "reconciliation.csv"
             n_recon = sum(1 for _ in recon.open(encoding="utf-8-sig")) - 1 if recon.exists() else 0
-            print(f"{n:>12,} {rows(data / 'claim_residents.parquet'):>11,} {synth_s:>8.1f} {wall:>8.1f} {mb:>8,} "
-                  f"{rc:>5}  {n_recon:,}", flush=True)
+            print(f"{n:>12,} {rows(data / 'claim_residents.parquet'):>11,} {synth_s:>8.1f} {wall:>8.1f} {cpu:>8.1f} "
+                  f"{mb:>8,} {rc:>5}  {n_recon:,}  (load {load()})", flush=True)
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)

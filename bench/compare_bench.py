@@ -3,7 +3,7 @@
 For each size (default 40,000 institutions) it generates data with `audit synth`, then
 times, each in its own child process, `audit run --no-report` and `audit compare
 --no-report` with one proposed rate change, and prints wall time, the child's peak
-memory (resource.getrusage RUSAGE_CHILDREN, Linux: kilobytes) and compare ÷ run. The
+memory (bench/measure.py) and compare ÷ run. The
 data is read and validated once by compare, so the ratio stays under ~2 (two passes of
 the calculators and checks, one read). The same pair is then timed as API calls
 (`audit.run` / `audit.compare`, nothing written), the computation alone.
@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from run_bench import AUDIT, timed
+from measure import AUDIT, timed  # noqa: E402
 
 
 def main(argv=None) -> int:
@@ -50,7 +50,7 @@ def main(argv=None) -> int:
             for name, extra in (("run", []), ("compare", ["--proposal-set", args.proposal_set])):
                 out = work / f"{name}_{n}"
                 # run exits 1 on synthetic data (planted breaches are error findings); compare exits 0
-                wall, mb, rc = timed(AUDIT + [name, *common, *extra, "--out", str(out)])
+                wall, mb, rc, _ = timed(AUDIT + [name, *common, *extra, "--out", str(out)])
                 measured[name] = (wall, mb)
                 files = ", ".join(sorted(p.name for p in out.iterdir())) if out.exists() else "(none)"
                 print(f"{n:>12,} {name:>8} {wall:>8.1f} {mb:>9,} {rc:>5}  {files}", flush=True)
@@ -61,7 +61,7 @@ def main(argv=None) -> int:
             for name, call in (("run", f"audit.run({str(data)!r}, {args.policy!r}, {args.year})"),
                                ("compare", (f"audit.compare({str(data)!r}, {args.policy!r}, {args.year}, "
                                             f"proposal_sets=[{args.proposal_set!r}])"))):
-                wall, mb, rc = timed([sys.executable, "-c", f"import audit; {call}"])
+                wall, mb, rc, _ = timed([sys.executable, "-c", f"import audit; {call}"])
                 api[name] = (wall, mb)
                 print(f"{n:>12,} {'api ' + name:>12} {wall:>8.1f} {mb:>9,} {rc:>5}  (no outputs)", flush=True)
             (rw, rm), (cw, cm) = api["run"], api["compare"]

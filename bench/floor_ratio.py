@@ -30,20 +30,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 PACKS = ("shaoxing", "jiayuguan", "dongyang", "linfen", "baodi")
-AUDIT = [sys.executable, "-c", "from audit.cli import main; main()"]
-
-# one child per measurement; the wrapper reports that child's wall time and peak RSS
-WRAPPER = """
-import os, subprocess, sys, time
-t = time.perf_counter()
-p = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-_, status, ru = os.wait4(p.pid, 0)
-w = time.perf_counter() - t
-err = p.stderr.read().decode(errors="replace")
-print(f"{w:.3f} {ru.ru_maxrss} {os.waitstatus_to_exitcode(status)} {ru.ru_utime + ru.ru_stime:.3f}")
-if os.waitstatus_to_exitcode(status) not in (0, 1):
-    sys.stderr.write(err[-2000:])
-"""
+sys.path.insert(0, str(HERE))
+from measure import AUDIT, load, timed  # noqa: E402
 
 # the run's stages in one process: wall time and peak RSS of each (VmHWM reset per stage)
 STAGES = """
@@ -84,16 +72,6 @@ print(json.dumps(rows))
 """
 
 
-def timed(cmd: list[str]) -> tuple[float, int, int, float]:
-    """Wall seconds, peak MB, exit code and CPU seconds (user + system) of cmd run as its
-    own child. On a loaded machine the CPU time is the steadier measure of the work."""
-    out = subprocess.run([sys.executable, "-c", WRAPPER, *cmd], capture_output=True, text=True, check=False)
-    if out.stderr.strip():
-        sys.stderr.write(out.stderr)
-    wall, kb, rc, cpu = out.stdout.strip().splitlines()[-1].split()
-    return float(wall), int(kb) // 1024, int(rc), float(cpu)
-
-
 def stages(data: Path, pack: str, year: int, out: Path) -> list[tuple[str, float, int, float]]:
     res = subprocess.run([sys.executable, "-c", STAGES, str(data), pack, str(year), str(out)],
                          capture_output=True, text=True, check=False)
@@ -102,13 +80,6 @@ def stages(data: Path, pack: str, year: int, out: Path) -> list[tuple[str, float
         sys.stderr.write(res.stderr[-2000:])
         return []
     return [tuple(r) for r in json.loads(lines[-1])]
-
-
-def load() -> str:
-    try:
-        return " ".join(open("/proc/loadavg").read().split()[:3])
-    except OSError:
-        return "?"
 
 
 def main(argv=None) -> int:

@@ -3,7 +3,7 @@
 For each size (default 1,000 and 40,000 institutions) it generates data with
 `audit synth`, then times `audit run --no-report` (read, validate, calculators, checks,
 ledger/findings/manifest) in a child process and reports wall time and the child's peak
-memory (resource.getrusage RUSAGE_CHILDREN, Linux: kilobytes). With --report-up-to N,
+memory (bench/measure.py). With --report-up-to N,
 sizes up to N are also timed with the HTML/PDF report (WeasyPrint dominates there).
 
     .venv/bin/python bench/run_bench.py                     # 1,000 and 40,000
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -22,23 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
-AUDIT = [sys.executable, "-c", "from audit.cli import main; main()"]
-
-
-def timed(cmd: list[str]) -> tuple[float, int, int]:
-    """Run cmd in a fresh child (via a wrapper process so each run's peak is its own);
-    returns wall seconds, peak RSS in MB and the exit code."""
-    wrapper = (
-        "import resource, subprocess, sys, time;"
-        "t = time.perf_counter(); rc = subprocess.call(sys.argv[1:]);"
-        "w = time.perf_counter() - t;"
-        "print(f'{w:.3f} {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss} {rc}')"
-    )
-    out = subprocess.run([sys.executable, "-c", wrapper, *cmd], capture_output=True, text=True, check=False)
-    last = out.stdout.strip().splitlines()[-1]
-    wall, kb, rc = last.split()
-    return float(wall), int(kb) // 1024, int(rc)
-
+sys.path.insert(0, str(Path(__file__).parent))
+from measure import AUDIT, timed  # noqa: E402
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -63,7 +47,7 @@ def main(argv=None) -> int:
             modes = ["--no-report"] + (["--report"] if n <= args.report_up_to else [])
             for mode in modes:
                 # exit 1 is expected: synthetic data plants rule breaches (error findings)
-                wall, mb, rc = timed(AUDIT + ["run", "--policy", args.policy, "--year", str(args.year),
+                wall, mb, rc, _ = timed(AUDIT + ["run", "--policy", args.policy, "--year", str(args.year),
                                               "--data", str(data), "--out", str(out), mode])
                 files = ", ".join(sorted(p.name for p in out.iterdir())) if out.exists() else "(none)"
                 print(f"{n:>12,} {mode.strip('-'):>9} {synth_s:>8.1f} {wall:>8.1f} {mb:>12,} {rc:>5}  {files}",

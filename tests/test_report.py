@@ -146,7 +146,7 @@ def test_totals_equal_ledger_sums(bureau):
     # by program, by hand: construction 400,000.00; operating 60,000 + 15,000 + 12,000 = 87,000.00;
     # center_operating 30,000.00; insurance 1,234.57 (I002's own 617.28 is not a grant)
     assert html_totals(text, "program") == {"建设补贴": "400,000.00", "运营补贴": "87,000.00",
-                                            "居家养老服务中心运营补贴": "30,000.00", "综合保险": "1,234.57"}
+                                            "居家养老中心运营补助": "30,000.00", "综合保险": "1,234.57"}
     # by payer, from the ledger frame directly, without the institutions' own share
     payer_zh = {"city": "市级财政", "county": "县级财政"}
     expected = {payer_zh[p]: fmt(a) for p, a in ledger.filter(pl.col("payer") != "institution")
@@ -209,7 +209,9 @@ def test_selfcheck_lines_totals_fixes_and_staffing(selfcheck):
     assert "阳光颐养院" not in text            # another institution's lines stay out
     assert report.fix_hint("lease_term", "zh") in text
     assert report.fix_hint("policy_gap", "zh") in text   # the area-level finding, with its hint
-    assert text.count("<td>2024-") == 12                # staffing month by month
+    # each finding states the money at stake; a gap says it cannot be computed instead of a 0
+    assert "<th style=\"width:22%\">涉及金额</th>" in text and "不按零计" in text
+    assert text.count('<th class="num">2024-') == 12    # staffing month by month, months across
     # I002 has an error finding (invalid_value): the bureau holds its 13,234.57, and it is told so
     assert "本机构预计补贴 13,234.57 元将暂缓支付" in text
 

@@ -168,6 +168,17 @@ def credit_code_expr(prefix: pl.Expr, region: pl.Expr, org_body: pl.Expr) -> pl.
 _COUNTY_CODE = {name: code for code, name in _ALL_COUNTIES}
 
 
+ORG_BODIES = 89_999_999   # 8-digit organisation codes 10000000…99999999 (a prime count)
+
+
+def _unique_org_body(seed: int, key: str = "_k") -> pl.Expr:
+    """A distinct random-looking organisation code per row: row number × a multiplier
+    plus a seeded offset, modulo the (prime) number of codes, is a bijection; random
+    draws collided at 40,000 institutions (a duplicate credit code is a validation error)."""
+    offset = int.from_bytes(hashlib.sha256(f"{seed}/institutions/org".encode()).digest()[:8], "little") % ORG_BODIES
+    return 10_000_000 + (pl.col(key).cast(pl.Int64) * 2_654_435_761 % ORG_BODIES + offset) % ORG_BODIES
+
+
 def _random_institutions(n: int, seed: int, year: int, region: str) -> pl.DataFrame:
     """Institutions plus the hidden generator knobs (columns starting with `_`) that
     the residents/staff generators read."""
@@ -223,7 +234,7 @@ def _random_institutions(n: int, seed: int, year: int, region: str) -> pl.DataFr
             pl.when(pl.col("ownership") == "public").then(pl.lit("12"))
             .when(pl.col("profit_status") == "forprofit").then(pl.lit("91")).otherwise(pl.lit("52")),
             pl.col("county").replace_strict(_COUNTY_CODE, return_dtype=pl.Int64),
-            rng.integers("org", 10_000_000, 99_999_999),
+            _unique_org_body(seed),
         ),
         # generator knobs, dropped before output
         _occupancy=pl.when(is_inst).then(0.5 + 0.45 * rng.uniform("occ")).otherwise(0.0),

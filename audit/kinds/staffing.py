@@ -69,18 +69,27 @@ def caregiver_fte(staff: pl.DataFrame, days: list[date]) -> pl.DataFrame:
     hired, left = pl.col("hired_on"), pl.col("left_on")
     # left on the month's last day: still employed that day
     last_left = month_number(left, period) - 1 + (left == left.dt.month_end()).cast(pl.Int32)
+    # a part-timer with no fte counts 1 (audit.data.normalise): the sum is then an upper bound
+    assumed = pl.col("fte_assumed").fill_null(False) if "fte_assumed" in staff.columns else pl.lit(False)
     spans = (staff.lazy().filter(pl.col("role") == "caregiver").select(
         "institution_id",
         (pl.col("fte").fill_null(1.0) * MICRO).round(0).cast(pl.Int64).alias("fte_micro"),
+        assumed.alias("_assumed"),
         pl.max_horizontal(pl.lit(1, pl.Int32), month_number(hired, period).fill_null(1)).alias("_first"),
         pl.min_horizontal(pl.lit(n, pl.Int32), last_left.fill_null(n)).alias("_last"),
     ).filter(pl.col("_first") <= pl.col("_last")))
     in_month = lambda m: (pl.col("_first") <= m) & (pl.col("_last") >= m)  # noqa: E731
-    per_month = (spans.group_by("institution_id")
-                 .agg(pl.col("fte_micro").filter(in_month(m)).sum().alias(str(m)) for m in range(1, n + 1))
-                 .unpivot(index="institution_id", variable_name="_month", value_name="actual_micro")
-                 .with_columns(pl.col("_month").cast(pl.Int32)))
-    return with_month_end(per_month, period).select("institution_id", "day", "actual_micro").collect()
+
+    def per_month(fte: pl.Expr, name: str) -> pl.LazyFrame:
+        return (spans.group_by("institution_id")
+                .agg(fte.filter(in_month(m)).sum().alias(str(m)) for m in range(1, n + 1))
+                .unpivot(index="institution_id", variable_name="_month", value_name=name)
+                .with_columns(pl.col("_month").cast(pl.Int32)))
+
+    both = per_month(pl.col("fte_micro"), "actual_micro").join(
+        per_month(pl.when(pl.col("_assumed")).then(pl.col("fte_micro")).otherwise(0), "assumed_micro"),
+        on=["institution_id", "_month"])
+    return with_month_end(both, period).select("institution_id", "day", "actual_micro", "assumed_micro").collect()
 
 
 class _Gap(Exception):
@@ -141,7 +150,8 @@ def _rule_frame(rule, ratios: pl.DataFrame, institutions, census, fte) -> pl.Dat
     frame = (
         grid.join(census, on=["institution_id", "day"], how="left")
         .join(fte, on=["institution_id", "day"], how="left")
-        .with_columns(*[pl.col(c).fill_null(0) for c in counts], pl.col("actual_micro").fill_null(0))
+        .with_columns(*[pl.col(c).fill_null(0) for c in counts], pl.col("actual_micro").fill_null(0),
+                      pl.col("assumed_micro").fill_null(0))
     )
     weighted = (
         pl.col("residents_full") * pl.col("w_full")
@@ -158,29 +168,51 @@ def _rule_frame(rule, ratios: pl.DataFrame, institutions, census, fte) -> pl.Dat
 
 
 def _shortfall_findings(frame: pl.DataFrame, rule, lang: str) -> pl.DataFrame:
-    short = frame.filter(pl.col("short_micro") > 0)
+    """An error per month short. Part-timers with no fte count 1, so the staff on duty is at
+    most the figure shown: the shortfall is then at least what is shown and at most that
+    plus their count — said as a range; a month that is met only by counting them fully is
+    a warning (it may be short)."""
+    floor = pl.col("required") * MICRO - (pl.col("actual_micro") - pl.col("assumed_micro"))
+    short = frame.filter((pl.col("short_micro") > 0) | ((pl.col("assumed_micro") > 0) & (floor > 0)))
     month = pl.col("day").dt.strftime("%Y-%m")
     actual, gap = fte_text(pl.col("actual_micro")), fte_text(pl.col("short_micro"))
+    bounded = pl.col("assumed_micro") > 0
+    gap_max, assumed = fte_text(floor.clip(lower_bound=0)), fte_text(pl.col("assumed_micro"))
     if lang == "en":
+        head = pl.when(pl.col("short_micro") > 0).then(pl.lit("Caregivers short at month-end "))\
+            .otherwise(pl.lit("Caregivers may be short at month-end "))
+        tail = pl.when(~bounded).then(pl.format("{} employed (FTE), {} short.", actual, gap)).when(
+            pl.col("short_micro") > 0).then(pl.format(
+                "at most {} employed (FTE: {} of it part-timers with no fte, counted as full-time), so at least {} "
+                "and at most {} short; fill in their fte.", actual, assumed, gap, gap_max)).otherwise(pl.format(
+                    "at most {} employed (FTE: {} of it part-timers with no fte, counted as full-time): met only if "
+                    "they work full-time, else up to {} short; fill in their fte.", actual, assumed, gap_max))
         message = pl.format(
-            "Caregivers short at month-end {}: {} required for the residents' care levels "
-            "(full {}, partial {}, self-care {}{}), {} employed (FTE), {} short.",
-            month, pl.col("required"), pl.col("residents_full"), pl.col("residents_partial"),
-            pl.col("residents_self_care"), _unknown_note(lang), actual, gap,
+            "{}{}: {} required for the residents' care levels (full {}, partial {}, self-care {}{}), {}",
+            head, month, pl.col("required"), pl.col("residents_full"), pl.col("residents_partial"),
+            pl.col("residents_self_care"), _unknown_note(lang), tail,
         )
     else:
         month_zh = pl.format("{}年{}月", pl.col("day").dt.year(), pl.col("day").dt.month())
+        head = pl.when(pl.col("short_micro") > 0).then(pl.lit("护理员配备不足")).otherwise(pl.lit("护理员配备可能不足"))
+        tail = pl.when(~bounded).then(pl.format("实际在岗折算 {} 人，缺 {} 人。", actual, gap)).when(
+            pl.col("short_micro") > 0).then(pl.format(
+                "实际在岗折算最多 {} 人（其中 {} 人是未填工时折算的兼职护理员，暂按全职计），"
+                "所以至少缺 {} 人、最多缺 {} 人；请填写兼职人员的工时折算。", actual, assumed, gap, gap_max)).otherwise(
+            pl.format("实际在岗折算最多 {} 人（其中 {} 人是未填工时折算的兼职护理员，暂按全职计）："
+                      "只有兼职人员都按全职在岗才达标，否则最多缺 {} 人；请填写兼职人员的工时折算。",
+                      actual, assumed, gap_max))
         message = pl.format(
-            "{}末护理员配备不足：按入住老人能力等级应配 {} 人（完全失能 {}、部分失能 {}、自理 {}{}），"
-            "实际在岗折算 {} 人，缺 {} 人。",
-            month_zh, pl.col("required"), pl.col("residents_full"), pl.col("residents_partial"),
-            pl.col("residents_self_care"), _unknown_note(lang), actual, gap,
+            "{}末{}：按入住老人能力等级应配 {} 人（完全失能 {}、部分失能 {}、自理 {}{}），{}",
+            month_zh, head, pl.col("required"), pl.col("residents_full"), pl.col("residents_partial"),
+            pl.col("residents_self_care"), _unknown_note(lang), tail,
         )
     return as_findings(short.with_columns(
         pl.lit("staffing_ratio").alias("rule"),
-        pl.lit("error").alias("severity"),
+        pl.when(pl.col("short_micro") > 0).then(pl.lit("error")).otherwise(pl.lit("warning")).alias("severity"),
         message.alias("message"),
-        pl.format("required={} actual={} month={}", pl.col("required"), actual, month).alias("evidence"),
+        pl.format("required={} actual={} month={}", pl.col("required"), actual, month).alias("evidence")
+        + pl.when(bounded).then(pl.format(" fte_assumed={} bound=upper", assumed)).otherwise(pl.lit("")),
         pl.lit(rule.citation).alias("citation"),
         month.alias("period"),
     ))
