@@ -158,16 +158,20 @@ def resident_discrepancies(tables: dict, pack, ctx: Ctx, lang: str = "zh") -> tu
     # every person-month is judged within its own institution (with the whole input for
     # the other homes), so the roll is taken a slice of institutions at a time: the
     # intermediate frames of 25 million claimed rows never exist at once
+    # the slices are consecutive ranges of sorted ids: each sorted on its own, they are in order
+    # together (no sorted copy of the whole)
     for ids, with_null in _institution_slices(tables, roll.height):
         in_slice = pl.col("institution_id").is_in(ids) | (pl.col("institution_id").is_null() & with_null)
         claimed = claims.filter(in_slice).unique().collect()
+        per_rule = []
         for frames in prepared:
             disc, why = _slice_discrepancies(frames, tables, ctx, claimed, shared, in_slice, lang)
-            parts.append(disc)
+            per_rule.append(disc)
             found.append(why)
-    disc = pl.concat(parts).group_by("institution_id", "program", "month_end", "person_id", "rule") \
-        .agg(pl.col("amount_fen").max()) if len(prepared) > 1 else pl.concat(parts)
-    return disc.sort("institution_id", "month_end", "person_id", "rule"), pl.concat(found)
+        disc = pl.concat(per_rule).group_by("institution_id", "program", "month_end", "person_id", "rule") \
+            .agg(pl.col("amount_fen").max()) if len(prepared) > 1 else per_rule[0]
+        parts.append(disc.sort("institution_id", "month_end", "person_id", "rule"))
+    return pl.concat(parts), pl.concat(found)
 
 
 SLICE_ROWS = 3_000_000   # claimed person-months reconciled at a time (bounds memory; results do not depend on it)
