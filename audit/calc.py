@@ -18,10 +18,6 @@ CALCULATORS = {k.name: k.compute for k in KINDS.values() if k.compute is not Non
 INTERPRETATIONS = interpretations()
 
 
-# kinds that settle any period (audit.dates.Period); the others settle calendar years only
-PERIOD_KINDS = {k.name for k in KINDS.values() if k.any_period}
-
-
 def compute(dataset, pack, year: int, lang: str = "zh", period=None) -> tuple[pl.DataFrame, pl.DataFrame, Ctx]:
     """compute_ledger plus the context (interpretations used, average premiums) for the manifest.
     `period` (audit.dates.Period, default the calendar year `year`) is the settlement span."""
@@ -36,13 +32,6 @@ def compute(dataset, pack, year: int, lang: str = "zh", period=None) -> tuple[pl
         fn = CALCULATORS.get(rule.kind)
         if fn is None and rule.kind != "premium_share":
             continue
-        if period is not None and rule.kind not in PERIOD_KINDS:
-            ctx.finding("period_not_supported", "warning",
-                        ctx.t(f"规则 {rule.id}（{rule.kind}）按自然年核算，不能按期间 {period.label} 计算，本期未列；请按年度运行",
-                              f"rule {rule.id} ({rule.kind}) settles by calendar year and cannot be computed for "
-                              f"{period.label}; run it by year"),
-                        f"rule={rule.id} period={period.label}", rule.citation)
-            continue
         if fn is None or not _in_force(rule, year, ctx):
             continue
         try:
@@ -50,7 +39,7 @@ def compute(dataset, pack, year: int, lang: str = "zh", period=None) -> tuple[pl
         except Gap as g:  # a gap in a parameter every line needs (e.g. the payer)
             ids = tables["institutions"]["institution_id"]
             ctx.gap(rule, g, ids)
-    for kind in KINDS.values() if period is None else ():  # computed together (premium shares cap each other)
+    for kind in KINDS.values():  # computed together (premium shares cap each other)
         if kind.together:
             rules = [rule for rule in pack.rules_of_kind(kind.name) if _in_force(rule, year, ctx)]
             if rules:

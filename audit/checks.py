@@ -1,4 +1,4 @@
-"""Compliance checks: Dataset + Pack + year → findings (+ the staffing frame).
+"""Compliance checks: Dataset + Pack + period → findings (+ the staffing frame).
 
 Staffing ratios, double claims, institution and area targets. Eligibility findings
 of the subsidies (lease term, bed minimum, …) and rate gaps come from audit.calc."""
@@ -16,13 +16,16 @@ from audit.kinds.staffing import STAFFING_SCHEMA, empty_staffing
 __all__ = ["run_checks", "FINDINGS_SCHEMA", "STAFFING_SCHEMA", "empty_findings", "empty_staffing"]
 
 
-def run_checks(dataset, pack, year: int, lang: str = "zh") -> tuple[pl.DataFrame, pl.DataFrame]:
-    """All checks for the audit year. `dataset` is an audit.data.io.Dataset (or anything with
-    `.tables`); returns (findings, staffing), both sorted."""
+def run_checks(dataset, pack, period, lang: str = "zh") -> tuple[pl.DataFrame, pl.DataFrame]:
+    """All checks for the settlement period (an audit.dates.Period, or a year for its
+    calendar year): month-end checks look at the period's month-ends, point checks at its
+    last day. `dataset` is an audit.data.io.Dataset (or anything with `.tables`); returns
+    (findings, staffing), both sorted."""
     tables = dataset.tables
-    parts, staffing = [check_double_claims(tables, pack, year, lang), check_integrity(tables, pack, year, lang)], empty_staffing()
+    parts = [check_double_claims(tables, pack, period, lang), check_integrity(tables, pack, period, lang)]
+    staffing = empty_staffing()
     for check in dict.fromkeys(k.check for k in KINDS.values() if k.check is not None):  # each function once
-        out = check(tables, pack, year, lang)
+        out = check(tables, pack, period, lang)
         if isinstance(out, tuple):  # (findings, staffing frame)
             out, staffing = out
         parts.append(out)

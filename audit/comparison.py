@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from audit import i18n
 from audit.errors import PolicyError
 from audit.money import delta_pct_expr, fen_to_yuan_expr
 
@@ -173,8 +174,8 @@ def parameter_changes(a, b, year: int, lang: str = "zh", period=None) -> pl.Data
     Consecutive months with the same pair are one row."""
     from audit.policy.values import format_value
 
-    def t(zh, en):
-        return en if lang == "en" else zh
+    def t(zh: str, en: str) -> str:
+        return i18n.t(lang, zh, en)
 
     words = {_ABSENT: t("—（无此参数）", "— (no such parameter)"), _NOT_IN_FORCE: t("未生效", "not in force"),
              _GAP: t("缺口（原文未规定）", "gap (the text gives none)")}
@@ -315,17 +316,11 @@ def compare(data_path, policy, year: int | None = None, sets=(), override_file=N
     packs (PolicyError when a proposed value is refused, e.g. below a floor), compute
     both, and set them side by side. `progress(stage)` is called as each of
     COMPARE_STAGES begins."""
-    from audit.data.io import load_data
-    from audit.pipeline import run_loaded, year_and_period
-    from audit.policy import load_pack
+    from audit.pipeline import load_inputs, run_loaded, year_and_period
 
     year, span = year_and_period(year, period, lang)
     step = progress or (lambda stage: None)
-    step("read")
-    dataset = load_data(data_path, lang=lang)
-    dataset.raise_if_errors()
-    step("policy")
-    baseline_pack = load_pack(policy, sets=sets, override_file=override_file, lang=lang)
+    dataset, baseline_pack = load_inputs(data_path, policy, sets, override_file, lang, progress)
     prop_pack = proposal_pack(baseline_pack, proposal_policy, proposal_sets, proposal_override, lang)
     step("baseline")
     base = run_loaded(dataset, baseline_pack, year, lang=lang, period=span)
@@ -359,29 +354,12 @@ def write_compare(comparison: Comparison, out_dir, report: bool = True) -> list:
     """compare.csv, compare.xlsx, manifest.json and (with `report`) compare.html /
     compare.pdf, written into a temporary folder and renamed into place only when all
     succeeded: complete outputs or none."""
-    import os
-    import shutil
-    import tempfile
     from pathlib import Path
 
-    from audit.errors import AuditError, OutputError
-    from audit.pipeline import _swap_into_place
-
-    lang = comparison.lang
-
-    def t(zh, en):
-        return en if lang == "en" else zh
+    from audit.outputs import output_set
 
     out = Path(out_dir).resolve()
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o777 & ~umask)
-    except OSError as e:
-        raise OutputError(t(f"无法创建输出文件夹 {out}：{e}", f"cannot create output folder {out}: {e}")) from None
-    try:
+    with output_set(out, OUTPUT_NAMES, comparison.lang) as tmp:
         csv_table(comparison).write_csv(tmp / "compare.csv", include_bom=True)
         write_compare_xlsx(comparison, tmp / "compare.xlsx")
         (tmp / "manifest.json").write_text(
@@ -390,14 +368,6 @@ def write_compare(comparison: Comparison, out_dir, report: bool = True) -> list:
             from audit.report.compare import write_compare_report
 
             write_compare_report(comparison, tmp)
-        _swap_into_place(tmp, out, OUTPUT_NAMES)
-    except (AuditError, KeyboardInterrupt):
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    except Exception as e:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise OutputError(t(f"输出写入失败，未写入任何文件：{type(e).__name__}: {e}",
-                            f"writing outputs failed, nothing written: {type(e).__name__}: {e}")) from e
     return sorted(p for p in out.iterdir() if p.name in OUTPUT_NAMES)
 
 

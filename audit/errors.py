@@ -40,12 +40,6 @@ class PolicyGap(PolicyError):
         self.rule, self.param, self.citation = rule, param, citation
 
 
-class UsageError(AuditError):
-    """The options asked for something that cannot be done as given (exit 2)."""
-
-    exit_code = 2
-
-
 class OutputError(AuditError):
     """Outputs could not be written (exit 3)."""
 
@@ -53,6 +47,6 @@ class OutputError(AuditError):
 
 
 class UsageError(AuditError):
-    """An option or a small settings file (e.g. the report's signing details) is wrong (exit 2)."""
+    """The options, or a small settings file (e.g. the report's signing details), ask for something that cannot be done as given (exit 2)."""
 
     exit_code = 2

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,13 +14,14 @@ import audit
 from audit.calc import INTERPRETATIONS as CALC_INTERPRETATIONS
 from audit.kinds import registry
 from audit.calc import compute
+from audit.kinds.claims import HELD_PROGRAMS
 from audit.kinds.common import FINDING_SORT, as_findings, empty_findings, t
 from audit.kinds.operating import month_ends
-from audit.errors import AuditError, OutputError
+from audit.errors import AuditError
 from audit.money import fen_to_yuan, fen_to_yuan_expr
-from audit.privacy import defuse_frame
+from audit.outputs import output_set
+from audit.privacy import defuse_frame, mask_ids_in_str, mask_ids_in_text
 
-PERSON_ID_IN_TEXT = r"(\d{4})\d{10}(\d{3}[\dXx])"  # an 18-digit id inside free text
 LEDGER_COLUMNS = ["institution_id", "program", "item", "period", "quantity", "rate", "amount", "payer", "rule",
                   "citation", "basis"]
 FINDING_COLUMNS = ["institution_id", "rule", "severity", "message", "evidence", "citation", "period"]
@@ -36,8 +35,6 @@ PAYER_ZH = {"province": "省级财政", "province_lottery": "省级福彩公益�
 PROGRAM_ZH = {"construction": "建设补贴", "operating": "运营补贴", "center_operating": "居家养老中心运营补助",
               "insurance": "综合保险"}
 SEVERITIES = ("error", "warning", "info")
-# error findings that hold a whole program of the institution (else: the lines of the clause they cite)
-HELD_PROGRAMS = {"double_claim": "operating"}
 PROGRAM_KINDS = registry.program_kinds()   # ledger program → the rule kinds paying into it
 
 
@@ -107,7 +104,45 @@ def _problems_as_findings(problems: pl.DataFrame, tables: dict, lang: str) -> pl
         pl.lit(None, pl.String).alias("citation"), pl.lit(None, pl.String).alias("period")))
 
 
-def _checks(dataset, pack, year, lang):
+def policy_problems(dataset, pack, year: int | None, period=None, lang: str = "zh") -> pl.DataFrame:
+    """What `validate --policy P --year Y` adds to the data's own problems: the columns the
+    rules in force that year read and the data lacks, and the money riding on every input
+    the reader could not use (audit.stake). Without a year or period, the columns of every
+    rule and no money."""
+    from audit.data.needs import missing_for_pack
+    from audit.dates import Period
+    from audit.stake import money_at_stake, stake_problems
+
+    if year is None and period is None:
+        return missing_for_pack(pack, dataset.tables, dataset.sources)
+    year, span = year_and_period(year, period, lang)
+    needed = missing_for_pack(pack, dataset.tables, dataset.sources, span or Period.year(year))
+    try:   # data with errors may hold blanks the calculators cannot take: then no sums, the errors say why
+        stakes = money_at_stake(dataset.tables, dataset.sources, dataset.problems, pack, year, span)
+    except AuditError:
+        raise
+    except Exception:  # noqa: BLE001
+        if os.environ.get("AUDIT_DEBUG"):
+            raise
+        return needed
+    return pl.concat([needed, stake_problems(stakes, year, lang)])
+
+
+def _data_findings(dataset, pack, year, lang, span) -> pl.DataFrame:
+    """Findings about the input itself: its warnings, the columns rules in force read and
+    it lacks, and the money at stake on what could not be read (audit.stake)."""
+    from audit.data.needs import missing_for_pack
+    from audit.dates import Period
+    from audit.stake import money_at_stake, stake_findings
+
+    needed = missing_for_pack(pack, dataset.tables, dataset.sources, span or Period.year(year))
+    problems = pl.concat([dataset.problems, needed], how="diagonal_relaxed") if needed.height else dataset.problems
+    stakes = money_at_stake(dataset.tables, dataset.sources, dataset.problems, pack, year, span)
+    return pl.concat([_problems_as_findings(problems, dataset.tables, lang),
+                      stake_findings(stakes, year, lang, span.label if span is not None else None)])
+
+
+def _checks(dataset, pack, period, lang):
     """audit.checks.run_checks when it exists (it is built alongside)."""
     try:
         from audit.checks import run_checks
@@ -117,7 +152,7 @@ def _checks(dataset, pack, year, lang):
         return empty_findings(), pl.DataFrame(
             schema={"institution_id": pl.String, "month_end": pl.Date, "required": pl.Int64,
                     "actual": pl.Float64, "shortfall": pl.Float64})
-    findings, staffing = run_checks(dataset, pack, year, lang)
+    findings, staffing = run_checks(dataset, pack, period, lang)
     return as_findings(findings), staffing
 
 
@@ -193,17 +228,23 @@ def run(data_path, policy, year: int | None = None, sets=(), override_file=None,
     With `institution`, the whole input is computed (averages and allocations depend on
     everyone) and the result narrowed to that institution. `progress(stage)` (optional)
     is called as each of RUN_STAGES begins, for a progress bar."""
+    year, span = year_and_period(year, period, lang)
+    dataset, pack = load_inputs(data_path, policy, sets, override_file, lang, progress)
+    return run_loaded(dataset, pack, year, lang=lang, institution=institution, progress=progress, period=span)
+
+
+def load_inputs(data_path, policy, sets=(), override_file=None, lang: str = "zh", progress=None):
+    """(dataset, pack): the data read and validated (InputError on errors, nothing
+    computed), then the pack with its local values; `progress` hears "read" and "policy"."""
     from audit.data.io import load_data
     from audit.policy import load_pack
 
-    year, span = year_and_period(year, period, lang)
     step = progress or (lambda stage: None)
     step("read")
     dataset = load_data(data_path, lang=lang)
     dataset.raise_if_errors()
     step("policy")
-    pack = load_pack(policy, sets=sets, override_file=override_file, lang=lang)
-    return run_loaded(dataset, pack, year, lang=lang, institution=institution, progress=progress, period=span)
+    return dataset, load_pack(policy, sets=sets, override_file=override_file, lang=lang)
 
 
 def year_and_period(year: int | None, period, lang: str = "zh"):
@@ -236,17 +277,9 @@ def run_loaded(dataset, pack, year: int, lang: str = "zh", institution: str | No
     step("calc")
     ledger, calc_findings, ctx = compute(dataset, pack, year, lang, period=span)
     step("checks")
-    check_findings, staffing = _checks(dataset, pack, year, lang)
-    if span is not None:  # the checks (staffing, targets, claims) look at calendar years
-        note = as_findings(pl.DataFrame([{"institution_id": None, "rule": "checks_by_year", "severity": "info",
-                              "message": t(lang, f"合规检查按自然年进行：本期 {span.label} 的检查按 {year} 年度数据",
-                                           f"compliance checks look at calendar years: for {span.label} they use {year}"),
-                              "evidence": f"period={span.label} year={year}", "citation": None,
-                              "period": str(year)}]))
-        check_findings = pl.concat([as_findings(check_findings), note])
+    check_findings, staffing = _checks(dataset, pack, span or year, lang)
     recon, discrepancies, recon_findings = _reconcile(dataset, pack, year, lang, ledger, ctx, calc_findings)
-    findings = pl.concat([calc_findings, check_findings, recon_findings,
-                          _problems_as_findings(dataset.problems, dataset.tables, lang)])
+    findings = pl.concat([calc_findings, check_findings, recon_findings, _data_findings(dataset, pack, year, lang, span)])
     if institution is not None:
         recon = recon.filter(pl.col("institution_id") == institution)
         discrepancies = discrepancies.filter(pl.col("institution_id") == institution)
@@ -288,7 +321,7 @@ def ledger_table(result: RunResult) -> pl.DataFrame:
 
 def findings_table(result: RunResult) -> pl.DataFrame:
     """Findings as written: person ids inside text masked, formulas defused."""
-    f = result.findings.with_columns(pl.col(c).str.replace_all(PERSON_ID_IN_TEXT, "${1}**********${2}")
+    f = result.findings.with_columns(mask_ids_in_text(pl.col(c))
                                      for c in ("message", "evidence"))
     return defuse_frame(f.select(FINDING_COLUMNS))
 
@@ -301,15 +334,7 @@ def write_outputs(result: RunResult, out_dir, report: bool = True, progress=None
     CSV files carry a UTF-8 BOM so Excel on Chinese Windows reads them correctly.
     `signing` (audit.report.signing.Signing) names the unit and signers on the report."""
     out = Path(out_dir).resolve()
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes it private; outputs are for the office
-    except OSError as e:
-        raise OutputError(t(result.lang, f"无法创建输出文件夹 {out}：{e}", f"cannot create output folder {out}: {e}"))
-    try:
+    with output_set(out, OUTPUT_NAMES, result.lang) as tmp:
         ledger_table(result).write_csv(tmp / "ledger.csv", include_bom=True)
         findings_table(result).write_csv(tmp / "findings.csv", include_bom=True)
         from audit.report.workbooks import write_findings_xlsx, write_ledger_xlsx
@@ -319,29 +344,19 @@ def write_outputs(result: RunResult, out_dir, report: bool = True, progress=None
         write_findings_xlsx(result, tmp / "findings.xlsx")
         (tmp / "manifest.json").write_text(
             json.dumps(result.manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-        try:
+        if report:
             from audit.report import write_bureau_report
-        except ModuleNotFoundError:
-            write_bureau_report = None
-        if not report:
-            write_bureau_report = None
-        if write_bureau_report is not None:
+
             if progress is not None:
                 progress("report")
             write_bureau_report(result, tmp, signing)
-        _swap_into_place(tmp, out)
-    except (AuditError, KeyboardInterrupt):
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    except Exception as e:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise OutputError(t(result.lang, f"输出写入失败，未写入任何文件：{type(e).__name__}: {e}",
-                            f"writing outputs failed, nothing written: {type(e).__name__}: {e}")) from e
     return sorted(out.iterdir())
 
 
 OUTPUT_NAMES = {"ledger.csv", "ledger.xlsx", "findings.csv", "findings.xlsx", "manifest.json", "report.html", "report.pdf",
                 "reconciliation.csv", "claim_discrepancies.csv", "approved.csv"}
+SELFCHECK_NAMES = {"selfcheck_*.html", "selfcheck_*.pdf"}
+NOTICE_NAMES = {"notice_*.html", "notice_*.pdf"}
 
 
 def _write_reconciliation(result: RunResult, folder: Path) -> None:
@@ -357,36 +372,6 @@ def _write_reconciliation(result: RunResult, folder: Path) -> None:
         reconciliation_table(result.reconciliation).write_csv(folder / "reconciliation.csv", include_bom=True)
     if result.discrepancies is not None and result.discrepancies.height:
         write_discrepancies_csv(result.discrepancies, folder / "claim_discrepancies.csv")
-
-
-def _swap_into_place(tmp: Path, out: Path, names: set = OUTPUT_NAMES) -> None:
-    """Rename tmp to out. An existing out holding only a previous run's outputs (`names`)
-    is replaced whole; a folder holding anything else is never deleted: the new files are
-    moved in, a previous run's outputs this run did not write are removed (no stale report
-    beside a new ledger), and the rest is left alone."""
-    if out.exists() and not out.is_dir():
-        raise OutputError(f"输出路径已存在且不是文件夹：{out} / output path exists and is not a folder")
-    if out.exists() and not {p.name for p in out.iterdir()} <= names:
-        fresh = {f.name for f in tmp.iterdir()}
-        for stale in sorted(out.iterdir()):  # a previous run's file this run did not write (report.pdf
-            if stale.name in names and stale.name not in fresh and stale.is_file():  # after --no-report)
-                stale.unlink()
-        for f in sorted(tmp.iterdir()):
-            f.replace(out / f.name)
-        tmp.rmdir()
-        return
-    old = None
-    if out.exists():
-        old = out.parent / f".{out.name}.old-{tmp.name.rsplit('-', 1)[-1]}"
-        out.rename(old)
-    try:
-        tmp.rename(out)
-    except OSError:
-        if old is not None:
-            old.rename(out)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 # ---------------------------------------------------------------- explain
@@ -481,7 +466,8 @@ def explain(result: RunResult, institution_id: str, program: str | None = None, 
                 out.append(f"    {L('参数', 'parameter')} {name} = {val}{local}{L('；', '; ')}{rule.short} {e.clause}"
                            f"{L('：', ': ')}“{e.quote}”")
         if ln["program"] == "operating" and rule is not None:
-            ctx = Ctx(pack=result.pack, year=result.year, lang=lang)
+            ctx = Ctx(pack=result.pack, year=result.year, lang=lang,
+                  period=getattr((result.extra or {}).get("ctx"), "period", None))   # the run's period
             one = {k: (v.filter(pl.col("institution_id") == institution_id) if "institution_id" in v.columns else v)
                    for k, v in tables.items()}
             months = counted_months(rule, one, ctx)
@@ -515,9 +501,8 @@ def explain(result: RunResult, institution_id: str, program: str | None = None, 
         for r in f.iter_rows(named=True):
             out.append(f"  - [{r['severity']}] {r['rule']}: {r['message']}{L('（', ' (')}{r['evidence']}"
                        f"{L('；', '; ')}{r['citation'] or ''}{L('）', ')')}")
-    import re
 
-    return re.sub(PERSON_ID_IN_TEXT, r"\1**********\2", "\n".join(out).rstrip() + "\n")
+    return mask_ids_in_str("\n".join(out).rstrip() + "\n")
 
 
 def _format_value(unit: str, value, lang: str) -> str:
@@ -558,19 +543,6 @@ def pick_institutions(ids: list[str], institution_id: str | None, each: bool, la
                         f"The data holds {len(ids)} institutions: pick one with --institution, or use --each."))
 
 
-def _publish(tmp: Path, out: Path) -> None:
-    """Move a finished temp folder into place: a rename when `out` is new, else
-    file by file (each os.replace is atomic), so no half-written file is ever seen."""
-    import os
-
-    if not out.exists():
-        os.rename(tmp, out)
-        return
-    for f in sorted(tmp.iterdir()):
-        os.replace(f, out / f.name)
-    tmp.rmdir()
-
-
 class Selfcheck:
     """What `selfcheck` made: the run, the institutions reported on, the files written."""
 
@@ -583,32 +555,22 @@ class Selfcheck:
 
 
 def selfcheck(data_path, policy, year: int, out_dir, institution: str | None = None, each: bool = False,
-              sets=(), override_file=None, lang: str = "zh", deadline: str | None = None) -> Selfcheck:
+              sets=(), override_file=None, lang: str = "zh", deadline: str | None = None,
+              jobs: int | None = None) -> Selfcheck:
     """Self-check report(s) for one institution (or, with each=True, every one) into
-    out_dir, all or nothing. The whole input is computed (averages depend on everyone)."""
-    import shutil
-    import tempfile
-
+    out_dir, all or nothing. The whole input is computed once (averages depend on everyone);
+    `jobs` processes render the PDFs (default: one per CPU)."""
     from audit.report import write_selfcheck, write_selfchecks
 
     result = run(data_path, policy, year, sets=sets, override_file=override_file, lang=lang)
     ids = sorted(result.dataset.tables["institutions"]["institution_id"].drop_nulls().unique().to_list())
     chosen = pick_institutions(ids, institution, each, lang)
     out = Path(out_dir)
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    except OSError as e:
-        raise OutputError(t(lang, f"无法创建输出文件夹 {out}: {e}", f"cannot create output folder {out}: {e}")) from e
-    try:
+    with output_set(out, SELFCHECK_NAMES, lang) as tmp:
         if len(chosen) == 1:
             paths = write_selfcheck(result, chosen[0], tmp, deadline)
         else:
-            paths = write_selfchecks(result, chosen, tmp, workers=2, deadline=deadline)
-        _publish(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+            paths = write_selfchecks(result, chosen, tmp, workers=jobs, deadline=deadline)
     return Selfcheck(result, chosen, [out / p.name for p in paths])
 
 
@@ -619,9 +581,6 @@ def notices(data_path, policy, year: int, out_dir, institution: str | None = Non
             sets=(), override_file=None, lang: str = "zh") -> Selfcheck:
     """Approval notices (notice_<id>.html / .pdf) for one institution, or with each=True for
     every institution with claims or payments, into out_dir, all or nothing."""
-    import shutil
-    import tempfile
-
     from audit.errors import UsageError
     from audit.report.reconciliation import write_approval_notices
 
@@ -633,15 +592,6 @@ def notices(data_path, policy, year: int, out_dir, institution: str | None = Non
                            "The input holds no claims or payments: there is nothing to approve."))
     chosen = pick_institutions(ids, institution, each, lang)
     out = Path(out_dir)
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    except OSError as e:
-        raise OutputError(t(lang, f"无法创建输出文件夹 {out}: {e}", f"cannot create output folder {out}: {e}")) from e
-    try:
+    with output_set(out, NOTICE_NAMES, lang) as tmp:
         paths = write_approval_notices(result, chosen, tmp)
-        _publish(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return Selfcheck(result, chosen, [out / p.name for p in paths])

@@ -27,6 +27,24 @@ def mask_name(expr: pl.Expr) -> pl.Expr:
     )
 
 
+# An 18-character resident id (GB 11643) anywhere in free text. The one pattern every
+# writer masks free text with, even where a finding's writer already masked it.
+PERSON_ID_IN_TEXT = r"(\d{4})\d{10}(\d{3}[\dXx])"
+PERSON_ID_MASKED = "${1}**********${2}"   # first 4 and last 4 kept, as mask_person_id
+
+
+def mask_ids_in_text(expr: pl.Expr) -> pl.Expr:
+    """Mask whole resident ids inside free text (messages, evidence, basis)."""
+    return expr.str.replace_all(PERSON_ID_IN_TEXT, PERSON_ID_MASKED)
+
+
+def mask_ids_in_str(text: str) -> str:
+    """mask_ids_in_text for one Python string (explain's text)."""
+    import re
+
+    return re.sub(PERSON_ID_IN_TEXT, r"\1**********\2", text)
+
+
 def mask_text(value: str | None) -> str | None:
     """Scalar helper for one person id in messages (same rule as mask_person_id)."""
     if value is None:

@@ -138,7 +138,6 @@ def resident_discrepancies(tables: dict, pack, ctx: Ctx, lang: str = "zh") -> tu
     The money of a claimed month not counted is what it would earn had it counted:
     with the person's declared attributes where this home lists the person that month,
     else the base rate alone (a lower bound: no supplement is assumed)."""
-    from audit.kinds.operating import _base, person_month_values
 
     roll = tables["claim_residents"]
     rules = [r for r in pack.rules_of_kind("resident_month_grant")]
@@ -289,13 +288,14 @@ def _roll_against_ledger(rule, tables: dict, ctx: Ctx, claimed: pl.DataFrame, pr
     one of the person's stay spans in that institution (`spans`: _first, _last) holds it
     and no register removes it (`removed`); months not claimed are looked for only among
     the people whose counted months outnumber their counted claims."""
+    from audit.kinds.common import month_number as months_into
     from audit.kinds.operating import COUNTS, counted_stays
 
     keys = ["institution_id", "person_id", "month_end"]
     pair = ["institution_id", "person_id"]
     spans = spans.lazy()
-    in_year = claimed.lazy().filter(pl.col("month_end").dt.year() == ctx.year)
-    hit = (in_year.with_columns(pl.col("month_end").dt.month().cast(pl.Int32).alias("_m"))
+    # claimed months are those of the run's period already; counted spans number them 1…n from its first month
+    hit = (claimed.lazy().with_columns(months_into(pl.col("month_end"), ctx.span).alias("_m"))
            .join(spans, on=pair, how="inner")
            .filter((pl.col("_first") <= pl.col("_m")) & (pl.col("_m") <= pl.col("_last")))
            .select(keys).join(removed.lazy(), on=keys, how="anti").collect())
@@ -356,7 +356,7 @@ def _discrepancy_findings(valued: pl.DataFrame, unclaimed: pl.DataFrame, rule, c
         "institution_id", (pl.lit("claim_") + pl.col("cause")).alias("rule"), _holds(pl.col("amount_fen")).alias("severity"),
         claimed_msg.alias("message"),
         pl.format("person={} months={} amount={}", pl.col("masked"), pl.col("months"), pl.col("money")).alias("evidence"),
-        citation.alias("citation"), pl.lit(str(ctx.year)).alias("period"))
+        citation.alias("citation"), pl.lit(ctx.period_label).alias("period"))
     pool = (rows.filter(pooled).group_by("institution_id", "cause")
             .agg(pl.col("person_id").n_unique().alias("persons"), pl.len().alias("n"), pl.col("amount_fen").sum())
             .with_columns(fen_text(pl.col("amount_fen").abs()).alias("money")))
@@ -373,7 +373,7 @@ def _discrepancy_findings(valued: pl.DataFrame, unclaimed: pl.DataFrame, rule, c
         "institution_id", pl.when(is_nc).then(pl.lit("claim_missing")).otherwise(pl.lit("claim_not_eligible")).alias("rule"),
         pl.when(is_nc).then(pl.lit("info")).otherwise(_holds(pl.col("amount_fen"))).alias("severity"), pool_msg.alias("message"),
         pl.format("persons={} months={} amount={}", pl.col("persons"), pl.col("n"), pl.col("money")).alias("evidence"),
-        pl.lit(rule.citation).alias("citation"), pl.lit(str(ctx.year)).alias("period"))
+        pl.lit(rule.citation).alias("citation"), pl.lit(ctx.period_label).alias("period"))
     return pl.concat([as_findings(people), as_findings(institutions)])
 
 
@@ -654,7 +654,8 @@ def explain_person_month(result, institution_id: str, person_id: str, month: str
     if not rules:
         out.append(L("政策包没有按人月计发的运营补贴规则。", "The pack has no resident-month grant."))
         return "\n".join(out) + "\n"
-    ctx = Ctx(pack=result.pack, year=result.year, lang=lang)
+    ctx = Ctx(pack=result.pack, year=result.year, lang=lang,
+                  period=getattr((result.extra or {}).get("ctx"), "period", None))   # the run's period
     for rule in rules:
         rows = counted_stays(rule, one, ctx).filter((pl.col("institution_id") == institution_id)
                                                     & (pl.col("month_end") == day)).collect()

@@ -1,6 +1,7 @@
 """Benchmark (not a test): the bureau report for N institutions (HTML + PDF) and
---each self-check PDFs for N institutions across 2 processes; prints wall time and
-peak memory (this process and its worker processes).
+--each self-check PDFs for N institutions across --jobs processes, each beside bare
+WeasyPrint rendering the very same HTML on the same machine; prints wall time, peak
+memory (this process and its worker processes) and the load average.
 
     .venv/bin/python bench/report_bench.py                 # real pipeline on synth(2000, seed=7)
     .venv/bin/python bench/report_bench.py -n 200 --fake   # report rendering only, frames made up here
@@ -20,6 +21,7 @@ later content changes (longer basis texts): 95.5 s for 511 pages, peak RSS 1.8 G
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import sys
 import tempfile
@@ -83,24 +85,28 @@ def fake_result(n: int, seed: int):
                            findings=findings, staffing=staffing, manifest={"bench": True})
 
 
-def bare_weasyprint(pages: int = 40) -> float:
-    """WeasyPrint's own speed on this machine: pages/s for plain A4 pages of a Chinese table
-    in the report's font, nothing of ours (templates, frames, charts) involved."""
+def cpu() -> float:
+    """CPU seconds (user + system) of this process and its finished children: steadier than
+    wall time on a shared machine."""
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def bare_weasyprint(html_text: str, pdf_path: Path) -> tuple[float, float, int]:
+    """WeasyPrint alone on HTML we made (the same report.html / selfcheck_*.html): wall and
+    CPU seconds and pages, nothing of ours (frames, templates, PDF/A attachments) involved."""
     import weasyprint
 
-    row = ("<tr><td>YL{i:05d}</td><td>某某区某某镇第{i}养老服务中心</td><td>越城区</td>"
-           "<td class=n>{a:,}.00</td><td class=n>{b:,}.00</td></tr>")
-    # a moderate table per page, as the report lays out (one huge table is not what we render)
-    tables = "".join("<table>" + "".join(row.format(i=p * 38 + k, a=(p * 38 + k) * 1234 % 99999,
-                                                     b=(p * 38 + k) * 777 % 99999) for k in range(38)) + "</table>"
-                     for p in range(pages))
-    html = ("<html><head><style>@page{size:A4;margin:16mm 12mm}body{font-family:'Noto Sans CJK SC';font-size:9pt}"
-            "table{border-collapse:collapse;width:100%;break-after:page}td{border:0.5pt solid #999;padding:1.5pt 3pt}"
-            ".n{text-align:right}</style></head><body>" + tables + "</body></html>")
-    t = time.perf_counter()
-    doc = weasyprint.HTML(string=html).render()
-    doc.write_pdf(Path(tempfile.gettempdir()) / "bare-weasyprint.pdf")
-    return len(doc.pages) / (time.perf_counter() - t)
+    from audit.resources import TEMPLATES
+
+    t, c = time.perf_counter(), cpu()
+    doc = weasyprint.HTML(string=html_text, base_url=str(TEMPLATES)).render()
+    doc.write_pdf(pdf_path)
+    return time.perf_counter() - t, cpu() - c, len(doc.pages)
+
+
+def load() -> str:
+    return "load average {:.1f} {:.1f} {:.1f}".format(*os.getloadavg())
 
 
 def main() -> None:
@@ -110,9 +116,15 @@ def main() -> None:
     ap.add_argument("--fake", action="store_true", help="skip the pipeline; time report rendering only")
     ap.add_argument("--skip-each", action="store_true")
     ap.add_argument("--skip-bureau", action="store_true")
+    ap.add_argument("--jobs", type=int, default=None, help="processes for --each (default: CPUs)")
+    ap.add_argument("--sample", type=int, default=60, help="self-checks rendered by bare WeasyPrint (default 60)")
     args = ap.parse_args()
-    bare = bare_weasyprint()
-    print(f"bare WeasyPrint:  {bare:7.1f} pages/s (plain Chinese table pages, same font, same machine)")
+    from pypdf import PdfReader
+
+    from audit.report import default_jobs
+
+    jobs = args.jobs or default_jobs()
+    print(f"{os.cpu_count()} CPUs, {load()}")
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
         t0 = time.perf_counter()
@@ -120,28 +132,41 @@ def main() -> None:
         t1 = time.perf_counter()
         print(f"data + pipeline: {t1 - t0:7.1f} s   ledger rows {result.ledger.height}")
         if not args.skip_bureau:
+            c1 = cpu()
             report.write_bureau_report(result, tmp / "bureau")
-            from pypdf import PdfReader
+            took, took_cpu = time.perf_counter() - t1, cpu() - c1
             pages = len(PdfReader(tmp / "bureau" / "report.pdf").pages)
             size = (tmp / "bureau" / "report.pdf").stat().st_size / 1e6
-            took = time.perf_counter() - t1
-            print(f"bureau report:   {took:7.1f} s   PDF {size:.1f} MB, pages {pages}; "
-                  f"{pages / took:.1f} pages/s = {pages / took / bare:.2f} × bare WeasyPrint; "
+            bare, bare_cpu, _ = bare_weasyprint((tmp / "bureau" / "report.html").read_text(encoding="utf-8"),
+                                                tmp / "bare.pdf")
+            print(f"bureau report:   {took:7.1f} s ({took_cpu:.1f} s CPU)   PDF {size:.1f} MB, {pages} pages, "
                   f"peak RSS {peak_mb()[0]:.0f} MB")
-        t2 = time.perf_counter()
+            print(f"  bare WeasyPrint on the same report.html: {bare:7.1f} s ({bare_cpu:.1f} s CPU)  → report ÷ bare = "
+                  f"{took / bare:.2f} wall, {took_cpu / bare_cpu:.2f} CPU (target: report ≤ 60 s)   {load()}")
         if not args.skip_each:
-            from pypdf import PdfReader
-
             ids = sorted(result.dataset.tables["institutions"]["institution_id"].to_list())
-            report.write_selfchecks(result, ids, tmp / "each", workers=2)
-            t3 = time.perf_counter()
+            t2, c2 = time.perf_counter(), cpu()
+            report.write_selfchecks(result, ids, tmp / "each", workers=jobs)
+            t3, each_cpu = time.perf_counter(), cpu() - c2
             own, kids = peak_mb()
-            each_pages = sum(len(PdfReader(p).pages) for p in sorted((tmp / "each").glob("*.pdf"))[:50])
-            per_doc = each_pages / min(50, len(ids))
-            rate = len(ids) * per_doc / (t3 - t2)
-            print(f"--each ({len(ids)}):  {t3 - t2:7.1f} s   {len(ids) / (t3 - t2):.1f} reports/s, "
-                  f"~{per_doc:.1f} pages each, {rate:.1f} pages/s over 2 processes = {rate / bare:.2f} × bare "
-                  f"WeasyPrint (one process); peak RSS main {own:.0f} MB, worker {kids:.0f} MB")
+            print(f"selfcheck --each ({len(ids)}, {jobs} processes): {t3 - t2:7.1f} s ({each_cpu:.0f} s CPU)   "
+                  f"{len(ids) / (t3 - t2):.1f} reports/s; peak RSS main {own:.0f} MB, worker {kids:.0f} MB "
+                  f"(target ≤ 600 s for 2,000)   {load()}")
+            # bare: WeasyPrint on an evenly spread sample of the very same HTML files, one process,
+            # scaled to all of them over the same number of processes
+            htmls = sorted((tmp / "each").glob("*.html"))
+            step = max(1, len(htmls) // args.sample)
+            sample = htmls[::step][:args.sample]
+            spent, spent_cpu, pages = 0.0, 0.0, 0
+            for h in sample:
+                s, c, p = bare_weasyprint(h.read_text(encoding="utf-8"), tmp / "bare.pdf")
+                spent, spent_cpu, pages = spent + s, spent_cpu + c, pages + p
+            projected = spent / len(sample) * len(htmls) / jobs
+            projected_cpu = spent_cpu / len(sample) * len(htmls)
+            print(f"  bare WeasyPrint on {len(sample)} of the same selfcheck HTMLs: {spent / len(sample):.2f} s each "
+                  f"({spent_cpu / len(sample):.2f} s CPU), {pages / len(sample):.1f} pages each → {projected:.0f} s for "
+                  f"{len(htmls)} over {jobs} processes ({projected_cpu:.0f} s CPU); --each ÷ bare = "
+                  f"{(t3 - t2) / projected:.2f} wall, {each_cpu / projected_cpu:.2f} CPU   {load()}")
 
 
 if __name__ == "__main__":

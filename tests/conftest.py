@@ -32,3 +32,22 @@ def make_folder(tmp_path):
             files["institutions.csv"] = VALID_INSTITUTIONS
         return write_tables(tmp_path / "data", files, encoding)
     return make
+
+
+@pytest.fixture(autouse=True)
+def no_internal_error_reaches_the_user(monkeypatch):
+    """Issue 16: with AUDIT_DEBUG unset, no command run by any test may show a traceback or
+    end in the CLI's last-line-of-defence "内部错误" (exit 4): every failure is a message."""
+    from click.testing import CliRunner
+
+    monkeypatch.delenv("AUDIT_DEBUG", raising=False)
+    invoke = CliRunner.invoke
+
+    def checked(self, *args, **kwargs):
+        result = invoke(self, *args, **kwargs)
+        shown = result.output + (result.stderr if result.stderr_bytes is not None else "")
+        assert "Traceback (most recent call last)" not in shown and "内部错误" not in shown \
+            and result.exit_code != 4, f"an internal error reached the user:\n{shown[-3000:]}"
+        return result
+
+    monkeypatch.setattr(CliRunner, "invoke", checked)

@@ -155,3 +155,39 @@ def test_id_pasted_into_a_number_cell_is_never_accepted(tmp_path):
     errs = audit.load_data(tmp_path / "d").errors()
     assert errs.select("row", "column", "check").rows() == [(3, "person_id", "id_stored_as_number")]
     assert "校验" not in errs["message"][0]
+
+
+def test_abolished_county_names_and_codes_read_as_todays_county_with_a_note(make_folder):
+    """绍兴县 became 柯桥区 in 2013 (its code 330621 went with it): a resident of a 柯桥区 home
+    registered there is local, said in an info line, never an 'unresolved' warning."""
+    folder = make_folder({
+        "机构.csv": "机构编号,机构名称,所属区县,机构类型\nA1,甲院,绍兴市柯桥区,养老机构\nA2,乙院,绍兴县,养老机构\n",
+        "入住老人.csv": ("机构编号,身份证号,入住日期,户籍地\n"
+                       f"A1,{ID_A},2024-01-01,绍兴县\nA1,{ID_B},2024-01-01,330621\n"
+                       f"A2,{ID_A},2023-01-01,浙江省绍兴县华舍街道\nA2,{ID_B},2023-01-01,上虞市\n"),
+    }, with_institutions=False)
+    ds = audit.load_data(folder)
+    assert ds.tables["institutions"].sort("_row")["county"].to_list() == ["柯桥区", "柯桥区"]
+    assert ds.tables["residents"].sort("_row")["hukou_county"].to_list() == ["柯桥区", "柯桥区", "柯桥区", "上虞区"]
+    assert ds.problems.filter(pl.col("check") == "place_unresolved").is_empty()
+    notes = ds.problems.filter(pl.col("check") == "place_renamed").sort("table", "row")
+    assert notes.select("table", "row", "value", "severity").rows() == [
+        ("institutions", 3, "绍兴县", "info"),
+        ("residents", 2, "绍兴县", "info"), ("residents", 3, "330621", "info"),
+        ("residents", 4, "浙江省绍兴县华舍街道", "info"), ("residents", 5, "上虞市", "info")]
+    assert "2013" in notes["message"][0] and "柯桥区" in notes["message"][0]
+
+
+def test_the_bureau_report_appendix_shows_how_the_workbook_was_read(tmp_path):
+    """The reading summary (sheets read as which table, header rows, 合计/签字 rows skipped,
+    sheets not read and why) is in the report's appendix 2, not only in validate."""
+    from audit.report.context import bureau_context
+    from audit.report.render import render_html
+
+    book = _book(tmp_path / "b.xlsx", {"机构信息": INSTITUTIONS, "备注": [["说明"], ["本表仅供参考"]]})
+    html = render_html("bureau.html", bureau_context(audit.run(book, "shaoxing", 2024)))
+    appendix = html[html.index("读取情况"):]
+    assert "机构信息" in appendix and "3-4" in appendix                  # header on Excel rows 3 and 4
+    assert "B 机构名称→name" in appendix and "A 序号" in appendix         # 序号 not read
+    assert "合计/小计行 7" in appendix and "表尾签字行 9" in appendix
+    assert "备注（表头不对应任何表）" in appendix

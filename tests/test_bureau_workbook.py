@@ -40,7 +40,10 @@ def test_bureau_workbook_in_two_validate_rounds_gives_the_template_ledger(books)
     assert second.errors().is_empty(), second.errors()
     ours = audit.run(template, "shaoxing", 2024)
     theirs = audit.run(fixed, "shaoxing", 2024)
-    assert ours.ledger.height > 0 and set(ours.ledger["program"]) >= {"operating", "insurance"}
+    # every programme the table of silent losses named is paid: construction (beds under a
+    # two-level header), operating (per-home rosters, places as addresses, 低保情况), insurance (保险期间)
+    assert ours.ledger.height > 0 and set(ours.ledger["program"]) >= {"construction", "operating", "insurance"}
+    assert {"low_income_supplement", "disability_supplement"} <= set(ours.ledger["item"])
     left, right = _ledger_by_credit_code(ours), _ledger_by_credit_code(theirs)
     assert left.equals(right), (left, right)
 

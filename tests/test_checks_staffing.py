@@ -174,3 +174,22 @@ def test_a_gap_in_tekun_only_stops_the_rule_instead_of_guessing_its_scope():
     findings, staffing = run_checks(dataset(institutions({"institution_id": "A"}), res, staff()), FakePack([r]), 2024)
     assert staffing.is_empty()
     assert findings.select("rule", "evidence").rows() == [("policy_gap", "rule=staffing param=tekun_only")]
+
+
+def test_part_timers_with_no_fte_make_the_figure_a_bound_said_in_words():
+    """A 兼职 caregiver with no 工时折算 counts 1 (audit.data.normalise marks fte_assumed): the
+    staff on duty is then at most the figure, so the shortfall is a range, and a month met
+    only by counting them fully may be short. 9 full-care residents at 1:3 need 3."""
+    res = residents(*people("A", "full", 9, "1101"), *people("B", "full", 9, "1102"))
+    stf = staff(*[{"institution_id": i} for i in "AABBB"]).with_columns(    # A: 2, B: 3 counted
+        pl.Series("fte_assumed", [False, True, False, False, True]))           # one part-timer each
+    findings, _ = run_checks(dataset(institutions({"institution_id": "A"}, {"institution_id": "B"}), res, stf),
+                             FakePack([ratio_rule()]), 2024)
+    june = findings.filter((pl.col("rule") == "staffing_ratio") & (pl.col("period") == "2024-06")).sort("institution_id")
+    a, b = june.rows(named=True)
+    # A: required 3, on duty at most 2 → at least 1, at most 2 short (if the part-timer worked 0)
+    assert a["severity"] == "error"
+    assert "实际在岗折算最多 2 人" in a["message"] and "至少缺 1 人、最多缺 2 人" in a["message"]
+    assert a["evidence"] == "required=3 actual=2 month=2024-06 fte_assumed=1 bound=upper"
+    # B: 3 on duty only if the part-timer is full-time: a warning, up to 1 short
+    assert b["severity"] == "warning" and "可能不足" in b["message"] and "最多缺 1 人" in b["message"]

@@ -55,6 +55,11 @@ def test_run_writes_the_reconciliation_and_the_report_section(data, tmp_path):
     assert approved.select("institution_id", "program", "approved").rows() == [("A001", "operating", "1600.00")]
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "申报、核定与拨付对账" in html and "追回" in html
+    # the leader's page and the findings section name the finding in words, not by its code
+    leader = html[html.index('<section class="leader"'):html.index("</section>", html.index('<section class="leader"'))]
+    assert "申报月份老人已死亡" in leader and "claim_" not in leader
+    body = html[html.index('id="findings"'):html.index('id="signature"')]
+    assert "申报月份老人已死亡" in body and "claim_died" not in body
     import fastexcel
 
     book = fastexcel.read_excel(str(out / "ledger.xlsx"))
@@ -75,10 +80,13 @@ def test_notice_publish_and_explain(data, tmp_path):
     assert r.exit_code == 0, r.output
     html = (tmp_path / "n" / "notice_A001.html").read_text(encoding="utf-8")
     assert "补贴核定通知书" in html and "800.00" in html and "2024-05-10" in html and A not in html
+    assert "申报月份老人已死亡" in html and "claim_died" not in html
     assert (tmp_path / "n" / "notice_A001.pdf").stat().st_size > 1000
     r = _run(["selfcheck", "--policy", "shaoxing", "--year", "2024", "--data", str(data), "--out", str(tmp_path / "s")])
     own = (tmp_path / "s" / "selfcheck_A001.html").read_text(encoding="utf-8")
     assert "本机构申报与核定对账" in own and "800.00" in own and A not in own
+    # died 2024-05-10, claimed May–December at 100 yuan a month: 8 × 100 = 800.00 at stake
+    assert "申报金额中 800.00 元未予核定" in own
     r = _run(["publish", "--subsidies", str(out / "approved.csv"), "--out", str(tmp_path / "pub")])
     assert r.exit_code == 0, r.output
     pub = (tmp_path / "pub" / "publish_subsidies.html").read_text(encoding="utf-8")

@@ -324,12 +324,14 @@ def test_filling_a_policy_gap_pays_the_centre_and_the_gap_finding_disappears(tmp
 
 
 def test_a_period_reaches_both_runs_and_the_parameter_months(data):
-    # the Shaoxing kinds are computed by calendar year: for 2024H2 both sides say so
-    # (period_not_supported, no line) and the comparison shows no money moving — never a
-    # year's amount passed off as a half-year's
+    # 2024H2 counts July–December only. Baseline: H5 张一 6 + 张二 6 (six months reached
+    # 2024-07-31) = 12 level-5 months × 150 = 1,800.00, 张二's disability 6 × 50 = 300.00;
+    # H4 张三 6 × 100 = 600.00 → 2,700.00. At 200 for level 5: 12 × 200 = 2,400.00 → 3,300.00,
+    # delta 12 × 50 = 600.00 (the year's 900.00 was 18 months: the half-year is not the year)
     c = compare(data, "shaoxing", period="2024H2", proposal_sets=[f"{RATE_5}=200"])
-    assert c.by_program_payer.is_empty() and c.totals() == (0, 0, 0)
+    assert by_pp(c) == {("operating", "city"): (2_700_00, 3_300_00, 600_00)}
     for side in (c.baseline, c.proposal):
-        assert "period_not_supported" in side.findings["rule"].to_list()
+        assert set(side.ledger["period"]) == {"2024H2"}
+        assert not {"period_not_supported", "checks_by_year"} & set(side.findings["rule"])
     assert c.findings_appeared.is_empty() and c.findings_disappeared.is_empty()
     assert c.changes["months"].to_list() == ["全期"] and c.manifest["period"] == "2024H2"

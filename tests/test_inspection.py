@@ -281,23 +281,6 @@ def test_checklist_items_apply_by_kind_and_premises():
     assert "消防安全：消" in shown(centre) and "消防安全：消" in shown(home)
 
 
-def test_outputs_appear_whole_or_not_at_all(tmp_path):
-    from audit.inspect.documents import atomic_dir
-
-    out = tmp_path / "out"
-    out.mkdir()
-    (out / "mine.txt").write_text("keep", encoding="utf-8")
-    with pytest.raises(RuntimeError):
-        with atomic_dir(out) as tmp:
-            (tmp / "draw.json").write_text("{}", encoding="utf-8")
-            raise RuntimeError("rendering failed")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no temporary folder left
-    assert sorted(p.name for p in out.iterdir()) == ["mine.txt"]  # nothing half-written
-    with atomic_dir(out) as tmp:
-        (tmp / "draw.json").write_text("{}", encoding="utf-8")
-    assert sorted(p.name for p in out.iterdir()) == ["draw.json", "mine.txt"]  # the user's file is kept
-
-
 def test_publish_reads_a_gbk_csv_from_excel(tmp_path):
     src = tmp_path / "results.csv"
     src.write_bytes("机构编号,机构名称,检查日期,检查结果\nA001,甲养老院,2024/10/8,合格\n".encode("gb18030"))

@@ -79,7 +79,8 @@ def test_dongyang_insurance_and_tekun_staffing():
 
 
 def test_pack_metadata():
-    assert shipped_packs() == ["baodi", "dongyang", "haimen", "huashan", "jiayuguan", "linfen", "shaoxing", "taizhou"]
+    assert shipped_packs() == ["baodi", "dongyang", "gansu", "haimen", "huashan", "jiayuguan", "linfen", "shaoxing",
+                               "taizhou"]
     sx = load_pack("shaoxing")
     assert (sx.status, sx.issued, sx.number) == ("draft", None, None)
     assert any(i["id"] == "shaoxing_effective_date" for i in sx.interpretations)

@@ -17,7 +17,8 @@ def test_list_shows_every_pack_with_status_and_date():
     r = run("list")
     assert r.exit_code == 0, r.output
     lines = {ln.split("\t")[0]: ln for ln in r.output.strip().splitlines()}
-    assert set(lines) == {"baodi", "dongyang", "jiayuguan", "linfen", "shaoxing", "huashan", "haimen", "taizhou"}
+    assert set(lines) == {"baodi", "dongyang", "jiayuguan", "linfen", "shaoxing", "huashan", "haimen", "taizhou",
+                          "gansu"}
     assert "征求意见稿" in lines["shaoxing"] and "2024-02-20" in lines["dongyang"]
     assert "draft" in run("list", "--lang", "en").output
 

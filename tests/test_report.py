@@ -209,7 +209,9 @@ def test_selfcheck_lines_totals_fixes_and_staffing(selfcheck):
     assert "阳光颐养院" not in text            # another institution's lines stay out
     assert report.fix_hint("lease_term", "zh") in text
     assert report.fix_hint("policy_gap", "zh") in text   # the area-level finding, with its hint
-    assert text.count("<td>2024-") == 12                # staffing month by month
+    # each finding states the money at stake; a gap says it cannot be computed instead of a 0
+    assert "<th style=\"width:22%\">涉及金额</th>" in text and "不按零计" in text
+    assert text.count('<th class="num">2024-') == 12    # staffing month by month, months across
     # I002 has an error finding (invalid_value): the bureau holds its 13,234.57, and it is told so
     assert "本机构预计补贴 13,234.57 元将暂缓支付" in text
 

@@ -95,9 +95,10 @@ def test_selfcheck_shows_caregivers_deadline_and_published_average(tmp_path):
     html = (out / "selfcheck_YL01.html").read_text(encoding="utf-8")
     assert "无护理员配备数据" not in html and "未规定护理员配比" in html
     staff = pl.read_excel(DEMO, sheet_name="工作人员")
-    assert staff.height  # the demo has staff; YL01's December caregivers appear as a month row
-    assert re.search(r"<tr><td>2024-12</td><td class=\"num\">\d+</td><td class=\"num\">[\d.]+</td></tr>", html)
-    assert "请在 2025-03-31 前完成整改" in html and "<td class=\"small\">2025-03-31</td>" in html
+    assert staff.height  # the demo has staff; YL01's caregivers appear month by month, months across
+    assert '<th class="num">2024-12</th></tr>' in html
+    assert re.search(r"<tr><th>实配</th>(<td class=\"num\">[\d.]+</td>){12}</tr>", html)
+    assert "请在 2025-03-31 前完成整改" in html and "<strong>整改期限：2025-03-31</strong>" in html
     assert "--set insurance_city.average_premium=数值" in html
     bad = CliRunner().invoke(main, ["selfcheck", "--policy", "shaoxing", "--year", "2024", "--data", str(DEMO),
                                     "--out", str(tmp_path / "x"), "--institution", "YL01", "--deadline", "3月底"])

@@ -236,10 +236,16 @@ def test_other_beds_are_held_when_the_data_cannot_say_which_beds_were_subsidised
 
 # ------------------------------------------------------------------ periods and packs
 
-def test_a_calendar_year_kind_is_reported_not_guessed_for_a_half_year():
-    ledger, findings = calc("jiayuguan", "2024H1", institutions=[{"institution_id": "A", "beds": 10, **OLD}])
-    assert ledger.height == 0
-    assert "period_not_supported" in set(findings["rule"]) and "warning" in set(findings["severity"])
+def test_a_half_year_under_an_older_kind_is_settled_and_its_gap_stays_a_gap():
+    # 嘉峪关 三(一) breaks off before the operating rates: for 2024H1 the resident-months are a
+    # policy_gap (never a zero, never "not supported"); its resident counted Jan–Jun
+    res = [{"institution_id": "A", "person_id": "p", "admitted_on": D(2020, 1, 1), "care_level": "full"}]
+    ledger, findings = calc("jiayuguan", "2024H1", institutions=[{"institution_id": "A", "beds": 10, **OLD}],
+                            residents=res)
+    assert ledger.height == 0 and "period_not_supported" not in set(findings["rule"])
+    gap = findings.filter(pl.col("rule") == "policy_gap")
+    assert gap.height == 1 and "operating_grant.rate_by_care_level" in gap["evidence"][0]
+    assert gap["period"].to_list() == ["2024H1"]
 
 
 @pytest.mark.parametrize("bad", [{"[0,50]": 1, "[50,)": 2}, {"[0,50": 1}, {"[100,)+vip": 1}])
@@ -395,3 +401,22 @@ def test_dementia_grade_raises_the_rate_when_it_is_the_higher():
     assert got == [("bed_months_dementia_moderate", 400_00, 12), ("bed_months_intact", 200_00, 12),
                    ("bed_months_severe", 600_00, 12)]
     assert "中度（中度失智）" in lines(ledger, item="bed_months_dementia_moderate")["basis"][0]
+
+
+def test_occupancy_is_a_dated_condition_due_on_the_day_it_is_reached(guide):
+    # "養老床位入住率達30%(含)以上" with "運營滿1年": opened 2023-03-01 → a year on 2024-03-01;
+    # 100 beds need 30 residents: 29 since 2023, the 30th admitted 2024-08-20 → due 2024-08-20.
+    # 2024H1 is not due (info, occupancy not reached by 30 June); 2024H2 pays 100 × 1,000.00
+    sets = ("construction.rate=1000", "construction.payer=county", "construction.cap_per_institution=1000000")
+    home = dict(institution_id="O", beds=100, basic_beds_agreement=True, accepted_on=D(2023, 1, 1),
+                opened_on=D(2023, 3, 1))
+    res = residents_in("O", 29) + [{"institution_id": "O", "person_id": "O-30", "admitted_on": D(2024, 8, 20)}]
+    pack = load_pack(guide, sets=sets)
+    h1, f1, _ = compute(tables(institutions=[home], residents=res), pack, 2024, period=Period.parse("2024H1"))
+    assert h1.height == 0 and found(f1, "O", "occupancy_below_minimum")["severity"].to_list() == ["info"]
+    h2, _, _ = compute(tables(institutions=[home], residents=res), pack, 2024, period=Period.parse("2024H2"))
+    assert h2["amount_fen"].to_list() == [100_000_00] and "到期日 2024-08-20" in h2["basis"][0]
+    # one of the 30 leaves on 2024-09-01 (before the year end): the due day stays 2024-08-20
+    res[0] = {**res[0], "discharged_on": D(2024, 9, 1)}
+    year, _, _ = compute(tables(institutions=[home], residents=res), pack, 2024)
+    assert year["amount_fen"].to_list() == [100_000_00] and "到期日 2024-08-20" in year["basis"][0]

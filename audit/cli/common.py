@@ -31,6 +31,15 @@ lang_option = click.option(
 out_option = click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="输出文件夹。")
 
 
+def institution_options(each_help: str):
+    """--institution / --each, for commands that write one document per institution."""
+    def decorate(f):
+        f = click.option("--each", is_flag=True, help=each_help)(f)
+        return click.option("--institution", "institution_id",
+                            help="机构编号（数据含多家机构时必填，除非使用 --each）。")(f)
+    return decorate
+
+
 def policy_options(f):
     """--policy, --set and --override together (every computing command takes all three)."""
     return policy_option(set_option(override_option(f)))

@@ -6,6 +6,7 @@ import unicodedata
 
 import click
 
+from audit import i18n
 from audit.cli import main
 from audit.cli.common import data_option, lang_option, out_option, policy_options, stage_progress
 
@@ -63,8 +64,8 @@ def summary_text(result) -> str:
 
     en = result.lang == "en"
 
-    def t(zh, e):
-        return e if en else zh
+    def t(zh: str, e: str) -> str:
+        return i18n.t(result.lang, zh, e)
 
     out = []
     for label, r in ((t("现行", "Baseline"), result.baseline), (t("拟议", "Proposal"), result.proposal)):

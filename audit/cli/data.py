@@ -17,11 +17,13 @@ from audit.cli.common import data_option, lang_option
               help="输出格式：text 每行一个问题；json 问题对象列表。")
 @click.option("--policy", "policy", default=None,
               help="政策包：再列出该包各规则要读而数据中没有的列（及因此可能少付的款项）。")
-@click.option("--year", type=int, default=None, help="与 --policy 一起使用的核算年度（说明用）。")
+@click.option("--year", type=int, default=None,
+              help="与 --policy 一起使用的核算年度：按该年度有效的规则判断缺少的列，并算出因此未计发的金额。")
+@click.option("--period", default=None, help="代替 --year 的核算期间（2024H1、2024Q3、2024-05、2021-07..2022-06）。")
 @click.option("--reading", is_flag=True,
               help="json 时输出 {problems, reading}：每张表读自哪些工作表、表头对应、未读取的列、跳过的行。")
 @lang_option
-def validate_cmd(data_path, fmt, policy, year, reading, lang):
+def validate_cmd(data_path, fmt, policy, year, period, reading, lang):
     """检查输入数据：列出每个问题（工作表、Excel 行号、列字母和原表头、值、应怎样填写），并说明每张表读自哪些
     工作表、哪些工作表未读取及原因；有错误时退出码为 1。"""
     from audit.data.io import format_reading, load_data, reading_summary
@@ -30,10 +32,10 @@ def validate_cmd(data_path, fmt, policy, year, reading, lang):
     ds = load_data(data_path, lang=lang)
     problems = ds.problems
     if policy:
-        from audit.data.needs import missing_for_pack
+        from audit.pipeline import policy_problems
         from audit.policy import load_pack
 
-        needed = missing_for_pack(load_pack(policy, lang=lang), ds.tables, ds.sources)
+        needed = policy_problems(ds, load_pack(policy, lang=lang), year, period, lang)
         problems = pl.concat([problems, needed], how="diagonal_relaxed")
     n_err = problems.filter(pl.col("severity") == "error").height
     n_warn = problems.filter(pl.col("severity") == "warning").height

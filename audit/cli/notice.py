@@ -6,7 +6,7 @@ from __future__ import annotations
 import click
 
 from audit.cli import main
-from audit.cli.common import data_option, lang_option, out_option, policy_options, year_option
+from audit.cli.common import data_option, institution_options, lang_option, out_option, policy_options, year_option
 
 
 @main.command("notice")
@@ -14,8 +14,7 @@ from audit.cli.common import data_option, lang_option, out_option, policy_option
 @year_option
 @data_option
 @out_option
-@click.option("--institution", "institution_id", help="机构编号（数据含多家机构时必填，除非使用 --each）。")
-@click.option("--each", is_flag=True, help="为每家有申报或拨付记录的机构各生成一份核定通知书。")
+@institution_options("为每家有申报或拨付记录的机构各生成一份核定通知书。")
 @lang_option
 def notice_command(policy, sets, override_file, year, data_path, out_dir, institution_id, each, lang):
     """补贴核定通知书（PDF）：申报、核定、已拨付、应追回或补发，核减理由及条款。

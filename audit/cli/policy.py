@@ -11,11 +11,8 @@ import click
 from audit.cli import main
 from audit.cli.common import lang_option, override_option, set_option
 from audit.errors import PolicyError
+from audit.i18n import t as _t
 from audit.policy import KINDS, Pack, format_value, load_pack, shipped_packs
-
-
-def _t(lang, zh, en):
-    return en if lang == "en" else zh
 
 
 def _date(ctx, param, value):

@@ -156,7 +156,7 @@ def column_checks(table: schema.Table, df: pl.DataFrame, sheet, unreadable: pl.D
         if col.required and col.name in present:
             missing = rows.filter(pl.col("check") == "not_nullable")
             missing = missing.join(unreadable.filter(pl.col("column") == col.name).select(pl.col("row").alias("_row")), on="_row", how="anti")
-            parts.append(_rows(missing, table, sheet, col.name, pl.lit(None), f"必填，不能为空", "required; must not be empty", "required"))
+            parts.append(_rows(missing, table, sheet, col.name, pl.lit(None), "必填，不能为空", "required; must not be empty", "required"))
         for n, (kind, bound) in enumerate(_range_specs(col)):
             hit = rows.filter((pl.col("check") != "not_nullable") & (pl.col("check_number") == n))
             b = f"{bound}" if col.type != "money" else f"{bound} 元"
@@ -347,7 +347,7 @@ def _duplicate_ids(table, df, sheet, col, keys) -> pl.DataFrame:
     within = "（同一机构内）" if col.spec.get("unique_within") else ""
     first = pl.col("__first").cast(pl.String)
     zh = pl.when(same).then(pl.lit(f"编号重复{within}：与第") + first + "行相同").otherwise(
-        pl.lit(f"编号与第") + first + pl.lit("行的“") + pl.col("__first_id") + pl.lit(f"”仅大小写、全半角或形近字母不同{within}，应为同一编号"))
+        pl.lit("编号与第") + first + pl.lit("行的“") + pl.col("__first_id") + pl.lit(f"”仅大小写、全半角或形近字母不同{within}，应为同一编号"))
     en_within = " within the institution" if within else ""
     en = pl.when(same).then(pl.lit(f"duplicate id{en_within}: same as row ") + first).otherwise(
         pl.lit("id differs from '") + pl.col("__first_id") + pl.lit("' on row ") + first
@@ -366,7 +366,7 @@ def _one_per_id(table, df, sheet, col) -> pl.DataFrame:
     hit = d.filter((pl.col("_row") != pl.col("__first")) & (pl.col("institution_id") != pl.col("__first_id")))
     first = pl.col("__first").cast(pl.String)
     return _rows(hit, table, sheet, col.name, _shown(col),
-                 pl.lit(f"与第") + first + pl.lit(f"行（编号 ") + pl.col("__first_id") + pl.lit(f"）的{col.zh}相同：同一机构不能有两个编号"),
+                 pl.lit("与第") + first + pl.lit("行（编号 ") + pl.col("__first_id") + pl.lit(f"）的{col.zh}相同：同一机构不能有两个编号"),
                  pl.lit(f"same {col.name} as row ") + first + pl.lit(" (id ") + pl.col("__first_id")
                  + pl.lit("): one institution cannot have two ids"), "duplicate")
 

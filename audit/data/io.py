@@ -367,9 +367,9 @@ def _read_workbook(book: Path, tables, sources, problems_of, only: str | None = 
         if table is None:
             try:
                 grid_read = _read_grid(book, s)
-                table, score = _table_by_content(grid_read[0])
+                table, _ = _table_by_content(grid_read[0])
             except Exception:
-                table, score = None, 0
+                table = None
         if hidden:
             log.append({"sheet": s, "table": table, "status": "hidden"})
             if table is not None:
@@ -557,36 +557,51 @@ def reading_summary(sources: dict, tables: dict | None = None) -> dict:
     return out
 
 
+def reading_rows(summary: dict, lang: str = "zh") -> tuple[list[dict], list[str]]:
+    """The reading summary in words, one dict per sheet or file read (table, where, header
+    rows, rows, header → column, columns not read, rows skipped) and one line per sheet not
+    read: what the terminal prints and the bureau report's appendix shows."""
+    en = lang == "en"
+    by = {"_inst_name": "institution_id (by name)" if en else "institution_id（按机构名称）",
+          "_inst_code": "institution_id (by credit code)" if en else "institution_id（按信用代码）"}
+    words = {"total": ("total rows", "合计/小计行"), "footer": ("footer rows", "表尾签字行")}
+    rows = []
+    for t in summary["tables"]:
+        name = t["table"] if en else schema.table(t["table"]).zh
+        for p in t["sources"]:
+            kinds: dict[str, list[str]] = {}
+            for k in p["skipped"]:
+                kinds.setdefault(k["kind"], []).append(str(k["row"]))
+            rows.append({
+                "table": name, "table_rows": t["rows"], "n_sources": len(t["sources"]), "where": p["sheet"] or p["file"],
+                "header": "-".join(str(r) for r in dict.fromkeys([p["header_rows"][0], p["header_rows"][-1]])),
+                "rows": p["rows"],
+                "columns": ", ".join(f"{c['letter']} {c['header']}→{by.get(c['column'], c['column'])}" for c in p["columns"]),
+                "ignored": ", ".join(f"{c['letter']} {c['header']}" for c in p["ignored"]),
+                "skipped": "; ".join(f"{words[k][0 if en else 1]} {', '.join(v)}" for k, v in kinds.items())})
+    why = {"hidden": ("hidden", "隐藏"), "ignored": ("headers match no table", "表头不对应任何表"),
+           "duplicate": ("a second sheet of the same table", "同一张表的第二个工作表")}
+    not_read = [f"{s['sheet']} ({why[s['status']][0]})" if en else f"{s['sheet']}（{why[s['status']][1]}）"
+                for s in summary["sheets_not_read"]]
+    return rows, not_read
+
+
 def format_reading(summary: dict, lang: str = "zh") -> list[str]:
     """The reading summary as lines for a terminal."""
     en = lang == "en"
+    rows, not_read = reading_rows(summary, lang)
     lines = ["reading:" if en else "读取情况："]
-    for t in summary["tables"]:
-        name = t["table"] if en else schema.table(t["table"]).zh
-        lines.append(f"  {name} ← {len(t['sources'])} sheet(s)/file(s), {t['rows']} rows" if en else
-                     f"  {name} ← {len(t['sources'])} 个工作表/文件，共 {t['rows']} 行")
-        for p in t["sources"]:
-            head = "-".join(str(r) for r in dict.fromkeys([p["header_rows"][0], p["header_rows"][-1]]))
-            by = {"_inst_name": "institution_id (by name)" if en else "institution_id（按机构名称）",
-                  "_inst_code": "institution_id (by credit code)" if en else "institution_id（按信用代码）"}
-            cols = ", ".join(f"{c['letter']} {c['header']}→{by.get(c['column'], c['column'])}" for c in p["columns"])
-            where = p["sheet"] or p["file"]
-            lines.append(f"    {where}: header row {head}, {p['rows']} rows; {cols}" if en else
-                         f"    {where}：表头第 {head} 行，{p['rows']} 行；{cols}")
-            if p["ignored"]:
-                ign = ", ".join(f"{c['letter']} {c['header']}" for c in p["ignored"])
-                lines.append(f"      columns not read: {ign}" if en else f"      未读取的列：{ign}")
-            if p["skipped"]:
-                kinds = {}
-                for k in p["skipped"]:
-                    kinds.setdefault(k["kind"], []).append(str(k["row"]))
-                words = {"total": ("total rows", "合计/小计行"), "footer": ("footer rows", "表尾签字行")}
-                sk = "; ".join(f"{words[k][0 if en else 1]} {', '.join(v)}" for k, v in kinds.items())
-                lines.append(f"      skipped: {sk}" if en else f"      跳过：{sk}")
-    for s in summary["sheets_not_read"]:
-        why = {"hidden": ("hidden", "隐藏"), "ignored": ("headers match no table", "表头不对应任何表"),
-               "duplicate": ("a second sheet of the same table", "同一张表的第二个工作表")}[s["status"]]
-        lines.append(f"  not read: {s['sheet']} ({why[0]})" if en else f"  未读取：{s['sheet']}（{why[1]}）")
+    for i, r in enumerate(rows):
+        if i == 0 or rows[i - 1]["table"] != r["table"]:
+            lines.append(f"  {r['table']} ← {r['n_sources']} sheet(s)/file(s), {r['table_rows']} rows" if en else
+                         f"  {r['table']} ← {r['n_sources']} 个工作表/文件，共 {r['table_rows']} 行")
+        lines.append(f"    {r['where']}: header row {r['header']}, {r['rows']} rows; {r['columns']}" if en else
+                     f"    {r['where']}：表头第 {r['header']} 行，{r['rows']} 行；{r['columns']}")
+        if r["ignored"]:
+            lines.append(f"      columns not read: {r['ignored']}" if en else f"      未读取的列：{r['ignored']}")
+        if r["skipped"]:
+            lines.append(f"      skipped: {r['skipped']}" if en else f"      跳过：{r['skipped']}")
+    lines += [f"  not read: {w}" if en else f"  未读取：{w}" for w in not_read]
     return lines
 
 

@@ -1,6 +1,7 @@
 """Which input columns each rule of a pack reads, and who loses money without them.
 
-`audit validate --policy P --year Y` adds one warning per rule × missing column: a column
+`audit validate --policy P --year Y` (and `audit run`) add one warning per missing column
+that a rule in force that year reads: a column
 a rule needs that the data lacks (or a table it lacks) would otherwise take its default
 or blank and silently pay less — 低保情况 not read as 低保类别 lost the low-income
 supplement without a word. Listed per rule kind, plus columns a parameter brings in."""
@@ -10,6 +11,7 @@ from __future__ import annotations
 import polars as pl
 
 from audit.data import contract as schema
+from audit.errors import PolicyError
 from audit.data.normalise import PROBLEM_SCHEMA, empty_problems
 
 _ELIGIBILITY = [("institutions", c) for c in ("kind", "ownership", "registered_on", "accepted_on", "opened_on")]
@@ -27,6 +29,9 @@ BY_KIND: dict[str, list[tuple[str, str]]] = {
     "premium_share": [("insurance", "premium"), ("insurance", "year"), ("insurance", "scheme"),
                       ("institutions", "profit_status")],
     "staffing_ratio": [("residents", "care_level"), ("staff", "role"), ("staff", "fte")],
+    "bed_month_grant": [("institutions", "kind"), ("institutions", "ownership"), ("institutions", "opened_on"),
+                        ("residents", "admitted_on"), ("residents", "discharged_on")],
+    "bed_subsidy": [*_ELIGIBILITY, ("institutions", "beds"), ("institutions", "beds_subsidized_before")],
 }
 # (rule kind, parameter) → columns that parameter brings in
 BY_PARAM: dict[tuple[str, str], list[tuple[str, str]]] = {
@@ -42,6 +47,19 @@ BY_PARAM: dict[tuple[str, str], list[tuple[str, str]]] = {
     ("center_star_grant", "require_operating_normally"): [("institutions", "operating_normally")],
     ("center_star_grant", "unstarred_score_base"): [("institutions", "assessment_score")],
     ("center_star_grant", "inside_institution_share"): [("institutions", "inside_institution")],
+    ("bed_month_grant", "local_hukou"): [("residents", "hukou_county"), ("institutions", "county")],
+    ("bed_month_grant", "rate_by_grade"): [("residents", "care_level")],
+    ("bed_month_grant", "level_by_grade"): [("residents", "care_level")],
+    ("bed_month_grant", "dementia_level_by_grade"): [("residents", "dementia_grade")],
+    ("bed_month_grant", "min_rating_level"): [("institutions", "rating_level")],
+    ("bed_month_grant", "require_registered"): [("institutions", "registered_on")],
+    ("bed_month_grant", "require_operating_normally"): [("institutions", "operating_normally")],
+    ("bed_month_grant", "band_by"): [("institutions", "beds")],
+    ("bed_subsidy", "eligible_premises"): [("institutions", "premises")],
+    ("bed_subsidy", "min_rating_level"): [("institutions", "rating_level")],
+    ("bed_subsidy", "forprofit_share"): [("institutions", "profit_status")],
+    ("bed_subsidy", "expansion_share"): [("institutions", "expansion_beds")],
+    ("bed_subsidy", "require_basic_beds_agreement"): [("institutions", "basic_beds_agreement")],
 }
 
 
@@ -49,26 +67,57 @@ BY_PARAM: dict[tuple[str, str], list[tuple[str, str]]] = {
 READ_FROM = {("insurance", "year"): "period"}
 
 
-def rule_columns(rule) -> list[tuple[str, str]]:
+def in_force(rule, span) -> bool:
+    """The rule applies in the period (`span`: audit.dates.Period, or None = any time): every
+    parameter has a value or a declared gap on its first or last day, as the calculators judge."""
+    if span is None:
+        return True
+    for on in (span.start, span.end):
+        try:
+            for name in rule.params:
+                rule.entry(name, on)
+            return True
+        except PolicyError:
+            continue
+    return False
+
+
+def _param_in_force(rule, param: str, span) -> bool:
+    if not rule.has(param):
+        return False
+    return span is None or any(rule.reading(param, on).state in ("value", "gap") for on in (span.start, span.end))
+
+
+def rule_columns(rule, span=None) -> list[tuple[str, str]]:
+    """(table, column) the rule reads — in `span` only the parameters in force then."""
     cols = list(BY_KIND.get(rule.kind, []))
     for (kind, param), more in BY_PARAM.items():
-        if kind == rule.kind and rule.has(param):
+        if kind == rule.kind and _param_in_force(rule, param, span):
             cols += more
     return list(dict.fromkeys(cols))
 
 
-def missing_for_pack(pack, tables: dict[str, pl.DataFrame], sources: dict) -> pl.DataFrame:
-    """One warning per column (or whole table) that some rule reads and the input lacks,
-    naming every rule that reads it."""
+def present(table: str, tables: dict[str, pl.DataFrame], sources: dict) -> list[str] | None:
+    """The columns the input gave for a table (None: the table itself is absent)."""
+    src = sources.get(table) or {}
+    if not (table in tables and bool(src.get("columns") or tables[table].width)):
+        return None
+    return src.get("columns") or tables[table].columns
+
+
+def missing_for_pack(pack, tables: dict[str, pl.DataFrame], sources: dict, span=None) -> pl.DataFrame:
+    """One warning per column (or whole table) that some rule in force in `span` (an
+    audit.dates.Period; None = every rule of the pack) reads and the input lacks, naming
+    every rule that reads it."""
     missing: dict[tuple[str, str | None], list] = {}
     for rule in pack.rules.values():
-        for table, column in rule_columns(rule):
-            src = sources.get(table) or {}
-            has_table = table in tables and bool(src.get("columns") or tables[table].width)
-            present = src.get("columns") or tables[table].columns if has_table else []
-            if column in present or READ_FROM.get((table, column)) in present:
+        if not in_force(rule, span):
+            continue
+        for table, column in rule_columns(rule, span):
+            given = present(table, tables, sources)
+            if given is not None and (column in given or READ_FROM.get((table, column)) in given):
                 continue
-            key = (table, column if has_table else None)
+            key = (table, column if given is not None else None)
             if rule not in missing.setdefault(key, []):
                 missing[key].append(rule)
     rows = []

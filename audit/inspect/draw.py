@@ -41,6 +41,7 @@ import polars as pl
 
 from audit.errors import AuditError, InputError
 from audit.privacy import mask_national_ids
+from audit.i18n import t as _msg
 
 ALGORITHM = "sha256-rank/1"
 STRATA_ORDER = ("high", "medium", "low")
@@ -69,10 +70,6 @@ class DrawParams:
     joint: bool = False
     avoid_same_county: bool = False
     lang: str = field(default="zh", compare=False)
-
-
-def _msg(lang: str, zh: str, en: str) -> str:
-    return en if lang == "en" else zh
 
 
 _PARAM_TYPES = {"seed": (str,), "ratios": (dict,), "strata": (str,), "default_stratum": (str,),

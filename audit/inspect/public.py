@@ -18,12 +18,9 @@ from pathlib import Path
 import polars as pl
 
 from audit.errors import InputError
+from audit.i18n import t as _t
 
 PUBLIC_COLUMNS = ("institution_id", "name", "county", "stratum", "opened_on", "last_inspected_on")
-
-
-def _t(lang: str, zh: str, en: str) -> str:
-    return en if lang == "en" else zh
 
 
 def draw_hash(draw_json_bytes: bytes) -> str:

@@ -26,7 +26,8 @@ TARGET_UNITS = {"share", "count", "persons", "years", "m2/person"}
 @dataclass(frozen=True)
 class Item:
     """A ledger item a kind writes. `code` ending in "_" is a prefix of numbered items
-    (`resident_months_level_4`), and `{n}` in the words stands for the number."""
+    (`resident_months_level_4`, `bed_months_severe`), and `{n}` in the words stands for the
+    number or the care grade's words."""
 
     code: str
     zh: str
@@ -44,7 +45,6 @@ class Kind:
       (premium shares cap each other in pack order)
     - check: check kinds, `(tables, pack, year, lang) → findings` (or (findings, staffing)
       for staffing_ratio); kinds sharing one check function run it once
-    - any_period: settles any period (`audit run --period`), not only calendar years
     - program: the ledger program of a subsidy kind; inputs: the institution columns
       `audit explain` shows for it
     - interpretations: id → (zh, en) readings stated in the manifest when used
@@ -57,7 +57,6 @@ class Kind:
     program: str | None = None
     compute: Callable | None = None
     together: bool = False
-    any_period: bool = False
     check: Callable | None = None
     items: tuple[Item, ...] = ()
     inputs: tuple[str, ...] = ()

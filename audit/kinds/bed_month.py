@@ -317,10 +317,10 @@ KINDS = [
                  "cap_by_approved_beds": {"bool"},
                  "forprofit_share": {"share"},
                  "payer": {"payer"}},
-         program=PROGRAM, compute=bed_month_grant, any_period=True,
-         # grade-labelled months (bed_months_<grade>) keep their code as words
+         program=PROGRAM, compute=bed_month_grant,
+         # grade-labelled months: bed_months_<grade>, {n} is the grade's words
          items=(Item("bed_months", "入住床位月", "occupied bed-months", _BED_MONTHS),
-                Item("bed_months_", "", "", _BED_MONTHS)),
+                Item("bed_months_", "入住床位月 · {n}", "occupied bed-months · {n}", _BED_MONTHS)),
          inputs=("opened_on", "beds", "model_institution"),
          interpretations=INTERPRETATIONS, checklist=operating_checklist),
 ]

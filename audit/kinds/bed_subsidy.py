@@ -5,7 +5,7 @@
 - **modifiers** — 改扩建 / for-profit / 公建民营 factors, a cap per institution, counted
   beds capped by approved beds;
 - **conditions** — registration, acceptance, a minimum operating period ("运营满1年" →
-  due on the day it is reached), minimum occupancy, lease term by what is leased (land /
+  due on the day it is reached), minimum occupancy (due on the day residents reach it), lease term by what is leased (land /
   building), rating at least N, a 保基本床位 agreement. The due date is the day the last
   dated condition is met;
 - **stages** — "分三年按40%、30%、30%" / "验收后50%，满一年后50%": one ledger line per
@@ -34,13 +34,14 @@ from audit.policy.tiers import band_of, parse_bands
 PROGRAM = "construction"
 INTERPRETATIONS = {
     "bed_subsidy_due": (
-        "一次性床位补贴在最后一个有日期的条件满足之日到期（登记备案、验收、运营满规定月数——改扩建新增床位以其验收日期为准）；"
-        "分期拨付时每期按到期日所在期间列出。入住率、等级、租期、协议等无日期条件按核算期末的数据判断。"
+        "一次性床位补贴在最后一个有日期的条件满足之日到期（登记备案、验收、运营满规定月数——改扩建新增床位以其验收日期为准；"
+        "入住率达标之日按入住、离院日期逐日计算）；分期拨付时每期按到期日所在期间列出。等级、租期、协议等数据中无日期的条件按核算期末的数据判断。"
         "以前期间已到期、数据未记为已补贴的床位列为提示，并给出金额，请核实是否已在本台账外发放。",
         "A one-time bed subsidy falls due on the day its last dated condition is met (registration, acceptance, "
-        "the operating period — for expansion beds, their acceptance date); staged payments are listed in the "
-        "period each stage falls due. Undated conditions (occupancy, rating, lease, agreement) are judged on the "
-        "data at the period end. Beds due in an earlier period that the data does not record as subsidised are "
+        "the operating period — for expansion beds, their acceptance date; the day occupancy reaches the "
+        "minimum, from admission and discharge dates); staged payments are listed in the period each stage "
+        "falls due. Conditions the data holds no date for (rating, lease, agreement) are judged on the data at "
+        "the period end. Beds due in an earlier period that the data does not record as subsidised are "
         "reported with the amount, to check whether they were paid outside this ledger."),
 }
 
@@ -134,13 +135,42 @@ def _static_conditions(ctx: Ctx, rule, df: pl.DataFrame, tables) -> pl.DataFrame
     if occupancy is not None or opt(rule, "band_by", on) == "occupied_beds":
         df = df.join(_occupied(tables["residents"], on), on="institution_id", how="left").with_columns(
             pl.col("occupied_beds").fill_null(0))
-    if occupancy is not None:
-        s = Fraction(occupancy)
-        low = pl.col("occupied_beds") * s.denominator < pl.col("beds").fill_null(0) * s.numerator
-        df = _not_eligible(ctx, rule, df, low | (pl.col("beds").fill_null(0) == 0), "occupancy_below_minimum",
-                           f"入住率未达 {pct(s)}（期末 {on}）", f"occupancy below {pct(s)} (at {on})",
-                           pl.format("occupied={} beds={} min={}", pl.col("occupied_beds"), _txt("beds"), pl.lit(pct(s))))
     return df
+
+
+def _occupancy_reached(ctx: Ctx, rule, df: pl.DataFrame, tables) -> pl.DataFrame:
+    """"入住率达30%" is a dated condition: `due` moves to the first day on or after the other
+    conditions' date on which residents in residence (admitted ≤ day < discharged) reach the
+    share of approved beds. Found from admission/discharge events (a running count per
+    claim), never day by day; not reached by the period end → not eligible (info)."""
+    on = ctx.ref_date
+    occupancy = opt(rule, "min_occupancy", on)
+    if occupancy is None or not df.height:
+        return df
+    s = Fraction(occupancy)
+    beds = pl.col("beds").fill_null(0)
+    claims = df.with_row_index("_claim").with_columns(
+        ((beds * s.numerator + s.denominator - 1) // s.denominator).alias("_need"))   # ceil(beds × share)
+    res = tables["residents"].select("institution_id", "admitted_on", "discharged_on").join(
+        claims.select("_claim", "institution_id", "due"), on="institution_id")
+    at_due = (res.filter((pl.col("admitted_on") <= pl.col("due"))
+                         & (pl.col("discharged_on").is_null() | (pl.col("discharged_on") > pl.col("due"))))
+              .group_by("_claim").agg(pl.len().cast(pl.Int64).alias("_n0")))
+    later = lambda d: (d > pl.col("due")) & (d <= on)  # noqa: E731
+    events = pl.concat([
+        res.filter(later(pl.col("admitted_on"))).select("_claim", pl.col("admitted_on").alias("day"), pl.lit(1).alias("d")),
+        res.filter(later(pl.col("discharged_on"))).select("_claim", pl.col("discharged_on").alias("day"), pl.lit(-1).alias("d")),
+    ]).group_by("_claim", "day").agg(pl.col("d").sum().cast(pl.Int64)).sort("_claim", "day")
+    claims = claims.join(at_due, on="_claim", how="left").with_columns(pl.col("_n0").fill_null(0))
+    first = (events.join(claims.select("_claim", "_n0", "_need"), on="_claim")
+             .with_columns((pl.col("_n0") + pl.col("d").cum_sum().over("_claim")).alias("_n"))
+             .filter(pl.col("_n") >= pl.col("_need")).group_by("_claim").agg(pl.col("day").min().alias("_reached")))
+    claims = claims.join(first, on="_claim", how="left").with_columns(
+        pl.when(pl.col("_n0") >= pl.col("_need")).then(pl.col("due")).otherwise(pl.col("_reached")).alias("_reached"))
+    claims = _not_eligible(ctx, rule, claims, pl.col("_reached").is_null() | (beds == 0), "occupancy_below_minimum",
+                           f"入住率未达 {pct(s)}（截至期末 {on}）", f"occupancy below {pct(s)} (up to {on})",
+                           pl.format("occupied={} beds={} min={}", pl.col("occupied_beds"), _txt("beds"), pl.lit(pct(s))))
+    return claims.with_columns(pl.col("_reached").alias("due")).drop("_claim", "_need", "_n0", "_reached")
 
 
 def _due(ctx: Ctx, rule, df: pl.DataFrame) -> pl.DataFrame:
@@ -263,6 +293,7 @@ def bed_subsidy(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
     df = _claims(ctx, rule, inst)
     df = _static_conditions(ctx, rule, df, tables)
     df = _due(ctx, rule, df)
+    df = _occupancy_reached(ctx, rule, df, tables)
     df = _base_rate(ctx, rule, df)
     if not df.height:
         return df.clear()
@@ -394,7 +425,7 @@ KINDS = [
                  "stage_shares": {"table:share"},
                  "stage_after_months": {"table:months"},
                  "payer": {"payer"}},
-         program=PROGRAM, compute=bed_subsidy, any_period=True,
+         program=PROGRAM, compute=bed_subsidy,
          items=(Item("new_beds", "新增床位", "new beds", _BED_SUBSIDY),
                 Item("new_beds_stage_", "新增床位（第 {n} 期）", "new beds (stage {n})", _BED_SUBSIDY),
                 Item("expansion_beds", "改扩建新增床位", "expansion beds", _EXPANSION),

@@ -1,6 +1,10 @@
 """Home-care centre grants 居家养老服务中心运营补贴: star-level grants and factor
 allocation of a budget.
 
+Amounts are per year: another settlement period pays each whole year inside it, and
+splits a part year by months only where the clause says so (`prorate_by_months`;
+audit.kinds.common.settle_annual), else says it is not split.
+
 Rounding (stated): the no-star formula base × score ÷ 100 and the share for a centre
 inside an institution are rounded half away from zero to the fen; the score is taken
 to two decimals. A factor allocation splits the budget by largest remainder (ties to
@@ -13,7 +17,8 @@ from fractions import Fraction
 import polars as pl
 
 from audit.kinds.base import Item, Kind
-from audit.kinds.common import CENTRES, Ctx, Gap, condition_findings, fen_text, opt, pct, t, value
+from audit.kinds.common import (CENTRES, PRORATE, Ctx, Gap, condition_findings, fen_text, opt, pct, settle_annual, t,
+                                value)
 from audit.money import mul_share_expr
 
 PROGRAM = "center_operating"
@@ -54,7 +59,7 @@ def _eligible(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
 
 def center_star_grant(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
     """Yearly grant by star level (or score for no star) plus the base amount."""
-    on, year = ctx.ref_date, ctx.year
+    on = ctx.ref_date
     ctx.interpretations.add("center_rounding")
     df = _eligible(rule, tables, ctx)
     if not df.height:
@@ -117,11 +122,12 @@ def center_star_grant(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
     else:
         amount, note = pl.col("full_fen"), pl.lit("")
     payer = value(rule, "payer", on)
-    return out.with_columns(amount.alias("amount_fen")).with_columns(
-        pl.lit(PROGRAM).alias("program"), pl.lit(str(year)).alias("period"), pl.lit(1, pl.Int64).alias("quantity"),
+    lines = out.with_columns(amount.alias("amount_fen")).with_columns(
+        pl.lit(PROGRAM).alias("program"), pl.lit(ctx.period_label).alias("period"), pl.lit(1, pl.Int64).alias("quantity"),
         pl.col("amount_fen").alias("rate_fen"), pl.lit(payer).alias("payer"),
         pl.lit(rule.id).alias("rule"), pl.lit(rule.citation).alias("citation"),
         (pl.col("_what") + fen_text(pl.col("full_fen")) + pl.lit(" 元/年") + note).alias("basis"))
+    return settle_annual(ctx, rule, lines, "中心运营补贴", "centre grant")
 
 
 def allocate(df: pl.DataFrame, total: int, weight: str = "weight") -> pl.Series:
@@ -141,7 +147,7 @@ def allocate(df: pl.DataFrame, total: int, weight: str = "weight") -> pl.Series:
 
 def factor_allocation(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
     """Budget shared among qualifying centres by star weight (因素分配法)."""
-    on, year = ctx.ref_date, ctx.year
+    on = ctx.ref_date
     ctx.interpretations.add("factor_allocation")
     df = _eligible(rule, tables, ctx)
     if not df.height:
@@ -166,13 +172,14 @@ def factor_allocation(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
     wsum = int(df["weight"].sum())
     payer = value(rule, "payer", on)
     df = df.with_columns(allocate(df, budget).alias("amount_fen"))
-    return df.with_columns(
-        pl.lit(PROGRAM).alias("program"), pl.lit("factor_share").alias("item"), pl.lit(str(year)).alias("period"),
+    lines = df.with_columns(
+        pl.lit(PROGRAM).alias("program"), pl.lit("factor_share").alias("item"), pl.lit(ctx.period_label).alias("period"),
         pl.lit(1, pl.Int64).alias("quantity"), pl.lit(None, pl.Int64).alias("rate_fen"), pl.lit(payer).alias("payer"),
         pl.lit(rule.id).alias("rule"), pl.lit(rule.citation).alias("citation"),
         (pl.lit("预算 ") + fen_text(pl.lit(budget, pl.Int64)) + pl.format(" 元 × 权重 {} ÷ 权重合计 {} = ", pl.col("weight"),
                                                                        pl.lit(wsum))
          + fen_text(pl.col("amount_fen")) + pl.lit(" 元（最大余数法，合计等于预算）")).alias("basis"))
+    return settle_annual(ctx, rule, lines, "年度预算分配额", "share of the annual budget")
 
 
 def _checklist(rule, on, lang: str) -> list[tuple[str, dict]]:
@@ -191,6 +198,7 @@ KINDS = [
                  "rate_by_star": {"table:yuan/year"},
                  "unstarred_score_base": {"yuan/year"},
                  "inside_institution_share": {"share"},
+                 PRORATE: {"bool"},
                  "payer": {"payer"}},
          program=PROGRAM, compute=center_star_grant,
          items=(Item("star_", "{n} 星级中心", "{n}-star centre", ("rate_by_star", "inside_institution_share")),
@@ -203,6 +211,7 @@ KINDS = [
                  "weight_by_star": {"table:count"},
                  "center_kind": {"set"},
                  "require_operating_normally": {"bool"},
+                 PRORATE: {"bool"},
                  "payer": {"payer"}},
          program=PROGRAM, compute=factor_allocation,
          items=(Item("factor_share", "因素法分配", "factor allocation", ("budget", "weight_by_star")),),

@@ -7,25 +7,16 @@ when (hired_on is null or ≤ d) and (left_on is null or ≥ d)."""
 
 from __future__ import annotations
 
-import calendar
 from datetime import date
 from fractions import Fraction
 
 import polars as pl
 
-from audit.kinds.common import month_number
-from audit.errors import PolicyError, PolicyGap
+from audit.i18n import t as pick
+from audit.kinds.common import FINDING_SCHEMA, FINDING_SORT, as_span, month_number
+from audit.errors import PolicyGap
 
-FINDINGS_SCHEMA = {
-    "institution_id": pl.String,
-    "rule": pl.String,
-    "severity": pl.String,
-    "message": pl.String,
-    "evidence": pl.String,
-    "citation": pl.String,
-    "period": pl.String,
-}
-FINDINGS_ORDER = ["institution_id", "rule", "period", "severity", "evidence"]
+FINDINGS_SCHEMA = FINDING_SCHEMA   # one findings frame (audit.kinds.common), one sort order
 MICRO = 1_000_000  # FTE is summed in millionths so that comparisons are exact
 
 
@@ -50,32 +41,29 @@ def finding_rows(rows: list[dict]) -> pl.DataFrame:
 
 
 def sort_findings(df: pl.DataFrame) -> pl.DataFrame:
-    return df.sort(FINDINGS_ORDER, nulls_last=False)
+    return df.sort(FINDING_SORT, nulls_last=True)
 
 
-def month_ends(year: int) -> list[date]:
-    return [date(year, m, calendar.monthrange(year, m)[1]) for m in range(1, 13)]
+def month_ends(period) -> list[date]:
+    """The last day of every month of the period (a year: its twelve month-ends)."""
+    return as_span(period).month_ends
 
 
-def pick(lang: str, zh: str, en: str) -> str:
-    return en if lang == "en" else zh
-
-
-def in_residence(residents: pl.DataFrame, year: int) -> pl.DataFrame:
-    """One row per (institution, person, month-end of `year`) in residence that day:
+def in_residence(residents: pl.DataFrame, period) -> pl.DataFrame:
+    """One row per (institution, person, month-end of the period) in residence that day:
     institution_id, person_id, care_level and the month-end in column `day`."""
-    return with_month_end(residence_months(residents, year), year).drop("_month").collect()
+    return with_month_end(residence_months(residents, period), period).drop("_month").collect()
 
 
-def with_month_end(frame: pl.LazyFrame, year: int) -> pl.LazyFrame:
-    """Month number `_month` (1–12) → its last day in column `day`."""
-    days = dict(enumerate(month_ends(year), start=1))
+def with_month_end(frame: pl.LazyFrame, period) -> pl.LazyFrame:
+    """Month number `_month` (1 = the period's first month) → its last day in column `day`."""
+    days = dict(enumerate(month_ends(period), start=1))
     return frame.with_columns(pl.col("_month").replace_strict(days, return_dtype=pl.Date).alias("day"))
 
 
-def residence_spans(residents: pl.DataFrame, year: int) -> pl.LazyFrame:
+def residence_spans(residents: pl.DataFrame, period) -> pl.LazyFrame:
     """Lazy rows institution_id, person_id, care_level, `_first`, `_last`: the months
-    (1–12, first ≤ last) on whose last day the row is in residence, by arithmetic on the
+    (1–n of the period, first ≤ last) on whose last day the row is in residence, by arithmetic on the
     admission and discharge months (no stay × month rows).
 
     A stay split into rows (care-level change) contributes its row in force that day;
@@ -85,10 +73,11 @@ def residence_spans(residents: pl.DataFrame, year: int) -> pl.LazyFrame:
     given back as one-month spans; everyone else keeps one span per stay."""
     key = ["institution_id", "person_id"]
     adm, dis = pl.col("admitted_on"), pl.col("discharged_on")
+    n = as_span(period).n_months
     rows = residents.lazy().filter(adm.is_not_null()).with_row_index("_i").select(
         *key, "care_level", "admitted_on", "_i",
-        pl.max_horizontal(pl.lit(1, pl.Int32), month_number(adm, year)).alias("_first"),
-        pl.min_horizontal(pl.lit(12, pl.Int32), (month_number(dis, year) - 1).fill_null(12)).alias("_last"),
+        pl.max_horizontal(pl.lit(1, pl.Int32), month_number(adm, period)).alias("_first"),
+        pl.min_horizontal(pl.lit(n, pl.Int32), (month_number(dis, period) - 1).fill_null(n)).alias("_last"),
     ).filter(pl.col("_first") <= pl.col("_last"))
     # a row without a person id is a person of its own; a hash collision only sends a
     # row through the exact de-duplication below
@@ -104,10 +93,10 @@ def residence_spans(residents: pl.DataFrame, year: int) -> pl.LazyFrame:
     return pl.concat([single, several])
 
 
-def residence_months(residents: pl.DataFrame, year: int) -> pl.LazyFrame:
-    """Lazy rows institution_id, person_id, care_level, `_month` (1–12): in residence on
+def residence_months(residents: pl.DataFrame, period) -> pl.LazyFrame:
+    """Lazy rows institution_id, person_id, care_level, `_month` (1–n): in residence on
     that month's last day (residence_spans expanded: only for a few people at a time)."""
-    return (residence_spans(residents, year)
+    return (residence_spans(residents, period)
             .with_columns(pl.int_ranges("_first", pl.col("_last") + 1, dtype=pl.Int32).alias("_month"))
             .explode("_month").drop("_first", "_last"))
 

@@ -14,11 +14,17 @@ from __future__ import annotations
 import polars as pl
 
 from audit.kinds.checking import as_findings, in_residence, pick
+from audit.kinds.common import as_span
 from audit.privacy import mask_person_id
 
+# an error finding of these checks holds the institution's whole program (not only the lines
+# of the clause it cites): a person counted twice taints every per-resident line
+HELD_PROGRAMS = {"double_claim": "operating"}
 
-def check_double_claims(tables: dict, pack, year: int, lang: str = "zh") -> pl.DataFrame:
-    """Only people on more than one institution's register can be counted twice, so only
+
+def check_double_claims(tables: dict, pack, period, lang: str = "zh") -> pl.DataFrame:
+    """Month-ends of `period` (an audit.dates.Period, or a year). Only people on more than
+    one institution's register can be counted twice, so only
     their stays are expanded to month-ends (a few rows, whatever the size of the input)."""
     residents = tables["residents"]
     movers = (
@@ -28,7 +34,7 @@ def check_double_claims(tables: dict, pack, year: int, lang: str = "zh") -> pl.D
         .group_by("person_id").agg(pl.col("institution_id").n_unique().alias("n"))
         .filter(pl.col("n") > 1).select("person_id")
     )
-    stays = in_residence(residents.lazy().join(movers, on="person_id", how="semi").collect(), year)
+    stays = in_residence(residents.lazy().join(movers, on="person_id", how="semi").collect(), period)
     shared = (
         stays.group_by("person_id", "day")
         .agg(pl.col("institution_id").unique().sort().alias("all_ids"))
@@ -58,5 +64,5 @@ def check_double_claims(tables: dict, pack, year: int, lang: str = "zh") -> pl.D
         message.alias("message"),
         pl.format("person={} months={} also_at={}", pl.col("masked"), pl.col("months"), pl.col("others")).alias("evidence"),
         pl.lit(citations, dtype=pl.String).alias("citation"),
-        pl.lit(str(year)).alias("period"),
+        pl.lit(as_span(period).label).alias("period"),
     ))

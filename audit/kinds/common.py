@@ -11,7 +11,8 @@ from fractions import Fraction
 import polars as pl
 
 from audit.dates import Period
-from audit.errors import PolicyError, PolicyGap
+from audit.errors import PolicyError
+from audit.i18n import t  # noqa: F401  (re-exported: the kinds import it from here)
 from audit.money import fen_to_yuan
 
 LEDGER_SCHEMA = {
@@ -28,11 +29,20 @@ FINDING_SORT = ["institution_id", "rule", "severity", "period", "message", "evid
 GAP_SAMPLE = 10  # ids listed in a gap finding's evidence; the count is always exact
 
 
-def month_number(d: pl.Expr, year: int) -> pl.Expr:
-    """Months since December of the year before: January of `year` = 1, December = 12.
+def month_number(d: pl.Expr, span) -> pl.Expr:
+    """Months since the month before the period (`span`: an audit.dates.Period, or a year
+    for its calendar year): the period's first month = 1, its last = span.n_months.
     A stay is in residence on the last day of month m when month_number(admitted_on) ≤ m
     < month_number(discharged_on): counting by these numbers needs no stay × month rows."""
-    return (d.dt.year().cast(pl.Int32) - year) * 12 + d.dt.month().cast(pl.Int32)
+    span = as_span(span)
+    return ((d.dt.year().cast(pl.Int32) - span.start.year) * 12 + d.dt.month().cast(pl.Int32)
+            - (span.start.month - 1))
+
+
+def as_span(year_or_period) -> Period:
+    """A Period from a Period, or from a year (its calendar year): the checks and
+    counters take either, so code written for years keeps working."""
+    return Period.parse(year_or_period)
 
 
 def empty_ledger() -> pl.DataFrame:
@@ -52,10 +62,6 @@ def as_ledger(df: pl.DataFrame) -> pl.DataFrame:
 def as_findings(df: pl.DataFrame) -> pl.DataFrame:
     return df.select(pl.col(c).cast(t) if c in df.columns else pl.lit(None, t).alias(c)
                      for c, t in FINDING_SCHEMA.items())
-
-
-def t(lang: str, zh: str, en: str) -> str:
-    return en if lang == "en" else zh
 
 
 def yuan(fen: int) -> str:
@@ -142,11 +148,12 @@ class Ctx:
 
 def _not_in_force_finding(ctx, rule, param: str, ids: list) -> None:
     sample = ", ".join(ids[:GAP_SAMPLE]) + (" …" if len(ids) > GAP_SAMPLE else "")
+    when = f"{ctx.year} 年" if ctx.period is None else ctx.span.label_zh()
     ctx.finding(
         "not_in_force", "info",
-        ctx.t(f"{rule.citation} 的参数 {rule.id}.{param} 在 {ctx.year} 年不在有效期内（已终止或尚未开始），"
+        ctx.t(f"{rule.citation} 的参数 {rule.id}.{param} 在 {when}不在有效期内（已终止或尚未开始），"
               f"{len(ids)} 个机构的该项不计发",
-              f"{rule.citation}: {rule.id}.{param} is not in force in {ctx.year} (it ended or starts later); "
+              f"{rule.citation}: {rule.id}.{param} is not in force in {ctx.period_label} (it ended or starts later); "
               f"{len(ids)} institution(s) get no line for it"),
         f"param={rule.id}.{param} affected={len(ids)} ids={sample}", rule.citation)
 
@@ -178,6 +185,64 @@ def value(rule, name: str, on: date, default=None, required: bool = True):
 def opt(rule, name: str, on: date, default=None):
     """An optional parameter: absent → default; gap → Gap."""
     return value(rule, name, on, default=default, required=False)
+
+
+def year_parts(span: Period) -> list[tuple[int, int, int]]:
+    """(year, first month, last month) of each calendar year the period touches:
+    2021-07..2022-06 → [(2021, 7, 12), (2022, 1, 6)]."""
+    return [(y, span.start.month if y == span.start.year else 1, span.end.month if y == span.end.year else 12)
+            for y in span.years]
+
+
+def whole_years(span: Period) -> list[int]:
+    """The calendar years lying wholly inside the period."""
+    return [y for y, a, b in year_parts(span) if (a, b) == (1, 12)]
+
+
+PRORATE = "prorate_by_months"   # the bool parameter that lets an annual amount be split by months
+
+
+def settle_annual(ctx: Ctx, rule, lines: pl.DataFrame, what_zh: str, what_en: str) -> pl.DataFrame:
+    """Lines whose `amount_fen` is an amount per calendar year → what the settlement period
+    carries. A calendar year: unchanged. Otherwise each whole year inside the period pays
+    the amount; a part year is split by months only where the clause says so
+    (`prorate_by_months`, quoted): months a..b of a year carry round(A × b/12) −
+    round(A × (a−1)/12), so the parts of one year add up to A exactly. Without that
+    clause a part year is not split — an annual amount is not paid for a half-year — and
+    one warning per rule says so, with the institutions and the annual money at stake."""
+    span = ctx.span
+    if ctx.period is None or not lines.height:
+        return lines
+    whole = whole_years(span)
+    partial = [(y, a, b) for y, a, b in year_parts(span) if (a, b) != (1, 12)]
+    prorate = bool(opt(rule, PRORATE, ctx.ref_date, False)) if rule.has(PRORATE) else False
+    annual = pl.col("amount_fen")
+    amount = annual * len(whole)
+    note = f"（期间 {span.label} 含 {len(whole)} 个整年）" if whole else ""
+    if partial and prorate:
+        months = 0
+        for _, a, b in partial:
+            amount = amount + (annual * b * 2 + 12) // 24 - (annual * (a - 1) * 2 + 12) // 24
+            months += b - a + 1
+        note = f"（期间 {span.label}：按月折算 {months}/12" + (f"，另含 {len(whole)} 个整年" if whole else "") + "）"
+    elif partial:
+        ids = sorted(set(lines["institution_id"].to_list()))
+        total = int(lines["amount_fen"].sum()) * len(partial)
+        months = sum(b - a + 1 for _, a, b in partial)
+        sample = ", ".join(ids[:GAP_SAMPLE]) + (" …" if len(ids) > GAP_SAMPLE else "")
+        ctx.finding(
+            "annual_not_split", "warning",
+            ctx.t(f"{rule.citation} 的{what_zh}按年度核定，条款未规定按月折算，期间 {span.label} 中不足一年的 {months} 个月"
+                  f"不拆分计发（{len(ids)} 个机构，全年金额合计 {yuan(total)} 元）；请按年度核算，"
+                  f"或在条款明确按月折算时设定 {rule.id}.{PRORATE}",
+                  f"{rule.citation} sets the {what_en} per year and does not say it is split by months: the "
+                  f"{months} month(s) of {span.label} short of a whole year are not paid ({len(ids)} institution(s), "
+                  f"annual amounts {yuan(total)} yuan); settle it by year, or set {rule.id}.{PRORATE} where the "
+                  "clause says so"),
+            f"rule={rule.id} period={span.label} part_year_months={months} institutions={len(ids)} "
+            f"annual_total={yuan(total)} ids={sample}", rule.citation)
+    return lines.with_columns(amount.alias("amount_fen"), (pl.col("basis") + pl.lit(note)).alias("basis"),
+                              pl.lit(span.label).alias("period")).filter(pl.col("amount_fen") > 0)
 
 
 def share_weights(shares: dict) -> tuple[list[str], list[int]]:
@@ -219,6 +284,8 @@ def fen_text(expr: pl.Expr) -> pl.Expr:
 # Basis text is built once, in Chinese; an English run translates it phrase by phrase
 # (longest phrases first), so the arithmetic is the same in both languages.
 BASIS_EN = [
+    # annual amounts settled over another period (settle_annual)
+    ("：按月折算 ", ": pro rata by months "), ("，另含 ", ", plus "), (" 个整年", " whole year(s)"), (" 含 ", " holding "),
     # rule-model kinds (bed_subsidy, bed_month_grant): longest phrases first
     (" 期（共 ", " (of "), ("，营利性按 ", ", for-profit at "), (" 期）按 ", ") at "), ("；第 ", "; stage "), ("，最高不超过 ", ", capped at "),
     ("，改扩建按 ", ", expansion at "), ("，公建民营按 ", ", public-private at "), ("（到期日 ", " (due "),

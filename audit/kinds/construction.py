@@ -2,14 +2,18 @@
 the nursing-type bonus and the renovation share.
 
 Interpretations (stated in the manifest):
-- Parameters are taken as in force on the run year's last day (the reference date).
-- A per-bed subsidy falls due in the year the institution first meets every required
+- Parameters are taken as in force on the settlement period's last day (the reference
+  date; a year's: 31 December).
+- A per-bed subsidy falls due on the day the institution first meets every required
   condition: the latest of registered_on / accepted_on / opened_on (those the rule
-  requires). A leased schedule of N years pays one line per year from then; the
-  ledger of year Y holds exactly the lines whose period is Y.
-- Conditions are reported only for institutions that could be due in the run year
+  requires), and is listed in the period holding that day. A leased schedule of N
+  years pays one line a year, on that day and its anniversaries; a period holds the
+  lines falling due in it (a calendar year Y: exactly the schedule's year-Y line).
+- Conditions are reported only for institutions that could be due in the run period
   (latest known date inside the schedule window, or no date at all) and have beds
   to claim, so old institutions do not repeat findings every year.
+- The nursing-type bonus is one-time: occupancy is read at the period end and at the
+  ends of the earlier periods of the same length (a year: earlier year ends).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from fractions import Fraction
 
 import polars as pl
 
+from audit.dates import Period
 from audit.kinds.base import ELIGIBILITY, Item, Kind
 from audit.kinds.common import (INSTITUTION, Ctx, Gap, condition_findings, fen_text, opt, param_text, pct, share_weights, t,
                                value)
@@ -32,21 +37,24 @@ PAYER_ZH = {
 }
 INTERPRETATIONS = {
     "renovation_one_time": (
-        "敬老院改造补助按输入中有投资决算额、且评定等级达标的机构在核算年度列出；输入应只包含本年度完成决算的改造项目。",
-        "The renovation grant is listed in the run year for every home in the input with a final investment "
-        "and the required rating; the input should hold only renovations whose final account closed that year."),
+        "敬老院改造补助按输入中有投资决算额、且评定等级达标的机构在核算期间列出（输入无决算日期）；"
+        "输入应只包含本期间完成决算的改造项目。",
+        "The renovation grant is listed in the run period for every home in the input with a final investment "
+        "and the required rating (the input has no date for it); the input should hold only renovations whose "
+        "final account closed in that period."),
     "construction_due_year": (
-        "建设补贴在机构首次满足全部条件（登记备案、竣工验收、投入运营中最晚日期）的年度发放；"
-        "租赁用房分年补贴自该年起每年一行，核算年度只列该年度的行。参数取核算年度最后一天有效的值。",
-        "A construction subsidy falls due in the year all conditions are first met (latest of "
-        "registration, acceptance, opening); a leased schedule pays one line per year from then; "
-        "a year's ledger holds the lines of that year. Parameters as in force on the year's last day."),
+        "建设补贴在机构首次满足全部条件（登记备案、竣工验收、投入运营中最晚日期）之日到期，列入该日所在的核算期间；"
+        "租赁用房分年补贴自该日起每满一年一行，核算期间只列其中到期的行。参数取核算期间最后一天有效的值。",
+        "A construction subsidy falls due on the day all conditions are first met (latest of "
+        "registration, acceptance, opening) and is listed in the period holding it; a leased schedule pays "
+        "one line a year from then, on the anniversaries; a period holds the lines due in it. Parameters as "
+        "in force on the period's last day."),
     "nursing_occupancy": (
-        "护理型机构入住率 = 参考日（核算年度最后一天）在院且能力等级属护理等级的老人数 ÷ 核定床位数；"
-        "一次性奖励只在首次达标的年度列出（自应付年度起逐年末核对）。",
-        "Nursing occupancy = residents in residence on the reference date (year's last day) with a "
-        "nursing care level ÷ approved beds; the one-time bonus is listed in the year it is reached "
-        "(whether it was paid earlier must be checked by the bureau)."),
+        "护理型机构入住率 = 参考日（核算期间最后一天）在院且能力等级属护理等级的老人数 ÷ 核定床位数；"
+        "一次性奖励只在首次达标的期间列出（自应付日起逐期末核对，期间等长：按年核算即逐年末）。",
+        "Nursing occupancy = residents in residence on the reference date (the period's last day) with a "
+        "nursing care level ÷ approved beds; the one-time bonus is listed in the period it is first reached "
+        "at the end of (earlier period ends of the same length are checked: year ends for a year)."),
 }
 
 
@@ -183,25 +191,30 @@ def _rates(ctx: Ctx, rule, df: pl.DataFrame, rate_names: dict) -> pl.DataFrame:
 
 
 def construction_per_bed(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
-    """Per-bed construction subsidy lines of the run year."""
-    on, year = ctx.ref_date, ctx.year
+    """Per-bed construction subsidy lines falling due in the run period."""
+    on, span = ctx.ref_date, ctx.span
     inst = tables["institutions"].with_columns(
         (pl.col("beds").fill_null(0) - pl.col("beds_subsidized_before").fill_null(0)).clip(lower_bound=0)
         .alias("quantity"))
     n_years = max(1, opt(rule, "leased_schedule_years", on, 1) or 1)
     window = n_years if rule.has("rate_leased") else 1
     known = pl.max_horizontal("registered_on", "accepted_on", "opened_on")
+    earliest = date(span.start.year - window + 1, span.start.month, 1)   # a year: 1 Jan of year − window + 1
     relevant = (pl.col("quantity") > 0) & (
-        known.is_null() | ((known <= on) & (known.dt.year() > year - window)))
+        known.is_null() | ((known <= on) & (known >= earliest)))
     scope = _scope(ctx, rule, inst, relevant)
     ok = _conditions(ctx, rule, inst.filter(scope), relevant)
     ctx.interpretations.add("construction_due_year")
     due = _due_date(ctx, rule)
     elig = (inst.filter(scope).filter(ok & (pl.col("quantity") > 0) & due.is_not_null() & (due <= on))
             .with_columns(due.dt.year().alias("due_year")))
-    # which schedule year the run year is: self-built pays once, leased n_years times
-    elig = elig.with_columns((pl.lit(year) - pl.col("due_year") + 1).alias("k")).filter(
-        (pl.col("k") >= 1) & (pl.col("k") <= pl.when(pl.col("premises") == "leased").then(n_years).otherwise(1)))
+    # the schedule's lines due in the period: self-built pays once on the due day, leased
+    # n_years times, on the due day and its anniversaries (a year Y: exactly the line k = Y − due year + 1)
+    schedule = pl.DataFrame({"k": list(range(1, n_years + 1))}, schema={"k": pl.Int64})
+    elig = (elig.join(schedule, how="cross")
+            .filter(pl.col("k") <= pl.when(pl.col("premises") == "leased").then(n_years).otherwise(1))
+            .with_columns(due.dt.offset_by(pl.format("{}y", pl.col("k") - 1)).alias("_line_due"))
+            .filter((pl.col("_line_due") >= span.start) & (pl.col("_line_due") <= span.end)))
     if not elig.height:
         return elig.clear()
     condition_findings(ctx, elig, pl.col("premises").is_null(), rule, "missing_premises", "warning",
@@ -217,7 +230,7 @@ def construction_per_bed(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
     lines = priced.with_columns(
         pl.lit(PROGRAM).alias("program"),
         pl.when(pl.col("premises") == "leased").then(leased_item).otherwise(pl.lit("self_built_beds")).alias("item"),
-        pl.lit(str(year)).alias("period"),
+        pl.lit(ctx.period_label).alias("period"),
         (pl.col("quantity") * pl.col("rate_fen")).alias("amount_fen"),
     ).with_columns(
         (pl.format("{} 床 × ", pl.col("quantity")) + fen_text(pl.col("rate_fen")) + pl.lit(" 元/床 = ")
@@ -238,8 +251,8 @@ def _finish(ctx: Ctx, rule, lines: pl.DataFrame) -> pl.DataFrame:
 
 def nursing_type_bonus(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
     """One-time per-bed bonus for nursing-type institutions whose nursing occupancy on the
-    reference date reaches the threshold."""
-    on, year = ctx.ref_date, ctx.year
+    reference date (the period's last day) reaches the threshold."""
+    on = ctx.ref_date
     ctx.interpretations.add("nursing_occupancy")
     try:
         levels = value(rule, "nursing_care_levels", on)
@@ -273,7 +286,7 @@ def nursing_type_bonus(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
         return priced
     lines = priced.with_columns(
         pl.lit(PROGRAM).alias("program"), pl.lit("nursing_type_bonus").alias("item"),
-        pl.lit(str(year)).alias("period"), (pl.col("quantity") * pl.col("rate_fen")).alias("amount_fen"),
+        pl.lit(ctx.period_label).alias("period"), (pl.col("quantity") * pl.col("rate_fen")).alias("amount_fen"),
     ).with_columns(
         (pl.format("{} 床 × ", pl.col("quantity")) + fen_text(pl.col("rate_fen")) + pl.lit(" 元/床 = ")
          + fen_text(pl.col("amount_fen")) + pl.lit(" 元") + pl.col("_rate_note")
@@ -292,27 +305,41 @@ def _nursing_count(res: pl.DataFrame, levels, on: date) -> pl.DataFrame:
 
 def _not_reached_before(ctx: Ctx, rule, inst: pl.DataFrame, res: pl.DataFrame, levels, threshold) -> pl.DataFrame:
     """The bonus is one-time: drop institutions whose occupancy already reached the
-    threshold at an earlier year end since they became due (they were due then)."""
-    year = ctx.year
-    inst = inst.with_columns(_due_date(ctx, rule).dt.year().alias("due_year"))
-    due_years = inst["due_year"].drop_nulls()
-    if not inst.height or not due_years.len():
+    threshold at an earlier period end (periods of the run's length: year ends for a
+    year) since they became due — they were due then."""
+    span = ctx.span
+    inst = inst.with_columns(_due_date(ctx, rule).alias("due_on"))
+    due_on = inst["due_on"].drop_nulls()
+    if not inst.height or not due_on.len():
         return inst
-    # only the candidates' residents, once, instead of every resident for each year
+    # only the candidates' residents, once, instead of every resident for each check point
     res = res.join(inst.select("institution_id"), on="institution_id", how="semi")
-    earlier = [_nursing_count(res, levels, date(y, 12, 31)).with_columns(pl.lit(y).alias("year_end"))
-               for y in range(max(int(due_years.min()), year - MAX_LOOKBACK_YEARS), year)]  # a handful of years
-    if not earlier:
+    n, ends, k = span.n_months, [], 1
+    while len(ends) < MAX_LOOKBACK_YEARS * 12 // n:
+        back = span.end.year * 12 + span.end.month - 1 - k * n
+        end = Period.parse(f"{back // 12}-{back % 12 + 1:02d}").end
+        if end < due_on.min():
+            break
+        ends.append(end)
+        k += 1
+    if not ends:
         return inst
-    before = (pl.concat(earlier).join(inst.select("institution_id", "quantity", "due_year"), on="institution_id")
-              .filter((pl.col("year_end") >= pl.col("due_year"))
+    # a year's check points are named by their year (as in the year-by-year reading), others by date
+    name = (lambda d: str(d.year)) if ctx.period is None else (lambda d: d.isoformat())
+    earlier = [_nursing_count(res, levels, d).with_columns(pl.lit(d).alias("checked_on"),
+                                                            pl.lit(name(d)).alias("_name")) for d in ends]
+    before = (pl.concat(earlier).join(inst.select("institution_id", "quantity", "due_on"), on="institution_id")
+              .filter((pl.col("checked_on") >= pl.col("due_on"))
                       & (pl.col("nursing_residents") * threshold.denominator >= pl.col("quantity") * threshold.numerator))
-              .group_by("institution_id").agg(pl.col("year_end").min().alias("first_year")))
+              .group_by("institution_id").agg(pl.col("_name").sort_by("checked_on").first().alias("first_year")))
     hit = inst.join(before, on="institution_id")
     condition_findings(
         ctx, hit, pl.lit(True), rule, "nursing_bonus_earlier", "info",
-        "护理型床位奖励为一次性补助：入住率在以前年度末已达标，应在该年度发放，本年度不再列出",
+        "护理型床位奖励为一次性补助：入住率在以前年度末已达标，应在该年度发放，本年度不再列出"
+        if ctx.period is None else "护理型床位奖励为一次性补助：入住率在以前期末已达标，应在该期发放，本期不再列出",
         "the nursing-type bonus is one-time: occupancy already reached the threshold at an earlier year end, "
+        "so it was due then and is not listed again" if ctx.period is None else
+        "the nursing-type bonus is one-time: occupancy already reached the threshold at an earlier period end, "
         "so it was due then and is not listed again",
         pl.format("first_year={}", pl.col("first_year")))
     return inst.join(before, on="institution_id", how="anti")
@@ -320,7 +347,7 @@ def _not_reached_before(ctx: Ctx, rule, inst: pl.DataFrame, res: pl.DataFrame, l
 
 def renovation_share(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
     """Share of the final investment of a renovated 敬老院 that reached the rating level."""
-    on, year = ctx.ref_date, ctx.year
+    on = ctx.ref_date
     inst = tables["institutions"].filter(pl.col("investment_final_fen").fill_null(0) > 0)
     if not inst.height:
         return inst
@@ -339,7 +366,7 @@ def renovation_share(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
         return inst.clear()
     lines = inst.with_columns(
         pl.lit(PROGRAM).alias("program"), pl.lit("renovation_share").alias("item"),
-        pl.lit(str(year)).alias("period"), pl.lit(1, pl.Int64).alias("quantity"),
+        pl.lit(ctx.period_label).alias("period"), pl.lit(1, pl.Int64).alias("quantity"),
         pl.lit(None, pl.Int64).alias("rate_fen"),
         mul_share_expr(pl.col("investment_final_fen"), share).alias("amount_fen"),
     ).with_columns((pl.lit("投资决算额 ") + fen_text(pl.col("investment_final_fen")) + pl.lit(f" 元 × {pct(share)} = ")

@@ -1,6 +1,9 @@
 """Insurance premium splits 综合保险补助 (premium_share).
 
-The pack's premium_share rules apply in pack order to each premium of the run year;
+The pack's premium_share rules apply in pack order to each premium of the run year
+(of every calendar year lying wholly inside another settlement period: a premium is
+recorded per year with no date, so a part year cannot hold it — a warning says which
+premiums are left to their year's run);
 each public share (premium or average premium × share, rounded half away from zero to
 the fen) is capped at what is left of the premium, and the rest is a
 payer=institution line. The lines of one premium add up to the premium exactly."""
@@ -12,7 +15,7 @@ from fractions import Fraction
 import polars as pl
 
 from audit.kinds.base import Item, Kind
-from audit.kinds.common import Ctx, Gap, fen_text, opt, pct, t, value
+from audit.kinds.common import Ctx, Gap, fen_text, opt, pct, t, value, whole_years, year_parts, yuan
 from audit.money import fen_to_yuan, mul_share_expr, round_fraction
 
 PROGRAM = "insurance"
@@ -33,9 +36,11 @@ REST_UPPER_BOUND = "（尚有补助比例未定，见 policy_gap；机构自付�
 
 def premium_shares(rules: list, tables: dict, ctx: Ctx) -> pl.DataFrame:
     """All premium_share rules together (they share each premium's remainder)."""
-    on, year = ctx.ref_date, ctx.year
+    on = ctx.ref_date
     covered = sorted(set().union(*(value(r, "scheme", on) for r in rules)))
-    ins = tables["insurance"].filter((pl.col("year") == year) & pl.col("scheme").is_in(covered))
+    years = whole_years(ctx.span)
+    _part_years(ctx, rules, tables["insurance"].filter(pl.col("scheme").is_in(covered)))
+    ins = tables["insurance"].filter(pl.col("year").is_in(years) & pl.col("scheme").is_in(covered))
     if not ins.height or not rules:
         return ins.clear()
     ctx.interpretations.add("premium_cap")
@@ -89,20 +94,45 @@ def premium_shares(rules: list, tables: dict, ctx: Ctx) -> pl.DataFrame:
             note.alias("_note"))
         payer = value(rule, "payer", on)
         lines.append(step.filter(pl.col("_paid").is_not_null()).select(
-            "_policy", "institution_id", pl.lit("premium_share").alias("item"), pl.col("_paid").alias("amount_fen"),
+            "_policy", "institution_id", "year", pl.lit("premium_share").alias("item"),
+            pl.col("_paid").alias("amount_fen"),
             pl.lit(payer).alias("payer"), pl.lit(rule.id).alias("rule"), pl.lit(rule.citation).alias("citation"),
             (pl.col("_note") + pl.col("_cap")).alias("basis")))
         prem = step.with_columns((pl.col("_left") - pl.col("_paid").fill_null(0)).alias("_left"))
     rest = prem.filter(pl.col("_left") > 0).select(
-        "_policy", "institution_id", pl.lit("premium_rest").alias("item"), pl.col("_left").alias("amount_fen"),
+        "_policy", "institution_id", "year", pl.lit("premium_rest").alias("item"), pl.col("_left").alias("amount_fen"),
         pl.lit("institution").alias("payer"), _first_rule(rules, on, "id"), _first_rule(rules, on, "citation"),
         (pl.lit("保费 ") + fen_text(pl.col("premium_fen")) + pl.lit(" 元 − 各级补助 = 机构自付 ")
          + fen_text(pl.col("_left")) + pl.lit(" 元")
          + pl.when(open_share).then(pl.lit(REST_UPPER_BOUND)).otherwise(pl.lit(""))).alias("basis"))
     out = pl.concat(lines + [rest])
-    return out.with_columns(pl.lit(PROGRAM).alias("program"), pl.lit(str(year)).alias("period"),
+    return out.with_columns(pl.lit(PROGRAM).alias("program"), pl.col("year").cast(pl.String).alias("period"),
                             pl.lit(1, pl.Int64).alias("quantity"), pl.lit(None, pl.Int64).alias("rate_fen")
-                            ).sort("_policy", "item").drop("_policy")
+                            ).sort("_policy", "item").drop("_policy", "year")
+
+
+def _part_years(ctx: Ctx, rules: list, ins: pl.DataFrame) -> None:
+    """A settlement period that cuts a calendar year: that year's premiums (one a year,
+    no date) are not split; one warning says so with the premiums at stake."""
+    span = ctx.span
+    part = [y for y, a, b in year_parts(span) if (a, b) != (1, 12)]
+    if ctx.period is None or not part:
+        return
+    left = ins.filter(pl.col("year").is_in(part))
+    if not left.height:
+        return
+    ids = sorted(set(left["institution_id"].to_list()))
+    total = int(left["premium_fen"].fill_null(0).sum())
+    years = "、".join(str(y) for y in part)
+    ctx.finding(
+        "annual_not_split", "warning",
+        ctx.t(f"综合保险保费按年度记录（每年每险种一份、无缴费日期），期间 {span.label} 只含 {years} 年的一部分，"
+              f"该年度 {left.height} 份保单（{len(ids)} 个机构，保费合计 {yuan(total)} 元）的补助不拆分计发；请按年度核算",
+              f"premiums are recorded per year (one per scheme, no payment date) and {span.label} holds only part of "
+              f"{years}: the shares of those {left.height} premium(s) ({len(ids)} institution(s), {yuan(total)} yuan) "
+              "are not split; settle them by year"),
+        f"period={span.label} years={years} policies={left.height} premiums={yuan(total)}",
+        "; ".join(dict.fromkeys(r.citation for r in rules)))
 
 
 def _first_rule(rules: list, on, attr: str) -> pl.Expr:

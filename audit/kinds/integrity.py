@@ -9,39 +9,43 @@ holds the money they concern."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import timedelta
 
 import polars as pl
 
 from audit.kinds.registers import birth_date
+from audit.dates import Period
 from audit.kinds.checking import as_findings, empty_findings, pick
+from audit.kinds.common import as_span, month_number
 from audit.privacy import mask_person_id
 
 MAX_PLAUSIBLE_AGE = 110
 
 
-def check_integrity(tables: dict, pack, year: int, lang: str = "zh") -> pl.DataFrame:
+def check_integrity(tables: dict, pack, period, lang: str = "zh") -> pl.DataFrame:
+    """The three checks over `period` (an audit.dates.Period, or a year)."""
     from audit.data import contract as schema
 
+    span = as_span(period)
     # a caller may hand in only the tables it has (tests, the API): the others are empty
     tables = {name: tables.get(name, schema.table(name).empty_frame()) for name in schema.TABLE_ORDER}
     return pl.concat([
-        _over_beds(tables, year, lang),
-        _second_payroll(tables, year, lang),
-        _implausible_ages(tables, year, lang),
+        _over_beds(tables, span, lang),
+        _second_payroll(tables, span, lang),
+        _implausible_ages(tables, span, lang),
     ])
 
 
-def _over_beds(tables: dict, year: int, lang: str) -> pl.DataFrame:
+def _over_beds(tables: dict, span: Period, lang: str) -> pl.DataFrame:
     """Residents in residence on each month-end (admitted ≤ day < discharged) counted by
     arithmetic, not by expanding stays: each stay adds 1 from its first counted month and
     removes it after its last; a running sum per institution gives the headcount."""
     res = tables["residents"].filter(pl.col("admitted_on").is_not_null() & pl.col("institution_id").is_not_null())
     adm, dis = pl.col("admitted_on"), pl.col("discharged_on")
-    # the months 1–12 on whose last day the stay is in (as audit.kinds.common.months_in_residence)
-    first = pl.when(adm.dt.year() < year).then(1).when(adm.dt.year() == year).then(adm.dt.month().cast(pl.Int64)).otherwise(13)
-    last = (pl.when(dis.is_null() | (dis.dt.year() > year)).then(12)
-            .when(dis.dt.year() == year).then(dis.dt.month().cast(pl.Int64) - 1).otherwise(0))
+    # the months 1–n of the period on whose last day the stay is in
+    n = span.n_months
+    first = pl.max_horizontal(pl.lit(1), month_number(adm, span))
+    last = pl.min_horizontal(pl.lit(n), (month_number(dis, span) - 1).fill_null(n))
     spans = res.select("institution_id", first.cast(pl.Int64).alias("f"), last.cast(pl.Int64).alias("l")).filter(
         pl.col("f") <= pl.col("l"))
     if not spans.height:
@@ -51,7 +55,7 @@ def _over_beds(tables: dict, year: int, lang: str) -> pl.DataFrame:
         spans.select("institution_id", (pl.col("l") + 1).alias("m"), pl.lit(-1, pl.Int64).alias("d")),
     ]).group_by("institution_id", "m").agg(pl.col("d").sum())
     grid = (events.select("institution_id").unique()
-            .join(pl.DataFrame({"m": list(range(1, 13))}, schema={"m": pl.Int64}), how="cross")
+            .join(pl.DataFrame({"m": list(range(1, n + 1))}, schema={"m": pl.Int64}), how="cross")
             .join(events, on=["institution_id", "m"], how="left")
             .with_columns(pl.col("d").fill_null(0))
             .sort("institution_id", "m")
@@ -62,8 +66,9 @@ def _over_beds(tables: dict, year: int, lang: str) -> pl.DataFrame:
     if not over.height:
         return empty_findings()
     per = (over.group_by("institution_id")
-           .agg(pl.format("{}-{}", pl.lit(year), pl.col("m").cast(pl.String).str.pad_start(2, "0")).sort().str.join(",")
-                .alias("months"), pl.col("n").max().alias("most"), pl.col("beds").first()))
+           .agg(pl.col("m").replace_strict({i: f"{y}-{m:02d}" for i, (y, m) in enumerate(span.months, start=1)},
+                                           return_dtype=pl.String).sort().str.join(",").alias("months"),
+                pl.col("n").max().alias("most"), pl.col("beds").first()))
     return as_findings(per.select(
         "institution_id", pl.lit("over_beds").alias("rule"), pl.lit("warning").alias("severity"),
         pl.format(pick(lang, "月末在院老人最多 {} 人，超过核定床位 {} 张（{}）：入住名单或床位核定有误，相关人月应核实",
@@ -71,21 +76,21 @@ def _over_beds(tables: dict, year: int, lang: str) -> pl.DataFrame:
                        "the approved beds are wrong; check those resident-months"),
                   pl.col("most"), pl.col("beds"), pl.col("months")).alias("message"),
         pl.format("residents_max={} beds={} months={}", pl.col("most"), pl.col("beds"), pl.col("months")).alias("evidence"),
-        pl.lit(None, pl.String).alias("citation"), pl.lit(str(year)).alias("period")))
+        pl.lit(None, pl.String).alias("citation"), pl.lit(span.label).alias("period")))
 
 
-def _second_payroll(tables: dict, year: int, lang: str) -> pl.DataFrame:
+def _second_payroll(tables: dict, span: Period, lang: str) -> pl.DataFrame:
     """The same person employed by two institutions at once (hired_on ≤ day < left_on on
-    some day of the audit year): one caregiver counted twice in two staffing ratios.
+    some day of the period): one caregiver counted twice in two staffing ratios.
     Only people on more than one institution's staff list are paired (few rows)."""
     staff = tables["staff"]
     if "person_id" not in staff.columns:
         return empty_findings()
-    y0 = date(year, 1, 1)
+    y0, y1 = span.start, span.end + timedelta(days=1)
     s = (staff.filter(pl.col("person_id").is_not_null())
          .select("person_id", "institution_id", "staff_id", "role",
                  pl.max_horizontal(pl.col("hired_on").fill_null(y0), pl.lit(y0)).alias("a"),
-                 pl.min_horizontal(pl.col("left_on").fill_null(date(year + 1, 1, 1)), pl.lit(date(year + 1, 1, 1))).alias("b"))
+                 pl.min_horizontal(pl.col("left_on").fill_null(y1), pl.lit(y1)).alias("b"))
          .filter(pl.col("a") < pl.col("b")))
     s = s.join(s.group_by("person_id").agg(pl.col("institution_id").n_unique().alias("k")).filter(pl.col("k") > 1),
                on="person_id", how="semi")
@@ -112,13 +117,13 @@ def _second_payroll(tables: dict, year: int, lang: str) -> pl.DataFrame:
                   pl.col("to").cast(pl.String)).alias("message"),
         pl.format("person={} staff_id={} also_at={} from={} to={}", pl.col("masked"), pl.col("staff_ids"),
                   pl.col("others"), pl.col("from").cast(pl.String), pl.col("to").cast(pl.String)).alias("evidence"),
-        pl.lit(None, pl.String).alias("citation"), pl.lit(str(year)).alias("period")))
+        pl.lit(None, pl.String).alias("citation"), pl.lit(span.label).alias("period")))
 
 
-def _implausible_ages(tables: dict, year: int, lang: str) -> pl.DataFrame:
-    """Older than 110 on the year's last day by the id's birth date: a wrong id, or a
+def _implausible_ages(tables: dict, span: Period, lang: str) -> pl.DataFrame:
+    """Older than 110 on the period's last day by the id's birth date: a wrong id, or a
     register that keeps the dead."""
-    day = date(year, 12, 31)
+    day = span.end
     rows = pl.concat([
         tables["residents"].lazy().select("institution_id", "person_id"),
         tables["claim_residents"].lazy().select("institution_id", "person_id"),
@@ -130,11 +135,11 @@ def _implausible_ages(tables: dict, year: int, lang: str) -> pl.DataFrame:
     if not old.height:
         return empty_findings()
     per = old.with_columns(mask_person_id(pl.col("person_id")).alias("masked"),
-                           (pl.lit(year) - birth_date(pl.col("person_id")).dt.year()).alias("age"))
+                           (pl.lit(day.year) - birth_date(pl.col("person_id")).dt.year()).alias("age"))
     return as_findings(per.select(
         "institution_id", pl.lit("implausible_age").alias("rule"), pl.lit("warning").alias("severity"),
         pl.format(pick(lang, "身份证号 {} 显示年龄约 {} 岁（超过 {} 岁）：请核对身份证号或是否已死亡",
                        "id {} gives an age of about {} (over {}): check the id and whether the person has died"),
                   pl.col("masked"), pl.col("age"), pl.lit(MAX_PLAUSIBLE_AGE)).alias("message"),
         pl.format("person={} age={}", pl.col("masked"), pl.col("age")).alias("evidence"),
-        pl.lit(None, pl.String).alias("citation"), pl.lit(str(year)).alias("period")))
+        pl.lit(None, pl.String).alias("citation"), pl.lit(span.label).alias("period")))

@@ -13,12 +13,12 @@ day; one ledger line per institution × item × rate, quantity = resident-months
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 import polars as pl
 
 from audit.kinds.base import Item, Kind
-from audit.kinds.common import INSTITUTION, Ctx, Gap, condition_findings, fen_text, month_number, opt, t, value
+from audit.kinds.common import INSTITUTION, Ctx, Gap, as_span, condition_findings, fen_text, month_number, opt, t, value
 from audit.kinds.registers import ELDERLY_LAW, ELDERLY_QUOTE, birth_date, with_registers
 from audit.privacy import mask_person_id
 
@@ -46,8 +46,9 @@ INTERPRETATIONS = {
 CARE_ZH = {"self_care": "自理", "partial": "部分失能", "full": "完全失能"}
 
 
-def month_ends(year: int) -> list[date]:
-    return [(date(year + (m == 12), m % 12 + 1, 1) - timedelta(days=1)) for m in range(1, 13)]
+def month_ends(period) -> list[date]:
+    """The month-ends of the settlement period (a year: its twelve)."""
+    return as_span(period).month_ends
 
 
 def residence_since(res: pl.DataFrame) -> pl.DataFrame:
@@ -80,8 +81,8 @@ def _continued(res: pl.DataFrame) -> pl.DataFrame:
 
 
 def counted_spans(rule, tables: dict, ctx: Ctx) -> pl.LazyFrame:
-    """Lazy rows, one per stay (two when the institution registers during the year), with
-    the first and last month (1–12) it counts for, `_first` ≤ `_last`, and `registered_ok`
+    """Lazy rows, one per stay (two when the institution registers during the period), with
+    the first and last month (1–n of the settlement period) it counts for, `_first` ≤ `_last`, and `registered_ok`
     (the institution was registered by those month ends, when the rule requires it).
 
     Counting is arithmetic on months (docs/policy-digest.md §2): a stay is in residence on
@@ -97,7 +98,7 @@ def counted_spans(rule, tables: dict, ctx: Ctx) -> pl.LazyFrame:
     if ownership:
         inst = inst.filter(pl.col("ownership").is_in(sorted(ownership)))
     inst = inst.select("institution_id", pl.col("county").alias("_county"), "rating_level", "registered_on")
-    first = date(ctx.year, 1, 1)
+    first, n = ctx.span.start, ctx.span.n_months
     res = (tables["residents"].lazy()
            .select("institution_id", "person_id", "admitted_on", "discharged_on", "hukou_county", "care_level",
                    "dementia", "low_income", "_row")
@@ -108,14 +109,14 @@ def counted_spans(rule, tables: dict, ctx: Ctx) -> pl.LazyFrame:
            .filter(pl.col("discharged_on").is_null() | (pl.col("discharged_on") > first)))
     if local:
         res = res.filter(pl.col("hukou_county").str.strip_chars() == pl.col("_county").str.strip_chars())
-    month = lambda d: month_number(d, ctx.year)  # noqa: E731
+    month = lambda d: month_number(d, ctx.span)  # noqa: E731
     res = res.with_columns(
         pl.max_horizontal(pl.lit(1, pl.Int32), month(pl.col("admitted_on")),
                           month(pl.col("since").dt.offset_by(f"{min_months}mo"))).alias("_first"),
-        pl.min_horizontal(pl.lit(12, pl.Int32), (month(pl.col("discharged_on")) - 1).fill_null(12)).alias("_last"),
+        pl.min_horizontal(pl.lit(n, pl.Int32), (month(pl.col("discharged_on")) - 1).fill_null(n)).alias("_last"),
     ).filter(pl.col("_first") <= pl.col("_last"))
     if opt(rule, "require_registered", on, False):
-        registered = month(pl.col("registered_on")).fill_null(13)   # never registered: no month
+        registered = month(pl.col("registered_on")).fill_null(n + 1)   # never registered: no month
         res = pl.concat([
             res.with_columns(pl.min_horizontal("_last", registered - 1).alias("_last"), pl.lit(False).alias("registered_ok")),
             res.with_columns(pl.max_horizontal("_first", registered).alias("_first"), pl.lit(True).alias("registered_ok")),
@@ -129,7 +130,7 @@ def counted_spans(rule, tables: dict, ctx: Ctx) -> pl.LazyFrame:
 def counted_stays(rule, tables: dict, ctx: Ctx) -> pl.LazyFrame:
     """Lazy rows (stay × month end) that count, with `registered_ok`: the spans expanded,
     for `audit explain` (one institution), never for the whole input."""
-    days = dict(enumerate(month_ends(ctx.year), start=1))
+    days = dict(enumerate(month_ends(ctx.span), start=1))
     return (counted_spans(rule, tables, ctx)
             .with_columns(pl.int_ranges("_first", pl.col("_last") + 1, dtype=pl.Int32).alias("_month"))
             .explode("_month")
@@ -151,7 +152,7 @@ def counted_months(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
 def affected_by_registers(tables: dict, ctx: Ctx) -> pl.LazyFrame | None:
     """The people a register or the age rule can change (person_id): in the death
     register, declared low-income while a roster is given, or under 60 on some month-end
-    of the year. None when nobody is (the common fast path)."""
+    of the period. None when nobody is (the common fast path)."""
     parts = []
     deaths, roster = tables.get("deaths"), tables.get("assistance_roster")
     if deaths is not None and deaths.height:
@@ -159,7 +160,7 @@ def affected_by_registers(tables: dict, ctx: Ctx) -> pl.LazyFrame | None:
     res = tables["residents"].lazy()
     if roster is not None and roster.height:
         parts.append(res.filter(pl.col("low_income").is_not_null() & (pl.col("low_income") != "none")).select("person_id"))
-    jan_end = date(ctx.year, 1, 31)
+    jan_end = ctx.span.month_ends[0]   # the period's first month-end
     parts.append(res.filter((birth_date(pl.col("person_id")).dt.offset_by("60y") > jan_end).fill_null(False))
                  .select("person_id"))
     people = pl.concat(parts).unique().collect()
@@ -202,7 +203,7 @@ def _month_counts(rule, tables: dict, ctx: Ctx, disabled: pl.Expr, low: pl.Expr,
     spans (first ≤ m ≤ last), one pass, no stay × month rows. Reports months before
     registration."""
     keys = ["institution_id", "rating_level", "care_level", "disabled", "low", "registered_on", "registered_ok"]
-    days = dict(enumerate(month_ends(ctx.year), start=1))
+    days = dict(enumerate(month_ends(ctx.span), start=1))
     in_month = {m: ((pl.col("_first") <= m) & (pl.col("_last") >= m)).sum().cast(pl.Int64).alias(str(m))
                 for m in days}
     counts = (counted_spans(rule, tables, ctx)
@@ -246,7 +247,7 @@ def _rate_on(rule, name: str, on: date, key=None):
 
 def resident_month_grant(rule, tables: dict, ctx: Ctx, detail: bool = False) -> pl.DataFrame:
     """Ledger lines (or, with detail=True, counts by month) of a resident-month grant."""
-    on, year = ctx.ref_date, ctx.year
+    on = ctx.ref_date
     for k in ("resident_month_headcount", "disabled_definition"):
         ctx.interpretations.add(k)
     disabled_levels = opt(rule, "disabled_care_levels", on) or frozenset()
@@ -284,7 +285,7 @@ def resident_month_grant(rule, tables: dict, ctx: Ctx, detail: bool = False) -> 
         return priced.select("institution_id", "item", "month_end", "quantity", "rate_fen").sort(
             "institution_id", "item", "month_end")
     lines = (priced.group_by("institution_id", "item", "rate_fen").agg(pl.col("quantity").sum())
-             .with_columns(pl.lit(PROGRAM).alias("program"), pl.lit(str(year)).alias("period"),
+             .with_columns(pl.lit(PROGRAM).alias("program"), pl.lit(ctx.period_label).alias("period"),
                            (pl.col("quantity") * pl.col("rate_fen")).alias("amount_fen"),
                            pl.lit(rule.id).alias("rule"), pl.lit(rule.citation).alias("citation")))
     payer = value(rule, "payer", on)
@@ -392,7 +393,7 @@ def _register_findings(rule, tables: dict, ctx: Ctx, disabled: pl.Expr, low_cats
         ctx.add(part.select(
             "institution_id", pl.lit(code).alias("rule"), pl.lit("error").alias("severity"), msg.alias("message"),
             pl.format("person={} months={} amount={}", pl.col("masked"), pl.col("months"), pl.col("money")).alias("evidence"),
-            pl.lit(citation).alias("citation"), pl.lit(str(ctx.year)).alias("period")))
+            pl.lit(citation).alias("citation"), pl.lit(ctx.period_label).alias("period")))
     for k in ("outside_registers",):
         ctx.interpretations.add(k)
 
@@ -406,8 +407,8 @@ def _item_zh() -> dict:
 
 def _rate_table(rule, ctx: Ctx, counts: pl.DataFrame, base_param: str) -> pl.DataFrame:
     """Rate of every (item, key, month_end) present, from the pack as in force on that
-    month end; null rate_fen with `_param` naming the gap otherwise. Loops over 12
-    months × a handful of keys, never over residents."""
+    month end; null rate_fen with `_param` naming the gap otherwise. Loops over the
+    period's months × a handful of keys, never over residents."""
     combos = counts.select("item", "key", "month_end").unique().sort("item", "key", "month_end")
     rows = []
     for item, key, me in combos.iter_rows():

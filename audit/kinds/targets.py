@@ -1,6 +1,7 @@
 """Institution and area targets (docs/policy-digest.md §5): warnings, not payment blocks.
 
-Values are read at the audit year's last day; staff count when employed that day.
+Values are read at the settlement period's last day (a year's: 31 December); staff count
+when employed that day.
 All comparisons are exact (integers against the target's Fraction).
 
 - nursing_bed_share: nursing_beds / beds ≥ min, per residential institution.
@@ -20,7 +21,7 @@ from fractions import Fraction
 import polars as pl
 
 from audit.kinds.base import TARGET_UNITS, Kind
-from audit.kinds.common import INSTITUTION, param_text
+from audit.kinds.common import INSTITUTION, as_span, param_text
 from audit.kinds.checking import (
     MICRO, as_findings, employed, finding_rows, fraction_percent, fte_text, gap_finding,
     percent_text, pick, read_value,
@@ -79,8 +80,8 @@ def beds_per_social_worker(tables, rule, per: Fraction, year, on, lang) -> pl.Da
     actual = fte_text(pl.col("actual_micro"))
     n = str(per.numerator) if per.denominator == 1 else str(per)
     message = pl.format(pick(
-        lang, "核定床位 {} 张，按每 " + n + " 张床位 1 名社会工作者应配 {} 名，年末实际 {} 名。",
-        "{} beds require {} social workers (one per " + n + " beds); {} employed at year end.",
+        lang, "核定床位 {} 张，按每 " + n + " 张床位 1 名社会工作者应配 {} 名，" + _end(year, lang) + "实际 {} 名。",
+        "{} beds require {} social workers (one per " + n + " beds); {} employed at " + _end(year, lang) + ".",
     ), pl.col("beds"), pl.col("required"), actual)
     return as_findings(rows.with_columns(
         pl.lit("beds_per_social_worker").alias("rule"), pl.lit("warning").alias("severity"),
@@ -135,8 +136,8 @@ def area_share(tables, rule, metric, target: Fraction, year, on, lang) -> pl.Dat
     )
     none = counts.filter(pl.col("certified") == 0).with_columns(
         pl.lit("info").alias("severity"),
-        pl.format(pick(lang, "{}：年末无持证护理员，无法计算" + zh + "。",
-                       "{}: no certified caregivers at year end; the " + en + " cannot be computed."),
+        pl.format(pick(lang, "{}：" + _end(year, lang) + "无持证护理员，无法计算" + zh + "。",
+                       "{}: no certified caregivers at " + _end(year, lang) + "; the " + en + " cannot be computed."),
                   pl.col("county")).alias("message"),
         pl.format("county={} certified=0 target={}", pl.col("county"), pl.lit(tgt)).alias("evidence"),
     )
@@ -173,15 +174,22 @@ def _not_computable(rule, metric: str, year: int, lang: str) -> dict:
     return _missing_data(rule, metric, year, lang, zh, en)
 
 
-def check_targets(tables: dict, pack, year: int, lang: str = "zh") -> pl.DataFrame:
-    """Institution targets and area targets of the pack (loops over rules only)."""
-    on = date(year, 12, 31)
+def _end(label: str, lang: str) -> str:
+    """"年末" for a calendar year's label (2024), else "期末" (2024H1, 2024-05, ...)."""
+    return pick(lang, "年末", "year end") if label.isdigit() else pick(lang, "期末", "period end")
+
+
+def check_targets(tables: dict, pack, period, lang: str = "zh") -> pl.DataFrame:
+    """Institution targets and area targets of the pack (loops over rules only), as on
+    the last day of `period` (an audit.dates.Period, or a year)."""
+    span = as_span(period)
+    on, year = span.end, span.label
     parts, notes = [], []
     for kind in ("institution_target", "area_target"):
         for rule in pack.rules_of_kind(kind):
             metric = read_value(rule, "metric", on)
             if metric is None:
-                continue  # not in force this year
+                continue  # not in force at the period end
             if isinstance(metric, PolicyGap):
                 notes.append(gap_finding(rule, "metric", lang, str(year)))
                 continue

@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
 from audit.money import MAX_AMOUNT_FEN, MAX_RATE_FEN, MAX_SHARE_DENOMINATOR, fen_to_yuan
+from audit.i18n import t as _t  # noqa: F401  (the loader imports it from here)
 
 # ---------------------------------------------------------------- vocabulary
 
@@ -79,10 +80,6 @@ INTERP_KEYS = {"id", "text_zh", "text_en"}
 OVERRIDE_FILE_KEYS = {"values", "reason"}
 
 
-def _t(lang: str, zh: str, en: str) -> str:
-    return en if lang == "en" else zh
-
-
 def normalise_ws(text: str) -> str:
     """Drop all whitespace: quotes are compared with the source text this way only."""
     return re.sub(r"\s+", "", text)
@@ -141,21 +138,24 @@ def _small_number_text(v) -> None:
         raise ValueError
 
 
-def _share(v) -> Fraction:
+def _fraction(v, zh: str, en: str) -> Fraction:
+    """"2/3", 0.8, "60%" or "200%" as an exact fraction; `zh`/`en` say how to write it."""
     v = _nfkc(v)
     try:
         if isinstance(v, bool) or v is None:
             raise ValueError
         _small_number_text(v)
         if isinstance(v, str) and v.strip().endswith("%"):
-            f = Fraction(Decimal(v.strip()[:-1])) / 100
-        elif isinstance(v, float):
-            f = Fraction(repr(v))
-        else:
-            f = Fraction(str(v).strip())
+            return Fraction(Decimal(v.strip()[:-1])) / 100
+        if isinstance(v, float):
+            return Fraction(repr(v))
+        return Fraction(str(v).strip())
     except (ValueError, ZeroDivisionError, InvalidOperation):
-        raise _Bad(f"比例应写作 \"2/3\"、0.8 或 \"60%\"，得到 {v!r}",
-                   f"a share is written \"2/3\", 0.8 or \"60%\", got {v!r}") from None
+        raise _Bad(f"{zh}，得到 {v!r}", f"{en}, got {v!r}") from None
+
+
+def _share(v) -> Fraction:
+    f = _fraction(v, "比例应写作 \"2/3\"、0.8 或 \"60%\"", "a share is written \"2/3\", 0.8 or \"60%\"")
     if not 0 <= f <= 1:
         raise _Bad(f"比例应在 0 与 1 之间: {v!r}", f"a share must lie between 0 and 1: {v!r}")
     if f.denominator > MAX_SHARE_DENOMINATOR:
@@ -166,21 +166,11 @@ def _share(v) -> Fraction:
 
 def _ratio(v) -> Fraction:
     """A non-negative factor that may exceed 1: "上浮200%" is "200%"."""
-    v = _nfkc(v)
-    try:
-        if isinstance(v, bool) or v is None:
-            raise ValueError
-        if isinstance(v, str) and v.strip().endswith("%"):
-            f = Fraction(Decimal(v.strip()[:-1])) / 100
-        elif isinstance(v, float):
-            f = Fraction(repr(v))
-        else:
-            f = Fraction(str(v).strip())
-    except (ValueError, ZeroDivisionError, InvalidOperation):
-        raise _Bad(f"比率应写作 \"50%\"、\"200%\" 或 1.5，得到 {v!r}",
-                   f"a ratio is written \"50%\", \"200%\" or 1.5, got {v!r}") from None
+    f = _fraction(v, "比率应写作 \"50%\"、\"200%\" 或 1.5", "a ratio is written \"50%\", \"200%\" or 1.5")
     if f < 0:
         raise _Bad(f"比率不能为负: {v!r}", f"a ratio cannot be negative: {v!r}")
+    if f.denominator > MAX_SHARE_DENOMINATOR:
+        raise _Bad(f"比率过于精细: {v!r}（最多六位小数）", f"ratio too fine: {v!r} (at most six decimals)")
     return f
 
 

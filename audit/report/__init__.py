@@ -7,6 +7,7 @@ the templates only lay out rows that are already computed, formatted and masked.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -96,11 +97,21 @@ def _pdf_job(args) -> str:
     return pdf_path
 
 
-def write_selfchecks(result, institution_ids: list[str], out_dir, workers: int = 2,
+def default_jobs() -> int:
+    """Processes for rendering many PDFs: the CPUs this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def write_selfchecks(result, institution_ids: list[str], out_dir, workers: int | None = None,
                      deadline: str | None = None) -> list[Path]:
-    """Self-checks for many institutions: HTML here, PDFs rendered across `workers` processes
-    (WeasyPrint is single-threaded, so documents are the unit of parallelism)."""
+    """Self-checks for many institutions from one computed run: HTML here, PDFs rendered
+    across `workers` processes (default: one per CPU; WeasyPrint is single-threaded, so
+    documents are the unit of parallelism, and each process keeps one font configuration)."""
     out = Path(out_dir)
+    workers = workers or default_jobs()
     written, jobs = [], []
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -111,8 +122,10 @@ def write_selfchecks(result, institution_ids: list[str], out_dir, workers: int =
             jobs.append((html_text, str(pdf_path)))
         label = LABELS[lang_of(result)]["rendering"]
         if workers > 1 and len(jobs) > 2:
+            # chunks of a few documents keep the workers busy to the end without a round trip per page
+            chunk = max(1, min(16, len(jobs) // (workers * 8)))
             with ProcessPoolExecutor(max_workers=workers) as pool, progress(
-                    pool.map(_pdf_job, jobs, chunksize=4), label, len(jobs)) as done:
+                    pool.map(_pdf_job, jobs, chunksize=chunk), label, len(jobs)) as done:
                 written += [Path(p) for p in done]
         else:
             with progress(jobs, label) as todo:

@@ -3,6 +3,8 @@ from a RunResult with the helpers in audit.report.frames."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import polars as pl
 
 from audit.errors import InputError
@@ -102,8 +104,13 @@ def bureau_context(result, signing=None) -> dict:
         at = next(i for i, s in enumerate(sections) if s["id"] == "signature")
         sections.insert(at, {"id": "reconciliation", "title": recon["recon"]["W"]["section"],
                              "template": "partials/bureau/reconciliation.html", "appendix": False, "new_page": False})
+    from audit.data.io import reading_rows, reading_summary
+
+    dataset = result.dataset
+    reading, not_read = (reading_rows(reading_summary(dataset.sources or {}, dataset.tables), lang)
+                         if getattr(dataset, "sources", None) else ([], []))
     return {
-        **recon, "self_view": False,
+        **recon, "self_view": False, "reading": reading, "sheets_not_read": not_read,
         "L": L, "lang": lang, "title": L["bureau_title"], "scope": basis, "local_notes": local_notes,
         "signing": signing, "period": _period_text(result, L),
         "report_date": signing.report_date or L["date_blank"],
@@ -175,9 +182,11 @@ def observed_staffing(result) -> pl.DataFrame | None:
     if staff is None or residents is None or staff.is_empty():
         return None
     try:
-        days = month_ends(result.year)
+        ctx = (getattr(result, "extra", None) or {}).get("ctx")
+        span = ctx.span if ctx is not None else result.year   # the run's period, else its year
+        days = month_ends(span)
         fte = caregiver_fte(staff, days).rename({"day": "month_end"})
-        census = resident_census(residents, result.year).rename({"day": "month_end"})
+        census = resident_census(residents, span).rename({"day": "month_end"})
     except (pl.exceptions.PolarsError, KeyError):  # a table without the columns the census needs
         return None
     grid = (pl.concat([fte.select("institution_id", "month_end"), census.select("institution_id", "month_end")])
@@ -194,12 +203,21 @@ def observed_staffing(result) -> pl.DataFrame | None:
             .sort("institution_id", "month_end"))
 
 
+def _reference_date(result) -> date:
+    """The day parameters are read on: the --period's end, else the year's last day."""
+    end = (result.manifest or {}).get("period_end")
+    return date.fromisoformat(str(end)) if end else date(result.year, 12, 31)
+
+
 def selfcheck_parts(result, deadline: str | None = None) -> dict:
     """The frames every self-check draws on, computed once per run (`deadline`: the date
     the bureau sets for fixing findings, shown with each)."""
+    from audit.report.stake import with_stake
+
     lang = lang_of(result)
     L = _labels(result, lang)
-    findings = findings_frame(result, L, lang)
+    findings = with_stake(findings_frame(result, L, lang), result.dataset.tables.get("institutions"), result.pack,
+                          _reference_date(result), lang)
     staffing = result.staffing
     return {
         "lang": lang, "L": L, "scope": scope(result, L, lang), "institutions": institutions_frame(result),
@@ -244,14 +262,6 @@ def selfcheck_context(result, institution_id: str, parts: dict | None = None) ->
     observed = st is None and institution_id in parts.get("observed", {})
     if observed:
         st = parts["observed"][institution_id]
-    chart = None
-    if observed:
-        chart = bar_chart_svg(st["month"].to_list(), [(L["actual"], st["actual"].to_list(), "#2f6db5")], fmt_num,
-                              L["staffing"])
-    elif st is not None:
-        chart = bar_chart_svg(st["month"].to_list(),
-                              [(L["required"], st["required"].to_list(), "#c0504d"),
-                               (L["actual"], st["actual"].to_list(), "#2f6db5")], fmt_num, L["staffing"])
     from audit.report.reconciliation import reconciliation_context
 
     return {
@@ -262,7 +272,7 @@ def selfcheck_context(result, institution_id: str, parts: dict | None = None) ->
         "item_label": lambda i: item_label(i, L),
         "findings": findings.to_dicts() if findings is not None else [],
         "general_findings": concerning(parts["general"], institution_id).to_dicts(),
-        "staffing": st.to_dicts() if st is not None else [], "chart_staffing": chart,
+        "staffing": st.to_dicts() if st is not None else [],
         "staffing_observed": observed, "deadline": parts.get("deadline"),
         # as the bureau's report decides it: an error finding holds the institution's grants
         "held": bool(findings is not None and (findings["severity"] == "error").any()),
@@ -289,5 +299,6 @@ def _labels(result, lang: str) -> dict:
     """The report words; a run over a period that is not a calendar year says 核算期间."""
     L = LABELS[lang]
     if "period" in (result.manifest or {}):
-        L = {**L, "year": "Period" if lang == "en" else "核算期间"}
+        L = {**L, "year": "Period" if lang == "en" else "核算期间", "year_suffix": "",   # not "2024H1 年度"
+             "sign_statement": L["sign_statement"].replace(" 年度", "期间", 1)}
     return L

@@ -13,11 +13,9 @@ from pathlib import Path
 import polars as pl
 
 from audit.money import fen_to_yuan, fen_to_yuan_expr
+from audit.privacy import mask_ids_in_text  # noqa: F401  (re-exported: report modules mask free text again)
 from audit.report.labels import LABELS, PAYER_ORDER, PROGRAM_ORDER, SEVERITY_ORDER, fix_hint, label_of
 
-# An 18-character resident id (GB 11643) anywhere in free text; masked like
-# audit.privacy.mask_person_id even if a finding's writer forgot to.
-_PERSON_ID = r"(\d{4})\d{10}(\d{3}[\dXx])"
 
 
 def yuan(fen) -> str:
@@ -31,11 +29,6 @@ def percent(part: int, whole: int) -> str:
         return "—"
     tenths = (2000 * int(part) + int(whole)) // (2 * int(whole))
     return f"{tenths // 10}.{tenths % 10}%"
-
-
-def mask_ids_in_text(expr: pl.Expr) -> pl.Expr:
-    """Mask whole resident ids inside free text (messages, evidence)."""
-    return expr.str.replace_all(_PERSON_ID, "${1}**********${2}")
 
 
 def order_expr(col: str, order: tuple[str, ...]) -> pl.Expr:

@@ -7,10 +7,6 @@ PROGRAM_ORDER = ("construction", "operating", "center_operating", "insurance")
 PAYER_ORDER = ("province", "province_lottery", "city_lottery", "city", "county", "finance", "institution")
 SEVERITY_ORDER = ("error", "warning", "info")
 
-# An 18-character resident id (GB 11643) anywhere in free text; masked like
-# audit.privacy.mask_person_id even if a finding's writer forgot to.
-_PERSON_ID = r"(\d{4})\d{10}(\d{3}[\dXx])"
-
 LABELS = {
     "zh": {
         "html_lang": "zh-CN",
@@ -183,6 +179,32 @@ FIX_HINTS = {
 FIX_HINTS.update({check: FIX_HINTS["invalid_value"] for check in (
     "required", "enum", "date", "number", "range", "id_check_digit", "credit_code", "foreign_key",
     "date_order", "duplicate", "missing_column", "unreadable")})
+# Inputs the reader could not use, with the money riding on them (audit.stake, issue 9).
+READING_RULES = {
+    "at_stake_hukou_unresolved": ("户籍地无法对应区县（涉及金额）", "place of registration unresolved (money at stake)",
+                                  "把户籍地写成区县全称（如“新昌县”）或 6 位区划代码，重新核算。",
+                                  "Write the place of registration as the county's full name or its 6-digit code; run again."),
+    "at_stake_column_missing": ("缺少规则所需的列（涉及金额）", "a column a rule needs is missing (money at stake)",
+                                "在工作表中补上该列（表头写数据规范中的名称），重新核算。",
+                                "Add the column (headed as the data contract names it) and run again."),
+    "at_stake_value_unreadable": ("数据无法读取（涉及金额）", "unreadable values (money at stake)",
+                                  "按校验提示改正这些单元格，重新核算。", "Correct the cells as validate says; run again."),
+    "at_stake_year_missing": ("保费没有保险年度（涉及金额）", "premium with no insurance year (money at stake)",
+                              "填写保险年度或可读的保险期间（如 2024.1.1-2024.12.31），重新核算。",
+                              "Fill in the insurance year or a readable period (2024.1.1-2024.12.31); run again."),
+    "rule_input_missing": ("缺少规则所需的列", "a column a rule needs is missing",
+                           "在工作表中补上该列（表头写数据规范中的名称），重新核算。",
+                           "Add the column (headed as the data contract names it) and run again."),
+    "place_unresolved": ("户籍地无法对应区县", "place of registration unresolved",
+                         "把户籍地写成区县全称或 6 位区划代码。", "Write the county's full name or its 6-digit code."),
+    "fte_unknown": ("兼职人员未填工时折算", "part-timer with no fte",
+                    "填写工时折算（如 0.5）。", "Fill in the fte (e.g. 0.5)."),
+    "missing_year": ("保费没有保险年度", "premium with no insurance year",
+                     "填写保险年度或保险期间。", "Fill in the insurance year or period."),
+}
+for _code, (_zh, _en, _fix_zh, _fix_en) in READING_RULES.items():
+    LABELS["zh"]["rules"][_code], LABELS["en"]["rules"][_code] = _zh, _en
+    FIX_HINTS[_code] = (_fix_zh, _fix_en)
 
 
 def _declared_item_words() -> None:
@@ -209,11 +231,9 @@ def item_label(item: str | None, L: dict) -> str:
     if item in L["items"]:
         return L["items"][item]
     for prefix, text in L["item_patterns"].items():
-        if item.startswith(prefix) and item[len(prefix):].isdigit():
-            return text.format(n=item[len(prefix):])
-    if item.startswith("bed_months_"):  # bed_months_<GB/T 42195 grade>
-        grade = item[len("bed_months_"):]
-        return f"{L['items']['bed_months']} · {L['grades'].get(grade, grade)}"
+        suffix = item[len(prefix):]
+        if item.startswith(prefix) and (suffix.isdigit() or suffix in L["grades"]):
+            return text.format(n=L["grades"].get(suffix, suffix))  # a number, or a care grade's words
     return item
 
 
@@ -246,6 +266,10 @@ LABELS["zh"].update({
     "app_operator": "附录一　操作说明（政策缺口的补设）", "app_hashes": "附录二　输入文件与哈希",
     "app_params": "附录三　所用参数及原文", "app_findings": "附录四　稽核发现明细", "app_ledger": "附录五　补贴明细",
     "hashes_in_appendix": "输入文件及政策包的 SHA-256 哈希见附录二。",
+    "reading_title": "读取情况", "reading_intro": "每张表读自哪个工作表或文件、表头在第几行、各表头对应哪一列，"
+    "未读取的列、跳过的行（合计、小计、表尾签字行）及未读取的工作表和原因。",
+    "reading_where": "工作表/文件", "reading_header": "表头行", "reading_rows": "行数", "reading_columns": "表头 → 列",
+    "reading_ignored": "未读取的列", "reading_skipped": "跳过的行", "reading_not_read": "未读取的工作表",
     "ledger_lines_where": "补贴明细共 {n} 行，见随附的 ledger.xlsx / ledger.csv（PDF 附件）。",
     "example": "示例", "findings_where": "逐条明细见附录四，以及 findings.xlsx / findings.csv（PDF 附件）。",
     "sign_statement": "以上 {year} 年度补贴核算结果（补贴合计 {total} 元）经核对无误。",
@@ -276,6 +300,12 @@ LABELS["en"].update({
     "app_params": "Appendix 3. Parameters used, with their source text", "app_findings": "Appendix 4. Findings in detail",
     "app_ledger": "Appendix 5. Ledger lines",
     "hashes_in_appendix": "SHA-256 hashes of the inputs and the pack are in appendix 2.",
+    "reading_title": "How the input was read", "reading_intro": "Each table's sheets or files, header rows, "
+    "each header → column, columns not read, rows skipped (totals, sub-totals, signature footers), and the sheets "
+    "not read, with why.",
+    "reading_where": "Sheet / file", "reading_header": "Header row", "reading_rows": "Rows",
+    "reading_columns": "Header → column", "reading_ignored": "Columns not read", "reading_skipped": "Rows skipped",
+    "reading_not_read": "Sheets not read",
     "ledger_lines_where": "The ledger's {n} lines are in the attached ledger.xlsx / ledger.csv (PDF attachment).",
     "example": "Example", "findings_where": "Each finding is listed in appendix 4 and in findings.xlsx / findings.csv.",
     "sign_statement": "The {year} grant computation above (grants {total} yuan) has been checked.",
@@ -292,7 +322,7 @@ LABELS["en"].update({
 # The self-check: deadline, staffing without a ratio, amounts that depend on other institutions.
 LABELS["zh"].update({
     "held_note": "有错误级发现：主管部门核算时本机构预计补贴 {total} 元将暂缓支付，整改并核实后再付。",
-    "deadline": "整改期限", "deadline_note": "请在 {date} 前完成整改并重新自查。",
+    "deadline": "整改期限", "at_stake": "涉及金额", "deadline_note": "请在 {date} 前完成整改并重新自查。",
     "residents": "在院老人", "staffing_observed_note": "所用政策包未规定护理员配比：下表只列出数据中的在院老人和护理员（按工时折算），不判断是否达标。",
     "depends_title": "取决于其他机构数据的金额",
     "depends_premium": "综合保险补助按全部保单的平均保费计算（参数 {param}）：只用本机构数据时，平均保费就是本机构的保费，与主管部门按全部机构计算的结果可能不同。请向主管部门索取公布的平均保费，重新自查时用 --set {param}=数值 指定，预计金额即与主管部门一致（精确到分）。",
@@ -300,9 +330,82 @@ LABELS["zh"].update({
 })
 LABELS["en"].update({
     "held_note": "Error findings: the bureau holds your estimated grants of {total} yuan until they are fixed and checked.",
-    "deadline": "Deadline", "deadline_note": "Fix these by {date} and run the self-check again.",
+    "deadline": "Deadline", "at_stake": "Money at stake", "deadline_note": "Fix these by {date} and run the self-check again.",
     "residents": "Residents", "staffing_observed_note": "The policy pack sets no caregiver ratio: the table lists the residents and caregivers (FTE) in the data, without judging them.",
     "depends_title": "Amounts that depend on other institutions' data",
     "depends_premium": "The insurance grant uses the average premium over all policies ({param}): on your own data the average is your own premium, which may differ from the bureau's. Ask the bureau for its published average and pass it with --set {param}=VALUE: the estimate then matches the bureau's to the fen.",
     "depends_factor": "The centre grant is shared among all centres by factors: on one centre's data the share is not reliable. The bureau's published allocation prevails.",
+})
+
+
+# Finding codes in words wherever a finding reaches a reader (leader's page, findings, self-check,
+# notice, findings.xlsx): the claims audit, the registers, integrity and data checks, and the
+# English words of codes that had only Chinese ones.
+LABELS["zh"]["rules"].update({
+    "claim_died": "申报月份老人已死亡", "claim_under_60": "申报对象未满六十周岁",
+    "claim_claimed_elsewhere": "同月另一机构也申报", "claim_at_other_home": "申报月在其他机构入住",
+    "claim_not_resident": "申报月不在本机构入住", "claim_not_local": "户籍不在机构所在区县",
+    "claim_not_eligible": "未满足计发条件", "claim_missing": "符合条件但未申报",
+    "program_not_in_pack": "申报项目不在政策范围", "claim_outside_year": "申报不在核算期间",
+    "payment_outside_year": "拨付不在核算期间",
+    "died": "死亡后仍计人月", "under_60": "未满六十周岁", "not_on_roster": "不在低保特困名册",
+    "second_payroll": "同一人员在两家机构任职", "over_beds": "入住人数超过核定床位", "implausible_age": "年龄不合常理",
+    "nursing_bonus_earlier": "护理型奖励应在以前年度发放", "missing_premises": "缺少用房性质",
+    "missing_registered_on": "缺少登记备案日期", "missing_accepted": "缺少验收日期",
+    "missing_operating": "缺少运营日期",
+    "missing_expansion_accepted_on": "缺少扩建床位验收日期", "no_basic_beds_agreement": "未签订基本养老床位协议",
+    "occupancy_below_minimum": "入住率未达要求", "below_band": "未达最低补助档次",
+    "premises_not_covered": "用房性质不在补助范围",
+    "not_newly_built": "非新建机构", "over_approved_beds": "超过核定床位", "overdue_unpaid": "到期未拨付",
+    "beds_capped": "床位数按上限计", "earlier_stages": "以前阶段未拨付", "held_subsidized_split": "已补助床位拆分",
+    "ability_grade_unknown": "能力等级不明", "period_not_supported": "核算期间不适用",
+    "place_unresolved": "地名无法识别", "rule_input_missing": "缺少规则所需数据", "unknown_column": "无法识别的列",
+    "duplicate_column": "列名重复", "duplicate_table": "数据表重复", "empty": "数据表为空", "formula": "单元格含公式",
+    "hidden_sheet": "隐藏工作表", "institution_key": "机构编号对不上", "institution_name": "机构名称对不上",
+    "missing_table": "缺少数据表", "too_large": "文件过大", "unit": "单位不明", "period": "期间无法识别",
+})
+LABELS["en"]["rules"].update({
+    "claim_died": "claimed after death", "claim_under_60": "claimed person under 60",
+    "claim_claimed_elsewhere": "also claimed by another home", "claim_at_other_home": "resident at another home",
+    "claim_not_resident": "not resident here", "claim_not_local": "registered outside the county",
+    "claim_not_eligible": "conditions not met", "claim_missing": "eligible but not claimed",
+    "program_not_in_pack": "programme not in the policy", "claim_outside_year": "claim outside the period",
+    "payment_outside_year": "payment outside the period",
+    "died": "counted after death", "under_60": "under 60", "not_on_roster": "not on the assistance roster",
+    "second_payroll": "on two homes' payrolls", "over_beds": "more residents than beds",
+    "implausible_age": "implausible age",
+    "nursing_bonus_earlier": "nursing bonus due in an earlier year", "missing_premises": "premises missing",
+    "missing_registered_on": "registration date missing", "missing_accepted": "acceptance date missing",
+    "missing_operating": "opening date missing", "missing_expansion_accepted_on": "expansion acceptance date missing",
+    "no_basic_beds_agreement": "no basic-beds agreement", "occupancy_below_minimum": "occupancy below minimum",
+    "below_band": "below the lowest band", "premises_not_covered": "premises not covered",
+    "not_newly_built": "not newly built", "over_approved_beds": "over approved beds",
+    "overdue_unpaid": "due but unpaid",
+    "beds_capped": "beds capped", "earlier_stages": "earlier stages unpaid",
+    "held_subsidized_split": "subsidised beds split",
+    "ability_grade_unknown": "care grade unknown", "period_not_supported": "period not supported",
+    "senior_grade_share": "senior caregiver share", "first_aid_share": "first-aid training share",
+    "not_registered": "not registered", "not_accepted": "not accepted", "not_operating": "not operating",
+    "nursing_occupancy": "nursing occupancy", "rating_below_minimum": "rating below minimum",
+    "not_assessed_pass": "assessment not passed", "not_operating_normally": "not operating normally",
+    "missing_score": "score missing", "not_in_force": "not in force", "over_capacity": "over capacity",
+    "certified_caregivers_per_10k": "certified caregivers per 10,000 older people",
+    "social_workers_per_10k": "social workers per 10,000 older people",
+    "social_workers_per_1k": "social workers per 1,000 older people",
+    "dementia_beds_per_10k": "dementia beds per 10,000 older people",
+    "lottery_elderly_share": "lottery fund share for elderly care",
+    "lottery_home_care_share": "lottery fund share for home care",
+    "facility_land_m2_per_capita": "care-facility land per head",
+    "head_training_interval_years": "head's training interval",
+    "invalid_value": "invalid value", "required": "required value missing", "enum": "value not in the list",
+    "date": "unreadable date", "number": "unreadable number", "range": "value out of range",
+    "id_check_digit": "id check digit wrong", "credit_code": "credit code wrong", "foreign_key": "id does not match",
+    "date_order": "dates in the wrong order", "duplicate": "duplicate record", "missing_column": "column missing",
+    "unreadable": "unreadable", "institution_target": "institution target", "area_target": "area target",
+    "not_in_force_rule": "rule not in force", "place_unresolved": "place not recognised",
+    "rule_input_missing": "data the rule needs missing", "unknown_column": "unknown column",
+    "duplicate_column": "duplicate column", "duplicate_table": "duplicate table", "empty": "empty table",
+    "formula": "formula in a cell", "hidden_sheet": "hidden sheet", "institution_key": "institution id mismatch",
+    "institution_name": "institution name mismatch", "missing_table": "table missing", "too_large": "file too large",
+    "unit": "unit unclear", "period": "unreadable period",
 })

@@ -15,7 +15,8 @@ from audit.report.reconciliation import PROGRAMS, WORDS
 def publish_subsidies(approved_csv, out_dir, lang: str = "zh") -> dict:
     """publish_subsidies.html / .pdf / .xlsx from a run's approved.csv: institution, county,
     programme, period and approved amount only (any other column is left out)."""
-    from audit.inspect.documents import atomic_dir, render, write_html_pdf, write_xlsx
+    from audit.inspect.documents import render, write_html_pdf, write_xlsx
+    from audit.outputs import output_set
     from audit.money import fen_to_yuan, yuan_to_fen
 
     W = WORDS["en" if lang == "en" else "zh"]
@@ -41,7 +42,7 @@ def publish_subsidies(approved_csv, out_dir, lang: str = "zh") -> dict:
     total = fen_to_yuan(sum(fen), thousands=True)
     html = render("publish_subsidies.html", lang=lang, rows=shown.to_dicts(), heads=heads, title=W["public_title"],
                   note=W["public_note"], counts={W["institutions"]: shown["institution_id"].n_unique(), W["total"]: total})
-    with atomic_dir(out_dir) as tmp:
+    with output_set(out_dir, {"publish_subsidies.xlsx", "publish_subsidies.html", "publish_subsidies.pdf"}, lang) as tmp:
         write_xlsx(tmp / "publish_subsidies.xlsx", {W["public_title"][:31]: shown.rename(heads)})
         write_html_pdf(html, tmp / "publish_subsidies")
     return {"rows": shown.height, "total": total, "dropped_columns": dropped,

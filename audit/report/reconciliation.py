@@ -14,6 +14,7 @@ import polars as pl
 
 from audit.errors import OutputError
 from audit.report.frames import mask_ids_in_text, yuan
+from audit.report.labels import LABELS
 
 WORDS = {
     "zh": {
@@ -53,14 +54,6 @@ PROGRAMS = {"zh": {"construction": "建设补贴", "operating": "运营补贴", 
                    "insurance": "综合保险"},
             "en": {"construction": "Construction", "operating": "Operating", "center_operating": "Home-care centres",
                    "insurance": "Insurance"}}
-RULE_WORDS = {
-    "zh": {"died": "死亡后仍计在院", "under_60": "未满六十周岁", "not_on_roster": "不在低保特困名册",
-           "claim_died": "申报死亡人员", "claim_under_60": "申报未满六十周岁人员", "claim_claimed_elsewhere": "他机构同月申报",
-           "claim_at_other_home": "在他机构入住", "claim_not_resident": "不在本机构入住", "claim_not_local": "非本地户籍",
-           "claim_not_eligible": "未满足计发条件", "claim_missing": "符合条件但未申报", "unrated": "机构未评级",
-           "not_registered": "机构未登记"},
-    "en": {},
-}
 MONEY = ["claimed_fen", "approved_fen", "paid_fen", "claimed_minus_approved_fen", "to_recover_fen", "to_pay_fen",
          "unexplained_fen"]
 
@@ -79,8 +72,9 @@ def _money_rows(df: pl.DataFrame, label_col: str, labels: dict | None = None) ->
 
 
 def _explained_words(codes: str, lang: str) -> str:
-    words = RULE_WORDS.get(lang, {})
-    return "、".join(words.get(c, c) for c in codes.split(",") if c) if lang == "zh" else codes.replace(",", ", ")
+    """Finding codes ("claim_died,unrated") in words, as everywhere else (audit.report.labels)."""
+    words = LABELS[lang]["rules"]
+    return ("、" if lang == "zh" else ", ").join(words.get(c, c) for c in codes.split(",") if c)
 
 
 def _rows(recon: pl.DataFrame, lang: str) -> list[dict]:

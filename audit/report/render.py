@@ -10,7 +10,6 @@ from pathlib import Path
 import click
 import jinja2
 
-import audit
 from audit.errors import OutputError
 from audit.report.frames import fmt_num, yuan
 from audit.resources import TEMPLATES
@@ -48,6 +47,15 @@ def render_html(template: str, context: dict) -> str:
     return env().get_template(template).render(**context)
 
 
+@lru_cache(maxsize=1)
+def font_config():
+    """One WeasyPrint font configuration per process: building it (fontconfig, the CJK font's
+    faces) is part of every document's cost otherwise, and --each renders thousands."""
+    from weasyprint.text.fonts import FontConfiguration
+
+    return FontConfiguration()
+
+
 def html_to_pdf(html_text: str, pdf_path: Path, attachments: list[tuple[str, bytes, str]] = (),
                 archival: bool = False) -> Path:
     """HTML → PDF. `archival` makes it PDF/A-3u, which may carry attachments
@@ -61,7 +69,7 @@ def html_to_pdf(html_text: str, pdf_path: Path, attachments: list[tuple[str, byt
              for name, data, desc in attachments]
     options = {"pdf_variant": "pdf/a-3u"} if archival else {}
     weasyprint.HTML(string=html_text, base_url=str(TEMPLATES)).write_pdf(
-        pdf_path, attachments=files or None, **options)
+        pdf_path, attachments=files or None, font_config=font_config(), **options)
     return pdf_path
 
 

@@ -1,0 +1,74 @@
+"""The money at stake per self-check finding (audit.report.stake). Expected figures are
+worked out by hand from the clauses the packs quote:
+
+- Shaoxing 重点工作(五)3 (市财政): "租用用房且租期3年以上的,按核定床位数给予每张床位不低于800元的
+  补助,连补3年" and "自建用房 … 每张床位不低于4000元"; the province part's rates are gaps.
+- Jiayuguan 三(一): "租赁用房且租期在5年以上的每张床位补贴4000元", "营利性养老机构按非营利性养老机构
+  补贴标准的80%予以补贴", one-time."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+import pytest
+
+from audit.policy import load_pack
+from audit.report.stake import with_stake
+
+ON = date(2024, 12, 31)
+SX = "绍兴 实施意见 重点工作(五)3"
+
+
+def _inst(rows):
+    return pl.DataFrame(rows, schema={"institution_id": pl.String, "beds": pl.Int64, "beds_subsidized_before": pl.Int64,
+                                      "premises": pl.String, "profit_status": pl.String}, orient="row")
+
+
+def _findings(rows):
+    return pl.DataFrame(rows, schema={"institution_id": pl.String, "rule": pl.String, "severity": pl.String,
+                                      "evidence": pl.String, "citation": pl.String}, orient="row")
+
+
+@pytest.fixture(scope="module")
+def shaoxing():
+    return load_pack("shaoxing")
+
+
+def test_short_lease_loses_three_years_of_the_leased_rate(shaoxing):
+    # 40 beds × 800 yuan × 3 years = 96,000.00 (for-profit: the Shaoxing clause has no cut)
+    f = _findings([("A", "lease_term", "info", "lease_years=2 min_years=3", SX)])
+    out = with_stake(f, _inst([("A", 40, 0, "leased", "forprofit")]), shaoxing, ON, "zh")
+    stake = out["stake"][0]
+    assert "40 张床 × 800.00 元/床/年 × 3 年 = 96,000.00 元不予补助" in stake
+    assert SX in stake
+
+
+def test_bed_minimum_counts_beds_not_yet_subsidised_and_names_the_open_province_rate(shaoxing):
+    # (18 beds − 2 subsidised before) × 4,000 = 64,000.00; the province part has no rate in the text
+    f = _findings([("B", "bed_minimum", "info", "beds=18 min_beds=20", SX)])
+    stake = with_stake(f, _inst([("B", 18, 2, "self_built", "nonprofit")]), shaoxing, ON, "zh")["stake"][0]
+    assert "16 张床 × 4,000.00 元/床 = 64,000.00 元不予补助" in stake
+    assert "construction_province.rate_self_built" in stake and "无法计算" in stake
+
+
+def test_for_profit_share_is_applied_to_the_rate():
+    # Jiayuguan: 4,000 × 80% = 3,200.00 per bed, one-time: 25 × 3,200 = 80,000.00
+    pack = load_pack("jiayuguan")
+    f = _findings([("C", "lease_term", "info", "lease_years=3 min_years=5", "嘉峪关 实施方案 三(一)")])
+    stake = with_stake(f, _inst([("C", 25, 0, "leased", "forprofit")]), pack, ON, "en")["stake"][0]
+    assert stake.startswith("25 beds × 3,200.00 yuan/bed (for-profit at 80%) = 80,000.00 yuan not payable")
+
+
+def test_claims_state_the_amount_not_approved_and_others_say_why_not(shaoxing):
+    f = _findings([
+        ("D", "claim_died", "error", "person=6201**********9660 months=2024-03 amount=1,500.00",
+         "绍兴 实施意见 重点工作(五)4"),
+        ("D", "double_claim", "error", "person=1201**********2074 also_at=E", ""),
+        (None, "policy_gap", "warning", "param=construction_province.rate_leased affected=2", SX),
+    ])
+    out = with_stake(f, _inst([("D", 30, 0, "self_built", "nonprofit")]), shaoxing, ON, "zh")["stake"].to_list()
+    assert out[0] == "申报金额中 1,500.00 元未予核定（绍兴 实施意见 重点工作(五)4）"
+    # no figure where none can be worked out: a reason, never "0.00"
+    assert "无法计算" in out[1] and "0.00" not in out[1]
+    assert "不按零计" in out[2] and "0.00" not in out[2]

@@ -1,0 +1,146 @@
+"""Money at stake (issue 9): an input the reader cannot use is named with the money riding on
+it, in `validate --policy P --year Y` and in `run`. Expected sums worked by hand from the
+Shaoxing pack (重点工作(五)4): a private, registered level-3 home pays 80 yuan per
+resident-month for local residents resident six full months; +50 for the disabled or
+demented; +50 for 低保/低保边缘. Every resident below was admitted on 2023-01-01, so each
+counts all twelve months of 2024."""
+
+from __future__ import annotations
+
+import json
+
+import polars as pl
+from click.testing import CliRunner
+
+import audit
+from audit.cli import main
+
+ID_A = "11010519491231002X"     # GB 11643 appendix example
+ID_B = "330602195001011233"
+ID_C = "330624194805050012"     # GB 11643: weighted sum 241, 241 mod 11 = 10 → check digit 2
+INST = ("机构编号,机构名称,所属区县,机构类型,举办性质,经营性质,登记备案日期,等级评定,核定床位数\n"
+        "A1,甲院,新昌县,养老机构,民办,非营利,2020-01-01,三级,100\n")
+
+
+def _validate(folder, *more) -> tuple[int, list[dict]]:
+    r = CliRunner().invoke(main, ["validate", "--data", str(folder), "--format", "json", *more])
+    return r.exit_code, json.loads(r.output)
+
+
+def _stake(problems: list[dict], column: str) -> dict:
+    return next(p for p in problems if p["check"] == "money_at_stake" and p["column"] == column)
+
+
+def test_unresolved_hukou_names_the_operating_grant_at_stake_in_validate_and_run(make_folder, tmp_path):
+    folder = make_folder({"机构.csv": INST, "入住老人.csv": (
+        "机构编号,身份证号,入住日期,户籍地,能力等级,低保类别,失智\n"
+        f"A1,{ID_A},2023-01-01,七星街道,自理,无,否\n"          # matches no county
+        f"A1,{ID_B},2023-01-01,七星街道,部分失能,低保,否\n"     # and is disabled and 低保
+        f"A1,{ID_C},2023-01-01,新昌县,自理,无,否\n")}, with_institutions=False)
+    # if local: A 12 × 80 = 960.00; B 12 × (80 + 50 + 50) = 2,160.00 → 3,120.00
+    code, problems = _validate(folder, "--policy", "shaoxing", "--year", "2024")
+    assert code == 0
+    s = _stake(problems, "hukou_county")
+    assert s["value"] == "3,120.00" and s["row"] == 2 and s["severity"] == "warning"
+    assert "2 名老人的户籍地无法对应到区县" in s["message"] and "最多 3,120.00 元运营补贴未计发" in s["message"]
+    # without a year nothing is computed (the rules in force are not known)
+    _, plain = _validate(folder, "--policy", "shaoxing")
+    assert not [p for p in plain if p["check"] == "money_at_stake"]
+
+    result = audit.run(folder, "shaoxing", 2024)
+    paid = result.ledger.filter(pl.col("program") == "operating")["amount_fen"].sum()
+    assert paid == 96000                                     # only C: 12 × 80
+    f = result.findings.filter(pl.col("rule") == "at_stake_hukou_unresolved")
+    assert f.select("institution_id", "severity").rows() == [("A1", "warning")]
+    assert "最多 3,120.00 元运营补贴未计发" in f["message"][0] and "amount=3,120.00" in f["evidence"][0]
+
+
+def test_missing_low_income_and_dementia_columns_state_the_supplements_at_stake(make_folder):
+    """低保情 is no header the reader knows: the column is missing, so nobody gets the
+    low-income supplement; no 失智 column, so nobody gets the dementia supplement."""
+    folder = make_folder({"机构.csv": INST, "入住老人.csv": (
+        "机构编号,身份证号,入住日期,户籍地,能力等级,低保情\n"
+        f"A1,{ID_A},2023-01-01,新昌县,自理,低保\n"
+        f"A1,{ID_B},2023-01-01,新昌县,完全失能,低保\n")}, with_institutions=False)
+    _, problems = _validate(folder, "--policy", "shaoxing", "--year", "2024")
+    # 低保类别: both residents' 24 months × 50 = 1,200.00
+    low = _stake(problems, "low_income")
+    assert low["value"] == "1,200.00" and "数据中没有“低保类别”列" in low["message"]
+    # 失智: only A is not already disabled (B is fully disabled, paid once): 12 × 50 = 600.00
+    assert _stake(problems, "dementia")["value"] == "600.00"
+    missing = [p for p in problems if p["check"] == "rule_input_missing" and p["column"] == "low_income"]
+    assert missing and "operating_grant" in missing[0]["message"]
+
+    found = audit.run(folder, "shaoxing", 2024).findings
+    assert set(found.filter(pl.col("rule").str.starts_with("at_stake"))["evidence"].str.extract(r"amount=(\S+)")) \
+        == {"1,200.00", "600.00"}
+    assert "rule_input_missing" in found["rule"].to_list()
+
+
+def test_unreadable_care_level_names_the_disability_supplement_at_stake(make_folder):
+    folder = make_folder({"机构.csv": INST, "入住老人.csv": (
+        "机构编号,身份证号,入住日期,户籍地,失能等级,低保类别,失智\n"
+        f"A1,{ID_A},2023-01-01,新昌县,看护二档,无,否\n"
+        f"A1,{ID_B},2023-01-01,新昌县,自理,无,否\n")}, with_institutions=False)
+    code, problems = _validate(folder, "--policy", "shaoxing", "--year", "2024")
+    assert code == 1                                              # the unreadable level is an error
+    s = _stake(problems, "care_level")
+    assert s["value"] == "600.00" and s["row"] == 2               # 12 × 50 if A were disabled
+    assert "1 行的“能力等级”无法读取" in s["message"]
+
+
+def test_premium_without_a_readable_year_names_the_insurance_subsidy_at_stake(make_folder):
+    folder = make_folder({"机构.csv": INST, "综合保险.csv": "机构编号,保费,险种\nA1,1200,综合责任保险\n"},
+                         with_institutions=False)
+    # insurance_city: 1/3 of the average premium for a non-profit home; the pack leaves the average
+    # open, so it is the input's mean (average_premium_from_input): 1,200 / 3 = 400.00
+    _, problems = _validate(folder, "--policy", "shaoxing", "--year", "2024")
+    s = _stake(problems, "year")
+    assert s["value"] == "400.00" and "1 笔保费没有可读的保险年度" in s["message"] and "综合保险" in s["message"]
+    # with the average set locally to 900: 900 / 3 = 300.00
+    ds = audit.load_data(folder)
+    from audit.policy import load_pack
+    from audit.stake import money_at_stake
+
+    pack = load_pack("shaoxing", sets=("insurance_city.average_premium=900",))
+    stakes = money_at_stake(ds.tables, ds.sources, ds.problems, pack, 2024)
+    assert stakes.select("institution_id", "code", "amount_fen").rows() == [("A1", "year_missing", 30000)]
+    # an unreadable 保险期间 (an error) leaves the premium in no year just the same
+    unreadable = make_folder({"机构.csv": INST, "综合保险.csv": "机构编号,保险期间,保费,险种\nA1,全年,1200,综合责任保险\n"},
+                             with_institutions=False)
+    code, problems = _validate(unreadable, "--policy", "shaoxing", "--year", "2024")
+    assert code == 1 and _stake(problems, "year")["value"] == "400.00"
+
+
+def test_validate_judges_missing_columns_by_the_rules_in_force_that_year(make_folder):
+    """Baodi's operating grant (paid by rating level) applies from 2024-09-02 (its pack): asked
+    about 2023, a missing 等级评定 column starves no rule; asked about 2024 it does."""
+    folder = make_folder({"入住老人.csv": f"机构编号,身份证号,入住日期\nA001,{ID_A},2023-01-01\n"})
+    from audit.data.needs import missing_for_pack
+    from audit.dates import Period
+    from audit.policy import load_pack
+
+    pack = load_pack("baodi")
+    ds = audit.load_data(folder)
+    first = min(e.start for r in pack.rules_of_kind("resident_month_grant") for p in r.params.values()
+                for e in p.values)
+    before = missing_for_pack(pack, ds.tables, ds.sources, Period.year(first.year - 1))
+    during = missing_for_pack(pack, ds.tables, ds.sources, Period.year(first.year))
+    assert first.year == 2024
+    assert "rating_level" not in before["column"].to_list()
+    assert "rating_level" in during["column"].to_list()
+    code, problems = _validate(folder, "--policy", "baodi", "--year", "2023")
+    assert "rating_level" not in [p["column"] for p in problems if p["check"] == "rule_input_missing"]
+
+
+def test_hukou_as_address_short_name_or_code_is_local_and_paid(make_folder):
+    """户籍地 written as an address, a short name or a 6-digit code once made every resident
+    'not local' (operating grant 0, no finding). Each is 新昌县: 3 × 12 × 80 = 2,880.00."""
+    folder = make_folder({"机构.csv": INST, "入住老人.csv": (
+        "机构编号,身份证号,入住日期,户籍地,能力等级,低保类别,失智\n"
+        f"A1,{ID_A},2023-01-01,浙江省绍兴市新昌县七星街道,自理,无,否\n"
+        f"A1,{ID_B},2023-01-01,新昌,自理,无,否\n"
+        f"A1,{ID_C},2023-01-01,330624,自理,无,否\n")}, with_institutions=False)
+    result = audit.run(folder, "shaoxing", 2024)
+    assert result.ledger.filter(pl.col("program") == "operating")["amount_fen"].sum() == 288000
+    assert result.findings.filter(pl.col("rule").str.starts_with("at_stake")).is_empty()
