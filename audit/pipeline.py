@@ -372,7 +372,7 @@ NOTICE_NAMES = {"notice_*.html", "notice_*.pdf"}
 def _write_reconciliation(result: RunResult, folder: Path) -> None:
     """approved.csv (资金公示 data, no person data); reconciliation.csv when the input held
     claims or payments; claim_discrepancies.csv when it held a 申报名册 (person masked)."""
-    from audit.reconcile import discrepancies_table, reconciliation_table
+    from audit.reconcile import reconciliation_table, write_discrepancies_csv
     from audit.report.reconciliation import approved_public
 
     approved = approved_public(result)
@@ -381,7 +381,7 @@ def _write_reconciliation(result: RunResult, folder: Path) -> None:
     if result.reconciliation is not None and result.reconciliation.height:
         reconciliation_table(result.reconciliation).write_csv(folder / "reconciliation.csv", include_bom=True)
     if result.discrepancies is not None and result.discrepancies.height:
-        discrepancies_table(result.discrepancies).write_csv(folder / "claim_discrepancies.csv", include_bom=True)
+        write_discrepancies_csv(result.discrepancies, folder / "claim_discrepancies.csv")
 
 
 # ---------------------------------------------------------------- explain
