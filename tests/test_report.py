@@ -391,3 +391,22 @@ def test_finding_groups_are_named_in_words_with_their_code(bureau):
     html = (bureau[1] / "report.html").read_text(encoding="utf-8")
     assert "<h4>护理员配备 · 规则 staffing_ratio (1)</h4>" in html
     assert "<h4>数据不合规 · 规则 invalid_value (1)</h4>" in html
+
+
+def test_appendix_lists_the_first_findings_of_a_kind_and_says_where_the_rest_are():
+    """The claims audit makes one finding per person: appendix 4 shows the first 40 of a kind
+    and the count of the others (all are in findings.csv / .xlsx), so the PDF does not grow
+    with people; the findings section still counts all 45."""
+    from audit.report.context import FINDING_DETAIL_MAX
+
+    result = fake_result()
+    many = pl.DataFrame({
+        "institution_id": ["I001"] * 45, "rule": ["claim_not_local"] * 45, "severity": ["error"] * 45,
+        "message": [f"申报人员 {i:02d} 户籍不在本区县" for i in range(45)], "evidence": [""] * 45,
+        "citation": [""] * 45, "period": ["2024"] * 45})
+    result.findings = pl.concat([result.findings, many])
+    html = report.render_html("bureau.html", report.bureau_context(result))
+    assert FINDING_DETAIL_MAX == 40
+    assert "申报人员 39 户籍" in html and "申报人员 40 户籍" not in html
+    assert "本类另有 5 条未在此列出（只列前 40 条）" in html
+    assert "<h4>户籍不在机构所在区县 · 规则 claim_not_local (45)</h4>" in html

@@ -341,6 +341,8 @@ LABELS["en"].update({
 # Finding codes in words wherever a finding reaches a reader (leader's page, findings, self-check,
 # notice, findings.xlsx): the claims audit, the registers, integrity and data checks, and the
 # English words of codes that had only Chinese ones.
+LABELS["zh"]["detail_more"] = "本类另有 {n} 条未在此列出（只列前 {shown} 条），完整清单见 findings.xlsx / findings.csv（PDF 附件）。"
+LABELS["en"]["detail_more"] = "{n} more of this kind are not listed here (the first {shown} are); all are in findings.xlsx / findings.csv."
 LABELS["zh"]["rules"].update({
     "claim_died": "申报月份老人已死亡", "claim_under_60": "申报对象未满六十周岁",
     "claim_claimed_elsewhere": "同月另一机构也申报", "claim_at_other_home": "申报月在其他机构入住",
