@@ -497,8 +497,8 @@ def _with_conditions(rows: pl.DataFrame, findings: pl.DataFrame | None) -> pl.Da
 
 
 def _outside_year(frame: pl.DataFrame, y0: int, y1: int, what: str, lang: str) -> pl.DataFrame:
-    """Claims or payments whose period is not inside the audit year cannot be set against
-    this year's ledger: one info finding per institution, with the count and money."""
+    """Claims or payments whose period is not inside the audit period cannot be set against
+    this period's ledger: one info finding per institution, with the count and money."""
     out = frame.filter(pl.col("m0").is_not_null() & ((pl.col("m0") < y0) | (pl.col("m1") > y1)))
     if not out.height:
         return pl.DataFrame(schema=FINDING_SCHEMA)
@@ -506,10 +506,10 @@ def _outside_year(frame: pl.DataFrame, y0: int, y1: int, what: str, lang: str) -
                                              pl.col("period").unique().sort().str.join(",").alias("periods"))
     noun_zh, noun_en = {"claim": ("申报", "claim"), "payment": ("拨付", "payment")}[what]
     msg = pl.format(
-        f"{{}} 笔{noun_zh}（期间 {{}}，共 {{}} 元）不在核算年度内，未参与本年度对账；请按其所属年度另行核算"
+        f"{{}} 笔{noun_zh}（期间 {{}}，共 {{}} 元）不在核算期间内，未参与本期对账；请按其所属期间另行核算"
         if lang != "en" else
-        f"{{}} {noun_en}(s) (periods {{}}, {{}} yuan) lie outside the audit year and are not reconciled here; "
-        "run their own year", pl.col("n"), pl.col("periods"), fen_text(pl.col("amount_fen")))
+        f"{{}} {noun_en}(s) (periods {{}}, {{}} yuan) lie outside the audit period and are not reconciled here; "
+        "run their own period", pl.col("n"), pl.col("periods"), fen_text(pl.col("amount_fen")))
     return as_findings(per.select(
         "institution_id", pl.lit(f"{what}_outside_year").alias("rule"), pl.lit("info").alias("severity"),
         msg.alias("message"), pl.format("count={} periods={} amount={}", pl.col("n"), pl.col("periods"),
