@@ -18,6 +18,7 @@ from audit.kinds.claims import HELD_PROGRAMS
 from audit.kinds.common import FINDING_SORT, as_findings, empty_findings, t
 from audit.kinds.operating import month_ends
 from audit.errors import AuditError
+from audit.i18n import PAYERS, PROGRAMS, words
 from audit.money import fen_to_yuan, fen_to_yuan_expr
 from audit.outputs import output_set
 from audit.privacy import defuse_frame, mask_ids_in_str, mask_ids_in_text
@@ -30,10 +31,8 @@ HEADERS_ZH = {
     "quantity": "数量", "rate": "标准(元)", "amount": "金额(元)", "payer": "支付方", "rule": "规则",
     "citation": "依据", "basis": "计算过程", "severity": "级别", "message": "说明", "evidence": "数据",
 }
-PAYER_ZH = {"province": "省级财政", "province_lottery": "省级福彩公益金", "city_lottery": "市级福彩公益金",
-            "city": "市级财政", "county": "县级财政", "finance": "财政", "institution": "机构自付"}
-PROGRAM_ZH = {"construction": "建设补贴", "operating": "运营补贴", "center_operating": "居家养老中心运营补助",
-              "insurance": "综合保险"}
+PAYER_ZH = words(PAYERS, "zh")
+PROGRAM_ZH = words(PROGRAMS, "zh")
 SEVERITIES = ("error", "warning", "info")
 PROGRAM_KINDS = registry.program_kinds()   # ledger program → the rule kinds paying into it
 
@@ -373,7 +372,7 @@ NOTICE_NAMES = {"notice_*.html", "notice_*.pdf"}
 def _write_reconciliation(result: RunResult, folder: Path) -> None:
     """approved.csv (资金公示 data, no person data); reconciliation.csv when the input held
     claims or payments; claim_discrepancies.csv when it held a 申报名册 (person masked)."""
-    from audit.reconcile import discrepancies_table, reconciliation_table
+    from audit.reconcile import reconciliation_table, write_discrepancies_csv
     from audit.report.reconciliation import approved_public
 
     approved = approved_public(result)
@@ -382,7 +381,7 @@ def _write_reconciliation(result: RunResult, folder: Path) -> None:
     if result.reconciliation is not None and result.reconciliation.height:
         reconciliation_table(result.reconciliation).write_csv(folder / "reconciliation.csv", include_bom=True)
     if result.discrepancies is not None and result.discrepancies.height:
-        discrepancies_table(result.discrepancies).write_csv(folder / "claim_discrepancies.csv", include_bom=True)
+        write_discrepancies_csv(result.discrepancies, folder / "claim_discrepancies.csv")
 
 
 # ---------------------------------------------------------------- explain

@@ -24,10 +24,8 @@ from audit.data import contract as schema
 from audit.data.needs import in_force, present, rule_columns
 from audit.data.normalise import PROBLEM_SCHEMA, empty_problems, sheet_expr
 from audit.kinds.common import as_findings, empty_findings, t, yuan
-from audit.reconcile import PROGRAM_WORDS
+from audit.i18n import PROGRAMS
 
-PROGRAM_EN = {"construction": "construction subsidy", "operating": "operating grant",
-              "center_operating": "home-care centre grant", "insurance": "insurance subsidy"}
 STAKE_SCHEMA = {"institution_id": pl.String, "code": pl.String, "table": pl.String, "column": pl.String,
                 "sheet": pl.String, "row": pl.Int64, "n": pl.Int64, "amount_fen": pl.Int64,
                 "programs": pl.String, "rules": pl.String, "citation": pl.String}
@@ -186,8 +184,8 @@ def _what(code: str, table: str, column: str, n: int, lang: str, year: int) -> s
 
 def _message(code, table, column, n, amount_fen, programs, lang, year, who: str = "") -> str:
     zh_fav, en_fav = FAVOUR_WORDS[(table, column)]
-    zh_prog = "、".join(PROGRAM_WORDS.get(p, p) for p in programs.split(","))
-    en_prog = ", ".join(PROGRAM_EN.get(p, p) for p in programs.split(","))
+    zh_prog = "、".join(PROGRAMS[p][0] if p in PROGRAMS else p for p in programs.split(","))
+    en_prog = ", ".join(PROGRAMS[p][1].lower() if p in PROGRAMS else p for p in programs.split(","))
     return who + t(lang, f"{_what(code, table, column, n, 'zh', year)}：最多 {yuan(amount_fen)} 元{zh_prog}未计发"
                    f"（若这些{'老人' if table == 'residents' else '保费'}{zh_fav}）",
                    f"{_what(code, table, column, n, 'en', year)}: up to {yuan(amount_fen)} yuan of {en_prog} "

@@ -15,6 +15,10 @@ from audit.report.frames import (
 from audit.report.labels import LABELS, PAYER_ORDER, PROGRAM_ORDER, SEVERITY_ORDER, item_label, label_of
 
 
+# findings of one kind listed in appendix 4: the claims audit makes one per person (13,000 at
+# 2,000 institutions); the PDF shows the first ones and carries them all in findings.csv/xlsx,
+# so it stays proportional to institutions, as the ledger lines do
+FINDING_DETAIL_MAX = 40
 LEDGER_CHUNK = 40  # institutions per ledger table: several moderate tables lay out faster than many small ones
 
 
@@ -133,6 +137,7 @@ def bureau_context(result, signing=None) -> dict:
         **_bureau_staffing_chart(result, L),
         "ledger_groups": ledger_groups, "ledger_chunk": LEDGER_CHUNK, "item_label": lambda i: item_label(i, L),
         "findings": group_findings(findings) if findings.height else [],
+        "detail_max": FINDING_DETAIL_MAX,
         "finding_counts": [(s, L["severities"][s], counts.get(s, 0)) for s in SEVERITY_ORDER],
         "params": [{"rule": rule, "citation": rows[0]["citation"], "rows": rows}
                    for rule, rows in group_by_key(param_rows(result.pack, result.year, lang), "rule")],

@@ -3,6 +3,8 @@ short hint per finding rule saying what an institution should fix."""
 
 from __future__ import annotations
 
+from audit.i18n import PAYERS, PROGRAMS, words
+
 PROGRAM_ORDER = ("construction", "operating", "center_operating", "insurance")
 PAYER_ORDER = ("province", "province_lottery", "city_lottery", "city", "county", "finance", "institution")
 SEVERITY_ORDER = ("error", "warning", "info")
@@ -63,11 +65,7 @@ LABELS = {
                   "credit_code": "统一社会信用代码错误", "foreign_key": "编号对不上", "date_order": "日期先后颠倒",
                   "duplicate": "重复记录", "missing_column": "缺少列", "unreadable": "无法读取",
                   "institution_target": "机构指标", "area_target": "区县指标", "not_in_force_rule": "规则不在有效期"},
-        "programs": {"construction": "建设补贴", "operating": "运营补贴",
-                     "center_operating": "居家养老服务中心运营补贴", "insurance": "综合保险"},
-        "payers": {"province": "省级财政", "province_lottery": "省级福彩公益金",
-                   "city_lottery": "市级福彩公益金", "city": "市级财政", "county": "县级财政",
-                   "finance": "财政", "institution": "机构自付"},
+        "programs": words(PROGRAMS, "zh"), "payers": words(PAYERS, "zh"),
         "grades": {"intact": "能力完好", "mild": "轻度失能", "moderate": "中度失能", "severe": "重度失能", "total": "完全失能",
                    "dementia_mild": "轻度失智", "dementia_moderate": "中度失智", "dementia_severe": "重度失智"},
         "yes": "是", "no": "否",
@@ -120,11 +118,7 @@ LABELS = {
                   "nursing_bed_share": "nursing-bed share", "beds_per_social_worker": "social workers",
                   "policy_gap": "policy gap", "not_eligible": "outside the clause", "lease_term": "lease term",
                   "bed_minimum": "bed minimum", "unrated": "unrated", "overlapping_stay": "overlapping stays"},
-        "programs": {"construction": "Construction", "operating": "Operating",
-                     "center_operating": "Home-care centre operating", "insurance": "Insurance"},
-        "payers": {"province": "Province", "province_lottery": "Provincial lottery fund",
-                   "city_lottery": "City lottery fund", "city": "City", "county": "County",
-                   "finance": "Finance", "institution": "Institution (own share)"},
+        "programs": words(PROGRAMS, "en"), "payers": words(PAYERS, "en"),
         "grades": {"intact": "intact", "mild": "mild", "moderate": "moderate", "severe": "severe", "total": "total loss",
                    "dementia_mild": "mild dementia", "dementia_moderate": "moderate dementia",
                    "dementia_severe": "severe dementia"},
@@ -350,6 +344,8 @@ LABELS["en"].update({
 # Finding codes in words wherever a finding reaches a reader (leader's page, findings, self-check,
 # notice, findings.xlsx): the claims audit, the registers, integrity and data checks, and the
 # English words of codes that had only Chinese ones.
+LABELS["zh"]["detail_more"] = "本类另有 {n} 条未在此列出（只列前 {shown} 条），完整清单见 findings.xlsx / findings.csv（PDF 附件）。"
+LABELS["en"]["detail_more"] = "{n} more of this kind are not listed here (the first {shown} are); all are in findings.xlsx / findings.csv."
 LABELS["zh"]["rules"].update({
     "claim_died": "申报月份老人已死亡", "claim_under_60": "申报对象未满六十周岁",
     "claim_claimed_elsewhere": "同月另一机构也申报", "claim_at_other_home": "申报月在其他机构入住",
