@@ -18,17 +18,18 @@ NEW_KIND = '''
 import polars as pl
 
 from audit.kinds.base import Item, Kind
-from audit.kinds.common import value
+from audit.kinds.common import settle_annual, value
 
 
 def flat_grant(rule, tables, ctx):
     amount = value(rule, "amount", ctx.ref_date)
     payer = value(rule, "payer", ctx.ref_date)
-    return tables["institutions"].select(
+    lines = tables["institutions"].select(
         "institution_id", pl.lit("operating").alias("program"), pl.lit("flat_amount").alias("item"),
         pl.lit(ctx.period_label).alias("period"), pl.lit(1).alias("quantity"), pl.lit(amount).alias("rate_fen"),
         pl.lit(amount).alias("amount_fen"), pl.lit(payer).alias("payer"), pl.lit(rule.id).alias("rule"),
         pl.lit(rule.clause).alias("citation"), pl.lit("1 × amount").alias("basis"))
+    return settle_annual(ctx, rule, lines, "定额补助", "flat grant")   # a year's amount: never paid for a half-year
 
 
 KINDS = [Kind("flat_grant", "定额补助", "flat grant", params={"amount": {"yuan"}, "payer": {"payer"}},
