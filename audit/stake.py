@@ -80,8 +80,14 @@ def _doubts(tables: dict, sources: dict, problems: pl.DataFrame, pack, span) -> 
     read = {(tb, c) for rule in pack.rules.values() if in_force(rule, span) for tb, c in rule_columns(rule, span)}
     out = []
     res = tables.get("residents")
-    if ("residents", "hukou_county") in read and res is not None and "hukou_unresolved" in res.columns:
-        out.append(("hukou_unresolved", "residents", "hukou_county", res.filter(pl.col("hukou_unresolved"))))
+    if ("residents", "hukou_county") in read and res is not None and res.height:
+        given = present("residents", tables, sources)
+        if given is not None and "hukou_county" not in given:
+            out.append(("column_missing", "residents", "hukou_county", res))
+        else:   # a blank 户籍地 counts as not local just the same
+            out.append(("hukou_blank", "residents", "hukou_county", res.filter(pl.col("hukou_county").is_null())))
+            if "hukou_unresolved" in res.columns:
+                out.append(("hukou_unresolved", "residents", "hukou_county", res.filter(pl.col("hukou_unresolved"))))
     errors = problems.filter(pl.col("severity") == "error") if problems is not None else empty_problems()
     for table, column in FAVOUR_WORDS:
         df = tables.get(table)
@@ -161,6 +167,9 @@ def _what(code: str, table: str, column: str, n: int, lang: str, year: int) -> s
     if code == "hukou_unresolved":
         return t(lang, f"{n} 名老人的户籍地无法对应到区县，按非本地户籍计",
                  f"{n} residents' place of registration matches no county; they count as not local")
+    if code == "hukou_blank":
+        return t(lang, f"{n} 名老人没有填写户籍地，按非本地户籍计",
+                 f"{n} residents have no place of registration; they count as not local")
     if code == "column_missing":
         return t(lang, f"数据中没有“{zh_col}”列，{n} 行都按缺省计", f"the data has no {zh_col} ({column}) column; "
                  f"all {n} rows take the default")

@@ -155,3 +155,20 @@ def test_premium_with_no_scheme_names_the_insurance_subsidy_at_stake(make_folder
     s = _stake(problems, "scheme")
     assert code == 0 and s["value"] == "400.00" and "1 笔保费没有可读的险种" in s["message"]
     assert audit.run(folder, "shaoxing", 2024).ledger.filter(pl.col("program") == "insurance").is_empty()
+
+
+def test_blank_or_missing_hukou_names_the_operating_grant_at_stake(make_folder):
+    """A blank 户籍地 cell, or no 户籍地 column at all, counts the resident as not local: 12 × 80
+    = 960.00 for each self-care resident of a level-3 home."""
+    folder = make_folder({"机构.csv": INST, "入住老人.csv": (
+        "机构编号,身份证号,入住日期,户籍地,能力等级\n"
+        f"A1,{ID_A},2023-01-01,,自理\nA1,{ID_B},2023-01-01,新昌县,自理\n")}, with_institutions=False)
+    _, problems = _validate(folder, "--policy", "shaoxing", "--year", "2024")
+    s = _stake(problems, "hukou_county")
+    assert s["value"] == "960.00" and "1 名老人没有填写户籍地" in s["message"]
+    folder = make_folder({"机构.csv": INST, "入住老人.csv": (
+        "机构编号,身份证号,入住日期,能力等级\n"
+        f"A1,{ID_A},2023-01-01,自理\nA1,{ID_B},2023-01-01,自理\n")}, with_institutions=False)
+    found = audit.run(folder, "shaoxing", 2024).findings.filter(pl.col("rule") == "at_stake_column_missing")
+    assert found["evidence"].str.contains("column=hukou_county").any()
+    assert "amount=1,920.00" in found.filter(pl.col("evidence").str.contains("column=hukou_county"))["evidence"][0]
