@@ -43,9 +43,11 @@ def test_unresolved_hukou_names_the_operating_grant_at_stake_in_validate_and_run
     s = _stake(problems, "hukou_county")
     assert s["value"] == "3,120.00" and s["row"] == 2 and s["severity"] == "warning"
     assert "2 名老人的户籍地无法对应到区县" in s["message"] and "最多 3,120.00 元运营补贴未计发" in s["message"]
-    # without a year nothing is computed (the rules in force are not known)
+    # without a year nothing is computed (the rules in force are not known), and the text says how to get it
     _, plain = _validate(folder, "--policy", "shaoxing")
     assert not [p for p in plain if p["check"] == "money_at_stake"]
+    text = CliRunner().invoke(main, ["validate", "--data", str(folder), "--policy", "shaoxing"]).output
+    assert text.splitlines()[-1].startswith("加 --year 年度")
 
     result = audit.run(folder, "shaoxing", 2024)
     paid = result.ledger.filter(pl.col("program") == "operating")["amount_fen"].sum()
