@@ -149,6 +149,13 @@ def _data_findings(dataset, pack, year, lang, span) -> pl.DataFrame:
     found = [_problems_as_findings(problems, dataset.tables, lang)]
     if stakes is not None:
         found.append(stake_findings(stakes, year, lang, span.label if span is not None else None))
+    else:  # the doubtful-input warnings stand; say that their money is not summed
+        found.append(as_findings(pl.DataFrame([{
+            "rule": "at_stake_not_estimated", "severity": "warning",
+            "message": t(lang, "无法读取的输入所涉及的金额未能估算；相关警告照常列出，请逐条核对（AUDIT_DEBUG=1 可查看原因）",
+                         "the money riding on inputs that could not be read was not estimated; their warnings stand, "
+                         "check each (AUDIT_DEBUG=1 shows why)"),
+            "evidence": "money_at_stake=failed"}])))
     return pl.concat(found)
 
 

@@ -174,3 +174,23 @@ def test_blank_or_missing_hukou_names_the_operating_grant_at_stake(make_folder):
     found = audit.run(folder, "shaoxing", 2024).findings.filter(pl.col("rule") == "at_stake_column_missing")
     assert found["evidence"].str.contains("column=hukou_county").any()
     assert "amount=1,920.00" in found.filter(pl.col("evidence").str.contains("column=hukou_county"))["evidence"][0]
+
+
+def test_an_estimate_that_fails_is_said_not_skipped(monkeypatch):
+    """If the money-at-stake sums cannot be made, the run says so (a warning), never silence."""
+    import audit.stake
+    from audit.pipeline import _data_findings
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("estimate failed")
+
+    monkeypatch.setattr(audit.stake, "money_at_stake", broken)
+    monkeypatch.delenv("AUDIT_DEBUG", raising=False)
+    from audit.data.io import load_data
+    from audit.policy import load_pack
+
+    from pathlib import Path
+
+    ds = load_data(Path(__file__).resolve().parents[1] / "demo" / "demo.xlsx")
+    found = _data_findings(ds, load_pack("shaoxing"), 2024, "zh", None)
+    assert found.filter(pl.col("rule") == "at_stake_not_estimated")["severity"].to_list() == ["warning"]

@@ -192,6 +192,9 @@ READING_RULES = {
     "at_stake_scheme_missing": ("保费没有险种（涉及金额）", "premium with no scheme (money at stake)",
                                 "填写险种（如“养老机构综合责任保险”），重新核算。",
                                 "Fill in the scheme (e.g. 养老机构综合责任保险); run again."),
+    "at_stake_not_estimated": ("涉及金额未能估算", "money at stake not estimated",
+                               "逐条核对无法读取的数据并改正，重新核算。",
+                               "Check and correct each unreadable input, then run again."),
     "rule_input_missing": ("缺少规则所需的列", "a column a rule needs is missing",
                            "在工作表中补上该列（表头写数据规范中的名称），重新核算。",
                            "Add the column (headed as the data contract names it) and run again."),
@@ -368,8 +371,6 @@ LABELS["zh"]["rules"].update({
     "duplicate_column": "列名重复", "duplicate_table": "数据表重复", "empty": "数据表为空", "formula": "单元格含公式",
     "hidden_sheet": "隐藏工作表", "institution_key": "机构编号对不上", "institution_name": "机构名称对不上",
     "missing_table": "缺少数据表", "too_large": "文件过大", "unit": "单位不明", "period": "期间无法识别",
-    "at_stake_hukou_unresolved": "户籍地无法对应区县", "at_stake_column_missing": "缺少影响金额的列",
-    "at_stake_year_missing": "保费缺少保险年度", "at_stake_value_unreadable": "影响金额的数据无法读取",
     "money_at_stake": "影响金额的数据存疑",
 })
 LABELS["en"]["rules"].update({
@@ -416,8 +417,5 @@ LABELS["en"]["rules"].update({
     "formula": "formula in a cell", "hidden_sheet": "hidden sheet", "institution_key": "institution id mismatch",
     "institution_name": "institution name mismatch", "missing_table": "table missing", "too_large": "file too large",
     "unit": "unit unclear", "period": "unreadable period",
-    "at_stake_hukou_unresolved": "registration place matches no county",
-    "at_stake_column_missing": "a column that changes amounts is missing",
-    "at_stake_year_missing": "premium without an insurance year",
-    "at_stake_value_unreadable": "a value that changes amounts is unreadable", "money_at_stake": "money riding on doubtful data",
+    "money_at_stake": "money riding on doubtful data",
 })
