@@ -110,21 +110,30 @@ def policy_problems(dataset, pack, year: int | None, period=None, lang: str = "z
     rule and no money."""
     from audit.data.needs import missing_for_pack
     from audit.dates import Period
-    from audit.stake import money_at_stake, stake_problems
+    from audit.stake import stake_problems
 
     if year is None and period is None:
         return missing_for_pack(pack, dataset.tables, dataset.sources)
     year, span = year_and_period(year, period, lang)
     needed = missing_for_pack(pack, dataset.tables, dataset.sources, span or Period.year(year))
-    try:   # data with errors may hold blanks the calculators cannot take: then no sums, the errors say why
-        stakes = money_at_stake(dataset.tables, dataset.sources, dataset.problems, pack, year, span)
+    stakes = _stakes(dataset, pack, year, span)
+    return needed if stakes is None else pl.concat([needed, stake_problems(stakes, year, lang)])
+
+
+def _stakes(dataset, pack, year, span):
+    """audit.stake.money_at_stake, or None when the sums cannot be made: data with errors
+    (validate) may hold blanks the calculators cannot take — the errors say why — and an
+    estimate must never stop a run (AUDIT_DEBUG=1 shows why)."""
+    from audit.stake import money_at_stake
+
+    try:
+        return money_at_stake(dataset.tables, dataset.sources, dataset.problems, pack, year, span)
     except AuditError:
         raise
     except Exception:  # noqa: BLE001
         if os.environ.get("AUDIT_DEBUG"):
             raise
-        return needed
-    return pl.concat([needed, stake_problems(stakes, year, lang)])
+        return None
 
 
 def _data_findings(dataset, pack, year, lang, span) -> pl.DataFrame:
@@ -132,13 +141,22 @@ def _data_findings(dataset, pack, year, lang, span) -> pl.DataFrame:
     it lacks, and the money at stake on what could not be read (audit.stake)."""
     from audit.data.needs import missing_for_pack
     from audit.dates import Period
-    from audit.stake import money_at_stake, stake_findings
+    from audit.stake import stake_findings
 
     needed = missing_for_pack(pack, dataset.tables, dataset.sources, span or Period.year(year))
     problems = pl.concat([dataset.problems, needed], how="diagonal_relaxed") if needed.height else dataset.problems
-    stakes = money_at_stake(dataset.tables, dataset.sources, dataset.problems, pack, year, span)
-    return pl.concat([_problems_as_findings(problems, dataset.tables, lang),
-                      stake_findings(stakes, year, lang, span.label if span is not None else None)])
+    stakes = _stakes(dataset, pack, year, span)
+    found = [_problems_as_findings(problems, dataset.tables, lang)]
+    if stakes is not None:
+        found.append(stake_findings(stakes, year, lang, span.label if span is not None else None))
+    else:  # the doubtful-input warnings stand; say that their money is not summed
+        found.append(as_findings(pl.DataFrame([{
+            "rule": "at_stake_not_estimated", "severity": "warning",
+            "message": t(lang, "无法读取的输入所涉及的金额未能估算；相关警告照常列出，请逐条核对（AUDIT_DEBUG=1 可查看原因）",
+                         "the money riding on inputs that could not be read was not estimated; their warnings stand, "
+                         "check each (AUDIT_DEBUG=1 shows why)"),
+            "evidence": "money_at_stake=failed"}])))
+    return pl.concat(found)
 
 
 def _checks(dataset, pack, period, lang):
@@ -361,7 +379,7 @@ NOTICE_NAMES = {"notice_*.html", "notice_*.pdf"}
 def _write_reconciliation(result: RunResult, folder: Path) -> None:
     """approved.csv (资金公示 data, no person data); reconciliation.csv when the input held
     claims or payments; claim_discrepancies.csv when it held a 申报名册 (person masked)."""
-    from audit.reconcile import discrepancies_table, reconciliation_table
+    from audit.reconcile import reconciliation_table, write_discrepancies_csv
     from audit.report.reconciliation import approved_public
 
     approved = approved_public(result)
@@ -370,7 +388,7 @@ def _write_reconciliation(result: RunResult, folder: Path) -> None:
     if result.reconciliation is not None and result.reconciliation.height:
         reconciliation_table(result.reconciliation).write_csv(folder / "reconciliation.csv", include_bom=True)
     if result.discrepancies is not None and result.discrepancies.height:
-        discrepancies_table(result.discrepancies).write_csv(folder / "claim_discrepancies.csv", include_bom=True)
+        write_discrepancies_csv(result.discrepancies, folder / "claim_discrepancies.csv")
 
 
 # ---------------------------------------------------------------- explain

@@ -12,6 +12,7 @@ def mask_person_id(expr: pl.Expr) -> pl.Expr:
     n = s.str.len_chars()
     return (
         pl.when(s.is_null()).then(None)
+        .when(n == 18).then(s.str.head(4) + pl.lit("*" * 10) + s.str.tail(4))   # the usual id, without lists
         .when(n <= 8).then(pl.lit("*").repeat_by(n).list.join(""))
         .otherwise(s.str.head(4) + pl.lit("*").repeat_by(n - 8).list.join("") + s.str.tail(4))
     )
@@ -82,11 +83,28 @@ def mask_national_ids(expr: pl.Expr) -> pl.Expr:
     return s
 
 
+DISTINCT_MIN_ROWS = 100_000   # below this, defusing every cell is already instant
+
+
 def defuse_frame(df: pl.DataFrame) -> pl.DataFrame:
     """Every String column of a frame about to be written: national ids masked, formulas
-    defused."""
-    return df.with_columns(defuse_formula(mask_national_ids(pl.col(c))).alias(c)
-                           for c, t in df.schema.items() if t == pl.String)
+    defused. The result of a cell depends on its value alone, so a long column with many
+    repeats (a rule code, a month, an institution id on 15 million discrepancy rows) is
+    defused once per distinct value and only the values that change are replaced."""
+    columns = []
+    for c, t in df.schema.items():
+        if t != pl.String:
+            continue
+        safe = defuse_formula(mask_national_ids(pl.col(c)))
+        if df.height >= DISTINCT_MIN_ROWS:
+            distinct = df.select(pl.col(c).unique().drop_nulls())
+            if distinct.height * 4 <= df.height:
+                changed = distinct.select(pl.col(c).alias("old"), safe.alias("new")).filter(pl.col("old") != pl.col("new"))
+                if changed.height:
+                    columns.append(pl.col(c).replace(changed["old"], changed["new"]))
+                continue
+        columns.append(safe.alias(c))
+    return df.with_columns(columns) if columns else df
 
 
 def output_timestamp():

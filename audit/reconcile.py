@@ -139,100 +139,162 @@ def resident_discrepancies(tables: dict, pack, ctx: Ctx, lang: str = "zh") -> tu
     The money of a claimed month not counted is what it would earn had it counted:
     with the person's declared attributes where this home lists the person that month,
     else the base rate alone (a lower bound: no supplement is assumed)."""
-    from audit.kinds.operating import _base, person_month_values
 
-    claimed = tables["claim_residents"]
+    roll = tables["claim_residents"]
     rules = [r for r in pack.rules_of_kind("resident_month_grant")]
     year = ctx.year
-    if not claimed.height or not rules:
+    if not roll.height or not rules:
         return pl.DataFrame(schema=DISCREPANCY_SCHEMA), pl.DataFrame(schema=FINDING_SCHEMA)
     r0, r1 = span_months(ctx, year)
     # each distinct month text is parsed once; the 25 million rows only join a small table
-    months = dates.month_spans(claimed.select(pl.col("period").unique()))
+    months = dates.month_spans(roll.select(pl.col("period").unique()))
     months = months.filter((pl.col("m0") == pl.col("m1")) & pl.col("m0").is_between(r0, r1)).select(
         "period", month_end_of(pl.col("m0")).alias("month_end"))
-    claimed = (claimed.lazy().filter(pl.col("person_id").is_not_null()).select("institution_id", "period", "person_id")
-               .join(months.lazy(), on="period", how="inner").select("institution_id", "person_id", "month_end")
-               .unique().collect())
+    claims = (roll.lazy().filter(pl.col("person_id").is_not_null()).select("institution_id", "period", "person_id")
+              .join(months.lazy(), on="period", how="inner").select("institution_id", "person_id", "month_end"))
+    shared = _claimed_by_two_homes(claims)
+    prepared = [_RuleFrames(rule, tables, ctx) for rule in rules]
     parts, found = [], []
-    for rule in rules:
+    # every person-month is judged within its own institution (with the whole input for
+    # the other homes), so the roll is taken a slice of institutions at a time: the
+    # intermediate frames of 25 million claimed rows never exist at once
+    # the slices are consecutive ranges of sorted ids: each sorted on its own, they are in order
+    # together (no sorted copy of the whole)
+    for ids, with_null in _institution_slices(tables, roll.height):
+        in_slice = pl.col("institution_id").is_in(ids) | (pl.col("institution_id").is_null() & with_null)
+        claimed = claims.filter(in_slice).unique().collect()
+        per_rule = []
+        for frames in prepared:
+            disc, why = _slice_discrepancies(frames, tables, ctx, claimed, shared, in_slice, lang)
+            per_rule.append(disc)
+            found.append(why)
+        disc = pl.concat(per_rule).group_by("institution_id", "program", "month_end", "person_id", "rule") \
+            .agg(pl.col("amount_fen").max()) if len(prepared) > 1 else per_rule[0]
+        parts.append(disc.sort("institution_id", "month_end", "person_id", "rule"))
+    return pl.concat(parts), pl.concat(found)
+
+
+SLICE_ROWS = 3_000_000   # claimed person-months reconciled at a time (bounds memory; results do not depend on it)
+
+
+def _institution_slices(tables: dict, claimed_rows: int) -> list[tuple[list, bool]]:
+    """Sorted institution ids (of the institutions table and of the roll) cut into
+    consecutive slices of about SLICE_ROWS claimed rows each; the first also takes rows
+    without an institution id."""
+    ids = (pl.concat([tables["institutions"].select("institution_id"),
+                      tables["claim_residents"].select("institution_id")])
+           .drop_nulls().unique().sort("institution_id")["institution_id"])
+    n = max(1, -(-claimed_rows // SLICE_ROWS))
+    size = max(1, -(-ids.len() // n))
+    return [(ids.slice(i, size).to_list(), i == 0) for i in range(0, max(ids.len(), 1), size)]
+
+
+def _claimed_by_two_homes(claims: pl.LazyFrame) -> pl.DataFrame:
+    """(person_id, month_end, _other): every home claiming a person-month that more than
+    one home claims (the few rows `claimed_elsewhere` needs, found without holding the
+    whole roll twice; a hash collision only keeps a row in)."""
+    key = pl.struct("person_id", "month_end").hash()
+    twice = claims.filter(key.is_duplicated()).unique()
+    return (twice.filter(pl.struct("person_id", "month_end").is_duplicated())
+            .select("person_id", "month_end", pl.col("institution_id").alias("_other")).collect())
+
+
+class _RuleFrames:
+    """What one resident-month rule needs for every slice, computed once: its counted
+    stay spans and the months the registers remove, and its rate conditions."""
+
+    def __init__(self, rule, tables: dict, ctx: Ctx):
+        from audit.kinds.operating import COUNTS, _base, counted_spans, registers_stays
+
         on = ctx.ref_date
+        self.rule = rule
         disabled_levels = _opt(rule, "disabled_care_levels", on) or frozenset()
         disabled = pl.col("care_level").is_in(sorted(disabled_levels)).fill_null(False)
         if _opt(rule, "dementia_counts_as_disabled", on):
             disabled = disabled | pl.col("dementia").fill_null(False)
-        cats = sorted(_opt(rule, "low_income_categories", on) or ())
-        priced_base = _base(rule)[0]
-        not_counted, not_claimed = _roll_against_ledger(rule, tables, ctx, claimed, priced_base)
-        # causes, in order: registers first, then residence, then the rule's own conditions
-        res = tables["residents"].select("institution_id", "person_id", "admitted_on", "discharged_on",
-                                         "hukou_county", "care_level", "dementia", "low_income")
-        nc = not_counted.with_row_index("_i")
-        here = (nc.join(res, on=["institution_id", "person_id"], how="inner")
-                .filter((pl.col("admitted_on") <= pl.col("month_end"))
-                        & (pl.col("discharged_on").is_null() | (pl.col("discharged_on") > pl.col("month_end"))))
-                .sort("_i", "admitted_on", descending=[False, True]).unique("_i", keep="first")
-                .select("_i", "hukou_county", "care_level", "dementia", "low_income"))
-        elsewhere = (nc.join(res.select("person_id", pl.col("institution_id").alias("_other"), "admitted_on", "discharged_on"),
-                             on="person_id", how="inner")
-                     .filter((pl.col("_other") != pl.col("institution_id")) & (pl.col("admitted_on") <= pl.col("month_end"))
-                             & (pl.col("discharged_on").is_null() | (pl.col("discharged_on") > pl.col("month_end"))))
-                     .group_by("_i").agg(pl.col("_other").unique().sort().str.join(",").alias("_at_other")))
-        also_claimed = (nc.join(claimed.select("person_id", "month_end", pl.col("institution_id").alias("_other")),
-                                on=["person_id", "month_end"], how="inner")
-                        .filter(pl.col("_other") != pl.col("institution_id"))
-                        .group_by("_i").agg(pl.col("_other").unique().sort().str.join(",").alias("_claimed_other")))
-        deaths = tables["deaths"].group_by("person_id").agg(pl.col("died_on").min())
-        inst = tables["institutions"].select("institution_id", pl.col("county").alias("_county"), "rating_level")
-        nc = (nc.join(here, on="_i", how="left").join(elsewhere, on="_i", how="left")
-              .join(also_claimed, on="_i", how="left").join(deaths, on="person_id", how="left")
-              .join(inst, on="institution_id", how="left"))
-        local = _opt(rule, "local_hukou", on)
-        resident_here = pl.col("care_level").is_not_null() | pl.col("hukou_county").is_not_null() | pl.col("low_income").is_not_null()
-        cause = (pl.when((pl.col("died_on") <= pl.col("month_end")).fill_null(False)).then(pl.lit("died"))
-                 .when(under_age(pl.col("person_id"), pl.col("month_end"))).then(pl.lit("under_60"))
-                 .when(~resident_here & pl.col("_claimed_other").is_not_null()).then(pl.lit("claimed_elsewhere"))
-                 .when(~resident_here & pl.col("_at_other").is_not_null()).then(pl.lit("at_other_home"))
-                 .when(~resident_here).then(pl.lit("not_resident"))
-                 .when(pl.lit(bool(local)) & (pl.col("hukou_county").str.strip_chars()
-                                              != pl.col("_county").str.strip_chars()).fill_null(True))
-                 .then(pl.lit("not_local"))
-                 .otherwise(pl.lit("not_eligible")))
-        nc = nc.with_columns(cause.alias("cause"), (pl.lit("claim_") + cause).alias("rule"),
-                             pl.coalesce(pl.col("care_level"), pl.lit("self_care")).alias("care_level"),
-                             pl.col("dementia").fill_null(False), pl.col("low_income").fill_null("none"))
-        valued = person_month_values(rule, nc, ctx, disabled, pl.col("low_income").is_in(cats).fill_null(False))
-        unclaimed = person_month_values(rule, not_claimed, ctx, disabled, pl.col("low_income").is_in(cats).fill_null(False))
-        parts.append(pl.concat([
-            valued.select("institution_id", pl.lit("operating").alias("program"), "month_end", "person_id", "rule",
-                          "amount_fen"),
-            unclaimed.select("institution_id", pl.lit("operating").alias("program"), "month_end", "person_id",
-                             pl.lit("claim_missing").alias("rule"), (-pl.col("amount_fen")).alias("amount_fen")),
-        ]).cast(DISCREPANCY_SCHEMA))
-        found.append(_discrepancy_findings(valued, unclaimed, rule, ctx, lang))
-    disc = pl.concat(parts).group_by("institution_id", "program", "month_end", "person_id", "rule") \
-        .agg(pl.col("amount_fen").max()) if len(parts) > 1 else parts[0]
-    return disc.sort("institution_id", "month_end", "person_id", "rule"), pl.concat(found)
+        self.disabled = disabled
+        self.cats = sorted(_opt(rule, "low_income_categories", on) or ())
+        self.local = _opt(rule, "local_hukou", on)
+        self.priced_base = _base(rule)[0]
+        self.spans = (counted_spans(rule, tables, ctx).filter(pl.col("registered_ok") & self.priced_base)
+                      .select("institution_id", "person_id", "_first", "_last").collect())
+        removed = registers_stays(rule, tables, ctx)
+        self.removed = (removed.filter(pl.col("registered_ok") & ~COUNTS)
+                        .select("institution_id", "person_id", "month_end").collect() if removed is not None
+                        else pl.DataFrame(schema={"institution_id": pl.String, "person_id": pl.String,
+                                                  "month_end": pl.Date}))
 
 
-def _roll_against_ledger(rule, tables: dict, ctx: Ctx, claimed: pl.DataFrame, priced_base: pl.Expr):
+def _slice_discrepancies(frames: _RuleFrames, tables: dict, ctx: Ctx, claimed: pl.DataFrame,
+                         shared: pl.DataFrame, in_slice: pl.Expr, lang: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """resident_discrepancies for one rule and the institutions of one slice (`claimed`
+    is the slice's roll, `shared` the person-months claimed by several homes)."""
+    from audit.kinds.operating import person_month_values
+
+    rule, disabled, cats = frames.rule, frames.disabled, frames.cats
+    not_counted, not_claimed = _roll_against_ledger(rule, tables, ctx, claimed, frames.priced_base,
+                                                    frames.spans.filter(in_slice), frames.removed.filter(in_slice))
+    # causes, in order: registers first, then residence, then the rule's own conditions
+    res = tables["residents"].select("institution_id", "person_id", "admitted_on", "discharged_on",
+                                     "hukou_county", "care_level", "dementia", "low_income")
+    nc = not_counted.with_row_index("_i")
+    here = (nc.join(res, on=["institution_id", "person_id"], how="inner")
+            .filter((pl.col("admitted_on") <= pl.col("month_end"))
+                    & (pl.col("discharged_on").is_null() | (pl.col("discharged_on") > pl.col("month_end"))))
+            .sort("_i", "admitted_on", descending=[False, True]).unique("_i", keep="first")
+            .select("_i", "hukou_county", "care_level", "dementia", "low_income"))
+    elsewhere = (nc.join(res.select("person_id", pl.col("institution_id").alias("_other"), "admitted_on", "discharged_on"),
+                         on="person_id", how="inner")
+                 .filter((pl.col("_other") != pl.col("institution_id")) & (pl.col("admitted_on") <= pl.col("month_end"))
+                         & (pl.col("discharged_on").is_null() | (pl.col("discharged_on") > pl.col("month_end"))))
+                 .group_by("_i").agg(pl.col("_other").unique().sort().str.join(",").alias("_at_other")))
+    also_claimed = (nc.join(shared, on=["person_id", "month_end"], how="inner")
+                    .filter(pl.col("_other") != pl.col("institution_id"))
+                    .group_by("_i").agg(pl.col("_other").unique().sort().str.join(",").alias("_claimed_other")))
+    deaths = tables["deaths"].group_by("person_id").agg(pl.col("died_on").min())
+    inst = tables["institutions"].select("institution_id", pl.col("county").alias("_county"), "rating_level")
+    nc = (nc.join(here, on="_i", how="left").join(elsewhere, on="_i", how="left")
+          .join(also_claimed, on="_i", how="left").join(deaths, on="person_id", how="left")
+          .join(inst, on="institution_id", how="left"))
+    resident_here = pl.col("care_level").is_not_null() | pl.col("hukou_county").is_not_null() | pl.col("low_income").is_not_null()
+    cause = (pl.when((pl.col("died_on") <= pl.col("month_end")).fill_null(False)).then(pl.lit("died"))
+             .when(under_age(pl.col("person_id"), pl.col("month_end"))).then(pl.lit("under_60"))
+             .when(~resident_here & pl.col("_claimed_other").is_not_null()).then(pl.lit("claimed_elsewhere"))
+             .when(~resident_here & pl.col("_at_other").is_not_null()).then(pl.lit("at_other_home"))
+             .when(~resident_here).then(pl.lit("not_resident"))
+             .when(pl.lit(bool(frames.local)) & (pl.col("hukou_county").str.strip_chars()
+                                                 != pl.col("_county").str.strip_chars()).fill_null(True))
+             .then(pl.lit("not_local"))
+             .otherwise(pl.lit("not_eligible")))
+    nc = nc.with_columns(cause.alias("cause"), (pl.lit("claim_") + cause).alias("rule"),
+                         pl.coalesce(pl.col("care_level"), pl.lit("self_care")).alias("care_level"),
+                         pl.col("dementia").fill_null(False), pl.col("low_income").fill_null("none"))
+    valued = person_month_values(rule, nc, ctx, disabled, pl.col("low_income").is_in(cats).fill_null(False))
+    unclaimed = person_month_values(rule, not_claimed, ctx, disabled, pl.col("low_income").is_in(cats).fill_null(False))
+    disc = pl.concat([
+        valued.select("institution_id", pl.lit("operating").alias("program"), "month_end", "person_id", "rule",
+                      "amount_fen"),
+        unclaimed.select("institution_id", pl.lit("operating").alias("program"), "month_end", "person_id",
+                         pl.lit("claim_missing").alias("rule"), (-pl.col("amount_fen")).alias("amount_fen")),
+    ]).cast(DISCREPANCY_SCHEMA)
+    return disc, _discrepancy_findings(valued, unclaimed, rule, ctx, lang)
+
+
+def _roll_against_ledger(rule, tables: dict, ctx: Ctx, claimed: pl.DataFrame, priced_base: pl.Expr,
+                         spans: pl.DataFrame, removed: pl.DataFrame):
     """(claimed person-months the ledger does not count, counted person-months not claimed
     — the latter with the attributes that price them).
 
     The ledger's months are never expanded for everyone: a claimed month is counted when
-    one of the person's stay spans in that institution holds it (first ≤ m ≤ last) and no
-    register removes it; months not claimed are looked for only among the people whose
-    counted months outnumber their counted claims."""
+    one of the person's stay spans in that institution (`spans`: _first, _last) holds it
+    and no register removes it (`removed`); months not claimed are looked for only among
+    the people whose counted months outnumber their counted claims."""
     from audit.kinds.common import month_number as months_into
-    from audit.kinds.operating import COUNTS, counted_spans, counted_stays, registers_stays
+    from audit.kinds.operating import COUNTS, counted_stays
 
     keys = ["institution_id", "person_id", "month_end"]
     pair = ["institution_id", "person_id"]
-    spans = (counted_spans(rule, tables, ctx).filter(pl.col("registered_ok") & priced_base)
-             .select(*pair, "_first", "_last"))
-    removed = registers_stays(rule, tables, ctx)
-    removed = (removed.filter(pl.col("registered_ok") & ~COUNTS).select(keys).collect() if removed is not None
-               else pl.DataFrame(schema={"institution_id": pl.String, "person_id": pl.String, "month_end": pl.Date}))
+    spans = spans.lazy()
     # claimed months are those of the run's period already; counted spans number them 1…n from its first month
     hit = (claimed.lazy().with_columns(months_into(pl.col("month_end"), ctx.span).alias("_m"))
            .join(spans, on=pair, how="inner")
@@ -435,8 +497,8 @@ def _with_conditions(rows: pl.DataFrame, findings: pl.DataFrame | None) -> pl.Da
 
 
 def _outside_year(frame: pl.DataFrame, y0: int, y1: int, what: str, lang: str) -> pl.DataFrame:
-    """Claims or payments whose period is not inside the audit year cannot be set against
-    this year's ledger: one info finding per institution, with the count and money."""
+    """Claims or payments whose period is not inside the audit period cannot be set against
+    this period's ledger: one info finding per institution, with the count and money."""
     out = frame.filter(pl.col("m0").is_not_null() & ((pl.col("m0") < y0) | (pl.col("m1") > y1)))
     if not out.height:
         return pl.DataFrame(schema=FINDING_SCHEMA)
@@ -444,10 +506,10 @@ def _outside_year(frame: pl.DataFrame, y0: int, y1: int, what: str, lang: str) -
                                              pl.col("period").unique().sort().str.join(",").alias("periods"))
     noun_zh, noun_en = {"claim": ("申报", "claim"), "payment": ("拨付", "payment")}[what]
     msg = pl.format(
-        f"{{}} 笔{noun_zh}（期间 {{}}，共 {{}} 元）不在核算年度内，未参与本年度对账；请按其所属年度另行核算"
+        f"{{}} 笔{noun_zh}（期间 {{}}，共 {{}} 元）不在核算期间内，未参与本期对账；请按其所属期间另行核算"
         if lang != "en" else
-        f"{{}} {noun_en}(s) (periods {{}}, {{}} yuan) lie outside the audit year and are not reconciled here; "
-        "run their own year", pl.col("n"), pl.col("periods"), fen_text(pl.col("amount_fen")))
+        f"{{}} {noun_en}(s) (periods {{}}, {{}} yuan) lie outside the audit period and are not reconciled here; "
+        "run their own period", pl.col("n"), pl.col("periods"), fen_text(pl.col("amount_fen")))
     return as_findings(per.select(
         "institution_id", pl.lit(f"{what}_outside_year").alias("rule"), pl.lit("info").alias("severity"),
         msg.alias("message"), pl.format("count={} periods={} amount={}", pl.col("n"), pl.col("periods"),
@@ -512,6 +574,19 @@ def discrepancies_table(disc: pl.DataFrame) -> pl.DataFrame:
         "institution_id", "program", pl.col("month_end").dt.strftime("%Y-%m").alias("month"),
         mask_person_id(pl.col("person_id")).alias("person"), "rule"))
     return text.with_columns(disc.select(fen_to_yuan_expr(pl.col("amount_fen")).alias("amount")).to_series())
+
+
+WRITE_ROWS = 1_000_000   # rows of claim_discrepancies.csv made into text at a time
+
+
+def write_discrepancies_csv(disc: pl.DataFrame, path) -> None:
+    """claim_discrepancies.csv (with BOM, as the other CSVs), a slice of rows at a time:
+    the masked text of 15 million person-months is never held at once; the bytes are
+    those of one write."""
+    with open(path, "wb") as f:
+        for start in range(0, max(disc.height, 1), WRITE_ROWS):
+            discrepancies_table(disc.slice(start, WRITE_ROWS)).write_csv(
+                f, include_header=start == 0, include_bom=start == 0)
 
 
 def write_reconciliation_sheet(wb, recon: pl.DataFrame, head, money, text) -> None:

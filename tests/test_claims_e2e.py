@@ -113,3 +113,26 @@ def test_a_wrong_claim_worth_nothing_holds_no_payment():
     paid = f.filter(~pl.col("evidence").str.contains("amount=0.00") & (pl.col("rule") != "claim_missing"))
     assert zero.height and set(zero["severity"]) == {"warning"}
     assert paid.height and set(paid["severity"]) == {"error"}
+
+
+def test_slices_of_the_roll_give_the_same_discrepancies_and_csv(monkeypatch, tmp_path):
+    """The roll is reconciled a slice of institutions at a time and claim_discrepancies.csv
+    written a slice of rows at a time (memory at 25 million rows): one institution per
+    slice and three rows per write give exactly what one slice and one write give."""
+    from pathlib import Path
+
+    import audit
+    import audit.reconcile as rec
+
+    demo = Path(__file__).resolve().parents[1] / "demo" / "demo.xlsx"
+    whole = audit.run(demo, "shaoxing", 2024)
+    rec.write_discrepancies_csv(whole.discrepancies, tmp_path / "whole.csv")
+    monkeypatch.setattr(rec, "SLICE_ROWS", 1)
+    monkeypatch.setattr(rec, "WRITE_ROWS", 3)
+    sliced = audit.run(demo, "shaoxing", 2024)
+    assert sliced.discrepancies.height > 3
+    assert sliced.discrepancies.equals(whole.discrepancies)
+    assert sliced.findings.equals(whole.findings)
+    rec.write_discrepancies_csv(sliced.discrepancies, tmp_path / "sliced.csv")
+    assert (tmp_path / "sliced.csv").read_bytes() == (tmp_path / "whole.csv").read_bytes()
+    assert (tmp_path / "whole.csv").read_bytes().startswith("\ufeffinstitution_id,".encode())

@@ -64,3 +64,16 @@ def test_half_years_quarters_and_ranges_once_the_period_syntax_is_on_main(make_f
     })
     ds = load_data(folder)
     assert ds.errors().height == 0, ds.errors()
+
+
+def test_a_bad_id_repeated_month_after_month_is_a_problem_on_every_row(make_folder):
+    """Ids are checked once per distinct value (a roll repeats each id every month), but
+    every row holding a bad id is still named: rows 3 and 5 (wrong check digit: GB 11643
+    gives 9 for these 17 digits, not 8) and row 4 (not a date: 1950-13-01)."""
+    wrong, no_date = "110101195001011238", "110101195013011236"
+    folder = make_folder({"claim_residents.csv": "institution_id,period,person_id\n"
+                          f"A001,2024-01,{P}\nA001,2024-02,{wrong}\nA001,2024-03,{no_date}\nA001,2024-04,{wrong}\n"
+                          f"A001,2024-05,{P}\n"})
+    got = load_data(folder).errors().filter(pl.col("table") == "claim_residents")
+    assert got.select("row", "check").rows() == [(3, "id_check_digit"), (4, "id_birth_date"), (5, "id_check_digit")]
+    assert set(got["value"]) == {"1101**********1238", "1101**********1236"}

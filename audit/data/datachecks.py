@@ -176,9 +176,11 @@ def _person_id_problems(table, df, sheet, col) -> pl.DataFrame:
     # integer arithmetic instead of 17 string slices; intermediate columns are materialised
     # step by step because polars would otherwise re-evaluate them inside each term
     n = pl.col("__n")
-    # only the id and the row: the checks below filter and copy this frame several times
-    keep = [c for c in (f"_numeric_{col.name}", "_sheet") if c in df.columns]
-    d = df.select(col.name, "_row", *keep).filter(s.is_not_null()).with_columns(
+    # each distinct id (with its number-cell flag) is checked once: a 申报名册 repeats every
+    # person's id month after month (25 million rows, 2.5 million ids); only the rows of
+    # the few bad ids are looked up again, with their row numbers
+    flag = [c for c in (f"_numeric_{col.name}",) if c in df.columns]
+    d = df.select(col.name, *flag).filter(s.is_not_null()).unique().with_columns(
         s.str.contains(r"^\d{17}[\dX]$").alias("__shape"), s.str.slice(0, 17).cast(pl.Int64, strict=False).alias("__n"))
     d = d.with_columns(((12 - pl.sum_horizontal([(n // 10 ** (16 - i)) % 10 * w for i, w in enumerate(GB11643_WEIGHTS)])
                          % 11) % 11).alias("__check"), ((n // 1000) % 10**8).alias("__birth_ymd"))
@@ -190,15 +192,21 @@ def _person_id_problems(table, df, sheet, col) -> pl.DataFrame:
     # An id from a number cell (or in scientific notation, or ending in Excel's 15-digit 000)
     # has invented last digits: re-entering as text is the only fix. Never check-digit
     # advice for it — changing the 18th character would make a wrong id look valid.
-    numeric = (pl.col(f"_numeric_{col.name}").fill_null(False) if f"_numeric_{col.name}" in d.columns else pl.lit(False))
+    numeric = (pl.col(f"_numeric_{col.name}").fill_null(False) if flag else pl.lit(False))
     numeric = numeric | s.str.contains(r"^\d(\.\d+)?E\+?\d+$") | (s.str.contains(r"^\d{15}000$") & (s.str.slice(17, 1) != pl.col("__exp")))
     d = d.with_columns(numeric.alias("__numeric"))
-    lost = d.filter(pl.col("__numeric"))
-    d = d.filter(~pl.col("__numeric"))
-    bad_shape = d.filter(~pl.col("__shape"))
-    bad_check = d.filter(pl.col("__shape") & (s.str.slice(17, 1) != pl.col("__exp")))
-    bad_birth = d.filter(pl.col("__shape") & (pl.col("__birth").is_null() | (pl.col("__birth") < EARLIEST_BIRTH)
-                                              | (pl.col("__birth") > date.today())))
+    kinds = {
+        "__lost": pl.col("__numeric"),
+        "__bad_shape": ~pl.col("__numeric") & ~pl.col("__shape"),
+        "__bad_check": ~pl.col("__numeric") & pl.col("__shape") & (s.str.slice(17, 1) != pl.col("__exp")),
+        "__bad_birth": ~pl.col("__numeric") & pl.col("__shape") & (
+            pl.col("__birth").is_null() | (pl.col("__birth") < EARLIEST_BIRTH) | (pl.col("__birth") > date.today())),
+    }
+    bad = d.select(col.name, *flag, *(e.fill_null(False).alias(k) for k, e in kinds.items())).filter(
+        pl.any_horizontal(list(kinds)))
+    rows = (df.select(col.name, "_row", *flag, *(["_sheet"] if "_sheet" in df.columns else []))
+            .join(bad, on=[col.name, *flag], how="inner", nulls_equal=True, maintain_order="left"))
+    lost, bad_shape, bad_check, bad_birth = (rows.filter(pl.col(k)) for k in kinds)
     v = mask_person_id(s)
     return pl.concat([
         _rows(lost, table, sheet, col.name, v,

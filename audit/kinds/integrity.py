@@ -124,11 +124,14 @@ def _implausible_ages(tables: dict, span: Period, lang: str) -> pl.DataFrame:
     """Older than 110 on the period's last day by the id's birth date: a wrong id, or a
     register that keeps the dead."""
     day = span.end
-    people = pl.concat([
-        tables["residents"].select("institution_id", "person_id"),
-        tables["claim_residents"].select("institution_id", "person_id"),
-    ]).drop_nulls().unique()
-    old = people.filter((birth_date(pl.col("person_id")).dt.offset_by(f"{MAX_PLAUSIBLE_AGE + 1}y") <= day).fill_null(False))
+    rows = pl.concat([
+        tables["residents"].lazy().select("institution_id", "person_id"),
+        tables["claim_residents"].lazy().select("institution_id", "person_id"),
+    ]).drop_nulls()
+    # each distinct id is dated once; only the rows of the few too old are paired with their homes
+    too_old = (rows.select(pl.col("person_id").unique())
+               .filter((birth_date(pl.col("person_id")).dt.offset_by(f"{MAX_PLAUSIBLE_AGE + 1}y") <= day).fill_null(False)))
+    old = rows.join(too_old, on="person_id", how="semi").unique().collect()
     if not old.height:
         return empty_findings()
     per = old.with_columns(mask_person_id(pl.col("person_id")).alias("masked"),
