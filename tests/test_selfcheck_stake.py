@@ -1,4 +1,4 @@
-"""The money at stake per self-check finding (audit.report.stake). Expected figures are
+"""The money at stake per self-check finding (audit.report.finding_money). Expected figures are
 worked out by hand from the clauses the packs quote:
 
 - Shaoxing 重点工作(五)3 (市财政): "租用用房且租期3年以上的,按核定床位数给予每张床位不低于800元的
@@ -14,7 +14,7 @@ import polars as pl
 import pytest
 
 from audit.policy import load_pack
-from audit.report.stake import with_stake
+from audit.report.finding_money import with_stake
 
 ON = date(2024, 12, 31)
 SX = "绍兴 实施意见 重点工作(五)3"

@@ -217,7 +217,7 @@ def _reference_date(result) -> date:
 def selfcheck_parts(result, deadline: str | None = None) -> dict:
     """The frames every self-check draws on, computed once per run (`deadline`: the date
     the bureau sets for fixing findings, shown with each)."""
-    from audit.report.stake import with_stake
+    from audit.report.finding_money import with_stake
 
     lang = lang_of(result)
     L = _labels(result, lang)
