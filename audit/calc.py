@@ -59,15 +59,8 @@ def compute(dataset, pack, year: int, lang: str = "zh", period=None) -> tuple[pl
 def _in_force(rule, year: int, ctx: Ctx) -> bool:
     """Every parameter has a value (or a declared gap) on the period's first or last day;
     otherwise an info finding says the rule was not computed."""
-    from audit.errors import PolicyError
-
-    for on in (ctx.span.start, ctx.span.end):
-        try:
-            for name in rule.params:
-                rule.entry(name, on)
-            return True
-        except PolicyError:
-            continue
+    if rule.in_force(ctx.span.start, ctx.span.end):
+        return True
     ctx.finding("not_in_force", "info",
                 ctx.t(f"规则 {rule.id} 在 {ctx.span.label_zh() if ctx.period else f'{year} 年'}未生效（或已终止），不计算",
                       f"rule {rule.id} is not in force in {ctx.period_label}; not computed"),

@@ -18,6 +18,7 @@ from audit.kinds.claims import HELD_PROGRAMS
 from audit.kinds.common import FINDING_SORT, as_findings, empty_findings, t
 from audit.kinds.operating import month_ends
 from audit.errors import AuditError
+from audit.i18n import PAYERS, PROGRAMS, words
 from audit.money import fen_to_yuan, fen_to_yuan_expr
 from audit.outputs import output_set
 from audit.privacy import defuse_frame, mask_ids_in_str, mask_ids_in_text
@@ -30,10 +31,8 @@ HEADERS_ZH = {
     "quantity": "数量", "rate": "标准(元)", "amount": "金额(元)", "payer": "支付方", "rule": "规则",
     "citation": "依据", "basis": "计算过程", "severity": "级别", "message": "说明", "evidence": "数据",
 }
-PAYER_ZH = {"province": "省级财政", "province_lottery": "省级福彩公益金", "city_lottery": "市级福彩公益金",
-            "city": "市级财政", "county": "县级财政", "finance": "财政", "institution": "机构自付"}
-PROGRAM_ZH = {"construction": "建设补贴", "operating": "运营补贴", "center_operating": "居家养老中心运营补助",
-              "insurance": "综合保险"}
+PAYER_ZH = words(PAYERS, "zh")
+PROGRAM_ZH = words(PROGRAMS, "zh")
 SEVERITIES = ("error", "warning", "info")
 PROGRAM_KINDS = registry.program_kinds()   # ledger program → the rule kinds paying into it
 
@@ -111,21 +110,30 @@ def policy_problems(dataset, pack, year: int | None, period=None, lang: str = "z
     rule and no money."""
     from audit.data.needs import missing_for_pack
     from audit.dates import Period
-    from audit.stake import money_at_stake, stake_problems
+    from audit.stake import stake_problems
 
     if year is None and period is None:
         return missing_for_pack(pack, dataset.tables, dataset.sources)
     year, span = year_and_period(year, period, lang)
     needed = missing_for_pack(pack, dataset.tables, dataset.sources, span or Period.year(year))
-    try:   # data with errors may hold blanks the calculators cannot take: then no sums, the errors say why
-        stakes = money_at_stake(dataset.tables, dataset.sources, dataset.problems, pack, year, span)
+    stakes = _stakes(dataset, pack, year, span)
+    return needed if stakes is None else pl.concat([needed, stake_problems(stakes, year, lang)])
+
+
+def _stakes(dataset, pack, year, span):
+    """audit.stake.money_at_stake, or None when the sums cannot be made: data with errors
+    (validate) may hold blanks the calculators cannot take — the errors say why — and an
+    estimate must never stop a run (AUDIT_DEBUG=1 shows why)."""
+    from audit.stake import money_at_stake
+
+    try:
+        return money_at_stake(dataset.tables, dataset.sources, dataset.problems, pack, year, span)
     except AuditError:
         raise
     except Exception:  # noqa: BLE001
         if os.environ.get("AUDIT_DEBUG"):
             raise
-        return needed
-    return pl.concat([needed, stake_problems(stakes, year, lang)])
+        return None
 
 
 def _data_findings(dataset, pack, year, lang, span) -> pl.DataFrame:
@@ -133,13 +141,22 @@ def _data_findings(dataset, pack, year, lang, span) -> pl.DataFrame:
     it lacks, and the money at stake on what could not be read (audit.stake)."""
     from audit.data.needs import missing_for_pack
     from audit.dates import Period
-    from audit.stake import money_at_stake, stake_findings
+    from audit.stake import stake_findings
 
     needed = missing_for_pack(pack, dataset.tables, dataset.sources, span or Period.year(year))
     problems = pl.concat([dataset.problems, needed], how="diagonal_relaxed") if needed.height else dataset.problems
-    stakes = money_at_stake(dataset.tables, dataset.sources, dataset.problems, pack, year, span)
-    return pl.concat([_problems_as_findings(problems, dataset.tables, lang),
-                      stake_findings(stakes, year, lang, span.label if span is not None else None)])
+    stakes = _stakes(dataset, pack, year, span)
+    found = [_problems_as_findings(problems, dataset.tables, lang)]
+    if stakes is not None:
+        found.append(stake_findings(stakes, year, lang, span.label if span is not None else None))
+    else:  # the doubtful-input warnings stand; say that their money is not summed
+        found.append(as_findings(pl.DataFrame([{
+            "rule": "at_stake_not_estimated", "severity": "warning",
+            "message": t(lang, "无法读取的输入所涉及的金额未能估算；相关警告照常列出，请逐条核对（AUDIT_DEBUG=1 可查看原因）",
+                         "the money riding on inputs that could not be read was not estimated; their warnings stand, "
+                         "check each (AUDIT_DEBUG=1 shows why)"),
+            "evidence": "money_at_stake=failed"}])))
+    return pl.concat(found)
 
 
 def _checks(dataset, pack, period, lang):

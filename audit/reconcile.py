@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from audit import periods
+from audit import dates
+from audit.i18n import PROGRAMS, words
 from audit.kinds.common import FINDING_SCHEMA, Ctx, as_findings, fen_text
 from audit.kinds.registers import ELDERLY_LAW, ELDERLY_QUOTE, under_age
 from audit.privacy import mask_person_id
@@ -95,7 +96,7 @@ def approved_atoms(ledger: pl.DataFrame, ctx: Ctx | None) -> pl.DataFrame:
         parts.append(monthly.select("institution_id", "program", month_number(pl.col("month_end")).alias("m0"),
                                     month_number(pl.col("month_end")).alias("m1"), "amount_fen"))
     lines = ledger.filter((pl.col("payer") != "institution") & ~pl.col("program").is_in(sorted(by_month)))
-    lines = periods.spans(lines.select("institution_id", "program", "period", "amount_fen"))
+    lines = dates.month_spans(lines.select("institution_id", "program", "period", "amount_fen"))
     parts.append(lines.select("institution_id", "program", "m0", "m1", "amount_fen"))
     out = pl.concat([p.cast({"m0": pl.Int64, "m1": pl.Int64, "amount_fen": pl.Int64}) for p in parts])
     return out.group_by("institution_id", "program", "m0", "m1").agg(pl.col("amount_fen").sum())
@@ -146,7 +147,7 @@ def resident_discrepancies(tables: dict, pack, ctx: Ctx, lang: str = "zh") -> tu
         return pl.DataFrame(schema=DISCREPANCY_SCHEMA), pl.DataFrame(schema=FINDING_SCHEMA)
     r0, r1 = span_months(ctx, year)
     # each distinct month text is parsed once; the 25 million rows only join a small table
-    months = periods.spans(roll.select(pl.col("period").unique()))
+    months = dates.month_spans(roll.select(pl.col("period").unique()))
     months = months.filter((pl.col("m0") == pl.col("m1")) & pl.col("m0").is_between(r0, r1)).select(
         "period", month_end_of(pl.col("m0")).alias("month_end"))
     claims = (roll.lazy().filter(pl.col("person_id").is_not_null()).select("institution_id", "period", "person_id")
@@ -344,8 +345,8 @@ def _discrepancy_findings(valued: pl.DataFrame, unclaimed: pl.DataFrame, rule, c
            .with_columns(mask_person_id(pl.col("person_id")).alias("masked"), fen_text(pl.col("amount_fen")).alias("money")))
     zh = {k: v[0] for k, v in CAUSE_WORDS.items()}
     en = {k: v[1] for k, v in CAUSE_WORDS.items()}
-    words = pl.col("cause").replace_strict(en if lang == "en" else zh, return_dtype=pl.String)
-    cause = _fill(words, pl.col("_extra"))
+    cause_words = pl.col("cause").replace_strict(en if lang == "en" else zh, return_dtype=pl.String)
+    cause = _fill(cause_words, pl.col("_extra"))
     claimed_msg = pl.format(
         "申报名册中该老人（身份证号 {}）{} 个月（{}）未予核定：{}；涉及金额 {} 元" if lang != "en" else
         "claimed person (id {}): {} month(s) ({}) not approved: {}; {} yuan",
@@ -407,8 +408,8 @@ def reconcile(tables: dict, ledger: pl.DataFrame, ctx: Ctx, pack, year: int, lan
     """(reconciliation frame (RECONCILIATION_SCHEMA, fen), findings about claims and
     payments outside the year or for a programme the pack does not have)."""
     y0, y1 = span_months(ctx, year)
-    claims = periods.spans(tables["claims"].select("institution_id", "program", "period", "amount_fen", "_row"))
-    pays = periods.spans(tables["payments"].select("institution_id", "program", "period", "amount_fen", "_row"))
+    claims = dates.month_spans(tables["claims"].select("institution_id", "program", "period", "amount_fen", "_row"))
+    pays = dates.month_spans(tables["payments"].select("institution_id", "program", "period", "amount_fen", "_row"))
     findings = [_outside_year(claims, y0, y1, "claim", lang), _outside_year(pays, y0, y1, "payment", lang),
                 _unknown_programme(claims, pack, lang, year)]
     in_year = (pl.col("m0") >= y0) & (pl.col("m1") <= y1)
@@ -440,7 +441,7 @@ def reconcile(tables: dict, ledger: pl.DataFrame, ctx: Ctx, pack, year: int, lan
             .when(diff > 0).then(pl.lit("cut")).when(diff < 0).then(pl.lit("raised")).otherwise(pl.lit("match")))
     names = tables["institutions"].select("institution_id", "name", "county")
     out = (rows.with_columns(
-        periods.label(pl.col("k0"), pl.col("k1")).alias("period"), diff.alias("claimed_minus_approved_fen"),
+        dates.span_label(pl.col("k0"), pl.col("k1")).alias("period"), diff.alias("claimed_minus_approved_fen"),
         over.clip(lower_bound=0).alias("to_recover_fen"), (-over).clip(lower_bound=0).alias("to_pay_fen"),
         code.replace_strict({k: v[1 if lang == "en" else 0] for k, v in STATUS.items()}).alias("status"),
         (diff - pl.col("explained_fen")).alias("unexplained_fen"))
@@ -497,8 +498,8 @@ def _with_conditions(rows: pl.DataFrame, findings: pl.DataFrame | None) -> pl.Da
 
 
 def _outside_year(frame: pl.DataFrame, y0: int, y1: int, what: str, lang: str) -> pl.DataFrame:
-    """Claims or payments whose period is not inside the audit year cannot be set against
-    this year's ledger: one info finding per institution, with the count and money."""
+    """Claims or payments whose period is not inside the audit period cannot be set against
+    this period's ledger: one info finding per institution, with the count and money."""
     out = frame.filter(pl.col("m0").is_not_null() & ((pl.col("m0") < y0) | (pl.col("m1") > y1)))
     if not out.height:
         return pl.DataFrame(schema=FINDING_SCHEMA)
@@ -506,10 +507,10 @@ def _outside_year(frame: pl.DataFrame, y0: int, y1: int, what: str, lang: str) -
                                              pl.col("period").unique().sort().str.join(",").alias("periods"))
     noun_zh, noun_en = {"claim": ("申报", "claim"), "payment": ("拨付", "payment")}[what]
     msg = pl.format(
-        f"{{}} 笔{noun_zh}（期间 {{}}，共 {{}} 元）不在核算年度内，未参与本年度对账；请按其所属年度另行核算"
+        f"{{}} 笔{noun_zh}（期间 {{}}，共 {{}} 元）不在核算期间内，未参与本期对账；请按其所属期间另行核算"
         if lang != "en" else
-        f"{{}} {noun_en}(s) (periods {{}}, {{}} yuan) lie outside the audit year and are not reconciled here; "
-        "run their own year", pl.col("n"), pl.col("periods"), fen_text(pl.col("amount_fen")))
+        f"{{}} {noun_en}(s) (periods {{}}, {{}} yuan) lie outside the audit period and are not reconciled here; "
+        "run their own period", pl.col("n"), pl.col("periods"), fen_text(pl.col("amount_fen")))
     return as_findings(per.select(
         "institution_id", pl.lit(f"{what}_outside_year").alias("rule"), pl.lit("info").alias("severity"),
         msg.alias("message"), pl.format("count={} periods={} amount={}", pl.col("n"), pl.col("periods"),
@@ -618,8 +619,7 @@ def write_reconciliation_sheet(wb, recon: pl.DataFrame, head, money, text) -> No
             ws.write_number(r + 1, c, float(Decimal(int(recon[name].sum())) / 100), money)
 
 
-PROGRAM_WORDS = {"construction": "建设补贴", "operating": "运营补贴", "center_operating": "居家养老中心运营补助",
-                 "insurance": "综合保险"}
+PROGRAM_WORDS = words(PROGRAMS, "zh")
 
 
 # ---------------------------------------------------------------- why was this month not approved
@@ -635,7 +635,7 @@ def explain_person_month(result, institution_id: str, person_id: str, month: str
 
     lang = lang or result.lang
     L = (lambda zh, en: en if lang == "en" else zh)  # noqa: E731
-    m = periods.span(month)
+    m = dates.month_span(month)
     if m is None or m[0] != m[1]:
         from audit.errors import InputError
 
@@ -647,7 +647,7 @@ def explain_person_month(result, institution_id: str, person_id: str, month: str
            for k, v in tables.items()}
     one["institutions"] = tables["institutions"]
     roll = one["claim_residents"].filter(pl.col("institution_id") == institution_id)
-    claimed = periods.spans(roll.select("period")).filter(pl.col("m0") == m[0]).height > 0
+    claimed = dates.month_spans(roll.select("period")).filter(pl.col("m0") == m[0]).height > 0
     out = [L(f"机构 {institution_id} · 老人 {masked} · {day:%Y-%m}（月末 {day}）",
              f"Institution {institution_id} · person {masked} · {day:%Y-%m} (month-end {day})"),
            L(f"申报名册：{'已申报' if claimed else '未申报'}", f"Claim roll: {'claimed' if claimed else 'not claimed'}")]

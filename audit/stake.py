@@ -24,10 +24,8 @@ from audit.data import contract as schema
 from audit.data.needs import in_force, present, rule_columns
 from audit.data.normalise import PROBLEM_SCHEMA, empty_problems, sheet_expr
 from audit.kinds.common import as_findings, empty_findings, t, yuan
-from audit.reconcile import PROGRAM_WORDS
+from audit.i18n import PROGRAMS
 
-PROGRAM_EN = {"construction": "construction subsidy", "operating": "operating grant",
-              "center_operating": "home-care centre grant", "insurance": "insurance subsidy"}
 STAKE_SCHEMA = {"institution_id": pl.String, "code": pl.String, "table": pl.String, "column": pl.String,
                 "sheet": pl.String, "row": pl.Int64, "n": pl.Int64, "amount_fen": pl.Int64,
                 "programs": pl.String, "rules": pl.String, "citation": pl.String}
@@ -38,6 +36,7 @@ FAVOUR_WORDS = {
     ("residents", "care_level"): ("都是完全失能", "were all fully disabled"),
     ("residents", "dementia"): ("都失智", "all had dementia"),
     ("insurance", "year"): ("都计入本年度", "all counted in this year"),
+    ("insurance", "scheme"): ("都属政策包补助的险种", "were all of a scheme the pack subsidises"),
 }
 
 
@@ -63,6 +62,14 @@ def _favour(table: str, column: str, df: pl.DataFrame, tables: dict, pack, year:
         return df.with_columns(pl.lit(True).alias("dementia"))
     if column == "year":
         return df.with_columns(pl.lit(year, pl.Int64).alias("year"))
+    if column == "scheme":
+        schemes = set()
+        for rule in pack.rules.values():
+            if rule.has("scheme"):
+                r = rule.reading("scheme", date(year, 12, 31))
+                schemes |= set(r.value or ()) if r.state == "value" else set()
+        pick = "institution" if "institution" in schemes or not schemes else min(schemes)
+        return df.with_columns(pl.lit(pick, pl.String).alias("scheme"))
     raise KeyError(column)
 
 
@@ -73,16 +80,22 @@ def _doubts(tables: dict, sources: dict, problems: pl.DataFrame, pack, span) -> 
     read = {(tb, c) for rule in pack.rules.values() if in_force(rule, span) for tb, c in rule_columns(rule, span)}
     out = []
     res = tables.get("residents")
-    if ("residents", "hukou_county") in read and res is not None and "hukou_unresolved" in res.columns:
-        out.append(("hukou_unresolved", "residents", "hukou_county", res.filter(pl.col("hukou_unresolved"))))
+    if ("residents", "hukou_county") in read and res is not None and res.height:
+        given = present("residents", tables, sources)
+        if given is not None and "hukou_county" not in given:
+            out.append(("column_missing", "residents", "hukou_county", res))
+        else:   # a blank 户籍地 counts as not local just the same
+            out.append(("hukou_blank", "residents", "hukou_county", res.filter(pl.col("hukou_county").is_null())))
+            if "hukou_unresolved" in res.columns:
+                out.append(("hukou_unresolved", "residents", "hukou_county", res.filter(pl.col("hukou_unresolved"))))
     errors = problems.filter(pl.col("severity") == "error") if problems is not None else empty_problems()
     for table, column in FAVOUR_WORDS:
         df = tables.get(table)
         if (table, column) not in read or df is None or not df.height or column == "hukou_county":
             continue
-        if (table, column) == ("insurance", "year"):
-            out.append(("year_missing", table, column,
-                        df.filter(pl.col("year").is_null() & pl.col("premium_fen").is_not_null())))
+        if table == "insurance":   # a premium with no year or scheme (missing, blank, unreadable) is paid in none
+            out.append((f"{column}_missing", table, column,
+                        df.filter(pl.col(column).is_null() & pl.col("premium_fen").is_not_null())))
             continue
         given = present(table, tables, sources)
         if given is not None and column not in given:
@@ -118,18 +131,19 @@ def money_at_stake(tables: dict, sources: dict, problems: pl.DataFrame | None, p
         sub_pack = replace(pack, rules=rules)
         homes = doubtful["institution_id"].drop_nulls().unique()
         # residents' doubts change only their own homes (caps, bands are per home); premiums may
-        # change an average over everyone, so the insurance table is computed whole
+        # change an average over everyone, so the insurance table is computed whole (and the
+        # stake is what the premiums' own homes would gain)
         narrow = {name: (df.filter(pl.col("institution_id").is_in(homes.implode()))
                          if table != "insurance" and "institution_id" in df.columns else df)
                   for name, df in tables.items()}
         fixed_rows = _favour(table, column, doubtful, tables, pack, year)
         key = ["_row", "_sheet"] if "_sheet" in doubtful.columns else ["_row"]
-        others = narrow[table].join(doubtful.select(key), on=key, how="anti")
+        others = narrow[table].join(doubtful.select(key), on=key, how="anti", nulls_equal=True)
         fixed = {**narrow, table: pl.concat([others, fixed_rows.select(others.columns)], how="vertical_relaxed")}
         before, after = _public(narrow, sub_pack, year, span), _public(fixed, sub_pack, year, span)
         diff = (after.join(before, on=["institution_id", "program"], how="left", suffix="_before")
                 .with_columns((pl.col("amount_fen") - pl.col("amount_fen_before").fill_null(0)).alias("delta"))
-                .filter(pl.col("delta") > 0)
+                .filter((pl.col("delta") > 0) & pl.col("institution_id").is_in(homes.implode()))
                 .group_by("institution_id").agg(pl.col("delta").sum().alias("amount_fen"),
                                                  pl.col("program").sort().str.join(",").alias("programs")))
         if not diff.height:
@@ -153,19 +167,25 @@ def _what(code: str, table: str, column: str, n: int, lang: str, year: int) -> s
     if code == "hukou_unresolved":
         return t(lang, f"{n} 名老人的户籍地无法对应到区县，按非本地户籍计",
                  f"{n} residents' place of registration matches no county; they count as not local")
+    if code == "hukou_blank":
+        return t(lang, f"{n} 名老人没有填写户籍地，按非本地户籍计",
+                 f"{n} residents have no place of registration; they count as not local")
     if code == "column_missing":
         return t(lang, f"数据中没有“{zh_col}”列，{n} 行都按缺省计", f"the data has no {zh_col} ({column}) column; "
                  f"all {n} rows take the default")
     if code == "year_missing":
         return t(lang, f"{n} 笔保费没有可读的保险年度，不计入任何年度",
                  f"{n} premium(s) have no readable insurance year and count in no year")
+    if code == "scheme_missing":
+        return t(lang, f"{n} 笔保费没有可读的险种，不计入任何险种的补助",
+                 f"{n} premium(s) have no readable scheme and count in no scheme's subsidy")
     return t(lang, f"{n} 行的“{zh_col}”无法读取", f"{zh_col} ({column}) cannot be read on {n} row(s)")
 
 
 def _message(code, table, column, n, amount_fen, programs, lang, year, who: str = "") -> str:
     zh_fav, en_fav = FAVOUR_WORDS[(table, column)]
-    zh_prog = "、".join(PROGRAM_WORDS.get(p, p) for p in programs.split(","))
-    en_prog = ", ".join(PROGRAM_EN.get(p, p) for p in programs.split(","))
+    zh_prog = "、".join(PROGRAMS[p][0] if p in PROGRAMS else p for p in programs.split(","))
+    en_prog = ", ".join(PROGRAMS[p][1].lower() if p in PROGRAMS else p for p in programs.split(","))
     return who + t(lang, f"{_what(code, table, column, n, 'zh', year)}：最多 {yuan(amount_fen)} 元{zh_prog}未计发"
                    f"（若这些{'老人' if table == 'residents' else '保费'}{zh_fav}）",
                    f"{_what(code, table, column, n, 'en', year)}: up to {yuan(amount_fen)} yuan of {en_prog} "

@@ -191,3 +191,30 @@ def test_the_bureau_report_appendix_shows_how_the_workbook_was_read(tmp_path):
     assert "B 机构名称→name" in appendix and "A 序号" in appendix         # 序号 not read
     assert "合计/小计行 7" in appendix and "表尾签字行 9" in appendix
     assert "备注（表头不对应任何表）" in appendix
+
+
+def test_money_at_stake_per_home_on_stacked_roster_sheets(tmp_path):
+    """One 花名册 per home, both with an unresolved 户籍地 on Excel row 2: each home's stake is
+    its own resident's, never the other sheet's row 2. Level 3 (绍兴 重点工作(五)4): 80 yuan a
+    month, 12 months of 2024 → 960.00 each, 1,920.00 in all."""
+    head = ["姓名", "身份证号", "入住日期", "户籍地", "能力等级", "低保类别", "失智"]
+    book = _book(tmp_path / "b.xlsx", {
+        "机构": [["机构名称", "所属区县", "机构类型", "举办性质", "经营性质", "登记备案日期", "等级评定"],
+                ["甲敬老院", "新昌县", "养老机构", "民办", "非营利", "2020-01-01", "三级"],
+                ["乙敬老院", "新昌县", "养老机构", "民办", "非营利", "2020-01-01", "三级"]],
+        "甲敬老院": [head, ["张一", ID_A, "2023-01-01", "七星街道", "自理", "无", "否"],
+                    ["张二", "330624194805050012", "2023-01-01", "新昌县", "自理", "无", "否"]],
+        "乙敬老院": [head, ["李一", ID_B, "2023-01-01", "南明街道", "自理", "无", "否"],
+                    ["李二", "330624194703030029", "2023-01-01", "新昌县", "自理", "无", "否"]],
+    })
+    result = audit.run(book, "shaoxing", 2024)
+    paid = result.ledger.group_by("institution_id").agg(pl.col("amount_fen").sum())
+    assert dict(paid.rows()) == {"甲敬老院": 96000, "乙敬老院": 96000}
+    stake = result.findings.filter(pl.col("rule") == "at_stake_hukou_unresolved")
+    assert sorted(stake["institution_id"].to_list()) == sorted(["甲敬老院", "乙敬老院"])
+    assert all("amount=960.00" in e for e in stake["evidence"])
+    from audit.pipeline import policy_problems
+    from audit.policy import load_pack
+
+    p = policy_problems(audit.load_data(book), load_pack("shaoxing"), 2024).filter(pl.col("check") == "money_at_stake")
+    assert p["value"].to_list() == ["1,920.00"] and p["message"][0].startswith("2 家机构：2 名老人的户籍地")

@@ -129,3 +129,13 @@ def test_validate_with_a_policy_names_the_rules_a_missing_column_starves(make_fo
     # no such line without --policy (the column is optional in the contract)
     plain = CliRunner().invoke(main, ["validate", "--data", str(folder)]).output
     assert not any("规则" in x and "低保类别" in x for x in plain.splitlines())
+
+
+def test_self_check_says_the_staffing_figures_are_bounds_when_a_part_timer_has_no_fte(make_folder):
+    from audit.report.context import selfcheck_context
+    from audit.report.render import render_html
+
+    folder = make_folder({"工作人员.csv": "机构编号,人员编号,岗位,用工形式,工时折算\n"
+                                        "A001,S1,护工,兼职,\nA001,S2,护工,全职,\n"})
+    html = render_html("selfcheck.html", selfcheck_context(audit.run(folder, "jiayuguan", 2024), "A001"))
+    assert "有 1 名护理员为兼职且未填工时折算，暂按全职计" in html and "上限" in html

@@ -18,22 +18,24 @@ NEW_KIND = '''
 import polars as pl
 
 from audit.kinds.base import Item, Kind
-from audit.kinds.common import value
+from audit.kinds.common import settle_annual, value
 
 
 def flat_grant(rule, tables, ctx):
     amount = value(rule, "amount", ctx.ref_date)
     payer = value(rule, "payer", ctx.ref_date)
-    return tables["institutions"].select(
+    lines = tables["institutions"].select(
         "institution_id", pl.lit("operating").alias("program"), pl.lit("flat_amount").alias("item"),
         pl.lit(ctx.period_label).alias("period"), pl.lit(1).alias("quantity"), pl.lit(amount).alias("rate_fen"),
         pl.lit(amount).alias("amount_fen"), pl.lit(payer).alias("payer"), pl.lit(rule.id).alias("rule"),
-        pl.lit(rule.clause).alias("citation"), pl.lit("1 × amount").alias("basis"))
+        pl.lit(rule.clause).alias("citation"), pl.lit("每家定额 3,000.00 元").alias("basis"))
+    return settle_annual(ctx, rule, lines, "定额补助", "flat grant")   # a year's amount: never paid for a half-year
 
 
 KINDS = [Kind("flat_grant", "定额补助", "flat grant", params={"amount": {"yuan"}, "payer": {"payer"}},
               program="operating", compute=flat_grant,
-              items=(Item("flat_amount", "定额运营补助", "flat operating amount", ("amount",)),))]
+              items=(Item("flat_amount", "定额运营补助", "flat operating amount", ("amount",)),),
+              basis_en=(("每家定额 ", "a flat amount per home of "),))]
 '''
 
 PACK = """
@@ -61,8 +63,10 @@ import json, sys
 import audit
 from audit.report.labels import LABELS, item_label
 result = audit.run(sys.argv[1], sys.argv[2], 2024)
+english = audit.run(sys.argv[1], sys.argv[2], 2024, lang="en")
 print(json.dumps({"ledger": result.ledger.select("institution_id", "item", "amount_fen", "payer", "citation").rows(),
-                  "words": item_label("flat_amount", LABELS["zh"])}, ensure_ascii=False))
+                  "words": item_label("flat_amount", LABELS["zh"]), "basis_en": english.ledger["basis"].to_list()},
+                 ensure_ascii=False))
 """
 
 
@@ -97,6 +101,7 @@ def test_a_new_kind_is_one_module_and_the_run_pays_it(tmp_path):
     # 每家机构每年补助3000元 → 300,000 fen for the one home, paid by the county, clause cited
     assert out["ledger"] == [["A1", "flat_amount", 300_000, "county", "第三条"]]
     assert out["words"] == "定额运营补助"
+    assert out["basis_en"] == ["a flat amount per home of 3,000.00 yuan"]   # its declared phrase, then the shared 元
 
 
 def test_the_new_kinds_declared_units_are_enforced(tmp_path):

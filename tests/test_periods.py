@@ -278,3 +278,43 @@ def test_gansu_for_profit_homes_get_80_percent_of_the_rate_in_the_period_of_acce
     # without a payer the text leaves open: a gap, no line, never a zero
     ledger, findings = calc("gansu", "2024", institutions=homes)
     assert ledger.height == 0 and "construction.payer" in findings.filter(pl.col("rule") == "policy_gap")["evidence"][0]
+
+
+# ------------------------------------------------------------------ one-time nursing bonus by period (绍兴 (五)3)
+# "护理型机构待其护理老人入住率达到60%及以上 … 自建用房的额外再给予每张床位1400元的一次性补助"
+
+def nursing_home_with(admitted):
+    inst = [{"institution_id": "N", "beds": 20, "nursing_type": True, "registered_on": D(2024, 3, 1),
+             "accepted_on": D(2024, 2, 1), "opened_on": D(2024, 4, 1)}]
+    res = [{"institution_id": "N", "person_id": f"33060219500101{i:04d}", "admitted_on": admitted,
+            "care_level": "full"} for i in range(12)]
+    return inst, res
+
+
+@pytest.mark.parametrize("period, paid", [("2024H1", True), ("2024H2", False), ("2024-04", True), ("2024-05", False),
+                                          ("2024", True)])
+def test_the_nursing_bonus_is_paid_at_the_first_period_end_that_reaches_it(period, paid):
+    # 12 fully disabled of 20 beds = 60% from 2024-04-10: reached at the ends of April, June and
+    # December. Half-years: paid in 2024H1 (30 June), 2024H2 finds 30 June already reached;
+    # months: paid in 2024-04, 2024-05 finds 30 April; the year: paid in 2024 (20 × 1,400 = 28,000.00)
+    inst, res = nursing_home_with(D(2024, 4, 10))
+    ledger, findings = calc("shaoxing", period, institutions=inst, residents=res)
+    assert ledger.filter(pl.col("item") == "nursing_type_bonus")["amount_fen"].to_list() == ([28_000_00] if paid else [])
+    if not paid:
+        earlier = findings.filter(pl.col("rule") == "nursing_bonus_earlier")
+        assert earlier["evidence"].to_list() == [{"2024H2": "first_year=2024-06-30", "2024-05": "first_year=2024-04-30"}[period]]
+
+
+# ------------------------------------------------------------------ a year's budget by factors (临汾 二(三)10)
+# "县级财政对达到运营补贴标准的社区养老服务设施,结合数量、星级等因素,按照因素分配法给予补助" (budget and
+# weights are gaps the county sets: here 90,000.00 a year, weights 1 per star)
+
+def test_a_years_factor_budget_is_not_split_for_a_quarter():
+    centres = [{"institution_id": f"C{s}", "kind": "community_center", "ownership": "public", "star_level": s}
+               for s in (1, 2)]
+    sets = ("community_factor_allocation.budget=90000", "community_factor_allocation.weight_by_star={1: 1, 2: 2}")
+    ledger, _ = calc("linfen", "2024", sets, institutions=centres)
+    assert dict(ledger.select("institution_id", "amount_fen").rows()) == {"C1": 30_000_00, "C2": 60_000_00}
+    ledger, findings = calc("linfen", "2024Q1", sets, institutions=centres)
+    assert ledger.height == 0
+    assert "90,000.00" in findings.filter(pl.col("rule") == "annual_not_split")["message"][0]

@@ -146,7 +146,7 @@ def test_totals_equal_ledger_sums(bureau):
     # by program, by hand: construction 400,000.00; operating 60,000 + 15,000 + 12,000 = 87,000.00;
     # center_operating 30,000.00; insurance 1,234.57 (I002's own 617.28 is not a grant)
     assert html_totals(text, "program") == {"建设补贴": "400,000.00", "运营补贴": "87,000.00",
-                                            "居家养老服务中心运营补贴": "30,000.00", "综合保险": "1,234.57"}
+                                            "居家养老中心运营补助": "30,000.00", "综合保险": "1,234.57"}
     # by payer, from the ledger frame directly, without the institutions' own share
     payer_zh = {"city": "市级财政", "county": "县级财政"}
     expected = {payer_zh[p]: fmt(a) for p, a in ledger.filter(pl.col("payer") != "institution")
@@ -391,3 +391,22 @@ def test_finding_groups_are_named_in_words_with_their_code(bureau):
     html = (bureau[1] / "report.html").read_text(encoding="utf-8")
     assert "<h4>护理员配备 · 规则 staffing_ratio (1)</h4>" in html
     assert "<h4>数据不合规 · 规则 invalid_value (1)</h4>" in html
+
+
+def test_appendix_lists_the_first_findings_of_a_kind_and_says_where_the_rest_are():
+    """The claims audit makes one finding per person: appendix 4 shows the first 40 of a kind
+    and the count of the others (all are in findings.csv / .xlsx), so the PDF does not grow
+    with people; the findings section still counts all 45."""
+    from audit.report.context import FINDING_DETAIL_MAX
+
+    result = fake_result()
+    many = pl.DataFrame({
+        "institution_id": ["I001"] * 45, "rule": ["claim_not_local"] * 45, "severity": ["error"] * 45,
+        "message": [f"申报人员 {i:02d} 户籍不在本区县" for i in range(45)], "evidence": [""] * 45,
+        "citation": [""] * 45, "period": ["2024"] * 45})
+    result.findings = pl.concat([result.findings, many])
+    html = report.render_html("bureau.html", report.bureau_context(result))
+    assert FINDING_DETAIL_MAX == 40
+    assert "申报人员 39 户籍" in html and "申报人员 40 户籍" not in html
+    assert "本类另有 5 条未在此列出（只列前 40 条）" in html
+    assert "<h4>户籍不在机构所在区县 · 规则 claim_not_local (45)</h4>" in html

@@ -47,7 +47,7 @@ def test_bureau_html_renders_with_ledger_totals(tmp_path):
     assert f'<span id="grand-total">{GRANTS_TOTAL}</span>' in dom
     grants = result.ledger.filter(pl.col("payer") != "institution")  # own premium shares are not grants
     expected = {p: fmt(a) for p, a in grants.group_by("program").agg(pl.col("amount_fen").sum()).iter_rows()}
-    names = {"construction": "建设补贴", "operating": "运营补贴", "center_operating": "居家养老服务中心运营补贴",
+    names = {"construction": "建设补贴", "operating": "运营补贴", "center_operating": "居家养老中心运营补助",
              "insurance": "综合保险"}
     assert html_totals(dom, "program") == {names[p]: a for p, a in expected.items()}
     assert "<script>alert(1)</script>" not in dom   # the institution named <script> stayed text

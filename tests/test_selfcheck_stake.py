@@ -66,9 +66,24 @@ def test_claims_state_the_amount_not_approved_and_others_say_why_not(shaoxing):
          "绍兴 实施意见 重点工作(五)4"),
         ("D", "double_claim", "error", "person=1201**********2074 also_at=E", ""),
         (None, "policy_gap", "warning", "param=construction_province.rate_leased affected=2", SX),
+        ("D", "at_stake_hukou_unresolved", "warning", "table=residents column=hukou_county rows=2 amount=3,120.00", ""),
     ])
     out = with_stake(f, _inst([("D", 30, 0, "self_built", "nonprofit")]), shaoxing, ON, "zh")["stake"].to_list()
     assert out[0] == "申报金额中 1,500.00 元未予核定（绍兴 实施意见 重点工作(五)4）"
     # no figure where none can be worked out: a reason, never "0.00"
     assert "无法计算" in out[1] and "0.00" not in out[1]
     assert "不按零计" in out[2] and "0.00" not in out[2]
+    # a doubtful input: the upper bound audit.stake worked out (12 × 80 + 12 × 180 in tests/test_stake.py)
+    assert out[3].startswith("最多 3,120.00 元未计发")
+
+
+def test_an_input_the_reader_could_not_use_shows_its_most_not_paid(shaoxing):
+    """at_stake_* findings (audit.stake) carry the sum they found: the self-check repeats it
+    instead of saying the amount cannot be computed."""
+    f = _findings([("A", "at_stake_hukou_unresolved", "warning",
+                    "table=residents column=hukou_county sheet=x row=2 rows=2 amount=3,120.00 rules=operating_grant",
+                    "绍兴 实施意见 重点工作(五)4"),
+                   ("A", "place_unresolved", "warning", "sheet=x row=2 column=hukou_county value=七星街道", None)])
+    stake = with_stake(f, None, shaoxing, ON, "zh")["stake"].to_list()
+    assert stake[0] == "最多 3,120.00 元未计发（绍兴 实施意见 重点工作(五)4）"
+    assert "涉及金额" in stake[1]

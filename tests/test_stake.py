@@ -43,9 +43,11 @@ def test_unresolved_hukou_names_the_operating_grant_at_stake_in_validate_and_run
     s = _stake(problems, "hukou_county")
     assert s["value"] == "3,120.00" and s["row"] == 2 and s["severity"] == "warning"
     assert "2 名老人的户籍地无法对应到区县" in s["message"] and "最多 3,120.00 元运营补贴未计发" in s["message"]
-    # without a year nothing is computed (the rules in force are not known)
+    # without a year nothing is computed (the rules in force are not known), and the text says how to get it
     _, plain = _validate(folder, "--policy", "shaoxing")
     assert not [p for p in plain if p["check"] == "money_at_stake"]
+    text = CliRunner().invoke(main, ["validate", "--data", str(folder), "--policy", "shaoxing"]).output
+    assert text.splitlines()[-1].startswith("加 --year 年度")
 
     result = audit.run(folder, "shaoxing", 2024)
     paid = result.ledger.filter(pl.col("program") == "operating")["amount_fen"].sum()
@@ -144,3 +146,51 @@ def test_hukou_as_address_short_name_or_code_is_local_and_paid(make_folder):
     result = audit.run(folder, "shaoxing", 2024)
     assert result.ledger.filter(pl.col("program") == "operating")["amount_fen"].sum() == 288000
     assert result.findings.filter(pl.col("rule").str.starts_with("at_stake")).is_empty()
+
+
+def test_premium_with_no_scheme_names_the_insurance_subsidy_at_stake(make_folder):
+    """A blank 险种 cell (or no 险种 column) leaves a premium in no scheme: no subsidy and, before,
+    no word. As an institution policy: 1/3 of the input's mean premium 1,200 = 400.00."""
+    folder = make_folder({"机构.csv": INST, "综合保险.csv": "机构编号,保险年度,保费,险种\nA1,2024,1200,\n"},
+                         with_institutions=False)
+    code, problems = _validate(folder, "--policy", "shaoxing", "--year", "2024")
+    s = _stake(problems, "scheme")
+    assert code == 0 and s["value"] == "400.00" and "1 笔保费没有可读的险种" in s["message"]
+    assert audit.run(folder, "shaoxing", 2024).ledger.filter(pl.col("program") == "insurance").is_empty()
+
+
+def test_blank_or_missing_hukou_names_the_operating_grant_at_stake(make_folder):
+    """A blank 户籍地 cell, or no 户籍地 column at all, counts the resident as not local: 12 × 80
+    = 960.00 for each self-care resident of a level-3 home."""
+    folder = make_folder({"机构.csv": INST, "入住老人.csv": (
+        "机构编号,身份证号,入住日期,户籍地,能力等级\n"
+        f"A1,{ID_A},2023-01-01,,自理\nA1,{ID_B},2023-01-01,新昌县,自理\n")}, with_institutions=False)
+    _, problems = _validate(folder, "--policy", "shaoxing", "--year", "2024")
+    s = _stake(problems, "hukou_county")
+    assert s["value"] == "960.00" and "1 名老人没有填写户籍地" in s["message"]
+    folder = make_folder({"机构.csv": INST, "入住老人.csv": (
+        "机构编号,身份证号,入住日期,能力等级\n"
+        f"A1,{ID_A},2023-01-01,自理\nA1,{ID_B},2023-01-01,自理\n")}, with_institutions=False)
+    found = audit.run(folder, "shaoxing", 2024).findings.filter(pl.col("rule") == "at_stake_column_missing")
+    assert found["evidence"].str.contains("column=hukou_county").any()
+    assert "amount=1,920.00" in found.filter(pl.col("evidence").str.contains("column=hukou_county"))["evidence"][0]
+
+
+def test_an_estimate_that_fails_is_said_not_skipped(monkeypatch):
+    """If the money-at-stake sums cannot be made, the run says so (a warning), never silence."""
+    import audit.stake
+    from audit.pipeline import _data_findings
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("estimate failed")
+
+    monkeypatch.setattr(audit.stake, "money_at_stake", broken)
+    monkeypatch.delenv("AUDIT_DEBUG", raising=False)
+    from audit.data.io import load_data
+    from audit.policy import load_pack
+
+    from pathlib import Path
+
+    ds = load_data(Path(__file__).resolve().parents[1] / "demo" / "demo.xlsx")
+    found = _data_findings(ds, load_pack("shaoxing"), 2024, "zh", None)
+    assert found.filter(pl.col("rule") == "at_stake_not_estimated")["severity"].to_list() == ["warning"]

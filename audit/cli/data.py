@@ -76,6 +76,9 @@ def validate_cmd(data_path, fmt, policy, year, period, reading, lang):
             click.echo(f"已读取：{read}" if read else "已读取：没有可识别的表")
             kinds = "，".join(f"{c} {n}" for c, n in by_check)
             click.echo(f"共 {n_err} 个错误，{n_warn} 个警告" + (f"（{kinds}）" if kinds else ""))
+        if policy and year is None and period is None:
+            click.echo("add --year Y (or --period) to judge by the rules in force then and see the money at stake"
+                       if lang == "en" else "加 --year 年度（或 --period）可按该年度有效的规则判断，并算出因此未计发的金额")
     sys.exit(1 if n_err else 0)
 
 

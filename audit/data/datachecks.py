@@ -238,15 +238,15 @@ def _person_id_problems(table, df, sheet, col) -> pl.DataFrame:
 def _period_problems(table, df, sheet, col) -> pl.DataFrame:
     """A claim or payment period we cannot place in time would leave its money out of
     the reconciliation: an error. `format: month` (申报名册) takes one month only."""
-    from audit import periods
+    from audit import dates
 
-    d = periods.spans(df.filter(pl.col(col.name).is_not_null()).select(col.name, "_row"), col.name, "__")
+    d = dates.month_spans(df.filter(pl.col(col.name).is_not_null()).select(col.name, "_row"), col.name, "__")
     if col.spec.get("format") == "month":
         bad = d.filter(pl.col("__m0").is_null() | (pl.col("__m0") != pl.col("__m1")))
         zh, en = "应为一个月份，如 2024-05", "expected one month such as 2024-05"
     else:
         bad = d.filter(pl.col("__m0").is_null())
-        zh, en = "无法识别的期间；应为" + periods.FORMS_ZH, "unreadable period; expected " + periods.FORMS_EN
+        zh, en = "无法识别的期间；应为" + dates.FORMS_ZH, "unreadable period; expected " + dates.FORMS_EN
     return _rows(bad, table, sheet, col.name, pl.col(col.name), zh, en, "period")
 
 

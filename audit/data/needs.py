@@ -11,7 +11,6 @@ from __future__ import annotations
 import polars as pl
 
 from audit.data import contract as schema
-from audit.errors import PolicyError
 from audit.data.normalise import PROBLEM_SCHEMA, empty_problems
 
 _ELIGIBILITY = [("institutions", c) for c in ("kind", "ownership", "registered_on", "accepted_on", "opened_on")]
@@ -70,16 +69,7 @@ READ_FROM = {("insurance", "year"): "period"}
 def in_force(rule, span) -> bool:
     """The rule applies in the period (`span`: audit.dates.Period, or None = any time): every
     parameter has a value or a declared gap on its first or last day, as the calculators judge."""
-    if span is None:
-        return True
-    for on in (span.start, span.end):
-        try:
-            for name in rule.params:
-                rule.entry(name, on)
-            return True
-        except PolicyError:
-            continue
-    return False
+    return span is None or rule.in_force(span.start, span.end)
 
 
 def _param_in_force(rule, param: str, span) -> bool:

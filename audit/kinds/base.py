@@ -48,7 +48,9 @@ class Kind:
     - program: the ledger program of a subsidy kind; inputs: the institution columns
       `audit explain` shows for it
     - interpretations: id → (zh, en) readings stated in the manifest when used
-    - checklist: `(rule, on, lang) → [(text, when)]` inspection checklist items"""
+    - checklist: `(rule, on, lang) → [(text, when)]` inspection checklist items
+    - basis_en: (Chinese phrase, English) pairs for the words its basis text adds (an English
+      run translates the basis phrase by phrase; these come before the shared ones)"""
 
     name: str
     zh: str
@@ -62,3 +64,4 @@ class Kind:
     inputs: tuple[str, ...] = ()
     interpretations: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     checklist: Callable | None = None
+    basis_en: tuple[tuple[str, str], ...] = ()

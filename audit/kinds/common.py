@@ -317,7 +317,11 @@ BASIS_EN = [
 
 
 def basis_en(expr: pl.Expr) -> pl.Expr:
-    for zh, en in BASIS_EN:
+    """The Chinese basis text in English: each kind's declared phrases (Kind.basis_en), then
+    the shared ones, longest first within each list."""
+    from audit.kinds.registry import basis_phrases
+
+    for zh, en in (*basis_phrases(), *BASIS_EN):
         expr = expr.str.replace_all(zh, en, literal="\\" not in zh)
     return expr
 

@@ -27,14 +27,12 @@ from audit.dates import Period
 from audit.kinds.base import ELIGIBILITY, Item, Kind
 from audit.kinds.common import (INSTITUTION, Ctx, Gap, condition_findings, fen_text, opt, param_text, pct, share_weights, t,
                                value)
+from audit.i18n import PAYERS, words
 from audit.money import mul_share_expr, split_largest_remainder_expr
 
 PROGRAM = "construction"
 MAX_LOOKBACK_YEARS = 30  # earlier year ends checked for a one-time bonus already due
-PAYER_ZH = {
-    "province": "省级财政", "province_lottery": "省级福彩公益金", "city_lottery": "市级福彩公益金",
-    "city": "市级财政", "county": "县级财政", "finance": "财政", "institution": "机构自付",
-}
+PAYER_ZH = words(PAYERS, "zh")
 INTERPRETATIONS = {
     "renovation_one_time": (
         "敬老院改造补助按输入中有投资决算额、且评定等级达标的机构在核算期间列出（输入无决算日期）；"

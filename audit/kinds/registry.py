@@ -67,3 +67,8 @@ def item_of(code: str) -> Item | None:
 
 def interpretations() -> dict[str, tuple[str, str]]:
     return {key: text for k in KINDS.values() for key, text in k.interpretations.items()}
+
+
+def basis_phrases() -> list[tuple[str, str]]:
+    """Every kind's declared basis phrases (Kind.basis_en), longest Chinese first."""
+    return sorted({p for k in KINDS.values() for p in k.basis_en}, key=lambda p: (-len(p[0]), p))

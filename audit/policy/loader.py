@@ -150,6 +150,18 @@ class Rule:
                 f"{self.id}.{name} ended on {current.until}; asked for {on} ({self.citation})"))
         return current
 
+    def in_force(self, start: dt.date, end: dt.date) -> bool:
+        """The rule applies in the period start..end: every parameter has a value (or a
+        declared gap) on its first or its last day."""
+        for on in (start, end):
+            try:
+                for name in self.params:
+                    self.entry(name, on)
+                return True
+            except PolicyError:
+                continue
+        return False
+
     def reading(self, name: str, on: dt.date) -> "Reading":
         """The one accessor: what the rule says about `name` on `on` — a value (local value
         first), a gap (the text leaves it open, no local value), not in force (the text sets

@@ -15,6 +15,10 @@ from audit.report.frames import (
 from audit.report.labels import LABELS, PAYER_ORDER, PROGRAM_ORDER, SEVERITY_ORDER, item_label, label_of
 
 
+# findings of one kind listed in appendix 4: the claims audit makes one per person (13,000 at
+# 2,000 institutions); the PDF shows the first ones and carries them all in findings.csv/xlsx,
+# so it stays proportional to institutions, as the ledger lines do
+FINDING_DETAIL_MAX = 40
 LEDGER_CHUNK = 40  # institutions per ledger table: several moderate tables lay out faster than many small ones
 
 
@@ -133,6 +137,7 @@ def bureau_context(result, signing=None) -> dict:
         **_bureau_staffing_chart(result, L),
         "ledger_groups": ledger_groups, "ledger_chunk": LEDGER_CHUNK, "item_label": lambda i: item_label(i, L),
         "findings": group_findings(findings) if findings.height else [],
+        "detail_max": FINDING_DETAIL_MAX,
         "finding_counts": [(s, L["severities"][s], counts.get(s, 0)) for s in SEVERITY_ORDER],
         "params": [{"rule": rule, "citation": rows[0]["citation"], "rows": rows}
                    for rule, rows in group_by_key(param_rows(result.pack, result.year, lang), "rule")],
@@ -232,7 +237,18 @@ def selfcheck_parts(result, deadline: str | None = None) -> dict:
         "staffing": _by_institution(staffing_frame(staffing) if staffing is not None else None),
         # a pack with no staffing ratio still shows the caregivers the data holds
         "observed": _by_institution(observed_staffing(result)) if staffing is None or staffing.is_empty() else {},
+        "fte_assumed": _fte_assumed(result),
     }
+
+
+def _fte_assumed(result) -> dict[str, int]:
+    """Caregivers per institution counted full-time for want of an fte (兼职 with no 工时折算):
+    the staffing figures are then bounds, and the self-check says so."""
+    staff = result.dataset.tables.get("staff") if getattr(result, "dataset", None) is not None else None
+    if staff is None or "fte_assumed" not in staff.columns:
+        return {}
+    hit = staff.filter(pl.col("fte_assumed").fill_null(False) & (pl.col("role") == "caregiver"))
+    return dict(hit.group_by("institution_id").len().iter_rows())
 
 
 def concerning(general: pl.DataFrame, institution_id: str) -> pl.DataFrame:
@@ -274,6 +290,7 @@ def selfcheck_context(result, institution_id: str, parts: dict | None = None) ->
         "general_findings": concerning(parts["general"], institution_id).to_dicts(),
         "staffing": st.to_dicts() if st is not None else [],
         "staffing_observed": observed, "deadline": parts.get("deadline"),
+        "staffing_bound": parts.get("fte_assumed", {}).get(institution_id, 0),
         # as the bureau's report decides it: an error finding holds the institution's grants
         "held": bool(findings is not None and (findings["severity"] == "error").any()),
         "depends_on_others": _depends_on_others(ledger, parts["general"], L),

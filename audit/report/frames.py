@@ -189,6 +189,14 @@ def enum_words() -> dict[str, str]:
     return words
 
 
+@lru_cache(maxsize=1)
+def table_words() -> dict[str, str]:
+    """Contract table name → its Chinese name (residents → 入住老人), for the input list."""
+    from audit.data import contract as schema
+
+    return {name: schema.table(name).zh for name in schema.tables()}
+
+
 def show_unit(unit: str, L: dict) -> str:
     """Unit words for the reader (table units by their value unit; bool/set/text need none)."""
     inner = unit.split(":", 1)[1] if unit.startswith("table:") else unit
@@ -240,7 +248,8 @@ def scope(result, L: dict, lang: str) -> dict:
     pack = result.pack
     text_key = "text_en" if lang == "en" else "text_zh"
     inputs = [
-        {"table": t, "file": Path(str(s.get("path", ""))).name, "sheet": s.get("sheet") or "",
+        {"table": t if lang == "en" else table_words().get(t, t), "file": Path(str(s.get("path", ""))).name,
+         "sheet": s.get("sheet") or "",
          "sha256": s.get("sha256") or ""}
         for t, s in sorted((getattr(result.dataset, "sources", None) or {}).items()) if t != "*"
     ]

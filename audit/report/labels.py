@@ -3,6 +3,8 @@ short hint per finding rule saying what an institution should fix."""
 
 from __future__ import annotations
 
+from audit.i18n import PAYERS, PROGRAMS, words
+
 PROGRAM_ORDER = ("construction", "operating", "center_operating", "insurance")
 PAYER_ORDER = ("province", "province_lottery", "city_lottery", "city", "county", "finance", "institution")
 SEVERITY_ORDER = ("error", "warning", "info")
@@ -63,11 +65,7 @@ LABELS = {
                   "credit_code": "统一社会信用代码错误", "foreign_key": "编号对不上", "date_order": "日期先后颠倒",
                   "duplicate": "重复记录", "missing_column": "缺少列", "unreadable": "无法读取",
                   "institution_target": "机构指标", "area_target": "区县指标", "not_in_force_rule": "规则不在有效期"},
-        "programs": {"construction": "建设补贴", "operating": "运营补贴",
-                     "center_operating": "居家养老服务中心运营补贴", "insurance": "综合保险"},
-        "payers": {"province": "省级财政", "province_lottery": "省级福彩公益金",
-                   "city_lottery": "市级福彩公益金", "city": "市级财政", "county": "县级财政",
-                   "finance": "财政", "institution": "机构自付"},
+        "programs": words(PROGRAMS, "zh"), "payers": words(PAYERS, "zh"),
         "grades": {"intact": "能力完好", "mild": "轻度失能", "moderate": "中度失能", "severe": "重度失能", "total": "完全失能",
                    "dementia_mild": "轻度失智", "dementia_moderate": "中度失智", "dementia_severe": "重度失智"},
         "yes": "是", "no": "否",
@@ -120,11 +118,7 @@ LABELS = {
                   "nursing_bed_share": "nursing-bed share", "beds_per_social_worker": "social workers",
                   "policy_gap": "policy gap", "not_eligible": "outside the clause", "lease_term": "lease term",
                   "bed_minimum": "bed minimum", "unrated": "unrated", "overlapping_stay": "overlapping stays"},
-        "programs": {"construction": "Construction", "operating": "Operating",
-                     "center_operating": "Home-care centre operating", "insurance": "Insurance"},
-        "payers": {"province": "Province", "province_lottery": "Provincial lottery fund",
-                   "city_lottery": "City lottery fund", "city": "City", "county": "County",
-                   "finance": "Finance", "institution": "Institution (own share)"},
+        "programs": words(PROGRAMS, "en"), "payers": words(PAYERS, "en"),
         "grades": {"intact": "intact", "mild": "mild", "moderate": "moderate", "severe": "severe", "total": "total loss",
                    "dementia_mild": "mild dementia", "dementia_moderate": "moderate dementia",
                    "dementia_severe": "severe dementia"},
@@ -192,6 +186,15 @@ READING_RULES = {
     "at_stake_year_missing": ("保费没有保险年度（涉及金额）", "premium with no insurance year (money at stake)",
                               "填写保险年度或可读的保险期间（如 2024.1.1-2024.12.31），重新核算。",
                               "Fill in the insurance year or a readable period (2024.1.1-2024.12.31); run again."),
+    "at_stake_hukou_blank": ("户籍地未填写（涉及金额）", "place of registration blank (money at stake)",
+                             "填写户籍所在区县（全称或 6 位区划代码），重新核算。",
+                             "Fill in the county of registration (full name or 6-digit code); run again."),
+    "at_stake_scheme_missing": ("保费没有险种（涉及金额）", "premium with no scheme (money at stake)",
+                                "填写险种（如“养老机构综合责任保险”），重新核算。",
+                                "Fill in the scheme (e.g. 养老机构综合责任保险); run again."),
+    "at_stake_not_estimated": ("涉及金额未能估算", "money at stake not estimated",
+                               "逐条核对无法读取的数据并改正，重新核算。",
+                               "Check and correct each unreadable input, then run again."),
     "rule_input_missing": ("缺少规则所需的列", "a column a rule needs is missing",
                            "在工作表中补上该列（表头写数据规范中的名称），重新核算。",
                            "Add the column (headed as the data contract names it) and run again."),
@@ -323,6 +326,7 @@ LABELS["en"].update({
 LABELS["zh"].update({
     "held_note": "有错误级发现：主管部门核算时本机构预计补贴 {total} 元将暂缓支付，整改并核实后再付。",
     "deadline": "整改期限", "at_stake": "涉及金额", "deadline_note": "请在 {date} 前完成整改并重新自查。",
+    "staffing_bound_note": "有 {n} 名护理员为兼职且未填工时折算，暂按全职计：下表“实际”是上限，“缺口”是下限。请填写工时折算后重新自查。",
     "residents": "在院老人", "staffing_observed_note": "所用政策包未规定护理员配比：下表只列出数据中的在院老人和护理员（按工时折算），不判断是否达标。",
     "depends_title": "取决于其他机构数据的金额",
     "depends_premium": "综合保险补助按全部保单的平均保费计算（参数 {param}）：只用本机构数据时，平均保费就是本机构的保费，与主管部门按全部机构计算的结果可能不同。请向主管部门索取公布的平均保费，重新自查时用 --set {param}=数值 指定，预计金额即与主管部门一致（精确到分）。",
@@ -331,6 +335,8 @@ LABELS["zh"].update({
 LABELS["en"].update({
     "held_note": "Error findings: the bureau holds your estimated grants of {total} yuan until they are fixed and checked.",
     "deadline": "Deadline", "at_stake": "Money at stake", "deadline_note": "Fix these by {date} and run the self-check again.",
+    "staffing_bound_note": "{n} part-time caregiver(s) have no fte and count as full-time: the table's staff figure is "
+                           "an upper bound and its shortfall a lower bound. Fill in their fte and run the self-check again.",
     "residents": "Residents", "staffing_observed_note": "The policy pack sets no caregiver ratio: the table lists the residents and caregivers (FTE) in the data, without judging them.",
     "depends_title": "Amounts that depend on other institutions' data",
     "depends_premium": "The insurance grant uses the average premium over all policies ({param}): on your own data the average is your own premium, which may differ from the bureau's. Ask the bureau for its published average and pass it with --set {param}=VALUE: the estimate then matches the bureau's to the fen.",
@@ -341,6 +347,8 @@ LABELS["en"].update({
 # Finding codes in words wherever a finding reaches a reader (leader's page, findings, self-check,
 # notice, findings.xlsx): the claims audit, the registers, integrity and data checks, and the
 # English words of codes that had only Chinese ones.
+LABELS["zh"]["detail_more"] = "本类另有 {n} 条未在此列出（只列前 {shown} 条），完整清单见 findings.xlsx / findings.csv（PDF 附件）。"
+LABELS["en"]["detail_more"] = "{n} more of this kind are not listed here (the first {shown} are); all are in findings.xlsx / findings.csv."
 LABELS["zh"]["rules"].update({
     "claim_died": "申报月份老人已死亡", "claim_under_60": "申报对象未满六十周岁",
     "claim_claimed_elsewhere": "同月另一机构也申报", "claim_at_other_home": "申报月在其他机构入住",
@@ -358,11 +366,12 @@ LABELS["zh"]["rules"].update({
     "premises_not_covered": "用房性质不在补助范围",
     "not_newly_built": "非新建机构", "over_approved_beds": "超过核定床位", "overdue_unpaid": "到期未拨付",
     "beds_capped": "床位数按上限计", "earlier_stages": "以前阶段未拨付", "held_subsidized_split": "已补助床位拆分",
-    "ability_grade_unknown": "能力等级不明", "period_not_supported": "核算期间不适用",
+    "ability_grade_unknown": "能力等级不明",
     "place_unresolved": "地名无法识别", "rule_input_missing": "缺少规则所需数据", "unknown_column": "无法识别的列",
     "duplicate_column": "列名重复", "duplicate_table": "数据表重复", "empty": "数据表为空", "formula": "单元格含公式",
     "hidden_sheet": "隐藏工作表", "institution_key": "机构编号对不上", "institution_name": "机构名称对不上",
     "missing_table": "缺少数据表", "too_large": "文件过大", "unit": "单位不明", "period": "期间无法识别",
+    "money_at_stake": "影响金额的数据存疑",
 })
 LABELS["en"]["rules"].update({
     "claim_died": "claimed after death", "claim_under_60": "claimed person under 60",
@@ -383,7 +392,7 @@ LABELS["en"]["rules"].update({
     "overdue_unpaid": "due but unpaid",
     "beds_capped": "beds capped", "earlier_stages": "earlier stages unpaid",
     "held_subsidized_split": "subsidised beds split",
-    "ability_grade_unknown": "care grade unknown", "period_not_supported": "period not supported",
+    "ability_grade_unknown": "care grade unknown",
     "senior_grade_share": "senior caregiver share", "first_aid_share": "first-aid training share",
     "not_registered": "not registered", "not_accepted": "not accepted", "not_operating": "not operating",
     "nursing_occupancy": "nursing occupancy", "rating_below_minimum": "rating below minimum",
@@ -408,4 +417,5 @@ LABELS["en"]["rules"].update({
     "formula": "formula in a cell", "hidden_sheet": "hidden sheet", "institution_key": "institution id mismatch",
     "institution_name": "institution name mismatch", "missing_table": "table missing", "too_large": "file too large",
     "unit": "unit unclear", "period": "unreadable period",
+    "money_at_stake": "money riding on doubtful data",
 })

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import polars as pl
 
+from audit import i18n
 from audit.errors import OutputError
 from audit.report.frames import mask_ids_in_text, yuan
 from audit.report.labels import LABELS
@@ -50,10 +51,7 @@ WORDS = {
         "public_note": "Institutions and approved public amounts only; no personal data.", "institutions": "Institutions",
     },
 }
-PROGRAMS = {"zh": {"construction": "建设补贴", "operating": "运营补贴", "center_operating": "居家养老中心运营补助",
-                   "insurance": "综合保险"},
-            "en": {"construction": "Construction", "operating": "Operating", "center_operating": "Home-care centres",
-                   "insurance": "Insurance"}}
+PROGRAMS = {lang: i18n.words(i18n.PROGRAMS, lang) for lang in ("zh", "en")}
 MONEY = ["claimed_fen", "approved_fen", "paid_fen", "claimed_minus_approved_fen", "to_recover_fen", "to_pay_fen",
          "unexplained_fen"]
 

@@ -8,6 +8,7 @@ own data cannot give a figure, a sentence saying why (never a 0 that looks like 
   sets the condition; a rate the text leaves open is named as a gap;
 - claims findings and person-months cut: the amount not approved, cut, or left unclaimed
   (`amount=` in the evidence, as the claims audit worked it out);
+- inputs the reader could not use (at_stake_*, audit.stake): the most not paid (`amount=`);
 - anything else: why no figure is given."""
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ WORDS = {
            "rate_gap": "{title}：原文未规定补助标准（{param}），该部分金额无法计算（{citation}）",
            "no_premises": "{title}：缺少用房性质（自建/租赁），无法计算",
            "claim": "申报金额中 {} 元未予核定（{}）", "cut": "核减 {} 元（{}）",
+           "at_stake": "最多 {} 元未计发（{}）",
+           "see_stake": "涉及的金额（如能计算）另列一条“涉及金额”的发现",
            "unclaimed": "符合条件而未申报 {} 元（{}）",
            "gap": "原文未规定该参数，相关款项未计发；金额待主管部门确定标准后才能计算（不按零计）",
            "other_home": "金额取决于另一机构的申报，须由主管部门核对后确定，本机构数据无法计算",
@@ -46,6 +49,8 @@ WORDS = {
            "rate_gap": "{title}: the text sets no rate ({param}); this part cannot be computed ({citation})",
            "no_premises": "{title}: premises (self-built/leased) missing; cannot be computed",
            "claim": "{} yuan of the claim not approved ({})", "cut": "{} yuan cut ({})",
+           "at_stake": "up to {} yuan not paid ({})",
+           "see_stake": "the money at stake, where it can be computed, is a finding of its own ('money at stake')",
            "unclaimed": "{} yuan eligible but not claimed ({})",
            "gap": "The text sets no value: the amount is not paid and cannot be computed until the bureau sets one "
                   "(never counted as zero)",
@@ -60,7 +65,9 @@ REASON = {"policy_gap": "gap", "not_in_force": "gap", "double_claim": "other_hom
           "nursing_bed_share": "no_money", "beds_per_social_worker": "no_money",
           "staffing_ratio": "no_money", "second_payroll": "no_money", "overlapping_stay": "no_money",
           "nursing_occupancy": "no_money", "implausible_age": "no_money", "over_beds": "no_money",
-          "institution_target": "no_money"}
+          "institution_target": "no_money", "fte_unknown": "no_money",
+          # inputs the reader could not use: audit.stake gives their money as at_stake_* findings
+          "place_unresolved": "see_stake", "rule_input_missing": "see_stake", "missing_year": "see_stake"}
 
 
 def _fen(expr: pl.Expr) -> pl.Expr:
@@ -142,7 +149,8 @@ def with_stake(findings: pl.DataFrame, institutions: pl.DataFrame | None, pack, 
              .when(pl.col("rule") == "claim_missing")
              .then(pl.format(W["unclaimed"], claim_fen.str.strip_chars("-"), cited))
              .when(pl.col("rule").str.starts_with("claim_")).then(pl.format(W["claim"], claim_fen, cited))
-             .when(pl.col("rule").is_in(CUT_RULES)).then(pl.format(W["cut"], claim_fen, cited)))
+             .when(pl.col("rule").is_in(CUT_RULES)).then(pl.format(W["cut"], claim_fen, cited))
+             .when(pl.col("rule").str.starts_with("at_stake_")).then(pl.format(W["at_stake"], claim_fen, cited)))
     reason = pl.col("rule").replace_strict({r: W[k] for r, k in REASON.items()}, default=W["unknown"],
                                            return_dtype=pl.String)
     return (f.join(per_bed, on="_row", how="left")
