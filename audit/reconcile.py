@@ -460,7 +460,8 @@ def _explain(rows: pl.DataFrame, disc: pl.DataFrame | None, ctx: Ctx, rolls: set
     rows = _with_conditions(rows, findings)
     parts = []
     if disc is not None and disc.height:
-        parts.append(disc.select("institution_id", "program", "month_end", "rule", "amount_fen"))
+        # summed per home, month and cause first: 15 million person-months become ~1 million rows
+        parts.append(disc.group_by("institution_id", "program", "month_end", "rule").agg(pl.col("amount_fen").sum()))
     if ctx is not None and ctx.adjustments:
         adj = pl.concat(ctx.adjustments).select("institution_id", "program", "month_end", "rule", "amount_fen")
         # a roll shows who was claimed, not for which supplement: a roster cut of a counted month

@@ -66,10 +66,16 @@ def test_half_years_quarters_and_ranges_once_the_period_syntax_is_on_main(make_f
     assert ds.errors().height == 0, ds.errors()
 
 
-def test_a_bad_id_repeated_month_after_month_is_a_problem_on_every_row(make_folder):
-    """Ids are checked once per distinct value (a roll repeats each id every month), but
-    every row holding a bad id is still named: rows 3 and 5 (wrong check digit: GB 11643
-    gives 9 for these 17 digits, not 8) and row 4 (not a date: 1950-13-01)."""
+@pytest.mark.parametrize("once_per_id", [False, True])
+def test_a_bad_id_repeated_month_after_month_is_a_problem_on_every_row(make_folder, monkeypatch, once_per_id):
+    """A long roll's ids are checked once per distinct value (it repeats each id every
+    month), a short one row by row; either way every row holding a bad id is named:
+    rows 3 and 5 (wrong check digit: GB 11643 gives 9 for these 17 digits, not 8) and
+    row 4 (not a date: 1950-13-01)."""
+    import audit.data.datachecks as checks
+
+    if once_per_id:
+        monkeypatch.setattr(checks, "ID_REPEATS_MIN_ROWS", 1)
     wrong, no_date = "110101195001011238", "110101195013011236"
     folder = make_folder({"claim_residents.csv": "institution_id,period,person_id\n"
                           f"A001,2024-01,{P}\nA001,2024-02,{wrong}\nA001,2024-03,{no_date}\nA001,2024-04,{wrong}\n"

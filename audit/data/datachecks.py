@@ -168,6 +168,9 @@ def column_checks(table: schema.Table, df: pl.DataFrame, sheet, unreadable: pl.D
 # ---------------------------------------------------------------- within a row / table
 
 
+ID_REPEATS_MIN_ROWS = 10_000   # below this, checking every row is already instant
+
+
 def _person_id_problems(table, df, sheet, col) -> pl.DataFrame:
     """GB 11643-1999: 17 digits + check character; check = (12 − Σ dᵢ·wᵢ mod 11) mod 11, 10 → X;
     digits 7–14 are the birth date."""
@@ -176,11 +179,17 @@ def _person_id_problems(table, df, sheet, col) -> pl.DataFrame:
     # integer arithmetic instead of 17 string slices; intermediate columns are materialised
     # step by step because polars would otherwise re-evaluate them inside each term
     n = pl.col("__n")
-    # each distinct id (with its number-cell flag) is checked once: a 申报名册 repeats every
-    # person's id month after month (25 million rows, 2.5 million ids); only the rows of
-    # the few bad ids are looked up again, with their row numbers
+    # where ids repeat — a 申报名册 lists every person month after month (25 million rows,
+    # 2.5 million ids) — each distinct id (with its number-cell flag) is checked once and
+    # only the rows of the few bad ids are looked up again, with their row numbers; a list
+    # of mostly distinct ids (residents) is checked row by row, with no unique to pay for
     flag = [c for c in (f"_numeric_{col.name}",) if c in df.columns]
-    d = df.select(col.name, *flag).filter(s.is_not_null()).unique().with_columns(
+    where = ["_row", *(["_sheet"] if "_sheet" in df.columns else [])]
+    d = df.select(col.name, *flag, *where).filter(s.is_not_null())
+    repeats = d.height >= ID_REPEATS_MIN_ROWS and d.select(s.approx_n_unique()).item() * 4 <= d.height
+    if repeats:
+        d = d.select(col.name, *flag).unique()
+    d = d.with_columns(
         s.str.contains(r"^\d{17}[\dX]$").alias("__shape"), s.str.slice(0, 17).cast(pl.Int64, strict=False).alias("__n"))
     d = d.with_columns(((12 - pl.sum_horizontal([(n // 10 ** (16 - i)) % 10 * w for i, w in enumerate(GB11643_WEIGHTS)])
                          % 11) % 11).alias("__check"), ((n // 1000) % 10**8).alias("__birth_ymd"))
@@ -202,10 +211,10 @@ def _person_id_problems(table, df, sheet, col) -> pl.DataFrame:
         "__bad_birth": ~pl.col("__numeric") & pl.col("__shape") & (
             pl.col("__birth").is_null() | (pl.col("__birth") < EARLIEST_BIRTH) | (pl.col("__birth") > date.today())),
     }
-    bad = d.select(col.name, *flag, *(e.fill_null(False).alias(k) for k, e in kinds.items())).filter(
-        pl.any_horizontal(list(kinds)))
-    rows = (df.select(col.name, "_row", *flag, *(["_sheet"] if "_sheet" in df.columns else []))
-            .join(bad, on=[col.name, *flag], how="inner", nulls_equal=True, maintain_order="left"))
+    bad = d.select(col.name, *flag, *([] if repeats else where), *(e.fill_null(False).alias(k) for k, e in kinds.items())
+                   ).filter(pl.any_horizontal(list(kinds)))
+    rows = (df.select(col.name, *flag, *where).join(bad, on=[col.name, *flag], how="inner", nulls_equal=True,
+                                                     maintain_order="left") if repeats else bad)
     lost, bad_shape, bad_check, bad_birth = (rows.filter(pl.col(k)) for k in kinds)
     v = mask_person_id(s)
     return pl.concat([
