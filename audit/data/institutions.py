@@ -71,20 +71,20 @@ def link_institutions(tables: dict[str, pl.DataFrame], sources: dict, problems_o
     if "institution_id" not in inst.columns:
         inst = _key_institutions(inst, sources, problems_of)
         tables["institutions"] = inst
+    keyed = inst.select(pl.col("institution_id").cast(pl.String).str.strip_chars().alias("_iid"),
+                        *(pl.col(c).cast(pl.String) for c in ("name", "credit_code") if c in inst.columns)
+                        ).filter(pl.col("_iid").is_not_null() & (pl.col("_iid") != ""))
     names: dict[str, list[str]] = {}
     display: dict[str, str] = {}
     codes: dict[str, str] = {}
-    cols = [c for c in ("institution_id", "name", "credit_code") if c in inst.columns]
-    for row in inst.select(cols).iter_rows(named=True):   # one per institution: a few thousand at most
-        iid = (row.get("institution_id") or "").strip()
-        if not iid:
-            continue
-        if row.get("name"):
-            k = _key(row["name"])
-            names.setdefault(k, []).append(iid)
-            display[k] = row["name"].strip()
-        if row.get("credit_code"):
-            codes[_key(row["credit_code"])] = iid
+    if "name" in keyed.columns:  # matching key → every id of that name, and the name as written (last one)
+        named = keyed.filter(pl.col("name").is_not_null() & (pl.col("name") != "")).select(
+            name_key(pl.col("name")).alias("_k"), "_iid", pl.col("name").str.strip_chars().alias("_shown"))
+        names = dict(named.group_by("_k", maintain_order=True).agg("_iid").iter_rows())
+        display = dict(named.select("_k", "_shown").iter_rows())
+    if "credit_code" in keyed.columns:
+        coded = keyed.filter(pl.col("credit_code").is_not_null() & (pl.col("credit_code") != ""))
+        codes = dict(coded.select(name_key(pl.col("credit_code")), "_iid").iter_rows())
     for table, df in list(tables.items()):
         if table == "institutions" or not any(c in df.columns for c in ("_inst_name", "_inst_code", "_inst_label")):
             continue
