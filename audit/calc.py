@@ -8,8 +8,17 @@ from __future__ import annotations
 
 import polars as pl
 
-from audit.kinds.common import (FINDING_SORT, LEDGER_SORT, Ctx, Gap, as_findings, as_ledger, basis_en,
-                               empty_findings, empty_ledger)
+from audit.kinds.common import (
+    FINDING_SORT,
+    LEDGER_SORT,
+    Ctx,
+    Gap,
+    as_findings,
+    as_ledger,
+    basis_en,
+    empty_findings,
+    empty_ledger,
+)
 from audit.kinds.registry import KINDS, interpretations
 from audit.money import check_ledger_amounts
 
@@ -23,7 +32,7 @@ def compute(dataset, pack, year: int, lang: str = "zh", period=None) -> tuple[pl
     `period` (audit.dates.Period, default the calendar year `year`) is the settlement span."""
     tables = dataset.tables if hasattr(dataset, "tables") else dataset
     if period is not None and period.is_calendar_year:
-        year, period = period.start.year, None   # a calendar year is the classic run, unchanged
+        year, period = period.start.year, None  # a calendar year is the classic run, unchanged
     elif period is not None:
         year = period.end.year
     ctx = Ctx(pack=pack, year=year, lang=lang, period=period)
@@ -61,11 +70,16 @@ def _in_force(rule, year: int, ctx: Ctx) -> bool:
     otherwise an info finding says the rule was not computed."""
     if rule.in_force(ctx.span.start, ctx.span.end):
         return True
-    ctx.finding("not_in_force", "info",
-                ctx.t(f"规则 {rule.id} 在 {ctx.span.label_zh() if ctx.period else f'{year} 年'}未生效（或已终止），不计算",
-                      f"rule {rule.id} is not in force in {ctx.period_label}; not computed"),
-                f"rule={rule.id} year={year}" if ctx.period is None else f"rule={rule.id} period={ctx.period_label}",
-                rule.citation)
+    ctx.finding(
+        "not_in_force",
+        "info",
+        ctx.t(
+            f"规则 {rule.id} 在 {ctx.span.label_zh() if ctx.period else f'{year} 年'}未生效（或已终止），不计算",
+            f"rule {rule.id} is not in force in {ctx.period_label}; not computed",
+        ),
+        f"rule={rule.id} year={year}" if ctx.period is None else f"rule={rule.id} period={ctx.period_label}",
+        rule.citation,
+    )
     return False
 
 

@@ -64,22 +64,33 @@ class Comparison:
         """Every breakdown as one long table (compare.csv): yuan text, delta % as text;
         `for_people` groups thousands (1,234.00) and signs gains (+25.00%)."""
         b, p, _ = self.totals()
-        total = pl.DataFrame({"level": ["total"], "baseline_fen": [b], "proposal_fen": [p]},
-                             schema_overrides={"baseline_fen": pl.Int64, "proposal_fen": pl.Int64})
-        parts = [total,
-                 self.by_program_payer.with_columns(pl.lit("program_payer").alias("level")),
-                 self.by_county_program.with_columns(pl.lit("county_program").alias("level")),
-                 self.by_institution.with_columns(pl.lit("institution").alias("level"))]
-        long = pl.concat([part.with_columns((pl.col("proposal_fen") - pl.col("baseline_fen")).alias("delta_fen"))
-                          for part in parts], how="diagonal_relaxed")
+        total = pl.DataFrame(
+            {"level": ["total"], "baseline_fen": [b], "proposal_fen": [p]},
+            schema_overrides={"baseline_fen": pl.Int64, "proposal_fen": pl.Int64},
+        )
+        parts = [
+            total,
+            self.by_program_payer.with_columns(pl.lit("program_payer").alias("level")),
+            self.by_county_program.with_columns(pl.lit("county_program").alias("level")),
+            self.by_institution.with_columns(pl.lit("institution").alias("level")),
+        ]
+        long = pl.concat(
+            [part.with_columns((pl.col("proposal_fen") - pl.col("baseline_fen")).alias("delta_fen")) for part in parts],
+            how="diagonal_relaxed",
+        )
         return long.select(
-            *(pl.col(c).cast(pl.String) if c in long.columns else pl.lit(None, pl.String).alias(c)
-              for c in ("level", "program", "payer", "county", "institution_id", "name")),
+            *(
+                pl.col(c).cast(pl.String) if c in long.columns else pl.lit(None, pl.String).alias(c)
+                for c in ("level", "program", "payer", "county", "institution_id", "name")
+            ),
             fen_to_yuan_expr(pl.col("baseline_fen"), for_people).alias("baseline"),
             fen_to_yuan_expr(pl.col("proposal_fen"), for_people).alias("proposal"),
-            (pl.when(pl.col("delta_fen") > 0).then(pl.lit("+" if for_people else "")).otherwise(pl.lit(""))
-             + fen_to_yuan_expr(pl.col("delta_fen"), for_people)).alias("delta"),
-            delta_pct_expr(pl.col("baseline_fen"), pl.col("proposal_fen"), plus=for_people).alias("delta_pct"))
+            (
+                pl.when(pl.col("delta_fen") > 0).then(pl.lit("+" if for_people else "")).otherwise(pl.lit(""))
+                + fen_to_yuan_expr(pl.col("delta_fen"), for_people)
+            ).alias("delta"),
+            delta_pct_expr(pl.col("baseline_fen"), pl.col("proposal_fen"), plus=for_people).alias("delta_pct"),
+        )
 
 
 # ---------------------------------------------------------------- the proposal pack
@@ -94,10 +105,11 @@ def proposal_pack(baseline, policy=None, sets=(), override_file=None, lang: str 
     if policy is not None:
         return load_pack(policy, sets=sets, override_file=override_file, lang=lang)
     if not sets and not override_file:
-        raise PolicyError("未给出拟议方案：请用 --proposal-set、--proposal-override 或 --proposal-policy 说明要比较的改动"
-                          if lang != "en" else
-                          "no proposal given: say what to compare with --proposal-set, --proposal-override "
-                          "or --proposal-policy")
+        raise PolicyError(
+            "未给出拟议方案：请用 --proposal-set、--proposal-override 或 --proposal-policy 说明要比较的改动"
+            if lang != "en"
+            else "no proposal given: say what to compare with --proposal-set, --proposal-override or --proposal-policy"
+        )
     pack = copy.deepcopy(baseline)
     return apply_overrides(pack, sets=tuple(sets), override_file=override_file, lang=lang, set_source="--proposal-set")
 
@@ -112,6 +124,7 @@ def rule_pairs(a, b) -> list[tuple[str | None, str | None]]:
     lacks, the other pack's first unmatched rule of the same kind (and target metric), so
     another document's `construction` is set against this one's `construction_city`.
     A rule left over is paired with None (added or removed)."""
+
     def kind_of(rule):
         metric = rule.params.get("metric")
         return rule.kind, (metric.values[-1].value if metric is not None else None)
@@ -177,8 +190,11 @@ def parameter_changes(a, b, year: int, lang: str = "zh", period=None) -> pl.Data
     def t(zh: str, en: str) -> str:
         return i18n.t(lang, zh, en)
 
-    words = {_ABSENT: t("—（无此参数）", "— (no such parameter)"), _NOT_IN_FORCE: t("未生效", "not in force"),
-             _GAP: t("缺口（原文未规定）", "gap (the text gives none)")}
+    words = {
+        _ABSENT: t("—（无此参数）", "— (no such parameter)"),
+        _NOT_IN_FORCE: t("未生效", "not in force"),
+        _GAP: t("缺口（原文未规定）", "gap (the text gives none)"),
+    }
 
     def unit_of(pack, rid, name):
         rule = pack.rules.get(rid)
@@ -188,7 +204,7 @@ def parameter_changes(a, b, year: int, lang: str = "zh", period=None) -> pl.Data
         kind, value = state[0], state[1]
         if kind in words:
             return words[kind]
-        inner = unit[len("table:"):] if unit.startswith("table:") and key is not None else unit
+        inner = unit[len("table:") :] if unit.startswith("table:") and key is not None else unit
         return format_value(inner, value, lang)
 
     def source(pack, state):
@@ -196,7 +212,7 @@ def parameter_changes(a, b, year: int, lang: str = "zh", period=None) -> pl.Data
         if e is None:
             return ""
         where = f"{pack.short} {e.clause}"
-        return (t(f"{where}（本地设定 {src}）", f"{where} (local value {src})") if kind == "local" else where)
+        return t(f"{where}（本地设定 {src}）", f"{where} (local value {src})") if kind == "local" else where
 
     pairs = rule_pairs(a, b)
     days = period.month_ends if period is not None else _month_ends(year)
@@ -224,18 +240,28 @@ def parameter_changes(a, b, year: int, lang: str = "zh", period=None) -> pl.Data
                         runs.append({"label": label, "first": d, "last": d, "x": x, "y": y})
                 for r in runs:
                     whole = t("全期", "whole period") if period is not None else t("全年", "whole year")
-                    months = (whole if (r["first"], r["last"]) == (days[0], days[-1])
-                              else f"{r['first']:%Y-%m}" + ("" if r["first"] == r["last"] else f"..{r['last']:%Y-%m}"))
+                    months = (
+                        whole
+                        if (r["first"], r["last"]) == (days[0], days[-1])
+                        else f"{r['first']:%Y-%m}" + ("" if r["first"] == r["last"] else f"..{r['last']:%Y-%m}")
+                    )
                     y = r["y"]
-                    rows.append({
-                        "rule": ra if ra == rb else " → ".join(r or "—" for r in (ra, rb)), "param": name if key is None else f"{name}.{key}",
-                        "unit": (ub or ua or "") if key is None else (ub or ua or "").removeprefix("table:"),
-                        "months": months, "old": r["label"][0], "new": r["label"][1],
-                        "old_source": source(a, r["x"]), "new_source": source(b, y),
-                        "new_quote": y[3].quote if y[3] is not None and y[0] != "local" else "",
-                    })
-    schema = {c: pl.String for c in ("rule", "param", "unit", "months", "old", "new", "old_source", "new_source",
-                                    "new_quote")}
+                    rows.append(
+                        {
+                            "rule": ra if ra == rb else " → ".join(r or "—" for r in (ra, rb)),
+                            "param": name if key is None else f"{name}.{key}",
+                            "unit": (ub or ua or "") if key is None else (ub or ua or "").removeprefix("table:"),
+                            "months": months,
+                            "old": r["label"][0],
+                            "new": r["label"][1],
+                            "old_source": source(a, r["x"]),
+                            "new_source": source(b, y),
+                            "new_quote": y[3].quote if y[3] is not None and y[0] != "local" else "",
+                        }
+                    )
+    schema = {
+        c: pl.String for c in ("rule", "param", "unit", "months", "old", "new", "old_source", "new_source", "new_quote")
+    }
     return pl.DataFrame(rows, schema=schema)
 
 
@@ -247,8 +273,9 @@ def _side_by_side(base: pl.DataFrame, prop: pl.DataFrame, keys: list[str]) -> pl
     b = base.group_by(keys).agg(pl.col("amount_fen").sum().alias("baseline_fen"))
     p = prop.group_by(keys).agg(pl.col("amount_fen").sum().alias("proposal_fen"))
     both = b.join(p, on=keys, how="full", coalesce=True, nulls_equal=True)
-    return both.with_columns(pl.col("baseline_fen", "proposal_fen").fill_null(0).cast(pl.Int64),
-                             ).with_columns((pl.col("proposal_fen") - pl.col("baseline_fen")).alias("delta_fen"))
+    return both.with_columns(
+        pl.col("baseline_fen", "proposal_fen").fill_null(0).cast(pl.Int64),
+    ).with_columns((pl.col("proposal_fen") - pl.col("baseline_fen")).alias("delta_fen"))
 
 
 def _program_order(col: str = "program") -> pl.Expr:
@@ -264,24 +291,32 @@ def _differences(base, prop, institutions: pl.DataFrame) -> dict:
 
     counties = institutions.select("institution_id", pl.col("county").fill_null(""))
     lb, lp = base.ledger, prop.ledger
-    by_pp = _side_by_side(lb, lp, ["program", "payer"]).sort(_program_order(), order_expr("payer", PAYER_ORDER),
-                                                              "program", "payer")
+    by_pp = _side_by_side(lb, lp, ["program", "payer"]).sort(
+        _program_order(), order_expr("payer", PAYER_ORDER), "program", "payer"
+    )
     pb, pp = (x.filter(PUBLIC).join(counties, on="institution_id", how="left") for x in (lb, lp))
     by_cp = _side_by_side(pb, pp, ["county", "program"]).sort("county", _program_order(), "program")
     per = _side_by_side(pb, pp, ["institution_id"])
-    by_inst = (institutions.select("institution_id", "name", "county").join(per, on="institution_id", how="left")
-               .with_columns(pl.col("baseline_fen", "proposal_fen", "delta_fen").fill_null(0))
-               .sort("institution_id"))
+    by_inst = (
+        institutions.select("institution_id", "name", "county")
+        .join(per, on="institution_id", how="left")
+        .with_columns(pl.col("baseline_fen", "proposal_fen", "delta_fen").fill_null(0))
+        .sort("institution_id")
+    )
     prog = _side_by_side(pb, pp, ["institution_id", "program"])
-    crossings = (prog.filter((pl.col("baseline_fen") > 0) != (pl.col("proposal_fen") > 0))
-                 .with_columns(pl.when(pl.col("proposal_fen") > 0).then(pl.lit("newly_paid"))
-                               .otherwise(pl.lit("no_longer_paid")).alias("direction"))
-                 .join(institutions.select("institution_id", "name", "county"), on="institution_id", how="left")
-                 .select("institution_id", "name", "county", "program", "direction", "baseline_fen", "proposal_fen",
-                         "delta_fen")
-                 .sort("direction", _program_order(), "institution_id"))
-    return {"by_program_payer": by_pp, "by_county_program": by_cp, "by_institution": by_inst,
-            "crossings": crossings}
+    crossings = (
+        prog.filter((pl.col("baseline_fen") > 0) != (pl.col("proposal_fen") > 0))
+        .with_columns(
+            pl.when(pl.col("proposal_fen") > 0)
+            .then(pl.lit("newly_paid"))
+            .otherwise(pl.lit("no_longer_paid"))
+            .alias("direction")
+        )
+        .join(institutions.select("institution_id", "name", "county"), on="institution_id", how="left")
+        .select("institution_id", "name", "county", "program", "direction", "baseline_fen", "proposal_fen", "delta_fen")
+        .sort("direction", _program_order(), "institution_id")
+    )
+    return {"by_program_payer": by_pp, "by_county_program": by_cp, "by_institution": by_inst, "crossings": crossings}
 
 
 def _findings_diff(base, prop) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -300,17 +335,38 @@ def _manifest(base, prop, changes: pl.DataFrame) -> dict:
         return {k: m[k] for k in ("pack", "overrides", "interpretations", "counts", "average_premium_used")}
 
     m = base.manifest
-    return {"tool": m["tool"], "version": m["version"], "year": m["year"], "lang": m["lang"], "kind": "compare",
-            "inputs": m["inputs"], "reference_dates": m["reference_dates"],
-            "baseline": side(base), "proposal": side(prop), "changed_parameters": changes.height,
-            "csv_encoding": m["csv_encoding"], **({"period": m["period"]} if "period" in m else {})}
+    return {
+        "tool": m["tool"],
+        "version": m["version"],
+        "year": m["year"],
+        "lang": m["lang"],
+        "kind": "compare",
+        "inputs": m["inputs"],
+        "reference_dates": m["reference_dates"],
+        "baseline": side(base),
+        "proposal": side(prop),
+        "changed_parameters": changes.height,
+        "csv_encoding": m["csv_encoding"],
+        **({"period": m["period"]} if "period" in m else {}),
+    }
 
 
 COMPARE_STAGES = ("read", "policy", "baseline", "proposal", "compare")
 
 
-def compare(data_path, policy, year: int | None = None, sets=(), override_file=None, proposal_policy=None,
-            proposal_sets=(), proposal_override=None, lang: str = "zh", progress=None, period=None) -> Comparison:
+def compare(
+    data_path,
+    policy,
+    year: int | None = None,
+    sets=(),
+    override_file=None,
+    proposal_policy=None,
+    proposal_sets=(),
+    proposal_override=None,
+    lang: str = "zh",
+    progress=None,
+    period=None,
+) -> Comparison:
     """The baseline (`policy` with `sets`/`override_file`) and the proposal on the same
     data: read and validate once (InputError on errors, nothing computed), load both
     packs (PolicyError when a proposed value is refused, e.g. below a floor), compute
@@ -329,13 +385,21 @@ def compare(data_path, policy, year: int | None = None, sets=(), override_file=N
     step("compare")
     changes = parameter_changes(baseline_pack, prop_pack, year, lang, period=span)
     appeared, gone = _findings_diff(base, prop)
-    return Comparison(baseline=base, proposal=prop, changes=changes,
-                      **_differences(base, prop, dataset.tables["institutions"]),
-                      findings_appeared=appeared, findings_disappeared=gone, lang=lang,
-                      manifest=_manifest(base, prop, changes), proposal_is_other_document=proposal_policy is not None)
+    return Comparison(
+        baseline=base,
+        proposal=prop,
+        changes=changes,
+        **_differences(base, prop, dataset.tables["institutions"]),
+        findings_appeared=appeared,
+        findings_disappeared=gone,
+        lang=lang,
+        manifest=_manifest(base, prop, changes),
+        proposal_is_other_document=proposal_policy is not None,
+    )
 
 
 # ---------------------------------------------------------------- writing
+
 
 def csv_table(comparison: Comparison) -> pl.DataFrame:
     """compare.csv: the long table, text from the input (names, counties, ids) defused
@@ -343,8 +407,9 @@ def csv_table(comparison: Comparison) -> pl.DataFrame:
     from audit.privacy import defuse_formula
 
     table = comparison.table()
-    return table.with_columns(defuse_formula(pl.col(c)).alias(c)
-                              for c in ("program", "payer", "county", "institution_id", "name"))
+    return table.with_columns(
+        defuse_formula(pl.col(c)).alias(c) for c in ("program", "payer", "county", "institution_id", "name")
+    )
 
 
 OUTPUT_NAMES = {"compare.csv", "compare.xlsx", "manifest.json", "compare.html", "compare.pdf"}
@@ -363,7 +428,8 @@ def write_compare(comparison: Comparison, out_dir, report: bool = True) -> list:
         csv_table(comparison).write_csv(tmp / "compare.csv", include_bom=True)
         write_compare_xlsx(comparison, tmp / "compare.xlsx")
         (tmp / "manifest.json").write_text(
-            json.dumps(comparison.manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+            json.dumps(comparison.manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+        )
         if report:
             from audit.report.compare import write_compare_report
 
@@ -382,7 +448,7 @@ def write_compare_xlsx(comparison: Comparison, path) -> None:
 
     L = labels(comparison.lang)
     S = L["sheets"]
-    wb = safe_workbook(str(path))   # strings as strings; the same inputs give the same bytes
+    wb = safe_workbook(str(path))  # strings as strings; the same inputs give the same bytes
     head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True})
     money = wb.add_format({"num_format": "#,##0.00"})
     text = wb.add_format({"num_format": "@"})
@@ -402,43 +468,107 @@ def write_compare_xlsx(comparison: Comparison, path) -> None:
                     ws.write_string(r, c, "" if v is None else str(v), text)
 
     def pct(frame):
-        return frame.with_columns(delta_pct_expr(pl.col("baseline_fen"), pl.col("proposal_fen"), plus=True)
-                                  .alias("delta_pct"))
+        return frame.with_columns(
+            delta_pct_expr(pl.col("baseline_fen"), pl.col("proposal_fen"), plus=True).alias("delta_pct")
+        )
 
     def labelled(frame):
         return frame.with_columns(
-            *(pl.col(c).replace_strict(L[f"{c}s"], default=pl.col(c)).alias(f"{c}_label")
-              for c in ("program", "payer") if c in frame.columns))
+            *(
+                pl.col(c).replace_strict(L[f"{c}s"], default=pl.col(c)).alias(f"{c}_label")
+                for c in ("program", "payer")
+                if c in frame.columns
+            )
+        )
 
-    amounts = [(L["baseline_yuan"], "baseline_fen", "money"), (L["proposal_yuan"], "proposal_fen", "money"),
-               (L["delta"], "delta_fen", "money"), (L["delta_pct"], "delta_pct", "text")]
+    amounts = [
+        (L["baseline_yuan"], "baseline_fen", "money"),
+        (L["proposal_yuan"], "proposal_fen", "money"),
+        (L["delta"], "delta_fen", "money"),
+        (L["delta_pct"], "delta_pct", "text"),
+    ]
     b, p, d = comparison.totals()
-    total = pl.DataFrame({"program_label": [L["public_total"]], "payer_label": [""], "baseline_fen": [b],
-                          "proposal_fen": [p], "delta_fen": [d]})
+    total = pl.DataFrame(
+        {
+            "program_label": [L["public_total"]],
+            "payer_label": [""],
+            "baseline_fen": [b],
+            "proposal_fen": [p],
+            "delta_fen": [d],
+        }
+    )
     summary = pl.concat([labelled(comparison.by_program_payer).select(total.columns), total])
-    sheet(S["summary"], [(L["program"], "program_label", "text"), (L["payer"], "payer_label", "text"), *amounts],
-          pct(summary), [24, 18, 18, 18, 18, 10])
-    sheet(S["county"], [(L["county"], "county", "text"), (L["program"], "program_label", "text"), *amounts],
-          pct(labelled(comparison.by_county_program)), [14, 24, 18, 18, 18, 10])
-    sheet(S["institutions"], [(L["institution_id"], "institution_id", "text"), (L["name"], "name", "text"),
-                              (L["county"], "county", "text"), *amounts],
-          pct(comparison.by_institution), [14, 28, 12, 18, 18, 18, 10])
-    sheet(S["changes"], [(L["rule"], "rule", "text"), (L["param"], "param", "text"), (L["months"], "months", "text"),
-                         (L["old"], "old", "text"), (L["new"], "new", "text"), (L["old_source"], "old_source", "text"),
-                         (L["new_source"], "new_source", "text"), (L["quote"], "new_quote", "text")],
-          comparison.changes, [18, 26, 10, 16, 16, 30, 30, 50])
+    sheet(
+        S["summary"],
+        [(L["program"], "program_label", "text"), (L["payer"], "payer_label", "text"), *amounts],
+        pct(summary),
+        [24, 18, 18, 18, 18, 10],
+    )
+    sheet(
+        S["county"],
+        [(L["county"], "county", "text"), (L["program"], "program_label", "text"), *amounts],
+        pct(labelled(comparison.by_county_program)),
+        [14, 24, 18, 18, 18, 10],
+    )
+    sheet(
+        S["institutions"],
+        [
+            (L["institution_id"], "institution_id", "text"),
+            (L["name"], "name", "text"),
+            (L["county"], "county", "text"),
+            *amounts,
+        ],
+        pct(comparison.by_institution),
+        [14, 28, 12, 18, 18, 18, 10],
+    )
+    sheet(
+        S["changes"],
+        [
+            (L["rule"], "rule", "text"),
+            (L["param"], "param", "text"),
+            (L["months"], "months", "text"),
+            (L["old"], "old", "text"),
+            (L["new"], "new", "text"),
+            (L["old_source"], "old_source", "text"),
+            (L["new_source"], "new_source", "text"),
+            (L["quote"], "new_quote", "text"),
+        ],
+        comparison.changes,
+        [18, 26, 10, 16, 16, 30, 30, 50],
+    )
     cross = labelled(comparison.crossings).with_columns(
-        pl.col("direction").replace_strict({k: L[k] for k in ("newly_paid", "no_longer_paid")}).alias("direction"))
-    sheet(S["crossings"], [(L["institution_id"], "institution_id", "text"), (L["name"], "name", "text"),
-                           (L["county"], "county", "text"), (L["program"], "program_label", "text"),
-                           (L["direction"], "direction", "text"), *amounts[:3]],
-          cross, [14, 28, 12, 22, 12, 18, 18, 18])
+        pl.col("direction").replace_strict({k: L[k] for k in ("newly_paid", "no_longer_paid")}).alias("direction")
+    )
+    sheet(
+        S["crossings"],
+        [
+            (L["institution_id"], "institution_id", "text"),
+            (L["name"], "name", "text"),
+            (L["county"], "county", "text"),
+            (L["program"], "program_label", "text"),
+            (L["direction"], "direction", "text"),
+            *amounts[:3],
+        ],
+        cross,
+        [14, 28, 12, 22, 12, 18, 18, 18],
+    )
     found = findings_changes(comparison).with_columns(
         pl.col("change").replace_strict({k: L[k] for k in ("appeared", "disappeared")}).alias("change"),
-        pl.col("severity").replace(L["severities"]).alias("severity"))
-    sheet(S["findings"], [(L["change"], "change", "text"), (L["institution_id"], "institution_id", "text"),
-                          (L["rule"], "rule", "text"), (L["severity"], "severity", "text"),
-                          (L["period"], "period", "text"), (L["message"], "message", "text"),
-                          (L["evidence"], "evidence", "text"), (L["citation"], "citation", "text")],
-          found, [8, 14, 20, 8, 9, 50, 40, 26])
+        pl.col("severity").replace(L["severities"]).alias("severity"),
+    )
+    sheet(
+        S["findings"],
+        [
+            (L["change"], "change", "text"),
+            (L["institution_id"], "institution_id", "text"),
+            (L["rule"], "rule", "text"),
+            (L["severity"], "severity", "text"),
+            (L["period"], "period", "text"),
+            (L["message"], "message", "text"),
+            (L["evidence"], "evidence", "text"),
+            (L["citation"], "citation", "text"),
+        ],
+        found,
+        [8, 14, 20, 8, 9, 50, 40, 26],
+    )
     wb.close()

@@ -31,7 +31,9 @@ import polars as pl
 from audit.errors import AuditError
 
 FORMS_ZH = "年（2024）、半年（2024H1/2024H2）、季度（2024Q1–2024Q4）、月（2024-05）或月份区间（2021-07..2022-06）"
-FORMS_EN = "a year (2024), half-year (2024H1/2024H2), quarter (2024Q1–2024Q4), month (2024-05) or a range (2021-07..2022-06)"
+FORMS_EN = (
+    "a year (2024), half-year (2024H1/2024H2), quarter (2024Q1–2024Q4), month (2024-05) or a range (2021-07..2022-06)"
+)
 
 _SINGLE = re.compile(r"(?P<y>\d{4})(?:(?P<h>H[12])|(?P<q>Q[1-4])|-(?P<m>\d{2}))?")
 
@@ -201,7 +203,9 @@ def month_spans(df: pl.DataFrame, column: str = "period", prefix: str = "") -> p
     """df with `{prefix}m0`, `{prefix}m1` (Int64 month numbers, null if unreadable)."""
     distinct = df.get_column(column).drop_nulls().unique().to_list()
     rows = [(t, *(month_span(t) or (None, None))) for t in distinct]
-    table = pl.DataFrame(rows, schema={column: pl.String, f"{prefix}m0": pl.Int64, f"{prefix}m1": pl.Int64}, orient="row")
+    table = pl.DataFrame(
+        rows, schema={column: pl.String, f"{prefix}m0": pl.Int64, f"{prefix}m1": pl.Int64}, orient="row"
+    )
     return df.join(table, on=column, how="left", maintain_order="left")
 
 
@@ -210,8 +214,14 @@ def span_label(m0: pl.Expr, m1: pl.Expr) -> pl.Expr:
     y0, y1 = m0 // 12, m1 // 12
     mm0, n = m0 % 12 + 1, m1 - m0 + 1
     month = lambda m: (m // 12).cast(pl.String) + "-" + (m % 12 + 1).cast(pl.String).str.pad_start(2, "0")  # noqa: E731
-    return (pl.when((y0 == y1) & (n == 12)).then(y0.cast(pl.String))
-            .when((y0 == y1) & (n == 6) & mm0.is_in([1, 7])).then(y0.cast(pl.String) + "H" + ((mm0 + 5) // 6).cast(pl.String))
-            .when((y0 == y1) & (n == 3) & (mm0 % 3 == 1)).then(y0.cast(pl.String) + "Q" + ((mm0 + 2) // 3).cast(pl.String))
-            .when(n == 1).then(month(m0))
-            .otherwise(month(m0) + ".." + month(m1)))
+    return (
+        pl.when((y0 == y1) & (n == 12))
+        .then(y0.cast(pl.String))
+        .when((y0 == y1) & (n == 6) & mm0.is_in([1, 7]))
+        .then(y0.cast(pl.String) + "H" + ((mm0 + 5) // 6).cast(pl.String))
+        .when((y0 == y1) & (n == 3) & (mm0 % 3 == 1))
+        .then(y0.cast(pl.String) + "Q" + ((mm0 + 2) // 3).cast(pl.String))
+        .when(n == 1)
+        .then(month(m0))
+        .otherwise(month(m0) + ".." + month(m1))
+    )

@@ -21,12 +21,12 @@ from xml.etree import ElementTree
 
 import yaml
 
-MAX_SHEET_CELLS = 200_000_000      # rows × columns of a sheet's bounding box (~6 GB in the reader)
-MAX_UNCOMPRESSED = 2 << 30         # 2 GiB of XML in one workbook
-MAX_RATIO = 1_000                  # inflation of one member (real sheets: 5–50×)
-MAX_TEXT_BYTES = 20 << 20          # a pack, an override file, a draw record: 20 MB
-MAX_DEPTH = 64                     # nesting of YAML / JSON (real packs: 6)
-MAX_JSON_INT = 10**18              # no count or amount in a draw record comes near
+MAX_SHEET_CELLS = 200_000_000  # rows × columns of a sheet's bounding box (~6 GB in the reader)
+MAX_UNCOMPRESSED = 2 << 30  # 2 GiB of XML in one workbook
+MAX_RATIO = 1_000  # inflation of one member (real sheets: 5–50×)
+MAX_TEXT_BYTES = 20 << 20  # a pack, an override file, a draw record: 20 MB
+MAX_DEPTH = 64  # nesting of YAML / JSON (real packs: 6)
+MAX_JSON_INT = 10**18  # no count or amount in a draw record comes near
 
 
 class TooLarge(ValueError):
@@ -45,11 +45,12 @@ class TooLarge(ValueError):
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 _ROW = re.compile(rb'<row [^>]*?r="(\d+)"')
-_TWO_LETTERS = re.compile(rb'r="[A-Z]{2}')          # a cell at AA or further (a literal prefix: fast)
+_TWO_LETTERS = re.compile(rb'r="[A-Z]{2}')  # a cell at AA or further (a literal prefix: fast)
 _THREE = re.compile(rb'r="([A-Z]{3})\d')
 # a cell whose only content is a formula: <c r="E3"><f>SUM(A1:A2)</f></c> (or an empty <v/>)
 _FORMULA_NO_VALUE = re.compile(
-    rb'<c\b[^>]*?\br="([A-Z]{1,3})(\d{1,7})"[^>]*?>\s*(?:<f[^>]*/>|<f[^>]*>[^<]*</f>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>')
+    rb'<c\b[^>]*?\br="([A-Z]{1,3})(\d{1,7})"[^>]*?>\s*(?:<f[^>]*/>|<f[^>]*>[^<]*</f>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>'
+)
 
 
 def sheet_member(z: zipfile.ZipFile, sheet: str) -> str:
@@ -76,7 +77,7 @@ def _widest_column(chunk: bytes) -> int:
     widest = max((_column_number(m.group(1)) for m in _THREE.finditer(chunk)), default=0)
     if widest:
         return widest
-    for first in reversed(range(65, 91)):      # two letters: the highest first letter, then second
+    for first in reversed(range(65, 91)):  # two letters: the highest first letter, then second
         if b'r="' + bytes([first]) in chunk:
             for second in reversed(range(65, 91)):
                 if b'r="' + bytes([first, second]) in chunk:
@@ -87,8 +88,10 @@ def _widest_column(chunk: bytes) -> int:
 def _too_large(book: Path, sheet: str | None, zh_what: str, en_what: str) -> TooLarge:
     where = f"{book.name}" + (f"：{sheet}" if sheet else "")
     where_en = f"{book.name}" + (f": {sheet}" if sheet else "")
-    return TooLarge(f"{where} 超出可读取的范围：{zh_what}；请删除多余的行列或另存为只含数据的工作簿",
-                    f"{where_en} is beyond what can be read: {en_what}; delete the stray rows/columns or save a data-only copy")
+    return TooLarge(
+        f"{where} 超出可读取的范围：{zh_what}；请删除多余的行列或另存为只含数据的工作簿",
+        f"{where_en} is beyond what can be read: {en_what}; delete the stray rows/columns or save a data-only copy",
+    )
 
 
 def check_workbook(book: Path) -> None:
@@ -103,12 +106,20 @@ def check_workbook(book: Path) -> None:
         return
     total = sum(i.file_size for i in infos)
     if total > MAX_UNCOMPRESSED:
-        raise _too_large(book, None, f"解压后 {total >> 20} MB（上限 {MAX_UNCOMPRESSED >> 20} MB）",
-                         f"{total >> 20} MB uncompressed (limit {MAX_UNCOMPRESSED >> 20} MB)")
+        raise _too_large(
+            book,
+            None,
+            f"解压后 {total >> 20} MB（上限 {MAX_UNCOMPRESSED >> 20} MB）",
+            f"{total >> 20} MB uncompressed (limit {MAX_UNCOMPRESSED >> 20} MB)",
+        )
     for i in infos:
         if i.file_size > (10 << 20) and i.file_size > MAX_RATIO * max(i.compress_size, 1):
-            raise _too_large(book, None, f"{i.filename} 压缩比异常（{i.file_size // max(i.compress_size, 1)} 倍，疑似压缩炸弹）",
-                             f"{i.filename} inflates {i.file_size // max(i.compress_size, 1)}× (a zip bomb?)")
+            raise _too_large(
+                book,
+                None,
+                f"{i.filename} 压缩比异常（{i.file_size // max(i.compress_size, 1)} 倍，疑似压缩炸弹）",
+                f"{i.filename} inflates {i.file_size // max(i.compress_size, 1)}× (a zip bomb?)",
+            )
 
 
 def inspect_sheet(book: Path, sheet: str) -> list[tuple[int, str]]:
@@ -124,7 +135,7 @@ def inspect_sheet(book: Path, sheet: str) -> list[tuple[int, str]]:
         try:
             member = sheet_member(z, sheet)
         except (KeyError, StopIteration, ElementTree.ParseError):
-            return []   # the reader will say what is wrong with the workbook
+            return []  # the reader will say what is wrong with the workbook
         with z.open(member) as f:
             tail = b""
             while True:
@@ -133,20 +144,28 @@ def inspect_sheet(book: Path, sheet: str) -> list[tuple[int, str]]:
                     break
                 seen += len(piece)
                 if seen > MAX_UNCOMPRESSED:
-                    raise _too_large(book, sheet, f"工作表 XML 超过 {MAX_UNCOMPRESSED >> 20} MB",
-                                     f"the sheet XML exceeds {MAX_UNCOMPRESSED >> 20} MB")
+                    raise _too_large(
+                        book,
+                        sheet,
+                        f"工作表 XML 超过 {MAX_UNCOMPRESSED >> 20} MB",
+                        f"the sheet XML exceeds {MAX_UNCOMPRESSED >> 20} MB",
+                    )
                 chunk = tail + piece
-                rows = _ROW.findall(chunk[-(1 << 20):]) or _ROW.findall(chunk)
+                rows = _ROW.findall(chunk[-(1 << 20) :]) or _ROW.findall(chunk)
                 if rows:
                     max_row = max(max_row, int(rows[-1]))
                 max_col = max(max_col, _widest_column(chunk))
                 if b"<f" in chunk:
                     formulas.extend((int(m.group(2)), m.group(1).decode()) for m in _FORMULA_NO_VALUE.finditer(chunk))
                 if max_row * max_col > MAX_SHEET_CELLS:
-                    raise _too_large(book, sheet, f"数据区域达 {max_row} 行 × {max_col} 列（上限 {MAX_SHEET_CELLS:,} 个单元格），"
-                                     "多半是远处有一个误填的单元格",
-                                     f"its used range reaches {max_row} rows × {max_col} columns (limit {MAX_SHEET_CELLS:,} cells), "
-                                     "most likely one stray cell far away")
+                    raise _too_large(
+                        book,
+                        sheet,
+                        f"数据区域达 {max_row} 行 × {max_col} 列（上限 {MAX_SHEET_CELLS:,} 个单元格），"
+                        "多半是远处有一个误填的单元格",
+                        f"its used range reaches {max_row} rows × {max_col} columns (limit {MAX_SHEET_CELLS:,} cells), "
+                        "most likely one stray cell far away",
+                    )
                 tail = chunk[-4096:]
     return sorted(set(formulas))
 
@@ -163,8 +182,10 @@ def check_yaml(text: str, loader=None) -> None:
     composed: an alias (`*name`, the "billion laughs" bomb) or nesting deeper than
     MAX_DEPTH (100,000 `[` crash the C composer) is a yaml.YAMLError with its line."""
     if len(text) > MAX_TEXT_BYTES:
-        raise TooLarge(f"文件过大（{len(text) >> 20} MB，上限 {MAX_TEXT_BYTES >> 20} MB）",
-                       f"file too large ({len(text) >> 20} MB, limit {MAX_TEXT_BYTES >> 20} MB)")
+        raise TooLarge(
+            f"文件过大（{len(text) >> 20} MB，上限 {MAX_TEXT_BYTES >> 20} MB）",
+            f"file too large ({len(text) >> 20} MB, limit {MAX_TEXT_BYTES >> 20} MB)",
+        )
     depth = 0
     for event in yaml.parse(text, Loader=loader or getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
         if isinstance(event, yaml.AliasEvent):
@@ -189,8 +210,10 @@ def load_json(text: str):
     """json.loads with bounded size, depth and numbers (an int of 10,000 digits, inf and
     NaN are refused as ValueError with a message)."""
     if len(text) > MAX_TEXT_BYTES:
-        raise TooLarge(f"文件过大（{len(text) >> 20} MB，上限 {MAX_TEXT_BYTES >> 20} MB）",
-                       f"file too large ({len(text) >> 20} MB, limit {MAX_TEXT_BYTES >> 20} MB)")
+        raise TooLarge(
+            f"文件过大（{len(text) >> 20} MB，上限 {MAX_TEXT_BYTES >> 20} MB）",
+            f"file too large ({len(text) >> 20} MB, limit {MAX_TEXT_BYTES >> 20} MB)",
+        )
 
     def bounded_int(s: str) -> int:
         if len(s.lstrip("-")) > 18:
@@ -207,5 +230,5 @@ def load_json(text: str):
 
     try:
         return json.loads(text, parse_int=bounded_int, parse_float=bounded_float, parse_constant=no_constant)
-    except RecursionError:   # the C parser counts its depth against Python's recursion limit
+    except RecursionError:  # the C parser counts its depth against Python's recursion limit
         raise TooLarge("嵌套层数过多", "nested too deeply") from None

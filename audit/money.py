@@ -17,10 +17,10 @@ from audit.errors import InputError
 # amount ≤ MAX_AMOUNT_FEN; shares are multiplied in Int128. The ledger is checked once
 # more as it is assembled (check_ledger_amounts): a line beyond MAX_LINE_FEN is an error,
 # never a wrapped-around number.
-MAX_AMOUNT_FEN = 10**12          # one amount: 100亿 (10 billion) yuan
-MAX_RATE_FEN = 10**8             # one rate per bed / person / month: 100万 (1 million) yuan
-MAX_LINE_FEN = 10**15            # one ledger line: 10万亿 yuan, far above any real budget
-MAX_SHARE_DENOMINATOR = 10**6    # '2/3', '0.125', '12.5%' … at most six decimals
+MAX_AMOUNT_FEN = 10**12  # one amount: 100亿 (10 billion) yuan
+MAX_RATE_FEN = 10**8  # one rate per bed / person / month: 100万 (1 million) yuan
+MAX_LINE_FEN = 10**15  # one ledger line: 10万亿 yuan, far above any real budget
+MAX_SHARE_DENOMINATOR = 10**6  # '2/3', '0.125', '12.5%' … at most six decimals
 
 
 class AmountOutOfRange(InputError):
@@ -59,15 +59,12 @@ def fen_to_yuan_expr(expr: pl.Expr, thousands: bool = False) -> pl.Expr:
     whole = (a // 100).cast(pl.String)
     if thousands:
         # group digits in threes from the right
-        whole = (
-            whole.str.reverse()
-            .str.replace_all(r"(\d{3})", "$1,")
-            .str.strip_suffix(",")
-            .str.reverse()
-        )
+        whole = whole.str.reverse().str.replace_all(r"(\d{3})", "$1,").str.strip_suffix(",").str.reverse()
     frac = (a % 100).cast(pl.String).str.pad_start(2, "0")
-    return pl.when(expr.is_null()).then(None).otherwise(
-        pl.when(expr < 0).then(pl.lit("-")).otherwise(pl.lit("")) + whole + pl.lit(".") + frac
+    return (
+        pl.when(expr.is_null())
+        .then(None)
+        .otherwise(pl.when(expr < 0).then(pl.lit("-")).otherwise(pl.lit("")) + whole + pl.lit(".") + frac)
     )
 
 
@@ -106,7 +103,7 @@ def split_largest_remainder_expr(total: pl.Expr, weights: list[pl.Expr]) -> list
     """Vectorised largest-remainder split of each row's `total` (Int64 fen ≥ 0) by
     non-negative integer weights (per row). Returns one Int64 expression per weight;
     they add up to `total` on every row. Ties go to the earlier weight."""
-    total = total.cast(pl.Int128)   # total × weight in Int128: no wrap-around
+    total = total.cast(pl.Int128)  # total × weight in Int128: no wrap-around
     weights = [w.cast(pl.Int128) for w in weights]
     wsum = pl.sum_horizontal(weights)
     floors = [(total * w) // wsum for w in weights]
@@ -132,9 +129,11 @@ def check_ledger_amounts(ledger: pl.DataFrame, lang: str = "zh") -> None:
     where = f"{row.get('institution_id')} {row.get('rule')}"
     raise AmountOutOfRange(
         f"amount out of range for {where}: {fen_to_yuan(row['amount_fen'])} yuan (allowed 0 … "
-        f"{fen_to_yuan(MAX_LINE_FEN)}); check the input quantities and the pack values" if lang == "en" else
-        f"金额超出范围：{where} 为 {fen_to_yuan(row['amount_fen'])} 元（允许 0 至 {fen_to_yuan(MAX_LINE_FEN)} 元）；"
-        "请检查输入的数量和政策包取值")
+        f"{fen_to_yuan(MAX_LINE_FEN)}); check the input quantities and the pack values"
+        if lang == "en"
+        else f"金额超出范围：{where} 为 {fen_to_yuan(row['amount_fen'])} 元（允许 0 至 {fen_to_yuan(MAX_LINE_FEN)} 元）；"
+        "请检查输入的数量和政策包取值"
+    )
 
 
 def delta_pct_expr(baseline: pl.Expr, proposal: pl.Expr, plus: bool = False) -> pl.Expr:
@@ -147,6 +146,11 @@ def delta_pct_expr(baseline: pl.Expr, proposal: pl.Expr, plus: bool = False) -> 
     # hundredths of a percent = |delta| × 10000 ÷ |base|, rounded half away from zero
     hundredths = (delta.abs() * pl.lit(20000, pl.Int128) + base.abs()) // (pl.lit(2, pl.Int128) * base.abs())
     sign = pl.when(delta > 0).then(pl.lit("+" if plus else "")).when(delta < 0).then(pl.lit("-")).otherwise(pl.lit(""))
-    text = (sign + (hundredths // 100).cast(pl.String) + pl.lit(".")
-            + (hundredths % 100).cast(pl.String).str.pad_start(2, "0") + pl.lit("%"))
+    text = (
+        sign
+        + (hundredths // 100).cast(pl.String)
+        + pl.lit(".")
+        + (hundredths % 100).cast(pl.String).str.pad_start(2, "0")
+        + pl.lit("%")
+    )
     return pl.when(base == 0).then(pl.lit("")).otherwise(text)

@@ -41,7 +41,7 @@ def _alive(pid: int) -> bool:
 def _clean_leftovers(out: Path) -> None:
     """Remove `.NAME.tmp-PID-*` / `.NAME.old-PID-*` folders of runs that were killed."""
     for p in out.parent.glob(f".{out.name}.*-*-*"):
-        kind, _, rest = p.name[len(out.name) + 2:].partition("-")
+        kind, _, rest = p.name[len(out.name) + 2 :].partition("-")
         pid = rest.split("-", 1)[0]
         if kind in ("tmp", "old") and pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
             shutil.rmtree(p, ignore_errors=True)
@@ -93,7 +93,9 @@ def output_set(out_dir, names, lang: str = "zh") -> Iterator[Path]:
         os.umask(umask)
         os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes it private; outputs are for the office
     except OSError as e:
-        raise OutputError(_t(lang, f"无法创建输出文件夹 {out}：{e}", f"cannot create output folder {out}: {e}")) from None
+        raise OutputError(
+            _t(lang, f"无法创建输出文件夹 {out}：{e}", f"cannot create output folder {out}: {e}")
+        ) from None
     try:
         yield tmp
         _replace(tmp, out, names)
@@ -102,5 +104,10 @@ def output_set(out_dir, names, lang: str = "zh") -> Iterator[Path]:
         raise
     except Exception as e:
         shutil.rmtree(tmp, ignore_errors=True)
-        raise OutputError(_t(lang, f"输出写入失败，未写入任何文件：{type(e).__name__}: {e}",
-                             f"writing outputs failed, nothing written: {type(e).__name__}: {e}")) from e
+        raise OutputError(
+            _t(
+                lang,
+                f"输出写入失败，未写入任何文件：{type(e).__name__}: {e}",
+                f"writing outputs failed, nothing written: {type(e).__name__}: {e}",
+            )
+        ) from e

@@ -23,18 +23,41 @@ from audit.money import fen_to_yuan, fen_to_yuan_expr
 from audit.outputs import output_set
 from audit.privacy import defuse_frame, mask_ids_in_str, mask_ids_in_text
 
-LEDGER_COLUMNS = ["institution_id", "program", "item", "period", "quantity", "rate", "amount", "payer", "rule",
-                  "citation", "basis"]
+LEDGER_COLUMNS = [
+    "institution_id",
+    "program",
+    "item",
+    "period",
+    "quantity",
+    "rate",
+    "amount",
+    "payer",
+    "rule",
+    "citation",
+    "basis",
+]
 FINDING_COLUMNS = ["institution_id", "rule", "severity", "message", "evidence", "citation", "period"]
 HEADERS_ZH = {
-    "institution_id": "机构编号", "name": "机构名称", "program": "项目", "item": "明细", "period": "期间",
-    "quantity": "数量", "rate": "标准(元)", "amount": "金额(元)", "payer": "支付方", "rule": "规则",
-    "citation": "依据", "basis": "计算过程", "severity": "级别", "message": "说明", "evidence": "数据",
+    "institution_id": "机构编号",
+    "name": "机构名称",
+    "program": "项目",
+    "item": "明细",
+    "period": "期间",
+    "quantity": "数量",
+    "rate": "标准(元)",
+    "amount": "金额(元)",
+    "payer": "支付方",
+    "rule": "规则",
+    "citation": "依据",
+    "basis": "计算过程",
+    "severity": "级别",
+    "message": "说明",
+    "evidence": "数据",
 }
 PAYER_ZH = words(PAYERS, "zh")
 PROGRAM_ZH = words(PROGRAMS, "zh")
 SEVERITIES = ("error", "warning", "info")
-PROGRAM_KINDS = registry.program_kinds()   # ledger program → the rule kinds paying into it
+PROGRAM_KINDS = registry.program_kinds()  # ledger program → the rule kinds paying into it
 
 
 @dataclass
@@ -51,28 +74,38 @@ class RunResult:
     extra: dict = field(default_factory=dict)
     # declared vs approved vs paid (audit.reconcile); empty without claims or payments
     reconciliation: pl.DataFrame | None = None
-    discrepancies: pl.DataFrame | None = None   # claimed person-months not approved (and approved not claimed)
+    discrepancies: pl.DataFrame | None = None  # claimed person-months not approved (and approved not claimed)
 
     def totals(self) -> pl.DataFrame:
         """Amount by program and payer (fen), sorted."""
-        return (self.ledger.group_by("program", "payer").agg(pl.col("amount_fen").sum())
-                .sort("program", "payer"))
+        return self.ledger.group_by("program", "payer").agg(pl.col("amount_fen").sum()).sort("program", "payer")
 
     def held(self) -> pl.DataFrame:
         """Public-money ledger lines an error finding holds: same institution, and the
         finding's program (HELD_PROGRAMS) or else its cited clause (or it cites none).
         An error means a payment is held; ineligibility is info/warning and holds nothing."""
-        errors = (self.findings.filter((pl.col("severity") == "error") & pl.col("institution_id").is_not_null())
-                  .select("institution_id", pl.col("rule").alias("held_by"), pl.col("citation").alias("_cited"),
-                          pl.col("rule").replace_strict(HELD_PROGRAMS, default=None, return_dtype=pl.String)
-                          .alias("_program")))
+        errors = self.findings.filter((pl.col("severity") == "error") & pl.col("institution_id").is_not_null()).select(
+            "institution_id",
+            pl.col("rule").alias("held_by"),
+            pl.col("citation").alias("_cited"),
+            pl.col("rule").replace_strict(HELD_PROGRAMS, default=None, return_dtype=pl.String).alias("_program"),
+        )
         if not errors.height or not self.ledger.height:
             return self.ledger.clear().with_columns(pl.lit(None, pl.String).alias("held_by"))
-        hit = self.ledger.filter(pl.col("payer") != "institution").join(errors, on="institution_id").filter(
-            pl.when(pl.col("_program").is_not_null()).then(pl.col("program") == pl.col("_program"))
-            .otherwise(pl.col("_cited").is_null() | pl.col("_cited").str.contains(pl.col("citation"), literal=True)))
-        return (hit.group_by(self.ledger.columns, maintain_order=True).agg(pl.col("held_by").unique().sort().str.join(","))
-                .sort("institution_id", "program", "item", "period", "payer", "rule"))
+        hit = (
+            self.ledger.filter(pl.col("payer") != "institution")
+            .join(errors, on="institution_id")
+            .filter(
+                pl.when(pl.col("_program").is_not_null())
+                .then(pl.col("program") == pl.col("_program"))
+                .otherwise(pl.col("_cited").is_null() | pl.col("_cited").str.contains(pl.col("citation"), literal=True))
+            )
+        )
+        return (
+            hit.group_by(self.ledger.columns, maintain_order=True)
+            .agg(pl.col("held_by").unique().sort().str.join(","))
+            .sort("institution_id", "program", "item", "period", "payer", "rule")
+        )
 
     def severity_counts(self) -> dict[str, int]:
         counts = dict(self.findings.group_by("severity").len().iter_rows())
@@ -85,22 +118,34 @@ def _problems_as_findings(problems: pl.DataFrame, tables: dict, lang: str) -> pl
     if problems is None or not problems.height:
         return empty_findings()
     warn = problems.filter(pl.col("severity") == "warning").with_row_index("_p")
-    owners = [tables[t].select(pl.lit(t).alias("table"), pl.col("_row").alias("row"), "institution_id")
-              for t in sorted(set(warn["table"].drop_nulls()))
-              if t in tables and {"_row", "institution_id"} <= set(tables[t].columns)]
+    owners = [
+        tables[t].select(pl.lit(t).alias("table"), pl.col("_row").alias("row"), "institution_id")
+        for t in sorted(set(warn["table"].drop_nulls()))
+        if t in tables and {"_row", "institution_id"} <= set(tables[t].columns)
+    ]
     if owners:
         owner = pl.concat(owners).unique(["table", "row"], keep="first")
         warn = warn.join(owner, on=["table", "row"], how="left").sort("_p")
     else:
         warn = warn.with_columns(pl.lit(None, pl.String).alias("institution_id"))
     msg = "message_en" if lang == "en" and "message_en" in warn.columns else "message"
-    return as_findings(warn.select(
-        "institution_id", pl.col("check").alias("rule"),
-        pl.lit("warning").alias("severity"), pl.col(msg).alias("message"),
-        pl.format("sheet={} row={} column={} value={}", pl.col("sheet").fill_null(""),
-                  pl.col("row").cast(pl.String).fill_null(""), pl.col("column").fill_null(""),
-                  pl.col("value").fill_null("")).alias("evidence"),
-        pl.lit(None, pl.String).alias("citation"), pl.lit(None, pl.String).alias("period")))
+    return as_findings(
+        warn.select(
+            "institution_id",
+            pl.col("check").alias("rule"),
+            pl.lit("warning").alias("severity"),
+            pl.col(msg).alias("message"),
+            pl.format(
+                "sheet={} row={} column={} value={}",
+                pl.col("sheet").fill_null(""),
+                pl.col("row").cast(pl.String).fill_null(""),
+                pl.col("column").fill_null(""),
+                pl.col("value").fill_null(""),
+            ).alias("evidence"),
+            pl.lit(None, pl.String).alias("citation"),
+            pl.lit(None, pl.String).alias("period"),
+        )
+    )
 
 
 def policy_problems(dataset, pack, year: int | None, period=None, lang: str = "zh") -> pl.DataFrame:
@@ -150,12 +195,25 @@ def _data_findings(dataset, pack, year, lang, span) -> pl.DataFrame:
     if stakes is not None:
         found.append(stake_findings(stakes, year, lang, span.label if span is not None else None))
     else:  # the doubtful-input warnings stand; say that their money is not summed
-        found.append(as_findings(pl.DataFrame([{
-            "rule": "at_stake_not_estimated", "severity": "warning",
-            "message": t(lang, "无法读取的输入所涉及的金额未能估算；相关警告照常列出，请逐条核对（AUDIT_DEBUG=1 可查看原因）",
-                         "the money riding on inputs that could not be read was not estimated; their warnings stand, "
-                         "check each (AUDIT_DEBUG=1 shows why)"),
-            "evidence": "money_at_stake=failed"}])))
+        found.append(
+            as_findings(
+                pl.DataFrame(
+                    [
+                        {
+                            "rule": "at_stake_not_estimated",
+                            "severity": "warning",
+                            "message": t(
+                                lang,
+                                "无法读取的输入所涉及的金额未能估算；相关警告照常列出，请逐条核对（AUDIT_DEBUG=1 可查看原因）",
+                                "the money riding on inputs that could not be read was not estimated; their warnings stand, "
+                                "check each (AUDIT_DEBUG=1 shows why)",
+                            ),
+                            "evidence": "money_at_stake=failed",
+                        }
+                    ]
+                )
+            )
+        )
     return pl.concat(found)
 
 
@@ -167,8 +225,14 @@ def _checks(dataset, pack, period, lang):
         if e.name not in ("audit.checks",):
             raise
         return empty_findings(), pl.DataFrame(
-            schema={"institution_id": pl.String, "month_end": pl.Date, "required": pl.Int64,
-                    "actual": pl.Float64, "shortfall": pl.Float64})
+            schema={
+                "institution_id": pl.String,
+                "month_end": pl.Date,
+                "required": pl.Int64,
+                "actual": pl.Float64,
+                "shortfall": pl.Float64,
+            }
+        )
     findings, staffing = run_checks(dataset, pack, period, lang)
     return as_findings(findings), staffing
 
@@ -197,8 +261,11 @@ def _interpretations(pack, ctx, lang) -> list[dict]:
         for p in rule.params.values():
             used.add(getattr(p, "interpretation", None))
             used.update(getattr(e, "interpretation", None) for e in p.values)
-    out = {i["id"]: {"id": i["id"], "source": "pack", "text": i["text_en" if lang == "en" else "text_zh"]}
-           for i in pack.interpretations if i["id"] in used}
+    out = {
+        i["id"]: {"id": i["id"], "source": "pack", "text": i["text_en" if lang == "en" else "text_zh"]}
+        for i in pack.interpretations
+        if i["id"] in used
+    }
     for key in sorted(ctx.interpretations):
         if key not in out:
             zh, en = CALC_INTERPRETATIONS[key]
@@ -211,25 +278,50 @@ def _manifest(dataset, pack, year, lang, ctx, ledger, findings, institution) -> 
     for table, s in sorted((dataset.sources or {}).items()):
         if table == "*":
             continue
-        inputs[table] = {"file": Path(s["path"]).name if s.get("path") else None, "sheet": s.get("sheet"),
-                         "sha256": s.get("sha256"), "encoding": s.get("encoding")}
+        inputs[table] = {
+            "file": Path(s["path"]).name if s.get("path") else None,
+            "sheet": s.get("sheet"),
+            "sha256": s.get("sha256"),
+            "encoding": s.get("encoding"),
+        }
     counts = dict(findings.group_by("severity").len().iter_rows())
     return {
-        "tool": "audit", "version": audit.__version__, "year": year, "lang": lang,
-        **({"period": ctx.period.label, "period_start": ctx.period.start.isoformat(),
-            "period_end": ctx.period.end.isoformat()} if ctx.period is not None else {}),
-        "pack": {"id": pack.id, "title": pack.title, "number": pack.number, "status": pack.status,
-                 "sha256": pack.sha256, "effective": str(pack.effective)},
+        "tool": "audit",
+        "version": audit.__version__,
+        "year": year,
+        "lang": lang,
+        **(
+            {
+                "period": ctx.period.label,
+                "period_start": ctx.period.start.isoformat(),
+                "period_end": ctx.period.end.isoformat(),
+            }
+            if ctx.period is not None
+            else {}
+        ),
+        "pack": {
+            "id": pack.id,
+            "title": pack.title,
+            "number": pack.number,
+            "status": pack.status,
+            "sha256": pack.sha256,
+            "effective": str(pack.effective),
+        },
         "overrides": _jsonable(list(pack.overrides)),
         "interpretations": _interpretations(pack, ctx, lang),
         "inputs": inputs,
-        "reference_dates": {"parameters_and_conditions": ctx.ref_date.isoformat(),
-                            "resident_month_ends": [d.isoformat() for d in (ctx.span.month_ends if ctx.period else month_ends(year))]},
+        "reference_dates": {
+            "parameters_and_conditions": ctx.ref_date.isoformat(),
+            "resident_month_ends": [d.isoformat() for d in (ctx.span.month_ends if ctx.period else month_ends(year))],
+        },
         "average_premium_used": {k: fen_to_yuan(v) for k, v in sorted(ctx.average_premium.items())},
         "institution": institution,
-        "counts": {"ledger_lines": ledger.height, "amount_total": fen_to_yuan(int(ledger["amount_fen"].sum())),
-                   "amount_public": fen_to_yuan(int(ledger.filter(pl.col("payer") != "institution")["amount_fen"].sum())),
-                   "findings": {s: int(counts.get(s, 0)) for s in SEVERITIES}},
+        "counts": {
+            "ledger_lines": ledger.height,
+            "amount_total": fen_to_yuan(int(ledger["amount_fen"].sum())),
+            "amount_public": fen_to_yuan(int(ledger.filter(pl.col("payer") != "institution")["amount_fen"].sum())),
+            "findings": {s: int(counts.get(s, 0)) for s in SEVERITIES},
+        },
         "csv_encoding": "utf-8 with BOM (Excel on Chinese Windows opens it correctly)",
     }
 
@@ -237,8 +329,17 @@ def _manifest(dataset, pack, year, lang, ctx, ledger, findings, institution) -> 
 RUN_STAGES = ("read", "policy", "calc", "checks")
 
 
-def run(data_path, policy, year: int | None = None, sets=(), override_file=None, lang: str = "zh",
-        institution: str | None = None, progress=None, period=None) -> RunResult:
+def run(
+    data_path,
+    policy,
+    year: int | None = None,
+    sets=(),
+    override_file=None,
+    lang: str = "zh",
+    institution: str | None = None,
+    progress=None,
+    period=None,
+) -> RunResult:
     """One audit year (or `period`: 2024H1, 2024Q3, 2024-05, 2021-07..2022-06 — see
     audit.dates): read and validate the data (InputError on errors, nothing
     computed), load the pack with local values, compute the ledger, run the checks.
@@ -271,7 +372,7 @@ def year_and_period(year: int | None, period, lang: str = "zh"):
 
     span = Period.parse(period) if period is not None else None
     if span is not None and span.is_calendar_year:
-        year, span = span.start.year, None      # --period 2024 is --year 2024
+        year, span = span.start.year, None  # --period 2024 is --year 2024
     if year is None:
         if span is None:
             raise PeriodError(t(lang, "请给出核算年度 --year 或期间 --period", "give --year or --period"))
@@ -279,8 +380,9 @@ def year_and_period(year: int | None, period, lang: str = "zh"):
     return year, span
 
 
-def run_loaded(dataset, pack, year: int, lang: str = "zh", institution: str | None = None,
-               progress=None, period=None) -> RunResult:
+def run_loaded(
+    dataset, pack, year: int, lang: str = "zh", institution: str | None = None, progress=None, period=None
+) -> RunResult:
     """`run` on data already read and validated and a pack already loaded: audit.compare
     reads the data once and runs it under two packs. `period`: an audit.dates.Period that
     is not a calendar year, or None."""
@@ -296,7 +398,9 @@ def run_loaded(dataset, pack, year: int, lang: str = "zh", institution: str | No
     step("checks")
     check_findings, staffing = _checks(dataset, pack, span or year, lang)
     recon, discrepancies, recon_findings = _reconcile(dataset, pack, year, lang, ledger, ctx, calc_findings)
-    findings = pl.concat([calc_findings, check_findings, recon_findings, _data_findings(dataset, pack, year, lang, span)])
+    findings = pl.concat(
+        [calc_findings, check_findings, recon_findings, _data_findings(dataset, pack, year, lang, span)]
+    )
     if institution is not None:
         recon = recon.filter(pl.col("institution_id") == institution)
         discrepancies = discrepancies.filter(pl.col("institution_id") == institution)
@@ -307,9 +411,20 @@ def run_loaded(dataset, pack, year: int, lang: str = "zh", institution: str | No
     if staffing.height and "month_end" in staffing.columns:
         staffing = staffing.sort("institution_id", "month_end")
     manifest = _manifest(dataset, pack, year, lang, ctx, ledger, findings, institution)
-    return RunResult(dataset=dataset, pack=pack, year=year, lang=lang, ledger=ledger, findings=findings,
-                     staffing=staffing, manifest=manifest, institution=institution, extra={"ctx": ctx},
-                     reconciliation=recon, discrepancies=discrepancies)
+    return RunResult(
+        dataset=dataset,
+        pack=pack,
+        year=year,
+        lang=lang,
+        ledger=ledger,
+        findings=findings,
+        staffing=staffing,
+        manifest=manifest,
+        institution=institution,
+        extra={"ctx": ctx},
+        reconciliation=recon,
+        discrepancies=discrepancies,
+    )
 
 
 def _reconcile(dataset, pack, year, lang, ledger, ctx, calc_findings):
@@ -330,16 +445,26 @@ def _reconcile(dataset, pack, year, lang, ledger, ctx, calc_findings):
 
 def ledger_table(result: RunResult) -> pl.DataFrame:
     """The ledger as written: yuan text, contract column order, sorted, formulas defused."""
-    return defuse_frame(result.ledger.sort("institution_id", "program", "item", "period", "payer", "rule").select(
-        "institution_id", "program", "item", "period", "quantity",
-        fen_to_yuan_expr(pl.col("rate_fen")).alias("rate"), fen_to_yuan_expr(pl.col("amount_fen")).alias("amount"),
-        "payer", "rule", "citation", "basis"))
+    return defuse_frame(
+        result.ledger.sort("institution_id", "program", "item", "period", "payer", "rule").select(
+            "institution_id",
+            "program",
+            "item",
+            "period",
+            "quantity",
+            fen_to_yuan_expr(pl.col("rate_fen")).alias("rate"),
+            fen_to_yuan_expr(pl.col("amount_fen")).alias("amount"),
+            "payer",
+            "rule",
+            "citation",
+            "basis",
+        )
+    )
 
 
 def findings_table(result: RunResult) -> pl.DataFrame:
     """Findings as written: person ids inside text masked, formulas defused."""
-    f = result.findings.with_columns(mask_ids_in_text(pl.col(c))
-                                     for c in ("message", "evidence"))
+    f = result.findings.with_columns(mask_ids_in_text(pl.col(c)) for c in ("message", "evidence"))
     return defuse_frame(f.select(FINDING_COLUMNS))
 
 
@@ -360,7 +485,8 @@ def write_outputs(result: RunResult, out_dir, report: bool = True, progress=None
         _write_reconciliation(result, tmp)
         write_findings_xlsx(result, tmp / "findings.xlsx")
         (tmp / "manifest.json").write_text(
-            json.dumps(result.manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+            json.dumps(result.manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+        )
         if report:
             from audit.report import write_bureau_report
 
@@ -370,8 +496,18 @@ def write_outputs(result: RunResult, out_dir, report: bool = True, progress=None
     return sorted(out.iterdir())
 
 
-OUTPUT_NAMES = {"ledger.csv", "ledger.xlsx", "findings.csv", "findings.xlsx", "manifest.json", "report.html", "report.pdf",
-                "reconciliation.csv", "claim_discrepancies.csv", "approved.csv"}
+OUTPUT_NAMES = {
+    "ledger.csv",
+    "ledger.xlsx",
+    "findings.csv",
+    "findings.xlsx",
+    "manifest.json",
+    "report.html",
+    "report.pdf",
+    "reconciliation.csv",
+    "claim_discrepancies.csv",
+    "approved.csv",
+}
 SELFCHECK_NAMES = {"selfcheck_*.html", "selfcheck_*.pdf"}
 NOTICE_NAMES = {"notice_*.html", "notice_*.pdf"}
 
@@ -384,7 +520,8 @@ def _write_reconciliation(result: RunResult, folder: Path) -> None:
 
     approved = approved_public(result)
     approved.with_columns(fen_to_yuan_expr(pl.col("approved_fen")).alias("approved")).drop("approved_fen").pipe(
-        defuse_frame).write_csv(folder / "approved.csv", include_bom=True)
+        defuse_frame
+    ).write_csv(folder / "approved.csv", include_bom=True)
     if result.reconciliation is not None and result.reconciliation.height:
         reconciliation_table(result.reconciliation).write_csv(folder / "reconciliation.csv", include_bom=True)
     if result.discrepancies is not None and result.discrepancies.height:
@@ -393,7 +530,7 @@ def _write_reconciliation(result: RunResult, folder: Path) -> None:
 
 # ---------------------------------------------------------------- explain
 
-INPUT_COLUMNS = registry.program_inputs()   # ledger program → institution columns explain shows
+INPUT_COLUMNS = registry.program_inputs()  # ledger program → institution columns explain shows
 
 
 def _params_of(item: str) -> list[str]:
@@ -413,7 +550,7 @@ def explain(result: RunResult, institution_id: str, program: str | None = None, 
     from audit.report.labels import LABELS, item_label
 
     lang = lang or result.lang
-    L = (lambda zh, en: en if lang == "en" else zh)
+    L = lambda zh, en: en if lang == "en" else zh
     labels = LABELS["en" if lang == "en" else "zh"]
 
     def field(column: str, value, table: str = "institutions") -> str:
@@ -427,6 +564,7 @@ def explain(result: RunResult, institution_id: str, program: str | None = None, 
         col = schema.table(table).column(name)
         words = (col.values or {}).get(value) if isinstance(value, str) else None
         return f"{col.zh}={words[0] if words else text}"
+
     tables = result.dataset.tables
     inst = tables["institutions"].filter(pl.col("institution_id") == institution_id)
     if not inst.height:
@@ -438,21 +576,32 @@ def explain(result: RunResult, institution_id: str, program: str | None = None, 
     if program:
         lines = lines.filter(pl.col("program") == program)
     period = (result.manifest or {}).get("period")
-    scope_zh, scope_en = (f"{period} 期间", f"period {period}") if period else (f"{result.year} 年度", f"year {result.year}")
-    out = [L(f"机构 {institution_id} {row.get('name') or ''}（{row.get('county') or ''}）{scope_zh}核算说明",
-             f"Institution {institution_id} {row.get('name') or ''} ({row.get('county') or ''}), {scope_en}"),
-           L(f"政策包：{result.pack.title}（{result.pack.id}，状态 {result.pack.status}）",
-             f"Policy pack: {result.pack.title} ({result.pack.id}, status {result.pack.status})"), ""]
+    scope_zh, scope_en = (
+        (f"{period} 期间", f"period {period}") if period else (f"{result.year} 年度", f"year {result.year}")
+    )
+    out = [
+        L(
+            f"机构 {institution_id} {row.get('name') or ''}（{row.get('county') or ''}）{scope_zh}核算说明",
+            f"Institution {institution_id} {row.get('name') or ''} ({row.get('county') or ''}), {scope_en}",
+        ),
+        L(
+            f"政策包：{result.pack.title}（{result.pack.id}，状态 {result.pack.status}）",
+            f"Policy pack: {result.pack.title} ({result.pack.id}, status {result.pack.status})",
+        ),
+        "",
+    ]
     if not lines.height:
         out.append(L("本年度没有应付款项。", "No payable line this year."))
     ref = date_of(result.year)
     shown_inputs = set()
     for n, ln in enumerate(lines.iter_rows(named=True), start=1):
         rule = result.pack.rules.get(ln["rule"])
-        out.append(f"[{n}] {PROGRAM_ZH.get(ln['program'], ln['program']) if lang != 'en' else ln['program']}"
-                   f" · {item_label(ln['item'], labels)}{L('（', ' (')}{ln['item']}{L('）', ')')} · {ln['period']} · {L('支付方', 'payer')} "
-                   f"{PAYER_ZH.get(ln['payer'], ln['payer']) if lang != 'en' else ln['payer']}: "
-                   f"{fen_to_yuan(ln['amount_fen'], True)} {L('元', 'yuan')}")
+        out.append(
+            f"[{n}] {PROGRAM_ZH.get(ln['program'], ln['program']) if lang != 'en' else ln['program']}"
+            f" · {item_label(ln['item'], labels)}{L('（', ' (')}{ln['item']}{L('）', ')')} · {ln['period']} · {L('支付方', 'payer')} "
+            f"{PAYER_ZH.get(ln['payer'], ln['payer']) if lang != 'en' else ln['payer']}: "
+            f"{fen_to_yuan(ln['amount_fen'], True)} {L('元', 'yuan')}"
+        )
         out.append(f"    {L('计算', 'arithmetic')}: {ln['basis']}")
         out.append(f"    {L('规则', 'rule')}: {ln['rule']}{L('（', ' (')}{ln['citation']}{L('）', ')')}")
         if ln["program"] not in shown_inputs:
@@ -460,10 +609,13 @@ def explain(result: RunResult, institution_id: str, program: str | None = None, 
             cols = [c for c in INPUT_COLUMNS.get(ln["program"], []) if row.get(c) is not None]
             shown = [field(c, row[c]) for c in cols]
             if ln["program"] == "insurance":
-                prem = tables["insurance"].filter((pl.col("institution_id") == institution_id)
-                                                  & (pl.col("year") == result.year))
-                shown += [f"{field('premium_fen', f, 'insurance')} {field('scheme', sc, 'insurance')}"
-                          for f, sc in prem.select("premium_fen", "scheme").rows()]
+                prem = tables["insurance"].filter(
+                    (pl.col("institution_id") == institution_id) & (pl.col("year") == result.year)
+                )
+                shown += [
+                    f"{field('premium_fen', f, 'insurance')} {field('scheme', sc, 'insurance')}"
+                    for f, sc in prem.select("premium_fen", "scheme").rows()
+                ]
             out.append(f"    {L('输入', 'inputs')}: " + ", ".join(shown))
         if rule is not None:
             for name in _params_of(ln["item"]):
@@ -474,50 +626,82 @@ def explain(result: RunResult, institution_id: str, program: str | None = None, 
                 except AuditError:
                     continue
                 p = rule.param(name)
-                if name == {"self_built": "rate_leased", "leased": "rate_self_built"}.get(row.get("premises")) \
-                        and ln["program"] == "construction":
+                if (
+                    name == {"self_built": "rate_leased", "leased": "rate_self_built"}.get(row.get("premises"))
+                    and ln["program"] == "construction"
+                ):
                     continue  # the other kind of premises
-                local = (f"{L('（本地设定', ' (locally set')}: {_format_value(p.unit, p.local, lang)}{L('）', ')')}"
-                         if p.local is not None else "")
+                local = (
+                    f"{L('（本地设定', ' (locally set')}: {_format_value(p.unit, p.local, lang)}{L('）', ')')}"
+                    if p.local is not None
+                    else ""
+                )
                 val = L("原文未规定", "not set by the text") if e.gap else _format_value(p.unit, e.value, lang)
-                out.append(f"    {L('参数', 'parameter')} {name} = {val}{local}{L('；', '; ')}{rule.short} {e.clause}"
-                           f"{L('：', ': ')}“{e.quote}”")
+                out.append(
+                    f"    {L('参数', 'parameter')} {name} = {val}{local}{L('；', '; ')}{rule.short} {e.clause}"
+                    f"{L('：', ': ')}“{e.quote}”"
+                )
         if ln["program"] == "operating" and rule is not None:
-            ctx = Ctx(pack=result.pack, year=result.year, lang=lang,
-                  period=getattr((result.extra or {}).get("ctx"), "period", None))   # the run's period
-            one = {k: (v.filter(pl.col("institution_id") == institution_id) if "institution_id" in v.columns else v)
-                   for k, v in tables.items()}
+            ctx = Ctx(
+                pack=result.pack,
+                year=result.year,
+                lang=lang,
+                period=getattr((result.extra or {}).get("ctx"), "period", None),
+            )  # the run's period
+            one = {
+                k: (v.filter(pl.col("institution_id") == institution_id) if "institution_id" in v.columns else v)
+                for k, v in tables.items()
+            }
             months = counted_months(rule, one, ctx)
             if ln["item"].startswith("resident_months_") and months.height:
                 by_month = months.group_by("month_end").len().sort("month_end")
-                out.append(f"    {L('按月计人数', 'counted by month')}: " + L("，", ", ").join(
-                    f"{d.strftime('%Y-%m')}: {k}" for d, k in by_month.iter_rows()))
+                out.append(
+                    f"    {L('按月计人数', 'counted by month')}: "
+                    + L("，", ", ").join(f"{d.strftime('%Y-%m')}: {k}" for d, k in by_month.iter_rows())
+                )
                 # residents grouped by months counted, a few ids a line (a home has hundreds)
-                per = (months.group_by("person_id").agg(pl.len().alias("m")).group_by("m")
-                       .agg(pl.col("person_id").sort()).sort("m", descending=True))
+                per = (
+                    months.group_by("person_id")
+                    .agg(pl.len().alias("m"))
+                    .group_by("m")
+                    .agg(pl.col("person_id").sort())
+                    .sort("m", descending=True)
+                )
                 out.append(f"    {L('计入的老人（身份证号已遮蔽）', 'residents counted (ids masked)')}:")
                 for m, ids in per.iter_rows():
-                    out.append(f"      {m} {L('个月', 'months')}{L('（', ' (')}{len(ids)} {L('人', 'residents')}{L('）', ')')}:")
-                    out += ["        " + "  ".join(mask_text(p) for p in ids[i:i + 6]) for i in range(0, len(ids), 6)]
+                    out.append(
+                        f"      {m} {L('个月', 'months')}{L('（', ' (')}{len(ids)} {L('人', 'residents')}{L('）', ')')}:"
+                    )
+                    out += ["        " + "  ".join(mask_text(p) for p in ids[i : i + 6]) for i in range(0, len(ids), 6)]
         out.append("")
     # gaps are one finding per rule × parameter (ids sampled in its evidence): say which hit this institution
     gap_ids = getattr(result.extra.get("ctx"), "gap_ids", {})
-    gaps = sorted(k for k, ids in gap_ids.items() if institution_id in ids
-                  and (program is None or result.pack.rules[k.split(".")[0]].kind in PROGRAM_KINDS[program]))
+    gaps = sorted(
+        k
+        for k, ids in gap_ids.items()
+        if institution_id in ids
+        and (program is None or result.pack.rules[k.split(".")[0]].kind in PROGRAM_KINDS[program])
+    )
     if gaps:
         out.append(L("政策未规定、本机构未计发的项目：", "Not paid because the policy text leaves it open:"))
         for key in gaps:
             rule = result.pack.rules[key.split(".")[0]]
-            out.append(L(f"  - {key}（{rule.citation}）：原文未规定，可用 --set {key}=数值 设定本地标准后重算",
-                         f"  - {key} ({rule.citation}): not set by the text; set a local value with "
-                         f"--set {key}=VALUE and run again"))
+            out.append(
+                L(
+                    f"  - {key}（{rule.citation}）：原文未规定，可用 --set {key}=数值 设定本地标准后重算",
+                    f"  - {key} ({rule.citation}): not set by the text; set a local value with "
+                    f"--set {key}=VALUE and run again",
+                )
+            )
         out.append("")
     f = result.findings.filter(pl.col("institution_id") == institution_id)
     if program is None and f.height:
         out.append(L("发现：", "Findings:"))
         for r in f.iter_rows(named=True):
-            out.append(f"  - [{r['severity']}] {r['rule']}: {r['message']}{L('（', ' (')}{r['evidence']}"
-                       f"{L('；', '; ')}{r['citation'] or ''}{L('）', ')')}")
+            out.append(
+                f"  - [{r['severity']}] {r['rule']}: {r['message']}{L('（', ' (')}{r['evidence']}"
+                f"{L('；', '; ')}{r['citation'] or ''}{L('）', ')')}"
+            )
 
     return mask_ids_in_str("\n".join(out).rstrip() + "\n")
 
@@ -545,19 +729,31 @@ def pick_institutions(ids: list[str], institution_id: str | None, each: bool, la
     from audit.errors import UsageError
 
     if institution_id and each:
-        raise UsageError(t(lang, "--institution 与 --each 只能选其一。", "Use either --institution or --each, not both."))
+        raise UsageError(
+            t(lang, "--institution 与 --each 只能选其一。", "Use either --institution or --each, not both.")
+        )
     if each:
         return ids
     if institution_id:
         if institution_id not in ids:
             shown = "、".join(ids[:10]) + ("…" if len(ids) > 10 else "")
-            raise UsageError(t(lang, f"--institution: 数据中没有机构编号 {institution_id}（现有: {shown}）。",
-                                f"--institution: no institution {institution_id} in the data (have: {shown})."))
+            raise UsageError(
+                t(
+                    lang,
+                    f"--institution: 数据中没有机构编号 {institution_id}（现有: {shown}）。",
+                    f"--institution: no institution {institution_id} in the data (have: {shown}).",
+                )
+            )
         return [institution_id]
     if len(ids) == 1:
         return ids
-    raise UsageError(t(lang, f"数据中有 {len(ids)} 家机构：请用 --institution 指定一家，或用 --each 为每家各出一份。",
-                        f"The data holds {len(ids)} institutions: pick one with --institution, or use --each."))
+    raise UsageError(
+        t(
+            lang,
+            f"数据中有 {len(ids)} 家机构：请用 --institution 指定一家，或用 --each 为每家各出一份。",
+            f"The data holds {len(ids)} institutions: pick one with --institution, or use --each.",
+        )
+    )
 
 
 class Selfcheck:
@@ -571,9 +767,19 @@ class Selfcheck:
         return self.result.findings.filter(pl.col("institution_id").is_in(self.institutions))
 
 
-def selfcheck(data_path, policy, year: int, out_dir, institution: str | None = None, each: bool = False,
-              sets=(), override_file=None, lang: str = "zh", deadline: str | None = None,
-              jobs: int | None = None) -> Selfcheck:
+def selfcheck(
+    data_path,
+    policy,
+    year: int,
+    out_dir,
+    institution: str | None = None,
+    each: bool = False,
+    sets=(),
+    override_file=None,
+    lang: str = "zh",
+    deadline: str | None = None,
+    jobs: int | None = None,
+) -> Selfcheck:
     """Self-check report(s) for one institution (or, with each=True, every one) into
     out_dir, all or nothing. The whole input is computed once (averages depend on everyone);
     `jobs` processes render the PDFs (default: one per CPU)."""
@@ -594,8 +800,17 @@ def selfcheck(data_path, policy, year: int, out_dir, institution: str | None = N
 # ---------------------------------------------------------------- approval notices (核定通知书)
 
 
-def notices(data_path, policy, year: int, out_dir, institution: str | None = None, each: bool = False,
-            sets=(), override_file=None, lang: str = "zh") -> Selfcheck:
+def notices(
+    data_path,
+    policy,
+    year: int,
+    out_dir,
+    institution: str | None = None,
+    each: bool = False,
+    sets=(),
+    override_file=None,
+    lang: str = "zh",
+) -> Selfcheck:
     """Approval notices (notice_<id>.html / .pdf) for one institution, or with each=True for
     every institution with claims or payments, into out_dir, all or nothing."""
     from audit.errors import UsageError
@@ -605,8 +820,13 @@ def notices(data_path, policy, year: int, out_dir, institution: str | None = Non
     recon = result.reconciliation
     ids = sorted(recon["institution_id"].unique().to_list()) if recon is not None and recon.height else []
     if not ids:
-        raise UsageError(t(lang, "输入数据中没有“申报”或“拨付”记录，无法出具核定通知书。",
-                           "The input holds no claims or payments: there is nothing to approve."))
+        raise UsageError(
+            t(
+                lang,
+                "输入数据中没有“申报”或“拨付”记录，无法出具核定通知书。",
+                "The input holds no claims or payments: there is nothing to approve.",
+            )
+        )
     chosen = pick_institutions(ids, institution, each, lang)
     out = Path(out_dir)
     with output_set(out, NOTICE_NAMES, lang) as tmp:

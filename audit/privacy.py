@@ -11,9 +11,12 @@ def mask_person_id(expr: pl.Expr) -> pl.Expr:
     s = expr.cast(pl.String)
     n = s.str.len_chars()
     return (
-        pl.when(s.is_null()).then(None)
-        .when(n == 18).then(s.str.head(4) + pl.lit("*" * 10) + s.str.tail(4))   # the usual id, without lists
-        .when(n <= 8).then(pl.lit("*").repeat_by(n).list.join(""))
+        pl.when(s.is_null())
+        .then(None)
+        .when(n == 18)
+        .then(s.str.head(4) + pl.lit("*" * 10) + s.str.tail(4))  # the usual id, without lists
+        .when(n <= 8)
+        .then(pl.lit("*").repeat_by(n).list.join(""))
         .otherwise(s.str.head(4) + pl.lit("*").repeat_by(n - 8).list.join("") + s.str.tail(4))
     )
 
@@ -23,7 +26,8 @@ def mask_name(expr: pl.Expr) -> pl.Expr:
     s = expr.cast(pl.String)
     n = s.str.len_chars()
     return (
-        pl.when(s.is_null() | (n == 0)).then(s)
+        pl.when(s.is_null() | (n == 0))
+        .then(s)
         .otherwise(s.str.head(1) + pl.lit("*").repeat_by((n - 1).clip(lower_bound=1)).list.join(""))
     )
 
@@ -31,7 +35,7 @@ def mask_name(expr: pl.Expr) -> pl.Expr:
 # An 18-character resident id (GB 11643) anywhere in free text. The one pattern every
 # writer masks free text with, even where a finding's writer already masked it.
 PERSON_ID_IN_TEXT = r"(\d{4})\d{10}(\d{3}[\dXx])"
-PERSON_ID_MASKED = "${1}**********${2}"   # first 4 and last 4 kept, as mask_person_id
+PERSON_ID_MASKED = "${1}**********${2}"  # first 4 and last 4 kept, as mask_person_id
 
 
 def mask_ids_in_text(expr: pl.Expr) -> pl.Expr:
@@ -69,8 +73,10 @@ def defuse_formula(expr: pl.Expr) -> pl.Expr:
 
 # 18 characters shaped like a 身份证号: 6 digits, a birth date 19xx/20xx-MM-DD, 3 digits and a
 # check character, not inside a longer run of letters or digits
-_NATIONAL_ID = (r"(^|[^0-9A-Za-z])(\d{4})\d{2}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
-                r"(\d{3}[0-9Xx])($|[^0-9A-Za-z])")
+_NATIONAL_ID = (
+    r"(^|[^0-9A-Za-z])(\d{4})\d{2}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
+    r"(\d{3}[0-9Xx])($|[^0-9A-Za-z])"
+)
 
 
 def mask_national_ids(expr: pl.Expr) -> pl.Expr:
@@ -83,7 +89,7 @@ def mask_national_ids(expr: pl.Expr) -> pl.Expr:
     return s
 
 
-DISTINCT_MIN_ROWS = 100_000   # below this, defusing every cell is already instant
+DISTINCT_MIN_ROWS = 100_000  # below this, defusing every cell is already instant
 
 
 def defuse_frame(df: pl.DataFrame) -> pl.DataFrame:
@@ -99,7 +105,9 @@ def defuse_frame(df: pl.DataFrame) -> pl.DataFrame:
         if df.height >= DISTINCT_MIN_ROWS:
             distinct = df.select(pl.col(c).unique().drop_nulls())
             if distinct.height * 4 <= df.height:
-                changed = distinct.select(pl.col(c).alias("old"), safe.alias("new")).filter(pl.col("old") != pl.col("new"))
+                changed = distinct.select(pl.col(c).alias("old"), safe.alias("new")).filter(
+                    pl.col("old") != pl.col("new")
+                )
                 if changed.height:
                     columns.append(pl.col(c).replace(changed["old"], changed["new"]))
                 continue
@@ -125,7 +133,8 @@ def safe_workbook(target, **options):
     — and the metadata dates are output_timestamp() (byte-reproducible)."""
     import xlsxwriter
 
-    wb = xlsxwriter.Workbook(target, {"strings_to_formulas": False, "strings_to_urls": False,
-                                      "strings_to_numbers": False, **options})
+    wb = xlsxwriter.Workbook(
+        target, {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False, **options}
+    )
     wb.set_properties({"created": output_timestamp()})
     return wb

@@ -26,22 +26,42 @@ from audit.kinds.registers import ELDERLY_LAW, ELDERLY_QUOTE, under_age
 from audit.privacy import mask_person_id
 
 STATUS = {  # code: (zh, en)
-    "match": ("一致", "match"), "cut": ("核减", "cut"), "raised": ("核增", "raised"),
-    "recover": ("追回", "recover"), "pay": ("补发", "pay"),
+    "match": ("一致", "match"),
+    "cut": ("核减", "cut"),
+    "raised": ("核增", "raised"),
+    "recover": ("追回", "recover"),
+    "pay": ("补发", "pay"),
 }
-PROGRAMS_OF_KINDS = {"construction": {"construction_per_bed", "nursing_type_bonus", "renovation_share"},
-                     "operating": {"resident_month_grant"},
-                     "center_operating": {"center_star_grant", "factor_allocation"},
-                     "insurance": {"premium_share"}}
+PROGRAMS_OF_KINDS = {
+    "construction": {"construction_per_bed", "nursing_type_bonus", "renovation_share"},
+    "operating": {"resident_month_grant"},
+    "center_operating": {"center_star_grant", "factor_allocation"},
+    "insurance": {"premium_share"},
+}
 RECONCILIATION_SCHEMA = {
-    "institution_id": pl.String, "name": pl.String, "county": pl.String, "program": pl.String, "period": pl.String,
-    "claimed_fen": pl.Int64, "approved_fen": pl.Int64, "paid_fen": pl.Int64,
-    "claimed_minus_approved_fen": pl.Int64, "to_recover_fen": pl.Int64, "to_pay_fen": pl.Int64,
-    "status": pl.String, "explained_fen": pl.Int64, "unexplained_fen": pl.Int64, "explained_by": pl.String,
+    "institution_id": pl.String,
+    "name": pl.String,
+    "county": pl.String,
+    "program": pl.String,
+    "period": pl.String,
+    "claimed_fen": pl.Int64,
+    "approved_fen": pl.Int64,
+    "paid_fen": pl.Int64,
+    "claimed_minus_approved_fen": pl.Int64,
+    "to_recover_fen": pl.Int64,
+    "to_pay_fen": pl.Int64,
+    "status": pl.String,
+    "explained_fen": pl.Int64,
+    "unexplained_fen": pl.Int64,
+    "explained_by": pl.String,
 }
 DISCREPANCY_SCHEMA = {
-    "institution_id": pl.String, "program": pl.String, "month_end": pl.Date, "person_id": pl.String,
-    "rule": pl.String, "amount_fen": pl.Int64,
+    "institution_id": pl.String,
+    "program": pl.String,
+    "month_end": pl.Date,
+    "person_id": pl.String,
+    "rule": pl.String,
+    "amount_fen": pl.Int64,
 }
 # causes of a claimed person-month the ledger does not count, in the order they are tested
 CAUSES = ("died", "under_60", "claimed_elsewhere", "at_other_home", "not_resident", "not_local", "not_eligible")
@@ -52,8 +72,10 @@ CAUSE_WORDS = {
     "at_other_home": ("该月末在机构 {} 入住", "in residence at {} on the month-end"),
     "not_resident": ("该月末不在本机构入住名单中{}", "not in residence here on the month-end{}"),
     "not_local": ("户籍不在机构所在区县{}", "household registration outside the institution's county{}"),
-    "not_eligible": ("未满足计发条件（入住未满规定月数、机构未登记或未评级等）{}",
-                     "conditions not met (minimum months, registration or rating){}"),
+    "not_eligible": (
+        "未满足计发条件（入住未满规定月数、机构未登记或未评级等）{}",
+        "conditions not met (minimum months, registration or rating){}",
+    ),
     "not_claimed": ("在院且符合条件，但未申报{}", "counted but not claimed{}"),
 }
 
@@ -93,8 +115,15 @@ def approved_atoms(ledger: pl.DataFrame, ctx: Ctx | None) -> pl.DataFrame:
     if monthly is not None and monthly.height:
         monthly = monthly.filter(pl.col("payer") != "institution")
         by_month = set(monthly["program"].unique().to_list())
-        parts.append(monthly.select("institution_id", "program", month_number(pl.col("month_end")).alias("m0"),
-                                    month_number(pl.col("month_end")).alias("m1"), "amount_fen"))
+        parts.append(
+            monthly.select(
+                "institution_id",
+                "program",
+                month_number(pl.col("month_end")).alias("m0"),
+                month_number(pl.col("month_end")).alias("m1"),
+                "amount_fen",
+            )
+        )
     lines = ledger.filter((pl.col("payer") != "institution") & ~pl.col("program").is_in(sorted(by_month)))
     lines = dates.month_spans(lines.select("institution_id", "program", "period", "amount_fen"))
     parts.append(lines.select("institution_id", "program", "m0", "m1", "amount_fen"))
@@ -105,11 +134,17 @@ def approved_atoms(ledger: pl.DataFrame, ctx: Ctx | None) -> pl.DataFrame:
 def _narrowest(items: pl.DataFrame, keys: pl.DataFrame) -> pl.DataFrame:
     """items (with `_i`, institution_id, program, m0, m1) → `_i`, k0, k1 of the narrowest key
     whose span holds the item's (none: not in the result)."""
-    return (items.join(keys.select("institution_id", "program", pl.col("m0").alias("k0"), pl.col("m1").alias("k1")),
-                       on=["institution_id", "program"], how="inner")
-            .filter((pl.col("k0") <= pl.col("m0")) & (pl.col("m1") <= pl.col("k1")))
-            .sort("_i", pl.col("k1") - pl.col("k0"), "k0")
-            .unique("_i", keep="first").select("_i", "k0", "k1"))
+    return (
+        items.join(
+            keys.select("institution_id", "program", pl.col("m0").alias("k0"), pl.col("m1").alias("k1")),
+            on=["institution_id", "program"],
+            how="inner",
+        )
+        .filter((pl.col("k0") <= pl.col("m0")) & (pl.col("m1") <= pl.col("k1")))
+        .sort("_i", pl.col("k1") - pl.col("k0"), "k0")
+        .unique("_i", keep="first")
+        .select("_i", "k0", "k1")
+    )
 
 
 def _assign(items: pl.DataFrame, keys: pl.DataFrame) -> pl.DataFrame:
@@ -121,12 +156,15 @@ def _assign(items: pl.DataFrame, keys: pl.DataFrame) -> pl.DataFrame:
 def _runs(items: pl.DataFrame) -> pl.DataFrame:
     """Unassigned month spans → contiguous runs per institution × programme as keys."""
     items = items.sort("institution_id", "program", "m0")
-    new_run = ((pl.col("m0") > pl.col("m1").shift(1).cum_max().over("institution_id", "program") + 1)
-               .fill_null(True))
-    return (items.with_columns(new_run.cast(pl.Int64).cum_sum().over("institution_id", "program").alias("_run"))
-            .with_columns(pl.col("m0").min().over("institution_id", "program", "_run").alias("k0"),
-                          pl.col("m1").max().over("institution_id", "program", "_run").alias("k1"))
-            .drop("_run"))
+    new_run = (pl.col("m0") > pl.col("m1").shift(1).cum_max().over("institution_id", "program") + 1).fill_null(True)
+    return (
+        items.with_columns(new_run.cast(pl.Int64).cum_sum().over("institution_id", "program").alias("_run"))
+        .with_columns(
+            pl.col("m0").min().over("institution_id", "program", "_run").alias("k0"),
+            pl.col("m1").max().over("institution_id", "program", "_run").alias("k1"),
+        )
+        .drop("_run")
+    )
 
 
 # ---------------------------------------------------------------- per-resident discrepancies
@@ -149,9 +187,15 @@ def resident_discrepancies(tables: dict, pack, ctx: Ctx, lang: str = "zh") -> tu
     # each distinct month text is parsed once; the 25 million rows only join a small table
     months = dates.month_spans(roll.select(pl.col("period").unique()))
     months = months.filter((pl.col("m0") == pl.col("m1")) & pl.col("m0").is_between(r0, r1)).select(
-        "period", month_end_of(pl.col("m0")).alias("month_end"))
-    claims = (roll.lazy().filter(pl.col("person_id").is_not_null()).select("institution_id", "period", "person_id")
-              .join(months.lazy(), on="period", how="inner").select("institution_id", "person_id", "month_end"))
+        "period", month_end_of(pl.col("m0")).alias("month_end")
+    )
+    claims = (
+        roll.lazy()
+        .filter(pl.col("person_id").is_not_null())
+        .select("institution_id", "period", "person_id")
+        .join(months.lazy(), on="period", how="inner")
+        .select("institution_id", "person_id", "month_end")
+    )
     shared = _claimed_by_two_homes(claims)
     prepared = [_RuleFrames(rule, tables, ctx) for rule in rules]
     parts, found = [], []
@@ -168,22 +212,30 @@ def resident_discrepancies(tables: dict, pack, ctx: Ctx, lang: str = "zh") -> tu
             disc, why = _slice_discrepancies(frames, tables, ctx, claimed, shared, in_slice, lang)
             per_rule.append(disc)
             found.append(why)
-        disc = pl.concat(per_rule).group_by("institution_id", "program", "month_end", "person_id", "rule") \
-            .agg(pl.col("amount_fen").max()) if len(prepared) > 1 else per_rule[0]
+        disc = (
+            pl.concat(per_rule)
+            .group_by("institution_id", "program", "month_end", "person_id", "rule")
+            .agg(pl.col("amount_fen").max())
+            if len(prepared) > 1
+            else per_rule[0]
+        )
         parts.append(disc.sort("institution_id", "month_end", "person_id", "rule"))
     return pl.concat(parts), pl.concat(found)
 
 
-SLICE_ROWS = 3_000_000   # claimed person-months reconciled at a time (bounds memory; results do not depend on it)
+SLICE_ROWS = 3_000_000  # claimed person-months reconciled at a time (bounds memory; results do not depend on it)
 
 
 def _institution_slices(tables: dict, claimed_rows: int) -> list[tuple[list, bool]]:
     """Sorted institution ids (of the institutions table and of the roll) cut into
     consecutive slices of about SLICE_ROWS claimed rows each; the first also takes rows
     without an institution id."""
-    ids = (pl.concat([tables["institutions"].select("institution_id"),
-                      tables["claim_residents"].select("institution_id")])
-           .drop_nulls().unique().sort("institution_id")["institution_id"])
+    ids = (
+        pl.concat([tables["institutions"].select("institution_id"), tables["claim_residents"].select("institution_id")])
+        .drop_nulls()
+        .unique()
+        .sort("institution_id")["institution_id"]
+    )
     n = max(1, -(-claimed_rows // SLICE_ROWS))
     size = max(1, -(-ids.len() // n))
     return [(ids.slice(i, size).to_list(), i == 0) for i in range(0, max(ids.len(), 1), size)]
@@ -195,8 +247,11 @@ def _claimed_by_two_homes(claims: pl.LazyFrame) -> pl.DataFrame:
     whole roll twice; a hash collision only keeps a row in)."""
     key = pl.struct("person_id", "month_end").hash()
     twice = claims.filter(key.is_duplicated()).unique()
-    return (twice.filter(pl.struct("person_id", "month_end").is_duplicated())
-            .select("person_id", "month_end", pl.col("institution_id").alias("_other")).collect())
+    return (
+        twice.filter(pl.struct("person_id", "month_end").is_duplicated())
+        .select("person_id", "month_end", pl.col("institution_id").alias("_other"))
+        .collect()
+    )
 
 
 class _RuleFrames:
@@ -216,72 +271,147 @@ class _RuleFrames:
         self.cats = sorted(_opt(rule, "low_income_categories", on) or ())
         self.local = _opt(rule, "local_hukou", on)
         self.priced_base = _base(rule)[0]
-        self.spans = (counted_spans(rule, tables, ctx).filter(pl.col("registered_ok") & self.priced_base)
-                      .select("institution_id", "person_id", "_first", "_last").collect())
+        self.spans = (
+            counted_spans(rule, tables, ctx)
+            .filter(pl.col("registered_ok") & self.priced_base)
+            .select("institution_id", "person_id", "_first", "_last")
+            .collect()
+        )
         removed = registers_stays(rule, tables, ctx)
-        self.removed = (removed.filter(pl.col("registered_ok") & ~COUNTS)
-                        .select("institution_id", "person_id", "month_end").collect() if removed is not None
-                        else pl.DataFrame(schema={"institution_id": pl.String, "person_id": pl.String,
-                                                  "month_end": pl.Date}))
+        self.removed = (
+            removed.filter(pl.col("registered_ok") & ~COUNTS)
+            .select("institution_id", "person_id", "month_end")
+            .collect()
+            if removed is not None
+            else pl.DataFrame(schema={"institution_id": pl.String, "person_id": pl.String, "month_end": pl.Date})
+        )
 
 
-def _slice_discrepancies(frames: _RuleFrames, tables: dict, ctx: Ctx, claimed: pl.DataFrame,
-                         shared: pl.DataFrame, in_slice: pl.Expr, lang: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _slice_discrepancies(
+    frames: _RuleFrames,
+    tables: dict,
+    ctx: Ctx,
+    claimed: pl.DataFrame,
+    shared: pl.DataFrame,
+    in_slice: pl.Expr,
+    lang: str,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """resident_discrepancies for one rule and the institutions of one slice (`claimed`
     is the slice's roll, `shared` the person-months claimed by several homes)."""
     from audit.kinds.operating import person_month_values
 
     rule, disabled, cats = frames.rule, frames.disabled, frames.cats
-    not_counted, not_claimed = _roll_against_ledger(rule, tables, ctx, claimed, frames.priced_base,
-                                                    frames.spans.filter(in_slice), frames.removed.filter(in_slice))
+    not_counted, not_claimed = _roll_against_ledger(
+        rule, tables, ctx, claimed, frames.priced_base, frames.spans.filter(in_slice), frames.removed.filter(in_slice)
+    )
     # causes, in order: registers first, then residence, then the rule's own conditions
-    res = tables["residents"].select("institution_id", "person_id", "admitted_on", "discharged_on",
-                                     "hukou_county", "care_level", "dementia", "low_income")
+    res = tables["residents"].select(
+        "institution_id",
+        "person_id",
+        "admitted_on",
+        "discharged_on",
+        "hukou_county",
+        "care_level",
+        "dementia",
+        "low_income",
+    )
     nc = not_counted.with_row_index("_i")
-    here = (nc.join(res, on=["institution_id", "person_id"], how="inner")
-            .filter((pl.col("admitted_on") <= pl.col("month_end"))
-                    & (pl.col("discharged_on").is_null() | (pl.col("discharged_on") > pl.col("month_end"))))
-            .sort("_i", "admitted_on", descending=[False, True]).unique("_i", keep="first")
-            .select("_i", "hukou_county", "care_level", "dementia", "low_income"))
-    elsewhere = (nc.join(res.select("person_id", pl.col("institution_id").alias("_other"), "admitted_on", "discharged_on"),
-                         on="person_id", how="inner")
-                 .filter((pl.col("_other") != pl.col("institution_id")) & (pl.col("admitted_on") <= pl.col("month_end"))
-                         & (pl.col("discharged_on").is_null() | (pl.col("discharged_on") > pl.col("month_end"))))
-                 .group_by("_i").agg(pl.col("_other").unique().sort().str.join(",").alias("_at_other")))
-    also_claimed = (nc.join(shared, on=["person_id", "month_end"], how="inner")
-                    .filter(pl.col("_other") != pl.col("institution_id"))
-                    .group_by("_i").agg(pl.col("_other").unique().sort().str.join(",").alias("_claimed_other")))
+    here = (
+        nc.join(res, on=["institution_id", "person_id"], how="inner")
+        .filter(
+            (pl.col("admitted_on") <= pl.col("month_end"))
+            & (pl.col("discharged_on").is_null() | (pl.col("discharged_on") > pl.col("month_end")))
+        )
+        .sort("_i", "admitted_on", descending=[False, True])
+        .unique("_i", keep="first")
+        .select("_i", "hukou_county", "care_level", "dementia", "low_income")
+    )
+    elsewhere = (
+        nc.join(
+            res.select("person_id", pl.col("institution_id").alias("_other"), "admitted_on", "discharged_on"),
+            on="person_id",
+            how="inner",
+        )
+        .filter(
+            (pl.col("_other") != pl.col("institution_id"))
+            & (pl.col("admitted_on") <= pl.col("month_end"))
+            & (pl.col("discharged_on").is_null() | (pl.col("discharged_on") > pl.col("month_end")))
+        )
+        .group_by("_i")
+        .agg(pl.col("_other").unique().sort().str.join(",").alias("_at_other"))
+    )
+    also_claimed = (
+        nc.join(shared, on=["person_id", "month_end"], how="inner")
+        .filter(pl.col("_other") != pl.col("institution_id"))
+        .group_by("_i")
+        .agg(pl.col("_other").unique().sort().str.join(",").alias("_claimed_other"))
+    )
     deaths = tables["deaths"].group_by("person_id").agg(pl.col("died_on").min())
     inst = tables["institutions"].select("institution_id", pl.col("county").alias("_county"), "rating_level")
-    nc = (nc.join(here, on="_i", how="left").join(elsewhere, on="_i", how="left")
-          .join(also_claimed, on="_i", how="left").join(deaths, on="person_id", how="left")
-          .join(inst, on="institution_id", how="left"))
-    resident_here = pl.col("care_level").is_not_null() | pl.col("hukou_county").is_not_null() | pl.col("low_income").is_not_null()
-    cause = (pl.when((pl.col("died_on") <= pl.col("month_end")).fill_null(False)).then(pl.lit("died"))
-             .when(under_age(pl.col("person_id"), pl.col("month_end"))).then(pl.lit("under_60"))
-             .when(~resident_here & pl.col("_claimed_other").is_not_null()).then(pl.lit("claimed_elsewhere"))
-             .when(~resident_here & pl.col("_at_other").is_not_null()).then(pl.lit("at_other_home"))
-             .when(~resident_here).then(pl.lit("not_resident"))
-             .when(pl.lit(bool(frames.local)) & (pl.col("hukou_county").str.strip_chars()
-                                                 != pl.col("_county").str.strip_chars()).fill_null(True))
-             .then(pl.lit("not_local"))
-             .otherwise(pl.lit("not_eligible")))
-    nc = nc.with_columns(cause.alias("cause"), (pl.lit("claim_") + cause).alias("rule"),
-                         pl.coalesce(pl.col("care_level"), pl.lit("self_care")).alias("care_level"),
-                         pl.col("dementia").fill_null(False), pl.col("low_income").fill_null("none"))
+    nc = (
+        nc.join(here, on="_i", how="left")
+        .join(elsewhere, on="_i", how="left")
+        .join(also_claimed, on="_i", how="left")
+        .join(deaths, on="person_id", how="left")
+        .join(inst, on="institution_id", how="left")
+    )
+    resident_here = (
+        pl.col("care_level").is_not_null() | pl.col("hukou_county").is_not_null() | pl.col("low_income").is_not_null()
+    )
+    cause = (
+        pl.when((pl.col("died_on") <= pl.col("month_end")).fill_null(False))
+        .then(pl.lit("died"))
+        .when(under_age(pl.col("person_id"), pl.col("month_end")))
+        .then(pl.lit("under_60"))
+        .when(~resident_here & pl.col("_claimed_other").is_not_null())
+        .then(pl.lit("claimed_elsewhere"))
+        .when(~resident_here & pl.col("_at_other").is_not_null())
+        .then(pl.lit("at_other_home"))
+        .when(~resident_here)
+        .then(pl.lit("not_resident"))
+        .when(
+            pl.lit(bool(frames.local))
+            & (pl.col("hukou_county").str.strip_chars() != pl.col("_county").str.strip_chars()).fill_null(True)
+        )
+        .then(pl.lit("not_local"))
+        .otherwise(pl.lit("not_eligible"))
+    )
+    nc = nc.with_columns(
+        cause.alias("cause"),
+        (pl.lit("claim_") + cause).alias("rule"),
+        pl.coalesce(pl.col("care_level"), pl.lit("self_care")).alias("care_level"),
+        pl.col("dementia").fill_null(False),
+        pl.col("low_income").fill_null("none"),
+    )
     valued = person_month_values(rule, nc, ctx, disabled, pl.col("low_income").is_in(cats).fill_null(False))
     unclaimed = person_month_values(rule, not_claimed, ctx, disabled, pl.col("low_income").is_in(cats).fill_null(False))
-    disc = pl.concat([
-        valued.select("institution_id", pl.lit("operating").alias("program"), "month_end", "person_id", "rule",
-                      "amount_fen"),
-        unclaimed.select("institution_id", pl.lit("operating").alias("program"), "month_end", "person_id",
-                         pl.lit("claim_missing").alias("rule"), (-pl.col("amount_fen")).alias("amount_fen")),
-    ]).cast(DISCREPANCY_SCHEMA)
+    disc = pl.concat(
+        [
+            valued.select(
+                "institution_id", pl.lit("operating").alias("program"), "month_end", "person_id", "rule", "amount_fen"
+            ),
+            unclaimed.select(
+                "institution_id",
+                pl.lit("operating").alias("program"),
+                "month_end",
+                "person_id",
+                pl.lit("claim_missing").alias("rule"),
+                (-pl.col("amount_fen")).alias("amount_fen"),
+            ),
+        ]
+    ).cast(DISCREPANCY_SCHEMA)
     return disc, _discrepancy_findings(valued, unclaimed, rule, ctx, lang)
 
 
-def _roll_against_ledger(rule, tables: dict, ctx: Ctx, claimed: pl.DataFrame, priced_base: pl.Expr,
-                         spans: pl.DataFrame, removed: pl.DataFrame):
+def _roll_against_ledger(
+    rule,
+    tables: dict,
+    ctx: Ctx,
+    claimed: pl.DataFrame,
+    priced_base: pl.Expr,
+    spans: pl.DataFrame,
+    removed: pl.DataFrame,
+):
     """(claimed person-months the ledger does not count, counted person-months not claimed
     — the latter with the attributes that price them).
 
@@ -296,20 +426,33 @@ def _roll_against_ledger(rule, tables: dict, ctx: Ctx, claimed: pl.DataFrame, pr
     pair = ["institution_id", "person_id"]
     spans = spans.lazy()
     # claimed months are those of the run's period already; counted spans number them 1…n from its first month
-    hit = (claimed.lazy().with_columns(months_into(pl.col("month_end"), ctx.span).alias("_m"))
-           .join(spans, on=pair, how="inner")
-           .filter((pl.col("_first") <= pl.col("_m")) & (pl.col("_m") <= pl.col("_last")))
-           .select(keys).join(removed.lazy(), on=keys, how="anti").collect())
+    hit = (
+        claimed.lazy()
+        .with_columns(months_into(pl.col("month_end"), ctx.span).alias("_m"))
+        .join(spans, on=pair, how="inner")
+        .filter((pl.col("_first") <= pl.col("_m")) & (pl.col("_m") <= pl.col("_last")))
+        .select(keys)
+        .join(removed.lazy(), on=keys, how="anti")
+        .collect()
+    )
     not_counted = claimed.join(hit, on=keys, how="anti")
-    due = (spans.group_by(pair).agg((pl.col("_last") - pl.col("_first") + 1).sum().alias("_due")).collect()
-           .join(removed.group_by(pair).agg(pl.len().alias("_gone")), on=pair, how="left")
-           .join(hit.group_by(pair).agg(pl.len().alias("_got")), on=pair, how="left")
-           .filter(pl.col("_due") - pl.col("_gone").fill_null(0) > pl.col("_got").fill_null(0)))
+    due = (
+        spans.group_by(pair)
+        .agg((pl.col("_last") - pl.col("_first") + 1).sum().alias("_due"))
+        .collect()
+        .join(removed.group_by(pair).agg(pl.len().alias("_gone")), on=pair, how="left")
+        .join(hit.group_by(pair).agg(pl.len().alias("_got")), on=pair, how="left")
+        .filter(pl.col("_due") - pl.col("_gone").fill_null(0) > pl.col("_got").fill_null(0))
+    )
     if not due.height:
         return not_counted, counted_stays(rule, {**tables, "residents": tables["residents"].clear()}, ctx).collect()
     short = {**tables, "residents": tables["residents"].join(due.select(pair), on=pair, how="semi")}
-    not_claimed = (counted_stays(rule, short, ctx).filter(pl.col("registered_ok") & COUNTS & priced_base)
-                   .join(claimed.lazy(), on=keys, how="anti").collect())
+    not_claimed = (
+        counted_stays(rule, short, ctx)
+        .filter(pl.col("registered_ok") & COUNTS & priced_base)
+        .join(claimed.lazy(), on=keys, how="anti")
+        .collect()
+    )
     return not_counted, not_claimed
 
 
@@ -325,56 +468,116 @@ def _opt(rule, name, on):
 def _discrepancy_findings(valued: pl.DataFrame, unclaimed: pl.DataFrame, rule, ctx: Ctx, lang: str) -> pl.DataFrame:
     """One finding per institution × person × cause: months and money. A claimed month
     not counted is an error (money claimed that is not due); a month not claimed is info."""
-    extra = (pl.when(pl.col("cause") == "died").then(pl.col("died_on").cast(pl.String))
-             .when(pl.col("cause") == "claimed_elsewhere").then(pl.col("_claimed_other"))
-             .when(pl.col("cause") == "at_other_home").then(pl.col("_at_other"))
-             .otherwise(pl.lit("")))
-    rows = pl.concat([
-        valued.select("institution_id", "person_id", "month_end", "cause", "amount_fen", extra.alias("_extra")),
-        unclaimed.select("institution_id", "person_id", "month_end", pl.lit("not_claimed").alias("cause"),
-                         "amount_fen", pl.lit("").alias("_extra")),
-    ])
+    extra = (
+        pl.when(pl.col("cause") == "died")
+        .then(pl.col("died_on").cast(pl.String))
+        .when(pl.col("cause") == "claimed_elsewhere")
+        .then(pl.col("_claimed_other"))
+        .when(pl.col("cause") == "at_other_home")
+        .then(pl.col("_at_other"))
+        .otherwise(pl.lit(""))
+    )
+    rows = pl.concat(
+        [
+            valued.select("institution_id", "person_id", "month_end", "cause", "amount_fen", extra.alias("_extra")),
+            unclaimed.select(
+                "institution_id",
+                "person_id",
+                "month_end",
+                pl.lit("not_claimed").alias("cause"),
+                "amount_fen",
+                pl.lit("").alias("_extra"),
+            ),
+        ]
+    )
     if not rows.height:
         return pl.DataFrame(schema=FINDING_SCHEMA)
     # the institution's own conditions and months it did not claim are one finding per
     # institution (thousands of residents share them); claim_discrepancies.csv lists each month
     pooled = pl.col("cause").is_in(["not_eligible", "not_claimed"])
-    per = (rows.filter(~pooled).group_by("institution_id", "person_id", "cause")
-           .agg(pl.col("month_end").sort().dt.strftime("%Y-%m").str.join(",").alias("months"), pl.len().alias("n"),
-                pl.col("amount_fen").sum(), pl.col("_extra").first())
-           .with_columns(mask_person_id(pl.col("person_id")).alias("masked"), fen_text(pl.col("amount_fen")).alias("money")))
+    per = (
+        rows.filter(~pooled)
+        .group_by("institution_id", "person_id", "cause")
+        .agg(
+            pl.col("month_end").sort().dt.strftime("%Y-%m").str.join(",").alias("months"),
+            pl.len().alias("n"),
+            pl.col("amount_fen").sum(),
+            pl.col("_extra").first(),
+        )
+        .with_columns(
+            mask_person_id(pl.col("person_id")).alias("masked"), fen_text(pl.col("amount_fen")).alias("money")
+        )
+    )
     zh = {k: v[0] for k, v in CAUSE_WORDS.items()}
     en = {k: v[1] for k, v in CAUSE_WORDS.items()}
     cause_words = pl.col("cause").replace_strict(en if lang == "en" else zh, return_dtype=pl.String)
     cause = _fill(cause_words, pl.col("_extra"))
     claimed_msg = pl.format(
-        "申报名册中该老人（身份证号 {}）{} 个月（{}）未予核定：{}；涉及金额 {} 元" if lang != "en" else
-        "claimed person (id {}): {} month(s) ({}) not approved: {}; {} yuan",
-        pl.col("masked"), pl.col("n"), pl.col("months"), cause, pl.col("money"))
-    citation = (pl.when(pl.col("cause") == "under_60").then(pl.lit(f"{ELDERLY_LAW}：“{ELDERLY_QUOTE}”"))
-                .otherwise(pl.lit(rule.citation)))
+        "申报名册中该老人（身份证号 {}）{} 个月（{}）未予核定：{}；涉及金额 {} 元"
+        if lang != "en"
+        else "claimed person (id {}): {} month(s) ({}) not approved: {}; {} yuan",
+        pl.col("masked"),
+        pl.col("n"),
+        pl.col("months"),
+        cause,
+        pl.col("money"),
+    )
+    citation = (
+        pl.when(pl.col("cause") == "under_60")
+        .then(pl.lit(f"{ELDERLY_LAW}：“{ELDERLY_QUOTE}”"))
+        .otherwise(pl.lit(rule.citation))
+    )
     people = per.select(
-        "institution_id", (pl.lit("claim_") + pl.col("cause")).alias("rule"), _holds(pl.col("amount_fen")).alias("severity"),
+        "institution_id",
+        (pl.lit("claim_") + pl.col("cause")).alias("rule"),
+        _holds(pl.col("amount_fen")).alias("severity"),
         claimed_msg.alias("message"),
-        pl.format("person={} months={} amount={}", pl.col("masked"), pl.col("months"), pl.col("money")).alias("evidence"),
-        citation.alias("citation"), pl.lit(ctx.period_label).alias("period"))
-    pool = (rows.filter(pooled).group_by("institution_id", "cause")
-            .agg(pl.col("person_id").n_unique().alias("persons"), pl.len().alias("n"), pl.col("amount_fen").sum())
-            .with_columns(fen_text(pl.col("amount_fen").abs()).alias("money")))
+        pl.format("person={} months={} amount={}", pl.col("masked"), pl.col("months"), pl.col("money")).alias(
+            "evidence"
+        ),
+        citation.alias("citation"),
+        pl.lit(ctx.period_label).alias("period"),
+    )
+    pool = (
+        rows.filter(pooled)
+        .group_by("institution_id", "cause")
+        .agg(pl.col("person_id").n_unique().alias("persons"), pl.len().alias("n"), pl.col("amount_fen").sum())
+        .with_columns(fen_text(pl.col("amount_fen").abs()).alias("money"))
+    )
     is_nc = pl.col("cause") == "not_claimed"
-    pool_msg = pl.when(is_nc).then(pl.format(
-        "{} 位老人共 {} 个人月在院且符合条件但未申报（{} 元），明细见 claim_discrepancies.csv" if lang != "en" else
-        "{} person(s), {} resident-month(s) counted but not claimed ({} yuan); see claim_discrepancies.csv",
-        pl.col("persons"), pl.col("n"), pl.col("money"))).otherwise(pl.format(
-        "申报名册中 {} 位老人共 {} 个人月未满足计发条件（入住未满规定月数、机构未登记或未评级等），涉及 {} 元，明细见 claim_discrepancies.csv"
-        if lang != "en" else
-        "{} claimed person(s), {} month(s) do not meet the conditions (minimum months, registration, rating): "
-        "{} yuan; see claim_discrepancies.csv", pl.col("persons"), pl.col("n"), pl.col("money")))
+    pool_msg = (
+        pl.when(is_nc)
+        .then(
+            pl.format(
+                "{} 位老人共 {} 个人月在院且符合条件但未申报（{} 元），明细见 claim_discrepancies.csv"
+                if lang != "en"
+                else "{} person(s), {} resident-month(s) counted but not claimed ({} yuan); see claim_discrepancies.csv",
+                pl.col("persons"),
+                pl.col("n"),
+                pl.col("money"),
+            )
+        )
+        .otherwise(
+            pl.format(
+                "申报名册中 {} 位老人共 {} 个人月未满足计发条件（入住未满规定月数、机构未登记或未评级等），涉及 {} 元，明细见 claim_discrepancies.csv"
+                if lang != "en"
+                else "{} claimed person(s), {} month(s) do not meet the conditions (minimum months, registration, rating): "
+                "{} yuan; see claim_discrepancies.csv",
+                pl.col("persons"),
+                pl.col("n"),
+                pl.col("money"),
+            )
+        )
+    )
     institutions = pool.select(
-        "institution_id", pl.when(is_nc).then(pl.lit("claim_missing")).otherwise(pl.lit("claim_not_eligible")).alias("rule"),
-        pl.when(is_nc).then(pl.lit("info")).otherwise(_holds(pl.col("amount_fen"))).alias("severity"), pool_msg.alias("message"),
+        "institution_id",
+        pl.when(is_nc).then(pl.lit("claim_missing")).otherwise(pl.lit("claim_not_eligible")).alias("rule"),
+        pl.when(is_nc).then(pl.lit("info")).otherwise(_holds(pl.col("amount_fen"))).alias("severity"),
+        pool_msg.alias("message"),
         pl.format("persons={} months={} amount={}", pl.col("persons"), pl.col("n"), pl.col("money")).alias("evidence"),
-        pl.lit(rule.citation).alias("citation"), pl.lit(ctx.period_label).alias("period"))
+        pl.lit(rule.citation).alias("citation"),
+        pl.lit(ctx.period_label).alias("period"),
+    )
     return pl.concat([as_findings(people), as_findings(institutions)])
 
 
@@ -395,27 +598,43 @@ def _fill(template: pl.Expr, value: pl.Expr) -> pl.Expr:
 # the calculators' condition findings that leave a whole programme of an institution unpaid
 CONDITIONS = {
     "operating": {"unrated", "not_registered", "not_eligible"},
-    "construction": {"not_eligible", "not_registered", "not_accepted", "not_operating", "bed_minimum", "lease_term",
-                     "nursing_occupancy"},
+    "construction": {
+        "not_eligible",
+        "not_registered",
+        "not_accepted",
+        "not_operating",
+        "bed_minimum",
+        "lease_term",
+        "nursing_occupancy",
+    },
     "center_operating": {"not_assessed_pass", "not_operating_normally", "missing_score", "rating_below_minimum"},
     "insurance": set(),
 }
 
 
-def reconcile(tables: dict, ledger: pl.DataFrame, ctx: Ctx, pack, year: int, lang: str = "zh",
-              discrepancies: pl.DataFrame | None = None, calc_findings: pl.DataFrame | None = None
-              ) -> tuple[pl.DataFrame, pl.DataFrame]:
+def reconcile(
+    tables: dict,
+    ledger: pl.DataFrame,
+    ctx: Ctx,
+    pack,
+    year: int,
+    lang: str = "zh",
+    discrepancies: pl.DataFrame | None = None,
+    calc_findings: pl.DataFrame | None = None,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(reconciliation frame (RECONCILIATION_SCHEMA, fen), findings about claims and
     payments outside the year or for a programme the pack does not have)."""
     y0, y1 = span_months(ctx, year)
     claims = dates.month_spans(tables["claims"].select("institution_id", "program", "period", "amount_fen", "_row"))
     pays = dates.month_spans(tables["payments"].select("institution_id", "program", "period", "amount_fen", "_row"))
-    findings = [_outside_year(claims, y0, y1, "claim", lang), _outside_year(pays, y0, y1, "payment", lang),
-                _unknown_programme(claims, pack, lang, year)]
+    findings = [
+        _outside_year(claims, y0, y1, "claim", lang),
+        _outside_year(pays, y0, y1, "payment", lang),
+        _unknown_programme(claims, pack, lang, year),
+    ]
     in_year = (pl.col("m0") >= y0) & (pl.col("m1") <= y1)
     claims, pays = claims.filter(in_year), pays.filter(in_year)
-    keys = claims.group_by("institution_id", "program", "m0", "m1").agg(
-        pl.col("amount_fen").sum().alias("claimed_fen"))
+    keys = claims.group_by("institution_id", "program", "m0", "m1").agg(pl.col("amount_fen").sum().alias("claimed_fen"))
     pays = _assign(pays, keys)
     lone = pays.filter(pl.col("k0").is_null()).select("institution_id", "program", "m0", "m1").unique()
     keys_all = pl.concat([keys.select("institution_id", "program", "m0", "m1"), lone]).unique()
@@ -424,34 +643,69 @@ def reconcile(tables: dict, ledger: pl.DataFrame, ctx: Ctx, pack, year: int, lan
     atoms = pl.concat([atoms.filter(pl.col("k0").is_not_null()), leftover.select(atoms.columns)])
     pays = pays.with_columns(pl.coalesce("k0", "m0").alias("k0"), pl.coalesce("k1", "m1").alias("k1"))
     key = ["institution_id", "program", "k0", "k1"]
-    rows = (pl.concat([
-        keys.select("institution_id", "program", pl.col("m0").alias("k0"), pl.col("m1").alias("k1"), "claimed_fen",
-                    pl.lit(0, pl.Int64).alias("approved_fen"), pl.lit(0, pl.Int64).alias("paid_fen")),
-        atoms.select(*key, pl.lit(0, pl.Int64).alias("claimed_fen"), pl.col("amount_fen").alias("approved_fen"),
-                     pl.lit(0, pl.Int64).alias("paid_fen")),
-        pays.select(*key, pl.lit(0, pl.Int64).alias("claimed_fen"), pl.lit(0, pl.Int64).alias("approved_fen"),
-                    pl.col("amount_fen").alias("paid_fen")),
-    ]).group_by(key).agg(pl.col("claimed_fen", "approved_fen", "paid_fen").sum()))
+    rows = (
+        pl.concat(
+            [
+                keys.select(
+                    "institution_id",
+                    "program",
+                    pl.col("m0").alias("k0"),
+                    pl.col("m1").alias("k1"),
+                    "claimed_fen",
+                    pl.lit(0, pl.Int64).alias("approved_fen"),
+                    pl.lit(0, pl.Int64).alias("paid_fen"),
+                ),
+                atoms.select(
+                    *key,
+                    pl.lit(0, pl.Int64).alias("claimed_fen"),
+                    pl.col("amount_fen").alias("approved_fen"),
+                    pl.lit(0, pl.Int64).alias("paid_fen"),
+                ),
+                pays.select(
+                    *key,
+                    pl.lit(0, pl.Int64).alias("claimed_fen"),
+                    pl.lit(0, pl.Int64).alias("approved_fen"),
+                    pl.col("amount_fen").alias("paid_fen"),
+                ),
+            ]
+        )
+        .group_by(key)
+        .agg(pl.col("claimed_fen", "approved_fen", "paid_fen").sum())
+    )
     rolls = set(tables["claim_residents"]["institution_id"].drop_nulls().unique().to_list())
     rows = _explain(rows, discrepancies, ctx, rolls, calc_findings)
     diff = pl.col("claimed_fen") - pl.col("approved_fen")
     over = pl.col("paid_fen") - pl.col("approved_fen")
-    code = (pl.when(over > 0).then(pl.lit("recover"))
-            .when((pl.col("paid_fen") > 0) & (over < 0)).then(pl.lit("pay"))
-            .when(diff > 0).then(pl.lit("cut")).when(diff < 0).then(pl.lit("raised")).otherwise(pl.lit("match")))
+    code = (
+        pl.when(over > 0)
+        .then(pl.lit("recover"))
+        .when((pl.col("paid_fen") > 0) & (over < 0))
+        .then(pl.lit("pay"))
+        .when(diff > 0)
+        .then(pl.lit("cut"))
+        .when(diff < 0)
+        .then(pl.lit("raised"))
+        .otherwise(pl.lit("match"))
+    )
     names = tables["institutions"].select("institution_id", "name", "county")
-    out = (rows.with_columns(
-        dates.span_label(pl.col("k0"), pl.col("k1")).alias("period"), diff.alias("claimed_minus_approved_fen"),
-        over.clip(lower_bound=0).alias("to_recover_fen"), (-over).clip(lower_bound=0).alias("to_pay_fen"),
-        code.replace_strict({k: v[1 if lang == "en" else 0] for k, v in STATUS.items()}).alias("status"),
-        (diff - pl.col("explained_fen")).alias("unexplained_fen"))
+    out = (
+        rows.with_columns(
+            dates.span_label(pl.col("k0"), pl.col("k1")).alias("period"),
+            diff.alias("claimed_minus_approved_fen"),
+            over.clip(lower_bound=0).alias("to_recover_fen"),
+            (-over).clip(lower_bound=0).alias("to_pay_fen"),
+            code.replace_strict({k: v[1 if lang == "en" else 0] for k, v in STATUS.items()}).alias("status"),
+            (diff - pl.col("explained_fen")).alias("unexplained_fen"),
+        )
         .join(names, on="institution_id", how="left")
-        .sort("institution_id", "program", "k0", "k1"))
+        .sort("institution_id", "program", "k0", "k1")
+    )
     return out.select(list(RECONCILIATION_SCHEMA)).cast(RECONCILIATION_SCHEMA), pl.concat(findings)
 
 
-def _explain(rows: pl.DataFrame, disc: pl.DataFrame | None, ctx: Ctx, rolls: set,
-             findings: pl.DataFrame | None = None) -> pl.DataFrame:
+def _explain(
+    rows: pl.DataFrame, disc: pl.DataFrame | None, ctx: Ctx, rolls: set, findings: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """explained_fen / explained_by per row: the per-resident discrepancies where the
     institution handed in a 申报名册 (`rolls`), else the registers' cuts of the ledger
     (what its declared residents lost to the death register, the roster, the age).
@@ -466,23 +720,40 @@ def _explain(rows: pl.DataFrame, disc: pl.DataFrame | None, ctx: Ctx, rolls: set
         adj = pl.concat(ctx.adjustments).select("institution_id", "program", "month_end", "rule", "amount_fen")
         # a roll shows who was claimed, not for which supplement: a roster cut of a counted month
         # explains a difference either way; deaths and ages are the roll's own causes there
-        parts.append(adj.filter(~((pl.col("program") == "operating") & pl.col("institution_id").is_in(sorted(rolls))
-                                  & (pl.col("rule") != "not_on_roster"))))
+        parts.append(
+            adj.filter(
+                ~(
+                    (pl.col("program") == "operating")
+                    & pl.col("institution_id").is_in(sorted(rolls))
+                    & (pl.col("rule") != "not_on_roster")
+                )
+            )
+        )
     if not parts:
-        return rows.with_columns(pl.lit(0, pl.Int64).alias("explained_fen"), pl.col("_cond").alias("explained_by")).drop("_cond")
+        return rows.with_columns(
+            pl.lit(0, pl.Int64).alias("explained_fen"), pl.col("_cond").alias("explained_by")
+        ).drop("_cond")
     cols = {c: DISCREPANCY_SCHEMA[c] for c in ("institution_id", "program", "month_end", "rule", "amount_fen")}
     why = pl.concat([p.select(list(cols)).cast(cols) for p in parts])
     why = why.with_columns(month_number(pl.col("month_end")).alias("m"))
-    matched = (why.join(rows.select("institution_id", "program", "k0", "k1"), on=["institution_id", "program"])
-               .filter((pl.col("k0") <= pl.col("m")) & (pl.col("m") <= pl.col("k1")))
-               .group_by("institution_id", "program", "k0", "k1")
-               .agg(pl.col("amount_fen").sum().alias("explained_fen"),
-                    pl.col("rule").unique().sort().str.join(",").alias("explained_by")))
+    matched = (
+        why.join(rows.select("institution_id", "program", "k0", "k1"), on=["institution_id", "program"])
+        .filter((pl.col("k0") <= pl.col("m")) & (pl.col("m") <= pl.col("k1")))
+        .group_by("institution_id", "program", "k0", "k1")
+        .agg(
+            pl.col("amount_fen").sum().alias("explained_fen"),
+            pl.col("rule").unique().sort().str.join(",").alias("explained_by"),
+        )
+    )
     joined = rows.join(matched, on=["institution_id", "program", "k0", "k1"], how="left")
     return joined.with_columns(
         pl.col("explained_fen").fill_null(0),
         pl.concat_list(pl.col("explained_by").fill_null("").str.split(","), pl.col("_cond").str.split(","))
-        .list.eval(pl.element().filter(pl.element() != "")).list.unique().list.sort().list.join(",").alias("explained_by"),
+        .list.eval(pl.element().filter(pl.element() != ""))
+        .list.unique()
+        .list.sort()
+        .list.join(",")
+        .alias("explained_by"),
     ).drop("_cond")
 
 
@@ -490,10 +761,17 @@ def _with_conditions(rows: pl.DataFrame, findings: pl.DataFrame | None) -> pl.Da
     """`_cond`: the condition findings of each row's institution for its programme."""
     if findings is None or not findings.height:
         return rows.with_columns(pl.lit("", pl.String).alias("_cond"))
-    pairs = pl.DataFrame([(p, r) for p, rs in CONDITIONS.items() for r in sorted(rs)], schema=["program", "rule"], orient="row")
-    cond = (findings.filter(pl.col("institution_id").is_not_null()).select("institution_id", "rule").unique()
-            .join(pairs, on="rule").group_by("institution_id", "program")
-            .agg(pl.col("rule").sort().str.join(",").alias("_cond")))
+    pairs = pl.DataFrame(
+        [(p, r) for p, rs in CONDITIONS.items() for r in sorted(rs)], schema=["program", "rule"], orient="row"
+    )
+    cond = (
+        findings.filter(pl.col("institution_id").is_not_null())
+        .select("institution_id", "rule")
+        .unique()
+        .join(pairs, on="rule")
+        .group_by("institution_id", "program")
+        .agg(pl.col("rule").sort().str.join(",").alias("_cond"))
+    )
     return rows.join(cond, on=["institution_id", "program"], how="left").with_columns(pl.col("_cond").fill_null(""))
 
 
@@ -503,18 +781,30 @@ def _outside_year(frame: pl.DataFrame, y0: int, y1: int, what: str, lang: str) -
     out = frame.filter(pl.col("m0").is_not_null() & ((pl.col("m0") < y0) | (pl.col("m1") > y1)))
     if not out.height:
         return pl.DataFrame(schema=FINDING_SCHEMA)
-    per = out.group_by("institution_id").agg(pl.len().alias("n"), pl.col("amount_fen").sum(),
-                                             pl.col("period").unique().sort().str.join(",").alias("periods"))
+    per = out.group_by("institution_id").agg(
+        pl.len().alias("n"), pl.col("amount_fen").sum(), pl.col("period").unique().sort().str.join(",").alias("periods")
+    )
     noun_zh, noun_en = {"claim": ("申报", "claim"), "payment": ("拨付", "payment")}[what]
     msg = pl.format(
         f"{{}} 笔{noun_zh}（期间 {{}}，共 {{}} 元）不在核算期间内，未参与本期对账；请按其所属期间另行核算"
-        if lang != "en" else
-        f"{{}} {noun_en}(s) (periods {{}}, {{}} yuan) lie outside the audit period and are not reconciled here; "
-        "run their own period", pl.col("n"), pl.col("periods"), fen_text(pl.col("amount_fen")))
-    return as_findings(per.select(
-        "institution_id", pl.lit(f"{what}_outside_year").alias("rule"), pl.lit("info").alias("severity"),
-        msg.alias("message"), pl.format("count={} periods={} amount={}", pl.col("n"), pl.col("periods"),
-                                        fen_text(pl.col("amount_fen"))).alias("evidence")))
+        if lang != "en"
+        else f"{{}} {noun_en}(s) (periods {{}}, {{}} yuan) lie outside the audit period and are not reconciled here; "
+        "run their own period",
+        pl.col("n"),
+        pl.col("periods"),
+        fen_text(pl.col("amount_fen")),
+    )
+    return as_findings(
+        per.select(
+            "institution_id",
+            pl.lit(f"{what}_outside_year").alias("rule"),
+            pl.lit("info").alias("severity"),
+            msg.alias("message"),
+            pl.format(
+                "count={} periods={} amount={}", pl.col("n"), pl.col("periods"), fen_text(pl.col("amount_fen"))
+            ).alias("evidence"),
+        )
+    )
 
 
 def _unknown_programme(claims: pl.DataFrame, pack, lang: str, year: int) -> pl.DataFrame:
@@ -525,33 +815,80 @@ def _unknown_programme(claims: pl.DataFrame, pack, lang: str, year: int) -> pl.D
         return pl.DataFrame(schema=FINDING_SCHEMA)
     per = bad.group_by("institution_id", "program").agg(pl.col("amount_fen").sum(), pl.col("_row").sort())
     msg = pl.format(
-        "申报的补贴项目 {} 不在政策包 {} 中（{} 元）：无法核定，应核减" if lang != "en" else
-        "claims programme {} which pack {} does not have ({} yuan): nothing can be approved",
-        pl.col("program"), pl.lit(pack.id), fen_text(pl.col("amount_fen")))
-    return as_findings(per.select(
-        "institution_id", pl.lit("program_not_in_pack").alias("rule"), pl.lit("error").alias("severity"),
-        msg.alias("message"),
-        pl.format("program={} amount={} rows={}", pl.col("program"), fen_text(pl.col("amount_fen")),
-                  pl.col("_row").cast(pl.List(pl.String)).list.join(",")).alias("evidence"),
-        pl.lit(None, pl.String).alias("citation"), pl.lit(str(year)).alias("period")))
+        "申报的补贴项目 {} 不在政策包 {} 中（{} 元）：无法核定，应核减"
+        if lang != "en"
+        else "claims programme {} which pack {} does not have ({} yuan): nothing can be approved",
+        pl.col("program"),
+        pl.lit(pack.id),
+        fen_text(pl.col("amount_fen")),
+    )
+    return as_findings(
+        per.select(
+            "institution_id",
+            pl.lit("program_not_in_pack").alias("rule"),
+            pl.lit("error").alias("severity"),
+            msg.alias("message"),
+            pl.format(
+                "program={} amount={} rows={}",
+                pl.col("program"),
+                fen_text(pl.col("amount_fen")),
+                pl.col("_row").cast(pl.List(pl.String)).list.join(","),
+            ).alias("evidence"),
+            pl.lit(None, pl.String).alias("citation"),
+            pl.lit(str(year)).alias("period"),
+        )
+    )
 
 
 def totals(recon: pl.DataFrame, by: list[str]) -> pl.DataFrame:
     """Sums of the money columns by `by` (programme, county …); differences add up exactly."""
-    money = ["claimed_fen", "approved_fen", "paid_fen", "claimed_minus_approved_fen", "to_recover_fen", "to_pay_fen",
-             "unexplained_fen"]
+    money = [
+        "claimed_fen",
+        "approved_fen",
+        "paid_fen",
+        "claimed_minus_approved_fen",
+        "to_recover_fen",
+        "to_pay_fen",
+        "unexplained_fen",
+    ]
     return recon.group_by(by).agg(pl.col(money).sum()).sort(by)
-
-
 
 
 # ---------------------------------------------------------------- as written
 
 
-RECON_COLUMNS = ["institution_id", "name", "program", "period", "claimed", "approved", "paid", "claimed_minus_approved",
-                 "to_recover", "to_pay", "status", "explained", "unexplained", "explained_by"]
-RECON_HEADERS_ZH = ["机构编号", "机构名称", "项目", "期间", "申报(元)", "核定(元)", "已拨付(元)", "申报减核定(元)",
-                    "应追回(元)", "应补发(元)", "状态", "已说明差额(元)", "未说明差额(元)", "说明差额的发现"]
+RECON_COLUMNS = [
+    "institution_id",
+    "name",
+    "program",
+    "period",
+    "claimed",
+    "approved",
+    "paid",
+    "claimed_minus_approved",
+    "to_recover",
+    "to_pay",
+    "status",
+    "explained",
+    "unexplained",
+    "explained_by",
+]
+RECON_HEADERS_ZH = [
+    "机构编号",
+    "机构名称",
+    "项目",
+    "期间",
+    "申报(元)",
+    "核定(元)",
+    "已拨付(元)",
+    "申报减核定(元)",
+    "应追回(元)",
+    "应补发(元)",
+    "状态",
+    "已说明差额(元)",
+    "未说明差额(元)",
+    "说明差额的发现",
+]
 DISCREPANCY_COLUMNS = ["institution_id", "program", "month", "person", "rule", "amount"]
 
 
@@ -560,10 +897,13 @@ def reconciliation_table(recon: pl.DataFrame) -> pl.DataFrame:
     from audit.money import fen_to_yuan_expr
     from audit.privacy import defuse_frame
 
-    text = defuse_frame(recon.select(pl.col(pl.String)))   # money below is digits only: nothing to defuse
+    text = defuse_frame(recon.select(pl.col(pl.String)))  # money below is digits only: nothing to defuse
     money = {c: c.removesuffix("_fen") for c in recon.columns if c.endswith("_fen")}
-    return recon.with_columns(text).with_columns(
-        fen_to_yuan_expr(pl.col(c)).alias(n) for c, n in money.items()).select(RECON_COLUMNS)
+    return (
+        recon.with_columns(text)
+        .with_columns(fen_to_yuan_expr(pl.col(c)).alias(n) for c, n in money.items())
+        .select(RECON_COLUMNS)
+    )
 
 
 def discrepancies_table(disc: pl.DataFrame) -> pl.DataFrame:
@@ -571,13 +911,19 @@ def discrepancies_table(disc: pl.DataFrame) -> pl.DataFrame:
     from audit.money import fen_to_yuan_expr
     from audit.privacy import defuse_frame
 
-    text = defuse_frame(disc.select(
-        "institution_id", "program", pl.col("month_end").dt.strftime("%Y-%m").alias("month"),
-        mask_person_id(pl.col("person_id")).alias("person"), "rule"))
+    text = defuse_frame(
+        disc.select(
+            "institution_id",
+            "program",
+            pl.col("month_end").dt.strftime("%Y-%m").alias("month"),
+            mask_person_id(pl.col("person_id")).alias("person"),
+            "rule",
+        )
+    )
     return text.with_columns(disc.select(fen_to_yuan_expr(pl.col("amount_fen")).alias("amount")).to_series())
 
 
-WRITE_ROWS = 1_000_000   # rows of claim_discrepancies.csv made into text at a time
+WRITE_ROWS = 1_000_000  # rows of claim_discrepancies.csv made into text at a time
 
 
 def write_discrepancies_csv(disc: pl.DataFrame, path) -> None:
@@ -587,7 +933,8 @@ def write_discrepancies_csv(disc: pl.DataFrame, path) -> None:
     with open(path, "wb") as f:
         for start in range(0, max(disc.height, 1), WRITE_ROWS):
             discrepancies_table(disc.slice(start, WRITE_ROWS)).write_csv(
-                f, include_header=start == 0, include_bom=start == 0)
+                f, include_header=start == 0, include_bom=start == 0
+            )
 
 
 def write_reconciliation_sheet(wb, recon: pl.DataFrame, head, money, text) -> None:
@@ -598,9 +945,22 @@ def write_reconciliation_sheet(wb, recon: pl.DataFrame, head, money, text) -> No
     ws = wb.add_worksheet("对账")
     ws.freeze_panes(1, 0)
     widths = [14, 28, 12, 18, 14, 14, 14, 16, 14, 14, 8, 16, 16, 40]
-    cols = ["institution_id", "name", "program", "period", "claimed_fen", "approved_fen", "paid_fen",
-            "claimed_minus_approved_fen", "to_recover_fen", "to_pay_fen", "status", "explained_fen", "unexplained_fen",
-            "explained_by"]
+    cols = [
+        "institution_id",
+        "name",
+        "program",
+        "period",
+        "claimed_fen",
+        "approved_fen",
+        "paid_fen",
+        "claimed_minus_approved_fen",
+        "to_recover_fen",
+        "to_pay_fen",
+        "status",
+        "explained_fen",
+        "unexplained_fen",
+        "explained_by",
+    ]
     for c, (h, w) in enumerate(zip(RECON_HEADERS_ZH, widths)):
         ws.write_string(0, c, h, head)
         ws.set_column(c, c, w)
@@ -634,78 +994,149 @@ def explain_person_month(result, institution_id: str, person_id: str, month: str
     from audit.privacy import mask_text
 
     lang = lang or result.lang
-    L = (lambda zh, en: en if lang == "en" else zh)  # noqa: E731
+    L = lambda zh, en: en if lang == "en" else zh  # noqa: E731
     m = dates.month_span(month)
     if m is None or m[0] != m[1]:
         from audit.errors import InputError
 
-        raise InputError(L(f"--month 应为一个月份，如 2024-05（收到 {month}）", f"--month must be one month such as 2024-05 (got {month})"))
+        raise InputError(
+            L(
+                f"--month 应为一个月份，如 2024-05（收到 {month}）",
+                f"--month must be one month such as 2024-05 (got {month})",
+            )
+        )
     day = pl.select(month_end_of(pl.lit(m[0]))).item()
     tables = result.dataset.tables
     masked = mask_text(person_id)
-    one = {k: (v.filter(pl.col("person_id") == person_id) if "person_id" in v.columns and k != "staff" else v)
-           for k, v in tables.items()}
+    one = {
+        k: (v.filter(pl.col("person_id") == person_id) if "person_id" in v.columns and k != "staff" else v)
+        for k, v in tables.items()
+    }
     one["institutions"] = tables["institutions"]
     roll = one["claim_residents"].filter(pl.col("institution_id") == institution_id)
     claimed = dates.month_spans(roll.select("period")).filter(pl.col("m0") == m[0]).height > 0
-    out = [L(f"机构 {institution_id} · 老人 {masked} · {day:%Y-%m}（月末 {day}）",
-             f"Institution {institution_id} · person {masked} · {day:%Y-%m} (month-end {day})"),
-           L(f"申报名册：{'已申报' if claimed else '未申报'}", f"Claim roll: {'claimed' if claimed else 'not claimed'}")]
+    out = [
+        L(
+            f"机构 {institution_id} · 老人 {masked} · {day:%Y-%m}（月末 {day}）",
+            f"Institution {institution_id} · person {masked} · {day:%Y-%m} (month-end {day})",
+        ),
+        L(f"申报名册：{'已申报' if claimed else '未申报'}", f"Claim roll: {'claimed' if claimed else 'not claimed'}"),
+    ]
     rules = result.pack.rules_of_kind("resident_month_grant")
     if not rules:
         out.append(L("政策包没有按人月计发的运营补贴规则。", "The pack has no resident-month grant."))
         return "\n".join(out) + "\n"
-    ctx = Ctx(pack=result.pack, year=result.year, lang=lang,
-                  period=getattr((result.extra or {}).get("ctx"), "period", None))   # the run's period
+    ctx = Ctx(
+        pack=result.pack, year=result.year, lang=lang, period=getattr((result.extra or {}).get("ctx"), "period", None)
+    )  # the run's period
     for rule in rules:
-        rows = counted_stays(rule, one, ctx).filter((pl.col("institution_id") == institution_id)
-                                                    & (pl.col("month_end") == day)).collect()
+        rows = (
+            counted_stays(rule, one, ctx)
+            .filter((pl.col("institution_id") == institution_id) & (pl.col("month_end") == day))
+            .collect()
+        )
         stays = one["residents"].filter(pl.col("institution_id") == institution_id)
-        in_res = stays.filter((pl.col("admitted_on") <= day) & (pl.col("discharged_on").is_null() | (pl.col("discharged_on") > day)))
+        in_res = stays.filter(
+            (pl.col("admitted_on") <= day) & (pl.col("discharged_on").is_null() | (pl.col("discharged_on") > day))
+        )
         inst = tables["institutions"].filter(pl.col("institution_id") == institution_id).row(0, named=True)
         died = one["deaths"]["died_on"].min() if one["deaths"].height else None
         birth = pl.select(pl.lit(person_id).str.slice(6, 8).str.to_date("%Y%m%d", strict=False)).item()
         checks = [
             (L("入住名单中该月末在院", "in residence on the month-end (resident list)"), in_res.height > 0, ""),
-            (L("死亡名单", "death register"), died is None or died > day,
-             L(f"死亡日期 {died}", f"died on {died}") if died else L("未列入", "not listed")),
-            (L("年满六十周岁（按身份证号出生日期）", "aged 60 or over (birth date in the id)"),
-             birth is not None and pl.select(pl.lit(birth).dt.offset_by("60y")).item() <= day,
-             f"{ELDERLY_LAW}：“{ELDERLY_QUOTE}”"),
+            (
+                L("死亡名单", "death register"),
+                died is None or died > day,
+                L(f"死亡日期 {died}", f"died on {died}") if died else L("未列入", "not listed"),
+            ),
+            (
+                L("年满六十周岁（按身份证号出生日期）", "aged 60 or over (birth date in the id)"),
+                birth is not None and pl.select(pl.lit(birth).dt.offset_by("60y")).item() <= day,
+                f"{ELDERLY_LAW}：“{ELDERLY_QUOTE}”",
+            ),
         ]
         local = _opt(rule, "local_hukou", ctx.ref_date)
         if local and in_res.height:
             hk = in_res["hukou_county"][0]
-            checks.append((L("户籍在机构所在区县", "household registration in the institution's county"),
-                           (hk or "").strip() == (inst.get("county") or "").strip(), f"{hk} / {inst.get('county')}"))
+            checks.append(
+                (
+                    L("户籍在机构所在区县", "household registration in the institution's county"),
+                    (hk or "").strip() == (inst.get("county") or "").strip(),
+                    f"{hk} / {inst.get('county')}",
+                )
+            )
         if in_res.height:
-            checks.append((L("连续入住满规定月数", "continuously resident for the minimum months"), rows.height > 0,
-                           L(f"规定 {_opt(rule, 'min_months', ctx.ref_date) or 0} 个月", f"{_opt(rule, 'min_months', ctx.ref_date) or 0} months")))
+            checks.append(
+                (
+                    L("连续入住满规定月数", "continuously resident for the minimum months"),
+                    rows.height > 0,
+                    L(
+                        f"规定 {_opt(rule, 'min_months', ctx.ref_date) or 0} 个月",
+                        f"{_opt(rule, 'min_months', ctx.ref_date) or 0} months",
+                    ),
+                )
+            )
         if rows.height:
-            checks.append((L("机构已登记", "institution registered"), bool(rows["registered_ok"][0]), str(inst.get("registered_on") or "")))
+            checks.append(
+                (
+                    L("机构已登记", "institution registered"),
+                    bool(rows["registered_ok"][0]),
+                    str(inst.get("registered_on") or ""),
+                )
+            )
         base_ok = _base(rule)[0]
         if rule.has("rate_by_rating_level"):
-            checks.append((L("机构已评定等级", "institution rated"), (inst.get("rating_level") or 0) > 0,
-                           str(inst.get("rating_level") or 0)))
+            checks.append(
+                (
+                    L("机构已评定等级", "institution rated"),
+                    (inst.get("rating_level") or 0) > 0,
+                    str(inst.get("rating_level") or 0),
+                )
+            )
         out.append(f"{L('规则', 'rule')} {rule.id}（{rule.citation}）")
         for what, ok, note in checks:
-            out.append(f"  {'✓' if ok else '✗'} {what}{'：' + note if note and lang != 'en' else ('; ' + note if note else '')}")
+            out.append(
+                f"  {'✓' if ok else '✗'} {what}{'：' + note if note and lang != 'en' else ('; ' + note if note else '')}"
+            )
         counted = rows.filter(pl.col("registered_ok") & COUNTS & base_ok)
         cats = sorted(_opt(rule, "low_income_categories", ctx.ref_date) or ())
         levels = sorted(_opt(rule, "disabled_care_levels", ctx.ref_date) or ())
         disabled = pl.col("care_level").is_in(levels).fill_null(False)
         if counted.height:
-            v = person_month_values(rule, counted.head(1), ctx, disabled, pl.col("low_income").is_in(cats).fill_null(False))
-            out.append(L(f"结论：核定，{yuan(int(v['amount_fen'][0]))} 元", f"Result: approved, {yuan(int(v['amount_fen'][0]))} yuan"))
+            v = person_month_values(
+                rule, counted.head(1), ctx, disabled, pl.col("low_income").is_in(cats).fill_null(False)
+            )
+            out.append(
+                L(
+                    f"结论：核定，{yuan(int(v['amount_fen'][0]))} 元",
+                    f"Result: approved, {yuan(int(v['amount_fen'][0]))} yuan",
+                )
+            )
             if rows["off_roster"][0]:
-                out.append(L("  低保补贴未计：该月不在低保特困名册所申报的类别中", "  low-income supplement not counted: not on the roster in that category"))
+                out.append(
+                    L(
+                        "  低保补贴未计：该月不在低保特困名册所申报的类别中",
+                        "  low-income supplement not counted: not on the roster in that category",
+                    )
+                )
         else:
             disc = result.discrepancies if result.discrepancies is not None else pl.DataFrame(schema=DISCREPANCY_SCHEMA)
-            d = disc.filter((pl.col("institution_id") == institution_id) & (pl.col("person_id") == person_id)
-                            & (pl.col("month_end") == day))
-            money = L(f"，涉及 {yuan(int(d['amount_fen'].sum()))} 元", f", {yuan(int(d['amount_fen'].sum()))} yuan") if d.height else ""
-            out.append(L(f"结论：未核定（{'、'.join(d['rule'].to_list()) or '见上列未满足条件'}）{money}",
-                         f"Result: not approved ({', '.join(d['rule'].to_list()) or 'see the conditions marked ✗'}){money}"))
+            d = disc.filter(
+                (pl.col("institution_id") == institution_id)
+                & (pl.col("person_id") == person_id)
+                & (pl.col("month_end") == day)
+            )
+            money = (
+                L(f"，涉及 {yuan(int(d['amount_fen'].sum()))} 元", f", {yuan(int(d['amount_fen'].sum()))} yuan")
+                if d.height
+                else ""
+            )
+            out.append(
+                L(
+                    f"结论：未核定（{'、'.join(d['rule'].to_list()) or '见上列未满足条件'}）{money}",
+                    f"Result: not approved ({', '.join(d['rule'].to_list()) or 'see the conditions marked ✗'}){money}",
+                )
+            )
     return "\n".join(out) + "\n"
 
 

@@ -26,9 +26,19 @@ from audit.data.normalise import PROBLEM_SCHEMA, empty_problems, sheet_expr
 from audit.kinds.common import as_findings, empty_findings, t, yuan
 from audit.i18n import PROGRAMS
 
-STAKE_SCHEMA = {"institution_id": pl.String, "code": pl.String, "table": pl.String, "column": pl.String,
-                "sheet": pl.String, "row": pl.Int64, "n": pl.Int64, "amount_fen": pl.Int64,
-                "programs": pl.String, "rules": pl.String, "citation": pl.String}
+STAKE_SCHEMA = {
+    "institution_id": pl.String,
+    "code": pl.String,
+    "table": pl.String,
+    "column": pl.String,
+    "sheet": pl.String,
+    "row": pl.Int64,
+    "n": pl.Int64,
+    "amount_fen": pl.Int64,
+    "programs": pl.String,
+    "rules": pl.String,
+    "citation": pl.String,
+}
 # the input read in the residents' favour: (table, column) → how the doubtful rows are filled
 FAVOUR_WORDS = {
     ("residents", "hukou_county"): ("都是本地户籍", "all had local household registration"),
@@ -44,8 +54,11 @@ def _favour(table: str, column: str, df: pl.DataFrame, tables: dict, pack, year:
     """The doubtful rows `df` with their value read in the residents' favour."""
     if column == "hukou_county":
         homes = tables["institutions"].select("institution_id", pl.col("county").alias("__home"))
-        return (df.join(homes, on="institution_id", how="left", maintain_order="left")
-                .with_columns(pl.col("__home").alias("hukou_county")).drop("__home"))
+        return (
+            df.join(homes, on="institution_id", how="left", maintain_order="left")
+            .with_columns(pl.col("__home").alias("hukou_county"))
+            .drop("__home")
+        )
     if column == "low_income":
         cats = set()
         for rule in pack.rules.values():
@@ -56,7 +69,9 @@ def _favour(table: str, column: str, df: pl.DataFrame, tables: dict, pack, year:
     if column == "care_level":
         out = df.with_columns(pl.lit("full", pl.String).alias("care_level"))
         if "ability_grade" in out.columns:
-            out = out.with_columns(pl.coalesce(pl.col("ability_grade"), pl.lit("total", pl.String)).alias("ability_grade"))
+            out = out.with_columns(
+                pl.coalesce(pl.col("ability_grade"), pl.lit("total", pl.String)).alias("ability_grade")
+            )
         return out
     if column == "dementia":
         return df.with_columns(pl.lit(True).alias("dementia"))
@@ -73,7 +88,9 @@ def _favour(table: str, column: str, df: pl.DataFrame, tables: dict, pack, year:
     raise KeyError(column)
 
 
-def _doubts(tables: dict, sources: dict, problems: pl.DataFrame, pack, span) -> list[tuple[str, str, str, pl.DataFrame]]:
+def _doubts(
+    tables: dict, sources: dict, problems: pl.DataFrame, pack, span
+) -> list[tuple[str, str, str, pl.DataFrame]]:
     """(code, table, column, the rows in doubt) for every input a rule in force reads and
     the reader could not use: a place matching no county, a missing column, unreadable
     values (error problems), premiums with no year."""
@@ -84,7 +101,7 @@ def _doubts(tables: dict, sources: dict, problems: pl.DataFrame, pack, span) -> 
         given = present("residents", tables, sources)
         if given is not None and "hukou_county" not in given:
             out.append(("column_missing", "residents", "hukou_county", res))
-        else:   # a blank 户籍地 counts as not local just the same
+        else:  # a blank 户籍地 counts as not local just the same
             out.append(("hukou_blank", "residents", "hukou_county", res.filter(pl.col("hukou_county").is_null())))
             if "hukou_unresolved" in res.columns:
                 out.append(("hukou_unresolved", "residents", "hukou_county", res.filter(pl.col("hukou_unresolved"))))
@@ -93,9 +110,15 @@ def _doubts(tables: dict, sources: dict, problems: pl.DataFrame, pack, span) -> 
         df = tables.get(table)
         if (table, column) not in read or df is None or not df.height or column == "hukou_county":
             continue
-        if table == "insurance":   # a premium with no year or scheme (missing, blank, unreadable) is paid in none
-            out.append((f"{column}_missing", table, column,
-                        df.filter(pl.col(column).is_null() & pl.col("premium_fen").is_not_null())))
+        if table == "insurance":  # a premium with no year or scheme (missing, blank, unreadable) is paid in none
+            out.append(
+                (
+                    f"{column}_missing",
+                    table,
+                    column,
+                    df.filter(pl.col(column).is_null() & pl.col("premium_fen").is_not_null()),
+                )
+            )
             continue
         given = present(table, tables, sources)
         if given is not None and column not in given:
@@ -113,19 +136,24 @@ def _doubts(tables: dict, sources: dict, problems: pl.DataFrame, pack, span) -> 
 def _public(tables: dict, pack, year: int, span) -> pl.DataFrame:
     """Public money per institution and programme under the pack."""
     ledger, _, _ = compute(tables, pack, year, period=span)
-    return (ledger.filter(pl.col("payer") != "institution").group_by("institution_id", "program")
-            .agg(pl.col("amount_fen").sum()))
+    return (
+        ledger.filter(pl.col("payer") != "institution")
+        .group_by("institution_id", "program")
+        .agg(pl.col("amount_fen").sum())
+    )
 
 
-def money_at_stake(tables: dict, sources: dict, problems: pl.DataFrame | None, pack, year: int,
-                   span=None) -> pl.DataFrame:
+def money_at_stake(
+    tables: dict, sources: dict, problems: pl.DataFrame | None, pack, year: int, span=None
+) -> pl.DataFrame:
     """One row per institution × doubt with the money the doubtful rows would add if read
     in the residents' favour (STAKE_SCHEMA; only rows with money > 0). `span`: an
     audit.dates.Period that is not a calendar year, or None."""
     rows = []
     for code, table, column, doubtful in _doubts(tables, sources, problems, pack, span):
-        rules = {rid: r for rid, r in pack.rules.items()
-                 if in_force(r, span) and (table, column) in rule_columns(r, span)}
+        rules = {
+            rid: r for rid, r in pack.rules.items() if in_force(r, span) and (table, column) in rule_columns(r, span)
+        }
         if not rules:
             continue
         sub_pack = replace(pack, rules=rules)
@@ -133,29 +161,44 @@ def money_at_stake(tables: dict, sources: dict, problems: pl.DataFrame | None, p
         # residents' doubts change only their own homes (caps, bands are per home); premiums may
         # change an average over everyone, so the insurance table is computed whole (and the
         # stake is what the premiums' own homes would gain)
-        narrow = {name: (df.filter(pl.col("institution_id").is_in(homes.implode()))
-                         if table != "insurance" and "institution_id" in df.columns else df)
-                  for name, df in tables.items()}
+        narrow = {
+            name: (
+                df.filter(pl.col("institution_id").is_in(homes.implode()))
+                if table != "insurance" and "institution_id" in df.columns
+                else df
+            )
+            for name, df in tables.items()
+        }
         fixed_rows = _favour(table, column, doubtful, tables, pack, year)
         key = ["_row", "_sheet"] if "_sheet" in doubtful.columns else ["_row"]
         others = narrow[table].join(doubtful.select(key), on=key, how="anti", nulls_equal=True)
         fixed = {**narrow, table: pl.concat([others, fixed_rows.select(others.columns)], how="vertical_relaxed")}
         before, after = _public(narrow, sub_pack, year, span), _public(fixed, sub_pack, year, span)
-        diff = (after.join(before, on=["institution_id", "program"], how="left", suffix="_before")
-                .with_columns((pl.col("amount_fen") - pl.col("amount_fen_before").fill_null(0)).alias("delta"))
-                .filter((pl.col("delta") > 0) & pl.col("institution_id").is_in(homes.implode()))
-                .group_by("institution_id").agg(pl.col("delta").sum().alias("amount_fen"),
-                                                 pl.col("program").sort().str.join(",").alias("programs")))
+        diff = (
+            after.join(before, on=["institution_id", "program"], how="left", suffix="_before")
+            .with_columns((pl.col("amount_fen") - pl.col("amount_fen_before").fill_null(0)).alias("delta"))
+            .filter((pl.col("delta") > 0) & pl.col("institution_id").is_in(homes.implode()))
+            .group_by("institution_id")
+            .agg(pl.col("delta").sum().alias("amount_fen"), pl.col("program").sort().str.join(",").alias("programs"))
+        )
         if not diff.height:
             continue
         src = (sources.get(table) or {}).get("sheet")
-        where = (doubtful.with_columns(sheet_expr(doubtful, src))
-                 .group_by("institution_id").agg(pl.len().alias("n"), pl.col("sheet").sort_by("_row").first(),
-                                                  pl.col("_row").min().alias("row")))
+        where = (
+            doubtful.with_columns(sheet_expr(doubtful, src))
+            .group_by("institution_id")
+            .agg(pl.len().alias("n"), pl.col("sheet").sort_by("_row").first(), pl.col("_row").min().alias("row"))
+        )
         first = next(iter(rules.values()))
-        rows.append(diff.join(where, on="institution_id", how="left").with_columns(
-            pl.lit(code).alias("code"), pl.lit(table).alias("table"), pl.lit(column).alias("column"),
-            pl.lit(",".join(rules)).alias("rules"), pl.lit(first.citation).alias("citation")))
+        rows.append(
+            diff.join(where, on="institution_id", how="left").with_columns(
+                pl.lit(code).alias("code"),
+                pl.lit(table).alias("table"),
+                pl.lit(column).alias("column"),
+                pl.lit(",".join(rules)).alias("rules"),
+                pl.lit(first.citation).alias("citation"),
+            )
+        )
     if not rows:
         return pl.DataFrame(schema=STAKE_SCHEMA)
     out = pl.concat([r.select(pl.col(c).cast(tp) for c, tp in STAKE_SCHEMA.items()) for r in rows])
@@ -165,20 +208,35 @@ def money_at_stake(tables: dict, sources: dict, problems: pl.DataFrame | None, p
 def _what(code: str, table: str, column: str, n: int, lang: str, year: int) -> str:
     zh_col = schema.table(table).column(column).zh
     if code == "hukou_unresolved":
-        return t(lang, f"{n} 名老人的户籍地无法对应到区县，按非本地户籍计",
-                 f"{n} residents' place of registration matches no county; they count as not local")
+        return t(
+            lang,
+            f"{n} 名老人的户籍地无法对应到区县，按非本地户籍计",
+            f"{n} residents' place of registration matches no county; they count as not local",
+        )
     if code == "hukou_blank":
-        return t(lang, f"{n} 名老人没有填写户籍地，按非本地户籍计",
-                 f"{n} residents have no place of registration; they count as not local")
+        return t(
+            lang,
+            f"{n} 名老人没有填写户籍地，按非本地户籍计",
+            f"{n} residents have no place of registration; they count as not local",
+        )
     if code == "column_missing":
-        return t(lang, f"数据中没有“{zh_col}”列，{n} 行都按缺省计", f"the data has no {zh_col} ({column}) column; "
-                 f"all {n} rows take the default")
+        return t(
+            lang,
+            f"数据中没有“{zh_col}”列，{n} 行都按缺省计",
+            f"the data has no {zh_col} ({column}) column; all {n} rows take the default",
+        )
     if code == "year_missing":
-        return t(lang, f"{n} 笔保费没有可读的保险年度，不计入任何年度",
-                 f"{n} premium(s) have no readable insurance year and count in no year")
+        return t(
+            lang,
+            f"{n} 笔保费没有可读的保险年度，不计入任何年度",
+            f"{n} premium(s) have no readable insurance year and count in no year",
+        )
     if code == "scheme_missing":
-        return t(lang, f"{n} 笔保费没有可读的险种，不计入任何险种的补助",
-                 f"{n} premium(s) have no readable scheme and count in no scheme's subsidy")
+        return t(
+            lang,
+            f"{n} 笔保费没有可读的险种，不计入任何险种的补助",
+            f"{n} premium(s) have no readable scheme and count in no scheme's subsidy",
+        )
     return t(lang, f"{n} 行的“{zh_col}”无法读取", f"{zh_col} ({column}) cannot be read on {n} row(s)")
 
 
@@ -186,22 +244,32 @@ def _message(code, table, column, n, amount_fen, programs, lang, year, who: str 
     zh_fav, en_fav = FAVOUR_WORDS[(table, column)]
     zh_prog = "、".join(PROGRAMS[p][0] if p in PROGRAMS else p for p in programs.split(","))
     en_prog = ", ".join(PROGRAMS[p][1].lower() if p in PROGRAMS else p for p in programs.split(","))
-    return who + t(lang, f"{_what(code, table, column, n, 'zh', year)}：最多 {yuan(amount_fen)} 元{zh_prog}未计发"
-                   f"（若这些{'老人' if table == 'residents' else '保费'}{zh_fav}）",
-                   f"{_what(code, table, column, n, 'en', year)}: up to {yuan(amount_fen)} yuan of {en_prog} "
-                   f"is not paid (if they {en_fav})")
+    return who + t(
+        lang,
+        f"{_what(code, table, column, n, 'zh', year)}：最多 {yuan(amount_fen)} 元{zh_prog}未计发"
+        f"（若这些{'老人' if table == 'residents' else '保费'}{zh_fav}）",
+        f"{_what(code, table, column, n, 'en', year)}: up to {yuan(amount_fen)} yuan of {en_prog} "
+        f"is not paid (if they {en_fav})",
+    )
 
 
 def stake_findings(stakes: pl.DataFrame, year: int, lang: str = "zh", period: str | None = None) -> pl.DataFrame:
     """One warning finding per institution × doubt, with the money in message and evidence."""
     if not stakes.height:
         return empty_findings()
-    rows = [{"institution_id": s["institution_id"], "rule": f"at_stake_{s['code']}", "severity": "warning",
-             "message": _message(s["code"], s["table"], s["column"], s["n"], s["amount_fen"], s["programs"], lang, year),
-             "evidence": f"table={s['table']} column={s['column']} sheet={s['sheet']} row={s['row']} rows={s['n']} "
-                         f"amount={yuan(s['amount_fen'])} rules={s['rules']}",
-             "citation": s["citation"], "period": period or str(year)}
-            for s in stakes.iter_rows(named=True)]
+    rows = [
+        {
+            "institution_id": s["institution_id"],
+            "rule": f"at_stake_{s['code']}",
+            "severity": "warning",
+            "message": _message(s["code"], s["table"], s["column"], s["n"], s["amount_fen"], s["programs"], lang, year),
+            "evidence": f"table={s['table']} column={s['column']} sheet={s['sheet']} row={s['row']} rows={s['n']} "
+            f"amount={yuan(s['amount_fen'])} rules={s['rules']}",
+            "citation": s["citation"],
+            "period": period or str(year),
+        }
+        for s in stakes.iter_rows(named=True)
+    ]
     return as_findings(pl.DataFrame(rows))
 
 
@@ -210,19 +278,33 @@ def stake_problems(stakes: pl.DataFrame, year: int, lang: str = "zh") -> pl.Data
     first row."""
     if not stakes.height:
         return empty_problems()
-    g = (stakes.group_by("code", "table", "column", maintain_order=True)
-         .agg(pl.col("n").sum(), pl.col("amount_fen").sum(), pl.len().alias("homes"),
-              pl.col("programs"),
-              pl.col("sheet").sort_by("row").first(), pl.col("row").min(), pl.col("rules").first()))
+    g = stakes.group_by("code", "table", "column", maintain_order=True).agg(
+        pl.col("n").sum(),
+        pl.col("amount_fen").sum(),
+        pl.len().alias("homes"),
+        pl.col("programs"),
+        pl.col("sheet").sort_by("row").first(),
+        pl.col("row").min(),
+        pl.col("rules").first(),
+    )
     rows = []
     for s in g.iter_rows(named=True):
         who_zh = f"{s['homes']} 家机构：" if s["homes"] > 1 else ""
         who_en = f"{s['homes']} institutions: " if s["homes"] > 1 else ""
         programs = ",".join(sorted({p for ps in s["programs"] for p in ps.split(",")}))
         args = (s["code"], s["table"], s["column"], s["n"], s["amount_fen"], programs)
-        rows.append({"table": s["table"], "sheet": s["sheet"], "row": s["row"], "column": s["column"],
-                     "column_zh": schema.table(s["table"]).column(s["column"]).zh, "value": yuan(s["amount_fen"]),
-                     "message": _message(*args, "zh", year, who_zh) + f"；规则 {s['rules']}",
-                     "message_en": _message(*args, "en", year, who_en) + f"; rules {s['rules']}",
-                     "severity": "warning", "check": "money_at_stake"})
+        rows.append(
+            {
+                "table": s["table"],
+                "sheet": s["sheet"],
+                "row": s["row"],
+                "column": s["column"],
+                "column_zh": schema.table(s["table"]).column(s["column"]).zh,
+                "value": yuan(s["amount_fen"]),
+                "message": _message(*args, "zh", year, who_zh) + f"；规则 {s['rules']}",
+                "message_en": _message(*args, "en", year, who_en) + f"; rules {s['rules']}",
+                "severity": "warning",
+                "check": "money_at_stake",
+            }
+        )
     return pl.DataFrame(rows, schema=PROBLEM_SCHEMA)

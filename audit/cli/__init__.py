@@ -33,7 +33,9 @@ class _Group(click.Group):
         except Exception as e:  # pragma: no cover - last line of defence
             if "AUDIT_DEBUG" in __import__("os").environ:
                 raise
-            click.echo(f"内部错误 (internal error): {type(e).__name__}: {e}. 设置 AUDIT_DEBUG=1 可查看详细信息。", err=True)
+            click.echo(
+                f"内部错误 (internal error): {type(e).__name__}: {e}. 设置 AUDIT_DEBUG=1 可查看详细信息。", err=True
+            )
             sys.exit(4)
 
 

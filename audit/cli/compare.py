@@ -14,20 +14,47 @@ from audit.cli.common import data_option, lang_option, out_option, policy_option
 @main.command("compare")
 @policy_options
 @click.option("--year", type=int, default=None, help="核算年度，如 2024（与 --period 二选一）。")
-@click.option("--period", default=None,
-              help="核算期间：2024、2024H1、2024Q3、2024-05 或 2021-07..2022-06（缺省为 --year 的自然年）。")
+@click.option(
+    "--period",
+    default=None,
+    help="核算期间：2024、2024H1、2024Q3、2024-05 或 2021-07..2022-06（缺省为 --year 的自然年）。",
+)
 @data_option
-@click.option("--proposal-policy", default=None,
-              help="拟议方案为另一份文件（政策包名或 YAML 路径）；此时不受现行文件「不低于」下限约束。")
-@click.option("--proposal-set", "proposal_sets", multiple=True, metavar="PARAM=VALUE",
-              help="拟议改动（可重复），如 --proposal-set operating_grant.rate_by_rating_level.5=200；仍受「不低于」下限约束。")
-@click.option("--proposal-override", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="拟议改动文件（YAML，格式同 --override）。")
+@click.option(
+    "--proposal-policy",
+    default=None,
+    help="拟议方案为另一份文件（政策包名或 YAML 路径）；此时不受现行文件「不低于」下限约束。",
+)
+@click.option(
+    "--proposal-set",
+    "proposal_sets",
+    multiple=True,
+    metavar="PARAM=VALUE",
+    help="拟议改动（可重复），如 --proposal-set operating_grant.rate_by_rating_level.5=200；仍受「不低于」下限约束。",
+)
+@click.option(
+    "--proposal-override",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="拟议改动文件（YAML，格式同 --override）。",
+)
 @out_option
 @lang_option
 @click.option("--report/--no-report", default=True, show_default=True, help="是否生成 compare.html / compare.pdf。")
-def compare_command(policy, sets, override_file, year, period, data_path, proposal_policy, proposal_sets, proposal_override,
-                    out_dir, lang, report):
+def compare_command(
+    policy,
+    sets,
+    override_file,
+    year,
+    period,
+    data_path,
+    proposal_policy,
+    proposal_sets,
+    proposal_override,
+    out_dir,
+    lang,
+    report,
+):
     """测算政策调整的影响：同一份数据按现行规则与拟议方案各核算一次，按项目×支付方、区县×项目、机构列出差额。
 
     \b
@@ -37,9 +64,19 @@ def compare_command(policy, sets, override_file, year, period, data_path, propos
     from audit.comparison import COMPARE_STAGES, compare, write_compare
 
     with stage_progress(COMPARE_STAGES + ("write",), lang) as step:
-        result = compare(data_path, policy, year, sets=sets, override_file=override_file,
-                         proposal_policy=proposal_policy, proposal_sets=proposal_sets,
-                         proposal_override=proposal_override, lang=lang, progress=step, period=period)
+        result = compare(
+            data_path,
+            policy,
+            year,
+            sets=sets,
+            override_file=override_file,
+            proposal_policy=proposal_policy,
+            proposal_sets=proposal_sets,
+            proposal_override=proposal_override,
+            lang=lang,
+            progress=step,
+            period=period,
+        )
         step("write")
         write_compare(result, out_dir, report=report)
     click.echo(summary_text(result), nl=False)
@@ -72,19 +109,27 @@ def summary_text(result) -> str:
         p = r.pack
         draft = t("，征求意见稿", ", draft") if p.status != "in_force" else ""
         local = t(f"，本地设定 {len(p.overrides)} 项", f", local values: {len(p.overrides)}") if p.overrides else ""
-        out.append(t(f"{label}：{p.title}（{p.id}{draft}{local}）", f"{label}: {p.title_en or p.title} ({p.id}{draft}{local})"))
+        out.append(
+            t(f"{label}：{p.title}（{p.id}{draft}{local}）", f"{label}: {p.title_en or p.title} ({p.id}{draft}{local})")
+        )
     if "period" in result.manifest:
         out.append(t(f"期间 {result.manifest['period']}", f"period {result.manifest['period']}"))
     else:
         out.append(t(f"年度 {result.year}", f"year {result.year}"))
     if "draft" in (result.baseline.pack.status, result.proposal.pack.status):
-        out.append(t("注意：所比较的政策包含征求意见稿（非正式施行文件），使用这些金额时须注明。",
-                     "Note: a draft policy pack is compared, not a document in force; say so wherever these figures go."))
+        out.append(
+            t(
+                "注意：所比较的政策包含征求意见稿（非正式施行文件），使用这些金额时须注明。",
+                "Note: a draft policy pack is compared, not a document in force; say so wherever these figures go.",
+            )
+        )
     out.append(t(f"参数变化（{result.changes.height} 项）：", f"Changed parameters ({result.changes.height}):"))
     for c in result.changes.head(CHANGES_SHOWN).iter_rows(named=True):
         months = "" if c["months"] in ("全年", "whole year", "全期", "whole period") else f" [{c['months']}]"
-        out.append(f"  {c['rule']}.{c['param']}{months}: {c['old']} → {c['new']}"
-                   + t(f"；依据 {c['new_source'] or c['old_source']}", f"; source: {c['new_source'] or c['old_source']}"))
+        out.append(
+            f"  {c['rule']}.{c['param']}{months}: {c['old']} → {c['new']}"
+            + t(f"；依据 {c['new_source'] or c['old_source']}", f"; source: {c['new_source'] or c['old_source']}")
+        )
     if not result.changes.height:
         out.append(t("  （无）", "  (none)"))
     elif result.changes.height > CHANGES_SHOWN:
@@ -97,19 +142,35 @@ def summary_text(result) -> str:
     for r in table.filter(table["level"] == "program_payer").iter_rows(named=True):
         name = r["program"] if en else PROGRAM_ZH.get(r["program"], r["program"])
         who = r["payer"] if en else PAYER_ZH.get(r["payer"], r["payer"])
-        out.append(f"  {_pad(name, 22)} {_pad(who, 18)} " + " ".join(
-            _right(r[c], w) for c, w in zip(("baseline", "proposal", "delta", "delta_pct"), WIDTHS)))
+        out.append(
+            f"  {_pad(name, 22)} {_pad(who, 18)} "
+            + " ".join(_right(r[c], w) for c, w in zip(("baseline", "proposal", "delta", "delta_pct"), WIDTHS))
+        )
     total = table.row(0, named=True)
-    out.append(f"  {_pad(t('财政资金合计（不含机构自付）', 'public money (own shares excluded)'), 41)} " + " ".join(
-        _right(total[c], w) for c, w in zip(("baseline", "proposal", "delta", "delta_pct"), WIDTHS)))
+    out.append(
+        f"  {_pad(t('财政资金合计（不含机构自付）', 'public money (own shares excluded)'), 41)} "
+        + " ".join(_right(total[c], w) for c, w in zip(("baseline", "proposal", "delta", "delta_pct"), WIDTHS))
+    )
     inst = result.by_institution
     up, down = int((inst["delta_fen"] > 0).sum()), int((inst["delta_fen"] < 0).sum())
-    out.append(t(f"机构：增加 {up} 家，减少 {down} 家，不变 {inst.height - up - down} 家",
-                 f"Institutions: {up} gain, {down} lose, {inst.height - up - down} unchanged"))
+    out.append(
+        t(
+            f"机构：增加 {up} 家，减少 {down} 家，不变 {inst.height - up - down} 家",
+            f"Institutions: {up} gain, {down} lose, {inst.height - up - down} unchanged",
+        )
+    )
     cross = result.crossings
     newly, lost = int((cross["direction"] == "newly_paid").sum()), int((cross["direction"] == "no_longer_paid").sum())
-    out.append(t(f"跨过补助条件：新获补助 {newly} 项，不再获补助 {lost} 项（机构×项目）",
-                 f"Eligibility crossings: {newly} newly paid, {lost} no longer paid (institution × program)"))
-    out.append(t(f"发现：新增 {result.findings_appeared.height} 条，消失 {result.findings_disappeared.height} 条",
-                 f"Findings: {result.findings_appeared.height} appear, {result.findings_disappeared.height} disappear"))
+    out.append(
+        t(
+            f"跨过补助条件：新获补助 {newly} 项，不再获补助 {lost} 项（机构×项目）",
+            f"Eligibility crossings: {newly} newly paid, {lost} no longer paid (institution × program)",
+        )
+    )
+    out.append(
+        t(
+            f"发现：新增 {result.findings_appeared.height} 条，消失 {result.findings_disappeared.height} 条",
+            f"Findings: {result.findings_appeared.height} appear, {result.findings_disappeared.height} disappear",
+        )
+    )
     return "\n".join(out) + "\n"

@@ -22,8 +22,19 @@ def notice_command(policy, sets, override_file, year, data_path, out_dir, instit
     需要输入数据含“申报”或“拨付”表。退出码：0 已写出；1 输入数据有错误；2 用法或政策包错误；3 写出失败。"""
     from audit.pipeline import notices
 
-    made = notices(data_path, policy, year, out_dir, institution=institution_id, each=each, sets=sets,
-                   override_file=override_file, lang=lang)
-    click.echo(f"Wrote {len(made.paths)} files to {out_dir} (approval notices for {len(made.institutions)} institutions)."
-               if lang == "en" else
-               f"已写出 {len(made.paths)} 个文件到 {out_dir}（{len(made.institutions)} 家机构的核定通知书）。")
+    made = notices(
+        data_path,
+        policy,
+        year,
+        out_dir,
+        institution=institution_id,
+        each=each,
+        sets=sets,
+        override_file=override_file,
+        lang=lang,
+    )
+    click.echo(
+        f"Wrote {len(made.paths)} files to {out_dir} (approval notices for {len(made.institutions)} institutions)."
+        if lang == "en"
+        else f"已写出 {len(made.paths)} 个文件到 {out_dir}（{len(made.institutions)} 家机构的核定通知书）。"
+    )

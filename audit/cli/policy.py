@@ -26,10 +26,17 @@ def _date(ctx, param, value):
         raise click.BadParameter("日期应写作 YYYY-MM-DD / a date is written YYYY-MM-DD") from None
 
 
-date_option = click.option("--date", "on", callback=_date, metavar="YYYY-MM-DD",
-                           help="只显示该日有效的数值 / only values in force that day.")
-format_option = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-                             show_default=True, help="输出格式 / output format.")
+date_option = click.option(
+    "--date", "on", callback=_date, metavar="YYYY-MM-DD", help="只显示该日有效的数值 / only values in force that day."
+)
+format_option = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="输出格式 / output format.",
+)
 
 
 @main.group()
@@ -44,11 +51,26 @@ def list_packs(fmt, lang):
     """列出随工具提供的政策包 / list the shipped packs."""
     packs = [load_pack(pid, lang=lang) for pid in shipped_packs()]
     if fmt == "json":
-        click.echo(json.dumps([{
-            "id": p.id, "title": p.title, "number": p.number, "jurisdiction": p.jurisdiction,
-            "status": p.status, "issued": p.issued.isoformat() if p.issued else None,
-            "effective": p.effective.isoformat(), "short": p.short, "sha256": p.sha256,
-        } for p in packs], ensure_ascii=False, indent=2))
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "id": p.id,
+                        "title": p.title,
+                        "number": p.number,
+                        "jurisdiction": p.jurisdiction,
+                        "status": p.status,
+                        "issued": p.issued.isoformat() if p.issued else None,
+                        "effective": p.effective.isoformat(),
+                        "short": p.short,
+                        "sha256": p.sha256,
+                    }
+                    for p in packs
+                ],
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
         return
     for p in packs:
         title = p.title_en if lang == "en" and p.title_en else p.title
@@ -68,18 +90,24 @@ def _value_text(row: dict, lang) -> str:
 def _show_text(p: Pack, rows: list[dict], lang: str) -> None:
     en = lang == "en"
     click.echo(p.title_en if en and p.title_en else p.title)
-    click.echo(f"{_t(lang, '文号', 'number')}: {p.number or _t(lang, '无', 'none')}  "
-               f"{_t(lang, '状态', 'status')}: {_status(p, lang)}  "
-               f"{_t(lang, '发布', 'issued')}: {p.issued or _t(lang, '未注明', 'undated')}  "
-               f"{_t(lang, '生效', 'effective')}: {p.effective}")
+    click.echo(
+        f"{_t(lang, '文号', 'number')}: {p.number or _t(lang, '无', 'none')}  "
+        f"{_t(lang, '状态', 'status')}: {_status(p, lang)}  "
+        f"{_t(lang, '发布', 'issued')}: {p.issued or _t(lang, '未注明', 'undated')}  "
+        f"{_t(lang, '生效', 'effective')}: {p.effective}"
+    )
     if p.effective_note:
         click.echo(p.effective_note)
     click.echo(f"sha256: {p.sha256}")
     for o in p.overrides:
         pack_v = o["pack_value"] or _t(lang, "缺口", "gap")
-        label = _t(lang, "本地设定", "locally set") if o["status"] == "locally set" else _t(lang, "本地覆盖", "overridden")
+        label = (
+            _t(lang, "本地设定", "locally set") if o["status"] == "locally set" else _t(lang, "本地覆盖", "overridden")
+        )
         why = f"；{o['reason']}" if o.get("reason") else ""
-        click.echo(f"{label}: {o['param']} = {o['local_value']}（{_t(lang, '政策包', 'pack')}: {pack_v}；{o['source']}{why}）")
+        click.echo(
+            f"{label}: {o['param']} = {o['local_value']}（{_t(lang, '政策包', 'pack')}: {pack_v}；{o['source']}{why}）"
+        )
     click.echo("")
     current = None
     for r in rows:
@@ -131,10 +159,15 @@ def check(pack, lang, sets, override_file):
     p = load_pack(pack, sets=sets, override_file=override_file, lang=lang)
     params = [prm for r in p.rules.values() for prm in r.params.values()]
     gaps = [g for r in p.rules.values() for n, prm in r.params.items() for g in _open(r.id, n, prm)]
-    click.echo(_t(lang, f"政策包 {p.id} 校验通过：{len(p.rules)} 条规则，{len(params)} 个参数，"
-                        f"{len(p.overrides)} 项本地设定，{len(gaps)} 个缺口。",
-                  f"pack {p.id} is valid: {len(p.rules)} rules, {len(params)} parameters, "
-                  f"{len(p.overrides)} local values, {len(gaps)} gaps."))
+    click.echo(
+        _t(
+            lang,
+            f"政策包 {p.id} 校验通过：{len(p.rules)} 条规则，{len(params)} 个参数，"
+            f"{len(p.overrides)} 项本地设定，{len(gaps)} 个缺口。",
+            f"pack {p.id} is valid: {len(p.rules)} rules, {len(params)} parameters, "
+            f"{len(p.overrides)} local values, {len(gaps)} gaps.",
+        )
+    )
     for g in gaps:
         click.echo(f"  {_t(lang, '缺口', 'gap')}: {g}")
 
@@ -151,8 +184,14 @@ def show(pack, on, fmt, lang, sets, override_file):
     p = load_pack(pack, sets=sets, override_file=override_file, lang=lang)
     rows = p.parameters(on)
     if on is not None and not rows:
-        click.echo(_t(lang, f"提示: {on} 不在政策包 {p.id} 任何数值的有效期内（生效日期 {p.effective}）。",
-                      f"note: no value of pack {p.id} is in force on {on} (effective {p.effective})."), err=True)
+        click.echo(
+            _t(
+                lang,
+                f"提示: {on} 不在政策包 {p.id} 任何数值的有效期内（生效日期 {p.effective}）。",
+                f"note: no value of pack {p.id} is in force on {on} (effective {p.effective}).",
+            ),
+            err=True,
+        )
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
     else:
@@ -208,9 +247,17 @@ def diff_rows(a: Pack, b: Pack, on=None, lang="zh") -> list[dict]:
         for param in params:
             if not any(r.has(param) for r in a.rules_of_kind(kind) + b.rules_of_kind(kind)):
                 continue
-            rows.append({"kind": kind, "param": param,
-                         **{p.id: "; ".join(_one(p, r, param, on, lang) for r in p.rules_of_kind(kind)
-                                            if r.has(param)) or "—" for p in (a, b)}})
+            rows.append(
+                {
+                    "kind": kind,
+                    "param": param,
+                    **{
+                        p.id: "; ".join(_one(p, r, param, on, lang) for r in p.rules_of_kind(kind) if r.has(param))
+                        or "—"
+                        for p in (a, b)
+                    },
+                }
+            )
     return rows
 
 

@@ -15,8 +15,11 @@ from audit.money import fen_to_yuan
 
 def year_or_period(f):
     """--year or --period (a half-year, quarter, month or range: audit.dates)."""
-    f = click.option("--period", default=None,
-                     help="核算期间：2024、2024H1、2024Q3、2024-05 或 2021-07..2022-06（缺省为 --year 的自然年）。")(f)
+    f = click.option(
+        "--period",
+        default=None,
+        help="核算期间：2024、2024H1、2024Q3、2024-05 或 2021-07..2022-06（缺省为 --year 的自然年）。",
+    )(f)
     return click.option("--year", type=int, default=None, help="核算年度，如 2024（与 --period 二选一）。")(f)
 
 
@@ -26,19 +29,46 @@ def year_or_period(f):
 @data_option
 @out_option
 @lang_option
-@click.option("--report/--no-report", default=True, show_default=True,
-              help="是否生成 report.html / report.pdf（数据量很大时可先只出台账）。")
-@click.option("--report-config", type=click.Path(exists=True, dir_okay=False),
-              help="报告设置文件（YAML）：填报单位、经办人、审核人、负责人、报告日期、状态。下列选项优先于文件。")
+@click.option(
+    "--report/--no-report",
+    default=True,
+    show_default=True,
+    help="是否生成 report.html / report.pdf（数据量很大时可先只出台账）。",
+)
+@click.option(
+    "--report-config",
+    type=click.Path(exists=True, dir_okay=False),
+    help="报告设置文件（YAML）：填报单位、经办人、审核人、负责人、报告日期、状态。下列选项优先于文件。",
+)
 @click.option("--unit", help="填报单位（封面与盖章处）。")
 @click.option("--preparer", help="经办人姓名。")
 @click.option("--reviewer", help="审核人姓名。")
 @click.option("--head", help="负责人姓名。")
 @click.option("--report-date", help="报告日期，如 2025-01-20（缺省留空，签字时手填）。")
-@click.option("--ledger-appendix", is_flag=True, default=None,
-              help="在 PDF 附录中列出每一行补贴明细（明细总在 ledger.xlsx / ledger.csv 中）。")
-def run_command(policy, sets, override_file, year, period, data_path, out_dir, lang, report, report_config, unit,
-                preparer, reviewer, head, report_date, ledger_appendix):
+@click.option(
+    "--ledger-appendix",
+    is_flag=True,
+    default=None,
+    help="在 PDF 附录中列出每一行补贴明细（明细总在 ledger.xlsx / ledger.csv 中）。",
+)
+def run_command(
+    policy,
+    sets,
+    override_file,
+    year,
+    period,
+    data_path,
+    out_dir,
+    lang,
+    report,
+    report_config,
+    unit,
+    preparer,
+    reviewer,
+    head,
+    report_date,
+    ledger_appendix,
+):
     """核算一个年度：台账（ledger.csv/.xlsx）、发现（findings.csv）、manifest.json 与报告。
 
     退出码：0 = 已输出且无错误级发现；1 = 输入数据有错误（不输出任何文件），或已输出但有错误级发现（相关款项应暂缓支付）。"""
@@ -46,21 +76,36 @@ def run_command(policy, sets, override_file, year, period, data_path, out_dir, l
 
     from audit.report.signing import load_signing
 
-    signing = load_signing(report_config, lang, unit=unit, preparer=preparer, reviewer=reviewer, head=head,
-                           report_date=report_date, ledger_appendix=ledger_appendix)
+    signing = load_signing(
+        report_config,
+        lang,
+        unit=unit,
+        preparer=preparer,
+        reviewer=reviewer,
+        head=head,
+        report_date=report_date,
+        ledger_appendix=ledger_appendix,
+    )
     stages = RUN_STAGES + (("write", "report") if report else ("write",))
     with stage_progress(stages, lang) as step:
-        result = run(data_path, policy, year, sets=sets, override_file=override_file, lang=lang, progress=step,
-                     period=period)
+        result = run(
+            data_path, policy, year, sets=sets, override_file=override_file, lang=lang, progress=step, period=period
+        )
         step("write")
         write_outputs(result, out_dir, report=report, progress=step, signing=signing)
     en = lang == "en"
-    scope = (f"{'period' if en else '期间'} {result.manifest['period']}" if "period" in result.manifest
-             else f"{'year' if en else '年度'} {result.year}")
+    scope = (
+        f"{'period' if en else '期间'} {result.manifest['period']}"
+        if "period" in result.manifest
+        else f"{'year' if en else '年度'} {result.year}"
+    )
     click.echo(f"{'Policy' if en else '政策包'}: {result.pack.title} ({result.pack.id}, {result.pack.status})  {scope}")
     if result.pack.status != "in_force":
-        click.echo("Note: the policy pack is a draft, not a document in force; say so wherever these figures go."
-                   if en else "注意：政策包状态为 draft（非正式施行文件），使用这些金额时须注明。")
+        click.echo(
+            "Note: the policy pack is a draft, not a document in force; say so wherever these figures go."
+            if en
+            else "注意：政策包状态为 draft（非正式施行文件），使用这些金额时须注明。"
+        )
     totals = result.totals()
     if totals.height:
         click.echo("Totals by program and payer (yuan):" if en else "按项目、支付方合计（元）：")
@@ -75,22 +120,42 @@ def run_command(policy, sets, override_file, year, period, data_path, out_dir, l
     else:
         click.echo("No payable lines." if en else "没有应付款项。")
     c = result.severity_counts()
-    click.echo((f"Findings: {c['error']} error, {c['warning']} warning, {c['info']} info" if en else
-                f"发现：错误 {c['error']} 个，警告 {c['warning']} 个，提示 {c['info']} 个"))
+    click.echo(
+        (
+            f"Findings: {c['error']} error, {c['warning']} warning, {c['info']} info"
+            if en
+            else f"发现：错误 {c['error']} 个，警告 {c['warning']} 个，提示 {c['info']} 个"
+        )
+    )
     click.echo(f"{'Outputs' if en else '输出'}: {out_dir}")
     if c["error"]:
         held = result.held()
         if held.height:
             total = fen_to_yuan(int(held["amount_fen"].sum()), thousands=True)
-            click.echo(f"Held lines ({held.height}, {total} yuan):" if en else f"暂缓支付的款项（{held.height} 行，合计 {total} 元）：")
+            click.echo(
+                f"Held lines ({held.height}, {total} yuan):"
+                if en
+                else f"暂缓支付的款项（{held.height} 行，合计 {total} 元）："
+            )
             for row in held.head(HELD_SHOWN).iter_rows(named=True):
-                click.echo(f"  {row['institution_id']}  {row['program']}/{row['item']}  {row['period']}  "
-                           f"{fen_to_yuan(row['amount_fen'], thousands=True):>16}  ← {row['held_by']}")
+                click.echo(
+                    f"  {row['institution_id']}  {row['program']}/{row['item']}  {row['period']}  "
+                    f"{fen_to_yuan(row['amount_fen'], thousands=True):>16}  ← {row['held_by']}"
+                )
             if held.height > HELD_SHOWN:
-                click.echo(f"  … {held.height - HELD_SHOWN} more (findings.csv)" if en
-                           else f"  …… 另有 {held.height - HELD_SHOWN} 行（见 findings.csv）")
-        click.echo(("Error findings block the payments they concern: review findings.csv before paying (exit 1)."
-                    if en else "存在错误级发现：相关款项应暂缓支付，请先核对 findings.csv（退出码 1）。"), err=True)
+                click.echo(
+                    f"  … {held.height - HELD_SHOWN} more (findings.csv)"
+                    if en
+                    else f"  …… 另有 {held.height - HELD_SHOWN} 行（见 findings.csv）"
+                )
+        click.echo(
+            (
+                "Error findings block the payments they concern: review findings.csv before paying (exit 1)."
+                if en
+                else "存在错误级发现：相关款项应暂缓支付，请先核对 findings.csv（退出码 1）。"
+            ),
+            err=True,
+        )
         sys.exit(1)
 
 
@@ -108,8 +173,12 @@ def _pad(text: str, width: int) -> str:
 @year_or_period
 @data_option
 @click.option("--institution", "institution", required=True, help="机构编号。")
-@click.option("--program", default=None, type=click.Choice(["construction", "operating", "center_operating", "insurance"]),
-              help="只说明一个项目：construction / operating / center_operating / insurance。")
+@click.option(
+    "--program",
+    default=None,
+    type=click.Choice(["construction", "operating", "center_operating", "insurance"]),
+    help="只说明一个项目：construction / operating / center_operating / insurance。",
+)
 @click.option("--person", default=None, help="身份证号：与 --month 一起，说明此人此月为什么（没有）核定。")
 @click.option("--month", default=None, help="月份，如 2024-05（与 --person 一起使用）。")
 @lang_option
@@ -119,7 +188,9 @@ def explain_command(policy, sets, override_file, year, period, data_path, instit
     from audit.pipeline import explain, run
 
     if bool(person) != bool(month):
-        raise click.UsageError("--person and --month go together." if lang == "en" else "--person 与 --month 须同时给出。")
+        raise click.UsageError(
+            "--person and --month go together." if lang == "en" else "--person 与 --month 须同时给出。"
+        )
     result = run(data_path, policy, year, sets=sets, override_file=override_file, lang=lang, period=period)
     if person:
         from audit.reconcile import explain_person_month

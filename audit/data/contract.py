@@ -14,14 +14,39 @@ import yaml
 
 from audit.resources import SCHEMAS as SCHEMA_DIR
 
-TABLE_ORDER = ("institutions", "residents", "staff", "insurance", "inspectors", "conflicts", "inspections",
-               "claims", "claim_residents", "payments", "deaths", "assistance_roster")
+TABLE_ORDER = (
+    "institutions",
+    "residents",
+    "staff",
+    "insurance",
+    "inspectors",
+    "conflicts",
+    "inspections",
+    "claims",
+    "claim_residents",
+    "payments",
+    "deaths",
+    "assistance_roster",
+)
 TYPES = ("text", "enum", "bool", "date", "int", "number", "money")
 DTYPES = {
-    "text": pl.String, "enum": pl.String, "bool": pl.Boolean, "date": pl.Date,
-    "int": pl.Int64, "number": pl.Float64, "money": pl.Int64,
+    "text": pl.String,
+    "enum": pl.String,
+    "bool": pl.Boolean,
+    "date": pl.Date,
+    "int": pl.Int64,
+    "number": pl.Float64,
+    "money": pl.Int64,
 }
-TYPE_ZH = {"text": "文本", "enum": "选项", "bool": "是/否", "date": "日期", "int": "整数", "number": "数值", "money": "金额(元)"}
+TYPE_ZH = {
+    "text": "文本",
+    "enum": "选项",
+    "bool": "是/否",
+    "date": "日期",
+    "int": "整数",
+    "number": "数值",
+    "money": "金额(元)",
+}
 
 
 def norm_key(text: str) -> str:
@@ -39,9 +64,9 @@ class Column:
     required: bool = False
     default: object = None
     synonyms: tuple[str, ...] = ()
-    values: dict = field(default_factory=dict)   # canonical -> tuple of Chinese synonyms
+    values: dict = field(default_factory=dict)  # canonical -> tuple of Chinese synonyms
     description: str = ""
-    spec: dict = field(default_factory=dict)     # the raw YAML entry (checks: min, max, …)
+    spec: dict = field(default_factory=dict)  # the raw YAML entry (checks: min, max, …)
 
     @property
     def out_name(self) -> str:
@@ -63,9 +88,11 @@ class Column:
     def accepted_text(self, every_synonym: bool = False) -> str:
         """'养老机构(institution)、…' for messages; with every_synonym, '部分失能/半失能/…(partial)'
         for the template's 说明 sheet."""
+
         def spell(c, syns):
             shown = "/".join(syns) if every_synonym else (syns[0] if syns else "")
             return f"{shown}({c})" if shown else c
+
         return "、".join(spell(c, syns) for c, syns in self.values.items())
 
 
@@ -105,9 +132,15 @@ def _column(spec: dict) -> Column:
         raise ValueError(f"schema column {spec.get('name')}: unknown type {spec.get('type')!r}")
     values = {str(k): tuple(str(s) for s in (v or ())) for k, v in (spec.get("values") or {}).items()}
     return Column(
-        name=spec["name"], zh=spec["zh"], type=spec["type"], required=bool(spec.get("required", False)),
-        default=spec.get("default"), synonyms=tuple(spec.get("synonyms") or ()), values=values,
-        description=spec.get("description", ""), spec=spec,
+        name=spec["name"],
+        zh=spec["zh"],
+        type=spec["type"],
+        required=bool(spec.get("required", False)),
+        default=spec.get("default"),
+        synonyms=tuple(spec.get("synonyms") or ()),
+        values=values,
+        description=spec.get("description", ""),
+        spec=spec,
     )
 
 
@@ -118,9 +151,13 @@ def tables() -> dict[str, Table]:
     for name in TABLE_ORDER:
         spec = yaml.safe_load((SCHEMA_DIR / f"{name}.yaml").read_text(encoding="utf-8"))
         out[name] = Table(
-            name=spec["table"], zh=spec["zh"], required=bool(spec.get("required", False)),
-            synonyms=tuple(spec.get("synonyms") or ()), description=spec.get("description", ""),
-            columns=tuple(_column(c) for c in spec["columns"]), checks=tuple(spec.get("checks") or ()),
+            name=spec["table"],
+            zh=spec["zh"],
+            required=bool(spec.get("required", False)),
+            synonyms=tuple(spec.get("synonyms") or ()),
+            description=spec.get("description", ""),
+            columns=tuple(_column(c) for c in spec["columns"]),
+            checks=tuple(spec.get("checks") or ()),
         )
     return out
 
@@ -157,7 +194,10 @@ def pandera_schema(table_name: str):
         if "max" in s:
             checks.append(pa.Check.le(s["max"], name="max"))
         if c.type == "money":  # YAML bounds are in yuan; the frame holds fen
-            checks = [pa.Check.ge(s[k] * 100, name=k) if k == "min" else pa.Check.le(s[k] * 100, name=k)
-                      for k in ("min", "max") if k in s]
+            checks = [
+                pa.Check.ge(s[k] * 100, name=k) if k == "min" else pa.Check.le(s[k] * 100, name=k)
+                for k in ("min", "max")
+                if k in s
+            ]
         cols[c.out_name] = pa.Column(c.dtype, checks=checks, nullable=not c.required, required=True)
     return pa.DataFrameSchema(cols, strict=False, name=table_name)

@@ -17,23 +17,37 @@ from audit.data.normalise import PROBLEM_SCHEMA, empty_problems, id_skeleton, sh
 from audit.privacy import mask_person_id
 
 GB11643_WEIGHTS = [pow(2, 17 - i, 11) for i in range(17)]  # 7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2
-GB32100_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"             # 31 characters, no I O S V Z
-GB32100_WEIGHTS = [pow(3, i, 31) for i in range(17)]          # 1 3 9 27 19 26 16 17 20 29 25 13 8 24 10 30 28
+GB32100_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # 31 characters, no I O S V Z
+GB32100_WEIGHTS = [pow(3, i, 31) for i in range(17)]  # 1 3 9 27 19 26 16 17 20 29 25 13 8 24 10 30 28
 EARLIEST_BIRTH = date(1900, 1, 1)
-ROW_KEY = 10**9   # above any spreadsheet row number: packs (end day, row) into one Int64
+ROW_KEY = 10**9  # above any spreadsheet row number: packs (end day, row) into one Int64
 
 
-def _rows(df: pl.DataFrame, table: schema.Table, sheet, column, value: pl.Expr, zh: pl.Expr | str,
-          en: pl.Expr | str, check: str, severity: str = "error") -> pl.DataFrame:
+def _rows(
+    df: pl.DataFrame,
+    table: schema.Table,
+    sheet,
+    column,
+    value: pl.Expr,
+    zh: pl.Expr | str,
+    en: pl.Expr | str,
+    check: str,
+    severity: str = "error",
+) -> pl.DataFrame:
     """Problem rows for every row of `df` (already filtered to the offending rows)."""
     col_zh = table.column(column).zh if column else None
     lit = lambda x: x if isinstance(x, pl.Expr) else pl.lit(x)  # noqa: E731
     return df.select(
-        pl.lit(table.name).alias("table"), sheet_expr(df, sheet),
-        pl.col("_row").cast(pl.Int64).alias("row"), pl.lit(column, dtype=pl.String).alias("column"),
-        pl.lit(col_zh, dtype=pl.String).alias("column_zh"), value.cast(pl.String).alias("value"),
-        lit(zh).cast(pl.String).alias("message"), lit(en).cast(pl.String).alias("message_en"),
-        pl.lit(severity).alias("severity"), pl.lit(check).alias("check"),
+        pl.lit(table.name).alias("table"),
+        sheet_expr(df, sheet),
+        pl.col("_row").cast(pl.Int64).alias("row"),
+        pl.lit(column, dtype=pl.String).alias("column"),
+        pl.lit(col_zh, dtype=pl.String).alias("column_zh"),
+        value.cast(pl.String).alias("value"),
+        lit(zh).cast(pl.String).alias("message"),
+        lit(en).cast(pl.String).alias("message_en"),
+        pl.lit(severity).alias("severity"),
+        pl.lit(check).alias("check"),
     ).cast(PROBLEM_SCHEMA)
 
 
@@ -49,25 +63,48 @@ def _shown(col: schema.Column) -> pl.Expr:
 
 def _table_problem(table: schema.Table, sheet, column, zh, en, check) -> pl.DataFrame:
     col_zh = table.column(column).zh if column else None
-    return pl.DataFrame([{
-        "table": table.name, "sheet": sheet, "row": None, "column": column, "column_zh": col_zh, "value": None,
-        "message": zh, "message_en": en, "severity": "error", "check": check}], schema=PROBLEM_SCHEMA)
+    return pl.DataFrame(
+        [
+            {
+                "table": table.name,
+                "sheet": sheet,
+                "row": None,
+                "column": column,
+                "column_zh": col_zh,
+                "value": None,
+                "message": zh,
+                "message_en": en,
+                "severity": "error",
+                "check": check,
+            }
+        ],
+        schema=PROBLEM_SCHEMA,
+    )
 
 
 def missing_table(table: schema.Table) -> pl.DataFrame:
     return _table_problem(
-        table, None, None,
+        table,
+        None,
+        None,
         f"缺少必需的表“{table.zh}”（{table.name}）：文件夹中应有 {table.name}.csv 或 {table.zh}.xlsx，"
         f"或工作簿中应有工作表“{table.zh}”",
         f"required table {table.name} ({table.zh}) is missing: expected a file {table.name}.csv / "
         f"{table.zh}.xlsx or a sheet named {table.zh}",
-        "missing_table")
+        "missing_table",
+    )
 
 
 def no_rows(table: schema.Table, sheet) -> pl.DataFrame:
     """A required table with headers only (a blank template handed back): nothing to compute."""
-    return _table_problem(table, sheet, None, f"“{table.zh}”只有表头，没有数据行",
-                          f"table {table.name} has headers but no data rows", "empty")
+    return _table_problem(
+        table,
+        sheet,
+        None,
+        f"“{table.zh}”只有表头，没有数据行",
+        f"table {table.name} has headers but no data rows",
+        "empty",
+    )
 
 
 def missing_columns(table: schema.Table, present: list[str], sheet) -> pl.DataFrame:
@@ -78,14 +115,21 @@ def missing_columns(table: schema.Table, present: list[str], sheet) -> pl.DataFr
     hint_zh = f"（表中未识别的列：{'、'.join(unknown)}）" if unknown else ""
     hint_en = f" (headers not recognised: {', '.join(unknown)})" if unknown else ""
     parts = [
-        _table_problem(table, sheet, c.name, f"缺少必需的列“{c.zh}”（{c.name}）{hint_zh}",
-                       f"required column {c.name} ({c.zh}) is missing{hint_en}", "missing_column")
-        for c in table.columns if c.required and c.name not in present and c.out_name not in present
+        _table_problem(
+            table,
+            sheet,
+            c.name,
+            f"缺少必需的列“{c.zh}”（{c.name}）{hint_zh}",
+            f"required column {c.name} ({c.zh}) is missing{hint_en}",
+            "missing_column",
+        )
+        for c in table.columns
+        if c.required and c.name not in present and c.out_name not in present
     ]
     return pl.concat(parts) if parts else empty_problems()
 
 
-GENERIC_HEADER_ENDING = re.compile(r"(日期|时间|编号|名称)$")   # shared by many headers: not evidence of a match
+GENERIC_HEADER_ENDING = re.compile(r"(日期|时间|编号|名称)$")  # shared by many headers: not evidence of a match
 
 
 def _header_core(text: str) -> str:
@@ -110,13 +154,24 @@ def unknown_columns(table: schema.Table, present: list[str], sheet) -> pl.DataFr
             continue
         c = spellings[close[0]]
         default_zh = f"，否则按缺省值 {c.default} 计" if c.default is not None else "，否则该列按空白计"
-        default_en = f", else the default {c.default} applies" if c.default is not None else ", else the column counts as blank"
-        rows.append({
-            "table": table.name, "sheet": sheet, "row": None, "column": c.name, "column_zh": c.zh, "value": h,
-            "message": f"未识别的表头“{h}”，该列未被读取；若指“{c.zh}”（{c.name}），请改用此表头{default_zh}",
-            "message_en": f"header '{h}' is not recognised and the column was not read; if it means {c.name} "
-                          f"({c.zh}), use that header{default_en}",
-            "severity": "warning", "check": "unknown_column"})
+        default_en = (
+            f", else the default {c.default} applies" if c.default is not None else ", else the column counts as blank"
+        )
+        rows.append(
+            {
+                "table": table.name,
+                "sheet": sheet,
+                "row": None,
+                "column": c.name,
+                "column_zh": c.zh,
+                "value": h,
+                "message": f"未识别的表头“{h}”，该列未被读取；若指“{c.zh}”（{c.name}），请改用此表头{default_zh}",
+                "message_en": f"header '{h}' is not recognised and the column was not read; if it means {c.name} "
+                f"({c.zh}), use that header{default_en}",
+                "severity": "warning",
+                "check": "unknown_column",
+            }
+        )
     return pl.DataFrame(rows, schema=PROBLEM_SCHEMA) if rows else empty_problems()
 
 
@@ -155,8 +210,23 @@ def column_checks(table: schema.Table, df: pl.DataFrame, sheet, unreadable: pl.D
         rows = indexed.join(mine.select(pl.col("index").cast(pl.Int64).alias("__i"), "check", "check_number"), on="__i")
         if col.required and col.name in present:
             missing = rows.filter(pl.col("check") == "not_nullable")
-            missing = missing.join(unreadable.filter(pl.col("column") == col.name).select(pl.col("row").alias("_row")), on="_row", how="anti")
-            parts.append(_rows(missing, table, sheet, col.name, pl.lit(None), "必填，不能为空", "required; must not be empty", "required"))
+            missing = missing.join(
+                unreadable.filter(pl.col("column") == col.name).select(pl.col("row").alias("_row")),
+                on="_row",
+                how="anti",
+            )
+            parts.append(
+                _rows(
+                    missing,
+                    table,
+                    sheet,
+                    col.name,
+                    pl.lit(None),
+                    "必填，不能为空",
+                    "required; must not be empty",
+                    "required",
+                )
+            )
         for n, (kind, bound) in enumerate(_range_specs(col)):
             hit = rows.filter((pl.col("check") != "not_nullable") & (pl.col("check_number") == n))
             b = f"{bound}" if col.type != "money" else f"{bound} 元"
@@ -168,7 +238,7 @@ def column_checks(table: schema.Table, df: pl.DataFrame, sheet, unreadable: pl.D
 # ---------------------------------------------------------------- within a row / table
 
 
-ID_REPEATS_MIN_ROWS = 10_000   # below this, checking every row is already instant
+ID_REPEATS_MIN_ROWS = 10_000  # below this, checking every row is already instant
 
 
 def _person_id_problems(table, df, sheet, col) -> pl.DataFrame:
@@ -190,49 +260,99 @@ def _person_id_problems(table, df, sheet, col) -> pl.DataFrame:
     if repeats:
         d = d.select(col.name, *flag).unique()
     d = d.with_columns(
-        s.str.contains(r"^\d{17}[\dX]$").alias("__shape"), s.str.slice(0, 17).cast(pl.Int64, strict=False).alias("__n"))
-    d = d.with_columns(((12 - pl.sum_horizontal([(n // 10 ** (16 - i)) % 10 * w for i, w in enumerate(GB11643_WEIGHTS)])
-                         % 11) % 11).alias("__check"), ((n // 1000) % 10**8).alias("__birth_ymd"))
-    d = d.with_columns(pl.when(pl.col("__check") == 10).then(pl.lit("X")).otherwise(pl.col("__check").cast(pl.String)).alias("__exp"))
+        s.str.contains(r"^\d{17}[\dX]$").alias("__shape"), s.str.slice(0, 17).cast(pl.Int64, strict=False).alias("__n")
+    )
+    d = d.with_columns(
+        (
+            (12 - pl.sum_horizontal([(n // 10 ** (16 - i)) % 10 * w for i, w in enumerate(GB11643_WEIGHTS)]) % 11) % 11
+        ).alias("__check"),
+        ((n // 1000) % 10**8).alias("__birth_ymd"),
+    )
+    d = d.with_columns(
+        pl.when(pl.col("__check") == 10).then(pl.lit("X")).otherwise(pl.col("__check").cast(pl.String)).alias("__exp")
+    )
     # birth dates (digits 7–14 as the number yyyymmdd) repeat: parse each distinct one once
     births = d.select(pl.col("__birth_ymd").unique().drop_nulls()).with_columns(
-        pl.col("__birth_ymd").cast(pl.String).str.pad_start(8, "0").str.to_date("%Y%m%d", strict=False).alias("__birth"))
+        pl.col("__birth_ymd").cast(pl.String).str.pad_start(8, "0").str.to_date("%Y%m%d", strict=False).alias("__birth")
+    )
     d = d.join(births, on="__birth_ymd", how="left")
     # An id from a number cell (or in scientific notation, or ending in Excel's 15-digit 000)
     # has invented last digits: re-entering as text is the only fix. Never check-digit
     # advice for it — changing the 18th character would make a wrong id look valid.
-    numeric = (pl.col(f"_numeric_{col.name}").fill_null(False) if flag else pl.lit(False))
-    numeric = numeric | s.str.contains(r"^\d(\.\d+)?E\+?\d+$") | (s.str.contains(r"^\d{15}000$") & (s.str.slice(17, 1) != pl.col("__exp")))
+    numeric = pl.col(f"_numeric_{col.name}").fill_null(False) if flag else pl.lit(False)
+    numeric = (
+        numeric
+        | s.str.contains(r"^\d(\.\d+)?E\+?\d+$")
+        | (s.str.contains(r"^\d{15}000$") & (s.str.slice(17, 1) != pl.col("__exp")))
+    )
     d = d.with_columns(numeric.alias("__numeric"))
     kinds = {
         "__lost": pl.col("__numeric"),
         "__bad_shape": ~pl.col("__numeric") & ~pl.col("__shape"),
         "__bad_check": ~pl.col("__numeric") & pl.col("__shape") & (s.str.slice(17, 1) != pl.col("__exp")),
-        "__bad_birth": ~pl.col("__numeric") & pl.col("__shape") & (
-            pl.col("__birth").is_null() | (pl.col("__birth") < EARLIEST_BIRTH) | (pl.col("__birth") > date.today())),
+        "__bad_birth": ~pl.col("__numeric")
+        & pl.col("__shape")
+        & (pl.col("__birth").is_null() | (pl.col("__birth") < EARLIEST_BIRTH) | (pl.col("__birth") > date.today())),
     }
-    bad = d.select(col.name, *flag, *([] if repeats else where), *(e.fill_null(False).alias(k) for k, e in kinds.items())
-                   ).filter(pl.any_horizontal(list(kinds)))
-    rows = (df.select(col.name, *flag, *where).join(bad, on=[col.name, *flag], how="inner", nulls_equal=True,
-                                                     maintain_order="left") if repeats else bad)
+    bad = d.select(
+        col.name, *flag, *([] if repeats else where), *(e.fill_null(False).alias(k) for k, e in kinds.items())
+    ).filter(pl.any_horizontal(list(kinds)))
+    rows = (
+        df.select(col.name, *flag, *where).join(
+            bad, on=[col.name, *flag], how="inner", nulls_equal=True, maintain_order="left"
+        )
+        if repeats
+        else bad
+    )
     lost, bad_shape, bad_check, bad_birth = (rows.filter(pl.col(k)) for k in kinds)
     v = mask_person_id(s)
-    return pl.concat([
-        _rows(lost, table, sheet, col.name, v,
-              "在 Excel 中以数字保存，后几位已丢失：请把该列设为“文本”格式后，按身份证原件重新录入（不要只改最后一位）",
-              "stored as a number in Excel, last digits lost: set the column to Text (文本) and re-enter it from the "
-              "identity card (do not just change the last digit)", "id_stored_as_number"),
-        _rows(bad_shape, table, sheet, col.name, v,
-              "应为 18 位：17 位数字加 1 位校验码（数字或 X）；在 Excel 中请把该列设为文本，否则长数字会被截断",
-              "expected 18 characters: 17 digits and a check character (digit or X); in Excel format the column as text, "
-              "or long numbers lose digits", "id_format"),
-        _rows(bad_check, table, sheet, col.name, v,
-              "校验位不符：号码中有一位或几位录入有误，请对照身份证原件核对整个号码（不要只改最后一位）",
-              "the check digit does not match: one or more digits are mistyped; check the whole number against the "
-              "identity card (do not just change the last digit)", "id_check_digit"),
-        _rows(bad_birth, table, sheet, col.name, v, "第7–14位不是有效的出生日期",
-              "characters 7–14 are not a valid birth date", "id_birth_date"),
-    ])
+    return pl.concat(
+        [
+            _rows(
+                lost,
+                table,
+                sheet,
+                col.name,
+                v,
+                "在 Excel 中以数字保存，后几位已丢失：请把该列设为“文本”格式后，按身份证原件重新录入（不要只改最后一位）",
+                "stored as a number in Excel, last digits lost: set the column to Text (文本) and re-enter it from the "
+                "identity card (do not just change the last digit)",
+                "id_stored_as_number",
+            ),
+            _rows(
+                bad_shape,
+                table,
+                sheet,
+                col.name,
+                v,
+                "应为 18 位：17 位数字加 1 位校验码（数字或 X）；在 Excel 中请把该列设为文本，否则长数字会被截断",
+                "expected 18 characters: 17 digits and a check character (digit or X); in Excel format the column as text, "
+                "or long numbers lose digits",
+                "id_format",
+            ),
+            _rows(
+                bad_check,
+                table,
+                sheet,
+                col.name,
+                v,
+                "校验位不符：号码中有一位或几位录入有误，请对照身份证原件核对整个号码（不要只改最后一位）",
+                "the check digit does not match: one or more digits are mistyped; check the whole number against the "
+                "identity card (do not just change the last digit)",
+                "id_check_digit",
+            ),
+            _rows(
+                bad_birth,
+                table,
+                sheet,
+                col.name,
+                v,
+                "第7–14位不是有效的出生日期",
+                "characters 7–14 are not a valid birth date",
+                "id_birth_date",
+            ),
+        ]
+    )
 
 
 def _period_problems(table, df, sheet, col) -> pl.DataFrame:
@@ -256,19 +376,39 @@ def _credit_code_problems(table, df, sheet, col) -> pl.DataFrame:
     s = pl.col(col.name)
     index = {ch: i for i, ch in enumerate(GB32100_CHARS)}
     shape_ok = s.str.contains(f"^[{GB32100_CHARS}]{{18}}$")
-    total = pl.sum_horizontal([s.str.slice(i, 1).replace_strict(index, default=0, return_dtype=pl.Int64) * w
-                               for i, w in enumerate(GB32100_WEIGHTS)])
+    total = pl.sum_horizontal(
+        [
+            s.str.slice(i, 1).replace_strict(index, default=0, return_dtype=pl.Int64) * w
+            for i, w in enumerate(GB32100_WEIGHTS)
+        ]
+    )
     code = (31 - total % 31) % 31
     expected = code.replace_strict(dict(enumerate(GB32100_CHARS)), return_dtype=pl.String, default=None)
     d = df.filter(s.is_not_null()).with_columns(shape_ok.alias("__shape"), expected.alias("__exp"))
-    return pl.concat([
-        _rows(d.filter(~pl.col("__shape")), table, sheet, col.name, s,
-              "应为 18 位统一社会信用代码（数字和除 I、O、S、V、Z 以外的大写字母）",
-              "expected an 18-character unified social credit code (digits and capitals except I, O, S, V, Z)", "credit_code"),
-        _rows(d.filter(pl.col("__shape") & (s.str.slice(17, 1) != pl.col("__exp"))), table, sheet, col.name, s,
-              pl.lit("校验码错误：按 GB 32100 第18位应为 ") + pl.col("__exp"),
-              pl.lit("wrong check character: by GB 32100 the 18th character should be ") + pl.col("__exp"), "credit_code"),
-    ])
+    return pl.concat(
+        [
+            _rows(
+                d.filter(~pl.col("__shape")),
+                table,
+                sheet,
+                col.name,
+                s,
+                "应为 18 位统一社会信用代码（数字和除 I、O、S、V、Z 以外的大写字母）",
+                "expected an 18-character unified social credit code (digits and capitals except I, O, S, V, Z)",
+                "credit_code",
+            ),
+            _rows(
+                d.filter(pl.col("__shape") & (s.str.slice(17, 1) != pl.col("__exp"))),
+                table,
+                sheet,
+                col.name,
+                s,
+                pl.lit("校验码错误：按 GB 32100 第18位应为 ") + pl.col("__exp"),
+                pl.lit("wrong check character: by GB 32100 the 18th character should be ") + pl.col("__exp"),
+                "credit_code",
+            ),
+        ]
+    )
 
 
 ID_MAX_CHARS, TEXT_MAX_CHARS = 64, 2000
@@ -277,7 +417,9 @@ ID_MAX_CHARS, TEXT_MAX_CHARS = 64, 2000
 def text_limit(col: schema.Column) -> int:
     """Declared length bounds: an id (it becomes part of file names) at most 64 characters,
     any other text 2,000 — a 1 MB cell would stall the PDF report and hide in it."""
-    return col.spec.get("max_length") or (ID_MAX_CHARS if col.spec.get("id_like") or col.spec.get("format") else TEXT_MAX_CHARS)
+    return col.spec.get("max_length") or (
+        ID_MAX_CHARS if col.spec.get("id_like") or col.spec.get("format") else TEXT_MAX_CHARS
+    )
 
 
 def date_bounds() -> tuple[date, date]:
@@ -300,38 +442,86 @@ def row_checks(table: schema.Table, df: pl.DataFrame, sheet, present) -> pl.Data
         if col.type == "text":
             limit = text_limit(col)
             hit = df.filter(c.str.len_chars() > limit)
-            parts.append(_rows(hit, table, sheet, col.name, _shown(col).str.head(20) + "…",
-                               pl.lit("过长：") + c.str.len_chars().cast(pl.String) + f" 个字符（最多 {limit} 个）",
-                               pl.lit("too long: ") + c.str.len_chars().cast(pl.String) + f" characters (at most {limit})", "range"))
+            parts.append(
+                _rows(
+                    hit,
+                    table,
+                    sheet,
+                    col.name,
+                    _shown(col).str.head(20) + "…",
+                    pl.lit("过长：") + c.str.len_chars().cast(pl.String) + f" 个字符（最多 {limit} 个）",
+                    pl.lit("too long: ") + c.str.len_chars().cast(pl.String) + f" characters (at most {limit})",
+                    "range",
+                )
+            )
         if col.type == "date":
             first, last = date_bounds()
             hit = df.filter((c < first) | (c > last))
-            parts.append(_rows(hit, table, sheet, col.name, c.dt.to_string("%Y-%m-%d"),
-                               f"日期超出范围：应在 {first} 至 {last} 之间（Excel 在 1900-03-01 之前的日期差一天，如不存在的 1900-02-29）",
-                               f"date out of range: expected {first} to {last} (Excel's dates before 1900-03-01 are a day off, "
-                               "e.g. the non-existent 1900-02-29)", "range"))
+            parts.append(
+                _rows(
+                    hit,
+                    table,
+                    sheet,
+                    col.name,
+                    c.dt.to_string("%Y-%m-%d"),
+                    f"日期超出范围：应在 {first} 至 {last} 之间（Excel 在 1900-03-01 之前的日期差一天，如不存在的 1900-02-29）",
+                    f"date out of range: expected {first} to {last} (Excel's dates before 1900-03-01 are a day off, "
+                    "e.g. the non-existent 1900-02-29)",
+                    "range",
+                )
+            )
         if s.get("format") in ("period", "month"):
             parts.append(_period_problems(table, df, sheet, col))
         if "max_column" in s:
             other = table.column(s["max_column"])
             hit = df.filter(c > pl.col(other.out_name))
-            parts.append(_rows(hit, table, sheet, col.name, _shown(col),
-                               pl.lit(f"不能大于{other.zh}（") + pl.col(other.out_name).cast(pl.String) + "）",
-                               pl.lit(f"must not exceed {other.name} (") + pl.col(other.out_name).cast(pl.String) + ")", "range"))
+            parts.append(
+                _rows(
+                    hit,
+                    table,
+                    sheet,
+                    col.name,
+                    _shown(col),
+                    pl.lit(f"不能大于{other.zh}（") + pl.col(other.out_name).cast(pl.String) + "）",
+                    pl.lit(f"must not exceed {other.name} (") + pl.col(other.out_name).cast(pl.String) + ")",
+                    "range",
+                )
+            )
         if "required_when" in s:
             for other_name, value in s["required_when"].items():
                 other = table.column(other_name)
                 hit = df.filter(c.is_null() & (pl.col(other.out_name) == value))
                 label = next(iter(other.values.get(value, ())), value)
-                parts.append(_rows(hit, table, sheet, col.name, pl.lit(None),
-                                   f"{other.zh}为“{label}”时必填", f"required when {other.name} is {value}", "required"))
+                parts.append(
+                    _rows(
+                        hit,
+                        table,
+                        sheet,
+                        col.name,
+                        pl.lit(None),
+                        f"{other.zh}为“{label}”时必填",
+                        f"required when {other.name} is {value}",
+                        "required",
+                    )
+                )
         if "not_before" in s:
             other = table.column(s["not_before"])
             hit = df.filter(c < pl.col(other.out_name))
-            parts.append(_rows(hit, table, sheet, col.name, c.dt.to_string("%Y-%m-%d"),
-                               pl.lit(f"早于{other.zh} ") + pl.col(other.out_name).dt.to_string("%Y-%m-%d"),
-                               pl.lit(f"is before {other.name} ") + pl.col(other.out_name).dt.to_string("%Y-%m-%d"), "date_order"))
-        keys = [col.out_name] + list(s.get("unique_within") or []) if (s.get("unique") or s.get("unique_within")) else None
+            parts.append(
+                _rows(
+                    hit,
+                    table,
+                    sheet,
+                    col.name,
+                    c.dt.to_string("%Y-%m-%d"),
+                    pl.lit(f"早于{other.zh} ") + pl.col(other.out_name).dt.to_string("%Y-%m-%d"),
+                    pl.lit(f"is before {other.name} ") + pl.col(other.out_name).dt.to_string("%Y-%m-%d"),
+                    "date_order",
+                )
+            )
+        keys = (
+            [col.out_name] + list(s.get("unique_within") or []) if (s.get("unique") or s.get("unique_within")) else None
+        )
         if keys:
             parts.append(_duplicate_ids(table, df, sheet, col, keys))
         if s.get("one_per_id"):
@@ -349,18 +539,36 @@ def _duplicate_ids(table, df, sheet, col, keys) -> pl.DataFrame:
     d = df.filter(pl.all_horizontal([pl.col(k).is_not_null() for k in keys])).sort("_row")
     d = d.with_columns(id_skeleton(pl.col(col.out_name)).alias("__key"))
     group = ["__key", *keys[1:]]
-    d = d.with_columns(pl.col("_row").min().over(group).alias("__first"),
-                       pl.col(col.out_name).first().over(group).alias("__first_id"))
+    d = d.with_columns(
+        pl.col("_row").min().over(group).alias("__first"), pl.col(col.out_name).first().over(group).alias("__first_id")
+    )
     hit = d.filter(pl.col("_row") != pl.col("__first"))
     same = pl.col(col.out_name) == pl.col("__first_id")
     within = "（同一机构内）" if col.spec.get("unique_within") else ""
     first = pl.col("__first").cast(pl.String)
-    zh = pl.when(same).then(pl.lit(f"编号重复{within}：与第") + first + "行相同").otherwise(
-        pl.lit("编号与第") + first + pl.lit("行的“") + pl.col("__first_id") + pl.lit(f"”仅大小写、全半角或形近字母不同{within}，应为同一编号"))
+    zh = (
+        pl.when(same)
+        .then(pl.lit(f"编号重复{within}：与第") + first + "行相同")
+        .otherwise(
+            pl.lit("编号与第")
+            + first
+            + pl.lit("行的“")
+            + pl.col("__first_id")
+            + pl.lit(f"”仅大小写、全半角或形近字母不同{within}，应为同一编号")
+        )
+    )
     en_within = " within the institution" if within else ""
-    en = pl.when(same).then(pl.lit(f"duplicate id{en_within}: same as row ") + first).otherwise(
-        pl.lit("id differs from '") + pl.col("__first_id") + pl.lit("' on row ") + first
-        + pl.lit(f" only in case, width or look-alike letters{en_within}: the same id typed twice"))
+    en = (
+        pl.when(same)
+        .then(pl.lit(f"duplicate id{en_within}: same as row ") + first)
+        .otherwise(
+            pl.lit("id differs from '")
+            + pl.col("__first_id")
+            + pl.lit("' on row ")
+            + first
+            + pl.lit(f" only in case, width or look-alike letters{en_within}: the same id typed twice")
+        )
+    )
     return _rows(hit, table, sheet, col.name, _shown(col), zh, en, "duplicate")
 
 
@@ -370,14 +578,30 @@ def _one_per_id(table, df, sheet, col) -> pl.DataFrame:
     scope = ["__key", *col.spec["one_per_id"]] if isinstance(col.spec["one_per_id"], list) else ["__key"]
     d = df.filter(pl.all_horizontal(pl.col(c).is_not_null() for c in [col.out_name, *scope[1:]])).sort("_row")
     d = d.with_columns(id_skeleton(pl.col(col.out_name)).alias("__key"))
-    d = d.with_columns(pl.col("_row").min().over(scope).alias("__first"),
-                       pl.col("institution_id").first().over(scope).alias("__first_id"))
+    d = d.with_columns(
+        pl.col("_row").min().over(scope).alias("__first"),
+        pl.col("institution_id").first().over(scope).alias("__first_id"),
+    )
     hit = d.filter((pl.col("_row") != pl.col("__first")) & (pl.col("institution_id") != pl.col("__first_id")))
     first = pl.col("__first").cast(pl.String)
-    return _rows(hit, table, sheet, col.name, _shown(col),
-                 pl.lit("与第") + first + pl.lit("行（编号 ") + pl.col("__first_id") + pl.lit(f"）的{col.zh}相同：同一机构不能有两个编号"),
-                 pl.lit(f"same {col.name} as row ") + first + pl.lit(" (id ") + pl.col("__first_id")
-                 + pl.lit("): one institution cannot have two ids"), "duplicate")
+    return _rows(
+        hit,
+        table,
+        sheet,
+        col.name,
+        _shown(col),
+        pl.lit("与第")
+        + first
+        + pl.lit("行（编号 ")
+        + pl.col("__first_id")
+        + pl.lit(f"）的{col.zh}相同：同一机构不能有两个编号"),
+        pl.lit(f"same {col.name} as row ")
+        + first
+        + pl.lit(" (id ")
+        + pl.col("__first_id")
+        + pl.lit("): one institution cannot have two ids"),
+        "duplicate",
+    )
 
 
 def _one_row_per(table, df, sheet, col, others) -> pl.DataFrame:
@@ -388,9 +612,16 @@ def _one_row_per(table, df, sheet, col, others) -> pl.DataFrame:
     hit = d.filter(pl.col(col.out_name).is_not_null() & (pl.col("_row") != pl.col("__first")))
     names_zh = "、".join(table.column(k).zh for k in keys)
     first = pl.col("__first").cast(pl.String)
-    return _rows(hit, table, sheet, col.name, _shown(col),
-                 pl.lit(f"{names_zh}与第") + first + pl.lit("行相同：同一行录入了两次？"),
-                 pl.lit(f"same {', '.join(keys)} as row ") + first + pl.lit(": the same row entered twice?"), "duplicate")
+    return _rows(
+        hit,
+        table,
+        sheet,
+        col.name,
+        _shown(col),
+        pl.lit(f"{names_zh}与第") + first + pl.lit("行相同：同一行录入了两次？"),
+        pl.lit(f"same {', '.join(keys)} as row ") + first + pl.lit(": the same row entered twice?"),
+        "duplicate",
+    )
 
 
 # ---------------------------------------------------------------- across tables
@@ -409,12 +640,21 @@ def _foreign_keys(tables, sheets, raw) -> list[pl.DataFrame]:
             tt = schema.table(target)
             keys = tables[target].select(pl.col(target_col).alias(col.name)).drop_nulls().unique()
             rows = tables[t.name]
-            if "_inst_unmatched" in rows.columns:   # a name that matched no institution: reported when read
+            if "_inst_unmatched" in rows.columns:  # a name that matched no institution: reported when read
                 rows = rows.filter(~pl.col("_inst_unmatched").fill_null(False))
             hit = rows.filter(pl.col(col.name).is_not_null()).join(keys, on=col.name, how="anti")
-            parts.append(_rows(hit, t, sheets.get(t.name), col.name, pl.col(col.name),
-                               f"在“{tt.zh}”表中找不到这个{tt.column(target_col).zh}",
-                               f"not found in table {target} ({target_col})", "foreign_key"))
+            parts.append(
+                _rows(
+                    hit,
+                    t,
+                    sheets.get(t.name),
+                    col.name,
+                    pl.col(col.name),
+                    f"在“{tt.zh}”表中找不到这个{tt.column(target_col).zh}",
+                    f"not found in table {target} ({target_col})",
+                    "foreign_key",
+                )
+            )
     return parts
 
 
@@ -425,9 +665,12 @@ def _overlapping_stays(tables, sheets) -> pl.DataFrame:
     that blocks those payments) instead of refusing the whole year's ledger.
     Leaving on the day the next stay starts (a transfer, a care-level split) is no overlap."""
     t = schema.table("residents")
-    r = tables["residents"].filter(pl.col("person_id").is_not_null() & pl.col("admitted_on").is_not_null()).select(
-        "person_id", "institution_id", "admitted_on", "discharged_on", "_row")
-    r = r.filter(pl.col("person_id").is_duplicated())   # one stay cannot overlap: most people drop out here
+    r = (
+        tables["residents"]
+        .filter(pl.col("person_id").is_not_null() & pl.col("admitted_on").is_not_null())
+        .select("person_id", "institution_id", "admitted_on", "discharged_on", "_row")
+    )
+    r = r.filter(pl.col("person_id").is_duplicated())  # one stay cannot overlap: most people drop out here
     # Each person's stays in admission order; a stay overlaps an earlier one when it starts
     # before the latest end so far. Linear, one pair per flagged row: a self-join would
     # make n² pairs when one placeholder id fills thousands of rows (20,000 → 24 GB).
@@ -435,41 +678,89 @@ def _overlapping_stays(tables, sheets) -> pl.DataFrame:
     end_day = pl.col("discharged_on").fill_null(date.max).cast(pl.Int64)
     key = end_day * ROW_KEY + (ROW_KEY - pl.col("_row"))
     r = r.sort("person_id", "admitted_on", "_row").with_columns(
-        key.cum_max().shift(1).over("person_id").alias("__prev"))
+        key.cum_max().shift(1).over("person_id").alias("__prev")
+    )
     latest = pl.col("__prev")
     flagged = r.filter(latest.is_not_null() & (pl.col("admitted_on").cast(pl.Int64) < latest // ROW_KEY)).with_columns(
-        (ROW_KEY - latest % ROW_KEY).alias("_row_b"))
-    other = r.select(pl.col("_row").alias("_row_b"), pl.col("institution_id").alias("institution_id_b"),
-                     pl.col("admitted_on").alias("admitted_on_b"))
-    pairs = flagged.join(other, on="_row_b", how="left").filter(
-        pl.col("admitted_on_b") < pl.col("discharged_on").fill_null(date.max)).sort("_row")
+        (ROW_KEY - latest % ROW_KEY).alias("_row_b")
+    )
+    other = r.select(
+        pl.col("_row").alias("_row_b"),
+        pl.col("institution_id").alias("institution_id_b"),
+        pl.col("admitted_on").alias("admitted_on_b"),
+    )
+    pairs = (
+        flagged.join(other, on="_row_b", how="left")
+        .filter(pl.col("admitted_on_b") < pl.col("discharged_on").fill_null(date.max))
+        .sort("_row")
+    )
     same = pl.col("institution_id").eq_missing(pl.col("institution_id_b"))
     other = pl.col("_row_b").cast(pl.String)
     masked = mask_person_id(pl.col("person_id"))
-    return pl.concat([
-        _rows(pairs.filter(~same), t, sheets.get("residents"), "person_id", masked,
-              pl.lit("同一人同时入住两家机构：与第") + other + "行（机构 " + pl.col("institution_id_b")
-              + "）的入住时间重叠，核算时将作为重复申领（double_claim）列出",
-              pl.lit("the same person stays in two institutions at once: overlaps row ") + other
-              + " (institution " + pl.col("institution_id_b") + "); the run lists it as a double claim",
-              "overlapping_stay", severity="warning"),
-        _rows(pairs.filter(same), t, sheets.get("residents"), "person_id", masked,
-              pl.lit("同一人在同一机构的两行入住时间重叠（与第") + other + "行），入住月数会重复计算",
-              pl.lit("two rows of the same person in the same institution overlap (row ") + other
-              + "); the months would be counted twice", "overlapping_stay", severity="warning"),
-    ])
+    return pl.concat(
+        [
+            _rows(
+                pairs.filter(~same),
+                t,
+                sheets.get("residents"),
+                "person_id",
+                masked,
+                pl.lit("同一人同时入住两家机构：与第")
+                + other
+                + "行（机构 "
+                + pl.col("institution_id_b")
+                + "）的入住时间重叠，核算时将作为重复申领（double_claim）列出",
+                pl.lit("the same person stays in two institutions at once: overlaps row ")
+                + other
+                + " (institution "
+                + pl.col("institution_id_b")
+                + "); the run lists it as a double claim",
+                "overlapping_stay",
+                severity="warning",
+            ),
+            _rows(
+                pairs.filter(same),
+                t,
+                sheets.get("residents"),
+                "person_id",
+                masked,
+                pl.lit("同一人在同一机构的两行入住时间重叠（与第") + other + "行），入住月数会重复计算",
+                pl.lit("two rows of the same person in the same institution overlap (row ")
+                + other
+                + "); the months would be counted twice",
+                "overlapping_stay",
+                severity="warning",
+            ),
+        ]
+    )
 
 
 def _over_capacity(tables, sheets) -> pl.DataFrame:
     """Residents still in (no discharge date) outnumber an institution's approved beds."""
     t = schema.table("institutions")
-    current = (tables["residents"].filter(pl.col("discharged_on").is_null() & pl.col("institution_id").is_not_null())
-               .group_by("institution_id").agg(pl.len().cast(pl.Int64).alias("__current")))
-    hit = tables["institutions"].join(current, on="institution_id").filter((pl.col("beds") >= 0) & (pl.col("__current") > pl.col("beds"))).sort("_row")
-    return _rows(hit, t, sheets.get("institutions"), "beds", pl.col("beds").cast(pl.String),
-                 pl.lit("在院老人 ") + pl.col("__current").cast(pl.String) + " 人，多于核定床位数",
-                 pl.lit("") + pl.col("__current").cast(pl.String) + " current residents exceed the approved beds",
-                 "over_capacity", severity="warning")
+    current = (
+        tables["residents"]
+        .filter(pl.col("discharged_on").is_null() & pl.col("institution_id").is_not_null())
+        .group_by("institution_id")
+        .agg(pl.len().cast(pl.Int64).alias("__current"))
+    )
+    hit = (
+        tables["institutions"]
+        .join(current, on="institution_id")
+        .filter((pl.col("beds") >= 0) & (pl.col("__current") > pl.col("beds")))
+        .sort("_row")
+    )
+    return _rows(
+        hit,
+        t,
+        sheets.get("institutions"),
+        "beds",
+        pl.col("beds").cast(pl.String),
+        pl.lit("在院老人 ") + pl.col("__current").cast(pl.String) + " 人，多于核定床位数",
+        pl.lit("") + pl.col("__current").cast(pl.String) + " current residents exceed the approved beds",
+        "over_capacity",
+        severity="warning",
+    )
 
 
 def cross_table_checks(tables: dict[str, pl.DataFrame], sheets: dict, raw: dict) -> pl.DataFrame:

@@ -20,7 +20,8 @@ _PUNCT = r"[\s()\[\]【】（）·\-—_.,，、:：\"'“”]"
 # words around a home's name in a sheet name or title: 七星敬老院入住老人花名册（2024年12月）
 _FORM_WORDS = re.compile(
     r"(\d{4}年度?(\d{1,2}月份?)?(\d{1,2}日)?|\d{4}|截至|截止|年度|季度|入住老人|在院老人|入住人员|老年人|老人|"
-    r"工作人员|从业人员|员工|职工|护理员|花名册|名册|名单|人员|明细表?|信息表?|登记表|统计表|台账|一览表|情况表?|表)")
+    r"工作人员|从业人员|员工|职工|护理员|花名册|名册|名单|人员|明细表?|信息表?|登记表|统计表|台账|一览表|情况表?|表)"
+)
 
 
 def name_key(e: pl.Expr) -> pl.Expr:
@@ -71,15 +72,17 @@ def link_institutions(tables: dict[str, pl.DataFrame], sources: dict, problems_o
     if "institution_id" not in inst.columns:
         inst = _key_institutions(inst, sources, problems_of)
         tables["institutions"] = inst
-    keyed = inst.select(pl.col("institution_id").cast(pl.String).str.strip_chars().alias("_iid"),
-                        *(pl.col(c).cast(pl.String) for c in ("name", "credit_code") if c in inst.columns)
-                        ).filter(pl.col("_iid").is_not_null() & (pl.col("_iid") != ""))
+    keyed = inst.select(
+        pl.col("institution_id").cast(pl.String).str.strip_chars().alias("_iid"),
+        *(pl.col(c).cast(pl.String) for c in ("name", "credit_code") if c in inst.columns),
+    ).filter(pl.col("_iid").is_not_null() & (pl.col("_iid") != ""))
     names: dict[str, list[str]] = {}
     display: dict[str, str] = {}
     codes: dict[str, str] = {}
     if "name" in keyed.columns:  # matching key → every id of that name, and the name as written (last one)
         named = keyed.filter(pl.col("name").is_not_null() & (pl.col("name") != "")).select(
-            name_key(pl.col("name")).alias("_k"), "_iid", pl.col("name").str.strip_chars().alias("_shown"))
+            name_key(pl.col("name")).alias("_k"), "_iid", pl.col("name").str.strip_chars().alias("_shown")
+        )
         names = dict(named.group_by("_k", maintain_order=True).agg("_iid").iter_rows())
         display = dict(named.select("_k", "_shown").iter_rows())
     if "credit_code" in keyed.columns:
@@ -93,27 +96,44 @@ def link_institutions(tables: dict[str, pl.DataFrame], sources: dict, problems_o
 
 def _key_institutions(inst: pl.DataFrame, sources, problems_of) -> pl.DataFrame:
     """No 机构编号 column: the credit code, else the name, is the key."""
-    parts = [pl.col(c).str.strip_chars().str.to_uppercase() if c == "credit_code" else pl.col(c).str.strip_chars()
-             for c in ("credit_code", "name") if c in inst.columns]
+    parts = [
+        pl.col(c).str.strip_chars().str.to_uppercase() if c == "credit_code" else pl.col(c).str.strip_chars()
+        for c in ("credit_code", "name")
+        if c in inst.columns
+    ]
     if not parts:
         return inst
     src = sources.get("institutions") or {}
     src["columns"] = [*src.get("columns", []), "institution_id"]
-    problems_of.setdefault("institutions", []).append(problem_row(
-        "institutions", src.get("sheet"),
-        "没有“机构编号”列：以统一社会信用代码（没有时以机构名称）作为机构编号，其他表按机构名称或信用代码对应",
-        "no 机构编号 (institution_id) column: the credit code (else the name) is used as the id; other tables "
-        "are matched by name or credit code", check="institution_key", column="institution_id", severity="info"))
+    problems_of.setdefault("institutions", []).append(
+        problem_row(
+            "institutions",
+            src.get("sheet"),
+            "没有“机构编号”列：以统一社会信用代码（没有时以机构名称）作为机构编号，其他表按机构名称或信用代码对应",
+            "no 机构编号 (institution_id) column: the credit code (else the name) is used as the id; other tables "
+            "are matched by name or credit code",
+            check="institution_key",
+            column="institution_id",
+            severity="info",
+        )
+    )
     return inst.with_columns(pl.coalesce(parts).alias("institution_id"))
 
 
 def _link_table(table, df, names, display, codes, sources, problems_of) -> pl.DataFrame:
-    sheet_of = pl.col("_sheet") if "_sheet" in df.columns else pl.lit((sources.get(table) or {}).get("sheet"), dtype=pl.String)
+    sheet_of = (
+        pl.col("_sheet") if "_sheet" in df.columns else pl.lit((sources.get(table) or {}).get("sheet"), dtype=pl.String)
+    )
     found = [pl.col("institution_id")] if "institution_id" in df.columns else []
     if "_inst_code" in df.columns:
-        code_map = pl.DataFrame({"__ck": list(codes), "__by_code": list(codes.values())}, schema={"__ck": pl.String, "__by_code": pl.String})
-        df = df.with_columns(name_key(pl.col("_inst_code")).str.to_lowercase().alias("__ck")).join(
-            code_map.with_columns(pl.col("__ck").str.to_lowercase()), on="__ck", how="left").drop("__ck")
+        code_map = pl.DataFrame(
+            {"__ck": list(codes), "__by_code": list(codes.values())}, schema={"__ck": pl.String, "__by_code": pl.String}
+        )
+        df = (
+            df.with_columns(name_key(pl.col("_inst_code")).str.to_lowercase().alias("__ck"))
+            .join(code_map.with_columns(pl.col("__ck").str.to_lowercase()), on="__ck", how="left")
+            .drop("__ck")
+        )
         found.append(pl.col("__by_code"))
     failures: list[dict] = []
     for col, per_row in (("_inst_name", True), ("_inst_label", False)):
@@ -121,20 +141,23 @@ def _link_table(table, df, names, display, codes, sources, problems_of) -> pl.Da
             continue
         texts = df.select(pl.col(col).drop_nulls().unique()).to_series().to_list()
         mapping, unmatched = {}, {}
-        for text in texts:   # distinct names: a few hundred at most
+        for text in texts:  # distinct names: a few hundred at most
             ids, near = match_name(text, names)
             if len(ids) == 1:
                 mapping[text] = ids[0]
             else:
                 unmatched[text] = (ids, near)
-        df = df.with_columns(pl.col(col).replace_strict(mapping, default=None, return_dtype=pl.String).alias(f"__by{col}"))
+        df = df.with_columns(
+            pl.col(col).replace_strict(mapping, default=None, return_dtype=pl.String).alias(f"__by{col}")
+        )
         found.append(pl.col(f"__by{col}"))
         for text, (ids, near) in unmatched.items():
             failures.append({"col": col, "text": text, "ids": ids, "near": near, "per_row": per_row})
     resolved = pl.coalesce(found)
     raw_text = pl.coalesce([pl.col(c) for c in ("_inst_code", "_inst_name", "_inst_label") if c in df.columns])
-    df = df.with_columns(resolved.is_null().alias("_inst_unmatched"),
-                         pl.coalesce(resolved, raw_text).alias("institution_id"))
+    df = df.with_columns(
+        resolved.is_null().alias("_inst_unmatched"), pl.coalesce(resolved, raw_text).alias("institution_id")
+    )
     src = sources.get(table) or {}
     if "institution_id" not in src.get("columns", []):
         src["columns"] = [*src.get("columns", []), "institution_id"]
@@ -147,7 +170,8 @@ def _report(table, df, failures, display, sheet_of, problems_of) -> None:
     out = problems_of.setdefault(table, [])
     for f in failures:
         rows = df.filter(pl.col("_inst_unmatched") & (pl.col(f["col"]) == f["text"])).select(
-            sheet_of.alias("sheet"), "_row")
+            sheet_of.alias("sheet"), "_row"
+        )
         near = _shown_names(f["near"], display)
         if f["ids"]:
             zh = f"“{f['text']}”对应多家机构（{near}），无法确定是哪一家：请写机构全称或加“机构编号”列"
@@ -156,15 +180,35 @@ def _report(table, df, failures, display, sheet_of, problems_of) -> None:
             hint = f"；最接近的有：{near}" if near else ""
             hint_en = f"; nearest: {near}" if near else ""
             zh = f"在“机构”表中找不到名为“{f['text']}”的机构{hint}。请使工作表名或标题与机构名称一致，或加“机构编号”列"
-            en = (f"no institution named '{f['text']}' in table institutions{hint_en}; make the sheet name or title "
-                  f"match the institution's name, or add an institution_id column")
+            en = (
+                f"no institution named '{f['text']}' in table institutions{hint_en}; make the sheet name or title "
+                f"match the institution's name, or add an institution_id column"
+            )
         if f["per_row"]:
             for sheet, row in rows.iter_rows():
-                out.append(problem_row(table, sheet, zh, en, check="institution_name", row=row,
-                                       column="institution_id", value=f["text"]))
-        else:   # a sheet's label: one problem for the sheet, with its row count (who goes unpaid)
+                out.append(
+                    problem_row(
+                        table,
+                        sheet,
+                        zh,
+                        en,
+                        check="institution_name",
+                        row=row,
+                        column="institution_id",
+                        value=f["text"],
+                    )
+                )
+        else:  # a sheet's label: one problem for the sheet, with its row count (who goes unpaid)
             for (sheet,), grp in rows.group_by("sheet", maintain_order=True):
                 n = grp.height
-                out.append(problem_row(table, sheet, f"{zh}（本表 {n} 行{t.zh}因此无法计入）",
-                                       f"{en} ({n} rows of {table} cannot be counted)", check="institution_name",
-                                       column="institution_id", value=f["text"]))
+                out.append(
+                    problem_row(
+                        table,
+                        sheet,
+                        f"{zh}（本表 {n} 行{t.zh}因此无法计入）",
+                        f"{en} ({n} rows of {table} cannot be counted)",
+                        check="institution_name",
+                        column="institution_id",
+                        value=f["text"],
+                    )
+                )

@@ -26,8 +26,16 @@ from audit.errors import InputError
 from audit.data import layout
 from audit.data.institutions import link_institutions
 from audit.data.normalise import problem_row
-from audit.data.readers import (RaggedRow, as_text, excel_sheet_names, hidden_sheets, numeric_cells, read_csv_grid,
-                                read_excel_grid, sheet_origin)
+from audit.data.readers import (
+    RaggedRow,
+    as_text,
+    excel_sheet_names,
+    hidden_sheets,
+    numeric_cells,
+    read_csv_grid,
+    read_excel_grid,
+    sheet_origin,
+)
 from audit.guards import TooLarge, check_workbook, inspect_sheet
 
 TABLE_SUFFIXES = (".csv", ".xlsx", ".xlsm", ".xls", ".parquet")
@@ -89,14 +97,32 @@ def _not_in_yuan(table: str, column: str, header: str) -> bool:
     """'投资决算额（万元）': a money column whose header gloss names 万元/千元/亿元 would be
     read as yuan, off by a factor of 10,000 — refused, never guessed."""
     gloss = re.search(r"\(([^)]*)\)$", schema.norm_key(header))
-    return (schema.table(table).column(column).type == "money" and gloss is not None
-            and re.search(r"[万千亿]", gloss.group(1)) is not None)
+    return (
+        schema.table(table).column(column).type == "money"
+        and gloss is not None
+        and re.search(r"[万千亿]", gloss.group(1)) is not None
+    )
 
 
 # headers in a roster or staff sheet that name the institution instead of its 机构编号
-INSTITUTION_NAME_HEADERS = {schema.norm_key(h) for h in (
-    "机构名称", "机构", "单位名称", "单位", "所在机构", "入住机构", "养老机构", "养老机构名称", "所属机构", "服务机构")}
-INSTITUTION_CODE_HEADERS = {schema.norm_key(h) for h in ("统一社会信用代码", "社会信用代码", "信用代码", "机构信用代码")}
+INSTITUTION_NAME_HEADERS = {
+    schema.norm_key(h)
+    for h in (
+        "机构名称",
+        "机构",
+        "单位名称",
+        "单位",
+        "所在机构",
+        "入住机构",
+        "养老机构",
+        "养老机构名称",
+        "所属机构",
+        "服务机构",
+    )
+}
+INSTITUTION_CODE_HEADERS = {
+    schema.norm_key(h) for h in ("统一社会信用代码", "社会信用代码", "信用代码", "机构信用代码")
+}
 
 
 def _refers_to_institutions(table: str) -> bool:
@@ -119,19 +145,41 @@ def _column_names(table, headers, header_row: int, sheet, problems, first_col: i
         letter = layout.column_letter(first_col + j)
         if not eng and by_name and text:
             key = layout.bare_header(text)
-            eng = "_inst_name" if key in INSTITUTION_NAME_HEADERS else "_inst_code" if key in INSTITUTION_CODE_HEADERS else None
+            eng = (
+                "_inst_name"
+                if key in INSTITUTION_NAME_HEADERS
+                else "_inst_code"
+                if key in INSTITUTION_CODE_HEADERS
+                else None
+            )
         if eng and not eng.startswith("_") and _not_in_yuan(table, eng, text):
-            problems.append(_problem(
-                table, sheet, f"表头“{text}”注明的单位不是元：本列金额须以元填写（最多两位小数），请换算后把表头改为“{schema.table(table).column(eng).zh}”",
-                f"header '{text}' names a unit other than yuan: amounts must be in yuan (at most two decimals); "
-                f"convert them and rename the header to '{schema.table(table).column(eng).zh}'",
-                check="unit", row=header_row, column=eng, value=text))
+            problems.append(
+                _problem(
+                    table,
+                    sheet,
+                    f"表头“{text}”注明的单位不是元：本列金额须以元填写（最多两位小数），请换算后把表头改为“{schema.table(table).column(eng).zh}”",
+                    f"header '{text}' names a unit other than yuan: amounts must be in yuan (at most two decimals); "
+                    f"convert them and rename the header to '{schema.table(table).column(eng).zh}'",
+                    check="unit",
+                    row=header_row,
+                    column=eng,
+                    value=text,
+                )
+            )
             names.append(f"__unit_{j}")
         elif eng and eng in seen:
-            problems.append(_problem(
-                table, sheet, f"表头“{text}”与“{seen[eng]}”指同一列 {eng}，只能保留一列",
-                f"header '{text}' and '{seen[eng]}' both mean column {eng}; keep one", check="duplicate_column",
-                row=header_row, column=eng, value=text))
+            problems.append(
+                _problem(
+                    table,
+                    sheet,
+                    f"表头“{text}”与“{seen[eng]}”指同一列 {eng}，只能保留一列",
+                    f"header '{text}' and '{seen[eng]}' both mean column {eng}; keep one",
+                    check="duplicate_column",
+                    row=header_row,
+                    column=eng,
+                    value=text,
+                )
+            )
             names.append(f"__dup_{j}")
         elif eng:
             seen[eng] = text
@@ -148,8 +196,9 @@ def _column_names(table, headers, header_row: int, sheet, problems, first_col: i
     return names, read_as
 
 
-def _frame_from_grid(table: str, grid: pl.DataFrame, first_row: int, sheet, problems,
-                     first_col: int = 0) -> tuple[pl.DataFrame, dict]:
+def _frame_from_grid(
+    table: str, grid: pl.DataFrame, first_row: int, sheet, problems, first_col: int = 0
+) -> tuple[pl.DataFrame, dict]:
     """Grid of text cells (grid row 0 = spreadsheet row `first_row`) → a frame with
     named columns and `_row`; rows blank in every cell are dropped, numbering kept;
     合计/小计 rows and signature footers are dropped with an info line each.
@@ -160,19 +209,37 @@ def _frame_from_grid(table: str, grid: pl.DataFrame, first_row: int, sheet, prob
     h = header_row - first_row + len(found.header_rows)
     body = grid.slice(h)
     df = body.rename(dict(zip(body.columns, names))).with_columns(
-        pl.int_range(first_row + h, first_row + h + body.height, dtype=pl.Int64).alias("_row"))
+        pl.int_range(first_row + h, first_row + h + body.height, dtype=pl.Int64).alias("_row")
+    )
     cells = [c for c in df.columns if c != "_row"]
     if cells:
         df = df.filter(pl.any_horizontal([pl.col(c).str.contains(r"\S").fill_null(False) for c in cells]))
     df, skipped = layout.skip_rows(df, cells)
     for sk in skipped:
-        words = {"total": ("合计/小计行", "a total row"), "footer": ("表尾签字/日期行", "a signature or date footer")}[sk["kind"]]
-        problems.append({**_problem(
-            table, sheet, f"是{words[0]}，已跳过（不作为数据读取）：{sk['text']}",
-            f"is {words[1]}, skipped (not read as data): {sk['text']}", check=f"skipped_{sk['kind']}", row=sk["row"]),
-            "severity": "info"})
-    info = {"sheet": sheet, "header_rows": found.header_rows, "title": found.title, "read_as": read_as,
-            "rows": df.height, "skipped": skipped}
+        words = {"total": ("合计/小计行", "a total row"), "footer": ("表尾签字/日期行", "a signature or date footer")}[
+            sk["kind"]
+        ]
+        problems.append(
+            {
+                **_problem(
+                    table,
+                    sheet,
+                    f"是{words[0]}，已跳过（不作为数据读取）：{sk['text']}",
+                    f"is {words[1]}, skipped (not read as data): {sk['text']}",
+                    check=f"skipped_{sk['kind']}",
+                    row=sk["row"],
+                ),
+                "severity": "info",
+            }
+        )
+    info = {
+        "sheet": sheet,
+        "header_rows": found.header_rows,
+        "title": found.title,
+        "read_as": read_as,
+        "rows": df.height,
+        "skipped": skipped,
+    }
     return df.drop([c for c in df.columns if c.startswith("__")]), info
 
 
@@ -188,14 +255,21 @@ def _frame_from_typed(table: str, df: pl.DataFrame, sheet, problems) -> pl.DataF
     Columns the contract does not know stay as they came, as text."""
     names, _ = _column_names(table, df.columns, 1, sheet, problems)
     df = df.rename(dict(zip(df.columns, names))).with_columns(
-        pl.int_range(2, 2 + df.height, dtype=pl.Int64).alias("_row"))
+        pl.int_range(2, 2 + df.height, dtype=pl.Int64).alias("_row")
+    )
     # a row blank in every cell is dropped, as in a sheet (a null, or text of spaces only);
     # a typed column without nulls says at once that no row is blank
     cells = {c: t for c, t in df.schema.items() if c != "_row"}
     if not any(t != pl.String and df.get_column(c).null_count() == 0 for c, t in cells.items()):
-        df = df.filter(pl.any_horizontal(
-            [pl.col(c).str.contains(r"\S").fill_null(False) if t == pl.String else pl.col(c).is_not_null()
-             for c, t in cells.items()] or [pl.lit(True)]))
+        df = df.filter(
+            pl.any_horizontal(
+                [
+                    pl.col(c).str.contains(r"\S").fill_null(False) if t == pl.String else pl.col(c).is_not_null()
+                    for c, t in cells.items()
+                ]
+                or [pl.lit(True)]
+            )
+        )
     df = df.drop([c for c in df.columns if c.startswith("__")])
     known = {n for c in schema.table(table).columns for n in (c.name, c.out_name)}
     extras = [c for c in df.columns if c not in known and c != "_row"]
@@ -209,12 +283,17 @@ ID_FORMATS = ("person_id", "credit_code")
 
 def _mark_numeric_ids(table: str, df: pl.DataFrame, path: Path, sheet: str, info: dict) -> pl.DataFrame:
     """`_numeric_<column>`: the id in this row came from a number cell (digits lost)."""
-    cols = {c.name: info["read_as"][c.name]["letter"] for c in schema.table(table).columns
-            if c.spec.get("format") in ID_FORMATS and c.name in info["read_as"]}
+    cols = {
+        c.name: info["read_as"][c.name]["letter"]
+        for c in schema.table(table).columns
+        if c.spec.get("format") in ID_FORMATS and c.name in info["read_as"]
+    }
     if not cols:
         return df
     found = numeric_cells(path, sheet, list(cols.values()))
-    return df.with_columns(pl.col("_row").is_in(found[letter]).alias(f"_numeric_{name}") for name, letter in cols.items())
+    return df.with_columns(
+        pl.col("_row").is_in(found[letter]).alias(f"_numeric_{name}") for name, letter in cols.items()
+    )
 
 
 def _read_grid(path: Path, sheet: str | None) -> tuple[pl.DataFrame, int, int, str | None]:
@@ -225,7 +304,7 @@ def _read_grid(path: Path, sheet: str | None) -> tuple[pl.DataFrame, int, int, s
     if path.suffix.lower() == ".parquet":
         df = as_text(pl.read_parquet(path))
         return pl.concat([pl.DataFrame([df.columns], schema=df.columns, orient="row"), df]), 1, 0, None
-    _formula_cells(str(path), sheet, path.stat().st_mtime_ns)   # refuses a sheet too large to read (TooLarge)
+    _formula_cells(str(path), sheet, path.stat().st_mtime_ns)  # refuses a sheet too large to read (TooLarge)
     grid = read_excel_grid(path, sheet)
     row, col = sheet_origin(path, sheet)
     return grid, row, col, None
@@ -237,8 +316,7 @@ def _formula_cells(path: str, sheet: str, mtime_ns: int) -> list[tuple[int, str]
     return inspect_sheet(Path(path), sheet)
 
 
-def _load_one(table: str, path: Path, sheet: str | None, label: str, tables, sources, problems_of,
-              grid_read=None):
+def _load_one(table: str, path: Path, sheet: str | None, label: str, tables, sources, problems_of, grid_read=None):
     """Read one table from a csv/parquet file or an Excel sheet; a second sheet of the
     same table (one roster per home) is stacked under the first, each row keeping its
     sheet in `_sheet`."""
@@ -247,7 +325,7 @@ def _load_one(table: str, path: Path, sheet: str | None, label: str, tables, sou
     try:
         if grid_read is None and path.suffix.lower() == ".parquet":
             typed = pl.read_parquet(path)
-            if _names_contract_columns(table, typed.columns):   # typed columns stay typed
+            if _names_contract_columns(table, typed.columns):  # typed columns stay typed
                 if typed.width == 0:
                     raise pl.exceptions.NoDataError("no columns")
                 df = _frame_from_typed(table, typed, label, problems)
@@ -258,12 +336,19 @@ def _load_one(table: str, path: Path, sheet: str | None, label: str, tables, sou
         grid, first_row, first_col, src["encoding"] = grid_read if grid_read is not None else _read_grid(path, sheet)
         if path.suffix.lower() in (".xlsx", ".xlsm"):
             for row, letters in _formula_cells(str(path), sheet, path.stat().st_mtime_ns):
-                problems.append(_problem(
-                    table, label, f"单元格 {letters}{row} 是公式但文件中没有保存计算结果（读出来会是空白）；"
-                    "请在 Excel 中打开并保存一次，或把公式换成数值",
-                    f"cell {letters}{row} holds a formula but the file has no saved result (it would read as blank); "
-                    "open and save the workbook in Excel, or replace the formula by its value",
-                    check="formula", row=row, value=f"{letters}{row}"))
+                problems.append(
+                    _problem(
+                        table,
+                        label,
+                        f"单元格 {letters}{row} 是公式但文件中没有保存计算结果（读出来会是空白）；"
+                        "请在 Excel 中打开并保存一次，或把公式换成数值",
+                        f"cell {letters}{row} holds a formula but the file has no saved result (it would read as blank); "
+                        "open and save the workbook in Excel, or replace the formula by its value",
+                        check="formula",
+                        row=row,
+                        value=f"{letters}{row}",
+                    )
+                )
     except pl.exceptions.NoDataError:
         problems.append(_problem(table, label, "是空的：没有表头行", "is empty: no header row", check="empty"))
         sources.setdefault(table, src)
@@ -273,14 +358,26 @@ def _load_one(table: str, path: Path, sheet: str | None, label: str, tables, sou
         sources[table] = src
         return
     except UnicodeDecodeError:
-        problems.append(_problem(table, label, "文本编码无法识别（应为 UTF-8 或 GB18030/GBK）",
-                                 "unknown text encoding (expected UTF-8 or GB18030/GBK)"))
+        problems.append(
+            _problem(
+                table,
+                label,
+                "文本编码无法识别（应为 UTF-8 或 GB18030/GBK）",
+                "unknown text encoding (expected UTF-8 or GB18030/GBK)",
+            )
+        )
         sources.setdefault(table, src)
         return
     except RaggedRow as e:
-        problems.append(_problem(table, label, f"这一行有 {e.n_cells} 个单元格，多于表头的 {e.n_header} 列（可能多了逗号）",
-                                 f"this line has {e.n_cells} cells, more than the {e.n_header} header columns (a stray comma?)",
-                                 row=e.row))
+        problems.append(
+            _problem(
+                table,
+                label,
+                f"这一行有 {e.n_cells} 个单元格，多于表头的 {e.n_header} 列（可能多了逗号）",
+                f"this line has {e.n_cells} cells, more than the {e.n_header} header columns (a stray comma?)",
+                row=e.row,
+            )
+        )
         sources.setdefault(table, src)
         return
     except Exception as e:  # any reader failure is a located problem, never a traceback
@@ -298,7 +395,7 @@ def _load_one(table: str, path: Path, sheet: str | None, label: str, tables, sou
         # a roster without an institution column: the home is named by the title row or the sheet
         df = df.with_columns(pl.lit(info["title"] or label, dtype=pl.String).alias("_inst_label"))
     info["table"] = table
-    if table in tables:   # stacking: several sheets of one table
+    if table in tables:  # stacking: several sheets of one table
         first = sources[table]
         if "_sheet" not in tables[table].columns:
             tables[table] = tables[table].with_columns(pl.lit(first["sheet"], dtype=pl.String).alias("_sheet"))
@@ -320,12 +417,18 @@ def _short(e: Exception) -> str:
 
 
 def _duplicate(table, label, first, problems_of):
-    problems_of.setdefault(table, []).append(_problem(
-        table, label, f"“{label}”与“{first}”是同一张表 {table}，只能保留一个",
-        f"'{label}' and '{first}' are both table {table}; keep one", check="duplicate_table"))
+    problems_of.setdefault(table, []).append(
+        _problem(
+            table,
+            label,
+            f"“{label}”与“{first}”是同一张表 {table}，只能保留一个",
+            f"'{label}' and '{first}' are both table {table}; keep one",
+            check="duplicate_table",
+        )
+    )
 
 
-CONTENT_MIN_COLUMNS = 3   # a sheet naming at least three columns of a table is that table
+CONTENT_MIN_COLUMNS = 3  # a sheet naming at least three columns of a table is that table
 
 
 def _table_by_content(grid: pl.DataFrame) -> tuple[str | None, int]:
@@ -338,8 +441,15 @@ def _table_by_content(grid: pl.DataFrame) -> tuple[str | None, int]:
     return (best, score) if score >= CONTENT_MIN_COLUMNS else (None, score)
 
 
-def _read_workbook(book: Path, tables, sources, problems_of, only: str | None = None,
-                   skipped: list | None = None, sheet_log: list | None = None) -> str | None:
+def _read_workbook(
+    book: Path,
+    tables,
+    sources,
+    problems_of,
+    only: str | None = None,
+    skipped: list | None = None,
+    sheet_log: list | None = None,
+) -> str | None:
     """Each sheet named after a table (English or Chinese) is that table; any other sheet
     whose header names at least three columns of a table is that table too, and several
     such sheets are stacked (one 花名册 per home). Hidden sheets are not read, and said so.
@@ -347,7 +457,7 @@ def _read_workbook(book: Path, tables, sources, problems_of, only: str | None = 
     With `only`, the file is named after that table: its matching sheet, else its first
     sheet. Returns an error text if unreadable."""
     try:
-        check_workbook(book)   # sizes from the zip directory, before the reader inflates anything
+        check_workbook(book)  # sizes from the zip directory, before the reader inflates anything
         names = excel_sheet_names(book)
     except TooLarge as e:
         return e
@@ -374,10 +484,18 @@ def _read_workbook(book: Path, tables, sources, problems_of, only: str | None = 
             log.append({"sheet": s, "table": table, "status": "hidden"})
             if table is not None:
                 t = schema.table(table)
-                problems_of.setdefault(table, []).append({**_problem(
-                    table, s, f"是隐藏的工作表，未读取；它看来是“{t.zh}”表：若其中是本期数据，请取消隐藏",
-                    f"is a hidden sheet and was not read; it looks like table {table}: unhide it if it holds current data",
-                    check="hidden_sheet"), "severity": "warning"})
+                problems_of.setdefault(table, []).append(
+                    {
+                        **_problem(
+                            table,
+                            s,
+                            f"是隐藏的工作表，未读取；它看来是“{t.zh}”表：若其中是本期数据，请取消隐藏",
+                            f"is a hidden sheet and was not read; it looks like table {table}: unhide it if it holds current data",
+                            check="hidden_sheet",
+                        ),
+                        "severity": "warning",
+                    }
+                )
             continue
         if table is None:
             log.append({"sheet": s, "table": None, "status": "ignored"})
@@ -401,24 +519,40 @@ def _table_misnamed(label: str, sources, problems_of) -> None:
     (an unread 入住老人 sheet means no operating grant at all). The longest table name
     or synonym inside the label wins; a required table's is an error."""
     key = schema.norm_key(Path(label).stem if Path(label).suffix.lower() in TABLE_SUFFIXES else label)
-    best = max(((len(schema.norm_key(x)), t) for t in schema.tables().values() if t.name not in sources
-                for x in (t.name, t.zh, *t.synonyms) if schema.norm_key(x) in key), default=None, key=lambda c: c[0])
+    best = max(
+        (
+            (len(schema.norm_key(x)), t)
+            for t in schema.tables().values()
+            if t.name not in sources
+            for x in (t.name, t.zh, *t.synonyms)
+            if schema.norm_key(x) in key
+        ),
+        default=None,
+        key=lambda c: c[0],
+    )
     if best is None:
         return
     t = best[1]
     problem = _problem(
-        t.name, label, f"“{label}”未被读取：名称须与表名一致，如“{t.zh}”（或 {t.name}）；若它就是{t.zh}表，请改名",
+        t.name,
+        label,
+        f"“{label}”未被读取：名称须与表名一致，如“{t.zh}”（或 {t.name}）；若它就是{t.zh}表，请改名",
         f"'{label}' was not read: it must be named after the table, e.g. {t.name} ({t.zh}); rename it if that is what it holds",
-        check="missing_table")
+        check="missing_table",
+    )
     problems_of.setdefault(t.name, []).append({**problem, "severity": "error" if t.required else "warning"})
 
 
 def _not_a_file(f: Path, problems_of, loose) -> None:
     """`residents.csv` that is a folder, a dangling link or a link loop: never skipped in
     silence (an unread 入住老人 table is an operating grant of zero)."""
-    kind_zh, kind_en = (("是文件夹", "is a folder") if f.is_dir() else
-                        ("是指向不存在文件的链接（或链接循环）", "is a link to nothing (or a link loop)") if f.is_symlink() else
-                        ("不是普通文件", "is not a regular file"))
+    kind_zh, kind_en = (
+        ("是文件夹", "is a folder")
+        if f.is_dir()
+        else ("是指向不存在文件的链接（或链接循环）", "is a link to nothing (or a link loop)")
+        if f.is_symlink()
+        else ("不是普通文件", "is not a regular file")
+    )
     table = schema.table_for_name(f.stem)
     problem = _problem(table, f.name, f"“{f.name}”{kind_zh}，无法读取", f"'{f.name}' {kind_en} and cannot be read")
     if table is None:
@@ -431,10 +565,12 @@ def _not_a_workbook(where: Path, error) -> dict:
     if isinstance(error, TooLarge):
         return _problem(None, where.name, error.zh, error.en, check="too_large")
     return _problem(
-        None, where.name,
+        None,
+        where.name,
         f"不是可读取的 Excel 工作簿（文件损坏、设了打开密码，或并非该扩展名的格式；可在 Excel 中另存为 .xlsx）：{error}",
         f"not a readable Excel workbook (damaged, password-protected, or not the format its extension says; "
-        f"save it again as .xlsx in Excel): {error}")
+        f"save it again as .xlsx in Excel): {error}",
+    )
 
 
 def read_tables(path, lang: str = "zh") -> tuple[dict[str, pl.DataFrame], dict[str, dict]]:
@@ -450,7 +586,7 @@ def read_tables(path, lang: str = "zh") -> tuple[dict[str, pl.DataFrame], dict[s
     sources: dict[str, dict] = {}
     problems_of: dict[str, list] = {}
     loose: list[dict] = []
-    skipped: list[str] = []   # sheets / files not named after a table
+    skipped: list[str] = []  # sheets / files not named after a table
     sheet_log: list[dict] = []  # every sheet of every workbook: read (as which table), ignored, hidden
     if path.is_dir():
         for f in sorted(path.iterdir()):
@@ -488,25 +624,41 @@ def read_tables(path, lang: str = "zh") -> tuple[dict[str, pl.DataFrame], dict[s
         elif not sources and not problems_of:  # e.g. Sheet1, Sheet2: say what the sheets should be called
             names = "、".join(excel_sheet_names(path))
             wanted = "、".join(t.zh for t in schema.tables().values())
-            loose.append(_problem(
-                None, path.name, f"没有以表名命名的工作表（现有：{names}）；请把工作表改名为 {wanted} 之一",
-                f"no sheet is named after a table (found: {names.replace('、', ', ')}); rename the sheets to "
-                + ", ".join(schema.tables()), check="missing_table"))
+            loose.append(
+                _problem(
+                    None,
+                    path.name,
+                    f"没有以表名命名的工作表（现有：{names}）；请把工作表改名为 {wanted} 之一",
+                    f"no sheet is named after a table (found: {names.replace('、', ', ')}); rename the sheets to "
+                    + ", ".join(schema.tables()),
+                    check="missing_table",
+                )
+            )
     elif path.is_file() and path.suffix.lower() in (".csv", ".parquet"):
         table = schema.table_for_name(path.stem)
         if table is None:
-            loose.append(_problem(
-                None, path.name, f"无法从文件名 {path.name} 判断是哪张表（应为 institutions/机构 等）",
-                f"cannot tell which table {path.name} is (expected institutions/机构 …)"))
+            loose.append(
+                _problem(
+                    None,
+                    path.name,
+                    f"无法从文件名 {path.name} 判断是哪张表（应为 institutions/机构 等）",
+                    f"cannot tell which table {path.name} is (expected institutions/机构 …)",
+                )
+            )
         else:
             _load_one(table, path, None, path.name, tables, sources, problems_of)
     elif path.exists():
-        raise InputError(f"不支持的输入文件：{path}（应为文件夹、Excel 工作簿，或名为表名的 csv/parquet 文件）"
-                         if lang != "en" else
-                         f"unsupported input file: {path} (expected a folder, an Excel workbook, or a csv/parquet file named after a table)")
+        raise InputError(
+            f"不支持的输入文件：{path}（应为文件夹、Excel 工作簿，或名为表名的 csv/parquet 文件）"
+            if lang != "en"
+            else f"unsupported input file: {path} (expected a folder, an Excel workbook, or a csv/parquet file named after a table)"
+        )
     else:
-        raise InputError(f"找不到输入数据：{path}（应为文件夹或 Excel 工作簿）" if lang != "en" else
-                         f"input data not found: {path} (expected a folder or an Excel workbook)")
+        raise InputError(
+            f"找不到输入数据：{path}（应为文件夹或 Excel 工作簿）"
+            if lang != "en"
+            else f"input data not found: {path} (expected a folder or an Excel workbook)"
+        )
     for label in skipped:
         _table_misnamed(label, sources, problems_of)
     link_institutions(tables, sources, problems_of)
@@ -540,15 +692,26 @@ def reading_summary(sources: dict, tables: dict | None = None) -> dict:
             continue
         parts = []
         for info in src["read"]:
-            parts.append({
-                "file": Path(src["path"]).name, "sheet": info["sheet"], "header_rows": info["header_rows"],
-                "title": info["title"], "rows": info["rows"],
-                "columns": [{"letter": h["letter"], "header": h["header"], "column": c}
-                            for c, h in info["read_as"].items() if not h.get("ignored")],
-                "ignored": [{"letter": h["letter"], "header": h["header"], "why": h["ignored"]}
-                            for h in info["read_as"].values() if h.get("ignored")],
-                "skipped": [{"row": k["row"], "kind": k["kind"]} for k in info["skipped"]],
-            })
+            parts.append(
+                {
+                    "file": Path(src["path"]).name,
+                    "sheet": info["sheet"],
+                    "header_rows": info["header_rows"],
+                    "title": info["title"],
+                    "rows": info["rows"],
+                    "columns": [
+                        {"letter": h["letter"], "header": h["header"], "column": c}
+                        for c, h in info["read_as"].items()
+                        if not h.get("ignored")
+                    ],
+                    "ignored": [
+                        {"letter": h["letter"], "header": h["header"], "why": h["ignored"]}
+                        for h in info["read_as"].values()
+                        if h.get("ignored")
+                    ],
+                    "skipped": [{"row": k["row"], "kind": k["kind"]} for k in info["skipped"]],
+                }
+            )
         rows = tables[t].height if tables and t in tables else sum(p["rows"] for p in parts)
         out["tables"].append({"table": t, "rows": rows, "sources": parts})
     for s in (sources.get("*") or {}).get("sheets", []):
@@ -562,8 +725,10 @@ def reading_rows(summary: dict, lang: str = "zh") -> tuple[list[dict], list[str]
     rows, rows, header → column, columns not read, rows skipped) and one line per sheet not
     read: what the terminal prints and the bureau report's appendix shows."""
     en = lang == "en"
-    by = {"_inst_name": "institution_id (by name)" if en else "institution_id（按机构名称）",
-          "_inst_code": "institution_id (by credit code)" if en else "institution_id（按信用代码）"}
+    by = {
+        "_inst_name": "institution_id (by name)" if en else "institution_id（按机构名称）",
+        "_inst_code": "institution_id (by credit code)" if en else "institution_id（按信用代码）",
+    }
     words = {"total": ("total rows", "合计/小计行"), "footer": ("footer rows", "表尾签字行")}
     rows = []
     for t in summary["tables"]:
@@ -572,17 +737,30 @@ def reading_rows(summary: dict, lang: str = "zh") -> tuple[list[dict], list[str]
             kinds: dict[str, list[str]] = {}
             for k in p["skipped"]:
                 kinds.setdefault(k["kind"], []).append(str(k["row"]))
-            rows.append({
-                "table": name, "table_rows": t["rows"], "n_sources": len(t["sources"]), "where": p["sheet"] or p["file"],
-                "header": "-".join(str(r) for r in dict.fromkeys([p["header_rows"][0], p["header_rows"][-1]])),
-                "rows": p["rows"],
-                "columns": ", ".join(f"{c['letter']} {c['header']}→{by.get(c['column'], c['column'])}" for c in p["columns"]),
-                "ignored": ", ".join(f"{c['letter']} {c['header']}" for c in p["ignored"]),
-                "skipped": "; ".join(f"{words[k][0 if en else 1]} {', '.join(v)}" for k, v in kinds.items())})
-    why = {"hidden": ("hidden", "隐藏"), "ignored": ("headers match no table", "表头不对应任何表"),
-           "duplicate": ("a second sheet of the same table", "同一张表的第二个工作表")}
-    not_read = [f"{s['sheet']} ({why[s['status']][0]})" if en else f"{s['sheet']}（{why[s['status']][1]}）"
-                for s in summary["sheets_not_read"]]
+            rows.append(
+                {
+                    "table": name,
+                    "table_rows": t["rows"],
+                    "n_sources": len(t["sources"]),
+                    "where": p["sheet"] or p["file"],
+                    "header": "-".join(str(r) for r in dict.fromkeys([p["header_rows"][0], p["header_rows"][-1]])),
+                    "rows": p["rows"],
+                    "columns": ", ".join(
+                        f"{c['letter']} {c['header']}→{by.get(c['column'], c['column'])}" for c in p["columns"]
+                    ),
+                    "ignored": ", ".join(f"{c['letter']} {c['header']}" for c in p["ignored"]),
+                    "skipped": "; ".join(f"{words[k][0 if en else 1]} {', '.join(v)}" for k, v in kinds.items()),
+                }
+            )
+    why = {
+        "hidden": ("hidden", "隐藏"),
+        "ignored": ("headers match no table", "表头不对应任何表"),
+        "duplicate": ("a second sheet of the same table", "同一张表的第二个工作表"),
+    }
+    not_read = [
+        f"{s['sheet']} ({why[s['status']][0]})" if en else f"{s['sheet']}（{why[s['status']][1]}）"
+        for s in summary["sheets_not_read"]
+    ]
     return rows, not_read
 
 
@@ -593,10 +771,16 @@ def format_reading(summary: dict, lang: str = "zh") -> list[str]:
     lines = ["reading:" if en else "读取情况："]
     for i, r in enumerate(rows):
         if i == 0 or rows[i - 1]["table"] != r["table"]:
-            lines.append(f"  {r['table']} ← {r['n_sources']} sheet(s)/file(s), {r['table_rows']} rows" if en else
-                         f"  {r['table']} ← {r['n_sources']} 个工作表/文件，共 {r['table_rows']} 行")
-        lines.append(f"    {r['where']}: header row {r['header']}, {r['rows']} rows; {r['columns']}" if en else
-                     f"    {r['where']}：表头第 {r['header']} 行，{r['rows']} 行；{r['columns']}")
+            lines.append(
+                f"  {r['table']} ← {r['n_sources']} sheet(s)/file(s), {r['table_rows']} rows"
+                if en
+                else f"  {r['table']} ← {r['n_sources']} 个工作表/文件，共 {r['table_rows']} 行"
+            )
+        lines.append(
+            f"    {r['where']}: header row {r['header']}, {r['rows']} rows; {r['columns']}"
+            if en
+            else f"    {r['where']}：表头第 {r['header']} 行，{r['rows']} 行；{r['columns']}"
+        )
         if r["ignored"]:
             lines.append(f"      columns not read: {r['ignored']}" if en else f"      未读取的列：{r['ignored']}")
         if r["skipped"]:
@@ -605,4 +789,4 @@ def format_reading(summary: dict, lang: str = "zh") -> list[str]:
     return lines
 
 
-read = load_data   # `audit.read(path)`: the name issue 2 gives the reading API
+read = load_data  # `audit.read(path)`: the name issue 2 gives the reading API

@@ -16,13 +16,15 @@ import polars as pl
 
 from audit.data import contract as schema
 
-HEADER_SCAN_ROWS = 10   # a title row or two above the headers is common in 台账
+HEADER_SCAN_ROWS = 10  # a title row or two above the headers is common in 台账
 
 # a row whose first cells say 合计/小计/总计 is a total, never a stay or an institution
 TOTAL_RE = r"^(合\s*计|小\s*计|总\s*计|共\s*计|累\s*计|总\s*数)\s*[:：]?"
 # signature footers: 单位负责人：… 审核人：… 制表人：…, 填表日期：…
-FOOTER_RE = (r"^(单位)?(负责人|审核人|审核|制表人|制表|填表人|填报人|经办人|复核人|分管领导|主管领导|统计人|联系人"
-             r"|联系电话|单位盖章|盖章|填表日期|制表日期|填报日期|报送日期)\s*[:：]")
+FOOTER_RE = (
+    r"^(单位)?(负责人|审核人|审核|制表人|制表|填表人|填报人|经办人|复核人|分管领导|主管领导|统计人|联系人"
+    r"|联系电话|单位盖章|盖章|填表日期|制表日期|填报日期|报送日期)\s*[:：]"
+)
 # a group header's tail that the column names under it leave out: 床位情况 / 核定, 护理型
 GROUP_TAIL = re.compile(r"(基本情况|情况|信息|明细|\(张\)|（张）|数)$")
 SERIAL_HEADERS = {"序号", "编号序号", "no", "no.", "序"}
@@ -55,10 +57,11 @@ def english(header, hmap: dict) -> str | None:
 @dataclass
 class Layout:
     """How one sheet was read."""
-    header_rows: list[int]                 # spreadsheet rows holding the header (one or two)
-    headers: list[str | None]              # the user's header text per grid column (flattened)
-    title: str | None = None               # text of a title row above the header, if any
-    skipped: list[dict] = field(default_factory=list)   # {"row", "kind": total|footer, "text"}
+
+    header_rows: list[int]  # spreadsheet rows holding the header (one or two)
+    headers: list[str | None]  # the user's header text per grid column (flattened)
+    title: str | None = None  # text of a title row above the header, if any
+    skipped: list[dict] = field(default_factory=list)  # {"row", "kind": total|footer, "text"}
 
 
 def _row_texts(row) -> list[str | None]:
@@ -97,8 +100,9 @@ def _flatten(top: list, sub: list | None, hmap) -> tuple[list, bool]:
     for t, s in zip(top, sub):
         group = t if t is not None else (group if s is not None else None)
         g = GROUP_TAIL.sub("", group or "") or (group or "")
-        candidates = [c for c in ((s or "") + (group or ""), (group or "") + (s or ""), (s or "") + g, g + (s or ""), s, t)
-                      if c]
+        candidates = [
+            c for c in ((s or "") + (group or ""), (group or "") + (s or ""), (s or "") + g, g + (s or ""), s, t) if c
+        ]
         named = next((c for c in candidates if english(c, hmap)), None)
         out.append(named or s or t)
     # the second row is a header row only if it names more columns than the top row alone

@@ -16,20 +16,41 @@ from audit.data.normalise import PROBLEM_SCHEMA, empty_problems
 _ELIGIBILITY = [("institutions", c) for c in ("kind", "ownership", "registered_on", "accepted_on", "opened_on")]
 # rule kind → (table, column) every rule of the kind reads
 BY_KIND: dict[str, list[tuple[str, str]]] = {
-    "construction_per_bed": [*_ELIGIBILITY, ("institutions", "beds"), ("institutions", "premises"),
-                             ("institutions", "newly_built")],
-    "nursing_type_bonus": [*_ELIGIBILITY, ("institutions", "nursing_beds"), ("institutions", "nursing_type"),
-                           ("residents", "care_level")],
+    "construction_per_bed": [
+        *_ELIGIBILITY,
+        ("institutions", "beds"),
+        ("institutions", "premises"),
+        ("institutions", "newly_built"),
+    ],
+    "nursing_type_bonus": [
+        *_ELIGIBILITY,
+        ("institutions", "nursing_beds"),
+        ("institutions", "nursing_type"),
+        ("residents", "care_level"),
+    ],
     "renovation_share": [("institutions", "rating_level"), ("institutions", "investment_final")],
-    "resident_month_grant": [("institutions", "ownership"), ("institutions", "registered_on"),
-                             ("residents", "admitted_on"), ("residents", "discharged_on")],
+    "resident_month_grant": [
+        ("institutions", "ownership"),
+        ("institutions", "registered_on"),
+        ("residents", "admitted_on"),
+        ("residents", "discharged_on"),
+    ],
     "center_star_grant": [("institutions", "kind"), ("institutions", "star_level")],
     "factor_allocation": [("institutions", "kind"), ("institutions", "star_level")],
-    "premium_share": [("insurance", "premium"), ("insurance", "year"), ("insurance", "scheme"),
-                      ("institutions", "profit_status")],
+    "premium_share": [
+        ("insurance", "premium"),
+        ("insurance", "year"),
+        ("insurance", "scheme"),
+        ("institutions", "profit_status"),
+    ],
     "staffing_ratio": [("residents", "care_level"), ("staff", "role"), ("staff", "fte")],
-    "bed_month_grant": [("institutions", "kind"), ("institutions", "ownership"), ("institutions", "opened_on"),
-                        ("residents", "admitted_on"), ("residents", "discharged_on")],
+    "bed_month_grant": [
+        ("institutions", "kind"),
+        ("institutions", "ownership"),
+        ("institutions", "opened_on"),
+        ("residents", "admitted_on"),
+        ("residents", "discharged_on"),
+    ],
     "bed_subsidy": [*_ELIGIBILITY, ("institutions", "beds"), ("institutions", "beds_subsidized_before")],
 }
 # (rule kind, parameter) → columns that parameter brings in
@@ -119,12 +140,20 @@ def missing_for_pack(pack, tables: dict[str, pl.DataFrame], sources: dict, span=
         default_zh = f"（缺省按 {col.default} 计）" if col is not None and col.default is not None else ""
         default_en = f" (default {col.default} used)" if col is not None and col.default is not None else ""
         cited = "、".join(f"{r.id}（{r.citation}）" for r in rules)
-        rows.append({
-            "table": table, "sheet": src.get("sheet"), "row": None, "column": column,
-            "column_zh": col.zh if col else None, "value": None,
-            "message": f"数据中没有{zh_what}{default_zh}，而规则 {cited} 要读它：按这些规则应付的款项可能少付或不付；"
-                       f"请补上（表头写“{col.zh if col else t.zh}”）",
-            "message_en": f"the data has no {en_what}{default_en}, which rule(s) {', '.join(r.id for r in rules)} read: "
-                          "what they pay may be underpaid or not paid; add it",
-            "severity": "warning", "check": "rule_input_missing"})
+        rows.append(
+            {
+                "table": table,
+                "sheet": src.get("sheet"),
+                "row": None,
+                "column": column,
+                "column_zh": col.zh if col else None,
+                "value": None,
+                "message": f"数据中没有{zh_what}{default_zh}，而规则 {cited} 要读它：按这些规则应付的款项可能少付或不付；"
+                f"请补上（表头写“{col.zh if col else t.zh}”）",
+                "message_en": f"the data has no {en_what}{default_en}, which rule(s) {', '.join(r.id for r in rules)} read: "
+                "what they pay may be underpaid or not paid; add it",
+                "severity": "warning",
+                "check": "rule_input_missing",
+            }
+        )
     return pl.DataFrame(rows, schema=PROBLEM_SCHEMA) if rows else empty_problems()

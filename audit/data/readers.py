@@ -81,8 +81,9 @@ def read_csv_grid(path: Path) -> tuple[pl.DataFrame, str]:
 
 def read_excel_grid(path: Path, sheet: str) -> pl.DataFrame:
     # every column as text: type guessing would null late values and mangle ids
-    return pl.read_excel(path, sheet_name=sheet, infer_schema_length=0, raise_if_empty=True,
-                         drop_empty_rows=False, has_header=False)
+    return pl.read_excel(
+        path, sheet_name=sheet, infer_schema_length=0, raise_if_empty=True, drop_empty_rows=False, has_header=False
+    )
 
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -125,7 +126,11 @@ def sheet_origin(book: Path, sheet: str) -> tuple[int, int]:
                         col = _column_index(m.group(1)) if m else None
                     elif event == "start" and el.tag == f"{_MAIN}row" and el.get("r"):
                         row = int(el.get("r"))
-                    elif event == "end" and el.tag == f"{_MAIN}c" and any(ch.tag in (f"{_MAIN}v", f"{_MAIN}is") for ch in el):
+                    elif (
+                        event == "end"
+                        and el.tag == f"{_MAIN}c"
+                        and any(ch.tag in (f"{_MAIN}v", f"{_MAIN}is") for ch in el)
+                    ):
                         ref = el.get("r") or ""
                         m = re.match(r"([A-Z]+)(\d+)", ref)
                         if not m:

@@ -12,8 +12,8 @@ from audit.data import contract as schema
 from audit.privacy import safe_workbook
 from audit.errors import OutputError
 
-MAX_ROW = 1_048_575          # last row index xlsxwriter accepts (0-based)
-LIST_SOURCE_LIMIT = 255      # Excel's limit on a literal drop-down list
+MAX_ROW = 1_048_575  # last row index xlsxwriter accepts (0-based)
+LIST_SOURCE_LIMIT = 255  # Excel's limit on a literal drop-down list
 BOOL_CHOICES = ["是", "否"]
 GUIDE_SHEET = "说明"
 
@@ -42,10 +42,18 @@ def _column_sheet(wb, table: schema.Table, fmt_head, fmt_text, fmt_date):
         ws.set_column(j, j, width, fmt_date if col.type == "date" else fmt_text)
         choices = enum_choices(col) if col.type == "enum" else BOOL_CHOICES if col.type == "bool" else None
         if choices and len(",".join(choices)) <= LIST_SOURCE_LIMIT:
-            ws.data_validation(1, j, MAX_ROW, j, {
-                "validate": "list", "source": choices,
-                "error_title": col.zh, "error_message": "请从下拉列表中选择：" + "、".join(choices),
-            })
+            ws.data_validation(
+                1,
+                j,
+                MAX_ROW,
+                j,
+                {
+                    "validate": "list",
+                    "source": choices,
+                    "error_title": col.zh,
+                    "error_message": "请从下拉列表中选择：" + "、".join(choices),
+                },
+            )
 
 
 def _guide_sheet(wb, fmt_head, fmt_wrap):
@@ -59,10 +67,16 @@ def _guide_sheet(wb, fmt_head, fmt_wrap):
     r = 1
     for t in schema.tables().values():
         for col in t.columns:
-            allowed = col.accepted_text(every_synonym=True) if col.type == "enum" else "是、否" if col.type == "bool" else ""
+            allowed = (
+                col.accepted_text(every_synonym=True) if col.type == "enum" else "是、否" if col.type == "bool" else ""
+            )
             required = "是" if col.required else ("条件必填" if col.spec.get("required_when") else "否")
-            ws.write_row(r, 0, [f"{t.zh}（{t.name}）", col.zh, col.name, schema.TYPE_ZH[col.type], required,
-                                allowed, col.description], fmt_wrap)
+            ws.write_row(
+                r,
+                0,
+                [f"{t.zh}（{t.name}）", col.zh, col.name, schema.TYPE_ZH[col.type], required, allowed, col.description],
+                fmt_wrap,
+            )
             r += 1
 
 
@@ -77,7 +91,7 @@ def write_template(out_file) -> Path:
         os.close(fd)
         wb = safe_workbook(tmp)
         fmt_head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
-        fmt_text = wb.add_format({"num_format": "@"})            # ids keep leading zeros
+        fmt_text = wb.add_format({"num_format": "@"})  # ids keep leading zeros
         fmt_date = wb.add_format({"num_format": "yyyy-mm-dd"})
         fmt_wrap = wb.add_format({"text_wrap": True, "valign": "top"})
         for t in schema.tables().values():

@@ -20,7 +20,9 @@ def _sheet(sources: dict, table: str) -> str | None:
     return (sources.get(table) or {}).get("sheet")
 
 
-def check_tables(tables: dict[str, pl.DataFrame], sources: dict | None = None) -> tuple[dict[str, pl.DataFrame], pl.DataFrame]:
+def check_tables(
+    tables: dict[str, pl.DataFrame], sources: dict | None = None
+) -> tuple[dict[str, pl.DataFrame], pl.DataFrame]:
     """Normalise raw (or already normalised) tables and validate them.
     Returns (every contract table normalised, problems frame)."""
     sources = sources or {}
@@ -33,7 +35,11 @@ def check_tables(tables: dict[str, pl.DataFrame], sources: dict | None = None) -
         raw = tables.get(name)
         if raw is None:
             out[name] = t.empty_frame()
-            if t.required and not (sources.get(name) or {}).get("problems") and not (sources.get("*", {}).get("problems") and not tables):
+            if (
+                t.required
+                and not (sources.get(name) or {}).get("problems")
+                and not (sources.get("*", {}).get("problems") and not tables)
+            ):
                 parts.append(datachecks.missing_table(t))
             continue
         sheet = _sheet(sources, name)
@@ -49,11 +55,14 @@ def check_tables(tables: dict[str, pl.DataFrame], sources: dict | None = None) -
         parts.append(datachecks.row_checks(t, normalised, sheet, present))
     parts.append(places.resolve_tables(out, {n: _sheet(sources, n) for n in out}))
     parts.append(datachecks.cross_table_checks(out, {n: _sheet(sources, n) for n in out}, tables))
-    problems = pl.concat([p.select(list(PROBLEM_SCHEMA)).cast(PROBLEM_SCHEMA) for p in parts]) if parts else empty_problems()
+    problems = (
+        pl.concat([p.select(list(PROBLEM_SCHEMA)).cast(PROBLEM_SCHEMA) for p in parts]) if parts else empty_problems()
+    )
     order = {n: i for i, n in enumerate(schema.TABLE_ORDER)}
     problems = (
         problems.with_columns(pl.col("table").replace_strict(order, default=-1, return_dtype=pl.Int64).alias("__t"))
-        .sort(["__t", "row", "column", "check"], nulls_last=False).drop("__t")
+        .sort(["__t", "row", "column", "check"], nulls_last=False)
+        .drop("__t")
         # a 身份证号 typed into any column (an inspector id, a note) is shown masked
         .with_columns(mask_national_ids(pl.col(c)).alias(c) for c in ("value", "message", "message_en"))
     )
@@ -64,12 +73,19 @@ def locate(problems: pl.DataFrame, sources: dict) -> pl.DataFrame:
     """Add `letter` (Excel column letter) and `header` (the user's own header text) to
     each problem with a column, from how each sheet was read: a message then names the
     cell as the user sees it (七星敬老院 第5行 C列“身份证号”)."""
-    rows = [(t, info["sheet"], col, how["letter"], how["header"])
-            for t, src in sources.items() if t != "*" for info in src.get("read", [])
-            for col, how in info["read_as"].items() if not how.get("ignored")]
-    where = pl.DataFrame(rows, schema={"table": pl.String, "sheet": pl.String, "column": pl.String,
-                                       "letter": pl.String, "header": pl.String}, orient="row").unique(
-        ["table", "sheet", "column"], keep="first")
+    rows = [
+        (t, info["sheet"], col, how["letter"], how["header"])
+        for t, src in sources.items()
+        if t != "*"
+        for info in src.get("read", [])
+        for col, how in info["read_as"].items()
+        if not how.get("ignored")
+    ]
+    where = pl.DataFrame(
+        rows,
+        schema={"table": pl.String, "sheet": pl.String, "column": pl.String, "letter": pl.String, "header": pl.String},
+        orient="row",
+    ).unique(["table", "sheet", "column"], keep="first")
     return problems.join(where, on=["table", "sheet", "column"], how="left", nulls_equal=False, maintain_order="left")
 
 
@@ -94,7 +110,7 @@ def format_problem_lines(problems: pl.DataFrame, lang: str = "zh") -> list[str]:
         else:
             loc = f"{where} 第{p['row']}行" if p["row"] is not None else where
             col = f" {p['column_zh']}({p['column']})" if p["column"] else ""
-            if p.get("letter"):   # the cell as the user sees it: C列“户籍地”
+            if p.get("letter"):  # the cell as the user sees it: C列“户籍地”
                 gloss = "" if p["header"] == p["column_zh"] else f"（{p['column_zh']}）"
                 col = f" {p['letter']}列“{p['header']}”{gloss}"
             msg = p["message"]

@@ -17,8 +17,19 @@ import polars as pl
 from audit.errors import InputError
 from audit.guards import load_json
 from audit.i18n import t as _t
-from audit.inspect.draw import (REGISTER_TABLES, DrawParameterError, DrawParams, Verification, _msg, canonical_sha256,
-                                compare_records, draw, normalise_ratios, params_from_record, to_json)
+from audit.inspect.draw import (
+    REGISTER_TABLES,
+    DrawParameterError,
+    DrawParams,
+    Verification,
+    _msg,
+    canonical_sha256,
+    compare_records,
+    draw,
+    normalise_ratios,
+    params_from_record,
+    to_json,
+)
 from audit.kinds.registry import KINDS
 from audit.outputs import output_set
 from audit.privacy import defuse_frame, mask_ids_in_text, safe_workbook
@@ -33,7 +44,13 @@ LABELS = {
         "result": {"pass": "合格", "rectify": "责令整改", "penalty": "行政处罚"},
         "care": {"full": "完全失能", "partial": "部分失能", "self_care": "自理"},
         "severity": {"error": "错误", "warning": "警示", "info": "提示"},
-        "role": {"caregiver": "护理员", "social_worker": "社会工作者", "medical": "医护", "manager": "管理", "other": "其他"},
+        "role": {
+            "caregiver": "护理员",
+            "social_worker": "社会工作者",
+            "medical": "医护",
+            "manager": "管理",
+            "other": "其他",
+        },
         "cert": {"none": "无", "junior": "初级", "intermediate": "中级", "senior": "高级"},
     },
     "en": {
@@ -43,8 +60,13 @@ LABELS = {
         "result": {"pass": "pass", "rectify": "rectification ordered", "penalty": "administrative penalty"},
         "care": {"full": "full disability", "partial": "partial disability", "self_care": "self-care"},
         "severity": {"error": "error", "warning": "warning", "info": "info"},
-        "role": {"caregiver": "caregiver", "social_worker": "social worker", "medical": "medical", "manager": "manager",
-                 "other": "other"},
+        "role": {
+            "caregiver": "caregiver",
+            "social_worker": "social worker",
+            "medical": "medical",
+            "manager": "manager",
+            "other": "other",
+        },
         "cert": {"none": "none", "junior": "junior", "intermediate": "intermediate", "senior": "senior"},
     },
 }
@@ -52,20 +74,25 @@ LABELS = {
 
 # ---------------------------------------------------------------- plumbing ---
 
+
 def render(template: str, **context) -> str:
     """Render one of our templates with HTML escaping on."""
     import jinja2
 
     from audit.report.render import cap_text
 
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), finalize=cap_text,
-                             autoescape=jinja2.select_autoescape(["html"]), keep_trailing_newline=True)
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        finalize=cap_text,
+        autoescape=jinja2.select_autoescape(["html"]),
+        keep_trailing_newline=True,
+    )
     env.filters["decimal"] = fraction_as_decimal
     return env.get_template(template).render(**context)
 
 
 def fraction_as_decimal(text) -> str:
-    """"6/5" (an exact ratio × size in draw.json) as a reader writes it, 1.2, when it
+    """ "6/5" (an exact ratio × size in draw.json) as a reader writes it, 1.2, when it
     has a short exact decimal; otherwise the fraction as it is."""
     from decimal import Decimal
     from fractions import Fraction
@@ -74,7 +101,7 @@ def fraction_as_decimal(text) -> str:
         f = Fraction(str(text))
     except (ValueError, ZeroDivisionError):
         return str(text)
-    if (f * 10 ** 6).denominator != 1:
+    if (f * 10**6).denominator != 1:
         return str(text)
     return f"{(Decimal(f.numerator) / f.denominator).normalize():f}"
 
@@ -91,45 +118,94 @@ def write_xlsx(path: Path, sheets: dict[str, pl.DataFrame]) -> None:
     with safe_workbook(path) as wb:
         for name, df in sheets.items():
             df = defuse_frame(df)
-            widths = {c: min(60, max(8, 2 * max([len(c)] + [len(str(v)) for v in df[c].head(200).to_list()]))) for c in df.columns}
+            widths = {
+                c: min(60, max(8, 2 * max([len(c)] + [len(str(v)) for v in df[c].head(200).to_list()])))
+                for c in df.columns
+            }
             df.write_excel(workbook=wb, worksheet=name, column_widths=widths, autofit=False)
 
 
 # ---------------------------------------------------------------- draw -------
 
-PICK_COLUMNS = [("institution_id", "机构编号"), ("name", "机构名称"), ("county", "所属区县"), ("stratum", "分层"),
-                ("pick", "抽取方式"), ("rank", "层内序号"), ("rank_hash", "排序哈希"), ("team", "检查组"),
-                ("team_status", "组队情况"), ("reason", "原因")]
-TEAM_COLUMNS = [("institution_id", "机构编号"), ("position", "序号"), ("inspector_id", "检查人员编号"), ("name", "姓名"),
-                ("department", "所属部门"), ("county", "所属区县"), ("order_hash", "排序哈希")]
+PICK_COLUMNS = [
+    ("institution_id", "机构编号"),
+    ("name", "机构名称"),
+    ("county", "所属区县"),
+    ("stratum", "分层"),
+    ("pick", "抽取方式"),
+    ("rank", "层内序号"),
+    ("rank_hash", "排序哈希"),
+    ("team", "检查组"),
+    ("team_status", "组队情况"),
+    ("reason", "原因"),
+]
+TEAM_COLUMNS = [
+    ("institution_id", "机构编号"),
+    ("position", "序号"),
+    ("inspector_id", "检查人员编号"),
+    ("name", "姓名"),
+    ("department", "所属部门"),
+    ("county", "所属区县"),
+    ("order_hash", "排序哈希"),
+]
 
 
 def _sheet(rows: list[dict], columns: list[tuple[str, str]], lang: str) -> pl.DataFrame:
     """Rows → a frame with every column present (headers even when empty), as text."""
-    df = pl.DataFrame({k: [None if r.get(k) is None else str(r[k]) for r in rows] for k, _ in columns},
-                      schema={k: pl.String for k, _ in columns})
+    df = pl.DataFrame(
+        {k: [None if r.get(k) is None else str(r[k]) for r in rows] for k, _ in columns},
+        schema={k: pl.String for k, _ in columns},
+    )
     return df.rename({k: _t(lang, zh, k) for k, zh in columns})
 
 
 def draw_tables(record: dict, lang: str = "zh") -> dict[str, pl.DataFrame]:
     """The draw record as sheets: picks, teams, strata, parameters."""
     L = LABELS[lang]
-    picks = [{**p, "stratum": L["stratum"].get(p["stratum"], p["stratum"]), "pick": L["pick"][p["pick"]],
-              "team": "、".join(f"{m['name']}（{m['department']}）" for m in p["team"]),
-              "team_status": L["status"][p["team_status"]], "reason": team_reason(p, lang)} for p in record["picks"]]
+    picks = [
+        {
+            **p,
+            "stratum": L["stratum"].get(p["stratum"], p["stratum"]),
+            "pick": L["pick"][p["pick"]],
+            "team": "、".join(f"{m['name']}（{m['department']}）" for m in p["team"]),
+            "team_status": L["status"][p["team_status"]],
+            "reason": team_reason(p, lang),
+        }
+        for p in record["picks"]
+    ]
     members = [{**m, "institution_id": p["institution_id"]} for p in record["picks"] for m in p["team"]]
-    strata = [{**x, "stratum": L["stratum"].get(x["stratum"], x["stratum"]),
-               "ratio_times_size": fraction_as_decimal(x["ratio_times_size"])} for x in record["strata"]]
-    strata_cols = [("stratum", "分层"), ("size", "机构数"), ("ratio", "比例"), ("ratio_times_size", "比例×机构数"),
-                   ("random_target", "随机抽取数（向上取整）"), ("random", "实际随机抽取"), ("coverage", "必查")]
-    params = ([{"key": k, "value": json.dumps(v, ensure_ascii=False, sort_keys=True)} for k, v in record["parameters"].items()]
-              + [{"key": k, "value": v} for k, v in record["register"].items()]
-              + [{"key": "algorithm", "value": record["algorithm"]}]
-              + [{"key": f"rule.{k}", "value": v} for k, v in record["rules"].items()])
-    return {_t(lang, "抽取结果", "picks"): _sheet(picks, PICK_COLUMNS, lang),
-            _t(lang, "检查组", "teams"): _sheet(members, TEAM_COLUMNS, lang),
-            _t(lang, "分层", "strata"): _sheet(strata, strata_cols, lang),
-            _t(lang, "参数与哈希", "parameters"): _sheet(params, [("key", "项目"), ("value", "值")], lang)}
+    strata = [
+        {
+            **x,
+            "stratum": L["stratum"].get(x["stratum"], x["stratum"]),
+            "ratio_times_size": fraction_as_decimal(x["ratio_times_size"]),
+        }
+        for x in record["strata"]
+    ]
+    strata_cols = [
+        ("stratum", "分层"),
+        ("size", "机构数"),
+        ("ratio", "比例"),
+        ("ratio_times_size", "比例×机构数"),
+        ("random_target", "随机抽取数（向上取整）"),
+        ("random", "实际随机抽取"),
+        ("coverage", "必查"),
+    ]
+    params = (
+        [
+            {"key": k, "value": json.dumps(v, ensure_ascii=False, sort_keys=True)}
+            for k, v in record["parameters"].items()
+        ]
+        + [{"key": k, "value": v} for k, v in record["register"].items()]
+        + [{"key": "algorithm", "value": record["algorithm"]}]
+        + [{"key": f"rule.{k}", "value": v} for k, v in record["rules"].items()]
+    )
+    return {
+        _t(lang, "抽取结果", "picks"): _sheet(picks, PICK_COLUMNS, lang),
+        _t(lang, "检查组", "teams"): _sheet(members, TEAM_COLUMNS, lang),
+        _t(lang, "分层", "strata"): _sheet(strata, strata_cols, lang),
+        _t(lang, "参数与哈希", "parameters"): _sheet(params, [("key", "项目"), ("value", "值")], lang),
+    }
 
 
 def team_reason(pick: dict, lang: str = "zh") -> str:
@@ -137,16 +213,22 @@ def team_reason(pick: dict, lang: str = "zh") -> str:
     if pick["team_status"] == "ok":
         return ""
     c = pick["team_check"]
-    detail = _t(lang,
-                f"在岗检查人员 {c['pool']} 人，其中回避 {c['excluded_conflict']} 人、上次检查本机构 {c['excluded_last_inspector']} 人、"
-                f"同区县 {c['excluded_same_county']} 人、未填部门 {c['excluded_no_department']} 人；可选 {c['eligible']} 人，"
-                f"来自 {c['eligible_departments']} 个部门",
-                f"{c['pool']} active inspectors: {c['excluded_conflict']} conflicted, {c['excluded_last_inspector']} inspected it last time, "
-                f"{c['excluded_same_county']} same county, {c['excluded_no_department']} without department; "
-                f"{c['eligible']} eligible from {c['eligible_departments']} departments")
+    detail = _t(
+        lang,
+        f"在岗检查人员 {c['pool']} 人，其中回避 {c['excluded_conflict']} 人、上次检查本机构 {c['excluded_last_inspector']} 人、"
+        f"同区县 {c['excluded_same_county']} 人、未填部门 {c['excluded_no_department']} 人；可选 {c['eligible']} 人，"
+        f"来自 {c['eligible_departments']} 个部门",
+        f"{c['pool']} active inspectors: {c['excluded_conflict']} conflicted, {c['excluded_last_inspector']} inspected it last time, "
+        f"{c['excluded_same_county']} same county, {c['excluded_no_department']} without department; "
+        f"{c['eligible']} eligible from {c['eligible_departments']} departments",
+    )
     if pick["reason"] == "too_few_eligible":
         return _t(lang, f"可选检查人员不足一组：{detail}", f"too few eligible inspectors for a team: {detail}")
-    return _t(lang, f"可选检查人员只来自一个部门，无法联合检查：{detail}", f"eligible inspectors come from one department, no joint team: {detail}")
+    return _t(
+        lang,
+        f"可选检查人员只来自一个部门，无法联合检查：{detail}",
+        f"eligible inspectors come from one department, no joint team: {detail}",
+    )
 
 
 def write_draw_outputs(record: dict, out_dir, lang: str = "zh", public: dict | None = None) -> list[Path]:
@@ -199,7 +281,7 @@ def checklist_items(pack, year: int, lang: str = "zh") -> list[dict]:
 
     for rule in pack.rules.values():  # each kind says what an inspector checks for it
         kind = KINDS.get(rule.kind)
-        for text, when in (kind.checklist(rule, on, lang) if kind and kind.checklist else ()):
+        for text, when in kind.checklist(rule, on, lang) if kind and kind.checklist else ():
             add(text, rule.citation, **when)
     for text in GENERIC_ITEMS[lang]:
         add(text)
@@ -211,26 +293,48 @@ def institution_facts(tables: dict[str, pl.DataFrame], ids: list[str], year: int
     level, and caregiver FTE employed that day (counts only: no resident appears)."""
     ref = date(year, 12, 31)
     inst = tables["institutions"].filter(pl.col("institution_id").is_in(ids))
-    res = (tables["residents"]
-           .filter((pl.col("admitted_on") <= ref) & (pl.col("discharged_on").is_null() | (pl.col("discharged_on") > ref)))
-           .group_by("institution_id")
-           .agg(residents=pl.len().cast(pl.Int64),
-                **{f"residents_{c}": (pl.col("care_level") == c).sum().cast(pl.Int64) for c in ("full", "partial", "self_care")}))
-    staff = (tables["staff"]
-             .filter((pl.col("role") == "caregiver") & (pl.col("hired_on").is_null() | (pl.col("hired_on") <= ref))
-                     & (pl.col("left_on").is_null() | (pl.col("left_on") > ref)))
-             .group_by("institution_id").agg(caregivers_fte=pl.col("fte").fill_null(1.0).sum().round(2)))
+    res = (
+        tables["residents"]
+        .filter((pl.col("admitted_on") <= ref) & (pl.col("discharged_on").is_null() | (pl.col("discharged_on") > ref)))
+        .group_by("institution_id")
+        .agg(
+            residents=pl.len().cast(pl.Int64),
+            **{
+                f"residents_{c}": (pl.col("care_level") == c).sum().cast(pl.Int64)
+                for c in ("full", "partial", "self_care")
+            },
+        )
+    )
+    staff = (
+        tables["staff"]
+        .filter(
+            (pl.col("role") == "caregiver")
+            & (pl.col("hired_on").is_null() | (pl.col("hired_on") <= ref))
+            & (pl.col("left_on").is_null() | (pl.col("left_on") > ref))
+        )
+        .group_by("institution_id")
+        .agg(caregivers_fte=pl.col("fte").fill_null(1.0).sum().round(2))
+    )
     counts = ["residents", "residents_full", "residents_partial", "residents_self_care"]
-    return (inst.join(res, on="institution_id", how="left").join(staff, on="institution_id", how="left")
-            .with_columns(pl.col(counts).fill_null(0), pl.col("caregivers_fte").fill_null(0.0))
-            .sort("institution_id"))
+    return (
+        inst.join(res, on="institution_id", how="left")
+        .join(staff, on="institution_id", how="left")
+        .with_columns(pl.col(counts).fill_null(0), pl.col("caregivers_fte").fill_null(0.0))
+        .sort("institution_id")
+    )
 
 
 SITE_RESIDENTS, SITE_STAFF = 5, 3  # people per drawn institution to find on site
 
 
-def site_sample(tables: dict[str, pl.DataFrame], ids: list[str], seed: str, year: int,
-                n_residents: int = SITE_RESIDENTS, n_staff: int = SITE_STAFF) -> dict[str, dict[str, list[dict]]]:
+def site_sample(
+    tables: dict[str, pl.DataFrame],
+    ids: list[str],
+    seed: str,
+    year: int,
+    n_residents: int = SITE_RESIDENTS,
+    n_staff: int = SITE_STAFF,
+) -> dict[str, dict[str, list[dict]]]:
     """Residents and staff claimed for `year` to verify on site, per institution: the first
     n by SHA-256(seed|institution_id|person id) — the draw's seed, so anyone holding the
     register re-draws the same people. Names and ids masked (张*, 3306**********1234)."""
@@ -240,27 +344,53 @@ def site_sample(tables: dict[str, pl.DataFrame], ids: list[str], seed: str, year
     start, end = date(year, 1, 1), date(year, 12, 31)
 
     def pick(df: pl.DataFrame, key: str, n: int) -> pl.DataFrame:
-        return (df.filter(pl.col("institution_id").is_in(ids) & pl.col(key).is_not_null())
-                .with_columns(_hash_expr(seed, pl.col("institution_id"), pl.col(key).cast(pl.String)).alias("_h"))
-                .sort("institution_id", "_h").group_by("institution_id", maintain_order=True).head(n))
+        return (
+            df.filter(pl.col("institution_id").is_in(ids) & pl.col(key).is_not_null())
+            .with_columns(_hash_expr(seed, pl.col("institution_id"), pl.col(key).cast(pl.String)).alias("_h"))
+            .sort("institution_id", "_h")
+            .group_by("institution_id", maintain_order=True)
+            .head(n)
+        )
 
     out: dict[str, dict[str, list[dict]]] = {i: {"residents": [], "staff": []} for i in ids}
     res = tables.get("residents")
     if res is not None and res.height and {"person_id", "name"} <= set(res.columns):
-        stays = res.filter((pl.col("admitted_on") <= end) & (pl.col("discharged_on").is_null()
-                                                             | (pl.col("discharged_on") >= start)))
-        for r in pick(stays, "person_id", n_residents).select(
-                "institution_id", mask_name(pl.col("name")).alias("name"), mask_person_id(pl.col("person_id")).alias("id"),
-                "care_level", pl.col("admitted_on").cast(pl.String), pl.col("discharged_on").cast(pl.String)).to_dicts():
+        stays = res.filter(
+            (pl.col("admitted_on") <= end) & (pl.col("discharged_on").is_null() | (pl.col("discharged_on") >= start))
+        )
+        for r in (
+            pick(stays, "person_id", n_residents)
+            .select(
+                "institution_id",
+                mask_name(pl.col("name")).alias("name"),
+                mask_person_id(pl.col("person_id")).alias("id"),
+                "care_level",
+                pl.col("admitted_on").cast(pl.String),
+                pl.col("discharged_on").cast(pl.String),
+            )
+            .to_dicts()
+        ):
             out[r["institution_id"]]["residents"].append(r)
     staff = tables.get("staff")
     if staff is not None and staff.height and {"staff_id", "name"} <= set(staff.columns):
-        working = staff.filter((pl.col("hired_on").is_null() | (pl.col("hired_on") <= end))
-                               & (pl.col("left_on").is_null() | (pl.col("left_on") >= start)))
+        working = staff.filter(
+            (pl.col("hired_on").is_null() | (pl.col("hired_on") <= end))
+            & (pl.col("left_on").is_null() | (pl.col("left_on") >= start))
+        )
         cert = [c for c in ("care_certificate",) if c in staff.columns]
-        for r in pick(working, "staff_id", n_staff).select(
-                "institution_id", mask_name(pl.col("name")).alias("name"), "role", "fte", *cert,
-                pl.col("hired_on").cast(pl.String), pl.col("left_on").cast(pl.String)).to_dicts():
+        for r in (
+            pick(working, "staff_id", n_staff)
+            .select(
+                "institution_id",
+                mask_name(pl.col("name")).alias("name"),
+                "role",
+                "fte",
+                *cert,
+                pl.col("hired_on").cast(pl.String),
+                pl.col("left_on").cast(pl.String),
+            )
+            .to_dicts()
+        ):
             out[r["institution_id"]]["staff"].append(r)
     return out
 
@@ -270,8 +400,18 @@ def _safe_name(institution_id: str) -> str:
     return name if len(name) <= 80 else f"{name[:64]}_{hashlib.sha256(name.encode()).hexdigest()[:12]}"
 
 
-def checklists(draw_path, data_path, policy, year: int, out_dir, *, sets=(), override_file=None, lang: str = "zh",
-               problems: list | None = None) -> list[Path]:
+def checklists(
+    draw_path,
+    data_path,
+    policy,
+    year: int,
+    out_dir,
+    *,
+    sets=(),
+    override_file=None,
+    lang: str = "zh",
+    problems: list | None = None,
+) -> list[Path]:
     """checklist_<id>.html / .pdf per drawn institution, pre-filled from the run. Why the
     draw does not verify against the data (if so) is said on every checklist and added
     to `problems` when a list is given."""
@@ -280,8 +420,9 @@ def checklists(draw_path, data_path, policy, year: int, out_dir, *, sets=(), ove
     try:
         record = load_json(Path(draw_path).read_text(encoding="utf-8"))
         picks = record["picks"]
-        if not isinstance(picks, list) or not all(isinstance(p, dict) and isinstance(p.get("institution_id"), str)
-                                                  for p in picks):
+        if not isinstance(picks, list) or not all(
+            isinstance(p, dict) and isinstance(p.get("institution_id"), str) for p in picks
+        ):
             raise ValueError("picks must be a list of {institution_id: …}")
     except (OSError, ValueError, KeyError, TypeError) as e:
         raise InputError(_t(lang, f"无法读取抽取记录 {draw_path}: {e}", f"cannot read draw record {draw_path}: {e}"))
@@ -290,14 +431,22 @@ def checklists(draw_path, data_path, policy, year: int, out_dir, *, sets=(), ove
     ids = [p["institution_id"] for p in picks]
     missing = sorted(set(ids) - set(tables["institutions"]["institution_id"].to_list()))
     if missing:
-        raise InputError(_t(lang, f"抽中的机构不在数据中：{'、'.join(missing)}", f"drawn institutions missing from the data: {', '.join(missing)}"))
+        raise InputError(
+            _t(
+                lang,
+                f"抽中的机构不在数据中：{'、'.join(missing)}",
+                f"drawn institutions missing from the data: {', '.join(missing)}",
+            )
+        )
     draw_problems = draw_differences(record, tables, lang)
     if problems is not None:
         problems.extend(draw_problems)
     facts = {r["institution_id"]: r for r in institution_facts(tables, ids, year).to_dicts()}
-    flags = (result.findings.filter(pl.col("institution_id").is_in(ids) & pl.col("severity").is_in(["error", "warning"]))
-             .sort("institution_id", pl.col("severity") != "error", "rule")
-             .with_columns(mask_free_text(pl.col(c).cast(pl.String)) for c in ("message", "evidence")))  # belt and braces
+    flags = (
+        result.findings.filter(pl.col("institution_id").is_in(ids) & pl.col("severity").is_in(["error", "warning"]))
+        .sort("institution_id", pl.col("severity") != "error", "rule")
+        .with_columns(mask_free_text(pl.col(c).cast(pl.String)) for c in ("message", "evidence"))
+    )  # belt and braces
     flags_by = {i: g.to_dicts() for (i,), g in flags.group_by("institution_id")}
     short = _shortfall_months(result.staffing, ids)
     items = checklist_items(result.pack, year, lang)
@@ -306,10 +455,22 @@ def checklists(draw_path, data_path, policy, year: int, out_dir, *, sets=(), ove
     with output_set(out_dir, {"checklist_*.html", "checklist_*.pdf"}, lang) as tmp:
         for p in picks:  # one document per drawn institution
             i = p["institution_id"]
-            html = render("checklist.html", lang=lang, L=LABELS[lang], pick=p, f=facts[i], flags=flags_by.get(i, []),
-                          shortfall=short.get(i, []), items=[x for x in items if applies(x, facts[i])], pack=result.pack, year=year,
-                          seed=record["parameters"]["seed"], draw_problems=draw_problems, reason=team_reason,
-                          people=people[i])
+            html = render(
+                "checklist.html",
+                lang=lang,
+                L=LABELS[lang],
+                pick=p,
+                f=facts[i],
+                flags=flags_by.get(i, []),
+                shortfall=short.get(i, []),
+                items=[x for x in items if applies(x, facts[i])],
+                pack=result.pack,
+                year=year,
+                seed=record["parameters"]["seed"],
+                draw_problems=draw_problems,
+                reason=team_reason,
+                people=people[i],
+            )
             write_html_pdf(html, tmp / f"checklist_{_safe_name(i)}")
             paths += [Path(out_dir) / f"checklist_{_safe_name(i)}.{x}" for x in ("html", "pdf")]
     return paths
@@ -326,8 +487,17 @@ def draw_differences(record: dict, tables: dict, lang: str = "zh") -> list[str]:
         params = params_from_record(record, lang)
         if params.strata == "findings":
             recorded = record.get("register", {}).get("institutions_sha256")
-            return [] if canonical_sha256(tables["institutions"]) == recorded else [
-                _t(lang, "机构名录与抽取时不一致", "the institutions register differs from the one the draw was made from")]
+            return (
+                []
+                if canonical_sha256(tables["institutions"]) == recorded
+                else [
+                    _t(
+                        lang,
+                        "机构名录与抽取时不一致",
+                        "the institutions register differs from the one the draw was made from",
+                    )
+                ]
+            )
         fresh = draw(tables, params)
     except (KeyError, TypeError, AuditError) as e:
         return [_t(lang, f"抽取记录无法复核：{e}", f"the draw record cannot be re-run: {e}")]
@@ -337,8 +507,11 @@ def draw_differences(record: dict, tables: dict, lang: str = "zh") -> list[str]:
 def _shortfall_months(staffing: pl.DataFrame | None, ids: list[str]) -> dict[str, list[dict]]:
     if staffing is None or staffing.height == 0 or "shortfall" not in staffing.columns:
         return {}
-    s = (staffing.filter(pl.col("institution_id").is_in(ids) & (pl.col("shortfall") > 0))
-         .with_columns(pl.col("month_end").cast(pl.String)).sort("institution_id", "month_end"))
+    s = (
+        staffing.filter(pl.col("institution_id").is_in(ids) & (pl.col("shortfall") > 0))
+        .with_columns(pl.col("month_end").cast(pl.String))
+        .sort("institution_id", "month_end")
+    )
     return {i: g.to_dicts() for (i,), g in s.group_by("institution_id")}
 
 
@@ -353,22 +526,35 @@ RESULT_COLUMNS = {  # English name → accepted headers (lower-cased, spaces rem
     "deadline": ("整改期限", "deadline", "rectification_deadline"),
 }
 REQUIRED_RESULT_COLUMNS = ("institution_id", "institution_name", "inspected_on", "result")
-RESULT_VALUES = {"合格": "pass", "pass": "pass", "passed": "pass",
-                 "责令整改": "rectify", "整改": "rectify", "rectify": "rectify", "rectification": "rectify",
-                 "行政处罚": "penalty", "处罚": "penalty", "penalty": "penalty"}
-PERSONAL_HEADER = re.compile(r"身份证|证件|姓名|名字|联系人|电话|手机|住址|地址|person|phone|mobile|contact|address|id_?card|passport",
-                             re.IGNORECASE)
-OLD_ID_NUMBER = r"(\d{4})\d{7}(\d{4})"              # 15-digit (pre-1999) id / other long numbers
-MOBILE = r"(1[3-9]\d)\d{4}(\d{4})"                   # mainland mobile number
-LANDLINE = r"(0\d{2,3}-?)\d{3,4}(\d{4})"              # 0575-88123456
+RESULT_VALUES = {
+    "合格": "pass",
+    "pass": "pass",
+    "passed": "pass",
+    "责令整改": "rectify",
+    "整改": "rectify",
+    "rectify": "rectify",
+    "rectification": "rectify",
+    "行政处罚": "penalty",
+    "处罚": "penalty",
+    "penalty": "penalty",
+}
+PERSONAL_HEADER = re.compile(
+    r"身份证|证件|姓名|名字|联系人|电话|手机|住址|地址|person|phone|mobile|contact|address|id_?card|passport",
+    re.IGNORECASE,
+)
+OLD_ID_NUMBER = r"(\d{4})\d{7}(\d{4})"  # 15-digit (pre-1999) id / other long numbers
+MOBILE = r"(1[3-9]\d)\d{4}(\d{4})"  # mainland mobile number
+LANDLINE = r"(0\d{2,3}-?)\d{3,4}(\d{4})"  # 0575-88123456
 
 
 def mask_free_text(expr: pl.Expr) -> pl.Expr:
     """Mask id-like numbers and mobile numbers inside free text."""
-    return (mask_ids_in_text(expr)                                   # 18-digit 身份证号 → first 4 and last 4 kept
-            .str.replace_all(OLD_ID_NUMBER, "${1}*******${2}")
-            .str.replace_all(MOBILE, "${1}****${2}")
-            .str.replace_all(LANDLINE, "${1}****${2}"))
+    return (
+        mask_ids_in_text(expr)  # 18-digit 身份证号 → first 4 and last 4 kept
+        .str.replace_all(OLD_ID_NUMBER, "${1}*******${2}")
+        .str.replace_all(MOBILE, "${1}****${2}")
+        .str.replace_all(LANDLINE, "${1}****${2}")
+    )
 
 
 def _decode(data: bytes) -> str:
@@ -390,7 +576,9 @@ def read_results(path, lang: str = "zh") -> tuple[pl.DataFrame, str]:
             sheets = pl.read_excel(p, sheet_id=0, infer_schema_length=0)
             sheet, df = next(iter(sheets.items()))
         else:
-            raise InputError(_t(lang, f"检查结果表应为 xlsx 或 csv：{p.name}", f"results must be xlsx or csv: {p.name}"))
+            raise InputError(
+                _t(lang, f"检查结果表应为 xlsx 或 csv：{p.name}", f"results must be xlsx or csv: {p.name}")
+            )
     except (OSError, UnicodeDecodeError, pl.exceptions.PolarsError, StopIteration) as e:
         raise InputError(_t(lang, f"无法读取检查结果表 {p.name}: {e}", f"cannot read results {p.name}: {e}"))
     return df.with_row_index("_row", offset=2).with_columns(pl.col("_row").cast(pl.Int64)), sheet
@@ -421,7 +609,9 @@ def validate_results(raw: pl.DataFrame, sheet: str, lang: str = "zh") -> tuple[p
             dropped.append(c)
     for need in REQUIRED_RESULT_COLUMNS:
         if need not in rename.values():
-            problems.append(_t(lang, f"{sheet}：缺少列「{RESULT_COLUMNS[need][0]}」", f"{sheet}: missing column '{need}'"))
+            problems.append(
+                _t(lang, f"{sheet}：缺少列「{RESULT_COLUMNS[need][0]}」", f"{sheet}: missing column '{need}'")
+            )
     if problems:
         raise InputError("\n".join(problems))
     df = raw.select("_row", *[pl.col(c).alias(k) for c, k in rename.items()])
@@ -432,36 +622,77 @@ def validate_results(raw: pl.DataFrame, sheet: str, lang: str = "zh") -> tuple[p
     dl_v, dl_bad = parse_date(pl.col("deadline"))
     res_key = _plain(pl.col("result")).str.normalize("NFKC").str.replace_all(r"\s", "").str.to_lowercase()
     df = df.with_columns(
-        institution_id=_plain(pl.col("institution_id")).str.normalize("NFKC"), institution_name=_plain(pl.col("institution_name")),
+        institution_id=_plain(pl.col("institution_id")).str.normalize("NFKC"),
+        institution_name=_plain(pl.col("institution_name")),
         rectification=_plain(pl.col("rectification")),
-        inspected_on_d=date_v, date_bad=date_bad, deadline_d=dl_v, deadline_bad=dl_bad,
-        result_v=res_key.replace_strict(RESULT_VALUES, default=None, return_dtype=pl.String), result_raw=pl.col("result"),
+        inspected_on_d=date_v,
+        date_bad=date_bad,
+        deadline_d=dl_v,
+        deadline_bad=dl_bad,
+        result_v=res_key.replace_strict(RESULT_VALUES, default=None, return_dtype=pl.String),
+        result_raw=pl.col("result"),
     )
     zh = {k: v[0] for k, v in RESULT_COLUMNS.items()}
     checks = [  # (condition for a bad row, column, zh message, en message)
         (pl.col("institution_id").is_null(), "institution_id", "不能为空", "required"),
         (pl.col("institution_name").is_null(), "institution_name", "不能为空", "required"),
-        (pl.col("inspected_on").is_null() | pl.col("date_bad"), "inspected_on", "应为日期，如 2024-03-01", "must be a date like 2024-03-01"),
-        (pl.col("result_v").is_null(), "result", "应为 合格 / 责令整改 / 行政处罚", "must be pass / rectify / penalty (合格/责令整改/行政处罚)"),
+        (
+            pl.col("inspected_on").is_null() | pl.col("date_bad"),
+            "inspected_on",
+            "应为日期，如 2024-03-01",
+            "must be a date like 2024-03-01",
+        ),
+        (
+            pl.col("result_v").is_null(),
+            "result",
+            "应为 合格 / 责令整改 / 行政处罚",
+            "must be pass / rectify / penalty (合格/责令整改/行政处罚)",
+        ),
         (pl.col("deadline_bad"), "deadline", "应为日期，如 2024-06-30", "must be a date like 2024-06-30"),
-        ((pl.col("result_v") == "rectify") & (pl.col("rectification").is_null() | pl.col("deadline").is_null()),
-         "deadline", "责令整改须填写整改要求和整改期限", "rectification ordered: requirement and deadline are required"),
-        ((pl.col("deadline_d") < pl.col("inspected_on_d")).fill_null(False), "deadline", "整改期限早于检查日期", "deadline before the inspection date"),
+        (
+            (pl.col("result_v") == "rectify") & (pl.col("rectification").is_null() | pl.col("deadline").is_null()),
+            "deadline",
+            "责令整改须填写整改要求和整改期限",
+            "rectification ordered: requirement and deadline are required",
+        ),
+        (
+            (pl.col("deadline_d") < pl.col("inspected_on_d")).fill_null(False),
+            "deadline",
+            "整改期限早于检查日期",
+            "deadline before the inspection date",
+        ),
     ]
-    bad = pl.concat([
-        df.filter(cond.fill_null(False)).select(
-            "_row", column=pl.lit(col), value=pl.col(col if col in df.columns else "result").cast(pl.String),
-            message=pl.lit(_t(lang, m_zh, m_en)))
-        for cond, col, m_zh, m_en in checks])
+    bad = pl.concat(
+        [
+            df.filter(cond.fill_null(False)).select(
+                "_row",
+                column=pl.lit(col),
+                value=pl.col(col if col in df.columns else "result").cast(pl.String),
+                message=pl.lit(_t(lang, m_zh, m_en)),
+            )
+            for cond, col, m_zh, m_en in checks
+        ]
+    )
     if bad.height:
         bad = bad.sort("_row", "column")
-        lines = [_t(lang, f"{sheet} 第{r['_row']}行「{zh[r['column']]}」：{r['message']}（值：{r['value'] or '空'}）",
-                    f"{sheet} row {r['_row']} column {r['column']}: {r['message']} (value: {r['value'] or 'empty'})")
-                 for r in bad.head(50).to_dicts()]
+        lines = [
+            _t(
+                lang,
+                f"{sheet} 第{r['_row']}行「{zh[r['column']]}」：{r['message']}（值：{r['value'] or '空'}）",
+                f"{sheet} row {r['_row']} column {r['column']}: {r['message']} (value: {r['value'] or 'empty'})",
+            )
+            for r in bad.head(50).to_dicts()
+        ]
         head = _t(lang, f"检查结果表有 {bad.height} 处错误：", f"the results sheet has {bad.height} problem(s):")
         raise InputError(head + "\n" + "\n".join(lines), problems=bad)
-    clean = df.select("institution_id", "institution_name", inspected_on=pl.col("inspected_on_d"), result=pl.col("result_v"),
-                      rectification=mask_free_text(pl.col("rectification")), deadline=pl.col("deadline_d"))
+    clean = df.select(
+        "institution_id",
+        "institution_name",
+        inspected_on=pl.col("inspected_on_d"),
+        result=pl.col("result_v"),
+        rectification=mask_free_text(pl.col("rectification")),
+        deadline=pl.col("deadline_d"),
+    )
     clean = clean.with_columns(institution_name=mask_free_text(pl.col("institution_name")))
     return clean.sort("inspected_on", "institution_id"), dropped
 
@@ -490,32 +721,60 @@ def publish(results_path, out_dir, lang: str = "zh", *, draw_path, data_path=Non
     names = names_to_mask(record, tables)
     not_drawn = sorted(set(clean["institution_id"].to_list()) - drawn)
     clean = clean.filter(pl.col("institution_id").is_in(list(drawn))).with_columns(
-        mask_names(pl.col("rectification"), names), mask_names(pl.col("institution_name"), names))
+        mask_names(pl.col("rectification"), names), mask_names(pl.col("institution_name"), names)
+    )
     L = LABELS[lang]
-    heads = {"institution_id": _t(lang, "机构编号", "Institution ID"), "institution_name": _t(lang, "机构名称", "Institution"),
-             "inspected_on": _t(lang, "检查日期", "Inspection date"), "result": _t(lang, "检查结果", "Result"),
-             "rectification": _t(lang, "整改要求", "Rectification required"), "deadline": _t(lang, "整改期限", "Deadline")}
+    heads = {
+        "institution_id": _t(lang, "机构编号", "Institution ID"),
+        "institution_name": _t(lang, "机构名称", "Institution"),
+        "inspected_on": _t(lang, "检查日期", "Inspection date"),
+        "result": _t(lang, "检查结果", "Result"),
+        "rectification": _t(lang, "整改要求", "Rectification required"),
+        "deadline": _t(lang, "整改期限", "Deadline"),
+    }
     shown = clean.with_columns(
-        pl.col("inspected_on").dt.to_string("%Y-%m-%d"), pl.col("deadline").dt.to_string("%Y-%m-%d"),
-        pl.col("result").replace_strict(L["result"], return_dtype=pl.String))
+        pl.col("inspected_on").dt.to_string("%Y-%m-%d"),
+        pl.col("deadline").dt.to_string("%Y-%m-%d"),
+        pl.col("result").replace_strict(L["result"], return_dtype=pl.String),
+    )
     cer = record.get("ceremony") or {}
-    about = {"seed": record.get("parameters", {}).get("seed", ""), "algorithm": record.get("algorithm", ""),
-             "order": record.get("rules", {}).get("order", ""), "drawn_at": cer.get("drawn_at", ""),
-             "witnesses": "、".join(cer.get("witnesses", [])), "seed_source": cer.get("seed_source", ""),
-             "draw_hash": draw_hash(raw_draw), "register_hash": (record.get("register") or {}).get("institutions", ""),
-             "drawn": len(drawn), "published": clean.height, "has_public_file": public_file.is_file()}
-    html = render("publish.html", lang=lang, rows=shown.to_dicts(), heads=heads, about=about,
-                  counts={L["result"][k]: int((clean["result"] == k).sum()) for k in ("pass", "rectify", "penalty")})
+    about = {
+        "seed": record.get("parameters", {}).get("seed", ""),
+        "algorithm": record.get("algorithm", ""),
+        "order": record.get("rules", {}).get("order", ""),
+        "drawn_at": cer.get("drawn_at", ""),
+        "witnesses": "、".join(cer.get("witnesses", [])),
+        "seed_source": cer.get("seed_source", ""),
+        "draw_hash": draw_hash(raw_draw),
+        "register_hash": (record.get("register") or {}).get("institutions", ""),
+        "drawn": len(drawn),
+        "published": clean.height,
+        "has_public_file": public_file.is_file(),
+    }
+    html = render(
+        "publish.html",
+        lang=lang,
+        rows=shown.to_dicts(),
+        heads=heads,
+        about=about,
+        counts={L["result"][k]: int((clean["result"] == k).sum()) for k in ("pass", "rectify", "penalty")},
+    )
     with output_set(out_dir, {"publish.xlsx", "publish.html", "publish.pdf"}, lang) as tmp:
         write_xlsx(tmp / "publish.xlsx", {_t(lang, "检查结果公示", "results"): shown.rename(heads)})
         write_html_pdf(html, tmp / "publish")
         if public_file.is_file():
             (tmp / "draw_public.json").write_bytes(public_file.read_bytes())
-    return {"rows": clean.height, "dropped_columns": dropped, "not_drawn": not_drawn, "draw_hash": about["draw_hash"],
-            "files": [Path(out_dir) / f"publish.{x}" for x in ("html", "pdf", "xlsx")]}
+    return {
+        "rows": clean.height,
+        "dropped_columns": dropped,
+        "not_drawn": not_drawn,
+        "draw_hash": about["draw_hash"],
+        "files": [Path(out_dir) / f"publish.{x}" for x in ("html", "pdf", "xlsx")],
+    }
 
 
 # ------------------------------------------------- draw: load, draw, write, verify ------
+
 
 def load_register(data_path, lang: str = "zh"):
     """Load the dataset; refuse it when the tables a draw reads have errors."""
@@ -526,8 +785,15 @@ def load_register(data_path, lang: str = "zh"):
     bad = ds.errors().filter(pl.col("table").is_in(list(REGISTER_TABLES)) | pl.col("table").is_null())
     if bad.height:  # errors in other tables (residents, staff …) do not block a draw
         lines = format_problem_lines(bad.head(20), lang)
-        raise InputError(_msg(lang, f"名录数据有 {bad.height} 个错误，不能抽取：\n", f"the register has {bad.height} error(s); no draw:\n")
-                         + "\n".join(lines), bad)
+        raise InputError(
+            _msg(
+                lang,
+                f"名录数据有 {bad.height} 个错误，不能抽取：\n",
+                f"the register has {bad.height} error(s); no draw:\n",
+            )
+            + "\n".join(lines),
+            bad,
+        )
     return ds
 
 
@@ -545,7 +811,9 @@ def sample(data_path, seed: str, out_dir, ratios, *, findings_path=None, **optio
     from audit import __version__
     from audit.inspect.public import ceremony, public_record, public_register
 
-    stated = ceremony(options.pop("drawn_at", None), options.pop("witnesses", ()) or (), options.pop("seed_source", None))
+    stated = ceremony(
+        options.pop("drawn_at", None), options.pop("witnesses", ()) or (), options.pop("seed_source", None)
+    )
     params = DrawParams(seed=seed, ratios=normalise_ratios(ratios, options.get("lang", "zh")), **options)
     ds = load_register(data_path, params.lang)
     findings = read_findings(findings_path) if findings_path else None
@@ -567,7 +835,13 @@ def verify_draw(draw_json, data_path, findings_path=None, lang: str = "zh") -> V
     ds = load_register(data_path, lang)
     findings = read_findings(findings_path) if findings_path else None
     if params.strata == "findings" and findings is None:
-        raise DrawParameterError(_msg(lang, "该抽取按 findings 分层，复核需要同一个 --findings 文件", "this draw was stratified by findings: pass the same --findings file"))
+        raise DrawParameterError(
+            _msg(
+                lang,
+                "该抽取按 findings 分层，复核需要同一个 --findings 文件",
+                "this draw was stratified by findings: pass the same --findings file",
+            )
+        )
     recomputed = draw(ds.tables, params, findings)
     recomputed["tool_version"] = recorded.get("tool_version")
     return compare_records(recorded, recomputed, lang)

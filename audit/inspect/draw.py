@@ -61,20 +61,28 @@ class DrawParams:
     """Everything besides the register that decides a draw; recorded in draw.json."""
 
     seed: str
-    ratios: dict[str, str]                 # {"*": "0.05"} or {"high": "0.3", ...}; decimal text
-    strata: str = "risk_class"             # "risk_class" | "findings"
-    default_stratum: str = "medium"        # stratum of an institution whose risk_class is null
+    ratios: dict[str, str]  # {"*": "0.05"} or {"high": "0.3", ...}; decimal text
+    strata: str = "risk_class"  # "risk_class" | "findings"
+    default_stratum: str = "medium"  # stratum of an institution whose risk_class is null
     min_years_uninspected: int | None = None
-    as_of: str | None = None               # ISO date; needed for coverage picks
+    as_of: str | None = None  # ISO date; needed for coverage picks
     team_size: int = 2
     joint: bool = False
     avoid_same_county: bool = False
     lang: str = field(default="zh", compare=False)
 
 
-_PARAM_TYPES = {"seed": (str,), "ratios": (dict,), "strata": (str,), "default_stratum": (str,),
-                "min_years_uninspected": (int, type(None)), "as_of": (str, type(None)), "team_size": (int,),
-                "joint": (bool,), "avoid_same_county": (bool,)}
+_PARAM_TYPES = {
+    "seed": (str,),
+    "ratios": (dict,),
+    "strata": (str,),
+    "default_stratum": (str,),
+    "min_years_uninspected": (int, type(None)),
+    "as_of": (str, type(None)),
+    "team_size": (int,),
+    "joint": (bool,),
+    "avoid_same_county": (bool,),
+}
 
 
 def params_from_record(recorded: dict, lang: str = "zh") -> DrawParams:
@@ -97,11 +105,13 @@ def params_from_record(recorded: dict, lang: str = "zh") -> DrawParams:
 
 # ---------------------------------------------------------------- hashing ----
 
+
 def sha256_hex(values: pl.Series) -> pl.Series:
     """SHA-256 (hex) of each text value: the stable rank key of a draw. hashlib over a
     column of ids, not a business loop; polars' own hash is not stable across versions."""
-    return pl.Series(values.name, [hashlib.sha256(v.encode("utf-8")).hexdigest() for v in values.to_list()],
-                     dtype=pl.String)
+    return pl.Series(
+        values.name, [hashlib.sha256(v.encode("utf-8")).hexdigest() for v in values.to_list()], dtype=pl.String
+    )
 
 
 def _hash_expr(*parts: pl.Expr | str) -> pl.Expr:
@@ -121,12 +131,15 @@ def _canonical_text(df: pl.DataFrame) -> str:
         if t == pl.Date:
             return pl.col(c).dt.to_string("%Y-%m-%d")
         if t == pl.Boolean:
-            return pl.when(pl.col(c).is_null()).then(None).when(pl.col(c)).then(pl.lit("true")).otherwise(pl.lit("false"))
+            return (
+                pl.when(pl.col(c).is_null()).then(None).when(pl.col(c)).then(pl.lit("true")).otherwise(pl.lit("false"))
+            )
         return pl.col(c).cast(pl.String)
 
     text = df.select(as_text(c).alias(c) for c in cols).sort(cols, nulls_last=True) if cols else df.select()
-    return json.dumps({"columns": cols, "rows": [list(r) for r in text.rows()]},
-                      ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(
+        {"columns": cols, "rows": [list(r) for r in text.rows()]}, ensure_ascii=False, separators=(",", ":")
+    )
 
 
 def canonical_sha256(df: pl.DataFrame) -> str:
@@ -136,13 +149,14 @@ def canonical_sha256(df: pl.DataFrame) -> str:
 
 # ---------------------------------------------------------------- params -----
 
+
 def parse_ratio(text: str, lang: str = "zh") -> Fraction:
     """'0.05' / '5%' / '1/20' → exact Fraction in [0, 1]."""
     s = str(text).strip()
     try:
         d = Decimal(s.rstrip("%")) if "/" not in s else Decimal(0)
         if not d.is_finite() or d.adjusted() > 3 or (d != 0 and d.adjusted() < -12):
-            raise ValueError   # inf, nan, 1e999999999: refused before Fraction expands them
+            raise ValueError  # inf, nan, 1e999999999: refused before Fraction expands them
         if s.endswith("%"):
             value = Fraction(Decimal(s[:-1])) / 100
         elif "/" in s:
@@ -150,23 +164,40 @@ def parse_ratio(text: str, lang: str = "zh") -> Fraction:
         else:
             value = Fraction(Decimal(s))
     except (InvalidOperation, ValueError, ZeroDivisionError):
-        raise DrawParameterError(_msg(lang, f"抽查比例无法识别：{text!r}（应为 0.05、5% 或 1/20）",
-                                      f"cannot read ratio {text!r} (expected 0.05, 5% or 1/20)"))
+        raise DrawParameterError(
+            _msg(
+                lang,
+                f"抽查比例无法识别：{text!r}（应为 0.05、5% 或 1/20）",
+                f"cannot read ratio {text!r} (expected 0.05, 5% or 1/20)",
+            )
+        )
     if not 0 <= value <= 1:
-        raise DrawParameterError(_msg(lang, f"抽查比例应在 0 与 1 之间：{text}", f"ratio must lie between 0 and 1: {text}"))
+        raise DrawParameterError(
+            _msg(lang, f"抽查比例应在 0 与 1 之间：{text}", f"ratio must lie between 0 and 1: {text}")
+        )
     return value
 
 
 def parse_ratio_options(options: tuple[str, ...] | list[str], lang: str = "zh") -> dict[str, str]:
     """CLI --ratio values → {"*": "0.05"} (one ratio for every stratum) or {stratum: ratio}."""
     if not options:
-        raise DrawParameterError(_msg(
-            lang, "请用 --ratio 指定抽查比例（政策文本未规定比例，须由检查计划确定），如 --ratio 0.05 或 --ratio high=0.3 --ratio medium=0.1 --ratio low=0.02",
-            "give the sampling ratio with --ratio (the policy texts set none), e.g. --ratio 0.05 or --ratio high=0.3 --ratio medium=0.1 --ratio low=0.02"))
+        raise DrawParameterError(
+            _msg(
+                lang,
+                "请用 --ratio 指定抽查比例（政策文本未规定比例，须由检查计划确定），如 --ratio 0.05 或 --ratio high=0.3 --ratio medium=0.1 --ratio low=0.02",
+                "give the sampling ratio with --ratio (the policy texts set none), e.g. --ratio 0.05 or --ratio high=0.3 --ratio medium=0.1 --ratio low=0.02",
+            )
+        )
     plain = [o for o in options if "=" not in o]
     named = [o for o in options if "=" in o]
     if plain and (named or len(plain) > 1):
-        raise DrawParameterError(_msg(lang, "--ratio 要么只给一个比例，要么按层给出 层=比例", "--ratio takes one ratio, or stratum=ratio pairs"))
+        raise DrawParameterError(
+            _msg(
+                lang,
+                "--ratio 要么只给一个比例，要么按层给出 层=比例",
+                "--ratio takes one ratio, or stratum=ratio pairs",
+            )
+        )
     if plain:
         parse_ratio(plain[0], lang)
         return {"*": plain[0].strip()}
@@ -174,7 +205,9 @@ def parse_ratio_options(options: tuple[str, ...] | list[str], lang: str = "zh") 
     for o in named:
         k, v = (x.strip() for x in o.split("=", 1))
         if not k or k in ratios:
-            raise DrawParameterError(_msg(lang, f"--ratio 层名为空或重复：{o}", f"--ratio stratum empty or repeated: {o}"))
+            raise DrawParameterError(
+                _msg(lang, f"--ratio 层名为空或重复：{o}", f"--ratio stratum empty or repeated: {o}")
+            )
         parse_ratio(v, lang)
         ratios[k] = v
     return ratios
@@ -188,6 +221,7 @@ def _years_before(d: date, years: int) -> date:
 
 
 # ---------------------------------------------------------------- strata -----
+
 
 def strata_from_findings(findings: pl.DataFrame) -> pl.DataFrame:
     """institution_id → stratum by the worst finding: error → high, warning → medium."""
@@ -204,16 +238,24 @@ def strata_from_findings(findings: pl.DataFrame) -> pl.DataFrame:
     )
     return worst.select(
         "institution_id",
-        finding_stratum=pl.when("has_error").then(pl.lit("high"))
-        .when("has_warning").then(pl.lit("medium")).otherwise(pl.lit("low")),
+        finding_stratum=pl.when("has_error")
+        .then(pl.lit("high"))
+        .when("has_warning")
+        .then(pl.lit("medium"))
+        .otherwise(pl.lit("low")),
     )
 
 
 def _assign_strata(inst: pl.DataFrame, params: DrawParams, findings: pl.DataFrame | None) -> pl.DataFrame:
     if params.strata == "findings":
         if findings is None:
-            raise DrawParameterError(_msg(params.lang, "--strata findings 需要 --findings 文件（上次 audit run 的 findings.csv）",
-                                          "--strata findings needs --findings FILE (a previous run's findings.csv)"))
+            raise DrawParameterError(
+                _msg(
+                    params.lang,
+                    "--strata findings 需要 --findings 文件（上次 audit run 的 findings.csv）",
+                    "--strata findings needs --findings FILE (a previous run's findings.csv)",
+                )
+            )
         inst = inst.join(strata_from_findings(findings), on="institution_id", how="left")
         return inst.with_columns(stratum=pl.col("finding_stratum").fill_null("low")).drop("finding_stratum")
     if params.strata != "risk_class":
@@ -237,47 +279,85 @@ def _stratum_counts(inst: pl.DataFrame, params: DrawParams) -> pl.DataFrame:
     known = set(STRATA_ORDER) | {params.default_stratum}
     unknown = sorted(set(params.ratios) - known - {"*"})
     if unknown:  # a misspelt stratum would otherwise be ignored silently
-        raise DrawParameterError(_msg(
-            params.lang, f"--ratio 中的层名无法识别：{'、'.join(unknown)}（可用：{'、'.join(sorted(known))}）",
-            f"unknown stratum in --ratio: {', '.join(unknown)} (known: {', '.join(sorted(known))})"))
+        raise DrawParameterError(
+            _msg(
+                params.lang,
+                f"--ratio 中的层名无法识别：{'、'.join(unknown)}（可用：{'、'.join(sorted(known))}）",
+                f"unknown stratum in --ratio: {', '.join(unknown)} (known: {', '.join(sorted(known))})",
+            )
+        )
     rows = []
     for s, size, cov in sizes.iter_rows():  # a handful of strata
         text = params.ratios.get("*", params.ratios.get(s))
         if text is None:
-            raise DrawParameterError(_msg(
-                params.lang, f"{s} 层有 {size} 家机构，但未给出该层的抽查比例（--ratio {s}=…）",
-                f"stratum {s} holds {size} institutions but has no ratio (--ratio {s}=…)"))
+            raise DrawParameterError(
+                _msg(
+                    params.lang,
+                    f"{s} 层有 {size} 家机构，但未给出该层的抽查比例（--ratio {s}=…）",
+                    f"stratum {s} holds {size} institutions but has no ratio (--ratio {s}=…)",
+                )
+            )
         r = parse_ratio(text, params.lang)
         k = -(-(r.numerator * size) // r.denominator)  # ceil(ratio × size), exact
-        rows.append({"stratum": s, "size": size, "ratio": text, "ratio_times_size": str(r * size),
-                     "random_target": k, "random": min(k, size - cov), "coverage": cov})
-    return pl.DataFrame(rows, schema={"stratum": pl.String, "size": pl.Int64, "ratio": pl.String,
-                                      "ratio_times_size": pl.String, "random_target": pl.Int64,
-                                      "random": pl.Int64, "coverage": pl.Int64})
+        rows.append(
+            {
+                "stratum": s,
+                "size": size,
+                "ratio": text,
+                "ratio_times_size": str(r * size),
+                "random_target": k,
+                "random": min(k, size - cov),
+                "coverage": cov,
+            }
+        )
+    return pl.DataFrame(
+        rows,
+        schema={
+            "stratum": pl.String,
+            "size": pl.Int64,
+            "ratio": pl.String,
+            "ratio_times_size": pl.String,
+            "random_target": pl.Int64,
+            "random": pl.Int64,
+            "coverage": pl.Int64,
+        },
+    )
 
 
 def _coverage_flags(inst: pl.DataFrame, inspections: pl.DataFrame, params: DrawParams) -> pl.DataFrame:
     if params.min_years_uninspected is None:
         return inst.with_columns(coverage=pl.lit(False), last_inspected_on=pl.lit(None, dtype=pl.Date))
     if inspections.height == 0:
-        raise DrawParameterError(_msg(
-            params.lang, "--min-years-uninspected 需要检查记录表（inspections / 检查记录）；输入中没有检查记录，无法判断哪些机构多年未检查",
-            "--min-years-uninspected needs the inspections table; the input has none, so it cannot tell which institutions went uninspected"))
+        raise DrawParameterError(
+            _msg(
+                params.lang,
+                "--min-years-uninspected 需要检查记录表（inspections / 检查记录）；输入中没有检查记录，无法判断哪些机构多年未检查",
+                "--min-years-uninspected needs the inspections table; the input has none, so it cannot tell which institutions went uninspected",
+            )
+        )
     as_of = date.fromisoformat(params.as_of)
     cutoff = _years_before(as_of, params.min_years_uninspected)
-    last = (inspections.filter(pl.col("inspected_on") <= as_of)
-            .group_by("institution_id").agg(last_inspected_on=pl.col("inspected_on").max()))
+    last = (
+        inspections.filter(pl.col("inspected_on") <= as_of)
+        .group_by("institution_id")
+        .agg(last_inspected_on=pl.col("inspected_on").max())
+    )
     inst = inst.join(last, on="institution_id", how="left")
     opened = pl.col("opened_on") if "opened_on" in inst.columns else pl.lit(None, dtype=pl.Date)
     never = pl.col("last_inspected_on").is_null() & (opened.is_null() | (opened <= cutoff))
     return inst.with_columns(coverage=(pl.col("last_inspected_on") <= cutoff).fill_null(False) | never)
 
 
-def draw_institutions(tables: dict[str, pl.DataFrame], params: DrawParams,
-                      findings: pl.DataFrame | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
+def draw_institutions(
+    tables: dict[str, pl.DataFrame], params: DrawParams, findings: pl.DataFrame | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(picks, strata): picks has institution_id, name, county, stratum, pick ('random' /
     'coverage'), rank (random picks: position in the stratum's hash order), rank_hash."""
-    cols = [c for c in ("institution_id", "name", "county", "risk_class", "opened_on") if c in tables["institutions"].columns]
+    cols = [
+        c
+        for c in ("institution_id", "name", "county", "risk_class", "opened_on")
+        if c in tables["institutions"].columns
+    ]
     inst = _assign_strata(tables["institutions"].select(cols), params, findings)
     inst = _coverage_flags(inst, tables["inspections"], params)
     inst = inst.with_columns(rank_hash=_hash_expr(params.seed, pl.col("institution_id")))
@@ -298,7 +378,10 @@ def draw_institutions(tables: dict[str, pl.DataFrame], params: DrawParams,
 
 # ---------------------------------------------------------------- teams ------
 
-def assign_teams(picks: pl.DataFrame, tables: dict[str, pl.DataFrame], params: DrawParams) -> tuple[pl.DataFrame, pl.DataFrame]:
+
+def assign_teams(
+    picks: pl.DataFrame, tables: dict[str, pl.DataFrame], params: DrawParams
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(members, status): members = institution_id, position, inspector_id, name,
     department, county, order_hash; status = one row per pick with team_status
     ('ok' / 'no_valid_team') and the counts behind the reason."""
@@ -306,17 +389,21 @@ def assign_teams(picks: pl.DataFrame, tables: dict[str, pl.DataFrame], params: D
     insp = tables["inspectors"]
     active = insp.filter(pl.col("active").fill_null(True))
     cand = picks.select("institution_id", inst_county="county").join(
-        active.select("inspector_id", "name", "department", "county"), how="cross")
+        active.select("inspector_id", "name", "department", "county"), how="cross"
+    )
     last = _last_inspectors(tables["inspections"], params)
-    conflicts = tables["conflicts"].select("institution_id", "inspector_id").unique().with_columns(conflict=pl.lit(True))
+    conflicts = (
+        tables["conflicts"].select("institution_id", "inspector_id").unique().with_columns(conflict=pl.lit(True))
+    )
     cand = (
         cand.join(conflicts, on=["institution_id", "inspector_id"], how="left")
         .join(last, on=["institution_id", "inspector_id"], how="left")
         .with_columns(
             conflict=pl.col("conflict").fill_null(False),
             last_time=pl.col("last_time").fill_null(False),
-            same_county=(pl.lit(params.avoid_same_county)
-                         & ((pl.col("county") == pl.col("inst_county")).fill_null(True))),
+            same_county=(
+                pl.lit(params.avoid_same_county) & ((pl.col("county") == pl.col("inst_county")).fill_null(True))
+            ),
             no_department=pl.lit(params.joint) & pl.col("department").is_null(),
         )
     )
@@ -330,20 +417,36 @@ def assign_teams(picks: pl.DataFrame, tables: dict[str, pl.DataFrame], params: D
         eligible=(~excluded).sum().cast(pl.Int64),
         eligible_departments=pl.col("department").filter(~excluded).drop_nulls().n_unique().cast(pl.Int64),
     )
-    ok = (cand.filter(~excluded)
-          .with_columns(order_hash=_hash_expr(params.seed, pl.col("institution_id"), pl.col("inspector_id")))
-          .sort("institution_id", "order_hash")
-          .with_columns(pos=pl.int_range(1, pl.len() + 1).over("institution_id").cast(pl.Int64)))
+    ok = (
+        cand.filter(~excluded)
+        .with_columns(order_hash=_hash_expr(params.seed, pl.col("institution_id"), pl.col("inspector_id")))
+        .sort("institution_id", "order_hash")
+        .with_columns(pos=pl.int_range(1, pl.len() + 1).over("institution_id").cast(pl.Int64))
+    )
     members = _take_team(ok, size, params.joint)
-    status = picks.select("institution_id").join(status, on="institution_id", how="left").with_columns(
-        pl.col(c).fill_null(0) for c in ("pool", "excluded_conflict", "excluded_last_inspector",
-                                          "excluded_same_county", "excluded_no_department", "eligible",
-                                          "eligible_departments"))
+    status = (
+        picks.select("institution_id")
+        .join(status, on="institution_id", how="left")
+        .with_columns(
+            pl.col(c).fill_null(0)
+            for c in (
+                "pool",
+                "excluded_conflict",
+                "excluded_last_inspector",
+                "excluded_same_county",
+                "excluded_no_department",
+                "eligible",
+                "eligible_departments",
+            )
+        )
+    )
     valid = (pl.col("eligible") >= size) & (~pl.lit(params.joint) | (pl.col("eligible_departments") >= 2))
     status = status.with_columns(
         team_status=pl.when(valid).then(pl.lit("ok")).otherwise(pl.lit("no_valid_team")),
-        reason=pl.when(valid).then(None)
-        .when(pl.col("eligible") < size).then(pl.lit("too_few_eligible"))
+        reason=pl.when(valid)
+        .then(None)
+        .when(pl.col("eligible") < size)
+        .then(pl.lit("too_few_eligible"))
         .otherwise(pl.lit("single_department")),
     )
     valid_ids = status.filter(pl.col("team_status") == "ok").select("institution_id")
@@ -373,11 +476,14 @@ def _take_team(ok: pl.DataFrame, size: int, joint: bool) -> pl.DataFrame:
     team = ok.with_columns(
         closer=other & (other.cast(pl.Int64).cum_sum().over("institution_id", order_by="pos") == 1),
     ).filter(lead | ((pl.col("pos") == size) & (lead_depts >= 2)) | pl.col("closer"))
-    team = team.with_columns(position=pl.int_range(1, pl.len() + 1).over("institution_id", order_by="pos").cast(pl.Int64))
+    team = team.with_columns(
+        position=pl.int_range(1, pl.len() + 1).over("institution_id", order_by="pos").cast(pl.Int64)
+    )
     return team.select(cols)
 
 
 # ---------------------------------------------------------------- record -----
+
 
 def register_hashes(tables: dict[str, pl.DataFrame], findings: pl.DataFrame | None = None) -> dict[str, str]:
     """Canonical SHA-256 of each table the draw reads (and of the findings it used)."""
@@ -398,16 +504,28 @@ def draw(tables: dict[str, pl.DataFrame], params: DrawParams, findings: pl.DataF
     # to the whole id, so --verify compares the same masked text and the same hashes)
     members = members.with_columns(mask_national_ids(pl.col("inspector_id")).alias("inspector_id"))
     teams = members.group_by("institution_id").agg(
-        team=pl.struct("position", "inspector_id", "name", "department", "county", "order_hash").sort_by("position"))
-    full = (picks.join(status, on="institution_id", how="left")
-            .join(teams, on="institution_id", how="left")
-            .sort(_stratum_rank(pl.col("stratum")), "stratum", pl.col("pick") == "coverage", "rank_hash"))
+        team=pl.struct("position", "inspector_id", "name", "department", "county", "order_hash").sort_by("position")
+    )
+    full = (
+        picks.join(status, on="institution_id", how="left")
+        .join(teams, on="institution_id", how="left")
+        .sort(_stratum_rank(pl.col("stratum")), "stratum", pl.col("pick") == "coverage", "rank_hash")
+    )
     pick_rows = []
     for row in full.with_columns(pl.col("last_inspected_on").dt.to_string("%Y-%m-%d")).to_dicts():
         row["team"] = row["team"] or []
-        row["team_check"] = {k: row.pop(k) for k in ("pool", "eligible", "eligible_departments", "excluded_conflict",
-                                                    "excluded_last_inspector", "excluded_same_county",
-                                                    "excluded_no_department")}
+        row["team_check"] = {
+            k: row.pop(k)
+            for k in (
+                "pool",
+                "eligible",
+                "eligible_departments",
+                "excluded_conflict",
+                "excluded_last_inspector",
+                "excluded_same_county",
+                "excluded_no_department",
+            )
+        }
         pick_rows.append(row)
     p = asdict(params)
     p.pop("lang")
@@ -427,8 +545,11 @@ def draw(tables: dict[str, pl.DataFrame], params: DrawParams, findings: pl.DataF
         "register": register_hashes(tables, findings),
         "strata": counts.to_dicts(),
         "picks": pick_rows,
-        "totals": {"random": int((picks["pick"] == "random").sum()), "coverage": int((picks["pick"] == "coverage").sum()),
-                   "no_valid_team": int((status["team_status"] == "no_valid_team").sum())},
+        "totals": {
+            "random": int((picks["pick"] == "random").sum()),
+            "coverage": int((picks["pick"] == "coverage").sum()),
+            "no_valid_team": int((status["team_status"] == "no_valid_team").sum()),
+        },
     }
 
 
@@ -439,16 +560,32 @@ def _check_params(params: DrawParams, tables: dict[str, pl.DataFrame]) -> None:
     if params.team_size < 1:
         raise DrawParameterError(_msg(lang, "--team-size 至少为 1", "--team-size must be at least 1"))
     if params.joint and params.team_size < 2:
-        raise DrawParameterError(_msg(lang, "--joint 联合检查要求每组至少 2 人", "--joint needs a team size of at least 2"))
+        raise DrawParameterError(
+            _msg(lang, "--joint 联合检查要求每组至少 2 人", "--joint needs a team size of at least 2")
+        )
     if params.min_years_uninspected is not None and params.min_years_uninspected < 1:
-        raise DrawParameterError(_msg(lang, "--min-years-uninspected 至少为 1", "--min-years-uninspected must be at least 1"))
+        raise DrawParameterError(
+            _msg(lang, "--min-years-uninspected 至少为 1", "--min-years-uninspected must be at least 1")
+        )
     if params.as_of is not None:
         try:
             date.fromisoformat(params.as_of)
         except ValueError:
-            raise DrawParameterError(_msg(lang, f"--as-of 日期格式应为 2024-12-31：{params.as_of}", f"--as-of must be a date like 2024-12-31: {params.as_of}"))
+            raise DrawParameterError(
+                _msg(
+                    lang,
+                    f"--as-of 日期格式应为 2024-12-31：{params.as_of}",
+                    f"--as-of must be a date like 2024-12-31: {params.as_of}",
+                )
+            )
     if params.min_years_uninspected is not None and params.as_of is None:
-        raise DrawParameterError(_msg(lang, "--min-years-uninspected 需要基准日期 --as-of（如 2024-12-31）", "--min-years-uninspected needs --as-of (e.g. 2024-12-31)"))
+        raise DrawParameterError(
+            _msg(
+                lang,
+                "--min-years-uninspected 需要基准日期 --as-of（如 2024-12-31）",
+                "--min-years-uninspected needs --as-of (e.g. 2024-12-31)",
+            )
+        )
     if tables["institutions"].height == 0:
         raise InputError(_msg(lang, "机构名录为空，无法抽取", "the institutions register is empty"))
 
@@ -460,6 +597,7 @@ def to_json(record: dict) -> str:
 
 # ---------------------------------------------------------------- verify -----
 
+
 @dataclass
 class Verification:
     matches: bool
@@ -470,12 +608,22 @@ def compare_records(recorded: dict, recomputed: dict, lang: str = "zh") -> Verif
     """What differs between a recorded draw and a fresh one: register hashes, picks, teams."""
     diffs: list[str] = []
     if recorded.get("algorithm") != recomputed["algorithm"]:
-        diffs.append(_msg(lang, f"算法版本不同：记录 {recorded.get('algorithm')}，本工具 {recomputed['algorithm']}",
-                          f"algorithm differs: recorded {recorded.get('algorithm')}, this tool {recomputed['algorithm']}"))
+        diffs.append(
+            _msg(
+                lang,
+                f"算法版本不同：记录 {recorded.get('algorithm')}，本工具 {recomputed['algorithm']}",
+                f"algorithm differs: recorded {recorded.get('algorithm')}, this tool {recomputed['algorithm']}",
+            )
+        )
     for key, value in recomputed["register"].items():
         if recorded.get("register", {}).get(key) != value:
-            diffs.append(_msg(lang, f"名录哈希不同（{key}）：记录 {recorded.get('register', {}).get(key)}，现为 {value}",
-                              f"register hash differs ({key}): recorded {recorded.get('register', {}).get(key)}, now {value}"))
+            diffs.append(
+                _msg(
+                    lang,
+                    f"名录哈希不同（{key}）：记录 {recorded.get('register', {}).get(key)}，现为 {value}",
+                    f"register hash differs ({key}): recorded {recorded.get('register', {}).get(key)}, now {value}",
+                )
+            )
     old = {p["institution_id"]: p for p in recorded.get("picks", [])}
     new = {p["institution_id"]: p for p in recomputed["picks"]}
     for i in sorted(old.keys() - new.keys()):
@@ -486,13 +634,20 @@ def compare_records(recorded: dict, recomputed: dict, lang: str = "zh") -> Verif
         a, b = old[i], new[i]
         if (a.get("stratum"), a.get("pick"), a.get("rank_hash")) != (b["stratum"], b["pick"], b["rank_hash"]):
             diffs.append(_msg(lang, f"{i} 的分层或抽取方式不同", f"{i}: stratum or pick kind differs"))
-        if [m.get("inspector_id") for m in a.get("team", [])] != [m["inspector_id"] for m in b["team"]] \
-                or a.get("team_status") != b["team_status"]:
+        if [m.get("inspector_id") for m in a.get("team", [])] != [m["inspector_id"] for m in b["team"]] or a.get(
+            "team_status"
+        ) != b["team_status"]:
             diffs.append(_msg(lang, f"{i} 的检查组不同", f"{i}: team differs"))
     # the tool version and the ceremony (time, witnesses: stated by people) are not recomputed
     same = {"tool_version": None, "ceremony": None}
     if not diffs and to_json({**recorded, **same}) != to_json({**recomputed, **same}):
-        diffs.append(_msg(lang, "记录的其他内容（参数、分层计数）与重新抽取不一致", "other recorded content (parameters, stratum counts) differs"))
+        diffs.append(
+            _msg(
+                lang,
+                "记录的其他内容（参数、分层计数）与重新抽取不一致",
+                "other recorded content (parameters, stratum counts) differs",
+            )
+        )
     return Verification(matches=not diffs, differences=diffs)
 
 

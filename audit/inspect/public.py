@@ -38,9 +38,11 @@ def public_register(tables: dict[str, pl.DataFrame], params, findings=None) -> p
     cols = [c for c in ("institution_id", "name", "county", "risk_class", "opened_on") if c in inst.columns]
     strat = _assign_strata(inst.select(cols), params, findings)
     insp = tables.get("inspections")
-    last = (insp.group_by("institution_id").agg(pl.col("inspected_on").max().alias("last_inspected_on"))
-            if insp is not None and insp.height else pl.DataFrame(schema={"institution_id": pl.String,
-                                                                          "last_inspected_on": pl.Date}))
+    last = (
+        insp.group_by("institution_id").agg(pl.col("inspected_on").max().alias("last_inspected_on"))
+        if insp is not None and insp.height
+        else pl.DataFrame(schema={"institution_id": pl.String, "last_inspected_on": pl.Date})
+    )
     out = strat.join(last, on="institution_id", how="left")
     for c in PUBLIC_COLUMNS:
         if c not in out.columns:
@@ -59,8 +61,10 @@ def public_record(record: dict, register: pl.DataFrame) -> dict:
         "parameters": {k: v for k, v in params.items() if k not in ("team_size", "joint", "avoid_same_county")},
         "ceremony": record.get("ceremony", {}),
         "register": rows,
-        "picks": [{k: p.get(k) for k in ("institution_id", "name", "stratum", "pick", "rank", "rank_hash")}
-                  for p in record["picks"]],
+        "picks": [
+            {k: p.get(k) for k in ("institution_id", "name", "stratum", "pick", "rank", "rank_hash")}
+            for p in record["picks"]
+        ],
     }
 
 
@@ -73,21 +77,32 @@ def verify_public(path, lang: str = "zh"):
         reg = pl.DataFrame(rec["register"], infer_schema_length=None)
         params = DrawParams(**{**rec["parameters"], "strata": "risk_class", "default_stratum": "medium"}, lang=lang)
     except (OSError, ValueError, KeyError, TypeError) as e:
-        raise InputError(_t(lang, f"无法读取公开复核文件 {path}: {e}", f"cannot read the public verification file {path}: {e}"))
+        raise InputError(
+            _t(lang, f"无法读取公开复核文件 {path}: {e}", f"cannot read the public verification file {path}: {e}")
+        )
     for c in PUBLIC_COLUMNS:
         if c not in reg.columns:
             reg = reg.with_columns(pl.lit(None, pl.String).alias(c))
-    inst = reg.select("institution_id", "name", "county", pl.col("stratum").alias("risk_class"),
-                      pl.col("opened_on").cast(pl.String).str.to_date(strict=False))
+    inst = reg.select(
+        "institution_id",
+        "name",
+        "county",
+        pl.col("stratum").alias("risk_class"),
+        pl.col("opened_on").cast(pl.String).str.to_date(strict=False),
+    )
     insp = reg.filter(pl.col("last_inspected_on").is_not_null()).select(
-        "institution_id", pl.col("last_inspected_on").cast(pl.String).str.to_date(strict=False).alias("inspected_on"))
+        "institution_id", pl.col("last_inspected_on").cast(pl.String).str.to_date(strict=False).alias("inspected_on")
+    )
     picks, _ = draw_institutions({"institutions": inst, "inspections": insp}, params)
     got = {(p["institution_id"], p["pick"], p["rank_hash"]) for p in picks.to_dicts()}
     want = {(p["institution_id"], p["pick"], p["rank_hash"]) for p in rec["picks"]}
-    diffs = ([_t(lang, f"重新抽取抽中了 {i}，公开记录中没有", f"re-run draws {i}, absent from the record")
-              for i, _, _ in sorted(got - want)]
-             + [_t(lang, f"公开记录中的 {i} 重新抽取时未被抽中", f"{i} in the record is not drawn again")
-                for i, _, _ in sorted(want - got)])
+    diffs = [
+        _t(lang, f"重新抽取抽中了 {i}，公开记录中没有", f"re-run draws {i}, absent from the record")
+        for i, _, _ in sorted(got - want)
+    ] + [
+        _t(lang, f"公开记录中的 {i} 重新抽取时未被抽中", f"{i} in the record is not drawn again")
+        for i, _, _ in sorted(want - got)
+    ]
     return Verification(matches=not diffs, differences=diffs)
 
 
@@ -111,8 +126,11 @@ def mask_names(expr: pl.Expr, names: list[str]) -> pl.Expr:
 
 def ceremony(drawn_at: str | None, witnesses: tuple[str, ...] | list[str], seed_source: str | None) -> dict:
     """When and before whom the draw was made, and where the seed came from (as stated)."""
-    return {"drawn_at": drawn_at or "", "witnesses": [w.strip() for w in witnesses if w and w.strip()],
-            "seed_source": (seed_source or "").strip()}
+    return {
+        "drawn_at": drawn_at or "",
+        "witnesses": [w.strip() for w in witnesses if w and w.strip()],
+        "seed_source": (seed_source or "").strip(),
+    }
 
 
 def today_iso() -> str:

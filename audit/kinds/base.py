@@ -32,7 +32,7 @@ class Item:
     code: str
     zh: str
     en: str
-    params: tuple[str, ...] = ()   # the parameters `audit explain` quotes for a line of it
+    params: tuple[str, ...] = ()  # the parameters `audit explain` quotes for a line of it
 
 
 @dataclass(frozen=True)

@@ -29,8 +29,15 @@ PROGRAM = "operating"
 DEMENTIA_GRADES = ("mild", "moderate", "severe")
 DEMENTIA_ZH = {"mild": "轻度失智", "moderate": "中度失智", "severe": "重度失智"}
 GRADE_ZH = {"intact": "能力完好", "mild": "轻度失能", "moderate": "中度失能", "severe": "重度失能", "total": "完全失能"}
-LEVEL_ZH = {"none": "无失能", "mild": "轻度", "moderate": "中度", "severe": "重度", "self_care": "自理",
-            "partial": "部分失能", "full": "完全失能"}
+LEVEL_ZH = {
+    "none": "无失能",
+    "mild": "轻度",
+    "moderate": "中度",
+    "severe": "重度",
+    "self_care": "自理",
+    "partial": "部分失能",
+    "full": "完全失能",
+}
 # a three-level care_level stands for these grades when no five-level grade is given
 CARE_LEVEL_GRADES = {"self_care": ("intact",), "partial": ("mild", "moderate"), "full": ("severe", "total")}
 INTERPRETATIONS = {
@@ -40,7 +47,8 @@ INTERPRETATIONS = {
         "Resident-months / occupied bed-months are month-end censuses (admitted ≤ month end < discharged); with a "
         "waiting period, months count from the month in which it is reached. Where only the three-level care level "
         "is known and the pack's rate differs between the two five-level grades it could stand for, the months are "
-        "reported, not paid."),
+        "reported, not paid.",
+    ),
 }
 
 
@@ -72,8 +80,11 @@ def _grade_rates(ctx: Ctx, rule) -> dict:
             out[g] = (("abs", v) if v is not None else ("gap", "rate_by_grade", g), GRADE_ZH[g])
         elif levels is not None:
             lv = levels.get(g)
-            out[g] = ((_level_rate(rule, on, lv), f"{LEVEL_ZH[lv]}（{GRADE_ZH[g]}）") if lv is not None
-                      else (("gap", "level_by_grade", g), GRADE_ZH[g]))
+            out[g] = (
+                (_level_rate(rule, on, lv), f"{LEVEL_ZH[lv]}（{GRADE_ZH[g]}）")
+                if lv is not None
+                else (("gap", "level_by_grade", g), GRADE_ZH[g])
+            )
         else:
             out[g] = (("mult", Fraction(1)), "")
     return out
@@ -85,9 +96,14 @@ def _dementia_rates(ctx: Ctx, rule) -> dict:
     levels = opt(rule, "dementia_level_by_grade", on)
     if levels is None:
         return {}
-    return {d: ((_level_rate(rule, on, lv), f"{LEVEL_ZH[lv]}（{DEMENTIA_ZH[d]}）") if lv is not None
-                else (("gap", "dementia_level_by_grade", d), DEMENTIA_ZH[d]))
-            for d, lv in ((d, levels.get(d)) for d in DEMENTIA_GRADES)}
+    return {
+        d: (
+            (_level_rate(rule, on, lv), f"{LEVEL_ZH[lv]}（{DEMENTIA_ZH[d]}）")
+            if lv is not None
+            else (("gap", "dementia_level_by_grade", d), DEMENTIA_ZH[d])
+        )
+        for d, lv in ((d, levels.get(d)) for d in DEMENTIA_GRADES)
+    }
 
 
 def _rate_expr(spec: dict, column: str) -> pl.Expr:
@@ -97,8 +113,11 @@ def _rate_expr(spec: dict, column: str) -> pl.Expr:
         if kind == "gap":
             continue
         v = rest[0]
-        r = (pl.lit(v, pl.Int64) if kind == "abs"
-             else (pl.col("base_rate_fen") * v.numerator * 2 + v.denominator) // (2 * v.denominator))
+        r = (
+            pl.lit(v, pl.Int64)
+            if kind == "abs"
+            else (pl.col("base_rate_fen") * v.numerator * 2 + v.denominator) // (2 * v.denominator)
+        )
         rate = pl.when(pl.col(column) == g).then(r).otherwise(rate)
     return rate
 
@@ -109,34 +128,76 @@ def _eligible(ctx: Ctx, rule, inst: pl.DataFrame, tables) -> pl.DataFrame:
     has_residents = pl.col("institution_id").is_in(tables["residents"]["institution_id"].unique().implode())
 
     def drop(df, failed, kind, zh, en, evidence):
-        condition_findings(ctx, df, failed & has_residents, rule, kind, "info",
-                           f"{zh}，不能享受 {rule.citation} 的运营补贴", f"{en}: no operating grant under {rule.citation}",
-                           evidence)
+        condition_findings(
+            ctx,
+            df,
+            failed & has_residents,
+            rule,
+            kind,
+            "info",
+            f"{zh}，不能享受 {rule.citation} 的运营补贴",
+            f"{en}: no operating grant under {rule.citation}",
+            evidence,
+        )
         return df.filter(~failed)
 
     if ownership:
-        inst = drop(inst, ~pl.col("ownership").is_in(sorted(ownership)).fill_null(False), "not_eligible",
-                    "举办性质不在补贴范围", "ownership not covered", pl.format("ownership={}", _txt("ownership")))
+        inst = drop(
+            inst,
+            ~pl.col("ownership").is_in(sorted(ownership)).fill_null(False),
+            "not_eligible",
+            "举办性质不在补贴范围",
+            "ownership not covered",
+            pl.format("ownership={}", _txt("ownership")),
+        )
     if opt(rule, "require_registered", on, False):
-        inst = drop(inst, (pl.col("registered_on").is_null() | (pl.col("registered_on") > on)), "not_registered",
-                    "未登记备案", "not registered", pl.format("registered_on={}", _txt("registered_on")))
+        inst = drop(
+            inst,
+            (pl.col("registered_on").is_null() | (pl.col("registered_on") > on)),
+            "not_registered",
+            "未登记备案",
+            "not registered",
+            pl.format("registered_on={}", _txt("registered_on")),
+        )
     if opt(rule, "require_operating_normally", on, False):
-        inst = drop(inst, ~pl.col("operating_normally").fill_null(False), "not_operating_normally",
-                    "未正常运营", "not operating normally", pl.format("operating_normally={}", _txt("operating_normally")))
+        inst = drop(
+            inst,
+            ~pl.col("operating_normally").fill_null(False),
+            "not_operating_normally",
+            "未正常运营",
+            "not operating normally",
+            pl.format("operating_normally={}", _txt("operating_normally")),
+        )
     level = opt(rule, "min_rating_level", on)
     if level is not None:
-        inst = drop(inst, pl.col("rating_level").fill_null(0) < level, "rating_below_minimum",
-                    f"评定等级未达 {level} 级", f"rating below level {level}",
-                    pl.format("rating_level={} min={}", _txt("rating_level"), pl.lit(level)))
+        inst = drop(
+            inst,
+            pl.col("rating_level").fill_null(0) < level,
+            "rating_below_minimum",
+            f"评定等级未达 {level} 级",
+            f"rating below level {level}",
+            pl.format("rating_level={} min={}", _txt("rating_level"), pl.lit(level)),
+        )
     months = opt(rule, "min_operating_months", on)
     if months is not None:
-        inst = drop(inst, pl.col("opened_on").is_null(), "missing_opened_on", "无投入运营日期",
-                    "no opening date", pl.lit("opened_on=空"))
+        inst = drop(
+            inst,
+            pl.col("opened_on").is_null(),
+            "missing_opened_on",
+            "无投入运营日期",
+            "no opening date",
+            pl.lit("opened_on=空"),
+        )
         reached = pl.col("opened_on").dt.offset_by(f"{months}mo")
         inst = inst.with_columns(reached.alias("_reached"))
-        inst = drop(inst, pl.col("_reached") > on, "operating_period", f"运营未满 {months} 个月（期末 {on}）",
-                    f"operating for less than {months} months (at {on})",
-                    pl.format("opened_on={} reached_on={}", _txt("opened_on"), _txt("_reached")))
+        inst = drop(
+            inst,
+            pl.col("_reached") > on,
+            "operating_period",
+            f"运营未满 {months} 个月（期末 {on}）",
+            f"operating for less than {months} months (at {on})",
+            pl.format("opened_on={} reached_on={}", _txt("opened_on"), _txt("_reached")),
+        )
     else:
         inst = inst.with_columns(pl.lit(None, pl.Date).alias("_reached"))
     if rule.has("rate_by_band"):
@@ -144,18 +205,30 @@ def _eligible(ctx: Ctx, rule, inst: pl.DataFrame, tables) -> pl.DataFrame:
             table = value(rule, "rate_by_band", on)
         except Gap as g:
             ctx.gap(rule, g, inst["institution_id"])
-            return inst.clear().with_columns(pl.lit(None, pl.Int64).alias("base_rate_fen"), pl.lit(None, pl.String).alias("band"))
+            return inst.clear().with_columns(
+                pl.lit(None, pl.Int64).alias("base_rate_fen"), pl.lit(None, pl.String).alias("band")
+            )
         by = opt(rule, "band_by", on, "beds")
         qty = {"beds": pl.col("beds"), "rating_level": pl.col("rating_level")}.get(by, pl.col("beds"))
         inst = inst.with_columns(band_of(qty, table).alias("band"))
         bands = ", ".join(b.text_zh() for b in parse_bands(table))
-        inst = drop(inst, pl.col("band").is_null(), "below_band", f"不在任何补贴档次内（{bands}）",
-                    f"in no band ({', '.join(table)})", pl.format("{}={}", pl.lit(by), qty.cast(pl.String).fill_null("空")))
+        inst = drop(
+            inst,
+            pl.col("band").is_null(),
+            "below_band",
+            f"不在任何补贴档次内（{bands}）",
+            f"in no band ({', '.join(table)})",
+            pl.format("{}={}", pl.lit(by), qty.cast(pl.String).fill_null("空")),
+        )
         for k in [k for k, v in table.items() if v is None]:
             ctx.gap(rule, "rate_by_band", inst.filter(pl.col("band") == k)["institution_id"], key=k)
-        rates = pl.DataFrame({"band": [k for k, v in table.items() if v is not None],
-                              "base_rate_fen": [v for v in table.values() if v is not None]},
-                             schema={"band": pl.String, "base_rate_fen": pl.Int64})
+        rates = pl.DataFrame(
+            {
+                "band": [k for k, v in table.items() if v is not None],
+                "base_rate_fen": [v for v in table.values() if v is not None],
+            },
+            schema={"band": pl.String, "base_rate_fen": pl.Int64},
+        )
         return inst.join(rates, on="band", how="inner")
     base = opt(rule, "rate", on)
     return inst.with_columns(pl.lit(base, pl.Int64).alias("base_rate_fen"), pl.lit(None, pl.String).alias("band"))
@@ -172,22 +245,27 @@ def bed_month_grant(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
     # a three-level care level stands for one rate only when its grades agree
     fallback = {cl: gs[0] for cl, gs in CARE_LEVEL_GRADES.items() if len({spec[g][0] for g in gs}) == 1}
     # months count from the later of the waiting period's end and (when required) registration
-    start = (pl.max_horizontal("_reached", "registered_on") if opt(rule, "require_registered", on, False)
-             else pl.col("_reached"))
+    start = (
+        pl.max_horizontal("_reached", "registered_on")
+        if opt(rule, "require_registered", on, False)
+        else pl.col("_reached")
+    )
     inst = inst.with_columns(start.alias("_reached"))
     res = tables["residents"].join(
         inst.select("institution_id", "county", "beds", "profit_status", "_reached", "band", "base_rate_fen"),
-        on="institution_id", how="inner")
+        on="institution_id",
+        how="inner",
+    )
     if opt(rule, "local_hukou", on, False):
         res = res.filter(pl.col("hukou_county") == pl.col("county"))
-    grade = pl.coalesce(pl.col("ability_grade"),
-                        pl.col("care_level").replace_strict(fallback, default=None, return_dtype=pl.String))
+    grade = pl.coalesce(
+        pl.col("ability_grade"), pl.col("care_level").replace_strict(fallback, default=None, return_dtype=pl.String)
+    )
     res = res.with_columns(grade.alias("grade"))
     # months of each stay inside the period: arithmetic, no expansion
     idx = lambda d: (d.dt.year().cast(pl.Int64) - span.start.year) * 12 + d.dt.month().cast(pl.Int64) - span.start.month  # noqa: E731
     n = span.n_months
-    first = pl.max_horizontal(pl.lit(0, pl.Int64), idx(pl.col("admitted_on")),
-                              idx(pl.col("_reached")).fill_null(0))
+    first = pl.max_horizontal(pl.lit(0, pl.Int64), idx(pl.col("admitted_on")), idx(pl.col("_reached")).fill_null(0))
     last = pl.min_horizontal(pl.lit(n - 1, pl.Int64), (idx(pl.col("discharged_on")) - 1).fill_null(n - 1))
     res = res.with_columns(first.alias("f"), last.alias("l")).filter(pl.col("l") >= pl.col("f"))
     if not res.height:
@@ -199,10 +277,17 @@ def bed_month_grant(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
         if unknown.height:
             agg = unknown.group_by("institution_id").agg((pl.col("l") - pl.col("f") + 1).sum().alias("months"))
             condition_findings(
-                ctx, agg, pl.lit(True), rule, "ability_grade_unknown", "warning",
+                ctx,
+                agg,
+                pl.lit(True),
+                rule,
+                "ability_grade_unknown",
+                "warning",
                 f"{rule.citation} 按能力等级分档，但这些老人缺少可用的五级能力等级（能力完好/轻度/中度/重度/完全失能），相应人月未计发",
                 f"{rule.citation} pays by ability grade, but these residents have no usable five-level grade; "
-                "their months are not paid", pl.format("resident_months={}", pl.col("months")))
+                "their months are not paid",
+                pl.format("resident_months={}", pl.col("months")),
+            )
         res = res.filter(pl.col("grade").is_not_null())
     else:
         res = res.with_columns(pl.col("grade").fill_null("intact"))
@@ -221,18 +306,27 @@ def bed_month_grant(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
                 ctx.gap(rule, rest[0], res.filter(pl.col("dementia_grade") == d)["institution_id"], key=rest[1])
         d_rate = _rate_expr(dementia, "dementia_grade")
         higher = (d_rate > rate).fill_null(False)
-        d_label = pl.col("dementia_grade").replace_strict({d: dementia[d][1] for d in DEMENTIA_GRADES}, default="",
-                                                          return_dtype=pl.String)
+        d_label = pl.col("dementia_grade").replace_strict(
+            {d: dementia[d][1] for d in DEMENTIA_GRADES}, default="", return_dtype=pl.String
+        )
         res = res.with_columns(
-            pl.when(higher).then(pl.lit("dementia_") + pl.col("dementia_grade")).otherwise(pl.col("grade")).alias("grade"),
+            pl.when(higher)
+            .then(pl.lit("dementia_") + pl.col("dementia_grade"))
+            .otherwise(pl.col("grade"))
+            .alias("grade"),
             pl.when(higher).then(d_rate).otherwise(rate).alias("_rate"),
-            pl.when(higher).then(d_label).otherwise(label).alias("_label"))
+            pl.when(higher).then(d_label).otherwise(label).alias("_label"),
+        )
         rate, label = pl.col("_rate"), pl.col("_label")
         graded = True
     share = opt(rule, "forprofit_share", on)
     if share is not None:
         s = Fraction(share)
-        rate = pl.when(pl.col("profit_status") == "forprofit").then((rate * s.numerator * 2 + s.denominator) // (2 * s.denominator)).otherwise(rate)
+        rate = (
+            pl.when(pl.col("profit_status") == "forprofit")
+            .then((rate * s.numerator * 2 + s.denominator) // (2 * s.denominator))
+            .otherwise(rate)
+        )
     # keys are joined on below: no nulls in them (a null never equals a null in a join)
     res = res.with_columns(rate.alias("rate_fen"), label.alias("label"), pl.col("band").fill_null(""))
     keys = ["institution_id", "grade", "rate_fen", "label", "base_rate_fen", "band"]
@@ -248,25 +342,42 @@ def _capped_months(ctx: Ctx, rule, res: pl.DataFrame, keys: list[str], n: int) -
     """Month-end censuses by difference arrays; each month counts at most the approved
     beds, keeping the lowest rates first (the excess is reported, not paid)."""
     starts = res.group_by([*keys, pl.col("f").alias("m")]).agg(pl.len().cast(pl.Int64).alias("d"))
-    ends = (res.filter(pl.col("l") < n - 1).group_by([*keys, (pl.col("l") + 1).alias("m")])
-            .agg((-pl.len().cast(pl.Int64)).alias("d")))
+    ends = (
+        res.filter(pl.col("l") < n - 1)
+        .group_by([*keys, (pl.col("l") + 1).alias("m")])
+        .agg((-pl.len().cast(pl.Int64)).alias("d"))
+    )
     delta = pl.concat([starts, ends]).group_by([*keys, "m"]).agg(pl.col("d").sum())
     grid = delta.select(keys).unique().join(pl.DataFrame({"m": list(range(n))}, schema={"m": pl.Int64}), how="cross")
-    census = (grid.join(delta, on=[*keys, "m"], how="left").with_columns(pl.col("d").fill_null(0))
-              .sort([*keys, "m"]).with_columns(pl.col("d").cum_sum().over(keys).alias("census"))
-              .filter(pl.col("census") > 0)
-              .join(ctx_beds(res), on="institution_id", how="left")
-              .sort("institution_id", "m", "rate_fen")
-              .with_columns(pl.col("census").cum_sum().over("institution_id", "m").alias("cum")))
+    census = (
+        grid.join(delta, on=[*keys, "m"], how="left")
+        .with_columns(pl.col("d").fill_null(0))
+        .sort([*keys, "m"])
+        .with_columns(pl.col("d").cum_sum().over(keys).alias("census"))
+        .filter(pl.col("census") > 0)
+        .join(ctx_beds(res), on="institution_id", how="left")
+        .sort("institution_id", "m", "rate_fen")
+        .with_columns(pl.col("census").cum_sum().over("institution_id", "m").alias("cum"))
+    )
     census = census.with_columns(
-        (pl.min_horizontal(pl.col("cum"), pl.col("beds")) - (pl.col("cum") - pl.col("census"))).clip(lower_bound=0)
-        .alias("counted"))
-    over = census.group_by("institution_id").agg((pl.col("census") - pl.col("counted")).sum().alias("excess"),
-                                                 pl.col("beds").first())
-    condition_findings(ctx, over, pl.col("excess") > 0, rule, "over_approved_beds", "warning",
-                       "月末在院人数超过核定床位数，超出部分按核定床位数封顶不计发",
-                       "month-end residents exceed approved beds; the excess is capped and not paid",
-                       pl.format("excess_resident_months={} beds={}", pl.col("excess"), pl.col("beds")))
+        (pl.min_horizontal(pl.col("cum"), pl.col("beds")) - (pl.col("cum") - pl.col("census")))
+        .clip(lower_bound=0)
+        .alias("counted")
+    )
+    over = census.group_by("institution_id").agg(
+        (pl.col("census") - pl.col("counted")).sum().alias("excess"), pl.col("beds").first()
+    )
+    condition_findings(
+        ctx,
+        over,
+        pl.col("excess") > 0,
+        rule,
+        "over_approved_beds",
+        "warning",
+        "月末在院人数超过核定床位数，超出部分按核定床位数封顶不计发",
+        "month-end residents exceed approved beds; the excess is capped and not paid",
+        pl.format("excess_resident_months={} beds={}", pl.col("excess"), pl.col("beds")),
+    )
     return census.group_by(keys).agg(pl.col("counted").sum().alias("quantity"))
 
 
@@ -280,47 +391,82 @@ def _lines(ctx: Ctx, rule, counted: pl.DataFrame, graded: bool) -> pl.DataFrame:
         return counted
     payer = value(rule, "payer", ctx.ref_date)
     item = pl.lit("bed_months") + (pl.lit("_") + pl.col("grade") if graded else pl.lit(""))
-    base = pl.when(pl.col("rate_fen") != pl.col("base_rate_fen")).then(
-        pl.lit("（基础 ") + fen_text(pl.col("base_rate_fen")) + pl.lit(" 元/人/月）")).otherwise(pl.lit(""))
+    base = (
+        pl.when(pl.col("rate_fen") != pl.col("base_rate_fen"))
+        .then(pl.lit("（基础 ") + fen_text(pl.col("base_rate_fen")) + pl.lit(" 元/人/月）"))
+        .otherwise(pl.lit(""))
+    )
     band = pl.when(pl.col("band") != "").then(pl.lit("，档次 ") + pl.col("band")).otherwise(pl.lit(""))
     label = pl.when(pl.col("label") != "").then(pl.lit("；") + pl.col("label")).otherwise(pl.lit(""))
     return counted.with_columns(
-        pl.lit(PROGRAM).alias("program"), item.alias("item"), pl.lit(ctx.period_label).alias("period"),
-        (pl.col("quantity") * pl.col("rate_fen")).alias("amount_fen"), pl.lit(payer).alias("payer"),
-        pl.lit(rule.id).alias("rule"), pl.lit(rule.citation).alias("citation"),
+        pl.lit(PROGRAM).alias("program"),
+        item.alias("item"),
+        pl.lit(ctx.period_label).alias("period"),
+        (pl.col("quantity") * pl.col("rate_fen")).alias("amount_fen"),
+        pl.lit(payer).alias("payer"),
+        pl.lit(rule.id).alias("rule"),
+        pl.lit(rule.citation).alias("citation"),
     ).with_columns(
-        (pl.format("{} 人月 × ", pl.col("quantity")) + fen_text(pl.col("rate_fen")) + pl.lit(" 元/人/月 = ")
-         + fen_text(pl.col("amount_fen")) + pl.lit(" 元") + base + band + label
-         + pl.lit(f"（期间 {ctx.period_label}）")).alias("basis"))
+        (
+            pl.format("{} 人月 × ", pl.col("quantity"))
+            + fen_text(pl.col("rate_fen"))
+            + pl.lit(" 元/人/月 = ")
+            + fen_text(pl.col("amount_fen"))
+            + pl.lit(" 元")
+            + base
+            + band
+            + label
+            + pl.lit(f"（期间 {ctx.period_label}）")
+        ).alias("basis")
+    )
 
 
 # ---------------------------------------------------------------- the kinds, declared once
 
-_BED_MONTHS = ("rate", "rate_by_band", "band_by", "rate_by_grade", "level_by_grade", "rate_by_level",
-               "uplift_by_level", "min_operating_months", "cap_by_approved_beds")
+_BED_MONTHS = (
+    "rate",
+    "rate_by_band",
+    "band_by",
+    "rate_by_grade",
+    "level_by_grade",
+    "rate_by_level",
+    "uplift_by_level",
+    "min_operating_months",
+    "cap_by_approved_beds",
+)
 KINDS = [
-    Kind("bed_month_grant", "运营补贴（按入住人月 / 床位月）", "operating grant per resident- or bed-month",
-         params={"eligible_ownership": {"set"},
-                 "require_registered": {"bool"},
-                 "require_operating_normally": {"bool"},
-                 "local_hukou": {"bool"},
-                 "min_operating_months": {"months"},
-                 "min_rating_level": {"level"},
-                 "band_by": {"text"},
-                 "rate": {"yuan/person/month"},
-                 "rate_by_band": {"table:yuan/person/month"},
-                 "rate_by_grade": {"table:yuan/person/month"},
-                 "level_by_grade": {"table:text"},
-                 "dementia_level_by_grade": {"table:text"},
-                 "rate_by_level": {"table:yuan/person/month"},
-                 "uplift_by_level": {"table:ratio"},
-                 "cap_by_approved_beds": {"bool"},
-                 "forprofit_share": {"share"},
-                 "payer": {"payer"}},
-         program=PROGRAM, compute=bed_month_grant,
-         # grade-labelled months: bed_months_<grade>, {n} is the grade's words
-         items=(Item("bed_months", "入住床位月", "occupied bed-months", _BED_MONTHS),
-                Item("bed_months_", "入住床位月 · {n}", "occupied bed-months · {n}", _BED_MONTHS)),
-         inputs=("opened_on", "beds", "model_institution"),
-         interpretations=INTERPRETATIONS, checklist=operating_checklist),
+    Kind(
+        "bed_month_grant",
+        "运营补贴（按入住人月 / 床位月）",
+        "operating grant per resident- or bed-month",
+        params={
+            "eligible_ownership": {"set"},
+            "require_registered": {"bool"},
+            "require_operating_normally": {"bool"},
+            "local_hukou": {"bool"},
+            "min_operating_months": {"months"},
+            "min_rating_level": {"level"},
+            "band_by": {"text"},
+            "rate": {"yuan/person/month"},
+            "rate_by_band": {"table:yuan/person/month"},
+            "rate_by_grade": {"table:yuan/person/month"},
+            "level_by_grade": {"table:text"},
+            "dementia_level_by_grade": {"table:text"},
+            "rate_by_level": {"table:yuan/person/month"},
+            "uplift_by_level": {"table:ratio"},
+            "cap_by_approved_beds": {"bool"},
+            "forprofit_share": {"share"},
+            "payer": {"payer"},
+        },
+        program=PROGRAM,
+        compute=bed_month_grant,
+        # grade-labelled months: bed_months_<grade>, {n} is the grade's words
+        items=(
+            Item("bed_months", "入住床位月", "occupied bed-months", _BED_MONTHS),
+            Item("bed_months_", "入住床位月 · {n}", "occupied bed-months · {n}", _BED_MONTHS),
+        ),
+        inputs=("opened_on", "beds", "model_institution"),
+        interpretations=INTERPRETATIONS,
+        checklist=operating_checklist,
+    ),
 ]

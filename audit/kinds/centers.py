@@ -17,8 +17,19 @@ from fractions import Fraction
 import polars as pl
 
 from audit.kinds.base import Item, Kind
-from audit.kinds.common import (CENTRES, PRORATE, Ctx, Gap, condition_findings, fen_text, opt, pct, settle_annual, t,
-                                value)
+from audit.kinds.common import (
+    CENTRES,
+    PRORATE,
+    Ctx,
+    Gap,
+    condition_findings,
+    fen_text,
+    opt,
+    pct,
+    settle_annual,
+    t,
+    value,
+)
 from audit.money import mul_share_expr
 
 PROGRAM = "center_operating"
@@ -26,11 +37,13 @@ INTERPRETATIONS = {
     "center_rounding": (
         "无星级中心按 基数 × 考核得分 ÷ 100 计算（得分取两位小数），设在养老机构内的按比例折算，均四舍五入到分。",
         "Unstarred centres get base × score ÷ 100 (score to two decimals); centres inside an institution "
-        "get the stated share; both rounded half away from zero to the fen."),
+        "get the stated share; both rounded half away from zero to the fen.",
+    ),
     "factor_allocation": (
         "因素分配法：各中心金额 = 预算 × 权重 ÷ 权重合计，按最大余数法分配到分，合计等于预算。",
         "Factor allocation: amount = budget × weight ÷ total weight, split to the fen by largest remainder; "
-        "the parts add up to the budget."),
+        "the parts add up to the budget.",
+    ),
 }
 
 
@@ -42,17 +55,31 @@ def _eligible(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
     df = tables["institutions"].filter(pl.col("kind").is_in(sorted(kinds)))
     if opt(rule, "require_assessed_pass", on, False):
         failed = ~pl.col("assessed_pass").fill_null(False)
-        condition_findings(ctx, df, failed, rule, "not_assessed_pass", "warning",
-                           f"未经考核或评估合格，不享受 {rule.citation} 的运营补贴",
-                           f"not assessed as qualified: no grant under {rule.citation}",
-                           pl.format("assessed_pass={}", pl.col("assessed_pass").cast(pl.String).fill_null("空")))
+        condition_findings(
+            ctx,
+            df,
+            failed,
+            rule,
+            "not_assessed_pass",
+            "warning",
+            f"未经考核或评估合格，不享受 {rule.citation} 的运营补贴",
+            f"not assessed as qualified: no grant under {rule.citation}",
+            pl.format("assessed_pass={}", pl.col("assessed_pass").cast(pl.String).fill_null("空")),
+        )
         df = df.filter(~failed)
     if opt(rule, "require_operating_normally", on, False):
         failed = ~pl.col("operating_normally").fill_null(False)
-        condition_findings(ctx, df, failed, rule, "not_operating_normally", "warning",
-                           f"未按要求正常运营，不享受 {rule.citation} 的运营补贴",
-                           f"not operating normally: no grant under {rule.citation}",
-                           pl.format("operating_normally={}", pl.col("operating_normally").cast(pl.String).fill_null("空")))
+        condition_findings(
+            ctx,
+            df,
+            failed,
+            rule,
+            "not_operating_normally",
+            "warning",
+            f"未按要求正常运营，不享受 {rule.citation} 的运营补贴",
+            f"not operating normally: no grant under {rule.citation}",
+            pl.format("operating_normally={}", pl.col("operating_normally").cast(pl.String).fill_null("空")),
+        )
         df = df.filter(~failed)
     return df.with_columns(pl.col("star_level").fill_null(0))
 
@@ -80,8 +107,13 @@ def center_star_grant(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
         if rate is None:
             ctx.gap(rule, "rate_by_star", part["institution_id"], key=int(s))
             continue
-        parts.append(part.with_columns(pl.lit(f"star_{int(s)}").alias("item"), pl.lit(rate, pl.Int64).alias("full_fen"),
-                                       pl.lit(f"{int(s)} 星 ").alias("_what")))
+        parts.append(
+            part.with_columns(
+                pl.lit(f"star_{int(s)}").alias("item"),
+                pl.lit(rate, pl.Int64).alias("full_fen"),
+                pl.lit(f"{int(s)} 星 ").alias("_what"),
+            )
+        )
     unstarred = df.filter(pl.col("star_level") == 0)
     if unstarred.height:
         try:
@@ -91,25 +123,47 @@ def center_star_grant(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
             score_base = False
         if score_base:
             missing = pl.col("assessment_score").is_null()
-            condition_findings(ctx, unstarred, missing, rule, "missing_score", "warning",
-                               "无星级中心缺少考核得分，无法按得分计算补贴",
-                               "unstarred centre without an assessment score: grant cannot be computed",
-                               pl.lit("assessment_score="))
+            condition_findings(
+                ctx,
+                unstarred,
+                missing,
+                rule,
+                "missing_score",
+                "warning",
+                "无星级中心缺少考核得分，无法按得分计算补贴",
+                "unstarred centre without an assessment score: grant cannot be computed",
+                pl.lit("assessment_score="),
+            )
             hundredths = (pl.col("assessment_score") * 100).round(0).cast(pl.Int64)
-            parts.append(unstarred.filter(~missing).with_columns(
-                pl.lit("score_formula").alias("item"),
-                ((pl.lit(score_base, pl.Int64) * hundredths * 2 + 10000) // 20000).alias("full_fen"),
-                (fen_text(pl.lit(score_base, pl.Int64)) + pl.lit(" 元 × ")
-                 + pl.col("assessment_score").round(2).cast(pl.String) + pl.lit(" ÷ 100 = ")).alias("_what")))
+            parts.append(
+                unstarred.filter(~missing).with_columns(
+                    pl.lit("score_formula").alias("item"),
+                    ((pl.lit(score_base, pl.Int64) * hundredths * 2 + 10000) // 20000).alias("full_fen"),
+                    (
+                        fen_text(pl.lit(score_base, pl.Int64))
+                        + pl.lit(" 元 × ")
+                        + pl.col("assessment_score").round(2).cast(pl.String)
+                        + pl.lit(" ÷ 100 = ")
+                    ).alias("_what"),
+                )
+            )
         elif score_base is None and base is None:
             ctx.gap(rule, "rate_by_star", unstarred["institution_id"], key=0)
     lines = []
     if parts:
-        lines.append(pl.concat([p.select("institution_id", "inside_institution", "item", "full_fen", "_what")
-                                for p in parts]))
+        lines.append(
+            pl.concat([p.select("institution_id", "inside_institution", "item", "full_fen", "_what") for p in parts])
+        )
     if base is not None:  # the base goes to every centre that qualifies
-        lines.append(df.select("institution_id", "inside_institution", pl.lit("base_amount").alias("item"),
-                               pl.lit(base, pl.Int64).alias("full_fen"), pl.lit("基础补贴 ").alias("_what")))
+        lines.append(
+            df.select(
+                "institution_id",
+                "inside_institution",
+                pl.lit("base_amount").alias("item"),
+                pl.lit(base, pl.Int64).alias("full_fen"),
+                pl.lit("基础补贴 ").alias("_what"),
+            )
+        )
     if not lines:
         return df.clear()
     out = pl.concat(lines)
@@ -117,16 +171,24 @@ def center_star_grant(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
     if inside is not None:
         share = Fraction(inside)
         amount = pl.when(is_inside).then(mul_share_expr(pl.col("full_fen"), share)).otherwise(pl.col("full_fen"))
-        note = pl.when(is_inside).then(pl.lit(f" × {pct(share)}（设在养老机构内）= ") + fen_text(amount) + pl.lit(" 元")
-                                       ).otherwise(pl.lit(""))
+        note = (
+            pl.when(is_inside)
+            .then(pl.lit(f" × {pct(share)}（设在养老机构内）= ") + fen_text(amount) + pl.lit(" 元"))
+            .otherwise(pl.lit(""))
+        )
     else:
         amount, note = pl.col("full_fen"), pl.lit("")
     payer = value(rule, "payer", on)
     lines = out.with_columns(amount.alias("amount_fen")).with_columns(
-        pl.lit(PROGRAM).alias("program"), pl.lit(ctx.period_label).alias("period"), pl.lit(1, pl.Int64).alias("quantity"),
-        pl.col("amount_fen").alias("rate_fen"), pl.lit(payer).alias("payer"),
-        pl.lit(rule.id).alias("rule"), pl.lit(rule.citation).alias("citation"),
-        (pl.col("_what") + fen_text(pl.col("full_fen")) + pl.lit(" 元/年") + note).alias("basis"))
+        pl.lit(PROGRAM).alias("program"),
+        pl.lit(ctx.period_label).alias("period"),
+        pl.lit(1, pl.Int64).alias("quantity"),
+        pl.col("amount_fen").alias("rate_fen"),
+        pl.lit(payer).alias("payer"),
+        pl.lit(rule.id).alias("rule"),
+        pl.lit(rule.citation).alias("citation"),
+        (pl.col("_what") + fen_text(pl.col("full_fen")) + pl.lit(" 元/年") + note).alias("basis"),
+    )
     return settle_annual(ctx, rule, lines, "中心运营补贴", "centre grant")
 
 
@@ -137,8 +199,9 @@ def allocate(df: pl.DataFrame, total: int, weight: str = "weight") -> pl.Series:
     wsum = int(df["_w"].sum())
     if wsum <= 0:
         raise ValueError("weights must have a positive sum")
-    df = df.with_columns((pl.lit(total) * pl.col("_w") // wsum).alias("_f"),
-                         (pl.lit(total) * pl.col("_w") % wsum).alias("_r"))
+    df = df.with_columns(
+        (pl.lit(total) * pl.col("_w") // wsum).alias("_f"), (pl.lit(total) * pl.col("_w") % wsum).alias("_r")
+    )
     left = total - int(df["_f"].sum())
     order = df.sort(["_r", "institution_id"], descending=[True, False]).with_row_index("_rank")
     extra = order.select("_i", (pl.col("_rank") < left).cast(pl.Int64).alias("_x"))
@@ -164,56 +227,98 @@ def factor_allocation(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
         for s in missing:
             ctx.gap(rule, "weight_by_star", df.filter(pl.col("star_level") == s)["institution_id"], key=int(s))
         return df.clear()
-    df = (df.with_columns(pl.col("star_level").replace_strict({int(k): v for k, v in weights.items() if v is not None},
-                                                              return_dtype=pl.Int64).alias("weight"))
-          .filter(pl.col("weight") > 0).sort("institution_id"))
+    df = (
+        df.with_columns(
+            pl.col("star_level")
+            .replace_strict({int(k): v for k, v in weights.items() if v is not None}, return_dtype=pl.Int64)
+            .alias("weight")
+        )
+        .filter(pl.col("weight") > 0)
+        .sort("institution_id")
+    )
     if not df.height:
         return df
     wsum = int(df["weight"].sum())
     payer = value(rule, "payer", on)
     df = df.with_columns(allocate(df, budget).alias("amount_fen"))
     lines = df.with_columns(
-        pl.lit(PROGRAM).alias("program"), pl.lit("factor_share").alias("item"), pl.lit(ctx.period_label).alias("period"),
-        pl.lit(1, pl.Int64).alias("quantity"), pl.lit(None, pl.Int64).alias("rate_fen"), pl.lit(payer).alias("payer"),
-        pl.lit(rule.id).alias("rule"), pl.lit(rule.citation).alias("citation"),
-        (pl.lit("预算 ") + fen_text(pl.lit(budget, pl.Int64)) + pl.format(" 元 × 权重 {} ÷ 权重合计 {} = ", pl.col("weight"),
-                                                                       pl.lit(wsum))
-         + fen_text(pl.col("amount_fen")) + pl.lit(" 元（最大余数法，合计等于预算）")).alias("basis"))
+        pl.lit(PROGRAM).alias("program"),
+        pl.lit("factor_share").alias("item"),
+        pl.lit(ctx.period_label).alias("period"),
+        pl.lit(1, pl.Int64).alias("quantity"),
+        pl.lit(None, pl.Int64).alias("rate_fen"),
+        pl.lit(payer).alias("payer"),
+        pl.lit(rule.id).alias("rule"),
+        pl.lit(rule.citation).alias("citation"),
+        (
+            pl.lit("预算 ")
+            + fen_text(pl.lit(budget, pl.Int64))
+            + pl.format(" 元 × 权重 {} ÷ 权重合计 {} = ", pl.col("weight"), pl.lit(wsum))
+            + fen_text(pl.col("amount_fen"))
+            + pl.lit(" 元（最大余数法，合计等于预算）")
+        ).alias("basis"),
+    )
     return settle_annual(ctx, rule, lines, "年度预算分配额", "share of the annual budget")
 
 
 def _checklist(rule, on, lang: str) -> list[tuple[str, dict]]:
-    return [(t(lang, "居家养老服务中心：星级评定、考核结果与正常运营情况", "Home-care centre: star rating, assessment and normal operation"),
-             {"kind": CENTRES})]
+    return [
+        (
+            t(
+                lang,
+                "居家养老服务中心：星级评定、考核结果与正常运营情况",
+                "Home-care centre: star rating, assessment and normal operation",
+            ),
+            {"kind": CENTRES},
+        )
+    ]
 
 
 # ---------------------------------------------------------------- the kinds, declared once
 
 KINDS = [
-    Kind("center_star_grant", "居家养老服务中心星级补助", "home-care centre star grant",
-         params={"center_kind": {"set"},
-                 "require_assessed_pass": {"bool"},
-                 "require_operating_normally": {"bool"},
-                 "base_amount": {"yuan/year"},
-                 "rate_by_star": {"table:yuan/year"},
-                 "unstarred_score_base": {"yuan/year"},
-                 "inside_institution_share": {"share"},
-                 PRORATE: {"bool"},
-                 "payer": {"payer"}},
-         program=PROGRAM, compute=center_star_grant,
-         items=(Item("star_", "{n} 星级中心", "{n}-star centre", ("rate_by_star", "inside_institution_share")),
-                Item("score_formula", "按考核得分", "score formula", ("unstarred_score_base", "inside_institution_share")),
-                Item("base_amount", "基础补贴", "base amount", ("base_amount",))),
-         inputs=("kind", "star_level", "assessment_score", "assessed_pass", "operating_normally", "inside_institution"),
-         interpretations={"center_rounding": INTERPRETATIONS["center_rounding"]}, checklist=_checklist),
-    Kind("factor_allocation", "因素法分配", "factor allocation",
-         params={"budget": {"yuan"},
-                 "weight_by_star": {"table:count"},
-                 "center_kind": {"set"},
-                 "require_operating_normally": {"bool"},
-                 PRORATE: {"bool"},
-                 "payer": {"payer"}},
-         program=PROGRAM, compute=factor_allocation,
-         items=(Item("factor_share", "因素法分配", "factor allocation", ("budget", "weight_by_star")),),
-         interpretations={"factor_allocation": INTERPRETATIONS["factor_allocation"]}, checklist=_checklist),
+    Kind(
+        "center_star_grant",
+        "居家养老服务中心星级补助",
+        "home-care centre star grant",
+        params={
+            "center_kind": {"set"},
+            "require_assessed_pass": {"bool"},
+            "require_operating_normally": {"bool"},
+            "base_amount": {"yuan/year"},
+            "rate_by_star": {"table:yuan/year"},
+            "unstarred_score_base": {"yuan/year"},
+            "inside_institution_share": {"share"},
+            PRORATE: {"bool"},
+            "payer": {"payer"},
+        },
+        program=PROGRAM,
+        compute=center_star_grant,
+        items=(
+            Item("star_", "{n} 星级中心", "{n}-star centre", ("rate_by_star", "inside_institution_share")),
+            Item("score_formula", "按考核得分", "score formula", ("unstarred_score_base", "inside_institution_share")),
+            Item("base_amount", "基础补贴", "base amount", ("base_amount",)),
+        ),
+        inputs=("kind", "star_level", "assessment_score", "assessed_pass", "operating_normally", "inside_institution"),
+        interpretations={"center_rounding": INTERPRETATIONS["center_rounding"]},
+        checklist=_checklist,
+    ),
+    Kind(
+        "factor_allocation",
+        "因素法分配",
+        "factor allocation",
+        params={
+            "budget": {"yuan"},
+            "weight_by_star": {"table:count"},
+            "center_kind": {"set"},
+            "require_operating_normally": {"bool"},
+            PRORATE: {"bool"},
+            "payer": {"payer"},
+        },
+        program=PROGRAM,
+        compute=factor_allocation,
+        items=(Item("factor_share", "因素法分配", "factor allocation", ("budget", "weight_by_star")),),
+        interpretations={"factor_allocation": INTERPRETATIONS["factor_allocation"]},
+        checklist=_checklist,
+    ),
 ]

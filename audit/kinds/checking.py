@@ -16,7 +16,7 @@ from audit.i18n import t as pick
 from audit.kinds.common import FINDING_SCHEMA, FINDING_SORT, as_span, month_number
 from audit.errors import PolicyGap
 
-FINDINGS_SCHEMA = FINDING_SCHEMA   # one findings frame (audit.kinds.common), one sort order
+FINDINGS_SCHEMA = FINDING_SCHEMA  # one findings frame (audit.kinds.common), one sort order
 MICRO = 1_000_000  # FTE is summed in millionths so that comparisons are exact
 
 
@@ -26,10 +26,7 @@ def empty_findings() -> pl.DataFrame:
 
 def as_findings(df: pl.DataFrame) -> pl.DataFrame:
     """Select and type the findings columns (missing optional ones become null)."""
-    cols = [
-        (pl.col(c) if c in df.columns else pl.lit(None)).cast(t).alias(c)
-        for c, t in FINDINGS_SCHEMA.items()
-    ]
+    cols = [(pl.col(c) if c in df.columns else pl.lit(None)).cast(t).alias(c) for c, t in FINDINGS_SCHEMA.items()]
     return df.select(cols)
 
 
@@ -74,31 +71,46 @@ def residence_spans(residents: pl.DataFrame, period) -> pl.LazyFrame:
     key = ["institution_id", "person_id"]
     adm, dis = pl.col("admitted_on"), pl.col("discharged_on")
     n = as_span(period).n_months
-    rows = residents.lazy().filter(adm.is_not_null()).with_row_index("_i").select(
-        *key, "care_level", "admitted_on", "_i",
-        pl.max_horizontal(pl.lit(1, pl.Int32), month_number(adm, period)).alias("_first"),
-        pl.min_horizontal(pl.lit(n, pl.Int32), (month_number(dis, period) - 1).fill_null(n)).alias("_last"),
-    ).filter(pl.col("_first") <= pl.col("_last"))
+    rows = (
+        residents.lazy()
+        .filter(adm.is_not_null())
+        .with_row_index("_i")
+        .select(
+            *key,
+            "care_level",
+            "admitted_on",
+            "_i",
+            pl.max_horizontal(pl.lit(1, pl.Int32), month_number(adm, period)).alias("_first"),
+            pl.min_horizontal(pl.lit(n, pl.Int32), (month_number(dis, period) - 1).fill_null(n)).alias("_last"),
+        )
+        .filter(pl.col("_first") <= pl.col("_last"))
+    )
     # a row without a person id is a person of its own; a hash collision only sends a
     # row through the exact de-duplication below
     rows = rows.with_columns(
-        (pl.col("person_id").is_not_null() & pl.struct(key).hash().is_duplicated()).alias("_several"))
+        (pl.col("person_id").is_not_null() & pl.struct(key).hash().is_duplicated()).alias("_several")
+    )
     single = rows.filter(~pl.col("_several")).select(*key, "care_level", "_first", "_last")
-    several = (rows.filter(pl.col("_several"))
-               .sort("admitted_on", "_i")  # so that keep="last" keeps the latest admission
-               .with_columns(pl.int_ranges("_first", pl.col("_last") + 1, dtype=pl.Int32).alias("_month"))
-               .explode("_month")
-               .unique([*key, "_month"], keep="last")
-               .select(*key, "care_level", pl.col("_month").alias("_first"), pl.col("_month").alias("_last")))
+    several = (
+        rows.filter(pl.col("_several"))
+        .sort("admitted_on", "_i")  # so that keep="last" keeps the latest admission
+        .with_columns(pl.int_ranges("_first", pl.col("_last") + 1, dtype=pl.Int32).alias("_month"))
+        .explode("_month")
+        .unique([*key, "_month"], keep="last")
+        .select(*key, "care_level", pl.col("_month").alias("_first"), pl.col("_month").alias("_last"))
+    )
     return pl.concat([single, several])
 
 
 def residence_months(residents: pl.DataFrame, period) -> pl.LazyFrame:
     """Lazy rows institution_id, person_id, care_level, `_month` (1–n): in residence on
     that month's last day (residence_spans expanded: only for a few people at a time)."""
-    return (residence_spans(residents, period)
-            .with_columns(pl.int_ranges("_first", pl.col("_last") + 1, dtype=pl.Int32).alias("_month"))
-            .explode("_month").drop("_first", "_last"))
+    return (
+        residence_spans(residents, period)
+        .with_columns(pl.int_ranges("_first", pl.col("_last") + 1, dtype=pl.Int32).alias("_month"))
+        .explode("_month")
+        .drop("_first", "_last")
+    )
 
 
 def employed(staff: pl.DataFrame, days: list[date]) -> pl.DataFrame:
@@ -162,6 +174,11 @@ def gap_finding(rule, param: str, lang: str, period: str, detail: str = "") -> d
         f"this check was not run.",
     )
     return {
-        "institution_id": None, "rule": "policy_gap", "severity": "warning", "message": msg,
-        "evidence": f"rule={rule.id} param={param}", "citation": rule.citation, "period": period,
+        "institution_id": None,
+        "rule": "policy_gap",
+        "severity": "warning",
+        "message": msg,
+        "evidence": f"rule={rule.id} param={param}",
+        "citation": rule.citation,
+        "period": period,
     }

@@ -28,11 +28,14 @@ def check_double_claims(tables: dict, pack, period, lang: str = "zh") -> pl.Data
     their stays are expanded to month-ends (a few rows, whatever the size of the input)."""
     residents = tables["residents"]
     movers = (
-        residents.lazy().filter(pl.col("person_id").is_not_null())
+        residents.lazy()
+        .filter(pl.col("person_id").is_not_null())
         # people with one row drop out first (a hash collision only keeps a row in)
         .filter(pl.col("person_id").hash().is_duplicated())
-        .group_by("person_id").agg(pl.col("institution_id").n_unique().alias("n"))
-        .filter(pl.col("n") > 1).select("person_id")
+        .group_by("person_id")
+        .agg(pl.col("institution_id").n_unique().alias("n"))
+        .filter(pl.col("n") > 1)
+        .select("person_id")
     )
     stays = in_residence(residents.lazy().join(movers, on="person_id", how="semi").collect(), period)
     shared = (
@@ -47,22 +50,38 @@ def check_double_claims(tables: dict, pack, period, lang: str = "zh") -> pl.Data
         .group_by("person_id", "institution_id")
         .agg(
             pl.col("day").sort().dt.strftime("%Y-%m").str.join(",").alias("months"),
-            pl.col("others").list.explode(keep_nulls=False, empty_as_null=False).unique().sort().str.join(",").alias("others"),
+            pl.col("others")
+            .list.explode(keep_nulls=False, empty_as_null=False)
+            .unique()
+            .sort()
+            .str.join(",")
+            .alias("others"),
         )
         .with_columns(mask_person_id(pl.col("person_id")).alias("masked"))
     )
-    message = pl.format(pick(
-        lang,
-        "同一老人（身份证号 {}）在 {} 月末同时计入本机构和 {}，存在重复申领风险。",
-        "The same person (id {}) is counted at month-end {} both here and at {}: a possible double claim.",
-    ), pl.col("masked"), pl.col("months"), pl.col("others"))
-    citations = "; ".join(r.citation for k in ("resident_month_grant", "bed_month_grant")
-                          for r in pack.rules_of_kind(k)) or None
-    return as_findings(per_inst.with_columns(
-        pl.lit("double_claim").alias("rule"),
-        pl.lit("error").alias("severity"),
-        message.alias("message"),
-        pl.format("person={} months={} also_at={}", pl.col("masked"), pl.col("months"), pl.col("others")).alias("evidence"),
-        pl.lit(citations, dtype=pl.String).alias("citation"),
-        pl.lit(as_span(period).label).alias("period"),
-    ))
+    message = pl.format(
+        pick(
+            lang,
+            "同一老人（身份证号 {}）在 {} 月末同时计入本机构和 {}，存在重复申领风险。",
+            "The same person (id {}) is counted at month-end {} both here and at {}: a possible double claim.",
+        ),
+        pl.col("masked"),
+        pl.col("months"),
+        pl.col("others"),
+    )
+    citations = (
+        "; ".join(r.citation for k in ("resident_month_grant", "bed_month_grant") for r in pack.rules_of_kind(k))
+        or None
+    )
+    return as_findings(
+        per_inst.with_columns(
+            pl.lit("double_claim").alias("rule"),
+            pl.lit("error").alias("severity"),
+            message.alias("message"),
+            pl.format("person={} months={} also_at={}", pl.col("masked"), pl.col("months"), pl.col("others")).alias(
+                "evidence"
+            ),
+            pl.lit(citations, dtype=pl.String).alias("citation"),
+            pl.lit(as_span(period).label).alias("period"),
+        )
+    )

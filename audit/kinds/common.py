@@ -16,13 +16,26 @@ from audit.i18n import t  # noqa: F401  (re-exported: the kinds import it from h
 from audit.money import fen_to_yuan
 
 LEDGER_SCHEMA = {
-    "institution_id": pl.String, "program": pl.String, "item": pl.String, "period": pl.String,
-    "quantity": pl.Int64, "rate_fen": pl.Int64, "amount_fen": pl.Int64, "payer": pl.String,
-    "rule": pl.String, "citation": pl.String, "basis": pl.String,
+    "institution_id": pl.String,
+    "program": pl.String,
+    "item": pl.String,
+    "period": pl.String,
+    "quantity": pl.Int64,
+    "rate_fen": pl.Int64,
+    "amount_fen": pl.Int64,
+    "payer": pl.String,
+    "rule": pl.String,
+    "citation": pl.String,
+    "basis": pl.String,
 }
 FINDING_SCHEMA = {
-    "institution_id": pl.String, "rule": pl.String, "severity": pl.String, "message": pl.String,
-    "evidence": pl.String, "citation": pl.String, "period": pl.String,
+    "institution_id": pl.String,
+    "rule": pl.String,
+    "severity": pl.String,
+    "message": pl.String,
+    "evidence": pl.String,
+    "citation": pl.String,
+    "period": pl.String,
 }
 LEDGER_SORT = ["institution_id", "program", "item", "period", "payer", "rule"]
 FINDING_SORT = ["institution_id", "rule", "severity", "period", "message", "evidence"]
@@ -35,8 +48,7 @@ def month_number(d: pl.Expr, span) -> pl.Expr:
     A stay is in residence on the last day of month m when month_number(admitted_on) ≤ m
     < month_number(discharged_on): counting by these numbers needs no stay × month rows."""
     span = as_span(span)
-    return ((d.dt.year().cast(pl.Int32) - span.start.year) * 12 + d.dt.month().cast(pl.Int32)
-            - (span.start.month - 1))
+    return (d.dt.year().cast(pl.Int32) - span.start.year) * 12 + d.dt.month().cast(pl.Int32) - (span.start.month - 1)
 
 
 def as_span(year_or_period) -> Period:
@@ -55,13 +67,15 @@ def empty_findings() -> pl.DataFrame:
 
 def as_ledger(df: pl.DataFrame) -> pl.DataFrame:
     """Exactly the ledger columns, types and order."""
-    return df.select(pl.col(c).cast(t) if c in df.columns else pl.lit(None, t).alias(c)
-                     for c, t in LEDGER_SCHEMA.items())
+    return df.select(
+        pl.col(c).cast(t) if c in df.columns else pl.lit(None, t).alias(c) for c, t in LEDGER_SCHEMA.items()
+    )
 
 
 def as_findings(df: pl.DataFrame) -> pl.DataFrame:
-    return df.select(pl.col(c).cast(t) if c in df.columns else pl.lit(None, t).alias(c)
-                     for c, t in FINDING_SCHEMA.items())
+    return df.select(
+        pl.col(c).cast(t) if c in df.columns else pl.lit(None, t).alias(c) for c, t in FINDING_SCHEMA.items()
+    )
 
 
 def yuan(fen: int) -> str:
@@ -116,9 +130,22 @@ class Ctx:
             self.findings.append(as_findings(df))
 
     def finding(self, rule_id, severity, message, evidence, citation, institution_id=None):
-        self.add(pl.DataFrame([{
-            "institution_id": institution_id, "rule": rule_id, "severity": severity, "message": message,
-            "evidence": evidence, "citation": citation, "period": self.period_label}], schema=FINDING_SCHEMA))
+        self.add(
+            pl.DataFrame(
+                [
+                    {
+                        "institution_id": institution_id,
+                        "rule": rule_id,
+                        "severity": severity,
+                        "message": message,
+                        "evidence": evidence,
+                        "citation": citation,
+                        "period": self.period_label,
+                    }
+                ],
+                schema=FINDING_SCHEMA,
+            )
+        )
 
     def gap(self, rule, param, ids, key=None, severity="warning", extra: str = ""):
         """One policy_gap finding per (rule, parameter[, key]) with the count of affected
@@ -138,24 +165,34 @@ class Ctx:
         self.gap_ids.setdefault(f"{rule.id}.{name}", set()).update(ids)
         sample = ", ".join(ids[:GAP_SAMPLE]) + (" …" if len(ids) > GAP_SAMPLE else "")
         self.finding(
-            "policy_gap", severity,
-            self.t(f"{rule.citation} 未规定参数 {rule.id}.{name}{extra}，{len(ids)} 个机构的该项不计发；"
-                   f"可用 --set {rule.id}.{name}=数值 设定本地标准",
-                   f"{rule.citation} does not set {rule.id}.{name}{extra}; {len(ids)} institution(s) get no line for it; "
-                   f"set a local value with --set {rule.id}.{name}=VALUE"),
-            f"param={rule.id}.{name} affected={len(ids)} ids={sample}", rule.citation)
+            "policy_gap",
+            severity,
+            self.t(
+                f"{rule.citation} 未规定参数 {rule.id}.{name}{extra}，{len(ids)} 个机构的该项不计发；"
+                f"可用 --set {rule.id}.{name}=数值 设定本地标准",
+                f"{rule.citation} does not set {rule.id}.{name}{extra}; {len(ids)} institution(s) get no line for it; "
+                f"set a local value with --set {rule.id}.{name}=VALUE",
+            ),
+            f"param={rule.id}.{name} affected={len(ids)} ids={sample}",
+            rule.citation,
+        )
 
 
 def _not_in_force_finding(ctx, rule, param: str, ids: list) -> None:
     sample = ", ".join(ids[:GAP_SAMPLE]) + (" …" if len(ids) > GAP_SAMPLE else "")
     when = f"{ctx.year} 年" if ctx.period is None else ctx.span.label_zh()
     ctx.finding(
-        "not_in_force", "info",
-        ctx.t(f"{rule.citation} 的参数 {rule.id}.{param} 在 {when}不在有效期内（已终止或尚未开始），"
-              f"{len(ids)} 个机构的该项不计发",
-              f"{rule.citation}: {rule.id}.{param} is not in force in {ctx.period_label} (it ended or starts later); "
-              f"{len(ids)} institution(s) get no line for it"),
-        f"param={rule.id}.{param} affected={len(ids)} ids={sample}", rule.citation)
+        "not_in_force",
+        "info",
+        ctx.t(
+            f"{rule.citation} 的参数 {rule.id}.{param} 在 {when}不在有效期内（已终止或尚未开始），"
+            f"{len(ids)} 个机构的该项不计发",
+            f"{rule.citation}: {rule.id}.{param} is not in force in {ctx.period_label} (it ended or starts later); "
+            f"{len(ids)} institution(s) get no line for it",
+        ),
+        f"param={rule.id}.{param} affected={len(ids)} ids={sample}",
+        rule.citation,
+    )
 
 
 Ctx._not_in_force = _not_in_force_finding
@@ -190,8 +227,10 @@ def opt(rule, name: str, on: date, default=None):
 def year_parts(span: Period) -> list[tuple[int, int, int]]:
     """(year, first month, last month) of each calendar year the period touches:
     2021-07..2022-06 → [(2021, 7, 12), (2022, 1, 6)]."""
-    return [(y, span.start.month if y == span.start.year else 1, span.end.month if y == span.end.year else 12)
-            for y in span.years]
+    return [
+        (y, span.start.month if y == span.start.year else 1, span.end.month if y == span.end.year else 12)
+        for y in span.years
+    ]
 
 
 def whole_years(span: Period) -> list[int]:
@@ -199,7 +238,7 @@ def whole_years(span: Period) -> list[int]:
     return [y for y, a, b in year_parts(span) if (a, b) == (1, 12)]
 
 
-PRORATE = "prorate_by_months"   # the bool parameter that lets an annual amount be split by months
+PRORATE = "prorate_by_months"  # the bool parameter that lets an annual amount be split by months
 
 
 def settle_annual(ctx: Ctx, rule, lines: pl.DataFrame, what_zh: str, what_en: str) -> pl.DataFrame:
@@ -231,18 +270,24 @@ def settle_annual(ctx: Ctx, rule, lines: pl.DataFrame, what_zh: str, what_en: st
         months = sum(b - a + 1 for _, a, b in partial)
         sample = ", ".join(ids[:GAP_SAMPLE]) + (" …" if len(ids) > GAP_SAMPLE else "")
         ctx.finding(
-            "annual_not_split", "warning",
-            ctx.t(f"{rule.citation} 的{what_zh}按年度核定，条款未规定按月折算，期间 {span.label} 中不足一年的 {months} 个月"
-                  f"不拆分计发（{len(ids)} 个机构，全年金额合计 {yuan(total)} 元）；请按年度核算，"
-                  f"或在条款明确按月折算时设定 {rule.id}.{PRORATE}",
-                  f"{rule.citation} sets the {what_en} per year and does not say it is split by months: the "
-                  f"{months} month(s) of {span.label} short of a whole year are not paid ({len(ids)} institution(s), "
-                  f"annual amounts {yuan(total)} yuan); settle it by year, or set {rule.id}.{PRORATE} where the "
-                  "clause says so"),
+            "annual_not_split",
+            "warning",
+            ctx.t(
+                f"{rule.citation} 的{what_zh}按年度核定，条款未规定按月折算，期间 {span.label} 中不足一年的 {months} 个月"
+                f"不拆分计发（{len(ids)} 个机构，全年金额合计 {yuan(total)} 元）；请按年度核算，"
+                f"或在条款明确按月折算时设定 {rule.id}.{PRORATE}",
+                f"{rule.citation} sets the {what_en} per year and does not say it is split by months: the "
+                f"{months} month(s) of {span.label} short of a whole year are not paid ({len(ids)} institution(s), "
+                f"annual amounts {yuan(total)} yuan); settle it by year, or set {rule.id}.{PRORATE} where the "
+                "clause says so",
+            ),
             f"rule={rule.id} period={span.label} part_year_months={months} institutions={len(ids)} "
-            f"annual_total={yuan(total)} ids={sample}", rule.citation)
-    return lines.with_columns(amount.alias("amount_fen"), (pl.col("basis") + pl.lit(note)).alias("basis"),
-                              pl.lit(span.label).alias("period")).filter(pl.col("amount_fen") > 0)
+            f"annual_total={yuan(total)} ids={sample}",
+            rule.citation,
+        )
+    return lines.with_columns(
+        amount.alias("amount_fen"), (pl.col("basis") + pl.lit(note)).alias("basis"), pl.lit(span.label).alias("period")
+    ).filter(pl.col("amount_fen") > 0)
 
 
 def share_weights(shares: dict) -> tuple[list[str], list[int]]:
@@ -261,17 +306,25 @@ def _gcd(a: int, b: int) -> int:
     return a
 
 
-def condition_findings(ctx: Ctx, df: pl.DataFrame, failed: pl.Expr, rule, kind: str, severity,
-                       msg_zh: str, msg_en: str, evidence: pl.Expr) -> None:
+def condition_findings(
+    ctx: Ctx, df: pl.DataFrame, failed: pl.Expr, rule, kind: str, severity, msg_zh: str, msg_en: str, evidence: pl.Expr
+) -> None:
     """One finding per institution failing a condition. `severity` may be an expression."""
     bad = df.filter(failed)
     if not bad.height:
         return
     sev = severity if isinstance(severity, pl.Expr) else pl.lit(severity)
-    ctx.add(bad.select(
-        pl.col("institution_id"), pl.lit(kind).alias("rule"), sev.alias("severity"),
-        pl.lit(ctx.t(msg_zh, msg_en)).alias("message"), evidence.alias("evidence"),
-        pl.lit(rule.citation).alias("citation"), pl.lit(ctx.period_label).alias("period")))
+    ctx.add(
+        bad.select(
+            pl.col("institution_id"),
+            pl.lit(kind).alias("rule"),
+            sev.alias("severity"),
+            pl.lit(ctx.t(msg_zh, msg_en)).alias("message"),
+            evidence.alias("evidence"),
+            pl.lit(rule.citation).alias("citation"),
+            pl.lit(ctx.period_label).alias("period"),
+        )
+    )
 
 
 def fen_text(expr: pl.Expr) -> pl.Expr:
@@ -285,34 +338,87 @@ def fen_text(expr: pl.Expr) -> pl.Expr:
 # (longest phrases first), so the arithmetic is the same in both languages.
 BASIS_EN = [
     # annual amounts settled over another period (settle_annual)
-    ("：按月折算 ", ": pro rata by months "), ("，另含 ", ", plus "), (" 个整年", " whole year(s)"), (" 含 ", " holding "),
+    ("：按月折算 ", ": pro rata by months "),
+    ("，另含 ", ", plus "),
+    (" 个整年", " whole year(s)"),
+    (" 含 ", " holding "),
     # rule-model kinds (bed_subsidy, bed_month_grant): longest phrases first
-    (" 期（共 ", " (of "), ("，营利性按 ", ", for-profit at "), (" 期）按 ", ") at "), ("；第 ", "; stage "), ("，最高不超过 ", ", capped at "),
-    ("，改扩建按 ", ", expansion at "), ("，公建民营按 ", ", public-private at "), ("（到期日 ", " (due "),
-    ("（基础 ", " (base "), ("（期间 ", " (period "), ("，档次 ", ", band "), ("（= ", " (= "),
-    ("无失能", "no disability"), ("轻度失智", "mild dementia"), ("中度失智", "moderate dementia"),
-    ("重度失智", "severe dementia"), ("能力完好", "intact"), ("轻度失能", "mild"), ("中度失能", "moderate"),
-    ("重度失能", "severe"), ("完全失能", "total"), ("部分失能", "partial"), ("轻度", "mild"), ("中度", "moderate"),
-    ("重度", "severe"), ("自理", "self-care"),
-    ("（尚有补助比例未定，见 policy_gap；机构自付至多此数）",
-     " (a public share is not yet set, see policy_gap; the institution pays at most this)"),
+    (" 期（共 ", " (of "),
+    ("，营利性按 ", ", for-profit at "),
+    (" 期）按 ", ") at "),
+    ("；第 ", "; stage "),
+    ("，最高不超过 ", ", capped at "),
+    ("，改扩建按 ", ", expansion at "),
+    ("，公建民营按 ", ", public-private at "),
+    ("（到期日 ", " (due "),
+    ("（基础 ", " (base "),
+    ("（期间 ", " (period "),
+    ("，档次 ", ", band "),
+    ("（= ", " (= "),
+    ("无失能", "no disability"),
+    ("轻度失智", "mild dementia"),
+    ("中度失智", "moderate dementia"),
+    ("重度失智", "severe dementia"),
+    ("能力完好", "intact"),
+    ("轻度失能", "mild"),
+    ("中度失能", "moderate"),
+    ("重度失能", "severe"),
+    ("完全失能", "total"),
+    ("部分失能", "partial"),
+    ("轻度", "mild"),
+    ("中度", "moderate"),
+    ("重度", "severe"),
+    ("自理", "self-care"),
+    (
+        "（尚有补助比例未定，见 policy_gap；机构自付至多此数）",
+        " (a public share is not yet set, see policy_gap; the institution pays at most this)",
+    ),
     ("（最大余数法，合计等于预算）", " (largest remainder; adds up to the budget)"),
     ("平均保费（政策包或本地设定）", "average premium (pack or local value)"),
     ("平均保费（输入数据均值）", "average premium (mean of the input)"),
-    ("（设在养老机构内）", " (inside an institution) "), (" − 各级补助 = 机构自付 ", " − public shares = institution pays "),
-    ("；租赁用房按年补贴 ", "; leased premises, paid yearly for "), (" 年，第 ", " years, year "),
-    (" 年（应付年度 ", " (due year "), ("（应付年度 ", " (due year "), ("（营利性按 ", " (for-profit at "), ("（护理老人 ", " (nursing residents "),
-    (" 人 ÷ 核定床位 ", " ÷ approved beds "), (" 张，达到 ", ", reaching "), ("，以剩余保费 ", ", capped at the premium left "),
-    (" 元为上限", " yuan"), ("低保及低保边缘补贴", "low-income supplement"), ("失能失智补贴", "disability/dementia supplement"),
-    (r"(\d) 级机构基本补贴", "level ${1} home base grant"), ("部分失能老人基本补贴", "partially disabled resident base grant"),
-    ("完全失能老人基本补贴", "fully disabled resident base grant"), ("自理老人基本补贴", "self-care resident base grant"),
-    ("省级福彩公益金", "provincial welfare lottery fund"), ("市级福彩公益金", "city welfare lottery fund"),
-    ("省级财政", "provincial finance"), ("市级财政", "city finance"), ("县级财政", "county finance"),
-    ("机构自付", "institution"), ("财政", "finance"), ("投资决算额 ", "final investment "), ("基础补贴 ", "base grant "),
-    (" × 权重 ", " × weight "), (" ÷ 权重合计 ", " ÷ total weight "), ("预算 ", "budget "), ("保费 ", "premium "),
-    ("元/人/月", "yuan/person/month"), ("元/床", "yuan/bed"), ("元/年", "yuan/year"), (" 床 × ", " beds × "),
-    (" 人月 × ", " resident-months × "), (" 星 ", "-star "), ("（", " ("), ("）", ")"), ("；", "; "), ("，", ", "),
-    ("：", ": "), ("元", "yuan"),
+    ("（设在养老机构内）", " (inside an institution) "),
+    (" − 各级补助 = 机构自付 ", " − public shares = institution pays "),
+    ("；租赁用房按年补贴 ", "; leased premises, paid yearly for "),
+    (" 年，第 ", " years, year "),
+    (" 年（应付年度 ", " (due year "),
+    ("（应付年度 ", " (due year "),
+    ("（营利性按 ", " (for-profit at "),
+    ("（护理老人 ", " (nursing residents "),
+    (" 人 ÷ 核定床位 ", " ÷ approved beds "),
+    (" 张，达到 ", ", reaching "),
+    ("，以剩余保费 ", ", capped at the premium left "),
+    (" 元为上限", " yuan"),
+    ("低保及低保边缘补贴", "low-income supplement"),
+    ("失能失智补贴", "disability/dementia supplement"),
+    (r"(\d) 级机构基本补贴", "level ${1} home base grant"),
+    ("部分失能老人基本补贴", "partially disabled resident base grant"),
+    ("完全失能老人基本补贴", "fully disabled resident base grant"),
+    ("自理老人基本补贴", "self-care resident base grant"),
+    ("省级福彩公益金", "provincial welfare lottery fund"),
+    ("市级福彩公益金", "city welfare lottery fund"),
+    ("省级财政", "provincial finance"),
+    ("市级财政", "city finance"),
+    ("县级财政", "county finance"),
+    ("机构自付", "institution"),
+    ("财政", "finance"),
+    ("投资决算额 ", "final investment "),
+    ("基础补贴 ", "base grant "),
+    (" × 权重 ", " × weight "),
+    (" ÷ 权重合计 ", " ÷ total weight "),
+    ("预算 ", "budget "),
+    ("保费 ", "premium "),
+    ("元/人/月", "yuan/person/month"),
+    ("元/床", "yuan/bed"),
+    ("元/年", "yuan/year"),
+    (" 床 × ", " beds × "),
+    (" 人月 × ", " resident-months × "),
+    (" 星 ", "-star "),
+    ("（", " ("),
+    ("）", ")"),
+    ("；", "; "),
+    ("，", ", "),
+    ("：", ": "),
+    ("元", "yuan"),
 ]
 
 
@@ -329,8 +435,10 @@ def basis_en(expr: pl.Expr) -> pl.Expr:
 # ---------------------------------------------------------------- checklist words
 
 INSTITUTION, CENTRES = {"institution"}, {"township_center", "community_center"}  # checklist `kind` facts
-CARE_WORDS = {"zh": {"full": "完全失能", "partial": "部分失能", "self_care": "自理"},
-              "en": {"full": "full disability", "partial": "partial disability", "self_care": "self-care"}}
+CARE_WORDS = {
+    "zh": {"full": "完全失能", "partial": "部分失能", "self_care": "自理"},
+    "en": {"full": "full disability", "partial": "partial disability", "self_care": "self-care"},
+}
 
 
 def share_text(value) -> str:
@@ -357,8 +465,9 @@ def param_text(rule, name: str, on: date, lang: str) -> str:
         return share_text(r.value)
     if unit == "table:persons":
         names = CARE_WORDS[lang]
-        return t(lang, "，", ", ").join(f"{names.get(k, k)} 1:{x}" if x is not None else f"{names.get(k, k)} —"
-                                        for k, x in r.value.items())
+        return t(lang, "，", ", ").join(
+            f"{names.get(k, k)} 1:{x}" if x is not None else f"{names.get(k, k)} —" for k, x in r.value.items()
+        )
     return format_value(unit, r.value, lang)
 
 

@@ -25,8 +25,19 @@ import polars as pl
 
 from audit.dates import Period
 from audit.kinds.base import ELIGIBILITY, Item, Kind
-from audit.kinds.common import (INSTITUTION, Ctx, Gap, condition_findings, fen_text, opt, param_text, pct, share_weights, t,
-                               value)
+from audit.kinds.common import (
+    INSTITUTION,
+    Ctx,
+    Gap,
+    condition_findings,
+    fen_text,
+    opt,
+    param_text,
+    pct,
+    share_weights,
+    t,
+    value,
+)
 from audit.i18n import PAYERS, words
 from audit.money import mul_share_expr, split_largest_remainder_expr
 
@@ -39,20 +50,23 @@ INTERPRETATIONS = {
         "输入应只包含本期间完成决算的改造项目。",
         "The renovation grant is listed in the run period for every home in the input with a final investment "
         "and the required rating (the input has no date for it); the input should hold only renovations whose "
-        "final account closed in that period."),
+        "final account closed in that period.",
+    ),
     "construction_due_year": (
         "建设补贴在机构首次满足全部条件（登记备案、竣工验收、投入运营中最晚日期）之日到期，列入该日所在的核算期间；"
         "租赁用房分年补贴自该日起每满一年一行，核算期间只列其中到期的行。参数取核算期间最后一天有效的值。",
         "A construction subsidy falls due on the day all conditions are first met (latest of "
         "registration, acceptance, opening) and is listed in the period holding it; a leased schedule pays "
         "one line a year from then, on the anniversaries; a period holds the lines due in it. Parameters as "
-        "in force on the period's last day."),
+        "in force on the period's last day.",
+    ),
     "nursing_occupancy": (
         "护理型机构入住率 = 参考日（核算期间最后一天）在院且能力等级属护理等级的老人数 ÷ 核定床位数；"
         "一次性奖励只在首次达标的期间列出（自应付日起逐期末核对，期间等长：按年核算即逐年末）。",
         "Nursing occupancy = residents in residence on the reference date (the period's last day) with a "
         "nursing care level ÷ approved beds; the one-time bonus is listed in the period it is first reached "
-        "at the end of (earlier period ends of the same length are checked: year ends for a year)."),
+        "at the end of (earlier period ends of the same length are checked: year ends for a year).",
+    ),
 }
 
 
@@ -67,8 +81,9 @@ def _payer_lines(ctx: Ctx, rule, lines: pl.DataFrame) -> pl.DataFrame:
     shares = opt(rule, "payer_shares", on)
     if not shares:
         payer = value(rule, "payer", on)
-        return lines.with_columns(pl.lit(payer).alias("payer"),
-                                  (pl.col("basis") + pl.lit(f"；{PAYER_ZH.get(payer, payer)}")).alias("basis"))
+        return lines.with_columns(
+            pl.lit(payer).alias("payer"), (pl.col("basis") + pl.lit(f"；{PAYER_ZH.get(payer, payer)}")).alias("basis")
+        )
     missing = [p for p, s in shares.items() if s is None]
     if missing:
         raise Gap(f"payer_shares.{missing[0]}")
@@ -77,11 +92,19 @@ def _payer_lines(ctx: Ctx, rule, lines: pl.DataFrame) -> pl.DataFrame:
     split = lines.with_columns(p.alias(f"_part_{i}") for i, p in enumerate(parts))
     out = []
     for i, payer in enumerate(payers):
-        out.append(split.with_columns(
-            pl.lit(payer).alias("payer"), pl.col(f"_part_{i}").alias("amount_fen"),
-            pl.lit(None, pl.Int64).alias("rate_fen"),
-            (pl.col("basis") + pl.lit(f"；{PAYER_ZH.get(payer, payer)} {pct(Fraction(shares[payer]))} = ")
-             + fen_text(pl.col(f"_part_{i}")) + pl.lit(" 元")).alias("basis")))
+        out.append(
+            split.with_columns(
+                pl.lit(payer).alias("payer"),
+                pl.col(f"_part_{i}").alias("amount_fen"),
+                pl.lit(None, pl.Int64).alias("rate_fen"),
+                (
+                    pl.col("basis")
+                    + pl.lit(f"；{PAYER_ZH.get(payer, payer)} {pct(Fraction(shares[payer]))} = ")
+                    + fen_text(pl.col(f"_part_{i}"))
+                    + pl.lit(" 元")
+                ).alias("basis"),
+            )
+        )
     return pl.concat(out).drop([f"_part_{i}" for i in range(len(payers))])
 
 
@@ -97,10 +120,16 @@ def _scope(ctx: Ctx, rule, inst: pl.DataFrame, relevant: pl.Expr) -> pl.Expr:
         scope = scope & pl.col("newly_built").fill_null(False)
     scope = scope.fill_null(False)
     condition_findings(
-        ctx, inst, relevant & ~scope, rule, "not_eligible", "info",
+        ctx,
+        inst,
+        relevant & ~scope,
+        rule,
+        "not_eligible",
+        "info",
         f"不属于 {rule.citation} 的补贴范围（机构类型、举办性质或非新建）",
         f"not covered by {rule.citation} (kind, ownership or not newly built)",
-        pl.format("kind={} ownership={} newly_built={}", *_txt("kind", "ownership", "newly_built")))
+        pl.format("kind={} ownership={} newly_built={}", *_txt("kind", "ownership", "newly_built")),
+    )
     return scope
 
 
@@ -112,32 +141,70 @@ def _conditions(ctx: Ctx, rule, inst: pl.DataFrame, relevant: pl.Expr, severity=
     ok = pl.lit(True)
     checks = []
     if opt(rule, "require_registered", on, False):
-        checks.append(("not_registered", pl.col("registered_on").is_null() | (pl.col("registered_on") > on),
-                       "未依法登记或备案", "not registered or filed",
-                       pl.format("registered_on={}", *_txt("registered_on"))))
+        checks.append(
+            (
+                "not_registered",
+                pl.col("registered_on").is_null() | (pl.col("registered_on") > on),
+                "未依法登记或备案",
+                "not registered or filed",
+                pl.format("registered_on={}", *_txt("registered_on")),
+            )
+        )
     if opt(rule, "require_accepted", on, False):
-        checks.append(("not_accepted", pl.col("accepted_on").is_null() | (pl.col("accepted_on") > on),
-                       "未通过竣工验收", "not accepted on completion",
-                       pl.format("accepted_on={}", *_txt("accepted_on"))))
+        checks.append(
+            (
+                "not_accepted",
+                pl.col("accepted_on").is_null() | (pl.col("accepted_on") > on),
+                "未通过竣工验收",
+                "not accepted on completion",
+                pl.format("accepted_on={}", *_txt("accepted_on")),
+            )
+        )
     if opt(rule, "require_operating", on, False):
-        checks.append(("not_operating", pl.col("opened_on").is_null() | (pl.col("opened_on") > on),
-                       "未投入运营", "not in operation", pl.format("opened_on={}", *_txt("opened_on"))))
+        checks.append(
+            (
+                "not_operating",
+                pl.col("opened_on").is_null() | (pl.col("opened_on") > on),
+                "未投入运营",
+                "not in operation",
+                pl.format("opened_on={}", *_txt("opened_on")),
+            )
+        )
     min_beds = opt(rule, "min_beds", on)
     if min_beds is not None:
-        checks.append(("bed_minimum", pl.col("beds").fill_null(0) < min_beds,
-                       f"床位数不足 {min_beds} 张", f"fewer than {min_beds} beds",
-                       pl.format("beds={} min_beds={}", *_txt("beds"), pl.lit(min_beds))))
+        checks.append(
+            (
+                "bed_minimum",
+                pl.col("beds").fill_null(0) < min_beds,
+                f"床位数不足 {min_beds} 张",
+                f"fewer than {min_beds} beds",
+                pl.format("beds={} min_beds={}", *_txt("beds"), pl.lit(min_beds)),
+            )
+        )
     min_years = opt(rule, "leased_min_years", on)
     if min_years is not None:
-        checks.append(("lease_term", (pl.col("premises") == "leased")
-                       & (pl.col("lease_years").fill_null(0) < min_years),
-                       f"租赁用房租期不足 {min_years} 年", f"lease term shorter than {min_years} years",
-                       pl.format("lease_years={} min_years={}", *_txt("lease_years"), pl.lit(min_years))))
+        checks.append(
+            (
+                "lease_term",
+                (pl.col("premises") == "leased") & (pl.col("lease_years").fill_null(0) < min_years),
+                f"租赁用房租期不足 {min_years} 年",
+                f"lease term shorter than {min_years} years",
+                pl.format("lease_years={} min_years={}", *_txt("lease_years"), pl.lit(min_years)),
+            )
+        )
     for kind, failed, zh, en, evidence in checks:
         failed = failed.fill_null(True)
-        condition_findings(ctx, inst, relevant & failed, rule, kind, severity,
-                           f"{zh}，不能享受 {rule.citation} 的补贴", f"{en}: no subsidy under {rule.citation}",
-                           evidence)
+        condition_findings(
+            ctx,
+            inst,
+            relevant & failed,
+            rule,
+            kind,
+            severity,
+            f"{zh}，不能享受 {rule.citation} 的补贴",
+            f"{en}: no subsidy under {rule.citation}",
+            evidence,
+        )
         ok = ok & ~failed
     return ok
 
@@ -145,8 +212,15 @@ def _conditions(ctx: Ctx, rule, inst: pl.DataFrame, relevant: pl.Expr, severity=
 def _due_date(ctx: Ctx, rule) -> pl.Expr:
     """Latest of the dates the rule requires (all three when it requires none)."""
     on = ctx.ref_date
-    cols = [c for c, p in (("registered_on", "require_registered"), ("accepted_on", "require_accepted"),
-                           ("opened_on", "require_operating")) if opt(rule, p, on, False)]
+    cols = [
+        c
+        for c, p in (
+            ("registered_on", "require_registered"),
+            ("accepted_on", "require_accepted"),
+            ("opened_on", "require_operating"),
+        )
+        if opt(rule, p, on, False)
+    ]
     return pl.max_horizontal(cols or ["registered_on", "accepted_on", "opened_on"])
 
 
@@ -168,8 +242,11 @@ def _rates(ctx: Ctx, rule, df: pl.DataFrame, rate_names: dict) -> pl.DataFrame:
             continue
         keep.append(part.with_columns(pl.lit(rate, pl.Int64).alias("base_rate_fen")))
     if not keep:
-        return df.clear().with_columns(pl.lit(None, pl.Int64).alias("base_rate_fen"),
-                                       pl.lit(None, pl.Int64).alias("rate_fen"), pl.lit("").alias("basis"))
+        return df.clear().with_columns(
+            pl.lit(None, pl.Int64).alias("base_rate_fen"),
+            pl.lit(None, pl.Int64).alias("rate_fen"),
+            pl.lit("").alias("basis"),
+        )
     df = pl.concat(keep)
     share = None
     try:
@@ -181,10 +258,17 @@ def _rates(ctx: Ctx, rule, df: pl.DataFrame, rate_names: dict) -> pl.DataFrame:
     forprofit = (pl.col("profit_status") == "forprofit").fill_null(False)
     if share is not None:
         reduced = mul_share_expr(pl.col("base_rate_fen"), Fraction(share))
-        note = (pl.lit(f"（营利性按 {pct(Fraction(share))}：") + fen_text(pl.col("base_rate_fen"))
-                + pl.lit(f" × {pct(Fraction(share))} = ") + fen_text(reduced) + pl.lit(" 元/床）"))
-        return df.with_columns(pl.when(forprofit).then(reduced).otherwise(pl.col("base_rate_fen")).alias("rate_fen"),
-                               pl.when(forprofit).then(note).otherwise(pl.lit("")).alias("_rate_note"))
+        note = (
+            pl.lit(f"（营利性按 {pct(Fraction(share))}：")
+            + fen_text(pl.col("base_rate_fen"))
+            + pl.lit(f" × {pct(Fraction(share))} = ")
+            + fen_text(reduced)
+            + pl.lit(" 元/床）")
+        )
+        return df.with_columns(
+            pl.when(forprofit).then(reduced).otherwise(pl.col("base_rate_fen")).alias("rate_fen"),
+            pl.when(forprofit).then(note).otherwise(pl.lit("")).alias("_rate_note"),
+        )
     return df.with_columns(pl.col("base_rate_fen").alias("rate_fen"), pl.lit("").alias("_rate_note"))
 
 
@@ -192,49 +276,72 @@ def construction_per_bed(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
     """Per-bed construction subsidy lines falling due in the run period."""
     on, span = ctx.ref_date, ctx.span
     inst = tables["institutions"].with_columns(
-        (pl.col("beds").fill_null(0) - pl.col("beds_subsidized_before").fill_null(0)).clip(lower_bound=0)
-        .alias("quantity"))
+        (pl.col("beds").fill_null(0) - pl.col("beds_subsidized_before").fill_null(0))
+        .clip(lower_bound=0)
+        .alias("quantity")
+    )
     n_years = max(1, opt(rule, "leased_schedule_years", on, 1) or 1)
     window = n_years if rule.has("rate_leased") else 1
     known = pl.max_horizontal("registered_on", "accepted_on", "opened_on")
-    earliest = date(span.start.year - window + 1, span.start.month, 1)   # a year: 1 Jan of year − window + 1
-    relevant = (pl.col("quantity") > 0) & (
-        known.is_null() | ((known <= on) & (known >= earliest)))
+    earliest = date(span.start.year - window + 1, span.start.month, 1)  # a year: 1 Jan of year − window + 1
+    relevant = (pl.col("quantity") > 0) & (known.is_null() | ((known <= on) & (known >= earliest)))
     scope = _scope(ctx, rule, inst, relevant)
     ok = _conditions(ctx, rule, inst.filter(scope), relevant)
     ctx.interpretations.add("construction_due_year")
     due = _due_date(ctx, rule)
-    elig = (inst.filter(scope).filter(ok & (pl.col("quantity") > 0) & due.is_not_null() & (due <= on))
-            .with_columns(due.dt.year().alias("due_year")))
+    elig = (
+        inst.filter(scope)
+        .filter(ok & (pl.col("quantity") > 0) & due.is_not_null() & (due <= on))
+        .with_columns(due.dt.year().alias("due_year"))
+    )
     # the schedule's lines due in the period: self-built pays once on the due day, leased
     # n_years times, on the due day and its anniversaries (a year Y: exactly the line k = Y − due year + 1)
     schedule = pl.DataFrame({"k": list(range(1, n_years + 1))}, schema={"k": pl.Int64})
-    elig = (elig.join(schedule, how="cross")
-            .filter(pl.col("k") <= pl.when(pl.col("premises") == "leased").then(n_years).otherwise(1))
-            .with_columns(due.dt.offset_by(pl.format("{}y", pl.col("k") - 1)).alias("_line_due"))
-            .filter((pl.col("_line_due") >= span.start) & (pl.col("_line_due") <= span.end)))
+    elig = (
+        elig.join(schedule, how="cross")
+        .filter(pl.col("k") <= pl.when(pl.col("premises") == "leased").then(n_years).otherwise(1))
+        .with_columns(due.dt.offset_by(pl.format("{}y", pl.col("k") - 1)).alias("_line_due"))
+        .filter((pl.col("_line_due") >= span.start) & (pl.col("_line_due") <= span.end))
+    )
     if not elig.height:
         return elig.clear()
-    condition_findings(ctx, elig, pl.col("premises").is_null(), rule, "missing_premises", "warning",
-                       "缺少用房性质（自建/租赁），无法确定补贴标准", "premises (self-built/leased) missing: no rate applies",
-                       pl.lit("premises=空"))
+    condition_findings(
+        ctx,
+        elig,
+        pl.col("premises").is_null(),
+        rule,
+        "missing_premises",
+        "warning",
+        "缺少用房性质（自建/租赁），无法确定补贴标准",
+        "premises (self-built/leased) missing: no rate applies",
+        pl.lit("premises=空"),
+    )
     priced = _rates(ctx, rule, elig, {"self_built": "rate_self_built", "leased": "rate_leased"})
     if not priced.height:
         return priced
-    leased_item = (pl.lit("leased_beds") if n_years == 1
-                   else pl.lit("leased_beds_year_") + pl.col("k").cast(pl.String))
-    sched = (pl.lit("") if n_years == 1 else
-             pl.lit(f"；租赁用房按年补贴 {n_years} 年，第 ") + pl.col("k").cast(pl.String) + pl.lit(" 年"))
+    leased_item = pl.lit("leased_beds") if n_years == 1 else pl.lit("leased_beds_year_") + pl.col("k").cast(pl.String)
+    sched = (
+        pl.lit("")
+        if n_years == 1
+        else pl.lit(f"；租赁用房按年补贴 {n_years} 年，第 ") + pl.col("k").cast(pl.String) + pl.lit(" 年")
+    )
     lines = priced.with_columns(
         pl.lit(PROGRAM).alias("program"),
         pl.when(pl.col("premises") == "leased").then(leased_item).otherwise(pl.lit("self_built_beds")).alias("item"),
         pl.lit(ctx.period_label).alias("period"),
         (pl.col("quantity") * pl.col("rate_fen")).alias("amount_fen"),
     ).with_columns(
-        (pl.format("{} 床 × ", pl.col("quantity")) + fen_text(pl.col("rate_fen")) + pl.lit(" 元/床 = ")
-         + fen_text(pl.col("amount_fen")) + pl.lit(" 元") + pl.col("_rate_note")
-         + pl.when(pl.col("premises") == "leased").then(sched).otherwise(pl.lit(""))
-         + pl.format("（应付年度 {}）", pl.col("due_year"))).alias("basis"))
+        (
+            pl.format("{} 床 × ", pl.col("quantity"))
+            + fen_text(pl.col("rate_fen"))
+            + pl.lit(" 元/床 = ")
+            + fen_text(pl.col("amount_fen"))
+            + pl.lit(" 元")
+            + pl.col("_rate_note")
+            + pl.when(pl.col("premises") == "leased").then(sched).otherwise(pl.lit(""))
+            + pl.format("（应付年度 {}）", pl.col("due_year"))
+        ).alias("basis")
+    )
     return _finish(ctx, rule, lines)
 
 
@@ -261,8 +368,11 @@ def nursing_type_bonus(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
         return tables["institutions"].clear()
     res = tables["residents"]
     nursing = _nursing_count(res, levels, on)
-    inst = tables["institutions"].join(nursing, on="institution_id", how="left").with_columns(
-        pl.col("nursing_residents").fill_null(0), pl.col("beds").fill_null(0).alias("quantity"))
+    inst = (
+        tables["institutions"]
+        .join(nursing, on="institution_id", how="left")
+        .with_columns(pl.col("nursing_residents").fill_null(0), pl.col("beds").fill_null(0).alias("quantity"))
+    )
     candidates = pl.col("nursing_type").fill_null(False) & (pl.col("quantity") > 0)
     scope = _scope(ctx, rule, inst, candidates)
     inst = inst.filter(scope & candidates)
@@ -271,11 +381,21 @@ def nursing_type_bonus(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
     # exact comparison: nursing / beds ≥ p/q  ⇔  nursing × q ≥ p × beds
     reached = pl.col("nursing_residents") * threshold.denominator >= pl.col("quantity") * threshold.numerator
     condition_findings(
-        ctx, inst, ~reached, rule, "nursing_occupancy", "info",
+        ctx,
+        inst,
+        ~reached,
+        rule,
+        "nursing_occupancy",
+        "info",
         f"护理型机构入住率未达 {pct(threshold)}，暂不享受护理型床位奖励",
         f"nursing occupancy below {pct(threshold)}: no nursing-type bonus yet",
-        pl.format("nursing_residents={} beds={} date={}", pl.col("nursing_residents"), pl.col("quantity"),
-                  pl.lit(on.isoformat())))
+        pl.format(
+            "nursing_residents={} beds={} date={}",
+            pl.col("nursing_residents"),
+            pl.col("quantity"),
+            pl.lit(on.isoformat()),
+        ),
+    )
     inst = _not_reached_before(ctx, rule, inst.filter(reached), res, levels, threshold)
     if not inst.height:
         return inst
@@ -283,22 +403,40 @@ def nursing_type_bonus(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
     if not priced.height:
         return priced
     lines = priced.with_columns(
-        pl.lit(PROGRAM).alias("program"), pl.lit("nursing_type_bonus").alias("item"),
-        pl.lit(ctx.period_label).alias("period"), (pl.col("quantity") * pl.col("rate_fen")).alias("amount_fen"),
+        pl.lit(PROGRAM).alias("program"),
+        pl.lit("nursing_type_bonus").alias("item"),
+        pl.lit(ctx.period_label).alias("period"),
+        (pl.col("quantity") * pl.col("rate_fen")).alias("amount_fen"),
     ).with_columns(
-        (pl.format("{} 床 × ", pl.col("quantity")) + fen_text(pl.col("rate_fen")) + pl.lit(" 元/床 = ")
-         + fen_text(pl.col("amount_fen")) + pl.lit(" 元") + pl.col("_rate_note")
-         + pl.format("（护理老人 {} 人 ÷ 核定床位 {} 张，达到 {}）", pl.col("nursing_residents"),
-                     pl.col("quantity"), pl.lit(pct(threshold)))).alias("basis"))
+        (
+            pl.format("{} 床 × ", pl.col("quantity"))
+            + fen_text(pl.col("rate_fen"))
+            + pl.lit(" 元/床 = ")
+            + fen_text(pl.col("amount_fen"))
+            + pl.lit(" 元")
+            + pl.col("_rate_note")
+            + pl.format(
+                "（护理老人 {} 人 ÷ 核定床位 {} 张，达到 {}）",
+                pl.col("nursing_residents"),
+                pl.col("quantity"),
+                pl.lit(pct(threshold)),
+            )
+        ).alias("basis")
+    )
     return _finish(ctx, rule, lines)
 
 
 def _nursing_count(res: pl.DataFrame, levels, on: date) -> pl.DataFrame:
     """Residents in residence on `on` with a nursing care level, per institution."""
-    return (res.filter((pl.col("admitted_on") <= on)
-                       & (pl.col("discharged_on").is_null() | (pl.col("discharged_on") > on))
-                       & pl.col("care_level").is_in(sorted(levels)))
-            .group_by("institution_id").agg(pl.len().cast(pl.Int64).alias("nursing_residents")))
+    return (
+        res.filter(
+            (pl.col("admitted_on") <= on)
+            & (pl.col("discharged_on").is_null() | (pl.col("discharged_on") > on))
+            & pl.col("care_level").is_in(sorted(levels))
+        )
+        .group_by("institution_id")
+        .agg(pl.len().cast(pl.Int64).alias("nursing_residents"))
+    )
 
 
 def _not_reached_before(ctx: Ctx, rule, inst: pl.DataFrame, res: pl.DataFrame, levels, threshold) -> pl.DataFrame:
@@ -324,22 +462,38 @@ def _not_reached_before(ctx: Ctx, rule, inst: pl.DataFrame, res: pl.DataFrame, l
         return inst
     # a year's check points are named by their year (as in the year-by-year reading), others by date
     name = (lambda d: str(d.year)) if ctx.period is None else (lambda d: d.isoformat())
-    earlier = [_nursing_count(res, levels, d).with_columns(pl.lit(d).alias("checked_on"),
-                                                            pl.lit(name(d)).alias("_name")) for d in ends]
-    before = (pl.concat(earlier).join(inst.select("institution_id", "quantity", "due_on"), on="institution_id")
-              .filter((pl.col("checked_on") >= pl.col("due_on"))
-                      & (pl.col("nursing_residents") * threshold.denominator >= pl.col("quantity") * threshold.numerator))
-              .group_by("institution_id").agg(pl.col("_name").sort_by("checked_on").first().alias("first_year")))
+    earlier = [
+        _nursing_count(res, levels, d).with_columns(pl.lit(d).alias("checked_on"), pl.lit(name(d)).alias("_name"))
+        for d in ends
+    ]
+    before = (
+        pl.concat(earlier)
+        .join(inst.select("institution_id", "quantity", "due_on"), on="institution_id")
+        .filter(
+            (pl.col("checked_on") >= pl.col("due_on"))
+            & (pl.col("nursing_residents") * threshold.denominator >= pl.col("quantity") * threshold.numerator)
+        )
+        .group_by("institution_id")
+        .agg(pl.col("_name").sort_by("checked_on").first().alias("first_year"))
+    )
     hit = inst.join(before, on="institution_id")
     condition_findings(
-        ctx, hit, pl.lit(True), rule, "nursing_bonus_earlier", "info",
+        ctx,
+        hit,
+        pl.lit(True),
+        rule,
+        "nursing_bonus_earlier",
+        "info",
         "护理型床位奖励为一次性补助：入住率在以前年度末已达标，应在该年度发放，本年度不再列出"
-        if ctx.period is None else "护理型床位奖励为一次性补助：入住率在以前期末已达标，应在该期发放，本期不再列出",
+        if ctx.period is None
+        else "护理型床位奖励为一次性补助：入住率在以前期末已达标，应在该期发放，本期不再列出",
         "the nursing-type bonus is one-time: occupancy already reached the threshold at an earlier year end, "
-        "so it was due then and is not listed again" if ctx.period is None else
-        "the nursing-type bonus is one-time: occupancy already reached the threshold at an earlier period end, "
+        "so it was due then and is not listed again"
+        if ctx.period is None
+        else "the nursing-type bonus is one-time: occupancy already reached the threshold at an earlier period end, "
         "so it was due then and is not listed again",
-        pl.format("first_year={}", pl.col("first_year")))
+        pl.format("first_year={}", pl.col("first_year")),
+    )
     return inst.join(before, on="institution_id", how="anti")
 
 
@@ -353,9 +507,16 @@ def renovation_share(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
     min_level = opt(rule, "min_rating_level", on, 0)
     low = pl.col("rating_level").fill_null(0) < min_level
     condition_findings(
-        ctx, inst, low, rule, "rating_below_minimum", "info",
-        f"评定等级未达 {min_level} 级，不享受改造补助", f"rating below level {min_level}: no renovation grant",
-        pl.format("rating_level={} min={}", *_txt("rating_level"), pl.lit(min_level)))
+        ctx,
+        inst,
+        low,
+        rule,
+        "rating_below_minimum",
+        "info",
+        f"评定等级未达 {min_level} 级，不享受改造补助",
+        f"rating below level {min_level}: no renovation grant",
+        pl.format("rating_level={} min={}", *_txt("rating_level"), pl.lit(min_level)),
+    )
     inst = inst.filter(~low)
     try:
         share = Fraction(value(rule, "share", on))
@@ -363,32 +524,69 @@ def renovation_share(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
         ctx.gap(rule, g, inst["institution_id"])
         return inst.clear()
     lines = inst.with_columns(
-        pl.lit(PROGRAM).alias("program"), pl.lit("renovation_share").alias("item"),
-        pl.lit(ctx.period_label).alias("period"), pl.lit(1, pl.Int64).alias("quantity"),
+        pl.lit(PROGRAM).alias("program"),
+        pl.lit("renovation_share").alias("item"),
+        pl.lit(ctx.period_label).alias("period"),
+        pl.lit(1, pl.Int64).alias("quantity"),
         pl.lit(None, pl.Int64).alias("rate_fen"),
         mul_share_expr(pl.col("investment_final_fen"), share).alias("amount_fen"),
-    ).with_columns((pl.lit("投资决算额 ") + fen_text(pl.col("investment_final_fen")) + pl.lit(f" 元 × {pct(share)} = ")
-                    + fen_text(pl.col("amount_fen")) + pl.lit(" 元")).alias("basis"))
+    ).with_columns(
+        (
+            pl.lit("投资决算额 ")
+            + fen_text(pl.col("investment_final_fen"))
+            + pl.lit(f" 元 × {pct(share)} = ")
+            + fen_text(pl.col("amount_fen"))
+            + pl.lit(" 元")
+        ).alias("basis")
+    )
     return _finish(ctx, rule, lines)
 
 
 def _checklist(rule, on: date, lang: str) -> list[tuple[str, dict]]:
     """What an inspector checks for a per-bed subsidy or the nursing-type bonus."""
-    items = [(t(lang, "登记备案证明与竣工验收材料；核定床位数与实有床位一致",
-                "Registration and acceptance papers; approved beds match actual beds"), {"kind": INSTITUTION})]
+    items = [
+        (
+            t(
+                lang,
+                "登记备案证明与竣工验收材料；核定床位数与实有床位一致",
+                "Registration and acceptance papers; approved beds match actual beds",
+            ),
+            {"kind": INSTITUTION},
+        )
+    ]
     if rule.has("leased_min_years"):
         years = param_text(rule, "leased_min_years", on, lang)
-        items.append((t(lang, f"租赁用房：租赁合同租期不少于 {years} 年", f"Leased premises: lease term at least {years} years"),
-                      {"kind": INSTITUTION, "premises": {"leased"}}))
+        items.append(
+            (
+                t(
+                    lang,
+                    f"租赁用房：租赁合同租期不少于 {years} 年",
+                    f"Leased premises: lease term at least {years} years",
+                ),
+                {"kind": INSTITUTION, "premises": {"leased"}},
+            )
+        )
     if rule.kind == "nursing_type_bonus":
-        items.append((t(lang, "护理型机构：护理老人入住情况与能力评估报告",
-                        "Nursing-type: residents needing nursing and their assessments"), {"kind": INSTITUTION}))
+        items.append(
+            (
+                t(
+                    lang,
+                    "护理型机构：护理老人入住情况与能力评估报告",
+                    "Nursing-type: residents needing nursing and their assessments",
+                ),
+                {"kind": INSTITUTION},
+            )
+        )
     return items
 
 
 def _renovation_checklist(rule, on: date, lang: str) -> list[tuple[str, dict]]:
-    return [(t(lang, "改造项目：投资决算与等级评定结果", "Renovation: final investment account and rating result"),
-             {"kind": INSTITUTION})]
+    return [
+        (
+            t(lang, "改造项目：投资决算与等级评定结果", "Renovation: final investment account and rating result"),
+            {"kind": INSTITUTION},
+        )
+    ]
 
 
 # ---------------------------------------------------------------- the kinds, declared once
@@ -396,39 +594,77 @@ def _renovation_checklist(rule, on: date, lang: str) -> list[tuple[str, dict]]:
 _RATES = ("rate_self_built", "forprofit_share", "payer_shares")
 _LEASED = ("rate_leased", "leased_min_years", "leased_schedule_years", "forprofit_share", "payer_shares")
 KINDS = [
-    Kind("construction_per_bed", "建设补贴（按床位）", "construction subsidy per bed",
-         params={**ELIGIBILITY,
-                 "rate_self_built": {"yuan/bed"},
-                 "rate_leased": {"yuan/bed", "yuan/bed/year"},
-                 "leased_min_years": {"years"},
-                 "leased_schedule_years": {"count"},
-                 "forprofit_share": {"share"},
-                 "payer_shares": {"table:share"},
-                 "payer": {"payer"}},
-         program=PROGRAM, compute=construction_per_bed,
-         items=(Item("self_built_beds", "自建床位", "self-built beds", _RATES),
-                Item("leased_beds", "租赁床位", "leased beds", _LEASED),
-                Item("leased_beds_year_", "租赁床位（第 {n} 年）", "leased beds (year {n})", _LEASED)),
-         inputs=("beds", "beds_subsidized_before", "premises", "lease_years", "profit_status", "registered_on",
-                 "accepted_on", "opened_on", "nursing_type", "rating_level", "investment_final_fen"),
-         interpretations={"construction_due_year": INTERPRETATIONS["construction_due_year"]},
-         checklist=_checklist),
-    Kind("nursing_type_bonus", "护理型床位奖补", "nursing-type bonus",
-         params={**ELIGIBILITY,
-                 "rate_self_built": {"yuan/bed"},
-                 "rate_leased": {"yuan/bed"},
-                 "min_nursing_occupancy": {"share"},
-                 "nursing_care_levels": {"set"},
-                 "payer": {"payer"}},
-         program=PROGRAM, compute=nursing_type_bonus,
-         items=(Item("nursing_type_bonus", "护理型床位奖补", "nursing-type bonus",
-                     ("rate_self_built", "rate_leased", "min_nursing_occupancy", "nursing_care_levels")),),
-         interpretations={"nursing_occupancy": INTERPRETATIONS["nursing_occupancy"]},
-         checklist=_checklist),
-    Kind("renovation_share", "敬老院改造补助", "renovation share",
-         params={"min_rating_level": {"level"}, "share": {"share"}, "payer": {"payer"}},
-         program=PROGRAM, compute=renovation_share,
-         items=(Item("renovation_share", "敬老院改造补助", "renovation share", ("share", "min_rating_level")),),
-         interpretations={"renovation_one_time": INTERPRETATIONS["renovation_one_time"]},
-         checklist=_renovation_checklist),
+    Kind(
+        "construction_per_bed",
+        "建设补贴（按床位）",
+        "construction subsidy per bed",
+        params={
+            **ELIGIBILITY,
+            "rate_self_built": {"yuan/bed"},
+            "rate_leased": {"yuan/bed", "yuan/bed/year"},
+            "leased_min_years": {"years"},
+            "leased_schedule_years": {"count"},
+            "forprofit_share": {"share"},
+            "payer_shares": {"table:share"},
+            "payer": {"payer"},
+        },
+        program=PROGRAM,
+        compute=construction_per_bed,
+        items=(
+            Item("self_built_beds", "自建床位", "self-built beds", _RATES),
+            Item("leased_beds", "租赁床位", "leased beds", _LEASED),
+            Item("leased_beds_year_", "租赁床位（第 {n} 年）", "leased beds (year {n})", _LEASED),
+        ),
+        inputs=(
+            "beds",
+            "beds_subsidized_before",
+            "premises",
+            "lease_years",
+            "profit_status",
+            "registered_on",
+            "accepted_on",
+            "opened_on",
+            "nursing_type",
+            "rating_level",
+            "investment_final_fen",
+        ),
+        interpretations={"construction_due_year": INTERPRETATIONS["construction_due_year"]},
+        checklist=_checklist,
+    ),
+    Kind(
+        "nursing_type_bonus",
+        "护理型床位奖补",
+        "nursing-type bonus",
+        params={
+            **ELIGIBILITY,
+            "rate_self_built": {"yuan/bed"},
+            "rate_leased": {"yuan/bed"},
+            "min_nursing_occupancy": {"share"},
+            "nursing_care_levels": {"set"},
+            "payer": {"payer"},
+        },
+        program=PROGRAM,
+        compute=nursing_type_bonus,
+        items=(
+            Item(
+                "nursing_type_bonus",
+                "护理型床位奖补",
+                "nursing-type bonus",
+                ("rate_self_built", "rate_leased", "min_nursing_occupancy", "nursing_care_levels"),
+            ),
+        ),
+        interpretations={"nursing_occupancy": INTERPRETATIONS["nursing_occupancy"]},
+        checklist=_checklist,
+    ),
+    Kind(
+        "renovation_share",
+        "敬老院改造补助",
+        "renovation share",
+        params={"min_rating_level": {"level"}, "share": {"share"}, "payer": {"payer"}},
+        program=PROGRAM,
+        compute=renovation_share,
+        items=(Item("renovation_share", "敬老院改造补助", "renovation share", ("share", "min_rating_level")),),
+        interpretations={"renovation_one_time": INTERPRETATIONS["renovation_one_time"]},
+        checklist=_renovation_checklist,
+    ),
 ]

@@ -23,11 +23,13 @@ INTERPRETATIONS = {
     "premium_cap": (
         "各级补助按政策包顺序计算，每项以剩余保费为上限，机构自付部分不为负；同一保单各行合计等于保费。",
         "Shares apply in pack order, each capped at what is left of the premium, so the institution's "
-        "part is never negative; the lines of a premium add up to it."),
+        "part is never negative; the lines of a premium add up to it.",
+    ),
     "average_premium_from_input": (
         "未设定平均保费时，取输入数据中该险种当年保费的平均值（四舍五入到分）。",
         "With no average premium set, the mean of the input's premiums of that scheme and year is used "
-        "(rounded to the fen)."),
+        "(rounded to the fen).",
+    ),
 }
 
 
@@ -44,9 +46,11 @@ def premium_shares(rules: list, tables: dict, ctx: Ctx) -> pl.DataFrame:
     if not ins.height or not rules:
         return ins.clear()
     ctx.interpretations.add("premium_cap")
-    prem = (ins.with_row_index("_policy").join(
-        tables["institutions"].select("institution_id", "profit_status"), on="institution_id", how="left")
-        .with_columns(pl.col("premium_fen").alias("_left")))
+    prem = (
+        ins.with_row_index("_policy")
+        .join(tables["institutions"].select("institution_id", "profit_status"), on="institution_id", how="left")
+        .with_columns(pl.col("premium_fen").alias("_left"))
+    )
     lines = []
     open_share = pl.lit(False)  # a share of this premium is a gap: the rest is only an upper bound
     for rule in rules:
@@ -89,26 +93,56 @@ def premium_shares(rules: list, tables: dict, ctx: Ctx) -> pl.DataFrame:
         paid = pl.min_horizontal(raw, pl.col("_left"))
         step = prem.with_columns(
             pl.when(mine).then(paid).otherwise(None).alias("_paid"),
-            pl.when(mine & (raw > pl.col("_left"))).then(pl.lit("，以剩余保费 ") + fen_text(pl.col("_left"))
-                                                           + pl.lit(" 元为上限")).otherwise(pl.lit("")).alias("_cap"),
-            note.alias("_note"))
+            pl.when(mine & (raw > pl.col("_left")))
+            .then(pl.lit("，以剩余保费 ") + fen_text(pl.col("_left")) + pl.lit(" 元为上限"))
+            .otherwise(pl.lit(""))
+            .alias("_cap"),
+            note.alias("_note"),
+        )
         payer = value(rule, "payer", on)
-        lines.append(step.filter(pl.col("_paid").is_not_null()).select(
-            "_policy", "institution_id", "year", pl.lit("premium_share").alias("item"),
-            pl.col("_paid").alias("amount_fen"),
-            pl.lit(payer).alias("payer"), pl.lit(rule.id).alias("rule"), pl.lit(rule.citation).alias("citation"),
-            (pl.col("_note") + pl.col("_cap")).alias("basis")))
+        lines.append(
+            step.filter(pl.col("_paid").is_not_null()).select(
+                "_policy",
+                "institution_id",
+                "year",
+                pl.lit("premium_share").alias("item"),
+                pl.col("_paid").alias("amount_fen"),
+                pl.lit(payer).alias("payer"),
+                pl.lit(rule.id).alias("rule"),
+                pl.lit(rule.citation).alias("citation"),
+                (pl.col("_note") + pl.col("_cap")).alias("basis"),
+            )
+        )
         prem = step.with_columns((pl.col("_left") - pl.col("_paid").fill_null(0)).alias("_left"))
     rest = prem.filter(pl.col("_left") > 0).select(
-        "_policy", "institution_id", "year", pl.lit("premium_rest").alias("item"), pl.col("_left").alias("amount_fen"),
-        pl.lit("institution").alias("payer"), _first_rule(rules, on, "id"), _first_rule(rules, on, "citation"),
-        (pl.lit("保费 ") + fen_text(pl.col("premium_fen")) + pl.lit(" 元 − 各级补助 = 机构自付 ")
-         + fen_text(pl.col("_left")) + pl.lit(" 元")
-         + pl.when(open_share).then(pl.lit(REST_UPPER_BOUND)).otherwise(pl.lit(""))).alias("basis"))
+        "_policy",
+        "institution_id",
+        "year",
+        pl.lit("premium_rest").alias("item"),
+        pl.col("_left").alias("amount_fen"),
+        pl.lit("institution").alias("payer"),
+        _first_rule(rules, on, "id"),
+        _first_rule(rules, on, "citation"),
+        (
+            pl.lit("保费 ")
+            + fen_text(pl.col("premium_fen"))
+            + pl.lit(" 元 − 各级补助 = 机构自付 ")
+            + fen_text(pl.col("_left"))
+            + pl.lit(" 元")
+            + pl.when(open_share).then(pl.lit(REST_UPPER_BOUND)).otherwise(pl.lit(""))
+        ).alias("basis"),
+    )
     out = pl.concat(lines + [rest])
-    return out.with_columns(pl.lit(PROGRAM).alias("program"), pl.col("year").cast(pl.String).alias("period"),
-                            pl.lit(1, pl.Int64).alias("quantity"), pl.lit(None, pl.Int64).alias("rate_fen")
-                            ).sort("_policy", "item").drop("_policy", "year")
+    return (
+        out.with_columns(
+            pl.lit(PROGRAM).alias("program"),
+            pl.col("year").cast(pl.String).alias("period"),
+            pl.lit(1, pl.Int64).alias("quantity"),
+            pl.lit(None, pl.Int64).alias("rate_fen"),
+        )
+        .sort("_policy", "item")
+        .drop("_policy", "year")
+    )
 
 
 def _part_years(ctx: Ctx, rules: list, ins: pl.DataFrame) -> None:
@@ -125,22 +159,29 @@ def _part_years(ctx: Ctx, rules: list, ins: pl.DataFrame) -> None:
     total = int(left["premium_fen"].fill_null(0).sum())
     years = "、".join(str(y) for y in part)
     ctx.finding(
-        "annual_not_split", "warning",
-        ctx.t(f"综合保险保费按年度记录（每年每险种一份、无缴费日期），期间 {span.label} 只含 {years} 年的一部分，"
-              f"该年度 {left.height} 份保单（{len(ids)} 个机构，保费合计 {yuan(total)} 元）的补助不拆分计发；请按年度核算",
-              f"premiums are recorded per year (one per scheme, no payment date) and {span.label} holds only part of "
-              f"{years}: the shares of those {left.height} premium(s) ({len(ids)} institution(s), {yuan(total)} yuan) "
-              "are not split; settle them by year"),
+        "annual_not_split",
+        "warning",
+        ctx.t(
+            f"综合保险保费按年度记录（每年每险种一份、无缴费日期），期间 {span.label} 只含 {years} 年的一部分，"
+            f"该年度 {left.height} 份保单（{len(ids)} 个机构，保费合计 {yuan(total)} 元）的补助不拆分计发；请按年度核算",
+            f"premiums are recorded per year (one per scheme, no payment date) and {span.label} holds only part of "
+            f"{years}: the shares of those {left.height} premium(s) ({len(ids)} institution(s), {yuan(total)} yuan) "
+            "are not split; settle them by year",
+        ),
         f"period={span.label} years={years} policies={left.height} premiums={yuan(total)}",
-        "; ".join(dict.fromkeys(r.citation for r in rules)))
+        "; ".join(dict.fromkeys(r.citation for r in rules)),
+    )
 
 
 def _first_rule(rules: list, on, attr: str) -> pl.Expr:
     """The rest of a premium is booked under the first rule covering its scheme."""
     out = pl.lit(None, pl.String)
     for rule in reversed(rules):
-        out = pl.when(pl.col("scheme").is_in(sorted(value(rule, "scheme", on)))).then(
-            pl.lit(getattr(rule, attr))).otherwise(out)
+        out = (
+            pl.when(pl.col("scheme").is_in(sorted(value(rule, "scheme", on))))
+            .then(pl.lit(getattr(rule, attr)))
+            .otherwise(out)
+        )
     return out.alias("rule" if attr == "id" else attr)
 
 
@@ -149,7 +190,10 @@ def _base(rule, ctx: Ctx, prem: pl.DataFrame, mine: pl.Expr) -> dict:
     else the input's mean with an info finding)."""
     on = ctx.ref_date
     if opt(rule, "basis", on, "premium") != "average_premium":
-        return {"expr": pl.col("premium_fen"), "text": pl.lit("保费 ") + fen_text(pl.col("premium_fen")) + pl.lit(" 元")}
+        return {
+            "expr": pl.col("premium_fen"),
+            "text": pl.lit("保费 ") + fen_text(pl.col("premium_fen")) + pl.lit(" 元"),
+        }
     try:
         avg = value(rule, "average_premium", on)
         how = "平均保费（政策包或本地设定）"
@@ -159,13 +203,18 @@ def _base(rule, ctx: Ctx, prem: pl.DataFrame, mine: pl.Expr) -> dict:
         how = "平均保费（输入数据均值）"
         ctx.interpretations.add("average_premium_from_input")
         ctx.finding(
-            "policy_gap", "info",
-            ctx.t(f"{rule.citation} 的平均保费未设定，按输入数据 {fen.len()} 份保单的平均保费 {fen_to_yuan(avg, True)} 元计算；"
-                  f"可用 --set {rule.id}.average_premium=数值 设定",
-                  f"{rule.citation}: average premium not set; the mean of the input's {fen.len()} premiums "
-                  f"({fen_to_yuan(avg, True)} yuan) is used; set it with --set {rule.id}.average_premium=VALUE"),
+            "policy_gap",
+            "info",
+            ctx.t(
+                f"{rule.citation} 的平均保费未设定，按输入数据 {fen.len()} 份保单的平均保费 {fen_to_yuan(avg, True)} 元计算；"
+                f"可用 --set {rule.id}.average_premium=数值 设定",
+                f"{rule.citation}: average premium not set; the mean of the input's {fen.len()} premiums "
+                f"({fen_to_yuan(avg, True)} yuan) is used; set it with --set {rule.id}.average_premium=VALUE",
+            ),
             f"param={rule.id}.average_premium policies={fen.len()} total={fen_to_yuan(int(fen.sum()))} "
-            f"mean={fen_to_yuan(avg)}", rule.citation)
+            f"mean={fen_to_yuan(avg)}",
+            rule.citation,
+        )
     ctx.average_premium[rule.id] = avg
     return {"expr": pl.lit(avg, pl.Int64), "text": pl.lit(f"{how} {fen_to_yuan(avg, True)} 元")}
 
@@ -177,16 +226,29 @@ def _checklist(rule, on, lang: str) -> list[tuple[str, dict]]:
 # ---------------------------------------------------------------- the kinds, declared once
 
 KINDS = [
-    Kind("premium_share", "综合责任保险保费补助", "insurance premium share",
-         params={"scheme": {"set"},
-                 "basis": {"text"},
-                 "share_nonprofit": {"share"},
-                 "share_forprofit": {"share"},
-                 "average_premium": {"yuan"},
-                 "payer": {"payer"}},
-         program=PROGRAM, compute=premium_shares, together=True,
-         items=(Item("premium_share", "保费补助", "premium share", ("share_nonprofit", "share_forprofit", "average_premium")),
-                Item("premium_rest", "保费自付部分", "premium (own share)")),
-         inputs=("profit_status",),
-         interpretations=INTERPRETATIONS, checklist=_checklist),
+    Kind(
+        "premium_share",
+        "综合责任保险保费补助",
+        "insurance premium share",
+        params={
+            "scheme": {"set"},
+            "basis": {"text"},
+            "share_nonprofit": {"share"},
+            "share_forprofit": {"share"},
+            "average_premium": {"yuan"},
+            "payer": {"payer"},
+        },
+        program=PROGRAM,
+        compute=premium_shares,
+        together=True,
+        items=(
+            Item(
+                "premium_share", "保费补助", "premium share", ("share_nonprofit", "share_forprofit", "average_premium")
+            ),
+            Item("premium_rest", "保费自付部分", "premium (own share)"),
+        ),
+        inputs=("profit_status",),
+        interpretations=INTERPRETATIONS,
+        checklist=_checklist,
+    ),
 ]

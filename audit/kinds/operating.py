@@ -29,11 +29,13 @@ INTERPRETATIONS = {
         "入住日期不晚于该日）、户籍在机构所在区县的老人计 1 人月；因能力等级变化拆分的连续入住视为一次入住。",
         "Monthly headcount: a resident counts for a month when in residence on its last day, continuously "
         "resident since on or before that day shifted back by the minimum months, with local household "
-        "registration; stays split by a care-level change count as one residence."),
+        "registration; stays split by a care-level change count as one residence.",
+    ),
     "disabled_definition": (
         "“失能”指能力等级属政策包所列等级；失智者按参数计入，失能与失智同时具备的只计一次补贴。",
         "'Disabled' means a care level listed in the pack; dementia counts when the pack says so; "
-        "a resident who is both gets the supplement once."),
+        "a resident who is both gets the supplement once.",
+    ),
     "outside_registers": (
         "死亡名单、低保特困名册优先于机构申报：死亡之日起不再计为在院；低保类别仅在名册所列类别的在册月份计入"
         "（认定日期 ≤ 月末 < 退出日期）；月末未满六十周岁者（按身份证号出生日期）不计人月"
@@ -41,7 +43,8 @@ INTERPRETATIONS = {
         "The death register and the assistance roster override declarations: no residence from the day of "
         "death; a low-income category counts only on month-ends the person is on the roster in it "
         "(from ≤ month-end < until); a person under 60 on the month-end (birth date in the id) is not counted "
-        "(Law on the Protection of the Rights and Interests of the Elderly, art. 2). Without a roster, declarations stand."),
+        "(Law on the Protection of the Rights and Interests of the Elderly, art. 2). Without a roster, declarations stand.",
+    ),
 }
 CARE_ZH = {"self_care": "自理", "partial": "部分失能", "full": "完全失能"}
 
@@ -68,8 +71,10 @@ def _continued(res: pl.DataFrame) -> pl.DataFrame:
     res = res.sort("institution_id", "person_id", "admitted_on", "_row")
     # rows are sorted, so "previous stay of the same person" is the previous row when the
     # key repeats; no window per person needed (fast for millions of stays)
-    same_person = ((pl.col("institution_id") == pl.col("institution_id").shift(1))
-                   & (pl.col("person_id") == pl.col("person_id").shift(1))).fill_null(False)
+    same_person = (
+        (pl.col("institution_id") == pl.col("institution_id").shift(1))
+        & (pl.col("person_id") == pl.col("person_id").shift(1))
+    ).fill_null(False)
     # overlapping rows of one person in one institution (a validation warning): the later
     # row takes over from its admission, so no month is counted twice
     next_start = pl.when(same_person.shift(-1).fill_null(False)).then(pl.col("admitted_on").shift(-1))
@@ -77,7 +82,8 @@ def _continued(res: pl.DataFrame) -> pl.DataFrame:
     prev_end = pl.col("discharged_on").shift(1)
     continues = same_person & prev_end.is_not_null() & (pl.col("admitted_on") <= prev_end + pl.duration(days=1))
     return res.with_columns(
-        pl.when(continues).then(None).otherwise(pl.col("admitted_on")).forward_fill().alias("since"))
+        pl.when(continues).then(None).otherwise(pl.col("admitted_on")).forward_fill().alias("since")
+    )
 
 
 def counted_spans(rule, tables: dict, ctx: Ctx) -> pl.LazyFrame:
@@ -99,49 +105,93 @@ def counted_spans(rule, tables: dict, ctx: Ctx) -> pl.LazyFrame:
         inst = inst.filter(pl.col("ownership").is_in(sorted(ownership)))
     inst = inst.select("institution_id", pl.col("county").alias("_county"), "rating_level", "registered_on")
     first, n = ctx.span.start, ctx.span.n_months
-    res = (tables["residents"].lazy()
-           .select("institution_id", "person_id", "admitted_on", "discharged_on", "hukou_county", "care_level",
-                   "dementia", "low_income", "_row")
-           .filter(pl.col("admitted_on") <= on)
-           # whole institutions drop out here, so the continuity of a stay is unchanged
-           .join(inst.lazy(), on="institution_id", how="inner")
-           .pipe(residence_since)
-           .filter(pl.col("discharged_on").is_null() | (pl.col("discharged_on") > first)))
+    res = (
+        tables["residents"]
+        .lazy()
+        .select(
+            "institution_id",
+            "person_id",
+            "admitted_on",
+            "discharged_on",
+            "hukou_county",
+            "care_level",
+            "dementia",
+            "low_income",
+            "_row",
+        )
+        .filter(pl.col("admitted_on") <= on)
+        # whole institutions drop out here, so the continuity of a stay is unchanged
+        .join(inst.lazy(), on="institution_id", how="inner")
+        .pipe(residence_since)
+        .filter(pl.col("discharged_on").is_null() | (pl.col("discharged_on") > first))
+    )
     if local:
         res = res.filter(pl.col("hukou_county").str.strip_chars() == pl.col("_county").str.strip_chars())
     month = lambda d: month_number(d, ctx.span)  # noqa: E731
     res = res.with_columns(
-        pl.max_horizontal(pl.lit(1, pl.Int32), month(pl.col("admitted_on")),
-                          month(pl.col("since").dt.offset_by(f"{min_months}mo"))).alias("_first"),
+        pl.max_horizontal(
+            pl.lit(1, pl.Int32), month(pl.col("admitted_on")), month(pl.col("since").dt.offset_by(f"{min_months}mo"))
+        ).alias("_first"),
         pl.min_horizontal(pl.lit(n, pl.Int32), (month(pl.col("discharged_on")) - 1).fill_null(n)).alias("_last"),
     ).filter(pl.col("_first") <= pl.col("_last"))
     if opt(rule, "require_registered", on, False):
-        registered = month(pl.col("registered_on")).fill_null(n + 1)   # never registered: no month
-        res = pl.concat([
-            res.with_columns(pl.min_horizontal("_last", registered - 1).alias("_last"), pl.lit(False).alias("registered_ok")),
-            res.with_columns(pl.max_horizontal("_first", registered).alias("_first"), pl.lit(True).alias("registered_ok")),
-        ]).filter(pl.col("_first") <= pl.col("_last"))
+        registered = month(pl.col("registered_on")).fill_null(n + 1)  # never registered: no month
+        res = pl.concat(
+            [
+                res.with_columns(
+                    pl.min_horizontal("_last", registered - 1).alias("_last"), pl.lit(False).alias("registered_ok")
+                ),
+                res.with_columns(
+                    pl.max_horizontal("_first", registered).alias("_first"), pl.lit(True).alias("registered_ok")
+                ),
+            ]
+        ).filter(pl.col("_first") <= pl.col("_last"))
     else:
         res = res.with_columns(pl.lit(True).alias("registered_ok"))
-    return res.select("institution_id", "person_id", "_first", "_last", "care_level", "dementia", "low_income",
-                      "rating_level", "registered_on", "registered_ok")
+    return res.select(
+        "institution_id",
+        "person_id",
+        "_first",
+        "_last",
+        "care_level",
+        "dementia",
+        "low_income",
+        "rating_level",
+        "registered_on",
+        "registered_ok",
+    )
 
 
 def counted_stays(rule, tables: dict, ctx: Ctx) -> pl.LazyFrame:
     """Lazy rows (stay × month end) that count, with `registered_ok`: the spans expanded,
     for `audit explain` (one institution), never for the whole input."""
     days = dict(enumerate(month_ends(ctx.span), start=1))
-    return (counted_spans(rule, tables, ctx)
-            .with_columns(pl.int_ranges("_first", pl.col("_last") + 1, dtype=pl.Int32).alias("_month"))
-            .explode("_month")
-            .with_columns(pl.col("_month").replace_strict(days, return_dtype=pl.Date).alias("month_end"))
-            .pipe(with_registers, tables)
-            .select("institution_id", "person_id", "month_end", "care_level", "dementia", "low_income",
-                    "rating_level", "registered_on", "registered_ok", "died_on", "dead", "under_60",
-                    "low_declared", "off_roster"))
+    return (
+        counted_spans(rule, tables, ctx)
+        .with_columns(pl.int_ranges("_first", pl.col("_last") + 1, dtype=pl.Int32).alias("_month"))
+        .explode("_month")
+        .with_columns(pl.col("_month").replace_strict(days, return_dtype=pl.Date).alias("month_end"))
+        .pipe(with_registers, tables)
+        .select(
+            "institution_id",
+            "person_id",
+            "month_end",
+            "care_level",
+            "dementia",
+            "low_income",
+            "rating_level",
+            "registered_on",
+            "registered_ok",
+            "died_on",
+            "dead",
+            "under_60",
+            "low_declared",
+            "off_roster",
+        )
+    )
 
 
-COUNTS = ~pl.col("dead") & ~pl.col("under_60")   # a month the registers leave in residence
+COUNTS = ~pl.col("dead") & ~pl.col("under_60")  # a month the registers leave in residence
 
 
 def counted_months(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
@@ -159,10 +209,13 @@ def affected_by_registers(tables: dict, ctx: Ctx) -> pl.LazyFrame | None:
         parts.append(deaths.lazy().select("person_id"))
     res = tables["residents"].lazy()
     if roster is not None and roster.height:
-        parts.append(res.filter(pl.col("low_income").is_not_null() & (pl.col("low_income") != "none")).select("person_id"))
-    jan_end = ctx.span.month_ends[0]   # the period's first month-end
-    parts.append(res.filter((birth_date(pl.col("person_id")).dt.offset_by("60y") > jan_end).fill_null(False))
-                 .select("person_id"))
+        parts.append(
+            res.filter(pl.col("low_income").is_not_null() & (pl.col("low_income") != "none")).select("person_id")
+        )
+    jan_end = ctx.span.month_ends[0]  # the period's first month-end
+    parts.append(
+        res.filter((birth_date(pl.col("person_id")).dt.offset_by("60y") > jan_end).fill_null(False)).select("person_id")
+    )
     people = pl.concat(parts).unique().collect()
     return people.lazy() if people.height else None
 
@@ -187,13 +240,27 @@ def _register_delta(rule, tables: dict, ctx: Ctx, disabled: pl.Expr, low_cats) -
     if not rows.height:
         return None
     cats = sorted(low_cats)
-    keys = ["institution_id", "month_end", "rating_level", "care_level", "disabled", "low", "registered_on",
-            "registered_ok"]
-    minus = (rows.with_columns(disabled.alias("disabled"), pl.col("low_declared").is_in(cats).fill_null(False).alias("low"))
-             .group_by(keys).agg((-pl.len().cast(pl.Int64)).alias("n")))
-    plus = (rows.filter(COUNTS).with_columns(disabled.alias("disabled"),
-                                             pl.col("low_income").is_in(cats).fill_null(False).alias("low"))
-            .group_by(keys).agg(pl.len().cast(pl.Int64).alias("n")))
+    keys = [
+        "institution_id",
+        "month_end",
+        "rating_level",
+        "care_level",
+        "disabled",
+        "low",
+        "registered_on",
+        "registered_ok",
+    ]
+    minus = (
+        rows.with_columns(disabled.alias("disabled"), pl.col("low_declared").is_in(cats).fill_null(False).alias("low"))
+        .group_by(keys)
+        .agg((-pl.len().cast(pl.Int64)).alias("n"))
+    )
+    plus = (
+        rows.filter(COUNTS)
+        .with_columns(disabled.alias("disabled"), pl.col("low_income").is_in(cats).fill_null(False).alias("low"))
+        .group_by(keys)
+        .agg(pl.len().cast(pl.Int64).alias("n"))
+    )
     return pl.concat([minus, plus])
 
 
@@ -204,31 +271,59 @@ def _month_counts(rule, tables: dict, ctx: Ctx, disabled: pl.Expr, low: pl.Expr,
     registration."""
     keys = ["institution_id", "rating_level", "care_level", "disabled", "low", "registered_on", "registered_ok"]
     days = dict(enumerate(month_ends(ctx.span), start=1))
-    in_month = {m: ((pl.col("_first") <= m) & (pl.col("_last") >= m)).sum().cast(pl.Int64).alias(str(m))
-                for m in days}
-    counts = (counted_spans(rule, tables, ctx)
-              .with_columns(disabled.alias("disabled"), low.alias("low"))
-              .group_by(keys).agg(*in_month.values())
-              .unpivot(index=keys, on=[str(m) for m in days], variable_name="_month", value_name="n")
-              .filter(pl.col("n") > 0)
-              .with_columns(pl.col("_month").replace_strict({str(m): d for m, d in days.items()},
-                                                            return_dtype=pl.Date).alias("month_end"))
-              .select("institution_id", "month_end", "rating_level", "care_level", "disabled", "low",
-                      "registered_on", "registered_ok", "n")
-              .collect())
+    in_month = {m: ((pl.col("_first") <= m) & (pl.col("_last") >= m)).sum().cast(pl.Int64).alias(str(m)) for m in days}
+    counts = (
+        counted_spans(rule, tables, ctx)
+        .with_columns(disabled.alias("disabled"), low.alias("low"))
+        .group_by(keys)
+        .agg(*in_month.values())
+        .unpivot(index=keys, on=[str(m) for m in days], variable_name="_month", value_name="n")
+        .filter(pl.col("n") > 0)
+        .with_columns(
+            pl.col("_month")
+            .replace_strict({str(m): d for m, d in days.items()}, return_dtype=pl.Date)
+            .alias("month_end")
+        )
+        .select(
+            "institution_id",
+            "month_end",
+            "rating_level",
+            "care_level",
+            "disabled",
+            "low",
+            "registered_on",
+            "registered_ok",
+            "n",
+        )
+        .collect()
+    )
     delta = _register_delta(rule, tables, ctx, disabled, low_cats)
-    if delta is not None:   # the registers' corrections, counted on the few people they touch
+    if delta is not None:  # the registers' corrections, counted on the few people they touch
         group = [c for c in counts.columns if c != "n"]
-        counts = (pl.concat([counts, delta.select(counts.columns).cast(counts.schema)])
-                  .group_by(group).agg(pl.col("n").sum()).filter(pl.col("n") != 0))
-    unregistered = (counts.filter(~pl.col("registered_ok")).group_by("institution_id")
-                    .agg(pl.col("n").sum(), pl.col("registered_on").first()))
-    condition_findings(ctx, unregistered, pl.lit(True), rule, "not_registered", "warning",
-                       f"机构未依法登记（或登记前），相应人月不享受 {rule.citation} 的运营补贴",
-                       f"not registered (or before registration): those resident-months get no grant "
-                       f"under {rule.citation}",
-                       pl.format("resident_months={} registered_on={}", pl.col("n"),
-                                 pl.col("registered_on").cast(pl.String).fill_null("空")))
+        counts = (
+            pl.concat([counts, delta.select(counts.columns).cast(counts.schema)])
+            .group_by(group)
+            .agg(pl.col("n").sum())
+            .filter(pl.col("n") != 0)
+        )
+    unregistered = (
+        counts.filter(~pl.col("registered_ok"))
+        .group_by("institution_id")
+        .agg(pl.col("n").sum(), pl.col("registered_on").first())
+    )
+    condition_findings(
+        ctx,
+        unregistered,
+        pl.lit(True),
+        rule,
+        "not_registered",
+        "warning",
+        f"机构未依法登记（或登记前），相应人月不享受 {rule.citation} 的运营补贴",
+        f"not registered (or before registration): those resident-months get no grant under {rule.citation}",
+        pl.format(
+            "resident_months={} registered_on={}", pl.col("n"), pl.col("registered_on").cast(pl.String).fill_null("空")
+        ),
+    )
     return counts.filter(pl.col("registered_ok"))
 
 
@@ -263,17 +358,27 @@ def resident_month_grant(rule, tables: dict, ctx: Ctx, detail: bool = False) -> 
         unrated = months.filter(pl.col("rating_level").fill_null(0) == 0)
         if unrated.height:
             per = unrated.group_by("institution_id").agg(pl.col("n").sum())
-            condition_findings(ctx, per, pl.lit(True), rule, "unrated", "info",
-                               f"机构未评定等级，{rule.citation} 的运营补贴按等级计发，暂不计发",
-                               f"institution not rated: no operating grant under {rule.citation} (paid by rating level)",
-                               pl.format("resident_months={}", pl.col("n")))
-    months = months.filter(priced_base)   # no level, no rate (validation flags a missing care level)
+            condition_findings(
+                ctx,
+                per,
+                pl.lit(True),
+                rule,
+                "unrated",
+                "info",
+                f"机构未评定等级，{rule.citation} 的运营补贴按等级计发，暂不计发",
+                f"institution not rated: no operating grant under {rule.citation} (paid by rating level)",
+                pl.format("resident_months={}", pl.col("n")),
+            )
+    months = months.filter(priced_base)  # no level, no rate (validation flags a missing care level)
     _register_findings(rule, tables, ctx, disabled, low_cats)
     if not months.height:
         return _empty_detail() if detail else months.clear()
 
-    counts = (_items(months, rule, base_item, base_key).group_by("institution_id", "item", "key", "month_end")
-              .agg(pl.col("n").sum().alias("quantity")))
+    counts = (
+        _items(months, rule, base_item, base_key)
+        .group_by("institution_id", "item", "key", "month_end")
+        .agg(pl.col("n").sum().alias("quantity"))
+    )
 
     rates = _rate_table(rule, ctx, counts, base_param)
     priced = counts.join(rates, on=["item", "key", "month_end"], how="left")
@@ -283,46 +388,79 @@ def resident_month_grant(rule, tables: dict, ctx: Ctx, detail: bool = False) -> 
     priced = priced.filter(pl.col("rate_fen").is_not_null())
     if detail:
         return priced.select("institution_id", "item", "month_end", "quantity", "rate_fen").sort(
-            "institution_id", "item", "month_end")
-    lines = (priced.group_by("institution_id", "item", "rate_fen").agg(pl.col("quantity").sum())
-             .with_columns(pl.lit(PROGRAM).alias("program"), pl.lit(ctx.period_label).alias("period"),
-                           (pl.col("quantity") * pl.col("rate_fen")).alias("amount_fen"),
-                           pl.lit(rule.id).alias("rule"), pl.lit(rule.citation).alias("citation")))
+            "institution_id", "item", "month_end"
+        )
+    lines = (
+        priced.group_by("institution_id", "item", "rate_fen")
+        .agg(pl.col("quantity").sum())
+        .with_columns(
+            pl.lit(PROGRAM).alias("program"),
+            pl.lit(ctx.period_label).alias("period"),
+            (pl.col("quantity") * pl.col("rate_fen")).alias("amount_fen"),
+            pl.lit(rule.id).alias("rule"),
+            pl.lit(rule.citation).alias("citation"),
+        )
+    )
     payer = value(rule, "payer", on)
-    ctx.monthly.append(priced.group_by("institution_id", "month_end")
-                       .agg((pl.col("quantity") * pl.col("rate_fen")).sum().alias("amount_fen"))
-                       .with_columns(pl.lit(PROGRAM).alias("program"), pl.lit(payer).alias("payer")))
+    ctx.monthly.append(
+        priced.group_by("institution_id", "month_end")
+        .agg((pl.col("quantity") * pl.col("rate_fen")).sum().alias("amount_fen"))
+        .with_columns(pl.lit(PROGRAM).alias("program"), pl.lit(payer).alias("payer"))
+    )
     return lines.with_columns(
         pl.lit(payer).alias("payer"),
-        (pl.format("{} 人月 × ", pl.col("quantity")) + fen_text(pl.col("rate_fen")) + pl.lit(" 元/人/月 = ")
-         + fen_text(pl.col("amount_fen")) + pl.lit(" 元（") + pl.col("item").replace_strict(
-             _item_zh(), default=pl.col("item")) + pl.lit("）")).alias("basis"))
+        (
+            pl.format("{} 人月 × ", pl.col("quantity"))
+            + fen_text(pl.col("rate_fen"))
+            + pl.lit(" 元/人/月 = ")
+            + fen_text(pl.col("amount_fen"))
+            + pl.lit(" 元（")
+            + pl.col("item").replace_strict(_item_zh(), default=pl.col("item"))
+            + pl.lit("）")
+        ).alias("basis"),
+    )
 
 
 def _base(rule):
     """(which counted months have a base rate, its table key, its item name, its parameter)."""
     if rule.has("rate_by_rating_level"):
-        return (pl.col("rating_level").fill_null(0) > 0, pl.col("rating_level"),
-                pl.lit("resident_months_level_") + pl.col("rating_level").cast(pl.String), "rate_by_rating_level")
-    return (pl.col("care_level").is_not_null(), pl.col("care_level"),
-            pl.lit("resident_months_") + pl.col("care_level"), "rate_by_care_level")
+        return (
+            pl.col("rating_level").fill_null(0) > 0,
+            pl.col("rating_level"),
+            pl.lit("resident_months_level_") + pl.col("rating_level").cast(pl.String),
+            "rate_by_rating_level",
+        )
+    return (
+        pl.col("care_level").is_not_null(),
+        pl.col("care_level"),
+        pl.lit("resident_months_") + pl.col("care_level"),
+        "rate_by_care_level",
+    )
 
 
 def _items(months: pl.DataFrame, rule, base_item: pl.Expr, base_key: pl.Expr) -> pl.DataFrame:
     """Which counted resident-months carry which item (a resident is in several items)."""
     items = [months.with_columns(base_item.alias("item"), base_key.cast(pl.String).alias("key"))]
     if rule.has("disability_supplement"):
-        items.append(months.filter(pl.col("disabled")).with_columns(pl.lit("disability_supplement").alias("item"),
-                                                                    pl.lit("", pl.String).alias("key")))
+        items.append(
+            months.filter(pl.col("disabled")).with_columns(
+                pl.lit("disability_supplement").alias("item"), pl.lit("", pl.String).alias("key")
+            )
+        )
     if rule.has("low_income_supplement"):
-        items.append(months.filter(pl.col("low")).with_columns(pl.lit("low_income_supplement").alias("item"),
-                                                                pl.lit("", pl.String).alias("key")))
+        items.append(
+            months.filter(pl.col("low")).with_columns(
+                pl.lit("low_income_supplement").alias("item"), pl.lit("", pl.String).alias("key")
+            )
+        )
     return pl.concat(items)
 
 
 REGISTER_RULES = ("died", "under_60", "not_on_roster")
-LOW_WORDS = {False: {"dibao": "低保", "dibao_edge": "低保边缘", "tekun": "特困"},
-             True: {"dibao": "dibao", "dibao_edge": "dibao edge", "tekun": "tekun"}}
+LOW_WORDS = {
+    False: {"dibao": "低保", "dibao_edge": "低保边缘", "tekun": "特困"},
+    True: {"dibao": "dibao", "dibao_edge": "dibao edge", "tekun": "tekun"},
+}
 
 
 def person_month_values(rule, rows: pl.DataFrame, ctx: Ctx, disabled: pl.Expr, low: pl.Expr) -> pl.DataFrame:
@@ -331,16 +469,28 @@ def person_month_values(rule, rows: pl.DataFrame, ctx: Ctx, disabled: pl.Expr, l
     a rate the pack leaves open counts 0 here, its gap is reported by the ledger)."""
     base_ok, base_key, base_item, base_param = _base(rule)
     # only the columns a rate depends on go through the items (rows may carry many others)
-    narrow = rows.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("_pm"), "month_end", "rating_level",
-                         "care_level", disabled.alias("disabled"), low.alias("low")).filter(base_ok)
+    narrow = rows.select(
+        pl.int_range(pl.len(), dtype=pl.UInt32).alias("_pm"),
+        "month_end",
+        "rating_level",
+        "care_level",
+        disabled.alias("disabled"),
+        low.alias("low"),
+    ).filter(base_ok)
     if not narrow.height:
         return rows.with_columns(pl.lit(0, pl.Int64).alias("amount_fen"))
     items = _items(narrow, rule, base_item, base_key).select("_pm", "item", "key", "month_end")
     rates = _rate_table(rule, ctx, items, base_param)
-    per_row = (items.join(rates.select("item", "key", "month_end", "rate_fen"), on=["item", "key", "month_end"], how="left")
-               .group_by("_pm").agg(pl.col("rate_fen").fill_null(0).sum().cast(pl.Int64).alias("amount_fen")))
-    amount = (pl.DataFrame({"_pm": pl.int_range(rows.height, dtype=pl.UInt32, eager=True)})
-              .join(per_row, on="_pm", how="left", maintain_order="left")["amount_fen"].fill_null(0))
+    per_row = (
+        items.join(rates.select("item", "key", "month_end", "rate_fen"), on=["item", "key", "month_end"], how="left")
+        .group_by("_pm")
+        .agg(pl.col("rate_fen").fill_null(0).sum().cast(pl.Int64).alias("amount_fen"))
+    )
+    amount = (
+        pl.DataFrame({"_pm": pl.int_range(rows.height, dtype=pl.UInt32, eager=True)})
+        .join(per_row, on="_pm", how="left", maintain_order="left")["amount_fen"]
+        .fill_null(0)
+    )
     return rows.with_columns(amount.alias("amount_fen"))
 
 
@@ -360,29 +510,54 @@ def _register_findings(rule, tables: dict, ctx: Ctx, disabled: pl.Expr, low_cats
     approved = person_month_values(rule, rows, ctx, disabled, pl.col("low_income").is_in(cats).fill_null(False))
     cut = declared.with_columns(
         (pl.col("amount_fen") - pl.when(COUNTS).then(approved["amount_fen"]).otherwise(0)).alias("cut_fen"),
-        pl.when(pl.col("dead")).then(pl.lit("died")).when(pl.col("under_60")).then(pl.lit("under_60"))
-        .otherwise(pl.lit("not_on_roster")).alias("rule"),
+        pl.when(pl.col("dead"))
+        .then(pl.lit("died"))
+        .when(pl.col("under_60"))
+        .then(pl.lit("under_60"))
+        .otherwise(pl.lit("not_on_roster"))
+        .alias("rule"),
     ).filter(pl.col("cut_fen") != 0)
     if not cut.height:
         return
-    ctx.adjustments.append(cut.select("institution_id", pl.lit(PROGRAM).alias("program"), "rule", "month_end",
-                                      "person_id", pl.col("cut_fen").alias("amount_fen")))
-    per = (cut.group_by("institution_id", "person_id", "rule")
-           .agg(pl.col("month_end").sort().dt.strftime("%Y-%m").str.join(",").alias("months"),
-                pl.len().alias("n"), pl.col("cut_fen").sum(), pl.col("died_on").first(), pl.col("low_declared").first())
-           .with_columns(mask_person_id(pl.col("person_id")).alias("masked"),
-                         fen_text(pl.col("cut_fen")).alias("money")))
+    ctx.adjustments.append(
+        cut.select(
+            "institution_id",
+            pl.lit(PROGRAM).alias("program"),
+            "rule",
+            "month_end",
+            "person_id",
+            pl.col("cut_fen").alias("amount_fen"),
+        )
+    )
+    per = (
+        cut.group_by("institution_id", "person_id", "rule")
+        .agg(
+            pl.col("month_end").sort().dt.strftime("%Y-%m").str.join(",").alias("months"),
+            pl.len().alias("n"),
+            pl.col("cut_fen").sum(),
+            pl.col("died_on").first(),
+            pl.col("low_declared").first(),
+        )
+        .with_columns(mask_person_id(pl.col("person_id")).alias("masked"), fen_text(pl.col("cut_fen")).alias("money"))
+    )
     words = {
-        "died": ("死亡名单显示该老人（身份证号 {}）已于 {} 死亡，其后 {} 个月（{}）不计在院，核减 {} 元",
-                 "the death register shows this person (id {}) died on {}; the {} month(s) after ({}) are not "
-                 "counted, {} yuan cut", pl.col("died_on").cast(pl.String)),
-        "under_60": ("该人员（身份证号 {}）按身份证号所载出生日期，于{}未满六十周岁，不属老年人，{} 个月（{}）不计人月，核减 {} 元",
-                     "this person (id {}) was under 60 on {} by the id's birth date; {} month(s) ({}) not counted, "
-                     "{} yuan cut", pl.lit(ctx.t("所列月末", "the month-ends listed"))),
-        "not_on_roster": ("该老人（身份证号 {}）申报为{}，但 {} 个月（{}）不在低保特困名册该类别中，低保补贴核减 {} 元",
-                          "this person (id {}) is declared {} but is not on the assistance roster in that category for "
-                          "{} month(s) ({}); low-income supplement cut {} yuan",
-                          pl.col("low_declared").replace_strict(LOW_WORDS[ctx.lang == "en"], default=pl.col("low_declared"))),
+        "died": (
+            "死亡名单显示该老人（身份证号 {}）已于 {} 死亡，其后 {} 个月（{}）不计在院，核减 {} 元",
+            "the death register shows this person (id {}) died on {}; the {} month(s) after ({}) are not "
+            "counted, {} yuan cut",
+            pl.col("died_on").cast(pl.String),
+        ),
+        "under_60": (
+            "该人员（身份证号 {}）按身份证号所载出生日期，于{}未满六十周岁，不属老年人，{} 个月（{}）不计人月，核减 {} 元",
+            "this person (id {}) was under 60 on {} by the id's birth date; {} month(s) ({}) not counted, {} yuan cut",
+            pl.lit(ctx.t("所列月末", "the month-ends listed")),
+        ),
+        "not_on_roster": (
+            "该老人（身份证号 {}）申报为{}，但 {} 个月（{}）不在低保特困名册该类别中，低保补贴核减 {} 元",
+            "this person (id {}) is declared {} but is not on the assistance roster in that category for "
+            "{} month(s) ({}); low-income supplement cut {} yuan",
+            pl.col("low_declared").replace_strict(LOW_WORDS[ctx.lang == "en"], default=pl.col("low_declared")),
+        ),
     }
     for code, (zh, en, extra) in words.items():
         part = per.filter(pl.col("rule") == code)
@@ -390,10 +565,19 @@ def _register_findings(rule, tables: dict, ctx: Ctx, disabled: pl.Expr, low_cats
             continue
         msg = pl.format(ctx.t(zh, en), pl.col("masked"), extra, pl.col("n"), pl.col("months"), pl.col("money"))
         citation = f"{ELDERLY_LAW}：“{ELDERLY_QUOTE}”" if code == "under_60" else rule.citation
-        ctx.add(part.select(
-            "institution_id", pl.lit(code).alias("rule"), pl.lit("error").alias("severity"), msg.alias("message"),
-            pl.format("person={} months={} amount={}", pl.col("masked"), pl.col("months"), pl.col("money")).alias("evidence"),
-            pl.lit(citation).alias("citation"), pl.lit(ctx.period_label).alias("period")))
+        ctx.add(
+            part.select(
+                "institution_id",
+                pl.lit(code).alias("rule"),
+                pl.lit("error").alias("severity"),
+                msg.alias("message"),
+                pl.format("person={} months={} amount={}", pl.col("masked"), pl.col("months"), pl.col("money")).alias(
+                    "evidence"
+                ),
+                pl.lit(citation).alias("citation"),
+                pl.lit(ctx.period_label).alias("period"),
+            )
+        )
     for k in ("outside_registers",):
         ctx.interpretations.add(k)
 
@@ -422,51 +606,113 @@ def _rate_table(rule, ctx: Ctx, counts: pl.DataFrame, base_param: str) -> pl.Dat
             param, ended = None, False
         except Gap as g:
             rate, param, ended = None, g.param, g.not_in_force
-        rows.append({"item": item, "key": key, "month_end": me, "rate_fen": rate,
-                     "_param": param or (name if rate is None else None), "_ended": ended})
-    return pl.DataFrame(rows, schema={"item": pl.String, "key": pl.String, "month_end": pl.Date,
-                                      "rate_fen": pl.Int64, "_param": pl.String, "_ended": pl.Boolean})
+        rows.append(
+            {
+                "item": item,
+                "key": key,
+                "month_end": me,
+                "rate_fen": rate,
+                "_param": param or (name if rate is None else None),
+                "_ended": ended,
+            }
+        )
+    return pl.DataFrame(
+        rows,
+        schema={
+            "item": pl.String,
+            "key": pl.String,
+            "month_end": pl.Date,
+            "rate_fen": pl.Int64,
+            "_param": pl.String,
+            "_ended": pl.Boolean,
+        },
+    )
 
 
 def _empty_detail() -> pl.DataFrame:
-    return pl.DataFrame(schema={"institution_id": pl.String, "item": pl.String, "month_end": pl.Date,
-                                "quantity": pl.Int64, "rate_fen": pl.Int64})
+    return pl.DataFrame(
+        schema={
+            "institution_id": pl.String,
+            "item": pl.String,
+            "month_end": pl.Date,
+            "quantity": pl.Int64,
+            "rate_fen": pl.Int64,
+        }
+    )
 
 
 def _checklist(rule, on, lang: str) -> list[tuple[str, dict]]:
-    return [(t(lang, "运营补贴申报名册：入住时长、户籍、能力评估、低保证明与实际入住老人一致",
-               "Operating-grant roster: stay length, household registration, assessments and low-income papers match residents"),
-             {"kind": INSTITUTION})]
+    return [
+        (
+            t(
+                lang,
+                "运营补贴申报名册：入住时长、户籍、能力评估、低保证明与实际入住老人一致",
+                "Operating-grant roster: stay length, household registration, assessments and low-income papers match residents",
+            ),
+            {"kind": INSTITUTION},
+        )
+    ]
 
 
 # ---------------------------------------------------------------- the kinds, declared once
 
 _RESIDENT_MONTHS = ("min_months", "local_hukou")
 KINDS = [
-    Kind("resident_month_grant", "运营补贴（按入住人月）", "operating grant per resident-month",
-         params={"eligible_ownership": {"set"},
-                 "require_registered": {"bool"},
-                 "min_months": {"months"},
-                 "local_hukou": {"bool"},
-                 "rate_by_rating_level": {"table:yuan/person/month"},
-                 "rate_by_care_level": {"table:yuan/person/month"},
-                 "disability_supplement": {"yuan/person/month"},
-                 "disabled_care_levels": {"set"},
-                 "dementia_counts_as_disabled": {"bool"},
-                 "low_income_supplement": {"yuan/person/month"},
-                 "low_income_categories": {"set"},
-                 "payer": {"payer"}},
-         program=PROGRAM, compute=resident_month_grant,
-         items=(Item("resident_months_level_", "入住人月（{n} 级机构）", "resident-months (level {n})",
-                     ("rate_by_rating_level", *_RESIDENT_MONTHS)),
-                *(Item(f"resident_months_{level}", f"入住人月（{zh}）", f"resident-months ({en})",
-                       ("rate_by_care_level", *_RESIDENT_MONTHS))
-                  for level, zh, en in (("full", "完全失能", "fully disabled"), ("partial", "部分失能", "partially disabled"),
-                                        ("self_care", "自理", "self-care"))),
-                Item("disability_supplement", "失能失智补助", "disability supplement",
-                     ("disability_supplement", "disabled_care_levels", "dementia_counts_as_disabled")),
-                Item("low_income_supplement", "低保及低保边缘补助", "low-income supplement",
-                     ("low_income_supplement", "low_income_categories"))),
-         inputs=("ownership", "rating_level", "county", "registered_on"),
-         interpretations=INTERPRETATIONS, checklist=_checklist),
+    Kind(
+        "resident_month_grant",
+        "运营补贴（按入住人月）",
+        "operating grant per resident-month",
+        params={
+            "eligible_ownership": {"set"},
+            "require_registered": {"bool"},
+            "min_months": {"months"},
+            "local_hukou": {"bool"},
+            "rate_by_rating_level": {"table:yuan/person/month"},
+            "rate_by_care_level": {"table:yuan/person/month"},
+            "disability_supplement": {"yuan/person/month"},
+            "disabled_care_levels": {"set"},
+            "dementia_counts_as_disabled": {"bool"},
+            "low_income_supplement": {"yuan/person/month"},
+            "low_income_categories": {"set"},
+            "payer": {"payer"},
+        },
+        program=PROGRAM,
+        compute=resident_month_grant,
+        items=(
+            Item(
+                "resident_months_level_",
+                "入住人月（{n} 级机构）",
+                "resident-months (level {n})",
+                ("rate_by_rating_level", *_RESIDENT_MONTHS),
+            ),
+            *(
+                Item(
+                    f"resident_months_{level}",
+                    f"入住人月（{zh}）",
+                    f"resident-months ({en})",
+                    ("rate_by_care_level", *_RESIDENT_MONTHS),
+                )
+                for level, zh, en in (
+                    ("full", "完全失能", "fully disabled"),
+                    ("partial", "部分失能", "partially disabled"),
+                    ("self_care", "自理", "self-care"),
+                )
+            ),
+            Item(
+                "disability_supplement",
+                "失能失智补助",
+                "disability supplement",
+                ("disability_supplement", "disabled_care_levels", "dementia_counts_as_disabled"),
+            ),
+            Item(
+                "low_income_supplement",
+                "低保及低保边缘补助",
+                "low-income supplement",
+                ("low_income_supplement", "low_income_categories"),
+            ),
+        ),
+        inputs=("ownership", "rating_level", "county", "registered_on"),
+        interpretations=INTERPRETATIONS,
+        checklist=_checklist,
+    ),
 ]

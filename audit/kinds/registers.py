@@ -37,8 +37,12 @@ def with_registers(months: pl.LazyFrame, tables: dict) -> pl.LazyFrame:
     the roster does not confirm the declared category."""
     deaths = tables.get("deaths")
     if deaths is not None and deaths.height:
-        first = deaths.lazy().filter(pl.col("person_id").is_not_null() & pl.col("died_on").is_not_null()) \
-            .group_by("person_id").agg(pl.col("died_on").min())
+        first = (
+            deaths.lazy()
+            .filter(pl.col("person_id").is_not_null() & pl.col("died_on").is_not_null())
+            .group_by("person_id")
+            .agg(pl.col("died_on").min())
+        )
         months = months.join(first, on="person_id", how="left")
     else:
         months = months.with_columns(pl.lit(None, pl.Date).alias("died_on"))
@@ -50,16 +54,27 @@ def with_registers(months: pl.LazyFrame, tables: dict) -> pl.LazyFrame:
     roster = tables.get("assistance_roster")
     if roster is None or not roster.height:
         return months.with_columns(pl.lit(False).alias("off_roster"))
-    declared = months.filter(pl.col("low_declared").is_not_null() & (pl.col("low_declared") != "none")) \
-        .select("person_id", "low_declared", "month_end").unique()
-    confirmed = (declared.join(roster.lazy().select("person_id", pl.col("category").alias("low_declared"), "from", "until"),
-                               on=["person_id", "low_declared"], how="inner")
-                 .filter((pl.col("from") <= pl.col("month_end"))
-                         & (pl.col("until").is_null() | (pl.col("until") > pl.col("month_end"))))
-                 .select("person_id", "low_declared", "month_end").unique()
-                 .with_columns(pl.lit(True).alias("_on_roster")))
+    declared = (
+        months.filter(pl.col("low_declared").is_not_null() & (pl.col("low_declared") != "none"))
+        .select("person_id", "low_declared", "month_end")
+        .unique()
+    )
+    confirmed = (
+        declared.join(
+            roster.lazy().select("person_id", pl.col("category").alias("low_declared"), "from", "until"),
+            on=["person_id", "low_declared"],
+            how="inner",
+        )
+        .filter(
+            (pl.col("from") <= pl.col("month_end"))
+            & (pl.col("until").is_null() | (pl.col("until") > pl.col("month_end")))
+        )
+        .select("person_id", "low_declared", "month_end")
+        .unique()
+        .with_columns(pl.lit(True).alias("_on_roster"))
+    )
     months = months.join(confirmed, on=["person_id", "low_declared", "month_end"], how="left")
-    off = (pl.col("low_declared").is_not_null() & (pl.col("low_declared") != "none") & pl.col("_on_roster").is_null())
+    off = pl.col("low_declared").is_not_null() & (pl.col("low_declared") != "none") & pl.col("_on_roster").is_null()
     return months.with_columns(
         off.alias("off_roster"),
         pl.when(off).then(pl.lit("none")).otherwise(pl.col("low_income")).alias("low_income"),

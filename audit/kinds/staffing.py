@@ -19,8 +19,18 @@ import polars as pl
 from audit.kinds.base import Kind
 from audit.kinds.common import INSTITUTION, flag, param_text
 from audit.kinds.checking import (
-    MICRO, as_findings, empty_findings, finding_rows, fte_float, fte_text, gap_finding,
-    month_ends, pick, read_value, residence_spans, with_month_end,
+    MICRO,
+    as_findings,
+    empty_findings,
+    finding_rows,
+    fte_float,
+    fte_text,
+    gap_finding,
+    month_ends,
+    pick,
+    read_value,
+    residence_spans,
+    with_month_end,
 )
 from audit.dates import Period
 from audit.kinds.common import as_span, month_number
@@ -28,9 +38,16 @@ from audit.errors import PolicyError, PolicyGap
 
 LEVELS = ("full", "partial", "self_care")
 STAFFING_SCHEMA = {
-    "institution_id": pl.String, "rule": pl.String, "month_end": pl.Date,
-    "residents_full": pl.Int64, "residents_partial": pl.Int64, "residents_self_care": pl.Int64,
-    "residents_unknown": pl.Int64, "required": pl.Int64, "actual": pl.Float64, "shortfall": pl.Float64,
+    "institution_id": pl.String,
+    "rule": pl.String,
+    "month_end": pl.Date,
+    "residents_full": pl.Int64,
+    "residents_partial": pl.Int64,
+    "residents_self_care": pl.Int64,
+    "residents_unknown": pl.Int64,
+    "required": pl.Int64,
+    "actual": pl.Float64,
+    "shortfall": pl.Float64,
 }
 
 
@@ -64,31 +81,39 @@ def caregiver_fte(staff: pl.DataFrame, days: list[date]) -> pl.DataFrame:
     counts on the last day of month m when hired by then and not left before it
     (docs/policy-digest.md §4), i.e. for the months first ≤ m ≤ last computed from the
     hiring and leaving months; summed per institution in one pass, no staff × month rows."""
-    period = Period(days[0].replace(day=1), days[-1])   # the month-ends of one period, in order
+    period = Period(days[0].replace(day=1), days[-1])  # the month-ends of one period, in order
     n = period.n_months
     hired, left = pl.col("hired_on"), pl.col("left_on")
     # left on the month's last day: still employed that day
     last_left = month_number(left, period) - 1 + (left == left.dt.month_end()).cast(pl.Int32)
     # a part-timer with no fte counts 1 (audit.data.normalise): the sum is then an upper bound
     assumed = pl.col("fte_assumed").fill_null(False) if "fte_assumed" in staff.columns else pl.lit(False)
-    spans = (staff.lazy().filter(pl.col("role") == "caregiver").select(
-        "institution_id",
-        (pl.col("fte").fill_null(1.0) * MICRO).round(0).cast(pl.Int64).alias("fte_micro"),
-        assumed.alias("_assumed"),
-        pl.max_horizontal(pl.lit(1, pl.Int32), month_number(hired, period).fill_null(1)).alias("_first"),
-        pl.min_horizontal(pl.lit(n, pl.Int32), last_left.fill_null(n)).alias("_last"),
-    ).filter(pl.col("_first") <= pl.col("_last")))
+    spans = (
+        staff.lazy()
+        .filter(pl.col("role") == "caregiver")
+        .select(
+            "institution_id",
+            (pl.col("fte").fill_null(1.0) * MICRO).round(0).cast(pl.Int64).alias("fte_micro"),
+            assumed.alias("_assumed"),
+            pl.max_horizontal(pl.lit(1, pl.Int32), month_number(hired, period).fill_null(1)).alias("_first"),
+            pl.min_horizontal(pl.lit(n, pl.Int32), last_left.fill_null(n)).alias("_last"),
+        )
+        .filter(pl.col("_first") <= pl.col("_last"))
+    )
     in_month = lambda m: (pl.col("_first") <= m) & (pl.col("_last") >= m)  # noqa: E731
 
     def per_month(fte: pl.Expr, name: str) -> pl.LazyFrame:
-        return (spans.group_by("institution_id")
-                .agg(fte.filter(in_month(m)).sum().alias(str(m)) for m in range(1, n + 1))
-                .unpivot(index="institution_id", variable_name="_month", value_name=name)
-                .with_columns(pl.col("_month").cast(pl.Int32)))
+        return (
+            spans.group_by("institution_id")
+            .agg(fte.filter(in_month(m)).sum().alias(str(m)) for m in range(1, n + 1))
+            .unpivot(index="institution_id", variable_name="_month", value_name=name)
+            .with_columns(pl.col("_month").cast(pl.Int32))
+        )
 
     both = per_month(pl.col("fte_micro"), "actual_micro").join(
         per_month(pl.when(pl.col("_assumed")).then(pl.col("fte_micro")).otherwise(0), "assumed_micro"),
-        on=["institution_id", "_month"])
+        on=["institution_id", "_month"],
+    )
     return with_month_end(both, period).select("institution_id", "day", "actual_micro", "assumed_micro").collect()
 
 
@@ -117,14 +142,22 @@ def _month_ratio(rule, d: date, lang: str, label: str) -> dict | None:
         if isinstance(value, PolicyGap):
             raise _Gap(gap_finding(rule, name, lang, label))
     if rounding not in (None, "ceil_total"):
-        raise PolicyError(pick(
-            lang, f"规则 {rule.id} 的取整方式 {rounding!r} 不受支持（仅支持 ceil_total：总数向上取整）。",
-            f"Rule {rule.id}: rounding {rounding!r} is not supported (only ceil_total).",
-        ))
+        raise PolicyError(
+            pick(
+                lang,
+                f"规则 {rule.id} 的取整方式 {rounding!r} 不受支持（仅支持 ceil_total：总数向上取整）。",
+                f"Rule {rule.id}: rounding {rounding!r} is not supported (only ceil_total).",
+            )
+        )
     n = {lvl: int(table[lvl]) for lvl in LEVELS}
     if min(n.values()) <= 0:
-        raise PolicyError(pick(lang, f"规则 {rule.id} 的每名护理员照护人数须为正数：{n}",
-                               f"Rule {rule.id}: residents per caregiver must be positive, got {n}"))
+        raise PolicyError(
+            pick(
+                lang,
+                f"规则 {rule.id} 的每名护理员照护人数须为正数：{n}",
+                f"Rule {rule.id}: residents per caregiver must be positive, got {n}",
+            )
+        )
     lcm = math.lcm(*n.values())
     return {"day": d, "tekun_only": bool(tekun_only), "lcm": lcm, **{f"w_{lvl}": lcm // n[lvl] for lvl in LEVELS}}
 
@@ -150,8 +183,11 @@ def _rule_frame(rule, ratios: pl.DataFrame, institutions, census, fte) -> pl.Dat
     frame = (
         grid.join(census, on=["institution_id", "day"], how="left")
         .join(fte, on=["institution_id", "day"], how="left")
-        .with_columns(*[pl.col(c).fill_null(0) for c in counts], pl.col("actual_micro").fill_null(0),
-                      pl.col("assumed_micro").fill_null(0))
+        .with_columns(
+            *[pl.col(c).fill_null(0) for c in counts],
+            pl.col("actual_micro").fill_null(0),
+            pl.col("assumed_micro").fill_null(0),
+        )
     )
     weighted = (
         pl.col("residents_full") * pl.col("w_full")
@@ -179,50 +215,104 @@ def _shortfall_findings(frame: pl.DataFrame, rule, lang: str) -> pl.DataFrame:
     bounded = pl.col("assumed_micro") > 0
     gap_max, assumed = fte_text(floor.clip(lower_bound=0)), fte_text(pl.col("assumed_micro"))
     if lang == "en":
-        head = pl.when(pl.col("short_micro") > 0).then(pl.lit("Caregivers short at month-end "))\
+        head = (
+            pl.when(pl.col("short_micro") > 0)
+            .then(pl.lit("Caregivers short at month-end "))
             .otherwise(pl.lit("Caregivers may be short at month-end "))
-        tail = pl.when(~bounded).then(pl.format("{} employed (FTE), {} short.", actual, gap)).when(
-            pl.col("short_micro") > 0).then(pl.format(
-                "at most {} employed (FTE: {} of it part-timers with no fte, counted as full-time), so at least {} "
-                "and at most {} short; fill in their fte.", actual, assumed, gap, gap_max)).otherwise(pl.format(
+        )
+        tail = (
+            pl.when(~bounded)
+            .then(pl.format("{} employed (FTE), {} short.", actual, gap))
+            .when(pl.col("short_micro") > 0)
+            .then(
+                pl.format(
+                    "at most {} employed (FTE: {} of it part-timers with no fte, counted as full-time), so at least {} "
+                    "and at most {} short; fill in their fte.",
+                    actual,
+                    assumed,
+                    gap,
+                    gap_max,
+                )
+            )
+            .otherwise(
+                pl.format(
                     "at most {} employed (FTE: {} of it part-timers with no fte, counted as full-time): met only if "
-                    "they work full-time, else up to {} short; fill in their fte.", actual, assumed, gap_max))
+                    "they work full-time, else up to {} short; fill in their fte.",
+                    actual,
+                    assumed,
+                    gap_max,
+                )
+            )
+        )
         message = pl.format(
             "{}{}: {} required for the residents' care levels (full {}, partial {}, self-care {}{}), {}",
-            head, month, pl.col("required"), pl.col("residents_full"), pl.col("residents_partial"),
-            pl.col("residents_self_care"), _unknown_note(lang), tail,
+            head,
+            month,
+            pl.col("required"),
+            pl.col("residents_full"),
+            pl.col("residents_partial"),
+            pl.col("residents_self_care"),
+            _unknown_note(lang),
+            tail,
         )
     else:
         month_zh = pl.format("{}年{}月", pl.col("day").dt.year(), pl.col("day").dt.month())
         head = pl.when(pl.col("short_micro") > 0).then(pl.lit("护理员配备不足")).otherwise(pl.lit("护理员配备可能不足"))
-        tail = pl.when(~bounded).then(pl.format("实际在岗折算 {} 人，缺 {} 人。", actual, gap)).when(
-            pl.col("short_micro") > 0).then(pl.format(
-                "实际在岗折算最多 {} 人（其中 {} 人是未填工时折算的兼职护理员，暂按全职计），"
-                "所以至少缺 {} 人、最多缺 {} 人；请填写兼职人员的工时折算。", actual, assumed, gap, gap_max)).otherwise(
-            pl.format("实际在岗折算最多 {} 人（其中 {} 人是未填工时折算的兼职护理员，暂按全职计）："
-                      "只有兼职人员都按全职在岗才达标，否则最多缺 {} 人；请填写兼职人员的工时折算。",
-                      actual, assumed, gap_max))
+        tail = (
+            pl.when(~bounded)
+            .then(pl.format("实际在岗折算 {} 人，缺 {} 人。", actual, gap))
+            .when(pl.col("short_micro") > 0)
+            .then(
+                pl.format(
+                    "实际在岗折算最多 {} 人（其中 {} 人是未填工时折算的兼职护理员，暂按全职计），"
+                    "所以至少缺 {} 人、最多缺 {} 人；请填写兼职人员的工时折算。",
+                    actual,
+                    assumed,
+                    gap,
+                    gap_max,
+                )
+            )
+            .otherwise(
+                pl.format(
+                    "实际在岗折算最多 {} 人（其中 {} 人是未填工时折算的兼职护理员，暂按全职计）："
+                    "只有兼职人员都按全职在岗才达标，否则最多缺 {} 人；请填写兼职人员的工时折算。",
+                    actual,
+                    assumed,
+                    gap_max,
+                )
+            )
+        )
         message = pl.format(
             "{}末{}：按入住老人能力等级应配 {} 人（完全失能 {}、部分失能 {}、自理 {}{}），{}",
-            month_zh, head, pl.col("required"), pl.col("residents_full"), pl.col("residents_partial"),
-            pl.col("residents_self_care"), _unknown_note(lang), tail,
+            month_zh,
+            head,
+            pl.col("required"),
+            pl.col("residents_full"),
+            pl.col("residents_partial"),
+            pl.col("residents_self_care"),
+            _unknown_note(lang),
+            tail,
         )
-    return as_findings(short.with_columns(
-        pl.lit("staffing_ratio").alias("rule"),
-        pl.when(pl.col("short_micro") > 0).then(pl.lit("error")).otherwise(pl.lit("warning")).alias("severity"),
-        message.alias("message"),
-        pl.format("required={} actual={} month={}", pl.col("required"), actual, month).alias("evidence")
-        + pl.when(bounded).then(pl.format(" fte_assumed={} bound=upper", assumed)).otherwise(pl.lit("")),
-        pl.lit(rule.citation).alias("citation"),
-        month.alias("period"),
-    ))
+    return as_findings(
+        short.with_columns(
+            pl.lit("staffing_ratio").alias("rule"),
+            pl.when(pl.col("short_micro") > 0).then(pl.lit("error")).otherwise(pl.lit("warning")).alias("severity"),
+            message.alias("message"),
+            pl.format("required={} actual={} month={}", pl.col("required"), actual, month).alias("evidence")
+            + pl.when(bounded).then(pl.format(" fte_assumed={} bound=upper", assumed)).otherwise(pl.lit("")),
+            pl.lit(rule.citation).alias("citation"),
+            month.alias("period"),
+        )
+    )
 
 
 def _unknown_note(lang: str) -> pl.Expr:
     text = pick(lang, "、能力等级缺失按自理计 ", ", care level missing, counted as self-care ")
-    return pl.when(pl.col("residents_unknown") > 0).then(
-        pl.lit(text) + pl.col("residents_unknown").cast(pl.String)
-    ).otherwise(pl.lit(""))
+    return (
+        pl.when(pl.col("residents_unknown") > 0)
+        .then(pl.lit(text) + pl.col("residents_unknown").cast(pl.String))
+        .otherwise(pl.lit(""))
+    )
 
 
 def _unknown_level_findings(frame: pl.DataFrame, rule, label: str, lang: str) -> pl.DataFrame:
@@ -232,18 +322,25 @@ def _unknown_level_findings(frame: pl.DataFrame, rule, label: str, lang: str) ->
         .group_by("institution_id")
         .agg(pl.col("residents_unknown").max().alias("n"))
     )
-    message = pl.format(pick(
-        lang,
-        "有 {} 名入住老人缺少能力等级，护理员配备要求按自理计算，实际要求可能更高；请补充能力等级。",
-        "{} residents have no care level; they were counted as self-care, so the caregiver requirement "
-        "is a lower bound. Please supply their care level.",
-    ), pl.col("n"))
-    return as_findings(worst.with_columns(
-        pl.lit("staffing_ratio").alias("rule"), pl.lit("info").alias("severity"),
-        message.alias("message"),
-        pl.format("unknown_care_level_max={} rule={}", pl.col("n"), pl.lit(rule.id)).alias("evidence"),
-        pl.lit(rule.citation).alias("citation"), pl.lit(label).alias("period"),
-    ))
+    message = pl.format(
+        pick(
+            lang,
+            "有 {} 名入住老人缺少能力等级，护理员配备要求按自理计算，实际要求可能更高；请补充能力等级。",
+            "{} residents have no care level; they were counted as self-care, so the caregiver requirement "
+            "is a lower bound. Please supply their care level.",
+        ),
+        pl.col("n"),
+    )
+    return as_findings(
+        worst.with_columns(
+            pl.lit("staffing_ratio").alias("rule"),
+            pl.lit("info").alias("severity"),
+            message.alias("message"),
+            pl.format("unknown_care_level_max={} rule={}", pl.col("n"), pl.lit(rule.id)).alias("evidence"),
+            pl.lit(rule.citation).alias("citation"),
+            pl.lit(label).alias("period"),
+        )
+    )
 
 
 def check_staffing(tables: dict, pack, period, lang: str = "zh") -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -268,13 +365,21 @@ def check_staffing(tables: dict, pack, period, lang: str = "zh") -> tuple[pl.Dat
         findings.append(_unknown_level_findings(frame, rule, label, lang))
         frames.append(frame)
     staffing = (
-        pl.concat(frames).select(
-            "institution_id", "rule", pl.col("day").alias("month_end"),
-            *[f"residents_{lvl}" for lvl in LEVELS], "residents_unknown", "required",
+        pl.concat(frames)
+        .select(
+            "institution_id",
+            "rule",
+            pl.col("day").alias("month_end"),
+            *[f"residents_{lvl}" for lvl in LEVELS],
+            "residents_unknown",
+            "required",
             fte_float(pl.col("actual_micro")).alias("actual"),
             fte_float(pl.col("short_micro")).alias("shortfall"),
-        ).cast(STAFFING_SCHEMA).sort("institution_id", "rule", "month_end")
-        if frames else empty_staffing()
+        )
+        .cast(STAFFING_SCHEMA)
+        .sort("institution_id", "rule", "month_end")
+        if frames
+        else empty_staffing()
     )
     return pl.concat(findings), staffing
 
@@ -283,15 +388,27 @@ def _checklist(rule, on: date, lang: str) -> list[tuple[str, dict]]:
     if not rule.has("residents_per_caregiver"):
         return []
     ratio = param_text(rule, "residents_per_caregiver", on, lang)
-    return [(pick(lang, f"护理员配备：{ratio}（核对排班表、劳动合同与在岗护理员）",
-                  f"Caregiver staffing: {ratio} (check rosters, contracts, caregivers on duty)"),
-             {"kind": INSTITUTION, **({"is_tekun": {True}} if flag(rule, "tekun_only", on) else {})})]
+    return [
+        (
+            pick(
+                lang,
+                f"护理员配备：{ratio}（核对排班表、劳动合同与在岗护理员）",
+                f"Caregiver staffing: {ratio} (check rosters, contracts, caregivers on duty)",
+            ),
+            {"kind": INSTITUTION, **({"is_tekun": {True}} if flag(rule, "tekun_only", on) else {})},
+        )
+    ]
 
 
 # ---------------------------------------------------------------- the kinds, declared once
 
 KINDS = [
-    Kind("staffing_ratio", "护理员配备比例", "caregiver staffing ratio",
-         params={"residents_per_caregiver": {"table:persons"}, "tekun_only": {"bool"}, "rounding": {"text"}},
-         check=check_staffing, checklist=_checklist),
+    Kind(
+        "staffing_ratio",
+        "护理员配备比例",
+        "caregiver staffing ratio",
+        params={"residents_per_caregiver": {"table:persons"}, "tekun_only": {"bool"}, "rounding": {"text"}},
+        check=check_staffing,
+        checklist=_checklist,
+    ),
 ]

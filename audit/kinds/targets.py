@@ -23,8 +23,16 @@ import polars as pl
 from audit.kinds.base import TARGET_UNITS, Kind
 from audit.kinds.common import INSTITUTION, as_span, param_text
 from audit.kinds.checking import (
-    MICRO, as_findings, employed, finding_rows, fraction_percent, fte_text, gap_finding,
-    percent_text, pick, read_value,
+    MICRO,
+    as_findings,
+    employed,
+    finding_rows,
+    fraction_percent,
+    fte_text,
+    gap_finding,
+    percent_text,
+    pick,
+    read_value,
 )
 from audit.errors import PolicyGap
 
@@ -47,48 +55,79 @@ def _residential(institutions: pl.DataFrame) -> pl.DataFrame:
 
 def nursing_bed_share(tables, rule, target: Fraction, year, on, lang) -> pl.DataFrame:
     insts = _residential(tables["institutions"]).filter(
-        (pl.col("beds") > 0) & pl.col("nursing_beds").is_not_null()
+        (pl.col("beds") > 0)
+        & pl.col("nursing_beds").is_not_null()
         & (pl.col("nursing_beds") * target.denominator < pl.col("beds") * target.numerator)
     )
     share = percent_text(pl.col("nursing_beds"), pl.col("beds"))
     tgt = fraction_percent(target)
-    message = pl.format(pick(
-        lang, "护理型床位占比 {}（护理型床位 {} 张 / 核定床位 {} 张），低于目标 " + tgt + "。",
-        "Nursing-type bed share {} ({} of {} beds) is below the target of " + tgt + ".",
-    ), share, pl.col("nursing_beds"), pl.col("beds"))
-    return as_findings(insts.with_columns(
-        pl.lit("nursing_bed_share").alias("rule"), pl.lit("warning").alias("severity"),
-        message.alias("message"),
-        pl.format("share={} target={} nursing_beds={} beds={}", share, pl.lit(tgt), pl.col("nursing_beds"), pl.col("beds")).alias("evidence"),
-        pl.lit(rule.citation).alias("citation"), pl.lit(str(year)).alias("period"),
-    ))
+    message = pl.format(
+        pick(
+            lang,
+            "护理型床位占比 {}（护理型床位 {} 张 / 核定床位 {} 张），低于目标 " + tgt + "。",
+            "Nursing-type bed share {} ({} of {} beds) is below the target of " + tgt + ".",
+        ),
+        share,
+        pl.col("nursing_beds"),
+        pl.col("beds"),
+    )
+    return as_findings(
+        insts.with_columns(
+            pl.lit("nursing_bed_share").alias("rule"),
+            pl.lit("warning").alias("severity"),
+            message.alias("message"),
+            pl.format(
+                "share={} target={} nursing_beds={} beds={}", share, pl.lit(tgt), pl.col("nursing_beds"), pl.col("beds")
+            ).alias("evidence"),
+            pl.lit(rule.citation).alias("citation"),
+            pl.lit(str(year)).alias("period"),
+        )
+    )
 
 
 def beds_per_social_worker(tables, rule, per: Fraction, year, on, lang) -> pl.DataFrame:
     sw = (
         employed(tables["staff"].filter(pl.col("role") == "social_worker"), [on])
-        .group_by("institution_id").agg(pl.col("fte_micro").sum().alias("actual_micro"))
+        .group_by("institution_id")
+        .agg(pl.col("fte_micro").sum().alias("actual_micro"))
     )
     # required = ceil(beds / per) = ceil(beds·den / num)
     required = (pl.col("beds") * per.denominator + per.numerator - 1) // per.numerator
     rows = (
-        _residential(tables["institutions"]).filter(pl.col("beds") > 0)
+        _residential(tables["institutions"])
+        .filter(pl.col("beds") > 0)
         .join(sw, on="institution_id", how="left")
         .with_columns(pl.col("actual_micro").fill_null(0), required.cast(pl.Int64).alias("required"))
         .filter(pl.col("actual_micro") < pl.col("required") * MICRO)
     )
     actual = fte_text(pl.col("actual_micro"))
     n = str(per.numerator) if per.denominator == 1 else str(per)
-    message = pl.format(pick(
-        lang, "核定床位 {} 张，按每 " + n + " 张床位 1 名社会工作者应配 {} 名，" + _end(year, lang) + "实际 {} 名。",
-        "{} beds require {} social workers (one per " + n + " beds); {} employed at " + _end(year, lang) + ".",
-    ), pl.col("beds"), pl.col("required"), actual)
-    return as_findings(rows.with_columns(
-        pl.lit("beds_per_social_worker").alias("rule"), pl.lit("warning").alias("severity"),
-        message.alias("message"),
-        pl.format("required={} actual={} beds={} date={}", pl.col("required"), actual, pl.col("beds"), pl.lit(on.isoformat())).alias("evidence"),
-        pl.lit(rule.citation).alias("citation"), pl.lit(str(year)).alias("period"),
-    ))
+    message = pl.format(
+        pick(
+            lang,
+            "核定床位 {} 张，按每 " + n + " 张床位 1 名社会工作者应配 {} 名，" + _end(year, lang) + "实际 {} 名。",
+            "{} beds require {} social workers (one per " + n + " beds); {} employed at " + _end(year, lang) + ".",
+        ),
+        pl.col("beds"),
+        pl.col("required"),
+        actual,
+    )
+    return as_findings(
+        rows.with_columns(
+            pl.lit("beds_per_social_worker").alias("rule"),
+            pl.lit("warning").alias("severity"),
+            message.alias("message"),
+            pl.format(
+                "required={} actual={} beds={} date={}",
+                pl.col("required"),
+                actual,
+                pl.col("beds"),
+                pl.lit(on.isoformat()),
+            ).alias("evidence"),
+            pl.lit(rule.citation).alias("citation"),
+            pl.lit(str(year)).alias("period"),
+        )
+    )
 
 
 INSTITUTION_METRICS = {"nursing_bed_share": nursing_bed_share, "beds_per_social_worker": beds_per_social_worker}
@@ -99,7 +138,9 @@ def _certified_by_county(tables, on: date) -> pl.DataFrame:
     staff = employed(
         tables["staff"].filter((pl.col("role") == "caregiver") & pl.col("care_certificate").is_in(CERTIFIED)), [on]
     ).join(tables["institutions"].select("institution_id", "county").drop_nulls(), on="institution_id", how="inner")
-    counties = tables["institutions"].select(pl.col("county")).unique().drop_nulls()  # a missing county is a validation error
+    counties = (
+        tables["institutions"].select(pl.col("county")).unique().drop_nulls()
+    )  # a missing county is a validation error
     agg = staff.group_by("county").agg(
         pl.len().cast(pl.Int64).alias("certified"),
         pl.col("care_certificate").is_in(SENIOR_OR_ABOVE).sum().cast(pl.Int64).alias("senior"),
@@ -111,8 +152,16 @@ def _certified_by_county(tables, on: date) -> pl.DataFrame:
 
 
 AREA_SHARES = {  # metric -> (numerator column, zh label, en label)
-    "senior_grade_share": ("senior", "高级以上护理员占持证护理员比例", "share of certified caregivers at senior grade or above"),
-    "first_aid_share": ("first_aid", "持证护理员中持救护员证比例", "share of certified caregivers holding a first-aid certificate"),
+    "senior_grade_share": (
+        "senior",
+        "高级以上护理员占持证护理员比例",
+        "share of certified caregivers at senior grade or above",
+    ),
+    "first_aid_share": (
+        "first_aid",
+        "持证护理员中持救护员证比例",
+        "share of certified caregivers holding a first-aid certificate",
+    ),
 }
 
 
@@ -121,40 +170,69 @@ def area_share(tables, rule, metric, target: Fraction, year, on, lang) -> pl.Dat
     counts = _certified_by_county(tables, on)
     tgt = fraction_percent(target)
     short = counts.filter(
-        (pl.col("certified") > 0)
-        & (pl.col(col) * target.denominator < pl.col("certified") * target.numerator)
+        (pl.col("certified") > 0) & (pl.col(col) * target.denominator < pl.col("certified") * target.numerator)
     )
     share = percent_text(pl.col(col), pl.col("certified"))
-    message = pl.format(pick(
-        lang, "{}：" + zh + " {}（{} / {} 人），低于目标 " + tgt + "。",
-        "{}: " + en + " is {} ({} of {}), below the target of " + tgt + ".",
-    ), pl.col("county"), share, pl.col(col), pl.col("certified"))
+    message = pl.format(
+        pick(
+            lang,
+            "{}：" + zh + " {}（{} / {} 人），低于目标 " + tgt + "。",
+            "{}: " + en + " is {} ({} of {}), below the target of " + tgt + ".",
+        ),
+        pl.col("county"),
+        share,
+        pl.col(col),
+        pl.col("certified"),
+    )
     warnings = short.with_columns(
-        pl.lit("warning").alias("severity"), message.alias("message"),
-        pl.format("county={} share={} target={} {}={} certified={}", pl.col("county"), share, pl.lit(tgt),
-                  pl.lit(col), pl.col(col), pl.col("certified")).alias("evidence"),
+        pl.lit("warning").alias("severity"),
+        message.alias("message"),
+        pl.format(
+            "county={} share={} target={} {}={} certified={}",
+            pl.col("county"),
+            share,
+            pl.lit(tgt),
+            pl.lit(col),
+            pl.col(col),
+            pl.col("certified"),
+        ).alias("evidence"),
     )
     none = counts.filter(pl.col("certified") == 0).with_columns(
         pl.lit("info").alias("severity"),
-        pl.format(pick(lang, "{}：" + _end(year, lang) + "无持证护理员，无法计算" + zh + "。",
-                       "{}: no certified caregivers at " + _end(year, lang) + "; the " + en + " cannot be computed."),
-                  pl.col("county")).alias("message"),
+        pl.format(
+            pick(
+                lang,
+                "{}：" + _end(year, lang) + "无持证护理员，无法计算" + zh + "。",
+                "{}: no certified caregivers at " + _end(year, lang) + "; the " + en + " cannot be computed.",
+            ),
+            pl.col("county"),
+        ).alias("message"),
         pl.format("county={} certified=0 target={}", pl.col("county"), pl.lit(tgt)).alias("evidence"),
     )
-    return as_findings(pl.concat([warnings, none], how="diagonal").with_columns(
-        pl.lit(None, dtype=pl.String).alias("institution_id"), pl.lit(metric).alias("rule"),
-        pl.lit(rule.citation).alias("citation"), pl.lit(str(year)).alias("period"),
-    ))
+    return as_findings(
+        pl.concat([warnings, none], how="diagonal").with_columns(
+            pl.lit(None, dtype=pl.String).alias("institution_id"),
+            pl.lit(metric).alias("rule"),
+            pl.lit(rule.citation).alias("citation"),
+            pl.lit(str(year)).alias("period"),
+        )
+    )
 
 
 def _missing_data(rule, metric: str, year: int, lang: str, what_zh: str, what_en: str) -> dict:
     return {
-        "institution_id": None, "rule": metric, "severity": "info",
-        "message": pick(lang, f"指标“{rule.title or metric}”需要{what_zh}，输入数据中没有，未作评估。",
-                        f"Indicator “{getattr(rule, 'title_en', '') or metric}” needs {what_en}, "
-                        f"which the input does not contain; not evaluated."),
+        "institution_id": None,
+        "rule": metric,
+        "severity": "info",
+        "message": pick(
+            lang,
+            f"指标“{rule.title or metric}”需要{what_zh}，输入数据中没有，未作评估。",
+            f"Indicator “{getattr(rule, 'title_en', '') or metric}” needs {what_en}, "
+            f"which the input does not contain; not evaluated.",
+        ),
         "evidence": f"rule={rule.id} metric={metric}",
-        "citation": rule.citation, "period": str(year),
+        "citation": rule.citation,
+        "period": str(year),
     }
 
 
@@ -175,7 +253,7 @@ def _not_computable(rule, metric: str, year: int, lang: str) -> dict:
 
 
 def _end(label: str, lang: str) -> str:
-    """"年末" for a calendar year's label (2024), else "期末" (2024H1, 2024-05, ...)."""
+    """ "年末" for a calendar year's label (2024), else "期末" (2024H1, 2024-05, ...)."""
     return pick(lang, "年末", "year end") if label.isdigit() else pick(lang, "期末", "period end")
 
 
@@ -213,7 +291,10 @@ def check_targets(tables: dict, pack, period, lang: str = "zh") -> pl.DataFrame:
 CHECKLIST_METRICS = {
     "nursing_bed_share": ("护理型床位占比", "nursing-bed share"),
     "beds_per_social_worker": ("每名社会工作者对应床位数", "beds per social worker"),
-    "head_training_interval_years": ("机构负责人参加培训的间隔（年）", "years between trainings of the institution's head"),
+    "head_training_interval_years": (
+        "机构负责人参加培训的间隔（年）",
+        "years between trainings of the institution's head",
+    ),
 }
 
 
@@ -231,7 +312,13 @@ def _checklist(rule, on: date, lang: str) -> list[tuple[str, dict]]:
 
 _TARGET = {"metric": {"text"}, "min": TARGET_UNITS, "max": TARGET_UNITS}
 KINDS = [
-    Kind("institution_target", "机构指标", "institution target", params=_TARGET, check=check_targets,
-         checklist=_checklist),
+    Kind(
+        "institution_target",
+        "机构指标",
+        "institution target",
+        params=_TARGET,
+        check=check_targets,
+        checklist=_checklist,
+    ),
     Kind("area_target", "区域指标", "area target", params=_TARGET, check=check_targets),
 ]

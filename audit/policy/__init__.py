@@ -8,8 +8,21 @@ package must not load the loader."""
 
 from importlib import import_module
 
-__all__ = ["KINDS", "PACK_DIR", "Entry", "Pack", "Param", "Reading", "Rule", "apply_overrides", "format_value",
-           "load_pack", "parse_value", "resolve", "shipped_packs"]
+__all__ = [
+    "KINDS",
+    "PACK_DIR",
+    "Entry",
+    "Pack",
+    "Param",
+    "Reading",
+    "Rule",
+    "apply_overrides",
+    "format_value",
+    "load_pack",
+    "parse_value",
+    "resolve",
+    "shipped_packs",
+]
 
 
 def __getattr__(name):

@@ -19,9 +19,24 @@ from audit.guards import TooLarge, load_yaml
 from audit.errors import PolicyError, PolicyGap
 from audit.kinds.registry import PARAMS as KINDS  # kind → parameter → units, from each kind's declaration
 from audit.policy.values import (  # noqa: F401  (re-exported for callers of audit.policy)
-    ENTRY_KEYS, INTERP_KEYS, MONEY_UNITS, OVERRIDE_FILE_KEYS, PACK_KEYS, PACK_REQUIRED,
-    PARAM_KEYS, PAYERS, RULE_KEYS, TABLE_KEYS, VOCAB, _Bad, _t, _to_date, format_value,
-    json_value, normalise_ws, parse_value,
+    ENTRY_KEYS,
+    INTERP_KEYS,
+    MONEY_UNITS,
+    OVERRIDE_FILE_KEYS,
+    PACK_KEYS,
+    PACK_REQUIRED,
+    PARAM_KEYS,
+    PAYERS,
+    RULE_KEYS,
+    TABLE_KEYS,
+    VOCAB,
+    _Bad,
+    _t,
+    _to_date,
+    format_value,
+    json_value,
+    normalise_ws,
+    parse_value,
 )
 
 PACK_DIR = Path(__file__).parent / "packs"
@@ -36,7 +51,9 @@ def _mapping_without_duplicates(loader, node, deep=False):
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=True)
         if key in seen:
-            raise yaml.constructor.ConstructorError(None, None, f"重复的键 / duplicate key {key!r}", key_node.start_mark)
+            raise yaml.constructor.ConstructorError(
+                None, None, f"重复的键 / duplicate key {key!r}", key_node.start_mark
+            )
         seen.add(key)
     return loader.construct_mapping(node, deep)
 
@@ -125,8 +142,13 @@ class Rule:
 
     def param(self, name: str) -> Param:
         if name not in self.params:
-            raise PolicyError(_t(self.lang, f"政策包 {self.pack_id} 的规则 {self.id} 没有参数 {name}",
-                                 f"rule {self.id} of pack {self.pack_id} has no parameter {name}"))
+            raise PolicyError(
+                _t(
+                    self.lang,
+                    f"政策包 {self.pack_id} 的规则 {self.id} 没有参数 {name}",
+                    f"rule {self.id} of pack {self.pack_id} has no parameter {name}",
+                )
+            )
         return self.params[name]
 
     def entry(self, name: str, on: dt.date) -> Entry:
@@ -139,15 +161,21 @@ class Rule:
             if e.start <= on:
                 current = e
         if current is None:
-            raise PolicyError(_t(
-                self.lang,
-                f"{self.id}.{name} 自 {p.values[0].start} 起才有规定，{on} 无值（{self.citation}）",
-                f"{self.id}.{name} has no value before {p.values[0].start}; asked for {on} ({self.citation})"))
+            raise PolicyError(
+                _t(
+                    self.lang,
+                    f"{self.id}.{name} 自 {p.values[0].start} 起才有规定，{on} 无值（{self.citation}）",
+                    f"{self.id}.{name} has no value before {p.values[0].start}; asked for {on} ({self.citation})",
+                )
+            )
         if current.until is not None and on > current.until:
-            raise PolicyError(_t(
-                self.lang,
-                f"{self.id}.{name} 的规定已于 {current.until} 终止，{on} 无值（{self.citation}）",
-                f"{self.id}.{name} ended on {current.until}; asked for {on} ({self.citation})"))
+            raise PolicyError(
+                _t(
+                    self.lang,
+                    f"{self.id}.{name} 的规定已于 {current.until} 终止，{on} 无值（{self.citation}）",
+                    f"{self.id}.{name} ended on {current.until}; asked for {on} ({self.citation})",
+                )
+            )
         return current
 
     def in_force(self, start: dt.date, end: dt.date) -> bool:
@@ -168,8 +196,10 @@ class Rule:
         it, but not on that date: before its first value or after one that ended), or absent
         (the rule does not declare it)."""
         if name not in self.params:
-            return Reading("absent", message=_t(self.lang, f"规则 {self.id} 没有参数 {name}",
-                                                 f"rule {self.id} has no parameter {name}"))
+            return Reading(
+                "absent",
+                message=_t(self.lang, f"规则 {self.id} 没有参数 {name}", f"rule {self.id} has no parameter {name}"),
+            )
         try:
             e = self.entry(name, on)
         except PolicyError as err:
@@ -179,10 +209,16 @@ class Rule:
             return Reading("value", p.local, e)
         if e.gap:
             cit = f"{self.short} {e.clause}"
-            return Reading("gap", None, e, _t(
-                self.lang,
-                f"政策缺口: {self.id}.{name} 原文未规定具体数值（{cit}），请用 --set {self.id}.{name}=… 本地设定",
-                f"policy gap: the text gives no value for {self.id}.{name} ({cit}); set one with --set {self.id}.{name}=…"))
+            return Reading(
+                "gap",
+                None,
+                e,
+                _t(
+                    self.lang,
+                    f"政策缺口: {self.id}.{name} 原文未规定具体数值（{cit}），请用 --set {self.id}.{name}=… 本地设定",
+                    f"policy gap: the text gives no value for {self.id}.{name} ({cit}); set one with --set {self.id}.{name}=…",
+                ),
+            )
         return Reading("value", e.value, e)
 
     def value(self, name: str, on: dt.date):
@@ -248,31 +284,38 @@ class Pack:
                     entries = p.values
                 for e in entries:
                     local = p.local is not None
-                    rows.append({
-                        "name": f"{r.id}.{p.name}",
-                        "rule": r.id,
-                        "kind": r.kind,
-                        "param": p.name,
-                        "value": json_value(p.unit, p.local if local else e.value),
-                        "display": (format_value(p.unit, p.local if local else e.value, self.lang)
-                                    if local or not e.gap else None),
-                        "pack_value": json_value(p.unit, e.value),
-                        "unit": p.unit,
-                        "from": e.start.isoformat(),
-                        "until": e.until.isoformat() if e.until else None,
-                        "gap": e.gap,
-                        "floor": p.floor,
-                        "band": None if p.band is None else [json_value(p.unit, x) for x in p.band],
-                        "band_display": None if p.band is None else "—".join(format_value(p.unit, x) for x in p.band),
-                        "local": p.local_source if local else None,
-                        "document": self.title,
-                        "number": self.number,
-                        "clause": e.clause,
-                        "citation": f"{self.short} {e.clause}",
-                        "quote": e.quote,
-                        "note": e.note or p.note,
-                        "interpretation": e.interpretation or p.interpretation,
-                    })
+                    rows.append(
+                        {
+                            "name": f"{r.id}.{p.name}",
+                            "rule": r.id,
+                            "kind": r.kind,
+                            "param": p.name,
+                            "value": json_value(p.unit, p.local if local else e.value),
+                            "display": (
+                                format_value(p.unit, p.local if local else e.value, self.lang)
+                                if local or not e.gap
+                                else None
+                            ),
+                            "pack_value": json_value(p.unit, e.value),
+                            "unit": p.unit,
+                            "from": e.start.isoformat(),
+                            "until": e.until.isoformat() if e.until else None,
+                            "gap": e.gap,
+                            "floor": p.floor,
+                            "band": None if p.band is None else [json_value(p.unit, x) for x in p.band],
+                            "band_display": None
+                            if p.band is None
+                            else "—".join(format_value(p.unit, x) for x in p.band),
+                            "local": p.local_source if local else None,
+                            "document": self.title,
+                            "number": self.number,
+                            "clause": e.clause,
+                            "citation": f"{self.short} {e.clause}",
+                            "quote": e.quote,
+                            "note": e.note or p.note,
+                            "interpretation": e.interpretation or p.interpretation,
+                        }
+                    )
         return rows
 
 
@@ -314,24 +357,41 @@ class _Loader:
         try:
             raw_bytes = self.path.read_bytes()
         except OSError as e:
-            raise PolicyError(_t(self.lang, f"无法读取政策包 {self.path}: {e.strerror}",
-                                 f"cannot read policy pack {self.path}: {e.strerror}")) from None
+            raise PolicyError(
+                _t(
+                    self.lang,
+                    f"无法读取政策包 {self.path}: {e.strerror}",
+                    f"cannot read policy pack {self.path}: {e.strerror}",
+                )
+            ) from None
         try:
             text = raw_bytes.decode("utf-8")
         except UnicodeDecodeError:
-            raise PolicyError(_t(self.lang, f"政策包 {self.path.name} 不是 UTF-8 编码的文本",
-                                 f"policy pack {self.path.name} is not UTF-8 text")) from None
+            raise PolicyError(
+                _t(
+                    self.lang,
+                    f"政策包 {self.path.name} 不是 UTF-8 编码的文本",
+                    f"policy pack {self.path.name} is not UTF-8 text",
+                )
+            ) from None
         try:
             doc = load_yaml(text, _YAML_LOADER)
         except TooLarge as e:
-            raise PolicyError(_t(self.lang, f"政策包 {self.path.name}: {e.zh}", f"policy pack {self.path.name}: {e.en}")) from None
+            raise PolicyError(
+                _t(self.lang, f"政策包 {self.path.name}: {e.zh}", f"policy pack {self.path.name}: {e.en}")
+            ) from None
         except yaml.YAMLError as e:
             where = getattr(e, "problem_mark", None)
             problem = getattr(e, "problem", "") or ""
             zh = f"第 {where.line + 1} 行第 {where.column + 1} 列: {problem}" if where else str(e)
             en = f"line {where.line + 1}, column {where.column + 1}: {problem}" if where else str(e)
-            raise PolicyError(_t(self.lang, f"政策包 {self.path.name} 不是有效的 UTF-8 YAML（{zh}）",
-                                 f"policy pack {self.path.name} is not valid UTF-8 YAML ({en})")) from None
+            raise PolicyError(
+                _t(
+                    self.lang,
+                    f"政策包 {self.path.name} 不是有效的 UTF-8 YAML（{zh}）",
+                    f"policy pack {self.path.name} is not valid UTF-8 YAML ({en})",
+                )
+            ) from None
         self.keys(doc, "", PACK_KEYS, PACK_REQUIRED)
         pid = self.text(doc["id"], "id")
         status = doc["status"]
@@ -344,8 +404,11 @@ class _Loader:
         if number is None and not doc.get("note"):
             self.fail("number", "无文号时应在 note 中说明", "without a document number, say why in note")
         if issued is None and not doc.get("effective_note"):
-            self.fail("effective_note", "未注明发布日期时应说明生效日期如何确定",
-                      "an undated document must say how its effective date was chosen")
+            self.fail(
+                "effective_note",
+                "未注明发布日期时应说明生效日期如何确定",
+                "an undated document must say how its effective date was chosen",
+            )
         self.source_text = None
         source = None
         if doc.get("source") is not None:
@@ -356,7 +419,9 @@ class _Loader:
         self.interp_ids = {i["id"] for i in interps}
         eff_interp = doc.get("effective_interpretation")
         if eff_interp is not None and eff_interp not in self.interp_ids:
-            self.fail("effective_interpretation", f"未声明的解释 {eff_interp!r}", f"undeclared interpretation {eff_interp!r}")
+            self.fail(
+                "effective_interpretation", f"未声明的解释 {eff_interp!r}", f"undeclared interpretation {eff_interp!r}"
+            )
         rules_raw = doc["rules"]
         if not isinstance(rules_raw, dict) or not rules_raw:
             self.fail("rules", "应为非空的 规则id: 规则 映射", "expected a non-empty mapping rule_id: rule")
@@ -364,15 +429,26 @@ class _Loader:
         for rid, r in rules_raw.items():
             rules[str(rid)] = self._rule(str(rid), r, effective, short, pid)
         return Pack(
-            id=pid, title=self.text(doc["title"], "title"), number=number,
-            jurisdiction=self.text(doc["jurisdiction"], "jurisdiction"), issued=issued,
-            effective=effective, status=status, short=short,
-            sha256=hashlib.sha256(raw_bytes).hexdigest(), path=self.path,
-            interpretations=interps, rules=rules, effective_note=str(doc.get("effective_note") or ""),
+            id=pid,
+            title=self.text(doc["title"], "title"),
+            number=number,
+            jurisdiction=self.text(doc["jurisdiction"], "jurisdiction"),
+            issued=issued,
+            effective=effective,
+            status=status,
+            short=short,
+            sha256=hashlib.sha256(raw_bytes).hexdigest(),
+            path=self.path,
+            interpretations=interps,
+            rules=rules,
+            effective_note=str(doc.get("effective_note") or ""),
             effective_interpretation=eff_interp,
-            source=source, title_en=str(doc.get("title_en") or ""),
-            jurisdiction_en=str(doc.get("jurisdiction_en") or ""), short_en=str(doc.get("short_en") or ""),
-            note=str(doc.get("note") or ""), lang=self.lang,
+            source=source,
+            title_en=str(doc.get("title_en") or ""),
+            jurisdiction_en=str(doc.get("jurisdiction_en") or ""),
+            short_en=str(doc.get("short_en") or ""),
+            note=str(doc.get("note") or ""),
+            lang=self.lang,
         )
 
     def _source_path(self, name) -> Path:
@@ -380,8 +456,11 @@ class _Loader:
         shipped sources — never a path elsewhere (`../../etc/passwd` is refused)."""
         name = self.text(name, "source")
         if Path(name).name != name or name in (".", "..") or "\\" in name:
-            self.fail("source", f"原文文件应为文件名（放在政策包旁或 sources/ 中），不能是路径：{name}",
-                      f"the source text must be a file name (beside the pack or in sources/), not a path: {name}")
+            self.fail(
+                "source",
+                f"原文文件应为文件名（放在政策包旁或 sources/ 中），不能是路径：{name}",
+                f"the source text must be a file name (beside the pack or in sources/), not a path: {name}",
+            )
         for base in (self.path.parent, self.path.parent / "sources", SOURCE_DIR):
             candidate = base / name
             if candidate.is_file() and candidate.resolve().parent == base.resolve():
@@ -397,7 +476,9 @@ class _Loader:
         try:
             return normalise_ws(path.read_text(encoding="utf-8"))
         except UnicodeDecodeError:
-            self.fail("source", f"原文文件 {path.name} 不是 UTF-8 编码的文本", f"source text {path.name} is not UTF-8 text")
+            self.fail(
+                "source", f"原文文件 {path.name} 不是 UTF-8 编码的文本", f"source text {path.name} is not UTF-8 text"
+            )
 
     def _interpretations(self, items) -> list[dict]:
         if not isinstance(items, list):
@@ -410,8 +491,13 @@ class _Loader:
             if iid in seen:
                 self.fail(f"{kp}.id", f"重复的解释 id {iid}", f"duplicate interpretation id {iid}")
             seen.add(iid)
-            out.append({"id": iid, "text_zh": self.text(it["text_zh"], f"{kp}.text_zh"),
-                        "text_en": self.text(it["text_en"], f"{kp}.text_en")})
+            out.append(
+                {
+                    "id": iid,
+                    "text_zh": self.text(it["text_zh"], f"{kp}.text_zh"),
+                    "text_en": self.text(it["text_en"], f"{kp}.text_en"),
+                }
+            )
         return out
 
     def _rule(self, rid, r, effective, short, pid) -> Rule:
@@ -419,20 +505,35 @@ class _Loader:
         self.keys(r, kp, RULE_KEYS, {"kind", "title", "clause", "params"})
         kind = r["kind"]
         if kind not in KINDS:
-            self.fail(f"{kp}.kind", f"不存在的规则类型 {kind!r}（可用: {', '.join(KINDS)}）",
-                      f"no such rule kind {kind!r} (known: {', '.join(KINDS)})")
+            self.fail(
+                f"{kp}.kind",
+                f"不存在的规则类型 {kind!r}（可用: {', '.join(KINDS)}）",
+                f"no such rule kind {kind!r} (known: {', '.join(KINDS)})",
+            )
         clause = self.text(str(r["clause"]), f"{kp}.clause")
         if not isinstance(r["params"], dict) or not r["params"]:
             self.fail(f"{kp}.params", "应为非空映射", "expected a non-empty mapping")
         params = {}
         for name, p in r["params"].items():
             if name not in KINDS[kind]:
-                self.fail(f"{kp}.params.{name}", f"规则类型 {kind} 没有此参数（可用: {', '.join(KINDS[kind])}）",
-                          f"kind {kind} declares no such parameter (known: {', '.join(KINDS[kind])})")
+                self.fail(
+                    f"{kp}.params.{name}",
+                    f"规则类型 {kind} 没有此参数（可用: {', '.join(KINDS[kind])}）",
+                    f"kind {kind} declares no such parameter (known: {', '.join(KINDS[kind])})",
+                )
             params[name] = self._param(f"{kp}.params.{name}", name, p, KINDS[kind][name], effective, clause)
-        return Rule(id=rid, kind=kind, title=self.text(r["title"], f"{kp}.title"), clause=clause,
-                    params=params, short=short, pack_id=pid, title_en=str(r.get("title_en") or ""),
-                    note=str(r.get("note") or ""), lang=self.lang)
+        return Rule(
+            id=rid,
+            kind=kind,
+            title=self.text(r["title"], f"{kp}.title"),
+            clause=clause,
+            params=params,
+            short=short,
+            pack_id=pid,
+            title_en=str(r.get("title_en") or ""),
+            note=str(r.get("note") or ""),
+            lang=self.lang,
+        )
 
     def _param(self, kp, name, p, units, effective, rule_clause) -> Param:
         if not isinstance(p, dict):
@@ -443,8 +544,11 @@ class _Loader:
         self.keys(p, kp, PARAM_KEYS | ENTRY_KEYS, {"unit"})
         unit = p["unit"]
         if unit not in units:
-            self.fail(f"{kp}.unit", f"单位应为 {' / '.join(sorted(units))}，得到 {unit!r}",
-                      f"unit must be {' / '.join(sorted(units))}, got {unit!r}")
+            self.fail(
+                f"{kp}.unit",
+                f"单位应为 {' / '.join(sorted(units))}，得到 {unit!r}",
+                f"unit must be {' / '.join(sorted(units))}, got {unit!r}",
+            )
         floor = p.get("floor", False)
         if not isinstance(floor, bool):
             self.fail(f"{kp}.floor", "应为 true/false", "expected true/false")
@@ -463,14 +567,27 @@ class _Loader:
         entries = [self._entry(ekp, e, unit, name, effective, rule_clause) for ekp, e in items]
         for (ekp, _), prev, cur in zip(items[1:], entries, entries[1:]):
             if cur.start <= prev.start:
-                self.fail(f"{ekp}.from", "日期应递增（与上一项重叠或乱序）", "dates must increase (overlaps or out of order)")
+                self.fail(
+                    f"{ekp}.from", "日期应递增（与上一项重叠或乱序）", "dates must increase (overlaps or out of order)"
+                )
             if prev.until is not None and prev.until >= cur.start:
-                self.fail(f"{ekp}.from", f"与上一项（至 {prev.until}）重叠", f"overlaps the previous value (until {prev.until})")
+                self.fail(
+                    f"{ekp}.from",
+                    f"与上一项（至 {prev.until}）重叠",
+                    f"overlaps the previous value (until {prev.until})",
+                )
         if floor and all(e.gap for e in entries):
             self.fail(f"{kp}.floor", "缺口参数不能标为下限", "a gap cannot be a floor")
         band = self._band(f"{kp}.band", p.get("band"), unit, name, entries)
-        return Param(name=name, unit=unit, floor=floor, values=entries, note=str(p.get("note") or ""),
-                     interpretation=interp, band=band)
+        return Param(
+            name=name,
+            unit=unit,
+            floor=floor,
+            values=entries,
+            note=str(p.get("note") or ""),
+            interpretation=interp,
+            band=band,
+        )
 
     def _band(self, kp, raw, unit, name, entries):
         """`band: [low, high]`: the range the text allows; pack and local values stay inside."""
@@ -502,7 +619,11 @@ class _Loader:
         if gap and "value" in e and e["value"] is not None:
             self.fail(f"{kp}.value", "缺口不能同时给出数值", "a gap cannot also have a value")
         if gap and not e.get("note"):
-            self.fail(f"{kp}.note", "缺口须用 note 说明原文为何未给出数值", "a gap needs a note saying what the text leaves open")
+            self.fail(
+                f"{kp}.note",
+                "缺口须用 note 说明原文为何未给出数值",
+                "a gap needs a note saying what the text leaves open",
+            )
         if not gap and "value" not in e:
             self.fail(f"{kp}.value", "缺少数值（或标注 gap: true）", "value missing (or mark gap: true)")
         value = None
@@ -519,8 +640,16 @@ class _Loader:
         if until is not None and until < start:
             self.fail(f"{kp}.until", "终止日期早于起始日期", "until is before from")
         clause = self.text(str(e["clause"]), f"{kp}.clause") if "clause" in e else rule_clause
-        return Entry(start=start, until=until, value=value, gap=gap, quote=quote, clause=clause,
-                     note=str(e.get("note") or ""), interpretation=interp)
+        return Entry(
+            start=start,
+            until=until,
+            value=value,
+            gap=gap,
+            quote=quote,
+            clause=clause,
+            note=str(e.get("note") or ""),
+            interpretation=interp,
+        )
 
 
 # ---------------------------------------------------------------- overrides
@@ -528,13 +657,14 @@ class _Loader:
 
 def _parse_set(text: str, lang: str) -> tuple[str, object]:
     if "=" not in text:
-        raise PolicyError(_t(lang, f"--set 应写作 规则.参数=值，得到 {text!r}",
-                             f"--set is written rule.param=value, got {text!r}"))
+        raise PolicyError(
+            _t(lang, f"--set 应写作 规则.参数=值，得到 {text!r}", f"--set is written rule.param=value, got {text!r}")
+        )
     key, raw = text.split("=", 1)
     try:
         value = load_yaml(raw) if raw.strip() else None
     except (yaml.YAMLError, TooLarge):
-        value = raw.strip()   # then refused by the parameter's unit, in words
+        value = raw.strip()  # then refused by the parameter's unit, in words
     return key.strip(), value
 
 
@@ -556,17 +686,32 @@ def _apply_one(pack: Pack, key: str, value, source: str, lang: str):
     if parts and parts[0] == pack.id and len(parts) > 2 and parts[1] in pack.rules:
         parts = parts[1:]  # "shaoxing.rule.param" is accepted too
     if len(parts) not in (2, 3):
-        raise PolicyError(_t(lang, f"{source}: {key}: 应写作 规则.参数 或 规则.参数.键",
-                             f"{source}: {key}: expected rule.param or rule.param.KEY"))
+        raise PolicyError(
+            _t(
+                lang,
+                f"{source}: {key}: 应写作 规则.参数 或 规则.参数.键",
+                f"{source}: {key}: expected rule.param or rule.param.KEY",
+            )
+        )
     rid, name = parts[0], parts[1]
     if rid not in pack.rules:
         known = ", ".join(pack.rules)
-        raise PolicyError(_t(lang, f"{source}: {key}: 政策包 {pack.id} 没有规则 {rid}（可用: {known}）",
-                             f"{source}: {key}: pack {pack.id} has no rule {rid} (known: {known})"))
+        raise PolicyError(
+            _t(
+                lang,
+                f"{source}: {key}: 政策包 {pack.id} 没有规则 {rid}（可用: {known}）",
+                f"{source}: {key}: pack {pack.id} has no rule {rid} (known: {known})",
+            )
+        )
     rule = pack.rules[rid]
     if name not in rule.params:
-        raise PolicyError(_t(lang, f"{source}: {key}: 规则 {rid} 没有参数 {name}（可用: {', '.join(rule.params)}）",
-                             f"{source}: {key}: rule {rid} has no parameter {name} (known: {', '.join(rule.params)})"))
+        raise PolicyError(
+            _t(
+                lang,
+                f"{source}: {key}: 规则 {rid} 没有参数 {name}（可用: {', '.join(rule.params)}）",
+                f"{source}: {key}: rule {rid} has no parameter {name} (known: {', '.join(rule.params)})",
+            )
+        )
     p = rule.params[name]
     try:
         if value is None:
@@ -587,9 +732,13 @@ def _apply_one(pack: Pack, key: str, value, source: str, lang: str):
         _check_floor(pack, rule, p, key, typed, source, lang)
     if p.band is not None and not p.band[0] <= typed <= p.band[1]:
         low, high = (format_value(p.unit, x) for x in p.band)
-        raise PolicyError(_t(
-            lang, f"{source}: {key}: {rule.id}.{name} 应在原文规定的区间 {low}—{high} 内（{rule.citation}），拟设 {format_value(p.unit, typed)}",
-            f"{source}: {key}: {rule.id}.{name} must lie within the band {low}–{high} the text sets ({rule.citation}), got {format_value(p.unit, typed)}"))
+        raise PolicyError(
+            _t(
+                lang,
+                f"{source}: {key}: {rule.id}.{name} 应在原文规定的区间 {low}—{high} 内（{rule.citation}），拟设 {format_value(p.unit, typed)}",
+                f"{source}: {key}: {rule.id}.{name} must lie within the band {low}–{high} the text sets ({rule.citation}), got {format_value(p.unit, typed)}",
+            )
+        )
     table_key = None
     if len(parts) == 3:
         table_key = next(k for k in typed if str(k) == parts[2])
@@ -600,7 +749,7 @@ def _check_floor(pack, rule, p, key, typed, source, lang):
     """不低于: a local value may only make the standard stricter. For most units that
     means higher; for `persons` (residents per caregiver, "不低于1:10") and `max`
     targets it means lower."""
-    inner = p.unit[len("table:"):] if p.unit.startswith("table:") else p.unit
+    inner = p.unit[len("table:") :] if p.unit.startswith("table:") else p.unit
     lower_is_stricter = inner == "persons" or p.name == "max"
     for e in p.values:
         if e.gap:
@@ -634,17 +783,33 @@ def _read_override_file(path, lang) -> tuple[list[tuple[str, object]], str | Non
         mark, problem = getattr(e, "problem_mark", None), getattr(e, "problem", None)
         where = f": line {mark.line + 1}: {problem}" if mark is not None else ""
         where = f": {e.text(lang)}" if isinstance(e, TooLarge) else where
-        raise PolicyError(_t(lang, f"无法读取覆盖文件 {path}（应为 UTF-8 YAML）{where}",
-                             f"cannot read override file {path} (expected UTF-8 YAML){where}")) from None
+        raise PolicyError(
+            _t(
+                lang,
+                f"无法读取覆盖文件 {path}（应为 UTF-8 YAML）{where}",
+                f"cannot read override file {path} (expected UTF-8 YAML){where}",
+            )
+        ) from None
     if not isinstance(doc, dict):
-        raise PolicyError(_t(lang, f"覆盖文件 {path.name} 应为 规则.参数: 值 映射",
-                             f"override file {path.name} must be a mapping rule.param: value"))
+        raise PolicyError(
+            _t(
+                lang,
+                f"覆盖文件 {path.name} 应为 规则.参数: 值 映射",
+                f"override file {path.name} must be a mapping rule.param: value",
+            )
+        )
     reason = None
     if "values" in doc and set(doc) <= OVERRIDE_FILE_KEYS:
         reason = None if doc.get("reason") is None else str(doc["reason"])
         doc = doc["values"]
         if not isinstance(doc, dict):
-            raise PolicyError(_t(lang, f"覆盖文件 {path.name}: values 应为映射", f"override file {path.name}: values must be a mapping"))
+            raise PolicyError(
+                _t(
+                    lang,
+                    f"覆盖文件 {path.name}: values 应为映射",
+                    f"override file {path.name}: values must be a mapping",
+                )
+            )
     elif "reason" in doc:
         reason = str(doc.pop("reason"))
     return [(str(k), v) for k, v in doc.items()], reason
@@ -679,20 +844,22 @@ def apply_overrides(pack: Pack, sets=(), override_file=None, lang: str = "zh", s
         unit, pack_value, local_value = p.unit, None if last.gap else last.value, typed
         name = f"{rule.id}.{p.name}"
         if table_key is not None:  # one key of a table: show that key only
-            unit = p.unit[len("table:"):]
+            unit = p.unit[len("table:") :]
             pack_value = None if pack_value is None else pack_value.get(table_key)
             local_value = typed[table_key]
             name = f"{name}.{table_key}"
-        pack.overrides.append({
-            "param": name,
-            "unit": unit,
-            "pack_value": None if pack_value is None else format_value(unit, pack_value, lang),
-            "local_value": format_value(unit, local_value, lang),
-            "status": "locally set" if pack_value is None else "overridden",
-            "source": src,
-            "reason": reason,
-            "citation": f"{pack.short} {last.clause}",
-        })
+        pack.overrides.append(
+            {
+                "param": name,
+                "unit": unit,
+                "pack_value": None if pack_value is None else format_value(unit, pack_value, lang),
+                "local_value": format_value(unit, local_value, lang),
+                "status": "locally set" if pack_value is None else "overridden",
+                "source": src,
+                "reason": reason,
+                "citation": f"{pack.short} {last.clause}",
+            }
+        )
     return pack
 
 
@@ -708,12 +875,19 @@ def resolve(name_or_path: str, lang: str = "zh") -> Path:
     p = Path(name_or_path)
     if p.suffix in (".yaml", ".yml") or p.exists():
         if not p.is_file():
-            raise PolicyError(_t(lang, f"找不到政策包文件 {name_or_path}", f"policy pack file not found: {name_or_path}"))
+            raise PolicyError(
+                _t(lang, f"找不到政策包文件 {name_or_path}", f"policy pack file not found: {name_or_path}")
+            )
         return p
     shipped = PACK_DIR / f"{name_or_path}.yaml"
     if not shipped.is_file():
-        raise PolicyError(_t(lang, f"没有名为 {name_or_path} 的政策包（可用: {', '.join(shipped_packs())}，或给出 YAML 路径）",
-                             f"no policy pack named {name_or_path} (known: {', '.join(shipped_packs())}, or give a YAML path)"))
+        raise PolicyError(
+            _t(
+                lang,
+                f"没有名为 {name_or_path} 的政策包（可用: {', '.join(shipped_packs())}，或给出 YAML 路径）",
+                f"no policy pack named {name_or_path} (known: {', '.join(shipped_packs())}, or give a YAML path)",
+            )
+        )
     return shipped
 
 

@@ -86,23 +86,29 @@ def parse_band(key) -> Band:
     """Read one band key (see the module docstring)."""
     m = _KEY.fullmatch(str(key))
     if not m:
-        raise BandError(f"档次写法无法识别: {key!r}（应写作 \"[300,)\"、\"[50,300)\"、\"[0,50]\" 等，方括号含端点，圆括号不含）",
-                        f"band key not understood: {key!r} (write \"[300,)\", \"[50,300)\", \"[0,50]\"; "
-                        "square brackets include the bound, round ones exclude it)")
+        raise BandError(
+            f'档次写法无法识别: {key!r}（应写作 "[300,)"、"[50,300)"、"[0,50]" 等，方括号含端点，圆括号不含）',
+            f'band key not understood: {key!r} (write "[300,)", "[50,300)", "[0,50]"; '
+            "square brackets include the bound, round ones exclude it)",
+        )
     lb, lo, hi, hb, flag = m.groups()
     if flag is not None and flag not in FLAGS:
-        raise BandError(f"档次 {key!r} 的附加条件 {flag!r} 未知（可用: {', '.join(FLAGS)}）",
-                        f"band {key!r}: unknown flag {flag!r} (known: {', '.join(FLAGS)})")
+        raise BandError(
+            f"档次 {key!r} 的附加条件 {flag!r} 未知（可用: {', '.join(FLAGS)}）",
+            f"band {key!r}: unknown flag {flag!r} (known: {', '.join(FLAGS)})",
+        )
     try:
         low = Fraction(lo) if lo else None
         high = Fraction(hi) if hi else None
     except ValueError:
         raise BandError(f"档次 {key!r} 的端点不是数字", f"band {key!r}: a bound is not a number") from None
     if low is None and lb == "[":
-        raise BandError(f"档次 {key!r} 没有下限，应写作 \"(,50]\" 或 \"[0,50]\"",
-                        f"band {key!r} has no lower bound; write \"(,50]\" or \"[0,50]\"")
+        raise BandError(
+            f'档次 {key!r} 没有下限，应写作 "(,50]" 或 "[0,50]"',
+            f'band {key!r} has no lower bound; write "(,50]" or "[0,50]"',
+        )
     if high is None and hb == "]":
-        raise BandError(f"档次 {key!r} 没有上限，应写作 \"[300,)\"", f"band {key!r} has no upper bound; write \"[300,)\"")
+        raise BandError(f'档次 {key!r} 没有上限，应写作 "[300,)"', f'band {key!r} has no upper bound; write "[300,)"')
     if low is not None and high is not None and (low > high or (low == high and not (lb == "[" and hb == "]"))):
         raise BandError(f"档次 {key!r} 是空区间", f"band {key!r} is empty")
     return Band(str(key), low, lb == "[", high, hb == "]", flag)
@@ -110,10 +116,12 @@ def parse_band(key) -> Band:
 
 def _overlap(a: Band, b: Band) -> bool:
     """Two intervals share a point."""
+
     def below(x: Band, y: Band) -> bool:  # x lies wholly below y
         if x.high is None or y.low is None:
             return False
         return x.high < y.low or (x.high == y.low and not (x.high_inclusive and y.low_inclusive))
+
     return not (below(a, b) or below(b, a))
 
 
@@ -122,10 +130,12 @@ def parse_bands(keys) -> list[Band]:
     bands = [parse_band(k) for k in keys]
     plain = [b for b in bands if b.flag is None]
     for i, a in enumerate(plain):
-        for b in plain[i + 1:]:
+        for b in plain[i + 1 :]:
             if _overlap(a, b):
-                raise BandError(f"档次 {a.key} 与 {b.key} 重叠：同一数量只能落在一个档次",
-                                f"bands {a.key} and {b.key} overlap: a quantity must fall in one band")
+                raise BandError(
+                    f"档次 {a.key} 与 {b.key} 重叠：同一数量只能落在一个档次",
+                    f"bands {a.key} and {b.key} overlap: a quantity must fall in one band",
+                )
     return bands
 
 

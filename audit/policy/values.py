@@ -41,10 +41,18 @@ VOCAB = {
     "level_by_grade": {"none", "mild", "moderate", "severe", "self_care", "partial", "full"},
     "dementia_level_by_grade": {"none", "mild", "moderate", "severe", "self_care", "partial", "full"},
     "metric": {
-        "nursing_bed_share", "beds_per_social_worker", "head_training_interval_years",
-        "certified_caregivers_per_10k", "senior_grade_share", "first_aid_share",
-        "social_workers_per_10k", "social_workers_per_1k", "dementia_beds_per_10k",
-        "lottery_elderly_share", "lottery_home_care_share", "facility_land_m2_per_capita",
+        "nursing_bed_share",
+        "beds_per_social_worker",
+        "head_training_interval_years",
+        "certified_caregivers_per_10k",
+        "senior_grade_share",
+        "first_aid_share",
+        "social_workers_per_10k",
+        "social_workers_per_1k",
+        "dementia_beds_per_10k",
+        "lottery_elderly_share",
+        "lottery_home_care_share",
+        "facility_land_m2_per_capita",
     },
 }
 TABLE_KEYS = {
@@ -68,9 +76,23 @@ BAND_PARAMS = {"rate_by_band"}
 SUM_TO_ONE = {"payer_shares", "stage_shares"}
 
 PACK_KEYS = {
-    "id", "title", "title_en", "number", "jurisdiction", "jurisdiction_en", "issued",
-    "effective", "effective_note", "effective_interpretation", "status", "short", "short_en", "source", "note",
-    "interpretations", "rules",
+    "id",
+    "title",
+    "title_en",
+    "number",
+    "jurisdiction",
+    "jurisdiction_en",
+    "issued",
+    "effective",
+    "effective_note",
+    "effective_interpretation",
+    "status",
+    "short",
+    "short_en",
+    "source",
+    "note",
+    "interpretations",
+    "rules",
 }
 PACK_REQUIRED = {"id", "title", "number", "jurisdiction", "issued", "effective", "status", "short", "rules"}
 RULE_KEYS = {"kind", "title", "title_en", "clause", "note", "params"}
@@ -97,7 +119,7 @@ class _Bad(ValueError):
 
 
 RATE_UNITS = {"yuan/bed", "yuan/bed/year", "yuan/person/month"}
-MAX_COUNT = 10**6   # counts, months, years, persons, weights: far above any real value
+MAX_COUNT = 10**6  # counts, months, years, persons, weights: far above any real value
 
 
 def _money(v, unit: str = "yuan") -> int:
@@ -109,16 +131,20 @@ def _money(v, unit: str = "yuan") -> int:
     if isinstance(v, float):
         v = repr(v)
     try:
-        d = Decimal(str(v).replace(",", "").strip().removesuffix("元"))   # '4500元' is yuan too
+        d = Decimal(str(v).replace(",", "").strip().removesuffix("元"))  # '4500元' is yuan too
     except InvalidOperation:
-        raise _Bad(f"金额无法识别: {v!r}（以元为单位写数字，如 4500 或 \"0.50\"）",
-                   f"not an amount: {v!r} (write a number of yuan, e.g. 4500 or \"0.50\")") from None
+        raise _Bad(
+            f'金额无法识别: {v!r}（以元为单位写数字，如 4500 或 "0.50"）',
+            f'not an amount: {v!r} (write a number of yuan, e.g. 4500 or "0.50")',
+        ) from None
     if not d.is_finite() or d < 0:
         raise _Bad(f"金额应为非负数: {v!r}", f"amount must be non-negative: {v!r}")
     bound = MAX_RATE_FEN if unit in RATE_UNITS else MAX_AMOUNT_FEN
     if d.adjusted() > 20 or d * 100 > bound:
-        raise _Bad(f"金额过大: {v!r}（{unit} 最多 {fen_to_yuan(bound, thousands=True)} 元）",
-                   f"amount too large: {v!r} ({unit} at most {fen_to_yuan(bound, thousands=True)} yuan)")
+        raise _Bad(
+            f"金额过大: {v!r}（{unit} 最多 {fen_to_yuan(bound, thousands=True)} 元）",
+            f"amount too large: {v!r} ({unit} at most {fen_to_yuan(bound, thousands=True)} yuan)",
+        )
     fen = d * 100
     if fen != fen.to_integral_value() or (d != 0 and d.adjusted() < -2):
         raise _Bad(f"金额最多两位小数: {v!r}", f"amount has more than two decimals: {v!r}")
@@ -139,7 +165,7 @@ def _small_number_text(v) -> None:
 
 
 def _fraction(v, zh: str, en: str) -> Fraction:
-    """"2/3", 0.8, "60%" or "200%" as an exact fraction; `zh`/`en` say how to write it."""
+    """ "2/3", 0.8, "60%" or "200%" as an exact fraction; `zh`/`en` say how to write it."""
     v = _nfkc(v)
     try:
         if isinstance(v, bool) or v is None:
@@ -155,18 +181,20 @@ def _fraction(v, zh: str, en: str) -> Fraction:
 
 
 def _share(v) -> Fraction:
-    f = _fraction(v, "比例应写作 \"2/3\"、0.8 或 \"60%\"", "a share is written \"2/3\", 0.8 or \"60%\"")
+    f = _fraction(v, '比例应写作 "2/3"、0.8 或 "60%"', 'a share is written "2/3", 0.8 or "60%"')
     if not 0 <= f <= 1:
         raise _Bad(f"比例应在 0 与 1 之间: {v!r}", f"a share must lie between 0 and 1: {v!r}")
     if f.denominator > MAX_SHARE_DENOMINATOR:
-        raise _Bad(f"比例过于精细: {v!r}（最多六位小数，或写作分数如 \"2/3\"）",
-                   f"share too fine: {v!r} (at most six decimals, or a fraction such as \"2/3\")")
+        raise _Bad(
+            f'比例过于精细: {v!r}（最多六位小数，或写作分数如 "2/3"）',
+            f'share too fine: {v!r} (at most six decimals, or a fraction such as "2/3")',
+        )
     return f
 
 
 def _ratio(v) -> Fraction:
     """A non-negative factor that may exceed 1: "上浮200%" is "200%"."""
-    f = _fraction(v, "比率应写作 \"50%\"、\"200%\" 或 1.5", "a ratio is written \"50%\", \"200%\" or 1.5")
+    f = _fraction(v, '比率应写作 "50%"、"200%" 或 1.5', 'a ratio is written "50%", "200%" or 1.5')
     if f < 0:
         raise _Bad(f"比率不能为负: {v!r}", f"a ratio cannot be negative: {v!r}")
     if f.denominator > MAX_SHARE_DENOMINATOR:
@@ -192,8 +220,10 @@ def _decimal_fraction(v) -> Fraction:
     except (InvalidOperation, ValueError, OverflowError):
         raise _Bad(f"应为数字，得到 {v!r}", f"expected a number, got {v!r}") from None
     if not 0 <= f <= MAX_COUNT or f.denominator > MAX_SHARE_DENOMINATOR:
-        raise _Bad(f"数值超出范围: {v!r}（0 至 {MAX_COUNT}，最多六位小数）",
-                   f"number out of range: {v!r} (0 to {MAX_COUNT}, at most six decimals)")
+        raise _Bad(
+            f"数值超出范围: {v!r}（0 至 {MAX_COUNT}，最多六位小数）",
+            f"number out of range: {v!r} (0 to {MAX_COUNT}, at most six decimals)",
+        )
     return f
 
 
@@ -223,7 +253,7 @@ def parse_value(unit: str, param: str, v, whole: bool = True):
     `None` inside a table is a gap for that key. `whole=False`: one key of a table
     (payer shares are then summed once the table is complete)."""
     if unit.startswith("table:"):
-        inner = unit[len("table:"):]
+        inner = unit[len("table:") :]
         if inner not in SCALAR_UNITS or inner in {"set", "table"}:
             raise _Bad(f"未知单位 {unit!r}", f"unknown unit {unit!r}")
         if not isinstance(v, dict) or not v:
@@ -243,9 +273,12 @@ def parse_value(unit: str, param: str, v, whole: bool = True):
                 _member(k, keys, param)
             out[k] = None if x is None else parse_value(inner, param, x)
         if whole and param in SUM_TO_ONE and None not in out.values() and sum(out.values()) != 1:
-            raise _Bad(f"各出资方比例之和应为 1，实为 {sum(out.values())}" if param == "payer_shares"
-                       else f"各期拨付比例之和应为 1，实为 {sum(out.values())}",
-                       f"{param} must add up to 1, they add up to {sum(out.values())}")
+            raise _Bad(
+                f"各出资方比例之和应为 1，实为 {sum(out.values())}"
+                if param == "payer_shares"
+                else f"各期拨付比例之和应为 1，实为 {sum(out.values())}",
+                f"{param} must add up to 1, they add up to {sum(out.values())}",
+            )
         return out
     if unit in MONEY_UNITS:
         return _money(v, unit)
@@ -275,7 +308,7 @@ def format_value(unit: str, value, lang: str = "zh") -> str:
     if value is None:
         return _t(lang, "缺口（未规定）", "gap (not set)")
     if unit.startswith("table:"):
-        inner = unit[len("table:"):]
+        inner = unit[len("table:") :]
         return "; ".join(f"{k}: {format_value(inner, x, lang)}" for k, x in value.items())
     if unit in MONEY_UNITS:
         return fen_to_yuan(value)
@@ -303,7 +336,7 @@ def json_value(unit: str, value):
     if value is None:
         return None
     if unit.startswith("table:"):
-        inner = unit[len("table:"):]
+        inner = unit[len("table:") :]
         return {str(k): json_value(inner, x) for k, x in value.items()}
     if unit in MONEY_UNITS:
         return fen_to_yuan(value)

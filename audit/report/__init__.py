@@ -22,9 +22,23 @@ from audit.report.frames import mask_ids_in_text, run_id, yuan
 from audit.report.labels import FIX_HINTS, LABELS, fix_hint, item_label
 from audit.report.render import TEMPLATES, html_to_pdf, progress, render_html
 
-__all__ = ["write_bureau_report", "write_selfcheck", "write_selfchecks", "bureau_context", "selfcheck_context",
-           "render_html", "html_to_pdf", "bar_chart_svg", "fix_hint", "item_label", "yuan", "run_id",
-           "LABELS", "FIX_HINTS", "TEMPLATES"]
+__all__ = [
+    "write_bureau_report",
+    "write_selfcheck",
+    "write_selfchecks",
+    "bureau_context",
+    "selfcheck_context",
+    "render_html",
+    "html_to_pdf",
+    "bar_chart_svg",
+    "fix_hint",
+    "item_label",
+    "yuan",
+    "run_id",
+    "LABELS",
+    "FIX_HINTS",
+    "TEMPLATES",
+]
 
 
 def _csv_attachments(result, out: Path) -> list[tuple[str, bytes, str]]:
@@ -33,15 +47,22 @@ def _csv_attachments(result, out: Path) -> list[tuple[str, bytes, str]]:
     from audit.privacy import defuse_frame
 
     if (out / "ledger.csv").is_file() and (out / "findings.csv").is_file():
-        return [("ledger.csv", (out / "ledger.csv").read_bytes(), "ledger / 补贴明细"),
-                ("findings.csv", (out / "findings.csv").read_bytes(), "findings / 稽核发现")]
+        return [
+            ("ledger.csv", (out / "ledger.csv").read_bytes(), "ledger / 补贴明细"),
+            ("findings.csv", (out / "findings.csv").read_bytes(), "findings / 稽核发现"),
+        ]
 
-    ledger = result.ledger.sort("institution_id", "program", "item", "period", "payer").with_columns(
-        fen_to_yuan_expr(pl.col("rate_fen")).alias("rate_fen"),
-        fen_to_yuan_expr(pl.col("amount_fen")).alias("amount_fen"),
-    ).rename({"rate_fen": "rate", "amount_fen": "amount"})
+    ledger = (
+        result.ledger.sort("institution_id", "program", "item", "period", "payer")
+        .with_columns(
+            fen_to_yuan_expr(pl.col("rate_fen")).alias("rate_fen"),
+            fen_to_yuan_expr(pl.col("amount_fen")).alias("amount_fen"),
+        )
+        .rename({"rate_fen": "rate", "amount_fen": "amount"})
+    )
     findings = result.findings.with_columns(
-        mask_ids_in_text(pl.col(c)) for c in ("message", "evidence") if c in result.findings.columns)
+        mask_ids_in_text(pl.col(c)) for c in ("message", "evidence") if c in result.findings.columns
+    )
     return [
         ("ledger.csv", defuse_frame(ledger).write_csv().encode("utf-8"), "ledger / 补贴明细"),
         ("findings.csv", defuse_frame(findings).write_csv().encode("utf-8"), "findings / 稽核发现"),
@@ -83,8 +104,7 @@ def write_selfcheck(result, institution_id: str, out_dir, deadline: str | None =
     out = Path(out_dir)
     try:
         out.mkdir(parents=True, exist_ok=True)
-        html_path, html_text, pdf_path = _selfcheck_html(result, institution_id, out,
-                                                         selfcheck_parts(result, deadline))
+        html_path, html_text, pdf_path = _selfcheck_html(result, institution_id, out, selfcheck_parts(result, deadline))
         html_to_pdf(html_text, pdf_path)
     except OSError as e:
         raise OutputError(f"无法写出自查报告到 {out}: {e}") from e
@@ -105,8 +125,9 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
-def write_selfchecks(result, institution_ids: list[str], out_dir, workers: int | None = None,
-                     deadline: str | None = None) -> list[Path]:
+def write_selfchecks(
+    result, institution_ids: list[str], out_dir, workers: int | None = None, deadline: str | None = None
+) -> list[Path]:
     """Self-checks for many institutions from one computed run: HTML here, PDFs rendered
     across `workers` processes (default: one per CPU; WeasyPrint is single-threaded, so
     documents are the unit of parallelism, and each process keeps one font configuration)."""
@@ -124,8 +145,10 @@ def write_selfchecks(result, institution_ids: list[str], out_dir, workers: int |
         if workers > 1 and len(jobs) > 2:
             # chunks of a few documents keep the workers busy to the end without a round trip per page
             chunk = max(1, min(16, len(jobs) // (workers * 8)))
-            with ProcessPoolExecutor(max_workers=workers) as pool, progress(
-                    pool.map(_pdf_job, jobs, chunksize=chunk), label, len(jobs)) as done:
+            with (
+                ProcessPoolExecutor(max_workers=workers) as pool,
+                progress(pool.map(_pdf_job, jobs, chunksize=chunk), label, len(jobs)) as done,
+            ):
                 written += [Path(p) for p in done]
         else:
             with progress(jobs, label) as todo:
@@ -133,4 +156,3 @@ def write_selfchecks(result, institution_ids: list[str], out_dir, workers: int |
     except OSError as e:
         raise OutputError(f"无法写出自查报告到 {out}: {e}") from e
     return written
-

@@ -20,54 +20,110 @@ TOP = 10  # winners and losers shown
 
 WORDS = {
     "zh": {
-        "compare_title": "政策调整测算报告", "baseline": "现行规则", "proposal": "拟议方案", "delta": "差额（元）",
-        "delta_pct": "差额%", "baseline_yuan": "现行（元）", "proposal_yuan": "拟议（元）",
-        "basis": "测算依据", "document": "文件", "another_document": "拟议方案为另一份文件，不受现行文件「不低于」下限约束。",
+        "compare_title": "政策调整测算报告",
+        "baseline": "现行规则",
+        "proposal": "拟议方案",
+        "delta": "差额（元）",
+        "delta_pct": "差额%",
+        "baseline_yuan": "现行（元）",
+        "proposal_yuan": "拟议（元）",
+        "basis": "测算依据",
+        "document": "文件",
+        "another_document": "拟议方案为另一份文件，不受现行文件「不低于」下限约束。",
         "same_document": "拟议方案在现行文件上调整参数，仍受原文「不低于」下限约束。",
-        "changes": "参数变化", "months": "期间", "old": "现行取值", "new": "拟议取值", "old_source": "现行依据",
-        "new_source": "拟议依据", "no_changes": "两套规则在本年度的参数相同。",
-        "public_total": "财政资金合计（不含机构自付）", "by_program_payer": "按项目、出资方",
-        "by_county_program": "按区县、项目", "chart_program": "各项目差额（元）", "chart_county": "各区县差额（元）",
-        "winners": "增减最多的机构", "gainers": "增加最多", "losers": "减少最多",
+        "changes": "参数变化",
+        "months": "期间",
+        "old": "现行取值",
+        "new": "拟议取值",
+        "old_source": "现行依据",
+        "new_source": "拟议依据",
+        "no_changes": "两套规则在本年度的参数相同。",
+        "public_total": "财政资金合计（不含机构自付）",
+        "by_program_payer": "按项目、出资方",
+        "by_county_program": "按区县、项目",
+        "chart_program": "各项目差额（元）",
+        "chart_county": "各区县差额（元）",
+        "winners": "增减最多的机构",
+        "gainers": "增加最多",
+        "losers": "减少最多",
         "counts": "增加 {up} 家，减少 {down} 家，不变 {same} 家（共 {n} 家）。",
         "crossings": "跨过补助条件的机构",
         "crossings_note": "某一项目在现行规则下无补助、在拟议方案下有补助（新获补助），或相反（不再获补助）。",
         "crossing_counts": "新获补助 {newly} 项，不再获补助 {lost} 项（机构×项目）。",
-        "direction": "变化", "newly_paid": "新获补助", "no_longer_paid": "不再获补助",
-        "findings_change": "发现的变化", "appeared": "新增", "disappeared": "消失", "change": "变化",
+        "direction": "变化",
+        "newly_paid": "新获补助",
+        "no_longer_paid": "不再获补助",
+        "findings_change": "发现的变化",
+        "appeared": "新增",
+        "disappeared": "消失",
+        "change": "变化",
         "findings_note": "按机构、规则、级别、期间与依据数据比对；措辞或条款引用不同不算变化。",
-        "shown_first": "仅显示前 {n} 条（共 {total} 条），完整清单见 compare.xlsx。", "none": "无。",
-        "overrides_of": "本地设定", "new_label": "新增",
-        "sheets": {"summary": "汇总", "county": "区县×项目", "institutions": "机构", "changes": "参数变化",
-                   "crossings": "跨过条件", "findings": "发现变化"},
+        "shown_first": "仅显示前 {n} 条（共 {total} 条），完整清单见 compare.xlsx。",
+        "none": "无。",
+        "overrides_of": "本地设定",
+        "new_label": "新增",
+        "sheets": {
+            "summary": "汇总",
+            "county": "区县×项目",
+            "institutions": "机构",
+            "changes": "参数变化",
+            "crossings": "跨过条件",
+            "findings": "发现变化",
+        },
     },
     "en": {
-        "compare_title": "What a rule change would cost", "baseline": "Baseline", "proposal": "Proposal",
-        "delta": "Difference (yuan)", "delta_pct": "Change %", "baseline_yuan": "Baseline (yuan)",
-        "proposal_yuan": "Proposal (yuan)", "basis": "Basis of the comparison", "document": "Document",
+        "compare_title": "What a rule change would cost",
+        "baseline": "Baseline",
+        "proposal": "Proposal",
+        "delta": "Difference (yuan)",
+        "delta_pct": "Change %",
+        "baseline_yuan": "Baseline (yuan)",
+        "proposal_yuan": "Proposal (yuan)",
+        "basis": "Basis of the comparison",
+        "document": "Document",
         "another_document": "The proposal is another document: the baseline document's floors do not bind it.",
         "same_document": "The proposal changes parameters of the baseline document and keeps its floors (不低于).",
-        "changes": "What changes", "months": "Months", "old": "Baseline value", "new": "Proposed value",
-        "old_source": "Baseline source", "new_source": "Proposal source",
+        "changes": "What changes",
+        "months": "Months",
+        "old": "Baseline value",
+        "new": "Proposed value",
+        "old_source": "Baseline source",
+        "new_source": "Proposal source",
         "no_changes": "The two rule sets have the same parameters this year.",
-        "public_total": "Public money (institutions' own shares excluded)", "by_program_payer": "By program and payer",
-        "by_county_program": "By county and program", "chart_program": "Difference by program (yuan)",
-        "chart_county": "Difference by county (yuan)", "winners": "Largest gains and losses",
-        "gainers": "Largest gains", "losers": "Largest losses",
+        "public_total": "Public money (institutions' own shares excluded)",
+        "by_program_payer": "By program and payer",
+        "by_county_program": "By county and program",
+        "chart_program": "Difference by program (yuan)",
+        "chart_county": "Difference by county (yuan)",
+        "winners": "Largest gains and losses",
+        "gainers": "Largest gains",
+        "losers": "Largest losses",
         "counts": "{up} gain, {down} lose, {same} unchanged (of {n}).",
         "crossings": "Institutions crossing an eligibility line",
         "crossings_note": "A program paid nothing under the baseline and something under the proposal (newly paid), "
-                          "or the reverse (no longer paid).",
+        "or the reverse (no longer paid).",
         "crossing_counts": "{newly} newly paid, {lost} no longer paid (institution × program).",
-        "direction": "Change", "newly_paid": "newly paid", "no_longer_paid": "no longer paid",
-        "findings_change": "Findings that appear or disappear", "appeared": "appears", "disappeared": "disappears",
+        "direction": "Change",
+        "newly_paid": "newly paid",
+        "no_longer_paid": "no longer paid",
+        "findings_change": "Findings that appear or disappear",
+        "appeared": "appears",
+        "disappeared": "disappears",
         "change": "Change",
         "findings_note": "Matched on institution, rule, severity, period and evidence; other wording or citations "
-                         "do not count as a change.",
-        "shown_first": "The first {n} of {total} are shown; compare.xlsx lists them all.", "none": "None.",
-        "overrides_of": "local values", "new_label": "new",
-        "sheets": {"summary": "Summary", "county": "County x program", "institutions": "Institutions",
-                   "changes": "Changes", "crossings": "Crossings", "findings": "Findings"},
+        "do not count as a change.",
+        "shown_first": "The first {n} of {total} are shown; compare.xlsx lists them all.",
+        "none": "None.",
+        "overrides_of": "local values",
+        "new_label": "new",
+        "sheets": {
+            "summary": "Summary",
+            "county": "County x program",
+            "institutions": "Institutions",
+            "changes": "Changes",
+            "crossings": "Crossings",
+            "findings": "Findings",
+        },
     },
 }
 
@@ -82,10 +138,15 @@ def money_rows(df: pl.DataFrame, L: dict) -> list[dict]:
     """baseline/proposal/delta fen → display text; delta % signed; program/payer labelled."""
     out = df.with_columns(
         *(fen_to_yuan_expr(pl.col(f"{c}_fen"), True).alias(c) for c in ("baseline", "proposal")),
-        (pl.when(pl.col("delta_fen") > 0).then(pl.lit("+")).otherwise(pl.lit(""))
-         + fen_to_yuan_expr(pl.col("delta_fen"), True)).alias("delta"),
-        pl.when((pl.col("baseline_fen") == 0) & (pl.col("proposal_fen") != 0)).then(pl.lit(L["new_label"]))
-        .otherwise(delta_pct_expr(pl.col("baseline_fen"), pl.col("proposal_fen"), plus=True)).alias("delta_pct"))
+        (
+            pl.when(pl.col("delta_fen") > 0).then(pl.lit("+")).otherwise(pl.lit(""))
+            + fen_to_yuan_expr(pl.col("delta_fen"), True)
+        ).alias("delta"),
+        pl.when((pl.col("baseline_fen") == 0) & (pl.col("proposal_fen") != 0))
+        .then(pl.lit(L["new_label"]))
+        .otherwise(delta_pct_expr(pl.col("baseline_fen"), pl.col("proposal_fen"), plus=True))
+        .alias("delta_pct"),
+    )
     rows = out.to_dicts()
     for r in rows:
         if "program" in r:
@@ -98,14 +159,21 @@ def money_rows(df: pl.DataFrame, L: dict) -> list[dict]:
 def findings_changes(comparison) -> pl.DataFrame:
     """Findings under one side only, one frame: change (appeared / disappeared) first; ids
     inside free text masked."""
-    parts = [f.with_columns(pl.lit(change).alias("change"))
-             for change, f in (("appeared", comparison.findings_appeared),
-                               ("disappeared", comparison.findings_disappeared))]
+    parts = [
+        f.with_columns(pl.lit(change).alias("change"))
+        for change, f in (("appeared", comparison.findings_appeared), ("disappeared", comparison.findings_disappeared))
+    ]
     f = pl.concat(parts, how="diagonal_relaxed")
-    return f.select("change", "institution_id", "rule", "severity", "period",
-                    mask_ids_in_text(pl.col("message").fill_null("")).alias("message"),
-                    mask_ids_in_text(pl.col("evidence").fill_null("")).alias("evidence"),
-                    pl.col("citation").fill_null(""))
+    return f.select(
+        "change",
+        "institution_id",
+        "rule",
+        "severity",
+        "period",
+        mask_ids_in_text(pl.col("message").fill_null("")).alias("message"),
+        mask_ids_in_text(pl.col("evidence").fill_null("")).alias("evidence"),
+        pl.col("citation").fill_null(""),
+    )
 
 
 def run_id(manifest: dict) -> str:
@@ -115,9 +183,15 @@ def run_id(manifest: dict) -> str:
 
 def _pack_info(pack, L: dict, lang: str) -> dict:
     en = lang == "en"
-    return {"id": pack.id, "title": (en and pack.title_en) or pack.title, "number": pack.number or L["no_number"],
-            "status": L.get(pack.status, pack.status), "draft": pack.status == "draft", "sha256": pack.sha256,
-            "overrides": list(pack.overrides)}
+    return {
+        "id": pack.id,
+        "title": (en and pack.title_en) or pack.title,
+        "number": pack.number or L["no_number"],
+        "status": L.get(pack.status, pack.status),
+        "draft": pack.status == "draft",
+        "sha256": pack.sha256,
+        "overrides": list(pack.overrides),
+    }
 
 
 def compare_context(comparison) -> dict:
@@ -128,10 +202,9 @@ def compare_context(comparison) -> dict:
     b, p, d = comparison.totals()
     total = pl.DataFrame({"baseline_fen": [b], "proposal_fen": [p], "delta_fen": [d]})
     by_pp = comparison.by_program_payer
-    program_delta = (by_pp.filter(pl.col("payer") != "institution").group_by("program")
-                     .agg(pl.col("delta_fen").sum()))
+    program_delta = by_pp.filter(pl.col("payer") != "institution").group_by("program").agg(pl.col("delta_fen").sum())
     program_delta = program_delta.sort(order_expr("program", PROGRAM_ORDER), "program")
-    county_delta = (comparison.by_county_program.group_by("county").agg(pl.col("delta_fen").sum()).sort("county"))
+    county_delta = comparison.by_county_program.group_by("county").agg(pl.col("delta_fen").sum()).sort("county")
     inst = comparison.by_institution
     up, down = int((inst["delta_fen"] > 0).sum()), int((inst["delta_fen"] < 0).sum())
     gainers = inst.filter(pl.col("delta_fen") > 0).sort(["delta_fen", "institution_id"], descending=[True, False])
@@ -140,36 +213,61 @@ def compare_context(comparison) -> dict:
     newly = int((cross["direction"] == "newly_paid").sum())
     findings = findings_changes(comparison)
     inputs = comparison.manifest.get("inputs", {})
-    scope = {"draft": base.status == "draft" or prop.status == "draft",
-             "title": f"{base.title} → {prop.title}" if base.id != prop.id else base.title,
-             "short": base.short if base.id == prop.id else f"{base.short} → {prop.short}",
-             "pack": {"id": base.id if base.id == prop.id else f"{base.id} → {prop.id}"},
-             "year": comparison.year, "run_id": run_id(comparison.manifest)}
+    scope = {
+        "draft": base.status == "draft" or prop.status == "draft",
+        "title": f"{base.title} → {prop.title}" if base.id != prop.id else base.title,
+        "short": base.short if base.id == prop.id else f"{base.short} → {prop.short}",
+        "pack": {"id": base.id if base.id == prop.id else f"{base.id} → {prop.id}"},
+        "year": comparison.year,
+        "run_id": run_id(comparison.manifest),
+    }
 
     def fmt_delta(v):
         return ("+" if v > 0 else "") + yuan(v)
 
     return {
-        "L": L, "lang": lang, "title": L["compare_title"], "scope": scope,
-        "baseline": _pack_info(base, L, lang), "proposal": _pack_info(prop, L, lang),
+        "L": L,
+        "lang": lang,
+        "title": L["compare_title"],
+        "scope": scope,
+        "baseline": _pack_info(base, L, lang),
+        "proposal": _pack_info(prop, L, lang),
         "another_document": comparison.proposal_is_other_document,
         "inputs": [{"table": t, **v} for t, v in sorted(inputs.items())],
         "changes": comparison.changes.to_dicts(),
         "total": money_rows(total, L)[0],
-        "by_program_payer": money_rows(by_pp, L), "by_county_program": money_rows(comparison.by_county_program, L),
-        "chart_program": bar_chart_svg([label_of(L["programs"], x) for x in program_delta["program"]],
-                                       [(L["delta"], program_delta["delta_fen"].to_list(), "#4a9a6a")], fmt_delta,
-                                       L["chart_program"], negative_colour="#c0504d") if program_delta.height else None,
-        "chart_county": bar_chart_svg([c or "—" for c in county_delta["county"]],
-                                      [(L["delta"], county_delta["delta_fen"].to_list(), "#4a9a6a")], fmt_delta,
-                                      L["chart_county"], negative_colour="#c0504d") if county_delta.height else None,
+        "by_program_payer": money_rows(by_pp, L),
+        "by_county_program": money_rows(comparison.by_county_program, L),
+        "chart_program": bar_chart_svg(
+            [label_of(L["programs"], x) for x in program_delta["program"]],
+            [(L["delta"], program_delta["delta_fen"].to_list(), "#4a9a6a")],
+            fmt_delta,
+            L["chart_program"],
+            negative_colour="#c0504d",
+        )
+        if program_delta.height
+        else None,
+        "chart_county": bar_chart_svg(
+            [c or "—" for c in county_delta["county"]],
+            [(L["delta"], county_delta["delta_fen"].to_list(), "#4a9a6a")],
+            fmt_delta,
+            L["chart_county"],
+            negative_colour="#c0504d",
+        )
+        if county_delta.height
+        else None,
         "counts": L["counts"].format(up=up, down=down, same=inst.height - up - down, n=inst.height),
-        "gainers": money_rows(gainers.head(TOP), L), "losers": money_rows(losers.head(TOP), L),
+        "gainers": money_rows(gainers.head(TOP), L),
+        "losers": money_rows(losers.head(TOP), L),
         "crossing_counts": L["crossing_counts"].format(newly=newly, lost=cross.height - newly),
-        "crossings": money_rows(cross.head(SHOWN), L), "crossings_more": _more(L, cross.height),
-        "findings": findings.head(SHOWN).to_dicts(), "findings_more": _more(L, findings.height),
-        "findings_counts": {"appeared": comparison.findings_appeared.height,
-                            "disappeared": comparison.findings_disappeared.height},
+        "crossings": money_rows(cross.head(SHOWN), L),
+        "crossings_more": _more(L, cross.height),
+        "findings": findings.head(SHOWN).to_dicts(),
+        "findings_more": _more(L, findings.height),
+        "findings_counts": {
+            "appeared": comparison.findings_appeared.height,
+            "disappeared": comparison.findings_disappeared.height,
+        },
     }
 
 

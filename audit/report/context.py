@@ -10,8 +10,19 @@ import polars as pl
 from audit.errors import InputError
 from audit.report.charts import bar_chart_svg
 from audit.report.frames import (
-    fmt_num, findings_frame, group_by_key, group_findings, institutions_frame, ledger_frame, param_rows, scope,
-    staffing_frame, summary_rows, totals_rows, yuan)
+    fmt_num,
+    findings_frame,
+    group_by_key,
+    group_findings,
+    institutions_frame,
+    ledger_frame,
+    param_rows,
+    scope,
+    staffing_frame,
+    summary_rows,
+    totals_rows,
+    yuan,
+)
 from audit.report.labels import LABELS, PAYER_ORDER, PROGRAM_ORDER, SEVERITY_ORDER, item_label, label_of
 
 
@@ -45,17 +56,34 @@ def bureau_sections(L: dict, ledger_appendix: bool) -> list[dict]:
     """The report's numbered sections and appendices, in order: id, title, partial.
     A new part of the report adds its partial here (the template loops over this list,
     and the contents page is made from it)."""
-    body = [("scope", L["sec_scope"], "scope"), ("totals", L["sec_totals"], "totals"),
-            ("institutions", L["sec_institutions"], "institutions"), ("findings", L["sec_findings"], "findings"),
-            ("signature", L["sec_signature"], "signature")]
-    appendices = [("operator", L["app_operator"], "operator"), ("hashes", L["app_hashes"], "hashes"),
-                  ("params", L["app_params"], "params"), ("finding-detail", L["app_findings"], "finding_detail")]
+    body = [
+        ("scope", L["sec_scope"], "scope"),
+        ("totals", L["sec_totals"], "totals"),
+        ("institutions", L["sec_institutions"], "institutions"),
+        ("findings", L["sec_findings"], "findings"),
+        ("signature", L["sec_signature"], "signature"),
+    ]
+    appendices = [
+        ("operator", L["app_operator"], "operator"),
+        ("hashes", L["app_hashes"], "hashes"),
+        ("params", L["app_params"], "params"),
+        ("finding-detail", L["app_findings"], "finding_detail"),
+    ]
     if ledger_appendix:
         appendices.append(("ledger", L["app_ledger"], "ledger"))
-    return ([{"id": i, "title": t, "template": f"partials/bureau/{p}.html", "appendix": False,
-              "new_page": i in ("signature",)} for i, t, p in body]
-            + [{"id": i, "title": t, "template": f"partials/bureau/{p}.html", "appendix": True,
-                "new_page": n == 0} for n, (i, t, p) in enumerate(appendices)])
+    return [
+        {
+            "id": i,
+            "title": t,
+            "template": f"partials/bureau/{p}.html",
+            "appendix": False,
+            "new_page": i in ("signature",),
+        }
+        for i, t, p in body
+    ] + [
+        {"id": i, "title": t, "template": f"partials/bureau/{p}.html", "appendix": True, "new_page": n == 0}
+        for n, (i, t, p) in enumerate(appendices)
+    ]
 
 
 def _period_text(result, L: dict) -> str:
@@ -70,7 +98,12 @@ def bureau_context(result, signing=None) -> dict:
     """Everything the bureau template shows, computed from the frames."""
     from audit.report.signing import Signing
     from audit.report.summary import (
-        institution_status, leader_summary, operator_hints, split_operator_sentences, without_operator_hint)
+        institution_status,
+        leader_summary,
+        operator_hints,
+        split_operator_sentences,
+        without_operator_hint,
+    )
 
     signing = signing or Signing()
     lang = lang_of(result)
@@ -78,18 +111,29 @@ def bureau_context(result, signing=None) -> dict:
     ledger = ledger_frame(result, L)
     # totals are grants: the institutions' own share of a premium is listed, never added in
     public = ledger.filter(pl.col("payer") != OWN_SHARE)
-    programs = sorted(public["program"].unique().to_list(),
-                      key=lambda p: (PROGRAM_ORDER.index(p) if p in PROGRAM_ORDER else 99, p))
+    programs = sorted(
+        public["program"].unique().to_list(), key=lambda p: (PROGRAM_ORDER.index(p) if p in PROGRAM_ORDER else 99, p)
+    )
     by_program = totals_rows(public, "program", L["programs"], PROGRAM_ORDER)
     by_county = totals_rows(public, "county", {})
     findings = findings_frame(result, L, lang).with_columns(without_operator_hint(pl.col("message")))
-    counts = {r["severity"]: r["count"] for r in
-              findings.group_by("severity").agg(pl.len().alias("count")).iter_rows(named=True)}
-    ledger_groups = [
-        {"institution_id": g["institution_id"][0], "name": g["name"][0] or "",
-         "subtotal": yuan(public_fen(g)), "rows": g.to_dicts()}
-        for g in ledger.partition_by("institution_id", maintain_order=True)
-    ] if ledger.height and signing.ledger_appendix else []
+    counts = {
+        r["severity"]: r["count"]
+        for r in findings.group_by("severity").agg(pl.len().alias("count")).iter_rows(named=True)
+    }
+    ledger_groups = (
+        [
+            {
+                "institution_id": g["institution_id"][0],
+                "name": g["name"][0] or "",
+                "subtotal": yuan(public_fen(g)),
+                "rows": g.to_dicts(),
+            }
+            for g in ledger.partition_by("institution_id", maintain_order=True)
+        ]
+        if ledger.height and signing.ledger_appendix
+        else []
+    )
     reported = _reported_institutions(result)
     status = institution_status(result.ledger, result.findings, reported, L)
     summary = pl.DataFrame(summary_rows(public, reported, programs) or None)
@@ -98,25 +142,46 @@ def bureau_context(result, signing=None) -> dict:
     # command syntax is for the operator: out of the body, into appendix 1
     basis = scope(result, L, lang)
     basis["interpretations"], local_notes = split_operator_sentences(basis["interpretations"])
-    basis["overrides"] = [{**o, "source": L["set_on_command_line"] if o.get("source") == "--set" else o.get("source")}
-                          for o in basis["overrides"]]
+    basis["overrides"] = [
+        {**o, "source": L["set_on_command_line"] if o.get("source") == "--set" else o.get("source")}
+        for o in basis["overrides"]
+    ]
     from audit.report.reconciliation import reconciliation_context
 
     recon = reconciliation_context(result)
     sections = bureau_sections(L, signing.ledger_appendix)
     if recon["recon"]:  # the claims audit: a section of its own before the signature page
         at = next(i for i, s in enumerate(sections) if s["id"] == "signature")
-        sections.insert(at, {"id": "reconciliation", "title": recon["recon"]["W"]["section"],
-                             "template": "partials/bureau/reconciliation.html", "appendix": False, "new_page": False})
+        sections.insert(
+            at,
+            {
+                "id": "reconciliation",
+                "title": recon["recon"]["W"]["section"],
+                "template": "partials/bureau/reconciliation.html",
+                "appendix": False,
+                "new_page": False,
+            },
+        )
     from audit.data.io import reading_rows, reading_summary
 
     dataset = result.dataset
-    reading, not_read = (reading_rows(reading_summary(dataset.sources or {}, dataset.tables), lang)
-                         if getattr(dataset, "sources", None) else ([], []))
+    reading, not_read = (
+        reading_rows(reading_summary(dataset.sources or {}, dataset.tables), lang)
+        if getattr(dataset, "sources", None)
+        else ([], [])
+    )
     return {
-        **recon, "self_view": False, "reading": reading, "sheets_not_read": not_read,
-        "L": L, "lang": lang, "title": L["bureau_title"], "scope": basis, "local_notes": local_notes,
-        "signing": signing, "period": _period_text(result, L),
+        **recon,
+        "self_view": False,
+        "reading": reading,
+        "sheets_not_read": not_read,
+        "L": L,
+        "lang": lang,
+        "title": L["bureau_title"],
+        "scope": basis,
+        "local_notes": local_notes,
+        "signing": signing,
+        "period": _period_text(result, L),
         "report_date": signing.report_date or L["date_blank"],
         "report_status": signing.status or L["default_status"],
         "leader": leader_summary(result.ledger, result.findings, status, L),
@@ -125,22 +190,35 @@ def bureau_context(result, signing=None) -> dict:
         "grand_total": yuan(public_fen(ledger)),
         "own_total": yuan(int(ledger["amount_fen"].sum() or 0) - public_fen(ledger)),
         "has_own_share": bool(ledger.height > public.height),
-        "by_program": by_program, "by_payer": totals_rows(public, "payer", L["payers"], PAYER_ORDER),
-        "by_county": by_county, "programs": [(p, label_of(L["programs"], p)) for p in programs],
-        "summary": summary.to_dicts(), "ledger_lines": ledger.height,
-        "chart_program": bar_chart_svg([r["label"] for r in by_program],
-                                       [(L["amount"], [r["fen"] for r in by_program], "#2f6db5")], yuan,
-                                       L["chart_program"]),
-        "chart_county": bar_chart_svg([r["label"] for r in by_county],
-                                      [(L["amount"], [r["fen"] for r in by_county], "#4a9a6a")], yuan,
-                                      L["chart_county"]),
+        "by_program": by_program,
+        "by_payer": totals_rows(public, "payer", L["payers"], PAYER_ORDER),
+        "by_county": by_county,
+        "programs": [(p, label_of(L["programs"], p)) for p in programs],
+        "summary": summary.to_dicts(),
+        "ledger_lines": ledger.height,
+        "chart_program": bar_chart_svg(
+            [r["label"] for r in by_program],
+            [(L["amount"], [r["fen"] for r in by_program], "#2f6db5")],
+            yuan,
+            L["chart_program"],
+        ),
+        "chart_county": bar_chart_svg(
+            [r["label"] for r in by_county],
+            [(L["amount"], [r["fen"] for r in by_county], "#4a9a6a")],
+            yuan,
+            L["chart_county"],
+        ),
         **_bureau_staffing_chart(result, L),
-        "ledger_groups": ledger_groups, "ledger_chunk": LEDGER_CHUNK, "item_label": lambda i: item_label(i, L),
+        "ledger_groups": ledger_groups,
+        "ledger_chunk": LEDGER_CHUNK,
+        "item_label": lambda i: item_label(i, L),
         "findings": group_findings(findings) if findings.height else [],
         "detail_max": FINDING_DETAIL_MAX,
         "finding_counts": [(s, L["severities"][s], counts.get(s, 0)) for s in SEVERITY_ORDER],
-        "params": [{"rule": rule, "citation": rows[0]["citation"], "rows": rows}
-                   for rule, rows in group_by_key(param_rows(result.pack, result.year, lang), "rule")],
+        "params": [
+            {"rule": rule, "citation": rows[0]["citation"], "rows": rows}
+            for rule, rows in group_by_key(param_rows(result.pack, result.year, lang), "rule")
+        ],
     }
 
 
@@ -154,17 +232,23 @@ def _bureau_staffing_chart(result, L: dict) -> dict:
         return {"chart_staffing": None, "staffing_note": ""}
     worst = (
         st.sort("institution_id", "shortfall", "month_end", descending=[False, True, True])
-        .group_by("institution_id", maintain_order=True).first()
+        .group_by("institution_id", maintain_order=True)
+        .first()
         .join(institutions_frame(result).select("institution_id", "name"), on="institution_id", how="left")
         .sort(["shortfall", "institution_id"], descending=[True, False])
     )
     shown = worst.head(STAFFING_CHART_MAX)
-    note = (L["chart_staffing_top"].format(n=shown.height, total=worst.height)
-            if worst.height > shown.height else "")
+    note = L["chart_staffing_top"].format(n=shown.height, total=worst.height) if worst.height > shown.height else ""
     labels = [f"{n or i}" for i, n in zip(shown["institution_id"], shown["name"])]
-    chart = bar_chart_svg(labels, [(L["required"], shown["required"].to_list(), "#c0504d"),
-                                   (L["actual"], shown["actual"].cast(pl.Float64).to_list(), "#2f6db5")],
-                          fmt_num, L["chart_staffing"])
+    chart = bar_chart_svg(
+        labels,
+        [
+            (L["required"], shown["required"].to_list(), "#c0504d"),
+            (L["actual"], shown["actual"].cast(pl.Float64).to_list(), "#2f6db5"),
+        ],
+        fmt_num,
+        L["chart_staffing"],
+    )
     return {"chart_staffing": chart, "staffing_note": note}
 
 
@@ -188,24 +272,30 @@ def observed_staffing(result) -> pl.DataFrame | None:
         return None
     try:
         ctx = (getattr(result, "extra", None) or {}).get("ctx")
-        span = ctx.span if ctx is not None else result.year   # the run's period, else its year
+        span = ctx.span if ctx is not None else result.year  # the run's period, else its year
         days = month_ends(span)
         fte = caregiver_fte(staff, days).rename({"day": "month_end"})
         census = resident_census(residents, span).rename({"day": "month_end"})
     except (pl.exceptions.PolarsError, KeyError):  # a table without the columns the census needs
         return None
-    grid = (pl.concat([fte.select("institution_id", "month_end"), census.select("institution_id", "month_end")])
-            .unique())
+    grid = pl.concat([fte.select("institution_id", "month_end"), census.select("institution_id", "month_end")]).unique()
     residents_total = sum(pl.col(c).fill_null(0) for c in census.columns if c.startswith("residents_"))
     from audit.kinds.checking import fte_float
 
-    return (grid.join(census, on=["institution_id", "month_end"], how="left")
-            .join(fte, on=["institution_id", "month_end"], how="left")
-            .select("institution_id", "month_end", residents_total.alias("residents"),
-                    fte_float(pl.col("actual_micro").fill_null(0)).alias("actual"),
-                    pl.lit(None, pl.Int64).alias("required"), pl.lit(None, pl.Float64).alias("shortfall"))
-            .with_columns(pl.col("month_end").cast(pl.String).str.slice(0, 7).alias("month"))
-            .sort("institution_id", "month_end"))
+    return (
+        grid.join(census, on=["institution_id", "month_end"], how="left")
+        .join(fte, on=["institution_id", "month_end"], how="left")
+        .select(
+            "institution_id",
+            "month_end",
+            residents_total.alias("residents"),
+            fte_float(pl.col("actual_micro").fill_null(0)).alias("actual"),
+            pl.lit(None, pl.Int64).alias("required"),
+            pl.lit(None, pl.Float64).alias("shortfall"),
+        )
+        .with_columns(pl.col("month_end").cast(pl.String).str.slice(0, 7).alias("month"))
+        .sort("institution_id", "month_end")
+    )
 
 
 def _reference_date(result) -> date:
@@ -221,19 +311,30 @@ def selfcheck_parts(result, deadline: str | None = None) -> dict:
 
     lang = lang_of(result)
     L = _labels(result, lang)
-    findings = with_stake(findings_frame(result, L, lang), result.dataset.tables.get("institutions"), result.pack,
-                          _reference_date(result), lang)
+    findings = with_stake(
+        findings_frame(result, L, lang),
+        result.dataset.tables.get("institutions"),
+        result.pack,
+        _reference_date(result),
+        lang,
+    )
     staffing = result.staffing
     return {
-        "lang": lang, "L": L, "scope": scope(result, L, lang), "institutions": institutions_frame(result),
+        "lang": lang,
+        "L": L,
+        "scope": scope(result, L, lang),
+        "institutions": institutions_frame(result),
         "deadline": deadline,
-        "ledger": _by_institution(ledger_frame(result, L)), "findings": _by_institution(findings),
+        "ledger": _by_institution(ledger_frame(result, L)),
+        "findings": _by_institution(findings),
         # area- and data-level findings, without the area targets the data cannot evaluate
         # (info, evidence `rule=… metric=…`): those are for the bureau, not an institution
-        "general": findings.filter(pl.col("institution_id").is_null()
-                                   & ~((pl.col("severity") == "info") & pl.col("evidence").str.starts_with("rule="))
-                                   ).with_columns(
-            pl.col("evidence").str.extract(r"ids=([^…]*)$").str.strip_chars().str.split(", ").alias("_listed")),
+        "general": findings.filter(
+            pl.col("institution_id").is_null()
+            & ~((pl.col("severity") == "info") & pl.col("evidence").str.starts_with("rule="))
+        ).with_columns(
+            pl.col("evidence").str.extract(r"ids=([^…]*)$").str.strip_chars().str.split(", ").alias("_listed")
+        ),
         "staffing": _by_institution(staffing_frame(staffing) if staffing is not None else None),
         # a pack with no staffing ratio still shows the caregivers the data holds
         "observed": _by_institution(observed_staffing(result)) if staffing is None or staffing.is_empty() else {},
@@ -255,8 +356,9 @@ def concerning(general: pl.DataFrame, institution_id: str) -> pl.DataFrame:
     """The area- and data-level findings that may concern one institution: a finding whose
     evidence lists every affected id (`ids=A, B`, no "…") is kept only when the institution
     is among them; area-level findings and truncated lists stay (nothing relevant is hidden)."""
-    return general.filter(pl.col("_listed").is_null()
-                          | pl.col("_listed").list.contains(pl.lit(institution_id))).drop("_listed")
+    return general.filter(pl.col("_listed").is_null() | pl.col("_listed").list.contains(pl.lit(institution_id))).drop(
+        "_listed"
+    )
 
 
 def selfcheck_context(result, institution_id: str, parts: dict | None = None) -> dict:
@@ -265,14 +367,25 @@ def selfcheck_context(result, institution_id: str, parts: dict | None = None) ->
     lang, L = parts["lang"], parts["L"]
     insts = parts["institutions"].filter(pl.col("institution_id") == institution_id)
     if insts.is_empty():
-        raise InputError(f"数据中没有机构编号 {institution_id}。" if lang == "zh"
-                         else f"No institution with id {institution_id} in the data.")
+        raise InputError(
+            f"数据中没有机构编号 {institution_id}。"
+            if lang == "zh"
+            else f"No institution with id {institution_id} in the data."
+        )
     ledger = parts["ledger"].get(institution_id)
-    programs = [
-        {"program": g["program"][0], "label": g["program_label"][0], "total": yuan(public_fen(g)),
-         "rows": g.to_dicts()}
-        for g in ledger.partition_by("program", maintain_order=True)
-    ] if ledger is not None else []
+    programs = (
+        [
+            {
+                "program": g["program"][0],
+                "label": g["program_label"][0],
+                "total": yuan(public_fen(g)),
+                "rows": g.to_dicts(),
+            }
+            for g in ledger.partition_by("program", maintain_order=True)
+        ]
+        if ledger is not None
+        else []
+    )
     findings = parts["findings"].get(institution_id)
     st = parts["staffing"].get(institution_id)
     observed = st is None and institution_id in parts.get("observed", {})
@@ -281,15 +394,21 @@ def selfcheck_context(result, institution_id: str, parts: dict | None = None) ->
     from audit.report.reconciliation import reconciliation_context
 
     return {
-        **reconciliation_context(result, institution_id), "self_view": True,
-        "L": L, "lang": lang, "title": L["selfcheck_title"], "scope": parts["scope"],
-        "inst": insts.row(0, named=True), "programs": programs,
+        **reconciliation_context(result, institution_id),
+        "self_view": True,
+        "L": L,
+        "lang": lang,
+        "title": L["selfcheck_title"],
+        "scope": parts["scope"],
+        "inst": insts.row(0, named=True),
+        "programs": programs,
         "grand_total": yuan(public_fen(ledger) if ledger is not None else 0),
         "item_label": lambda i: item_label(i, L),
         "findings": findings.to_dicts() if findings is not None else [],
         "general_findings": concerning(parts["general"], institution_id).to_dicts(),
         "staffing": st.to_dicts() if st is not None else [],
-        "staffing_observed": observed, "deadline": parts.get("deadline"),
+        "staffing_observed": observed,
+        "deadline": parts.get("deadline"),
         "staffing_bound": parts.get("fte_assumed", {}).get(institution_id, 0),
         # as the bureau's report decides it: an error finding holds the institution's grants
         "held": bool(findings is not None and (findings["severity"] == "error").any()),
@@ -303,8 +422,14 @@ def _depends_on_others(ledger: pl.DataFrame | None, general: pl.DataFrame, L: di
     and which published value to pass so the estimate matches the bureau's to the fen."""
     notes = []
     items = set(ledger["item"].to_list()) if ledger is not None else set()
-    for param in general.filter(pl.col("evidence").str.contains("average_premium"))["evidence"].str.extract(
-            r"param=(\S+)").drop_nulls().unique().sort().to_list():
+    for param in (
+        general.filter(pl.col("evidence").str.contains("average_premium"))["evidence"]
+        .str.extract(r"param=(\S+)")
+        .drop_nulls()
+        .unique()
+        .sort()
+        .to_list()
+    ):
         if items & {"premium_share", "premium_rest"}:
             notes.append(L["depends_premium"].format(param=param))
     if "factor_share" in items:
@@ -316,6 +441,10 @@ def _labels(result, lang: str) -> dict:
     """The report words; a run over a period that is not a calendar year says 核算期间."""
     L = LABELS[lang]
     if "period" in (result.manifest or {}):
-        L = {**L, "year": "Period" if lang == "en" else "核算期间", "year_suffix": "",   # not "2024H1 年度"
-             "sign_statement": L["sign_statement"].replace(" 年度", "期间", 1)}
+        L = {
+            **L,
+            "year": "Period" if lang == "en" else "核算期间",
+            "year_suffix": "",  # not "2024H1 年度"
+            "sign_statement": L["sign_statement"].replace(" 年度", "期间", 1),
+        }
     return L

@@ -22,52 +22,82 @@ from audit.kinds.common import pct
 from audit.money import fen_to_yuan_expr, mul_share_expr
 
 # finding code → the construction_per_bed parameter that makes it a condition
-CONDITION_PARAM = {"lease_term": "leased_min_years", "bed_minimum": "min_beds",
-                   "not_registered": "require_registered", "not_accepted": "require_accepted",
-                   "not_operating": "require_operating"}
+CONDITION_PARAM = {
+    "lease_term": "leased_min_years",
+    "bed_minimum": "min_beds",
+    "not_registered": "require_registered",
+    "not_accepted": "require_accepted",
+    "not_operating": "require_operating",
+}
 PER_BED_KIND = "construction_per_bed"
 CUT_RULES = ("died", "under_60", "not_on_roster")  # operating-grant person-months cut, `amount=` in evidence
 
 WORDS = {
     # per_bed: beds, rate, per year?, for-profit note, years, amount, rule title, clause (pl.format)
-    "zh": {"per_bed": "{} 张床 × {} 元/床{}{}{} = {} 元不予补助（{}，{}）", "per_year": "/年",
-           "share": "（营利性按 {pct}）", "years": " × {n} 年",
-           "rate_gap": "{title}：原文未规定补助标准（{param}），该部分金额无法计算（{citation}）",
-           "no_premises": "{title}：缺少用房性质（自建/租赁），无法计算",
-           "claim": "申报金额中 {} 元未予核定（{}）", "cut": "核减 {} 元（{}）",
-           "at_stake": "最多 {} 元未计发（{}）",
-           "see_stake": "涉及的金额（如能计算）另列一条“涉及金额”的发现",
-           "unclaimed": "符合条件而未申报 {} 元（{}）",
-           "gap": "原文未规定该参数，相关款项未计发；金额待主管部门确定标准后才能计算（不按零计）",
-           "other_home": "金额取决于另一机构的申报，须由主管部门核对后确定，本机构数据无法计算",
-           "level": "金额取决于评定后的等级，评定前无法计算",
-           "out_of_scope": "不在该条款补助范围内，没有可经整改取得的金额", "sep": "；",
-           "no_money": "该项不直接对应补贴金额（指标、配备或数据问题），无法计算",
-           "unknown": "本机构数据无法单独计算该项涉及的金额"},
-    "en": {"per_bed": "{} beds × {} yuan/bed{}{}{} = {} yuan not payable ({}, {})", "per_year": "/year",
-           "share": " (for-profit at {pct})", "years": " × {n} years",
-           "rate_gap": "{title}: the text sets no rate ({param}); this part cannot be computed ({citation})",
-           "no_premises": "{title}: premises (self-built/leased) missing; cannot be computed",
-           "claim": "{} yuan of the claim not approved ({})", "cut": "{} yuan cut ({})",
-           "at_stake": "up to {} yuan not paid ({})",
-           "see_stake": "the money at stake, where it can be computed, is a finding of its own ('money at stake')",
-           "unclaimed": "{} yuan eligible but not claimed ({})",
-           "gap": "The text sets no value: the amount is not paid and cannot be computed until the bureau sets one "
-                  "(never counted as zero)",
-           "other_home": "Depends on another institution's claim; the bureau settles it, your data cannot",
-           "level": "Depends on the rating level still to be assessed; cannot be computed before",
-           "out_of_scope": "Outside the clause's scope: no amount a fix would bring", "sep": "; ",
-           "no_money": "Not tied to a grant amount (a target, staffing or data problem); cannot be computed",
-           "unknown": "Your own data cannot give the amount this finding concerns"},
+    "zh": {
+        "per_bed": "{} 张床 × {} 元/床{}{}{} = {} 元不予补助（{}，{}）",
+        "per_year": "/年",
+        "share": "（营利性按 {pct}）",
+        "years": " × {n} 年",
+        "rate_gap": "{title}：原文未规定补助标准（{param}），该部分金额无法计算（{citation}）",
+        "no_premises": "{title}：缺少用房性质（自建/租赁），无法计算",
+        "claim": "申报金额中 {} 元未予核定（{}）",
+        "cut": "核减 {} 元（{}）",
+        "at_stake": "最多 {} 元未计发（{}）",
+        "see_stake": "涉及的金额（如能计算）另列一条“涉及金额”的发现",
+        "unclaimed": "符合条件而未申报 {} 元（{}）",
+        "gap": "原文未规定该参数，相关款项未计发；金额待主管部门确定标准后才能计算（不按零计）",
+        "other_home": "金额取决于另一机构的申报，须由主管部门核对后确定，本机构数据无法计算",
+        "level": "金额取决于评定后的等级，评定前无法计算",
+        "out_of_scope": "不在该条款补助范围内，没有可经整改取得的金额",
+        "sep": "；",
+        "no_money": "该项不直接对应补贴金额（指标、配备或数据问题），无法计算",
+        "unknown": "本机构数据无法单独计算该项涉及的金额",
+    },
+    "en": {
+        "per_bed": "{} beds × {} yuan/bed{}{}{} = {} yuan not payable ({}, {})",
+        "per_year": "/year",
+        "share": " (for-profit at {pct})",
+        "years": " × {n} years",
+        "rate_gap": "{title}: the text sets no rate ({param}); this part cannot be computed ({citation})",
+        "no_premises": "{title}: premises (self-built/leased) missing; cannot be computed",
+        "claim": "{} yuan of the claim not approved ({})",
+        "cut": "{} yuan cut ({})",
+        "at_stake": "up to {} yuan not paid ({})",
+        "see_stake": "the money at stake, where it can be computed, is a finding of its own ('money at stake')",
+        "unclaimed": "{} yuan eligible but not claimed ({})",
+        "gap": "The text sets no value: the amount is not paid and cannot be computed until the bureau sets one "
+        "(never counted as zero)",
+        "other_home": "Depends on another institution's claim; the bureau settles it, your data cannot",
+        "level": "Depends on the rating level still to be assessed; cannot be computed before",
+        "out_of_scope": "Outside the clause's scope: no amount a fix would bring",
+        "sep": "; ",
+        "no_money": "Not tied to a grant amount (a target, staffing or data problem); cannot be computed",
+        "unknown": "Your own data cannot give the amount this finding concerns",
+    },
 }
-REASON = {"policy_gap": "gap", "not_in_force": "gap", "double_claim": "other_home", "claim_at_other_home": "other_home",
-          "unrated": "level", "not_eligible": "out_of_scope",
-          "nursing_bed_share": "no_money", "beds_per_social_worker": "no_money",
-          "staffing_ratio": "no_money", "second_payroll": "no_money", "overlapping_stay": "no_money",
-          "nursing_occupancy": "no_money", "implausible_age": "no_money", "over_beds": "no_money",
-          "institution_target": "no_money", "fte_unknown": "no_money",
-          # inputs the reader could not use: audit.stake gives their money as at_stake_* findings
-          "place_unresolved": "see_stake", "rule_input_missing": "see_stake", "missing_year": "see_stake"}
+REASON = {
+    "policy_gap": "gap",
+    "not_in_force": "gap",
+    "double_claim": "other_home",
+    "claim_at_other_home": "other_home",
+    "unrated": "level",
+    "not_eligible": "out_of_scope",
+    "nursing_bed_share": "no_money",
+    "beds_per_social_worker": "no_money",
+    "staffing_ratio": "no_money",
+    "second_payroll": "no_money",
+    "overlapping_stay": "no_money",
+    "nursing_occupancy": "no_money",
+    "implausible_age": "no_money",
+    "over_beds": "no_money",
+    "institution_target": "no_money",
+    "fte_unknown": "no_money",
+    # inputs the reader could not use: audit.stake gives their money as at_stake_* findings
+    "place_unresolved": "see_stake",
+    "rule_input_missing": "see_stake",
+    "missing_year": "see_stake",
+}
 
 
 def _fen(expr: pl.Expr) -> pl.Expr:
@@ -86,7 +116,8 @@ def _per_bed_rows(findings: pl.DataFrame, inst: pl.DataFrame, pack, on: date, W:
             if setting.state != "value" or setting.value in (False, None):
                 continue
             hit = findings.filter((pl.col("rule") == code) & (pl.col("citation") == rule.citation)).join(
-                inst, on="institution_id", how="inner")
+                inst, on="institution_id", how="inner"
+            )
             if hit.is_empty():
                 continue
             n_years = rule.reading("leased_schedule_years", on)
@@ -97,8 +128,11 @@ def _per_bed_rows(findings: pl.DataFrame, inst: pl.DataFrame, pack, on: date, W:
                 rate = rule.reading(name, on)
                 mine = pl.col("premises") == premises
                 if rate.state == "gap":
-                    parts.append(pl.when(mine).then(pl.lit(W["rate_gap"].format(
-                        title=title, param=f"{rule.id}.{name}", citation=rule.citation))))
+                    parts.append(
+                        pl.when(mine).then(
+                            pl.lit(W["rate_gap"].format(title=title, param=f"{rule.id}.{name}", citation=rule.citation))
+                        )
+                    )
                     continue
                 if rate.state != "value":  # the clause does not pay this kind of premises
                     continue
@@ -112,9 +146,17 @@ def _per_bed_rows(findings: pl.DataFrame, inst: pl.DataFrame, pack, on: date, W:
                 else:
                     fen, note = base, pl.lit("")
                 amount = pl.col("quantity") * fen * n
-                text = pl.format(W["per_bed"], pl.col("quantity"), _fen(fen), pl.lit(W["per_year"] if n > 1 else ""),
-                                 note, pl.lit(W["years"].format(n=n) if n > 1 else ""), _fen(amount),
-                                 pl.lit(title), pl.lit(rule.citation))
+                text = pl.format(
+                    W["per_bed"],
+                    pl.col("quantity"),
+                    _fen(fen),
+                    pl.lit(W["per_year"] if n > 1 else ""),
+                    note,
+                    pl.lit(W["years"].format(n=n) if n > 1 else ""),
+                    _fen(amount),
+                    pl.lit(title),
+                    pl.lit(rule.citation),
+                )
                 parts.append(pl.when(mine).then(text))
             if not parts:
                 continue
@@ -125,8 +167,7 @@ def _per_bed_rows(findings: pl.DataFrame, inst: pl.DataFrame, pack, on: date, W:
     return pl.concat(out)
 
 
-def with_stake(findings: pl.DataFrame, institutions: pl.DataFrame | None, pack, on: date,
-               lang: str) -> pl.DataFrame:
+def with_stake(findings: pl.DataFrame, institutions: pl.DataFrame | None, pack, on: date, lang: str) -> pl.DataFrame:
     """`findings` with a `stake` column: the money at stake as worked-out words, or why it
     cannot be given. `institutions` needs beds, beds_subsidized_before, premises, profit_status."""
     W = WORDS["en" if lang == "en" else "zh"]
@@ -136,23 +177,39 @@ def with_stake(findings: pl.DataFrame, institutions: pl.DataFrame | None, pack, 
     per_bed = pl.DataFrame(schema={"_row": pl.UInt32, "text": pl.String})
     cols = {"institution_id", "beds", "premises", "profit_status"}
     if institutions is not None and cols <= set(institutions.columns):
-        before = (pl.col("beds_subsidized_before").fill_null(0) if "beds_subsidized_before" in institutions.columns
-                  else pl.lit(0))
+        before = (
+            pl.col("beds_subsidized_before").fill_null(0)
+            if "beds_subsidized_before" in institutions.columns
+            else pl.lit(0)
+        )
         inst = institutions.select(
-            "institution_id", "premises", "profit_status",
-            (pl.col("beds").fill_null(0) - before).clip(lower_bound=0).alias("quantity"))
+            "institution_id",
+            "premises",
+            "profit_status",
+            (pl.col("beds").fill_null(0) - before).clip(lower_bound=0).alias("quantity"),
+        )
         per_bed = _per_bed_rows(f.filter(pl.col("institution_id").is_not_null()), inst, pack, on, W)
     per_bed = per_bed.group_by("_row").agg(pl.col("text").sort().str.join(W["sep"]).alias("_bed"))
     claim_fen = pl.col("evidence").str.extract(r"amount=(-?[\d,]+\.\d\d)")
     cited = pl.col("citation").fill_null("")
-    claim = (pl.when(claim_fen.is_null()).then(None)
-             .when(pl.col("rule") == "claim_missing")
-             .then(pl.format(W["unclaimed"], claim_fen.str.strip_chars("-"), cited))
-             .when(pl.col("rule").str.starts_with("claim_")).then(pl.format(W["claim"], claim_fen, cited))
-             .when(pl.col("rule").is_in(CUT_RULES)).then(pl.format(W["cut"], claim_fen, cited))
-             .when(pl.col("rule").str.starts_with("at_stake_")).then(pl.format(W["at_stake"], claim_fen, cited)))
-    reason = pl.col("rule").replace_strict({r: W[k] for r, k in REASON.items()}, default=W["unknown"],
-                                           return_dtype=pl.String)
-    return (f.join(per_bed, on="_row", how="left")
-            .with_columns(pl.coalesce(pl.col("_bed"), claim, reason).alias("stake"))
-            .sort("_row").drop("_row", "_bed"))
+    claim = (
+        pl.when(claim_fen.is_null())
+        .then(None)
+        .when(pl.col("rule") == "claim_missing")
+        .then(pl.format(W["unclaimed"], claim_fen.str.strip_chars("-"), cited))
+        .when(pl.col("rule").str.starts_with("claim_"))
+        .then(pl.format(W["claim"], claim_fen, cited))
+        .when(pl.col("rule").is_in(CUT_RULES))
+        .then(pl.format(W["cut"], claim_fen, cited))
+        .when(pl.col("rule").str.starts_with("at_stake_"))
+        .then(pl.format(W["at_stake"], claim_fen, cited))
+    )
+    reason = pl.col("rule").replace_strict(
+        {r: W[k] for r, k in REASON.items()}, default=W["unknown"], return_dtype=pl.String
+    )
+    return (
+        f.join(per_bed, on="_row", how="left")
+        .with_columns(pl.coalesce(pl.col("_bed"), claim, reason).alias("stake"))
+        .sort("_row")
+        .drop("_row", "_bed")
+    )

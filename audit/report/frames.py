@@ -17,7 +17,6 @@ from audit.privacy import mask_ids_in_text  # noqa: F401  (re-exported: report m
 from audit.report.labels import LABELS, PAYER_ORDER, PROGRAM_ORDER, SEVERITY_ORDER, fix_hint, label_of
 
 
-
 def yuan(fen) -> str:
     """Amount in fen as `1,234,567.00`."""
     return fen_to_yuan(None if fen is None else int(fen), thousands=True)
@@ -33,8 +32,7 @@ def percent(part: int, whole: int) -> str:
 
 def order_expr(col: str, order: tuple[str, ...]) -> pl.Expr:
     """Sort key placing known codes in their canonical order, others after, by name."""
-    return pl.col(col).replace_strict(list(order), list(range(len(order))), default=len(order),
-                                      return_dtype=pl.Int64)
+    return pl.col(col).replace_strict(list(order), list(range(len(order))), default=len(order), return_dtype=pl.Int64)
 
 
 def run_id(manifest: dict) -> str:
@@ -65,10 +63,18 @@ def ledger_frame(result, L: dict) -> pl.DataFrame:
             fen_to_yuan_expr(pl.col("amount_fen"), thousands=True).alias("amount"),
             fen_to_yuan_expr(pl.col("rate_fen"), thousands=True).fill_null("").alias("rate"),
             pl.col("county").fill_null("—"),
-            mask_ids_in_text(pl.col("basis").fill_null("")) if "basis" in result.ledger.columns else pl.lit("").alias("basis"),
+            mask_ids_in_text(pl.col("basis").fill_null(""))
+            if "basis" in result.ledger.columns
+            else pl.lit("").alias("basis"),
         )
-        .sort("institution_id", order_expr("program", PROGRAM_ORDER), "item", "period",
-              order_expr("payer", PAYER_ORDER), "rule")
+        .sort(
+            "institution_id",
+            order_expr("program", PROGRAM_ORDER),
+            "item",
+            "period",
+            order_expr("payer", PAYER_ORDER),
+            "rule",
+        )
     )
 
 
@@ -79,9 +85,13 @@ def totals_rows(ledger: pl.DataFrame, key: str, labels: dict, order: tuple = ())
     grouped = grouped.sort(sort_by)
     total = int(ledger["amount_fen"].sum() or 0)
     return [
-        {"key": r[key], "label": label_of(labels, r[key]), "fen": int(r["amount_fen"]),
-         "amount": yuan(r["amount_fen"]),
-         "share": percent(r["amount_fen"], total)}
+        {
+            "key": r[key],
+            "label": label_of(labels, r[key]),
+            "fen": int(r["amount_fen"]),
+            "amount": yuan(r["amount_fen"]),
+            "share": percent(r["amount_fen"], total),
+        }
         for r in grouped.iter_rows(named=True)
     ]
 
@@ -93,10 +103,12 @@ def summary_rows(ledger: pl.DataFrame, institutions: pl.DataFrame, programs: lis
         [pl.col("amount_fen").filter(pl.col("program") == p).sum().alias(p) for p in programs]
         + [pl.col("amount_fen").sum().alias("total")]
     )
-    per = (institutions.select("institution_id", "name", "county")
-           .join(sums, on="institution_id", how="left")
-           .with_columns(pl.col(c).fill_null(0) for c in programs + ["total"])
-           .sort("institution_id"))
+    per = (
+        institutions.select("institution_id", "name", "county")
+        .join(sums, on="institution_id", how="left")
+        .with_columns(pl.col(c).fill_null(0) for c in programs + ["total"])
+        .sort("institution_id")
+    )
     per = per.with_columns(fen_to_yuan_expr(pl.col(c), thousands=True).alias(c) for c in programs + ["total"])
     return per.to_dicts()
 
@@ -116,18 +128,31 @@ def findings_frame(result, L: dict, lang: str, institution_id: str | None = None
         pl.col("citation").fill_null(""),
         pl.col("severity").replace(L["severities"]).alias("severity_label"),
         pl.col("rule").replace_strict(hints, default="", return_dtype=pl.String).alias("fix"),
-    ).sort(order_expr("severity", SEVERITY_ORDER), "rule", pl.col("institution_id").fill_null(""),
-           pl.col("period").fill_null(""), "message")
+    ).sort(
+        order_expr("severity", SEVERITY_ORDER),
+        "rule",
+        pl.col("institution_id").fill_null(""),
+        pl.col("period").fill_null(""),
+        "message",
+    )
 
 
 def group_findings(f: pl.DataFrame) -> list[dict]:
     """[{severity, label, count, rules: [{rule, count, rows}]}] in severity order."""
     groups = []
     for sev_df in f.partition_by("severity", maintain_order=True):
-        rules = [{"rule": r["rule"][0], "count": r.height, "rows": r.to_dicts()}
-                 for r in sev_df.partition_by("rule", maintain_order=True)]
-        groups.append({"severity": sev_df["severity"][0], "label": sev_df["severity_label"][0],
-                       "count": sev_df.height, "rules": rules})
+        rules = [
+            {"rule": r["rule"][0], "count": r.height, "rows": r.to_dicts()}
+            for r in sev_df.partition_by("rule", maintain_order=True)
+        ]
+        groups.append(
+            {
+                "severity": sev_df["severity"][0],
+                "label": sev_df["severity_label"][0],
+                "count": sev_df.height,
+                "rules": rules,
+            }
+        )
     return groups
 
 
@@ -212,13 +237,25 @@ def param_rows(pack, year: int, lang: str) -> list[dict]:
     records = pack.parameters()
     if not records:
         return []
-    rows = pl.DataFrame([{k: r[k] for k in ("rule", "param", "unit", "from", "until", "clause", "citation",
-                                             "quote", "note", "local")} | {"order": i}
-                         for i, r in enumerate(records)], infer_schema_length=None)
+    rows = pl.DataFrame(
+        [
+            {
+                k: r[k]
+                for k in ("rule", "param", "unit", "from", "until", "clause", "citation", "quote", "note", "local")
+            }
+            | {"order": i}
+            for i, r in enumerate(records)
+        ],
+        infer_schema_length=None,
+    )
     start, end = f"{year}-01-01", f"{year}-12-31"
-    in_year = rows.with_columns(pl.col("from").shift(-1).over("rule", "param", order_by="from").alias("next_from")) \
-        .filter((pl.col("from") <= end) & (pl.col("until").is_null() | (pl.col("until") >= start))
-                & (pl.col("next_from").is_null() | (pl.col("next_from") > start)))
+    in_year = rows.with_columns(
+        pl.col("from").shift(-1).over("rule", "param", order_by="from").alias("next_from")
+    ).filter(
+        (pl.col("from") <= end)
+        & (pl.col("until").is_null() | (pl.col("until") >= start))
+        & (pl.col("next_from").is_null() | (pl.col("next_from") > start))
+    )
     keep = set(in_year["order"].to_list())
     out = []
     for i, r in enumerate(records):
@@ -227,9 +264,16 @@ def param_rows(pack, year: int, lang: str) -> list[dict]:
         unit = r.get("unit") or ""
         value = show_value(r["value"], L, unit)
         if r.get("local"):
-            value = f"{value} ({L['local_value']}: {r['local']}; {L['pack_value']}: {show_value(r['pack_value'], L, unit)})"
-        out.append({**{k: r.get(k) or "" for k in ("rule", "param", "from", "clause", "citation",
-                                                     "quote", "note")}, "value": value, "unit": show_unit(unit, L)})
+            value = (
+                f"{value} ({L['local_value']}: {r['local']}; {L['pack_value']}: {show_value(r['pack_value'], L, unit)})"
+            )
+        out.append(
+            {
+                **{k: r.get(k) or "" for k in ("rule", "param", "from", "clause", "citation", "quote", "note")},
+                "value": value,
+                "unit": show_unit(unit, L),
+            }
+        )
     return out
 
 
@@ -248,24 +292,33 @@ def scope(result, L: dict, lang: str) -> dict:
     pack = result.pack
     text_key = "text_en" if lang == "en" else "text_zh"
     inputs = [
-        {"table": t if lang == "en" else table_words().get(t, t), "file": Path(str(s.get("path", ""))).name,
-         "sheet": s.get("sheet") or "",
-         "sha256": s.get("sha256") or ""}
-        for t, s in sorted((getattr(result.dataset, "sources", None) or {}).items()) if t != "*"
+        {
+            "table": t if lang == "en" else table_words().get(t, t),
+            "file": Path(str(s.get("path", ""))).name,
+            "sheet": s.get("sheet") or "",
+            "sha256": s.get("sha256") or "",
+        }
+        for t, s in sorted((getattr(result.dataset, "sources", None) or {}).items())
+        if t != "*"
     ]
     # the manifest lists the interpretations the run actually applied (pack and calculators);
     # without one, every interpretation the pack states
     applied = (result.manifest or {}).get("interpretations")
-    texts = ([i.get("text", "") for i in applied] if applied is not None
-             else [i.get(text_key) or i.get("text_zh", "") for i in (pack.interpretations or [])])
+    texts = (
+        [i.get("text", "") for i in applied]
+        if applied is not None
+        else [i.get(text_key) or i.get("text_zh", "") for i in (pack.interpretations or [])]
+    )
     en = lang == "en"
     return {
-        "pack": pack, "draft": getattr(pack, "status", "") == "draft",
+        "pack": pack,
+        "draft": getattr(pack, "status", "") == "draft",
         "title": (en and getattr(pack, "title_en", "")) or pack.title,
         "short": (en and getattr(pack, "short_en", "")) or pack.short,
         "number": getattr(pack, "number", None) or L["no_number"],
         "status_label": L.get(getattr(pack, "status", ""), getattr(pack, "status", "")),
-        "year": (result.manifest or {}).get("period", result.year), "run_id": run_id(result.manifest or {}),
+        "year": (result.manifest or {}).get("period", result.year),
+        "run_id": run_id(result.manifest or {}),
         "overrides": list(getattr(pack, "overrides", None) or []),
         "interpretations": texts,
         "inputs": inputs,

@@ -15,7 +15,7 @@ from audit.report.frames import fmt_num, yuan
 from audit.resources import TEMPLATES
 
 
-SHOWN_TEXT_MAX = 2000   # characters of one plain text value in a page (the CSVs keep it whole)
+SHOWN_TEXT_MAX = 2000  # characters of one plain text value in a page (the CSVs keep it whole)
 
 
 def cap_text(value):
@@ -30,9 +30,14 @@ def cap_text(value):
 def env() -> jinja2.Environment:
     """One environment per process: autoescape on (names like <script> stay text),
     StrictUndefined so a misspelt field fails loudly instead of printing nothing."""
-    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)),
-                                     autoescape=True, trim_blocks=True, lstrip_blocks=True,
-                                     undefined=jinja2.StrictUndefined, finalize=cap_text)
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+        finalize=cap_text,
+    )
     environment.filters["yuan"] = yuan
     environment.filters["num"] = fmt_num
     return environment
@@ -41,9 +46,11 @@ def env() -> jinja2.Environment:
 def render_html(template: str, context: dict) -> str:
     """Render one report template to an HTML string (autoescaped)."""
     if not (TEMPLATES / template).is_file():
-        raise OutputError(f"找不到报告模板 {TEMPLATES / template}（templates/ 应与 audit/ 在同一文件夹）。"
-                          if context.get("lang") != "en" else
-                          f"report template {TEMPLATES / template} not found (templates/ belongs beside audit/).")
+        raise OutputError(
+            f"找不到报告模板 {TEMPLATES / template}（templates/ 应与 audit/ 在同一文件夹）。"
+            if context.get("lang") != "en"
+            else f"report template {TEMPLATES / template} not found (templates/ belongs beside audit/)."
+        )
     return env().get_template(template).render(**context)
 
 
@@ -56,20 +63,24 @@ def font_config():
     return FontConfiguration()
 
 
-def html_to_pdf(html_text: str, pdf_path: Path, attachments: list[tuple[str, bytes, str]] = (),
-                archival: bool = False) -> Path:
+def html_to_pdf(
+    html_text: str, pdf_path: Path, attachments: list[tuple[str, bytes, str]] = (), archival: bool = False
+) -> Path:
     """HTML → PDF. `archival` makes it PDF/A-3u, which may carry attachments
     ((name, bytes, description)); it costs ~0.5 s a document, so self-checks skip it."""
     import weasyprint
 
     from audit.privacy import output_timestamp
 
-    stamp = output_timestamp()   # attachment dates would otherwise be now(): same input, same bytes
-    files = [weasyprint.Attachment(string=data, name=name, description=desc, created=stamp, modified=stamp)
-             for name, data, desc in attachments]
+    stamp = output_timestamp()  # attachment dates would otherwise be now(): same input, same bytes
+    files = [
+        weasyprint.Attachment(string=data, name=name, description=desc, created=stamp, modified=stamp)
+        for name, data, desc in attachments
+    ]
     options = {"pdf_variant": "pdf/a-3u"} if archival else {}
     weasyprint.HTML(string=html_text, base_url=str(TEMPLATES)).write_pdf(
-        pdf_path, attachments=files or None, font_config=font_config(), **options)
+        pdf_path, attachments=files or None, font_config=font_config(), **options
+    )
     return pdf_path
 
 

@@ -41,9 +41,14 @@ _BAD_XML = r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]"
 
 def _xml_text(expr: pl.Expr) -> pl.Expr:
     """Text as XML character data (Excel's 32,767-character cell limit kept)."""
-    return (expr.cast(pl.String).str.replace_all(_BAD_XML, "").str.slice(0, 32767)
-            .str.replace_all("&", "&amp;", literal=True).str.replace_all("<", "&lt;", literal=True)
-            .str.replace_all(">", "&gt;", literal=True))
+    return (
+        expr.cast(pl.String)
+        .str.replace_all(_BAD_XML, "")
+        .str.slice(0, 32767)
+        .str.replace_all("&", "&amp;", literal=True)
+        .str.replace_all("<", "&lt;", literal=True)
+        .str.replace_all(">", "&gt;", literal=True)
+    )
 
 
 def _rows_xml(frame: pl.DataFrame, kinds: list[str], xf: list[int]) -> str:
@@ -55,8 +60,9 @@ def _rows_xml(frame: pl.DataFrame, kinds: list[str], xf: list[int]) -> str:
     for j, (col, kind) in enumerate(zip(frame.columns, kinds)):
         head = pl.lit(f'<c r="{xl_col_to_name(j)}') + r + pl.lit(f'" s="{xf[j]}"')
         if kind in ("text", "wrap"):
-            body = (pl.lit(' t="inlineStr"><is><t xml:space="preserve">') + _xml_text(pl.col(col))
-                    + pl.lit("</t></is></c>"))
+            body = (
+                pl.lit(' t="inlineStr"><is><t xml:space="preserve">') + _xml_text(pl.col(col)) + pl.lit("</t></is></c>")
+            )
         else:
             value = fen_to_yuan_expr(pl.col(col)) if kind == "money" else pl.col(col).cast(pl.String)
             body = pl.lit("><v>") + value + pl.lit("</v></c>")
@@ -76,9 +82,16 @@ def _inject(path: Path, bodies: dict[str, tuple[str, int, int]]) -> None:
                 rows, n, ncols = bodies[info.filename]
                 xml = data.decode("utf-8")
                 cut = xml.index("</row>", xml.index("<sheetData>")) + len("</row>")
-                xml = re.sub(r'<dimension ref="[^"]*"/>',
-                             f'<dimension ref="A1:{xl_col_to_name(ncols - 1)}{n + 2}"/>', xml[:cut], count=1) \
-                    + rows + xml[cut:]
+                xml = (
+                    re.sub(
+                        r'<dimension ref="[^"]*"/>',
+                        f'<dimension ref="A1:{xl_col_to_name(ncols - 1)}{n + 2}"/>',
+                        xml[:cut],
+                        count=1,
+                    )
+                    + rows
+                    + xml[cut:]
+                )
                 data = xml.encode("utf-8")
             dst.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
     tmp.replace(path)
@@ -135,16 +148,22 @@ class _Book:
         bodies = {}
         for ws, frame, kinds in self.deferred:
             xf = [styles[k]._get_xf_index() for k in kinds]
-            bodies[f"xl/worksheets/sheet{ws.index + 1}.xml"] = (_rows_xml(frame, kinds, xf), frame.height,
-                                                                  len(kinds))
+            bodies[f"xl/worksheets/sheet{ws.index + 1}.xml"] = (_rows_xml(frame, kinds, xf), frame.height, len(kinds))
         _inject(self.path, bodies)
 
 
 LEDGER_COLUMNS = [  # header, width, format key, frame column
-    ("机构编号", 12, "text", "institution_id"), ("机构名称", 24, "wrap", "name"), ("项目", 12, "text", "program_zh"),
-    ("明细", 18, "wrap", "item_zh"), ("期间", 9, "text", "period"), ("数量", 8, "num", "quantity"),
-    ("标准(元)", 12, "money", "rate_fen"), ("金额(元)", 14, "money", "amount_fen"), ("规则", 16, "text", "rule"),
-    ("依据", 22, "wrap", "citation"), ("计算过程", 40, "wrap", "basis"),
+    ("机构编号", 12, "text", "institution_id"),
+    ("机构名称", 24, "wrap", "name"),
+    ("项目", 12, "text", "program_zh"),
+    ("明细", 18, "wrap", "item_zh"),
+    ("期间", 9, "text", "period"),
+    ("数量", 8, "num", "quantity"),
+    ("标准(元)", 12, "money", "rate_fen"),
+    ("金额(元)", 14, "money", "amount_fen"),
+    ("规则", 16, "text", "rule"),
+    ("依据", 22, "wrap", "citation"),
+    ("计算过程", 40, "wrap", "basis"),
 ]
 
 
@@ -157,13 +176,16 @@ def write_ledger_xlsx(result, path: Path) -> Path:
     if "county" not in inst.columns:
         inst = inst.with_columns(pl.lit(None, pl.String).alias("county"))
     items = {i: item_label(i, L) for i in result.ledger["item"].unique().to_list()}
-    led = (result.ledger.join(inst, on="institution_id", how="left")
-           .sort("institution_id", "program", "item", "period", "payer", "rule")
-           .with_columns(pl.col("program").replace(L["programs"]).alias("program_zh"),
-                         pl.col("item").replace_strict(items, default=pl.col("item"), return_dtype=pl.String)
-                         .alias("item_zh"),
-                         mask_ids_in_text(pl.col("basis").cast(pl.String).fill_null("")).alias("basis"),
-                         pl.col("county").fill_null("—")))
+    led = (
+        result.ledger.join(inst, on="institution_id", how="left")
+        .sort("institution_id", "program", "item", "period", "payer", "rule")
+        .with_columns(
+            pl.col("program").replace(L["programs"]).alias("program_zh"),
+            pl.col("item").replace_strict(items, default=pl.col("item"), return_dtype=pl.String).alias("item_zh"),
+            mask_ids_in_text(pl.col("basis").cast(pl.String).fill_null("")).alias("basis"),
+            pl.col("county").fill_null("—"),
+        )
+    )
     public = led.filter(pl.col("payer") != OWN_SHARE)
     book = _Book(path, "补贴台账")
     fmt = {"text": book.text, "wrap": book.wrap, "money": book.money, "num": book.num, "int": book.int}
@@ -203,15 +225,51 @@ def _summary_sheet(book: _Book, led: pl.DataFrame, public: pl.DataFrame) -> None
         r += 1
         ws.write_string(r, 0, "另列：机构自付保费（不计入合计）", book.text)
         ws.write_number(r, 1, own / 100, book.money)
-    r = _cross_table(book, ws, r + 2, "一、按项目与出资方（元）", public, "program", "payer", programs, payers,
-                     L["programs"], L["payers"], "项目")
+    r = _cross_table(
+        book,
+        ws,
+        r + 2,
+        "一、按项目与出资方（元）",
+        public,
+        "program",
+        "payer",
+        programs,
+        payers,
+        L["programs"],
+        L["payers"],
+        "项目",
+    )
     counties = sorted(public["county"].unique().to_list(), key=str)
-    _cross_table(book, ws, r + 2, "二、按区县与项目（元）", public, "county", "program", counties, programs,
-                 {}, L["programs"], "区县")
+    _cross_table(
+        book,
+        ws,
+        r + 2,
+        "二、按区县与项目（元）",
+        public,
+        "county",
+        "program",
+        counties,
+        programs,
+        {},
+        L["programs"],
+        "区县",
+    )
 
 
-def _cross_table(book, ws, r: int, caption: str, frame: pl.DataFrame, row_key: str, col_key: str,
-                 rows: list, cols: list, row_labels: dict, col_labels: dict, corner: str) -> int:
+def _cross_table(
+    book,
+    ws,
+    r: int,
+    caption: str,
+    frame: pl.DataFrame,
+    row_key: str,
+    col_key: str,
+    rows: list,
+    cols: list,
+    row_labels: dict,
+    col_labels: dict,
+    corner: str,
+) -> int:
     """A cross table with row and column totals, written as values; returns its last row."""
     ws.write_string(r, 0, caption, book.caption)
     r += 1
@@ -235,29 +293,43 @@ def _cross_table(book, ws, r: int, caption: str, frame: pl.DataFrame, row_key: s
 def _institution_sheet(book: _Book, public: pl.DataFrame, inst: pl.DataFrame, fmt: dict) -> None:
     """One row per institution (those without a grant too, at 0.00): public money by programme."""
     programs = _in_order(public["program"].unique().to_list(), PROGRAM_ORDER)
-    cols = [("机构编号", 12, fmt["text"]), ("机构名称", 28, fmt["wrap"]), ("区县", 10, fmt["text"])] + [
-        (label_of(L["programs"], p), 16, fmt["money"]) for p in programs] + [("合计", 16, fmt["money"])]
+    cols = (
+        [("机构编号", 12, fmt["text"]), ("机构名称", 28, fmt["wrap"]), ("区县", 10, fmt["text"])]
+        + [(label_of(L["programs"], p), 16, fmt["money"]) for p in programs]
+        + [("合计", 16, fmt["money"])]
+    )
     ws = book.sheet("机构汇总", cols)
     sums = public.group_by("institution_id").agg(
         [pl.col("amount_fen").filter(pl.col("program") == p).sum().alias(p) for p in programs]
-        + [pl.col("amount_fen").sum().alias("_total")])
-    per = (inst.select("institution_id", "name", pl.col("county").fill_null("—"))
-           .join(sums, on="institution_id", how="left").sort("institution_id")
-           .with_columns(pl.col(p).fill_null(0) for p in programs + ["_total"]))
+        + [pl.col("amount_fen").sum().alias("_total")]
+    )
+    per = (
+        inst.select("institution_id", "name", pl.col("county").fill_null("—"))
+        .join(sums, on="institution_id", how="left")
+        .sort("institution_id")
+        .with_columns(pl.col(p).fill_null(0) for p in programs + ["_total"])
+    )
     book.rows_later(ws, defuse_frame(per), ["text", "wrap", "text"] + ["money"] * (len(programs) + 1))
     r = per.height + 1
     ws.write_string(r, 0, "合计", book.bold_text)
     for j, p in enumerate(programs, start=3):
-        ws.write_number(r, j, int(public.filter(pl.col("program") == p)["amount_fen"].sum() or 0) / 100,
-                        book.bold_money)
+        ws.write_number(
+            r, j, int(public.filter(pl.col("program") == p)["amount_fen"].sum() or 0) / 100, book.bold_money
+        )
     ws.write_number(r, 3 + len(programs), int(public["amount_fen"].sum() or 0) / 100, book.bold_money)
     ws.autofilter(0, 0, per.height, len(cols) - 1)
 
 
 FINDING_COLUMNS = [  # header, width, format key, frame column
-    ("机构编号", 12, "text", "institution_id"), ("机构名称", 24, "wrap", "name"), ("严重程度", 9, "text", "severity_zh"),
-    ("问题类别", 18, "wrap", "rule_zh"), ("规则代码", 18, "text", "rule"), ("说明", 50, "wrap", "message"),
-    ("依据数据", 30, "wrap", "evidence"), ("条款", 24, "wrap", "citation"), ("期间", 10, "text", "period"),
+    ("机构编号", 12, "text", "institution_id"),
+    ("机构名称", 24, "wrap", "name"),
+    ("严重程度", 9, "text", "severity_zh"),
+    ("问题类别", 18, "wrap", "rule_zh"),
+    ("规则代码", 18, "text", "rule"),
+    ("说明", 50, "wrap", "message"),
+    ("依据数据", 30, "wrap", "evidence"),
+    ("条款", 24, "wrap", "citation"),
+    ("期间", 10, "text", "period"),
 ]
 
 
@@ -271,16 +343,21 @@ def findings_xlsx_frame(findings: pl.DataFrame, institutions: pl.DataFrame) -> p
             f = f.with_columns(pl.lit(None, pl.String).alias(col))
     return defuse_frame(
         f.join(names, on="institution_id", how="left")
-        .with_columns(pl.col("severity").replace(L["severities"]).alias("severity_zh"),
-                      pl.col("rule").replace_strict(rules, default=pl.col("rule"), return_dtype=pl.String)
-                      .alias("rule_zh"),
-                      mask_ids_in_text(pl.col("message").cast(pl.String)),
-                      mask_ids_in_text(pl.col("evidence").cast(pl.String)),
-                      pl.col("period").cast(pl.String))
-        .with_columns(pl.col("severity").replace_strict(list(SEVERITY_ORDER), list(range(3)), default=3,
-                                                        return_dtype=pl.Int64).alias("_sev"))
+        .with_columns(
+            pl.col("severity").replace(L["severities"]).alias("severity_zh"),
+            pl.col("rule").replace_strict(rules, default=pl.col("rule"), return_dtype=pl.String).alias("rule_zh"),
+            mask_ids_in_text(pl.col("message").cast(pl.String)),
+            mask_ids_in_text(pl.col("evidence").cast(pl.String)),
+            pl.col("period").cast(pl.String),
+        )
+        .with_columns(
+            pl.col("severity")
+            .replace_strict(list(SEVERITY_ORDER), list(range(3)), default=3, return_dtype=pl.Int64)
+            .alias("_sev")
+        )
         .sort("_sev", pl.col("institution_id").fill_null(""), "rule", pl.col("period").fill_null(""), "message")
-        .select([c for *_, c in FINDING_COLUMNS]))
+        .select([c for *_, c in FINDING_COLUMNS])
+    )
 
 
 def write_findings_xlsx(result, path: Path) -> Path:
