@@ -105,3 +105,17 @@ def test_blank_template_handed_back_is_refused(tmp_path):
     p = audit.load_data(_make(tmp_path)).problems
     assert p.select("table", "sheet", "row", "check", "severity").rows() == [("institutions", "机构", None, "empty", "error")]
     assert p["message"][0] == "“机构”只有表头，没有数据行"
+
+
+def test_the_template_is_readable_by_the_office(tmp_path):
+    """mkstemp creates a private file; the template is handed out, so it takes the umask."""
+    import os
+
+    from audit.data.template import write_template
+
+    old = os.umask(0o022)
+    try:
+        out = write_template(tmp_path / "模板.xlsx")
+    finally:
+        os.umask(old)
+    assert out.stat().st_mode & 0o777 == 0o644

@@ -98,6 +98,9 @@ def write_template(out_file) -> Path:
             _column_sheet(wb, t, fmt_head, fmt_text, fmt_date)
         _guide_sheet(wb, fmt_head, fmt_wrap)
         wb.close()
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; the template is handed out
         os.replace(tmp, out)
     except OSError as e:
         raise OutputError(f"无法写入模板 {out}：{e}") from e
