@@ -154,9 +154,8 @@ def test_error_findings_write_exit_1_and_list_the_held_lines(data, tmp_path, no_
     assert (out / "ledger.csv").exists()
 
 
-def test_period_runs_settle_half_years(tmp_path, no_pdf):
-    # 花山区: a mild resident all year in a 10-bed home whose beds are subsidised:
-    # 2024H1 = 6 months × 200 × 1.5 = 1,800.00, period column 2024H1
+def _huashan_home(tmp_path):
+    """花山区: one 10-bed home, beds subsidised, one mild local resident since 2020."""
     folder = tmp_path / "d"
     folder.mkdir()
     (folder / "institutions.csv").write_text(
@@ -167,6 +166,13 @@ def test_period_runs_settle_half_years(tmp_path, no_pdf):
     (folder / "residents.csv").write_text(
         "institution_id,person_id,admitted_on,hukou_county,care_level\n"
         f"H001,{PID},2020-01-01,花山区,轻度失能\n", encoding="utf-8")
+    return folder
+
+
+def test_period_runs_settle_half_years(tmp_path, no_pdf):
+    # 花山区: a mild resident all year in a 10-bed home whose beds are subsidised:
+    # 2024H1 = 6 months × 200 × 1.5 = 1,800.00, period column 2024H1
+    folder = _huashan_home(tmp_path)
     out = tmp_path / "out"
     r = cli("run", "--policy", "huashan", "--period", "２０２４Ｈ１", "--data", str(folder), "--out", str(out), "--no-report")
     assert r.exit_code == 0, r.output + r.stderr
@@ -296,16 +302,7 @@ def test_explain_names_the_gaps_that_leave_this_institution_unpaid(data):
 
 
 def test_explain_follows_the_period(tmp_path):
-    folder = tmp_path / "d"
-    folder.mkdir()
-    (folder / "institutions.csv").write_text(
-        "institution_id,name,county,kind,ownership,profit_status,registered_on,accepted_on,opened_on,newly_built,"
-        "premises,beds,beds_subsidized_before\n"
-        "H001,花山养老院,花山区,institution,private,nonprofit,2015-01-01,2015-01-01,2015-01-01,true,self_built,10,10\n",
-        encoding="utf-8")
-    (folder / "residents.csv").write_text(
-        "institution_id,person_id,admitted_on,hukou_county,care_level\n"
-        f"H001,{PID},2020-01-01,花山区,轻度失能\n", encoding="utf-8")
+    folder = _huashan_home(tmp_path)
     r = cli("explain", "--policy", "huashan", "--period", "2024Q3", "--data", str(folder), "--institution", "H001")
     assert r.exit_code == 0, r.output
     # 3 month ends (Jul, Aug, Sep) × 200 × 1.5 = 900.00
