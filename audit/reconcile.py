@@ -259,15 +259,13 @@ class _RuleFrames:
     stay spans and the months the registers remove, and its rate conditions."""
 
     def __init__(self, rule, tables: dict, ctx: Ctx):
-        from audit.kinds.operating import COUNTS, _base, counted_spans, registers_stays
+        from audit.kinds.operating import COUNTS, _base, counted_spans, disabled_expr, registers_stays
 
         on = ctx.ref_date
         self.rule = rule
-        disabled_levels = _opt(rule, "disabled_care_levels", on) or frozenset()
-        disabled = pl.col("care_level").is_in(sorted(disabled_levels)).fill_null(False)
-        if _opt(rule, "dementia_counts_as_disabled", on):
-            disabled = disabled | pl.col("dementia").fill_null(False)
-        self.disabled = disabled
+        self.disabled = disabled_expr(
+            _opt(rule, "disabled_care_levels", on) or frozenset(), bool(_opt(rule, "dementia_counts_as_disabled", on))
+        )
         self.cats = sorted(_opt(rule, "low_income_categories", on) or ())
         self.local = _opt(rule, "local_hukou", on)
         self.priced_base = _base(rule)[0]
@@ -873,22 +871,6 @@ RECON_COLUMNS = [
     "unexplained",
     "explained_by",
 ]
-RECON_HEADERS_ZH = [
-    "机构编号",
-    "机构名称",
-    "项目",
-    "期间",
-    "申报(元)",
-    "核定(元)",
-    "已拨付(元)",
-    "申报减核定(元)",
-    "应追回(元)",
-    "应补发(元)",
-    "状态",
-    "已说明差额(元)",
-    "未说明差额(元)",
-    "说明差额的发现",
-]
 DISCREPANCY_COLUMNS = ["institution_id", "program", "month", "person", "rule", "amount"]
 
 
@@ -937,48 +919,6 @@ def write_discrepancies_csv(disc: pl.DataFrame, path) -> None:
             )
 
 
-def write_reconciliation_sheet(wb, recon: pl.DataFrame, head, money, text) -> None:
-    """The 对账 sheet of ledger.xlsx: the reconciliation with a totals row (values only,
-    no formulas)."""
-    from decimal import Decimal
-
-    ws = wb.add_worksheet("对账")
-    ws.freeze_panes(1, 0)
-    widths = [14, 28, 12, 18, 14, 14, 14, 16, 14, 14, 8, 16, 16, 40]
-    cols = [
-        "institution_id",
-        "name",
-        "program",
-        "period",
-        "claimed_fen",
-        "approved_fen",
-        "paid_fen",
-        "claimed_minus_approved_fen",
-        "to_recover_fen",
-        "to_pay_fen",
-        "status",
-        "explained_fen",
-        "unexplained_fen",
-        "explained_by",
-    ]
-    for c, (h, w) in enumerate(zip(RECON_HEADERS_ZH, widths)):
-        ws.write_string(0, c, h, head)
-        ws.set_column(c, c, w)
-    shown = recon.with_columns(pl.col("program").replace(PROGRAM_WORDS))
-    r = 0
-    for r, row in enumerate(shown.select(cols).rows(), start=1):
-        for c, v in enumerate(row):
-            if cols[c].endswith("_fen"):
-                ws.write_number(r, c, float(Decimal(int(v or 0)) / 100), money)
-            else:
-                s = "" if v is None else str(v)
-                ws.write_string(r, c, ("'" + s) if s[:1] in ("=", "+", "-", "@") else s, text)
-    ws.write_string(r + 1, 0, "合计", head)
-    for c, name in enumerate(cols):
-        if name.endswith("_fen"):
-            ws.write_number(r + 1, c, float(Decimal(int(recon[name].sum())) / 100), money)
-
-
 PROGRAM_WORDS = words(PROGRAMS, "zh")
 
 
@@ -990,7 +930,7 @@ def explain_person_month(result, institution_id: str, person_id: str, month: str
     approved, and every condition checked for it (register, age, residence, household,
     months in residence, the home's registration and rating), with the money. Ids masked."""
     from audit.kinds.common import Ctx
-    from audit.kinds.operating import COUNTS, _base, counted_stays, person_month_values
+    from audit.kinds.operating import COUNTS, _base, counted_stays, disabled_expr, person_month_values
     from audit.privacy import mask_text
 
     lang = lang or result.lang
@@ -1041,7 +981,6 @@ def explain_person_month(result, institution_id: str, person_id: str, month: str
         )
         inst = tables["institutions"].filter(pl.col("institution_id") == institution_id).row(0, named=True)
         died = one["deaths"]["died_on"].min() if one["deaths"].height else None
-        birth = pl.select(pl.lit(person_id).str.slice(6, 8).str.to_date("%Y%m%d", strict=False)).item()
         checks = [
             (L("入住名单中该月末在院", "in residence on the month-end (resident list)"), in_res.height > 0, ""),
             (
@@ -1051,7 +990,7 @@ def explain_person_month(result, institution_id: str, person_id: str, month: str
             ),
             (
                 L("年满六十周岁（按身份证号出生日期）", "aged 60 or over (birth date in the id)"),
-                birth is not None and pl.select(pl.lit(birth).dt.offset_by("60y")).item() <= day,
+                not pl.select(under_age(pl.lit(person_id), pl.lit(day))).item(),
                 f"{ELDERLY_LAW}：“{ELDERLY_QUOTE}”",
             ),
         ]
@@ -1100,8 +1039,10 @@ def explain_person_month(result, institution_id: str, person_id: str, month: str
             )
         counted = rows.filter(pl.col("registered_ok") & COUNTS & base_ok)
         cats = sorted(_opt(rule, "low_income_categories", ctx.ref_date) or ())
-        levels = sorted(_opt(rule, "disabled_care_levels", ctx.ref_date) or ())
-        disabled = pl.col("care_level").is_in(levels).fill_null(False)
+        disabled = disabled_expr(
+            _opt(rule, "disabled_care_levels", ctx.ref_date) or frozenset(),
+            bool(_opt(rule, "dementia_counts_as_disabled", ctx.ref_date)),
+        )
         if counted.height:
             v = person_month_values(
                 rule, counted.head(1), ctx, disabled, pl.col("low_income").is_in(cats).fill_null(False)
@@ -1120,6 +1061,9 @@ def explain_person_month(result, institution_id: str, person_id: str, month: str
                     )
                 )
         else:
+            from audit.report.labels import LABELS  # the rule codes in words, as in every document
+
+            rule_words = LABELS["en" if lang == "en" else "zh"]["rules"]
             disc = result.discrepancies if result.discrepancies is not None else pl.DataFrame(schema=DISCREPANCY_SCHEMA)
             d = disc.filter(
                 (pl.col("institution_id") == institution_id)
@@ -1133,8 +1077,8 @@ def explain_person_month(result, institution_id: str, person_id: str, month: str
             )
             out.append(
                 L(
-                    f"结论：未核定（{'、'.join(d['rule'].to_list()) or '见上列未满足条件'}）{money}",
-                    f"Result: not approved ({', '.join(d['rule'].to_list()) or 'see the conditions marked ✗'}){money}",
+                    f"结论：未核定（{'、'.join(rule_words.get(r, r) for r in d['rule'].to_list()) or '见上列未满足条件'}）{money}",
+                    f"Result: not approved ({', '.join(rule_words.get(r, r) for r in d['rule'].to_list()) or 'see the conditions marked ✗'}){money}",
                 )
             )
     return "\n".join(out) + "\n"

@@ -94,7 +94,8 @@ def test_notice_publish_and_explain(data, tmp_path):
     r = _run(["explain", "--policy", "shaoxing", "--year", "2024", "--data", str(data), "--institution", "A001",
               "--person", A, "--month", "2024-06"])
     assert r.exit_code == 0, r.output
-    assert "✗ 死亡名单" in r.output and "claim_died" in r.output and "100.00" in r.output and A not in r.output
+    assert "✗ 死亡名单" in r.output and "100.00" in r.output and A not in r.output
+    assert "未核定（申报月份老人已死亡）" in r.output and "claim_died" not in r.output
     r = _run(["explain", "--policy", "shaoxing", "--year", "2024", "--data", str(data), "--institution", "A001",
               "--person", B, "--month", "2024-06"])
     assert "结论：核定，100.00 元" in r.output

@@ -340,17 +340,23 @@ def _rate_on(rule, name: str, on: date, key=None):
     return r
 
 
+def disabled_expr(levels, dementia_counts: bool) -> pl.Expr:
+    """Who gets the disability supplement: a care level among `levels`, or dementia where
+    the clause counts it (once, never twice). The ledger, the claims audit and `explain`
+    all judge a resident by this one expression."""
+    disabled = pl.col("care_level").is_in(sorted(levels)).fill_null(False)
+    return disabled | pl.col("dementia").fill_null(False) if dementia_counts else disabled
+
+
 def resident_month_grant(rule, tables: dict, ctx: Ctx, detail: bool = False) -> pl.DataFrame:
     """Ledger lines (or, with detail=True, counts by month) of a resident-month grant."""
     on = ctx.ref_date
     for k in ("resident_month_headcount", "disabled_definition"):
         ctx.interpretations.add(k)
-    disabled_levels = opt(rule, "disabled_care_levels", on) or frozenset()
-    dementia = opt(rule, "dementia_counts_as_disabled", on, False)
     low_cats = opt(rule, "low_income_categories", on) or frozenset()
-    disabled = pl.col("care_level").is_in(sorted(disabled_levels)).fill_null(False)
-    if dementia:
-        disabled = disabled | pl.col("dementia").fill_null(False)  # once, never twice
+    disabled = disabled_expr(
+        opt(rule, "disabled_care_levels", on) or frozenset(), opt(rule, "dementia_counts_as_disabled", on, False)
+    )
     low = pl.col("low_income").is_in(sorted(low_cats)).fill_null(False)
     months = _month_counts(rule, tables, ctx, disabled, low, low_cats)
     priced_base, base_key, base_item, base_param = _base(rule)

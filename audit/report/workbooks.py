@@ -202,11 +202,49 @@ def write_ledger_xlsx(result, path: Path) -> Path:
         ws.autofilter(0, 0, rows.height, len(LEDGER_COLUMNS) - 1)
     recon = getattr(result, "reconciliation", None)
     if recon is not None and recon.height:  # the claims audit: 对账, values only
-        from audit.reconcile import write_reconciliation_sheet
-
-        write_reconciliation_sheet(book.wb, recon, book.head, book.money, book.text)
+        _reconciliation_sheet(book, recon)
     book.close()
     return path
+
+
+RECON_COLUMNS = [  # header, width, format key, frame column
+    ("机构编号", 12, "text", "institution_id"),
+    ("机构名称", 24, "wrap", "name"),
+    ("项目", 12, "text", "program"),
+    ("期间", 14, "text", "period"),
+    ("申报(元)", 14, "money", "claimed_fen"),
+    ("核定(元)", 14, "money", "approved_fen"),
+    ("已拨付(元)", 14, "money", "paid_fen"),
+    ("申报减核定(元)", 14, "money", "claimed_minus_approved_fen"),
+    ("应追回(元)", 14, "money", "to_recover_fen"),
+    ("应补发(元)", 14, "money", "to_pay_fen"),
+    ("状态", 8, "text", "status"),
+    ("已说明差额(元)", 14, "money", "explained_fen"),
+    ("未说明差额(元)", 14, "money", "unexplained_fen"),
+    ("说明差额的发现", 40, "wrap", "explained_by"),
+]
+
+
+def _reconciliation_sheet(book: _Book, recon: pl.DataFrame) -> None:
+    """对账: claimed, approved, paid per home, programme and period, with a totals row; the
+    findings that explain a difference in words, as in the report."""
+    fmt = {"text": book.text, "wrap": book.wrap, "money": book.money}
+    ws = book.sheet("对账", [(h, w, fmt[f]) for h, w, f, _ in RECON_COLUMNS])
+    rows = defuse_frame(
+        recon.with_columns(
+            pl.col("program").replace(L["programs"]),
+            pl.col("explained_by")
+            .fill_null("")
+            .str.split(",")
+            .list.eval(pl.element().replace(L["rules"]))
+            .list.join("、"),
+        ).select([c for *_, c in RECON_COLUMNS])
+    )
+    book.rows_later(ws, rows, [f for _, _, f, _ in RECON_COLUMNS])
+    ws.write_string(rows.height + 1, 0, "合计", book.bold_text)
+    for j, (*_, column) in enumerate(RECON_COLUMNS):
+        if column.endswith("_fen"):
+            ws.write_number(rows.height + 1, j, int(recon[column].sum() or 0) / 100, book.bold_money)
 
 
 def _summary_sheet(book: _Book, led: pl.DataFrame, public: pl.DataFrame) -> None:
