@@ -405,3 +405,34 @@ def test_hostile_file_cannot_crash_or_hang(case, tmp_path):
     assert proc.returncode == case.exit, (proc.returncode, out[-2000:])   # a signal is a negative code
     assert case.says in out, out[-2000:]
     assert "Traceback" not in out and "内部错误" not in out
+
+
+def test_money_stored_as_whole_yuan_numbers_in_parquet_is_read_as_yuan(tmp_path):
+    """A parquet 保费 column of Int64 yuan is not already fen: 3,000 yuan is 300,000 fen
+    (it was taken as fen, a hundredth of the premium, without a word)."""
+    import polars as pl
+
+    from audit.data.io import load_data
+
+    pl.DataFrame({"institution_id": ["A001"], "name": ["甲院"], "county": ["越城区"], "kind": ["养老机构"]}).write_parquet(
+        tmp_path / "institutions.parquet"
+    )
+    pl.DataFrame(
+        {"institution_id": ["A001", "A001"], "year": [2024, 2024], "premium": [3000, 2500],
+         "scheme": ["养老机构综合责任保险"] * 2}
+    ).write_parquet(tmp_path / "insurance.parquet")
+    assert load_data(tmp_path).tables["insurance"]["premium_fen"].to_list() == [300_000, 250_000]
+
+
+def test_a_county_of_the_same_name_elsewhere_is_not_local(tmp_path):
+    """鼓楼区 is 南京's and 福州's: a 福州 resident of a 南京 鼓楼区 home is not local."""
+    from audit.data.io import load_data
+
+    (tmp_path / "institutions.csv").write_text(
+        "institution_id,name,county,kind\nA001,甲院,南京市鼓楼区,养老机构\n", encoding="utf-8")
+    (tmp_path / "residents.csv").write_text(
+        "institution_id,person_id,admitted_on,hukou_county\n"
+        "A001,110101195001010019,2020-01-01,350102\nA001,110101195001010035,2020-01-01,320106\n", encoding="utf-8")
+    ds = load_data(tmp_path)
+    home = ds.tables["institutions"]["county"][0]
+    assert ds.tables["residents"]["hukou_county"].to_list() == ["福州市鼓楼区", home]

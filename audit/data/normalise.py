@@ -310,7 +310,7 @@ def _typed_or_parsed(df: pl.DataFrame, col: schema.Column) -> tuple[pl.Series, p
     frame passed again) is taken as it is: no text round trip. Text is parsed; any
     other type is read as the text it shows (a date column of type int, 12.0 for 12)."""
     dtype = df.schema[col.name]
-    if dtype == col.dtype and col.type not in ("text", "enum"):
+    if dtype == col.dtype and col.type not in ("text", "enum", "money"):  # money is yuan in, fen out
         return df.get_column(col.name), pl.repeat(False, df.height, dtype=pl.Boolean, eager=True)
     if dtype != pl.String:
         df = df.with_columns(as_text(df.select(col.name)))

@@ -285,6 +285,18 @@ def resolve_tables(tables: dict[str, pl.DataFrame], sheets: dict) -> pl.DataFram
             pl.col("hukou_county"),
         ).alias("hukou_county")
     )
+    # 43 county names exist twice or more (鼓楼区 is 南京's and 福州's): a resident of another
+    # county of the home's name is named with the city, so "local" (same name) stays true
+    homonym = (
+        (pl.col("hukou_county_code") != pl.col("__home_code")) & (pl.col("hukou_county") == pl.col("__home_county"))
+    ).fill_null(False)
+    labels = {c: county_label(c) for c in res.filter(homonym)["hukou_county_code"].unique().to_list()}
+    res = res.with_columns(
+        pl.when(homonym)
+        .then(pl.col("hukou_county_code").replace_strict(labels, default=None, return_dtype=pl.String))
+        .otherwise(pl.col("hukou_county"))
+        .alias("hukou_county")
+    )
     notes.append(_renamed_notes(res, "residents", "hukou_county", sheets.get("residents")))
     # 城关区 is 兰州's or 拉萨's: for a home in 新昌 either way not local — nothing at stake
     unsure = (
