@@ -39,8 +39,6 @@ def compute(dataset, pack, year: int, lang: str = "zh", period=None) -> tuple[pl
     parts = []
     for rule in pack.rules.values():
         fn = CALCULATORS.get(rule.kind)
-        if fn is None and rule.kind != "premium_share":
-            continue
         if fn is None or not _in_force(rule, year, ctx):
             continue
         try:

@@ -420,3 +420,26 @@ def test_occupancy_is_a_dated_condition_due_on_the_day_it_is_reached(guide):
     res[0] = {**res[0], "discharged_on": D(2024, 9, 1)}
     year, _, _ = compute(tables(institutions=[home], residents=res), pack, 2024)
     assert year["amount_fen"].to_list() == [100_000_00] and "到期日 2024-08-20" in year["basis"][0]
+
+
+def test_a_flagged_band_wins_wherever_the_pack_lists_it():
+    """"[100,)+model" listed after the plain "(50,)" still gives a 120-bed model home its band."""
+    from audit.policy.tiers import band_of
+
+    df = pl.DataFrame({"beds": [120, 120, 30], "model_institution": [True, False, True]})
+    table = {"[0,50]": 20, "(50,)": 60, "[100,)+model": 80}
+    got = df.select(band_of(pl.col("beds"), table).alias("b"))["b"].to_list()
+    assert got == ["[100,)+model", "(50,)", "[0,50]"]
+
+
+def test_the_cap_is_the_institutions_not_each_claims(guide):
+    """最高不超过: 50 new beds and 50 expansion beds at 1,000 with a 50,000 cap pay 50,000.00
+    in all (the new beds), not 50,000 per claim; the expansion claim is said to hit the cap."""
+    sets = ("construction.rate=1000", "construction.payer=county", "construction.cap_per_institution=50000")
+    home = {"institution_id": "TWO", "beds": 100, "expansion_beds": 50, "expansion_accepted_on": D(2023, 6, 1),
+            "basic_beds_agreement": True, "accepted_on": D(2023, 1, 1), "opened_on": D(2023, 3, 1)}
+    ledger, findings, _ = compute(tables(institutions=[home], residents=residents_in("TWO", 50)),
+                                  load_pack(guide, sets=sets), 2024)
+    assert ledger.select("item", "amount_fen").rows() == [("new_beds", 50_000_00)]
+    cap = found(findings, "TWO", "cap_reached")
+    assert cap["severity"].to_list() == ["info"] and "amount=50,000.00" in cap["evidence"][0]

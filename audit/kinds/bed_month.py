@@ -356,7 +356,7 @@ def _capped_months(ctx: Ctx, rule, res: pl.DataFrame, keys: list[str], n: int) -
         .with_columns(pl.col("d").cum_sum().over(keys).alias("census"))
         .filter(pl.col("census") > 0)
         .join(ctx_beds(res), on="institution_id", how="left")
-        .sort("institution_id", "m", "rate_fen")
+        .sort("institution_id", "m", "rate_fen", "grade")
         .with_columns(pl.col("census").cum_sum().over("institution_id", "m").alias("cum"))
     )
     census = census.with_columns(

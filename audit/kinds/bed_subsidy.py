@@ -471,16 +471,31 @@ def bed_subsidy(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
     df = _modifiers(ctx, rule, df)
     df = df.with_columns((pl.col("quantity") * pl.col("rate_fen")).alias("gross_fen"))
     cap = opt(rule, "cap_per_institution", on)
-    capped = pl.col("gross_fen") > cap if cap is not None else pl.lit(False)
+    # the cap is the institution's, not each claim's (new beds and expansion beds share it):
+    # claims take what is left of it in claim order
+    first_new = pl.col("claim") != "new"  # new beds before expansion beds
+    before = (pl.col("gross_fen").cum_sum() - pl.col("gross_fen")).over("institution_id", order_by=[first_new, "claim"])
+    capped_total = pl.min_horizontal("gross_fen", (pl.lit(cap, pl.Int64) - before).clip(lower_bound=0))
+    capped = pl.col("gross_fen") > capped_total if cap is not None else pl.lit(False)
     df = df.with_columns(
-        (pl.min_horizontal("gross_fen", pl.lit(cap, pl.Int64)) if cap is not None else pl.col("gross_fen")).alias(
-            "total_fen"
-        ),
+        (capped_total if cap is not None else pl.col("gross_fen")).alias("total_fen"),
         pl.when(capped)
         .then(pl.lit(f"，最高不超过 {cap // 100:,} 元" if cap is not None else ""))
         .otherwise(pl.lit(""))
         .alias("_cap_note"),
     )
+    if cap is not None:  # a claim the institution's cap leaves nothing of: said, with its money
+        condition_findings(
+            ctx,
+            df,
+            (pl.col("total_fen") == 0) & (pl.col("gross_fen") > 0),
+            rule,
+            "cap_reached",
+            "info",
+            f"已达 {rule.citation} 单个机构补助上限（{cap // 100:,} 元），该部分床位不再补助",
+            f"the institution's cap under {rule.citation} ({cap // 100:,} yuan) is reached: these beds get nothing",
+            pl.format("claim={} beds={} amount={}", pl.col("claim"), pl.col("quantity"), fen_text(pl.col("gross_fen"))),
+        )
     stages = _stages(ctx, rule, df)
     if not stages.height:
         return stages

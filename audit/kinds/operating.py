@@ -19,7 +19,7 @@ import polars as pl
 
 from audit.kinds.base import Item, Kind
 from audit.kinds.common import INSTITUTION, Ctx, Gap, as_span, condition_findings, fen_text, month_number, opt, t, value
-from audit.kinds.registers import ELDERLY_LAW, ELDERLY_QUOTE, birth_date, with_registers
+from audit.kinds.registers import ELDERLY_LAW, ELDERLY_QUOTE, under_age, with_registers
 from audit.privacy import mask_person_id
 
 PROGRAM = "operating"
@@ -213,9 +213,7 @@ def affected_by_registers(tables: dict, ctx: Ctx) -> pl.LazyFrame | None:
             res.filter(pl.col("low_income").is_not_null() & (pl.col("low_income") != "none")).select("person_id")
         )
     jan_end = ctx.span.month_ends[0]  # the period's first month-end
-    parts.append(
-        res.filter((birth_date(pl.col("person_id")).dt.offset_by("60y") > jan_end).fill_null(False)).select("person_id")
-    )
+    parts.append(res.filter(under_age(pl.col("person_id"), pl.lit(jan_end))).select("person_id"))
     people = pl.concat(parts).unique().collect()
     return people.lazy() if people.height else None
 

@@ -10,9 +10,9 @@ A band is written as an interval key of a `rate_by_band` table, bounds stated:
     "[100,)+model"      100 or more AND the institution carries the flag `model`
                         (e.g. 省示范性养老机构); flags: see FLAGS
 
-An institution gets the first band, in the order the pack lists them, whose interval
+An institution gets the band whose interval
 holds its quantity and whose flag (if any) it carries; plain bands may not overlap each
-other, so the order only matters for flagged bands (list them first). A quantity in no
+other; a flagged band the institution qualifies for wins over a plain one. A quantity in no
 band is not eligible (an info finding says which bands exist) — never a zero line.
 """
 
@@ -140,8 +140,10 @@ def parse_bands(keys) -> list[Band]:
 
 
 def band_of(quantity: pl.Expr, table: dict) -> pl.Expr:
-    """The key of the band each row reaches (first match in pack order), null if none."""
+    """The key of the band each row reaches, null if none: a flagged band an institution
+    qualifies for first (wherever the pack lists it), then the plain band of its quantity."""
+    bands = parse_bands(table)
     out = pl.lit(None, pl.String)
-    for band in reversed(parse_bands(table)):
+    for band in reversed([b for b in bands if b.flag] + [b for b in bands if not b.flag]):
         out = pl.when(band.expr(quantity)).then(pl.lit(band.key)).otherwise(out)
     return out
