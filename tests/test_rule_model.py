@@ -443,3 +443,15 @@ def test_the_cap_is_the_institutions_not_each_claims(guide):
     assert ledger.select("item", "amount_fen").rows() == [("new_beds", 50_000_00)]
     cap = found(findings, "TWO", "cap_reached")
     assert cap["severity"].to_list() == ["info"] and "amount=50,000.00" in cap["evidence"][0]
+
+
+def test_a_blank_profit_status_is_paid_in_full_and_said_with_the_difference():
+    """甘肃: non-profit 10,000/bed, for-profit at 80%. A 10-bed home with 营利性质 blank is paid
+    100,000.00 and warned that, if for-profit, 20,000.00 too much (10 × 10,000 × 20%)."""
+    home = {"institution_id": "G", "beds": 10, "ownership": "private", "premises": "self_built",
+            "accepted_on": D(2024, 2, 1), "opened_on": D(2024, 3, 1), "profit_status": None}
+    ledger, findings, _ = compute(tables(institutions=[home]), load_pack("gansu", sets=("construction.payer=county",)),
+                                  2024)
+    assert ledger["amount_fen"].sum() == 100_000_00
+    blank = found(findings, home["institution_id"], "missing_profit_status")
+    assert blank["severity"].to_list() == ["warning"] and "overpaid_at_most=20,000.00" in blank["evidence"][0]

@@ -433,6 +433,27 @@ def _modifiers(ctx: Ctx, rule, df: pl.DataFrame) -> pl.DataFrame:
         if share is None:
             continue
         s = Fraction(share)
+        if name != "expansion_share":  # blank 营利性质 / 举办性质: paid in full, and said, with the difference
+            column = "profit_status" if name == "forprofit_share" else "ownership"
+            condition_findings(
+                ctx,
+                df,
+                pl.col(column).is_null(),
+                rule,
+                f"missing_{column}",
+                "warning",
+                f"未填写{'营利性质' if column == 'profit_status' else '举办性质'}：按全额补助计；"
+                f"如属{zh[:-1]}，应按 {pct(s)} 计（{rule.citation}）",
+                f"{column} blank: paid in full; if it applies, {pct(s)} is due ({rule.citation})",
+                pl.format(
+                    "{}=空 beds={} overpaid_at_most={}",
+                    pl.lit(column),
+                    pl.col("quantity"),
+                    fen_text(
+                        pl.col("quantity") * pl.col("base_rate_fen") * (s.denominator - s.numerator) // s.denominator
+                    ),
+                ),
+            )
         hit = applies.fill_null(False)
         num = pl.when(hit).then(num * s.numerator).otherwise(num)
         den = pl.when(hit).then(den * s.denominator).otherwise(den)
