@@ -119,13 +119,24 @@ def _problems_as_findings(problems: pl.DataFrame, tables: dict, lang: str) -> pl
         return empty_findings()
     warn = problems.filter(pl.col("severity") == "warning").with_row_index("_p")
     owners = [
-        tables[t].select(pl.lit(t).alias("table"), pl.col("_row").alias("row"), "institution_id")
+        tables[t].select(
+            pl.lit(t).alias("table"),
+            pl.col("_row").alias("row"),
+            (pl.col("_sheet") if "_sheet" in tables[t].columns else pl.lit(None, pl.String)).alias("_owner_sheet"),
+            "institution_id",
+        )
         for t in sorted(set(warn["table"].drop_nulls()))
         if t in tables and {"_row", "institution_id"} <= set(tables[t].columns)
     ]
-    if owners:
-        owner = pl.concat(owners).unique(["table", "row"], keep="first")
-        warn = warn.join(owner, on=["table", "row"], how="left").sort("_p")
+    if owners:  # rosters stacked from one sheet per home repeat row numbers: the sheet decides
+        owner = (
+            warn.select("_p", "table", "row", "sheet")
+            .join(pl.concat(owners), on=["table", "row"])
+            .filter(pl.col("_owner_sheet").is_null() | (pl.col("_owner_sheet") == pl.col("sheet")))
+            .unique("_p", keep="first")
+            .select("_p", "institution_id")
+        )
+        warn = warn.join(owner, on="_p", how="left").sort("_p")
     else:
         warn = warn.with_columns(pl.lit(None, pl.String).alias("institution_id"))
     msg = "message_en" if lang == "en" and "message_en" in warn.columns else "message"

@@ -213,6 +213,10 @@ def test_money_at_stake_per_home_on_stacked_roster_sheets(tmp_path):
     stake = result.findings.filter(pl.col("rule") == "at_stake_hukou_unresolved")
     assert sorted(stake["institution_id"].to_list()) == sorted(["甲敬老院", "乙敬老院"])
     assert all("amount=960.00" in e for e in stake["evidence"])
+    # the place warnings too are each home's own (row 2 of two sheets is two rows, not one)
+    place = result.findings.filter(pl.col("rule") == "place_unresolved").sort("institution_id")
+    assert place.select("institution_id", pl.col("evidence").str.contains("七星街道").alias("qx")).rows() == [
+        ("乙敬老院", False), ("甲敬老院", True)]
     from audit.pipeline import policy_problems
     from audit.policy import load_pack
 
