@@ -222,3 +222,16 @@ def test_money_at_stake_per_home_on_stacked_roster_sheets(tmp_path):
 
     p = policy_problems(audit.load_data(book), load_pack("shaoxing"), 2024).filter(pl.col("check") == "money_at_stake")
     assert p["value"].to_list() == ["1,920.00"] and p["message"][0].startswith("2 家机构：2 名老人的户籍地")
+
+
+def test_a_blank_required_cell_is_not_hidden_by_an_unreadable_one_on_another_sheet(tmp_path):
+    """Row 3 of 甲敬老院 has no 入住日期, row 3 of 乙敬老院 has "无": both are errors."""
+    head = ["姓名", "身份证号", "入住日期", "户籍地"]
+    book = _book(tmp_path / "b.xlsx", {
+        "机构": [["机构名称", "所属区县", "机构类型"], ["甲敬老院", "新昌县", "养老机构"], ["乙敬老院", "新昌县", "养老机构"]],
+        "甲敬老院": [head, ["张一", ID_A, "2023-01-01", "新昌县"], ["张二", "330624194805050012", None, "新昌县"]],
+        "乙敬老院": [head, ["李一", ID_B, "2023-01-01", "新昌县"], ["李二", "330624194703030029", "无", "新昌县"]],
+    })
+    errors = audit.load_data(book).errors()
+    dates = errors.filter(pl.col("column") == "admitted_on").select("sheet", "row").sort("sheet").rows()
+    assert dates == [("乙敬老院", 3), ("甲敬老院", 3)]

@@ -210,10 +210,17 @@ def column_checks(table: schema.Table, df: pl.DataFrame, sheet, unreadable: pl.D
         rows = indexed.join(mine.select(pl.col("index").cast(pl.Int64).alias("__i"), "check", "check_number"), on="__i")
         if col.required and col.name in present:
             missing = rows.filter(pl.col("check") == "not_nullable")
-            missing = missing.join(
-                unreadable.filter(pl.col("column") == col.name).select(pl.col("row").alias("_row")),
-                on="_row",
-                how="anti",
+            missing = (  # the same Excel row on another home's sheet is another cell
+                missing.with_columns(sheet_expr(missing, sheet).alias("__sheet"))
+                .join(
+                    unreadable.filter(pl.col("column") == col.name).select(
+                        pl.col("row").alias("_row"), pl.col("sheet").alias("__sheet")
+                    ),
+                    on=["_row", "__sheet"],
+                    how="anti",
+                    nulls_equal=True,
+                )
+                .drop("__sheet")
             )
             parts.append(
                 _rows(
