@@ -455,3 +455,18 @@ def test_a_blank_profit_status_is_paid_in_full_and_said_with_the_difference():
     assert ledger["amount_fen"].sum() == 100_000_00
     blank = found(findings, home["institution_id"], "missing_profit_status")
     assert blank["severity"].to_list() == ["warning"] and "overpaid_at_most=20,000.00" in blank["evidence"][0]
+
+
+def test_bed_months_count_a_person_once_and_follow_the_death_register_and_the_age():
+    """海门 2020, a 50-bed home at 20 yuan a bed-month:
+    - A, two overlapping rows (2019-01-01 and 2020-03-01, both open): 12 months, not 24;
+    - B (born 1950) died 2020-03-10: January and February only, 10 months cut = 200.00;
+    - C (born 1962-07-15) is under 60 all of 2020: nothing, 12 months cut = 240.00."""
+    b, c = "330624195001010011", "330624196207150012"
+    residents = [local("H", "A"), local("H", "A", admitted_on=D(2020, 3, 1)), local("H", b), local("H", c)]
+    ledger, findings = calc("haimen", "2020", institutions=[haimen_home("H", 50)], residents=residents,
+                            deaths=[{"person_id": b, "died_on": D(2020, 3, 10)}])
+    assert ledger.select("quantity", "amount_fen").rows() == [(14, 14 * 20_00)]
+    cut = sorted(found(findings, "H", "register_cut")["evidence"].to_list())
+    assert len(cut) == 2 and "months=10 amount=200.00" in cut[0] and "months=12 amount=240.00" in cut[1]
+    assert b not in " ".join(cut) and c not in " ".join(cut)

@@ -21,7 +21,10 @@ import polars as pl
 
 from audit.kinds.base import Item, Kind
 from audit.kinds.operating import _checklist as operating_checklist
+from audit.kinds.operating import residence_since
 from audit.kinds.common import Ctx, Gap, condition_findings, fen_text, opt, value
+from audit.kinds.registers import ELDERLY_AGE, birth_date
+from audit.privacy import mask_person_id
 from audit.policy.values import GRADES
 from audit.policy.tiers import band_of, parse_bands
 
@@ -267,6 +270,8 @@ def bed_month_grant(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
     n = span.n_months
     first = pl.max_horizontal(pl.lit(0, pl.Int64), idx(pl.col("admitted_on")), idx(pl.col("_reached")).fill_null(0))
     last = pl.min_horizontal(pl.lit(n - 1, pl.Int64), (idx(pl.col("discharged_on")) - 1).fill_null(n - 1))
+    # overlapping rows of one person in one home count each month once (operating's rule)
+    res = residence_since(res)
     res = res.with_columns(first.alias("f"), last.alias("l")).filter(pl.col("l") >= pl.col("f"))
     if not res.height:
         return res.clear()
@@ -329,6 +334,7 @@ def bed_month_grant(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
         )
     # keys are joined on below: no nulls in them (a null never equals a null in a join)
     res = res.with_columns(rate.alias("rate_fen"), label.alias("label"), pl.col("band").fill_null(""))
+    res = _registers_cut(ctx, rule, res, tables, idx)
     keys = ["institution_id", "grade", "rate_fen", "label", "base_rate_fen", "band"]
     if opt(rule, "cap_by_approved_beds", on, False):
         counted = _capped_months(ctx, rule, res, keys, n)
@@ -336,6 +342,54 @@ def bed_month_grant(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
         counted = res.group_by(keys).agg((pl.col("l") - pl.col("f") + 1).sum().alias("quantity"))
     counted = counted.filter(pl.col("quantity") > 0)
     return _lines(ctx, rule, counted, graded)
+
+
+def _registers_cut(ctx: Ctx, rule, res: pl.DataFrame, tables: dict, idx) -> pl.DataFrame:
+    """Month-ends after a death on the death register, or before the 60th birthday (the id's
+    birth date, 老年人权益保障法), are not counted: each cut is a finding naming the person
+    (masked), the months and the money."""
+    deaths = tables.get("deaths")
+    died = (
+        deaths.filter(pl.col("person_id").is_not_null() & pl.col("died_on").is_not_null())
+        .group_by("person_id")
+        .agg(pl.col("died_on").min())
+        if deaths is not None and deaths.height
+        else pl.DataFrame(schema={"person_id": pl.String, "died_on": pl.Date})
+    )
+    res = res.join(died, on="person_id", how="left")
+    sixty = birth_date(pl.col("person_id")).dt.offset_by(f"{ELDERLY_AGE}y")
+    f2 = pl.max_horizontal("f", idx(sixty).fill_null(0))
+    l2 = pl.min_horizontal("l", (idx(pl.col("died_on")) - 1).fill_null(pl.col("l")))
+    res = res.with_columns(
+        ((pl.col("l") - pl.col("f") + 1) - (l2 - f2 + 1).clip(lower_bound=0)).alias("_cut"),
+        f2.alias("f2"),
+        l2.alias("l2"),
+    )
+    cut = res.filter(pl.col("_cut") > 0)
+    if cut.height:
+        condition_findings(
+            ctx,
+            cut,
+            pl.lit(True),
+            rule,
+            "register_cut",
+            "warning",
+            f"死亡名单或身份证号出生日期表明部分月份不符合 {rule.citation} 的计发条件（死亡后或未满六十周岁），相应人月不计",
+            f"the death register or the id's birth date rules out some months under {rule.citation} "
+            "(after death or under 60): not counted",
+            pl.format(
+                "person={} died_on={} months={} amount={}",
+                mask_person_id(pl.col("person_id")),
+                pl.col("died_on").cast(pl.String).fill_null("—"),
+                pl.col("_cut"),
+                fen_text(pl.col("_cut") * pl.col("rate_fen")),
+            ),
+        )
+    return (
+        res.with_columns(pl.col("f2").alias("f"), pl.col("l2").alias("l"))
+        .filter(pl.col("l") >= pl.col("f"))
+        .drop("f2", "l2", "_cut", "died_on")
+    )
 
 
 def _capped_months(ctx: Ctx, rule, res: pl.DataFrame, keys: list[str], n: int) -> pl.DataFrame:
