@@ -157,7 +157,17 @@ def test_occupied_beds_are_capped_at_approved_beds_keeping_the_lowest_rates():
     ledger, findings = calc("huashan", "2024", institutions=[home], residents=[
         stay("a", ability_grade="intact"), stay("b", ability_grade="mild"), stay("c", ability_grade="total")])
     assert sorted(zip(ledger["rate_fen"], ledger["quantity"])) == [(200_00, 12), (300_00, 12)]
-    assert found(findings, "H", "over_approved_beds")["evidence"].to_list() == ["excess_resident_months=12 beds=2"]
+    # the excess is the total-loss resident's 12 months at 600.00 = 7,200.00 not paid
+    assert found(findings, "H", "over_approved_beds")["evidence"].to_list() == [
+        "excess_resident_months=12 beds=2 amount=7,200.00"]
+    # approved beds blank: nothing can be capped, so nothing is paid — and said, with the
+    # money: 12 × (200 + 300 + 600) = 13,200.00
+    blank = {**HOME, "beds": None, "beds_subsidized_before": 2}
+    ledger, findings = calc("huashan", "2024", institutions=[blank], residents=[
+        stay("a", ability_grade="intact"), stay("b", ability_grade="mild"), stay("c", ability_grade="total")])
+    assert found(findings, "H", "missing_beds")["evidence"].to_list() == [
+        "excess_resident_months=36 beds=0 amount=13,200.00"]
+    assert found(findings, "H", "over_approved_beds").height == 0
 
 
 # ------------------------------------------------------------------ tiers by approved beds (海门区)

@@ -419,24 +419,44 @@ def _capped_months(ctx: Ctx, rule, res: pl.DataFrame, keys: list[str], n: int) -
         .alias("counted")
     )
     over = census.group_by("institution_id").agg(
-        (pl.col("census") - pl.col("counted")).sum().alias("excess"), pl.col("beds").first()
+        (pl.col("census") - pl.col("counted")).sum().alias("excess"),
+        ((pl.col("census") - pl.col("counted")) * pl.col("rate_fen")).sum().alias("excess_fen"),
+        pl.col("beds").first(),
+        pl.col("beds_missing").first(),
+    )
+    evidence = pl.format(
+        "excess_resident_months={} beds={} amount={}", pl.col("excess"), pl.col("beds"), fen_text(pl.col("excess_fen"))
     )
     condition_findings(
         ctx,
         over,
-        pl.col("excess") > 0,
+        (pl.col("excess") > 0) & ~pl.col("beds_missing"),
         rule,
         "over_approved_beds",
         "warning",
         "月末在院人数超过核定床位数，超出部分按核定床位数封顶不计发",
         "month-end residents exceed approved beds; the excess is capped and not paid",
-        pl.format("excess_resident_months={} beds={}", pl.col("excess"), pl.col("beds")),
+        evidence,
+    )
+    condition_findings(
+        ctx,
+        over,
+        (pl.col("excess") > 0) & pl.col("beds_missing"),
+        rule,
+        "missing_beds",
+        "warning",
+        f"未填写核定床位数：{rule.citation} 按核定床位数封顶，无法计算，相应人月未计发（补填后重新核算）",
+        f"approved beds blank: {rule.citation} caps by them, so these months are not paid (fill them in, run again)",
+        evidence,
     )
     return census.group_by(keys).agg(pl.col("counted").sum().alias("quantity"))
 
 
 def ctx_beds(res: pl.DataFrame) -> pl.DataFrame:
-    return res.group_by("institution_id").agg(pl.col("beds").first().fill_null(0))
+    """Approved beds per home; blank counts 0 (nothing is paid past an unknown cap) and is said."""
+    return res.group_by("institution_id").agg(
+        pl.col("beds").first().fill_null(0), pl.col("beds").first().is_null().alias("beds_missing")
+    )
 
 
 def _lines(ctx: Ctx, rule, counted: pl.DataFrame, graded: bool) -> pl.DataFrame:
