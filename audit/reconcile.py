@@ -32,12 +32,6 @@ STATUS = {  # code: (zh, en)
     "recover": ("追回", "recover"),
     "pay": ("补发", "pay"),
 }
-PROGRAMS_OF_KINDS = {
-    "construction": {"construction_per_bed", "nursing_type_bonus", "renovation_share"},
-    "operating": {"resident_month_grant"},
-    "center_operating": {"center_star_grant", "factor_allocation"},
-    "insurance": {"premium_share"},
-}
 RECONCILIATION_SCHEMA = {
     "institution_id": pl.String,
     "name": pl.String,
@@ -99,8 +93,10 @@ def month_end_of(m: pl.Expr) -> pl.Expr:
 
 
 def programs_in_pack(pack) -> set[str]:
-    kinds = {r.kind for r in pack.rules.values()}
-    return {p for p, ks in PROGRAMS_OF_KINDS.items() if ks & kinds}
+    """The ledger programmes the pack's rules pay into (from each kind's declaration)."""
+    from audit.kinds.registry import KINDS
+
+    return {KINDS[r.kind].program for r in pack.rules.values() if r.kind in KINDS and KINDS[r.kind].program}
 
 
 # ---------------------------------------------------------------- approved money in months

@@ -223,7 +223,7 @@ def _what(code: str, table: str, column: str, n: int, lang: str, year: int) -> s
         return t(
             lang,
             f"数据中没有“{zh_col}”列，{n} 行都按缺省计",
-            f"the data has no {zh_col} ({column}) column; all {n} rows take the default",
+            f"the data has no {zh_col} column; all {n} rows take the default",
         )
     if code == "year_missing":
         return t(
@@ -237,7 +237,7 @@ def _what(code: str, table: str, column: str, n: int, lang: str, year: int) -> s
             f"{n} 笔保费没有可读的险种，不计入任何险种的补助",
             f"{n} premium(s) have no readable scheme and count in no scheme's subsidy",
         )
-    return t(lang, f"{n} 行的“{zh_col}”无法读取", f"{zh_col} ({column}) cannot be read on {n} row(s)")
+    return t(lang, f"{n} 行的“{zh_col}”无法读取", f"{zh_col} cannot be read on {n} row(s)")
 
 
 def _message(code, table, column, n, amount_fen, programs, lang, year, who: str = "") -> str:

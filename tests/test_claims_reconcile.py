@@ -154,6 +154,23 @@ def test_columns_reconcile_to_the_totals_of_claims_payments_and_ledger():
     assert (recon["to_recover_fen"] - recon["to_pay_fen"]).sum() == 260_00 - recon["approved_fen"].sum()
     assert findings.filter(pl.col("rule") == "claim_outside_year")["evidence"].to_list() == [
         "count=1 periods=2023 amount=5.00"]
-    # Shaoxing has no separate insurance programme? Then the claim is flagged with its money.
-    if "insurance" not in __import__("audit.reconcile", fromlist=["x"]).programs_in_pack(load_pack("shaoxing")):
-        assert findings.filter(pl.col("rule") == "program_not_in_pack").height == 1
+    assert findings.filter(pl.col("rule") == "program_not_in_pack").height == 0  # Shaoxing has all four
+
+
+def test_a_claim_for_a_programme_the_pack_lacks_is_an_error_with_its_money():
+    """海门 pays an operating grant only: a 建设补贴 claim of 7.00 (Excel row 3) cannot be approved."""
+    from audit.reconcile import _unknown_programme
+
+    claims = pl.DataFrame({"institution_id": ["H"], "program": ["construction"], "amount_fen": [7_00], "_row": [3]})
+    f = _unknown_programme(claims, load_pack("haimen"), "zh", 2020)
+    assert f.select("rule", "severity", "evidence").rows() == [
+        ("program_not_in_pack", "error", "program=construction amount=7.00 rows=3")]
+
+
+def test_every_programme_a_packs_kinds_pay_into_can_be_claimed():
+    """The programmes come from the kinds' declarations: 海门's bed-month grant is operating,
+    花山's bed subsidy construction (a fixed list once left them out: every claim an error)."""
+    from audit.reconcile import programs_in_pack
+
+    assert programs_in_pack(load_pack("haimen")) == {"operating"}
+    assert programs_in_pack(load_pack("huashan")) == {"construction", "operating"}

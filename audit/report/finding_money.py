@@ -32,6 +32,8 @@ CONDITION_PARAM = {
 PER_BED_KIND = "construction_per_bed"
 CUT_RULES = ("died", "under_60", "not_on_roster")  # operating-grant person-months cut, `amount=` in evidence
 
+AMOUNT_IN_EVIDENCE = r"amount=(-?[\d,]+\.\d\d)"  # the money a finding states in its evidence
+
 WORDS = {
     # per_bed: beds, rate, per year?, for-profit note, years, amount, rule title, clause (pl.format)
     "zh": {
@@ -190,7 +192,7 @@ def with_stake(findings: pl.DataFrame, institutions: pl.DataFrame | None, pack, 
         )
         per_bed = _per_bed_rows(f.filter(pl.col("institution_id").is_not_null()), inst, pack, on, W)
     per_bed = per_bed.group_by("_row").agg(pl.col("text").sort().str.join(W["sep"]).alias("_bed"))
-    claim_fen = pl.col("evidence").str.extract(r"amount=(-?[\d,]+\.\d\d)")
+    claim_fen = pl.col("evidence").str.extract(AMOUNT_IN_EVIDENCE)
     cited = pl.col("citation").fill_null("")
     claim = (
         pl.when(claim_fen.is_null())

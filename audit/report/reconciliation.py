@@ -14,7 +14,9 @@ import polars as pl
 
 from audit import i18n
 from audit.errors import OutputError
-from audit.report.frames import mask_ids_in_text, yuan
+from audit.privacy import mask_ids_in_str
+from audit.report.finding_money import AMOUNT_IN_EVIDENCE
+from audit.report.frames import yuan
 from audit.report.labels import LABELS
 
 WORDS = {
@@ -214,8 +216,8 @@ def notice_context(result, institution_id: str) -> dict:
     reasons = [
         {
             "rule": _explained_words(r["rule"], lang),
-            "message": mask_ids_in_text_str(r["message"]),
-            "amount": (re.search(r"amount=([-\d,.]+)", r["evidence"] or "") or [None, ""])[1],
+            "message": mask_ids_in_str(r["message"] or ""),
+            "amount": (re.search(AMOUNT_IN_EVIDENCE, r["evidence"] or "") or [None, ""])[1],
             "citation": r["citation"] or "",
         }
         for r in f.sort("rule", "evidence").iter_rows(named=True)
@@ -233,10 +235,6 @@ def notice_context(result, institution_id: str) -> dict:
         "reasons": reasons,
         "unexplained": W["unexplained_note"].format(yuan(unexplained)) if unexplained else "",
     }
-
-
-def mask_ids_in_text_str(text: str | None) -> str:
-    return pl.select(mask_ids_in_text(pl.lit(text or "", pl.String))).item()
 
 
 def write_approval_notices(result, institution_ids: list[str], out_dir) -> list[Path]:
