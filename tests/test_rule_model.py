@@ -480,3 +480,13 @@ def test_bed_months_count_a_person_once_and_follow_the_death_register_and_the_ag
     cut = sorted(found(findings, "H", "register_cut")["evidence"].to_list())
     assert len(cut) == 2 and "months=10 amount=200.00" in cut[0] and "months=12 amount=240.00" in cut[1]
     assert b not in " ".join(cut) and c not in " ".join(cut)
+
+
+def test_months_before_the_rule_took_effect_are_not_paid():
+    """海门's notice holds from 2020-01-01: the span 2019-07..2020-06 pays January–June 2020
+    only (6 × 20 = 120.00), and says why the other six months are not paid."""
+    ledger, findings = calc("haimen", "2019-07..2020-06", institutions=[haimen_home("H", 50)],
+                            residents=[local("H", "p")])
+    assert ledger.select("quantity", "amount_fen").rows() == [(6, 6 * 20_00)]
+    note = findings.filter(pl.col("rule") == "months_not_in_force")
+    assert note["severity"].to_list() == ["info"] and "from=2020-01-01" in note["evidence"][0]

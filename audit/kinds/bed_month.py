@@ -268,8 +268,9 @@ def bed_month_grant(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
     # months of each stay inside the period: arithmetic, no expansion
     idx = lambda d: (d.dt.year().cast(pl.Int64) - span.start.year) * 12 + d.dt.month().cast(pl.Int64) - span.start.month  # noqa: E731
     n = span.n_months
-    first = pl.max_horizontal(pl.lit(0, pl.Int64), idx(pl.col("admitted_on")), idx(pl.col("_reached")).fill_null(0))
-    last = pl.min_horizontal(pl.lit(n - 1, pl.Int64), (idx(pl.col("discharged_on")) - 1).fill_null(n - 1))
+    lo, hi = _months_in_force(ctx, rule, idx, n)
+    first = pl.max_horizontal(pl.lit(lo, pl.Int64), idx(pl.col("admitted_on")), idx(pl.col("_reached")).fill_null(0))
+    last = pl.min_horizontal(pl.lit(hi, pl.Int64), (idx(pl.col("discharged_on")) - 1).fill_null(n - 1))
     # overlapping rows of one person in one home count each month once (operating's rule)
     res = residence_since(res)
     res = res.with_columns(first.alias("f"), last.alias("l")).filter(pl.col("l") >= pl.col("f"))
@@ -342,6 +343,36 @@ def bed_month_grant(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
         counted = res.group_by(keys).agg((pl.col("l") - pl.col("f") + 1).sum().alias("quantity"))
     counted = counted.filter(pl.col("quantity") > 0)
     return _lines(ctx, rule, counted, graded)
+
+
+def _months_in_force(ctx: Ctx, rule, idx, n: int) -> tuple[int, int]:
+    """The period's months (0…n−1) whose month-end the rule is in force on — every parameter
+    has a value from its first date until the last one ends. A period that reaches outside
+    is said (info): months before the rule began, or after it ended, are not paid."""
+    span = ctx.span
+    starts = [p.values[0].start for p in rule.params.values() if p.values]
+    ends = [p.values[-1].until for p in rule.params.values() if p.values and p.values[-1].until is not None]
+    begin, end = max(starts, default=span.start), min(ends, default=span.end)
+    lo = max(0, pl.select(idx(pl.lit(begin))).item())
+    # the month of `end` counts only when the rule still holds on its last day
+    last_day = pl.select(pl.lit(end).dt.month_end()).item()
+    hi = min(n - 1, pl.select(idx(pl.lit(end))).item() - (0 if end >= last_day else 1))
+    if lo > 0 or hi < n - 1:
+        ctx.finding(
+            "months_not_in_force",
+            "info",
+            ctx.t(
+                f"规则 {rule.id} 自 {begin} 起施行"
+                + (f"、至 {end} 止" if ends else "")
+                + f"：期间 {span.label} 中此外的月份不计发",
+                f"rule {rule.id} holds from {begin}"
+                + (f" until {end}" if ends else "")
+                + f": the other months of {span.label} are not paid",
+            ),
+            f"rule={rule.id} from={begin} until={end if ends else '—'} period={span.label}",
+            rule.citation,
+        )
+    return lo, hi
 
 
 def _registers_cut(ctx: Ctx, rule, res: pl.DataFrame, tables: dict, idx) -> pl.DataFrame:
