@@ -418,7 +418,7 @@ def _modifiers(ctx: Ctx, rule, df: pl.DataFrame) -> pl.DataFrame:
     """`rate_fen` after the expansion / for-profit / public-private factors (their product,
     rounded once to the fen), `quantity` capped by approved beds, and a basis note."""
     on = ctx.ref_date
-    num, den, note = pl.lit(1, pl.Int64), pl.lit(1, pl.Int64), pl.lit("")
+    num, den, note = pl.lit(1, pl.Int128), pl.lit(1, pl.Int128), pl.lit("")  # three shares of 10⁶ each: Int128
     for name, applies, zh in (
         ("expansion_share", pl.col("claim") == "expansion", "改扩建按"),
         ("forprofit_share", pl.col("profit_status") == "forprofit", "营利性按"),
@@ -458,8 +458,8 @@ def _modifiers(ctx: Ctx, rule, df: pl.DataFrame) -> pl.DataFrame:
         num = pl.when(hit).then(num * s.numerator).otherwise(num)
         den = pl.when(hit).then(den * s.denominator).otherwise(den)
         note = note + pl.when(hit).then(pl.lit(f"，{zh} {pct(s)}")).otherwise(pl.lit(""))
-    product = pl.col("base_rate_fen") * num
-    df = df.with_columns(((product * 2 + den) // (2 * den)).alias("rate_fen"), note.alias("_note"))
+    product = pl.col("base_rate_fen").cast(pl.Int128) * num
+    df = df.with_columns(((product * 2 + den) // (2 * den)).cast(pl.Int64).alias("rate_fen"), note.alias("_note"))
     if opt(rule, "cap_beds_by_approved", on, False):
         over = pl.col("quantity") > pl.col("beds").fill_null(0)
         condition_findings(
