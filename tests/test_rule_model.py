@@ -490,3 +490,22 @@ def test_months_before_the_rule_took_effect_are_not_paid():
     assert ledger.select("quantity", "amount_fen").rows() == [(6, 6 * 20_00)]
     note = findings.filter(pl.col("rule") == "months_not_in_force")
     assert note["severity"].to_list() == ["info"] and "from=2020-01-01" in note["evidence"][0]
+
+
+def test_a_value_that_changes_inside_the_period_is_said(tmp_path):
+    """A run prices a period at its last day's values: a parameter with a second dated value
+    inside 2020 is a warning naming the change date, never a silent single price."""
+    from audit.policy import PACK_DIR
+
+    text = (PACK_DIR / "haimen.yaml").read_text(encoding="utf-8").replace(
+        "        unit: months\n        value: 6\n        quote: 对开业6个月以上\n",
+        "        unit: months\n        values:\n"
+        "          - {from: 2020-01-01, value: 6, quote: 对开业6个月以上}\n"
+        "          - {from: 2020-07-01, value: 6, quote: 对开业6个月以上}\n", 1)
+    assert "2020-07-01" in text
+    (tmp_path / "haimen.yaml").write_text(text, encoding="utf-8")
+    p = Period.parse("2020")
+    _, findings, _ = compute(tables(institutions=[haimen_home("H", 50)], residents=[local("H", "p")]),
+                             load_pack(str(tmp_path / "haimen.yaml")), 2020, period=p)
+    change = findings.filter(pl.col("rule") == "values_change_in_period")
+    assert change["severity"].to_list() == ["warning"] and "changes=2020-07-01" in change["evidence"][0]

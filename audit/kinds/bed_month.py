@@ -357,6 +357,20 @@ def _months_in_force(ctx: Ctx, rule, idx, n: int) -> tuple[int, int]:
     # the month of `end` counts only when the rule still holds on its last day
     last_day = pl.select(pl.lit(end).dt.month_end()).item()
     hi = min(n - 1, pl.select(idx(pl.lit(end))).item() - (0 if end >= last_day else 1))
+    changes = sorted({e.start for p in rule.params.values() for e in p.values[1:] if span.start < e.start <= span.end})
+    if changes:  # one run prices the period at its last day's values: say it, settle the parts apart
+        ctx.finding(
+            "values_change_in_period",
+            "warning",
+            ctx.t(
+                f"规则 {rule.id} 的参数在期间 {span.label} 内变更（{'、'.join(map(str, changes))}）：本次按期末数值计发，"
+                "变更前的月份应按当时标准另行核算（把期间在变更日处分开运行）",
+                f"rule {rule.id} changes value within {span.label} ({', '.join(map(str, changes))}): this run prices "
+                "every month at the period end's values; run the parts before and after each change separately",
+            ),
+            f"rule={rule.id} changes={','.join(map(str, changes))} period={span.label}",
+            rule.citation,
+        )
     if lo > 0 or hi < n - 1:
         ctx.finding(
             "months_not_in_force",
