@@ -308,11 +308,14 @@ def selfcheck_parts(result, deadline: str | None = None) -> dict:
     """The frames every self-check draws on, computed once per run (`deadline`: the date
     the bureau sets for fixing findings, shown with each)."""
     from audit.report.finding_money import with_stake
+    from audit.report.person_findings import group_person_findings
 
     lang = lang_of(result)
     L = _labels(result, lang)
+    # one row per rule for findings about one person each; the people in a table at the end
+    findings, persons = group_person_findings(findings_frame(result, L, lang), L, lang)
     findings = with_stake(
-        findings_frame(result, L, lang),
+        findings,
         result.dataset.tables.get("institutions"),
         result.pack,
         _reference_date(result),
@@ -327,13 +330,16 @@ def selfcheck_parts(result, deadline: str | None = None) -> dict:
         "deadline": deadline,
         "ledger": _by_institution(ledger_frame(result, L)),
         "findings": _by_institution(findings),
+        "persons": _by_institution(persons),
         # area- and data-level findings, without the area targets the data cannot evaluate
         # (info, evidence `rule=… metric=…`): those are for the bureau, not an institution
         "general": findings.filter(
             pl.col("institution_id").is_null()
             & ~((pl.col("severity") == "info") & pl.col("evidence").str.starts_with("rule="))
         ).with_columns(
-            pl.col("evidence").str.extract(r"ids=([^…]*)$").str.strip_chars().str.split(", ").alias("_listed")
+            pl.col("evidence").str.extract(r"ids=([^…]*)$").str.strip_chars().str.split(", ").alias("_listed"),
+            # other institutions' ids are not this manager's to act on (the bureau's report lists them)
+            pl.col("evidence").str.replace(r"\s*ids=.*$", ""),
         ),
         "staffing": _by_institution(staffing_frame(staffing) if staffing is not None else None),
         # a pack with no staffing ratio still shows the caregivers the data holds
@@ -405,6 +411,8 @@ def selfcheck_context(result, institution_id: str, parts: dict | None = None) ->
         "grand_total": yuan(public_fen(ledger) if ledger is not None else 0),
         "item_label": lambda i: item_label(i, L),
         "findings": findings.to_dicts() if findings is not None else [],
+        "persons": _person_groups(parts.get("persons", {}).get(institution_id)),
+        "persons_other": _persons_other(parts.get("persons", {}).get(institution_id)),
         "general_findings": concerning(parts["general"], institution_id).to_dicts(),
         "staffing": st.to_dicts() if st is not None else [],
         "staffing_observed": observed,
@@ -414,6 +422,21 @@ def selfcheck_context(result, institution_id: str, parts: dict | None = None) ->
         "held": bool(findings is not None and (findings["severity"] == "error").any()),
         "depends_on_others": _depends_on_others(ledger, parts["general"], L),
     }
+
+
+def _person_groups(persons: pl.DataFrame | None) -> list[dict]:
+    """[{label, count, rows}] per rule: the people behind the self-check's grouped findings."""
+    if persons is None:
+        return []
+    return [
+        {"label": g["label"][0], "count": g.height, "rows": g.to_dicts()}
+        for g in persons.partition_by("rule", maintain_order=True)
+    ]
+
+
+def _persons_other(persons: pl.DataFrame | None) -> bool:
+    """Whether any person's line has more to say than id, months and amount (another home, an age)."""
+    return persons is not None and bool((persons["other"] != "").any())
 
 
 def _depends_on_others(ledger: pl.DataFrame | None, general: pl.DataFrame, L: dict) -> list[str]:

@@ -419,3 +419,16 @@ LABELS["en"]["rules"].update({
     "unit": "unit unclear", "period": "unreadable period",
     "money_at_stake": "money riding on doubtful data",
 })
+
+# the self-check's table of the people behind its grouped per-person findings (audit.report.person_findings)
+LABELS["zh"].update({
+    "persons_title": "逐人明细", "persons_note": "上文按规则合并的发现所涉人员，每人一行（身份证号已遮盖）；金额为该人涉及的金额（元）。",
+    "persons_id": "身份证号（已遮盖）", "persons_months": "月份", "persons_n": "人月", "persons_amount": "金额（元）",
+    "persons_other": "其他", "persons_count": "（{n} 人）",
+})
+LABELS["en"].update({
+    "persons_title": "Persons", "persons_note": "The people behind the findings grouped by rule above, one line each "
+    "(ids masked); the amount is what each person's finding concerns (yuan).",
+    "persons_id": "ID (masked)", "persons_months": "Months", "persons_n": "Person-months", "persons_amount": "Amount (yuan)",
+    "persons_other": "Other", "persons_count": " ({n} people)",
+})
