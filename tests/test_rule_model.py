@@ -509,3 +509,22 @@ def test_a_value_that_changes_inside_the_period_is_said(tmp_path):
                              load_pack(str(tmp_path / "haimen.yaml")), 2020, period=p)
     change = findings.filter(pl.col("rule") == "values_change_in_period")
     assert change["severity"].to_list() == ["warning"] and "changes=2020-07-01" in change["evidence"][0]
+
+
+def test_a_level_the_uplift_table_lacks_is_a_gap_not_a_zero_uplift(tmp_path):
+    # the table set without 重度: a severe resident's 200% cannot be read, so nothing is paid for
+    # them and a policy_gap says so (it paid 12 × 200 = 2,400.00 with no uplift, silently);
+    # 能力完好 ("none") is the level the text raises nothing for: 12 × 200 still paid
+    from importlib.resources import files
+
+    text = (files("audit.policy") / "packs" / "huashan.yaml").read_text(encoding="utf-8")
+    assert text.count("{mild: 50%, moderate: 100%, severe: 200%}") == 1
+    pack = tmp_path / "huashan_no_severe.yaml"
+    pack.write_text(text.replace("{mild: 50%, moderate: 100%, severe: 200%}", "{mild: 50%, moderate: 100%}"),
+                    encoding="utf-8")
+    ledger, findings = calc(str(pack), "2024", institutions=[HOME], residents=[stay("p1", ability_grade="intact"),
+                                                                               stay("p4", ability_grade="severe")])
+    op = lines(ledger, program="operating")
+    assert op.select("item", "amount_fen").rows() == [("bed_months_intact", 12 * 200_00)]
+    gap = findings.filter(pl.col("rule") == "policy_gap")["evidence"].to_list()
+    assert any("operating.uplift_by_level.severe" in e and "ids=H" in e for e in gap)

@@ -66,7 +66,9 @@ def _level_rate(rule, on, lv: str):
         v = by_level.get(lv)
         return ("abs", v) if v is not None else ("gap", "rate_by_level", lv)
     if uplift is not None:
-        u = uplift.get(lv, 0)  # a level the text names no uplift for gets none
+        # "none" (能力完好) is the level the text raises nothing for; any other level the table
+        # lacks is a gap, never a silent zero uplift
+        u = 0 if lv == "none" else uplift.get(lv)
         return ("mult", 1 + Fraction(u)) if u is not None else ("gap", "uplift_by_level", lv)
     return ("mult", Fraction(1))
 
