@@ -46,13 +46,15 @@ FAVOUR_WORDS = {
     ("residents", "care_level"): ("都是完全失能", "were all fully disabled"),
     ("residents", "dementia"): ("都失智", "all had dementia"),
     ("institutions", "ownership"): ("都属规则补助的举办性质", "were all of an ownership the rule pays"),
+    ("institutions", "rating_level"): ("都评为最高等级", "were all rated at the highest level"),
     ("insurance", "year"): ("都计入本年度", "all counted in this year"),
     ("insurance", "scheme"): ("都属政策包补助的险种", "were all of a scheme the pack subsidises"),
 }
 
 # a blank cell that no reading can stand in for: a resident with no 能力等级 has no rate by
-# care level and no disability supplement; a home with no 举办性质 is in no ownership's scope
-BLANK_IS_DOUBT = {("residents", "care_level"), ("institutions", "ownership")}
+# care level and no disability supplement; a home with no 举办性质 is in no ownership's scope;
+# one with no 等级评定 (未评定 is 0, not blank) has no rate by rating level
+BLANK_IS_DOUBT = {("residents", "care_level"), ("institutions", "ownership"), ("institutions", "rating_level")}
 
 
 def _favour(table: str, column: str, df: pl.DataFrame, tables: dict, pack, year: int) -> pl.DataFrame:
@@ -86,6 +88,8 @@ def _favour(table: str, column: str, df: pl.DataFrame, tables: dict, pack, year:
                 owners |= set(r.value or ()) if r.state == "value" else set()
         pick = "private" if "private" in owners or not owners else min(owners)
         return df.with_columns(pl.lit(pick, pl.String).alias("ownership"))
+    if column == "rating_level":
+        return df.with_columns(pl.lit(5, pl.Int64).cast(df.schema.get("rating_level", pl.Int64)).alias("rating_level"))
     if column == "dementia":
         return df.with_columns(pl.lit(True).alias("dementia"))
     if column == "year":
@@ -267,7 +271,7 @@ def _message(code, table, column, n, amount_fen, programs, lang, year, who: str 
     return who + t(
         lang,
         f"{_what(code, table, column, n, 'zh', year)}：最多 {yuan(amount_fen)} 元{zh_prog}未计发"
-        f"（若这些{'老人' if table == 'residents' else '保费'}{zh_fav}）",
+        f"（若这些{ {'residents': '老人', 'institutions': '机构'}.get(table, '保费') }{zh_fav}）",
         f"{_what(code, table, column, n, 'en', year)}: up to {yuan(amount_fen)} yuan of {en_prog} "
         f"is not paid (if they {en_fav})",
     )
