@@ -283,3 +283,12 @@ def test_a_generic_title_falls_back_to_the_sheet_name_and_a_copied_title_is_an_e
     errors = ds.problems.filter((pl.col("severity") == "error") & (pl.col("check") == "institution_name"))
     assert errors["sheet"].to_list() == ["南明颐养院"]
     assert "指向“新昌县七星敬老院”" in errors["message"][0] and "工作表名“南明颐养院”却指向“新昌县南明颐养院”" in errors["message"][0]
+
+
+def test_clerks_own_words_for_name_and_certificate_are_read(make_folder):
+    folder = make_folder({
+        "入住老人.csv": f"机构编号,入住老人姓名,身份证号,入住日期\nA001,张一,{ID_A},2023-01-01\n",
+        "工作人员.csv": "机构编号,人员编号,人员姓名,岗位,护理员证书\nA001,S1,李二,护理员,四级/中级工\n"})
+    ds = audit.load_data(folder)
+    assert ds.tables["residents"]["name"].to_list() == ["张一"]
+    assert ds.tables["staff"].select("name", "care_certificate").rows() == [("李二", "intermediate")]
