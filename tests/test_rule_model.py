@@ -492,9 +492,61 @@ def test_months_before_the_rule_took_effect_are_not_paid():
     assert note["severity"].to_list() == ["info"] and "from=2020-01-01" in note["evidence"][0]
 
 
-def test_a_value_that_changes_inside_the_period_is_said(tmp_path):
-    """A run prices a period at its last day's values: a parameter with a second dated value
-    inside 2020 is a warning naming the change date, never a silent single price."""
+RATE_LINE = ('        value: {"[100,)+model": 80, "[0,50]": 20, "(50,)": 60}\n')
+
+
+def _haimen_with_a_rate_change(tmp_path, on: str):
+    """海门 with its [0,50] rate raised from 20 to 30 yuan from `on` (quote kept: a test pack)."""
+    from audit.policy import PACK_DIR
+
+    text = (PACK_DIR / "haimen.yaml").read_text(encoding="utf-8")
+    quote = text.split(RATE_LINE, 1)[1].split("\n", 1)[0].strip().removeprefix("quote: ")
+    old = f'{RATE_LINE}        quote: {quote}\n'
+    assert old in text
+    new = "        values:\n" + "".join(
+        f'          - from: {start}\n            value: {{"[100,)+model": 80, "[0,50]": {r}, "(50,)": 60}}\n'
+        f"            quote: {quote}\n"
+        for start, r in (("2020-01-01", 20), (on, 30)))
+    (tmp_path / "haimen.yaml").write_text(text.replace(old, new, 1), encoding="utf-8")
+    return load_pack(str(tmp_path / "haimen.yaml"))
+
+
+def test_a_rate_that_changes_inside_the_period_prices_each_part_at_its_own_rate(tmp_path):
+    """The 50-bed rate goes from 20 to 30 yuan on 2020-07-15. A month counts by its month-end
+    census, so it is priced at the rate in force on its last day: January–June at 20, July
+    (its end 07-31 is after the change) to December at 30.
+    - p, in residence all 2020: 6 × 20 + 6 × 30 = 300.00
+    - q, discharged 2020-08-10 (in on the month-ends Jan–Jul): 6 × 20 + 1 × 30 = 150.00
+    Lines: 2020-01..2020-06 12 × 20 = 240.00, 2020-07..2020-12 7 × 30 = 210.00; 450.00 in all."""
+    pack = _haimen_with_a_rate_change(tmp_path, "2020-07-15")
+    residents = [local("H", "p"), local("H", "q", discharged_on=D(2020, 8, 10))]
+    ledger, findings, _ = compute(tables(institutions=[haimen_home("H", 50)], residents=residents), pack, 2020,
+                                  period=Period.parse("2020"))
+    rows = sorted(ledger.select("period", "quantity", "rate_fen", "amount_fen").rows())
+    assert rows == [("2020H1", 12, 20_00, 240_00), ("2020H2", 7, 30_00, 210_00)]
+    assert ledger["amount_fen"].sum() == 450_00
+    assert "30.00 元/人/月" in lines(ledger, period="2020H2")["basis"][0]
+    split = findings.filter(pl.col("rule") == "values_change_in_period")
+    assert split["severity"].to_list() == ["info"]          # priced part by part: nothing left unpriced
+    ev = split["evidence"][0]
+    assert "2020H1" in ev and "2020H2" in ev and "20.00" in ev and "30.00" in ev and "rate_by_band" in ev
+    assert "海门区 运营补贴通知 正文" in ev                     # each value's clause
+    assert "50张以下的(含50张),每月每张床位给予20元" in ev   # and its words
+
+
+def test_a_change_on_the_first_of_the_period_or_of_its_first_month_splits_nothing(tmp_path):
+    """A value that starts inside the period's first month holds on that month's end: the
+    whole of 2020-07..2020-12 is at 30 yuan (6 × 30 = 180.00), one line, no split."""
+    pack = _haimen_with_a_rate_change(tmp_path, "2020-07-10")
+    ledger, findings, _ = compute(tables(institutions=[haimen_home("H", 50)], residents=[local("H", "p")]), pack,
+                                  2020, period=Period.parse("2020H2"))
+    assert ledger.select("period", "quantity", "amount_fen").rows() == [("2020H2", 6, 180_00)]
+    assert findings.filter(pl.col("rule") == "values_change_in_period").height == 0
+
+
+def test_a_value_restated_unchanged_inside_the_period_splits_nothing(tmp_path):
+    """A second dated entry with the same value (6 months again from 2020-07-01) changes no
+    price: one line for 2020 (12 × 20 = 240.00), no split, nothing to say."""
     from audit.policy import PACK_DIR
 
     text = (PACK_DIR / "haimen.yaml").read_text(encoding="utf-8").replace(
@@ -505,7 +557,7 @@ def test_a_value_that_changes_inside_the_period_is_said(tmp_path):
     assert "2020-07-01" in text
     (tmp_path / "haimen.yaml").write_text(text, encoding="utf-8")
     p = Period.parse("2020")
-    _, findings, _ = compute(tables(institutions=[haimen_home("H", 50)], residents=[local("H", "p")]),
+    ledger, findings, _ = compute(tables(institutions=[haimen_home("H", 50)], residents=[local("H", "p")]),
                              load_pack(str(tmp_path / "haimen.yaml")), 2020, period=p)
-    change = findings.filter(pl.col("rule") == "values_change_in_period")
-    assert change["severity"].to_list() == ["warning"] and "changes=2020-07-01" in change["evidence"][0]
+    assert ledger.select("period", "quantity", "amount_fen").rows() == [("2020", 12, 240_00)]
+    assert findings.filter(pl.col("rule") == "values_change_in_period").height == 0
