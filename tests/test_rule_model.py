@@ -455,6 +455,58 @@ def test_the_cap_is_the_institutions_not_each_claims(guide):
     assert cap["severity"].to_list() == ["info"] and "amount=50,000.00" in cap["evidence"][0]
 
 
+CAP_SETS = ("construction.rate=1000", "construction.payer=county", "construction.cap_per_institution=50000")
+
+
+def _grown_home(**kw):
+    """80 beds: 30 subsidised in an earlier year, 50 added by an expansion accepted 2024-05-01."""
+    return {"institution_id": "G", "beds": 80, "beds_subsidized_before": 30, "expansion_beds": 50,
+            "expansion_accepted_on": D(2024, 5, 1), "basic_beds_agreement": True, "accepted_on": D(2021, 1, 1),
+            "opened_on": D(2021, 3, 1), **kw}
+
+
+def test_the_cap_counts_what_earlier_years_paid(guide):
+    """The cap (单个机构补助上限, here 50,000) is the institution's whole construction subsidy,
+    whatever year each part fell due. 30 beds were paid 30,000.00 in 2022 (拨付 2022); the 50
+    expansion beds (50 × 1,000 = 50,000.00) get what is left: 50,000 − 30,000 = 20,000.00."""
+    paid = [{"institution_id": "G", "program": "construction", "period": "2022", "amount_fen": 30_000_00}]
+    ledger, findings, _ = compute(tables(institutions=[_grown_home()], residents=residents_in("G", 30),
+                                         payments=paid), load_pack(guide, sets=CAP_SETS), 2024)
+    assert ledger.select("item", "amount_fen").rows() == [("expansion_beds", 20_000_00)]
+    assert "最高不超过 50,000 元" in ledger["basis"][0] and "30,000.00" in ledger["basis"][0]
+    assert found(findings, "G", "cap_history_unknown").height == 0
+    # a payment of this period (2024) is not an earlier year's: the cap room stays 50,000
+    now = [{**paid[0], "period": "2024"}]
+    ledger, _, _ = compute(tables(institutions=[_grown_home()], residents=residents_in("G", 30), payments=now),
+                           load_pack(guide, sets=CAP_SETS), 2024)
+    assert ledger["amount_fen"].to_list() == [50_000_00]
+
+
+def test_the_cap_with_earlier_subsidised_beds_and_no_payment_record_is_a_warning(guide):
+    """Without 拨付 rows the run cannot know what the 30 earlier beds took of the cap: the
+    50,000.00 is listed, and a warning says up to all of it may lie beyond the cap."""
+    ledger, findings, _ = compute(tables(institutions=[_grown_home()], residents=residents_in("G", 30)),
+                                  load_pack(guide, sets=CAP_SETS), 2024)
+    assert ledger["amount_fen"].to_list() == [50_000_00]
+    w = found(findings, "G", "cap_history_unknown")
+    assert w["severity"].to_list() == ["warning"]
+    assert "beds_subsidized_before=30" in w["evidence"][0] and "amount=50,000.00" in w["evidence"][0]
+
+
+def test_claims_due_in_different_years_share_one_cap_without_counting_a_payment_twice(guide):
+    """New beds (30, due 2022-03-01 when a year open) and an expansion (50, due 2024-05-01):
+    in the 2024 run the new beds' 30,000.00 (an earlier year's, not recorded as subsidised)
+    comes first, leaving 20,000.00 for the expansion. A 2022 payment of those 30,000.00 is the
+    same money: still 20,000.00, not 50,000 − 30,000 − 30,000 = 0."""
+    home = _grown_home(beds_subsidized_before=0)
+    for payments in ([], [{"institution_id": "G", "program": "construction", "period": "2022",
+                           "amount_fen": 30_000_00}]):
+        ledger, findings, _ = compute(tables(institutions=[home], residents=residents_in("G", 30),
+                                             payments=payments), load_pack(guide, sets=CAP_SETS), 2024)
+        assert ledger.select("item", "amount_fen").rows() == [("expansion_beds", 20_000_00)]
+        assert "amount=30,000.00" in found(findings, "G", "overdue_unpaid")["evidence"][0]
+
+
 def test_a_blank_profit_status_is_paid_in_full_and_said_with_the_difference():
     """甘肃: non-profit 10,000/bed, for-profit at 80%. A 10-bed home with 营利性质 blank is paid
     100,000.00 and warned that, if for-profit, 20,000.00 too much (10 × 10,000 × 20%)."""
