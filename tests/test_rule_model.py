@@ -586,6 +586,28 @@ def test_a_rate_that_changes_inside_the_period_prices_each_part_at_its_own_rate(
     assert "50张以下的(含50张),每月每张床位给予20元" in ev   # and its words
 
 
+def test_a_value_that_ends_and_a_later_one_leave_the_months_between_unpaid_and_said(tmp_path):
+    """The 20-yuan rate holds until 2020-03-31 and a 30-yuan rate from 2020-07-01: January–March
+    at 20 (3 × 20 = 60.00), April–June under no rate (not paid, an info finding for that part),
+    July–December at 30 (6 × 30 = 180.00)."""
+    from audit.policy import PACK_DIR
+
+    text = (PACK_DIR / "haimen.yaml").read_text(encoding="utf-8")
+    quote = text.split(RATE_LINE, 1)[1].split("\n", 1)[0].strip().removeprefix("quote: ")
+    new = "        values:\n" + "".join(
+        f'          - from: {start}\n{until}            value: {{"[100,)+model": 80, "[0,50]": {r}, "(50,)": 60}}\n'
+        f"            quote: {quote}\n"
+        for start, until, r in (("2020-01-01", "            until: 2020-03-31\n", 20), ("2020-07-01", "", 30)))
+    (tmp_path / "haimen.yaml").write_text(text.replace(f"{RATE_LINE}        quote: {quote}\n", new, 1), encoding="utf-8")
+    pack = load_pack(str(tmp_path / "haimen.yaml"))
+    ledger, findings, _ = compute(tables(institutions=[haimen_home("H", 50)], residents=[local("H", "p")]), pack,
+                                  2020, period=Period.parse("2020"))
+    rows = sorted(ledger.select("period", "quantity", "amount_fen").rows())
+    assert rows == [("2020H2", 6, 180_00), ("2020Q1", 3, 60_00)]
+    gap = findings.filter(pl.col("rule") == "not_in_force")
+    assert gap["period"].to_list() == ["2020Q2"] and gap["severity"].to_list() == ["info"]
+
+
 def test_a_change_on_the_first_of_the_period_or_of_its_first_month_splits_nothing(tmp_path):
     """A value that starts inside the period's first month holds on that month's end: the
     whole of 2020-07..2020-12 is at 30 yuan (6 × 30 = 180.00), one line, no split."""

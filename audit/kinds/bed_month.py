@@ -16,6 +16,7 @@ sum per institution — never one row per stay × month.
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 from fractions import Fraction
 
 import polars as pl
@@ -247,24 +248,36 @@ def bed_month_grant(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
     if len(parts) == 1:
         return _bed_month_lines(rule, tables, ctx)
     _say_split(ctx, rule, parts)
-    out = [_bed_month_lines(rule, tables, replace(ctx, period=part)) for part in parts]
+    out = []
+    for part in parts:
+        sub = replace(ctx, period=part)  # findings of a part carry its period
+        try:
+            out.append(_bed_month_lines(rule, tables, sub))
+        except Gap as g:  # a part no value covers: said for that part, the others still paid
+            sub.gap(rule, g, tables["institutions"]["institution_id"])
     out = [o for o in out if o.height]
     return pl.concat(out, how="diagonal_relaxed") if out else pl.DataFrame()
 
 
 def _value_parts(ctx: Ctx, rule) -> list[Period]:
-    """The period cut where a parameter takes a different value: a value that starts in
-    month m holds on m's last day, so m is the first month of the new part (a change inside
-    the period's first month cuts nothing). A local value (--set) holds on every date."""
+    """The period cut where a parameter takes a different value, or stops having one: a
+    value that starts (or ends the day before) in month m holds (or not) on m's last day, so
+    m is the first month of a new part (a change inside the period's first month cuts
+    nothing). A local value (--set) holds on every date."""
     span = ctx.span
-    cuts = {
-        span.month_index(e.start)
+    days = {
+        d
         for p in rule.params.values()
         if p.local is None
-        for prev, e in zip(p.values, p.values[1:])
-        if span.start < e.start <= span.end and (prev.value, prev.gap, prev.until) != (e.value, e.gap, None)
-    } - {0}
-    bounds = [0, *sorted(cuts), span.n_months]
+        for prev, e in zip([None, *p.values], p.values)
+        for d in (
+            e.start if prev is not None and (prev.value, prev.gap, prev.until) != (e.value, e.gap, None) else None,
+            e.until + timedelta(days=1) if e.until is not None else None,
+        )
+        if d is not None and span.start < d <= span.end
+    }
+    cuts = sorted({span.month_index(d) for d in days} - {0})
+    bounds = [0, *cuts, span.n_months]
     ends = span.month_ends
     return [Period(ends[a].replace(day=1), ends[b - 1]) for a, b in zip(bounds, bounds[1:])]
 
