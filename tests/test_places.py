@@ -111,3 +111,23 @@ def test_full_addresses_decide_local_in_the_loaded_tables(tmp_path):
     assert res["hukou_unresolved"].to_list() == [False, False, True]
     warn = ds.problems.filter(pl.col("check") == "place_unresolved")
     assert warn.height == 1 and "湖南省长沙市" in warn["message"][0] and warn["row"][0] == 4
+
+
+def test_an_address_that_stops_at_the_homes_city_is_paid_as_not_local_with_the_money_named(tmp_path):
+    """Shaoxing (重点工作(五)4): 80 yuan a month for a local self-care resident of a level-3
+    home in 新昌县. 浙江省绍兴市新昌县七星街道… is local: 12 × 80 = 960.00 paid. 浙江省绍兴市
+    alone may be 新昌县 or another county of 绍兴: not paid, and a warning names the most not
+    paid, 12 × 80 = 960.00 — never a silent answer either way."""
+    import audit
+
+    (tmp_path / "机构.csv").write_text(
+        "机构编号,机构名称,所属区县,机构类型,举办性质,经营性质,登记备案日期,等级评定,核定床位数\n"
+        "A1,甲院,新昌县,养老机构,民办,非营利,2020-01-01,三级,100\n", encoding="utf-8")
+    (tmp_path / "入住老人.csv").write_text(
+        "机构编号,身份证号,入住日期,户籍地,能力等级\n"
+        "A1,11010519491231002X,2023-01-01,浙江省绍兴市新昌县七星街道人民路1号,自理\n"
+        "A1,330624194805050012,2023-01-01,浙江省绍兴市,自理\n", encoding="utf-8")
+    result = audit.run(tmp_path, "shaoxing", 2024)
+    assert result.ledger.filter(pl.col("program") == "operating")["amount_fen"].sum() == 960_00
+    stake = result.findings.filter(pl.col("rule") == "at_stake_hukou_unresolved")
+    assert stake["severity"].to_list() == ["warning"] and "amount=960.00" in stake["evidence"][0]
