@@ -5,6 +5,8 @@ memory (this process and its worker processes) and the load average.
 
     .venv/bin/python bench/report_bench.py                 # real pipeline on synth(2000, seed=7)
     .venv/bin/python bench/report_bench.py -n 200 --fake   # report rendering only, frames made up here
+    .venv/bin/python bench/report_bench.py --bare-dir OUT   # pages of `audit selfcheck --each --out OUT`,
+                                                           # and bare WeasyPrint on a sample of its HTML
 
 Results and the machine's load at the time: bench/RESULTS.md ("Documents (issue 13)"). The
 figures below are older history.
@@ -108,6 +110,29 @@ def bare_weasyprint(html_text: str, pdf_path: Path) -> tuple[float, float, int]:
     return time.perf_counter() - t, cpu() - c, len(doc.pages)
 
 
+def bare_on_folder(folder: Path, sample: int, jobs: int) -> None:
+    """Pages of every selfcheck_*.pdf a finished `audit selfcheck --each` wrote (time that run
+    itself with /usr/bin/time -v), and bare WeasyPrint on an evenly spread sample of its HTML."""
+    from pypdf import PdfReader
+
+    pdfs = sorted(folder.glob("selfcheck_*.pdf"))
+    pages = [len(PdfReader(p).pages) for p in pdfs]
+    spread = {n: pages.count(n) for n in sorted(set(pages))}
+    print(f"{len(pdfs)} self-checks, {sum(pages)} pages, {sum(pages) / max(1, len(pdfs)):.2f} per self-check; "
+          f"pages: homes {spread}")
+    htmls = sorted(folder.glob("selfcheck_*.html"))
+    chosen = htmls[:: max(1, len(htmls) // sample)][:sample]
+    spent, spent_cpu, n_pages = 0.0, 0.0, 0
+    with tempfile.TemporaryDirectory() as d:
+        for h in chosen:
+            s, c, p = bare_weasyprint(h.read_text(encoding="utf-8"), Path(d) / "bare.pdf")
+            spent, spent_cpu, n_pages = spent + s, spent_cpu + c, n_pages + p
+    print(f"bare WeasyPrint on {len(chosen)} of them: {spent / len(chosen):.3f} s ({spent_cpu / len(chosen):.3f} s CPU) "
+          f"each, {n_pages / len(chosen):.2f} pages each, {n_pages / spent_cpu:.2f} pages per CPU second → "
+          f"{spent_cpu / len(chosen) * len(htmls):.0f} s CPU for all {len(htmls)}, "
+          f"{spent_cpu / len(chosen) * len(htmls) / jobs:.0f} s over {jobs} quiet cores   {load()}")
+
+
 def load() -> str:
     return "load average {:.1f} {:.1f} {:.1f}".format(*os.getloadavg())
 
@@ -121,6 +146,7 @@ def main() -> None:
     ap.add_argument("--skip-bureau", action="store_true")
     ap.add_argument("--jobs", type=int, default=None, help="processes for --each (default: CPUs)")
     ap.add_argument("--sample", type=int, default=60, help="self-checks rendered by bare WeasyPrint (default 60)")
+    ap.add_argument("--bare-dir", type=Path, help="only: pages and bare WeasyPrint of an existing --each output folder")
     args = ap.parse_args()
     from pypdf import PdfReader
 
@@ -128,6 +154,9 @@ def main() -> None:
 
     jobs = args.jobs or default_jobs()
     print(f"{os.cpu_count()} CPUs, {load()}")
+    if args.bare_dir:
+        bare_on_folder(args.bare_dir, args.sample, jobs)
+        return
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
         t0 = time.perf_counter()

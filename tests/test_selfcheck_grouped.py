@@ -87,3 +87,24 @@ def test_the_persons_behind_a_grouped_row_are_one_line_each_and_masked(selfcheck
     assert not any("0118" in line for line in table)  # A is alone under its rule: not grouped, not listed
     for person in CLAIMED:
         assert person not in raw.stdout
+
+
+def test_a_policy_gap_reaches_only_the_self_checks_of_institutions_it_leaves_unpaid():
+    """A gap finding's evidence names the first ten institutions (`… ` after); the run records
+    all of them. Home I13 is not hit, so its self-check does not carry the gap; I12 is (11th
+    or later: not in the sample), so it does. A truncated list of another kind stays."""
+    import polars as pl
+
+    from audit.report.context import concerning
+
+    hit = {f"I{n:02d}" for n in range(1, 13)}
+    general = pl.DataFrame(
+        {
+            "rule": ["policy_gap", "not_in_force"],
+            "evidence": ["param=r.rate affected=12", "param=r.old affected=12"],
+            "_listed": [None, None],
+        },
+        schema_overrides={"_listed": pl.List(pl.String)},
+    )
+    assert concerning(general, "I13", {"r.rate": hit})["rule"].to_list() == ["not_in_force"]
+    assert concerning(general, "I12", {"r.rate": hit})["rule"].to_list() == ["policy_gap", "not_in_force"]

@@ -345,6 +345,8 @@ def selfcheck_parts(result, deadline: str | None = None) -> dict:
         # a pack with no staffing ratio still shows the caregivers the data holds
         "observed": _by_institution(observed_staffing(result)) if staffing is None or staffing.is_empty() else {},
         "fte_assumed": _fte_assumed(result),
+        # every institution each policy gap leaves unpaid (a gap finding's evidence lists the first few)
+        "gaps": getattr((getattr(result, "extra", None) or {}).get("ctx"), "gap_ids", {}),
     }
 
 
@@ -358,13 +360,20 @@ def _fte_assumed(result) -> dict[str, int]:
     return dict(hit.group_by("institution_id").len().iter_rows())
 
 
-def concerning(general: pl.DataFrame, institution_id: str) -> pl.DataFrame:
-    """The area- and data-level findings that may concern one institution: a finding whose
-    evidence lists every affected id (`ids=A, B`, no "…") is kept only when the institution
-    is among them; area-level findings and truncated lists stay (nothing relevant is hidden)."""
-    return general.filter(pl.col("_listed").is_null() | pl.col("_listed").list.contains(pl.lit(institution_id))).drop(
-        "_listed"
-    )
+def concerning(general: pl.DataFrame, institution_id: str, gaps: dict | None = None) -> pl.DataFrame:
+    """The area- and data-level findings that may concern one institution. A policy gap is
+    kept only when it leaves this institution unpaid (`gaps`: "rule.param" → every
+    institution it hits, as the run recorded them; its evidence lists only the first few).
+    Otherwise a finding whose evidence lists every affected id (`ids=A, B`, no "…") is kept
+    only when the institution is among them; area-level findings and truncated lists stay
+    (nothing relevant is hidden)."""
+    gaps = gaps or {}
+    mine = [k for k, ids in gaps.items() if institution_id in ids]
+    listed = pl.col("_listed").is_null() | pl.col("_listed").list.contains(pl.lit(institution_id))
+    param = pl.col("evidence").str.extract(r"^param=(\S+)")
+    known_gap = (pl.col("rule") == "policy_gap") & param.is_in(list(gaps))
+    keep = pl.when(known_gap).then(param.is_in(mine)).otherwise(listed)
+    return general.filter(keep).drop("_listed")
 
 
 def selfcheck_context(result, institution_id: str, parts: dict | None = None) -> dict:
@@ -413,7 +422,7 @@ def selfcheck_context(result, institution_id: str, parts: dict | None = None) ->
         "findings": findings.to_dicts() if findings is not None else [],
         "persons": _person_groups(parts.get("persons", {}).get(institution_id)),
         "persons_other": _persons_other(parts.get("persons", {}).get(institution_id)),
-        "general_findings": concerning(parts["general"], institution_id).to_dicts(),
+        "general_findings": concerning(parts["general"], institution_id, parts.get("gaps")).to_dicts(),
         "staffing": st.to_dicts() if st is not None else [],
         "staffing_observed": observed,
         "deadline": parts.get("deadline"),
