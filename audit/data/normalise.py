@@ -312,11 +312,15 @@ def _typed_or_parsed(df: pl.DataFrame, col: schema.Column) -> tuple[pl.Series, p
     dtype = df.schema[col.name]
     if dtype == col.dtype and col.type not in ("text", "enum", "money"):  # money is yuan in, fen out
         return df.get_column(col.name), pl.repeat(False, df.height, dtype=pl.Boolean, eager=True)
+    if col.type in ("int", "number") and dtype in EXACT_INTEGERS:  # a whole number is one as it is
+        return df.get_column(col.name).cast(col.dtype), pl.repeat(False, df.height, dtype=pl.Boolean, eager=True)
     if dtype != pl.String:
         df = df.with_columns(as_text(df.select(col.name)))
     return _parse_column(df, col)
 
 
+# integer types whose every value an Int64 holds: cast, not printed and parsed back
+EXACT_INTEGERS = (pl.Int8, pl.Int16, pl.Int32, pl.Int64, pl.UInt8, pl.UInt16, pl.UInt32)
 DISTINCT_MIN_ROWS = 10_000  # below this, parsing every cell is already instant
 
 
@@ -489,7 +493,12 @@ def _part_time(out: pl.DataFrame, raw: pl.DataFrame, sheet) -> tuple[pl.DataFram
     it is an upper bound, and the row is a warning saying what to fill in."""
     if "fte_assumed" in out.columns or out.is_empty():  # normalised before, or nothing to mark
         return out, []
-    fte_blank = _clean(pl.col("fte")).is_null() if "fte" in raw.columns else pl.lit(True)
+    if "fte" not in raw.columns:
+        fte_blank = pl.lit(True)
+    elif raw.schema["fte"] == pl.String:
+        fte_blank = _clean(pl.col("fte")).is_null()
+    else:  # a typed (parquet) number: blank is null, no text round trip
+        fte_blank = pl.col("fte").is_null()
     assumed = raw.select(fte_blank.alias("__blank")).to_series() & (out["employment"] == "part_time").fill_null(False)
     out = out.with_columns(assumed.alias("fte_assumed"))
     hit = out.filter(pl.col("fte_assumed"))
