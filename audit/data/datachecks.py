@@ -680,6 +680,8 @@ def _foreign_keys(tables, sheets, raw) -> list[pl.DataFrame]:
             tt = schema.table(target)
             keys = tables[target].select(pl.col(target_col).alias(col.name)).drop_nulls().unique()
             rows = tables[t.name]
+            # only what a problem row shows: filtering every column of 2.5 million stays copies them all
+            rows = rows.select(col.name, *(c for c in ("_row", "_sheet", "_inst_unmatched") if c in rows.columns))
             if "_inst_unmatched" in rows.columns:  # a name that matched no institution: reported when read
                 rows = rows.filter(~pl.col("_inst_unmatched").fill_null(False))
             hit = rows.filter(pl.col(col.name).is_not_null()).join(keys, on=col.name, how="anti")
@@ -780,6 +782,7 @@ def _over_capacity(tables, sheets) -> pl.DataFrame:
     t = schema.table("institutions")
     current = (
         tables["residents"]
+        .select("institution_id", "discharged_on")
         .filter(pl.col("discharged_on").is_null() & pl.col("institution_id").is_not_null())
         .group_by("institution_id")
         .agg(pl.len().cast(pl.Int64).alias("__current"))
