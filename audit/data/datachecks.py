@@ -295,10 +295,13 @@ def _person_id_problems(table, df, sheet, col) -> pl.DataFrame:
         pl.lit(table_of_sums).gather((n // 10 ** (17 - at - width)) % 10**width)
         for (at, width), table_of_sums in _check_sums().items()
     )
-    d = d.with_columns(((12 - sums % 11) % 11).alias("__check"), ((n // 1000) % 10**8).alias("__birth_ymd"))
     d = d.with_columns(
-        pl.when(pl.col("__check") == 10).then(pl.lit("X")).otherwise(pl.col("__check").cast(pl.String)).alias("__exp")
+        ((12 - sums % 11) % 11).alias("__check"),
+        ((n // 1000) % 10**8).alias("__birth_ymd"),
+        # all 18 characters as a number (null when the last is X): its last digit, X = 10
+        s.cast(pl.Int64, strict=False).alias("__n18"),
     )
+    last = (pl.col("__n18") % 10).fill_null(10)
     # birth dates (digits 7–14 as the number yyyymmdd) repeat: each distinct one is dated once
     births = d.select(pl.col("__birth_ymd").filter(pl.col("__shape")).unique()).with_columns(
         pl.col("__birth_ymd").cast(pl.String).str.pad_start(8, "0").str.to_date("%Y%m%d", strict=False).alias("__birth")
@@ -313,13 +316,13 @@ def _person_id_problems(table, df, sheet, col) -> pl.DataFrame:
     numeric = (
         numeric
         | s.str.contains(r"^\d(\.\d+)?E\+?\d+$")
-        | (pl.col("__shape") & s.str.ends_with("000") & (s.str.slice(17, 1) != pl.col("__exp")))
+        | (pl.col("__shape") & (pl.col("__n18") % 1000 == 0).fill_null(False) & (last != pl.col("__check")))
     )
     d = d.with_columns(numeric.alias("__numeric"))
     kinds = {
         "__lost": pl.col("__numeric"),
         "__bad_shape": ~pl.col("__numeric") & ~pl.col("__shape"),
-        "__bad_check": ~pl.col("__numeric") & pl.col("__shape") & (s.str.slice(17, 1) != pl.col("__exp")),
+        "__bad_check": ~pl.col("__numeric") & pl.col("__shape") & (last != pl.col("__check")),
         "__bad_birth": ~pl.col("__numeric")
         & pl.col("__shape")
         & pl.col("__birth_ymd").is_in(no_birth.get_column("__birth_ymd").implode()),
