@@ -118,14 +118,13 @@ def parse_money(e):
     decimals (after dropping trailing zeros) is unreadable, not rounded; so is more than
     15 digits of yuan (× 100 would wrap around Int64; the schema's bound is far lower)."""
     s = _compact(e).str.replace(r"^([+-]?)[¥￥]", "$1").str.replace(r"元$", "")
-    ok = s.str.contains(r"^[+-]?\d{1,15}(\.\d*)?$")
-    neg = s.str.starts_with("-")
-    digits = s.str.replace(r"^[+-]", "")
-    whole = digits.str.extract(r"^(\d+)", 1)
-    frac = digits.str.extract(r"\.(\d*)$", 1).fill_null("").str.replace(r"0+$", "")
+    # sign, yuan and decimals in one match: each further use of `s` would clean the text again
+    parts = s.str.extract_groups(r"^([+-]?)(\d{1,15})(?:\.(\d*))?$")
+    whole = parts.struct.field("2")
+    frac = parts.struct.field("3").fill_null("").str.replace(r"0+$", "")
     fen_abs = whole.cast(pl.Int64, strict=False) * 100 + frac.str.pad_end(2, "0").cast(pl.Int64, strict=False)
-    good = ok & (frac.str.len_chars() <= 2)
-    v = pl.when(good).then(pl.when(neg).then(-fen_abs).otherwise(fen_abs))
+    good = whole.is_not_null() & (frac.str.len_chars() <= 2)
+    v = pl.when(good).then(pl.when(parts.struct.field("1") == "-").then(-fen_abs).otherwise(fen_abs))
     return v, s.is_not_null() & v.is_null()
 
 
