@@ -15,6 +15,7 @@ from pathlib import Path
 
 import yaml
 
+from audit.dates import Period, month_runs
 from audit.guards import TooLarge, load_yaml
 from audit.errors import PolicyError, PolicyGap
 from audit.kinds.registry import PARAMS as KINDS  # kind → parameter → units, from each kind's declaration
@@ -178,17 +179,20 @@ class Rule:
             )
         return current
 
-    def in_force(self, start: dt.date, end: dt.date) -> bool:
-        """The rule applies in the period start..end: every parameter has a value (or a
-        declared gap) on its first or its last day."""
-        for on in (start, end):
-            try:
-                for name in self.params:
-                    self.entry(name, on)
-                return True
-            except PolicyError:
-                continue
-        return False
+    def holds_on(self, on: dt.date) -> bool:
+        """Every parameter has a value (or a declared gap) on `on`."""
+        try:
+            for name in self.params:
+                self.entry(name, on)
+        except PolicyError:
+            return False
+        return True
+
+    def spans_in_force(self, period: Period) -> list[Period]:
+        """The runs of whole months of `period` the rule applies in: a month counts when the
+        rule holds on its last day (the census day of month counts). A rule that ends on
+        30 June applies in January–June of the year; one that starts later, from its month."""
+        return month_runs([d for d in period.month_ends if self.holds_on(d)])
 
     def reading(self, name: str, on: dt.date) -> "Reading":
         """The one accessor: what the rule says about `name` on `on` — a value (local value
