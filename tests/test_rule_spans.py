@@ -66,3 +66,37 @@ def test_a_construction_grant_ending_on_30_june_pays_a_home_registered_in_march(
     assert ledger.select("period", "quantity", "rate_fen", "amount_fen").rows() == [
         ("2024H1", 20, 4000_00, 80_000_00)]
     assert "not_paid=2024H2" in findings.filter(pl.col("rule") == "months_not_in_force")["evidence"][0]
+
+
+# ------------------------------------------------------------------ --set of one key of a dated table
+
+
+def dated_rates(sets=()):
+    """绍兴 (五)4 with level rates raised from 2024-07-01 (三级 80 → 90 a person a month),
+    then the local values applied."""
+    pack = load_pack("shaoxing")
+    p = pack.rules["operating_grant"].params["rate_by_rating_level"]
+    first = p.values[0]
+    p.values = [first, replace(first, start=D(2024, 7, 1), value={**first.value, 3: 90_00, 5: 160_00})]
+    from audit.policy.loader import apply_overrides
+
+    return apply_overrides(pack, sets=sets)
+
+
+def test_setting_one_key_of_a_dated_table_keeps_each_dates_other_keys():
+    # a level-3 home all year: 6 × 80.00 + 6 × 90.00 = 1,020.00, with or without a local 五级 rate
+    for sets in ((), ("operating_grant.rate_by_rating_level.5=200",)):
+        ledger, _ = run(dated_rates(sets), institutions=[HOME], residents=[RESIDENT])
+        assert sorted(ledger.select("quantity", "rate_fen", "amount_fen").rows()) == [
+            (6, 80_00, 480_00), (6, 90_00, 540_00)], sets
+    # the key set holds on every date: a level-5 home pays 12 × 200.00 = 2,400.00
+    ledger, _ = run(dated_rates(("operating_grant.rate_by_rating_level.5=200",)),
+                    institutions=[{**HOME, "rating_level": 5}], residents=[RESIDENT])
+    assert ledger.select("quantity", "rate_fen", "amount_fen").rows() == [(12, 200_00, 2_400_00)]
+
+
+def test_policy_show_lists_each_dated_table_with_the_local_key_and_its_own_other_keys():
+    pack = dated_rates(("operating_grant.rate_by_rating_level.5=200",))
+    rows = [r for r in pack.parameters() if r["name"] == "operating_grant.rate_by_rating_level"]
+    assert [(r["from"], r["value"]["3"], r["value"]["5"]) for r in rows] == [
+        ("2023-01-01", "80.00", "200.00"), ("2024-07-01", "90.00", "200.00")]
