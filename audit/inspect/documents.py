@@ -542,19 +542,20 @@ PERSONAL_HEADER = re.compile(
     r"身份证|证件|姓名|名字|联系人|电话|手机|住址|地址|person|phone|mobile|contact|address|id_?card|passport",
     re.IGNORECASE,
 )
-OLD_ID_NUMBER = r"(\d{4})\d{7}(\d{4})"  # 15-digit (pre-1999) id / other long numbers
-MOBILE = r"(1[3-9]\d)\d{4}(\d{4})"  # mainland mobile number
-LANDLINE = r"(0\d{2,3}-?)\d{3,4}(\d{4})"  # 0575-88123456
+# each pattern stands alone, never inside a longer run of digits (an all-digit credit code
+# 123306244701234563 holds runs shaped like all three, and is public)
+OLD_ID_NUMBER = (r"(^|\D)(\d{4})\d{7}(\d{4})($|\D)", "${1}${2}*******${3}${4}")  # 15-digit (pre-1999) id
+MOBILE = (r"(^|\D)(1[3-9]\d)\d{4}(\d{4})($|\D)", "${1}${2}****${3}${4}")  # mainland mobile number
+LANDLINE = (r"(^|\D)(0\d{2,3}-?)\d{3,4}(\d{4})($|\D)", "${1}${2}****${3}${4}")  # 0575-88123456
 
 
 def mask_free_text(expr: pl.Expr) -> pl.Expr:
-    """Mask id-like numbers and mobile numbers inside free text."""
-    return (
-        mask_ids_in_text(expr)  # 18-digit 身份证号 → first 4 and last 4 kept
-        .str.replace_all(OLD_ID_NUMBER, "${1}*******${2}")
-        .str.replace_all(MOBILE, "${1}****${2}")
-        .str.replace_all(LANDLINE, "${1}****${2}")
-    )
+    """Mask 身份证号, old 15-digit ids, mobile and landline numbers inside free text.
+    Twice over: two numbers may share the separator between them."""
+    expr = mask_ids_in_text(expr)  # 18-digit 身份证号 → first 4 and last 4 kept
+    for pattern, masked in (OLD_ID_NUMBER, MOBILE, LANDLINE) * 2:
+        expr = expr.str.replace_all(pattern, masked)
+    return expr
 
 
 def _decode(data: bytes) -> str:
