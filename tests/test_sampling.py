@@ -460,3 +460,28 @@ def test_public_file_re_runs_the_draw_without_people_and_publish_states_the_draw
     for shown in (digest, "2025-03-03 10:00", "市纪委监委驻局纪检组", "2025-03-03 福彩3D 123|民函〔2025〕1号"):
         assert shown in html
     assert (tmp_path / "p" / "draw_public.json").read_bytes() == (tmp_path / "d" / "draw_public.json").read_bytes()
+
+
+def test_draw_record_states_time_and_witnesses_with_labelled_hashes(register, tmp_path):
+    """Issue 13 item 6: the draw record a clerk prints (PDF/HTML) and files (xlsx) says when
+    the draw was made and before whom, as draw.json does; its register hashes carry
+    labels in the reader's language, not draw.json's keys. Not stated → 未记录."""
+    from pypdf import PdfReader
+
+    base = ["sample", "--data", register, "--seed", "新民发〔2025〕3号", "--ratio", "0.25"]
+    r = cli(*base, "--drawn-at", "2025-03-03 10:00", "--witness", "驻局纪检组", "--out", tmp_path / "d")
+    assert r.exit_code == 0, r.output
+    text = PdfReader(tmp_path / "d" / "draw.pdf").pages[0].extract_text()
+    html = (tmp_path / "d" / "draw.html").read_text(encoding="utf-8")
+    for shown in ("抽取时间", "2025-03-03 10:00", "监督见证", "驻局纪检组", "机构名录哈希", "检查记录表哈希"):
+        assert shown in text and shown in html
+    assert "_sha256" not in text and "_sha256" not in html
+    sheet = pl.read_excel(tmp_path / "d" / "draw.xlsx", sheet_name="参数与哈希", infer_schema_length=0)
+    pairs = dict(zip(sheet["项目"], sheet["值"]))
+    assert pairs["抽取时间"] == "2025-03-03 10:00" and pairs["监督见证"] == "驻局纪检组"
+    assert pairs["种子来源"] == "未记录" and "回避关系表哈希" in pairs
+
+    en = cli(*base, "--lang", "en", "--out", tmp_path / "e")
+    assert en.exit_code == 0, en.output
+    html = (tmp_path / "e" / "draw.html").read_text(encoding="utf-8")
+    assert "Drawn at" in html and "not recorded" in html and "Institutions register hash" in html

@@ -52,6 +52,15 @@ LABELS = {
             "other": "其他",
         },
         "cert": {"none": "无", "junior": "初级", "intermediate": "中级", "senior": "高级"},
+        "register": {
+            "institutions_sha256": "机构名录哈希",
+            "inspectors_sha256": "检查人员名录哈希",
+            "conflicts_sha256": "回避关系表哈希",
+            "inspections_sha256": "检查记录表哈希",
+            "findings_sha256": "分层所用问题清单哈希",
+        },
+        "ceremony": {"drawn_at": "抽取时间", "witnesses": "监督见证", "seed_source": "种子来源"},
+        "not_recorded": "未记录",
     },
     "en": {
         "stratum": {"high": "high risk", "medium": "medium risk", "low": "low risk"},
@@ -68,8 +77,31 @@ LABELS = {
             "other": "other",
         },
         "cert": {"none": "none", "junior": "junior", "intermediate": "intermediate", "senior": "senior"},
+        "register": {
+            "institutions_sha256": "Institutions register hash",
+            "inspectors_sha256": "Inspectors register hash",
+            "conflicts_sha256": "Conflicts table hash",
+            "inspections_sha256": "Inspections table hash",
+            "findings_sha256": "Hash of the findings used for strata",
+        },
+        "ceremony": {"drawn_at": "Drawn at", "witnesses": "Witnessed by", "seed_source": "Seed source"},
+        "not_recorded": "not recorded",
     },
 }
+
+
+def ceremony_rows(record: dict, lang: str = "zh") -> list[tuple[str, str]]:
+    """(label, value) for when the draw was made, before whom, and where the seed came
+    from, as stated in the record ('未记录' when not stated): issue 13's public list
+    names them, and so does every copy of the record."""
+    L = LABELS[lang]
+    stated = record.get("ceremony") or {}
+    values = {
+        "drawn_at": stated.get("drawn_at") or "",
+        "witnesses": _t(lang, "、", ", ").join(stated.get("witnesses") or []),
+        "seed_source": stated.get("seed_source") or "",
+    }
+    return [(L["ceremony"][k], v or L["not_recorded"]) for k, v in values.items()]
 
 
 # ---------------------------------------------------------------- plumbing ---
@@ -196,7 +228,8 @@ def draw_tables(record: dict, lang: str = "zh") -> dict[str, pl.DataFrame]:
             {"key": k, "value": json.dumps(v, ensure_ascii=False, sort_keys=True)}
             for k, v in record["parameters"].items()
         ]
-        + [{"key": k, "value": v} for k, v in record["register"].items()]
+        + [{"key": label, "value": v} for label, v in ceremony_rows(record, lang)]
+        + [{"key": L["register"].get(k, k), "value": v} for k, v in record["register"].items()]
         + [{"key": "algorithm", "value": record["algorithm"]}]
         + [{"key": f"rule.{k}", "value": v} for k, v in record["rules"].items()]
     )
@@ -234,7 +267,9 @@ def team_reason(pick: dict, lang: str = "zh") -> str:
 def write_draw_outputs(record: dict, out_dir, lang: str = "zh", public: dict | None = None) -> list[Path]:
     """draw.json (byte-stable), draw.xlsx, draw.html and draw.pdf, atomically; with
     `public`, also draw_public.json (re-runs the institution draw from public data)."""
-    html = render("draw.html", r=record, L=LABELS[lang], lang=lang, reason=team_reason)
+    html = render(
+        "draw.html", r=record, L=LABELS[lang], lang=lang, reason=team_reason, ceremony=ceremony_rows(record, lang)
+    )
     with output_set(out_dir, {"draw.json", "draw.xlsx", "draw.html", "draw.pdf"}, lang) as tmp:
         (tmp / "draw.json").write_text(to_json(record), encoding="utf-8")
         if public is not None:
