@@ -485,3 +485,21 @@ def test_draw_record_states_time_and_witnesses_with_labelled_hashes(register, tm
     assert en.exit_code == 0, en.output
     html = (tmp_path / "e" / "draw.html").read_text(encoding="utf-8")
     assert "Drawn at" in html and "not recorded" in html and "Institutions register hash" in html
+
+
+def test_public_list_states_the_register_hash_and_the_method_in_chinese(register, tmp_path):
+    """The public list's 名录哈希 is the institutions hash the draw recorded (it was blank),
+    and its method line is written for the Chinese public, in English only with --lang en."""
+    r = cli("sample", "--data", register, "--seed", "s", "--ratio", "0.25", "--out", tmp_path / "d")
+    assert r.exit_code == 0, r.output
+    record = json.loads((tmp_path / "d" / "draw.json").read_text(encoding="utf-8"))
+    results = tmp_path / "results.csv"
+    drawn = record["picks"][0]["institution_id"]
+    results.write_text(f"机构编号,机构名称,检查日期,检查结果\n{drawn},甲院,2025-03-10,合格\n", encoding="utf-8")
+    for lang, method, foreign in (("zh", "各层内按 SHA-256(种子|机构编号)", "hex"), ("en", "hex, ascending", "各层")):
+        out = tmp_path / f"p_{lang}"
+        pub = cli("publish", "--results", results, "--draw", tmp_path / "d" / "draw.json", "--lang", lang, "--out", out)
+        assert pub.exit_code == 0, pub.output
+        html = (out / "publish.html").read_text(encoding="utf-8")
+        assert record["register"]["institutions_sha256"] in html
+        assert method in html and foreign not in html

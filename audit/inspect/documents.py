@@ -61,6 +61,10 @@ LABELS = {
         },
         "ceremony": {"drawn_at": "抽取时间", "witnesses": "监督见证", "seed_source": "种子来源"},
         "not_recorded": "未记录",
+        "method": {
+            "sha256-rank/1": "各层内按 SHA-256(种子|机构编号) 的十六进制值升序排列，取前 k 家"
+            "（k = ⌈比例 × 该层机构数⌉）"
+        },
     },
     "en": {
         "stratum": {"high": "high risk", "medium": "medium risk", "low": "low risk"},
@@ -86,6 +90,10 @@ LABELS = {
         },
         "ceremony": {"drawn_at": "Drawn at", "witnesses": "Witnessed by", "seed_source": "Seed source"},
         "not_recorded": "not recorded",
+        "method": {
+            "sha256-rank/1": "within each stratum, institutions ordered by SHA-256(seed|institution_id) "
+            "(hex, ascending); the first k are drawn (k = ceil(ratio × stratum size))"
+        },
     },
 }
 
@@ -777,12 +785,13 @@ def publish(results_path, out_dir, lang: str = "zh", *, draw_path, data_path=Non
     about = {
         "seed": record.get("parameters", {}).get("seed", ""),
         "algorithm": record.get("algorithm", ""),
-        "order": record.get("rules", {}).get("order", ""),
+        # the method in the reader's words; the record's own rule text for an algorithm we do not know
+        "order": L["method"].get(record.get("algorithm", ""), record.get("rules", {}).get("order", "")),
         "drawn_at": cer.get("drawn_at", ""),
         "witnesses": "、".join(cer.get("witnesses", [])),
         "seed_source": cer.get("seed_source", ""),
         "draw_hash": draw_hash(raw_draw),
-        "register_hash": (record.get("register") or {}).get("institutions", ""),
+        "register_hash": (record.get("register") or {}).get("institutions_sha256", ""),
         "drawn": len(drawn),
         "published": clean.height,
         "has_public_file": public_file.is_file(),
