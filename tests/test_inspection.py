@@ -362,3 +362,51 @@ def test_site_sample_is_the_seeds_lowest_hashes_masked():
     s_want = min(["S1", "S2"], key=lambda p: hashlib.sha256(f"seed-1|A|{p}".encode()).hexdigest())
     assert [r["name"] for r in got["A"]["staff"]] == [{"S1": "李*", "S2": "王*"}[s_want]]
     assert site_sample({"residents": residents, "staff": staff}, ["A"], "seed-1", 2024, 3, 1) == got
+
+
+def test_checklists_for_the_homes_present_and_missing_ones_named(tmp_path, monkeypatch):
+    """One drawn home missing from the data does not stop the others' checklists: the
+    missing ones are named as the draw recorded them, and a home of the same name under
+    another code is pointed out. None present at all is an error naming them."""
+    import sys
+    import types
+
+    from audit.errors import InputError
+    from audit.inspect.documents import checklists
+    from audit.inspect.draw import DrawParams, draw, to_json
+
+    def institutions(ids, names):
+        return pl.DataFrame({"institution_id": ids, "name": names, "county": ["越城区"] * len(ids),
+                             "risk_class": ["low"] * len(ids), "opened_on": [date(2018, 1, 1)] * len(ids),
+                             "_row": list(range(2, 2 + len(ids)))})
+
+    people = pl.DataFrame({"inspector_id": ["P0", "P1"], "name": ["王一", "李二"], "department": ["民政局", "消防救援"],
+                           "county": ["上虞区", "上虞区"], "active": [True, True], "_row": [2, 3]})
+    empty_conf = pl.DataFrame(schema={"inspector_id": pl.String, "institution_id": pl.String, "reason": pl.String, "_row": pl.Int64})
+    empty_hist = pl.DataFrame(schema={"institution_id": pl.String, "inspected_on": pl.Date, "inspector_id": pl.String,
+                                      "outcome": pl.String, "_row": pl.Int64})
+    base = {"inspectors": people, "conflicts": empty_conf, "inspections": empty_hist,
+            "residents": pl.DataFrame(schema={"institution_id": pl.String, "admitted_on": pl.Date,
+                                              "discharged_on": pl.Date, "care_level": pl.String}),
+            "staff": pl.DataFrame(schema={"institution_id": pl.String, "role": pl.String, "fte": pl.Float64,
+                                          "hired_on": pl.Date, "left_on": pl.Date})}
+    drawn_from = {**base, "institutions": institutions(["A", "B", "C"], ["甲养老院", "乙敬老院", "丙颐养中心"])}
+    rec = draw(drawn_from, DrawParams(seed="m", ratios={"*": "1"}))
+    (tmp_path / "draw.json").write_text(to_json(rec), encoding="utf-8")
+    now = {**base, "institutions": institutions(["A", "B2"], ["甲养老院", "乙敬老院"])}  # B re-coded, C gone
+    pack = SimpleNamespace(rules={}, short="嘉峪关 实施意见", status="in_force")
+    fake = types.ModuleType("audit.pipeline")
+    fake.run = lambda *a, **k: SimpleNamespace(dataset=SimpleNamespace(tables=now), findings=pl.DataFrame(
+        schema={"institution_id": pl.String, "rule": pl.String, "severity": pl.String, "message": pl.String,
+                "evidence": pl.String, "citation": pl.String}), staffing=None, pack=pack)
+    monkeypatch.setitem(sys.modules, "audit.pipeline", fake)
+    missing: list[str] = []
+    paths = checklists(tmp_path / "draw.json", "unused", "jiayuguan", 2024, tmp_path / "c", missing=missing)
+    assert sorted(p.name for p in paths) == ["checklist_A.html", "checklist_A.pdf"]
+    assert sorted(missing) == ["丙颐养中心（C）不在数据中",
+                               "乙敬老院（B）不在数据中；数据中有同名机构，编号为 B2——请核对编号是否改过"]
+    now["institutions"] = institutions(["Z"], ["别的院"])
+    with pytest.raises(InputError) as e:
+        checklists(tmp_path / "draw.json", "unused", "jiayuguan", 2024, tmp_path / "d")
+    assert "甲养老院（A）" in e.value.message and "丙颐养中心（C）" in e.value.message
+    assert not (tmp_path / "d").exists()

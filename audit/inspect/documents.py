@@ -454,10 +454,13 @@ def checklists(
     override_file=None,
     lang: str = "zh",
     problems: list | None = None,
+    missing: list | None = None,
 ) -> list[Path]:
     """checklist_<id>.html / .pdf per drawn institution, pre-filled from the run. Why the
     draw does not verify against the data (if so) is said on every checklist and added
-    to `problems` when a list is given."""
+    to `problems` when a list is given. A drawn institution absent from the data gets no
+    checklist and a line in `missing` (the others are still written); none present is
+    an InputError."""
     from audit.pipeline import run
 
     try:
@@ -471,16 +474,16 @@ def checklists(
         raise InputError(_t(lang, f"无法读取抽取记录 {draw_path}: {e}", f"cannot read draw record {draw_path}: {e}"))
     result = run(data_path, policy, year, sets=tuple(sets), override_file=override_file, lang=lang)
     tables = result.dataset.tables
-    ids = [p["institution_id"] for p in picks]
-    missing = sorted(set(ids) - set(tables["institutions"]["institution_id"].to_list()))
-    if missing:
+    absent = absent_picks(picks, tables["institutions"], lang)
+    if len(absent) == len(picks) and picks:
         raise InputError(
-            _t(
-                lang,
-                f"抽中的机构不在数据中：{'、'.join(missing)}",
-                f"drawn institutions missing from the data: {', '.join(missing)}",
-            )
+            _t(lang, "抽中的机构都不在数据中，未生成检查表：\n", "no drawn institution is in the data; no checklist:\n")
+            + "\n".join(f"  - {m}" for m in absent.values())
         )
+    if missing is not None:
+        missing.extend(absent.values())
+    picks = [p for p in picks if p["institution_id"] not in absent]
+    ids = [p["institution_id"] for p in picks]
     draw_problems = draw_differences(record, tables, lang)
     if problems is not None:
         problems.extend(draw_problems)
@@ -517,6 +520,35 @@ def checklists(
             write_html_pdf(html, tmp / f"checklist_{_safe_name(i)}")
             paths += [Path(out_dir) / f"checklist_{_safe_name(i)}.{x}" for x in ("html", "pdf")]
     return paths
+
+
+def absent_picks(picks: list[dict], institutions: pl.DataFrame, lang: str = "zh") -> dict[str, str]:
+    """Drawn institutions the data does not hold, each named as the draw recorded it,
+    with any institution of the same name under another code: {institution_id: message}."""
+    present = institutions.select("institution_id", "name").drop_nulls("institution_id")
+    known = set(present["institution_id"].to_list())
+    by_name = present.drop_nulls("name").group_by(pl.col("name").cast(pl.String).str.strip_chars()).agg(
+        pl.col("institution_id").sort()
+    )
+    codes_by_name = dict(by_name.iter_rows())
+    out = {}
+    for p in picks:
+        i, name = p["institution_id"], (p.get("name") or "").strip()
+        if i in known:
+            continue
+        others = codes_by_name.get(name, []) if name else []
+        shown = _t(lang, f"{name}（{i}）", f"{name} ({i})") if name else i
+        out[i] = (
+            _t(
+                lang,
+                f"{shown}不在数据中；数据中有同名机构，编号为 {'、'.join(others)}——请核对编号是否改过",
+                f"{shown} is not in the data; the data has an institution of that name under {', '.join(others)}"
+                " — check whether its code changed",
+            )
+            if others
+            else _t(lang, f"{shown}不在数据中", f"{shown} is not in the data")
+        )
+    return out
 
 
 def draw_differences(record: dict, tables: dict, lang: str = "zh") -> list[str]:
