@@ -527,8 +527,10 @@ def absent_picks(picks: list[dict], institutions: pl.DataFrame, lang: str = "zh"
     with any institution of the same name under another code: {institution_id: message}."""
     present = institutions.select("institution_id", "name").drop_nulls("institution_id")
     known = set(present["institution_id"].to_list())
-    by_name = present.drop_nulls("name").group_by(pl.col("name").cast(pl.String).str.strip_chars()).agg(
-        pl.col("institution_id").sort()
+    by_name = (
+        present.drop_nulls("name")
+        .group_by(pl.col("name").cast(pl.String).str.strip_chars())
+        .agg(pl.col("institution_id").sort())
     )
     codes_by_name = dict(by_name.iter_rows())
     out = {}
