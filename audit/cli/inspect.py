@@ -295,6 +295,14 @@ def publish_command(results_path, approved_path, draw_path, data_path, out_dir, 
             f"Left out (not picked by this draw): {ids}" if en else f"以下机构不在本次抽取结果中，未公示：{ids}",
             err=True,
         )
+    for sk in report["skipped_rows"]:
+        total = sk["kind"] == "total"
+        click.echo(
+            f"Row {sk['row']} is {'a total row' if total else 'a signature or date footer'}, skipped: {sk['text']}"
+            if en
+            else f"第{sk['row']}行是{'合计/小计行' if total else '表尾签字/日期行'}，已跳过：{sk['text']}",
+            err=True,
+        )
     click.echo(
         f"{report['rows']} results published to {out_dir}" if en else f"已公开 {report['rows']} 条检查结果：{out_dir}"
     )
