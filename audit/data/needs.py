@@ -28,7 +28,11 @@ BY_KIND: dict[str, list[tuple[str, str]]] = {
         ("institutions", "nursing_type"),
         ("residents", "care_level"),
     ],
-    "renovation_share": [("institutions", "rating_level"), ("institutions", "investment_final")],
+    "renovation_share": [
+        ("institutions", "rating_level"),
+        ("institutions", "investment_final"),
+        ("institutions", "is_tekun"),
+    ],
     "resident_month_grant": [
         ("institutions", "ownership"),
         ("institutions", "registered_on"),
