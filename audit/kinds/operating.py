@@ -19,7 +19,7 @@ import polars as pl
 
 from audit.kinds.base import Item, Kind
 from audit.kinds.common import INSTITUTION, Ctx, Gap, as_span, condition_findings, fen_text, month_number, opt, t, value
-from audit.kinds.registers import ELDERLY_LAW, ELDERLY_QUOTE, under_age, with_registers
+from audit.kinds.registers import ELDERLY_AGE, ELDERLY_LAW, ELDERLY_QUOTE, born_after, under_age, with_registers
 from audit.privacy import mask_person_id
 
 PROGRAM = "operating"
@@ -213,7 +213,8 @@ def affected_by_registers(tables: dict, ctx: Ctx) -> pl.LazyFrame | None:
             res.filter(pl.col("low_income").is_not_null() & (pl.col("low_income") != "none")).select("person_id")
         )
     jan_end = ctx.span.month_ends[0]  # the period's first month-end
-    parts.append(res.filter(under_age(pl.col("person_id"), pl.lit(jan_end))).select("person_id"))
+    young = res.filter(born_after(pl.col("person_id"), jan_end, ELDERLY_AGE)).select("person_id").collect()
+    parts.append(young.lazy().filter(under_age(pl.col("person_id"), pl.lit(jan_end))))
     people = pl.concat(parts).unique().collect()
     return people.lazy() if people.height else None
 
