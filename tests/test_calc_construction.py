@@ -167,3 +167,13 @@ def test_rules_not_in_force_are_said_not_computed():
     assert ledger.height == 0
     nif = findings.filter(pl.col("rule") == "not_in_force")
     assert "rule=construction_city year=2022" in nif["evidence"].to_list() and set(nif["severity"]) == {"info"}
+
+
+def test_jiayuguan_blank_profit_status_is_paid_in_full_and_said_with_the_difference():
+    # 三(一): 10,000 a bed, for-profit 80%. 31 beds with 营利性质 blank: 310,000.00 paid (as bed_subsidy),
+    # warned that, if for-profit, 31 × 10,000 × 20% = 62,000.00 too much
+    ledger, findings = run_calc("jiayuguan", 2024, institutions=[home(beds=31, profit_status=None)])
+    assert lines(ledger, institution_id="A", program="construction")["amount_fen"].sum() == 310_000_00
+    warn = findings.filter(pl.col("rule") == "missing_profit_status")
+    assert warn["severity"].to_list() == ["warning"]
+    assert "overpaid_at_most=62,000.00" in warn["evidence"][0] and "80%" in warn["message"][0]

@@ -509,3 +509,43 @@ def test_a_value_that_changes_inside_the_period_is_said(tmp_path):
                              load_pack(str(tmp_path / "haimen.yaml")), 2020, period=p)
     change = findings.filter(pl.col("rule") == "values_change_in_period")
     assert change["severity"].to_list() == ["warning"] and "changes=2020-07-01" in change["evidence"][0]
+
+
+def test_a_level_the_uplift_table_lacks_is_a_gap_not_a_zero_uplift(tmp_path):
+    # the table set without 重度: a severe resident's 200% cannot be read, so nothing is paid for
+    # them and a policy_gap says so (it paid 12 × 200 = 2,400.00 with no uplift, silently);
+    # 能力完好 ("none") is the level the text raises nothing for: 12 × 200 still paid
+    from importlib.resources import files
+
+    text = (files("audit.policy") / "packs" / "huashan.yaml").read_text(encoding="utf-8")
+    assert text.count("{mild: 50%, moderate: 100%, severe: 200%}") == 1
+    pack = tmp_path / "huashan_no_severe.yaml"
+    pack.write_text(text.replace("{mild: 50%, moderate: 100%, severe: 200%}", "{mild: 50%, moderate: 100%}"),
+                    encoding="utf-8")
+    ledger, findings = calc(str(pack), "2024", institutions=[HOME], residents=[stay("p1", ability_grade="intact"),
+                                                                               stay("p4", ability_grade="severe")])
+    op = lines(ledger, program="operating")
+    assert op.select("item", "amount_fen").rows() == [("bed_months_intact", 12 * 200_00)]
+    gap = findings.filter(pl.col("rule") == "policy_gap")["evidence"].to_list()
+    assert any("operating.uplift_by_level.severe" in e and "ids=H" in e for e in gap)
+
+
+def test_bed_months_of_a_blank_profit_status_are_paid_in_full_and_said(tmp_path):
+    # 海门 2020, a 50-bed home at 20 yuan a bed-month, one local resident all year, in a county
+    # pack that pays for-profit homes 80% (海门's own text has no such share): blank 营利性质 →
+    # 12 × 20 = 240.00 paid, and said that if for-profit 12 × (20 − 16) = 48.00 too much;
+    # a for-profit home gets 12 × 16 = 192.00
+    from importlib.resources import files
+
+    text = (files("audit.policy") / "packs" / "haimen.yaml").read_text(encoding="utf-8")
+    anchor = "    params:\n      eligible_ownership:\n        unit: set\n        value: [private, public, public_private]\n"
+    assert text.count(anchor) == 1
+    share = "      forprofit_share: {unit: share, value: 80%, quote: 公办养老机构参照民办养老机构补贴标准}\n"
+    pack = tmp_path / "haimen_forprofit.yaml"
+    pack.write_text(text.replace(anchor, anchor.replace("    params:\n", "    params:\n" + share)), encoding="utf-8")
+    homes = [haimen_home("B", 50, profit_status=None), haimen_home("F", 50, profit_status="forprofit")]
+    ledger, findings = calc(str(pack), "2020", institutions=homes, residents=[local("B", "b1"), local("F", "f1")])
+    assert dict(ledger.group_by("institution_id").agg(pl.col("amount_fen").sum()).rows()) == {"B": 240_00, "F": 192_00}
+    warn = found(findings, "B", "missing_profit_status")
+    assert warn["severity"].to_list() == ["warning"] and "overpaid_at_most=48.00" in warn["evidence"][0]
+    assert found(findings, "F", "missing_profit_status").height == 0

@@ -254,9 +254,25 @@ def _rates(ctx: Ctx, rule, df: pl.DataFrame, rate_names: dict) -> pl.DataFrame:
     except Gap as g:
         fp = df.filter(pl.col("profit_status") == "forprofit")
         ctx.gap(rule, g, fp["institution_id"])
-        df = df.filter(pl.col("profit_status") != "forprofit")
+        df = df.filter(pl.col("profit_status").ne_missing("forprofit"))
     forprofit = (pl.col("profit_status") == "forprofit").fill_null(False)
     if share is not None:
+        lost = Fraction(1) - Fraction(share)
+        condition_findings(  # as bed_subsidy: the base rate is the rule, the for-profit share its exception
+            ctx,
+            df,
+            pl.col("profit_status").is_null(),
+            rule,
+            "missing_profit_status",
+            "warning",
+            f"未填写营利性质：按全额补助计；如属营利性，应按 {pct(Fraction(share))} 计（{rule.citation}）",
+            f"profit status blank: paid in full; if for-profit, {pct(Fraction(share))} is due ({rule.citation})",
+            pl.format(
+                "profit_status=空 beds={} overpaid_at_most={}",
+                pl.col("quantity"),
+                fen_text(pl.col("quantity") * pl.col("base_rate_fen") * lost.numerator // lost.denominator),
+            ),
+        )
         reduced = mul_share_expr(pl.col("base_rate_fen"), Fraction(share))
         note = (
             pl.lit(f"（营利性按 {pct(Fraction(share))}：")

@@ -384,18 +384,22 @@ def resident_month_grant(rule, tables: dict, ctx: Ctx, detail: bool = False) -> 
     if rule.has("rate_by_rating_level"):
         unrated = months.filter(pl.col("rating_level").fill_null(0) == 0)
         if unrated.height:
-            per = unrated.group_by("institution_id").agg(pl.col("n").sum())
-            condition_findings(
-                ctx,
-                per,
-                pl.lit(True),
-                rule,
-                "unrated",
-                "info",
-                f"机构未评定等级，{rule.citation} 的运营补贴按等级计发，暂不计发",
-                f"institution not rated: no operating grant under {rule.citation} (paid by rating level)",
-                pl.format("resident_months={}", pl.col("n")),
-            )
+            per = unrated.group_by("institution_id").agg(pl.col("n").sum(), pl.col("rating_level").is_null().all())
+            for blank, zh, en in (
+                (False, "机构未评定等级", "institution not rated"),
+                (True, "未填写等级评定", "rating level blank"),
+            ):
+                condition_findings(
+                    ctx,
+                    per,
+                    pl.col("rating_level") == blank,
+                    rule,
+                    "unrated",
+                    "info",
+                    f"{zh}，{rule.citation} 的运营补贴按等级计发，暂不计发",
+                    f"{en}: no operating grant under {rule.citation} (paid by rating level)",
+                    pl.format("resident_months={}", pl.col("n")),
+                )
     months = months.filter(priced_base)  # no level, no rate (validation flags a missing care level)
     _register_findings(rule, tables, ctx, disabled, low_cats)
     if not months.height:
