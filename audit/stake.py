@@ -45,9 +45,16 @@ FAVOUR_WORDS = {
     ("residents", "low_income"): ("都属补贴范围的低保类别", "were all in a low-income category the supplement covers"),
     ("residents", "care_level"): ("都是完全失能", "were all fully disabled"),
     ("residents", "dementia"): ("都失智", "all had dementia"),
+    ("institutions", "ownership"): ("都属规则补助的举办性质", "were all of an ownership the rule pays"),
+    ("institutions", "rating_level"): ("都评为最高等级", "were all rated at the highest level"),
     ("insurance", "year"): ("都计入本年度", "all counted in this year"),
     ("insurance", "scheme"): ("都属政策包补助的险种", "were all of a scheme the pack subsidises"),
 }
+
+# a blank cell that no reading can stand in for: a resident with no 能力等级 has no rate by
+# care level and no disability supplement; a home with no 举办性质 is in no ownership's scope;
+# one with no 等级评定 (未评定 is 0, not blank) has no rate by rating level
+BLANK_IS_DOUBT = {("residents", "care_level"), ("institutions", "ownership"), ("institutions", "rating_level")}
 
 
 def _favour(table: str, column: str, df: pl.DataFrame, tables: dict, pack, year: int) -> pl.DataFrame:
@@ -73,6 +80,16 @@ def _favour(table: str, column: str, df: pl.DataFrame, tables: dict, pack, year:
                 pl.coalesce(pl.col("ability_grade"), pl.lit("total", pl.String)).alias("ability_grade")
             )
         return out
+    if column == "ownership":
+        owners = set()
+        for rule in pack.rules.values():
+            if rule.has("eligible_ownership"):
+                r = rule.reading("eligible_ownership", date(year, 12, 31))
+                owners |= set(r.value or ()) if r.state == "value" else set()
+        pick = "private" if "private" in owners or not owners else min(owners)
+        return df.with_columns(pl.lit(pick, pl.String).alias("ownership"))
+    if column == "rating_level":
+        return df.with_columns(pl.lit(5, pl.Int64).cast(df.schema.get("rating_level", pl.Int64)).alias("rating_level"))
     if column == "dementia":
         return df.with_columns(pl.lit(True).alias("dementia"))
     if column == "year":
@@ -125,11 +142,16 @@ def _doubts(
             out.append(("column_missing", table, column, df))
             continue
         bad = errors.filter((pl.col("table") == table) & (pl.col("column") == column)).select("sheet", "row")
+        hit = df.clear()
         if bad.height:
             src = (sources.get(table) or {}).get("sheet")
             keyed = df.with_columns(sheet_expr(df, src).alias("__sheet"))
             hit = keyed.join(bad, left_on=["__sheet", "_row"], right_on=["sheet", "row"], how="semi").drop("__sheet")
             out.append(("value_unreadable", table, column, hit))
+        if (table, column) in BLANK_IS_DOUBT and column in df.columns:  # blank: no rate, no eligibility — said
+            key = ["_row", "_sheet"] if "_sheet" in df.columns else ["_row"]
+            blank = df.filter(pl.col(column).is_null()).join(hit.select(key), on=key, how="anti", nulls_equal=True)
+            out.append(("value_blank", table, column, blank))
     return [d for d in out if d[3].height]
 
 
@@ -237,6 +259,8 @@ def _what(code: str, table: str, column: str, n: int, lang: str, year: int) -> s
             f"{n} 笔保费没有可读的险种，不计入任何险种的补助",
             f"{n} premium(s) have no readable scheme and count in no scheme's subsidy",
         )
+    if code == "value_blank":
+        return t(lang, f"{n} 行未填写“{zh_col}”", f"{zh_col} is blank on {n} row(s)")
     return t(lang, f"{n} 行的“{zh_col}”无法读取", f"{zh_col} cannot be read on {n} row(s)")
 
 
@@ -247,28 +271,37 @@ def _message(code, table, column, n, amount_fen, programs, lang, year, who: str 
     return who + t(
         lang,
         f"{_what(code, table, column, n, 'zh', year)}：最多 {yuan(amount_fen)} 元{zh_prog}未计发"
-        f"（若这些{'老人' if table == 'residents' else '保费'}{zh_fav}）",
+        f"（若这些{ {'residents': '老人', 'institutions': '机构'}.get(table, '保费') }{zh_fav}）",
         f"{_what(code, table, column, n, 'en', year)}: up to {yuan(amount_fen)} yuan of {en_prog} "
         f"is not paid (if they {en_fav})",
     )
 
 
-def stake_findings(stakes: pl.DataFrame, year: int, lang: str = "zh", period: str | None = None) -> pl.DataFrame:
-    """One warning finding per institution × doubt, with the money in message and evidence."""
+def stake_findings(
+    stakes: pl.DataFrame, year: int, lang: str = "zh", period: str | None = None, sources: dict | None = None
+) -> pl.DataFrame:
+    """One warning finding per institution × doubt, with the money in message and evidence;
+    the evidence names the first doubtful cell as the user sees it (sheet, row, letter, header)."""
     if not stakes.height:
         return empty_findings()
+    from audit.data.validation import locate, where_words
+
+    zh = {f"{tb}.{c}": schema.table(tb).column(c).zh for tb, c in stakes.select("table", "column").unique().iter_rows()}
+    cells = locate(stakes.select("table", "sheet", "row", "column"), sources or {}).with_columns(
+        pl.concat_str("table", "column", separator=".").replace_strict(zh, default=None).alias("column_zh")
+    )
+    where = cells.select(where_words(cells, lang).alias("where"))["where"]
     rows = [
         {
             "institution_id": s["institution_id"],
             "rule": f"at_stake_{s['code']}",
             "severity": "warning",
             "message": _message(s["code"], s["table"], s["column"], s["n"], s["amount_fen"], s["programs"], lang, year),
-            "evidence": f"table={s['table']} column={s['column']} sheet={s['sheet']} row={s['row']} rows={s['n']} "
-            f"amount={yuan(s['amount_fen'])} rules={s['rules']}",
+            "evidence": f"{w} rows={s['n']} amount={yuan(s['amount_fen'])} rules={s['rules']}",
             "citation": s["citation"],
             "period": period or str(year),
         }
-        for s in stakes.iter_rows(named=True)
+        for s, w in zip(stakes.iter_rows(named=True), where)
     ]
     return as_findings(pl.DataFrame(rows))
 

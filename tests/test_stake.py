@@ -172,8 +172,8 @@ def test_blank_or_missing_hukou_names_the_operating_grant_at_stake(make_folder):
         "机构编号,身份证号,入住日期,能力等级\n"
         f"A1,{ID_A},2023-01-01,自理\nA1,{ID_B},2023-01-01,自理\n")}, with_institutions=False)
     found = audit.run(folder, "shaoxing", 2024).findings.filter(pl.col("rule") == "at_stake_column_missing")
-    assert found["evidence"].str.contains("column=hukou_county").any()
-    assert "amount=1,920.00" in found.filter(pl.col("evidence").str.contains("column=hukou_county"))["evidence"][0]
+    hukou = found.filter(pl.col("evidence").str.contains("「户籍所在区县」列", literal=True))["evidence"]
+    assert hukou.len() == 1 and "amount=1,920.00" in hukou[0]
 
 
 def test_an_estimate_that_fails_is_said_not_skipped(monkeypatch):
@@ -194,3 +194,42 @@ def test_an_estimate_that_fails_is_said_not_skipped(monkeypatch):
     ds = load_data(Path(__file__).resolve().parents[1] / "demo" / "demo.xlsx")
     found = _data_findings(ds, load_pack("shaoxing"), 2024, "zh", None)
     assert found.filter(pl.col("rule") == "at_stake_not_estimated")["severity"].to_list() == ["warning"]
+
+
+def test_a_blank_care_level_and_a_blank_ownership_say_the_money_they_hold(make_folder):
+    # 绍兴 重点工作(五)4: B's 能力等级 is blank, so no disability supplement: if fully disabled,
+    # 12 × 50 = 600.00 more. Home A2 has no 举办性质 and the grant is for 民办 homes only: its one
+    # local resident would be paid 12 × 80 = 960.00. Neither was said before (a silent zero).
+    inst = INST + "A2,乙院,新昌县,养老机构,,非营利,2020-01-01,三级,100\n"
+    folder = make_folder({"机构.csv": inst, "入住老人.csv": (
+        "机构编号,身份证号,入住日期,户籍地,能力等级,低保类别,失智\n"
+        f"A1,{ID_A},2023-01-01,新昌县,自理,无,否\n"
+        f"A1,{ID_B},2023-01-01,新昌县,,无,否\n"
+        f"A2,{ID_C},2023-01-01,新昌县,自理,无,否\n")}, with_institutions=False)
+    result = audit.run(folder, "shaoxing", 2024)
+    paid = result.ledger.filter(pl.col("program") == "operating")["amount_fen"].sum()
+    assert paid == 2 * 96000                                 # A and B at the base rate; nothing for A2
+    f = result.findings.filter(pl.col("rule") == "at_stake_value_blank").sort("institution_id")
+    assert f.select("institution_id", "severity").rows() == [("A1", "warning"), ("A2", "warning")]
+    assert "1 行未填写“能力等级”" in f["message"][0] and "最多 600.00 元运营补贴未计发" in f["message"][0]
+    assert "最多 960.00 元" in f["message"][1] and "举办性质" in f["message"][1]
+
+
+def test_a_blank_rating_level_says_the_grant_it_holds_and_zero_stays_unrated(make_folder):
+    # 绍兴 重点工作(五)4 "按一至五级分别给予每人每月不低于30元、50元、80元、100元、150元": A3 left
+    # 等级评定 blank, one local resident all year → nothing paid, at most 12 × 150 = 1,800.00 if
+    # rated five; A4 wrote 未评定 (0): not rated, said as info only, no money at stake
+    inst = (INST.replace(",三级,100\n", ",三级,100\n") + "A3,丙院,新昌县,养老机构,民办,非营利,2020-01-01,,100\n"
+            "A4,丁院,新昌县,养老机构,民办,非营利,2020-01-01,未评定,100\n")
+    folder = make_folder({"机构.csv": inst, "入住老人.csv": (
+        "机构编号,身份证号,入住日期,户籍地,能力等级,低保类别,失智\n"
+        f"A3,{ID_A},2023-01-01,新昌县,自理,无,否\n"
+        f"A4,{ID_B},2023-01-01,新昌县,自理,无,否\n")}, with_institutions=False)
+    result = audit.run(folder, "shaoxing", 2024)
+    assert result.ledger.filter(pl.col("program") == "operating").height == 0
+    f = result.findings.filter(pl.col("rule") == "at_stake_value_blank")
+    assert f.select("institution_id", "severity").rows() == [("A3", "warning")]
+    assert "1 行未填写“等级评定”" in f["message"][0] and "最多 1,800.00 元运营补贴未计发" in f["message"][0]
+    unrated = result.findings.filter(pl.col("rule") == "unrated").sort("institution_id")
+    assert unrated["institution_id"].to_list() == ["A3", "A4"]
+    assert unrated["message"][0].startswith("未填写等级评定") and unrated["message"][1].startswith("机构未评定等级")

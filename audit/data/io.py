@@ -31,6 +31,7 @@ from audit.data.readers import (
     as_text,
     excel_sheet_names,
     hidden_sheets,
+    merged_ranges,
     numeric_cells,
     read_csv_grid,
     read_excel_grid,
@@ -196,8 +197,37 @@ def _column_names(table, headers, header_row: int, sheet, problems, first_col: i
     return names, read_as
 
 
+def _fill_merged_down(body: pl.DataFrame, first_data_row: int, first_col: int, merges) -> tuple[pl.DataFrame, list]:
+    """Each data cell of a range merged down several rows takes the range's value (its
+    first cell), as the clerk sees it on screen. `merges`: readers.merged_ranges. Returns
+    the body and the ranges filled (as "F10:F12")."""
+    from audit.data.layout import column_letter
+
+    down = [m for m in merges if m[2] > m[0] and m[0] >= first_data_row and 0 <= m[1] - first_col < body.width]
+    if not down:
+        return body, []
+    row = pl.int_range(first_data_row, first_data_row + body.height, dtype=pl.Int64)
+    by_col: dict[str, list] = {}
+    for r1, c1, r2, _c2 in down:
+        by_col.setdefault(body.columns[c1 - first_col], []).append((r1, r2))
+    unset = "\x00"  # a merged range whose first cell is blank fills blank, never from a row above it
+    exprs = []
+    for col, spans in by_col.items():
+        covered = pl.any_horizontal([row.is_between(r1 + 1, r2) for r1, r2 in spans])
+        exprs.append(
+            pl.when(covered)
+            .then(None)
+            .otherwise(pl.col(col).fill_null(unset))
+            .forward_fill()
+            .replace(unset, None)
+            .alias(col)
+        )
+    filled = [f"{column_letter(c1)}{r1}:{column_letter(c1)}{r2}" for r1, c1, r2, _ in sorted(down)]
+    return body.with_columns(exprs), filled
+
+
 def _frame_from_grid(
-    table: str, grid: pl.DataFrame, first_row: int, sheet, problems, first_col: int = 0
+    table: str, grid: pl.DataFrame, first_row: int, sheet, problems, first_col: int = 0, merges=()
 ) -> tuple[pl.DataFrame, dict]:
     """Grid of text cells (grid row 0 = spreadsheet row `first_row`) → a frame with
     named columns and `_row`; rows blank in every cell are dropped, numbering kept;
@@ -207,7 +237,21 @@ def _frame_from_grid(
     header_row = found.header_rows[0]
     names, read_as = _column_names(table, found.headers, header_row, sheet, problems, first_col)
     h = header_row - first_row + len(found.header_rows)
-    body = grid.slice(h)
+    body, filled = _fill_merged_down(grid.slice(h), first_row + h, first_col, merges)
+    if filled:
+        shown = "、".join(filled[:5]) + (f" 等 {len(filled)} 处" if len(filled) > 5 else "")
+        shown_en = ", ".join(filled[:5]) + (f" and {len(filled) - 5} more" if len(filled) > 5 else "")
+        problems.append(
+            _problem(
+                table,
+                sheet,
+                f"合并单元格 {shown} 按其显示的值逐行读取（合并区域内每一行都取首格的值）",
+                f"merged cells {shown_en} are read as shown: every row of the range takes its first cell's value",
+                check="merged_cells",
+                row=int(re.search(r"\d+", filled[0]).group()),  # type: ignore[union-attr]
+                severity="info",
+            )
+        )
     df = body.rename(dict(zip(body.columns, names))).with_columns(
         pl.int_range(first_row + h, first_row + h + body.height, dtype=pl.Int64).alias("_row")
     )
@@ -388,12 +432,18 @@ def _load_one(table: str, path: Path, sheet: str | None, label: str, tables, sou
         problems.append(_problem(table, label, "是空的：没有表头行", "is empty: no header row", check="empty"))
         sources.setdefault(table, src)
         return
-    df, info = _frame_from_grid(table, grid, first_row, label, problems, first_col)
+    merges = merged_ranges(path, sheet) if sheet is not None and path.suffix.lower() in (".xlsx", ".xlsm") else []
+    df, info = _frame_from_grid(table, grid, first_row, label, problems, first_col, merges)
     if sheet is not None and path.suffix.lower() in EXCEL_SUFFIXES:
         df = _mark_numeric_ids(table, df, path, sheet, info)
     if _refers_to_institutions(table) and not {"institution_id", "_inst_name", "_inst_code"} & set(df.columns):
         # a roster without an institution column: the home is named by the title row or the sheet
-        df = df.with_columns(pl.lit(info["title"] or label, dtype=pl.String).alias("_inst_label"))
+        # (both kept: a generic title falls back to the sheet name, and a title copied from
+        # another home's sheet is caught where the two disagree)
+        df = df.with_columns(
+            pl.lit(info["title"], dtype=pl.String).alias("_inst_title"),
+            pl.lit(label, dtype=pl.String).alias("_inst_label"),
+        )
     info["table"] = table
     if table in tables:  # stacking: several sheets of one table
         first = sources[table]

@@ -122,27 +122,33 @@ def candidates(text: str) -> list[str]:
         return [code] if code in county_codes else []
     if t in by_name:
         return by_name[t]
-    # peel province and city off the front: 浙江省绍兴市新昌县…, 绍兴新昌, 浙江新昌县
-    scope: set[str] = set()
+    # peel province and city off the front: 浙江省绍兴市新昌县…, 绍兴新昌, 浙江新昌县 — but not
+    # a county's own name (长沙县 starts with the city stem 长沙, 朝阳区 with 辽宁's 朝阳)
+    scopes: list[set[str]] = []  # what each peeled name may be, province first
     rest = t
     for _ in range(2):
         pm = lead.match(rest)
-        if not pm or pm.group(1) == rest:
+        if not pm or pm.group(1) == rest or full.match(rest):
             break
-        scope |= prefixes[pm.group(1)]
+        scopes.append(prefixes[pm.group(1)])
         rest = rest[pm.end() :]
     found = full.findall(rest)
     hits = by_name.get(found[0], []) if found else []
     weak = False
+    if not hits and rest in prefixes:  # 湖南省长沙市 names a city, not its 长沙县: any county of it
+        return sorted(c for c in county_codes if c[:4] in prefixes[rest] or c[:2] in prefixes[rest])
     if not hits:
         stem = _SUFFIX.sub("", rest) if rest in by_stem or _SUFFIX.sub("", rest) in by_stem else None
         if stem is None:  # 新昌七星街道: the longest county stem at the start — a guess
             stem = next((rest[:k] for k in range(min(len(rest), 8), 1, -1) if rest[:k] in by_stem), None)
             weak = stem is not None
         hits = by_stem.get(stem, []) if stem else []
-    if scope and hits:
+    # the narrowest name first: 江苏省南京市鼓楼区 is 南京's, not any 鼓楼区 of 江苏 (徐州 has one)
+    for scope in reversed(scopes):
         narrowed = [c for c in hits if c[:4] in scope or c[:2] in scope]
-        hits, weak = (narrowed, False) if narrowed else (hits, weak)
+        if narrowed:
+            hits, weak = narrowed, False
+            break
     return [f"?{c}" for c in hits] if weak else hits
 
 

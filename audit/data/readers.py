@@ -167,6 +167,27 @@ def numeric_cells(book: Path, sheet: str, letters: list[str]) -> dict[str, list[
     return out
 
 
+_MERGE = re.compile(rb'<(?:x:)?mergeCell ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
+
+
+def merged_ranges(book: Path, sheet: str) -> list[tuple[int, int, int, int]]:
+    """(first row, first 0-based column, last row, last column) of every merged range of a
+    sheet. The reader sees a merged range's value in its first cell only; a clerk who merges
+    a repeated value down several rows (one 户籍地 for three residents) means it for each."""
+    if book.suffix.lower() not in (".xlsx", ".xlsm"):
+        return []
+    try:
+        with zipfile.ZipFile(book) as z:
+            data = z.read(_sheet_member(z, sheet))
+    except (KeyError, StopIteration, OSError, zipfile.BadZipFile, ElementTree.ParseError):
+        return []
+    tail = data[max(0, data.rfind(b"sheetData>")) :]  # merged ranges follow the sheet data
+    return [
+        (int(m.group(2)), _column_index(m.group(1).decode()), int(m.group(4)), _column_index(m.group(3).decode()))
+        for m in _MERGE.finditer(tail)
+    ]
+
+
 def hidden_sheets(book: Path) -> set[str]:
     """Names of hidden sheets, from xl/workbook.xml (no sheet is parsed)."""
     if book.suffix.lower() not in (".xlsx", ".xlsm"):

@@ -254,9 +254,25 @@ def _rates(ctx: Ctx, rule, df: pl.DataFrame, rate_names: dict) -> pl.DataFrame:
     except Gap as g:
         fp = df.filter(pl.col("profit_status") == "forprofit")
         ctx.gap(rule, g, fp["institution_id"])
-        df = df.filter(pl.col("profit_status") != "forprofit")
+        df = df.filter(pl.col("profit_status").ne_missing("forprofit"))
     forprofit = (pl.col("profit_status") == "forprofit").fill_null(False)
     if share is not None:
+        lost = Fraction(1) - Fraction(share)
+        condition_findings(  # as bed_subsidy: the base rate is the rule, the for-profit share its exception
+            ctx,
+            df,
+            pl.col("profit_status").is_null(),
+            rule,
+            "missing_profit_status",
+            "warning",
+            f"未填写营利性质：按全额补助计；如属营利性，应按 {pct(Fraction(share))} 计（{rule.citation}）",
+            f"profit status blank: paid in full; if for-profit, {pct(Fraction(share))} is due ({rule.citation})",
+            pl.format(
+                "profit_status=空 beds={} overpaid_at_most={}",
+                pl.col("quantity"),
+                fen_text(pl.col("quantity") * pl.col("base_rate_fen") * lost.numerator // lost.denominator),
+            ),
+        )
         reduced = mul_share_expr(pl.col("base_rate_fen"), Fraction(share))
         note = (
             pl.lit(f"（营利性按 {pct(Fraction(share))}：")
@@ -504,6 +520,33 @@ def renovation_share(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
     if not inst.height:
         return inst
     ctx.interpretations.add("renovation_one_time")
+    # the clause is for 敬老院 (特困人员供养服务机构): another home's investment is no renovation grant
+    evidence = pl.format("is_tekun={} investment_final={}", *_txt("is_tekun"), fen_text(pl.col("investment_final_fen")))
+    condition_findings(
+        ctx,
+        inst,
+        pl.col("is_tekun").is_null(),
+        rule,
+        "not_eligible",
+        "warning",
+        f"填有投资决算额，但未填写是否特困供养机构（敬老院）：{rule.citation} 的改造补助只补敬老院，暂不计发；"
+        "如属敬老院，请填“是”后重新核算",
+        f"a final investment is given but not whether it is a 敬老院 (特困供养机构): {rule.citation} pays "
+        "renovated 敬老院 only, so nothing is paid; fill it in and run again",
+        evidence,
+    )
+    condition_findings(
+        ctx,
+        inst,
+        pl.col("is_tekun").not_(),
+        rule,
+        "not_eligible",
+        "info",
+        f"不属于 {rule.citation} 的补助范围（非敬老院）",
+        f"not covered by {rule.citation} (not a 敬老院)",
+        evidence,
+    )
+    inst = inst.filter(pl.col("is_tekun").fill_null(False))
     min_level = opt(rule, "min_rating_level", on, 0)
     low = pl.col("rating_level").fill_null(0) < min_level
     condition_findings(
