@@ -140,18 +140,19 @@ def _problems_as_findings(problems: pl.DataFrame, tables: dict, lang: str) -> pl
     else:
         warn = warn.with_columns(pl.lit(None, pl.String).alias("institution_id"))
     msg = "message_en" if lang == "en" and "message_en" in warn.columns else "message"
+    from audit.data.validation import where_words
+
     return as_findings(
         warn.select(
             "institution_id",
             pl.col("check").alias("rule"),
             pl.lit("warning").alias("severity"),
             pl.col(msg).alias("message"),
-            pl.format(
-                "sheet={} row={} column={} value={}",
-                pl.col("sheet").fill_null(""),
-                pl.col("row").cast(pl.String).fill_null(""),
-                pl.col("column").fill_null(""),
-                pl.col("value").fill_null(""),
+            (
+                where_words(warn, lang)
+                + pl.when(pl.col("value").fill_null("") != "")
+                .then(pl.lit(t(lang, "，值 ", ", value ")) + pl.col("value"))
+                .otherwise(pl.lit(""))
             ).alias("evidence"),
             pl.lit(None, pl.String).alias("citation"),
             pl.lit(None, pl.String).alias("period"),
@@ -204,7 +205,7 @@ def _data_findings(dataset, pack, year, lang, span) -> pl.DataFrame:
     stakes = _stakes(dataset, pack, year, span)
     found = [_problems_as_findings(problems, dataset.tables, lang)]
     if stakes is not None:
-        found.append(stake_findings(stakes, year, lang, span.label if span is not None else None))
+        found.append(stake_findings(stakes, year, lang, span.label if span is not None else None, dataset.sources))
     else:  # the doubtful-input warnings stand; say that their money is not summed
         found.append(
             as_findings(
@@ -643,7 +644,7 @@ def explain(result: RunResult, institution_id: str, program: str | None = None, 
                 ):
                     continue  # the other kind of premises
                 local = (
-                    f"{L('（本地设定', ' (locally set')}: {_format_value(p.unit, p.local, lang)}{L('）', ')')}"
+                    f"{L('（本地设定', ' (locally set')}: {_format_value(p.unit, p.local_on(e), lang)}{L('）', ')')}"
                     if p.local is not None
                     else ""
                 )

@@ -277,22 +277,31 @@ def _message(code, table, column, n, amount_fen, programs, lang, year, who: str 
     )
 
 
-def stake_findings(stakes: pl.DataFrame, year: int, lang: str = "zh", period: str | None = None) -> pl.DataFrame:
-    """One warning finding per institution × doubt, with the money in message and evidence."""
+def stake_findings(
+    stakes: pl.DataFrame, year: int, lang: str = "zh", period: str | None = None, sources: dict | None = None
+) -> pl.DataFrame:
+    """One warning finding per institution × doubt, with the money in message and evidence;
+    the evidence names the first doubtful cell as the user sees it (sheet, row, letter, header)."""
     if not stakes.height:
         return empty_findings()
+    from audit.data.validation import locate, where_words
+
+    zh = {f"{tb}.{c}": schema.table(tb).column(c).zh for tb, c in stakes.select("table", "column").unique().iter_rows()}
+    cells = locate(stakes.select("table", "sheet", "row", "column"), sources or {}).with_columns(
+        pl.concat_str("table", "column", separator=".").replace_strict(zh, default=None).alias("column_zh")
+    )
+    where = cells.select(where_words(cells, lang).alias("where"))["where"]
     rows = [
         {
             "institution_id": s["institution_id"],
             "rule": f"at_stake_{s['code']}",
             "severity": "warning",
             "message": _message(s["code"], s["table"], s["column"], s["n"], s["amount_fen"], s["programs"], lang, year),
-            "evidence": f"table={s['table']} column={s['column']} sheet={s['sheet']} row={s['row']} rows={s['n']} "
-            f"amount={yuan(s['amount_fen'])} rules={s['rules']}",
+            "evidence": f"{w} rows={s['n']} amount={yuan(s['amount_fen'])} rules={s['rules']}",
             "citation": s["citation"],
             "period": period or str(year),
         }
-        for s in stakes.iter_rows(named=True)
+        for s, w in zip(stakes.iter_rows(named=True), where)
     ]
     return as_findings(pl.DataFrame(rows))
 

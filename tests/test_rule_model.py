@@ -455,6 +455,58 @@ def test_the_cap_is_the_institutions_not_each_claims(guide):
     assert cap["severity"].to_list() == ["info"] and "amount=50,000.00" in cap["evidence"][0]
 
 
+CAP_SETS = ("construction.rate=1000", "construction.payer=county", "construction.cap_per_institution=50000")
+
+
+def _grown_home(**kw):
+    """80 beds: 30 subsidised in an earlier year, 50 added by an expansion accepted 2024-05-01."""
+    return {"institution_id": "G", "beds": 80, "beds_subsidized_before": 30, "expansion_beds": 50,
+            "expansion_accepted_on": D(2024, 5, 1), "basic_beds_agreement": True, "accepted_on": D(2021, 1, 1),
+            "opened_on": D(2021, 3, 1), **kw}
+
+
+def test_the_cap_counts_what_earlier_years_paid(guide):
+    """The cap (单个机构补助上限, here 50,000) is the institution's whole construction subsidy,
+    whatever year each part fell due. 30 beds were paid 30,000.00 in 2022 (拨付 2022); the 50
+    expansion beds (50 × 1,000 = 50,000.00) get what is left: 50,000 − 30,000 = 20,000.00."""
+    paid = [{"institution_id": "G", "program": "construction", "period": "2022", "amount_fen": 30_000_00}]
+    ledger, findings, _ = compute(tables(institutions=[_grown_home()], residents=residents_in("G", 30),
+                                         payments=paid), load_pack(guide, sets=CAP_SETS), 2024)
+    assert ledger.select("item", "amount_fen").rows() == [("expansion_beds", 20_000_00)]
+    assert "最高不超过 50,000 元" in ledger["basis"][0] and "30,000.00" in ledger["basis"][0]
+    assert found(findings, "G", "cap_history_unknown").height == 0
+    # a payment of this period (2024) is not an earlier year's: the cap room stays 50,000
+    now = [{**paid[0], "period": "2024"}]
+    ledger, _, _ = compute(tables(institutions=[_grown_home()], residents=residents_in("G", 30), payments=now),
+                           load_pack(guide, sets=CAP_SETS), 2024)
+    assert ledger["amount_fen"].to_list() == [50_000_00]
+
+
+def test_the_cap_with_earlier_subsidised_beds_and_no_payment_record_is_a_warning(guide):
+    """Without 拨付 rows the run cannot know what the 30 earlier beds took of the cap: the
+    50,000.00 is listed, and a warning says up to all of it may lie beyond the cap."""
+    ledger, findings, _ = compute(tables(institutions=[_grown_home()], residents=residents_in("G", 30)),
+                                  load_pack(guide, sets=CAP_SETS), 2024)
+    assert ledger["amount_fen"].to_list() == [50_000_00]
+    w = found(findings, "G", "cap_history_unknown")
+    assert w["severity"].to_list() == ["warning"]
+    assert "beds_subsidized_before=30" in w["evidence"][0] and "amount=50,000.00" in w["evidence"][0]
+
+
+def test_claims_due_in_different_years_share_one_cap_without_counting_a_payment_twice(guide):
+    """New beds (30, due 2022-03-01 when a year open) and an expansion (50, due 2024-05-01):
+    in the 2024 run the new beds' 30,000.00 (an earlier year's, not recorded as subsidised)
+    comes first, leaving 20,000.00 for the expansion. A 2022 payment of those 30,000.00 is the
+    same money: still 20,000.00, not 50,000 − 30,000 − 30,000 = 0."""
+    home = _grown_home(beds_subsidized_before=0)
+    for payments in ([], [{"institution_id": "G", "program": "construction", "period": "2022",
+                           "amount_fen": 30_000_00}]):
+        ledger, findings, _ = compute(tables(institutions=[home], residents=residents_in("G", 30),
+                                             payments=payments), load_pack(guide, sets=CAP_SETS), 2024)
+        assert ledger.select("item", "amount_fen").rows() == [("expansion_beds", 20_000_00)]
+        assert "amount=30,000.00" in found(findings, "G", "overdue_unpaid")["evidence"][0]
+
+
 def test_a_blank_profit_status_is_paid_in_full_and_said_with_the_difference():
     """甘肃: non-profit 10,000/bed, for-profit at 80%. A 10-bed home with 营利性质 blank is paid
     100,000.00 and warned that, if for-profit, 20,000.00 too much (10 × 10,000 × 20%)."""
@@ -492,9 +544,84 @@ def test_months_before_the_rule_took_effect_are_not_paid():
     assert note["severity"].to_list() == ["info"] and "from=2020-01-01" in note["evidence"][0]
 
 
-def test_a_value_that_changes_inside_the_period_is_said(tmp_path):
-    """A run prices a period at its last day's values: a parameter with a second dated value
-    inside 2020 is a warning naming the change date, never a silent single price."""
+RATE_LINE = ('        value: {"[100,)+model": 80, "[0,50]": 20, "(50,)": 60}\n')
+
+
+def _haimen_with_a_rate_change(tmp_path, on: str):
+    """海门 with its [0,50] rate raised from 20 to 30 yuan from `on` (quote kept: a test pack)."""
+    from audit.policy import PACK_DIR
+
+    text = (PACK_DIR / "haimen.yaml").read_text(encoding="utf-8")
+    quote = text.split(RATE_LINE, 1)[1].split("\n", 1)[0].strip().removeprefix("quote: ")
+    old = f'{RATE_LINE}        quote: {quote}\n'
+    assert old in text
+    new = "        values:\n" + "".join(
+        f'          - from: {start}\n            value: {{"[100,)+model": 80, "[0,50]": {r}, "(50,)": 60}}\n'
+        f"            quote: {quote}\n"
+        for start, r in (("2020-01-01", 20), (on, 30)))
+    (tmp_path / "haimen.yaml").write_text(text.replace(old, new, 1), encoding="utf-8")
+    return load_pack(str(tmp_path / "haimen.yaml"))
+
+
+def test_a_rate_that_changes_inside_the_period_prices_each_part_at_its_own_rate(tmp_path):
+    """The 50-bed rate goes from 20 to 30 yuan on 2020-07-15. A month counts by its month-end
+    census, so it is priced at the rate in force on its last day: January–June at 20, July
+    (its end 07-31 is after the change) to December at 30.
+    - p, in residence all 2020: 6 × 20 + 6 × 30 = 300.00
+    - q, discharged 2020-08-10 (in on the month-ends Jan–Jul): 6 × 20 + 1 × 30 = 150.00
+    Lines: 2020-01..2020-06 12 × 20 = 240.00, 2020-07..2020-12 7 × 30 = 210.00; 450.00 in all."""
+    pack = _haimen_with_a_rate_change(tmp_path, "2020-07-15")
+    residents = [local("H", "p"), local("H", "q", discharged_on=D(2020, 8, 10))]
+    ledger, findings, _ = compute(tables(institutions=[haimen_home("H", 50)], residents=residents), pack, 2020,
+                                  period=Period.parse("2020"))
+    rows = sorted(ledger.select("period", "quantity", "rate_fen", "amount_fen").rows())
+    assert rows == [("2020H1", 12, 20_00, 240_00), ("2020H2", 7, 30_00, 210_00)]
+    assert ledger["amount_fen"].sum() == 450_00
+    assert "30.00 元/人/月" in lines(ledger, period="2020H2")["basis"][0]
+    split = findings.filter(pl.col("rule") == "values_change_in_period")
+    assert split["severity"].to_list() == ["info"]          # priced part by part: nothing left unpriced
+    ev = split["evidence"][0]
+    assert "2020H1" in ev and "2020H2" in ev and "20.00" in ev and "30.00" in ev and "rate_by_band" in ev
+    assert "海门区 运营补贴通知 正文" in ev                     # each value's clause
+    assert "50张以下的(含50张),每月每张床位给予20元" in ev   # and its words
+
+
+def test_a_value_that_ends_and_a_later_one_leave_the_months_between_unpaid_and_said(tmp_path):
+    """The 20-yuan rate holds until 2020-03-31 and a 30-yuan rate from 2020-07-01: January–March
+    at 20 (3 × 20 = 60.00), April–June under no rate (not paid, an info finding for that part),
+    July–December at 30 (6 × 30 = 180.00)."""
+    from audit.policy import PACK_DIR
+
+    text = (PACK_DIR / "haimen.yaml").read_text(encoding="utf-8")
+    quote = text.split(RATE_LINE, 1)[1].split("\n", 1)[0].strip().removeprefix("quote: ")
+    new = "        values:\n" + "".join(
+        f'          - from: {start}\n{until}            value: {{"[100,)+model": 80, "[0,50]": {r}, "(50,)": 60}}\n'
+        f"            quote: {quote}\n"
+        for start, until, r in (("2020-01-01", "            until: 2020-03-31\n", 20), ("2020-07-01", "", 30)))
+    (tmp_path / "haimen.yaml").write_text(text.replace(f"{RATE_LINE}        quote: {quote}\n", new, 1), encoding="utf-8")
+    pack = load_pack(str(tmp_path / "haimen.yaml"))
+    ledger, findings, _ = compute(tables(institutions=[haimen_home("H", 50)], residents=[local("H", "p")]), pack,
+                                  2020, period=Period.parse("2020"))
+    rows = sorted(ledger.select("period", "quantity", "amount_fen").rows())
+    assert rows == [("2020H2", 6, 180_00), ("2020Q1", 3, 60_00)]
+    # the run cuts the rule to the months it holds in (calc: Rule.spans_in_force) and says which are left out
+    gap = findings.filter(pl.col("rule").is_in(["not_in_force", "months_not_in_force"]))
+    assert gap["severity"].to_list() == ["info"] and "2020Q2 不计发" in gap["message"][0]
+
+
+def test_a_change_on_the_first_of_the_period_or_of_its_first_month_splits_nothing(tmp_path):
+    """A value that starts inside the period's first month holds on that month's end: the
+    whole of 2020-07..2020-12 is at 30 yuan (6 × 30 = 180.00), one line, no split."""
+    pack = _haimen_with_a_rate_change(tmp_path, "2020-07-10")
+    ledger, findings, _ = compute(tables(institutions=[haimen_home("H", 50)], residents=[local("H", "p")]), pack,
+                                  2020, period=Period.parse("2020H2"))
+    assert ledger.select("period", "quantity", "amount_fen").rows() == [("2020H2", 6, 180_00)]
+    assert findings.filter(pl.col("rule") == "values_change_in_period").height == 0
+
+
+def test_a_value_restated_unchanged_inside_the_period_splits_nothing(tmp_path):
+    """A second dated entry with the same value (6 months again from 2020-07-01) changes no
+    price: one line for 2020 (12 × 20 = 240.00), no split, nothing to say."""
     from audit.policy import PACK_DIR
 
     text = (PACK_DIR / "haimen.yaml").read_text(encoding="utf-8").replace(
@@ -505,10 +632,10 @@ def test_a_value_that_changes_inside_the_period_is_said(tmp_path):
     assert "2020-07-01" in text
     (tmp_path / "haimen.yaml").write_text(text, encoding="utf-8")
     p = Period.parse("2020")
-    _, findings, _ = compute(tables(institutions=[haimen_home("H", 50)], residents=[local("H", "p")]),
+    ledger, findings, _ = compute(tables(institutions=[haimen_home("H", 50)], residents=[local("H", "p")]),
                              load_pack(str(tmp_path / "haimen.yaml")), 2020, period=p)
-    change = findings.filter(pl.col("rule") == "values_change_in_period")
-    assert change["severity"].to_list() == ["warning"] and "changes=2020-07-01" in change["evidence"][0]
+    assert ledger.select("period", "quantity", "amount_fen").rows() == [("2020", 12, 240_00)]
+    assert findings.filter(pl.col("rule") == "values_change_in_period").height == 0
 
 
 def test_a_level_the_uplift_table_lacks_is_a_gap_not_a_zero_uplift(tmp_path):

@@ -261,7 +261,7 @@ def test_validation_warnings_become_findings_and_months_count_once(data, tmp_pat
     (data / "residents.csv").write_text("\n".join(lines_ + [lines_[1]]) + "\n", encoding="utf-8")
     result = run(data, "shaoxing", 2024)
     warn = result.findings.filter(pl.col("rule") == "overlapping_stay").row(0, named=True)
-    assert warn["severity"] == "warning" and "row=3" in warn["evidence"] and "residents.csv" in warn["evidence"]
+    assert warn["severity"] == "warning" and "第 3 行" in warn["evidence"] and "文件「residents.csv」" in warn["evidence"]
     assert warn["institution_id"] == "A001"  # the flagged row's institution, for its self-check
     base = result.ledger.filter(pl.col("item") == "resident_months_level_4")
     assert base["quantity"].to_list() == [10] and base["amount_fen"].to_list() == [1_000_00]

@@ -172,8 +172,8 @@ def test_blank_or_missing_hukou_names_the_operating_grant_at_stake(make_folder):
         "机构编号,身份证号,入住日期,能力等级\n"
         f"A1,{ID_A},2023-01-01,自理\nA1,{ID_B},2023-01-01,自理\n")}, with_institutions=False)
     found = audit.run(folder, "shaoxing", 2024).findings.filter(pl.col("rule") == "at_stake_column_missing")
-    assert found["evidence"].str.contains("column=hukou_county").any()
-    assert "amount=1,920.00" in found.filter(pl.col("evidence").str.contains("column=hukou_county"))["evidence"][0]
+    hukou = found.filter(pl.col("evidence").str.contains("「户籍所在区县」列", literal=True))["evidence"]
+    assert hukou.len() == 1 and "amount=1,920.00" in hukou[0]
 
 
 def test_an_estimate_that_fails_is_said_not_skipped(monkeypatch):

@@ -89,6 +89,39 @@ def locate(problems: pl.DataFrame, sources: dict) -> pl.DataFrame:
     return problems.join(where, on=["table", "sheet", "column"], how="left", nulls_equal=False, maintain_order="left")
 
 
+_FILE = r"\.(?i:csv|tsv|txt|xlsx|xlsm|xls|ods|parquet|json)$"  # a one-table file is named by its file name
+
+
+def where_words(frame: pl.DataFrame, lang: str = "zh") -> pl.Expr:
+    """The cell as the user sees it, from a located frame (sheet, row, letter, header,
+    column_zh; missing ones are left out): 工作表「入住名册」第 12 行 F 列「身份证号」, or for a
+    column we could not read 文件「入住老人.csv」「户籍所在区县」列 — never our table and
+    column names. English: sheet '入住名册' row 12 column F '身份证号'."""
+
+    def col(c: str) -> pl.Expr:
+        return pl.col(c).cast(pl.String) if c in frame.columns else pl.lit(None, pl.String)
+
+    is_file = col("sheet").str.contains(_FILE)
+    header = pl.coalesce(col("header"), col("column_zh"))
+    if lang == "en":
+        parts = [
+            pl.when(is_file).then(pl.lit("file '")).otherwise(pl.lit("sheet '")) + col("sheet") + pl.lit("'"),
+            pl.lit(" row ") + col("row"),
+            pl.when(col("letter").is_not_null())
+            .then(pl.lit(" column ") + col("letter") + pl.lit(" '") + header + pl.lit("'"))
+            .otherwise(pl.lit(" column '") + header + pl.lit("'")),
+        ]
+    else:
+        parts = [
+            pl.when(is_file).then(pl.lit("文件「")).otherwise(pl.lit("工作表「")) + col("sheet") + pl.lit("」"),
+            pl.lit("第 ") + col("row") + pl.lit(" 行"),
+            pl.when(col("letter").is_not_null())
+            .then(pl.lit(" ") + col("letter") + pl.lit(" 列「") + header + pl.lit("」"))
+            .otherwise(pl.lit("「") + header + pl.lit("」列")),
+        ]
+    return pl.concat_str(parts, ignore_nulls=True).str.strip_chars()
+
+
 def validate(tables: dict[str, pl.DataFrame], sources: dict | None = None) -> pl.DataFrame:
     """Problems frame for raw or normalised tables (see docs/internals.md)."""
     return check_tables(tables, sources)[1]

@@ -15,10 +15,13 @@ sum per institution — never one row per stay × month.
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import timedelta
 from fractions import Fraction
 
 import polars as pl
 
+from audit.dates import Period
 from audit.kinds.base import Item, Kind
 from audit.kinds.operating import _checklist as operating_checklist
 from audit.kinds.operating import residence_since
@@ -240,7 +243,82 @@ def _eligible(ctx: Ctx, rule, inst: pl.DataFrame, tables) -> pl.DataFrame:
 
 
 def bed_month_grant(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
-    """The period's operating-grant lines of one rule."""
+    """The period's operating-grant lines of one rule. A month is priced at the values in
+    force on its last day (its census day): when a value changes inside the period, each
+    run of months with the same values is priced on its own, as its own lines."""
+    parts = _value_parts(ctx, rule)
+    if len(parts) == 1:
+        return _bed_month_lines(rule, tables, ctx)
+    _say_split(ctx, rule, parts)
+    out = []
+    for part in parts:
+        sub = replace(ctx, period=part)  # findings of a part carry its period
+        try:
+            out.append(_bed_month_lines(rule, tables, sub))
+        except Gap as g:  # a part no value covers: said for that part, the others still paid
+            sub.gap(rule, g, tables["institutions"]["institution_id"])
+    out = [o for o in out if o.height]
+    return pl.concat(out, how="diagonal_relaxed") if out else pl.DataFrame()
+
+
+def _value_parts(ctx: Ctx, rule) -> list[Period]:
+    """The period cut where a parameter takes a different value, or stops having one: a
+    value that starts (or ends the day before) in month m holds (or not) on m's last day, so
+    m is the first month of a new part (a change inside the period's first month cuts
+    nothing). A local value (--set) holds on every date."""
+    span = ctx.span
+    days = {
+        d
+        for p in rule.params.values()
+        if p.local is None
+        for prev, e in zip([None, *p.values], p.values)
+        for d in (
+            e.start if prev is not None and (prev.value, prev.gap, prev.until) != (e.value, e.gap, None) else None,
+            e.until + timedelta(days=1) if e.until is not None else None,
+        )
+        if d is not None and span.start < d <= span.end
+    }
+    cuts = sorted({span.month_index(d) for d in days} - {0})
+    bounds = [0, *cuts, span.n_months]
+    ends = span.month_ends
+    return [Period(ends[a].replace(day=1), ends[b - 1]) for a, b in zip(bounds, bounds[1:])]
+
+
+def _say_split(ctx: Ctx, rule, parts: list[Period]) -> None:
+    """An info finding naming, for each parameter that changes, its value in each part with
+    the clause and the words it comes from."""
+    from audit.policy.values import format_value
+
+    said = []
+    for name, p in rule.params.items():
+        readings = [rule.reading(name, part.end) for part in parts]
+        if len({(r.state, repr(r.value)) for r in readings}) < 2:
+            continue
+        said.append(
+            f"param={rule.id}.{name} "
+            + " ".join(
+                f"{part.label}="
+                + (format_value(p.unit, r.value, ctx.lang) if r.state == "value" else r.state)
+                + (f"（{rule.short} {r.entry.clause}：「{r.entry.quote}」）" if r.entry is not None else "")
+                for part, r in zip(parts, readings)
+            )
+        )
+    labels = "、".join(part.label for part in parts)
+    ctx.finding(
+        "values_change_in_period",
+        "info",
+        ctx.t(
+            f"规则 {rule.id} 的标准在期间 {ctx.period_label} 内变更：按 {labels} 分段计发，每月按当月月末有效的标准计",
+            f"rule {rule.id} changes value within {ctx.period_label}: priced in parts ({', '.join(p.label for p in parts)}), "
+            "each month at the values in force on its last day",
+        ),
+        "; ".join(said),
+        rule.citation,
+    )
+
+
+def _bed_month_lines(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
+    """The lines of one rule over a span in which its values do not change."""
     on, span = ctx.ref_date, ctx.span
     ctx.interpretations.add("bed_month_census")
     inst = _eligible(ctx, rule, tables["institutions"].filter(pl.col("kind") == "institution"), tables)
@@ -387,20 +465,6 @@ def _months_in_force(ctx: Ctx, rule, idx, n: int) -> tuple[int, int]:
     # the month of `end` counts only when the rule still holds on its last day
     last_day = pl.select(pl.lit(end).dt.month_end()).item()
     hi = min(n - 1, pl.select(idx(pl.lit(end))).item() - (0 if end >= last_day else 1))
-    changes = sorted({e.start for p in rule.params.values() for e in p.values[1:] if span.start < e.start <= span.end})
-    if changes:  # one run prices the period at its last day's values: say it, settle the parts apart
-        ctx.finding(
-            "values_change_in_period",
-            "warning",
-            ctx.t(
-                f"规则 {rule.id} 的参数在期间 {span.label} 内变更（{'、'.join(map(str, changes))}）：本次按期末数值计发，"
-                "变更前的月份应按当时标准另行核算（把期间在变更日处分开运行）",
-                f"rule {rule.id} changes value within {span.label} ({', '.join(map(str, changes))}): this run prices "
-                "every month at the period end's values; run the parts before and after each change separately",
-            ),
-            f"rule={rule.id} changes={','.join(map(str, changes))} period={span.label}",
-            rule.citation,
-        )
     if lo > 0 or hi < n - 1:
         ctx.finding(
             "months_not_in_force",

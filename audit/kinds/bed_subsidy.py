@@ -2,8 +2,9 @@
 
 - **tiers** — the rate of the band the institution reaches (audit.policy.tiers), or a rate by
   premises, or one rate;
-- **modifiers** — 改扩建 / for-profit / 公建民营 factors, a cap per institution, counted
-  beds capped by approved beds;
+- **modifiers** — 改扩建 / for-profit / 公建民营 factors, a cap per institution over all
+  its construction money (earlier periods' 拨付 come off it first), counted beds capped by
+  approved beds;
 - **conditions** — registration, acceptance, a minimum operating period ("运营满1年" →
   due on the day it is reached), minimum occupancy (due on the day residents reach it), lease term by what is leased (land /
   building), rating at least N, a 保基本床位 agreement. The due date is the day the last
@@ -260,6 +261,7 @@ def _occupancy_reached(ctx: Ctx, rule, df: pl.DataFrame, tables) -> pl.DataFrame
     claims = claims.join(at_due, on="_claim", how="left").with_columns(pl.col("_n0").fill_null(0))
     first = (
         events.join(claims.select("_claim", "_n0", "_need"), on="_claim")
+        .sort("_claim", "day")  # a join keeps no order: the running count needs the days in order
         .with_columns((pl.col("_n0") + pl.col("d").cum_sum().over("_claim")).alias("_n"))
         .filter(pl.col("_n") >= pl.col("_need"))
         .group_by("_claim")
@@ -492,16 +494,24 @@ def bed_subsidy(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
     df = _modifiers(ctx, rule, df)
     df = df.with_columns((pl.col("quantity") * pl.col("rate_fen")).alias("gross_fen"))
     cap = opt(rule, "cap_per_institution", on)
-    # the cap is the institution's, not each claim's (new beds and expansion beds share it):
-    # claims take what is left of it in claim order
-    first_new = pl.col("claim") != "new"  # new beds before expansion beds
-    before = (pl.col("gross_fen").cum_sum() - pl.col("gross_fen")).over("institution_id", order_by=[first_new, "claim"])
-    capped_total = pl.min_horizontal("gross_fen", (pl.lit(cap, pl.Int64) - before).clip(lower_bound=0))
+    # the cap is the institution's whole construction subsidy, not each claim's nor each year's:
+    # what earlier periods paid (拨付) comes off it first, then the claims take what is left in
+    # the order they fall due (new beds before expansion beds on one day)
+    df = _paid_before(df, tables, span)
+    room = (pl.lit(cap, pl.Int64) - _earlier_not_claimed()).clip(lower_bound=0)
+    order = ["due", pl.col("claim") != "new"]
+    before = (pl.col("gross_fen").cum_sum() - pl.col("gross_fen")).over("institution_id", order_by=order)
+    capped_total = pl.min_horizontal("gross_fen", (room - before).clip(lower_bound=0))
     capped = pl.col("gross_fen") > capped_total if cap is not None else pl.lit(False)
+    paid_note = (
+        pl.when(_earlier_not_claimed() > 0)
+        .then(pl.lit("（以前期间已拨付 ") + fen_text(_earlier_not_claimed()) + pl.lit(" 元计入上限）"))
+        .otherwise(pl.lit(""))
+    )
     df = df.with_columns(
         (capped_total if cap is not None else pl.col("gross_fen")).alias("total_fen"),
         pl.when(capped)
-        .then(pl.lit(f"，最高不超过 {cap // 100:,} 元" if cap is not None else ""))
+        .then(pl.lit(f"，最高不超过 {cap // 100:,} 元" if cap is not None else "") + paid_note)
         .otherwise(pl.lit(""))
         .alias("_cap_note"),
     )
@@ -576,7 +586,63 @@ def bed_subsidy(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
         evidence,
     )
     lines = stages.filter((pl.col("stage_due") >= span.start) & (pl.col("stage_due") <= span.end))
+    if cap is not None:
+        _cap_history_unknown(ctx, rule, lines)
     return _lines(ctx, rule, lines)
+
+
+def _paid_before(df: pl.DataFrame, tables: dict, span) -> pl.DataFrame:
+    """`_paid_before`: the institution's construction payments (拨付) for periods that end
+    before the run's (null: the data has none), and `_owed_before`: the gross of this run's
+    claims that fell due before it — the same money when those claims were paid then."""
+    from audit import dates
+
+    start = span.start.year * 12 + span.start.month - 1
+    pay = tables.get("payments")
+    if pay is not None and pay.height:
+        paid = (
+            dates.month_spans(pay.filter(pl.col("program") == "construction"))
+            .filter(pl.col("m1") < start)
+            .group_by("institution_id")
+            .agg(pl.col("amount_fen").sum().alias("_paid_before"))
+        )
+    else:
+        paid = pl.DataFrame(schema={"institution_id": pl.String, "_paid_before": pl.Int64})
+    owed = pl.col("gross_fen").filter(pl.col("due") < span.start).sum().over("institution_id")
+    return df.join(paid, on="institution_id", how="left").with_columns(owed.alias("_owed_before"))
+
+
+def _earlier_not_claimed() -> pl.Expr:
+    """Money earlier periods paid beyond this run's own earlier claims: it went to beds the
+    run does not see (those recorded as subsidised before) and counts against the cap."""
+    return (pl.col("_paid_before").fill_null(0) - pl.col("_owed_before")).clip(lower_bound=0)
+
+
+def _cap_history_unknown(ctx: Ctx, rule, lines: pl.DataFrame) -> None:
+    """Beds subsidised before with no record of what they were paid: the cap cannot be
+    checked, so this period's money for the institution may lie beyond it (a warning with
+    that money, not a silent full payment)."""
+    unknown = (
+        lines.filter((pl.col("beds_subsidized_before").fill_null(0) > 0) & pl.col("_paid_before").is_null())
+        .group_by("institution_id")
+        .agg(pl.col("beds_subsidized_before").first(), pl.col("amount_fen").sum())
+    )
+    condition_findings(
+        ctx,
+        unknown,
+        pl.lit(True),
+        rule,
+        "cap_history_unknown",
+        "warning",
+        f"已有床位享受过建设补贴，但拨付表中没有以前期间的建设补贴拨付记录，无法核对 {rule.citation} 的单个机构补助上限："
+        "本期金额可能部分或全部超出上限（补录以前拨付后重新核算）",
+        f"some beds were subsidised before but the payments hold no earlier construction payment, so the "
+        f"institution's cap under {rule.citation} cannot be checked: this period's money may lie beyond it "
+        "(add the earlier payments and run again)",
+        pl.format(
+            "beds_subsidized_before={} amount={}", pl.col("beds_subsidized_before"), fen_text(pl.col("amount_fen"))
+        ),
+    )
 
 
 def _stages(ctx: Ctx, rule, df: pl.DataFrame) -> pl.DataFrame:
