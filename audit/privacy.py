@@ -66,7 +66,10 @@ def defuse_formula(expr: pl.Expr) -> pl.Expr:
     opens a CSV: a leading = + - @ (after spaces too), {= (an array formula), or a tab,
     carriage return or line break."""
     s = expr.cast(pl.String)
-    return pl.when(s.str.contains(r"^(\s*[=+\-@]|[\t\r\n]|\s*\{\s*=)")).then(pl.lit("'") + s).otherwise(s)
+    return pl.when(s.str.contains(_FORMULA)).then(pl.lit("'") + s).otherwise(s)
+
+
+_FORMULA = r"^(\s*[=+\-@]|[\t\r\n]|\s*\{\s*=)"
 
 
 # 18 characters shaped like a 身份证号: 6 digits, a birth date 19xx/20xx-MM-DD, 3 digits and a
@@ -76,6 +79,9 @@ _NATIONAL_ID = (
     r"(^|\D)(\d{4})\d{2}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
     r"(\d{3}[0-9Xx])($|\D)"
 )
+
+
+_ID_RUN = r"\d{17}[0-9Xx]"  # every _NATIONAL_ID match contains one (a cheap pre-check)
 
 
 def mask_national_ids(expr: pl.Expr) -> pl.Expr:
@@ -96,9 +102,18 @@ def defuse_frame(df: pl.DataFrame) -> pl.DataFrame:
     defused. The result of a cell depends on its value alone, so a long column with many
     repeats (a rule code, a month, an institution id on 15 million discrepancy rows) is
     defused once per distinct value and only the values that change are replaced."""
+    strings = [c for c, t in df.schema.items() if t == pl.String]
+    if not strings:
+        return df
+    # a cell can change only if it holds 18 id-like characters in a row or starts like a
+    # formula (masking keeps a cell's first characters): columns with no such cell are
+    # left as they are, after one cheap scan instead of three rewriting passes
+    touched = df.select(
+        (pl.col(c).str.contains(_ID_RUN) | pl.col(c).str.contains(_FORMULA)).any().alias(c) for c in strings
+    ).row(0)
     columns = []
-    for c, t in df.schema.items():
-        if t != pl.String:
+    for c, hit in zip(strings, touched):
+        if not hit:
             continue
         safe = defuse_formula(mask_national_ids(pl.col(c)))
         if df.height >= DISTINCT_MIN_ROWS:
