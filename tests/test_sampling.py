@@ -480,6 +480,7 @@ def test_draw_record_states_time_and_witnesses_with_labelled_hashes(register, tm
     pairs = dict(zip(sheet["项目"], sheet["值"]))
     assert pairs["抽取时间"] == "2025-03-03 10:00" and pairs["监督见证"] == "驻局纪检组"
     assert pairs["种子来源"] == "未记录" and "回避关系表哈希" in pairs
+    assert "新民发〔2025〕3号" in pairs["随机种子"] and pairs["每组人数"] == "2" and "seed" not in pairs
 
     en = cli(*base, "--lang", "en", "--out", tmp_path / "e")
     assert en.exit_code == 0, en.output

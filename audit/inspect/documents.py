@@ -62,6 +62,18 @@ LABELS = {
         },
         "ceremony": {"drawn_at": "抽取时间", "witnesses": "监督见证", "seed_source": "种子来源"},
         "not_recorded": "未记录",
+        "param": {
+            "seed": "随机种子",
+            "ratios": "抽查比例",
+            "strata": "分层依据",
+            "default_stratum": "未定级机构归入",
+            "min_years_uninspected": "多年未检查必查（年）",
+            "as_of": "基准日期",
+            "team_size": "每组人数",
+            "joint": "联合检查",
+            "avoid_same_county": "回避本区县",
+            "algorithm": "算法",
+        },
         "method": {
             "sha256-rank/1": "各层内按 SHA-256(种子|机构编号) 的十六进制值升序排列，取前 k 家"
             "（k = ⌈比例 × 该层机构数⌉）"
@@ -91,6 +103,7 @@ LABELS = {
         },
         "ceremony": {"drawn_at": "Drawn at", "witnesses": "Witnessed by", "seed_source": "Seed source"},
         "not_recorded": "not recorded",
+        "param": {},
         "method": {
             "sha256-rank/1": "within each stratum, institutions ordered by SHA-256(seed|institution_id) "
             "(hex, ascending); the first k are drawn (k = ceil(ratio × stratum size))"
@@ -234,12 +247,12 @@ def draw_tables(record: dict, lang: str = "zh") -> dict[str, pl.DataFrame]:
     ]
     params = (
         [
-            {"key": k, "value": json.dumps(v, ensure_ascii=False, sort_keys=True)}
+            {"key": L["param"].get(k, k), "value": json.dumps(v, ensure_ascii=False, sort_keys=True)}
             for k, v in record["parameters"].items()
         ]
         + [{"key": label, "value": v} for label, v in ceremony_rows(record, lang)]
         + [{"key": L["register"].get(k, k), "value": v} for k, v in record["register"].items()]
-        + [{"key": "algorithm", "value": record["algorithm"]}]
+        + [{"key": L["param"].get("algorithm", "algorithm"), "value": record["algorithm"]}]
         + [{"key": f"rule.{k}", "value": v} for k, v in record["rules"].items()]
     )
     return {
