@@ -378,9 +378,10 @@ def _load_one(table: str, path: Path, sheet: str | None, label: str, tables, sou
                 sources[table] = src
                 return
         grid, first_row, first_col, src["encoding"] = grid_read if grid_read is not None else _read_grid(path, sheet)
+        formulas: list[dict] = []
         if path.suffix.lower() in (".xlsx", ".xlsm"):
             for row, letters in _formula_cells(str(path), sheet, path.stat().st_mtime_ns):
-                problems.append(
+                formulas.append(
                     _problem(
                         table,
                         label,
@@ -434,6 +435,8 @@ def _load_one(table: str, path: Path, sheet: str | None, label: str, tables, sou
         return
     merges = merged_ranges(path, sheet) if sheet is not None and path.suffix.lower() in (".xlsx", ".xlsm") else []
     df, info = _frame_from_grid(table, grid, first_row, label, problems, first_col, merges)
+    skipped = {sk["row"] for sk in info["skipped"]}  # a formula in a 合计 row or footer is never read
+    problems.extend(f for f in formulas if f["row"] not in skipped)
     if sheet is not None and path.suffix.lower() in EXCEL_SUFFIXES:
         df = _mark_numeric_ids(table, df, path, sheet, info)
     if _refers_to_institutions(table) and not {"institution_id", "_inst_name", "_inst_code"} & set(df.columns):
