@@ -265,3 +265,30 @@ def test_a_value_merged_down_several_rows_is_each_rows_value(tmp_path):
     note = ds.problems.filter(pl.col("check") == "merged_cells")
     assert note["severity"].unique().to_list() == ["info"]
     assert any("E4:E6" in m for m in note["message"].to_list())
+
+
+def test_a_generic_title_falls_back_to_the_sheet_name_and_a_copied_title_is_an_error(tmp_path):
+    """Sheet 七星敬老院 titled "2024年入住老人花名册" names no home: its sheet name does (it was
+    an error). Sheet 南明颐养院 still carries 七星's title (copied, not edited): its resident
+    was counted at 七星 without a word; now an error names both homes."""
+    roster = lambda title, who: [["__merge__", 4, title], ["序号", "姓名", "身份证号", "入住日期", "户籍地"],  # noqa: E731
+                                 ["1", "张一", who, "2023.1.1", "新昌县"]]
+    book = _book(tmp_path / "b.xlsx", {"机构信息": INSTITUTIONS,
+                                       "七星敬老院": roster("2024年入住老人花名册", ID_A),
+                                       "南明颐养院": roster("新昌县七星敬老院入住老人花名册", ID_B)})
+    ds = audit.load_data(book)
+    res = ds.tables["residents"].sort("_sheet")
+    assert res.select("_sheet", "institution_id").rows() == [("七星敬老院", "新昌县七星敬老院"),
+                                                            ("南明颐养院", "新昌县七星敬老院")]
+    errors = ds.problems.filter((pl.col("severity") == "error") & (pl.col("check") == "institution_name"))
+    assert errors["sheet"].to_list() == ["南明颐养院"]
+    assert "指向“新昌县七星敬老院”" in errors["message"][0] and "工作表名“南明颐养院”却指向“新昌县南明颐养院”" in errors["message"][0]
+
+
+def test_clerks_own_words_for_name_and_certificate_are_read(make_folder):
+    folder = make_folder({
+        "入住老人.csv": f"机构编号,入住老人姓名,身份证号,入住日期\nA001,张一,{ID_A},2023-01-01\n",
+        "工作人员.csv": "机构编号,人员编号,人员姓名,岗位,护理员证书\nA001,S1,李二,护理员,四级/中级工\n"})
+    ds = audit.load_data(folder)
+    assert ds.tables["residents"]["name"].to_list() == ["张一"]
+    assert ds.tables["staff"].select("name", "care_certificate").rows() == [("李二", "intermediate")]

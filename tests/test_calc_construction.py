@@ -137,9 +137,9 @@ def test_shaoxing_nursing_bonus_below_threshold():
 def test_shaoxing_renovation_share_is_a_gap_until_set():
     # 40%–60% band: a gap; with --set renovation.share=50%: 1,000,000 × 50% = 500,000
     inst = [{"institution_id": "R", "kind": "institution", "ownership": "public", "rating_level": 2,
-             "investment_final_fen": 1_000_000_00},
+             "investment_final_fen": 1_000_000_00, "is_tekun": True},
             {"institution_id": "R1", "kind": "institution", "ownership": "public", "rating_level": 1,
-             "investment_final_fen": 1_000_000_00}]
+             "investment_final_fen": 1_000_000_00, "is_tekun": True}]
     ledger, findings = run_calc("shaoxing", 2024, institutions=inst)
     assert lines(ledger, item="renovation_share").height == 0
     assert findings.filter((pl.col("rule") == "policy_gap") & pl.col("message").str.contains("renovation.share")).height == 1
@@ -177,3 +177,17 @@ def test_jiayuguan_blank_profit_status_is_paid_in_full_and_said_with_the_differe
     warn = findings.filter(pl.col("rule") == "missing_profit_status")
     assert warn["severity"].to_list() == ["warning"]
     assert "overpaid_at_most=62,000.00" in warn["evidence"][0] and "80%" in warn["message"][0]
+
+
+def test_shaoxing_renovation_is_for_jinglaoyuan_only():
+    # 重点工作(五)3 "对改造提升后达到二级以上的敬老院": a private level-3 home's investment is no
+    # renovation grant (info); a home that does not say whether it is a 敬老院 is held, warned
+    base = {"kind": "institution", "rating_level": 3, "investment_final_fen": 1_000_000_00}
+    inst = [{"institution_id": "P", "ownership": "private", "is_tekun": False, **base},
+            {"institution_id": "Q", "ownership": "public", "is_tekun": None, **base},
+            {"institution_id": "T", "ownership": "public", "is_tekun": True, **base}]
+    ledger, findings = run_calc("shaoxing", 2024, sets=("renovation.share=50%",), institutions=inst)
+    assert lines(ledger, item="renovation_share").select("institution_id", "amount_fen").rows() == [("T", 500_000_00)]
+    out = findings.filter(pl.col("rule") == "not_eligible").sort("institution_id")
+    assert out.select("institution_id", "severity").rows() == [("P", "info"), ("Q", "warning")]
+    assert "敬老院" in out["message"][1] and "investment_final=1,000,000.00" in out["evidence"][1]

@@ -731,10 +731,12 @@ def _overlapping_stays(tables, sheets) -> pl.DataFrame:
                 sheets.get("residents"),
                 "person_id",
                 masked,
-                pl.lit("同一人在同一机构的两行入住时间重叠（与第") + other + "行），入住月数会重复计算",
+                pl.lit("同一人在同一机构的两行入住时间重叠（与第")
+                + other
+                + "行）：补助按人按月只计一次，请核对是否重复录入",
                 pl.lit("two rows of the same person in the same institution overlap (row ")
                 + other
-                + "); the months would be counted twice",
+                + "): grants count a person once a month; check for a row entered twice",
                 "overlapping_stay",
                 severity="warning",
             ),

@@ -89,7 +89,7 @@ def link_institutions(tables: dict[str, pl.DataFrame], sources: dict, problems_o
         coded = keyed.filter(pl.col("credit_code").is_not_null() & (pl.col("credit_code") != ""))
         codes = dict(coded.select(name_key(pl.col("credit_code")), "_iid").iter_rows())
     for table, df in list(tables.items()):
-        if table == "institutions" or not any(c in df.columns for c in ("_inst_name", "_inst_code", "_inst_label")):
+        if table == "institutions" or not any(c in df.columns for c in LINK_COLUMNS):
             continue
         tables[table] = _link_table(table, df, names, display, codes, sources, problems_of)
 
@@ -120,6 +120,9 @@ def _key_institutions(inst: pl.DataFrame, sources, problems_of) -> pl.DataFrame:
     return inst.with_columns(pl.coalesce(parts).alias("institution_id"))
 
 
+LINK_COLUMNS = ("_inst_code", "_inst_name", "_inst_title", "_inst_label")  # how a row may name its home, in order
+
+
 def _link_table(table, df, names, display, codes, sources, problems_of) -> pl.DataFrame:
     sheet_of = (
         pl.col("_sheet") if "_sheet" in df.columns else pl.lit((sources.get(table) or {}).get("sheet"), dtype=pl.String)
@@ -136,7 +139,7 @@ def _link_table(table, df, names, display, codes, sources, problems_of) -> pl.Da
         )
         found.append(pl.col("__by_code"))
     failures: list[dict] = []
-    for col, per_row in (("_inst_name", True), ("_inst_label", False)):
+    for col, per_row in (("_inst_name", True), ("_inst_title", False), ("_inst_label", False)):
         if col not in df.columns:
             continue
         texts = df.select(pl.col(col).drop_nulls().unique()).to_series().to_list()
@@ -154,7 +157,7 @@ def _link_table(table, df, names, display, codes, sources, problems_of) -> pl.Da
         for text, (ids, near) in unmatched.items():
             failures.append({"col": col, "text": text, "ids": ids, "near": near, "per_row": per_row})
     resolved = pl.coalesce(found)
-    raw_text = pl.coalesce([pl.col(c) for c in ("_inst_code", "_inst_name", "_inst_label") if c in df.columns])
+    raw_text = pl.coalesce([pl.col(c) for c in LINK_COLUMNS if c in df.columns])
     df = df.with_columns(
         resolved.is_null().alias("_inst_unmatched"), pl.coalesce(resolved, raw_text).alias("institution_id")
     )
@@ -162,7 +165,40 @@ def _link_table(table, df, names, display, codes, sources, problems_of) -> pl.Da
     if "institution_id" not in src.get("columns", []):
         src["columns"] = [*src.get("columns", []), "institution_id"]
     _report(table, df, failures, display, sheet_of, problems_of)
-    return df.drop([c for c in df.columns if c.startswith("__by") or c in ("_inst_name", "_inst_code", "_inst_label")])
+    _title_against_sheet(table, df, names, display, sheet_of, problems_of)
+    return df.drop([c for c in df.columns if c.startswith("__by") or c in LINK_COLUMNS])
+
+
+def _title_against_sheet(table, df, names, display, sheet_of, problems_of) -> None:
+    """A roster whose title names one home and whose sheet name another (a sheet copied
+    and renamed, its title left as it was): its rows are counted at the title's home, and
+    that is an error until the clerk says which is right."""
+    if not {"__by_inst_title", "__by_inst_label"} <= set(df.columns):
+        return
+    clash = (
+        df.filter(pl.col("__by_inst_title").is_not_null() & pl.col("__by_inst_label").is_not_null())
+        .filter(pl.col("__by_inst_title") != pl.col("__by_inst_label"))
+        .group_by(sheet_of.alias("sheet"), "_inst_title", "__by_inst_title", "__by_inst_label", maintain_order=True)
+        .agg(pl.len().alias("n"), pl.col("_row").min())
+    )
+    name = schema.table(table).zh
+    shown = {iid: display.get(k, k) for k, ids in names.items() for iid in ids}
+    for sheet, title, by_title, by_sheet, n, row in clash.iter_rows():
+        home, other = shown.get(by_title, by_title), shown.get(by_sheet, by_sheet)
+        problems_of.setdefault(table, []).append(
+            problem_row(
+                table,
+                sheet,
+                f"标题“{title}”指向“{home}”，工作表名“{sheet}”却指向“{other}”：本表 {n} 行{name}暂按标题计入“{home}”；"
+                "请改正标题或工作表名（多半是复制工作表后未改标题）",
+                f"the title '{title}' names '{home}' but the sheet name '{sheet}' names '{other}': its {n} rows of "
+                f"{table} are counted at '{home}' for now; correct the title or the sheet name (a copied sheet?)",
+                check="institution_name",
+                row=row,
+                column="institution_id",
+                value=title,
+            )
+        )
 
 
 def _report(table, df, failures, display, sheet_of, problems_of) -> None:

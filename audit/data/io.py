@@ -438,7 +438,12 @@ def _load_one(table: str, path: Path, sheet: str | None, label: str, tables, sou
         df = _mark_numeric_ids(table, df, path, sheet, info)
     if _refers_to_institutions(table) and not {"institution_id", "_inst_name", "_inst_code"} & set(df.columns):
         # a roster without an institution column: the home is named by the title row or the sheet
-        df = df.with_columns(pl.lit(info["title"] or label, dtype=pl.String).alias("_inst_label"))
+        # (both kept: a generic title falls back to the sheet name, and a title copied from
+        # another home's sheet is caught where the two disagree)
+        df = df.with_columns(
+            pl.lit(info["title"], dtype=pl.String).alias("_inst_title"),
+            pl.lit(label, dtype=pl.String).alias("_inst_label"),
+        )
     info["table"] = table
     if table in tables:  # stacking: several sheets of one table
         first = sources[table]

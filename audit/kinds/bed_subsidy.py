@@ -261,6 +261,7 @@ def _occupancy_reached(ctx: Ctx, rule, df: pl.DataFrame, tables) -> pl.DataFrame
     claims = claims.join(at_due, on="_claim", how="left").with_columns(pl.col("_n0").fill_null(0))
     first = (
         events.join(claims.select("_claim", "_n0", "_need"), on="_claim")
+        .sort("_claim", "day")  # a join keeps no order: the running count needs the days in order
         .with_columns((pl.col("_n0") + pl.col("d").cum_sum().over("_claim")).alias("_n"))
         .filter(pl.col("_n") >= pl.col("_need"))
         .group_by("_claim")

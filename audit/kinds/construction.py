@@ -520,6 +520,33 @@ def renovation_share(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
     if not inst.height:
         return inst
     ctx.interpretations.add("renovation_one_time")
+    # the clause is for 敬老院 (特困人员供养服务机构): another home's investment is no renovation grant
+    evidence = pl.format("is_tekun={} investment_final={}", *_txt("is_tekun"), fen_text(pl.col("investment_final_fen")))
+    condition_findings(
+        ctx,
+        inst,
+        pl.col("is_tekun").is_null(),
+        rule,
+        "not_eligible",
+        "warning",
+        f"填有投资决算额，但未填写是否特困供养机构（敬老院）：{rule.citation} 的改造补助只补敬老院，暂不计发；"
+        "如属敬老院，请填“是”后重新核算",
+        f"a final investment is given but not whether it is a 敬老院 (特困供养机构): {rule.citation} pays "
+        "renovated 敬老院 only, so nothing is paid; fill it in and run again",
+        evidence,
+    )
+    condition_findings(
+        ctx,
+        inst,
+        pl.col("is_tekun").not_(),
+        rule,
+        "not_eligible",
+        "info",
+        f"不属于 {rule.citation} 的补助范围（非敬老院）",
+        f"not covered by {rule.citation} (not a 敬老院)",
+        evidence,
+    )
+    inst = inst.filter(pl.col("is_tekun").fill_null(False))
     min_level = opt(rule, "min_rating_level", on, 0)
     low = pl.col("rating_level").fill_null(0) < min_level
     condition_findings(
