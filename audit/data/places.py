@@ -279,16 +279,48 @@ def resolve_tables(tables: dict[str, pl.DataFrame], sheets: dict) -> pl.DataFram
                 )
             )
         return _concat(notes)
+    # Everything below is a function of the row's 户籍 text and its home's county: it is
+    # worked out once per distinct (text, home) pair — a few hundred — and each of the
+    # 2.5 million rows takes its pair's answer by index (no string join over every row)
+    home_cols = ["__home_code", "__home_text", "__home_county"]
     homes = inst.select(
         "institution_id",
         pl.col("county_code").alias("__home_code"),
         pl.col("_county_text").alias("__home_text"),
         pl.col("county").alias("__home_county"),
     )
-    res = res.join(homes, on="institution_id", how="left", maintain_order="left")
-    rr = resolve(res["hukou_county"], res["__home_code"])
+    home_set = pl.concat([homes.select(home_cols), pl.DataFrame([[None]] * 3, schema=home_cols)]).unique(
+        maintain_order=True
+    )
+    home_set = home_set.with_row_index("__h")
+    # a resident of an unknown institution (or of an id given twice: the first row) has no home county
+    home_of = homes.unique("institution_id", keep="first", maintain_order=True).join(
+        home_set, on=home_cols, how="left", nulls_equal=True
+    )
+    no_home = home_set.filter(pl.all_horizontal(pl.col(c).is_null() for c in home_cols))["__h"].item()
+    text_set = res.select(pl.col("hukou_county").unique()).with_row_index("__t")
+    keys = (
+        res.select("hukou_county", "institution_id")
+        .join(text_set, on="hukou_county", how="left", nulls_equal=True, maintain_order="left")
+        .join(home_of.select("institution_id", "__h"), on="institution_id", how="left", maintain_order="left")
+        .select(
+            (pl.col("__t").cast(pl.UInt64) * home_set.height + pl.col("__h").fill_null(no_home).cast(pl.UInt64)).alias(
+                "__pair"
+            )
+        )
+    )
+    pairs = (
+        keys.select(pl.col("__pair").unique())
+        .with_columns(
+            (pl.col("__pair") // home_set.height).cast(pl.UInt32).alias("__t"),
+            (pl.col("__pair") % home_set.height).cast(pl.UInt32).alias("__h"),
+        )
+        .join(text_set, on="__t")
+        .join(home_set, on="__h")
+    )
+    rr = resolve(pairs["hukou_county"], pairs["__home_code"])
     names = _index()[2]
-    res = res.with_columns(
+    pairs = pairs.with_columns(
         rr["code"].alias("hukou_county_code"),
         rr["status"].alias("__status"),
         rr["options"].alias("__options"),
@@ -298,7 +330,7 @@ def resolve_tables(tables: dict[str, pl.DataFrame], sheets: dict) -> pl.DataFram
         rr["homonyms"].alias("__homonyms"),
         pl.col("hukou_county").alias("__text"),
     )
-    res = res.with_columns(
+    pairs = pairs.with_columns(
         pl.coalesce(
             pl.col("hukou_county_code").replace_strict(names, default=None, return_dtype=pl.String),
             pl.col("hukou_county"),
@@ -309,15 +341,13 @@ def resolve_tables(tables: dict[str, pl.DataFrame], sheets: dict) -> pl.DataFram
     homonym = (
         (pl.col("hukou_county_code") != pl.col("__home_code")) & (pl.col("hukou_county") == pl.col("__home_county"))
     ).fill_null(False)
-    labels = {c: county_label(c) for c in res.filter(homonym)["hukou_county_code"].unique().to_list()}
-    res = res.with_columns(
+    labels = {c: county_label(c) for c in pairs.filter(homonym)["hukou_county_code"].unique().to_list()}
+    pairs = pairs.with_columns(
         pl.when(homonym)
         .then(pl.col("hukou_county_code").replace_strict(labels, default=None, return_dtype=pl.String))
         .otherwise(pl.col("hukou_county"))
         .alias("hukou_county")
     )
-    notes.append(_renamed_notes(res, "residents", "hukou_county", sheets.get("residents")))
-    notes.append(_read_as_home_notes(res, sheets.get("residents")))
     # 城关区 is 兰州's or 拉萨's: for a home in 新昌 either way not local — nothing at stake
     unsure = (
         (
@@ -329,7 +359,24 @@ def resolve_tables(tables: dict[str, pl.DataFrame], sheets: dict) -> pl.DataFram
         & (pl.col("hukou_county") != pl.col("__home_county"))
     )
     # the rows whose money the stake of audit.stake reads in the residents' favour
-    res = res.with_columns(unsure.fill_null(False).alias("hukou_unresolved"))
+    pairs = pairs.with_columns(unsure.fill_null(False).alias("hukou_unresolved"))
+    per_row = keys.join(pairs, on="__pair", how="left", maintain_order="left")
+    res = res.with_columns(
+        per_row.select(
+            "hukou_county",
+            "hukou_county_code",
+            "hukou_unresolved",
+            *home_cols,
+            "__status",
+            "__options",
+            "__hukou_text",
+            "__renamed",
+            "__homonyms",
+            "__text",
+        ).get_columns()
+    )
+    notes.append(_renamed_notes(res, "residents", "hukou_county", sheets.get("residents")))
+    notes.append(_read_as_home_notes(res, sheets.get("residents")))
     t = schema.table("residents")
     bad = res.filter(pl.col("hukou_unresolved")).with_columns(sheet_expr(res, sheets.get("residents")))
     problems = _concat(notes)
