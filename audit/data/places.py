@@ -182,7 +182,8 @@ def resolve(texts: pl.Series, near: pl.Series | None = None) -> pl.DataFrame:
     """One row per input: `code` (6 digits, or null), `status` (`ok`, `renamed` — an
     abolished county's name or code, `renamed` holding "old name|year" —, `none`,
     `ambiguous`). `near` is a county code per row (e.g. the home's county) that breaks
-    ties between homonyms (鼓楼区 in 南京 or 福州): same city first, then same province.
+    ties between homonyms (鼓楼区 in 南京 or 福州): same city first, then same province;
+    `homonyms` then names the other readings, so the choice can be said.
     Matching runs once per distinct (text, near) pair."""
     near = near if near is not None else pl.Series([None] * len(texts), dtype=pl.String)
     pairs = pl.DataFrame({"text": texts.cast(pl.String), "near": near.cast(pl.String)})
@@ -195,13 +196,17 @@ def resolve(texts: pl.Series, near: pl.Series | None = None) -> pl.DataFrame:
         if old and (
             old[2] in [c.lstrip("?") for c in hits] or not any(ctx and c.lstrip("?")[:4] == ctx[:4] for c in hits)
         ):
-            out.append((text, ctx, old[2], "renamed", county_label(old[2]), ctx == old[2], f"{old[0]}|{old[1]}"))
+            out.append((text, ctx, old[2], "renamed", county_label(old[2]), ctx == old[2], f"{old[0]}|{old[1]}", None))
             continue
         guesses = [c[1:] for c in hits if c.startswith("?")]
+        homonyms = None
         if guesses:
             hits = [c for c in guesses if ctx and c[:4] == ctx[:4]]
         elif len(hits) > 1 and ctx:
-            hits = [c for c in hits if c[:4] == ctx[:4]] or [c for c in hits if c[:2] == ctx[:2]] or hits
+            near_hits = [c for c in hits if c[:4] == ctx[:4]] or [c for c in hits if c[:2] == ctx[:2]] or hits
+            if len(near_hits) == 1:  # chosen by the home's place, not by the text: said by the caller
+                homonyms = "、".join(county_label(c) for c in hits if c != near_hits[0])
+            hits = near_hits
         status = "ok" if len(hits) == 1 else ("none" if not hits else "ambiguous")
         out.append(
             (
@@ -212,6 +217,7 @@ def resolve(texts: pl.Series, near: pl.Series | None = None) -> pl.DataFrame:
                 "、".join(county_label(c) for c in hits[:4]),
                 bool(ctx) and ctx in hits,
                 None,
+                homonyms,
             )
         )
     table = pl.DataFrame(
@@ -224,11 +230,17 @@ def resolve(texts: pl.Series, near: pl.Series | None = None) -> pl.DataFrame:
             "options": pl.String,
             "may_be_near": pl.Boolean,
             "renamed": pl.String,
+            "homonyms": pl.String,
         },
         orient="row",
     )
     return pairs.join(table, on=["text", "near"], how="left", nulls_equal=True, maintain_order="left").select(
-        "code", pl.col("status").fill_null("blank"), "options", pl.col("may_be_near").fill_null(False), "renamed"
+        "code",
+        pl.col("status").fill_null("blank"),
+        "options",
+        pl.col("may_be_near").fill_null(False),
+        "renamed",
+        "homonyms",
     )
 
 
@@ -315,6 +327,7 @@ def resolve_tables(tables: dict[str, pl.DataFrame], sheets: dict) -> pl.DataFram
         rr["may_be_near"].alias("__may_be_home"),
         pl.col("hukou_county").alias("__hukou_text"),
         rr["renamed"].alias("__renamed"),
+        rr["homonyms"].alias("__homonyms"),
         pl.col("hukou_county").alias("__text"),
     )
     pairs = pairs.with_columns(
@@ -358,10 +371,12 @@ def resolve_tables(tables: dict[str, pl.DataFrame], sheets: dict) -> pl.DataFram
             "__options",
             "__hukou_text",
             "__renamed",
+            "__homonyms",
             "__text",
         ).get_columns()
     )
     notes.append(_renamed_notes(res, "residents", "hukou_county", sheets.get("residents")))
+    notes.append(_read_as_home_notes(res, sheets.get("residents")))
     t = schema.table("residents")
     bad = res.filter(pl.col("hukou_unresolved")).with_columns(sheet_expr(res, sheets.get("residents")))
     problems = _concat(notes)
@@ -440,6 +455,54 @@ def _renamed_notes(df: pl.DataFrame, table: str, column: str, sheet) -> pl.DataF
         ).alias("message_en"),
         pl.lit("info").alias("severity"),
         pl.lit("place_renamed").alias("check"),
+    ).cast(PROBLEM_SCHEMA)
+
+
+def _read_as_home_notes(res: pl.DataFrame, sheet) -> pl.DataFrame:
+    """One info line per sheet and place text that names several counties and was read as
+    the home's own because the home is in one of them (鼓楼区 in a 南京 鼓楼区 home): paid as
+    local, and said with the other readings and the rows, so a resident from another of them
+    is not paid as local without a word."""
+    hit = res.filter(pl.col("__homonyms").is_not_null() & (pl.col("hukou_county_code") == pl.col("__home_code")))
+    if not hit.height:
+        return empty_problems()
+    labels = {c: county_label(c) for c in hit["hukou_county_code"].unique().to_list()}
+    hit = hit.with_columns(pl.col("hukou_county_code").replace_strict(labels, return_dtype=pl.String).alias("__label"))
+    g = (
+        hit.with_columns(sheet_expr(hit, sheet))
+        .group_by("sheet", "__text", "__homonyms", "__label")
+        .agg(pl.col("_row").sort().alias("rows"), pl.len().alias("n"))
+        .sort("sheet", pl.col("rows").list.first())
+    )
+    shown = pl.col("rows").list.head(10).cast(pl.List(pl.String)).list.join("、") + pl.when(pl.col("n") > 10).then(
+        pl.lit("……")
+    ).otherwise(pl.lit(""))
+    return g.select(
+        pl.lit("residents").alias("table"),
+        "sheet",
+        pl.col("rows").list.first().cast(pl.Int64).alias("row"),
+        pl.lit("hukou_county").alias("column"),
+        pl.lit(schema.table("residents").column("hukou_county").zh).alias("column_zh"),
+        pl.col("__text").alias("value"),
+        pl.format(
+            "{} 名老人的户籍地“{}”有同名区县（{}），按机构所在地读作 {}，计为本地户籍（第 {} 行）；如不是，请写明省市",
+            pl.col("n"),
+            pl.col("__text"),
+            pl.col("__homonyms"),
+            pl.col("__label"),
+            shown,
+        ).alias("message"),
+        pl.format(
+            "{} residents' place of registration '{}' names several counties (also {}); read as the home's {} and "
+            "counted as local (rows {}); if not, write the province and city",
+            pl.col("n"),
+            pl.col("__text"),
+            pl.col("__homonyms"),
+            pl.col("__label"),
+            shown,
+        ).alias("message_en"),
+        pl.lit("info").alias("severity"),
+        pl.lit("place_read_as_home").alias("check"),
     ).cast(PROBLEM_SCHEMA)
 
 
