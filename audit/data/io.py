@@ -252,13 +252,7 @@ def _frame_from_grid(
                 severity="info",
             )
         )
-    df = body.rename(dict(zip(body.columns, names))).with_columns(
-        pl.int_range(first_row + h, first_row + h + body.height, dtype=pl.Int64).alias("_row")
-    )
-    cells = [c for c in df.columns if c != "_row"]
-    if cells:
-        df = df.filter(pl.any_horizontal([pl.col(c).str.contains(r"\S").fill_null(False) for c in cells]))
-    df, skipped = layout.skip_rows(df, cells)
+    df, skipped = layout.body_frame(body, names, first_row + h)
     for sk in skipped:
         words = {"total": ("合计/小计行", "a total row"), "footer": ("表尾签字/日期行", "a signature or date footer")}[
             sk["kind"]

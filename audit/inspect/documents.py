@@ -703,14 +703,7 @@ def read_results(path, lang: str = "zh") -> ResultsSheet:
             if text and not layout.is_serial(text):
                 dropped.append(text)
     h = found.header_rows[0] - first_row + len(found.header_rows)
-    body = grid.slice(h)
-    df = body.rename(dict(zip(body.columns, names))).with_columns(
-        pl.int_range(first_row + h, first_row + h + body.height, dtype=pl.Int64).alias("_row")
-    )
-    cells = [c for c in df.columns if c != "_row"]
-    if cells:
-        df = df.filter(pl.any_horizontal([pl.col(c).str.contains(r"\S").fill_null(False) for c in cells]))
-    df, skipped = layout.skip_rows(df, cells)
+    df, skipped = layout.body_frame(grid.slice(h), names, first_row + h)
     df = df.drop([c for c in df.columns if c.startswith("__")])
     return ResultsSheet(df, sheet, found.header_rows[0], letters, headers, dropped, skipped)
 
