@@ -43,17 +43,13 @@ GAP_SAMPLE = 10  # ids listed in a gap finding's evidence; the count is always e
 
 
 def repeated(frame: pl.DataFrame, *columns: str) -> pl.Series | None:
-    """Boolean mask of the rows whose `columns` also occur in another row (by a 64-bit
-    hash: a collision only marks a row as repeated, never the reverse), or None when no
-    row repeats — the common case, which callers take as the fast path. Sorting the
-    hashes and comparing neighbours is several times faster than `is_duplicated` on
-    millions of rows."""
-    hashed = frame.lazy().select(pl.struct(columns).hash().alias("_h")).collect().to_series()
-    ordered = hashed.sort()
-    twice = ordered.filter(ordered == ordered.shift(1)).unique()
-    if twice.is_empty():
-        return None
-    return hashed.to_frame().select(pl.col("_h").is_in(twice.implode())).to_series()
+    """Mask of the rows whose `columns` also occur in another row (audit.data.datachecks.
+    repeated, by sorted hashes), or None when no row repeats — the common case, which
+    callers take as the fast path."""
+    from audit.data.datachecks import repeated as repeated_keys
+
+    mask = repeated_keys(frame.select(pl.struct(columns)).to_series())
+    return mask if mask.any() else None
 
 
 def attach(frame: pl.DataFrame, right: pl.DataFrame, on: str) -> pl.DataFrame:
