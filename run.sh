@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One entry point for people and CI: sets the machine up (once), then runs.
 #   ./run.sh demo   compute the bundled demo data set → reports/demo/
-#   ./run.sh test   lint and format check (ruff) and type-check (mypy) audit/, then run the whole test suite
+#   ./run.sh test   lint (ruff: audit/ and tests/), format check and type-check (mypy) audit/, then run the whole test suite
 #   ./run.sh setup  only install (system packages, then Python packages from the lock file)
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -54,7 +54,7 @@ case "${1:-}" in
     setup
     shift
     # lint and types over the package first (config in pyproject.toml), then the suite
-    .venv/bin/ruff check audit
+    .venv/bin/ruff check audit tests
     .venv/bin/ruff format --check audit
     .venv/bin/mypy audit
     exec .venv/bin/python -m pytest "$@" ;;

@@ -6,8 +6,11 @@ of which kinds apply. Kinds that are checks belong to audit.checks and are skipp
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import polars as pl
 
+from audit.dates import month_runs
 from audit.kinds.common import (
     FINDING_SORT,
     LEDGER_SORT,
@@ -39,13 +42,13 @@ def compute(dataset, pack, year: int, lang: str = "zh", period=None) -> tuple[pl
     parts = []
     for rule in pack.rules.values():
         fn = CALCULATORS.get(rule.kind)
-        if fn is None or not _in_force(rule, year, ctx):
+        if fn is None:
             continue
-        try:
-            parts.append(fn(rule, tables, ctx))
-        except Gap as g:  # a gap in a parameter every line needs (e.g. the payer)
-            ids = tables["institutions"]["institution_id"]
-            ctx.gap(rule, g, ids)
+        for part in _parts_in_force(rule, ctx):
+            try:
+                parts.append(fn(rule, tables, part))
+            except Gap as g:  # a gap in a parameter every line needs (e.g. the payer)
+                part.gap(rule, g, tables["institutions"]["institution_id"])
     for kind in KINDS.values():  # computed together (premium shares cap each other)
         if kind.together:
             rules = [rule for rule in pack.rules_of_kind(kind.name) if _in_force(rule, year, ctx)]
@@ -64,10 +67,17 @@ def compute(dataset, pack, year: int, lang: str = "zh", period=None) -> tuple[pl
 
 
 def _in_force(rule, year: int, ctx: Ctx) -> bool:
-    """Every parameter has a value (or a declared gap) on the period's first or last day;
-    otherwise an info finding says the rule was not computed."""
-    if rule.in_force(ctx.span.start, ctx.span.end):
+    """For the kinds computed together (premiums, settled by whole years): every parameter
+    has a value (or a declared gap) on the period's first or last day; otherwise an info
+    finding says the rule was not computed."""
+    if rule.holds_on(ctx.span.start) or rule.holds_on(ctx.span.end):
         return True
+    _not_in_force(rule, year, ctx)
+    return False
+
+
+def _not_in_force(rule, year: int, ctx: Ctx) -> None:
+    """Info: the rule holds in no month of the run, so it is not computed."""
     ctx.finding(
         "not_in_force",
         "info",
@@ -78,7 +88,47 @@ def _in_force(rule, year: int, ctx: Ctx) -> bool:
         f"rule={rule.id} year={year}" if ctx.period is None else f"rule={rule.id} period={ctx.period_label}",
         rule.citation,
     )
-    return False
+
+
+def _parts_in_force(rule, ctx: Ctx) -> list[Ctx]:
+    """The run's context narrowed to each run of months the rule is in force in
+    (Rule.spans_in_force), so those months are paid at the values then in force: a rule
+    that ends on 30 June pays January–June of a yearly run, read on 30 June. The months
+    left out are an info finding naming them; a rule in force in no month, not_in_force."""
+    span = ctx.span
+    spans = rule.spans_in_force(span)
+    if spans == [span]:
+        return [ctx]
+    if not spans:
+        _not_in_force(rule, ctx.year, ctx)
+        return []
+    paid = [s.label for s in spans]
+    held = {d for s in spans for d in s.month_ends}
+    out = [s.label for s in month_runs([d for d in span.month_ends if d not in held])]
+    starts = [p.values[0].start for p in rule.params.values() if p.values]
+    ends = [p.values[-1].until for p in rule.params.values() if p.values and p.values[-1].until is not None]
+    begin, end = max(starts, default=span.start), min(ends, default=None)
+    ctx.finding(
+        "months_not_in_force",
+        "info",
+        ctx.t(
+            f"规则 {rule.id} 自 {begin} 起施行"
+            + (f"、至 {end} 止" if end else "")
+            + f"：期间 {span.label} 中只计发 {'、'.join(paid)}（按当时有效的数值），"
+            + f"{'、'.join(out)} 不计发",
+            f"rule {rule.id} holds from {begin}"
+            + (f" until {end}" if end else "")
+            + f": of {span.label} only {', '.join(paid)} is paid (at the values then in force); "
+            + f"{', '.join(out)} is not",
+        ),
+        f"rule={rule.id} from={begin} until={end or '—'} paid={','.join(paid)} not_paid={','.join(out)} "
+        f"period={span.label}",
+        rule.citation,
+    )
+    return [
+        replace(ctx, year=s.start.year, period=None) if s.is_calendar_year else replace(ctx, year=s.end.year, period=s)
+        for s in spans
+    ]
 
 
 def compute_ledger(dataset, pack, year: int, lang: str = "zh") -> tuple[pl.DataFrame, pl.DataFrame]:

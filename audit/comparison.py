@@ -153,7 +153,7 @@ def _state(pack, rule_id: str | None, name: str, on: dt.date):
         return _NOT_IN_FORCE, None, None, None
     p = rule.params[name]
     if p.local is not None:
-        return "local", p.local, p.local_source, e
+        return "local", p.local_on(e), p.local_source, e
     if e.gap:
         return _GAP, None, None, e
     return "value", e.value, None, e

@@ -176,6 +176,19 @@ class Period:
         return self.label
 
 
+def month_runs(month_ends) -> list[Period]:
+    """Month-ends in order → the runs of consecutive months they make:
+    [2024-01-31, 2024-02-29, 2024-05-31] → [2024-01..2024-02, 2024-05]."""
+    runs: list[Period] = []
+    for end in month_ends:
+        first = end.replace(day=1)
+        if runs and runs[-1].end == first - timedelta(days=1):
+            runs[-1] = Period(runs[-1].start, end)
+        else:
+            runs.append(Period(first, end))
+    return runs
+
+
 def parse_period(text) -> Period:
     """`Period.parse` as a function (for click callbacks and the Python API)."""
     return Period.parse(text)

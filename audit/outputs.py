@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from fnmatch import fnmatch
 from pathlib import Path
 
-from audit.errors import AuditError, OutputError
+from audit.errors import AuditError, OutputError, os_error_text
 from audit.i18n import t as _t
 
 
@@ -94,7 +94,11 @@ def output_set(out_dir, names, lang: str = "zh") -> Iterator[Path]:
         os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes it private; outputs are for the office
     except OSError as e:
         raise OutputError(
-            _t(lang, f"无法创建输出文件夹 {out}：{e}", f"cannot create output folder {out}: {e}")
+            _t(
+                lang,
+                f"无法创建输出文件夹 {out}：{os_error_text(e, lang)}",
+                f"cannot create output folder {out}: {os_error_text(e, lang)}",
+            )
         ) from None
     try:
         yield tmp

@@ -644,7 +644,7 @@ def explain(result: RunResult, institution_id: str, program: str | None = None, 
                 ):
                     continue  # the other kind of premises
                 local = (
-                    f"{L('（本地设定', ' (locally set')}: {_format_value(p.unit, p.local, lang)}{L('）', ')')}"
+                    f"{L('（本地设定', ' (locally set')}: {_format_value(p.unit, p.local_on(e), lang)}{L('）', ')')}"
                     if p.local is not None
                     else ""
                 )

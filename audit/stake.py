@@ -57,6 +57,16 @@ FAVOUR_WORDS = {
 BLANK_IS_DOUBT = {("residents", "care_level"), ("institutions", "ownership"), ("institutions", "rating_level")}
 
 
+def _values_of(pack, param: str, year: int) -> set:
+    """Every value a set parameter takes in any rule of the pack at the year's end."""
+    out: set = set()
+    for rule in pack.rules.values():
+        if rule.has(param):
+            r = rule.reading(param, date(year, 12, 31))
+            out |= set(r.value or ()) if r.state == "value" else set()
+    return out
+
+
 def _favour(table: str, column: str, df: pl.DataFrame, tables: dict, pack, year: int) -> pl.DataFrame:
     """The doubtful rows `df` with their value read in the residents' favour."""
     if column == "hukou_county":
@@ -67,11 +77,7 @@ def _favour(table: str, column: str, df: pl.DataFrame, tables: dict, pack, year:
             .drop("__home")
         )
     if column == "low_income":
-        cats = set()
-        for rule in pack.rules.values():
-            if rule.has("low_income_categories"):
-                r = rule.reading("low_income_categories", date(year, 12, 31))
-                cats |= set(r.value or ()) if r.state == "value" else set()
+        cats = _values_of(pack, "low_income_categories", year)
         return df.with_columns(pl.lit(min(cats) if cats else "dibao", pl.String).alias("low_income"))
     if column == "care_level":
         out = df.with_columns(pl.lit("full", pl.String).alias("care_level"))
@@ -81,11 +87,7 @@ def _favour(table: str, column: str, df: pl.DataFrame, tables: dict, pack, year:
             )
         return out
     if column == "ownership":
-        owners = set()
-        for rule in pack.rules.values():
-            if rule.has("eligible_ownership"):
-                r = rule.reading("eligible_ownership", date(year, 12, 31))
-                owners |= set(r.value or ()) if r.state == "value" else set()
+        owners = _values_of(pack, "eligible_ownership", year)
         pick = "private" if "private" in owners or not owners else min(owners)
         return df.with_columns(pl.lit(pick, pl.String).alias("ownership"))
     if column == "rating_level":
@@ -95,11 +97,7 @@ def _favour(table: str, column: str, df: pl.DataFrame, tables: dict, pack, year:
     if column == "year":
         return df.with_columns(pl.lit(year, pl.Int64).alias("year"))
     if column == "scheme":
-        schemes = set()
-        for rule in pack.rules.values():
-            if rule.has("scheme"):
-                r = rule.reading("scheme", date(year, 12, 31))
-                schemes |= set(r.value or ()) if r.state == "value" else set()
+        schemes = _values_of(pack, "scheme", year)
         pick = "institution" if "institution" in schemes or not schemes else min(schemes)
         return df.with_columns(pl.lit(pick, pl.String).alias("scheme"))
     raise KeyError(column)

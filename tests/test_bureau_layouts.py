@@ -292,3 +292,21 @@ def test_clerks_own_words_for_name_and_certificate_are_read(make_folder):
     ds = audit.load_data(folder)
     assert ds.tables["residents"]["name"].to_list() == ["张一"]
     assert ds.tables["staff"].select("name", "care_certificate").rows() == [("李二", "intermediate")]
+
+
+def test_a_formula_in_a_skipped_total_row_is_no_error(tmp_path):
+    """合计 =SUM(...) with no saved result (a workbook written by a program, never opened in
+    Excel) sits in a row that is skipped anyway; a formula in a data row is still an error."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "机构信息"
+    ws.append(["机构名称", "所属区县", "机构类型", "举办性质", "核定床位数"])
+    ws.append(["新昌县七星敬老院", "新昌县", "养老机构", "民办", 120])
+    ws.append(["新昌县南明颐养院", "新昌县", "养老机构", "民办", "=E2-40"])
+    ws.append(["合计", None, None, None, "=SUM(E2:E3)"])
+    wb.save(tmp_path / "f.xlsx")
+    ds = audit.load_data(tmp_path / "f.xlsx")
+    formula = ds.problems.filter(pl.col("check") == "formula")
+    assert formula.select("row", "value", "severity").rows() == [(3, "E3", "error")]

@@ -89,3 +89,17 @@ def test_allocation_always_adds_up_and_stays_within_a_fen(total, weights):
     for p, w in zip(parts, weights):
         exact_floor = total * w // wsum
         assert exact_floor <= p <= exact_floor + 1
+
+
+def test_unstarred_score_is_read_exactly_as_given():
+    # 绍兴 (五)4 "12万元×考核得分÷100": 120,000 × 85.125 ÷ 100 = 102,150.00 and 120,000 × 80.115 ÷ 100
+    # = 96,138.00 — the score as written, never rounded to two decimals (nor 80.115's binary 80.11499…)
+    ledger, _ = run_calc("shaoxing", 2024, institutions=[
+        centre("A", assessment_score=85.125), centre("B", assessment_score=80.115)])
+    assert amounts(ledger) == {"A": 102_150_00, "B": 96_138_00}
+    assert "× 85.125 ÷ 100" in lines(ledger, institution_id="A")["basis"][0]
+    # a local base of 120,000.01: 120,000.01 × 85.125 ÷ 100 = 102,150.0085125 → 102,150.01;
+    # × 50 ÷ 100 = 60,000.005 → 60,000.01 (half away from zero, audit.money)
+    ledger, _ = run_calc("shaoxing", 2024, sets=("center_township.unstarred_score_base=120000.01",),
+                         institutions=[centre("A", assessment_score=85.125), centre("H", assessment_score=50)])
+    assert amounts(ledger) == {"A": 102_150_01, "H": 60_000_01}

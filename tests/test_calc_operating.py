@@ -122,14 +122,14 @@ def _reference_months(stays):
     """Plain-Python statement of the headcount rule, month by month, for one person with
     non-overlapping stays: in residence on the month end and continuously resident since
     a date whose six-month anniversary is no later than the month end."""
-    from datetime import date, timedelta
+    from datetime import timedelta
 
     from audit.kinds.operating import month_ends
 
     stays = sorted(stays)
     count = 0
     for me in month_ends(2024):
-        since = None
+        since, prev_dis = None, None
         for adm, dis in stays:
             if since is not None and prev_dis is not None and adm <= prev_dis + timedelta(days=1):
                 pass  # continues the residence

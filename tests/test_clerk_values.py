@@ -3,7 +3,6 @@ value, or refused with what to write instead."""
 
 from __future__ import annotations
 
-import polars as pl
 import pytest
 
 import audit

@@ -178,3 +178,22 @@ def test_a_long_column_is_defused_once_per_value_with_the_same_result():
     assert got.head(6)["text"].to_list() == ["'=HYPERLINK(\"x\")", "检查员 3306**********1233", None, "YL0001", "'+1",
                                              "2024-05"]
     assert got.equals(long.with_columns(defuse_formula(mask_national_ids(pl.col("text"))).alias("text")))
+
+
+def test_an_all_digit_credit_code_is_public_while_a_resident_id_in_free_text_is_masked():
+    """An institution's 统一社会信用代码 may be 18 digits (123306244701234563: its "birth
+    date" 24470123 is none) and is public: findings evidence lists it whole. A real-looking
+    身份证号 beside it is still masked, by every free-text masker."""
+    from audit.inspect.documents import mask_free_text
+    from audit.privacy import mask_ids_in_str, mask_ids_in_text
+
+    code = "123306244701234563"
+    text = f"ids={code}, 52330624MJ9A12345W；老人（身份证号330624194003051005）、ID{NATIONAL_ID}"
+    want = f"ids={code}, 52330624MJ9A12345W；老人（身份证号3306**********1005）、ID{MASKED}"
+    df = pl.DataFrame({"evidence": [text]})
+    assert df.select(mask_ids_in_text(pl.col("evidence"))).item() == want
+    assert df.select(mask_free_text(pl.col("evidence"))).item() == want
+    assert mask_ids_in_str(text) == want
+    # the other free-text patterns do not bite inside the code either; on their own they do
+    phone = pl.DataFrame({"t": ["电话 13812345678，0575-88123456，旧证 330602500101123"]})
+    assert phone.select(mask_free_text(pl.col("t"))).item() == "电话 138****5678，0575-****3456，旧证 3306*******1123"

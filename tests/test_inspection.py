@@ -76,11 +76,54 @@ def test_publish_reports_every_bad_cell_with_sheet_row_and_column(tmp_path):
     with pytest.raises(InputError) as e:
         publish(src, tmp_path / "pub")
     msg = e.value.message
-    assert "results.csv 第2行「检查日期」" in msg
-    assert "results.csv 第3行「检查结果」" in msg
-    assert "results.csv 第4行「整改期限」" in msg
-    assert "results.csv 第5行「机构编号」" in msg
+    assert "results.csv 第2行 C列「检查日期」" in msg
+    assert "results.csv 第3行 D列「检查结果」" in msg
+    assert "results.csv 第4行 F列「整改期限」" in msg
+    assert "results.csv 第5行 A列「机构编号」" in msg
     assert not (tmp_path / "pub").exists()  # nothing written half-way
+
+
+def test_publish_reads_a_bureau_layout_and_matches_homes_by_name(tmp_path):
+    """The results sheet as a bureau keeps it: a merged title row, a blank row, the header
+    in row 3, a 序号 column, no 机构编号 and a 合计 row (skipped, as `--data` skips it). Each
+    row's home is found by its name in the register beside the draw; a name the register
+    lacks or holds twice is an error naming sheet, Excel row and column."""
+    import xlsxwriter
+
+    from audit.cli import main
+
+    draw_path = drawn(tmp_path, "A001", "A002")
+    register = [{"institution_id": "A001", "name": "甲养老院"}, {"institution_id": "A002", "name": "乙中心"},
+                {"institution_id": "A003", "name": "丙院"}, {"institution_id": "B1", "name": "同名院"},
+                {"institution_id": "B2", "name": "同名院"}]
+    (tmp_path / "draw_public.json").write_text(json.dumps({"register": register}), encoding="utf-8")
+
+    def book(rows, name):
+        path = tmp_path / name
+        with xlsxwriter.Workbook(path) as wb:
+            ws = wb.add_worksheet("检查结果")
+            ws.merge_range(0, 0, 0, 4, "某县2025年养老机构双随机抽查结果")
+            ws.write_row(2, 0, ["序号", "机构名称", "检查日期", "检查结果", "发现问题"])
+            for i, row in enumerate(rows):
+                ws.write_row(3 + i, 0, row)
+        return path
+
+    ok = book([["1", "甲养老院", "2025.3.10", "合格", "无"], ["2", "丙院", "2025-03-11", "合格", "无"],
+               ["3", " 乙中心", "2025年3月12日", "合格", "无"], ["合计", "3家"]], "ok.xlsx")
+    r = CliRunner().invoke(main, ["publish", "--results", str(ok), "--draw", str(draw_path), "--out", str(tmp_path / "p")])
+    assert r.exit_code == 0, r.output
+    sheet = pl.read_excel(tmp_path / "p" / "publish.xlsx", infer_schema_length=0)
+    assert sheet["机构编号"].to_list() == ["A001", "A002"] and sheet["机构名称"].to_list() == ["甲养老院", "乙中心"]
+    assert "A003" in r.stderr  # in the register, not drawn: left out, and said so
+    assert "第7行是合计/小计行，已跳过" in r.stderr
+
+    bad = book([["1", "甲养老院", "2025.3.10", "合格"], ["2", "同名院", "2025.3.10", "合格"],
+                ["3", "丁院", "2025.3.10", "合格"]], "bad.xlsx")
+    r = CliRunner().invoke(main, ["publish", "--results", str(bad), "--draw", str(draw_path), "--out", str(tmp_path / "q")])
+    assert r.exit_code == 1
+    assert "检查结果 第5行 B列「机构名称」：机构名录中有多家机构同名" in r.output and "同名院；编号 B1、B2" in r.output
+    assert "检查结果 第6行 B列「机构名称」：机构名录中没有这个机构名称" in r.output and "丁院" in r.output
+    assert not (tmp_path / "q").exists()
 
 
 def test_publish_english_headers_and_missing_column(tmp_path):
@@ -108,7 +151,7 @@ def test_publish_cli_xlsx(tmp_path):
     r = CliRunner().invoke(main, ["publish", "--results", str(book), "--draw", str(drawn(tmp_path, "007", "008")),
                                   "--out", str(tmp_path / "p")])
     assert r.exit_code == 1
-    assert "检查结果 第3行「检查结果」" in r.output
+    assert "检查结果 第3行 D列「检查结果」" in r.output
 
 
 # ------------------------------------------------------------ checklist ------
@@ -362,3 +405,51 @@ def test_site_sample_is_the_seeds_lowest_hashes_masked():
     s_want = min(["S1", "S2"], key=lambda p: hashlib.sha256(f"seed-1|A|{p}".encode()).hexdigest())
     assert [r["name"] for r in got["A"]["staff"]] == [{"S1": "李*", "S2": "王*"}[s_want]]
     assert site_sample({"residents": residents, "staff": staff}, ["A"], "seed-1", 2024, 3, 1) == got
+
+
+def test_checklists_for_the_homes_present_and_missing_ones_named(tmp_path, monkeypatch):
+    """One drawn home missing from the data does not stop the others' checklists: the
+    missing ones are named as the draw recorded them, and a home of the same name under
+    another code is pointed out. None present at all is an error naming them."""
+    import sys
+    import types
+
+    from audit.errors import InputError
+    from audit.inspect.documents import checklists
+    from audit.inspect.draw import DrawParams, draw, to_json
+
+    def institutions(ids, names):
+        return pl.DataFrame({"institution_id": ids, "name": names, "county": ["越城区"] * len(ids),
+                             "risk_class": ["low"] * len(ids), "opened_on": [date(2018, 1, 1)] * len(ids),
+                             "_row": list(range(2, 2 + len(ids)))})
+
+    people = pl.DataFrame({"inspector_id": ["P0", "P1"], "name": ["王一", "李二"], "department": ["民政局", "消防救援"],
+                           "county": ["上虞区", "上虞区"], "active": [True, True], "_row": [2, 3]})
+    empty_conf = pl.DataFrame(schema={"inspector_id": pl.String, "institution_id": pl.String, "reason": pl.String, "_row": pl.Int64})
+    empty_hist = pl.DataFrame(schema={"institution_id": pl.String, "inspected_on": pl.Date, "inspector_id": pl.String,
+                                      "outcome": pl.String, "_row": pl.Int64})
+    base = {"inspectors": people, "conflicts": empty_conf, "inspections": empty_hist,
+            "residents": pl.DataFrame(schema={"institution_id": pl.String, "admitted_on": pl.Date,
+                                              "discharged_on": pl.Date, "care_level": pl.String}),
+            "staff": pl.DataFrame(schema={"institution_id": pl.String, "role": pl.String, "fte": pl.Float64,
+                                          "hired_on": pl.Date, "left_on": pl.Date})}
+    drawn_from = {**base, "institutions": institutions(["A", "B", "C"], ["甲养老院", "乙敬老院", "丙颐养中心"])}
+    rec = draw(drawn_from, DrawParams(seed="m", ratios={"*": "1"}))
+    (tmp_path / "draw.json").write_text(to_json(rec), encoding="utf-8")
+    now = {**base, "institutions": institutions(["A", "B2"], ["甲养老院", "乙敬老院"])}  # B re-coded, C gone
+    pack = SimpleNamespace(rules={}, short="嘉峪关 实施意见", status="in_force")
+    fake = types.ModuleType("audit.pipeline")
+    fake.run = lambda *a, **k: SimpleNamespace(dataset=SimpleNamespace(tables=now), findings=pl.DataFrame(
+        schema={"institution_id": pl.String, "rule": pl.String, "severity": pl.String, "message": pl.String,
+                "evidence": pl.String, "citation": pl.String}), staffing=None, pack=pack)
+    monkeypatch.setitem(sys.modules, "audit.pipeline", fake)
+    missing: list[str] = []
+    paths = checklists(tmp_path / "draw.json", "unused", "jiayuguan", 2024, tmp_path / "c", missing=missing)
+    assert sorted(p.name for p in paths) == ["checklist_A.html", "checklist_A.pdf"]
+    assert sorted(missing) == ["丙颐养中心（C）不在数据中",
+                               "乙敬老院（B）不在数据中；数据中有同名机构，编号为 B2——请核对编号是否改过"]
+    now["institutions"] = institutions(["Z"], ["别的院"])
+    with pytest.raises(InputError) as e:
+        checklists(tmp_path / "draw.json", "unused", "jiayuguan", 2024, tmp_path / "d")
+    assert "甲养老院（A）" in e.value.message and "丙颐养中心（C）" in e.value.message
+    assert not (tmp_path / "d").exists()

@@ -218,6 +218,31 @@ def test_parquet_file(tmp_path):
     assert ds.tables["institutions"]["opened_on"].to_list() == [date(2023, 5, 1)]
 
 
+def test_parquet_typed_columns_stay_typed(tmp_path):
+    """A parquet integer read into a number column (租期 10 → 10.0) and canonical enum codes
+    are taken as they are; a code that is not canonical still goes through the parser."""
+    folder = tmp_path / "pq"
+    folder.mkdir()
+    pl.DataFrame({"institution_id": ["A1", "A2"], "name": ["甲", "乙"], "county": ["区", "区"],
+                  "kind": ["institution", "乡镇中心"], "premises": ["leased", "leased"],
+                  "lease_years": [10, None]}).write_parquet(folder / "institutions.parquet")
+    ds = audit.load_data(folder)
+    inst = ds.tables["institutions"]
+    assert inst.schema["lease_years"] == pl.Float64 and inst["lease_years"].to_list() == [10.0, None]
+    assert inst["kind"].to_list() == ["institution", "township_center"]
+    # the blank lease of a leased home is still reported (required_when), at its row
+    lease = ds.problems.filter(pl.col("column") == "lease_years")
+    assert lease["row"].to_list() == [3] and lease["check"].to_list() == ["required"]
+
+
+def test_repeated_keys_prefilter():
+    from audit.data.datachecks import repeated
+
+    keys = pl.Series(["b", "a", None, "b", "c", None, "a"])
+    assert repeated(keys).to_list() == [True, True, True, True, False, True, True]
+    assert repeated(pl.Series([], dtype=pl.String)).to_list() == []
+
+
 def test_read_tables_returns_raw_text(make_folder):
     raw, sources = read_tables(make_folder({}))
     assert set(raw) == {"institutions"}

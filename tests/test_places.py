@@ -131,3 +131,28 @@ def test_an_address_that_stops_at_the_homes_city_is_paid_as_not_local_with_the_m
     assert result.ledger.filter(pl.col("program") == "operating")["amount_fen"].sum() == 960_00
     stake = result.findings.filter(pl.col("rule") == "at_stake_hukou_unresolved")
     assert stake["severity"].to_list() == ["warning"] and "amount=960.00" in stake["evidence"][0]
+
+
+def test_a_bare_homonym_read_as_the_homes_own_county_is_said(tmp_path):
+    """鼓楼区 alone is 南京's, 徐州's, 福州's or 开封's. In a 南京 鼓楼区 home it is read as the
+    home's own (the clerk's city), so paid as local — but said, with the other readings and
+    the rows, so that a resident from 徐州 is not paid as local without a word."""
+    got = one("鼓楼区", NANJING_GULOU)
+    assert (got["code"], got["status"]) == (NANJING_GULOU, "ok")
+    assert "徐州市鼓楼区" in got["homonyms"] and "福州市鼓楼区" in got["homonyms"]
+    assert one("南京市鼓楼区", NANJING_GULOU)["homonyms"] is None       # the text names its city
+
+    from audit.data.io import load_data
+
+    (tmp_path / "institutions.csv").write_text(
+        "institution_id,name,county,kind\nA001,甲院,南京市鼓楼区,养老机构\n", encoding="utf-8")
+    (tmp_path / "residents.csv").write_text(
+        "institution_id,person_id,admitted_on,hukou_county\n"
+        "A001,110101195001010019,2020-01-01,鼓楼区\nA001,110101195001010035,2020-01-01,江苏省南京市鼓楼区\n"
+        "A001,110101195001010051,2020-01-01,鼓楼区\n", encoding="utf-8")
+    ds = load_data(tmp_path)
+    assert ds.tables["residents"]["hukou_unresolved"].to_list() == [False, False, False]
+    note = ds.problems.filter(pl.col("check") == "place_read_as_home")
+    assert note["severity"].to_list() == ["info"] and note["row"].to_list() == [2]
+    msg = note["message"][0]
+    assert "徐州市鼓楼区" in msg and "读作 南京市鼓楼区" in msg and "2 名" in msg and "第 2、4 行" in msg

@@ -7,9 +7,6 @@ by hand in comments, and cross-checked against sums taken here from the ledger."
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
-import tempfile
 from datetime import date
 from types import SimpleNamespace
 

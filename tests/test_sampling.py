@@ -460,3 +460,47 @@ def test_public_file_re_runs_the_draw_without_people_and_publish_states_the_draw
     for shown in (digest, "2025-03-03 10:00", "市纪委监委驻局纪检组", "2025-03-03 福彩3D 123|民函〔2025〕1号"):
         assert shown in html
     assert (tmp_path / "p" / "draw_public.json").read_bytes() == (tmp_path / "d" / "draw_public.json").read_bytes()
+
+
+def test_draw_record_states_time_and_witnesses_with_labelled_hashes(register, tmp_path):
+    """Issue 13 item 6: the draw record a clerk prints (PDF/HTML) and files (xlsx) says when
+    the draw was made and before whom, as draw.json does; its register hashes carry
+    labels in the reader's language, not draw.json's keys. Not stated → 未记录."""
+    from pypdf import PdfReader
+
+    base = ["sample", "--data", register, "--seed", "新民发〔2025〕3号", "--ratio", "0.25"]
+    r = cli(*base, "--drawn-at", "2025-03-03 10:00", "--witness", "驻局纪检组", "--out", tmp_path / "d")
+    assert r.exit_code == 0, r.output
+    text = PdfReader(tmp_path / "d" / "draw.pdf").pages[0].extract_text()
+    html = (tmp_path / "d" / "draw.html").read_text(encoding="utf-8")
+    for shown in ("抽取时间", "2025-03-03 10:00", "监督见证", "驻局纪检组", "机构名录哈希", "检查记录表哈希"):
+        assert shown in text and shown in html
+    assert "_sha256" not in text and "_sha256" not in html
+    sheet = pl.read_excel(tmp_path / "d" / "draw.xlsx", sheet_name="参数与哈希", infer_schema_length=0)
+    pairs = dict(zip(sheet["项目"], sheet["值"]))
+    assert pairs["抽取时间"] == "2025-03-03 10:00" and pairs["监督见证"] == "驻局纪检组"
+    assert pairs["种子来源"] == "未记录" and "回避关系表哈希" in pairs
+    assert "新民发〔2025〕3号" in pairs["随机种子"] and pairs["每组人数"] == "2" and "seed" not in pairs
+
+    en = cli(*base, "--lang", "en", "--out", tmp_path / "e")
+    assert en.exit_code == 0, en.output
+    html = (tmp_path / "e" / "draw.html").read_text(encoding="utf-8")
+    assert "Drawn at" in html and "not recorded" in html and "Institutions register hash" in html
+
+
+def test_public_list_states_the_register_hash_and_the_method_in_chinese(register, tmp_path):
+    """The public list's 名录哈希 is the institutions hash the draw recorded (it was blank),
+    and its method line is written for the Chinese public, in English only with --lang en."""
+    r = cli("sample", "--data", register, "--seed", "s", "--ratio", "0.25", "--out", tmp_path / "d")
+    assert r.exit_code == 0, r.output
+    record = json.loads((tmp_path / "d" / "draw.json").read_text(encoding="utf-8"))
+    results = tmp_path / "results.csv"
+    drawn = record["picks"][0]["institution_id"]
+    results.write_text(f"机构编号,机构名称,检查日期,检查结果\n{drawn},甲院,2025-03-10,合格\n", encoding="utf-8")
+    for lang, method, foreign in (("zh", "各层内按 SHA-256(种子|机构编号)", "hex"), ("en", "hex, ascending", "各层")):
+        out = tmp_path / f"p_{lang}"
+        pub = cli("publish", "--results", results, "--draw", tmp_path / "d" / "draw.json", "--lang", lang, "--out", out)
+        assert pub.exit_code == 0, pub.output
+        html = (out / "publish.html").read_text(encoding="utf-8")
+        assert record["register"]["institutions_sha256"] in html
+        assert method in html and foreign not in html

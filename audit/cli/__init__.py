@@ -16,6 +16,24 @@ class _Group(click.Group):
     """Turns every AuditError into a one-line message and its exit code, and any
     other exception into a short internal-error line (never a traceback)."""
 
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        """click's usage errors (unknown option, missing file, bad number) shown in the
+        user's language (audit.cli.usage) with exit code 2; the rest as click does it."""
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        from audit.cli.usage import lang_of, usage_message
+
+        argv = list(sys.argv[1:] if args is None else args)
+        try:
+            rv = super().main(argv, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.ClickException as e:
+            click.echo(usage_message(e, lang_of(argv)), err=True)
+            sys.exit(e.exit_code)
+        except click.exceptions.Abort:
+            click.echo("已中断 / interrupted", err=True)
+            sys.exit(1)
+        sys.exit(rv if isinstance(rv, int) and not isinstance(rv, bool) else 0)
+
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)

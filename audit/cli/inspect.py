@@ -193,10 +193,11 @@ def sample_command(
 def checklist_command(draw_path, data_path, policy, year, sets, override_file, out_dir, lang):
     """为每家抽中机构生成预填检查表（HTML + PDF）。
 
-    退出码：0 成功；1 抽取记录与本数据复核不一致（检查表照常写出并注明）。"""
+    退出码：0 成功；1 有抽中机构不在数据中（其余照常写出，并列出缺少的机构），或抽取记录与本数据复核不一致（检查表照常写出并注明）。"""
     from audit.inspect import documents as inspection
 
     problems: list[str] = []
+    missing: list[str] = []
     paths = inspection.checklists(
         draw_path,
         data_path,
@@ -207,9 +208,19 @@ def checklist_command(draw_path, data_path, policy, year, sets, override_file, o
         override_file=override_file,
         lang=lang,
         problems=problems,
+        missing=missing,
     )
     n = len(paths) // 2
     click.echo(f"{n} checklists written to {out_dir}" if lang == "en" else f"已生成 {n} 份检查表：{out_dir}")
+    if missing:
+        click.echo(
+            f"{len(missing)} drawn institution(s) have no checklist:"
+            if lang == "en"
+            else f"以下 {len(missing)} 家抽中机构未生成检查表：",
+            err=True,
+        )
+        for m in missing:
+            click.echo(f"  - {m}", err=True)
     if problems:
         click.echo(
             "Warning: the draw does not verify against this data (said on every checklist):"
@@ -219,7 +230,8 @@ def checklist_command(draw_path, data_path, policy, year, sets, override_file, o
         )
         for d in problems:
             click.echo(f"  - {d}", err=True)
-        sys.exit(1)  # checklists from a draw that does not verify are written, marked, and not a success
+    if missing or problems:
+        sys.exit(1)  # written, but not every drawn home is covered or the draw does not verify: not a success
 
 
 @main.command("publish")
@@ -281,6 +293,14 @@ def publish_command(results_path, approved_path, draw_path, data_path, out_dir, 
         ids = "、".join(report["not_drawn"][:20]) + ("…" if len(report["not_drawn"]) > 20 else "")
         click.echo(
             f"Left out (not picked by this draw): {ids}" if en else f"以下机构不在本次抽取结果中，未公示：{ids}",
+            err=True,
+        )
+    for sk in report["skipped_rows"]:
+        total = sk["kind"] == "total"
+        click.echo(
+            f"Row {sk['row']} is {'a total row' if total else 'a signature or date footer'}, skipped: {sk['text']}"
+            if en
+            else f"第{sk['row']}行是{'合计/小计行' if total else '表尾签字/日期行'}，已跳过：{sk['text']}",
             err=True,
         )
     click.echo(

@@ -141,7 +141,8 @@ def _show_text(p: Pack, rows: list[dict], lang: str) -> None:
 def _open(rid, name, prm) -> list[str]:
     """What is still open in a parameter (its latest value or local value): the whole
     parameter, or the table keys without a value."""
-    current = prm.local if prm.local is not None else prm.values[-1].value
+    last = prm.values[-1]
+    current = prm.local_on(last) if prm.local is not None else last.value
     if current is None:
         return [f"{rid}.{name}"]
     if isinstance(current, dict):
@@ -230,7 +231,7 @@ def _one(p: Pack, rule, param: str, on, lang) -> str:
         e = rule.entry(param, on) if on else prm.values[-1]
     except PolicyError:
         return f"{rule.id}: {_t(lang, '该日无值', 'no value that day')}"
-    value = prm.local if prm.local is not None else e.value
+    value = prm.local_on(e) if prm.local is not None else e.value
     text = format_value(prm.unit, value, lang) if value is not None else _t(lang, "缺口", "gap")
     return f"{rule.id}: {text} ({p.short} {e.clause})"
 

@@ -252,13 +252,7 @@ def _frame_from_grid(
                 severity="info",
             )
         )
-    df = body.rename(dict(zip(body.columns, names))).with_columns(
-        pl.int_range(first_row + h, first_row + h + body.height, dtype=pl.Int64).alias("_row")
-    )
-    cells = [c for c in df.columns if c != "_row"]
-    if cells:
-        df = df.filter(pl.any_horizontal([pl.col(c).str.contains(r"\S").fill_null(False) for c in cells]))
-    df, skipped = layout.skip_rows(df, cells)
+    df, skipped = layout.body_frame(body, names, first_row + h)
     for sk in skipped:
         words = {"total": ("合计/小计行", "a total row"), "footer": ("表尾签字/日期行", "a signature or date footer")}[
             sk["kind"]
@@ -378,9 +372,10 @@ def _load_one(table: str, path: Path, sheet: str | None, label: str, tables, sou
                 sources[table] = src
                 return
         grid, first_row, first_col, src["encoding"] = grid_read if grid_read is not None else _read_grid(path, sheet)
+        formulas: list[dict] = []
         if path.suffix.lower() in (".xlsx", ".xlsm"):
             for row, letters in _formula_cells(str(path), sheet, path.stat().st_mtime_ns):
-                problems.append(
+                formulas.append(
                     _problem(
                         table,
                         label,
@@ -434,6 +429,8 @@ def _load_one(table: str, path: Path, sheet: str | None, label: str, tables, sou
         return
     merges = merged_ranges(path, sheet) if sheet is not None and path.suffix.lower() in (".xlsx", ".xlsm") else []
     df, info = _frame_from_grid(table, grid, first_row, label, problems, first_col, merges)
+    skipped = {sk["row"] for sk in info["skipped"]}  # a formula in a 合计 row or footer is never read
+    problems.extend(f for f in formulas if f["row"] not in skipped)
     if sheet is not None and path.suffix.lower() in EXCEL_SUFFIXES:
         df = _mark_numeric_ids(table, df, path, sheet, info)
     if _refers_to_institutions(table) and not {"institution_id", "_inst_name", "_inst_code"} & set(df.columns):

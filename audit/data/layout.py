@@ -129,6 +129,18 @@ def find_layout(grid: pl.DataFrame, hmap: dict, first_row: int) -> Layout:
     return Layout(header_rows=[first_row + h] + ([first_row + h + 1] if two else []), headers=headers, title=title)
 
 
+def body_frame(body: pl.DataFrame, names: list[str], first_body_row: int) -> tuple[pl.DataFrame, list[dict]]:
+    """The rows under the header, named, each with its spreadsheet row in `_row`; rows
+    blank in every cell dropped, 合计 rows and footers skipped (and returned, as skip_rows)."""
+    df = body.rename(dict(zip(body.columns, names))).with_columns(
+        pl.int_range(first_body_row, first_body_row + body.height, dtype=pl.Int64).alias("_row")
+    )
+    cells = [c for c in df.columns if c != "_row"]
+    if cells:
+        df = df.filter(pl.any_horizontal([pl.col(c).str.contains(r"\S").fill_null(False) for c in cells]))
+    return skip_rows(df, cells)
+
+
 def skip_rows(df: pl.DataFrame, cells: list[str]) -> tuple[pl.DataFrame, list[dict]]:
     """Drop 合计/小计 rows and signature footers (never data), saying which and why."""
     if not cells or df.is_empty():

@@ -92,9 +92,9 @@ READ_FROM = {("insurance", "year"): "period"}
 
 
 def in_force(rule, span) -> bool:
-    """The rule applies in the period (`span`: audit.dates.Period, or None = any time): every
-    parameter has a value or a declared gap on its first or last day, as the calculators judge."""
-    return span is None or rule.in_force(span.start, span.end)
+    """The rule applies in the period (`span`: audit.dates.Period, or None = any time): in
+    some month of it, as the calculators judge (Rule.spans_in_force)."""
+    return span is None or bool(rule.spans_in_force(span))
 
 
 def _param_in_force(rule, param: str, span) -> bool:

@@ -118,14 +118,13 @@ def parse_money(e):
     decimals (after dropping trailing zeros) is unreadable, not rounded; so is more than
     15 digits of yuan (× 100 would wrap around Int64; the schema's bound is far lower)."""
     s = _compact(e).str.replace(r"^([+-]?)[¥￥]", "$1").str.replace(r"元$", "")
-    ok = s.str.contains(r"^[+-]?\d{1,15}(\.\d*)?$")
-    neg = s.str.starts_with("-")
-    digits = s.str.replace(r"^[+-]", "")
-    whole = digits.str.extract(r"^(\d+)", 1)
-    frac = digits.str.extract(r"\.(\d*)$", 1).fill_null("").str.replace(r"0+$", "")
+    # sign, yuan and decimals in one match: each further use of `s` would clean the text again
+    parts = s.str.extract_groups(r"^([+-]?)(\d{1,15})(?:\.(\d*))?$")
+    whole = parts.struct.field("2")
+    frac = parts.struct.field("3").fill_null("").str.replace(r"0+$", "")
     fen_abs = whole.cast(pl.Int64, strict=False) * 100 + frac.str.pad_end(2, "0").cast(pl.Int64, strict=False)
-    good = ok & (frac.str.len_chars() <= 2)
-    v = pl.when(good).then(pl.when(neg).then(-fen_abs).otherwise(fen_abs))
+    good = whole.is_not_null() & (frac.str.len_chars() <= 2)
+    v = pl.when(good).then(pl.when(parts.struct.field("1") == "-").then(-fen_abs).otherwise(fen_abs))
     return v, s.is_not_null() & v.is_null()
 
 
@@ -280,6 +279,13 @@ def _already_clean(col: schema.Column) -> tuple[str, str | None] | None:
     return r"(?s)^\S(?:.*\S)?$", None
 
 
+def _canonical(col: schema.Column) -> list[str]:
+    """An enum's canonical values that its parser reads as themselves."""
+    values = pl.DataFrame({col.name: list(col.values)}, schema={col.name: pl.String})
+    parsed = values.select(pl.col(col.name), parse_enum(pl.col(col.name), col)[0].alias("__v"))
+    return parsed.filter(pl.col(col.name) == pl.col("__v")).get_column(col.name).to_list()
+
+
 def _parse_column(df: pl.DataFrame, col: schema.Column) -> tuple[pl.Series, pl.Series]:
     """(typed values, unreadable flags) for one raw column, in row order.
 
@@ -288,16 +294,21 @@ def _parse_column(df: pl.DataFrame, col: schema.Column) -> tuple[pl.Series, pl.S
     table has ~2,500 distinct dates), which is many times faster than parsing every
     cell. A column of mostly distinct values (person ids) is parsed cell by cell."""
     src = pl.col(col.name)
+    few = df.height >= DISTINCT_MIN_ROWS and df.select(src.approx_n_unique()).item() * 4 <= df.height
+    # a column the parser would return unchanged is taken as it is: judged on its distinct
+    # values where they are few (40,000 institution ids over 2.5 million stays)
     tidy = _already_clean(col)
     clean = (
         None
         if tidy is None
         else src.str.contains(tidy[0]) & (pl.lit(True) if tidy[1] is None else ~src.str.contains(tidy[1]))
     )
-    if clean is not None and df.select(clean.fill_null(True).all()).item():
+    if col.type == "enum":  # already the canonical values (a typed source, a normalised frame)
+        clean = src.is_in(pl.Series(_canonical(col), dtype=pl.String).implode())
+    if clean is not None and (df.select(src.unique()) if few else df).select(clean.fill_null(True).all()).item():
         return df.get_column(col.name), pl.repeat(False, df.height, dtype=pl.Boolean, eager=True)
     value, bad = _parser(col)(src)
-    if df.height >= DISTINCT_MIN_ROWS and df.select(src.approx_n_unique()).item() * 4 <= df.height:
+    if few:
         parsed = df.select(src.unique()).drop_nulls().select(src, value.cast(col.dtype).alias("__v"), bad.alias("__b"))
         out = df.select(src).join(parsed, on=col.name, how="left", maintain_order="left")
         return out.get_column("__v"), out.get_column("__b").fill_null(False)
@@ -312,11 +323,15 @@ def _typed_or_parsed(df: pl.DataFrame, col: schema.Column) -> tuple[pl.Series, p
     dtype = df.schema[col.name]
     if dtype == col.dtype and col.type not in ("text", "enum", "money"):  # money is yuan in, fen out
         return df.get_column(col.name), pl.repeat(False, df.height, dtype=pl.Boolean, eager=True)
+    if col.type in ("int", "number") and dtype in EXACT_INTEGERS:  # a whole number is one as it is
+        return df.get_column(col.name).cast(col.dtype), pl.repeat(False, df.height, dtype=pl.Boolean, eager=True)
     if dtype != pl.String:
         df = df.with_columns(as_text(df.select(col.name)))
     return _parse_column(df, col)
 
 
+# integer types whose every value an Int64 holds: cast, not printed and parsed back
+EXACT_INTEGERS = (pl.Int8, pl.Int16, pl.Int32, pl.Int64, pl.UInt8, pl.UInt16, pl.UInt32)
 DISTINCT_MIN_ROWS = 10_000  # below this, parsing every cell is already instant
 
 
@@ -489,7 +504,12 @@ def _part_time(out: pl.DataFrame, raw: pl.DataFrame, sheet) -> tuple[pl.DataFram
     it is an upper bound, and the row is a warning saying what to fill in."""
     if "fte_assumed" in out.columns or out.is_empty():  # normalised before, or nothing to mark
         return out, []
-    fte_blank = _clean(pl.col("fte")).is_null() if "fte" in raw.columns else pl.lit(True)
+    if "fte" not in raw.columns:
+        fte_blank = pl.lit(True)
+    elif raw.schema["fte"] == pl.String:
+        fte_blank = _clean(pl.col("fte")).is_null()
+    else:  # a typed (parquet) number: blank is null, no text round trip
+        fte_blank = pl.col("fte").is_null()
     assumed = raw.select(fte_blank.alias("__blank")).to_series() & (out["employment"] == "part_time").fill_null(False)
     out = out.with_columns(assumed.alias("fte_assumed"))
     hit = out.filter(pl.col("fte_assumed"))

@@ -182,7 +182,8 @@ def resolve(texts: pl.Series, near: pl.Series | None = None) -> pl.DataFrame:
     """One row per input: `code` (6 digits, or null), `status` (`ok`, `renamed` — an
     abolished county's name or code, `renamed` holding "old name|year" —, `none`,
     `ambiguous`). `near` is a county code per row (e.g. the home's county) that breaks
-    ties between homonyms (鼓楼区 in 南京 or 福州): same city first, then same province.
+    ties between homonyms (鼓楼区 in 南京 or 福州): same city first, then same province;
+    `homonyms` then names the other readings, so the choice can be said.
     Matching runs once per distinct (text, near) pair."""
     near = near if near is not None else pl.Series([None] * len(texts), dtype=pl.String)
     pairs = pl.DataFrame({"text": texts.cast(pl.String), "near": near.cast(pl.String)})
@@ -195,13 +196,17 @@ def resolve(texts: pl.Series, near: pl.Series | None = None) -> pl.DataFrame:
         if old and (
             old[2] in [c.lstrip("?") for c in hits] or not any(ctx and c.lstrip("?")[:4] == ctx[:4] for c in hits)
         ):
-            out.append((text, ctx, old[2], "renamed", county_label(old[2]), ctx == old[2], f"{old[0]}|{old[1]}"))
+            out.append((text, ctx, old[2], "renamed", county_label(old[2]), ctx == old[2], f"{old[0]}|{old[1]}", None))
             continue
         guesses = [c[1:] for c in hits if c.startswith("?")]
+        homonyms = None
         if guesses:
             hits = [c for c in guesses if ctx and c[:4] == ctx[:4]]
         elif len(hits) > 1 and ctx:
-            hits = [c for c in hits if c[:4] == ctx[:4]] or [c for c in hits if c[:2] == ctx[:2]] or hits
+            near_hits = [c for c in hits if c[:4] == ctx[:4]] or [c for c in hits if c[:2] == ctx[:2]] or hits
+            if len(near_hits) == 1:  # chosen by the home's place, not by the text: said by the caller
+                homonyms = "、".join(county_label(c) for c in hits if c != near_hits[0])
+            hits = near_hits
         status = "ok" if len(hits) == 1 else ("none" if not hits else "ambiguous")
         out.append(
             (
@@ -212,6 +217,7 @@ def resolve(texts: pl.Series, near: pl.Series | None = None) -> pl.DataFrame:
                 "、".join(county_label(c) for c in hits[:4]),
                 bool(ctx) and ctx in hits,
                 None,
+                homonyms,
             )
         )
     table = pl.DataFrame(
@@ -224,11 +230,17 @@ def resolve(texts: pl.Series, near: pl.Series | None = None) -> pl.DataFrame:
             "options": pl.String,
             "may_be_near": pl.Boolean,
             "renamed": pl.String,
+            "homonyms": pl.String,
         },
         orient="row",
     )
     return pairs.join(table, on=["text", "near"], how="left", nulls_equal=True, maintain_order="left").select(
-        "code", pl.col("status").fill_null("blank"), "options", pl.col("may_be_near").fill_null(False), "renamed"
+        "code",
+        pl.col("status").fill_null("blank"),
+        "options",
+        pl.col("may_be_near").fill_null(False),
+        "renamed",
+        "homonyms",
     )
 
 
@@ -267,25 +279,58 @@ def resolve_tables(tables: dict[str, pl.DataFrame], sheets: dict) -> pl.DataFram
                 )
             )
         return _concat(notes)
+    # Everything below is a function of the row's 户籍 text and its home's county: it is
+    # worked out once per distinct (text, home) pair — a few hundred — and each of the
+    # 2.5 million rows takes its pair's answer by index (no string join over every row)
+    home_cols = ["__home_code", "__home_text", "__home_county"]
     homes = inst.select(
         "institution_id",
         pl.col("county_code").alias("__home_code"),
         pl.col("_county_text").alias("__home_text"),
         pl.col("county").alias("__home_county"),
     )
-    res = res.join(homes, on="institution_id", how="left", maintain_order="left")
-    rr = resolve(res["hukou_county"], res["__home_code"])
+    home_set = pl.concat([homes.select(home_cols), pl.DataFrame([[None]] * 3, schema=home_cols)]).unique(
+        maintain_order=True
+    )
+    home_set = home_set.with_row_index("__h")
+    # a resident of an unknown institution (or of an id given twice: the first row) has no home county
+    home_of = homes.unique("institution_id", keep="first", maintain_order=True).join(
+        home_set, on=home_cols, how="left", nulls_equal=True
+    )
+    no_home = home_set.filter(pl.all_horizontal(pl.col(c).is_null() for c in home_cols))["__h"].item()
+    text_set = res.select(pl.col("hukou_county").unique()).with_row_index("__t")
+    keys = (
+        res.select("hukou_county", "institution_id")
+        .join(text_set, on="hukou_county", how="left", nulls_equal=True, maintain_order="left")
+        .join(home_of.select("institution_id", "__h"), on="institution_id", how="left", maintain_order="left")
+        .select(
+            (pl.col("__t").cast(pl.UInt64) * home_set.height + pl.col("__h").fill_null(no_home).cast(pl.UInt64)).alias(
+                "__pair"
+            )
+        )
+    )
+    pairs = (
+        keys.select(pl.col("__pair").unique())
+        .with_columns(
+            (pl.col("__pair") // home_set.height).cast(pl.UInt32).alias("__t"),
+            (pl.col("__pair") % home_set.height).cast(pl.UInt32).alias("__h"),
+        )
+        .join(text_set, on="__t")
+        .join(home_set, on="__h")
+    )
+    rr = resolve(pairs["hukou_county"], pairs["__home_code"])
     names = _index()[2]
-    res = res.with_columns(
+    pairs = pairs.with_columns(
         rr["code"].alias("hukou_county_code"),
         rr["status"].alias("__status"),
         rr["options"].alias("__options"),
         rr["may_be_near"].alias("__may_be_home"),
         pl.col("hukou_county").alias("__hukou_text"),
         rr["renamed"].alias("__renamed"),
+        rr["homonyms"].alias("__homonyms"),
         pl.col("hukou_county").alias("__text"),
     )
-    res = res.with_columns(
+    pairs = pairs.with_columns(
         pl.coalesce(
             pl.col("hukou_county_code").replace_strict(names, default=None, return_dtype=pl.String),
             pl.col("hukou_county"),
@@ -296,14 +341,13 @@ def resolve_tables(tables: dict[str, pl.DataFrame], sheets: dict) -> pl.DataFram
     homonym = (
         (pl.col("hukou_county_code") != pl.col("__home_code")) & (pl.col("hukou_county") == pl.col("__home_county"))
     ).fill_null(False)
-    labels = {c: county_label(c) for c in res.filter(homonym)["hukou_county_code"].unique().to_list()}
-    res = res.with_columns(
+    labels = {c: county_label(c) for c in pairs.filter(homonym)["hukou_county_code"].unique().to_list()}
+    pairs = pairs.with_columns(
         pl.when(homonym)
         .then(pl.col("hukou_county_code").replace_strict(labels, default=None, return_dtype=pl.String))
         .otherwise(pl.col("hukou_county"))
         .alias("hukou_county")
     )
-    notes.append(_renamed_notes(res, "residents", "hukou_county", sheets.get("residents")))
     # 城关区 is 兰州's or 拉萨's: for a home in 新昌 either way not local — nothing at stake
     unsure = (
         (
@@ -315,7 +359,24 @@ def resolve_tables(tables: dict[str, pl.DataFrame], sheets: dict) -> pl.DataFram
         & (pl.col("hukou_county") != pl.col("__home_county"))
     )
     # the rows whose money the stake of audit.stake reads in the residents' favour
-    res = res.with_columns(unsure.fill_null(False).alias("hukou_unresolved"))
+    pairs = pairs.with_columns(unsure.fill_null(False).alias("hukou_unresolved"))
+    per_row = keys.join(pairs, on="__pair", how="left", maintain_order="left")
+    res = res.with_columns(
+        per_row.select(
+            "hukou_county",
+            "hukou_county_code",
+            "hukou_unresolved",
+            *home_cols,
+            "__status",
+            "__options",
+            "__hukou_text",
+            "__renamed",
+            "__homonyms",
+            "__text",
+        ).get_columns()
+    )
+    notes.append(_renamed_notes(res, "residents", "hukou_county", sheets.get("residents")))
+    notes.append(_read_as_home_notes(res, sheets.get("residents")))
     t = schema.table("residents")
     bad = res.filter(pl.col("hukou_unresolved")).with_columns(sheet_expr(res, sheets.get("residents")))
     problems = _concat(notes)
@@ -394,6 +455,54 @@ def _renamed_notes(df: pl.DataFrame, table: str, column: str, sheet) -> pl.DataF
         ).alias("message_en"),
         pl.lit("info").alias("severity"),
         pl.lit("place_renamed").alias("check"),
+    ).cast(PROBLEM_SCHEMA)
+
+
+def _read_as_home_notes(res: pl.DataFrame, sheet) -> pl.DataFrame:
+    """One info line per sheet and place text that names several counties and was read as
+    the home's own because the home is in one of them (鼓楼区 in a 南京 鼓楼区 home): paid as
+    local, and said with the other readings and the rows, so a resident from another of them
+    is not paid as local without a word."""
+    hit = res.filter(pl.col("__homonyms").is_not_null() & (pl.col("hukou_county_code") == pl.col("__home_code")))
+    if not hit.height:
+        return empty_problems()
+    labels = {c: county_label(c) for c in hit["hukou_county_code"].unique().to_list()}
+    hit = hit.with_columns(pl.col("hukou_county_code").replace_strict(labels, return_dtype=pl.String).alias("__label"))
+    g = (
+        hit.with_columns(sheet_expr(hit, sheet))
+        .group_by("sheet", "__text", "__homonyms", "__label")
+        .agg(pl.col("_row").sort().alias("rows"), pl.len().alias("n"))
+        .sort("sheet", pl.col("rows").list.first())
+    )
+    shown = pl.col("rows").list.head(10).cast(pl.List(pl.String)).list.join("、") + pl.when(pl.col("n") > 10).then(
+        pl.lit("……")
+    ).otherwise(pl.lit(""))
+    return g.select(
+        pl.lit("residents").alias("table"),
+        "sheet",
+        pl.col("rows").list.first().cast(pl.Int64).alias("row"),
+        pl.lit("hukou_county").alias("column"),
+        pl.lit(schema.table("residents").column("hukou_county").zh).alias("column_zh"),
+        pl.col("__text").alias("value"),
+        pl.format(
+            "{} 名老人的户籍地“{}”有同名区县（{}），按机构所在地读作 {}，计为本地户籍（第 {} 行）；如不是，请写明省市",
+            pl.col("n"),
+            pl.col("__text"),
+            pl.col("__homonyms"),
+            pl.col("__label"),
+            shown,
+        ).alias("message"),
+        pl.format(
+            "{} residents' place of registration '{}' names several counties (also {}); read as the home's {} and "
+            "counted as local (rows {}); if not, write the province and city",
+            pl.col("n"),
+            pl.col("__text"),
+            pl.col("__homonyms"),
+            pl.col("__label"),
+            shown,
+        ).alias("message_en"),
+        pl.lit("info").alias("severity"),
+        pl.lit("place_read_as_home").alias("check"),
     ).cast(PROBLEM_SCHEMA)
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from audit.data import contract as schema
 from audit.privacy import safe_workbook
-from audit.errors import OutputError
+from audit.errors import OutputError, os_error_text
 
 MAX_ROW = 1_048_575  # last row index xlsxwriter accepts (0-based)
 LIST_SOURCE_LIMIT = 255  # Excel's limit on a literal drop-down list
@@ -103,7 +103,7 @@ def write_template(out_file) -> Path:
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; the template is handed out
         os.replace(tmp, out)
     except OSError as e:
-        raise OutputError(f"无法写入模板 {out}：{e}") from e
+        raise OutputError(f"无法写入模板 {out}：{os_error_text(e)}") from e
     finally:
         if "tmp" in locals() and os.path.exists(tmp):
             os.unlink(tmp)

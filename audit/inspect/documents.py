@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -52,6 +53,31 @@ LABELS = {
             "other": "其他",
         },
         "cert": {"none": "无", "junior": "初级", "intermediate": "中级", "senior": "高级"},
+        "register": {
+            "institutions_sha256": "机构名录哈希",
+            "inspectors_sha256": "检查人员名录哈希",
+            "conflicts_sha256": "回避关系表哈希",
+            "inspections_sha256": "检查记录表哈希",
+            "findings_sha256": "分层所用问题清单哈希",
+        },
+        "ceremony": {"drawn_at": "抽取时间", "witnesses": "监督见证", "seed_source": "种子来源"},
+        "not_recorded": "未记录",
+        "param": {
+            "seed": "随机种子",
+            "ratios": "抽查比例",
+            "strata": "分层依据",
+            "default_stratum": "未定级机构归入",
+            "min_years_uninspected": "多年未检查必查（年）",
+            "as_of": "基准日期",
+            "team_size": "每组人数",
+            "joint": "联合检查",
+            "avoid_same_county": "回避本区县",
+            "algorithm": "算法",
+        },
+        "method": {
+            "sha256-rank/1": "各层内按 SHA-256(种子|机构编号) 的十六进制值升序排列，取前 k 家"
+            "（k = ⌈比例 × 该层机构数⌉）"
+        },
     },
     "en": {
         "stratum": {"high": "high risk", "medium": "medium risk", "low": "low risk"},
@@ -68,8 +94,36 @@ LABELS = {
             "other": "other",
         },
         "cert": {"none": "none", "junior": "junior", "intermediate": "intermediate", "senior": "senior"},
+        "register": {
+            "institutions_sha256": "Institutions register hash",
+            "inspectors_sha256": "Inspectors register hash",
+            "conflicts_sha256": "Conflicts table hash",
+            "inspections_sha256": "Inspections table hash",
+            "findings_sha256": "Hash of the findings used for strata",
+        },
+        "ceremony": {"drawn_at": "Drawn at", "witnesses": "Witnessed by", "seed_source": "Seed source"},
+        "not_recorded": "not recorded",
+        "param": {},
+        "method": {
+            "sha256-rank/1": "within each stratum, institutions ordered by SHA-256(seed|institution_id) "
+            "(hex, ascending); the first k are drawn (k = ceil(ratio × stratum size))"
+        },
     },
 }
+
+
+def ceremony_rows(record: dict, lang: str = "zh") -> list[tuple[str, str]]:
+    """(label, value) for when the draw was made, before whom, and where the seed came
+    from, as stated in the record ('未记录' when not stated): issue 13's public list
+    names them, and so does every copy of the record."""
+    L = LABELS[lang]
+    stated = record.get("ceremony") or {}
+    values = {
+        "drawn_at": stated.get("drawn_at") or "",
+        "witnesses": _t(lang, "、", ", ").join(stated.get("witnesses") or []),
+        "seed_source": stated.get("seed_source") or "",
+    }
+    return [(L["ceremony"][k], v or L["not_recorded"]) for k, v in values.items()]
 
 
 # ---------------------------------------------------------------- plumbing ---
@@ -193,11 +247,12 @@ def draw_tables(record: dict, lang: str = "zh") -> dict[str, pl.DataFrame]:
     ]
     params = (
         [
-            {"key": k, "value": json.dumps(v, ensure_ascii=False, sort_keys=True)}
+            {"key": L["param"].get(k, k), "value": json.dumps(v, ensure_ascii=False, sort_keys=True)}
             for k, v in record["parameters"].items()
         ]
-        + [{"key": k, "value": v} for k, v in record["register"].items()]
-        + [{"key": "algorithm", "value": record["algorithm"]}]
+        + [{"key": label, "value": v} for label, v in ceremony_rows(record, lang)]
+        + [{"key": L["register"].get(k, k), "value": v} for k, v in record["register"].items()]
+        + [{"key": L["param"].get("algorithm", "algorithm"), "value": record["algorithm"]}]
         + [{"key": f"rule.{k}", "value": v} for k, v in record["rules"].items()]
     )
     return {
@@ -234,7 +289,9 @@ def team_reason(pick: dict, lang: str = "zh") -> str:
 def write_draw_outputs(record: dict, out_dir, lang: str = "zh", public: dict | None = None) -> list[Path]:
     """draw.json (byte-stable), draw.xlsx, draw.html and draw.pdf, atomically; with
     `public`, also draw_public.json (re-runs the institution draw from public data)."""
-    html = render("draw.html", r=record, L=LABELS[lang], lang=lang, reason=team_reason)
+    html = render(
+        "draw.html", r=record, L=LABELS[lang], lang=lang, reason=team_reason, ceremony=ceremony_rows(record, lang)
+    )
     with output_set(out_dir, {"draw.json", "draw.xlsx", "draw.html", "draw.pdf"}, lang) as tmp:
         (tmp / "draw.json").write_text(to_json(record), encoding="utf-8")
         if public is not None:
@@ -411,10 +468,13 @@ def checklists(
     override_file=None,
     lang: str = "zh",
     problems: list | None = None,
+    missing: list | None = None,
 ) -> list[Path]:
     """checklist_<id>.html / .pdf per drawn institution, pre-filled from the run. Why the
     draw does not verify against the data (if so) is said on every checklist and added
-    to `problems` when a list is given."""
+    to `problems` when a list is given. A drawn institution absent from the data gets no
+    checklist and a line in `missing` (the others are still written); none present is
+    an InputError."""
     from audit.pipeline import run
 
     try:
@@ -428,16 +488,16 @@ def checklists(
         raise InputError(_t(lang, f"无法读取抽取记录 {draw_path}: {e}", f"cannot read draw record {draw_path}: {e}"))
     result = run(data_path, policy, year, sets=tuple(sets), override_file=override_file, lang=lang)
     tables = result.dataset.tables
-    ids = [p["institution_id"] for p in picks]
-    missing = sorted(set(ids) - set(tables["institutions"]["institution_id"].to_list()))
-    if missing:
+    absent = absent_picks(picks, tables["institutions"], lang)
+    if len(absent) == len(picks) and picks:
         raise InputError(
-            _t(
-                lang,
-                f"抽中的机构不在数据中：{'、'.join(missing)}",
-                f"drawn institutions missing from the data: {', '.join(missing)}",
-            )
+            _t(lang, "抽中的机构都不在数据中，未生成检查表：\n", "no drawn institution is in the data; no checklist:\n")
+            + "\n".join(f"  - {m}" for m in absent.values())
         )
+    if missing is not None:
+        missing.extend(absent.values())
+    picks = [p for p in picks if p["institution_id"] not in absent]
+    ids = [p["institution_id"] for p in picks]
     draw_problems = draw_differences(record, tables, lang)
     if problems is not None:
         problems.extend(draw_problems)
@@ -474,6 +534,37 @@ def checklists(
             write_html_pdf(html, tmp / f"checklist_{_safe_name(i)}")
             paths += [Path(out_dir) / f"checklist_{_safe_name(i)}.{x}" for x in ("html", "pdf")]
     return paths
+
+
+def absent_picks(picks: list[dict], institutions: pl.DataFrame, lang: str = "zh") -> dict[str, str]:
+    """Drawn institutions the data does not hold, each named as the draw recorded it,
+    with any institution of the same name under another code: {institution_id: message}."""
+    present = institutions.select("institution_id", "name").drop_nulls("institution_id")
+    known = set(present["institution_id"].to_list())
+    by_name = (
+        present.drop_nulls("name")
+        .group_by(pl.col("name").cast(pl.String).str.strip_chars())
+        .agg(pl.col("institution_id").sort())
+    )
+    codes_by_name = dict(by_name.iter_rows())
+    out = {}
+    for p in picks:
+        i, name = p["institution_id"], (p.get("name") or "").strip()
+        if i in known:
+            continue
+        others = codes_by_name.get(name, []) if name else []
+        shown = _t(lang, f"{name}（{i}）", f"{name} ({i})") if name else i
+        out[i] = (
+            _t(
+                lang,
+                f"{shown}不在数据中；数据中有同名机构，编号为 {'、'.join(others)}——请核对编号是否改过",
+                f"{shown} is not in the data; the data has an institution of that name under {', '.join(others)}"
+                " — check whether its code changed",
+            )
+            if others
+            else _t(lang, f"{shown}不在数据中", f"{shown} is not in the data")
+        )
+    return out
 
 
 def draw_differences(record: dict, tables: dict, lang: str = "zh") -> list[str]:
@@ -542,46 +633,79 @@ PERSONAL_HEADER = re.compile(
     r"身份证|证件|姓名|名字|联系人|电话|手机|住址|地址|person|phone|mobile|contact|address|id_?card|passport",
     re.IGNORECASE,
 )
-OLD_ID_NUMBER = r"(\d{4})\d{7}(\d{4})"  # 15-digit (pre-1999) id / other long numbers
-MOBILE = r"(1[3-9]\d)\d{4}(\d{4})"  # mainland mobile number
-LANDLINE = r"(0\d{2,3}-?)\d{3,4}(\d{4})"  # 0575-88123456
+# each pattern stands alone, never inside a longer run of digits (an all-digit credit code
+# 123306244701234563 holds runs shaped like all three, and is public)
+OLD_ID_NUMBER = (r"(^|\D)(\d{4})\d{7}(\d{4})($|\D)", "${1}${2}*******${3}${4}")  # 15-digit (pre-1999) id
+MOBILE = (r"(^|\D)(1[3-9]\d)\d{4}(\d{4})($|\D)", "${1}${2}****${3}${4}")  # mainland mobile number
+LANDLINE = (r"(^|\D)(0\d{2,3}-?)\d{3,4}(\d{4})($|\D)", "${1}${2}****${3}${4}")  # 0575-88123456
 
 
 def mask_free_text(expr: pl.Expr) -> pl.Expr:
-    """Mask id-like numbers and mobile numbers inside free text."""
-    return (
-        mask_ids_in_text(expr)  # 18-digit 身份证号 → first 4 and last 4 kept
-        .str.replace_all(OLD_ID_NUMBER, "${1}*******${2}")
-        .str.replace_all(MOBILE, "${1}****${2}")
-        .str.replace_all(LANDLINE, "${1}****${2}")
-    )
+    """Mask 身份证号, old 15-digit ids, mobile and landline numbers inside free text.
+    Twice over: two numbers may share the separator between them."""
+    expr = mask_ids_in_text(expr)  # 18-digit 身份证号 → first 4 and last 4 kept
+    for pattern, masked in (OLD_ID_NUMBER, MOBILE, LANDLINE) * 2:
+        expr = expr.str.replace_all(pattern, masked)
+    return expr
 
 
-def _decode(data: bytes) -> str:
-    """UTF-8 (with or without BOM), else GB18030 (what Excel on Chinese Windows writes)."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("gb18030")
+@dataclass
+class ResultsSheet:
+    """The results sheet as read: contract-named text columns plus `_row` (the Excel row),
+    and what the reading did, for messages in the user's terms."""
+
+    frame: pl.DataFrame
+    sheet: str
+    header_row: int
+    letters: dict[str, str]  # column → Excel column letter
+    headers: dict[str, str]  # column → the user's own header
+    dropped: list[str]  # headers left out of the public list
+    skipped: list[dict]  # {"row", "kind": total|footer, "text"}: 合计 rows and signature footers
 
 
-def read_results(path, lang: str = "zh") -> tuple[pl.DataFrame, str]:
-    """The results sheet as text columns plus `_row`, and the sheet name for messages."""
+def read_results(path, lang: str = "zh") -> ResultsSheet:
+    """The results sheet through the reader `--data` uses (audit.data.readers and
+    audit.data.layout): every cell as text, a title row above the header and a merged
+    two-level header found, 合计/小计 rows and signature footers skipped, rows numbered as
+    Excel shows them. Of a workbook, the visible sheet whose header names most result
+    columns is read."""
+    from audit.data import layout
+    from audit.data.contract import norm_key
+    from audit.data.io import _read_grid
+    from audit.data.readers import RaggedRow, excel_sheet_names, hidden_sheets
+
     p = Path(path)
+    hmap = {norm_key(a): k for k, alts in RESULT_COLUMNS.items() for a in alts}
+    if p.suffix.lower() not in (".csv", ".xlsx", ".xlsm", ".xls"):
+        raise InputError(_t(lang, f"检查结果表应为 xlsx 或 csv：{p.name}", f"results must be xlsx or csv: {p.name}"))
     try:
         if p.suffix.lower() == ".csv":
-            text = _decode(p.read_bytes())
-            df, sheet = pl.read_csv(text.encode("utf-8"), infer_schema=False), p.name
-        elif p.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
-            sheets = pl.read_excel(p, sheet_id=0, infer_schema_length=0)
-            sheet, df = next(iter(sheets.items()))
+            sheet, (grid, first_row, first_col, _) = p.name, _read_grid(p, None)
         else:
-            raise InputError(
-                _t(lang, f"检查结果表应为 xlsx 或 csv：{p.name}", f"results must be xlsx or csv: {p.name}")
-            )
-    except (OSError, UnicodeDecodeError, pl.exceptions.PolarsError, StopIteration) as e:
+            hidden = hidden_sheets(p)
+            grids = {n: _read_grid(p, n) for n in excel_sheet_names(p) if n not in hidden}
+            if not grids:
+                raise InputError(_t(lang, f"{p.name} 中没有可读的工作表", f"{p.name} has no visible sheet"))
+            sheet = max(grids, key=lambda n: layout.header_score(grids[n][0], hmap)[0])  # first of the best
+            grid, first_row, first_col, _ = grids[sheet]
+    except (OSError, UnicodeDecodeError, ValueError, RaggedRow, pl.exceptions.PolarsError) as e:
         raise InputError(_t(lang, f"无法读取检查结果表 {p.name}: {e}", f"cannot read results {p.name}: {e}"))
-    return df.with_row_index("_row", offset=2).with_columns(pl.col("_row").cast(pl.Int64)), sheet
+    found = layout.find_layout(grid, hmap, first_row)
+    names, letters, headers, dropped = [], {}, {}, []
+    for j, head in enumerate(found.headers):
+        text = "" if head is None else str(head).strip()
+        key = layout.english(head, hmap)
+        if key and key not in letters and not PERSONAL_HEADER.search(text):
+            names.append(key)
+            letters[key], headers[key] = layout.column_letter(first_col + j), text
+        else:  # only the known columns are published; anything else (a 序号 aside) is said to be left out
+            names.append(f"__col_{j}")
+            if text and not layout.is_serial(text):
+                dropped.append(text)
+    h = found.header_rows[0] - first_row + len(found.header_rows)
+    df, skipped = layout.body_frame(grid.slice(h), names, first_row + h)
+    df = df.drop([c for c in df.columns if c.startswith("__")])
+    return ResultsSheet(df, sheet, found.header_rows[0], letters, headers, dropped, skipped)
 
 
 def _plain(e: pl.Expr) -> pl.Expr:
@@ -590,39 +714,57 @@ def _plain(e: pl.Expr) -> pl.Expr:
     return pl.when(s == "").then(None).otherwise(s)
 
 
-def validate_results(raw: pl.DataFrame, sheet: str, lang: str = "zh") -> tuple[pl.DataFrame, list[str]]:
-    """Map headers, keep only the public columns (personal ones such as 身份证号, 姓名,
-    phone numbers and any unknown column are left out), check every row; InputError
-    listing every problem with sheet, row and column. Returns the clean frame and the
-    headers left out."""
+def validate_results(
+    read: ResultsSheet, lang: str = "zh", register: pl.DataFrame | None = None
+) -> tuple[pl.DataFrame, list[str]]:
+    """Check every row of the results sheet; InputError listing every problem with sheet,
+    row, column letter and the user's header. Without a 机构编号 column each row's
+    institution is found by its 机构名称 in `register` (institution_id, name): a name the
+    register lacks, or holds under two codes, is a problem of that row. Returns the clean
+    frame and the headers left out (personal ones such as 身份证号, 姓名, phone numbers,
+    and any unknown column)."""
     from audit.data.normalise import parse_date
 
-    lookup = {a.lower().replace(" ", ""): k for k, alts in RESULT_COLUMNS.items() for a in alts}
-    rename, dropped, problems = {}, [], []
-    for c in raw.columns:  # only the known columns are published; anything else is left out
-        if c == "_row":
-            continue
-        key = lookup.get(str(c).strip().lower().replace(" ", ""))
-        if key and key not in rename.values() and not PERSONAL_HEADER.search(str(c)):
-            rename[c] = key
-        else:
-            dropped.append(c)
-    for need in REQUIRED_RESULT_COLUMNS:
-        if need not in rename.values():
-            problems.append(
-                _t(lang, f"{sheet}：缺少列「{RESULT_COLUMNS[need][0]}」", f"{sheet}: missing column '{need}'")
+    sheet, raw = read.sheet, read.frame
+    by_name = "institution_id" not in raw.columns and register is not None
+    needed = [c for c in REQUIRED_RESULT_COLUMNS if not (c == "institution_id" and by_name)]
+    missing = [c for c in needed if c not in raw.columns]
+    if missing:
+        seen = "、".join(read.headers.values()) or _t(lang, "无", "none")
+        raise InputError(
+            _t(
+                lang,
+                f"{sheet}：缺少列{''.join(f'「{RESULT_COLUMNS[c][0]}」' for c in missing)}"
+                f"（表头在第{read.header_row}行，识别出的列：{seen}）",
+                f"{sheet}: missing column(s) {', '.join(missing)} (header in row {read.header_row}; columns read: {seen})",
             )
-    if problems:
-        raise InputError("\n".join(problems))
-    df = raw.select("_row", *[pl.col(c).alias(k) for c, k in rename.items()])
-    for k in ("rectification", "deadline"):
+        )
+    df = raw
+    for k in ("institution_id", "rectification", "deadline"):
         if k not in df.columns:
             df = df.with_columns(pl.lit(None, dtype=pl.String).alias(k))
+    df = df.with_columns(institution_id=_plain(pl.col("institution_id")).str.normalize("NFKC"))
+    if by_name:
+        assert register is not None
+        codes = (
+            register.select(pl.col("institution_id").cast(pl.String), name=_plain(pl.col("name")))
+            .drop_nulls()
+            .unique()
+            .group_by("name")
+            .agg(pl.col("institution_id").sort().alias("_codes"))
+        )
+        df = df.with_columns(_name_key=_plain(pl.col("institution_name"))).join(
+            codes, left_on="_name_key", right_on="name", how="left"
+        )
+        df = df.with_columns(
+            institution_id=pl.when(pl.col("_codes").list.len() == 1).then(pl.col("_codes").list.first())
+        )
+    else:
+        df = df.with_columns(_codes=pl.lit(None, dtype=pl.List(pl.String)))
     date_v, date_bad = parse_date(pl.col("inspected_on"))
     dl_v, dl_bad = parse_date(pl.col("deadline"))
     res_key = _plain(pl.col("result")).str.normalize("NFKC").str.replace_all(r"\s", "").str.to_lowercase()
     df = df.with_columns(
-        institution_id=_plain(pl.col("institution_id")).str.normalize("NFKC"),
         institution_name=_plain(pl.col("institution_name")),
         rectification=_plain(pl.col("rectification")),
         inspected_on_d=date_v,
@@ -632,32 +774,50 @@ def validate_results(raw: pl.DataFrame, sheet: str, lang: str = "zh") -> tuple[p
         result_v=res_key.replace_strict(RESULT_VALUES, default=None, return_dtype=pl.String),
         result_raw=pl.col("result"),
     )
-    zh = {k: v[0] for k, v in RESULT_COLUMNS.items()}
-    checks = [  # (condition for a bad row, column, zh message, en message)
-        (pl.col("institution_id").is_null(), "institution_id", "不能为空", "required"),
-        (pl.col("institution_name").is_null(), "institution_name", "不能为空", "required"),
+    codes_text = pl.col("_codes").list.join("、")
+    checks = [  # (condition for a bad row, column, value shown, zh message, en message)
+        (pl.lit(not by_name) & pl.col("institution_id").is_null(), "institution_id", None, "不能为空", "required"),
+        (pl.col("institution_name").is_null(), "institution_name", None, "不能为空", "required"),
+        (
+            pl.lit(by_name) & pl.col("institution_name").is_not_null() & pl.col("_codes").is_null(),
+            "institution_name",
+            None,
+            "机构名录中没有这个机构名称（请核对名称，或加「机构编号」列）",
+            "no institution of this name in the register (check the name, or add an institution_id column)",
+        ),
+        (
+            pl.lit(by_name) & (pl.col("_codes").list.len() > 1).fill_null(False),
+            "institution_name",
+            pl.col("institution_name") + pl.lit(_t(lang, "；编号 ", "; codes ")) + codes_text,
+            "机构名录中有多家机构同名，无法确定是哪一家（请加「机构编号」列）",
+            "several institutions in the register bear this name (add an institution_id column)",
+        ),
         (
             pl.col("inspected_on").is_null() | pl.col("date_bad"),
             "inspected_on",
+            None,
             "应为日期，如 2024-03-01",
             "must be a date like 2024-03-01",
         ),
         (
             pl.col("result_v").is_null(),
             "result",
+            None,
             "应为 合格 / 责令整改 / 行政处罚",
             "must be pass / rectify / penalty (合格/责令整改/行政处罚)",
         ),
-        (pl.col("deadline_bad"), "deadline", "应为日期，如 2024-06-30", "must be a date like 2024-06-30"),
+        (pl.col("deadline_bad"), "deadline", None, "应为日期，如 2024-06-30", "must be a date like 2024-06-30"),
         (
             (pl.col("result_v") == "rectify") & (pl.col("rectification").is_null() | pl.col("deadline").is_null()),
             "deadline",
+            None,
             "责令整改须填写整改要求和整改期限",
             "rectification ordered: requirement and deadline are required",
         ),
         (
             (pl.col("deadline_d") < pl.col("inspected_on_d")).fill_null(False),
             "deadline",
+            None,
             "整改期限早于检查日期",
             "deadline before the inspection date",
         ),
@@ -667,19 +827,25 @@ def validate_results(raw: pl.DataFrame, sheet: str, lang: str = "zh") -> tuple[p
             df.filter(cond.fill_null(False)).select(
                 "_row",
                 column=pl.lit(col),
-                value=pl.col(col if col in df.columns else "result").cast(pl.String),
+                value=(pl.col(col) if shown is None else shown).cast(pl.String),
                 message=pl.lit(_t(lang, m_zh, m_en)),
             )
-            for cond, col, m_zh, m_en in checks
+            for cond, col, shown, m_zh, m_en in checks
         ]
     )
     if bad.height:
         bad = bad.sort("_row", "column")
+
+        def where(column: str) -> str:
+            letter = read.letters.get(column, "")
+            header = read.headers.get(column) or _t(lang, RESULT_COLUMNS[column][0], column)
+            return _t(lang, f" {letter}列「{header}」", f" column {letter} '{header}'") if letter else f"「{header}」"
+
         lines = [
             _t(
                 lang,
-                f"{sheet} 第{r['_row']}行「{zh[r['column']]}」：{r['message']}（值：{r['value'] or '空'}）",
-                f"{sheet} row {r['_row']} column {r['column']}: {r['message']} (value: {r['value'] or 'empty'})",
+                f"{sheet} 第{r['_row']}行{where(r['column'])}：{r['message']}（值：{r['value'] or '空'}）",
+                f"{sheet} row {r['_row']}{where(r['column'])}: {r['message']} (value: {r['value'] or 'empty'})",
             )
             for r in bad.head(50).to_dicts()
         ]
@@ -694,7 +860,25 @@ def validate_results(raw: pl.DataFrame, sheet: str, lang: str = "zh") -> tuple[p
         deadline=pl.col("deadline_d"),
     )
     clean = clean.with_columns(institution_name=mask_free_text(pl.col("institution_name")))
-    return clean.sort("inspected_on", "institution_id"), dropped
+    return clean.sort("inspected_on", "institution_id"), read.dropped
+
+
+def results_register(record: dict, public_file: Path, tables: dict | None) -> pl.DataFrame:
+    """Institutions (institution_id, name) a results row without 机构编号 is matched to by
+    name: the data's register when given, else the public register beside the draw
+    (draw_public.json), else the draw's own picks."""
+    if tables is not None:
+        return tables["institutions"].select("institution_id", "name")
+    rows = record.get("picks", [])
+    if public_file.is_file():
+        try:
+            rows = json.loads(public_file.read_text(encoding="utf-8")).get("register", rows)
+        except (OSError, ValueError, AttributeError):
+            pass  # the picks still name every institution that can be published
+    return pl.DataFrame(
+        [{"institution_id": r.get("institution_id"), "name": r.get("name")} for r in rows if isinstance(r, dict)],
+        schema={"institution_id": pl.String, "name": pl.String},
+    )
 
 
 def publish(results_path, out_dir, lang: str = "zh", *, draw_path, data_path=None) -> dict:
@@ -711,13 +895,13 @@ def publish(results_path, out_dir, lang: str = "zh", *, draw_path, data_path=Non
     except (OSError, ValueError, KeyError, TypeError) as e:
         raise InputError(_t(lang, f"无法读取抽取记录 {draw_path}: {e}", f"cannot read draw record {draw_path}: {e}"))
     public_file = Path(draw_path).with_name("draw_public.json")
-    raw, sheet = read_results(results_path, lang)
-    clean, dropped = validate_results(raw, sheet, lang)
+    read = read_results(results_path, lang)
     tables = None
     if data_path is not None:
         from audit.data.io import load_data
 
         tables = load_data(data_path, lang=lang).tables
+    clean, dropped = validate_results(read, lang, results_register(record, public_file, tables))
     names = names_to_mask(record, tables)
     not_drawn = sorted(set(clean["institution_id"].to_list()) - drawn)
     clean = clean.filter(pl.col("institution_id").is_in(list(drawn))).with_columns(
@@ -741,12 +925,13 @@ def publish(results_path, out_dir, lang: str = "zh", *, draw_path, data_path=Non
     about = {
         "seed": record.get("parameters", {}).get("seed", ""),
         "algorithm": record.get("algorithm", ""),
-        "order": record.get("rules", {}).get("order", ""),
+        # the method in the reader's words; the record's own rule text for an algorithm we do not know
+        "order": L["method"].get(record.get("algorithm", ""), record.get("rules", {}).get("order", "")),
         "drawn_at": cer.get("drawn_at", ""),
         "witnesses": "、".join(cer.get("witnesses", [])),
         "seed_source": cer.get("seed_source", ""),
         "draw_hash": draw_hash(raw_draw),
-        "register_hash": (record.get("register") or {}).get("institutions", ""),
+        "register_hash": (record.get("register") or {}).get("institutions_sha256", ""),
         "drawn": len(drawn),
         "published": clean.height,
         "has_public_file": public_file.is_file(),
@@ -767,6 +952,7 @@ def publish(results_path, out_dir, lang: str = "zh", *, draw_path, data_path=Non
     return {
         "rows": clean.height,
         "dropped_columns": dropped,
+        "skipped_rows": read.skipped,
         "not_drawn": not_drawn,
         "draw_hash": about["draw_hash"],
         "files": [Path(out_dir) / f"publish.{x}" for x in ("html", "pdf", "xlsx")],

@@ -5,13 +5,14 @@ Amounts are per year: another settlement period pays each whole year inside it, 
 splits a part year by months only where the clause says so (`prorate_by_months`;
 audit.kinds.common.settle_annual), else says it is not split.
 
-Rounding (stated): the no-star formula base × score ÷ 100 and the share for a centre
-inside an institution are rounded half away from zero to the fen; the score is taken
-to two decimals. A factor allocation splits the budget by largest remainder (ties to
+Rounding (stated): the no-star formula base × score ÷ 100 (the score exactly as
+written) and the share for a centre inside an institution are rounded half away from
+zero to the fen. A factor allocation splits the budget by largest remainder (ties to
 the smaller institution_id), so the parts add up to the budget exactly."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from fractions import Fraction
 
 import polars as pl
@@ -30,14 +31,14 @@ from audit.kinds.common import (
     t,
     value,
 )
-from audit.money import mul_share_expr
+from audit.money import mul_share_expr, round_fraction
 
 PROGRAM = "center_operating"
 INTERPRETATIONS = {
     "center_rounding": (
-        "无星级中心按 基数 × 考核得分 ÷ 100 计算（得分取两位小数），设在养老机构内的按比例折算，均四舍五入到分。",
-        "Unstarred centres get base × score ÷ 100 (score to two decimals); centres inside an institution "
-        "get the stated share; both rounded half away from zero to the fen.",
+        "无星级中心按 基数 × 考核得分 ÷ 100 计算（得分按填写的数值，不先取舍），设在养老机构内的按比例折算，均四舍五入到分。",
+        "Unstarred centres get base × score ÷ 100 (the score as written, not rounded first); centres inside an "
+        "institution get the stated share; both rounded half away from zero to the fen.",
     ),
     "factor_allocation": (
         "因素分配法：各中心金额 = 预算 × 权重 ÷ 权重合计，按最大余数法分配到分，合计等于预算。",
@@ -134,15 +135,15 @@ def center_star_grant(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
                 "unstarred centre without an assessment score: grant cannot be computed",
                 pl.lit("assessment_score="),
             )
-            hundredths = (pl.col("assessment_score") * 100).round(0).cast(pl.Int64)
+            scored = unstarred.filter(~missing)
+            scored = scored.join(_score_formula(score_base, scored["assessment_score"]), on="assessment_score")
             parts.append(
-                unstarred.filter(~missing).with_columns(
+                scored.with_columns(
                     pl.lit("score_formula").alias("item"),
-                    ((pl.lit(score_base, pl.Int64) * hundredths * 2 + 10000) // 20000).alias("full_fen"),
                     (
                         fen_text(pl.lit(score_base, pl.Int64))
                         + pl.lit(" 元 × ")
-                        + pl.col("assessment_score").round(2).cast(pl.String)
+                        + pl.col("_score")
                         + pl.lit(" ÷ 100 = ")
                     ).alias("_what"),
                 )
@@ -190,6 +191,23 @@ def center_star_grant(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
         (pl.col("_what") + fen_text(pl.col("full_fen")) + pl.lit(" 元/年") + note).alias("basis"),
     )
     return settle_annual(ctx, rule, lines, "中心运营补贴", "centre grant")
+
+
+def _score_formula(base_fen: int, scores: pl.Series) -> pl.DataFrame:
+    """base × score ÷ 100 for each distinct score, exactly: the score is the decimal it was
+    written as (the shortest text of the number: 80.115, not the binary 80.11499…), and
+    the product is rounded half away from zero to the fen (audit.money.round_fraction).
+    A column holds few distinct scores (one per centre), so each is read once, joined back."""
+    distinct = scores.drop_nulls().unique().sort()
+    written = [Decimal(repr(float(x))) for x in distinct]
+    return pl.DataFrame(
+        {
+            "assessment_score": distinct,
+            "full_fen": [round_fraction(Fraction(base_fen) * Fraction(d) / 100) for d in written],
+            "_score": [format(d, "f") for d in written],
+        },
+        schema={"assessment_score": scores.dtype, "full_fen": pl.Int64, "_score": pl.String},
+    )
 
 
 def allocate(df: pl.DataFrame, total: int, weight: str = "weight") -> pl.Series:

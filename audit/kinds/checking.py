@@ -13,7 +13,7 @@ from fractions import Fraction
 import polars as pl
 
 from audit.i18n import t as pick
-from audit.kinds.common import FINDING_SCHEMA, FINDING_SORT, as_span, month_number
+from audit.kinds.common import FINDING_SCHEMA, FINDING_SORT, as_span, month_number, repeated
 from audit.errors import PolicyGap
 
 FINDINGS_SCHEMA = FINDING_SCHEMA  # one findings frame (audit.kinds.common), one sort order
@@ -84,12 +84,14 @@ def residence_spans(residents: pl.DataFrame, period) -> pl.LazyFrame:
             pl.min_horizontal(pl.lit(n, pl.Int32), (month_number(dis, period) - 1).fill_null(n)).alias("_last"),
         )
         .filter(pl.col("_first") <= pl.col("_last"))
+        .collect()
     )
-    # a row without a person id is a person of its own; a hash collision only sends a
-    # row through the exact de-duplication below
-    rows = rows.with_columns(
-        (pl.col("person_id").is_not_null() & pl.struct(key).hash().is_duplicated()).alias("_several")
-    )
+    # a hash collision only sends a row through the exact de-duplication below
+    twice = repeated(rows, *key)
+    if twice is None:
+        return rows.lazy().select(*key, "care_level", "_first", "_last")
+    # a row without a person id is a person of its own
+    rows = rows.with_columns((pl.col("person_id").is_not_null() & twice).alias("_several")).lazy()
     single = rows.filter(~pl.col("_several")).select(*key, "care_level", "_first", "_last")
     several = (
         rows.filter(pl.col("_several"))

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from audit.kinds.checking import as_findings, in_residence, pick
-from audit.kinds.common import as_span
+from audit.kinds.checking import as_findings, empty_findings, in_residence, pick
+from audit.kinds.common import as_span, repeated
 from audit.privacy import mask_person_id
 
 # an error finding of these checks holds the institution's whole program (not only the lines
@@ -27,17 +27,17 @@ def check_double_claims(tables: dict, pack, period, lang: str = "zh") -> pl.Data
     one institution's register can be counted twice, so only
     their stays are expanded to month-ends (a few rows, whatever the size of the input)."""
     residents = tables["residents"]
+    # people with one row drop out first (a hash collision only keeps a row in)
+    twice = repeated(residents, "person_id")
+    if twice is None:
+        return empty_findings()
     movers = (
-        residents.lazy()
-        .filter(pl.col("person_id").is_not_null())
-        # people with one row drop out first (a hash collision only keeps a row in)
-        .filter(pl.col("person_id").hash().is_duplicated())
+        residents.filter(twice & pl.col("person_id").is_not_null())
         .group_by("person_id")
         .agg(pl.col("institution_id").n_unique().alias("n"))
-        .filter(pl.col("n") > 1)
-        .select("person_id")
+        .filter(pl.col("n") > 1)["person_id"]
     )
-    stays = in_residence(residents.lazy().join(movers, on="person_id", how="semi").collect(), period)
+    stays = in_residence(residents.filter(pl.col("person_id").is_in(movers.implode())), period)
     shared = (
         stays.group_by("person_id", "day")
         .agg(pl.col("institution_id").unique().sort().alias("all_ids"))

@@ -42,6 +42,28 @@ FINDING_SORT = ["institution_id", "rule", "severity", "period", "message", "evid
 GAP_SAMPLE = 10  # ids listed in a gap finding's evidence; the count is always exact
 
 
+def repeated(frame: pl.DataFrame, *columns: str) -> pl.Series | None:
+    """Mask of the rows whose `columns` also occur in another row (audit.data.datachecks.
+    repeated, by sorted hashes), or None when no row repeats — the common case, which
+    callers take as the fast path."""
+    from audit.data.datachecks import repeated as repeated_keys
+
+    mask = repeated_keys(frame.select(pl.struct(columns)).to_series())
+    return mask if mask.any() else None
+
+
+def attach(frame: pl.DataFrame, right: pl.DataFrame, on: str) -> pl.DataFrame:
+    """Inner join of `frame` with `right` (one row per key) in `frame`'s row order, done by
+    joining the key column alone and putting right's columns beside `frame`: a plain join
+    of millions of stays spent most of its time copying their text columns."""
+    if right[on].is_duplicated().any():
+        return frame.join(right, on=on, how="inner", maintain_order="left")
+    looked = frame.select(on).join(
+        right.with_columns(pl.lit(True).alias("_hit")), on=on, how="left", maintain_order="left"
+    )
+    return frame.hstack(looked.drop(on).get_columns()).filter(pl.col("_hit").is_not_null()).drop("_hit")
+
+
 def month_number(d: pl.Expr, span) -> pl.Expr:
     """Months since the month before the period (`span`: an audit.dates.Period, or a year
     for its calendar year): the period's first month = 1, its last = span.n_months.

@@ -13,7 +13,7 @@ from datetime import timedelta
 
 import polars as pl
 
-from audit.kinds.registers import birth_date
+from audit.kinds.registers import birth_date, born_before
 from audit.dates import Period
 from audit.kinds.checking import as_findings, empty_findings, pick
 from audit.kinds.common import as_span, month_number
@@ -40,41 +40,29 @@ def check_integrity(tables: dict, pack, period, lang: str = "zh") -> pl.DataFram
 
 def _over_beds(tables: dict, span: Period, lang: str) -> pl.DataFrame:
     """Residents in residence on each month-end (admitted ≤ day < discharged) counted by
-    arithmetic, not by expanding stays: each stay adds 1 from its first counted month and
-    removes it after its last; a running sum per institution gives the headcount."""
-    res = tables["residents"].filter(pl.col("admitted_on").is_not_null() & pl.col("institution_id").is_not_null())
+    arithmetic, not by expanding stays: a stay is in on the last day of month m when its
+    first counted month ≤ m ≤ its last; each month's headcount is one sum per institution,
+    all months in one pass over the stays."""
+    # beds = 0 means none approved or none stated: validation's over_capacity speaks for those
+    beds = tables["institutions"].select("institution_id", "beds").filter(pl.col("beds") > 0)
+    res = (
+        tables["residents"].lazy().filter(pl.col("admitted_on").is_not_null() & pl.col("institution_id").is_not_null())
+    )
     adm, dis = pl.col("admitted_on"), pl.col("discharged_on")
     # the months 1–n of the period on whose last day the stay is in
     n = span.n_months
-    first = pl.max_horizontal(pl.lit(1), month_number(adm, span))
-    last = pl.min_horizontal(pl.lit(n), (month_number(dis, span) - 1).fill_null(n))
-    spans = res.select("institution_id", first.cast(pl.Int64).alias("f"), last.cast(pl.Int64).alias("l")).filter(
-        pl.col("f") <= pl.col("l")
-    )
-    if not spans.height:
-        return empty_findings()
-    events = (
-        pl.concat(
-            [
-                spans.select("institution_id", pl.col("f").alias("m"), pl.lit(1, pl.Int64).alias("d")),
-                spans.select("institution_id", (pl.col("l") + 1).alias("m"), pl.lit(-1, pl.Int64).alias("d")),
-            ]
-        )
-        .group_by("institution_id", "m")
-        .agg(pl.col("d").sum())
-    )
+    first = pl.max_horizontal(pl.lit(1, pl.Int32), month_number(adm, span))
+    last = pl.min_horizontal(pl.lit(n, pl.Int32), (month_number(dis, span) - 1).fill_null(n))
+    in_month = lambda m: ((pl.col("f") <= m) & (pl.col("l") >= m)).sum().cast(pl.Int64).alias(str(m))  # noqa: E731
     grid = (
-        events.select("institution_id")
-        .unique()
-        .join(pl.DataFrame({"m": list(range(1, n + 1))}, schema={"m": pl.Int64}), how="cross")
-        .join(events, on=["institution_id", "m"], how="left")
-        .with_columns(pl.col("d").fill_null(0))
-        .sort("institution_id", "m")
-        .with_columns(pl.col("d").cum_sum().over("institution_id").alias("n"))
+        res.select("institution_id", first.alias("f"), last.alias("l"))
+        .filter(pl.col("f") <= pl.col("l"))
+        .group_by("institution_id")
+        .agg(in_month(m) for m in range(1, n + 1))
+        .unpivot(index="institution_id", variable_name="m", value_name="n")
+        .with_columns(pl.col("m").cast(pl.Int64))
     )
-    # beds = 0 means none approved or none stated: validation's over_capacity speaks for those
-    beds = tables["institutions"].select("institution_id", "beds").filter(pl.col("beds") > 0)
-    over = grid.join(beds, on="institution_id").filter(pl.col("n") > pl.col("beds"))
+    over = grid.join(beds.lazy(), on="institution_id").filter(pl.col("n") > pl.col("beds")).collect()
     if not over.height:
         return empty_findings()
     per = over.group_by("institution_id").agg(
@@ -204,11 +192,12 @@ def _implausible_ages(tables: dict, span: Period, lang: str) -> pl.DataFrame:
             tables["claim_residents"].lazy().select("institution_id", "person_id"),
         ]
     ).drop_nulls()
-    # each distinct id is dated once; only the rows of the few too old are paired with their homes
-    too_old = rows.select(pl.col("person_id").unique()).filter(
+    # a text pre-filter on the id's birth-date characters leaves the few that may be too
+    # old; only those are dated exactly (dating or de-duplicating millions of ids was the cost)
+    maybe = rows.filter(born_before(pl.col("person_id"), day, MAX_PLAUSIBLE_AGE + 1)).collect()
+    old = maybe.filter(
         (birth_date(pl.col("person_id")).dt.offset_by(f"{MAX_PLAUSIBLE_AGE + 1}y") <= day).fill_null(False)
-    )
-    old = rows.join(too_old, on="person_id", how="semi").unique().collect()
+    ).unique()
     if not old.height:
         return empty_findings()
     per = old.with_columns(

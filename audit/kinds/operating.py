@@ -18,8 +18,21 @@ from datetime import date
 import polars as pl
 
 from audit.kinds.base import Item, Kind
-from audit.kinds.common import INSTITUTION, Ctx, Gap, as_span, condition_findings, fen_text, month_number, opt, t, value
-from audit.kinds.registers import ELDERLY_LAW, ELDERLY_QUOTE, under_age, with_registers
+from audit.kinds.common import (
+    INSTITUTION,
+    Ctx,
+    Gap,
+    as_span,
+    attach,
+    condition_findings,
+    fen_text,
+    month_number,
+    opt,
+    repeated,
+    t,
+    value,
+)
+from audit.kinds.registers import ELDERLY_AGE, ELDERLY_LAW, ELDERLY_QUOTE, born_after, under_age, with_registers
 from audit.privacy import mask_person_id
 
 PROGRAM = "operating"
@@ -60,10 +73,14 @@ def residence_since(res: pl.DataFrame) -> pl.DataFrame:
     institution ended continues it). Only people with several stays in one institution
     need their stays in order; everyone else's residence starts on admission (sorting
     2.5 million stays was most of the operating grant's time)."""
-    # a hash collision only sends a stay through the exact path below
-    several = res.with_columns(pl.struct("institution_id", "person_id").hash().is_duplicated().alias("_several"))
-    single = several.filter(~pl.col("_several")).drop("_several").with_columns(pl.col("admitted_on").alias("since"))
-    return pl.concat([single, _continued(several.filter(pl.col("_several")).drop("_several"))])
+    lazy = isinstance(res, pl.LazyFrame)
+    frame = res.collect() if lazy else res
+    several = repeated(frame, "institution_id", "person_id")  # a hash collision only takes the exact path
+    single = frame if several is None else frame.filter(~several)
+    out = single.with_columns(pl.col("admitted_on").alias("since"))
+    if several is not None:
+        out = pl.concat([out, _continued(frame.filter(several))])
+    return out.lazy() if lazy else out
 
 
 def _continued(res: pl.DataFrame) -> pl.DataFrame:
@@ -105,7 +122,7 @@ def counted_spans(rule, tables: dict, ctx: Ctx) -> pl.LazyFrame:
         inst = inst.filter(pl.col("ownership").is_in(sorted(ownership)))
     inst = inst.select("institution_id", pl.col("county").alias("_county"), "rating_level", "registered_on")
     first, n = ctx.span.start, ctx.span.n_months
-    res = (
+    stays = (
         tables["residents"]
         .lazy()
         .select(
@@ -120,9 +137,12 @@ def counted_spans(rule, tables: dict, ctx: Ctx) -> pl.LazyFrame:
             "_row",
         )
         .filter(pl.col("admitted_on") <= on)
-        # whole institutions drop out here, so the continuity of a stay is unchanged
-        .join(inst.lazy(), on="institution_id", how="inner")
-        .pipe(residence_since)
+        .collect()
+    )
+    # whole institutions drop out here, so the continuity of a stay is unchanged
+    res = (
+        residence_since(attach(stays, inst, "institution_id"))
+        .lazy()
         .filter(pl.col("discharged_on").is_null() | (pl.col("discharged_on") > first))
     )
     if local:
@@ -136,16 +156,18 @@ def counted_spans(rule, tables: dict, ctx: Ctx) -> pl.LazyFrame:
     ).filter(pl.col("_first") <= pl.col("_last"))
     if opt(rule, "require_registered", on, False):
         registered = month(pl.col("registered_on")).fill_null(n + 1)  # never registered: no month
+        # a stay's months before registration (few: most homes were registered before the
+        # period) and its months from registration on, each only where there are some
         res = pl.concat(
             [
-                res.with_columns(
+                res.filter(pl.col("_first") < registered).with_columns(
                     pl.min_horizontal("_last", registered - 1).alias("_last"), pl.lit(False).alias("registered_ok")
                 ),
-                res.with_columns(
+                res.filter(registered <= pl.col("_last")).with_columns(
                     pl.max_horizontal("_first", registered).alias("_first"), pl.lit(True).alias("registered_ok")
                 ),
             ]
-        ).filter(pl.col("_first") <= pl.col("_last"))
+        )
     else:
         res = res.with_columns(pl.lit(True).alias("registered_ok"))
     return res.select(
@@ -213,7 +235,8 @@ def affected_by_registers(tables: dict, ctx: Ctx) -> pl.LazyFrame | None:
             res.filter(pl.col("low_income").is_not_null() & (pl.col("low_income") != "none")).select("person_id")
         )
     jan_end = ctx.span.month_ends[0]  # the period's first month-end
-    parts.append(res.filter(under_age(pl.col("person_id"), pl.lit(jan_end))).select("person_id"))
+    young = res.filter(born_after(pl.col("person_id"), jan_end, ELDERLY_AGE)).select("person_id").collect()
+    parts.append(young.lazy().filter(under_age(pl.col("person_id"), pl.lit(jan_end))))
     people = pl.concat(parts).unique().collect()
     return people.lazy() if people.height else None
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import yaml
 
+from audit.dates import Period, month_runs
 from audit.guards import TooLarge, load_yaml
 from audit.errors import PolicyError, PolicyGap
 from audit.kinds.registry import PARAMS as KINDS  # kind → parameter → units, from each kind's declaration
@@ -97,9 +98,17 @@ class Param:
     values: list[Entry]
     note: str = ""
     interpretation: str | None = None
-    local: object = None  # typed local value (set / override), None = none
+    local: object = None  # typed local value (set / override), None = none; a table's: the keys set
     local_source: str | None = None
     band: tuple | None = None  # (low, high) the text allows, e.g. 40%–60%
+
+    def local_on(self, e: Entry):
+        """The local value as it applies to one dated value: a whole value as set; a table's
+        keys set over that date's own table, so keys left out keep the pack's value of that
+        date (a gap's keys stay open). None = no local value."""
+        if not isinstance(self.local, dict) or not self.unit.startswith("table:"):
+            return self.local
+        return {**_pack_table(self, e), **self.local}
 
     @property
     def gap(self) -> bool:
@@ -178,17 +187,20 @@ class Rule:
             )
         return current
 
-    def in_force(self, start: dt.date, end: dt.date) -> bool:
-        """The rule applies in the period start..end: every parameter has a value (or a
-        declared gap) on its first or its last day."""
-        for on in (start, end):
-            try:
-                for name in self.params:
-                    self.entry(name, on)
-                return True
-            except PolicyError:
-                continue
-        return False
+    def holds_on(self, on: dt.date) -> bool:
+        """Every parameter has a value (or a declared gap) on `on`."""
+        try:
+            for name in self.params:
+                self.entry(name, on)
+        except PolicyError:
+            return False
+        return True
+
+    def spans_in_force(self, period: Period) -> list[Period]:
+        """The runs of whole months of `period` the rule applies in: a month counts when the
+        rule holds on its last day (the census day of month counts). A rule that ends on
+        30 June applies in January–June of the year; one that starts later, from its month."""
+        return month_runs([d for d in period.month_ends if self.holds_on(d)])
 
     def reading(self, name: str, on: dt.date) -> "Reading":
         """The one accessor: what the rule says about `name` on `on` — a value (local value
@@ -206,7 +218,7 @@ class Rule:
             return Reading("not_in_force", message=err.message)
         p = self.params[name]
         if p.local is not None:
-            return Reading("value", p.local, e)
+            return Reading("value", p.local_on(e), e)
         if e.gap:
             cit = f"{self.short} {e.clause}"
             return Reading(
@@ -290,9 +302,9 @@ class Pack:
                             "rule": r.id,
                             "kind": r.kind,
                             "param": p.name,
-                            "value": json_value(p.unit, p.local if local else e.value),
+                            "value": json_value(p.unit, p.local_on(e) if local else e.value),
                             "display": (
-                                format_value(p.unit, p.local if local else e.value, self.lang)
+                                format_value(p.unit, p.local_on(e) if local else e.value, self.lang)
                                 if local or not e.gap
                                 else None
                             ),
@@ -668,14 +680,10 @@ def _parse_set(text: str, lang: str) -> tuple[str, object]:
     return key.strip(), value
 
 
-def _current_table(p: Param) -> dict:
-    """The table a local key is set into: an earlier local value, else the pack's latest,
-    else every key open (a gap)."""
-    if p.local is not None:
-        return dict(p.local)
-    latest = next((e.value for e in reversed(p.values) if not e.gap), None)
-    if latest is not None:
-        return dict(latest)
+def _pack_table(p: Param, e: Entry) -> dict:
+    """One dated value of a table parameter as a dict: its keys, or every key open (a gap)."""
+    if not e.gap and e.value is not None:
+        return dict(e.value)
     return {k: None for k in sorted(TABLE_KEYS.get(p.name, set()), key=str)}
 
 
@@ -717,11 +725,14 @@ def _apply_one(pack: Pack, key: str, value, source: str, lang: str):
         if value is None:
             raise _Bad("缺少值", "value missing")
         if p.unit.startswith("table:"):
-            # a table is merged over the current one: keys left out keep their values
+            # a table's local value is the keys given (over earlier local keys): keys left out
+            # keep the pack's value of each date (Param.local_on)
             given = {parts[2]: value} if len(parts) == 3 else value
-            typed = {**_current_table(p), **parse_value(p.unit, name, given, whole=False)}
+            earlier = p.local if isinstance(p.local, dict) else {}
+            typed = {**earlier, **parse_value(p.unit, name, given, whole=False)}
             if name == "payer_shares":
-                typed = parse_value(p.unit, name, typed)  # now the shares must add up to 1
+                for e in p.values:  # on every date the shares must now add up to 1
+                    parse_value(p.unit, name, {**_pack_table(p, e), **typed})
         elif len(parts) == 3:
             raise _Bad(f"参数 {name} 不是表格，不能按键设定", f"{name} is not a table; it has no keys")
         else:

@@ -51,48 +51,47 @@ def _xml_text(expr: pl.Expr) -> pl.Expr:
     )
 
 
-def _rows_xml(frame: pl.DataFrame, kinds: list[str], xf: list[int]) -> str:
-    """`<row>` elements for rows 2…n+1, built column-wise by polars."""
+def _rows_xml(frame: pl.DataFrame, kinds: list[str], xf: list[int]) -> bytes:
+    """`<row>` elements for rows 2…n+1 as UTF-8, built column-wise by polars: one
+    concatenation per cell (a null value makes the whole cell null, then empty) and one
+    per row; the row number is a column made once, not an expression in every cell."""
     if frame.is_empty():
-        return ""
-    r = (pl.int_range(2, frame.height + 2, eager=False)).cast(pl.String)
+        return b""
+    r = pl.col("\x00row")
     cells = []
     for j, (col, kind) in enumerate(zip(frame.columns, kinds)):
-        head = pl.lit(f'<c r="{xl_col_to_name(j)}') + r + pl.lit(f'" s="{xf[j]}"')
+        head = pl.lit(f'<c r="{xl_col_to_name(j)}')
         if kind in ("text", "wrap"):
-            body = (
-                pl.lit(' t="inlineStr"><is><t xml:space="preserve">') + _xml_text(pl.col(col)) + pl.lit("</t></is></c>")
-            )
+            text = _xml_text(pl.col(col))
+            parts = [pl.lit(f'" s="{xf[j]}" t="inlineStr"><is><t xml:space="preserve">'), text]
+            tail = "</t></is></c>"
         else:
             value = fen_to_yuan_expr(pl.col(col)) if kind == "money" else pl.col(col).cast(pl.String)
-            body = pl.lit("><v>") + value + pl.lit("</v></c>")
-        cells.append(pl.when(pl.col(col).is_null()).then(pl.lit("")).otherwise(head + body))
-    rows = pl.lit('<row r="') + r + pl.lit('">') + pl.concat_str(cells) + pl.lit("</row>")
-    return frame.lazy().select(rows.str.join("").alias("x")).collect()["x"][0]
+            parts, tail = [pl.lit(f'" s="{xf[j]}"><v>'), value], "</v></c>"
+        cells.append(pl.concat_str([head, r, *parts, pl.lit(tail)]).fill_null(""))
+    rows = pl.concat_str([pl.lit('<row r="'), r, pl.lit('">'), *cells, pl.lit("</row>")])
+    numbered = frame.with_columns(pl.int_range(2, frame.height + 2).cast(pl.String).alias(r.meta.output_name())).lazy()
+    return numbered.select(rows.str.join("").cast(pl.Binary).alias("x")).collect()["x"][0]
 
 
-def _inject(path: Path, bodies: dict[str, tuple[str, int, int]]) -> None:
+def _inject(path: Path, bodies: dict[str, tuple[bytes, int, int]]) -> None:
     """Put each sheet's body rows after its header row and widen its dimension; every
-    other zip member is copied as is (same order, same timestamps)."""
+    other zip member is copied as is (same order, same timestamps). All in bytes: the
+    body is never decoded or re-encoded."""
     tmp = path.with_name(path.name + ".part")
     with zipfile.ZipFile(path) as src, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as dst:
         for info in src.infolist():
             data = src.read(info)
             if info.filename in bodies:
                 rows, n, ncols = bodies[info.filename]
-                xml = data.decode("utf-8")
-                cut = xml.index("</row>", xml.index("<sheetData>")) + len("</row>")
-                xml = (
-                    re.sub(
-                        r'<dimension ref="[^"]*"/>',
-                        f'<dimension ref="A1:{xl_col_to_name(ncols - 1)}{n + 2}"/>',
-                        xml[:cut],
-                        count=1,
-                    )
-                    + rows
-                    + xml[cut:]
+                cut = data.index(b"</row>", data.index(b"<sheetData>")) + len(b"</row>")
+                head = re.sub(
+                    rb'<dimension ref="[^"]*"/>',
+                    f'<dimension ref="A1:{xl_col_to_name(ncols - 1)}{n + 2}"/>'.encode(),
+                    data[:cut],
+                    count=1,
                 )
-                data = xml.encode("utf-8")
+                data = b"".join((head, rows, data[cut:]))
             dst.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
     tmp.replace(path)
 
