@@ -100,6 +100,10 @@ def test_selfcheck_shows_caregivers_deadline_and_published_average(tmp_path):
     assert re.search(r"<tr><th>实配</th>(<td class=\"num\">[\d.]+</td>){12}</tr>", html)
     assert "请在 2025-03-31 前完成整改" in html and "<strong>整改期限：2025-03-31</strong>" in html
     assert "--set insurance_city.average_premium=数值" in html
+    # a policy gap is the bureau's to fill, not the home's: no deadline on its row
+    rows = html.split("<tr>")
+    gaps = [r for r in rows if "未规定参数" in r]
+    assert gaps and not any("整改期限" in r for r in gaps)
     bad = CliRunner().invoke(main, ["selfcheck", "--policy", "shaoxing", "--year", "2024", "--data", str(DEMO),
                                     "--out", str(tmp_path / "x"), "--institution", "YL01", "--deadline", "3月底"])
     assert bad.exit_code == 2
