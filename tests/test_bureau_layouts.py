@@ -310,3 +310,32 @@ def test_a_formula_in_a_skipped_total_row_is_no_error(tmp_path):
     ds = audit.load_data(tmp_path / "f.xlsx")
     formula = ds.problems.filter(pl.col("check") == "formula")
     assert formula.select("row", "value", "severity").rows() == [(3, "E3", "error")]
+
+
+def test_a_merge_is_filled_only_where_the_file_agrees_and_only_on_rows_with_data(tmp_path):
+    """Review findings on the merged-cell fill: (1) 机构编号 merged A2:A7 over three residents
+    and three empty template rows made three residents of nothing (an error, no run); (2) a
+    range that does not line up with the grid's columns (cells under its first one hold
+    values) overwrote a neighbour (低保类别 → every resident 低保: 1,200.00 paid too much)."""
+    path = tmp_path / "m.xlsx"
+    wb = xlsxwriter.Workbook(path)
+    ws = wb.add_worksheet("机构")
+    ws.write_row(0, 0, ["机构编号", "机构名称", "所属区县", "机构类型", "举办性质", "经营性质", "登记备案日期", "等级评定",
+                        "核定床位数"])
+    ws.write_row(1, 0, ["A1", "甲院", "新昌县", "养老机构", "民办", "非营利", "2020-01-01", "三级", "100"])
+    rs = wb.add_worksheet("入住老人")
+    rs.write_row(0, 0, ["机构编号", "身份证号", "入住日期", "户籍地", "能力等级", "低保类别", "失智"])
+    rs.merge_range("A2:A7", "A1")                   # past the last resident
+    rs.merge_range("F2:F4", "低保")                 # then cells under its first one hold values:
+    for i, (pid, low) in enumerate(((ID_A, "低保"), (ID_B, "无"), ("330624194805050012", "无"))):
+        rs.write_row(1 + i, 1, [pid, "2023-01-01", "新昌县", "自理", low, "否"])  # not a range the grid agrees with
+    rs.write(9, 0, "制表人：张三")
+    wb.close()
+    ds = audit.load_data(path)
+    res = ds.tables["residents"].sort("_row")
+    assert res.select("_row", "institution_id", "low_income").rows() == [(2, "A1", "dibao"), (3, "A1", "none"),
+                                                                         (4, "A1", "none")]
+    assert ds.problems.filter(pl.col("severity") == "error").height == 0
+    # 绍兴 重点工作(五)4, level 3: 12 × 80 each, + 12 × 50 低保 for the first = 3,480.00
+    paid = audit.run(path, "shaoxing", 2024).ledger.filter(pl.col("program") == "operating")
+    assert paid["amount_fen"].sum() == 3 * 12 * 80_00 + 12 * 50_00

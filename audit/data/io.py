@@ -200,30 +200,33 @@ def _column_names(table, headers, header_row: int, sheet, problems, first_col: i
 def _fill_merged_down(body: pl.DataFrame, first_data_row: int, first_col: int, merges) -> tuple[pl.DataFrame, list]:
     """Each data cell of a range merged down several rows takes the range's value (its
     first cell), as the clerk sees it on screen. `merges`: readers.merged_ranges. Returns
-    the body and the ranges filled (as "F10:F12")."""
+    the body and the ranges filled (as "F10:F12"). A range is filled only where the file
+    agrees it is one: a value in its first cell, nothing in the cells under it (Excel keeps
+    them empty) — so a range that does not line up with the grid overwrites nothing — and
+    only on rows that hold something else (a merge running past the last resident does not
+    make blank rows into data)."""
     from audit.data.layout import column_letter
 
     down = [m for m in merges if m[2] > m[0] and m[0] >= first_data_row and 0 <= m[1] - first_col < body.width]
     if not down:
         return body, []
     row = pl.int_range(first_data_row, first_data_row + body.height, dtype=pl.Int64)
-    by_col: dict[str, list] = {}
-    for r1, c1, r2, _c2 in down:
-        by_col.setdefault(body.columns[c1 - first_col], []).append((r1, r2))
-    unset = "\x00"  # a merged range whose first cell is blank fills blank, never from a row above it
-    exprs = []
-    for col, spans in by_col.items():
-        covered = pl.any_horizontal([row.is_between(r1 + 1, r2) for r1, r2 in spans])
-        exprs.append(
-            pl.when(covered)
-            .then(None)
-            .otherwise(pl.col(col).fill_null(unset))
-            .forward_fill()
-            .replace(unset, None)
-            .alias(col)
+    has_content = pl.any_horizontal([pl.col(c).str.contains(r"\S").fill_null(False) for c in body.columns])
+    exprs: dict[str, pl.Expr] = {}
+    filled = []
+    for r1, c1, r2, _c2 in sorted(down):
+        col = body.columns[c1 - first_col]
+        cells = body[col].slice(r1 - first_data_row, r2 - r1 + 1)
+        top = cells[0]
+        if top is None or not str(top).strip() or cells.slice(1).str.contains(r"\S").fill_null(False).any():
+            continue
+        exprs[col] = (
+            pl.when(row.is_between(r1 + 1, r2) & has_content).then(pl.lit(top)).otherwise(exprs.get(col, pl.col(col)))
         )
-    filled = [f"{column_letter(c1)}{r1}:{column_letter(c1)}{r2}" for r1, c1, r2, _ in sorted(down)]
-    return body.with_columns(exprs), filled
+        filled.append(f"{column_letter(c1)}{r1}:{column_letter(c1)}{r2}")
+    if not exprs:
+        return body, []
+    return body.with_columns(e.alias(c) for c, e in exprs.items()), filled
 
 
 def _frame_from_grid(
