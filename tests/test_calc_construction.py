@@ -191,3 +191,25 @@ def test_shaoxing_renovation_is_for_jinglaoyuan_only():
     out = findings.filter(pl.col("rule") == "not_eligible").sort("institution_id")
     assert out.select("institution_id", "severity").rows() == [("P", "info"), ("Q", "warning")]
     assert "敬老院" in out["message"][1] and "investment_final=1,000,000.00" in out["evidence"][1]
+
+
+def test_a_blank_profit_status_goes_with_an_open_forprofit_share(tmp_path):
+    # jiayuguan with 三(一)'s for-profit share left open: a for-profit home and a home with
+    # 营利性质 blank (it may be for-profit) are both in the policy gap, not the blank one paid
+    # 100,000.00 in full without a word; the non-profit home is paid 10 × 10,000
+    from importlib.resources import files
+
+    from audit.policy import load_pack
+    from test_calc_helpers import tables
+    from audit.calc import compute
+
+    text = (files("audit.policy") / "packs" / "jiayuguan.yaml").read_text(encoding="utf-8")
+    assert text.count('        value: "80%"') == 1
+    pack = tmp_path / "jiayuguan_open.yaml"
+    pack.write_text(text.replace('        value: "80%"', "        gap: true\n        note: 测试 / test"), encoding="utf-8")
+    homes = [home("N", beds=10), home("B", beds=10, profit_status=None), home("F", beds=10, profit_status="forprofit")]
+    ledger, findings, _ = compute(tables(institutions=homes), load_pack(str(pack)), 2024)
+    paid = lines(ledger, program="construction").group_by("institution_id").agg(pl.col("amount_fen").sum()).rows()
+    assert paid == [("N", 100_000_00)]
+    gap = findings.filter(pl.col("rule") == "policy_gap")
+    assert gap.height == 1 and "2 个机构" in gap["message"][0]

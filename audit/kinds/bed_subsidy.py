@@ -428,9 +428,10 @@ def _modifiers(ctx: Ctx, rule, df: pl.DataFrame) -> pl.DataFrame:
     ):
         try:
             share = opt(rule, name, on)
-        except Gap as g:
-            ctx.gap(rule, g, df.filter(applies.fill_null(False))["institution_id"])
-            df = df.filter(~applies.fill_null(False))
+        except Gap as g:  # a blank 营利性质 / 举办性质 may be the kind whose share is open
+            open_share = applies.fill_null(name != "expansion_share")
+            ctx.gap(rule, g, df.filter(open_share)["institution_id"])
+            df = df.filter(~open_share)
             continue
         if share is None:
             continue

@@ -251,10 +251,10 @@ def _rates(ctx: Ctx, rule, df: pl.DataFrame, rate_names: dict) -> pl.DataFrame:
     share = None
     try:
         share = opt(rule, "forprofit_share", on)
-    except Gap as g:
-        fp = df.filter(pl.col("profit_status") == "forprofit")
-        ctx.gap(rule, g, fp["institution_id"])
-        df = df.filter(pl.col("profit_status").ne_missing("forprofit"))
+    except Gap as g:  # a blank 营利性质 may be for-profit: its rate is as open as theirs
+        open_rate = pl.col("profit_status").eq_missing("forprofit") | pl.col("profit_status").is_null()
+        ctx.gap(rule, g, df.filter(open_rate)["institution_id"])
+        df = df.filter(~open_rate)
     forprofit = (pl.col("profit_status") == "forprofit").fill_null(False)
     if share is not None:
         lost = Fraction(1) - Fraction(share)
