@@ -190,6 +190,12 @@ def money_at_stake(
             for name, df in tables.items()
         }
         fixed_rows = _favour(table, column, doubtful, tables, pack, year)
+        # another blank of the same rows a rule needs too (举办性质 and 等级评定 both blank) is read
+        # in favour as well: each alone would change nothing, and the home would go unsaid
+        for other_table, other in BLANK_IS_DOUBT - {(table, column)}:
+            if other_table == table and other in fixed_rows.columns:
+                favoured = _favour(table, other, fixed_rows, tables, pack, year).get_column(other)
+                fixed_rows = fixed_rows.with_columns(pl.coalesce(pl.col(other), favoured).alias(other))
         key = ["_row", "_sheet"] if "_sheet" in doubtful.columns else ["_row"]
         others = narrow[table].join(doubtful.select(key), on=key, how="anti", nulls_equal=True)
         fixed = {**narrow, table: pl.concat([others, fixed_rows.select(others.columns)], how="vertical_relaxed")}

@@ -233,3 +233,17 @@ def test_a_blank_rating_level_says_the_grant_it_holds_and_zero_stays_unrated(mak
     unrated = result.findings.filter(pl.col("rule") == "unrated").sort("institution_id")
     assert unrated["institution_id"].to_list() == ["A3", "A4"]
     assert unrated["message"][0].startswith("未填写等级评定") and unrated["message"][1].startswith("机构未评定等级")
+
+
+def test_two_blanks_of_one_home_are_each_said_with_the_money_they_hold_together(make_folder):
+    # A5 left both 举办性质 and 等级评定 blank, one local resident all year: read alone, either
+    # blank still leaves nothing paid (the other stops it), so the home went unsaid. Each is now a
+    # warning of at most 12 × 150 = 1,800.00 (绍兴 重点工作(五)4: 民办, 五级 150 元)
+    inst = INST + "A5,戊院,新昌县,养老机构,,非营利,2020-01-01,,100\n"
+    folder = make_folder({"机构.csv": inst, "入住老人.csv": (
+        "机构编号,身份证号,入住日期,户籍地,能力等级,低保类别,失智\n"
+        f"A5,{ID_A},2023-01-01,新昌县,自理,无,否\n")}, with_institutions=False)
+    f = audit.run(folder, "shaoxing", 2024).findings.filter(pl.col("rule") == "at_stake_value_blank")
+    assert sorted(f["message"].to_list()) == [
+        "1 行未填写“举办性质”：最多 1,800.00 元运营补贴未计发（若这些机构都属规则补助的举办性质）",
+        "1 行未填写“等级评定”：最多 1,800.00 元运营补贴未计发（若这些机构都评为最高等级）"]
