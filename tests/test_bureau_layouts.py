@@ -339,3 +339,20 @@ def test_a_merge_is_filled_only_where_the_file_agrees_and_only_on_rows_with_data
     # 绍兴 重点工作(五)4, level 3: 12 × 80 each, + 12 × 50 低保 for the first = 3,480.00
     paid = audit.run(path, "shaoxing", 2024).ledger.filter(pl.col("program") == "operating")
     assert paid["amount_fen"].sum() == 3 * 12 * 80_00 + 12 * 50_00
+
+
+def test_an_amount_merged_over_rows_is_not_copied_to_each(tmp_path):
+    """保费 3,000 merged over three homes' rows is one figure, not 3,000 each (9,000 from the
+    public purse): it stays on its first row, the others read blank, and a warning says so."""
+    path = tmp_path / "ins.xlsx"
+    wb = xlsxwriter.Workbook(path)
+    ws = wb.add_worksheet("综合保险")
+    ws.write_row(0, 0, ["机构编号", "保险年度", "险种", "保费"])
+    for i, iid in enumerate(("A001", "A002", "A003")):
+        ws.write_row(1 + i, 0, [iid, "2024", "养老机构综合责任保险"])
+    ws.merge_range("D2:D4", "3000")
+    wb.close()
+    ds = audit.load_data(path)
+    assert ds.tables["insurance"].sort("_row")["premium_fen"].to_list() == [3_000_00, None, None]
+    warn = ds.problems.filter(pl.col("check") == "merged_cells")
+    assert warn.select("row", "severity").rows() == [(2, "warning")] and "D2:D4" in warn["message"][0]

@@ -197,7 +197,9 @@ def _column_names(table, headers, header_row: int, sheet, problems, first_col: i
     return names, read_as
 
 
-def _fill_merged_down(body: pl.DataFrame, first_data_row: int, first_col: int, merges) -> tuple[pl.DataFrame, list]:
+def _fill_merged_down(
+    body: pl.DataFrame, first_data_row: int, first_col: int, merges, skip=frozenset()
+) -> tuple[pl.DataFrame, list]:
     """Each data cell of a range merged down several rows takes the range's value (its
     first cell), as the clerk sees it on screen. `merges`: readers.merged_ranges. Returns
     the body and the ranges filled (as "F10:F12"). A range is filled only where the file
@@ -207,7 +209,14 @@ def _fill_merged_down(body: pl.DataFrame, first_data_row: int, first_col: int, m
     make blank rows into data)."""
     from audit.data.layout import column_letter
 
-    down = [m for m in merges if m[2] > m[0] and m[0] >= first_data_row and 0 <= m[1] - first_col < body.width]
+    down = [
+        m
+        for m in merges
+        if m[2] > m[0]
+        and m[0] >= first_data_row
+        and 0 <= m[1] - first_col < body.width
+        and m[1] - first_col not in skip
+    ]
     if not down:
         return body, []
     row = pl.int_range(first_data_row, first_data_row + body.height, dtype=pl.Int64)
@@ -240,7 +249,27 @@ def _frame_from_grid(
     header_row = found.header_rows[0]
     names, read_as = _column_names(table, found.headers, header_row, sheet, problems, first_col)
     h = header_row - first_row + len(found.header_rows)
-    body, filled = _fill_merged_down(grid.slice(h), first_row + h, first_col, merges)
+    # an amount or a count merged over several rows is one figure for them all, not each row's:
+    # it stays on the first row only, and that is said
+    t = schema.table(table)
+    known = {c.name: c for c in t.columns}
+    amounts = {j for j, n in enumerate(names) if n in known and known[n].type in ("money", "number", "int")}
+    body, filled = _fill_merged_down(grid.slice(h), first_row + h, first_col, merges, skip=amounts)
+    not_filled = [m for m in merges if m[2] > m[0] and m[0] >= first_row + h and (m[1] - first_col) in amounts]
+    for r1, c1, r2, _c2 in not_filled:
+        where = f"{layout.column_letter(c1)}{r1}:{layout.column_letter(c1)}{r2}"
+        problems.append(
+            _problem(
+                table,
+                sheet,
+                f"合并单元格 {where} 是金额或数量：只计入第 {r1} 行，其余各行按空白读取；如是每行各自的数，请逐行填写",
+                f"merged cells {where} hold an amount or a count: read on row {r1} only, the other rows as blank; "
+                "if each row has its own figure, fill in every row",
+                check="merged_cells",
+                row=r1,
+                severity="warning",
+            )
+        )
     if filled:
         shown = "、".join(filled[:5]) + (f" 等 {len(filled)} 处" if len(filled) > 5 else "")
         shown_en = ", ".join(filled[:5]) + (f" and {len(filled) - 5} more" if len(filled) > 5 else "")
