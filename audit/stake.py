@@ -91,7 +91,10 @@ def _favour(table: str, column: str, df: pl.DataFrame, tables: dict, pack, year:
         pick = "private" if "private" in owners or not owners else min(owners)
         return df.with_columns(pl.lit(pick, pl.String).alias("ownership"))
     if column == "rating_level":
-        return df.with_columns(pl.lit(5, pl.Int64).cast(df.schema.get("rating_level", pl.Int64)).alias("rating_level"))
+        top = int(schema.table("institutions").column("rating_level").spec["max"])  # the contract's highest level
+        return df.with_columns(
+            pl.lit(top, pl.Int64).cast(df.schema.get("rating_level", pl.Int64)).alias("rating_level")
+        )
     if column == "dementia":
         return df.with_columns(pl.lit(True).alias("dementia"))
     if column == "year":

@@ -707,6 +707,7 @@ KINDS = [
         program=PROGRAM,
         compute=renovation_share,
         items=(Item("renovation_share", "敬老院改造补助", "renovation share", ("share", "min_rating_level")),),
+        inputs=("is_tekun", "rating_level", "investment_final_fen"),
         interpretations={"renovation_one_time": INTERPRETATIONS["renovation_one_time"]},
         checklist=_renovation_checklist,
     ),
