@@ -7,6 +7,7 @@ of which kinds apply. Kinds that are checks belong to audit.checks and are skipp
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 
 import polars as pl
 
@@ -21,6 +22,7 @@ from audit.kinds.common import (
     basis_en,
     empty_findings,
     empty_ledger,
+    fen_text,
 )
 from audit.kinds.registry import KINDS, interpretations
 from audit.money import check_ledger_amounts
@@ -49,6 +51,7 @@ def compute(dataset, pack, year: int, lang: str = "zh", period=None) -> tuple[pl
                 parts.append(fn(rule, tables, part))
             except Gap as g:  # a gap in a parameter every line needs (e.g. the payer)
                 part.gap(rule, g, tables["institutions"]["institution_id"])
+        _before_start(rule, fn, tables, ctx)
     for kind in KINDS.values():  # computed together (premium shares cap each other)
         if kind.together:
             rules = [rule for rule in pack.rules_of_kind(kind.name) if _in_force(rule, year, ctx)]
@@ -105,9 +108,7 @@ def _parts_in_force(rule, ctx: Ctx) -> list[Ctx]:
     paid = [s.label for s in spans]
     held = {d for s in spans for d in s.month_ends}
     out = [s.label for s in month_runs([d for d in span.month_ends if d not in held])]
-    starts = [p.values[0].start for p in rule.params.values() if p.values]
-    ends = [p.values[-1].until for p in rule.params.values() if p.values and p.values[-1].until is not None]
-    begin, end = max(starts, default=span.start), min(ends, default=None)
+    begin, end = _first_day(rule, span), _last_day(rule)
     ctx.finding(
         "months_not_in_force",
         "info",
@@ -129,6 +130,87 @@ def _parts_in_force(rule, ctx: Ctx) -> list[Ctx]:
         replace(ctx, year=s.start.year, period=None) if s.is_calendar_year else replace(ctx, year=s.end.year, period=s)
         for s in spans
     ]
+
+
+def _first_day(rule, span) -> date:
+    """The first day every parameter of the rule has a value."""
+    return max((p.values[0].start for p in rule.params.values() if p.values), default=span.start)
+
+
+def _last_day(rule) -> date | None:
+    ends = [p.values[-1].until for p in rule.params.values() if p.values and p.values[-1].until is not None]
+    return min(ends, default=None)
+
+
+def _before_start(rule, fn, tables: dict, ctx: Ctx) -> None:
+    """A rule that starts inside the run pays from its first month in force, so a home whose
+    money fell due in the months before (a construction subsidy due in March under a rule
+    from September) gets nothing in this run or any later one. Whether a new rule covers
+    homes that qualified before it started is for the bureau, so the money is not certainly
+    due: an info finding per home names what those months would carry at the rule's own first
+    values (the calculator run on them with the rule reaching back; never a ledger line)."""
+    span = ctx.span
+    spans = rule.spans_in_force(span)
+    if not spans or spans[0].start == span.start:
+        return
+    begin = _first_day(rule, span)
+    early = [
+        Ctx(pack=ctx.pack, year=s.start.year, lang=ctx.lang)
+        if s.is_calendar_year
+        else Ctx(pack=ctx.pack, year=s.end.year, lang=ctx.lang, period=s)
+        for s in month_runs([d for d in span.month_ends if d < spans[0].start])
+    ]
+    shadow = rule.reaching_back_to(span.start)
+    found = []
+    for part in early:  # findings and gaps of these runs are not the run's: only their money is
+        try:
+            lines = fn(shadow, tables, part)
+        except Gap:
+            continue
+        if lines.height:
+            found.append(lines.select("institution_id", "item", "amount_fen"))
+    if not found:
+        return
+    labels = [p.period_label for p in early]
+    zh = (
+        f"规则 {rule.id} 自 {begin} 起施行，{'、'.join(labels)} 在施行前、本次不计发；"
+        "按该规则自身的标准，本机构这些月份应计 ",
+        " 元。新规则是否适用于施行前已符合条件的机构，由主管部门决定",
+    )
+    en = (
+        f"rule {rule.id} holds from {begin}: {', '.join(labels)} fall before it and are not paid; "
+        "at the rule's own rates those months would carry ",
+        " yuan for this home. Whether a new rule covers homes that qualified before it started "
+        "is for the bureau to decide",
+    )
+    before, after = en if ctx.lang == "en" else zh
+    per_home = (
+        pl.concat(found)
+        .filter(pl.col("amount_fen") != 0)
+        .group_by("institution_id")
+        .agg(pl.col("amount_fen").sum(), pl.col("item").unique().sort().str.join(","))
+        .sort("institution_id")
+    )
+    if not per_home.height:
+        return
+    ctx.add(
+        per_home.select(
+            "institution_id",
+            pl.lit("before_rule_start").alias("rule"),
+            pl.lit("info").alias("severity"),
+            (pl.lit(before) + fen_text(pl.col("amount_fen")) + pl.lit(after)).alias("message"),
+            pl.format(
+                "rule={} from={} months={} items={} amount={}",
+                pl.lit(rule.id),
+                pl.lit(str(begin)),
+                pl.lit(",".join(labels)),
+                pl.col("item"),
+                fen_text(pl.col("amount_fen")),
+            ).alias("evidence"),
+            pl.lit(rule.citation).alias("citation"),
+            pl.lit(ctx.period_label).alias("period"),
+        )
+    )
 
 
 def compute_ledger(dataset, pack, year: int, lang: str = "zh") -> tuple[pl.DataFrame, pl.DataFrame]:

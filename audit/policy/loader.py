@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
@@ -201,6 +201,18 @@ class Rule:
         rule holds on its last day (the census day of month counts). A rule that ends on
         30 June applies in January–June of the year; one that starts later, from its month."""
         return month_runs([d for d in period.month_ends if self.holds_on(d)])
+
+    def reaching_back_to(self, day: dt.date) -> "Rule":
+        """This rule as if each parameter's first value held from `day`: what the months before
+        the rule started would carry at its own rates (calc names that money in a finding for
+        the bureau to decide; it is never a ledger line)."""
+        params = {
+            n: replace(p, values=[replace(p.values[0], start=min(day, p.values[0].start)), *p.values[1:]])
+            if p.values
+            else p
+            for n, p in self.params.items()
+        }
+        return replace(self, params=params)
 
     def reading(self, name: str, on: dt.date) -> "Reading":
         """The one accessor: what the rule says about `name` on `on` — a value (local value
