@@ -202,17 +202,23 @@ class Rule:
         30 June applies in January–June of the year; one that starts later, from its month."""
         return month_runs([d for d in period.month_ends if self.holds_on(d)])
 
-    def reaching_back_to(self, day: dt.date) -> "Rule":
-        """This rule as if each parameter's first value held from `day`: what the months before
-        the rule started would carry at its own rates (calc names that money in a finding for
-        the bureau to decide; it is never a ledger line)."""
-        params = {
-            n: replace(p, values=[replace(p.values[0], start=min(day, p.values[0].start)), *p.values[1:]])
-            if p.values
-            else p
-            for n, p in self.params.items()
-        }
-        return replace(self, params=params)
+    def holding_over(self, period: Period) -> "Rule":
+        """This rule as if it held over the whole `period`: each parameter's first value from
+        its start, its last value past its end. What the months the rule does not hold in
+        would carry at its own rates (calc names that money in a finding for the bureau to
+        decide; it is never a ledger line)."""
+
+        def spread(values: list[Entry]) -> list[Entry]:
+            first = replace(values[0], start=min(period.start, values[0].start))
+            values = [first, *values[1:]]
+            last = values[-1]
+            if last.until is not None and last.until < period.end:
+                values[-1] = replace(last, until=period.end)
+            return values
+
+        return replace(
+            self, params={n: replace(p, values=spread(p.values)) if p.values else p for n, p in self.params.items()}
+        )
 
     def reading(self, name: str, on: dt.date) -> "Reading":
         """The one accessor: what the rule says about `name` on `on` — a value (local value

@@ -32,7 +32,7 @@ CONDITION_PARAM = {
 PER_BED_KIND = "construction_per_bed"
 CUT_RULES = ("died", "under_60", "not_on_roster")  # operating-grant person-months cut, `amount=` in evidence
 # findings whose evidence gives the most not paid because of them as `amount=`
-HELD_RULES = ("lease_part_beds_subsidised", "before_rule_start")
+HELD_RULES = ("lease_part_beds_subsidised", "before_rule_start", "premium_part_year")
 
 AMOUNT_IN_EVIDENCE = r"amount=(-?[\d,]+\.\d\d)"  # the money a finding states in its evidence
 
