@@ -11,6 +11,7 @@ from datetime import date
 
 import polars as pl
 
+from audit.data.validation import in_user_terms
 from audit.dates import month_runs
 from audit.kinds.common import (
     FINDING_SORT,
@@ -64,6 +65,7 @@ def compute(dataset, pack, year: int, lang: str = "zh", period=None) -> tuple[pl
     findings = pl.concat(ctx.findings) if ctx.findings else empty_findings()
     # two rules of one clause (city and province parts) find the same thing once
     findings = as_findings(findings).unique(maintain_order=True)
+    findings = findings.with_columns(in_user_terms(pl.col("evidence"), lang))
     return ledger, findings.sort(FINDING_SORT, nulls_last=True), ctx
 
 

@@ -50,7 +50,7 @@ def test_jiayuguan_leased_needs_five_years():
     f = findings.filter(pl.col("institution_id") == "SHORT").row(0, named=True)
     # not eligible is info: it holds no payment (issue 11)
     assert (f["rule"], f["severity"], f["citation"]) == ("lease_term", "info", "嘉峪关 实施方案 三(一)")
-    assert f["evidence"] == "lease_years=4.0 min_years=5"
+    assert f["evidence"] == "「租期年限」=4.0 min_years=5"  # the contract's header (issue 16)
     long = lines(ledger, institution_id="LONG")
     assert long["amount_fen"].sum() == 80_000_00 and set(long["item"]) == {"leased_beds"}
 
@@ -131,7 +131,7 @@ def test_shaoxing_nursing_bonus_below_threshold():
     ledger, findings = nursing(11)
     assert lines(ledger, item="nursing_type_bonus").height == 0
     f = findings.filter(pl.col("rule") == "nursing_occupancy").row(0, named=True)
-    assert f["evidence"] == "nursing_residents=11 beds=20 date=2024-12-31" and f["severity"] == "info"
+    assert f["evidence"] == "nursing_residents=11 「核定床位数」=20 date=2024-12-31" and f["severity"] == "info"
 
 
 def test_shaoxing_renovation_share_is_a_gap_until_set():
@@ -190,7 +190,7 @@ def test_shaoxing_renovation_is_for_jinglaoyuan_only():
     assert lines(ledger, item="renovation_share").select("institution_id", "amount_fen").rows() == [("T", 500_000_00)]
     out = findings.filter(pl.col("rule") == "not_eligible").sort("institution_id")
     assert out.select("institution_id", "severity").rows() == [("P", "info"), ("Q", "warning")]
-    assert "敬老院" in out["message"][1] and "investment_final=1,000,000.00" in out["evidence"][1]
+    assert "敬老院" in out["message"][1] and "「投资决算额」=1,000,000.00" in out["evidence"][1]
 
 
 def test_a_blank_profit_status_goes_with_an_open_forprofit_share(tmp_path):
