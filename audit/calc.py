@@ -247,7 +247,7 @@ def _before_start(rule, fn, tables: dict, ctx: Ctx) -> None:
     labels = [p.period_label for p in early]
     zh = (
         f"规则 {rule.id} 自 {begin} 起施行，{'、'.join(labels)} 在施行前、本次不计发；"
-        "按该规则自身的标准，本机构这些月份应计 ",
+        "按该规则自身的标准计，这些月份本机构涉及 ",
         " 元。新规则是否适用于施行前已符合条件的机构，由主管部门决定",
     )
     en = (
