@@ -511,3 +511,14 @@ def test_a_staff_roster_without_staff_numbers_is_read_numbered_by_row(make_folde
     said = ds.problems.filter(pl.col("check") == "column_numbered_by_row")
     assert said["severity"].to_list() == ["info"] and said["column"].to_list() == ["staff_id"]
     assert ds.problems.filter(pl.col("severity") == "error").height == 0
+
+
+@pytest.mark.parametrize("text, hint", [("20241", True), ("19990", True), ("昨天", False), ("2024-02-30", False)])
+def test_the_half_a_date_hint_is_given_only_for_a_5_digit_19_or_20_number(make_folder, text, hint):
+    # 20241 / 19990 could be taken for an Excel serial and are half a date: the hint explains why
+    # they are not read; 昨天 (no number) and 2024-02-30 (no such day) do not need it
+    folder = make_folder({"residents.csv": f"institution_id,person_id,admitted_on\nA001,{ID_X},{text}\n"})
+    p = audit.load_data(folder).problems.filter(pl.col("column") == "admitted_on").row(0, named=True)
+    assert p["message"].startswith("应为日期") and p["message_en"].startswith("expected a date")
+    assert ("以 19、20 开头的 5 位数字" in p["message"]) == hint
+    assert ("a 5-digit number starting 19 or 20" in p["message_en"]) == hint

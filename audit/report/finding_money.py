@@ -31,6 +31,8 @@ CONDITION_PARAM = {
 }
 PER_BED_KIND = "construction_per_bed"
 CUT_RULES = ("died", "under_60", "not_on_roster")  # operating-grant person-months cut, `amount=` in evidence
+# findings whose evidence gives the most not paid because of them as `amount=`
+HELD_RULES = ("lease_part_beds_subsidised", "before_rule_start", "premium_part_year")
 
 AMOUNT_IN_EVIDENCE = r"amount=(-?[\d,]+\.\d\d)"  # the money a finding states in its evidence
 
@@ -203,7 +205,7 @@ def with_stake(findings: pl.DataFrame, institutions: pl.DataFrame | None, pack, 
         .then(pl.format(W["claim"], claim_fen, cited))
         .when(pl.col("rule").is_in(CUT_RULES))
         .then(pl.format(W["cut"], claim_fen, cited))
-        .when(pl.col("rule").str.starts_with("at_stake_"))
+        .when(pl.col("rule").str.starts_with("at_stake_") | pl.col("rule").is_in(HELD_RULES))
         .then(pl.format(W["at_stake"], claim_fen, cited))
     )
     reason = pl.col("rule").replace_strict(
