@@ -178,6 +178,11 @@ READING_RULES = {
     "at_stake_hukou_unresolved": ("户籍地无法对应区县（涉及金额）", "place of registration unresolved (money at stake)",
                                   "把户籍地写成区县全称（如“新昌县”）或 6 位区划代码，重新核算。",
                                   "Write the place of registration as the county's full name or its 6-digit code; run again."),
+    "at_stake_hukou_read_as_home": ("户籍地区县名多地同名、按本地计（涉及金额）",
+                                    "shared county name read as local (money at stake)",
+                                    "把户籍地写成带省市的全称（如“南京市鼓楼区”）或 6 位区划代码，重新核算。",
+                                    "Write the place of registration with its province and city, or its 6-digit code; "
+                                    "run again."),
     "at_stake_column_missing": ("缺少规则所需的列（涉及金额）", "a column a rule needs is missing (money at stake)",
                                 "在工作表中补上该列（表头写数据规范中的名称），重新核算。",
                                 "Add the column (headed as the data contract names it) and run again."),
