@@ -360,25 +360,27 @@ def resolve_tables(tables: dict[str, pl.DataFrame], sheets: dict) -> pl.DataFram
     )
     # the rows whose money the stake of audit.stake reads in the residents' favour
     pairs = pairs.with_columns(unsure.fill_null(False).alias("hukou_unresolved"))
-    per_row = keys.join(pairs, on="__pair", how="left", maintain_order="left")
+    answers = ["hukou_county", "hukou_county_code", "hukou_unresolved"]
     res = res.with_columns(
-        per_row.select(
-            "hukou_county",
-            "hukou_county_code",
-            "hukou_unresolved",
-            *home_cols,
-            "__status",
-            "__options",
-            "__hukou_text",
-            "__renamed",
-            "__homonyms",
-            "__text",
-        ).get_columns()
+        keys.join(pairs.select("__pair", *answers), on="__pair", how="left", maintain_order="left")
+        .select(answers)
+        .get_columns()
     )
-    notes.append(_renamed_notes(res, "residents", "hukou_county", sheets.get("residents")))
-    notes.append(_read_as_home_notes(res, sheets.get("residents")))
+    # the notes below need the pair's working columns, but only on the rows they speak of:
+    # widening all 2.5 million rows by ten text columns cost ~400 MB for a few hundred lines
+    noted = pairs.filter(
+        pl.col("__renamed").is_not_null() | pl.col("__homonyms").is_not_null() | pl.col("hukou_unresolved")
+    )
+    said = (
+        res.select(pl.col("_row"), *(["_sheet"] if "_sheet" in res.columns else []))
+        .with_columns(keys["__pair"])
+        .filter(pl.col("__pair").is_in(noted["__pair"].implode()))
+        .join(noted, on="__pair", how="left", maintain_order="left")
+    )
+    notes.append(_renamed_notes(said, "residents", "hukou_county", sheets.get("residents")))
+    notes.append(_read_as_home_notes(said, sheets.get("residents")))
     t = schema.table("residents")
-    bad = res.filter(pl.col("hukou_unresolved")).with_columns(sheet_expr(res, sheets.get("residents")))
+    bad = said.filter(pl.col("hukou_unresolved")).with_columns(sheet_expr(said, sheets.get("residents")))
     problems = _concat(notes)
     if bad.height:
         grouped = (
