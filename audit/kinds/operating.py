@@ -151,7 +151,10 @@ def counted_spans(rule, tables: dict, ctx: Ctx) -> pl.LazyFrame:
     month = lambda d: month_number(d, ctx.span)  # noqa: E731
     res = res.with_columns(
         pl.max_horizontal(
-            pl.lit(1, pl.Int32), month(pl.col("admitted_on")), month(pl.col("since").dt.offset_by(f"{min_months}mo"))
+            # the month of `since` + min_months is the month number of `since` plus min_months
+            pl.lit(1, pl.Int32),
+            month(pl.col("admitted_on")),
+            month(pl.col("since")) + int(min_months),
         ).alias("_first"),
         pl.min_horizontal(pl.lit(n, pl.Int32), (month(pl.col("discharged_on")) - 1).fill_null(n)).alias("_last"),
     ).filter(pl.col("_first") <= pl.col("_last"))
