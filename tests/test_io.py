@@ -497,3 +497,17 @@ def test_required_table_under_another_sheet_name_is_one_error(tmp_path):
     wb.close()
     p = audit.load_data(book).problems
     assert p.select("table", "sheet", "check", "severity").rows() == [("institutions", "养老机构名单", "missing_table", "error")]
+
+
+def test_a_staff_roster_without_staff_numbers_is_read_numbered_by_row(make_folder):
+    """Clerks' 护理员花名册 rarely carry a 工号: the roster is read (not refused), each person
+    numbered by the row they are on, with an info saying so; duplicate-employment checks
+    then name the row."""
+    folder = make_folder({"工作人员.csv": "机构编号,姓名,岗位,工时折算\nA001,张三,护理员,1\nA001,李四,护理员,0.5\n"})
+    ds = audit.load_data(folder)
+    staff = ds.tables["staff"]
+    assert staff["staff_id"].to_list() == ["第2行", "第3行"]
+    assert staff["fte"].to_list() == [1.0, 0.5]
+    said = ds.problems.filter(pl.col("check") == "column_numbered_by_row")
+    assert said["severity"].to_list() == ["info"] and said["column"].to_list() == ["staff_id"]
+    assert ds.problems.filter(pl.col("severity") == "error").height == 0

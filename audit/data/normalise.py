@@ -388,6 +388,11 @@ def normalise_table(name: str, raw: pl.DataFrame, sheet: str | None = None) -> t
             source = df.with_columns(pl.col(col.spec["derive_from"]).alias(col.name))
             value, _ = _parse_column(source, col)
             columns.append(value.alias(col.out_name))
+        elif col.spec.get("when_absent") == "row_number":
+            # a clerk's staff roster rarely has a 工号: each person is numbered by their row
+            where = pl.col("_sheet").cast(pl.String).fill_null("") if "_sheet" in df.columns else pl.lit("")
+            numbered = where + pl.lit("第") + pl.col("_row").cast(pl.String) + pl.lit("行")
+            columns.append(df.select(numbered.alias(col.out_name)).to_series())
         else:
             columns.append(pl.repeat(col.default, df.height, dtype=col.dtype, eager=True).alias(col.out_name))
     known = {c.name for c in t.columns} | {c.out_name for c in t.columns}

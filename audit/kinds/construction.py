@@ -24,7 +24,7 @@ from fractions import Fraction
 import polars as pl
 
 from audit.dates import Period
-from audit.kinds.base import ELIGIBILITY, Item, Kind
+from audit.kinds.base import ELIGIBILITY, ELIGIBILITY_READS, Item, Kind, columns
 from audit.kinds.common import (
     INSTITUTION,
     Ctx,
@@ -658,19 +658,15 @@ KINDS = [
             Item("leased_beds", "租赁床位", "leased beds", _LEASED),
             Item("leased_beds_year_", "租赁床位（第 {n} 年）", "leased beds (year {n})", _LEASED),
         ),
-        inputs=(
-            "beds",
-            "beds_subsidized_before",
-            "premises",
-            "lease_years",
-            "profit_status",
-            "registered_on",
-            "accepted_on",
-            "opened_on",
-            "nursing_type",
-            "rating_level",
-            "investment_final_fen",
+        reads=(
+            *ELIGIBILITY_READS,
+            *columns("institutions", "beds", "beds_subsidized_before", "premises", "newly_built"),
         ),
+        reads_with={
+            "rate_leased": columns("institutions", "lease_years"),
+            "leased_min_years": columns("institutions", "lease_years"),
+            "forprofit_share": columns("institutions", "profit_status"),
+        },
         interpretations={"construction_due_year": INTERPRETATIONS["construction_due_year"]},
         checklist=_checklist,
     ),
@@ -696,6 +692,12 @@ KINDS = [
                 ("rate_self_built", "rate_leased", "min_nursing_occupancy", "nursing_care_levels"),
             ),
         ),
+        reads=(
+            *ELIGIBILITY_READS,
+            *columns("institutions", "nursing_beds", "nursing_type"),
+            *columns("residents", "care_level", "admitted_on", "discharged_on"),
+        ),
+        reads_with={"rate_leased": columns("institutions", "premises")},
         interpretations={"nursing_occupancy": INTERPRETATIONS["nursing_occupancy"]},
         checklist=_checklist,
     ),
@@ -707,7 +709,7 @@ KINDS = [
         program=PROGRAM,
         compute=renovation_share,
         items=(Item("renovation_share", "敬老院改造补助", "renovation share", ("share", "min_rating_level")),),
-        inputs=("is_tekun", "rating_level", "investment_final_fen"),
+        reads=columns("institutions", "is_tekun", "rating_level", "investment_final"),
         interpretations={"renovation_one_time": INTERPRETATIONS["renovation_one_time"]},
         checklist=_renovation_checklist,
     ),
