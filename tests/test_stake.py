@@ -306,3 +306,13 @@ def test_a_blank_band_flag_cell_names_the_higher_band_it_holds(make_folder):
     stake = result.findings.filter(pl.col("rule") == "at_stake_value_blank")
     assert stake["institution_id"].to_list() == ["H1"] and "amount=240.00" in stake["evidence"][0]
     assert "示范性养老机构" in stake["message"][0]
+
+
+def test_a_missing_leaving_date_column_is_named_for_the_staffing_check_in_its_own_terms(make_folder):
+    """Without 离职日期 a caregiver who left counts as on staff all year, and a staffing breach
+    can read as met: validate names the column for the staffing rule, saying a check's
+    conclusion (not a payment) is what may be wrong."""
+    folder = make_folder({"工作人员.csv": "机构编号,人员编号,岗位,入职日期\nA001,S1,护理员,2020-01-01\n"})
+    _, problems = _validate(folder, "--policy", "jiayuguan", "--year", "2024")
+    left = [p for p in problems if p["check"] == "rule_input_missing" and p["column"] == "left_on"]
+    assert len(left) == 1 and "检查结论可能有误" in left[0]["message"] and "款项" not in left[0]["message"]
