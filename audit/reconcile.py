@@ -6,7 +6,9 @@
 - A reconciliation row is one claim key (institution × programme × period). A payment
   belongs to the narrowest claim whose period holds it; a payment no claim holds, or
   approved money no claim holds, gets a row of its own (claimed 0), so the columns add
-  up to the totals of the inputs and of the ledger.
+  up to the totals of the inputs and of the ledger. A payment or ledger line that fits in
+  no one claim but overlaps some is merged with them into one row over their common span
+  (money is only ever compared over the same months).
 - Per-resident discrepancies (申报名册): every claimed person-month the ledger does not
   count, with its cause and money, and every counted person-month not claimed. Their
   money, or without a 申报名册 the registers' cuts, explains claimed − approved; what
@@ -127,13 +129,16 @@ def approved_atoms(ledger: pl.DataFrame, ctx: Ctx | None) -> pl.DataFrame:
     return out.group_by("institution_id", "program", "m0", "m1").agg(pl.col("amount_fen").sum())
 
 
+PAIR = ["institution_id", "program"]
+
+
 def _narrowest(items: pl.DataFrame, keys: pl.DataFrame) -> pl.DataFrame:
     """items (with `_i`, institution_id, program, m0, m1) → `_i`, k0, k1 of the narrowest key
     whose span holds the item's (none: not in the result)."""
     return (
         items.join(
-            keys.select("institution_id", "program", pl.col("m0").alias("k0"), pl.col("m1").alias("k1")),
-            on=["institution_id", "program"],
+            keys.select(*PAIR, pl.col("m0").alias("k0"), pl.col("m1").alias("k1")),
+            on=PAIR,
             how="inner",
         )
         .filter((pl.col("k0") <= pl.col("m0")) & (pl.col("m1") <= pl.col("k1")))
@@ -149,18 +154,59 @@ def _assign(items: pl.DataFrame, keys: pl.DataFrame) -> pl.DataFrame:
     return items.join(_narrowest(items, keys), on="_i", how="left").drop("_i")
 
 
-def _runs(items: pl.DataFrame) -> pl.DataFrame:
-    """Unassigned month spans → contiguous runs per institution × programme as keys."""
-    items = items.sort("institution_id", "program", "m0")
-    new_run = (pl.col("m0") > pl.col("m1").shift(1).cum_max().over("institution_id", "program") + 1).fill_null(True)
+def _runs(items: pl.DataFrame, touching: bool = True) -> pl.DataFrame:
+    """items with k0/k1: the span of their run per institution × programme, a run being
+    spans that overlap (`touching`: or follow each other without a gap)."""
+    items = items.sort(*PAIR, "m0", "m1")
+    gap = 1 if touching else 0
+    new_run = (pl.col("m0") > pl.col("m1").shift(1).cum_max().over(PAIR) + gap).fill_null(True)
     return (
-        items.with_columns(new_run.cast(pl.Int64).cum_sum().over("institution_id", "program").alias("_run"))
+        items.with_columns(new_run.cast(pl.Int64).cum_sum().over(PAIR).alias("_run"))
         .with_columns(
-            pl.col("m0").min().over("institution_id", "program", "_run").alias("k0"),
-            pl.col("m1").max().over("institution_id", "program", "_run").alias("k1"),
+            pl.col("m0").min().over(*PAIR, "_run").alias("k0"),
+            pl.col("m1").max().over(*PAIR, "_run").alias("k1"),
         )
         .drop("_run")
     )
+
+
+def _absorb(keys: pl.DataFrame, items: pl.DataFrame) -> pl.DataFrame:
+    """keys (institution_id, program, m0, m1) grown until every item span is held by a key
+    or overlaps none: an item that sticks out of the keys it overlaps is merged with them
+    into one span, so its money is set against the same months as theirs (a payment for the
+    year against half-year claims, a yearly ledger line claimed for one month). Keys no
+    such item touches stay as they are (a claim nested in another keeps its own row)."""
+    items = items.select(*PAIR, "m0", "m1").unique()
+    overlap = (pl.col("k0") <= pl.col("m1")) & (pl.col("m0") <= pl.col("k1"))
+    holds = (pl.col("k0") <= pl.col("m0")) & (pl.col("m1") <= pl.col("k1"))
+    for _ in range(items.height + 1):  # each round leaves fewer loose items; bounded
+        pairs = items.join(keys.select(*PAIR, pl.col("m0").alias("k0"), pl.col("m1").alias("k1")), on=PAIR).filter(
+            overlap
+        )
+        held = pairs.filter(holds).select(*PAIR, "m0", "m1").unique()
+        loose = pairs.join(held, on=[*PAIR, "m0", "m1"], how="anti")
+        if not loose.height:
+            break
+        touched = loose.select(*PAIR, pl.col("k0").alias("m0"), pl.col("k1").alias("m1")).unique()
+        spans = pl.concat([loose.select(*PAIR, "m0", "m1").unique(), touched])
+        merged = _runs(spans, touching=False).select(*PAIR, pl.col("k0").alias("m0"), pl.col("k1").alias("m1"))
+        keys = pl.concat([keys.join(touched, on=[*PAIR, "m0", "m1"], how="anti"), merged]).unique()
+    return keys
+
+
+def _row_keys(claims: pl.DataFrame, pays: pl.DataFrame, atoms: pl.DataFrame) -> pl.DataFrame:
+    """The spans of the reconciliation rows per institution × programme, before the approved
+    months nothing else covers: each claim period, grown where a payment or an approved
+    ledger line does not fit inside one claim; then payments no claim touches (overlapping
+    ones together), grown the same way by the ledger lines."""
+    span = ["institution_id", "program", "m0", "m1"]
+    items = pl.concat([pays.select(span), atoms.filter(pl.col("m0") != pl.col("m1")).select(span)])
+    keys = _absorb(claims.select(span).unique(), items)
+    alone = _assign(pays.select(span), keys).filter(pl.col("k0").is_null()).drop("k0", "k1")
+    if alone.height:
+        lone = _runs(alone, touching=False).select(*PAIR, pl.col("k0").alias("m0"), pl.col("k1").alias("m1"))
+        keys = _absorb(pl.concat([keys, lone]).unique(), items)
+    return keys
 
 
 # ---------------------------------------------------------------- per-resident discrepancies
@@ -628,24 +674,21 @@ def reconcile(
     ]
     in_year = (pl.col("m0") >= y0) & (pl.col("m1") <= y1)
     claims, pays = claims.filter(in_year), pays.filter(in_year)
-    keys = claims.group_by("institution_id", "program", "m0", "m1").agg(pl.col("amount_fen").sum().alias("claimed_fen"))
-    pays = _assign(pays, keys)
-    lone = pays.filter(pl.col("k0").is_null()).select("institution_id", "program", "m0", "m1").unique()
-    keys_all = pl.concat([keys.select("institution_id", "program", "m0", "m1"), lone]).unique()
-    atoms = _assign(approved_atoms(ledger, ctx).filter((pl.col("m0") >= y0) & (pl.col("m1") <= y1)), keys_all)
+    atoms = approved_atoms(ledger, ctx).filter(in_year)
+    keys = _row_keys(claims, pays, atoms)
+    own = [pl.coalesce("k0", "m0").alias("k0"), pl.coalesce("k1", "m1").alias("k1")]  # no key: no institution
+    claims = _assign(claims, keys).with_columns(own)
+    pays = _assign(pays, keys).with_columns(own)  # every payment is held by a key now
+    atoms = _assign(atoms, keys)
     leftover = _runs(atoms.filter(pl.col("k0").is_null()).drop("k0", "k1"))
     atoms = pl.concat([atoms.filter(pl.col("k0").is_not_null()), leftover.select(atoms.columns)])
-    pays = pays.with_columns(pl.coalesce("k0", "m0").alias("k0"), pl.coalesce("k1", "m1").alias("k1"))
     key = ["institution_id", "program", "k0", "k1"]
     rows = (
         pl.concat(
             [
-                keys.select(
-                    "institution_id",
-                    "program",
-                    pl.col("m0").alias("k0"),
-                    pl.col("m1").alias("k1"),
-                    "claimed_fen",
+                claims.select(
+                    *key,
+                    pl.col("amount_fen").alias("claimed_fen"),
                     pl.lit(0, pl.Int64).alias("approved_fen"),
                     pl.lit(0, pl.Int64).alias("paid_fen"),
                 ),
@@ -728,11 +771,15 @@ def _explain(
             pl.lit(0, pl.Int64).alias("explained_fen"), pl.col("_cond").alias("explained_by")
         ).drop("_cond")
     cols = {c: DISCREPANCY_SCHEMA[c] for c in ("institution_id", "program", "month_end", "rule", "amount_fen")}
+    k_as_m = [pl.col("k0").alias("m0"), pl.col("k1").alias("m1")]
     why = pl.concat([p.select(list(cols)).cast(cols) for p in parts])
-    why = why.with_columns(month_number(pl.col("month_end")).alias("m"))
+    # each month to the one row its approved money went to (the narrowest span holding it),
+    # as the ledger's months are: never to every row whose span holds it
+    months = why.select(*PAIR, month_number(pl.col("month_end")).alias("m0")).unique()
+    months = _assign(months.with_columns(pl.col("m0").alias("m1")), rows.select(*PAIR, *k_as_m))
     matched = (
-        why.join(rows.select("institution_id", "program", "k0", "k1"), on=["institution_id", "program"])
-        .filter((pl.col("k0") <= pl.col("m")) & (pl.col("m") <= pl.col("k1")))
+        why.with_columns(month_number(pl.col("month_end")).alias("m0"))
+        .join(months.drop("m1"), on=[*PAIR, "m0"])
         .group_by("institution_id", "program", "k0", "k1")
         .agg(
             pl.col("amount_fen").sum().alias("explained_fen"),
