@@ -114,9 +114,7 @@ class Comparison:
             .alias("delta_pct"),
             pl.col("baseline_unpriced").fill_null(0).cast(pl.String),
             pl.col("proposal_unpriced").fill_null(0).cast(pl.String),
-            pl.col("gap")
-            .replace_strict(GAP_WORDS["en" if self.lang == "en" else "zh"], default=None, return_dtype=pl.String)
-            .alias("status"),
+            gap_status(GAP_WORDS["en" if self.lang == "en" else "zh"]).alias("status"),
         )
 
 
@@ -127,13 +125,23 @@ GAP_WORDS = {
         "proposal_gap": "不能计算（拟议方案政策缺口）",
         "baseline_gap": "不能计算（现行规则政策缺口）",
         "both_gap": "不能计算（双方政策缺口不同）",
+        "newly_priced": "新可计算（现行规则政策缺口）",
     },
     "en": {
         "proposal_gap": "cannot compute (policy gap in the proposal)",
         "baseline_gap": "cannot compute (policy gap in the baseline)",
         "both_gap": "cannot compute (the two sides leave different policy gaps)",
+        "newly_priced": "newly priced (policy gap in the baseline)",
     },
 }
+
+
+def gap_status(words: dict) -> pl.Expr:
+    """A row's gap in words (null where comparable); a baseline gap the proposal prices, from
+    a baseline of 0, is newly priced rather than an extra cost over a known 0."""
+    newly = (pl.col("gap") == "baseline_gap") & (pl.col("baseline_fen") == 0) & (pl.col("proposal_fen") > 0)
+    code = pl.when(newly).then(pl.lit("newly_priced")).otherwise(pl.col("gap"))
+    return code.replace_strict(words, default=None, return_dtype=pl.String)
 
 
 def _row_gap() -> pl.Expr:
@@ -607,7 +615,7 @@ def write_compare_xlsx(comparison: Comparison, path) -> None:
             pl.when(comparable)
             .then(delta_pct_expr(pl.col("baseline_fen"), pl.col("proposal_fen"), plus=True))
             .alias("delta_pct"),
-            pl.col("gap").replace_strict(gap_words, default=None, return_dtype=pl.String).alias("gap_status"),
+            gap_status(gap_words).alias("gap_status"),
         )
 
     def labelled(frame):

@@ -402,6 +402,9 @@ def test_a_baseline_gap_the_proposal_fills_is_newly_priced_not_extra_cost(centre
     assert (total["baseline_unpriced"], total["proposal_unpriced"], total["status"]) == ("1", "0",
                                                                                        "不能计算（现行规则政策缺口）")
     assert c.crossings.select("institution_id", "direction").rows() == [("T2", "baseline_gap")]
+    t2 = c.table().filter(pl.col("institution_id") == "T2").row(0, named=True)
+    assert (t2["baseline"], t2["proposal"], t2["delta"], t2["status"]) == ("0.00", "100000.00", None,
+                                                                           "新可计算（现行规则政策缺口）")
 
 
 def test_the_same_gap_on_both_sides_leaves_the_difference_standing(centres):

@@ -171,11 +171,13 @@ def money_rows(df: pl.DataFrame, L: dict) -> list[dict]:
         .alias("delta_pct"),
     )
     if "gap" in df.columns:  # a policy gap of one side: that side's amount is unknown, there is no difference
+        from audit.comparison import gap_status
+
         words = L["gap_words"]
         out = out.with_columns(
             pl.when(pl.col("gap").is_null()).then(pl.col("delta")).otherwise(pl.lit("—")).alias("delta"),
             pl.when(pl.col("gap").is_null()).then(pl.col("delta_pct")).otherwise(pl.lit("")).alias("delta_pct"),
-            pl.col("gap").replace_strict(words, default=None, return_dtype=pl.String).alias("status"),
+            gap_status(words).alias("status"),
         )
     rows = out.to_dicts()
     for r in rows:
