@@ -667,14 +667,17 @@ def reconcile(
     y0, y1 = span_months(ctx, year)
     claims = dates.month_spans(tables["claims"].select("institution_id", "program", "period", "amount_fen", "_row"))
     pays = dates.month_spans(tables["payments"].select("institution_id", "program", "period", "amount_fen", "_row"))
+    in_year = (pl.col("m0") >= y0) & (pl.col("m1") <= y1)
+    atoms = approved_atoms(ledger, ctx).filter(in_year)
     findings = [
         _outside_year(claims, y0, y1, "claim", lang),
         _outside_year(pays, y0, y1, "payment", lang),
+        _straddling(claims, atoms, y0, y1, "claim", lang),
+        _straddling(pays, atoms, y0, y1, "payment", lang),
         _unknown_programme(claims, pack, lang, year),
     ]
-    in_year = (pl.col("m0") >= y0) & (pl.col("m1") <= y1)
     claims, pays = claims.filter(in_year), pays.filter(in_year)
-    atoms = approved_atoms(ledger, ctx).filter(in_year)
+    findings.append(_overlapping_claims(claims, lang))
     keys = _row_keys(claims, pays, atoms)
     own = [pl.coalesce("k0", "m0").alias("k0"), pl.coalesce("k1", "m1").alias("k1")]  # no key: no institution
     claims = _assign(claims, keys).with_columns(own)
@@ -817,15 +820,16 @@ def _with_conditions(rows: pl.DataFrame, findings: pl.DataFrame | None) -> pl.Da
 
 
 def _outside_year(frame: pl.DataFrame, y0: int, y1: int, what: str, lang: str) -> pl.DataFrame:
-    """Claims or payments whose period is not inside the audit period cannot be set against
-    this period's ledger: one info finding per institution, with the count and money."""
-    out = frame.filter(pl.col("m0").is_not_null() & ((pl.col("m0") < y0) | (pl.col("m1") > y1)))
+    """Claims or payments whose period lies wholly outside the audit period belong to another
+    period's ledger: one info finding per institution, with the count and money (one that
+    crosses the period's edge is `_straddling`)."""
+    out = frame.filter(pl.col("m0").is_not_null() & ((pl.col("m1") < y0) | (pl.col("m0") > y1)))
     if not out.height:
         return pl.DataFrame(schema=FINDING_SCHEMA)
     per = out.group_by("institution_id").agg(
         pl.len().alias("n"), pl.col("amount_fen").sum(), pl.col("period").unique().sort().str.join(",").alias("periods")
     )
-    noun_zh, noun_en = {"claim": ("申报", "claim"), "payment": ("拨付", "payment")}[what]
+    noun_zh, noun_en = NOUNS[what]
     msg = pl.format(
         f"{{}} 笔{noun_zh}（期间 {{}}，共 {{}} 元）不在核算期间内，未参与本期对账；请按其所属期间另行核算"
         if lang != "en"
@@ -844,6 +848,134 @@ def _outside_year(frame: pl.DataFrame, y0: int, y1: int, what: str, lang: str) -
             pl.format(
                 "count={} periods={} amount={}", pl.col("n"), pl.col("periods"), fen_text(pl.col("amount_fen"))
             ).alias("evidence"),
+        )
+    )
+
+
+NOUNS = {"claim": ("申报", "claim"), "payment": ("拨付", "payment")}
+
+
+def _programme_words(lang: str) -> pl.Expr:
+    """The programme code in the reader's words."""
+    return pl.col("program").replace(words(PROGRAMS, "en" if lang == "en" else "zh"))
+
+
+def _straddling(frame: pl.DataFrame, atoms: pl.DataFrame, y0: int, y1: int, what: str, lang: str) -> pl.DataFrame:
+    """Claims or payments whose period crosses the audit period's edge (a settlement year
+    2023-07..2024-06 in a 2024 audit): their money cannot be split by month, so they are not
+    reconciled here, but the months inside the period are — and show the approved money as
+    still to pay. A warning per institution × programme with their money, the months inside
+    and the approved money of those months, so that 补发 is not read as owed in full."""
+    cross = frame.filter(
+        pl.col("m0").is_not_null()
+        & ((pl.col("m0") < y0) | (pl.col("m1") > y1))
+        & (pl.col("m1") >= y0)
+        & (pl.col("m0") <= y1)
+    )
+    if not cross.height:
+        return pl.DataFrame(schema=FINDING_SCHEMA)
+    per = cross.group_by(PAIR).agg(
+        pl.len().alias("n"),
+        pl.col("amount_fen").sum(),
+        pl.col("period").unique().sort().str.join(",").alias("periods"),
+        pl.max_horizontal(pl.col("m0"), pl.lit(y0)).min().alias("i0"),
+        pl.min_horizontal(pl.col("m1"), pl.lit(y1)).max().alias("i1"),
+    )
+    inside = (
+        atoms.join(per.select(*PAIR, "i0", "i1"), on=PAIR)
+        .filter((pl.col("m0") >= pl.col("i0")) & (pl.col("m1") <= pl.col("i1")))
+        .group_by(PAIR)
+        .agg(pl.col("amount_fen").sum().alias("approved_fen"))
+    )
+    per = per.join(inside, on=PAIR, how="left").with_columns(
+        pl.col("approved_fen").fill_null(0), dates.span_label(pl.col("i0"), pl.col("i1")).alias("months")
+    )
+    noun_zh, noun_en = NOUNS[what]
+    left_out = {
+        "claim": ("其核减或核增未计入该笔申报", "whose cut or raise leaves this claim out"),
+        "payment": ("其应补发或应追回未扣除该笔拨付", "whose to-pay or to-recover leaves this payment out"),
+    }[what]
+    msg = pl.format(
+        f"{{}} 笔{noun_zh}（{{}}，期间 {{}}，共 {{}} 元）跨越核算期间的起止，未参与本期对账；其中 {{}} 在本期内，"
+        f"本期核定这些月份 {{}} 元，{left_out[0]}：请按整个结算期间另行核对"
+        if lang != "en"
+        else f"{{}} {noun_en}(s) ({{}}, periods {{}}, {{}} yuan) cross the audit period's edge and are not reconciled "
+        f"here; {{}} lie inside, approved {{}} yuan for those months, {left_out[1]}: settle them over the whole "
+        "settlement period",
+        pl.col("n"),
+        _programme_words(lang),
+        pl.col("periods"),
+        fen_text(pl.col("amount_fen")),
+        pl.col("months"),
+        fen_text(pl.col("approved_fen")),
+    )
+    return as_findings(
+        per.select(
+            "institution_id",
+            pl.lit(f"{what}_straddles_period").alias("rule"),
+            pl.lit("warning").alias("severity"),
+            msg.alias("message"),
+            pl.format(
+                "program={} periods={} amount={} months_inside={} approved_inside={}",
+                pl.col("program"),
+                pl.col("periods"),
+                fen_text(pl.col("amount_fen")),
+                pl.col("months"),
+                fen_text(pl.col("approved_fen")),
+            ).alias("evidence"),
+            pl.col("months").alias("period"),
+        )
+    )
+
+
+def _overlapping_claims(claims: pl.DataFrame, lang: str) -> pl.DataFrame:
+    """Two claims of one institution for one programme whose periods share months (2024 and
+    2024H1): a possible double claim, named with both periods and their money. The
+    reconciliation sets each month's approved money against the narrower claim only."""
+    spans = (
+        claims.filter(pl.col("m0").is_not_null())
+        .group_by(*PAIR, "m0", "m1")
+        .agg(pl.col("amount_fen").sum(), pl.col("period").unique().sort().str.join(",").alias("period"))
+    )
+    other = spans.select(*PAIR, *(pl.col(c).alias(f"{c}_b") for c in ("m0", "m1", "amount_fen", "period")))
+    first = (pl.col("m0") < pl.col("m0_b")) | ((pl.col("m0") == pl.col("m0_b")) & (pl.col("m1") < pl.col("m1_b")))
+    pairs = spans.join(other, on=PAIR).filter(
+        first & (pl.col("m0") <= pl.col("m1_b")) & (pl.col("m0_b") <= pl.col("m1"))
+    )
+    if not pairs.height:
+        return pl.DataFrame(schema=FINDING_SCHEMA)
+    o0, o1 = pl.max_horizontal("m0", "m0_b"), pl.min_horizontal("m1", "m1_b")
+    pairs = pairs.with_columns((o1 - o0 + 1).alias("k"), dates.span_label(o0, o1).alias("shared"))
+    msg = pl.format(
+        "同一补贴项目 {} 的两笔申报期间重叠：{}（{} 元）与 {}（{} 元）共有 {} 个月（{}）重复申报；"
+        "对账时每月的核定金额只计入期间较窄的一笔，请核实是否重复申报"
+        if lang != "en"
+        else "two claims for programme {} overlap: {} ({} yuan) and {} ({} yuan) share {} month(s) ({}); a possible "
+        "double claim — each month's approved money is set against the narrower claim only",
+        _programme_words(lang),
+        pl.col("period"),
+        fen_text(pl.col("amount_fen")),
+        pl.col("period_b"),
+        fen_text(pl.col("amount_fen_b")),
+        pl.col("k"),
+        pl.col("shared"),
+    )
+    return as_findings(
+        pairs.sort(*PAIR, "m0", "m1", "m0_b", "m1_b").select(
+            "institution_id",
+            pl.lit("claim_periods_overlap").alias("rule"),
+            pl.lit("warning").alias("severity"),
+            msg.alias("message"),
+            pl.format(
+                "program={} periods={};{} amounts={};{} shared={}",
+                pl.col("program"),
+                pl.col("period"),
+                pl.col("period_b"),
+                fen_text(pl.col("amount_fen")),
+                fen_text(pl.col("amount_fen_b")),
+                pl.col("shared"),
+            ).alias("evidence"),
+            pl.col("shared").alias("period"),
         )
     )
 

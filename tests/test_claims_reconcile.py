@@ -236,3 +236,28 @@ def test_a_month_cut_explains_the_row_that_took_its_money_only():
                          claims=[op("2024H1", 600_00), op("2024", 600_00)])
     assert recon.select("period", "claimed_fen", "approved_fen", "explained_fen", "unexplained_fen").rows() == [
         ("2024H1", 600_00, 400_00, 200_00, 0), ("2024", 600_00, 0, 600_00, 0)]
+
+
+def test_a_payment_across_the_year_edge_is_a_warning_with_the_approved_money_of_its_months_inside():
+    # paid 1,200.00 for the settlement year 2023-07..2024-06: it cannot be split by month, so 2024H1's
+    # approved 600.00 (6 × 100.00) still reads 补发-able; a warning names both sums (not an info "outside")
+    recon, _, findings, _ = run(institutions=[HOME], residents=[resident(A)], claims=[op("2024H2", 600_00)],
+                                payments=[op("2023-07..2024-06", 1_200_00, "payments")])
+    f = findings.filter(pl.col("rule").str.contains("period|year"))
+    assert f.select("rule", "severity", "evidence").rows() == [
+        ("payment_straddles_period", "warning",
+         "program=operating periods=2023-07..2024-06 amount=1,200.00 months_inside=2024H1 approved_inside=600.00")]
+    assert "运营补贴" in f["message"][0] and "600.00" in f["message"][0]
+    assert recon["paid_fen"].sum() == 0
+
+
+def test_overlapping_claims_for_one_programme_are_named_as_a_possible_double_claim():
+    # claims 2024 (1,200.00) and 2024H1 (600.00) share Jan–Jun: H1 takes those months' 600.00, the
+    # 2024 row H2's 600.00; the finding names both periods and sums
+    recon, _, findings, _ = run(institutions=[HOME], residents=[resident(A)],
+                                claims=[op("2024", 1_200_00), op("2024H1", 600_00)])
+    f = findings.filter(pl.col("rule") == "claim_periods_overlap")
+    assert f.select("severity", "evidence", "period").rows() == [
+        ("warning", "program=operating periods=2024H1;2024 amounts=600.00;1,200.00 shared=2024H1", "2024H1")]
+    assert recon.select("period", "claimed_fen", "approved_fen").rows() == [("2024H1", 600_00, 600_00),
+                                                                           ("2024", 1_200_00, 600_00)]
