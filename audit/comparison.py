@@ -95,6 +95,8 @@ class Comparison:
             [part.with_columns((pl.col("proposal_fen") - pl.col("baseline_fen")).alias("delta_fen")) for part in parts],
             how="diagonal_relaxed",
         )
+        from audit.report.compare import GAP_WORDS, gap_status
+
         comparable = pl.col("gap").is_null()
         return long.select(
             *(
@@ -116,32 +118,6 @@ class Comparison:
             pl.col("proposal_unpriced").fill_null(0).cast(pl.String),
             gap_status(GAP_WORDS["en" if self.lang == "en" else "zh"]).alias("status"),
         )
-
-
-# how a breakdown row touched by a policy gap of one side reads (compare.csv, console, xlsx, html):
-# that side's amount is not 0 but unknown, so there is no difference to show
-GAP_WORDS = {
-    "zh": {
-        "proposal_gap": "不能计算（拟议方案政策缺口）",
-        "baseline_gap": "不能计算（现行规则政策缺口）",
-        "both_gap": "不能计算（双方政策缺口不同）",
-        "newly_priced": "新可计算（现行规则政策缺口）",
-    },
-    "en": {
-        "proposal_gap": "cannot compute (policy gap in the proposal)",
-        "baseline_gap": "cannot compute (policy gap in the baseline)",
-        "both_gap": "cannot compute (the two sides leave different policy gaps)",
-        "newly_priced": "newly priced (policy gap in the baseline)",
-    },
-}
-
-
-def gap_status(words: dict) -> pl.Expr:
-    """A row's gap in words (null where comparable); a baseline gap the proposal prices, from
-    a baseline of 0, is newly priced rather than an extra cost over a known 0."""
-    newly = (pl.col("gap") == "baseline_gap") & (pl.col("baseline_fen") == 0) & (pl.col("proposal_fen") > 0)
-    code = pl.when(newly).then(pl.lit("newly_priced")).otherwise(pl.col("gap"))
-    return code.replace_strict(words, default=None, return_dtype=pl.String)
 
 
 def _row_gap() -> pl.Expr:
@@ -582,7 +558,7 @@ def write_compare_xlsx(comparison: Comparison, path) -> None:
     from decimal import Decimal
 
     from audit.privacy import safe_workbook
-    from audit.report.compare import findings_changes, labels
+    from audit.report.compare import GAP_WORDS, findings_changes, gap_status, labels
 
     L = labels(comparison.lang)
     S = L["sheets"]

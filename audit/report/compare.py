@@ -149,10 +149,34 @@ WORDS = {
 }
 
 
+# how a breakdown row touched by a policy gap of one side reads (compare.csv, console, xlsx, html):
+# that side's amount is not 0 but unknown, so there is no difference to show
+GAP_WORDS = {
+    "zh": {
+        "proposal_gap": "不能计算（拟议方案政策缺口）",
+        "baseline_gap": "不能计算（现行规则政策缺口）",
+        "both_gap": "不能计算（双方政策缺口不同）",
+        "newly_priced": "新可计算（现行规则政策缺口）",
+    },
+    "en": {
+        "proposal_gap": "cannot compute (policy gap in the proposal)",
+        "baseline_gap": "cannot compute (policy gap in the baseline)",
+        "both_gap": "cannot compute (the two sides leave different policy gaps)",
+        "newly_priced": "newly priced (policy gap in the baseline)",
+    },
+}
+
+
+def gap_status(words: dict) -> pl.Expr:
+    """A row's gap in words (null where comparable); a baseline gap the proposal prices, from
+    a baseline of 0, is newly priced rather than an extra cost over a known 0."""
+    newly = (pl.col("gap") == "baseline_gap") & (pl.col("baseline_fen") == 0) & (pl.col("proposal_fen") > 0)
+    code = pl.when(newly).then(pl.lit("newly_priced")).otherwise(pl.col("gap"))
+    return code.replace_strict(words, default=None, return_dtype=pl.String)
+
+
 def labels(lang: str) -> dict:
     """The report's words over the shared ones (programs, payers, severities…)."""
-    from audit.comparison import GAP_WORDS
-
     key = "en" if lang == "en" else "zh"
     return {**LABELS[key], **WORDS[key], "gap_words": GAP_WORDS[key]}
 
@@ -171,8 +195,6 @@ def money_rows(df: pl.DataFrame, L: dict) -> list[dict]:
         .alias("delta_pct"),
     )
     if "gap" in df.columns:  # a policy gap of one side: that side's amount is unknown, there is no difference
-        from audit.comparison import gap_status
-
         words = L["gap_words"]
         out = out.with_columns(
             pl.when(pl.col("gap").is_null()).then(pl.col("delta")).otherwise(pl.lit("—")).alias("delta"),
