@@ -419,6 +419,13 @@ def _differences(base, prop, institutions: pl.DataFrame, unpriced: pl.DataFrame)
             .otherwise(pl.lit("no_longer_paid"))
             .alias("direction")
         )
+        .with_columns(  # the side a gap leaves unpriced has no amount (not 0.00), and there is no difference
+            pl.when(pl.col("direction") != "baseline_gap").then(pl.col("baseline_fen")).alias("baseline_fen"),
+            pl.when(pl.col("direction") != "proposal_gap").then(pl.col("proposal_fen")).alias("proposal_fen"),
+            pl.when(pl.col("direction").is_in(["newly_paid", "no_longer_paid"]))
+            .then(pl.col("delta_fen"))
+            .alias("delta_fen"),
+        )
         .join(institutions.select("institution_id", "name", "county"), on="institution_id", how="left")
         .select("institution_id", "name", "county", "program", "direction", "baseline_fen", "proposal_fen", "delta_fen")
         .sort("direction", _program_order(), "institution_id")

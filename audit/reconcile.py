@@ -171,11 +171,13 @@ def _runs(items: pl.DataFrame, touching: bool = True) -> pl.DataFrame:
 
 
 def _absorb(keys: pl.DataFrame, items: pl.DataFrame) -> pl.DataFrame:
-    """keys (institution_id, program, m0, m1) grown until every item span is held by a key
-    or overlaps none: an item that sticks out of the keys it overlaps is merged with them
-    into one span, so its money is set against the same months as theirs (a payment for the
-    year against half-year claims, a yearly ledger line claimed for one month). Keys no
-    such item touches stay as they are (a claim nested in another keeps its own row)."""
+    """keys (institution_id, program, m0, m1) grown until every key an item span overlaps
+    holds it: an item that sticks out of a key it overlaps is merged with it into one span,
+    so its money is set against the same months as theirs (a payment for the year against
+    half-year claims, a yearly ledger line claimed for one month) — also when a wider key
+    holds it (a payment for 2024 against claims for 2024 and 2024H1: else the payment sits
+    on the 2024 row and H1's approved money on the H1 row, an invented 追回 and 补发). Keys
+    no such item touches stay as they are (a claim nested in another keeps its own row)."""
     items = items.select(*PAIR, "m0", "m1").unique()
     overlap = (pl.col("k0") <= pl.col("m1")) & (pl.col("m0") <= pl.col("k1"))
     holds = (pl.col("k0") <= pl.col("m0")) & (pl.col("m1") <= pl.col("k1"))
@@ -183,8 +185,7 @@ def _absorb(keys: pl.DataFrame, items: pl.DataFrame) -> pl.DataFrame:
         pairs = items.join(keys.select(*PAIR, pl.col("m0").alias("k0"), pl.col("m1").alias("k1")), on=PAIR).filter(
             overlap
         )
-        held = pairs.filter(holds).select(*PAIR, "m0", "m1").unique()
-        loose = pairs.join(held, on=[*PAIR, "m0", "m1"], how="anti")
+        loose = pairs.filter(~holds)
         if not loose.height:
             break
         touched = loose.select(*PAIR, pl.col("k0").alias("m0"), pl.col("k1").alias("m1")).unique()
@@ -719,7 +720,7 @@ def reconcile(
     code = (
         pl.when(over > 0)
         .then(pl.lit("recover"))
-        .when((pl.col("paid_fen") > 0) & (over < 0))
+        .when((pl.col("paid_fen") != 0) & (over < 0))  # a recovery recorded (negative) is a payment too
         .then(pl.lit("pay"))
         .when(diff > 0)
         .then(pl.lit("cut"))

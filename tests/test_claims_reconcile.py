@@ -261,3 +261,33 @@ def test_overlapping_claims_for_one_programme_are_named_as_a_possible_double_cla
         ("warning", "program=operating periods=2024H1;2024 amounts=600.00;1,200.00 shared=2024H1", "2024H1")]
     assert recon.select("period", "claimed_fen", "approved_fen").rows() == [("2024H1", 600_00, 600_00),
                                                                            ("2024", 1_200_00, 600_00)]
+
+
+COLS = ["period", "claimed_fen", "approved_fen", "paid_fen", "to_recover_fen", "to_pay_fen", "status"]
+
+
+def test_a_payment_held_by_the_outer_of_two_nested_claims_is_set_against_the_inner_too():
+    # approved 1,200.00 (100.00 a month). Claimed 2024 1,200.00 AND 2024H1 600.00 (claimed twice),
+    # paid 1,200.00 once for 2024: paid exactly what is due — one row 2024, claimed 1,800.00,
+    # 600.00 cut, nothing to recover or pay (the old rows: H1 补发 600.00, 2024 追回 600.00)
+    recon, _, _, _ = run(institutions=[HOME], residents=[resident(A)],
+                         claims=[op("2024", 1_200_00), op("2024H1", 600_00)],
+                         payments=[op("2024", 1_200_00, "payments")])
+    assert recon.select(COLS).rows() == [("2024", 1_800_00, 1_200_00, 1_200_00, 0, 0, "核减")]
+    # claims 2024 and 2024Q1, paid 200.00 for March–April: Q1 and the payment's months are one
+    # row (claimed 300, approved Jan–Apr 400, paid 200 → 补发 200); May–Dec stays on the 2024 row
+    # (approved 800.00, nothing paid). Together 1,000.00 to pay = 1,200 approved − 200 paid.
+    recon, _, _, _ = run(institutions=[HOME], residents=[resident(A)],
+                         claims=[op("2024", 1_200_00), op("2024Q1", 300_00)],
+                         payments=[op("2024-03..2024-04", 200_00, "payments")])
+    got = {r[0]: r for r in recon.select(COLS).rows()}
+    assert got["2024-01..2024-04"][1:6] == (300_00, 400_00, 200_00, 0, 200_00)
+    assert got["2024"][1:6] == (1_200_00, 800_00, 0, 0, 800_00)
+
+
+def test_a_recovery_recorded_as_a_negative_payment_is_a_payment_for_the_status():
+    # claimed = approved = 1,200.00; the only payment is a recovery of −100.00: 1,300.00 to pay,
+    # and the status says 补发 (not 一致 beside a non-zero 应补发)
+    recon, _, _, _ = run(institutions=[HOME], residents=[resident(A)], claims=[op("2024", 1_200_00)],
+                         payments=[op("2024-12", -100_00, "payments")])
+    assert recon.select(COLS).rows() == [("2024", 1_200_00, 1_200_00, -100_00, 0, 1_300_00, "补发")]

@@ -369,8 +369,14 @@ def test_a_gap_in_the_proposal_is_cannot_compute_not_a_saving(centres, tmp_path)
     assert by_pp(c) == {("center_operating", "city"): (300_000_00, 200_000_00, -100_000_00)}
     assert c.unpriced.rows() == [("T2", "center_operating", False, True, "proposal_gap")]
     assert c.crossings.select("institution_id", "direction").rows() == [("T2", "proposal_gap")]
+    # the unpriced side has no amount and there is no difference (not 0.00 and -100,000.00)
+    assert c.crossings.select("baseline_fen", "proposal_fen", "delta_fen").rows() == [(100_000_00, None, None)]
     out = tmp_path / "out"
     write_compare(c, out)
+    import openpyxl
+
+    crossing = openpyxl.load_workbook(out / "compare.xlsx")["跨过条件"]
+    assert [c.value for c in crossing[2]][5:] == [100000, "", ""]  # blank cells, not 0
     csv = pl.read_csv(out / "compare.csv", infer_schema=False)
     rows = {(r["level"], r["institution_id"] or ""): r for r in csv.iter_rows(named=True)}
     total = rows[("total", "")]

@@ -184,7 +184,8 @@ def labels(lang: str) -> dict:
 def money_rows(df: pl.DataFrame, L: dict) -> list[dict]:
     """baseline/proposal/delta fen → display text; delta % signed; program/payer labelled."""
     out = df.with_columns(
-        *(fen_to_yuan_expr(pl.col(f"{c}_fen"), True).alias(c) for c in ("baseline", "proposal")),
+        # no amount (a side a policy gap leaves unpriced) is a dash, never "None" or 0.00
+        *(fen_to_yuan_expr(pl.col(f"{c}_fen"), True).fill_null("—").alias(c) for c in ("baseline", "proposal")),
         (
             pl.when(pl.col("delta_fen") > 0).then(pl.lit("+")).otherwise(pl.lit(""))
             + fen_to_yuan_expr(pl.col("delta_fen"), True)
