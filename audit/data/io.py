@@ -284,24 +284,15 @@ def _frame_from_grid(
                 severity="info",
             )
         )
-    df, skipped = layout.body_frame(body, names, first_row + h)
-    for sk in skipped:
-        words = {"total": ("合计/小计行", "a total row"), "footer": ("表尾签字/日期行", "a signature or date footer")}[
-            sk["kind"]
-        ]
-        problems.append(
-            {
-                **_problem(
-                    table,
-                    sheet,
-                    f"是{words[0]}，已跳过（不作为数据读取）：{sk['text']}",
-                    f"is {words[1]}, skipped (not read as data): {sk['text']}",
-                    check=f"skipped_{sk['kind']}",
-                    row=sk["row"],
-                ),
-                "severity": "info",
-            }
-        )
+    ids = [
+        n
+        for n in names
+        if n in ("_inst_name", "_inst_code")
+        or (n in known and (known[n].spec.get("id_like") or known[n].spec.get("format") in ID_FORMATS))
+    ]
+    money = [n for n in names if n in known and known[n].type == "money"]
+    df, skipped, _ = layout.body_frame(body, names, first_row + h, ids, money)
+    _say_skipped(table, sheet, skipped, problems)
     info = {
         "sheet": sheet,
         "header_rows": found.header_rows,
@@ -311,6 +302,29 @@ def _frame_from_grid(
         "skipped": skipped,
     }
     return df.drop([c for c in df.columns if c.startswith("__")]), info
+
+
+def _say_skipped(table: str, sheet, skipped: list[dict], problems: list) -> None:
+    """A line per 合计 row or footer skipped: an aside, unless the row holds an id or a
+    figure in a money column — then a warning naming it (money may have been left out)."""
+    for sk in skipped:
+        words = {"total": ("合计/小计行", "a total row"), "footer": ("表尾签字/日期行", "a signature or date footer")}[
+            sk["kind"]
+        ]
+        if sk["data"] and sk["kind"] == "footer":
+            zh = f"看来是{words[0]}，已跳过；但这一行填有编号或金额，若是数据请把表尾文字移到表格下方：{sk['text']}"
+            en = (
+                f"looks like {words[1]} and was skipped, but it holds an id or an amount; if it is data, "
+                f"move the footer words below the table: {sk['text']}"
+            )
+            severity = "warning"
+        else:
+            zh = f"是{words[0]}，已跳过（不作为数据读取）：{sk['text']}"
+            en = f"is {words[1]}, skipped (not read as data): {sk['text']}"
+            severity = "info"
+        problems.append(
+            {**_problem(table, sheet, zh, en, check=f"skipped_{sk['kind']}", row=sk["row"]), "severity": severity}
+        )
 
 
 def _names_contract_columns(table: str, headers) -> bool:

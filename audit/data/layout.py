@@ -20,6 +20,10 @@ HEADER_SCAN_ROWS = 10  # a title row or two above the headers is common in 台�
 
 # a row whose first cells say 合计/小计/总计 is a total, never a stay or an institution
 TOTAL_RE = r"^(合\s*计|小\s*计|总\s*计|共\s*计|累\s*计|总\s*数)\s*[:：]?"
+# a cell that is only the word: 合计 in the 凭证号 column is a total however far right it sits
+TOTAL_CELL_RE = r"^(合\s*计|小\s*计|总\s*计)\s*[:：]?$"
+# a figure in a money column: 462000, 1,540.50, -300
+MONEY_FIGURE_RE = r"^[-+−]?[\d,，]*[.]?\d+$"
 # signature footers: 单位负责人：… 审核人：… 制表人：…, 填表日期：…
 FOOTER_RE = (
     r"^(单位)?(负责人|审核人|审核|制表人|制表|填表人|填报人|经办人|复核人|分管领导|主管领导|统计人|联系人"
@@ -129,32 +133,76 @@ def find_layout(grid: pl.DataFrame, hmap: dict, first_row: int) -> Layout:
     return Layout(header_rows=[first_row + h] + ([first_row + h + 1] if two else []), headers=headers, title=title)
 
 
-def body_frame(body: pl.DataFrame, names: list[str], first_body_row: int) -> tuple[pl.DataFrame, list[dict]]:
+def body_frame(
+    body: pl.DataFrame, names: list[str], first_body_row: int, ids=(), amounts=()
+) -> tuple[pl.DataFrame, list[dict], list[dict]]:
     """The rows under the header, named, each with its spreadsheet row in `_row`; rows
-    blank in every cell dropped, 合计 rows and footers skipped (and returned, as skip_rows)."""
+    blank in every cell dropped, 合计 rows and footers skipped (see skip_rows)."""
     df = body.rename(dict(zip(body.columns, names))).with_columns(
         pl.int_range(first_body_row, first_body_row + body.height, dtype=pl.Int64).alias("_row")
     )
     cells = [c for c in df.columns if c != "_row"]
     if cells:
         df = df.filter(pl.any_horizontal([pl.col(c).str.contains(r"\S").fill_null(False) for c in cells]))
-    return skip_rows(df, cells)
+    return skip_rows(df, cells, ids, amounts)
 
 
-def skip_rows(df: pl.DataFrame, cells: list[str]) -> tuple[pl.DataFrame, list[dict]]:
-    """Drop 合计/小计 rows and signature footers (never data), saying which and why."""
+def skip_rows(df: pl.DataFrame, cells: list[str], ids=(), amounts=()) -> tuple[pl.DataFrame, list[dict], list[dict]]:
+    """Drop 合计/小计 rows and signature footers (never data), saying which and why.
+
+    A row is data whenever it looks like data, whatever words a cell holds: a 备注 or
+    凭证号 reading 联系电话：… or 审核：财政局 keeps its row. So a footer is a row whose
+    first filled cell is a footer's words (单位负责人：…), or any row with footer words but
+    no id (`ids`: the columns holding a home's or a person's id) and no figure in a money
+    column (`amounts`). A total is a row whose first four cells start with 合计/小计.
+
+    Returns (data rows, skipped, doubtful): each as {"row", "kind", "text", "data"}; kind
+    total|footer, data = the row holds an id or a figure in a money column (a skipped
+    footer that does is a warning, not an aside). `doubtful`: rows kept as data that the
+    caller must question (none yet)."""
     if not cells or df.is_empty():
-        return df, []
-    first = cells[:4]
-    total = pl.any_horizontal([pl.col(c).str.strip_chars().str.contains(TOTAL_RE).fill_null(False) for c in first])
-    footer = pl.any_horizontal([pl.col(c).str.strip_chars().str.contains(FOOTER_RE).fill_null(False) for c in cells])
-    flagged = df.with_columns(pl.when(total).then(pl.lit("total")).when(footer).then(pl.lit("footer")).alias("__skip"))
+        return df, [], []
+
+    def txt(c: str) -> pl.Expr:
+        return pl.col(c).str.strip_chars()
+
+    def any_match(cols, pattern: str) -> pl.Expr:
+        cols = [c for c in cols if c in cells]
+        return (
+            pl.any_horizontal([txt(c).str.contains(pattern).fill_null(False) for c in cols]) if cols else pl.lit(False)
+        )
+
+    has_id = pl.any_horizontal(
+        [
+            (txt(c).str.contains(r"\S") & ~txt(c).str.contains(TOTAL_RE) & ~txt(c).str.contains(FOOTER_RE)).fill_null(
+                False
+            )
+            for c in ids
+            if c in cells
+        ]
+        or [pl.lit(False)]
+    )
+    has_figure = any_match(amounts, MONEY_FIGURE_RE)
+    first_filled = pl.coalesce([pl.when(txt(c).str.contains(r"\S")).then(txt(c)) for c in cells])
+    total = any_match(cells[:4], TOTAL_RE)
+    footer = first_filled.str.contains(FOOTER_RE).fill_null(False) | (
+        any_match(cells, FOOTER_RE) & ~has_id & ~has_figure
+    )
+    flagged = df.with_columns(
+        pl.when(total).then(pl.lit("total")).when(footer).then(pl.lit("footer")).alias("__skip"),
+        (has_id | has_figure).alias("__data"),
+    )
     hit = flagged.filter(pl.col("__skip").is_not_null())
     if hit.is_empty():
-        return df, []
+        return df, [], []
     text = pl.concat_str([pl.col(c) for c in cells], separator=" ", ignore_nulls=True).str.slice(0, 60)
-    skipped = hit.select(pl.col("_row").alias("row"), pl.col("__skip").alias("kind"), text.alias("text")).to_dicts()
-    return flagged.filter(pl.col("__skip").is_null()).drop("__skip"), skipped
+    listed = hit.select(
+        pl.col("_row").alias("row"), pl.col("__skip").alias("kind"), text.alias("text"), pl.col("__data").alias("data")
+    ).to_dicts()
+    skipped = [r for r in listed if r["kind"] != "total_with_id"]
+    doubtful = [r for r in listed if r["kind"] == "total_with_id"]
+    kept = flagged.filter(pl.col("__skip").is_null() | (pl.col("__skip") == "total_with_id"))
+    return kept.drop("__skip", "__data"), skipped, doubtful
 
 
 def is_serial(header: str | None) -> bool:

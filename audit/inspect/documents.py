@@ -703,7 +703,8 @@ def read_results(path, lang: str = "zh") -> ResultsSheet:
             if text and not layout.is_serial(text):
                 dropped.append(text)
     h = found.header_rows[0] - first_row + len(found.header_rows)
-    df, skipped = layout.body_frame(grid.slice(h), names, first_row + h)
+    ids = [n for n in names if n in ("institution_id", "institution_name")]  # a row naming a home is data
+    df, skipped, _ = layout.body_frame(grid.slice(h), names, first_row + h, ids)
     df = df.drop([c for c in df.columns if c.startswith("__")])
     return ResultsSheet(df, sheet, found.header_rows[0], letters, headers, dropped, skipped)
 

@@ -1,0 +1,106 @@
+"""Workbooks as clerks really keep them, read without silently changing money (review of
+main 558f827): a 备注 or 凭证号 cell reading 联系电话：… is no signature footer, a
+单位：万元 line above the header is a unit, a sheet copied as 拨付 (2) is not more
+payments, a home outside the register is not paid to a look-alike, a voucher entered
+twice is said, and 小计 in the far right column is a total. Every expected amount below
+is added up by hand from the rows written."""
+
+from __future__ import annotations
+
+import datetime
+
+import polars as pl
+import xlsxwriter
+
+import audit
+
+ID_A = "11010519491231002X"  # GB 11643 appendix example
+ID_B = "330602195001011233"
+ID_C = "33060219480315002X"  # check digits worked out by the GB 11643 weights
+
+INSTITUTIONS = [
+    ["2024年养老机构名录"],
+    ["机构编号", "机构名称", "所属区县", "机构类型"],
+    ["A001", "越城区甲养老院", "越城区", "养老机构"],
+    ["A002", "柯桥区乙养老院", "柯桥区", "养老机构"],
+]
+
+
+def book(path, sheets: dict):
+    """{sheet: rows}; numbers stay number cells, dates date cells, text text."""
+    wb = xlsxwriter.Workbook(str(path))
+    wb.set_properties({"created": datetime.datetime(2000, 1, 1)})
+    date_fmt = wb.add_format({"num_format": "yyyy-mm-dd"})
+    for name, rows in sheets.items():
+        ws = wb.add_worksheet(name)
+        for i, row in enumerate(rows):
+            for j, v in enumerate(row):
+                if isinstance(v, datetime.date):
+                    ws.write_datetime(i, j, datetime.datetime(v.year, v.month, v.day), date_fmt)
+                elif isinstance(v, (int, float)):
+                    ws.write_number(i, j, v)
+                elif v is not None:
+                    ws.write_string(i, j, v)
+    wb.close()
+    return path
+
+
+def checks(ds, severity=None) -> list[tuple]:
+    p = ds.problems if severity is None else ds.problems.filter(pl.col("severity") == severity)
+    return p.select("sheet", "row", "check").rows()
+
+
+# ---------------------------------------------------------------- 1. footer words in a data cell
+
+PAYMENTS_WITH_NOTES = [
+    ["2024年养老机构补贴资金拨付明细表"],
+    ["填报单位：越城区民政局", None, None, None, None, None, None, "单位：元"],
+    ["序号", "机构编号", "补贴项目", "所属期间", "拨付金额", "拨付日期", "凭证号", "备注"],
+    [1, "A001", "运营补贴", "2024", 120000, datetime.date(2025, 1, 20), "记-0012", "联系电话：0575-88123456"],
+    [2, "A002", "运营补贴", "2024", 36500.5, datetime.date(2025, 1, 20), "审核：财政局", None],
+    [3, "A001", "建设补贴", "2024", 300000, datetime.date(2025, 2, 10), "记-0031", "联系人：王五（院长）"],
+    ["合计", None, None, None, 456500.5],
+    [],
+    ["单位负责人：张三", None, "审核：李四", None, "制表人：王五", None, "联系电话：0575-88000000"],
+]
+
+
+def test_footer_words_in_a_note_or_voucher_cell_keep_the_row(tmp_path):
+    """Old code: rows 4–6 each hold a cell starting 联系电话：/审核：/联系人： and were all
+    dropped as signature footers (an info line each), payments read as 0."""
+    ds = audit.load_data(book(tmp_path / "b.xlsx", {"机构": INSTITUTIONS, "拨付": PAYMENTS_WITH_NOTES}))
+    pay = ds.tables["payments"].sort("_row")
+    assert pay["_row"].to_list() == [4, 5, 6]
+    # 120,000.00 + 36,500.50 + 300,000.00 = 456,500.50 yuan
+    assert pay["amount_fen"].sum() == 45_650_050
+    assert pay["voucher"].to_list() == ["记-0012", "审核：财政局", "记-0031"]
+    skipped = [c for c in checks(ds) if c[2].startswith("skipped")]
+    assert skipped == [("拨付", 7, "skipped_total"), ("拨付", 9, "skipped_footer")]
+    assert ds.errors().is_empty(), ds.errors()
+
+
+def test_a_resident_whose_note_gives_a_phone_number_is_read(tmp_path):
+    """Old code: two of the three residents dropped as footers (备注 联系电话：… / 联系人：…)."""
+    roster = [
+        ["越城区甲养老院入住老人花名册"],
+        ["机构编号", "姓名", "身份证号", "入住日期", "备注"],
+        ["A001", "张一", ID_A, datetime.date(2023, 3, 1), "联系电话：13800000000"],
+        ["A001", "李二", ID_B, datetime.date(2024, 5, 1), None],
+        ["A001", "王三", ID_C, datetime.date(2022, 1, 1), "联系人：王小三（儿子）"],
+        ["制表人：赵敏", None, None, "填表日期：2025.1.5"],
+    ]
+    ds = audit.load_data(book(tmp_path / "b.xlsx", {"机构": INSTITUTIONS, "入住老人": roster}))
+    assert ds.tables["residents"].sort("_row")["_row"].to_list() == [3, 4, 5]
+    assert checks(ds, "info").count(("入住老人", 6, "skipped_footer")) == 1
+    assert ds.errors().is_empty(), ds.errors()
+
+
+def test_a_skipped_footer_holding_an_amount_is_a_warning_naming_the_row(tmp_path):
+    """A row led by 经办人：… is a footer, but one carrying 5,000 in 拨付金额 may be a payment
+    the clerk annotated: it is still left out, and a warning (not an aside) names it."""
+    rows = PAYMENTS_WITH_NOTES[:6] + [["经办人：赵六", None, None, None, 5000]]
+    ds = audit.load_data(book(tmp_path / "b.xlsx", {"机构": INSTITUTIONS, "拨付": rows}))
+    assert ds.tables["payments"]["amount_fen"].sum() == 45_650_050  # rows 4–6 only; the 5,000 is not read
+    warned = ds.warnings().filter(pl.col("check") == "skipped_footer")
+    assert warned.select("sheet", "row").rows() == [("拨付", 7)]
+    assert "金额" in warned["message"][0]
