@@ -104,3 +104,57 @@ def test_a_skipped_footer_holding_an_amount_is_a_warning_naming_the_row(tmp_path
     warned = ds.warnings().filter(pl.col("check") == "skipped_footer")
     assert warned.select("sheet", "row").rows() == [("拨付", 7)]
     assert "金额" in warned["message"][0]
+
+
+# ---------------------------------------------------------------- 2. a unit written outside the header
+
+
+def _pay(head_rows: list, header=None) -> list:
+    """A 拨付 sheet in 万元: 12.00 + 3.65005 万元 would read as 15.65 yuan."""
+    return head_rows + [header or ["机构编号", "补贴项目", "所属期间", "拨付金额", "凭证号", "备注"],
+                        ["A001", "运营补贴", "2024", 12, "记-0012", None],
+                        ["A002", "运营补贴", "2024", 3.65005, "记-0013", None]]
+
+
+def _unit_errors(tmp_path, sheets) -> list[tuple]:
+    ds = audit.load_data(book(tmp_path / "b.xlsx", {"机构": INSTITUTIONS, **sheets}))
+    assert "amount_fen" not in ds.tables["payments"].columns or ds.tables["payments"]["amount_fen"].is_null().all()
+    return ds.errors().filter(pl.col("check") == "unit").select("sheet", "row", "value", "message").rows()
+
+
+def test_a_wan_yuan_line_above_the_header_is_refused_naming_where_it_is_written(tmp_path):
+    """Old code: read 12 and 3.65005 as yuan (validate: no error)."""
+    rows = _pay([["2024年养老机构补贴资金拨付明细表"], [None, None, None, None, "金额单位：万元"]])
+    [(sheet, row, value, message)] = _unit_errors(tmp_path, {"拨付": rows})
+    assert (sheet, row, value) == ("拨付", 2, "金额单位：万元")
+    assert "E2" in message and "D列“拨付金额”" in message
+
+
+def test_a_wan_yuan_unit_in_the_title_or_beside_the_header_is_refused(tmp_path):
+    in_title = _pay([["2024年养老机构补贴资金拨付明细表（单位：万元）"]])
+    assert [r[:2] for r in _unit_errors(tmp_path, {"拨付": in_title})] == [("拨付", 1)]
+    beside = _pay([], ["机构编号", "补贴项目", "所属期间", "拨付金额", "凭证号", "备注", None, "单位：万元"])
+    [(_, row, value, message)] = _unit_errors(tmp_path, {"拨付": beside})
+    assert (row, value) == (1, "单位：万元") and "H1" in message
+
+
+def test_a_unit_row_under_the_headers_is_a_header_gloss_not_a_data_row(tmp_path):
+    """（万元） typed under 拨付金额 in a second header row: the header's gloss, refused as one
+    (old code: read as a data row with four errors, none about the unit)."""
+    rows = _pay([], None)
+    rows.insert(1, [None, None, None, "（万元）"])
+    errs = audit.load_data(book(tmp_path / "b.xlsx", {"机构": INSTITUTIONS, "拨付": rows})).errors()
+    assert errs.filter(pl.col("check") == "unit")["value"].to_list() == ["拨付金额（万元）"]
+    assert errs.filter(pl.col("check") == "required").is_empty()
+
+
+def test_premiums_under_a_wan_yuan_line_are_refused_and_yuan_lines_are_read(tmp_path):
+    """综合保险 with 单位：万元 under the title: 保费 0.52 would have read as 0.52 yuan."""
+    head = ["机构编号", "保险年度", "保费", "险种"]
+    wan = [["2024年养老机构综合责任保险保费统计表"], ["单位：万元"], head, ["A001", 2024, 0.52, "综合责任保险"]]
+    ds = audit.load_data(book(tmp_path / "b.xlsx", {"机构": INSTITUTIONS, "综合保险": wan}))
+    assert ds.errors().filter(pl.col("check") == "unit").select("sheet", "row").rows() == [("综合保险", 2)]
+    yuan = [wan[0], ["单位：元"], head, ["A001", 2024, 5200, "综合责任保险"]]
+    ds = audit.load_data(book(tmp_path / "c.xlsx", {"机构": INSTITUTIONS, "综合保险": yuan}))
+    assert ds.tables["insurance"]["premium_fen"].to_list() == [520_000]  # 5,200.00 yuan
+    assert ds.errors().is_empty(), ds.errors()

@@ -197,6 +197,44 @@ def _column_names(table, headers, header_row: int, sheet, problems, first_col: i
     return names, read_as
 
 
+def _refuse_declared_unit(
+    table: str, sheet, unit: layout.Unit, names: list, read_as: dict, problems, first_col
+) -> None:
+    """单位：万元 written above the header (or in the title, or beside the header row) says
+    the same as a 万元 gloss in the header: the money columns are not in yuan. Refused,
+    as the gloss is — every money column set aside, one error naming the row where the
+    unit was written and the columns — never read 16.9 万元 as 16.90 yuan. A column whose
+    own header says 元 is read as it says."""
+    cols = schema.table(table).columns
+    money = {c.name for c in cols if c.type == "money"}
+    hit = [
+        (j, n)
+        for j, n in enumerate(names)
+        if n in money and not re.search(r"\((人民币)?元\)$", schema.norm_key(read_as[n]["header"]))
+    ]
+    if not hit:
+        return
+    shown = "、".join(f"{read_as[n]['letter']}列“{read_as[n]['header']}”" for _, n in hit)
+    shown_en = ", ".join(f"column {read_as[n]['letter']} '{read_as[n]['header']}'" for _, n in hit)
+    where = f"{layout.column_letter(first_col + unit.col)}{unit.row}"
+    problems.append(
+        _problem(
+            table,
+            sheet,
+            f"{where} 单元格写明“{unit.text}”，金额不是以元填写：{shown} 未读取；请把金额换算为元（最多两位小数）"
+            f"并删去该单位说明",
+            f"cell {where} says '{unit.text}': the amounts are not in yuan, so {shown_en} were not read; "
+            "convert them to yuan (at most two decimals) and remove the unit note",
+            check="unit",
+            row=unit.row,
+            value=unit.text,
+        )
+    )
+    for j, n in hit:
+        names[j] = f"__unit_{j}"
+        del read_as[n]
+
+
 def _fill_merged_down(
     body: pl.DataFrame, first_data_row: int, first_col: int, merges, skip=frozenset()
 ) -> tuple[pl.DataFrame, list]:
@@ -248,6 +286,8 @@ def _frame_from_grid(
     found = layout.find_layout(grid, schema.table(table).header_map(), first_row)
     header_row = found.header_rows[0]
     names, read_as = _column_names(table, found.headers, header_row, sheet, problems, first_col)
+    if found.unit is not None and not found.unit.in_yuan:
+        _refuse_declared_unit(table, sheet, found.unit, names, read_as, problems, first_col)
     h = header_row - first_row + len(found.header_rows)
     # an amount or a count merged over several rows is one figure for them all, not each row's:
     # it stays on the first row only, and that is said

@@ -36,6 +36,38 @@ SERIAL_HEADERS = {"序号", "编号序号", "no", "no.", "序"}
 TITLE_WORDS_RE = r"(填报单位|填表单位|报送单位|单位名称|填报日期|统计时间|截至|截止)"
 
 
+# a unit written outside the headers: 单位：万元 / 金额单位：万元 above the header, in the title
+# (…明细表（单位：万元）) or in a cell beside the header row; 填报单位：… names the office, not a unit
+UNIT_LINE_RE = re.compile(r"(?<![报表送])单位\s*[:：]\s*([^，,；;。]*)|[（(]\s*([^（()）]*元)\s*[)）]")
+NOT_YUAN_RE = re.compile(r"[万千亿]元")
+
+
+@dataclass
+class Unit:
+    """A unit declared outside the headers: where (spreadsheet row, grid column) and the words."""
+
+    row: int
+    col: int
+    text: str
+
+    @property
+    def in_yuan(self) -> bool:
+        return NOT_YUAN_RE.search(self.text) is None
+
+
+def declared_unit(rows: list[list[str | None]], header_at: int, hmap: dict, first_row: int) -> Unit | None:
+    """The first unit written in a title row (单位：万元, …表（万元）) or, as 单位：万元, in a
+    header-row cell that is no column's header; one naming 万元/千元/亿元 wins over a 元."""
+    found = []
+    for i, row in enumerate(rows[: header_at + 1]):
+        for j, v in enumerate(row):
+            m = UNIT_LINE_RE.search(v) if v is not None else None
+            unit = m and (m.group(1) if i == header_at else m.group(1) or m.group(2))
+            if unit and "元" in unit and not (i == header_at and english(v, hmap)):
+                found.append(Unit(first_row + i, j, v))
+    return next((u for u in found if not u.in_yuan), found[0] if found else None)
+
+
 def column_letter(index: int) -> str:
     """0 → A, 25 → Z, 26 → AA."""
     out = ""
@@ -65,6 +97,7 @@ class Layout:
     header_rows: list[int]  # spreadsheet rows holding the header (one or two)
     headers: list[str | None]  # the user's header text per grid column (flattened)
     title: str | None = None  # text of a title row above the header, if any
+    unit: Unit | None = None  # a unit written outside the headers (单位：万元 above the header)
     skipped: list[dict] = field(default_factory=list)  # {"row", "kind": total|footer, "text"}
 
 
@@ -109,8 +142,10 @@ def _flatten(top: list, sub: list | None, hmap) -> tuple[list, bool]:
         ]
         named = next((c for c in candidates if english(c, hmap)), None)
         out.append(named or s or t)
-    # the second row is a header row only if it names more columns than the top row alone
-    if _score(out, hmap) <= _score(top, hmap):
+    # the second row is a header row only if it names more columns than the top row alone,
+    # or if it only glosses units under them: （万元） under 拨付金额 is its unit, not a data row
+    units_only = all(re.fullmatch(r"[（(][^（()）]*[)）]", v) for v in filled)
+    if _score(out, hmap) <= _score(top, hmap) and not units_only:
         return top, False
     return out, True
 
@@ -130,7 +165,12 @@ def find_layout(grid: pl.DataFrame, hmap: dict, first_row: int) -> Layout:
             headers, two, h = merged[0], True, h - 1
     title_rows = rows[:h]
     title = next((" ".join(v for v in r if v) for r in title_rows if any(r)), None)
-    return Layout(header_rows=[first_row + h] + ([first_row + h + 1] if two else []), headers=headers, title=title)
+    return Layout(
+        header_rows=[first_row + h] + ([first_row + h + 1] if two else []),
+        headers=headers,
+        title=title,
+        unit=declared_unit(rows, h, hmap, first_row),
+    )
 
 
 def body_frame(
