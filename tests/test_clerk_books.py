@@ -158,3 +158,39 @@ def test_premiums_under_a_wan_yuan_line_are_refused_and_yuan_lines_are_read(tmp_
     ds = audit.load_data(book(tmp_path / "c.xlsx", {"机构": INSTITUTIONS, "综合保险": yuan}))
     assert ds.tables["insurance"]["premium_fen"].to_list() == [520_000]  # 5,200.00 yuan
     assert ds.errors().is_empty(), ds.errors()
+
+
+# ---------------------------------------------------------------- 3. a copied sheet is not more money
+
+
+def test_a_copied_payments_sheet_is_an_error_naming_both_and_is_not_stacked(tmp_path):
+    """Excel's 复制工作表 gives 拨付 (2); old code stacked it by content: every payment twice
+    (no error, no warning)."""
+    claims = [["2024年度补贴申报汇总表"], ["机构编号", "补贴项目", "申报期间", "申报金额", "备注"],
+              ["A001", "运营补贴", "2024", 130000, None], ["A002", "运营补贴", "2024", 40000, "含补报"]]
+    ds = audit.load_data(book(tmp_path / "b.xlsx", {
+        "机构": INSTITUTIONS, "拨付": PAYMENTS_WITH_NOTES, "拨付 (2)": PAYMENTS_WITH_NOTES,
+        "申报": claims, "申报备份": claims}))
+    assert ds.tables["payments"]["amount_fen"].sum() == 45_650_050   # 456,500.50 once, not twice
+    assert ds.tables["claims"]["amount_fen"].sum() == 17_000_000     # 130,000 + 40,000
+    errs = ds.errors().filter(pl.col("check") == "copied_sheet")
+    assert errs.select("sheet").rows() == [("申报备份",), ("拨付 (2)",)]
+    msg = dict(zip(errs["sheet"], errs["message"]))
+    assert "「拨付」" in msg["拨付 (2)"] and "456,500.50" in msg["拨付 (2)"]   # the three rows' amounts
+    assert "「申报」" in msg["申报备份"] and "170,000.00" in msg["申报备份"]
+    log = {s["sheet"]: s["status"] for s in ds.sources["*"]["sheets"]}
+    assert log["拨付 (2)"] == "copied" and log["拨付"] == "read"
+
+
+def test_a_copied_insurance_sheet_is_refused_and_a_row_repeated_across_sheets_is_a_duplicate(tmp_path):
+    head = ["机构编号", "保险年度", "保费", "险种"]
+    ins = [["2024年综合责任保险保费统计表"], head,
+           ["A001", 2024, 5200, "综合责任保险"], ["A002", 2024, 3100.5, "综合责任保险"]]
+    ds = audit.load_data(book(tmp_path / "b.xlsx", {"机构": INSTITUTIONS, "综合保险": ins, "综合保险 (2)": ins}))
+    assert ds.tables["insurance"]["premium_fen"].sum() == 830_050   # 5,200 + 3,100.50, once
+    assert ds.errors().select("sheet", "check").rows() == [("综合保险 (2)", "copied_sheet")]
+    # a second sheet sharing one row of two is no copy, but that row, on the same Excel row
+    # number of its own sheet, is still a row entered twice (old code: same _row, unseen)
+    other = [ins[0], head, ["A001", 2024, 5200, "综合责任保险"], ["A002", 2025, 3300, "综合责任保险"]]
+    ds = audit.load_data(book(tmp_path / "c.xlsx", {"机构": INSTITUTIONS, "综合保险": ins, "2025保费": other}))
+    assert ds.errors().select("sheet", "row", "check").rows() == [("2025保费", 3, "duplicate")]

@@ -574,11 +574,13 @@ def _duplicate_ids(table, df, sheet, col, keys) -> pl.DataFrame:
     d = d.with_columns(_skeleton(d, col.out_name).alias("__key"))
     group = ["__key", *keys[1:]]
     # only rows whose key repeats can be a duplicate: the windows below run on those few
-    d = d.filter(repeated(d.select(pl.struct(group)).to_series())).sort("_row", maintain_order=True)
-    d = d.with_columns(
-        pl.col("_row").min().over(group).alias("__first"), pl.col(col.out_name).first().over(group).alias("__first_id")
+    d = d.with_row_index("__i").filter(repeated(d.select(pl.struct(group)).to_series()))
+    d = d.sort("_row", "__i").with_columns(
+        pl.col("_row").first().over(group).alias("__first"),
+        pl.col(col.out_name).first().over(group).alias("__first_id"),
+        pl.col("__i").first().over(group).alias("__fi"),
     )
-    hit = d.filter(pl.col("_row") != pl.col("__first"))
+    hit = d.filter(pl.col("__i") != pl.col("__fi"))  # by place: two stacked sheets can share a row number
     same = pl.col(col.out_name) == pl.col("__first_id")
     within = "（同一机构内）" if col.spec.get("unique_within") else ""
     first = pl.col("__first").cast(pl.String)
@@ -651,8 +653,12 @@ def _one_row_per(table, df, sheet, col, others) -> pl.DataFrame:
     """A row pasted twice (the same institution, year and scheme in insurance) would be
     subsidised twice and move the input's average premium for everyone."""
     keys = [col.out_name, *others]
-    d = df.sort("_row").with_columns(pl.col("_row").min().over(keys).alias("__first"))
-    hit = d.filter(pl.col(col.out_name).is_not_null() & (pl.col("_row") != pl.col("__first")))
+    # rows stacked from two sheets can share a row number: a row is told from its twin by its place
+    d = df.with_row_index("__i").sort("_row", "__i")
+    d = d.with_columns(
+        pl.col("_row").first().over(keys).alias("__first"), pl.col("__i").first().over(keys).alias("__fi")
+    )
+    hit = d.filter(pl.col(col.out_name).is_not_null() & (pl.col("__i") != pl.col("__fi")))
     names_zh = "、".join(table.column(k).zh for k in keys)
     first = pl.col("__first").cast(pl.String)
     return _rows(

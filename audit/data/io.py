@@ -25,7 +25,8 @@ from audit.data import contract as schema
 from audit.errors import InputError
 from audit.data import layout
 from audit.data.institutions import link_institutions
-from audit.data.normalise import problem_row
+from audit.data.normalise import parse_money, problem_row
+from audit.money import fen_to_yuan
 from audit.data.readers import (
     RaggedRow,
     as_text,
@@ -440,10 +441,12 @@ def _formula_cells(path: str, sheet: str, mtime_ns: int) -> list[tuple[int, str]
     return inspect_sheet(Path(path), sheet)
 
 
-def _load_one(table: str, path: Path, sheet: str | None, label: str, tables, sources, problems_of, grid_read=None):
+def _load_one(
+    table: str, path: Path, sheet: str | None, label: str, tables, sources, problems_of, grid_read=None
+) -> str | None:
     """Read one table from a csv/parquet file or an Excel sheet; a second sheet of the
     same table (one roster per home) is stacked under the first, each row keeping its
-    sheet in `_sheet`."""
+    sheet in `_sheet`. Returns "copied" for a sheet not stacked as a copy of another."""
     problems = problems_of.setdefault(table, [])
     src = {"path": str(path), "sheet": label, "sha256": _sha256(path), "encoding": None}
     try:
@@ -530,6 +533,8 @@ def _load_one(table: str, path: Path, sheet: str | None, label: str, tables, sou
     info["table"] = table
     if table in tables:  # stacking: several sheets of one table
         first = sources[table]
+        if _copied_sheet(table, tables[table], df, label, first, problems):
+            return "copied"
         if "_sheet" not in tables[table].columns:
             tables[table] = tables[table].with_columns(pl.lit(first["sheet"], dtype=pl.String).alias("_sheet"))
         df = df.with_columns(pl.lit(label, dtype=pl.String).alias("_sheet"))
@@ -542,6 +547,52 @@ def _load_one(table: str, path: Path, sheet: str | None, label: str, tables, sou
     src["read"] = [info]
     tables[table] = df
     sources[table] = src
+
+
+COPY_SHARE = 0.9  # a sheet nine tenths of whose rows are another sheet's is a copy of it
+
+
+def _copied_sheet(table: str, stacked: pl.DataFrame, df: pl.DataFrame, label: str, first: dict, problems) -> bool:
+    """A sheet read by content whose rows are (nearly) all rows of a sheet already read —
+    Excel's `拨付 (2)`, a `申报备份` kept beside `申报` — is a copy, not more payments:
+    stacked, it would count every amount twice. An error naming both sheets, the rows and
+    the money on them; the copy is not stacked. Per-home rosters share no rows, so they
+    stack as before. Rows compare by every column the two have in common, as text."""
+    cols = [c for c in df.columns if not c.startswith("_") and c in stacked.columns]
+    if len(cols) < 2 or df.is_empty():
+        return False
+    sheet_of = pl.col("_sheet") if "_sheet" in stacked.columns else pl.lit(first["sheet"], dtype=pl.String)
+    seen = stacked.select(sheet_of.alias("__sheet"), pl.struct(cols).hash().alias("__h")).unique()
+    mine = df.select(pl.struct(cols).hash().alias("__h"), *cols)
+    shared = (
+        mine.join(seen, on="__h")
+        .group_by("__sheet")
+        .agg(pl.len().alias("n"))
+        .sort("n", "__sheet", descending=[True, False])
+    )
+    if shared.is_empty() or shared["n"][0] < COPY_SHARE * df.height:
+        return False
+    other, n = shared["__sheet"][0], shared["n"][0]
+    money = [c.name for c in schema.table(table).columns if c.type == "money" and c.name in cols]
+    twice = ""
+    if money:
+        dup = mine.join(seen.filter(pl.col("__sheet") == other), on="__h", how="semi")
+        fen = dup.select(sum(parse_money(pl.col(c))[0].fill_null(0).sum() for c in money)).item()
+        twice = fen_to_yuan(fen, thousands=True)
+    problems.append(
+        _problem(
+            table,
+            label,
+            f"与工作表「{other}」重复：本表 {df.height} 行中有 {n} 行与之完全相同，看来是复制的工作表"
+            + (f"（重复行金额合计 {twice} 元，照读会计算两次）" if twice else "")
+            + "；未读取本表，请删除或隐藏其中一个，如确有另外的数据请合并到一个工作表",
+            f"duplicates sheet '{other}': {n} of its {df.height} rows are identical there, so it looks like a copy"
+            + (f" (the duplicated rows hold {twice} yuan, which would be counted twice)" if twice else "")
+            + "; this sheet was not read: delete or hide one of them, or merge any further rows into one sheet",
+            check="copied_sheet",
+        )
+    )
+    return True
 
 
 def _short(e: Exception) -> str:
@@ -641,8 +692,10 @@ def _read_workbook(
                 log.append({"sheet": s, "table": table, "status": "duplicate"})
                 continue
             by_name.add(table)
-        log.append({"sheet": s, "table": table, "status": "read", "by": "name" if grid_read is None else "content"})
-        _load_one(table, book, s, s, tables, sources, problems_of, grid_read=grid_read)
+        status = _load_one(table, book, s, s, tables, sources, problems_of, grid_read=grid_read)
+        log.append(
+            {"sheet": s, "table": table, "status": status or "read", "by": "name" if grid_read is None else "content"}
+        )
     return None
 
 
@@ -889,6 +942,7 @@ def reading_rows(summary: dict, lang: str = "zh") -> tuple[list[dict], list[str]
         "hidden": ("hidden", "隐藏"),
         "ignored": ("headers match no table", "表头不对应任何表"),
         "duplicate": ("a second sheet of the same table", "同一张表的第二个工作表"),
+        "copied": ("a copy of another sheet", "另一工作表的副本"),
     }
     not_read = [
         f"{s['sheet']} ({why[s['status']][0]})" if en else f"{s['sheet']}（{why[s['status']][1]}）"
