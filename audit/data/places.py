@@ -275,7 +275,9 @@ def resolve_tables(tables: dict[str, pl.DataFrame], sheets: dict) -> pl.DataFram
         if res is not None:
             tables["residents"] = _row_last(
                 res.with_columns(
-                    pl.lit(None, dtype=pl.String).alias("hukou_county_code"), pl.lit(False).alias("hukou_unresolved")
+                    pl.lit(None, dtype=pl.String).alias("hukou_county_code"),
+                    pl.lit(False).alias("hukou_unresolved"),
+                    pl.lit(False).alias("hukou_read_as_home"),
                 )
             )
         return _concat(notes)
@@ -360,25 +362,29 @@ def resolve_tables(tables: dict[str, pl.DataFrame], sheets: dict) -> pl.DataFram
     )
     # the rows whose money the stake of audit.stake reads in the residents' favour
     pairs = pairs.with_columns(unsure.fill_null(False).alias("hukou_unresolved"))
-    per_row = keys.join(pairs, on="__pair", how="left", maintain_order="left")
+    # the rows whose money the stake reads the other way: paid as local on a shared county name
+    pairs = pairs.with_columns(_read_as_home().alias("hukou_read_as_home"))
+    answers = ["hukou_county", "hukou_county_code", "hukou_unresolved", "hukou_read_as_home"]
     res = res.with_columns(
-        per_row.select(
-            "hukou_county",
-            "hukou_county_code",
-            "hukou_unresolved",
-            *home_cols,
-            "__status",
-            "__options",
-            "__hukou_text",
-            "__renamed",
-            "__homonyms",
-            "__text",
-        ).get_columns()
+        keys.join(pairs.select("__pair", *answers), on="__pair", how="left", maintain_order="left")
+        .select(answers)
+        .get_columns()
     )
-    notes.append(_renamed_notes(res, "residents", "hukou_county", sheets.get("residents")))
-    notes.append(_read_as_home_notes(res, sheets.get("residents")))
+    # the notes below need the pair's working columns, but only on the rows they speak of:
+    # widening all 2.5 million rows by ten text columns cost ~400 MB for a few hundred lines
+    noted = pairs.filter(
+        pl.col("__renamed").is_not_null() | pl.col("__homonyms").is_not_null() | pl.col("hukou_unresolved")
+    )
+    said = (
+        res.select(pl.col("_row"), *(["_sheet"] if "_sheet" in res.columns else []))
+        .with_columns(keys["__pair"])
+        .filter(pl.col("__pair").is_in(noted["__pair"].implode()))
+        .join(noted, on="__pair", how="left", maintain_order="left")
+    )
+    notes.append(_renamed_notes(said, "residents", "hukou_county", sheets.get("residents")))
+    notes.append(_read_as_home_notes(said, sheets.get("residents")))
     t = schema.table("residents")
-    bad = res.filter(pl.col("hukou_unresolved")).with_columns(sheet_expr(res, sheets.get("residents")))
+    bad = said.filter(pl.col("hukou_unresolved")).with_columns(sheet_expr(said, sheets.get("residents")))
     problems = _concat(notes)
     if bad.height:
         grouped = (
@@ -458,12 +464,19 @@ def _renamed_notes(df: pl.DataFrame, table: str, column: str, sheet) -> pl.DataF
     ).cast(PROBLEM_SCHEMA)
 
 
+def _read_as_home() -> pl.Expr:
+    """A place text naming several counties, read as the home's own because the home is in one."""
+    return (pl.col("__homonyms").is_not_null() & (pl.col("hukou_county_code") == pl.col("__home_code"))).fill_null(
+        False
+    )
+
+
 def _read_as_home_notes(res: pl.DataFrame, sheet) -> pl.DataFrame:
     """One info line per sheet and place text that names several counties and was read as
     the home's own because the home is in one of them (鼓楼区 in a 南京 鼓楼区 home): paid as
     local, and said with the other readings and the rows, so a resident from another of them
     is not paid as local without a word."""
-    hit = res.filter(pl.col("__homonyms").is_not_null() & (pl.col("hukou_county_code") == pl.col("__home_code")))
+    hit = res.filter(_read_as_home())
     if not hit.height:
         return empty_problems()
     labels = {c: county_label(c) for c in hit["hukou_county_code"].unique().to_list()}

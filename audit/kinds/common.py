@@ -61,7 +61,10 @@ def attach(frame: pl.DataFrame, right: pl.DataFrame, on: str) -> pl.DataFrame:
     looked = frame.select(on).join(
         right.with_columns(pl.lit(True).alias("_hit")), on=on, how="left", maintain_order="left"
     )
-    return frame.hstack(looked.drop(on).get_columns()).filter(pl.col("_hit").is_not_null()).drop("_hit")
+    out = frame.hstack(looked.drop(on).get_columns())
+    if looked["_hit"].null_count():  # (filtering copies every column, even when every row stays)
+        out = out.filter(pl.col("_hit").is_not_null())
+    return out.drop("_hit")
 
 
 def month_number(d: pl.Expr, span) -> pl.Expr:

@@ -122,6 +122,8 @@ def counted_spans(rule, tables: dict, ctx: Ctx) -> pl.LazyFrame:
         inst = inst.filter(pl.col("ownership").is_in(sorted(ownership)))
     inst = inst.select("institution_id", pl.col("county").alias("_county"), "rating_level", "registered_on")
     first, n = ctx.span.start, ctx.span.n_months
+    # whole institutions drop out here, so the continuity of a stay is unchanged; the stays
+    # of institutions out of scope are left behind in the same pass (not copied, then dropped)
     stays = (
         tables["residents"]
         .lazy()
@@ -130,16 +132,15 @@ def counted_spans(rule, tables: dict, ctx: Ctx) -> pl.LazyFrame:
             "person_id",
             "admitted_on",
             "discharged_on",
-            "hukou_county",
+            *(["hukou_county"] if local else []),
             "care_level",
             "dementia",
             "low_income",
             "_row",
         )
-        .filter(pl.col("admitted_on") <= on)
+        .filter((pl.col("admitted_on") <= on) & pl.col("institution_id").is_in(inst["institution_id"].implode()))
         .collect()
     )
-    # whole institutions drop out here, so the continuity of a stay is unchanged
     res = (
         residence_since(attach(stays, inst, "institution_id"))
         .lazy()
@@ -150,7 +151,10 @@ def counted_spans(rule, tables: dict, ctx: Ctx) -> pl.LazyFrame:
     month = lambda d: month_number(d, ctx.span)  # noqa: E731
     res = res.with_columns(
         pl.max_horizontal(
-            pl.lit(1, pl.Int32), month(pl.col("admitted_on")), month(pl.col("since").dt.offset_by(f"{min_months}mo"))
+            # the month of `since` + min_months is the month number of `since` plus min_months
+            pl.lit(1, pl.Int32),
+            month(pl.col("admitted_on")),
+            month(pl.col("since")) + int(min_months),
         ).alias("_first"),
         pl.min_horizontal(pl.lit(n, pl.Int32), (month(pl.col("discharged_on")) - 1).fill_null(n)).alias("_last"),
     ).filter(pl.col("_first") <= pl.col("_last"))
@@ -405,11 +409,7 @@ def resident_month_grant(rule, tables: dict, ctx: Ctx, detail: bool = False) -> 
     if not months.height:
         return _empty_detail() if detail else months.clear()
 
-    counts = (
-        _items(months, rule, base_item, base_key)
-        .group_by("institution_id", "item", "key", "month_end")
-        .agg(pl.col("n").sum().alias("quantity"))
-    )
+    counts = _item_counts(months, rule, base_item, base_key)
 
     rates = _rate_table(rule, ctx, counts, base_param)
     priced = counts.join(rates, on=["item", "key", "month_end"], how="left")
@@ -485,6 +485,29 @@ def _items(months: pl.DataFrame, rule, base_item: pl.Expr, base_key: pl.Expr) ->
             )
         )
     return pl.concat(items)
+
+
+def _item_counts(months: pl.DataFrame, rule, base_item: pl.Expr, base_key: pl.Expr) -> pl.DataFrame:
+    """`_items` summed by institution × item × key × month-end (`quantity`). Each item is
+    summed on its own before its text is made: the base item by the column its key is
+    (one item per key), a supplement as one item. Grouping the millions of counted rows by
+    item text cost ~300 MB at 40,000 institutions."""
+    by = ["institution_id", "month_end"]
+    level = base_key.meta.root_names()
+    parts = [
+        months.group_by(*by, *level)
+        .agg(pl.col("n").sum().alias("quantity"))
+        .with_columns(base_item.alias("item"), base_key.cast(pl.String).alias("key"))
+    ]
+    for item, flag in (("disability_supplement", "disabled"), ("low_income_supplement", "low")):
+        if rule.has(item):
+            parts.append(
+                months.filter(pl.col(flag))
+                .group_by(by)
+                .agg(pl.col("n").sum().alias("quantity"))
+                .with_columns(pl.lit(item).alias("item"), pl.lit("", pl.String).alias("key"))
+            )
+    return pl.concat([p.select("institution_id", "item", "key", "month_end", "quantity") for p in parts])
 
 
 REGISTER_RULES = ("died", "under_60", "not_on_roster")

@@ -101,19 +101,32 @@ def caregiver_fte(staff: pl.DataFrame, days: list[date]) -> pl.DataFrame:
         .filter(pl.col("_first") <= pl.col("_last"))
     )
     in_month = lambda m: (pl.col("_first") <= m) & (pl.col("_last") >= m)  # noqa: E731
+    months = range(1, n + 1)
+    fte = {
+        "actual_micro": pl.col("fte_micro"),
+        "assumed_micro": pl.when(pl.col("_assumed")).then(pl.col("fte_micro")).otherwise(0),
+    }
+    # each month's FTE made a column first, then plain sums per institution: a filtered sum
+    # per month inside the group_by is evaluated group by group (~5× the time on 840,000 staff)
+    sums = (
+        spans.select(
+            "institution_id",
+            *(pl.when(in_month(m)).then(e).otherwise(0).alias(f"{name}{m}") for name, e in fte.items() for m in months),
+        )
+        .group_by("institution_id")
+        .agg(pl.exclude("institution_id").sum())
+        .collect()
+        .lazy()
+    )
 
-    def per_month(fte: pl.Expr, name: str) -> pl.LazyFrame:
+    def per_month(name: str) -> pl.LazyFrame:
         return (
-            spans.group_by("institution_id")
-            .agg(fte.filter(in_month(m)).sum().alias(str(m)) for m in range(1, n + 1))
+            sums.select("institution_id", *(pl.col(f"{name}{m}").alias(str(m)) for m in months))
             .unpivot(index="institution_id", variable_name="_month", value_name=name)
             .with_columns(pl.col("_month").cast(pl.Int32))
         )
 
-    both = per_month(pl.col("fte_micro"), "actual_micro").join(
-        per_month(pl.when(pl.col("_assumed")).then(pl.col("fte_micro")).otherwise(0), "assumed_micro"),
-        on=["institution_id", "_month"],
-    )
+    both = per_month("actual_micro").join(per_month("assumed_micro"), on=["institution_id", "_month"])
     return with_month_end(both, period).select("institution_id", "day", "actual_micro", "assumed_micro").collect()
 
 

@@ -51,12 +51,14 @@ def _xml_text(expr: pl.Expr) -> pl.Expr:
     )
 
 
-def _rows_xml(frame: pl.DataFrame, kinds: list[str], xf: list[int]) -> bytes:
-    """`<row>` elements for rows 2…n+1 as UTF-8, built column-wise by polars: one
+ROWS_PER_PIECE = 8192  # body rows made at once: the cells' text of a whole 95,000-line ledger held ~400 MB
+
+
+def _rows_xml(frame: pl.DataFrame, kinds: list[str], xf: list[int]) -> list[bytes]:
+    """`<row>` elements for rows 2…n+1 as UTF-8 pieces, built column-wise by polars: one
     concatenation per cell (a null value makes the whole cell null, then empty) and one
-    per row; the row number is a column made once, not an expression in every cell."""
-    if frame.is_empty():
-        return b""
+    per row; the row number is a column made once, not an expression in every cell. Made
+    a slice of rows at a time, so the cells' temporaries stay small."""
     r = pl.col("\x00row")
     cells = []
     for j, (col, kind) in enumerate(zip(frame.columns, kinds)):
@@ -70,28 +72,32 @@ def _rows_xml(frame: pl.DataFrame, kinds: list[str], xf: list[int]) -> bytes:
             parts, tail = [pl.lit(f'" s="{xf[j]}"><v>'), value], "</v></c>"
         cells.append(pl.concat_str([head, r, *parts, pl.lit(tail)]).fill_null(""))
     rows = pl.concat_str([pl.lit('<row r="'), r, pl.lit('">'), *cells, pl.lit("</row>")])
-    numbered = frame.with_columns(pl.int_range(2, frame.height + 2).cast(pl.String).alias(r.meta.output_name())).lazy()
-    return numbered.select(rows.str.join("").cast(pl.Binary).alias("x")).collect()["x"][0]
+    numbered = frame.with_columns(pl.int_range(2, frame.height + 2).cast(pl.String).alias(r.meta.output_name()))
+    return [
+        piece.select(rows.str.join("").cast(pl.Binary).alias("x"))["x"][0]
+        for piece in numbered.iter_slices(ROWS_PER_PIECE)
+    ]
 
 
-def _inject(path: Path, bodies: dict[str, tuple[bytes, int, int]]) -> None:
-    """Put each sheet's body rows after its header row and widen its dimension; every
-    other zip member is copied as is (same order, same timestamps). All in bytes: the
-    body is never decoded or re-encoded."""
+def _inject(path: Path, bodies: dict[str, tuple[pl.DataFrame, list[str], list[int]]]) -> None:
+    """Put each sheet's body rows (`_rows_xml` of its frame, kinds and styles) after its
+    header row and widen its dimension; every other zip member is copied as is (same
+    order, same timestamps). All in bytes: the body is never decoded or re-encoded, and
+    one sheet's body is made at a time."""
     tmp = path.with_name(path.name + ".part")
     with zipfile.ZipFile(path) as src, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as dst:
         for info in src.infolist():
             data = src.read(info)
             if info.filename in bodies:
-                rows, n, ncols = bodies[info.filename]
+                frame, kinds, xf = bodies[info.filename]
                 cut = data.index(b"</row>", data.index(b"<sheetData>")) + len(b"</row>")
                 head = re.sub(
                     rb'<dimension ref="[^"]*"/>',
-                    f'<dimension ref="A1:{xl_col_to_name(ncols - 1)}{n + 2}"/>'.encode(),
+                    f'<dimension ref="A1:{xl_col_to_name(len(kinds) - 1)}{frame.height + 2}"/>'.encode(),
                     data[:cut],
                     count=1,
                 )
-                data = b"".join((head, rows, data[cut:]))
+                data = b"".join((head, *_rows_xml(frame, kinds, xf), data[cut:]))
             dst.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
     tmp.replace(path)
 
@@ -144,10 +150,10 @@ class _Book:
         if not self.deferred:
             return
         styles = {"text": self.text, "wrap": self.wrap, "money": self.money, "num": self.num}
-        bodies = {}
-        for ws, frame, kinds in self.deferred:
-            xf = [styles[k]._get_xf_index() for k in kinds]
-            bodies[f"xl/worksheets/sheet{ws.index + 1}.xml"] = (_rows_xml(frame, kinds, xf), frame.height, len(kinds))
+        bodies = {
+            f"xl/worksheets/sheet{ws.index + 1}.xml": (frame, kinds, [styles[k]._get_xf_index() for k in kinds])
+            for ws, frame, kinds in self.deferred
+        }
         _inject(self.path, bodies)
 
 
