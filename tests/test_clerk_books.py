@@ -194,3 +194,38 @@ def test_a_copied_insurance_sheet_is_refused_and_a_row_repeated_across_sheets_is
     other = [ins[0], head, ["A001", 2024, 5200, "综合责任保险"], ["A002", 2025, 3300, "综合责任保险"]]
     ds = audit.load_data(book(tmp_path / "c.xlsx", {"机构": INSTITUTIONS, "综合保险": ins, "2025保费": other}))
     assert ds.errors().select("sheet", "row", "check").rows() == [("2025保费", 3, "duplicate")]
+
+
+# ---------------------------------------------------------------- 5. a home outside the register
+
+
+def test_a_payment_to_a_home_outside_the_register_is_not_paid_to_a_look_alike(tmp_path):
+    """新昌县敬老院 is not registered; its characters are in order inside 新昌县城南中心敬老院,
+    which old code took as the payee (no error, no info)."""
+    inst = [["机构编号", "机构名称", "所属区县", "机构类型"],
+            ["X001", "新昌县城南中心敬老院", "新昌县", "养老机构"], ["X002", "新昌县七星敬老院", "新昌县", "养老机构"]]
+    pay = [["2024年拨付明细"], ["机构名称", "补贴项目", "所属期间", "拨付金额", "凭证号", "备注"],
+           ["新昌县城南中心敬老院", "运营补贴", "2024", 80000, "记-1", None],
+           ["新昌县 七星敬老院", "运营补贴", "2024", 60000, "记-2", None],       # spaces: still the same name
+           ["新昌县敬老院", "运营补贴", "2024", 50000, "记-3", "联系人：王五"],
+           ["新昌县敬老院", "运营补贴", "2024H2", 1234.5, "记-4", None]]
+    ds = audit.load_data(book(tmp_path / "b.xlsx", {"机构": inst, "拨付": pay}))
+    paid = ds.tables["payments"].sort("_row").select("institution_id", "amount_fen").rows()
+    assert paid[:2] == [("X001", 8_000_000), ("X002", 6_000_000)]
+    assert [r[0] for r in paid[2:]] == ["新昌县敬老院"] * 2        # not X001
+    errs = ds.errors().filter(pl.col("check") == "institution_name")
+    assert errs.select("sheet", "row").rows() == [("拨付", 5), ("拨付", 6)]
+    assert "新昌县城南中心敬老院" in errs["message"][0]               # offered as the nearest name
+    assert "51,234.50" in errs["message"][0]                        # 50,000 + 1,234.50 left unpaid
+
+
+def test_a_roster_sheet_named_short_is_read_as_its_home_and_said(tmp_path):
+    """A per-home sheet named without the county still finds its home (docs promise it),
+    and an info says which registered name it was read as."""
+    inst = [["机构编号", "机构名称", "所属区县", "机构类型"], ["X002", "新昌县七星敬老院", "新昌县", "养老机构"]]
+    roster = [["姓名", "身份证号", "入住日期"], ["张一", ID_A, datetime.date(2024, 3, 1)]]
+    ds = audit.load_data(book(tmp_path / "b.xlsx", {"机构": inst, "七星敬老院": roster}))
+    assert ds.tables["residents"]["institution_id"].to_list() == ["X002"]
+    said = ds.problems.filter(pl.col("check") == "institution_name")
+    assert said.select("sheet", "severity").rows() == [("七星敬老院", "info")]
+    assert "新昌县七星敬老院" in said["message"][0]
