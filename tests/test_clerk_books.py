@@ -229,3 +229,21 @@ def test_a_roster_sheet_named_short_is_read_as_its_home_and_said(tmp_path):
     said = ds.problems.filter(pl.col("check") == "institution_name")
     assert said.select("sheet", "severity").rows() == [("七星敬老院", "info")]
     assert "新昌县七星敬老院" in said["message"][0]
+
+
+# ---------------------------------------------------------------- 6. a voucher entered twice
+
+
+def test_a_payment_listed_twice_under_one_voucher_is_an_error_with_its_money(tmp_path):
+    """Old code: read as two payments (paid 240,000 for A001), nothing said. One voucher
+    paying two homes, or a home twice with different amounts, is not a duplicate."""
+    pay = [["2024年拨付明细"], ["单位：元"], ["序号", "机构编号", "补贴项目", "所属期间", "拨付金额", "凭证号", "备注"],
+           [1, "A001", "运营补贴", "2024", 120000, "记-0012", None],
+           [2, "A002", "运营补贴", "2024", 36500.5, "记-0012", "同一凭证拨付两家"],
+           [3, "A001", "运营补贴", "2024H2", 2000, "记-0013", None],
+           [4, "A001", "运营补贴", "2024H2", 3000, "记-0013", "补差"],
+           [5, "A001", "运营补贴", "2024", 120000, "记-0012", "复核后补录"]]
+    ds = audit.load_data(book(tmp_path / "b.xlsx", {"机构": INSTITUTIONS, "拨付": pay}))
+    errs = ds.errors()
+    assert errs.select("sheet", "row", "check", "value").rows() == [("拨付", 8, "duplicate", "记-0012")]
+    assert "第4行" in errs["message"][0] and "120,000.00" in errs["message"][0]

@@ -663,8 +663,10 @@ def _one_per_id(table, df, sheet, col) -> pl.DataFrame:
 
 def _one_row_per(table, df, sheet, col, others) -> pl.DataFrame:
     """A row pasted twice (the same institution, year and scheme in insurance) would be
-    subsidised twice and move the input's average premium for everyone."""
-    keys = [col.out_name, *others]
+    subsidised twice and move the input's average premium for everyone; a payment listed
+    twice under one 凭证号 (same home, programme, period and amount) would count as paid
+    twice and turn into a claw-back. The money on the repeated row is said."""
+    keys = [col.out_name, *(table.column(k).out_name for k in others)]
     # rows stacked from two sheets can share a row number: a row is told from its twin by its place
     d = df.with_row_index("__i").sort("_row", "__i")
     d = d.with_columns(
@@ -673,14 +675,18 @@ def _one_row_per(table, df, sheet, col, others) -> pl.DataFrame:
     hit = d.filter(pl.col(col.out_name).is_not_null() & (pl.col("__i") != pl.col("__fi")))
     names_zh = "、".join(table.column(k).zh for k in keys)
     first = pl.col("__first").cast(pl.String)
+    money = next((k for k in keys if table.column(k).type == "money"), None)
+    shown = fen_to_yuan_expr(pl.col(money), thousands=True) if money else None
+    twice_zh = pl.lit("（这一行的 ") + shown + pl.lit(" 元会被计算两次）") if shown is not None else pl.lit("")
+    twice_en = pl.lit(" (its ") + shown + pl.lit(" yuan would count twice)") if shown is not None else pl.lit("")
     return _rows(
         hit,
         table,
         sheet,
         col.name,
         _shown(col),
-        pl.lit(f"{names_zh}与第") + first + pl.lit("行相同：同一行录入了两次？"),
-        pl.lit(f"same {', '.join(keys)} as row ") + first + pl.lit(": the same row entered twice?"),
+        pl.lit(f"{names_zh}与第") + first + pl.lit("行相同：同一行录入了两次？") + twice_zh,
+        pl.lit(f"same {', '.join(keys)} as row ") + first + pl.lit(": the same row entered twice?") + twice_en,
         "duplicate",
     )
 
