@@ -247,3 +247,46 @@ def test_a_payment_listed_twice_under_one_voucher_is_an_error_with_its_money(tmp
     errs = ds.errors()
     assert errs.select("sheet", "row", "check", "value").rows() == [("拨付", 8, "duplicate", "记-0012")]
     assert "第4行" in errs["message"][0] and "120,000.00" in errs["message"][0]
+
+
+# ---------------------------------------------------------------- 8. 小计 far to the right
+
+
+def test_a_subtotal_word_in_the_voucher_column_makes_a_total_row(tmp_path):
+    """Payments grouped by home with a 小计 line each, the word typed in 凭证号 (column G):
+    old code only looked at the first four cells and read the subtotal as a payment."""
+    pay = [["2024年拨付明细"], ["序号", "机构编号", "补贴项目", "所属期间", "拨付金额", "拨付日期", "凭证号", "备注"],
+           [1, "A001", "运营补贴", "2024H1", 60000, datetime.date(2024, 7, 5), "记-0101", None],
+           [2, "A001", "运营补贴", "2024H2", 60000, datetime.date(2025, 1, 6), "记-0102", None],
+           [None, None, None, None, 120000, None, "小计", None],
+           [3, "A002", "运营补贴", "2024", 36500.5, datetime.date(2025, 1, 6), "记-0103", None],
+           [None, None, None, None, 36500.5, None, "小 计", None],
+           [None, None, None, None, 156500.5, None, None, "总计"]]
+    ds = audit.load_data(book(tmp_path / "b.xlsx", {"机构": INSTITUTIONS, "拨付": pay}))
+    assert ds.tables["payments"]["amount_fen"].sum() == 15_650_050   # 60,000 + 60,000 + 36,500.50
+    assert [c for c in checks(ds) if c[2].startswith("skipped")] == [
+        ("拨付", 5, "skipped_total"), ("拨付", 7, "skipped_total"), ("拨付", 8, "skipped_total")]
+    assert ds.errors().is_empty(), ds.errors()
+
+
+def test_a_subtotal_word_on_a_row_naming_a_home_is_an_error_not_a_guess(tmp_path):
+    """A001 … 120,000 … 小计: a subtotal that repeats the home's id, or a payment with a stray
+    word? Either reading may be wrong by 120,000.00: kept as data, and an error says so."""
+    pay = [["机构编号", "补贴项目", "所属期间", "拨付金额", "凭证号"],
+           ["A001", "运营补贴", "2024H1", 60000, "记-0101"],
+           ["A001", "运营补贴", "2024H2", 60000, "记-0102"],
+           ["A001", "运营补贴", "2024", 120000, "小计"]]
+    ds = audit.load_data(book(tmp_path / "b.xlsx", {"机构": INSTITUTIONS, "拨付": pay}))
+    assert ds.errors().select("sheet", "row", "check").rows() == [("拨付", 4, "total_with_id")]
+
+
+def test_a_total_row_with_a_count_in_the_name_column_is_still_a_total(tmp_path):
+    """合计 · 2家 in a sheet naming homes by 机构名称: a name column is no id, the row is a total."""
+    pay = [["机构名称", "补贴项目", "所属期间", "拨付金额", "凭证号"],
+           ["越城区甲养老院", "运营补贴", "2024", 60000, "记-0101"],
+           ["柯桥区乙养老院", "运营补贴", "2024", 36500.5, "记-0102"],
+           ["合计", "2家", None, 96500.5, None]]
+    ds = audit.load_data(book(tmp_path / "b.xlsx", {"机构": INSTITUTIONS, "拨付": pay}))
+    assert ds.tables["payments"]["amount_fen"].sum() == 9_650_050   # 60,000 + 36,500.50
+    assert [c for c in checks(ds) if c[2].startswith("skipped")] == [("拨付", 4, "skipped_total")]
+    assert ds.errors().is_empty(), ds.errors()

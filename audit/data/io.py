@@ -328,12 +328,13 @@ def _frame_from_grid(
     ids = [
         n
         for n in names
-        if n in ("_inst_name", "_inst_code")
+        if n == "_inst_code"
         or (n in known and (known[n].spec.get("id_like") or known[n].spec.get("format") in ID_FORMATS))
     ]
     money = [n for n in names if n in known and known[n].type == "money"]
-    df, skipped, _ = layout.body_frame(body, names, first_row + h, ids, money)
-    _say_skipped(table, sheet, skipped, problems)
+    homes = [n for n in names if n == "_inst_name"]
+    df, skipped, doubtful = layout.body_frame(body, names, first_row + h, ids, money, homes)
+    _say_skipped(table, sheet, skipped, doubtful, problems)
     info = {
         "sheet": sheet,
         "header_rows": found.header_rows,
@@ -345,9 +346,10 @@ def _frame_from_grid(
     return df.drop([c for c in df.columns if c.startswith("__")]), info
 
 
-def _say_skipped(table: str, sheet, skipped: list[dict], problems: list) -> None:
+def _say_skipped(table: str, sheet, skipped: list[dict], doubtful: list[dict], problems: list) -> None:
     """A line per 合计 row or footer skipped: an aside, unless the row holds an id or a
-    figure in a money column — then a warning naming it (money may have been left out)."""
+    figure in a money column — then a warning naming it (money may have been left out).
+    A 合计 row holding an id was kept as data: an error, since either reading may be wrong."""
     for sk in skipped:
         words = {"total": ("合计/小计行", "a total row"), "footer": ("表尾签字/日期行", "a signature or date footer")}[
             sk["kind"]
@@ -365,6 +367,19 @@ def _say_skipped(table: str, sheet, skipped: list[dict], problems: list) -> None
             severity = "info"
         problems.append(
             {**_problem(table, sheet, zh, en, check=f"skipped_{sk['kind']}", row=sk["row"]), "severity": severity}
+        )
+    for sk in doubtful:  # 小计 on a row that names a home: a subtotal, or a payment with a stray word?
+        problems.append(
+            _problem(
+                table,
+                sheet,
+                "这一行写有“合计/小计”，却又填有机构或人员编号：是小计行请删除，是数据请删去“合计/小计”字样"
+                f"（暂按数据读取）：{sk['text']}",
+                "this row says 合计/小计 (a total) yet holds an institution or person id: delete it if it is a "
+                f"subtotal, or remove the word if it is data (read as data for now): {sk['text']}",
+                check="total_with_id",
+                row=sk["row"],
+            )
         )
 
 

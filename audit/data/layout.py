@@ -174,7 +174,7 @@ def find_layout(grid: pl.DataFrame, hmap: dict, first_row: int) -> Layout:
 
 
 def body_frame(
-    body: pl.DataFrame, names: list[str], first_body_row: int, ids=(), amounts=()
+    body: pl.DataFrame, names: list[str], first_body_row: int, ids=(), amounts=(), homes=()
 ) -> tuple[pl.DataFrame, list[dict], list[dict]]:
     """The rows under the header, named, each with its spreadsheet row in `_row`; rows
     blank in every cell dropped, 合计 rows and footers skipped (see skip_rows)."""
@@ -184,22 +184,27 @@ def body_frame(
     cells = [c for c in df.columns if c != "_row"]
     if cells:
         df = df.filter(pl.any_horizontal([pl.col(c).str.contains(r"\S").fill_null(False) for c in cells]))
-    return skip_rows(df, cells, ids, amounts)
+    return skip_rows(df, cells, ids, amounts, homes)
 
 
-def skip_rows(df: pl.DataFrame, cells: list[str], ids=(), amounts=()) -> tuple[pl.DataFrame, list[dict], list[dict]]:
+def skip_rows(
+    df: pl.DataFrame, cells: list[str], ids=(), amounts=(), homes=()
+) -> tuple[pl.DataFrame, list[dict], list[dict]]:
     """Drop 合计/小计 rows and signature footers (never data), saying which and why.
 
     A row is data whenever it looks like data, whatever words a cell holds: a 备注 or
     凭证号 reading 联系电话：… or 审核：财政局 keeps its row. So a footer is a row whose
     first filled cell is a footer's words (单位负责人：…), or any row with footer words but
-    no id (`ids`: the columns holding a home's or a person's id) and no figure in a money
-    column (`amounts`). A total is a row whose first four cells start with 合计/小计.
+    no id (`ids`: the columns holding a home's or a person's id), no home's name (`homes`:
+    a 机构名称 column) and no figure in a money column (`amounts`). A total is a row whose first four cells start with 合计/小计, or
+    any of whose cells is exactly 合计/小计/总计 (小计 in the 凭证号 column) — unless it holds
+    an id (a name does not count: 合计 · 3家 sits in the 机构名称 column): a row naming a
+    home by id is not dropped on a word; it is kept and returned as
+    doubtful (the caller makes it an error: either reading may be wrong by its money).
 
     Returns (data rows, skipped, doubtful): each as {"row", "kind", "text", "data"}; kind
-    total|footer, data = the row holds an id or a figure in a money column (a skipped
-    footer that does is a warning, not an aside). `doubtful`: rows kept as data that the
-    caller must question (none yet)."""
+    total|footer|total_with_id, data = the row holds an id or a figure in a money column
+    (a skipped footer that does is a warning, not an aside)."""
     if not cells or df.is_empty():
         return df, [], []
 
@@ -212,25 +217,34 @@ def skip_rows(df: pl.DataFrame, cells: list[str], ids=(), amounts=()) -> tuple[p
             pl.any_horizontal([txt(c).str.contains(pattern).fill_null(False) for c in cols]) if cols else pl.lit(False)
         )
 
-    has_id = pl.any_horizontal(
-        [
-            (txt(c).str.contains(r"\S") & ~txt(c).str.contains(TOTAL_RE) & ~txt(c).str.contains(FOOTER_RE)).fill_null(
-                False
-            )
-            for c in ids
-            if c in cells
-        ]
-        or [pl.lit(False)]
-    )
+    def filled_in(cols) -> pl.Expr:  # a value there that is not itself a total's or a footer's words
+        return pl.any_horizontal(
+            [
+                (
+                    txt(c).str.contains(r"\S") & ~txt(c).str.contains(TOTAL_RE) & ~txt(c).str.contains(FOOTER_RE)
+                ).fill_null(False)
+                for c in cols
+                if c in cells
+            ]
+            or [pl.lit(False)]
+        )
+
+    has_id, has_home = filled_in(ids), filled_in(homes)
     has_figure = any_match(amounts, MONEY_FIGURE_RE)
     first_filled = pl.coalesce([pl.when(txt(c).str.contains(r"\S")).then(txt(c)) for c in cells])
-    total = any_match(cells[:4], TOTAL_RE)
+    total = any_match(cells[:4], TOTAL_RE) | any_match(cells, TOTAL_CELL_RE)
     footer = first_filled.str.contains(FOOTER_RE).fill_null(False) | (
-        any_match(cells, FOOTER_RE) & ~has_id & ~has_figure
+        any_match(cells, FOOTER_RE) & ~has_id & ~has_home & ~has_figure
     )
     flagged = df.with_columns(
-        pl.when(total).then(pl.lit("total")).when(footer).then(pl.lit("footer")).alias("__skip"),
-        (has_id | has_figure).alias("__data"),
+        pl.when(total & has_id)
+        .then(pl.lit("total_with_id"))
+        .when(total)
+        .then(pl.lit("total"))
+        .when(footer)
+        .then(pl.lit("footer"))
+        .alias("__skip"),
+        (has_id | has_home | has_figure).alias("__data"),
     )
     hit = flagged.filter(pl.col("__skip").is_not_null())
     if hit.is_empty():
