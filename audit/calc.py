@@ -12,7 +12,7 @@ from datetime import date
 import polars as pl
 
 from audit.data.validation import in_user_terms
-from audit.dates import month_runs
+from audit.dates import Period, month_runs
 from audit.kinds.common import (
     FINDING_SORT,
     LEDGER_SORT,
@@ -53,9 +53,10 @@ def compute(dataset, pack, year: int, lang: str = "zh", period=None) -> tuple[pl
             except Gap as g:  # a gap in a parameter every line needs (e.g. the payer)
                 part.gap(rule, g, tables["institutions"]["institution_id"])
         _before_start(rule, fn, tables, ctx)
-    for kind in KINDS.values():  # computed together (premium shares cap each other)
+    for kind in KINDS.values():  # computed together (premium shares cap each other), year by year
         if kind.together:
-            parts.append(_together(kind, pack.rules_of_kind(kind.name), tables, ctx))
+            for piece in _calendar_pieces(ctx):
+                parts.append(_together(kind, pack.rules_of_kind(kind.name), tables, piece))
     parts = [as_ledger(p) for p in parts if p.height]
     ledger = pl.concat(parts) if parts else empty_ledger()
     ledger = ledger.filter(pl.col("amount_fen") != 0).sort(LEDGER_SORT, nulls_last=True)
@@ -97,6 +98,24 @@ def _together(kind, rules: list, tables: dict, ctx: Ctx) -> pl.DataFrame:
                 continue
             _part_period(rule, would, ctx, paid=False)
     return lines
+
+
+def _calendar_pieces(ctx: Ctx) -> list[Ctx]:
+    """The run cut at year ends. An annual amount (a premium) belongs to its year, so each
+    year of a run over several is settled by the rules in force in that year, as a run of
+    that year alone would: a rule that ended in 2023 still pays the 2023 premiums of a
+    2023-01..2024-12 run, and one that starts in 2024 pays no 2023 premium."""
+    span = ctx.span
+    if span.start.year == span.end.year:
+        return [ctx]
+    pieces = [
+        Period(max(span.start, date(y, 1, 1)), min(span.end, date(y, 12, 31)))
+        for y in range(span.start.year, span.end.year + 1)
+    ]
+    return [
+        replace(ctx, year=p.start.year, period=None) if p.is_calendar_year else replace(ctx, year=p.end.year, period=p)
+        for p in pieces
+    ]
 
 
 def _part_period(rule, lines: pl.DataFrame, ctx: Ctx, paid: bool) -> None:

@@ -35,7 +35,12 @@ class Comparison:
       delta_fen (county and institution rows count public money only)
     - crossings: institution × program paid under one side only (`direction`
       newly_paid / no_longer_paid)
-    - findings_appeared / findings_disappeared: findings present under one side only"""
+    - findings_appeared / findings_disappeared: findings present under one side only
+    - unpriced: institution × program a declared policy gap leaves unpriced on either side
+      (`gap`: proposal_gap / baseline_gap where the sides' gaps differ, same_gap where both
+      leave the same parameters open). Every breakdown carries `baseline_unpriced` /
+      `proposal_unpriced` (how many such institution × programs it holds) and `gap`: a row
+      holding a gap of one side only has no difference to show (the other side is not 0)."""
 
     baseline: object  # RunResult
     proposal: object  # RunResult
@@ -46,6 +51,7 @@ class Comparison:
     crossings: pl.DataFrame
     findings_appeared: pl.DataFrame
     findings_disappeared: pl.DataFrame
+    unpriced: pl.DataFrame
     lang: str = "zh"
     manifest: dict = field(default_factory=dict)
     proposal_is_other_document: bool = False  # --proposal-policy: the baseline's floors do not bind it
@@ -60,14 +66,25 @@ class Comparison:
         b, p = int(public["baseline_fen"].sum()), int(public["proposal_fen"].sum())
         return b, p, p - b
 
+    def total_gaps(self) -> dict:
+        """Over all institutions and programs: how many institution × programs each side
+        leaves unpriced, and the gap status of the total (None: the sides are comparable)."""
+        u = self.unpriced
+        return {
+            "baseline_unpriced": int(u["baseline_gap"].sum()),
+            "proposal_unpriced": int(u["proposal_gap"].sum()),
+            "gap": u.select(_row_gap()).item(),
+        }
+
     def table(self, for_people: bool = False) -> pl.DataFrame:
         """Every breakdown as one long table (compare.csv): yuan text, delta % as text;
-        `for_people` groups thousands (1,234.00) and signs gains (+25.00%)."""
+        `for_people` groups thousands (1,234.00) and signs gains (+25.00%). Where a policy
+        gap of one side touches a row, its delta is left empty and `status` says why."""
         b, p, _ = self.totals()
         total = pl.DataFrame(
             {"level": ["total"], "baseline_fen": [b], "proposal_fen": [p]},
             schema_overrides={"baseline_fen": pl.Int64, "proposal_fen": pl.Int64},
-        )
+        ).with_columns(**{k: pl.lit(v) for k, v in self.total_gaps().items()})
         parts = [
             total,
             self.by_program_payer.with_columns(pl.lit("program_payer").alias("level")),
@@ -78,6 +95,9 @@ class Comparison:
             [part.with_columns((pl.col("proposal_fen") - pl.col("baseline_fen")).alias("delta_fen")) for part in parts],
             how="diagonal_relaxed",
         )
+        from audit.report.compare import GAP_WORDS, gap_status
+
+        comparable = pl.col("gap").is_null()
         return long.select(
             *(
                 pl.col(c).cast(pl.String) if c in long.columns else pl.lit(None, pl.String).alias(c)
@@ -85,12 +105,34 @@ class Comparison:
             ),
             fen_to_yuan_expr(pl.col("baseline_fen"), for_people).alias("baseline"),
             fen_to_yuan_expr(pl.col("proposal_fen"), for_people).alias("proposal"),
-            (
+            pl.when(comparable)
+            .then(
                 pl.when(pl.col("delta_fen") > 0).then(pl.lit("+" if for_people else "")).otherwise(pl.lit(""))
                 + fen_to_yuan_expr(pl.col("delta_fen"), for_people)
-            ).alias("delta"),
-            delta_pct_expr(pl.col("baseline_fen"), pl.col("proposal_fen"), plus=for_people).alias("delta_pct"),
+            )
+            .alias("delta"),
+            pl.when(comparable)
+            .then(delta_pct_expr(pl.col("baseline_fen"), pl.col("proposal_fen"), plus=for_people))
+            .alias("delta_pct"),
+            pl.col("baseline_unpriced").fill_null(0).cast(pl.String),
+            pl.col("proposal_unpriced").fill_null(0).cast(pl.String),
+            gap_status(GAP_WORDS["en" if self.lang == "en" else "zh"]).alias("status"),
         )
+
+
+def _row_gap() -> pl.Expr:
+    """The gap status of a row (an aggregation) from those of the institution × programs it holds."""
+    has = lambda code: (pl.col("gap") == code).any()  # noqa: E731
+    return (
+        pl.when(has("both_gap") | (has("proposal_gap") & has("baseline_gap")))
+        .then(pl.lit("both_gap"))
+        .when(has("proposal_gap"))
+        .then(pl.lit("proposal_gap"))
+        .when(has("baseline_gap"))
+        .then(pl.lit("baseline_gap"))
+        .otherwise(pl.lit(None, pl.String))
+        .alias("gap")
+    )
 
 
 # ---------------------------------------------------------------- the proposal pack
@@ -285,7 +327,65 @@ def _program_order(col: str = "program") -> pl.Expr:
     return order_expr(col, PROGRAM_ORDER)
 
 
-def _differences(base, prop, institutions: pl.DataFrame) -> dict:
+def _gap_pairs(result) -> pl.DataFrame:
+    """institution_id, program, gaps (sorted "rule.param" keys) a declared policy gap left
+    unpriced in one run (the calculators record them on the context)."""
+    from audit.kinds.registry import KINDS
+
+    ctx = (getattr(result, "extra", None) or {}).get("ctx")
+    rows = []
+    for key, ids in sorted(getattr(ctx, "gap_ids", {}).items()):
+        rule = result.pack.rules.get(key.split(".", 1)[0])
+        program = KINDS[rule.kind].program if rule is not None and rule.kind in KINDS else None
+        rows += [(i, program, key) for i in sorted(ids)]
+    frame = pl.DataFrame(rows, schema=["institution_id", "program", "key"], orient="row")
+    frame = frame.cast({c: pl.String for c in frame.columns})
+    return frame.group_by("institution_id", "program").agg(pl.col("key").unique().sort().str.join(",").alias("gaps"))
+
+
+def _unpriced(base, prop) -> pl.DataFrame:
+    """institution_id, program, baseline_gap, proposal_gap (bool), gap: an institution ×
+    program that a policy gap leaves unpriced on either side, and how the two compare."""
+    b = _gap_pairs(base).rename({"gaps": "_b"})
+    p = _gap_pairs(prop).rename({"gaps": "_p"})
+    both = b.join(p, on=["institution_id", "program"], how="full", coalesce=True, nulls_equal=True)
+    only_b = pl.col("_b").is_not_null() & (pl.col("_b") != pl.col("_p")).fill_null(True)
+    only_p = pl.col("_p").is_not_null() & (pl.col("_p") != pl.col("_b")).fill_null(True)
+    return both.select(
+        "institution_id",
+        "program",
+        pl.col("_b").is_not_null().alias("baseline_gap"),
+        pl.col("_p").is_not_null().alias("proposal_gap"),
+        pl.when(only_b & only_p)
+        .then(pl.lit("both_gap"))
+        .when(only_p)
+        .then(pl.lit("proposal_gap"))
+        .when(only_b)
+        .then(pl.lit("baseline_gap"))
+        .otherwise(pl.lit("same_gap"))
+        .alias("gap"),
+    ).sort("institution_id", "program", nulls_last=True)
+
+
+def _with_gaps(frame: pl.DataFrame, unpriced: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    """frame with baseline_unpriced / proposal_unpriced / gap of the unpriced institution ×
+    programs in each row's scope (`keys`); a scope with gaps but no money gets a row."""
+    per = unpriced.group_by(keys).agg(
+        pl.col("baseline_gap").sum().cast(pl.Int64).alias("baseline_unpriced"),
+        pl.col("proposal_gap").sum().cast(pl.Int64).alias("proposal_unpriced"),
+        _row_gap(),
+    )
+    missing = per.join(frame.select(keys).unique(), on=keys, how="anti", nulls_equal=True)
+    zeros = missing.select(
+        *keys,
+        *(pl.lit(0, pl.Int64).alias(c) for c in ("baseline_fen", "proposal_fen", "delta_fen")),
+    )
+    out = pl.concat([frame, zeros], how="diagonal_relaxed") if zeros.height else frame
+    out = out.join(per, on=keys, how="left", nulls_equal=True)
+    return out.with_columns(pl.col("baseline_unpriced", "proposal_unpriced").fill_null(0))
+
+
+def _differences(base, prop, institutions: pl.DataFrame, unpriced: pl.DataFrame) -> dict:
     from audit.report.frames import order_expr
     from audit.report.labels import PAYER_ORDER
 
@@ -303,11 +403,18 @@ def _differences(base, prop, institutions: pl.DataFrame) -> dict:
         .with_columns(pl.col("baseline_fen", "proposal_fen", "delta_fen").fill_null(0))
         .sort("institution_id")
     )
-    prog = _side_by_side(pb, pp, ["institution_id", "program"])
+    prog = _side_by_side(pb, pp, ["institution_id", "program"]).join(
+        unpriced.select("institution_id", "program", "gap"), on=["institution_id", "program"], how="left"
+    )
+    # paid on one side only; where that side's 0 is a gap, it says so (never "no longer paid")
     crossings = (
         prog.filter((pl.col("baseline_fen") > 0) != (pl.col("proposal_fen") > 0))
         .with_columns(
-            pl.when(pl.col("proposal_fen") > 0)
+            pl.when((pl.col("proposal_fen") == 0) & pl.col("gap").is_in(["proposal_gap", "both_gap"]))
+            .then(pl.lit("proposal_gap"))
+            .when((pl.col("baseline_fen") == 0) & pl.col("gap").is_in(["baseline_gap", "both_gap"]))
+            .then(pl.lit("baseline_gap"))
+            .when(pl.col("proposal_fen") > 0)
             .then(pl.lit("newly_paid"))
             .otherwise(pl.lit("no_longer_paid"))
             .alias("direction")
@@ -316,7 +423,14 @@ def _differences(base, prop, institutions: pl.DataFrame) -> dict:
         .select("institution_id", "name", "county", "program", "direction", "baseline_fen", "proposal_fen", "delta_fen")
         .sort("direction", _program_order(), "institution_id")
     )
-    return {"by_program_payer": by_pp, "by_county_program": by_cp, "by_institution": by_inst, "crossings": crossings}
+    gaps = unpriced.join(counties, on="institution_id", how="left")
+    return {
+        "by_program_payer": _with_gaps(by_pp, gaps, ["program"]),
+        "by_county_program": _with_gaps(by_cp, gaps, ["county", "program"]).sort("county", _program_order(), "program"),
+        "by_institution": _with_gaps(by_inst, gaps, ["institution_id"]),
+        "crossings": crossings,
+        "unpriced": unpriced,
+    }
 
 
 def _findings_diff(base, prop) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -389,7 +503,7 @@ def compare(
         baseline=base,
         proposal=prop,
         changes=changes,
-        **_differences(base, prop, dataset.tables["institutions"]),
+        **_differences(base, prop, dataset.tables["institutions"], _unpriced(base, prop)),
         findings_appeared=appeared,
         findings_disappeared=gone,
         lang=lang,
@@ -444,7 +558,7 @@ def write_compare_xlsx(comparison: Comparison, path) -> None:
     from decimal import Decimal
 
     from audit.privacy import safe_workbook
-    from audit.report.compare import findings_changes, labels
+    from audit.report.compare import GAP_WORDS, findings_changes, gap_status, labels
 
     L = labels(comparison.lang)
     S = L["sheets"]
@@ -467,9 +581,17 @@ def write_compare_xlsx(comparison: Comparison, path) -> None:
                 else:
                     ws.write_string(r, c, "" if v is None else str(v), text)
 
+    gap_words = GAP_WORDS["en" if comparison.lang == "en" else "zh"]
+
     def pct(frame):
+        """delta % as text; a row a policy gap of one side touches has no delta, its note says why."""
+        comparable = pl.col("gap").is_null()
         return frame.with_columns(
-            delta_pct_expr(pl.col("baseline_fen"), pl.col("proposal_fen"), plus=True).alias("delta_pct")
+            pl.when(comparable).then(pl.col("delta_fen")).alias("delta_fen"),
+            pl.when(comparable)
+            .then(delta_pct_expr(pl.col("baseline_fen"), pl.col("proposal_fen"), plus=True))
+            .alias("delta_pct"),
+            gap_status(gap_words).alias("gap_status"),
         )
 
     def labelled(frame):
@@ -487,6 +609,11 @@ def write_compare_xlsx(comparison: Comparison, path) -> None:
         (L["delta"], "delta_fen", "money"),
         (L["delta_pct"], "delta_pct", "text"),
     ]
+    gaps = [
+        (L["baseline_unpriced"], "baseline_unpriced", "text"),
+        (L["proposal_unpriced"], "proposal_unpriced", "text"),
+        (L["gap_status"], "gap_status", "text"),
+    ]
     b, p, d = comparison.totals()
     total = pl.DataFrame(
         {
@@ -495,20 +622,22 @@ def write_compare_xlsx(comparison: Comparison, path) -> None:
             "baseline_fen": [b],
             "proposal_fen": [p],
             "delta_fen": [d],
-        }
+            **{k: [v] for k, v in comparison.total_gaps().items()},
+        },
+        schema_overrides={"gap": pl.String},
     )
     summary = pl.concat([labelled(comparison.by_program_payer).select(total.columns), total])
     sheet(
         S["summary"],
-        [(L["program"], "program_label", "text"), (L["payer"], "payer_label", "text"), *amounts],
+        [(L["program"], "program_label", "text"), (L["payer"], "payer_label", "text"), *amounts, *gaps],
         pct(summary),
-        [24, 18, 18, 18, 18, 10],
+        [24, 18, 18, 18, 18, 10, 12, 12, 30],
     )
     sheet(
         S["county"],
-        [(L["county"], "county", "text"), (L["program"], "program_label", "text"), *amounts],
+        [(L["county"], "county", "text"), (L["program"], "program_label", "text"), *amounts, *gaps],
         pct(labelled(comparison.by_county_program)),
-        [14, 24, 18, 18, 18, 10],
+        [14, 24, 18, 18, 18, 10, 12, 12, 30],
     )
     sheet(
         S["institutions"],
@@ -517,9 +646,10 @@ def write_compare_xlsx(comparison: Comparison, path) -> None:
             (L["name"], "name", "text"),
             (L["county"], "county", "text"),
             *amounts,
+            *gaps,
         ],
         pct(comparison.by_institution),
-        [14, 28, 12, 18, 18, 18, 10],
+        [14, 28, 12, 18, 18, 18, 10, 12, 12, 30],
     )
     sheet(
         S["changes"],
@@ -537,7 +667,9 @@ def write_compare_xlsx(comparison: Comparison, path) -> None:
         [18, 26, 10, 16, 16, 30, 30, 50],
     )
     cross = labelled(comparison.crossings).with_columns(
-        pl.col("direction").replace_strict({k: L[k] for k in ("newly_paid", "no_longer_paid")}).alias("direction")
+        pl.col("direction")
+        .replace_strict({k: L[k] for k in ("newly_paid", "no_longer_paid", "baseline_gap", "proposal_gap")})
+        .alias("direction")
     )
     sheet(
         S["crossings"],

@@ -6,7 +6,9 @@
 - A reconciliation row is one claim key (institution × programme × period). A payment
   belongs to the narrowest claim whose period holds it; a payment no claim holds, or
   approved money no claim holds, gets a row of its own (claimed 0), so the columns add
-  up to the totals of the inputs and of the ledger.
+  up to the totals of the inputs and of the ledger. A payment or ledger line that fits in
+  no one claim but overlaps some is merged with them into one row over their common span
+  (money is only ever compared over the same months).
 - Per-resident discrepancies (申报名册): every claimed person-month the ledger does not
   count, with its cause and money, and every counted person-month not claimed. Their
   money, or without a 申报名册 the registers' cuts, explains claimed − approved; what
@@ -127,13 +129,16 @@ def approved_atoms(ledger: pl.DataFrame, ctx: Ctx | None) -> pl.DataFrame:
     return out.group_by("institution_id", "program", "m0", "m1").agg(pl.col("amount_fen").sum())
 
 
+PAIR = ["institution_id", "program"]
+
+
 def _narrowest(items: pl.DataFrame, keys: pl.DataFrame) -> pl.DataFrame:
     """items (with `_i`, institution_id, program, m0, m1) → `_i`, k0, k1 of the narrowest key
     whose span holds the item's (none: not in the result)."""
     return (
         items.join(
-            keys.select("institution_id", "program", pl.col("m0").alias("k0"), pl.col("m1").alias("k1")),
-            on=["institution_id", "program"],
+            keys.select(*PAIR, pl.col("m0").alias("k0"), pl.col("m1").alias("k1")),
+            on=PAIR,
             how="inner",
         )
         .filter((pl.col("k0") <= pl.col("m0")) & (pl.col("m1") <= pl.col("k1")))
@@ -149,18 +154,59 @@ def _assign(items: pl.DataFrame, keys: pl.DataFrame) -> pl.DataFrame:
     return items.join(_narrowest(items, keys), on="_i", how="left").drop("_i")
 
 
-def _runs(items: pl.DataFrame) -> pl.DataFrame:
-    """Unassigned month spans → contiguous runs per institution × programme as keys."""
-    items = items.sort("institution_id", "program", "m0")
-    new_run = (pl.col("m0") > pl.col("m1").shift(1).cum_max().over("institution_id", "program") + 1).fill_null(True)
+def _runs(items: pl.DataFrame, touching: bool = True) -> pl.DataFrame:
+    """items with k0/k1: the span of their run per institution × programme, a run being
+    spans that overlap (`touching`: or follow each other without a gap)."""
+    items = items.sort(*PAIR, "m0", "m1")
+    gap = 1 if touching else 0
+    new_run = (pl.col("m0") > pl.col("m1").shift(1).cum_max().over(PAIR) + gap).fill_null(True)
     return (
-        items.with_columns(new_run.cast(pl.Int64).cum_sum().over("institution_id", "program").alias("_run"))
+        items.with_columns(new_run.cast(pl.Int64).cum_sum().over(PAIR).alias("_run"))
         .with_columns(
-            pl.col("m0").min().over("institution_id", "program", "_run").alias("k0"),
-            pl.col("m1").max().over("institution_id", "program", "_run").alias("k1"),
+            pl.col("m0").min().over(*PAIR, "_run").alias("k0"),
+            pl.col("m1").max().over(*PAIR, "_run").alias("k1"),
         )
         .drop("_run")
     )
+
+
+def _absorb(keys: pl.DataFrame, items: pl.DataFrame) -> pl.DataFrame:
+    """keys (institution_id, program, m0, m1) grown until every item span is held by a key
+    or overlaps none: an item that sticks out of the keys it overlaps is merged with them
+    into one span, so its money is set against the same months as theirs (a payment for the
+    year against half-year claims, a yearly ledger line claimed for one month). Keys no
+    such item touches stay as they are (a claim nested in another keeps its own row)."""
+    items = items.select(*PAIR, "m0", "m1").unique()
+    overlap = (pl.col("k0") <= pl.col("m1")) & (pl.col("m0") <= pl.col("k1"))
+    holds = (pl.col("k0") <= pl.col("m0")) & (pl.col("m1") <= pl.col("k1"))
+    for _ in range(items.height + 1):  # each round leaves fewer loose items; bounded
+        pairs = items.join(keys.select(*PAIR, pl.col("m0").alias("k0"), pl.col("m1").alias("k1")), on=PAIR).filter(
+            overlap
+        )
+        held = pairs.filter(holds).select(*PAIR, "m0", "m1").unique()
+        loose = pairs.join(held, on=[*PAIR, "m0", "m1"], how="anti")
+        if not loose.height:
+            break
+        touched = loose.select(*PAIR, pl.col("k0").alias("m0"), pl.col("k1").alias("m1")).unique()
+        spans = pl.concat([loose.select(*PAIR, "m0", "m1").unique(), touched])
+        merged = _runs(spans, touching=False).select(*PAIR, pl.col("k0").alias("m0"), pl.col("k1").alias("m1"))
+        keys = pl.concat([keys.join(touched, on=[*PAIR, "m0", "m1"], how="anti"), merged]).unique()
+    return keys
+
+
+def _row_keys(claims: pl.DataFrame, pays: pl.DataFrame, atoms: pl.DataFrame) -> pl.DataFrame:
+    """The spans of the reconciliation rows per institution × programme, before the approved
+    months nothing else covers: each claim period, grown where a payment or an approved
+    ledger line does not fit inside one claim; then payments no claim touches (overlapping
+    ones together), grown the same way by the ledger lines."""
+    span = ["institution_id", "program", "m0", "m1"]
+    items = pl.concat([pays.select(span), atoms.filter(pl.col("m0") != pl.col("m1")).select(span)])
+    keys = _absorb(claims.select(span).unique(), items)
+    alone = _assign(pays.select(span), keys).filter(pl.col("k0").is_null()).drop("k0", "k1")
+    if alone.height:
+        lone = _runs(alone, touching=False).select(*PAIR, pl.col("k0").alias("m0"), pl.col("k1").alias("m1"))
+        keys = _absorb(pl.concat([keys, lone]).unique(), items)
+    return keys
 
 
 # ---------------------------------------------------------------- per-resident discrepancies
@@ -621,31 +667,31 @@ def reconcile(
     y0, y1 = span_months(ctx, year)
     claims = dates.month_spans(tables["claims"].select("institution_id", "program", "period", "amount_fen", "_row"))
     pays = dates.month_spans(tables["payments"].select("institution_id", "program", "period", "amount_fen", "_row"))
+    in_year = (pl.col("m0") >= y0) & (pl.col("m1") <= y1)
+    atoms = approved_atoms(ledger, ctx).filter(in_year)
     findings = [
         _outside_year(claims, y0, y1, "claim", lang),
         _outside_year(pays, y0, y1, "payment", lang),
+        _straddling(claims, atoms, y0, y1, "claim", lang),
+        _straddling(pays, atoms, y0, y1, "payment", lang),
         _unknown_programme(claims, pack, lang, year),
     ]
-    in_year = (pl.col("m0") >= y0) & (pl.col("m1") <= y1)
     claims, pays = claims.filter(in_year), pays.filter(in_year)
-    keys = claims.group_by("institution_id", "program", "m0", "m1").agg(pl.col("amount_fen").sum().alias("claimed_fen"))
-    pays = _assign(pays, keys)
-    lone = pays.filter(pl.col("k0").is_null()).select("institution_id", "program", "m0", "m1").unique()
-    keys_all = pl.concat([keys.select("institution_id", "program", "m0", "m1"), lone]).unique()
-    atoms = _assign(approved_atoms(ledger, ctx).filter((pl.col("m0") >= y0) & (pl.col("m1") <= y1)), keys_all)
+    findings.append(_overlapping_claims(claims, lang))
+    keys = _row_keys(claims, pays, atoms)
+    own = [pl.coalesce("k0", "m0").alias("k0"), pl.coalesce("k1", "m1").alias("k1")]  # no key: no institution
+    claims = _assign(claims, keys).with_columns(own)
+    pays = _assign(pays, keys).with_columns(own)  # every payment is held by a key now
+    atoms = _assign(atoms, keys)
     leftover = _runs(atoms.filter(pl.col("k0").is_null()).drop("k0", "k1"))
     atoms = pl.concat([atoms.filter(pl.col("k0").is_not_null()), leftover.select(atoms.columns)])
-    pays = pays.with_columns(pl.coalesce("k0", "m0").alias("k0"), pl.coalesce("k1", "m1").alias("k1"))
     key = ["institution_id", "program", "k0", "k1"]
     rows = (
         pl.concat(
             [
-                keys.select(
-                    "institution_id",
-                    "program",
-                    pl.col("m0").alias("k0"),
-                    pl.col("m1").alias("k1"),
-                    "claimed_fen",
+                claims.select(
+                    *key,
+                    pl.col("amount_fen").alias("claimed_fen"),
                     pl.lit(0, pl.Int64).alias("approved_fen"),
                     pl.lit(0, pl.Int64).alias("paid_fen"),
                 ),
@@ -728,11 +774,15 @@ def _explain(
             pl.lit(0, pl.Int64).alias("explained_fen"), pl.col("_cond").alias("explained_by")
         ).drop("_cond")
     cols = {c: DISCREPANCY_SCHEMA[c] for c in ("institution_id", "program", "month_end", "rule", "amount_fen")}
+    k_as_m = [pl.col("k0").alias("m0"), pl.col("k1").alias("m1")]
     why = pl.concat([p.select(list(cols)).cast(cols) for p in parts])
-    why = why.with_columns(month_number(pl.col("month_end")).alias("m"))
+    # each month to the one row its approved money went to (the narrowest span holding it),
+    # as the ledger's months are: never to every row whose span holds it
+    months = why.select(*PAIR, month_number(pl.col("month_end")).alias("m0")).unique()
+    months = _assign(months.with_columns(pl.col("m0").alias("m1")), rows.select(*PAIR, *k_as_m))
     matched = (
-        why.join(rows.select("institution_id", "program", "k0", "k1"), on=["institution_id", "program"])
-        .filter((pl.col("k0") <= pl.col("m")) & (pl.col("m") <= pl.col("k1")))
+        why.with_columns(month_number(pl.col("month_end")).alias("m0"))
+        .join(months.drop("m1"), on=[*PAIR, "m0"])
         .group_by("institution_id", "program", "k0", "k1")
         .agg(
             pl.col("amount_fen").sum().alias("explained_fen"),
@@ -770,15 +820,16 @@ def _with_conditions(rows: pl.DataFrame, findings: pl.DataFrame | None) -> pl.Da
 
 
 def _outside_year(frame: pl.DataFrame, y0: int, y1: int, what: str, lang: str) -> pl.DataFrame:
-    """Claims or payments whose period is not inside the audit period cannot be set against
-    this period's ledger: one info finding per institution, with the count and money."""
-    out = frame.filter(pl.col("m0").is_not_null() & ((pl.col("m0") < y0) | (pl.col("m1") > y1)))
+    """Claims or payments whose period lies wholly outside the audit period belong to another
+    period's ledger: one info finding per institution, with the count and money (one that
+    crosses the period's edge is `_straddling`)."""
+    out = frame.filter(pl.col("m0").is_not_null() & ((pl.col("m1") < y0) | (pl.col("m0") > y1)))
     if not out.height:
         return pl.DataFrame(schema=FINDING_SCHEMA)
     per = out.group_by("institution_id").agg(
         pl.len().alias("n"), pl.col("amount_fen").sum(), pl.col("period").unique().sort().str.join(",").alias("periods")
     )
-    noun_zh, noun_en = {"claim": ("申报", "claim"), "payment": ("拨付", "payment")}[what]
+    noun_zh, noun_en = NOUNS[what]
     msg = pl.format(
         f"{{}} 笔{noun_zh}（期间 {{}}，共 {{}} 元）不在核算期间内，未参与本期对账；请按其所属期间另行核算"
         if lang != "en"
@@ -797,6 +848,134 @@ def _outside_year(frame: pl.DataFrame, y0: int, y1: int, what: str, lang: str) -
             pl.format(
                 "count={} periods={} amount={}", pl.col("n"), pl.col("periods"), fen_text(pl.col("amount_fen"))
             ).alias("evidence"),
+        )
+    )
+
+
+NOUNS = {"claim": ("申报", "claim"), "payment": ("拨付", "payment")}
+
+
+def _programme_words(lang: str) -> pl.Expr:
+    """The programme code in the reader's words."""
+    return pl.col("program").replace(words(PROGRAMS, "en" if lang == "en" else "zh"))
+
+
+def _straddling(frame: pl.DataFrame, atoms: pl.DataFrame, y0: int, y1: int, what: str, lang: str) -> pl.DataFrame:
+    """Claims or payments whose period crosses the audit period's edge (a settlement year
+    2023-07..2024-06 in a 2024 audit): their money cannot be split by month, so they are not
+    reconciled here, but the months inside the period are — and show the approved money as
+    still to pay. A warning per institution × programme with their money, the months inside
+    and the approved money of those months, so that 补发 is not read as owed in full."""
+    cross = frame.filter(
+        pl.col("m0").is_not_null()
+        & ((pl.col("m0") < y0) | (pl.col("m1") > y1))
+        & (pl.col("m1") >= y0)
+        & (pl.col("m0") <= y1)
+    )
+    if not cross.height:
+        return pl.DataFrame(schema=FINDING_SCHEMA)
+    per = cross.group_by(PAIR).agg(
+        pl.len().alias("n"),
+        pl.col("amount_fen").sum(),
+        pl.col("period").unique().sort().str.join(",").alias("periods"),
+        pl.max_horizontal(pl.col("m0"), pl.lit(y0)).min().alias("i0"),
+        pl.min_horizontal(pl.col("m1"), pl.lit(y1)).max().alias("i1"),
+    )
+    inside = (
+        atoms.join(per.select(*PAIR, "i0", "i1"), on=PAIR)
+        .filter((pl.col("m0") >= pl.col("i0")) & (pl.col("m1") <= pl.col("i1")))
+        .group_by(PAIR)
+        .agg(pl.col("amount_fen").sum().alias("approved_fen"))
+    )
+    per = per.join(inside, on=PAIR, how="left").with_columns(
+        pl.col("approved_fen").fill_null(0), dates.span_label(pl.col("i0"), pl.col("i1")).alias("months")
+    )
+    noun_zh, noun_en = NOUNS[what]
+    left_out = {
+        "claim": ("其核减或核增未计入该笔申报", "whose cut or raise leaves this claim out"),
+        "payment": ("其应补发或应追回未扣除该笔拨付", "whose to-pay or to-recover leaves this payment out"),
+    }[what]
+    msg = pl.format(
+        f"{{}} 笔{noun_zh}（{{}}，期间 {{}}，共 {{}} 元）跨越核算期间的起止，未参与本期对账；其中 {{}} 在本期内，"
+        f"本期核定这些月份 {{}} 元，{left_out[0]}：请按整个结算期间另行核对"
+        if lang != "en"
+        else f"{{}} {noun_en}(s) ({{}}, periods {{}}, {{}} yuan) cross the audit period's edge and are not reconciled "
+        f"here; {{}} lie inside, approved {{}} yuan for those months, {left_out[1]}: settle them over the whole "
+        "settlement period",
+        pl.col("n"),
+        _programme_words(lang),
+        pl.col("periods"),
+        fen_text(pl.col("amount_fen")),
+        pl.col("months"),
+        fen_text(pl.col("approved_fen")),
+    )
+    return as_findings(
+        per.select(
+            "institution_id",
+            pl.lit(f"{what}_straddles_period").alias("rule"),
+            pl.lit("warning").alias("severity"),
+            msg.alias("message"),
+            pl.format(
+                "program={} periods={} amount={} months_inside={} approved_inside={}",
+                pl.col("program"),
+                pl.col("periods"),
+                fen_text(pl.col("amount_fen")),
+                pl.col("months"),
+                fen_text(pl.col("approved_fen")),
+            ).alias("evidence"),
+            pl.col("months").alias("period"),
+        )
+    )
+
+
+def _overlapping_claims(claims: pl.DataFrame, lang: str) -> pl.DataFrame:
+    """Two claims of one institution for one programme whose periods share months (2024 and
+    2024H1): a possible double claim, named with both periods and their money. The
+    reconciliation sets each month's approved money against the narrower claim only."""
+    spans = (
+        claims.filter(pl.col("m0").is_not_null())
+        .group_by(*PAIR, "m0", "m1")
+        .agg(pl.col("amount_fen").sum(), pl.col("period").unique().sort().str.join(",").alias("period"))
+    )
+    other = spans.select(*PAIR, *(pl.col(c).alias(f"{c}_b") for c in ("m0", "m1", "amount_fen", "period")))
+    first = (pl.col("m0") < pl.col("m0_b")) | ((pl.col("m0") == pl.col("m0_b")) & (pl.col("m1") < pl.col("m1_b")))
+    pairs = spans.join(other, on=PAIR).filter(
+        first & (pl.col("m0") <= pl.col("m1_b")) & (pl.col("m0_b") <= pl.col("m1"))
+    )
+    if not pairs.height:
+        return pl.DataFrame(schema=FINDING_SCHEMA)
+    o0, o1 = pl.max_horizontal("m0", "m0_b"), pl.min_horizontal("m1", "m1_b")
+    pairs = pairs.with_columns((o1 - o0 + 1).alias("k"), dates.span_label(o0, o1).alias("shared"))
+    msg = pl.format(
+        "同一补贴项目 {} 的两笔申报期间重叠：{}（{} 元）与 {}（{} 元）共有 {} 个月（{}）重复申报；"
+        "对账时每月的核定金额只计入期间较窄的一笔，请核实是否重复申报"
+        if lang != "en"
+        else "two claims for programme {} overlap: {} ({} yuan) and {} ({} yuan) share {} month(s) ({}); a possible "
+        "double claim — each month's approved money is set against the narrower claim only",
+        _programme_words(lang),
+        pl.col("period"),
+        fen_text(pl.col("amount_fen")),
+        pl.col("period_b"),
+        fen_text(pl.col("amount_fen_b")),
+        pl.col("k"),
+        pl.col("shared"),
+    )
+    return as_findings(
+        pairs.sort(*PAIR, "m0", "m1", "m0_b", "m1_b").select(
+            "institution_id",
+            pl.lit("claim_periods_overlap").alias("rule"),
+            pl.lit("warning").alias("severity"),
+            msg.alias("message"),
+            pl.format(
+                "program={} periods={};{} amounts={};{} shared={}",
+                pl.col("program"),
+                pl.col("period"),
+                pl.col("period_b"),
+                fen_text(pl.col("amount_fen")),
+                fen_text(pl.col("amount_fen_b")),
+                pl.col("shared"),
+            ).alias("evidence"),
+            pl.col("shared").alias("period"),
         )
     )
 

@@ -47,6 +47,8 @@ FAVOUR_WORDS = {
     ("residents", "dementia"): ("都失智", "all had dementia"),
     ("institutions", "ownership"): ("都属规则补助的举办性质", "were all of an ownership the rule pays"),
     ("institutions", "rating_level"): ("都评为最高等级", "were all rated at the highest level"),
+    ("institutions", "model_institution"): ("都达到示范性养老机构标准", "all met the model-institution standard"),
+    ("institutions", "basic_beds_agreement"): ("都签订了保基本床位协议", "had all signed the basic-beds agreement"),
     ("insurance", "year"): ("都计入本年度", "all counted in this year"),
     ("insurance", "scheme"): ("都属政策包补助的险种", "were all of a scheme the pack subsidises"),
 }
@@ -58,7 +60,14 @@ AGAINST = {"hukou_read_as_home"}
 # a blank cell that no reading can stand in for: a resident with no 能力等级 has no rate by
 # care level and no disability supplement; a home with no 举办性质 is in no ownership's scope;
 # one with no 等级评定 (未评定 is 0, not blank) has no rate by rating level
-BLANK_IS_DOUBT = {("residents", "care_level"), ("institutions", "ownership"), ("institutions", "rating_level")}
+BLANK_IS_DOUBT = {
+    ("residents", "care_level"),
+    ("institutions", "ownership"),
+    ("institutions", "rating_level"),
+    # a blank 示范性养老机构 / 保基本床位协议 cell drops a home to a plain band or out of scope
+    ("institutions", "model_institution"),
+    ("institutions", "basic_beds_agreement"),
+}
 
 
 def _values_of(pack, param: str, year: int) -> set:
@@ -99,8 +108,8 @@ def _favour(table: str, column: str, df: pl.DataFrame, tables: dict, pack, year:
         return df.with_columns(
             pl.lit(top, pl.Int64).cast(df.schema.get("rating_level", pl.Int64)).alias("rating_level")
         )
-    if column == "dementia":
-        return df.with_columns(pl.lit(True).alias("dementia"))
+    if column in ("dementia", "model_institution", "basic_beds_agreement"):
+        return df.with_columns(pl.lit(True).alias(column))
     if column == "year":
         return df.with_columns(pl.lit(year, pl.Int64).alias("year"))
     if column == "scheme":

@@ -123,3 +123,34 @@ def test_a_premium_rule_in_force_for_part_of_the_year_names_each_home_and_its_sh
     assert held["severity"] == "warning" and held["institution_id"] == "NP"
     assert "in_force=2024-02..2024-06" in held["evidence"] and "amount=6,666.67" in held["evidence"]
     assert "6,666.67 元" in held["message"]
+
+
+def test_a_run_over_two_years_settles_each_years_premium_by_that_years_rules():
+    """东阳 二(二)6 "对非营利性养老服务机构的保费,财政补助三分之二" holds from 2024-02-20. A non-profit
+    home's premiums of 10,000.00 for 2023 and for 2024, run over 2023-01..2024-12: the 2024
+    premium is paid 6,666.67 (2/3) and the 2023 premium nothing — the rule was not in force in
+    2023 — exactly what the two one-year runs pay. With the rule ending 2023-12-31 (and holding
+    from 2023-01-01) it is the other way round: 2023 paid 6,666.67, 2024 nothing."""
+    from dataclasses import replace
+    from datetime import date
+
+    from audit.calc import compute
+    from audit.dates import Period
+    from audit.policy import load_pack
+    from test_calc_helpers import tables
+
+    homes = tables(institutions=[inst("NP")],
+                   insurance=[policy("NP", 10_000_00, year=2023), policy("NP", 10_000_00, year=2024)])
+    two_years = Period.parse("2023-01..2024-12")
+
+    def public_by_year(pack):
+        ledger, _, _ = compute(homes, pack, 2024, period=two_years)
+        public = ledger.filter(pl.col("payer") != "institution")
+        return dict(public.group_by("period").agg(pl.col("amount_fen").sum()).iter_rows())
+
+    assert public_by_year(load_pack("dongyang")) == {"2024": 6_666_67}
+    ended = load_pack("dongyang")
+    for p in ended.rules["insurance_institution"].params.values():
+        p.values[0] = replace(p.values[0], start=date(2023, 1, 1))
+        p.values[-1] = replace(p.values[-1], until=date(2023, 12, 31))
+    assert public_by_year(ended) == {"2023": 6_666_67}

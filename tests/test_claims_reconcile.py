@@ -174,3 +174,90 @@ def test_every_programme_a_packs_kinds_pay_into_can_be_claimed():
 
     assert programs_in_pack(load_pack("haimen")) == {"operating"}
     assert programs_in_pack(load_pack("huashan")) == {"construction", "operating"}
+
+
+# ---- money compared over the same months when periods do not nest (reviewer's cases, REPORT.md item 4)
+
+
+def op(period, fen, kind="claims"):
+    row = {"institution_id": "H", "program": "operating", "period": period, "amount_fen": fen}
+    return row if kind == "claims" else {**row, "paid_on": D(2024, 12, 20), "voucher": f"记-{period}"}
+
+
+def test_a_payment_for_the_year_against_half_year_claims_is_set_against_both():
+    # one resident all year at 100.00: approved 1,200.00 (600.00 per half). Claimed 600.00 per half,
+    # paid 1,100.00 once for 2024: one row 2024, nothing to recover, 100.00 to pay (the old code
+    # left the payment on a row of its own: 追回 1,100.00 there and 补发 600.00 on each half)
+    recon, _, _, _ = run(institutions=[HOME], residents=[resident(A)],
+                         claims=[op("2024H1", 600_00), op("2024H2", 600_00)],
+                         payments=[op("2024", 1_100_00, "payments")])
+    assert recon.select("period", "claimed_fen", "approved_fen", "paid_fen", "to_recover_fen", "to_pay_fen",
+                        "status").rows() == [("2024", 1_200_00, 1_200_00, 1_100_00, 0, 100_00, "补发")]
+
+
+def test_quarterly_claims_paid_by_half_year_are_compared_per_half():
+    # approved 300.00 a quarter; claimed 300.00 a quarter; paid H1 600.00, H2 500.00:
+    # H1 settled, H2 100.00 to pay; no row recovers anything
+    recon, _, _, _ = run(institutions=[HOME], residents=[resident(A)],
+                         claims=[op(f"2024Q{q}", 300_00) for q in range(1, 5)],
+                         payments=[op("2024H1", 600_00, "payments"), op("2024H2", 500_00, "payments")])
+    assert recon.select("period", "claimed_fen", "approved_fen", "paid_fen", "to_recover_fen", "to_pay_fen",
+                        "status").rows() == [("2024H1", 600_00, 600_00, 600_00, 0, 0, "一致"),
+                                             ("2024H2", 600_00, 600_00, 500_00, 0, 100_00, "补发")]
+
+
+def run_pack(pack_id, **tabs):
+    t = tables(**tabs)
+    pack = load_pack(pack_id)
+    ledger, _, ctx = compute(t, pack, 2024)
+    return reconcile(t, ledger, ctx, pack, 2024, "zh")[0]
+
+
+def test_a_yearly_construction_line_claimed_and_paid_for_one_month_is_settled():
+    # 嘉峪关 三(一): 10 for-profit beds × 8,000 = 80,000.00 for 2024 (all public payers). Claimed for
+    # the month of application 2024-06 (80,000.00), paid 60,000.00 in 2024-06 and 20,000.00 in
+    # 2024-09: nothing to recover or pay (the old code: 追回 on 2024-06 and 2024-09, 补发 80,000.00 on 2024)
+    home = {"institution_id": "H", "beds": 10, "profit_status": "forprofit", "registered_on": D(2024, 3, 1),
+            "accepted_on": D(2024, 2, 1), "opened_on": D(2024, 4, 1)}
+    con = {"institution_id": "H", "program": "construction"}
+    recon = run_pack("jiayuguan", institutions=[home], claims=[{**con, "period": "2024-06", "amount_fen": 80_000_00}],
+                     payments=[{**con, "period": "2024-06", "amount_fen": 60_000_00, "voucher": "1"},
+                               {**con, "period": "2024-09", "amount_fen": 20_000_00, "voucher": "2"}])
+    assert recon.select("period", "claimed_fen", "approved_fen", "paid_fen", "to_recover_fen", "to_pay_fen",
+                        "status").rows() == [("2024", 80_000_00, 80_000_00, 80_000_00, 0, 0, "一致")]
+
+
+def test_a_month_cut_explains_the_row_that_took_its_money_only():
+    # died 10 May, no 申报名册: the death register cuts May–Dec, 8 × 100.00 = 800.00 (`died`).
+    # Claims 2024H1 600.00 and (nested) 2024 600.00: H1 holds Jan–Jun (approved 400.00, cut May–Jun
+    # 200.00), the 2024 row the rest (approved 0, cut Jul–Dec 600.00). The old code counted May and
+    # June under both rows (explained 800.00 on the 2024 row, 1,000.00 in all)
+    recon, _, _, _ = run(institutions=[HOME], residents=[resident(A)], deaths=[{"person_id": A, "died_on": D(2024, 5, 10)}],
+                         claims=[op("2024H1", 600_00), op("2024", 600_00)])
+    assert recon.select("period", "claimed_fen", "approved_fen", "explained_fen", "unexplained_fen").rows() == [
+        ("2024H1", 600_00, 400_00, 200_00, 0), ("2024", 600_00, 0, 600_00, 0)]
+
+
+def test_a_payment_across_the_year_edge_is_a_warning_with_the_approved_money_of_its_months_inside():
+    # paid 1,200.00 for the settlement year 2023-07..2024-06: it cannot be split by month, so 2024H1's
+    # approved 600.00 (6 × 100.00) still reads 补发-able; a warning names both sums (not an info "outside")
+    recon, _, findings, _ = run(institutions=[HOME], residents=[resident(A)], claims=[op("2024H2", 600_00)],
+                                payments=[op("2023-07..2024-06", 1_200_00, "payments")])
+    f = findings.filter(pl.col("rule").str.contains("period|year"))
+    assert f.select("rule", "severity", "evidence").rows() == [
+        ("payment_straddles_period", "warning",
+         "program=operating periods=2023-07..2024-06 amount=1,200.00 months_inside=2024H1 approved_inside=600.00")]
+    assert "运营补贴" in f["message"][0] and "600.00" in f["message"][0]
+    assert recon["paid_fen"].sum() == 0
+
+
+def test_overlapping_claims_for_one_programme_are_named_as_a_possible_double_claim():
+    # claims 2024 (1,200.00) and 2024H1 (600.00) share Jan–Jun: H1 takes those months' 600.00, the
+    # 2024 row H2's 600.00; the finding names both periods and sums
+    recon, _, findings, _ = run(institutions=[HOME], residents=[resident(A)],
+                                claims=[op("2024", 1_200_00), op("2024H1", 600_00)])
+    f = findings.filter(pl.col("rule") == "claim_periods_overlap")
+    assert f.select("severity", "evidence", "period").rows() == [
+        ("warning", "program=operating periods=2024H1;2024 amounts=600.00;1,200.00 shared=2024H1", "2024H1")]
+    assert recon.select("period", "claimed_fen", "approved_fen").rows() == [("2024H1", 600_00, 600_00),
+                                                                           ("2024", 1_200_00, 600_00)]

@@ -182,8 +182,9 @@ def test_cli_writes_compare_csv_and_prints_the_difference(data, tmp_path):
     assert (out / "compare.csv").read_bytes().startswith(b"\xef\xbb\xbf")
     csv = pl.read_csv(out / "compare.csv", infer_schema=False)
     assert csv.columns == ["level", "program", "payer", "county", "institution_id", "name", "baseline", "proposal",
-                           "delta", "delta_pct"]
-    rows = {tuple(x or "" for x in r[:6]): r[6:] for r in csv.rows()}
+                           "delta", "delta_pct", "baseline_unpriced", "proposal_unpriced", "status"]
+    assert set(csv["status"].drop_nulls()) == set()  # no policy gap touches this data on either side
+    rows = {tuple(x or "" for x in r[:6]): r[6:10] for r in csv.rows()}
     assert rows[("total", "", "", "", "", "")] == ("4200.00", "5100.00", "900.00", "21.43%")
     assert rows[("program_payer", "operating", "city", "", "", "")] == ("4200.00", "5100.00", "900.00", "21.43%")
     assert rows[("county_program", "operating", "", "越城区", "", "")] == ("3000.00", "3900.00", "900.00", "30.00%")
@@ -198,7 +199,8 @@ def test_a_loss_is_a_negative_number_not_a_defused_formula(data, tmp_path):
     c = compare(data, "shaoxing", 2024, sets=[f"{RATE_5}=200"], proposal_sets=[f"{RATE_5}=150"])
     write_compare(c, tmp_path / "out", report=False)
     csv = pl.read_csv(tmp_path / "out" / "compare.csv", infer_schema=False)
-    assert csv.row(0) == ("total", None, None, None, None, None, "5100.00", "4200.00", "-900.00", "-17.65%")
+    assert csv.row(0) == ("total", None, None, None, None, None, "5100.00", "4200.00", "-900.00", "-17.65%", "0", "0",
+                          None)
 
 
 def test_a_renamed_rule_is_set_against_the_rule_of_the_same_kind(tmp_path):
@@ -216,7 +218,10 @@ def test_outputs_workbook_and_report_say_the_same(data, tmp_path):
     write_compare(c, out)
     assert {p.name for p in out.iterdir()} == {"compare.csv", "compare.xlsx", "compare.html", "compare.pdf",
                                                 "manifest.json"}
-    summary = pl.read_excel(out / "compare.xlsx", sheet_name="汇总")
+    summary = pl.read_excel(out / "compare.xlsx", sheet_name="汇总", infer_schema_length=0)
+    assert summary.columns[6:] == ["现行缺口（机构×项目）", "拟议缺口（机构×项目）", "说明"]
+    assert set(summary["说明"].fill_null("")) == {""}
+    summary = pl.read_excel(out / "compare.xlsx", sheet_name="汇总").select(summary.columns[:6])
     assert summary.rows() == [("运营补贴", "市级财政", 4200.0, 5100.0, 900.0, "+21.43%"),
                               ("财政资金合计（不含机构自付）", "", 4200.0, 5100.0, 900.0, "+21.43%")]
     changes = pl.read_excel(out / "compare.xlsx", sheet_name="参数变化")
@@ -308,7 +313,8 @@ def test_a_mid_year_change_is_listed_for_the_months_it_holds_and_costs_only_thos
 
 def test_filling_a_policy_gap_pays_the_centre_and_the_gap_finding_disappears(tmp_path):
     # 绍兴 重点工作(五)4 gives no amount for a 2-star township centre (a gap: no line, a
-    # policy_gap finding). The proposal sets 100,000 a year: T2 is newly paid 100,000.00.
+    # policy_gap finding). The proposal sets 100,000 a year: T2 is newly priced 100,000.00 — not
+    # "newly paid" nor a plain extra cost: the baseline's amount is unknown, not 0.
     folder = tmp_path / "centres"
     folder.mkdir()
     (folder / "institutions.csv").write_text(
@@ -317,7 +323,7 @@ def test_filling_a_policy_gap_pays_the_centre_and_the_gap_finding_disappears(tmp
     c = compare(folder, "shaoxing", 2024, proposal_sets=["center_township.rate_by_star.2=100000"])
     assert by_pp(c) == {("center_operating", "city"): (0, 100_000_00, 100_000_00)}
     assert c.crossings.select("institution_id", "program", "direction").rows() == [
-        ("T2", "center_operating", "newly_paid")]
+        ("T2", "center_operating", "baseline_gap")]
     gone = c.findings_disappeared.filter(pl.col("rule") == "policy_gap")["evidence"].to_list()
     assert len(gone) == 1 and "center_township.rate_by_star.2" in gone[0] and "T2" in gone[0]
     assert c.changes.select("param", "old", "new").rows() == [("rate_by_star.2", "缺口（原文未规定）", "100000.00")]
@@ -335,3 +341,76 @@ def test_a_period_reaches_both_runs_and_the_parameter_months(data):
         assert not {"period_not_supported", "checks_by_year"} & set(side.findings["rule"])
     assert c.findings_appeared.is_empty() and c.findings_disappeared.is_empty()
     assert c.changes["months"].to_list() == ["全期"] and c.manifest["period"] == "2024H2"
+
+
+# ---- a policy gap is never a 0.00 / -100% saving (reviewer's REPORT.md item 7)
+
+CENTRES = (
+    "institution_id,name,county,kind,ownership,profit_status,beds,star_level,assessed_pass,operating_normally\n"
+    "T2,某街道居家养老服务中心,越城区,township_center,public,nonprofit,0,2,true,true\n"
+    "T4,另一街道居家养老服务中心,越城区,township_center,public,nonprofit,0,4,true,true\n"
+)
+STAR_2 = "center_township.rate_by_star.2=100000"
+
+
+@pytest.fixture
+def centres(tmp_path):
+    folder = tmp_path / "centres"
+    folder.mkdir()
+    (folder / "institutions.csv").write_text(CENTRES, encoding="utf-8")
+    return folder
+
+
+def test_a_gap_in_the_proposal_is_cannot_compute_not_a_saving(centres, tmp_path):
+    # 绍兴 重点工作(五)4: 4 stars 200,000 a year; 2 stars no amount (gap). The baseline sets the
+    # 2-star rate locally (100,000): 300,000.00. The proposal is the document as written: T4 200,000.00,
+    # T2 unpriced — not 0, so no difference (not -100,000.00 / -33.33%) and T2 is not "no longer paid"
+    c = compare(centres, "shaoxing", 2024, sets=[STAR_2], proposal_policy="shaoxing")
+    assert by_pp(c) == {("center_operating", "city"): (300_000_00, 200_000_00, -100_000_00)}
+    assert c.unpriced.rows() == [("T2", "center_operating", False, True, "proposal_gap")]
+    assert c.crossings.select("institution_id", "direction").rows() == [("T2", "proposal_gap")]
+    out = tmp_path / "out"
+    write_compare(c, out)
+    csv = pl.read_csv(out / "compare.csv", infer_schema=False)
+    rows = {(r["level"], r["institution_id"] or ""): r for r in csv.iter_rows(named=True)}
+    total = rows[("total", "")]
+    assert (total["baseline"], total["proposal"], total["delta"], total["delta_pct"]) == ("300000.00", "200000.00",
+                                                                                         None, None)
+    assert (total["baseline_unpriced"], total["proposal_unpriced"], total["status"]) == ("0", "1",
+                                                                                       "不能计算（拟议方案政策缺口）")
+    t2, t4 = rows[("institution", "T2")], rows[("institution", "T4")]
+    assert (t2["delta"], t2["status"]) == (None, "不能计算（拟议方案政策缺口）")
+    assert (t4["delta"], t4["delta_pct"], t4["status"]) == ("0.00", "0.00%", None)  # T4 is comparable
+    html = (out / "compare.html").read_text(encoding="utf-8")
+    assert "不能计算（拟议方案政策缺口）" in html and "-33.33%" not in html and "-100,000.00" not in html
+    r = CliRunner().invoke(main, ["compare", "--policy", "shaoxing", "--year", "2024", "--data", str(centres),
+                                  "--set", STAR_2, "--proposal-policy", "shaoxing", "--out", str(tmp_path / "o2"),
+                                  "--no-report", "--lang", "en"])
+    assert r.exit_code == 0, r.output
+    assert "cannot compute (policy gap in the proposal)" in r.output and "-33.33%" not in r.output
+    assert "  center_operating: baseline 0, proposal 1\n" in r.output
+    assert "0 gain, 0 lose, 1 unchanged, 1 cannot be computed (policy gap)" in r.output
+    assert "1 cannot be computed (policy gap in the proposal)" in r.output and "1 no longer paid" not in r.output
+
+
+def test_a_baseline_gap_the_proposal_fills_is_newly_priced_not_extra_cost(centres):
+    # the reverse: baseline as written (T2 unpriced), proposal sets 100,000: the +100,000.00 is the
+    # price of a line the baseline could not price, not an extra cost over a known 0
+    c = compare(centres, "shaoxing", 2024, proposal_sets=[STAR_2])
+    total = c.table().row(0, named=True)
+    assert (total["baseline"], total["proposal"], total["delta"]) == ("200000.00", "300000.00", None)
+    assert (total["baseline_unpriced"], total["proposal_unpriced"], total["status"]) == ("1", "0",
+                                                                                       "不能计算（现行规则政策缺口）")
+    assert c.crossings.select("institution_id", "direction").rows() == [("T2", "baseline_gap")]
+    t2 = c.table().filter(pl.col("institution_id") == "T2").row(0, named=True)
+    assert (t2["baseline"], t2["proposal"], t2["delta"], t2["status"]) == ("0.00", "100000.00", None,
+                                                                           "新可计算（现行规则政策缺口）")
+
+
+def test_the_same_gap_on_both_sides_leaves_the_difference_standing(centres):
+    # T2 unpriced on both sides; 4 stars 200,000 → 250,000: +50,000.00 (+25.00%) is a real difference
+    c = compare(centres, "shaoxing", 2024, proposal_sets=["center_township.rate_by_star.4=250000"])
+    total = c.table().row(0, named=True)
+    assert (total["delta"], total["delta_pct"], total["status"]) == ("50000.00", "25.00%", None)
+    assert (total["baseline_unpriced"], total["proposal_unpriced"]) == ("1", "1")
+    assert c.unpriced.rows() == [("T2", "center_operating", True, True, "same_gap")]

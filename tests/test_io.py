@@ -522,3 +522,20 @@ def test_the_half_a_date_hint_is_given_only_for_a_5_digit_19_or_20_number(make_f
     assert p["message"].startswith("应为日期") and p["message_en"].startswith("expected a date")
     assert ("以 19、20 开头的 5 位数字" in p["message"]) == hint
     assert ("a 5-digit number starting 19 or 20" in p["message_en"]) == hint
+
+
+def test_a_staff_member_entered_twice_in_one_home_is_said_even_without_staff_numbers(make_folder):
+    """Without 人员编号 every row gets its own number, so a row pasted twice would count one
+    caregiver twice in the staffing ratio unseen; the same 身份证号 employed twice at once in
+    one home is a warning naming both rows. A re-hire after leaving is not."""
+    ids = ("11010519491231002X", "330602195001011233")
+    folder = make_folder({"工作人员.csv": (
+        "机构编号,姓名,身份证号,岗位,入职日期,离职日期\n"
+        f"A001,张三,{ids[0]},护理员,2020-01-01,\n"
+        f"A001,李四,{ids[1]},护理员,2020-01-01,2021-06-30\n"
+        f"A001,张三,{ids[0]},护理员,2020-01-01,\n"
+        f"A001,李四,{ids[1]},护理员,2022-01-01,\n")})
+    ds = audit.load_data(folder)
+    warned = ds.problems.filter(pl.col("check") == "overlapping_employment")
+    assert warned["severity"].to_list() == ["warning"] and warned["row"].to_list() == [4]
+    assert "与第2行" in warned["message"][0] and ids[0] not in warned["value"][0]

@@ -176,11 +176,12 @@ def test_premiums_are_settled_by_the_whole_years_a_period_holds():
     assert ledger.height == 0
     f = findings.filter(pl.col("rule") == "annual_not_split").row(0, named=True)
     assert f["severity"] == "warning" and "3,000.00" in f["message"]
-    # 2023-07..2024-12: the 2024 premium (2/3 = 2,000.00 + own 1,000.00); 2023's is left to its year
+    # 2023-07..2024-12: the 2024 premium (2/3 = 2,000.00 + own 1,000.00); 2023's months are
+    # settled by 2023's rules, and 东阳's premium rule (from 2024-02-20) holds in none of them
     ledger, findings = calc("dongyang", "2023-07..2024-12", institutions=[home], insurance=PREMIUMS)
     assert ledger.select("period", "payer", "amount_fen").sort("payer").rows() == [
         ("2024", "finance", 2_000_00), ("2024", "institution", 1_000_00)]
-    assert "years=2023" in findings.filter(pl.col("rule") == "annual_not_split")["evidence"][0]
+    assert "rule=insurance_institution period=2023H2" in findings.filter(pl.col("rule") == "not_in_force")["evidence"]
 
 
 # ------------------------------------------------------------------ checks over a period

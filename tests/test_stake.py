@@ -287,3 +287,32 @@ def test_each_kind_declares_what_it_reads_once_for_validate_and_explain():
         if kind.program:
             assert {contract.table(t).column(c).out_name for t, c in read if t == "institutions"} \
                 <= set(shown[kind.program]), kind.name
+
+
+def test_a_blank_band_flag_cell_names_the_higher_band_it_holds(make_folder):
+    """Haimen (正文): 50+ beds 60 yuan per occupied bed-month, "养老床位在100张以上，且达到省示范性
+    养老机构建设标准的，每月每张床位80元". H1 (120 beds) has its 示范性养老机构 cell blank: it is
+    paid the 60 band, and the warning names at most (80 − 60) × 12 months = 240.00 for its one
+    resident; H2 (是) is paid 80 and nothing is said."""
+    folder = make_folder({
+        "机构.csv": "机构编号,机构名称,所属区县,机构类型,举办性质,登记备案日期,开业日期,运营正常,核定床位数,示范性养老机构\n"
+                   "H1,甲院,海门区,养老机构,民办,2018-01-01,2018-01-01,是,120,\n"
+                   "H2,乙院,海门区,养老机构,民办,2018-01-01,2018-01-01,是,120,是\n",
+        "入住老人.csv": f"机构编号,身份证号,入住日期,户籍地\nH1,{ID_A},2019-01-01,海门区\nH2,{ID_B},2019-01-01,海门区\n"},
+        with_institutions=False)
+    result = audit.run(folder, "haimen", 2020)
+    paid = dict(result.ledger.group_by("institution_id").agg(pl.col("amount_fen").sum()).iter_rows())
+    assert paid == {"H1": 12 * 60_00, "H2": 12 * 80_00}
+    stake = result.findings.filter(pl.col("rule") == "at_stake_value_blank")
+    assert stake["institution_id"].to_list() == ["H1"] and "amount=240.00" in stake["evidence"][0]
+    assert "示范性养老机构" in stake["message"][0]
+
+
+def test_a_missing_leaving_date_column_is_named_for_the_staffing_check_in_its_own_terms(make_folder):
+    """Without 离职日期 a caregiver who left counts as on staff all year, and a staffing breach
+    can read as met: validate names the column for the staffing rule, saying a check's
+    conclusion (not a payment) is what may be wrong."""
+    folder = make_folder({"工作人员.csv": "机构编号,人员编号,岗位,入职日期\nA001,S1,护理员,2020-01-01\n"})
+    _, problems = _validate(folder, "--policy", "jiayuguan", "--year", "2024")
+    left = [p for p in problems if p["check"] == "rule_input_missing" and p["column"] == "left_on"]
+    assert len(left) == 1 and "检查结论可能有误" in left[0]["message"] and "款项" not in left[0]["message"]

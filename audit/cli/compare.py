@@ -5,6 +5,7 @@ from __future__ import annotations
 import unicodedata
 
 import click
+import polars as pl
 
 from audit import i18n
 from audit.cli import main
@@ -93,6 +94,37 @@ def _right(text: str, width: int) -> str:
     return " " * max(0, width - shown) + text
 
 
+def _gap_lines(result, t, en: bool) -> list[str]:
+    """Per program, how many institutions each side leaves unpriced by a policy gap."""
+    from audit.pipeline import PROGRAM_ZH
+
+    u = result.unpriced
+    if not u.height:
+        return []
+    per = (
+        u.group_by("program")
+        .agg(pl.col("baseline_gap").sum(), pl.col("proposal_gap").sum(), (pl.col("gap") == "same_gap").all())
+        .sort("program", nulls_last=True)
+    )
+    out = [
+        t(
+            "政策缺口（原文未规定、不计发的机构数）：",
+            "Policy gaps (institutions left unpriced, the text sets no value):",
+        )
+    ]
+    for r in per.iter_rows(named=True):
+        name = r["program"] or "—"
+        name = name if en else PROGRAM_ZH.get(name, name)
+        same = t("，两侧相同，差额可比", "; the same on both sides, the difference holds") if r["gap"] else ""
+        out.append(
+            t(
+                f"  {name}：现行 {r['baseline_gap']} 家，拟议 {r['proposal_gap']} 家{same}",
+                f"  {name}: baseline {r['baseline_gap']}, proposal {r['proposal_gap']}{same}",
+            )
+        )
+    return out
+
+
 def summary_text(result) -> str:
     """What the terminal shows: both packs, each changed parameter, totals by program and
     payer with the difference, eligibility crossings and findings that come or go."""
@@ -139,32 +171,48 @@ def summary_text(result) -> str:
     out.append(t("按项目、支付方合计（元）：", "By program and payer (yuan):"))
     out.append(f"  {_pad('', 41)} " + " ".join(_right(h, w) for h, w in zip(heads, WIDTHS)))
     table = result.table(for_people=True)
+
+    def figures(r):
+        """baseline, proposal, delta, delta %; a row a policy gap of one side touches says so instead."""
+        if r["status"]:
+            return " ".join(_right(r[c], w) for c, w in zip(("baseline", "proposal"), WIDTHS)) + "  " + r["status"]
+        return " ".join(_right(r[c], w) for c, w in zip(("baseline", "proposal", "delta", "delta_pct"), WIDTHS))
+
     for r in table.filter(table["level"] == "program_payer").iter_rows(named=True):
         name = r["program"] if en else PROGRAM_ZH.get(r["program"], r["program"])
         who = r["payer"] if en else PAYER_ZH.get(r["payer"], r["payer"])
-        out.append(
-            f"  {_pad(name, 22)} {_pad(who, 18)} "
-            + " ".join(_right(r[c], w) for c, w in zip(("baseline", "proposal", "delta", "delta_pct"), WIDTHS))
-        )
+        out.append(f"  {_pad(name, 22)} {_pad(who or '', 18)} " + figures(r))
     total = table.row(0, named=True)
     out.append(
-        f"  {_pad(t('财政资金合计（不含机构自付）', 'public money (own shares excluded)'), 41)} "
-        + " ".join(_right(total[c], w) for c, w in zip(("baseline", "proposal", "delta", "delta_pct"), WIDTHS))
+        f"  {_pad(t('财政资金合计（不含机构自付）', 'public money (own shares excluded)'), 41)} " + figures(total)
     )
+    out += _gap_lines(result, t, en)
     inst = result.by_institution
-    up, down = int((inst["delta_fen"] > 0).sum()), int((inst["delta_fen"] < 0).sum())
+    comparable = inst.filter(pl.col("gap").is_null())
+    up, down = int((comparable["delta_fen"] > 0).sum()), int((comparable["delta_fen"] < 0).sum())
+    gaps = inst.height - comparable.height
     out.append(
         t(
-            f"机构：增加 {up} 家，减少 {down} 家，不变 {inst.height - up - down} 家",
-            f"Institutions: {up} gain, {down} lose, {inst.height - up - down} unchanged",
+            f"机构：增加 {up} 家，减少 {down} 家，不变 {comparable.height - up - down} 家"
+            + (f"，因政策缺口不能计算 {gaps} 家" if gaps else ""),
+            f"Institutions: {up} gain, {down} lose, {comparable.height - up - down} unchanged"
+            + (f", {gaps} cannot be computed (policy gap)" if gaps else ""),
         )
     )
     cross = result.crossings
-    newly, lost = int((cross["direction"] == "newly_paid").sum()), int((cross["direction"] == "no_longer_paid").sum())
+    n = {
+        d: int((cross["direction"] == d).sum())
+        for d in ("newly_paid", "no_longer_paid", "baseline_gap", "proposal_gap")
+    }
     out.append(
         t(
-            f"跨过补助条件：新获补助 {newly} 项，不再获补助 {lost} 项（机构×项目）",
-            f"Eligibility crossings: {newly} newly paid, {lost} no longer paid (institution × program)",
+            f"跨过补助条件：新获补助 {n['newly_paid']} 项，不再获补助 {n['no_longer_paid']} 项（机构×项目）"
+            + (f"；现行规则政策缺口、拟议方案可计算 {n['baseline_gap']} 项" if n["baseline_gap"] else "")
+            + (f"；拟议方案政策缺口、不能计算 {n['proposal_gap']} 项" if n["proposal_gap"] else ""),
+            f"Eligibility crossings: {n['newly_paid']} newly paid, {n['no_longer_paid']} no longer paid "
+            "(institution × program)"
+            + (f"; {n['baseline_gap']} newly priced (policy gap in the baseline)" if n["baseline_gap"] else "")
+            + (f"; {n['proposal_gap']} cannot be computed (policy gap in the proposal)" if n["proposal_gap"] else ""),
         )
     )
     out.append(

@@ -141,8 +141,9 @@ def missing_columns(table: schema.Table, present: list[str], sheet) -> pl.DataFr
             table,
             sheet,
             c.name,
-            f"没有“{c.zh}”列：每人按所在行编号（如“第5行”），用于核对同一人是否重复",
-            f"no {c.name} ({c.zh}) column: each person is numbered by their row (“第5行”) for the duplicate checks",
+            f"没有“{c.zh}”列：每人按所在行编号（如“第5行”）；同一人是否重复录入按身份证号核对",
+            f"no {c.name} ({c.zh}) column: each person is numbered by their row (“第5行”); a person entered "
+            "twice is found by 身份证号",
             "column_numbered_by_row",
         ).with_columns(pl.lit("info").alias("severity"))
         for c in table.columns
@@ -727,6 +728,61 @@ def _foreign_keys(tables, sheets, raw) -> list[pl.DataFrame]:
     return parts
 
 
+def _overlap_pairs(df: pl.DataFrame, start: str, end: str) -> pl.DataFrame:
+    """Rows of the same person whose [start, end) spans overlap: one pair (`_row`, `_row_b`,
+    `institution_id_b`) per later row. Each person's rows in start order; a row overlaps an
+    earlier one when it starts before the latest end so far. Linear, one pair per flagged row:
+    a self-join would make n² pairs when one placeholder id fills thousands of rows (20,000 →
+    24 GB). The running maximum carries the row of that end: key = end day × 10⁹ + (10⁹ − row)."""
+    r = df.filter(pl.col("person_id").is_not_null() & pl.col(start).is_not_null()).select(
+        "person_id", "institution_id", start, end, "_row"
+    )
+    r = r.filter(repeated(r.get_column("person_id")))  # one row cannot overlap: most people drop out here
+    end_day = pl.col(end).fill_null(date.max).cast(pl.Int64)
+    key = end_day * ROW_KEY + (ROW_KEY - pl.col("_row"))
+    r = r.sort("person_id", start, "_row").with_columns(key.cum_max().shift(1).over("person_id").alias("__prev"))
+    latest = pl.col("__prev")
+    flagged = r.filter(latest.is_not_null() & (pl.col(start).cast(pl.Int64) < latest // ROW_KEY)).with_columns(
+        (ROW_KEY - latest % ROW_KEY).alias("_row_b")
+    )
+    other = r.select(
+        pl.col("_row").alias("_row_b"),
+        pl.col("institution_id").alias("institution_id_b"),
+        pl.col(start).alias("__start_b"),
+    )
+    return (
+        flagged.join(other, on="_row_b", how="left")
+        .filter(pl.col("__start_b") < pl.col(end).fill_null(date.max))
+        .sort("_row")
+    )
+
+
+def _overlapping_employment(tables, sheets) -> pl.DataFrame:
+    """The same person (身份证号) employed twice on the same day in one institution: counted
+    twice in the staffing ratio. A roster without 人员编号 (numbered by row) has no other way
+    to show a row entered twice. Two institutions at once is the run's second_payroll."""
+    staff = tables["staff"]
+    if not {"person_id", "hired_on", "left_on"} <= set(staff.columns):
+        return empty_problems()
+    since = pl.col("hired_on").fill_null(date(1900, 1, 1))  # no 入职日期: on staff all along, as staffing reads it
+    pairs = _overlap_pairs(staff.with_columns(since), "hired_on", "left_on")
+    pairs = pairs.filter(pl.col("institution_id").eq_missing(pl.col("institution_id_b")))
+    other = pl.col("_row_b").cast(pl.String)
+    return _rows(
+        pairs,
+        schema.table("staff"),
+        sheets.get("staff"),
+        "person_id",
+        mask_person_id(pl.col("person_id")),
+        pl.lit("同一人在同一机构的两行在职时间重叠（与第") + other + "行）：人员配备会把此人计两次，请核对是否重复录入",
+        pl.lit("two rows of the same person in the same institution are employed at once (row ")
+        + other
+        + "): the staffing ratio counts them twice; check for a row entered twice",
+        "overlapping_employment",
+        severity="warning",
+    )
+
+
 def _overlapping_stays(tables, sheets) -> pl.DataFrame:
     """The same person resident twice on the same day, in two institutions or in two rows
     of one institution. Both are warnings, not errors: the run goes on so that the
@@ -734,35 +790,7 @@ def _overlapping_stays(tables, sheets) -> pl.DataFrame:
     that blocks those payments) instead of refusing the whole year's ledger.
     Leaving on the day the next stay starts (a transfer, a care-level split) is no overlap."""
     t = schema.table("residents")
-    r = (
-        tables["residents"]
-        .filter(pl.col("person_id").is_not_null() & pl.col("admitted_on").is_not_null())
-        .select("person_id", "institution_id", "admitted_on", "discharged_on", "_row")
-    )
-    r = r.filter(repeated(r.get_column("person_id")))  # one stay cannot overlap: most people drop out here
-    # Each person's stays in admission order; a stay overlaps an earlier one when it starts
-    # before the latest end so far. Linear, one pair per flagged row: a self-join would
-    # make n² pairs when one placeholder id fills thousands of rows (20,000 → 24 GB).
-    # The running maximum carries the row of that end: key = end day × 10⁹ + (10⁹ − row).
-    end_day = pl.col("discharged_on").fill_null(date.max).cast(pl.Int64)
-    key = end_day * ROW_KEY + (ROW_KEY - pl.col("_row"))
-    r = r.sort("person_id", "admitted_on", "_row").with_columns(
-        key.cum_max().shift(1).over("person_id").alias("__prev")
-    )
-    latest = pl.col("__prev")
-    flagged = r.filter(latest.is_not_null() & (pl.col("admitted_on").cast(pl.Int64) < latest // ROW_KEY)).with_columns(
-        (ROW_KEY - latest % ROW_KEY).alias("_row_b")
-    )
-    other = r.select(
-        pl.col("_row").alias("_row_b"),
-        pl.col("institution_id").alias("institution_id_b"),
-        pl.col("admitted_on").alias("admitted_on_b"),
-    )
-    pairs = (
-        flagged.join(other, on="_row_b", how="left")
-        .filter(pl.col("admitted_on_b") < pl.col("discharged_on").fill_null(date.max))
-        .sort("_row")
-    )
+    pairs = _overlap_pairs(tables["residents"], "admitted_on", "discharged_on")
     same = pl.col("institution_id").eq_missing(pl.col("institution_id_b"))
     other = pl.col("_row_b").cast(pl.String)
     masked = mask_person_id(pl.col("person_id"))
@@ -837,6 +865,8 @@ def _over_capacity(tables, sheets) -> pl.DataFrame:
 
 def cross_table_checks(tables: dict[str, pl.DataFrame], sheets: dict, raw: dict) -> pl.DataFrame:
     parts = [empty_problems(), *_foreign_keys(tables, sheets, raw)]
+    if "staff" in raw:
+        parts.append(_overlapping_employment(tables, sheets))
     if "residents" in raw:
         parts.append(_overlapping_stays(tables, sheets))
         if "institutions" in raw:

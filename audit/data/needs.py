@@ -89,6 +89,11 @@ def missing_for_pack(pack, tables: dict[str, pl.DataFrame], sources: dict, span=
         default_zh = f"（缺省按 {col.default} 计）" if col is not None and col.default is not None else ""
         default_en = f" (default {col.default} used)" if col is not None and col.default is not None else ""
         cited = "、".join(f"{r.id}（{r.citation}）" for r in rules)
+        from audit.kinds.registry import KINDS
+
+        pays = any(KINDS[r.kind].compute is not None for r in rules)  # else only checks read it
+        harm_zh = "按这些规则应付的款项可能多付、少付或不付" if pays else "这些规则的检查结论可能有误"
+        harm_en = "what they pay may be wrong or not paid" if pays else "what these checks conclude may be wrong"
         rows.append(
             {
                 "table": table,
@@ -97,10 +102,10 @@ def missing_for_pack(pack, tables: dict[str, pl.DataFrame], sources: dict, span=
                 "column": column,
                 "column_zh": col.zh if col else None,
                 "value": None,
-                "message": f"数据中没有{zh_what}{default_zh}，而规则 {cited} 要读它：按这些规则应付的款项可能少付或不付；"
+                "message": f"数据中没有{zh_what}{default_zh}，而规则 {cited} 要读它：{harm_zh}；"
                 f"请补上（表头写“{col.zh if col else t.zh}”）",
                 "message_en": f"the data has no {en_what}{default_en}, which rule(s) {', '.join(r.id for r in rules)} read: "
-                "what they pay may be underpaid or not paid; add it",
+                f"{harm_en}; add it",
                 "severity": "warning",
                 "check": "rule_input_missing",
             }

@@ -422,7 +422,7 @@ KINDS = [
         "caregiver staffing ratio",
         params={"residents_per_caregiver": {"table:persons"}, "tekun_only": {"bool"}, "rounding": {"text"}},
         check=check_staffing,
-        reads=(("residents", "care_level"), *columns("staff", "role", "fte")),
+        reads=(("residents", "care_level"), *columns("staff", "role", "fte", "hired_on", "left_on")),
         reads_with={"tekun_only": columns("institutions", "is_tekun")},
         checklist=_checklist,
     ),

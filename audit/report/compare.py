@@ -53,6 +53,16 @@ WORDS = {
         "direction": "变化",
         "newly_paid": "新获补助",
         "no_longer_paid": "不再获补助",
+        "baseline_gap": "新可计算（现行规则政策缺口）",
+        "proposal_gap": "不能计算（拟议方案政策缺口）",
+        "baseline_unpriced": "现行缺口（机构×项目）",
+        "proposal_unpriced": "拟议缺口（机构×项目）",
+        "gap_status": "说明",
+        "gaps_title": "政策缺口",
+        "gaps_note": "原文未规定的参数（policy_gap）使相应机构的该项不计发：其金额未知，不是 0。"
+        "只在一侧存在的缺口使该行无法计算差额（标为“不能计算”，图表不含这些行）；两侧相同的缺口不影响差额。",
+        "gap_counts": "{program}：现行 {baseline} 家、拟议 {proposal} 家不能计算",
+        "not_comparable": "另有 {n} 家因政策缺口不能计算差额，未列入增减。",
         "findings_change": "发现的变化",
         "appeared": "新增",
         "disappeared": "消失",
@@ -106,6 +116,17 @@ WORDS = {
         "direction": "Change",
         "newly_paid": "newly paid",
         "no_longer_paid": "no longer paid",
+        "baseline_gap": "newly priced (policy gap in the baseline)",
+        "proposal_gap": "cannot compute (policy gap in the proposal)",
+        "baseline_unpriced": "Baseline gaps (institution × program)",
+        "proposal_unpriced": "Proposal gaps (institution × program)",
+        "gap_status": "Note",
+        "gaps_title": "Policy gaps",
+        "gaps_note": "A parameter the text does not set (policy_gap) leaves that program unpriced for the institutions "
+        "it touches: its amount is unknown, not 0. A gap on one side only leaves a row without a difference "
+        "(marked cannot compute, left out of the charts); the same gap on both sides does not change the difference.",
+        "gap_counts": "{program}: baseline {baseline}, proposal {proposal} institution(s) cannot be priced",
+        "not_comparable": "{n} more cannot be compared because of a policy gap and are not counted above.",
         "findings_change": "Findings that appear or disappear",
         "appeared": "appears",
         "disappeared": "disappears",
@@ -128,10 +149,36 @@ WORDS = {
 }
 
 
+# how a breakdown row touched by a policy gap of one side reads (compare.csv, console, xlsx, html):
+# that side's amount is not 0 but unknown, so there is no difference to show
+GAP_WORDS = {
+    "zh": {
+        "proposal_gap": "不能计算（拟议方案政策缺口）",
+        "baseline_gap": "不能计算（现行规则政策缺口）",
+        "both_gap": "不能计算（双方政策缺口不同）",
+        "newly_priced": "新可计算（现行规则政策缺口）",
+    },
+    "en": {
+        "proposal_gap": "cannot compute (policy gap in the proposal)",
+        "baseline_gap": "cannot compute (policy gap in the baseline)",
+        "both_gap": "cannot compute (the two sides leave different policy gaps)",
+        "newly_priced": "newly priced (policy gap in the baseline)",
+    },
+}
+
+
+def gap_status(words: dict) -> pl.Expr:
+    """A row's gap in words (null where comparable); a baseline gap the proposal prices, from
+    a baseline of 0, is newly priced rather than an extra cost over a known 0."""
+    newly = (pl.col("gap") == "baseline_gap") & (pl.col("baseline_fen") == 0) & (pl.col("proposal_fen") > 0)
+    code = pl.when(newly).then(pl.lit("newly_priced")).otherwise(pl.col("gap"))
+    return code.replace_strict(words, default=None, return_dtype=pl.String)
+
+
 def labels(lang: str) -> dict:
     """The report's words over the shared ones (programs, payers, severities…)."""
     key = "en" if lang == "en" else "zh"
-    return {**LABELS[key], **WORDS[key]}
+    return {**LABELS[key], **WORDS[key], "gap_words": GAP_WORDS[key]}
 
 
 def money_rows(df: pl.DataFrame, L: dict) -> list[dict]:
@@ -147,6 +194,13 @@ def money_rows(df: pl.DataFrame, L: dict) -> list[dict]:
         .otherwise(delta_pct_expr(pl.col("baseline_fen"), pl.col("proposal_fen"), plus=True))
         .alias("delta_pct"),
     )
+    if "gap" in df.columns:  # a policy gap of one side: that side's amount is unknown, there is no difference
+        words = L["gap_words"]
+        out = out.with_columns(
+            pl.when(pl.col("gap").is_null()).then(pl.col("delta")).otherwise(pl.lit("—")).alias("delta"),
+            pl.when(pl.col("gap").is_null()).then(pl.col("delta_pct")).otherwise(pl.lit("")).alias("delta_pct"),
+            gap_status(words).alias("status"),
+        )
     rows = out.to_dicts()
     for r in rows:
         if "program" in r:
@@ -200,12 +254,26 @@ def compare_context(comparison) -> dict:
     L = labels(lang)
     base, prop = comparison.baseline.pack, comparison.proposal.pack
     b, p, d = comparison.totals()
-    total = pl.DataFrame({"baseline_fen": [b], "proposal_fen": [p], "delta_fen": [d]})
+    total = pl.DataFrame(
+        {"baseline_fen": [b], "proposal_fen": [p], "delta_fen": [d], "gap": [comparison.total_gaps()["gap"]]},
+        schema_overrides={"gap": pl.String},
+    )
     by_pp = comparison.by_program_payer
-    program_delta = by_pp.filter(pl.col("payer") != "institution").group_by("program").agg(pl.col("delta_fen").sum())
+    # the charts draw differences only: a row a policy gap of one side touches has none
+    program_delta = (
+        by_pp.filter((pl.col("payer") != "institution") & pl.col("gap").is_null())
+        .group_by("program")
+        .agg(pl.col("delta_fen").sum())
+    )
     program_delta = program_delta.sort(order_expr("program", PROGRAM_ORDER), "program")
-    county_delta = comparison.by_county_program.group_by("county").agg(pl.col("delta_fen").sum()).sort("county")
-    inst = comparison.by_institution
+    county_delta = (
+        comparison.by_county_program.filter(pl.col("gap").is_null())
+        .group_by("county")
+        .agg(pl.col("delta_fen").sum())
+        .sort("county")
+    )
+    not_comparable = int(comparison.by_institution["gap"].is_not_null().sum())
+    inst = comparison.by_institution.filter(pl.col("gap").is_null())  # a gap of one side: no difference to rank
     up, down = int((inst["delta_fen"] > 0).sum()), int((inst["delta_fen"] < 0).sum())
     gainers = inst.filter(pl.col("delta_fen") > 0).sort(["delta_fen", "institution_id"], descending=[True, False])
     losers = inst.filter(pl.col("delta_fen") < 0).sort(["delta_fen", "institution_id"])
@@ -256,10 +324,23 @@ def compare_context(comparison) -> dict:
         )
         if county_delta.height
         else None,
-        "counts": L["counts"].format(up=up, down=down, same=inst.height - up - down, n=inst.height),
+        "counts": L["counts"].format(up=up, down=down, same=inst.height - up - down, n=inst.height)
+        + (" " + L["not_comparable"].format(n=not_comparable) if not_comparable else ""),
+        "gaps": _gap_counts(comparison, L),
         "gainers": money_rows(gainers.head(TOP), L),
         "losers": money_rows(losers.head(TOP), L),
-        "crossing_counts": L["crossing_counts"].format(newly=newly, lost=cross.height - newly),
+        "crossing_counts": L["crossing_counts"].format(
+            newly=newly, lost=int((cross["direction"] == "no_longer_paid").sum())
+        )
+        + "".join(
+            (
+                f"{L[d]} {int((cross['direction'] == d).sum())} 项。"
+                if lang == "zh"
+                else f" {L[d]}: {int((cross['direction'] == d).sum())}."
+            )
+            for d in ("baseline_gap", "proposal_gap")
+            if (cross["direction"] == d).any()
+        ),
         "crossings": money_rows(cross.head(SHOWN), L),
         "crossings_more": _more(L, cross.height),
         "findings": findings.head(SHOWN).to_dicts(),
@@ -269,6 +350,20 @@ def compare_context(comparison) -> dict:
             "disappeared": comparison.findings_disappeared.height,
         },
     }
+
+
+def _gap_counts(comparison, L: dict) -> list[str]:
+    """Per program: how many institutions each side leaves unpriced by a policy gap."""
+    u = comparison.unpriced
+    if not u.height:
+        return []
+    per = u.group_by("program").agg(pl.col("baseline_gap").sum(), pl.col("proposal_gap").sum())
+    return [
+        L["gap_counts"].format(
+            program=label_of(L["programs"], r["program"]), baseline=r["baseline_gap"], proposal=r["proposal_gap"]
+        )
+        for r in per.sort(order_expr("program", PROGRAM_ORDER), "program").iter_rows(named=True)
+    ]
 
 
 def _more(L: dict, total: int) -> str:

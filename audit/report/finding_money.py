@@ -100,6 +100,7 @@ REASON = {
     "staffing_ratio": "no_money",
     "second_payroll": "no_money",
     "overlapping_stay": "no_money",
+    "overlapping_employment": "no_money",
     "nursing_occupancy": "no_money",
     "implausible_age": "no_money",
     "over_beds": "no_money",
