@@ -587,11 +587,13 @@ def _duplicate_ids(table, df, sheet, col, keys) -> pl.DataFrame:
     d = d.with_columns(_skeleton(d, col.out_name).alias("__key"))
     group = ["__key", *keys[1:]]
     # only rows whose key repeats can be a duplicate: the windows below run on those few
-    d = d.filter(repeated(d.select(pl.struct(group)).to_series())).sort("_row", maintain_order=True)
-    d = d.with_columns(
-        pl.col("_row").min().over(group).alias("__first"), pl.col(col.out_name).first().over(group).alias("__first_id")
+    d = d.with_row_index("__i").filter(repeated(d.select(pl.struct(group)).to_series()))
+    d = d.sort("_row", "__i").with_columns(
+        pl.col("_row").first().over(group).alias("__first"),
+        pl.col(col.out_name).first().over(group).alias("__first_id"),
+        pl.col("__i").first().over(group).alias("__fi"),
     )
-    hit = d.filter(pl.col("_row") != pl.col("__first"))
+    hit = d.filter(pl.col("__i") != pl.col("__fi"))  # by place: two stacked sheets can share a row number
     same = pl.col(col.out_name) == pl.col("__first_id")
     within = "（同一机构内）" if col.spec.get("unique_within") else ""
     first = pl.col("__first").cast(pl.String)
@@ -662,20 +664,30 @@ def _one_per_id(table, df, sheet, col) -> pl.DataFrame:
 
 def _one_row_per(table, df, sheet, col, others) -> pl.DataFrame:
     """A row pasted twice (the same institution, year and scheme in insurance) would be
-    subsidised twice and move the input's average premium for everyone."""
-    keys = [col.out_name, *others]
-    d = df.sort("_row").with_columns(pl.col("_row").min().over(keys).alias("__first"))
-    hit = d.filter(pl.col(col.out_name).is_not_null() & (pl.col("_row") != pl.col("__first")))
+    subsidised twice and move the input's average premium for everyone; a payment listed
+    twice under one 凭证号 (same home, programme, period and amount) would count as paid
+    twice and turn into a claw-back. The money on the repeated row is said."""
+    keys = [col.out_name, *(table.column(k).out_name for k in others)]
+    # rows stacked from two sheets can share a row number: a row is told from its twin by its place
+    d = df.with_row_index("__i").sort("_row", "__i")
+    d = d.with_columns(
+        pl.col("_row").first().over(keys).alias("__first"), pl.col("__i").first().over(keys).alias("__fi")
+    )
+    hit = d.filter(pl.col(col.out_name).is_not_null() & (pl.col("__i") != pl.col("__fi")))
     names_zh = "、".join(table.column(k).zh for k in keys)
     first = pl.col("__first").cast(pl.String)
+    money = next((k for k in keys if table.column(k).type == "money"), None)
+    shown = fen_to_yuan_expr(pl.col(money), thousands=True) if money else None
+    twice_zh = pl.lit("（这一行的 ") + shown + pl.lit(" 元会被计算两次）") if shown is not None else pl.lit("")
+    twice_en = pl.lit(" (its ") + shown + pl.lit(" yuan would count twice)") if shown is not None else pl.lit("")
     return _rows(
         hit,
         table,
         sheet,
         col.name,
         _shown(col),
-        pl.lit(f"{names_zh}与第") + first + pl.lit("行相同：同一行录入了两次？"),
-        pl.lit(f"same {', '.join(keys)} as row ") + first + pl.lit(": the same row entered twice?"),
+        pl.lit(f"{names_zh}与第") + first + pl.lit("行相同：同一行录入了两次？") + twice_zh,
+        pl.lit(f"same {', '.join(keys)} as row ") + first + pl.lit(": the same row entered twice?") + twice_en,
         "duplicate",
     )
 

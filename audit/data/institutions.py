@@ -14,7 +14,8 @@ import re
 import polars as pl
 
 from audit.data import contract as schema
-from audit.data.normalise import problem_row
+from audit.data.normalise import parse_money, problem_row
+from audit.money import fen_to_yuan
 
 _PUNCT = r"[\s()\[\]【】（）·\-—_.,，、:：\"'“”]"
 # words around a home's name in a sheet name or title: 七星敬老院入住老人花名册（2024年12月）
@@ -38,26 +39,36 @@ def _subsequence(short: str, long: str) -> bool:
     return all(ch in it for ch in short)
 
 
-def match_name(text: str, names: dict[str, list[str]]) -> tuple[list[str], list[str]]:
+def match_name(text: str, names: dict[str, list[str]], exact_only: bool = False) -> tuple[list[str], list[str]]:
     """(matching institution ids, nearest names for a message) for a name, sheet name or
     title. Exact key first; then the longest institution name inside the text (a title
     row); then the text's core inside one name (a shortened sheet name); then the core's
-    characters in order inside exactly one name (七星敬老院 → 新昌县七星街道敬老院)."""
+    characters in order inside exactly one name (七星敬老院 → 新昌县七星街道敬老院).
+    An inexact match returns its register name as the one "nearest" name, so the caller
+    can say which name the text was read as. With `exact_only` (a 机构名称 typed on each
+    row of a table of money) only the exact or normalised name matches: 新昌县敬老院,
+    not in the register, is never paid to 新昌县城南中心敬老院; the look-alike is offered
+    as the nearest name instead."""
     key = _key(text)
     core = _FORM_WORDS.sub("", key)
     for k in (key, core):
         if k in names:
             return names[k], []
     inside = sorted((n for n in names if len(n) >= 2 and n in key), key=len, reverse=True)
+    found: tuple[list[str], list[str]] | None = None
     if inside and (len(inside) == 1 or len(inside[0]) > len(inside[1])):
-        return names[inside[0]], []
+        found = names[inside[0]], [inside[0]]
     for test in ((lambda n: len(core) >= 2 and core in n), (lambda n: len(core) >= 3 and _subsequence(core, n))):
+        if found:
+            break
         hits = [n for n in names if test(n)]
         if len(hits) == 1:
-            return names[hits[0]], []
-        if len(hits) > 1:
+            found = names[hits[0]], [hits[0]]
+        elif len(hits) > 1:
             return [i for n in hits for i in names[n]], hits[:5]
-    return [], difflib.get_close_matches(core or key, list(names), n=3, cutoff=0.3)
+    if found and exact_only:
+        return [], found[1]
+    return found or ([], difflib.get_close_matches(core or key, list(names), n=3, cutoff=0.3))
 
 
 def _shown_names(keys: list[str], display: dict[str, str]) -> str:
@@ -140,15 +151,18 @@ def _link_table(table, df, names, display, codes, sources, problems_of) -> pl.Da
         )
         found.append(pl.col("__by_code"))
     failures: list[dict] = []
+    inexact: list[dict] = []
     for col, per_row in (("_inst_name", True), ("_inst_title", False), ("_inst_label", False)):
         if col not in df.columns:
             continue
         texts = df.select(pl.col(col).drop_nulls().unique()).to_series().to_list()
         mapping, unmatched = {}, {}
         for text in texts:  # distinct names: a few hundred at most
-            ids, near = match_name(text, names)
+            ids, near = match_name(text, names, exact_only=per_row and _has_money(table))
             if len(ids) == 1:
                 mapping[text] = ids[0]
+                if near:  # an inexact match is said, naming both names
+                    inexact.append({"col": col, "text": text, "as": near[0]})
             else:
                 unmatched[text] = (ids, near)
         df = df.with_columns(
@@ -166,8 +180,47 @@ def _link_table(table, df, names, display, codes, sources, problems_of) -> pl.Da
     if "institution_id" not in src.get("columns", []):
         src["columns"] = [*src.get("columns", []), "institution_id"]
     _report(table, df, failures, display, sheet_of, problems_of)
+    _say_inexact(table, df, inexact, display, sheet_of, problems_of)
     _title_against_sheet(table, df, names, display, sheet_of, problems_of)
     return df.drop([c for c in df.columns if c.startswith("__by") or c in LINK_COLUMNS])
+
+
+def _has_money(table: str) -> bool:
+    return any(c.type == "money" for c in schema.table(table).columns)
+
+
+def _money_on(table: str, rows: pl.DataFrame) -> str:
+    """The yuan on raw rows (every money column, as typed): what a failed match leaves unpaid."""
+    cols = [c.name for c in schema.table(table).columns if c.type == "money" and c.name in rows.columns]
+    if not cols or rows.is_empty():
+        return ""
+    fen = rows.select(sum(parse_money(pl.col(c))[0].fill_null(0).sum() for c in cols)).item()
+    return fen_to_yuan(fen, thousands=True)
+
+
+def _say_inexact(table, df, inexact, display, sheet_of, problems_of) -> None:
+    """A sheet name or title matched to a register name it does not equal (七星敬老院 →
+    新昌县七星敬老院): an info naming both, once per sheet, so a wrong guess is seen."""
+    out = problems_of.setdefault(table, [])
+    for f in inexact:
+        rows = df.filter(pl.col(f["col"]) == f["text"]).select(sheet_of.alias("sheet"), "_row")
+        shown = display.get(f["as"], f["as"])
+        for (sheet,), grp in rows.group_by("sheet", maintain_order=True):
+            out.append(
+                {
+                    **problem_row(
+                        table,
+                        sheet,
+                        f"“{f['text']}”不是登记的机构名称，按“{shown}”读取（{grp.height} 行）；如不是这家机构，请改为其登记名称或加“机构编号”列",
+                        f"'{f['text']}' is not a registered name; read as '{shown}' ({grp.height} rows); if that is "
+                        "the wrong home, write its registered name or add an institution_id column",
+                        check="institution_name",
+                        column="institution_id",
+                        value=f["text"],
+                    ),
+                    "severity": "info",
+                }
+            )
 
 
 def _title_against_sheet(table, df, names, display, sheet_of, problems_of) -> None:
@@ -210,17 +263,22 @@ def _report(table, df, failures, display, sheet_of, problems_of) -> None:
             sheet_of.alias("sheet"), "_row"
         )
         near = _shown_names(f["near"], display)
+        money = _money_on(table, df.filter(pl.col("_inst_unmatched") & (pl.col(f["col"]) == f["text"])))
         if f["ids"]:
             zh = f"“{f['text']}”对应多家机构（{near}），无法确定是哪一家：请写机构全称或加“机构编号”列"
             en = f"'{f['text']}' matches several institutions ({near}); write the full name or add an institution_id column"
         else:
             hint = f"；最接近的有：{near}" if near else ""
             hint_en = f"; nearest: {near}" if near else ""
-            zh = f"在“机构”表中找不到名为“{f['text']}”的机构{hint}。请使工作表名或标题与机构名称一致，或加“机构编号”列"
+            fix = "请写机构表中登记的名称" if f["per_row"] else "请使工作表名或标题与机构名称一致"
+            zh = f"在“机构”表中找不到名为“{f['text']}”的机构{hint}。{fix}，或加“机构编号”列"
             en = (
                 f"no institution named '{f['text']}' in table institutions{hint_en}; make the sheet name or title "
                 f"match the institution's name, or add an institution_id column"
             )
+        if money:
+            zh += f"（名为“{f['text']}”的各行金额合计 {money} 元未计入任何机构）"
+            en += f" (the rows naming '{f['text']}' hold {money} yuan, counted at no institution)"
         if f["per_row"]:
             for sheet, row in rows.iter_rows():
                 out.append(

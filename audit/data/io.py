@@ -25,7 +25,8 @@ from audit.data import contract as schema
 from audit.errors import InputError
 from audit.data import layout
 from audit.data.institutions import link_institutions
-from audit.data.normalise import problem_row
+from audit.data.normalise import parse_money, problem_row
+from audit.money import fen_to_yuan
 from audit.data.readers import (
     RaggedRow,
     as_text,
@@ -197,6 +198,44 @@ def _column_names(table, headers, header_row: int, sheet, problems, first_col: i
     return names, read_as
 
 
+def _refuse_declared_unit(
+    table: str, sheet, unit: layout.Unit, names: list, read_as: dict, problems, first_col
+) -> None:
+    """单位：万元 written above the header (or in the title, or beside the header row) says
+    the same as a 万元 gloss in the header: the money columns are not in yuan. Refused,
+    as the gloss is — every money column set aside, one error naming the row where the
+    unit was written and the columns — never read 16.9 万元 as 16.90 yuan. A column whose
+    own header says 元 is read as it says."""
+    cols = schema.table(table).columns
+    money = {c.name for c in cols if c.type == "money"}
+    hit = [
+        (j, n)
+        for j, n in enumerate(names)
+        if n in money and not re.search(r"\((人民币)?元\)$", schema.norm_key(read_as[n]["header"]))
+    ]
+    if not hit:
+        return
+    shown = "、".join(f"{read_as[n]['letter']}列“{read_as[n]['header']}”" for _, n in hit)
+    shown_en = ", ".join(f"column {read_as[n]['letter']} '{read_as[n]['header']}'" for _, n in hit)
+    where = f"{layout.column_letter(first_col + unit.col)}{unit.row}"
+    problems.append(
+        _problem(
+            table,
+            sheet,
+            f"{where} 单元格写明“{unit.text}”，金额不是以元填写：{shown} 未读取；请把金额换算为元（最多两位小数）"
+            f"并删去该单位说明",
+            f"cell {where} says '{unit.text}': the amounts are not in yuan, so {shown_en} were not read; "
+            "convert them to yuan (at most two decimals) and remove the unit note",
+            check="unit",
+            row=unit.row,
+            value=unit.text,
+        )
+    )
+    for j, n in hit:
+        names[j] = f"__unit_{j}"
+        del read_as[n]
+
+
 def _fill_merged_down(
     body: pl.DataFrame, first_data_row: int, first_col: int, merges, skip=frozenset()
 ) -> tuple[pl.DataFrame, list]:
@@ -248,6 +287,8 @@ def _frame_from_grid(
     found = layout.find_layout(grid, schema.table(table).header_map(), first_row)
     header_row = found.header_rows[0]
     names, read_as = _column_names(table, found.headers, header_row, sheet, problems, first_col)
+    if found.unit is not None and not found.unit.in_yuan:
+        _refuse_declared_unit(table, sheet, found.unit, names, read_as, problems, first_col)
     h = header_row - first_row + len(found.header_rows)
     # an amount or a count merged over several rows is one figure for them all, not each row's:
     # it stays on the first row only, and that is said
@@ -284,24 +325,16 @@ def _frame_from_grid(
                 severity="info",
             )
         )
-    df, skipped = layout.body_frame(body, names, first_row + h)
-    for sk in skipped:
-        words = {"total": ("合计/小计行", "a total row"), "footer": ("表尾签字/日期行", "a signature or date footer")}[
-            sk["kind"]
-        ]
-        problems.append(
-            {
-                **_problem(
-                    table,
-                    sheet,
-                    f"是{words[0]}，已跳过（不作为数据读取）：{sk['text']}",
-                    f"is {words[1]}, skipped (not read as data): {sk['text']}",
-                    check=f"skipped_{sk['kind']}",
-                    row=sk["row"],
-                ),
-                "severity": "info",
-            }
-        )
+    ids = [
+        n
+        for n in names
+        if n == "_inst_code"
+        or (n in known and (known[n].spec.get("id_like") or known[n].spec.get("format") in ID_FORMATS))
+    ]
+    money = [n for n in names if n in known and known[n].type == "money"]
+    homes = [n for n in names if n == "_inst_name"]
+    df, skipped, doubtful = layout.body_frame(body, names, first_row + h, ids, money, homes)
+    _say_skipped(table, sheet, skipped, doubtful, problems)
     info = {
         "sheet": sheet,
         "header_rows": found.header_rows,
@@ -311,6 +344,43 @@ def _frame_from_grid(
         "skipped": skipped,
     }
     return df.drop([c for c in df.columns if c.startswith("__")]), info
+
+
+def _say_skipped(table: str, sheet, skipped: list[dict], doubtful: list[dict], problems: list) -> None:
+    """A line per 合计 row or footer skipped: an aside, unless the row holds an id or a
+    figure in a money column — then a warning naming it (money may have been left out).
+    A 合计 row holding an id was kept as data: an error, since either reading may be wrong."""
+    for sk in skipped:
+        words = {"total": ("合计/小计行", "a total row"), "footer": ("表尾签字/日期行", "a signature or date footer")}[
+            sk["kind"]
+        ]
+        if sk["data"] and sk["kind"] == "footer":
+            zh = f"看来是{words[0]}，已跳过；但这一行填有编号或金额，若是数据请把表尾文字移到表格下方：{sk['text']}"
+            en = (
+                f"looks like {words[1]} and was skipped, but it holds an id or an amount; if it is data, "
+                f"move the footer words below the table: {sk['text']}"
+            )
+            severity = "warning"
+        else:
+            zh = f"是{words[0]}，已跳过（不作为数据读取）：{sk['text']}"
+            en = f"is {words[1]}, skipped (not read as data): {sk['text']}"
+            severity = "info"
+        problems.append(
+            {**_problem(table, sheet, zh, en, check=f"skipped_{sk['kind']}", row=sk["row"]), "severity": severity}
+        )
+    for sk in doubtful:  # 小计 on a row that names a home: a subtotal, or a payment with a stray word?
+        problems.append(
+            _problem(
+                table,
+                sheet,
+                "这一行写有“合计/小计”，却又填有机构或人员编号：是小计行请删除，是数据请删去“合计/小计”字样"
+                f"（暂按数据读取）：{sk['text']}",
+                "this row says 合计/小计 (a total) yet holds an institution or person id: delete it if it is a "
+                f"subtotal, or remove the word if it is data (read as data for now): {sk['text']}",
+                check="total_with_id",
+                row=sk["row"],
+            )
+        )
 
 
 def _names_contract_columns(table: str, headers) -> bool:
@@ -386,10 +456,12 @@ def _formula_cells(path: str, sheet: str, mtime_ns: int) -> list[tuple[int, str]
     return inspect_sheet(Path(path), sheet)
 
 
-def _load_one(table: str, path: Path, sheet: str | None, label: str, tables, sources, problems_of, grid_read=None):
+def _load_one(
+    table: str, path: Path, sheet: str | None, label: str, tables, sources, problems_of, grid_read=None
+) -> str | None:
     """Read one table from a csv/parquet file or an Excel sheet; a second sheet of the
     same table (one roster per home) is stacked under the first, each row keeping its
-    sheet in `_sheet`."""
+    sheet in `_sheet`. Returns "copied" for a sheet not stacked as a copy of another."""
     problems = problems_of.setdefault(table, [])
     src = {"path": str(path), "sheet": label, "sha256": _sha256(path), "encoding": None}
     try:
@@ -476,6 +548,8 @@ def _load_one(table: str, path: Path, sheet: str | None, label: str, tables, sou
     info["table"] = table
     if table in tables:  # stacking: several sheets of one table
         first = sources[table]
+        if _copied_sheet(table, tables[table], df, label, first, problems):
+            return "copied"
         if "_sheet" not in tables[table].columns:
             tables[table] = tables[table].with_columns(pl.lit(first["sheet"], dtype=pl.String).alias("_sheet"))
         df = df.with_columns(pl.lit(label, dtype=pl.String).alias("_sheet"))
@@ -488,6 +562,52 @@ def _load_one(table: str, path: Path, sheet: str | None, label: str, tables, sou
     src["read"] = [info]
     tables[table] = df
     sources[table] = src
+
+
+COPY_SHARE = 0.9  # a sheet nine tenths of whose rows are another sheet's is a copy of it
+
+
+def _copied_sheet(table: str, stacked: pl.DataFrame, df: pl.DataFrame, label: str, first: dict, problems) -> bool:
+    """A sheet read by content whose rows are (nearly) all rows of a sheet already read —
+    Excel's `拨付 (2)`, a `申报备份` kept beside `申报` — is a copy, not more payments:
+    stacked, it would count every amount twice. An error naming both sheets, the rows and
+    the money on them; the copy is not stacked. Per-home rosters share no rows, so they
+    stack as before. Rows compare by every column the two have in common, as text."""
+    cols = [c for c in df.columns if not c.startswith("_") and c in stacked.columns]
+    if len(cols) < 2 or df.is_empty():
+        return False
+    sheet_of = pl.col("_sheet") if "_sheet" in stacked.columns else pl.lit(first["sheet"], dtype=pl.String)
+    seen = stacked.select(sheet_of.alias("__sheet"), pl.struct(cols).hash().alias("__h")).unique()
+    mine = df.select(pl.struct(cols).hash().alias("__h"), *cols)
+    shared = (
+        mine.join(seen, on="__h")
+        .group_by("__sheet")
+        .agg(pl.len().alias("n"))
+        .sort("n", "__sheet", descending=[True, False])
+    )
+    if shared.is_empty() or shared["n"][0] < COPY_SHARE * df.height:
+        return False
+    other, n = shared["__sheet"][0], shared["n"][0]
+    money = [c.name for c in schema.table(table).columns if c.type == "money" and c.name in cols]
+    twice = ""
+    if money:
+        dup = mine.join(seen.filter(pl.col("__sheet") == other), on="__h", how="semi")
+        fen = dup.select(sum(parse_money(pl.col(c))[0].fill_null(0).sum() for c in money)).item()
+        twice = fen_to_yuan(fen, thousands=True)
+    problems.append(
+        _problem(
+            table,
+            label,
+            f"与工作表「{other}」重复：本表 {df.height} 行中有 {n} 行与之完全相同，看来是复制的工作表"
+            + (f"（重复行金额合计 {twice} 元，照读会计算两次）" if twice else "")
+            + "；未读取本表，请删除或隐藏其中一个，如确有另外的数据请合并到一个工作表",
+            f"duplicates sheet '{other}': {n} of its {df.height} rows are identical there, so it looks like a copy"
+            + (f" (the duplicated rows hold {twice} yuan, which would be counted twice)" if twice else "")
+            + "; this sheet was not read: delete or hide one of them, or merge any further rows into one sheet",
+            check="copied_sheet",
+        )
+    )
+    return True
 
 
 def _short(e: Exception) -> str:
@@ -587,8 +707,10 @@ def _read_workbook(
                 log.append({"sheet": s, "table": table, "status": "duplicate"})
                 continue
             by_name.add(table)
-        log.append({"sheet": s, "table": table, "status": "read", "by": "name" if grid_read is None else "content"})
-        _load_one(table, book, s, s, tables, sources, problems_of, grid_read=grid_read)
+        status = _load_one(table, book, s, s, tables, sources, problems_of, grid_read=grid_read)
+        log.append(
+            {"sheet": s, "table": table, "status": status or "read", "by": "name" if grid_read is None else "content"}
+        )
     return None
 
 
@@ -835,6 +957,7 @@ def reading_rows(summary: dict, lang: str = "zh") -> tuple[list[dict], list[str]
         "hidden": ("hidden", "隐藏"),
         "ignored": ("headers match no table", "表头不对应任何表"),
         "duplicate": ("a second sheet of the same table", "同一张表的第二个工作表"),
+        "copied": ("a copy of another sheet", "另一工作表的副本"),
     }
     not_read = [
         f"{s['sheet']} ({why[s['status']][0]})" if en else f"{s['sheet']}（{why[s['status']][1]}）"

@@ -20,6 +20,10 @@ HEADER_SCAN_ROWS = 10  # a title row or two above the headers is common in 台�
 
 # a row whose first cells say 合计/小计/总计 is a total, never a stay or an institution
 TOTAL_RE = r"^(合\s*计|小\s*计|总\s*计|共\s*计|累\s*计|总\s*数)\s*[:：]?"
+# a cell that is only the word: 合计 in the 凭证号 column is a total however far right it sits
+TOTAL_CELL_RE = r"^(合\s*计|小\s*计|总\s*计)\s*[:：]?$"
+# a figure in a money column: 462000, 1,540.50, -300
+MONEY_FIGURE_RE = r"^[-+−]?[\d,，]*[.]?\d+$"
 # signature footers: 单位负责人：… 审核人：… 制表人：…, 填表日期：…
 FOOTER_RE = (
     r"^(单位)?(负责人|审核人|审核|制表人|制表|填表人|填报人|经办人|复核人|分管领导|主管领导|统计人|联系人"
@@ -30,6 +34,38 @@ GROUP_TAIL = re.compile(r"(基本情况|情况|信息|明细|\(张\)|（张）|�
 SERIAL_HEADERS = {"序号", "编号序号", "no", "no.", "序"}
 # a title row names the home or the form: a single filled cell, or 填报单位/日期 words
 TITLE_WORDS_RE = r"(填报单位|填表单位|报送单位|单位名称|填报日期|统计时间|截至|截止)"
+
+
+# a unit written outside the headers: 单位：万元 / 金额单位：万元 above the header, in the title
+# (…明细表（单位：万元）) or in a cell beside the header row; 填报单位：… names the office, not a unit
+UNIT_LINE_RE = re.compile(r"(?<![报表送])单位\s*[:：]\s*([^，,；;。]*)|[（(]\s*([^（()）]*元)\s*[)）]")
+NOT_YUAN_RE = re.compile(r"[万千亿]元")
+
+
+@dataclass
+class Unit:
+    """A unit declared outside the headers: where (spreadsheet row, grid column) and the words."""
+
+    row: int
+    col: int
+    text: str
+
+    @property
+    def in_yuan(self) -> bool:
+        return NOT_YUAN_RE.search(self.text) is None
+
+
+def declared_unit(rows: list[list[str | None]], header_at: int, hmap: dict, first_row: int) -> Unit | None:
+    """The first unit written in a title row (单位：万元, …表（万元）) or, as 单位：万元, in a
+    header-row cell that is no column's header; one naming 万元/千元/亿元 wins over a 元."""
+    found = []
+    for i, row in enumerate(rows[: header_at + 1]):
+        for j, v in enumerate(row):
+            m = UNIT_LINE_RE.search(v) if v is not None else None
+            unit = m and (m.group(1) if i == header_at else m.group(1) or m.group(2))
+            if unit and "元" in unit and not (i == header_at and english(v, hmap)):
+                found.append(Unit(first_row + i, j, v))
+    return next((u for u in found if not u.in_yuan), found[0] if found else None)
 
 
 def column_letter(index: int) -> str:
@@ -61,6 +97,7 @@ class Layout:
     header_rows: list[int]  # spreadsheet rows holding the header (one or two)
     headers: list[str | None]  # the user's header text per grid column (flattened)
     title: str | None = None  # text of a title row above the header, if any
+    unit: Unit | None = None  # a unit written outside the headers (单位：万元 above the header)
     skipped: list[dict] = field(default_factory=list)  # {"row", "kind": total|footer, "text"}
 
 
@@ -105,8 +142,10 @@ def _flatten(top: list, sub: list | None, hmap) -> tuple[list, bool]:
         ]
         named = next((c for c in candidates if english(c, hmap)), None)
         out.append(named or s or t)
-    # the second row is a header row only if it names more columns than the top row alone
-    if _score(out, hmap) <= _score(top, hmap):
+    # the second row is a header row only if it names more columns than the top row alone,
+    # or if it only glosses units under them: （万元） under 拨付金额 is its unit, not a data row
+    units_only = all(re.fullmatch(r"[（(][^（()）]*[)）]", v) for v in filled)
+    if _score(out, hmap) <= _score(top, hmap) and not units_only:
         return top, False
     return out, True
 
@@ -126,35 +165,98 @@ def find_layout(grid: pl.DataFrame, hmap: dict, first_row: int) -> Layout:
             headers, two, h = merged[0], True, h - 1
     title_rows = rows[:h]
     title = next((" ".join(v for v in r if v) for r in title_rows if any(r)), None)
-    return Layout(header_rows=[first_row + h] + ([first_row + h + 1] if two else []), headers=headers, title=title)
+    return Layout(
+        header_rows=[first_row + h] + ([first_row + h + 1] if two else []),
+        headers=headers,
+        title=title,
+        unit=declared_unit(rows, h, hmap, first_row),
+    )
 
 
-def body_frame(body: pl.DataFrame, names: list[str], first_body_row: int) -> tuple[pl.DataFrame, list[dict]]:
+def body_frame(
+    body: pl.DataFrame, names: list[str], first_body_row: int, ids=(), amounts=(), homes=()
+) -> tuple[pl.DataFrame, list[dict], list[dict]]:
     """The rows under the header, named, each with its spreadsheet row in `_row`; rows
-    blank in every cell dropped, 合计 rows and footers skipped (and returned, as skip_rows)."""
+    blank in every cell dropped, 合计 rows and footers skipped (see skip_rows)."""
     df = body.rename(dict(zip(body.columns, names))).with_columns(
         pl.int_range(first_body_row, first_body_row + body.height, dtype=pl.Int64).alias("_row")
     )
     cells = [c for c in df.columns if c != "_row"]
     if cells:
         df = df.filter(pl.any_horizontal([pl.col(c).str.contains(r"\S").fill_null(False) for c in cells]))
-    return skip_rows(df, cells)
+    return skip_rows(df, cells, ids, amounts, homes)
 
 
-def skip_rows(df: pl.DataFrame, cells: list[str]) -> tuple[pl.DataFrame, list[dict]]:
-    """Drop 合计/小计 rows and signature footers (never data), saying which and why."""
+def skip_rows(
+    df: pl.DataFrame, cells: list[str], ids=(), amounts=(), homes=()
+) -> tuple[pl.DataFrame, list[dict], list[dict]]:
+    """Drop 合计/小计 rows and signature footers (never data), saying which and why.
+
+    A row is data whenever it looks like data, whatever words a cell holds: a 备注 or
+    凭证号 reading 联系电话：… or 审核：财政局 keeps its row. So a footer is a row whose
+    first filled cell is a footer's words (单位负责人：…), or any row with footer words but
+    no id (`ids`: the columns holding a home's or a person's id), no home's name (`homes`:
+    a 机构名称 column) and no figure in a money column (`amounts`). A total is a row whose first four cells start with 合计/小计, or
+    any of whose cells is exactly 合计/小计/总计 (小计 in the 凭证号 column) — unless it holds
+    an id (a name does not count: 合计 · 3家 sits in the 机构名称 column): a row naming a
+    home by id is not dropped on a word; it is kept and returned as
+    doubtful (the caller makes it an error: either reading may be wrong by its money).
+
+    Returns (data rows, skipped, doubtful): each as {"row", "kind", "text", "data"}; kind
+    total|footer|total_with_id, data = the row holds an id or a figure in a money column
+    (a skipped footer that does is a warning, not an aside)."""
     if not cells or df.is_empty():
-        return df, []
-    first = cells[:4]
-    total = pl.any_horizontal([pl.col(c).str.strip_chars().str.contains(TOTAL_RE).fill_null(False) for c in first])
-    footer = pl.any_horizontal([pl.col(c).str.strip_chars().str.contains(FOOTER_RE).fill_null(False) for c in cells])
-    flagged = df.with_columns(pl.when(total).then(pl.lit("total")).when(footer).then(pl.lit("footer")).alias("__skip"))
+        return df, [], []
+
+    def txt(c: str) -> pl.Expr:
+        return pl.col(c).str.strip_chars()
+
+    def any_match(cols, pattern: str) -> pl.Expr:
+        cols = [c for c in cols if c in cells]
+        return (
+            pl.any_horizontal([txt(c).str.contains(pattern).fill_null(False) for c in cols]) if cols else pl.lit(False)
+        )
+
+    def filled_in(cols) -> pl.Expr:  # a value there that is not itself a total's or a footer's words
+        return pl.any_horizontal(
+            [
+                (
+                    txt(c).str.contains(r"\S") & ~txt(c).str.contains(TOTAL_RE) & ~txt(c).str.contains(FOOTER_RE)
+                ).fill_null(False)
+                for c in cols
+                if c in cells
+            ]
+            or [pl.lit(False)]
+        )
+
+    has_id, has_home = filled_in(ids), filled_in(homes)
+    has_figure = any_match(amounts, MONEY_FIGURE_RE)
+    first_filled = pl.coalesce([pl.when(txt(c).str.contains(r"\S")).then(txt(c)) for c in cells])
+    total = any_match(cells[:4], TOTAL_RE) | any_match(cells, TOTAL_CELL_RE)
+    footer = first_filled.str.contains(FOOTER_RE).fill_null(False) | (
+        any_match(cells, FOOTER_RE) & ~has_id & ~has_home & ~has_figure
+    )
+    flagged = df.with_columns(
+        pl.when(total & has_id)
+        .then(pl.lit("total_with_id"))
+        .when(total)
+        .then(pl.lit("total"))
+        .when(footer)
+        .then(pl.lit("footer"))
+        .alias("__skip"),
+        (has_id | has_home | has_figure).alias("__data"),
+    )
     hit = flagged.filter(pl.col("__skip").is_not_null())
     if hit.is_empty():
-        return df, []
+        return df, [], []
     text = pl.concat_str([pl.col(c) for c in cells], separator=" ", ignore_nulls=True).str.slice(0, 60)
-    skipped = hit.select(pl.col("_row").alias("row"), pl.col("__skip").alias("kind"), text.alias("text")).to_dicts()
-    return flagged.filter(pl.col("__skip").is_null()).drop("__skip"), skipped
+    listed = hit.select(
+        pl.col("_row").alias("row"), pl.col("__skip").alias("kind"), text.alias("text"), pl.col("__data").alias("data")
+    ).to_dicts()
+    skipped = [r for r in listed if r["kind"] != "total_with_id"]
+    doubtful = [r for r in listed if r["kind"] == "total_with_id"]
+    kept = flagged.filter(pl.col("__skip").is_null() | (pl.col("__skip") == "total_with_id"))
+    return kept.drop("__skip", "__data"), skipped, doubtful
 
 
 def is_serial(header: str | None) -> bool:

@@ -703,7 +703,9 @@ def read_results(path, lang: str = "zh") -> ResultsSheet:
             if text and not layout.is_serial(text):
                 dropped.append(text)
     h = found.header_rows[0] - first_row + len(found.header_rows)
-    df, skipped = layout.body_frame(grid.slice(h), names, first_row + h)
+    ids = [n for n in names if n == "institution_id"]  # a row naming a home is data
+    homes = [n for n in names if n == "institution_name"]
+    df, skipped, _ = layout.body_frame(grid.slice(h), names, first_row + h, ids, homes=homes)
     df = df.drop([c for c in df.columns if c.startswith("__")])
     return ResultsSheet(df, sheet, found.header_rows[0], letters, headers, dropped, skipped)
 
