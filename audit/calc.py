@@ -7,9 +7,11 @@ of which kinds apply. Kinds that are checks belong to audit.checks and are skipp
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 
 import polars as pl
 
+from audit.data.validation import in_user_terms
 from audit.dates import month_runs
 from audit.kinds.common import (
     FINDING_SORT,
@@ -21,6 +23,7 @@ from audit.kinds.common import (
     basis_en,
     empty_findings,
     empty_ledger,
+    fen_text,
 )
 from audit.kinds.registry import KINDS, interpretations
 from audit.money import check_ledger_amounts
@@ -49,11 +52,10 @@ def compute(dataset, pack, year: int, lang: str = "zh", period=None) -> tuple[pl
                 parts.append(fn(rule, tables, part))
             except Gap as g:  # a gap in a parameter every line needs (e.g. the payer)
                 part.gap(rule, g, tables["institutions"]["institution_id"])
+        _before_start(rule, fn, tables, ctx)
     for kind in KINDS.values():  # computed together (premium shares cap each other)
         if kind.together:
-            rules = [rule for rule in pack.rules_of_kind(kind.name) if _in_force(rule, year, ctx)]
-            if rules:
-                parts.append(kind.compute(rules, tables, ctx))
+            parts.append(_together(kind, pack.rules_of_kind(kind.name), tables, ctx))
     parts = [as_ledger(p) for p in parts if p.height]
     ledger = pl.concat(parts) if parts else empty_ledger()
     ledger = ledger.filter(pl.col("amount_fen") != 0).sort(LEDGER_SORT, nulls_last=True)
@@ -63,17 +65,91 @@ def compute(dataset, pack, year: int, lang: str = "zh", period=None) -> tuple[pl
     findings = pl.concat(ctx.findings) if ctx.findings else empty_findings()
     # two rules of one clause (city and province parts) find the same thing once
     findings = as_findings(findings).unique(maintain_order=True)
+    findings = findings.with_columns(in_user_terms(pl.col("evidence"), lang))
     return ledger, findings.sort(FINDING_SORT, nulls_last=True), ctx
 
 
-def _in_force(rule, year: int, ctx: Ctx) -> bool:
-    """For the kinds computed together (premiums, settled by whole years): every parameter
-    has a value (or a declared gap) on the period's first or last day; otherwise an info
-    finding says the rule was not computed."""
-    if rule.holds_on(ctx.span.start) or rule.holds_on(ctx.span.end):
-        return True
-    _not_in_force(rule, year, ctx)
-    return False
+def _together(kind, rules: list, tables: dict, ctx: Ctx) -> pl.DataFrame:
+    """The rules of a kind computed together (premium shares cap each other), settled by
+    whole years. A premium is one annual amount with no payment date, so it is not split by
+    months: as every annual amount, it is settled by the rule in force on the period's last
+    day (the reference date; Rule.spans_in_force's last month). A rule in force in only some
+    months gets a finding per home with the money (_part_period): paid in full when it holds
+    at the end (info: if the premium was paid before the rule started, whether it is covered
+    is for the bureau), not paid when it ended before (warning: what it would pay, computed
+    with the others as if it held the whole period). In force in no month: not_in_force."""
+    span = ctx.span
+    held = {r.id: r.spans_in_force(span) for r in rules}
+    at_end = [r for r in rules if held[r.id] and held[r.id][-1].end == span.end]
+    lines = kind.compute(at_end, tables, ctx) if at_end else empty_ledger()
+    for rule in rules:
+        if not held[rule.id]:
+            _not_in_force(rule, ctx.year, ctx)
+        elif rule in at_end and held[rule.id] != [span]:
+            _part_period(rule, lines, ctx, paid=True)
+        elif rule not in at_end:
+            shadow = [r if r is not rule else rule.holding_over(span) for r in rules if r in at_end or r is rule]
+            try:  # the shadow run's findings are not the run's: only its money is
+                would = kind.compute(
+                    shadow, tables, Ctx(pack=ctx.pack, year=ctx.year, lang=ctx.lang, period=ctx.period)
+                )
+            except Gap:
+                continue
+            _part_period(rule, would, ctx, paid=False)
+    return lines
+
+
+def _part_period(rule, lines: pl.DataFrame, ctx: Ctx, paid: bool) -> None:
+    """One finding per home: the public share `rule` (in force in part of the period) pays
+    (paid: info) or would pay (not paid: warning)."""
+    if not lines.height:
+        return
+    mine = lines.filter((pl.col("rule") == rule.id) & (pl.col("payer") != "institution") & (pl.col("amount_fen") != 0))
+    if not mine.height:
+        return
+    months = ",".join(s.label for s in rule.spans_in_force(ctx.span))
+    where = ctx.span.label_zh() if ctx.period else f"{ctx.year} 年"
+    zh_head = f"规则 {rule.id} 在 {where}只在 {months} 施行；保费按年度记录（每年一份、无缴费日期），不按月折算："
+    en_head = (
+        f"rule {rule.id} holds in only {months} of {ctx.period_label}; a premium is recorded per year (one a year, "
+        "no payment date) and is not split by months: "
+    )
+    if paid:
+        zh = (
+            zh_head + "按期末有效的规则全额计发本机构保费补助 ",
+            " 元；如保费缴于规则施行前，是否补助由主管部门决定",
+        )
+        en = (
+            en_head + "the rule in force at the period's end pays this home's share in full, ",
+            " yuan; if the premium was paid before the rule started, whether it is covered is for the bureau",
+        )
+    else:
+        zh = (zh_head + "规则在期末前已终止，保费补助不计发；如全期施行，本机构应得 ", " 元，是否补助由主管部门决定")
+        en = (
+            en_head + "the rule ended before the period's end, so the share is not paid; in force the whole period "
+            "it would pay this home ",
+            " yuan; whether it is covered is for the bureau to decide",
+        )
+    before, after = en if ctx.lang == "en" else zh
+    per_home = mine.group_by("institution_id").agg(pl.col("amount_fen").sum()).sort("institution_id")
+    ctx.add(
+        per_home.select(
+            "institution_id",
+            pl.lit("premium_part_year").alias("rule"),
+            pl.lit("info" if paid else "warning").alias("severity"),
+            (pl.lit(before) + fen_text(pl.col("amount_fen")) + pl.lit(after)).alias("message"),
+            pl.format(
+                "rule={} in_force={} period={} paid={} amount={}",
+                pl.lit(rule.id),
+                pl.lit(months),
+                pl.lit(ctx.period_label),
+                pl.lit("yes" if paid else "no"),
+                fen_text(pl.col("amount_fen")),
+            ).alias("evidence"),
+            pl.lit(rule.citation).alias("citation"),
+            pl.lit(ctx.period_label).alias("period"),
+        )
+    )
 
 
 def _not_in_force(rule, year: int, ctx: Ctx) -> None:
@@ -105,9 +181,7 @@ def _parts_in_force(rule, ctx: Ctx) -> list[Ctx]:
     paid = [s.label for s in spans]
     held = {d for s in spans for d in s.month_ends}
     out = [s.label for s in month_runs([d for d in span.month_ends if d not in held])]
-    starts = [p.values[0].start for p in rule.params.values() if p.values]
-    ends = [p.values[-1].until for p in rule.params.values() if p.values and p.values[-1].until is not None]
-    begin, end = max(starts, default=span.start), min(ends, default=None)
+    begin, end = _first_day(rule, span), _last_day(rule)
     ctx.finding(
         "months_not_in_force",
         "info",
@@ -129,6 +203,87 @@ def _parts_in_force(rule, ctx: Ctx) -> list[Ctx]:
         replace(ctx, year=s.start.year, period=None) if s.is_calendar_year else replace(ctx, year=s.end.year, period=s)
         for s in spans
     ]
+
+
+def _first_day(rule, span) -> date:
+    """The first day every parameter of the rule has a value."""
+    return max((p.values[0].start for p in rule.params.values() if p.values), default=span.start)
+
+
+def _last_day(rule) -> date | None:
+    ends = [p.values[-1].until for p in rule.params.values() if p.values and p.values[-1].until is not None]
+    return min(ends, default=None)
+
+
+def _before_start(rule, fn, tables: dict, ctx: Ctx) -> None:
+    """A rule that starts inside the run pays from its first month in force, so a home whose
+    money fell due in the months before (a construction subsidy due in March under a rule
+    from September) gets nothing in this run or any later one. Whether a new rule covers
+    homes that qualified before it started is for the bureau, so the money is not certainly
+    due: an info finding per home names what those months would carry at the rule's own first
+    values (the calculator run on them with the rule reaching back; never a ledger line)."""
+    span = ctx.span
+    spans = rule.spans_in_force(span)
+    if not spans or spans[0].start == span.start:
+        return
+    begin = _first_day(rule, span)
+    early = [
+        Ctx(pack=ctx.pack, year=s.start.year, lang=ctx.lang)
+        if s.is_calendar_year
+        else Ctx(pack=ctx.pack, year=s.end.year, lang=ctx.lang, period=s)
+        for s in month_runs([d for d in span.month_ends if d < spans[0].start])
+    ]
+    shadow = rule.holding_over(span)
+    found = []
+    for part in early:  # findings and gaps of these runs are not the run's: only their money is
+        try:
+            lines = fn(shadow, tables, part)
+        except Gap:
+            continue
+        if lines.height:
+            found.append(lines.select("institution_id", "item", "amount_fen"))
+    if not found:
+        return
+    labels = [p.period_label for p in early]
+    zh = (
+        f"规则 {rule.id} 自 {begin} 起施行，{'、'.join(labels)} 在施行前、本次不计发；"
+        "按该规则自身的标准计，这些月份本机构涉及 ",
+        " 元。新规则是否适用于施行前已符合条件的机构，由主管部门决定",
+    )
+    en = (
+        f"rule {rule.id} holds from {begin}: {', '.join(labels)} fall before it and are not paid; "
+        "at the rule's own rates those months would carry ",
+        " yuan for this home. Whether a new rule covers homes that qualified before it started "
+        "is for the bureau to decide",
+    )
+    before, after = en if ctx.lang == "en" else zh
+    per_home = (
+        pl.concat(found)
+        .filter(pl.col("amount_fen") != 0)
+        .group_by("institution_id")
+        .agg(pl.col("amount_fen").sum(), pl.col("item").unique().sort().str.join(","))
+        .sort("institution_id")
+    )
+    if not per_home.height:
+        return
+    ctx.add(
+        per_home.select(
+            "institution_id",
+            pl.lit("before_rule_start").alias("rule"),
+            pl.lit("info").alias("severity"),
+            (pl.lit(before) + fen_text(pl.col("amount_fen")) + pl.lit(after)).alias("message"),
+            pl.format(
+                "rule={} from={} months={} items={} amount={}",
+                pl.lit(rule.id),
+                pl.lit(str(begin)),
+                pl.lit(",".join(labels)),
+                pl.col("item"),
+                fen_text(pl.col("amount_fen")),
+            ).alias("evidence"),
+            pl.lit(rule.citation).alias("citation"),
+            pl.lit(ctx.period_label).alias("period"),
+        )
+    )
 
 
 def compute_ledger(dataset, pack, year: int, lang: str = "zh") -> tuple[pl.DataFrame, pl.DataFrame]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from audit.data.validation import in_user_terms
 from audit.kinds.claims import check_double_claims
 from audit.kinds.integrity import check_integrity
 from audit.kinds.checking import FINDINGS_SCHEMA, empty_findings, sort_findings
@@ -29,4 +30,5 @@ def run_checks(dataset, pack, period, lang: str = "zh") -> tuple[pl.DataFrame, p
         if isinstance(out, tuple):  # (findings, staffing frame)
             out, staffing = out
         parts.append(out)
-    return sort_findings(pl.concat(parts)), staffing
+    findings = pl.concat(parts)
+    return sort_findings(findings.with_columns(in_user_terms(pl.col("evidence"), lang))), staffing

@@ -51,6 +51,10 @@ FAVOUR_WORDS = {
     ("insurance", "scheme"): ("都属政策包补助的险种", "were all of a scheme the pack subsidises"),
 }
 
+# doubts read the other way: the rows are paid as read, and the stake is what they would
+# not be paid if the reading were wrong (鼓楼区 in a 南京 鼓楼区 home, read as local)
+AGAINST = {"hukou_read_as_home"}
+
 # a blank cell that no reading can stand in for: a resident with no 能力等级 has no rate by
 # care level and no disability supplement; a home with no 举办性质 is in no ownership's scope;
 # one with no 等级评定 (未评定 is 0, not blank) has no rate by rating level
@@ -123,6 +127,10 @@ def _doubts(
             out.append(("hukou_blank", "residents", "hukou_county", res.filter(pl.col("hukou_county").is_null())))
             if "hukou_unresolved" in res.columns:
                 out.append(("hukou_unresolved", "residents", "hukou_county", res.filter(pl.col("hukou_unresolved"))))
+            if "hukou_read_as_home" in res.columns:
+                out.append(
+                    ("hukou_read_as_home", "residents", "hukou_county", res.filter(pl.col("hukou_read_as_home")))
+                )
     errors = problems.filter(pl.col("severity") == "error") if problems is not None else empty_problems()
     for table, column in FAVOUR_WORDS:
         df = tables.get(table)
@@ -192,17 +200,24 @@ def money_at_stake(
             )
             for name, df in tables.items()
         }
-        fixed_rows = _favour(table, column, doubtful, tables, pack, year)
+        against = code in AGAINST
+        fixed_rows = (
+            doubtful.with_columns(pl.lit(None, pl.String).alias(column))  # not local
+            if against
+            else _favour(table, column, doubtful, tables, pack, year)
+        )
         # another blank of the same rows a rule needs too (举办性质 and 等级评定 both blank) is read
         # in favour as well: each alone would change nothing, and the home would go unsaid
         for other_table, other in BLANK_IS_DOUBT - {(table, column)}:
-            if other_table == table and other in fixed_rows.columns:
+            if not against and other_table == table and other in fixed_rows.columns:
                 favoured = _favour(table, other, fixed_rows, tables, pack, year).get_column(other)
                 fixed_rows = fixed_rows.with_columns(pl.coalesce(pl.col(other), favoured).alias(other))
         key = ["_row", "_sheet"] if "_sheet" in doubtful.columns else ["_row"]
         others = narrow[table].join(doubtful.select(key), on=key, how="anti", nulls_equal=True)
         fixed = {**narrow, table: pl.concat([others, fixed_rows.select(others.columns)], how="vertical_relaxed")}
         before, after = _public(narrow, sub_pack, year, span), _public(fixed, sub_pack, year, span)
+        if against:  # the money paid as read that the other reading would not pay
+            before, after = after, before
         diff = (
             after.join(before, on=["institution_id", "program"], how="left", suffix="_before")
             .with_columns((pl.col("amount_fen") - pl.col("amount_fen_before").fill_null(0)).alias("delta"))
@@ -275,6 +290,15 @@ def _message(code, table, column, n, amount_fen, programs, lang, year, who: str 
     zh_fav, en_fav = FAVOUR_WORDS[(table, column)]
     zh_prog = "、".join(PROGRAMS[p][0] if p in PROGRAMS else p for p in programs.split(","))
     en_prog = ", ".join(PROGRAMS[p][1].lower() if p in PROGRAMS else p for p in programs.split(","))
+    if code == "hukou_read_as_home":
+        return who + t(
+            lang,
+            f"{n} 名老人的户籍地只写了几个城市都有的区县名，按机构所在地计为本地户籍：其中 {yuan(amount_fen)} 元"
+            f"{zh_prog}以此计发（若他们不是本地户籍则不应计发）；请写明省市，如“南京市鼓楼区”",
+            f"{n} residents' place of registration names a county several cities have and was read as the home's "
+            f"own, so they count as local: {yuan(amount_fen)} yuan of {en_prog} is paid on that reading (not due if "
+            "they are not local); write the province and city",
+        )
     return who + t(
         lang,
         f"{_what(code, table, column, n, 'zh', year)}：最多 {yuan(amount_fen)} 元{zh_prog}未计发"

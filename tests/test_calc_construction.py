@@ -50,7 +50,7 @@ def test_jiayuguan_leased_needs_five_years():
     f = findings.filter(pl.col("institution_id") == "SHORT").row(0, named=True)
     # not eligible is info: it holds no payment (issue 11)
     assert (f["rule"], f["severity"], f["citation"]) == ("lease_term", "info", "嘉峪关 实施方案 三(一)")
-    assert f["evidence"] == "lease_years=4.0 min_years=5"
+    assert f["evidence"] == "「租期年限」=4.0 min_years=5"  # the contract's header (issue 16)
     long = lines(ledger, institution_id="LONG")
     assert long["amount_fen"].sum() == 80_000_00 and set(long["item"]) == {"leased_beds"}
 
@@ -131,7 +131,7 @@ def test_shaoxing_nursing_bonus_below_threshold():
     ledger, findings = nursing(11)
     assert lines(ledger, item="nursing_type_bonus").height == 0
     f = findings.filter(pl.col("rule") == "nursing_occupancy").row(0, named=True)
-    assert f["evidence"] == "nursing_residents=11 beds=20 date=2024-12-31" and f["severity"] == "info"
+    assert f["evidence"] == "nursing_residents=11 「核定床位数」=20 date=2024-12-31" and f["severity"] == "info"
 
 
 def test_shaoxing_renovation_share_is_a_gap_until_set():
@@ -190,7 +190,7 @@ def test_shaoxing_renovation_is_for_jinglaoyuan_only():
     assert lines(ledger, item="renovation_share").select("institution_id", "amount_fen").rows() == [("T", 500_000_00)]
     out = findings.filter(pl.col("rule") == "not_eligible").sort("institution_id")
     assert out.select("institution_id", "severity").rows() == [("P", "info"), ("Q", "warning")]
-    assert "敬老院" in out["message"][1] and "investment_final=1,000,000.00" in out["evidence"][1]
+    assert "敬老院" in out["message"][1] and "「投资决算额」=1,000,000.00" in out["evidence"][1]
 
 
 def test_a_blank_profit_status_goes_with_an_open_forprofit_share(tmp_path):
@@ -213,3 +213,23 @@ def test_a_blank_profit_status_goes_with_an_open_forprofit_share(tmp_path):
     assert paid == [("N", 100_000_00)]
     gap = findings.filter(pl.col("rule") == "policy_gap")
     assert gap.height == 1 and "2 个机构" in gap["message"][0]
+
+
+def test_shaoxing_later_lease_year_with_beds_recorded_as_subsidised_names_the_money():
+    # 重点工作(五)3 "租用用房…按核定床位数给予每张床位不低于800元的补助,连补3年": year 2 (2024) of a
+    # schedule due 2023-05-06 pays the approved beds again. The bureau recorded the beds as
+    # subsidised after year 1: ALL (60 of 60) → no line, and a warning with 60 × 800 = 48,000.00;
+    # PART (20 of 60) → 40 × 800 = 32,000.00 paid and a warning with 20 × 800 = 16,000.00.
+    dates = dict(registered_on=D(2023, 5, 6), accepted_on=D(2023, 4, 20), opened_on=D(2023, 5, 15))
+    leased = dict(beds=60, premises="leased", lease_years=5.0, **dates)
+    inst = [{"institution_id": "ALL", "beds_subsidized_before": 60, **leased},
+            {"institution_id": "PART", "beds_subsidized_before": 20, **leased}]
+    ledger, findings = run_calc("shaoxing", 2024, institutions=inst)
+    city = lines(ledger, program="construction", rule="construction_city")
+    assert city["institution_id"].to_list() == ["PART"] and city["amount_fen"].to_list() == [32_000_00]
+    held = findings.filter(pl.col("rule") == "lease_part_beds_subsidised").sort("institution_id")
+    assert held["institution_id"].to_list() == ["ALL", "PART"] and set(held["severity"]) == {"warning"}
+    assert "amount=48,000.00" in held["evidence"][0] and "amount=16,000.00" in held["evidence"][1]
+    # year 1 (2023): beds subsidised before the schedule are rightly left out, no such warning
+    _, first = run_calc("shaoxing", 2023, institutions=inst)
+    assert first.filter(pl.col("rule") == "lease_part_beds_subsidised").height == 0

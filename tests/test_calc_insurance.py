@@ -93,3 +93,33 @@ def test_a_blank_profit_status_gets_only_the_lower_share_and_says_the_rest():
     warn = findings.filter(pl.col("rule") == "missing_profit_status").row(0, named=True)
     assert warn["severity"] == "warning" and warn["institution_id"] == "B"
     assert "至多另应补助=1,000.01" in warn["evidence"] and "已计=1,000.00" in warn["evidence"]
+
+
+def test_a_premium_rule_in_force_for_part_of_the_year_names_each_home_and_its_share():
+    # 东阳 二(二)6 "对非营利性养老服务机构的保费,财政补助三分之二" (in force from 2024-02-20):
+    # a non-profit 2024 premium of 10,000.00 → 10,000 × 2/3 = 6,666.666… → 6,666.67.
+    from dataclasses import replace
+    from datetime import date
+
+    from audit.calc import compute
+    from audit.policy import load_pack
+    from test_calc_helpers import tables
+
+    homes = tables(institutions=[inst("NP")], insurance=[policy("NP", 10_000_00)])
+    # in force at the year's end (February on): paid in full, and an info says so with the share
+    ledger, findings, _ = compute(homes, load_pack("dongyang"), 2024)
+    assert split(ledger, "NP") == {("premium_share", "finance"): 6_666_67, ("premium_rest", "institution"): 3_333_33}
+    note = findings.filter(pl.col("rule") == "premium_part_year").row(0, named=True)
+    assert note["severity"] == "info" and note["institution_id"] == "NP"
+    assert "in_force=2024-02..2024-12" in note["evidence"] and "amount=6,666.67" in note["evidence"]
+    # ended on 30 June: the annual premium is not split by months, so nothing public is paid,
+    # and a warning names the home and the 6,666.67 the rule would pay
+    pack = load_pack("dongyang")
+    for p in pack.rules["insurance_institution"].params.values():
+        p.values[-1] = replace(p.values[-1], until=date(2024, 6, 30))
+    ledger, findings, _ = compute(homes, pack, 2024)
+    assert split(ledger, "NP") == {}
+    held = findings.filter(pl.col("rule") == "premium_part_year").row(0, named=True)
+    assert held["severity"] == "warning" and held["institution_id"] == "NP"
+    assert "in_force=2024-02..2024-06" in held["evidence"] and "amount=6,666.67" in held["evidence"]
+    assert "6,666.67 元" in held["message"]

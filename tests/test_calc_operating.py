@@ -83,7 +83,7 @@ def test_unrated_public_and_unregistered_homes_get_no_line():
     u = findings.filter((pl.col("institution_id") == "U") & (pl.col("rule") == "unrated")).row(0, named=True)
     assert u["severity"] == "info" and u["evidence"] == "resident_months=12"
     r = findings.filter((pl.col("institution_id") == "R") & (pl.col("rule") == "not_registered")).row(0, named=True)
-    assert r["severity"] == "warning" and r["evidence"] == "resident_months=12 registered_on=空"
+    assert r["severity"] == "warning" and r["evidence"] == "resident_months=12 「登记备案日期」=空"
     assert findings.filter(pl.col("institution_id") == "P").filter(pl.col("citation").str.contains("(五)4")).height == 0
 
 

@@ -28,8 +28,8 @@ def test_nursing_bed_share_below_target_warns_and_exact_target_passes():
     assert findings.select("institution_id", "rule", "severity").rows() == [
         ("A", "nursing_bed_share", "warning"), ("E", "nursing_bed_share", "warning")]
     assert findings["evidence"].to_list() == [
-        "share=45.0% target=58% nursing_beds=45 beds=100",
-        "share=57.1% target=58% nursing_beds=4 beds=7",
+        "share=45.0% target=58% 「护理型床位数」=45 「核定床位数」=100",
+        "share=57.1% target=58% 「护理型床位数」=4 「核定床位数」=7",
     ]
     assert findings["citation"][0] == "测试 文件 重点工作(三)3"
 
@@ -52,8 +52,8 @@ def test_social_workers_one_per_hundred_beds_rounded_up():
     findings, _ = run_checks(dataset(insts, stf=stf), FakePack([r]), 2024)
     assert findings.select("institution_id", "severity").rows() == [("A", "warning"), ("C", "warning")]
     assert findings["evidence"].to_list() == [
-        "required=3 actual=2 beds=250 date=2024-12-31",
-        "required=2 actual=1 beds=101 date=2024-12-31",
+        "required=3 actual=2 「核定床位数」=250 date=2024-12-31",
+        "required=2 actual=1 「核定床位数」=101 date=2024-12-31",
     ]
 
 
@@ -91,14 +91,14 @@ def test_area_shares_per_county_and_per_10k_needs_population():
     findings, _ = run_checks(dataset(insts, stf=stf), area_pack(), 2024)
     warnings = findings.filter(pl.col("severity") == "warning").sort("rule", "evidence")
     assert warnings.select("rule", "evidence").rows() == [
-        ("first_aid_share", "county=甲县 share=60.0% target=70% first_aid=6 certified=10"),
-        ("senior_grade_share", "county=乙县 share=0.0% target=18% senior=0 certified=4"),
+        ("first_aid_share", "「所属区县」=甲县 share=60.0% target=70% first_aid=6 certified=10"),
+        ("senior_grade_share", "「所属区县」=乙县 share=0.0% target=18% senior=0 certified=4"),
     ]
     assert warnings["institution_id"].null_count() == 2
     info = findings.filter(pl.col("severity") == "info").sort("rule")
     assert info["rule"].to_list() == ["certified_caregivers_per_10k", "first_aid_share", "senior_grade_share"]
     assert "老年人口" in info["message"][0]
-    assert info["evidence"][1] == "county=丙县 certified=0 target=70%"
+    assert info["evidence"][1] == "「所属区县」=丙县 certified=0 target=70%"
 
 
 def test_shipped_pack_targets_run_end_to_end():
@@ -108,8 +108,8 @@ def test_shipped_pack_targets_run_end_to_end():
     insts = institutions({"institution_id": "A", "beds": 40, "nursing_beds": 20})  # 50.0% < 55%; 1 SW needed
     findings, _ = run_checks(dataset(insts, residents(), staff()), pack, 2024)
     by_rule = dict(findings.filter(pl.col("institution_id") == "A").select("rule", "evidence").rows())
-    assert by_rule["nursing_bed_share"] == "share=50.0% target=55% nursing_beds=20 beds=40"
-    assert by_rule["beds_per_social_worker"] == "required=1 actual=0 beds=40 date=2024-12-31"
+    assert by_rule["nursing_bed_share"] == "share=50.0% target=55% 「护理型床位数」=20 「核定床位数」=40"
+    assert by_rule["beds_per_social_worker"] == "required=1 actual=0 「核定床位数」=40 date=2024-12-31"
     area_info = findings.filter(pl.col("institution_id").is_null() & (pl.col("severity") == "info"))
     assert {"social_workers_per_1k", "lottery_elderly_share"} <= set(area_info["rule"])
     assert not findings.filter(pl.col("rule") == "policy_gap").height

@@ -69,3 +69,28 @@ def test_a_workbook_sheet_is_named_as_a_sheet_in_chinese_and_english(tmp_path):
         "sheet '入住名册' row 2 column E '户籍地', value 七星街道"]
     stake = en.filter(pl.col("rule") == "at_stake_hukou_unresolved")["evidence"][0]
     assert stake.startswith("sheet '入住名册' row 2 column E '户籍地'") and "amount=960.00" in stake
+
+
+def test_subsidy_rule_evidence_names_the_columns_and_values_in_the_users_words():
+    """绍兴 重点工作(五)3 is for 新建民办 homes: a public home is out of scope (not_eligible) and a
+    private one without 登记备案日期 is not registered. Their evidence names the contract's
+    Chinese headers and the values as written (公办, 是, 空), never ownership= or registered_on=;
+    in English the same headers, yes/no and 'blank'."""
+    from audit.calc import compute
+    from audit.policy import load_pack
+    from test_calc_helpers import D, tables
+
+    homes = tables(institutions=[
+        {"institution_id": "PUB", "ownership": "public", "beds": 30, "registered_on": D(2024, 3, 1)},
+        {"institution_id": "NOREG", "ownership": "private", "beds": 30, "registered_on": None,
+         "accepted_on": D(2024, 3, 1), "opened_on": D(2024, 3, 1)}])
+    internal = ("ownership=", "registered_on=", "newly_built=", "kind=", "public", "true")
+    for lang, scope, unregistered in (
+        ("zh", "「机构类型」=养老机构 「举办性质」=公办 「新建机构」=是", "「登记备案日期」=空"),
+        ("en", "'机构类型'=养老机构 '举办性质'=公办 '新建机构'=yes", "'登记备案日期'=blank"),
+    ):
+        _, findings, _ = compute(homes, load_pack("shaoxing"), 2024, lang=lang)
+        out = dict(findings.filter(pl.col("rule").is_in(["not_eligible", "not_registered"]))
+                   .select("institution_id", "evidence").rows())
+        assert out == {"PUB": scope, "NOREG": unregistered}
+        assert not any(word in e for e in out.values() for word in internal)

@@ -497,3 +497,28 @@ def test_required_table_under_another_sheet_name_is_one_error(tmp_path):
     wb.close()
     p = audit.load_data(book).problems
     assert p.select("table", "sheet", "check", "severity").rows() == [("institutions", "养老机构名单", "missing_table", "error")]
+
+
+def test_a_staff_roster_without_staff_numbers_is_read_numbered_by_row(make_folder):
+    """Clerks' 护理员花名册 rarely carry a 工号: the roster is read (not refused), each person
+    numbered by the row they are on, with an info saying so; duplicate-employment checks
+    then name the row."""
+    folder = make_folder({"工作人员.csv": "机构编号,姓名,岗位,工时折算\nA001,张三,护理员,1\nA001,李四,护理员,0.5\n"})
+    ds = audit.load_data(folder)
+    staff = ds.tables["staff"]
+    assert staff["staff_id"].to_list() == ["第2行", "第3行"]
+    assert staff["fte"].to_list() == [1.0, 0.5]
+    said = ds.problems.filter(pl.col("check") == "column_numbered_by_row")
+    assert said["severity"].to_list() == ["info"] and said["column"].to_list() == ["staff_id"]
+    assert ds.problems.filter(pl.col("severity") == "error").height == 0
+
+
+@pytest.mark.parametrize("text, hint", [("20241", True), ("19990", True), ("昨天", False), ("2024-02-30", False)])
+def test_the_half_a_date_hint_is_given_only_for_a_5_digit_19_or_20_number(make_folder, text, hint):
+    # 20241 / 19990 could be taken for an Excel serial and are half a date: the hint explains why
+    # they are not read; 昨天 (no number) and 2024-02-30 (no such day) do not need it
+    folder = make_folder({"residents.csv": f"institution_id,person_id,admitted_on\nA001,{ID_X},{text}\n"})
+    p = audit.load_data(folder).problems.filter(pl.col("column") == "admitted_on").row(0, named=True)
+    assert p["message"].startswith("应为日期") and p["message_en"].startswith("expected a date")
+    assert ("以 19、20 开头的 5 位数字" in p["message"]) == hint
+    assert ("a 5-digit number starting 19 or 20" in p["message_en"]) == hint

@@ -156,3 +156,26 @@ def test_a_bare_homonym_read_as_the_homes_own_county_is_said(tmp_path):
     assert note["severity"].to_list() == ["info"] and note["row"].to_list() == [2]
     msg = note["message"][0]
     assert "徐州市鼓楼区" in msg and "读作 南京市鼓楼区" in msg and "2 名" in msg and "第 2、4 行" in msg
+
+
+def test_a_bare_homonym_read_as_local_names_the_money_paid_on_that_reading(tmp_path):
+    """Shaoxing (重点工作(五)4): 80 yuan a month for a local self-care resident of a level-3
+    home. In a 南京 鼓楼区 home, "鼓楼区" alone is read as the home's own and paid: each of the
+    two such residents 12 × 80 = 960.00, so a warning says 1,920.00 is paid on that reading
+    (not due if they are 徐州's or 福州's); "江苏省南京市鼓楼区" names its city and is not in it."""
+    import audit
+
+    (tmp_path / "机构.csv").write_text(
+        "机构编号,机构名称,所属区县,机构类型,举办性质,经营性质,登记备案日期,等级评定,核定床位数\n"
+        "A1,甲院,南京市鼓楼区,养老机构,民办,非营利,2020-01-01,三级,100\n", encoding="utf-8")
+    (tmp_path / "入住老人.csv").write_text(
+        "机构编号,身份证号,入住日期,户籍地,能力等级\n"
+        "A1,11010519491231002X,2023-01-01,鼓楼区,自理\n"
+        "A1,330624194805050012,2023-01-01,江苏省南京市鼓楼区,自理\n"
+        "A1,330602195001011233,2023-01-01,鼓楼区,自理\n", encoding="utf-8")
+    result = audit.run(tmp_path, "shaoxing", 2024)
+    assert result.ledger.filter(pl.col("program") == "operating")["amount_fen"].sum() == 3 * 960_00
+    stake = result.findings.filter(pl.col("rule") == "at_stake_hukou_read_as_home")
+    assert stake["severity"].to_list() == ["warning"] and "amount=1,920.00" in stake["evidence"][0]
+    assert "2 名老人" in stake["message"][0] and "1,920.00 元" in stake["message"][0]
+    assert "rows=2" in stake["evidence"][0]

@@ -159,14 +159,14 @@ def test_occupied_beds_are_capped_at_approved_beds_keeping_the_lowest_rates():
     assert sorted(zip(ledger["rate_fen"], ledger["quantity"])) == [(200_00, 12), (300_00, 12)]
     # the excess is the total-loss resident's 12 months at 600.00 = 7,200.00 not paid
     assert found(findings, "H", "over_approved_beds")["evidence"].to_list() == [
-        "excess_resident_months=12 beds=2 amount=7,200.00"]
+        "excess_resident_months=12 「核定床位数」=2 amount=7,200.00"]
     # approved beds blank: nothing can be capped, so nothing is paid — and said, with the
     # money: 12 × (200 + 300 + 600) = 13,200.00
     blank = {**HOME, "beds": None, "beds_subsidized_before": 2}
     ledger, findings = calc("huashan", "2024", institutions=[blank], residents=[
         stay("a", ability_grade="intact"), stay("b", ability_grade="mild"), stay("c", ability_grade="total")])
     assert found(findings, "H", "missing_beds")["evidence"].to_list() == [
-        "excess_resident_months=36 beds=0 amount=13,200.00"]
+        "excess_resident_months=36 「核定床位数」=0 amount=13,200.00"]
     assert found(findings, "H", "over_approved_beds").height == 0
 
 
@@ -490,7 +490,7 @@ def test_the_cap_with_earlier_subsidised_beds_and_no_payment_record_is_a_warning
     assert ledger["amount_fen"].to_list() == [50_000_00]
     w = found(findings, "G", "cap_history_unknown")
     assert w["severity"].to_list() == ["warning"]
-    assert "beds_subsidized_before=30" in w["evidence"][0] and "amount=50,000.00" in w["evidence"][0]
+    assert "「已享受建设补贴床位数」=30" in w["evidence"][0] and "amount=50,000.00" in w["evidence"][0]
 
 
 def test_claims_due_in_different_years_share_one_cap_without_counting_a_payment_twice(guide):

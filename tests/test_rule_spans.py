@@ -100,3 +100,26 @@ def test_policy_show_lists_each_dated_table_with_the_local_key_and_its_own_other
     rows = [r for r in pack.parameters() if r["name"] == "operating_grant.rate_by_rating_level"]
     assert [(r["from"], r["value"]["3"], r["value"]["5"]) for r in rows] == [
         ("2023-01-01", "80.00", "200.00"), ("2024-07-01", "90.00", "200.00")]
+
+
+# ------------------------------------------------------------------ months before a rule starts
+
+
+def test_a_construction_subsidy_due_before_a_rule_starts_names_the_home_and_its_money():
+    # 宝坻 二(三)7 holds from 2024-09-02 (its rate is a gap: set locally at 5,000 yuan a bed).
+    # A home of 30 self-built beds meeting every condition on 2024-03-01 is due in March,
+    # before the rule: the 2024 run pays it nothing, and says 30 × 5,000.00 = 150,000.00 for it.
+    home = {"institution_id": "B1", "newly_built": True, "beds": 30, "registered_on": D(2024, 3, 1),
+            "accepted_on": D(2024, 3, 1), "opened_on": D(2024, 3, 1)}
+    pack = load_pack("baodi", sets=("construction.rate_self_built=5000",))
+    ledger, findings = compute(tables(institutions=[home]), pack, 2024)[:2]
+    assert ledger.filter(pl.col("program") == "construction").height == 0
+    f = findings.filter(pl.col("rule") == "before_rule_start")
+    assert f["institution_id"].to_list() == ["B1"] and f["severity"].to_list() == ["info"]
+    assert "amount=150,000.00" in f["evidence"][0] and "months=2024-01..2024-08" in f["evidence"][0]
+    assert "150,000.00 元" in f["message"][0] and "由主管部门决定" in f["message"][0]
+    # a home due in October, inside the rule's months, is paid and gets no such finding
+    later = {**home, "institution_id": "B2", "registered_on": D(2024, 10, 8)}
+    ledger, findings = compute(tables(institutions=[later]), pack, 2024)[:2]
+    assert ledger.filter(pl.col("program") == "construction")["amount_fen"].sum() == 150_000_00
+    assert findings.filter(pl.col("rule") == "before_rule_start").height == 0

@@ -87,3 +87,18 @@ def test_an_input_the_reader_could_not_use_shows_its_most_not_paid(shaoxing):
     stake = with_stake(f, None, shaoxing, ON, "zh")["stake"].to_list()
     assert stake[0] == "最多 3,120.00 元未计发（绍兴 实施意见 重点工作(五)4）"
     assert "涉及金额" in stake[1]
+
+
+def test_money_paid_on_a_reading_to_confirm_is_not_called_unpaid(shaoxing):
+    """A shared county name read as local, or a premium rule that began mid-year, is PAID: the
+    self-check says the amount is paid on that reading, not "最多 … 未计发"; a premium rule
+    that ended before the year's end is not paid, and says so."""
+    f = _findings([
+        ("A", "at_stake_hukou_read_as_home", "warning", "rows=2 amount=1,920.00", SX),
+        ("A", "premium_part_year", "info", "rule=r in_force=2024-02..2024-12 paid=yes amount=5,412.80", "东阳"),
+        ("A", "premium_part_year", "warning", "rule=r in_force=2024-01..2024-06 paid=no amount=6,666.67", "东阳"),
+    ])
+    got = with_stake(f, None, shaoxing, ON, "zh")["stake"].to_list()
+    assert got[0].startswith("1,920.00 元已按此计发") and "未计发" not in got[0]
+    assert got[1].startswith("5,412.80 元已按此计发") and "未计发" not in got[1]
+    assert got[2] == "最多 6,666.67 元未计发（东阳）"

@@ -247,3 +247,43 @@ def test_two_blanks_of_one_home_are_each_said_with_the_money_they_hold_together(
     assert sorted(f["message"].to_list()) == [
         "1 行未填写“举办性质”：最多 1,800.00 元运营补贴未计发（若这些机构都属规则补助的举办性质）",
         "1 行未填写“等级评定”：最多 1,800.00 元运营补贴未计发（若这些机构都评为最高等级）"]
+
+
+def test_a_band_flag_column_the_data_lacks_is_named_for_the_rule_that_reads_it(make_folder):
+    """Haimen (正文): "养老床位在100张以上，且达到省示范性养老机构建设标准的，每月每张床位80元"
+    — its band "[100,)+model" reads 示范性养老机构. Without that column a 120-bed model home
+    falls to the 60-yuan band: 20 yuan per occupied bed-month less, so validate must name
+    the column and the rule. With the column, no such warning."""
+    inst = ("机构编号,机构名称,所属区县,机构类型,举办性质,登记备案日期,开业日期,运营正常,核定床位数{}\n"
+            "H1,海门甲院,海门区,养老机构,民办,2020-01-01,2020-01-01,是,120{}\n")
+    res = f"机构编号,身份证号,入住日期,户籍地\nH1,{ID_A},2023-01-01,海门区\n"
+
+    def missing(with_flag: bool) -> list[dict]:
+        flag = (",示范性养老机构", ",是") if with_flag else ("", "")
+        folder = make_folder({"机构.csv": inst.format(flag[0], flag[1]), "入住老人.csv": res},
+                             with_institutions=False)
+        _, problems = _validate(folder, "--policy", "haimen", "--year", "2024")
+        return [p for p in problems if p["check"] == "rule_input_missing"
+                and p["column"] == "model_institution"]
+
+    lacking = missing(False)
+    assert len(lacking) == 1 and "示范性养老机构" in lacking[0]["message"] and "operating" in lacking[0]["message"]
+    assert missing(True) == []
+
+
+def test_each_kind_declares_what_it_reads_once_for_validate_and_explain():
+    """The columns `validate` warns about and those `audit explain` shows come from one
+    declaration: every column a kind reads exists in the contract, and every institution
+    column of a subsidy kind is one explain shows for its ledger program."""
+    from audit.data import contract
+    from audit.kinds.registry import KINDS, program_inputs
+
+    shown = program_inputs()
+    for kind in KINDS.values():
+        read = [*kind.reads, *(c for more in kind.reads_with.values() for c in more)]
+        for table, column in read:
+            assert contract.table(table).column(column) is not None, (kind.name, table, column)
+        assert set(kind.reads_with) <= set(kind.params), kind.name
+        if kind.program:
+            assert {contract.table(t).column(c).out_name for t, c in read if t == "institutions"} \
+                <= set(shown[kind.program]), kind.name

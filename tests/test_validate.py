@@ -332,12 +332,21 @@ def test_id_typed_as_an_excel_number_says_digits_were_lost_never_check_digit_adv
 
 
 def test_missing_column_names_the_unrecognised_headers(make_folder):
-    # 人员编号 misspelt as 人员编码: the problem should point at the misspelt header
-    folder = make_folder({"staff.csv": "机构编号,人员编码,岗位\nA001,S1,护理员\n"})
+    # 入住日期 misspelt as 住进日: the problem should point at the misspelt header
+    folder = make_folder({"residents.csv": "机构编号,身份证号,住进日\nA001,11010519491231002X,2024-01-01\n"})
     missing = problems_of(folder).filter(pl.col("check") == "missing_column")
-    assert missing["column"].to_list() == ["staff_id"]
-    assert missing["message"][0].endswith("（表中未识别的列：人员编码）")
-    assert missing["message_en"][0].endswith("(headers not recognised: 人员编码)")
+    assert missing["column"].to_list() == ["admitted_on"]
+    assert missing["message"][0].endswith("（表中未识别的列：住进日）")
+    assert missing["message_en"][0].endswith("(headers not recognised: 住进日)")
+
+
+def test_a_misspelt_staff_number_header_is_said_not_silently_numbered_by_row(make_folder):
+    # 人员编号 misspelt as 人员编码: optional now (rows are numbered), but the misspelling is named
+    folder = make_folder({"staff.csv": "机构编号,人员编码,岗位\nA001,S1,护理员\n"})
+    problems = problems_of(folder)
+    assert "staff_id" in problems.filter(pl.col("check") == "column_numbered_by_row")["column"].to_list()
+    assert problems.filter(pl.col("value") == "人员编码").height + problems.filter(
+        pl.col("message").str.contains("人员编码")).height > 0
 
 
 def test_validate_says_a_csv_was_read_as_gbk(make_folder):

@@ -136,6 +136,18 @@ def missing_columns(table: schema.Table, present: list[str], sheet) -> pl.DataFr
         for c in table.columns
         if c.required and c.name not in present and c.out_name not in present
     ]
+    parts += [
+        _table_problem(
+            table,
+            sheet,
+            c.name,
+            f"没有“{c.zh}”列：每人按所在行编号（如“第5行”），用于核对同一人是否重复",
+            f"no {c.name} ({c.zh}) column: each person is numbered by their row (“第5行”) for the duplicate checks",
+            "column_numbered_by_row",
+        ).with_columns(pl.lit("info").alias("severity"))
+        for c in table.columns
+        if c.spec.get("when_absent") == "row_number" and c.name not in present
+    ]
     return pl.concat(parts) if parts else empty_problems()
 
 

@@ -4,7 +4,8 @@
 that a rule in force that year reads: a column
 a rule needs that the data lacks (or a table it lacks) would otherwise take its default
 or blank and silently pay less — 低保情况 not read as 低保类别 lost the low-income
-supplement without a word. Listed per rule kind, plus columns a parameter brings in."""
+supplement without a word. What a rule reads is declared on its kind (Kind.reads,
+Kind.reads_with) — the same declaration `audit explain` shows."""
 
 from __future__ import annotations
 
@@ -12,80 +13,7 @@ import polars as pl
 
 from audit.data import contract as schema
 from audit.data.normalise import PROBLEM_SCHEMA, empty_problems
-
-_ELIGIBILITY = [("institutions", c) for c in ("kind", "ownership", "registered_on", "accepted_on", "opened_on")]
-# rule kind → (table, column) every rule of the kind reads
-BY_KIND: dict[str, list[tuple[str, str]]] = {
-    "construction_per_bed": [
-        *_ELIGIBILITY,
-        ("institutions", "beds"),
-        ("institutions", "premises"),
-        ("institutions", "newly_built"),
-    ],
-    "nursing_type_bonus": [
-        *_ELIGIBILITY,
-        ("institutions", "nursing_beds"),
-        ("institutions", "nursing_type"),
-        ("residents", "care_level"),
-    ],
-    "renovation_share": [
-        ("institutions", "rating_level"),
-        ("institutions", "investment_final"),
-        ("institutions", "is_tekun"),
-    ],
-    "resident_month_grant": [
-        ("institutions", "ownership"),
-        ("institutions", "registered_on"),
-        ("residents", "admitted_on"),
-        ("residents", "discharged_on"),
-    ],
-    "center_star_grant": [("institutions", "kind"), ("institutions", "star_level")],
-    "factor_allocation": [("institutions", "kind"), ("institutions", "star_level")],
-    "premium_share": [
-        ("insurance", "premium"),
-        ("insurance", "year"),
-        ("insurance", "scheme"),
-        ("institutions", "profit_status"),
-    ],
-    "staffing_ratio": [("residents", "care_level"), ("staff", "role"), ("staff", "fte")],
-    "bed_month_grant": [
-        ("institutions", "kind"),
-        ("institutions", "ownership"),
-        ("institutions", "opened_on"),
-        ("residents", "admitted_on"),
-        ("residents", "discharged_on"),
-    ],
-    "bed_subsidy": [*_ELIGIBILITY, ("institutions", "beds"), ("institutions", "beds_subsidized_before")],
-}
-# (rule kind, parameter) → columns that parameter brings in
-BY_PARAM: dict[tuple[str, str], list[tuple[str, str]]] = {
-    ("resident_month_grant", "local_hukou"): [("residents", "hukou_county"), ("institutions", "county")],
-    ("resident_month_grant", "rate_by_rating_level"): [("institutions", "rating_level")],
-    ("resident_month_grant", "rate_by_care_level"): [("residents", "care_level")],
-    ("resident_month_grant", "disability_supplement"): [("residents", "care_level")],
-    ("resident_month_grant", "dementia_counts_as_disabled"): [("residents", "dementia")],
-    ("resident_month_grant", "low_income_supplement"): [("residents", "low_income")],
-    ("construction_per_bed", "rate_leased"): [("institutions", "lease_years")],
-    ("construction_per_bed", "forprofit_share"): [("institutions", "profit_status")],
-    ("center_star_grant", "require_assessed_pass"): [("institutions", "assessed_pass")],
-    ("center_star_grant", "require_operating_normally"): [("institutions", "operating_normally")],
-    ("center_star_grant", "unstarred_score_base"): [("institutions", "assessment_score")],
-    ("center_star_grant", "inside_institution_share"): [("institutions", "inside_institution")],
-    ("bed_month_grant", "local_hukou"): [("residents", "hukou_county"), ("institutions", "county")],
-    ("bed_month_grant", "rate_by_grade"): [("residents", "care_level")],
-    ("bed_month_grant", "level_by_grade"): [("residents", "care_level")],
-    ("bed_month_grant", "dementia_level_by_grade"): [("residents", "dementia_grade")],
-    ("bed_month_grant", "min_rating_level"): [("institutions", "rating_level")],
-    ("bed_month_grant", "require_registered"): [("institutions", "registered_on")],
-    ("bed_month_grant", "require_operating_normally"): [("institutions", "operating_normally")],
-    ("bed_month_grant", "band_by"): [("institutions", "beds")],
-    ("bed_subsidy", "eligible_premises"): [("institutions", "premises")],
-    ("bed_subsidy", "min_rating_level"): [("institutions", "rating_level")],
-    ("bed_subsidy", "forprofit_share"): [("institutions", "profit_status")],
-    ("bed_subsidy", "expansion_share"): [("institutions", "expansion_beds")],
-    ("bed_subsidy", "require_basic_beds_agreement"): [("institutions", "basic_beds_agreement")],
-}
-
+from audit.policy.tiers import FLAGS, parse_band
 
 # a column read from another when absent (insurance year from 保险期间)
 READ_FROM = {("insurance", "year"): "period"}
@@ -104,12 +32,29 @@ def _param_in_force(rule, param: str, span) -> bool:
 
 
 def rule_columns(rule, span=None) -> list[tuple[str, str]]:
-    """(table, column) the rule reads — in `span` only the parameters in force then."""
-    cols = list(BY_KIND.get(rule.kind, []))
-    for (kind, param), more in BY_PARAM.items():
-        if kind == rule.kind and _param_in_force(rule, param, span):
+    """(table, column) the rule reads — in `span` only the parameters in force then — as its
+    kind declares them (Kind.reads, Kind.reads_with), plus the flag columns its band keys
+    name ("[100,)+model" reads 示范性养老机构)."""
+    from audit.kinds.registry import KINDS
+
+    kind = KINDS.get(rule.kind)
+    if kind is None:
+        return []
+    cols = list(kind.reads)
+    for param, more in kind.reads_with.items():
+        if _param_in_force(rule, param, span):
             cols += more
+    if _param_in_force(rule, "rate_by_band", span):
+        cols += [("institutions", FLAGS[flag]) for flag in _band_flags(rule.param("rate_by_band"))]
     return list(dict.fromkeys(cols))
+
+
+def _band_flags(param) -> list[str]:
+    """The flags the band keys of a `rate_by_band` table name, over all its dated values."""
+    tables = [e.value for e in param.values if isinstance(e.value, dict)]
+    if isinstance(param.local, dict):
+        tables.append(param.local)
+    return sorted({flag for table in tables for key in table if (flag := parse_band(key).flag)})
 
 
 def present(table: str, tables: dict[str, pl.DataFrame], sources: dict) -> list[str] | None:

@@ -255,12 +255,18 @@ _GENERIC_EXPECTED = {
         "expected an amount in yuan with at most two decimals and 15 digits",
     ),
     "date": (
-        "应为日期，如 2024-03-01、2024/3/1 或 2024年3月1日（以 19、20 开头的 5 位数字像是写了一半的日期，不按 Excel 日期序号读）",
-        "expected a date such as 2024-03-01, 2024/3/1 or 2024年3月1日 (a 5-digit number starting 19 or 20 looks like "
-        "half a date and is not read as an Excel serial)",
+        "应为日期，如 2024-03-01、2024/3/1 或 2024年3月1日",
+        "expected a date such as 2024-03-01, 2024/3/1 or 2024年3月1日",
     ),
     "bool": ("应为 是/否（或 true/false、1/0、Y/N、√）", "expected 是/否 (or true/false, 1/0, Y/N, √)"),
 }
+
+# said only of a value it explains: a 5-digit number 19xxx / 20xxx (an Excel serial would be plausible)
+HALF_DATE = r"^\s*(?:19|20)\d{3}(?:\.0*)?\s*$"
+HALF_DATE_HINT = (
+    "（以 19、20 开头的 5 位数字像是写了一半的日期，不按 Excel 日期序号读）",
+    " (a 5-digit number starting 19 or 20 looks like half a date and is not read as an Excel serial)",
+)
 
 CHECK_OF_TYPE = {"int": "number", "number": "number", "money": "number", "date": "date", "bool": "enum", "enum": "enum"}
 
@@ -368,6 +374,11 @@ def normalise_table(name: str, raw: pl.DataFrame, sheet: str | None = None) -> t
             if bad.any():
                 zh, en = _expected(col)
                 shown = mask_person_id(pl.col(col.name)) if col.spec.get("format") == "person_id" else pl.col(col.name)
+                half = (
+                    pl.col(col.name).cast(pl.String).str.contains(HALF_DATE).fill_null(False)
+                    if col.type == "date"
+                    else pl.lit(False)
+                )
                 problems.append(
                     df.filter(bad).select(
                         pl.lit(name).alias("table"),
@@ -376,8 +387,12 @@ def normalise_table(name: str, raw: pl.DataFrame, sheet: str | None = None) -> t
                         pl.lit(col.name).alias("column"),
                         pl.lit(col.zh).alias("column_zh"),
                         shown.cast(pl.String).alias("value"),
-                        pl.lit(zh).alias("message"),
-                        pl.lit(en).alias("message_en"),
+                        (pl.lit(zh) + pl.when(half).then(pl.lit(HALF_DATE_HINT[0])).otherwise(pl.lit(""))).alias(
+                            "message"
+                        ),
+                        (pl.lit(en) + pl.when(half).then(pl.lit(HALF_DATE_HINT[1])).otherwise(pl.lit(""))).alias(
+                            "message_en"
+                        ),
                         pl.lit("error").alias("severity"),
                         pl.lit(CHECK_OF_TYPE.get(col.type, "unreadable")).alias("check"),
                     )
@@ -388,6 +403,11 @@ def normalise_table(name: str, raw: pl.DataFrame, sheet: str | None = None) -> t
             source = df.with_columns(pl.col(col.spec["derive_from"]).alias(col.name))
             value, _ = _parse_column(source, col)
             columns.append(value.alias(col.out_name))
+        elif col.spec.get("when_absent") == "row_number":
+            # a clerk's staff roster rarely has a 工号: each person is numbered by their row
+            where = pl.col("_sheet").cast(pl.String).fill_null("") if "_sheet" in df.columns else pl.lit("")
+            numbered = where + pl.lit("第") + pl.col("_row").cast(pl.String) + pl.lit("行")
+            columns.append(df.select(numbered.alias(col.out_name)).to_series())
         else:
             columns.append(pl.repeat(col.default, df.height, dtype=col.dtype, eager=True).alias(col.out_name))
     known = {c.name for c in t.columns} | {c.out_name for c in t.columns}

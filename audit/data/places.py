@@ -275,7 +275,9 @@ def resolve_tables(tables: dict[str, pl.DataFrame], sheets: dict) -> pl.DataFram
         if res is not None:
             tables["residents"] = _row_last(
                 res.with_columns(
-                    pl.lit(None, dtype=pl.String).alias("hukou_county_code"), pl.lit(False).alias("hukou_unresolved")
+                    pl.lit(None, dtype=pl.String).alias("hukou_county_code"),
+                    pl.lit(False).alias("hukou_unresolved"),
+                    pl.lit(False).alias("hukou_read_as_home"),
                 )
             )
         return _concat(notes)
@@ -377,6 +379,8 @@ def resolve_tables(tables: dict[str, pl.DataFrame], sheets: dict) -> pl.DataFram
     )
     notes.append(_renamed_notes(res, "residents", "hukou_county", sheets.get("residents")))
     notes.append(_read_as_home_notes(res, sheets.get("residents")))
+    # the rows whose money the stake reads the other way: paid as local on a shared county name
+    res = res.with_columns(_read_as_home(res).alias("hukou_read_as_home"))
     t = schema.table("residents")
     bad = res.filter(pl.col("hukou_unresolved")).with_columns(sheet_expr(res, sheets.get("residents")))
     problems = _concat(notes)
@@ -458,12 +462,19 @@ def _renamed_notes(df: pl.DataFrame, table: str, column: str, sheet) -> pl.DataF
     ).cast(PROBLEM_SCHEMA)
 
 
+def _read_as_home(res: pl.DataFrame) -> pl.Expr:
+    """A place text naming several counties, read as the home's own because the home is in one."""
+    return (pl.col("__homonyms").is_not_null() & (pl.col("hukou_county_code") == pl.col("__home_code"))).fill_null(
+        False
+    )
+
+
 def _read_as_home_notes(res: pl.DataFrame, sheet) -> pl.DataFrame:
     """One info line per sheet and place text that names several counties and was read as
     the home's own because the home is in one of them (鼓楼区 in a 南京 鼓楼区 home): paid as
     local, and said with the other readings and the rows, so a resident from another of them
     is not paid as local without a word."""
-    hit = res.filter(pl.col("__homonyms").is_not_null() & (pl.col("hukou_county_code") == pl.col("__home_code")))
+    hit = res.filter(_read_as_home(res))
     if not hit.height:
         return empty_problems()
     labels = {c: county_label(c) for c in hit["hukou_county_code"].unique().to_list()}

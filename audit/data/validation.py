@@ -7,6 +7,8 @@ and joins. The result follows the problems schema in docs/internals.md."""
 from __future__ import annotations
 
 
+from functools import lru_cache
+
 import polars as pl
 
 from audit.data import contract as schema, datachecks, places
@@ -120,6 +122,37 @@ def where_words(frame: pl.DataFrame, lang: str = "zh") -> pl.Expr:
             .otherwise(pl.lit("「") + header + pl.lit("」列")),
         ]
     return pl.concat_str(parts, ignore_nulls=True).str.strip_chars()
+
+
+@lru_cache(maxsize=2)
+def _term_steps(lang: str) -> tuple[tuple[str, str, bool], ...]:
+    """(pattern, replacement, literal) turning an institutions column and its value into the
+    user's words: the contract's Chinese header, an enum by its first accepted spelling, a
+    yes/no as 是/否 (yes/no in English)."""
+    quote = (lambda h: f"'{h}'") if lang == "en" else (lambda h: f"「{h}」")
+    yes_no = ("yes", "no") if lang == "en" else ("是", "否")
+    steps = []
+    for c in schema.table("institutions").columns:
+        key = quote(c.zh) + "="
+        steps.append((rf"(^|\s){c.name}=", "${1}" + key, False))
+        for code in sorted(c.values, key=len, reverse=True):  # public_private before public
+            if c.values[code]:
+                steps.append((key + code, key + c.values[code][0], True))
+        if c.type == "bool":
+            steps += [(key + "true", key + yes_no[0], True), (key + "false", key + yes_no[1], True)]
+        if lang == "en":
+            steps += [(key + "空", key + "blank", True)]
+    return tuple(steps)
+
+
+def in_user_terms(evidence: pl.Expr, lang: str = "zh") -> pl.Expr:
+    """A finding's `ownership=private registered_on=空` in the user's words: 「举办性质」=民办
+    「登记备案日期」=空 ('举办性质'=民办 '登记备案日期'=blank in English; the headers are the
+    contract's, as the data warnings' column_zh). Only the institutions columns are renamed:
+    amount=, param=, months=, ids= … stay, as the reports read them."""
+    for pattern, replacement, literal in _term_steps("en" if lang == "en" else "zh"):
+        evidence = evidence.str.replace_all(pattern, replacement, literal=literal)
+    return evidence
 
 
 def validate(tables: dict[str, pl.DataFrame], sources: dict | None = None) -> pl.DataFrame:

@@ -20,7 +20,20 @@ ELIGIBILITY: dict[str, set[str]] = {
     "require_newly_built": {"bool"},
     "min_beds": {"count"},
 }
+# the institution columns those conditions read (a kind's `reads` includes them)
+ELIGIBILITY_READS = (
+    ("institutions", "kind"),
+    ("institutions", "ownership"),
+    ("institutions", "registered_on"),
+    ("institutions", "accepted_on"),
+    ("institutions", "opened_on"),
+)
 TARGET_UNITS = {"share", "count", "persons", "years", "m2/person"}
+
+
+def columns(table: str, *names: str) -> tuple[tuple[str, str], ...]:
+    """(table, contract column) pairs, for a kind's `reads` and `reads_with`."""
+    return tuple((table, n) for n in names)
 
 
 @dataclass(frozen=True)
@@ -45,8 +58,10 @@ class Kind:
       (premium shares cap each other in pack order)
     - check: check kinds, `(tables, pack, year, lang) → findings` (or (findings, staffing)
       for staffing_ratio); kinds sharing one check function run it once
-    - program: the ledger program of a subsidy kind; inputs: the institution columns
-      `audit explain` shows for it
+    - program: the ledger program of a subsidy kind
+    - reads: (table, contract column) every rule of the kind reads; reads_with: parameter →
+      the columns that parameter brings in. One declaration serves `validate`'s missing-column
+      warnings, the money at stake on blank cells (audit.data.needs) and `audit explain`
     - interpretations: id → (zh, en) readings stated in the manifest when used
     - checklist: `(rule, on, lang) → [(text, when)]` inspection checklist items
     - basis_en: (Chinese phrase, English) pairs for the words its basis text adds (an English
@@ -61,7 +76,8 @@ class Kind:
     together: bool = False
     check: Callable | None = None
     items: tuple[Item, ...] = ()
-    inputs: tuple[str, ...] = ()
+    reads: tuple[tuple[str, str], ...] = ()
+    reads_with: Mapping[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
     interpretations: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     checklist: Callable | None = None
     basis_en: tuple[tuple[str, str], ...] = ()

@@ -22,7 +22,7 @@ from fractions import Fraction
 import polars as pl
 
 from audit.dates import Period
-from audit.kinds.base import Item, Kind
+from audit.kinds.base import Item, Kind, columns
 from audit.kinds.operating import _checklist as operating_checklist
 from audit.kinds.operating import residence_since
 from audit.kinds.common import Ctx, Gap, condition_findings, fen_text, opt, pct, value
@@ -678,7 +678,22 @@ KINDS = [
             Item("bed_months", "入住床位月", "occupied bed-months", _BED_MONTHS),
             Item("bed_months_", "入住床位月 · {n}", "occupied bed-months · {n}", _BED_MONTHS),
         ),
-        inputs=("opened_on", "beds", "model_institution"),
+        reads=(
+            *columns("institutions", "kind", "ownership", "opened_on"),
+            *columns("residents", "admitted_on", "discharged_on"),
+        ),
+        reads_with={
+            "local_hukou": (("residents", "hukou_county"), ("institutions", "county")),
+            "rate_by_grade": columns("residents", "care_level"),
+            "level_by_grade": columns("residents", "care_level"),
+            "dementia_level_by_grade": columns("residents", "dementia_grade"),
+            "min_rating_level": columns("institutions", "rating_level"),
+            "require_registered": columns("institutions", "registered_on"),
+            "require_operating_normally": columns("institutions", "operating_normally"),
+            "band_by": columns("institutions", "beds"),
+            "cap_by_approved_beds": columns("institutions", "beds"),
+            "forprofit_share": columns("institutions", "profit_status"),
+        },
         interpretations=INTERPRETATIONS,
         checklist=operating_checklist,
     ),

@@ -26,7 +26,7 @@ from fractions import Fraction
 
 import polars as pl
 
-from audit.kinds.base import Item, Kind
+from audit.kinds.base import ELIGIBILITY_READS, Item, Kind, columns
 from audit.kinds.construction import _checklist as construction_checklist
 from audit.kinds.common import Ctx, Gap, condition_findings, fen_text, opt, pct, value
 from audit.money import split_largest_remainder_expr
@@ -792,7 +792,23 @@ KINDS = [
             Item("expansion_beds", "改扩建新增床位", "expansion beds", _EXPANSION),
             Item("expansion_beds_stage_", "改扩建新增床位（第 {n} 期）", "expansion beds (stage {n})", _EXPANSION),
         ),
-        inputs=("expansion_beds", "expansion_accepted_on", "lease_of", "basic_beds_agreement", "model_institution"),
+        reads=(
+            *ELIGIBILITY_READS,
+            *columns("institutions", "beds", "beds_subsidized_before", "expansion_beds"),
+        ),
+        reads_with={
+            "eligible_premises": columns("institutions", "premises"),
+            "rate_leased": columns("institutions", "premises"),
+            "leased_min_years": columns("institutions", "premises", "lease_years"),
+            "leased_land_min_years": columns("institutions", "premises", "lease_of", "lease_years"),
+            "min_rating_level": columns("institutions", "rating_level"),
+            "forprofit_share": columns("institutions", "profit_status"),
+            "expansion_share": columns("institutions", "expansion_beds", "expansion_accepted_on"),
+            "require_basic_beds_agreement": columns("institutions", "basic_beds_agreement"),
+            "require_newly_built": columns("institutions", "newly_built"),
+            "bed_count": columns("institutions", "nursing_beds"),
+            "min_occupancy": columns("residents", "admitted_on", "discharged_on"),
+        },
         interpretations=INTERPRETATIONS,
         checklist=construction_checklist,
     ),

@@ -17,7 +17,7 @@ from fractions import Fraction
 
 import polars as pl
 
-from audit.kinds.base import Item, Kind
+from audit.kinds.base import Item, Kind, columns
 from audit.kinds.common import (
     CENTRES,
     PRORATE,
@@ -317,7 +317,13 @@ KINDS = [
             Item("score_formula", "按考核得分", "score formula", ("unstarred_score_base", "inside_institution_share")),
             Item("base_amount", "基础补贴", "base amount", ("base_amount",)),
         ),
-        inputs=("kind", "star_level", "assessment_score", "assessed_pass", "operating_normally", "inside_institution"),
+        reads=columns("institutions", "kind", "star_level"),
+        reads_with={
+            "require_assessed_pass": columns("institutions", "assessed_pass"),
+            "require_operating_normally": columns("institutions", "operating_normally"),
+            "unstarred_score_base": columns("institutions", "assessment_score"),
+            "inside_institution_share": columns("institutions", "inside_institution"),
+        },
         interpretations={"center_rounding": INTERPRETATIONS["center_rounding"]},
         checklist=_checklist,
     ),
@@ -336,6 +342,8 @@ KINDS = [
         program=PROGRAM,
         compute=factor_allocation,
         items=(Item("factor_share", "因素法分配", "factor allocation", ("budget", "weight_by_star")),),
+        reads=columns("institutions", "kind", "star_level"),
+        reads_with={"require_operating_normally": columns("institutions", "operating_normally")},
         interpretations={"factor_allocation": INTERPRETATIONS["factor_allocation"]},
         checklist=_checklist,
     ),

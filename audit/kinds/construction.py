@@ -24,7 +24,7 @@ from fractions import Fraction
 import polars as pl
 
 from audit.dates import Period
-from audit.kinds.base import ELIGIBILITY, Item, Kind
+from audit.kinds.base import ELIGIBILITY, ELIGIBILITY_READS, Item, Kind, columns
 from audit.kinds.common import (
     INSTITUTION,
     Ctx,
@@ -261,7 +261,7 @@ def _rates(ctx: Ctx, rule, df: pl.DataFrame, rate_names: dict) -> pl.DataFrame:
         condition_findings(  # as bed_subsidy: the base rate is the rule, the for-profit share its exception
             ctx,
             df,
-            pl.col("profit_status").is_null(),
+            pl.col("profit_status").is_null() & (pl.col("quantity") > 0),
             rule,
             "missing_profit_status",
             "warning",
@@ -305,9 +305,12 @@ def construction_per_bed(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
     ok = _conditions(ctx, rule, inst.filter(scope), relevant)
     ctx.interpretations.add("construction_due_year")
     due = _due_date(ctx, rule)
+    # a later part of a leased schedule is kept even when beds_subsidized_before leaves it no
+    # beds: those beds may be the ones its first part paid (see _later_part_beds_held)
+    held = pl.col("beds").fill_null(0) - pl.col("quantity")
     elig = (
         inst.filter(scope)
-        .filter(ok & (pl.col("quantity") > 0) & due.is_not_null() & (due <= on))
+        .filter(ok & (pl.col("beds").fill_null(0) > 0) & due.is_not_null() & (due <= on))
         .with_columns(due.dt.year().alias("due_year"))
     )
     # the schedule's lines due in the period: self-built pays once on the due day, leased
@@ -318,13 +321,14 @@ def construction_per_bed(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
         .filter(pl.col("k") <= pl.when(pl.col("premises") == "leased").then(n_years).otherwise(1))
         .with_columns(due.dt.offset_by(pl.format("{}y", pl.col("k") - 1)).alias("_line_due"))
         .filter((pl.col("_line_due") >= span.start) & (pl.col("_line_due") <= span.end))
+        .filter((pl.col("quantity") > 0) | ((pl.col("k") > 1) & (held > 0)))
     )
     if not elig.height:
         return elig.clear()
     condition_findings(
         ctx,
         elig,
-        pl.col("premises").is_null(),
+        pl.col("premises").is_null() & (pl.col("quantity") > 0),
         rule,
         "missing_premises",
         "warning",
@@ -333,6 +337,8 @@ def construction_per_bed(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
         pl.lit("premises=空"),
     )
     priced = _rates(ctx, rule, elig, {"self_built": "rate_self_built", "leased": "rate_leased"})
+    _later_part_beds_held(ctx, rule, priced.filter(pl.col("k") > 1), n_years)
+    priced = priced.filter(pl.col("quantity") > 0)
     if not priced.height:
         return priced
     leased_item = pl.lit("leased_beds") if n_years == 1 else pl.lit("leased_beds_year_") + pl.col("k").cast(pl.String)
@@ -359,6 +365,36 @@ def construction_per_bed(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
         ).alias("basis")
     )
     return _finish(ctx, rule, lines)
+
+
+def _later_part_beds_held(ctx: Ctx, rule, later: pl.DataFrame, n_years: int) -> None:
+    """A later yearly part of a leased schedule (连补N年) pays the beds its first part paid; each part
+    is priced as beds − beds_subsidized_before at the time of the run, so a bureau that recorded the
+    first part's beds as subsidised would zero years 2..N. The column cannot say whose subsidy those
+    beds had (this schedule's first part, or an earlier one), so nothing is added: a warning names
+    the home and the money those beds carry in this part (beds × the part's rate)."""
+    held = pl.min_horizontal(pl.col("beds_subsidized_before").fill_null(0), pl.col("beds").fill_null(0))
+    condition_findings(
+        ctx,
+        later.with_columns((held * pl.col("rate_fen")).alias("_held_fen")),
+        held > 0,
+        rule,
+        "lease_part_beds_subsidised",
+        "warning",
+        f"租赁用房按年补贴（连补 {n_years} 年）的以后年度：已享受建设补贴床位数未计入本年补贴。"
+        f"如这些床位正是 {rule.citation} 前几年已补的床位，本年仍应按核定床位数补助（金额见证据）；"
+        "请核实，如属本项补贴，填写第 1 年补贴前的已享受建设补贴床位数后重新核算",
+        f"a later year of a leased schedule (paid for {n_years} years): the beds recorded as subsidised before "
+        f"are left out of this year. If they are the beds {rule.citation} paid in an earlier year, this year is "
+        "still due on the approved beds (the amount in the evidence); check, and if so enter the beds "
+        "subsidised before the first year and run again",
+        pl.format(
+            "year={} beds={} beds_subsidized_before={} amount={}",
+            pl.col("k"),
+            *_txt("beds", "beds_subsidized_before"),
+            fen_text(pl.col("_held_fen")),
+        ),
+    )
 
 
 def _finish(ctx: Ctx, rule, lines: pl.DataFrame) -> pl.DataFrame:
@@ -658,19 +694,15 @@ KINDS = [
             Item("leased_beds", "租赁床位", "leased beds", _LEASED),
             Item("leased_beds_year_", "租赁床位（第 {n} 年）", "leased beds (year {n})", _LEASED),
         ),
-        inputs=(
-            "beds",
-            "beds_subsidized_before",
-            "premises",
-            "lease_years",
-            "profit_status",
-            "registered_on",
-            "accepted_on",
-            "opened_on",
-            "nursing_type",
-            "rating_level",
-            "investment_final_fen",
+        reads=(
+            *ELIGIBILITY_READS,
+            *columns("institutions", "beds", "beds_subsidized_before", "premises", "newly_built"),
         ),
+        reads_with={
+            "rate_leased": columns("institutions", "lease_years"),
+            "leased_min_years": columns("institutions", "lease_years"),
+            "forprofit_share": columns("institutions", "profit_status"),
+        },
         interpretations={"construction_due_year": INTERPRETATIONS["construction_due_year"]},
         checklist=_checklist,
     ),
@@ -696,6 +728,12 @@ KINDS = [
                 ("rate_self_built", "rate_leased", "min_nursing_occupancy", "nursing_care_levels"),
             ),
         ),
+        reads=(
+            *ELIGIBILITY_READS,
+            *columns("institutions", "nursing_beds", "nursing_type"),
+            *columns("residents", "care_level", "admitted_on", "discharged_on"),
+        ),
+        reads_with={"rate_leased": columns("institutions", "premises")},
         interpretations={"nursing_occupancy": INTERPRETATIONS["nursing_occupancy"]},
         checklist=_checklist,
     ),
@@ -707,7 +745,7 @@ KINDS = [
         program=PROGRAM,
         compute=renovation_share,
         items=(Item("renovation_share", "敬老院改造补助", "renovation share", ("share", "min_rating_level")),),
-        inputs=("is_tekun", "rating_level", "investment_final_fen"),
+        reads=columns("institutions", "is_tekun", "rating_level", "investment_final"),
         interpretations={"renovation_one_time": INTERPRETATIONS["renovation_one_time"]},
         checklist=_renovation_checklist,
     ),

@@ -14,7 +14,7 @@ from fractions import Fraction
 
 import polars as pl
 
-from audit.kinds.base import Item, Kind
+from audit.kinds.base import Item, Kind, columns
 from audit.kinds.common import Ctx, Gap, condition_findings, fen_text, opt, pct, t, value, whole_years, year_parts, yuan
 from audit.money import fen_to_yuan, mul_share_expr, round_fraction
 
@@ -275,7 +275,7 @@ KINDS = [
             ),
             Item("premium_rest", "保费自付部分", "premium (own share)"),
         ),
-        inputs=("profit_status",),
+        reads=(*columns("insurance", "premium", "year", "scheme"), ("institutions", "profit_status")),
         interpretations=INTERPRETATIONS,
         checklist=_checklist,
     ),

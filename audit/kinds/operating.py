@@ -17,7 +17,7 @@ from datetime import date
 
 import polars as pl
 
-from audit.kinds.base import Item, Kind
+from audit.kinds.base import Item, Kind, columns
 from audit.kinds.common import (
     INSTITUTION,
     Ctx,
@@ -742,7 +742,18 @@ KINDS = [
                 ("low_income_supplement", "low_income_categories"),
             ),
         ),
-        inputs=("ownership", "rating_level", "county", "registered_on"),
+        reads=(
+            *columns("institutions", "ownership", "registered_on"),
+            *columns("residents", "admitted_on", "discharged_on"),
+        ),
+        reads_with={
+            "local_hukou": (("residents", "hukou_county"), ("institutions", "county")),
+            "rate_by_rating_level": columns("institutions", "rating_level"),
+            "rate_by_care_level": columns("residents", "care_level"),
+            "disability_supplement": columns("residents", "care_level"),
+            "dementia_counts_as_disabled": columns("residents", "dementia"),
+            "low_income_supplement": columns("residents", "low_income"),
+        },
         interpretations=INTERPRETATIONS,
         checklist=_checklist,
     ),

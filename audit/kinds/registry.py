@@ -43,11 +43,19 @@ def program_kinds() -> dict[str, set[str]]:
 
 
 def program_inputs() -> dict[str, list[str]]:
-    """ledger program → institution columns `audit explain` shows (kinds' inputs, in order)."""
+    """ledger program → the institution columns its kinds read (normalised names, in
+    declaration order): what `audit explain` shows beside a line."""
+    from audit.data import contract
+    from audit.policy.tiers import FLAGS
+
     out: dict[str, list[str]] = {}
     for k in subsidy_kinds():
-        cols = out.setdefault(k.program, [])
-        cols += [c for c in k.inputs if c not in cols]
+        cols = out.setdefault(k.program or "", [])
+        read = [*k.reads, *(c for more in k.reads_with.values() for c in more)]
+        if "rate_by_band" in k.params:  # a band key may name a flag column ("[100,)+model")
+            read += [("institutions", c) for c in FLAGS.values()]
+        names = [contract.table(t).column(c).out_name for t, c in read if t == "institutions"]
+        cols += [c for c in dict.fromkeys(names) if c not in cols]
     return out
 
 

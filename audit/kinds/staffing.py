@@ -16,7 +16,7 @@ from datetime import date
 
 import polars as pl
 
-from audit.kinds.base import Kind
+from audit.kinds.base import Kind, columns
 from audit.kinds.common import INSTITUTION, flag, param_text
 from audit.kinds.checking import (
     MICRO,
@@ -409,6 +409,8 @@ KINDS = [
         "caregiver staffing ratio",
         params={"residents_per_caregiver": {"table:persons"}, "tekun_only": {"bool"}, "rounding": {"text"}},
         check=check_staffing,
+        reads=(("residents", "care_level"), *columns("staff", "role", "fte")),
+        reads_with={"tekun_only": columns("institutions", "is_tekun")},
         checklist=_checklist,
     ),
 ]

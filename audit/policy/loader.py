@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
@@ -201,6 +201,24 @@ class Rule:
         rule holds on its last day (the census day of month counts). A rule that ends on
         30 June applies in January–June of the year; one that starts later, from its month."""
         return month_runs([d for d in period.month_ends if self.holds_on(d)])
+
+    def holding_over(self, period: Period) -> "Rule":
+        """This rule as if it held over the whole `period`: each parameter's first value from
+        its start, its last value past its end. What the months the rule does not hold in
+        would carry at its own rates (calc names that money in a finding for the bureau to
+        decide; it is never a ledger line)."""
+
+        def spread(values: list[Entry]) -> list[Entry]:
+            first = replace(values[0], start=min(period.start, values[0].start))
+            values = [first, *values[1:]]
+            last = values[-1]
+            if last.until is not None and last.until < period.end:
+                values[-1] = replace(last, until=period.end)
+            return values
+
+        return replace(
+            self, params={n: replace(p, values=spread(p.values)) if p.values else p for n, p in self.params.items()}
+        )
 
     def reading(self, name: str, on: dt.date) -> "Reading":
         """The one accessor: what the rule says about `name` on `on` — a value (local value

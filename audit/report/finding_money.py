@@ -9,6 +9,8 @@ own data cannot give a figure, a sentence saying why (never a 0 that looks like 
 - claims findings and person-months cut: the amount not approved, cut, or left unclaimed
   (`amount=` in the evidence, as the claims audit worked it out);
 - inputs the reader could not use (at_stake_*, audit.stake): the most not paid (`amount=`);
+- money paid on a reading the bureau should confirm (a shared county name read as local, a
+  premium rule begun mid-year): the amount paid that way, never called unpaid;
 - anything else: why no figure is given."""
 
 from __future__ import annotations
@@ -31,6 +33,12 @@ CONDITION_PARAM = {
 }
 PER_BED_KIND = "construction_per_bed"
 CUT_RULES = ("died", "under_60", "not_on_roster")  # operating-grant person-months cut, `amount=` in evidence
+# findings whose evidence gives the most not paid because of them as `amount=`
+HELD_RULES = ("lease_part_beds_subsidised", "before_rule_start", "premium_part_year")
+# findings whose `amount=` IS paid, on a reading the bureau should confirm (not money held back)
+PAID_ON_READING = (pl.col("rule") == "at_stake_hukou_read_as_home") | (
+    (pl.col("rule") == "premium_part_year") & pl.col("evidence").str.contains("paid=yes", literal=True)
+)
 
 AMOUNT_IN_EVIDENCE = r"amount=(-?[\d,]+\.\d\d)"  # the money a finding states in its evidence
 
@@ -46,6 +54,7 @@ WORDS = {
         "claim": "申报金额中 {} 元未予核定（{}）",
         "cut": "核减 {} 元（{}）",
         "at_stake": "最多 {} 元未计发（{}）",
+        "paid_on_reading": "{} 元已按此计发，是否应付由主管部门核定（{}）",
         "see_stake": "涉及的金额（如能计算）另列一条“涉及金额”的发现",
         "unclaimed": "符合条件而未申报 {} 元（{}）",
         "gap": "原文未规定该参数，相关款项未计发；金额待主管部门确定标准后才能计算（不按零计）",
@@ -66,6 +75,7 @@ WORDS = {
         "claim": "{} yuan of the claim not approved ({})",
         "cut": "{} yuan cut ({})",
         "at_stake": "up to {} yuan not paid ({})",
+        "paid_on_reading": "{} yuan is paid on this reading; whether it is due is for the bureau ({})",
         "see_stake": "the money at stake, where it can be computed, is a finding of its own ('money at stake')",
         "unclaimed": "{} yuan eligible but not claimed ({})",
         "gap": "The text sets no value: the amount is not paid and cannot be computed until the bureau sets one "
@@ -203,7 +213,9 @@ def with_stake(findings: pl.DataFrame, institutions: pl.DataFrame | None, pack, 
         .then(pl.format(W["claim"], claim_fen, cited))
         .when(pl.col("rule").is_in(CUT_RULES))
         .then(pl.format(W["cut"], claim_fen, cited))
-        .when(pl.col("rule").str.starts_with("at_stake_"))
+        .when(PAID_ON_READING)
+        .then(pl.format(W["paid_on_reading"], claim_fen, cited))
+        .when(pl.col("rule").str.starts_with("at_stake_") | pl.col("rule").is_in(HELD_RULES))
         .then(pl.format(W["at_stake"], claim_fen, cited))
     )
     reason = pl.col("rule").replace_strict(
