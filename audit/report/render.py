@@ -58,9 +58,24 @@ def render_html(template: str, context: dict) -> str:
 def font_config():
     """One WeasyPrint font configuration per process: building it (fontconfig, the CJK font's
     faces) is part of every document's cost otherwise, and --each renders thousands."""
+    from multiprocessing.util import Finalize
+
     from weasyprint.text.fonts import FontConfiguration
 
+    # its folder holds a copy of the PDF fonts (templates/fonts, 7 MB): dropped at exit, in
+    # --each's worker processes too (they skip atexit), while the modules are still there
+    Finalize(None, _drop_font_config, exitpriority=0)
     return FontConfiguration()
+
+
+def _drop_font_config() -> None:
+    """Let go of this process's font configuration and the sheets holding it: WeasyPrint then
+    deletes its temporary folder."""
+    import gc
+
+    for cached in (print_css, pdf_font_faces, font_config):
+        cached.cache_clear()
+    gc.collect()
 
 
 PDF_FONTS = {"normal": "NotoSansCJKsc-GB2312-Regular.woff2", "bold": "NotoSansCJKsc-GB2312-Bold.woff2"}
