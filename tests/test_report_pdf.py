@@ -98,3 +98,35 @@ def test_every_character_has_a_glyph(pdf, tmp_path):
                    check=True)
     pngs = list(tmp_path.glob("p-*.png"))
     assert pngs and pngs[0].stat().st_size > 1000
+
+
+def test_pdf_fonts_are_the_gb2312_cut_with_the_full_font_for_other_characters(tmp_path):
+    """PDFs embed the GB 2312 cut of the SC faces (templates/fonts: ~5× cheaper to subset into
+    each of thousands of self-checks); a name with 镕 or 堃 (not in GB 2312) still gets its glyph,
+    from the full Noto Sans CJK SC, and reads back."""
+    from audit.report.render import TEMPLATES, html_to_pdf
+
+    css = (TEMPLATES / "print.css").read_text(encoding="utf-8")
+    common = (f'<html lang="zh-CN"><head><meta charset="utf-8"><style>{css}</style></head><body>'
+              "<h1>机构自查报告</h1><p><strong>预计补贴</strong> 合计 1,200.00 元</p></body></html>")
+    rare = common.replace("合计", "朱镕基 王堃 合计")
+    names = {}
+    for label, html in (("common", common), ("rare", rare)):
+        html_to_pdf(html, tmp_path / f"{label}.pdf")
+        names[label] = _font_names(PdfReader(tmp_path / f"{label}.pdf"))
+    assert {n.split("+")[1] for n in names["common"]} == {"Noto-Sans-CJK-SC-GB2312", "Noto-Sans-CJK-SC-GB2312-Bold"}
+    assert any(n.endswith("+Noto-Sans-CJK-SC") for n in names["rare"]), names["rare"]
+    text = subprocess.run(["pdftotext", str(tmp_path / "rare.pdf"), "-"], capture_output=True, text=True).stdout
+    assert "朱镕基 王堃 合计 1,200.00" in text
+
+
+def test_gb2312_font_cut_covers_gb2312():
+    """The shipped cut holds every GB 2312 character (a miss would only fall back, but silently slower)."""
+    from fontTools.ttLib import TTFont
+
+    from audit.resources import TEMPLATES
+
+    cmap = TTFont(TEMPLATES / "fonts" / "NotoSansCJKsc-GB2312-Regular.woff2").getBestCmap()
+    gb2312 = {bytes([a, b]).decode("gb2312", "ignore") for a in range(0xB0, 0xF8) for b in range(0xA1, 0xFF)}
+    hanzi = {c for c in gb2312 if c}
+    assert len(hanzi) == 6763 and not [c for c in hanzi if ord(c) not in cmap]

@@ -133,26 +133,33 @@ def write_selfchecks(
     documents are the unit of parallelism, and each process keeps one font configuration)."""
     out = Path(out_dir)
     workers = workers or default_jobs()
-    written, jobs = [], []
+    written: list[Path] = []
     try:
         out.mkdir(parents=True, exist_ok=True)
         parts = selfcheck_parts(result, deadline)
-        for iid in institution_ids:
-            html_path, html_text, pdf_path = _selfcheck_html(result, iid, out, parts)
-            written.append(html_path)
-            jobs.append((html_text, str(pdf_path)))
+
+        def jobs():
+            """Each home's HTML, made as the workers ask for it: they start on the first PDFs
+            while the rest of the HTML is still being written."""
+            for iid in institution_ids:
+                html_path, html_text, pdf_path = _selfcheck_html(result, iid, out, parts)
+                written.append(html_path)
+                yield html_text, str(pdf_path)
+
         label = LABELS[lang_of(result)]["rendering"]
-        if workers > 1 and len(jobs) > 2:
-            # chunks of a few documents keep the workers busy to the end without a round trip per page
-            chunk = max(1, min(16, len(jobs) // (workers * 8)))
+        n = len(institution_ids)
+        if workers > 1 and n > 2:
+            # chunks of a few documents: no round trip per page, and the last chunks end together
+            chunk = max(1, min(4, n // (workers * 8)))
             with (
                 ProcessPoolExecutor(max_workers=workers) as pool,
-                progress(pool.map(_pdf_job, jobs, chunksize=chunk), label, len(jobs)) as done,
+                progress(pool.map(_pdf_job, jobs(), chunksize=chunk), label, n) as done,
             ):
-                written += [Path(p) for p in done]
+                pdfs = [Path(p) for p in done]
         else:
-            with progress(jobs, label) as todo:
-                written += [Path(_pdf_job(j)) for j in todo]
+            with progress(jobs(), label, n) as todo:
+                pdfs = [Path(_pdf_job(j)) for j in todo]
+        written += pdfs
     except OSError as e:
         raise OutputError(f"无法写出自查报告到 {out}: {e}") from e
     return written

@@ -26,7 +26,7 @@ def bar_chart_svg(
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}" '
-        f'font-family="Noto Sans CJK SC, sans-serif" font-size="9">'
+        f'font-family="Noto Sans CJK SC GB2312, Noto Sans CJK SC, sans-serif" font-size="9">'
     ]
     if n_series > 1:
         x = label_w
