@@ -290,3 +290,81 @@ def test_a_total_row_with_a_count_in_the_name_column_is_still_a_total(tmp_path):
     assert ds.tables["payments"]["amount_fen"].sum() == 9_650_050   # 60,000 + 36,500.50
     assert [c for c in checks(ds) if c[2].startswith("skipped")] == [("拨付", 4, "skipped_total")]
     assert ds.errors().is_empty(), ds.errors()
+
+
+# ---------------------------------------------------------------- review of the above: no false errors
+
+
+def test_amounts_in_a_title_are_not_a_unit_but_a_unit_however_worded_is(tmp_path):
+    """"（第一批，共计8.65万元）" and "每床每年0.12万元" are amounts, not the sheet's unit: the
+    payments read in yuan (120,000 + 36,500.50). "金额单位为万元", "单位 万元", a bare "万元"
+    line, or "（万元）" alone beside the header are units: refused."""
+    for title in ("2024年养老服务补助资金拨付明细表（第一批，共计8.65万元）", "拨付明细（补助标准：每床每年0.12万元）"):
+        rows = [[title], ["机构编号", "补贴项目", "所属期间", "拨付金额", "凭证号", None, "单位：元"],
+                ["A001", "运营补贴", "2024", 120000, "记-1"], ["A002", "运营补贴", "2024", 36500.5, "记-2"]]
+        ds = audit.load_data(book(tmp_path / "t.xlsx", {"机构": INSTITUTIONS, "拨付": rows}))
+        assert ds.errors().is_empty() and ds.tables["payments"]["amount_fen"].sum() == 15_650_050, title
+    for line in ("金额单位为万元", "单位 万元", "万元"):
+        assert [r[:2] for r in _unit_errors(tmp_path, {"拨付": _pay([["拨付明细"], [None, None, None, line]])})] \
+            == [("拨付", 2)], line
+    beside = _pay([], ["机构编号", "补贴项目", "所属期间", "拨付金额", "凭证号", "备注", "（万元）"])
+    assert [r[:2] for r in _unit_errors(tmp_path, {"拨付": beside})] == [("拨付", 1)]
+
+
+def test_per_home_payment_sheets_alike_in_amounts_are_not_copies(tmp_path):
+    """One sheet per home (named after it, or per district naming the home in 机构名称), with
+    the same batch voucher and amount: different homes, so both read (2 × 50,000.00); a copy
+    named 拨付 (2) of the same home's sheet is still refused."""
+    head = ["补贴项目", "所属期间", "拨付金额", "凭证号"]
+    one = [["运营补贴", "2024", 50000, "记-0012"]]
+    ds = audit.load_data(book(tmp_path / "a.xlsx", {
+        "机构": INSTITUTIONS, "越城区甲养老院": [head, *one], "柯桥区乙养老院": [head, *one]}))
+    assert ds.errors().is_empty()
+    assert sorted(ds.tables["payments"]["institution_id"].to_list()) == ["A001", "A002"]
+    by_name = [["机构名称", *head]]
+    ds = audit.load_data(book(tmp_path / "b.xlsx", {
+        "机构": INSTITUTIONS, "越城区拨付": by_name + [["越城区甲养老院", *one[0]]],
+        "柯桥区拨付": by_name + [["柯桥区乙养老院", *one[0]]]}))
+    assert ds.errors().is_empty() and ds.tables["payments"]["amount_fen"].sum() == 10_000_000
+    ds = audit.load_data(book(tmp_path / "c.xlsx", {
+        "机构": INSTITUTIONS, "越城区甲养老院": [head, *one], "越城区甲养老院 (2)": [head, *one]}))
+    assert ds.errors().select("check").to_series().to_list() == ["copied_sheet"]
+
+
+def test_a_register_name_with_a_company_form_or_ownership_is_that_home(tmp_path):
+    """越城区甲养老院有限公司 and 柯桥区乙养老院（民办） on payment rows are the registered homes
+    plus a company form or an ownership: paid to them (120,000 + 36,500.50), said as read."""
+    pay = [["机构名称", "补贴项目", "所属期间", "拨付金额", "凭证号"],
+           ["越城区甲养老院有限公司", "运营补贴", "2024", 120000, "记-1"],
+           ["柯桥区乙养老院（民办）", "运营补贴", "2024", 36500.5, "记-2"]]
+    ds = audit.load_data(book(tmp_path / "b.xlsx", {"机构": INSTITUTIONS, "拨付": pay}))
+    assert ds.errors().is_empty()
+    assert ds.tables["payments"].sort("_row").select("institution_id", "amount_fen").rows() == [
+        ("A001", 12_000_000), ("A002", 3_650_050)]
+
+
+def test_per_home_subtotals_under_a_merged_home_id_are_totals(tmp_path):
+    """机构编号 merged down each home's rows, a 小计 row closing each: the id on the 小计 row is
+    the merged range's, not typed there — a subtotal, skipped (the old reading): paid
+    120,000 + 36,500.50 + 300,000 = 456,500.50, not doubled by the subtotals, and no error."""
+    path = tmp_path / "b.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    wb.set_properties({"created": datetime.datetime(2000, 1, 1)})
+    for name, rows in {"机构": INSTITUTIONS}.items():
+        ws = wb.add_worksheet(name)
+        for i, row in enumerate(rows):
+            ws.write_row(i, 0, row)
+    ws = wb.add_worksheet("拨付")
+    ws.write_row(0, 0, ["机构编号", "补贴项目", "所属期间", "拨付金额", "凭证号"])
+    ws.merge_range("A2:A4", "A001")
+    ws.write_row(1, 1, ["运营补贴", "2024", 120000, "记-1"])
+    ws.write_row(2, 1, ["建设补贴", "2024", 36500.5, "记-2"])
+    ws.write_row(3, 1, ["小计", None, 156500.5])
+    ws.merge_range("A5:A6", "A002")
+    ws.write_row(4, 1, ["运营补贴", "2024", 300000, "记-3"])
+    ws.write_row(5, 1, ["小计", None, 300000])
+    wb.close()
+    ds = audit.load_data(path)
+    assert ds.errors().is_empty()
+    assert ds.tables["payments"]["amount_fen"].sum() == 45_650_050
+    assert ds.problems.filter(pl.col("check") == "skipped_total")["row"].to_list() == [4, 6]

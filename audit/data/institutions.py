@@ -39,6 +39,10 @@ def _subsequence(short: str, long: str) -> bool:
     return all(ch in it for ch in short)
 
 
+# what may follow a register name on a row of money and still be that home (_key form: no brackets)
+_QUALIFIERS = re.compile(r"(?:民办|公办|公建民营|民办公助|非营利性?|营利性?|有限责任公司|股份有限公司|有限公司)*")
+
+
 def match_name(text: str, names: dict[str, list[str]], exact_only: bool = False) -> tuple[list[str], list[str]]:
     """(matching institution ids, nearest names for a message) for a name, sheet name or
     title. Exact key first; then the longest institution name inside the text (a title
@@ -67,6 +71,11 @@ def match_name(text: str, names: dict[str, list[str]], exact_only: bool = False)
         elif len(hits) > 1:
             return [i for n in hits for i in names[n]], hits[:5]
     if found and exact_only:
+        # the whole register name plus only a company form or an ownership in brackets
+        # (越城区甲养老院有限公司, 柯桥区乙养老院（民办）) is that home, said as an inexact match
+        rest = key.replace(inside[0], "", 1) if inside and found[1] == [inside[0]] else None
+        if rest is not None and _QUALIFIERS.fullmatch(rest):
+            return found
         return [], found[1]
     return found or ([], difflib.get_close_matches(core or key, list(names), n=3, cutoff=0.3))
 

@@ -334,6 +334,17 @@ def _frame_from_grid(
     money = [n for n in names if n in known and known[n].type == "money"]
     homes = [n for n in names if n == "_inst_name"]
     df, skipped, doubtful = layout.body_frame(body, names, first_row + h, ids, money, homes)
+    if doubtful and filled:
+        # 小计 under a 机构编号 merged over the home's rows: the id is the range's, not typed on
+        # that row — a per-home subtotal, the commonest layout, not a payment with a stray word
+        typed = layout.body_frame(grid.slice(h), names, first_row + h, ids, money, homes)[2]
+        by_fill = {r["row"] for r in doubtful} - {r["row"] for r in typed}
+        if by_fill:
+            skipped = sorted(
+                skipped + [{**r, "kind": "total"} for r in doubtful if r["row"] in by_fill], key=lambda r: r["row"]
+            )
+            doubtful = [r for r in doubtful if r["row"] not in by_fill]
+            df = df.filter(~pl.col("_row").is_in(sorted(by_fill)))
     _say_skipped(table, sheet, skipped, doubtful, problems)
     info = {
         "sheet": sheet,
@@ -567,18 +578,31 @@ def _load_one(
 COPY_SHARE = 0.9  # a sheet nine tenths of whose rows are another sheet's is a copy of it
 
 
+COPY_SUFFIX = (
+    r"\s*(?:[（(]\d+[)）]|备份|副本|复制|copy|Copy)\s*$"  # what Excel or a clerk adds to a copied sheet's name
+)
+
+
 def _copied_sheet(table: str, stacked: pl.DataFrame, df: pl.DataFrame, label: str, first: dict, problems) -> bool:
     """A sheet read by content whose rows are (nearly) all rows of a sheet already read —
     Excel's `拨付 (2)`, a `申报备份` kept beside `申报` — is a copy, not more payments:
     stacked, it would count every amount twice. An error naming both sheets, the rows and
-    the money on them; the copy is not stacked. Per-home rosters share no rows, so they
-    stack as before. Rows compare by every column the two have in common, as text."""
+    the money on them; the copy is not stacked. Rows compare by every column the two have in
+    common, as text, and by the home each row is read for (its 机构名称, or the home a sheet's
+    name or title gives): one home's sheet is never a copy of another's, however alike their
+    amounts. Only tables with money: a roster kept month by month (1月, 2月, 3月 of the same
+    residents) pays no one twice — a person counts once a month — and its repeated rows are
+    named one by one (overlapping stays)."""
+    money = [c.name for c in schema.table(table).columns if c.type == "money"]
+    home = [c for c in ("_inst_name", "_inst_code", "_inst_label") if c in df.columns and c in stacked.columns]
     cols = [c for c in df.columns if not c.startswith("_") and c in stacked.columns]
-    if len(cols) < 2 or df.is_empty():
+    if not any(c in cols for c in money) or len(cols) < 2 or df.is_empty():
         return False
+    # a home named by the sheet: `拨付 (2)` / `申报备份` name the same as `拨付` / `申报`
+    keys = [*cols, *(pl.col(c).str.replace(COPY_SUFFIX, "").alias(c) if c == "_inst_label" else c for c in home)]
     sheet_of = pl.col("_sheet") if "_sheet" in stacked.columns else pl.lit(first["sheet"], dtype=pl.String)
-    seen = stacked.select(sheet_of.alias("__sheet"), pl.struct(cols).hash().alias("__h")).unique()
-    mine = df.select(pl.struct(cols).hash().alias("__h"), *cols)
+    seen = stacked.select(sheet_of.alias("__sheet"), pl.struct(keys).hash().alias("__h")).unique()
+    mine = df.select(pl.struct(keys).hash().alias("__h"), *cols)
     shared = (
         mine.join(seen, on="__h")
         .group_by("__sheet")
@@ -588,7 +612,7 @@ def _copied_sheet(table: str, stacked: pl.DataFrame, df: pl.DataFrame, label: st
     if shared.is_empty() or shared["n"][0] < COPY_SHARE * df.height:
         return False
     other, n = shared["__sheet"][0], shared["n"][0]
-    money = [c.name for c in schema.table(table).columns if c.type == "money" and c.name in cols]
+    money = [c for c in money if c in cols]
     twice = ""
     if money:
         dup = mine.join(seen.filter(pl.col("__sheet") == other), on="__h", how="semi")

@@ -36,10 +36,13 @@ SERIAL_HEADERS = {"序号", "编号序号", "no", "no.", "序"}
 TITLE_WORDS_RE = r"(填报单位|填表单位|报送单位|单位名称|填报日期|统计时间|截至|截止)"
 
 
-# a unit written outside the headers: 单位：万元 / 金额单位：万元 above the header, in the title
-# (…明细表（单位：万元）) or in a cell beside the header row; 填报单位：… names the office, not a unit
-UNIT_LINE_RE = re.compile(r"(?<![报表送])单位\s*[:：]\s*([^，,；;。]*)|[（(]\s*([^（()）]*元)\s*[)）]")
+# a unit written outside the headers: 单位：万元 / 金额单位为万元 / 万元 above the header, in the
+# title (…明细表（单位：万元）), or alone in a cell beside the header row. An amount is not a unit:
+# "共计8.65万元", "每床每年0.12万元" are taken out before the words are read
+AMOUNT_RE = re.compile(r"[0-9０-９][0-9０-９.．,，]*\s*[万千亿]?元")
 NOT_YUAN_RE = re.compile(r"[万千亿]元")
+YUAN_RE = re.compile(r"单位\s*[:：为]?\s*元|[（(]\s*元\s*[)）]")
+UNIT_CELL_RE = re.compile(r"^[（(]?\s*(?:(?:金额|计量)?单位\s*[:：为]?\s*)?[万千亿]?元\s*[)）]?$")
 
 
 @dataclass
@@ -52,18 +55,24 @@ class Unit:
 
     @property
     def in_yuan(self) -> bool:
-        return NOT_YUAN_RE.search(self.text) is None
+        return NOT_YUAN_RE.search(AMOUNT_RE.sub("", self.text)) is None
 
 
 def declared_unit(rows: list[list[str | None]], header_at: int, hmap: dict, first_row: int) -> Unit | None:
-    """The first unit written in a title row (单位：万元, …表（万元）) or, as 单位：万元, in a
-    header-row cell that is no column's header; one naming 万元/千元/亿元 wins over a 元."""
+    """The first unit written in a title row (单位：万元, 金额单位为万元, …表（万元）, 万元) or in a
+    header-row cell that holds nothing but a unit (单位：万元, （万元）) and is no column's header;
+    one naming 万元/千元/亿元 wins over a 元. Amounts (共计8.65万元) are not units."""
     found = []
     for i, row in enumerate(rows[: header_at + 1]):
         for j, v in enumerate(row):
-            m = UNIT_LINE_RE.search(v) if v is not None else None
-            unit = m and (m.group(1) if i == header_at else m.group(1) or m.group(2))
-            if unit and "元" in unit and not (i == header_at and english(v, hmap)):
+            if v is None:
+                continue
+            if i == header_at:
+                said = not english(v, hmap) and UNIT_CELL_RE.match(schema.norm_key(v)) is not None
+            else:
+                words = AMOUNT_RE.sub("", v)
+                said = NOT_YUAN_RE.search(words) is not None or YUAN_RE.search(words) is not None
+            if said:
                 found.append(Unit(first_row + i, j, v))
     return next((u for u in found if not u.in_yuan), found[0] if found else None)
 
