@@ -368,3 +368,16 @@ def test_per_home_subtotals_under_a_merged_home_id_are_totals(tmp_path):
     assert ds.errors().is_empty()
     assert ds.tables["payments"]["amount_fen"].sum() == 45_650_050
     assert ds.problems.filter(pl.col("check") == "skipped_total")["row"].to_list() == [4, 6]
+
+
+def test_one_resident_on_two_homes_sheets_is_paired_with_the_right_row_and_sheet(tmp_path):
+    """Rosters one sheet per home share row numbers: the same person on row 2 of both sheets
+    is one pair across two homes, named with the other sheet — not also "two rows of one home"."""
+    head = ["身份证号", "入住日期", "户籍地"]
+    ds = audit.load_data(book(tmp_path / "b.xlsx", {
+        "机构": INSTITUTIONS,
+        "越城区甲养老院": [head, [ID_A, datetime.date(2023, 1, 1), "越城区"], [ID_B, datetime.date(2023, 1, 1), "越城区"]],
+        "柯桥区乙养老院": [head, [ID_A, datetime.date(2023, 6, 1), "柯桥区"]]}))
+    over = ds.problems.filter(pl.col("check") == "overlapping_stay")
+    assert over.height == 1 and "两家机构" in over["message"][0]
+    assert "与工作表「越城区甲养老院」第2行（机构 A001）" in over["message"][0]

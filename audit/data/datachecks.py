@@ -734,26 +734,50 @@ def _overlap_pairs(df: pl.DataFrame, start: str, end: str) -> pl.DataFrame:
     earlier one when it starts before the latest end so far. Linear, one pair per flagged row:
     a self-join would make n² pairs when one placeholder id fills thousands of rows (20,000 →
     24 GB). The running maximum carries the row of that end: key = end day × 10⁹ + (10⁹ − row)."""
-    r = df.filter(pl.col("person_id").is_not_null() & pl.col(start).is_not_null()).select(
-        "person_id", "institution_id", start, end, "_row"
+    sheet = pl.col("_sheet") if "_sheet" in df.columns else pl.lit(None, pl.String)
+    r = (
+        df.with_row_index("__i")  # rows of sheets stacked one per home share Excel row numbers
+        .filter(pl.col("person_id").is_not_null() & pl.col(start).is_not_null())
+        .select("__i", "person_id", "institution_id", start, end, "_row", sheet.alias("__sheet"))
     )
     r = r.filter(repeated(r.get_column("person_id")))  # one row cannot overlap: most people drop out here
     end_day = pl.col(end).fill_null(date.max).cast(pl.Int64)
-    key = end_day * ROW_KEY + (ROW_KEY - pl.col("_row"))
-    r = r.sort("person_id", start, "_row").with_columns(key.cum_max().shift(1).over("person_id").alias("__prev"))
+    key = end_day * ROW_KEY + (ROW_KEY - 1 - pl.col("__i").cast(pl.Int64))
+    r = r.sort("person_id", start, "__i").with_columns(key.cum_max().shift(1).over("person_id").alias("__prev"))
     latest = pl.col("__prev")
     flagged = r.filter(latest.is_not_null() & (pl.col(start).cast(pl.Int64) < latest // ROW_KEY)).with_columns(
-        (ROW_KEY - latest % ROW_KEY).alias("_row_b")
+        (ROW_KEY - 1 - latest % ROW_KEY).alias("__i_b")
     )
     other = r.select(
+        pl.col("__i").cast(pl.Int64).alias("__i_b"),
         pl.col("_row").alias("_row_b"),
         pl.col("institution_id").alias("institution_id_b"),
         pl.col(start).alias("__start_b"),
+        pl.col("__sheet").alias("__sheet_b"),
     )
     return (
-        flagged.join(other, on="_row_b", how="left")
+        flagged.join(other, on="__i_b", how="left")
         .filter(pl.col("__start_b") < pl.col(end).fill_null(date.max))
         .sort("_row")
+    )
+
+
+def _other_row(en: bool = False) -> pl.Expr:
+    """The other row of an overlap pair (第5行 / row 5), with its sheet when that is another:
+    rosters kept one sheet per home share row numbers (工作表「乙院」第5行)."""
+    elsewhere = pl.col("__sheet_b").is_not_null() & (pl.col("__sheet_b") != pl.col("__sheet")).fill_null(False)
+    row = pl.col("_row_b").cast(pl.String)
+    if en:
+        return (
+            pl.lit("row ")
+            + row
+            + pl.when(elsewhere).then(pl.lit(" of sheet '") + pl.col("__sheet_b") + "'").otherwise(pl.lit(""))
+        )
+    return (
+        pl.when(elsewhere).then(pl.lit("工作表「") + pl.col("__sheet_b") + "」").otherwise(pl.lit(""))
+        + "第"
+        + row
+        + "行"
     )
 
 
@@ -767,16 +791,16 @@ def _overlapping_employment(tables, sheets) -> pl.DataFrame:
     since = pl.col("hired_on").fill_null(date(1900, 1, 1))  # no 入职日期: on staff all along, as staffing reads it
     pairs = _overlap_pairs(staff.with_columns(since), "hired_on", "left_on")
     pairs = pairs.filter(pl.col("institution_id").eq_missing(pl.col("institution_id_b")))
-    other = pl.col("_row_b").cast(pl.String)
+    other = _other_row()
     return _rows(
         pairs,
         schema.table("staff"),
         sheets.get("staff"),
         "person_id",
         mask_person_id(pl.col("person_id")),
-        pl.lit("同一人在同一机构的两行在职时间重叠（与第") + other + "行）：人员配备会把此人计两次，请核对是否重复录入",
-        pl.lit("two rows of the same person in the same institution are employed at once (row ")
-        + other
+        pl.lit("同一人在同一机构的两行在职时间重叠（与") + other + "）：人员配备会把此人计两次，请核对是否重复录入",
+        pl.lit("two rows of the same person in the same institution are employed at once (")
+        + _other_row(en=True)
         + "): the staffing ratio counts them twice; check for a row entered twice",
         "overlapping_employment",
         severity="warning",
@@ -792,7 +816,7 @@ def _overlapping_stays(tables, sheets) -> pl.DataFrame:
     t = schema.table("residents")
     pairs = _overlap_pairs(tables["residents"], "admitted_on", "discharged_on")
     same = pl.col("institution_id").eq_missing(pl.col("institution_id_b"))
-    other = pl.col("_row_b").cast(pl.String)
+    other = _other_row()
     masked = mask_person_id(pl.col("person_id"))
     return pl.concat(
         [
@@ -802,13 +826,13 @@ def _overlapping_stays(tables, sheets) -> pl.DataFrame:
                 sheets.get("residents"),
                 "person_id",
                 masked,
-                pl.lit("同一人同时入住两家机构：与第")
+                pl.lit("同一人同时入住两家机构：与")
                 + other
-                + "行（机构 "
+                + "（机构 "
                 + pl.col("institution_id_b")
                 + "）的入住时间重叠，核算时将作为重复申领（double_claim）列出",
-                pl.lit("the same person stays in two institutions at once: overlaps row ")
-                + other
+                pl.lit("the same person stays in two institutions at once: overlaps ")
+                + _other_row(en=True)
                 + " (institution "
                 + pl.col("institution_id_b")
                 + "); the run lists it as a double claim",
@@ -821,11 +845,11 @@ def _overlapping_stays(tables, sheets) -> pl.DataFrame:
                 sheets.get("residents"),
                 "person_id",
                 masked,
-                pl.lit("同一人在同一机构的两行入住时间重叠（与第")
+                pl.lit("同一人在同一机构的两行入住时间重叠（与")
                 + other
-                + "行）：补助按人按月只计一次，请核对是否重复录入",
-                pl.lit("two rows of the same person in the same institution overlap (row ")
-                + other
+                + "）：补助按人按月只计一次，请核对是否重复录入",
+                pl.lit("two rows of the same person in the same institution overlap (")
+                + _other_row(en=True)
                 + "): grants count a person once a month; check for a row entered twice",
                 "overlapping_stay",
                 severity="warning",
