@@ -679,6 +679,7 @@ def reconcile(
     ]
     claims, pays = claims.filter(in_year), pays.filter(in_year)
     findings.append(_overlapping_claims(claims, lang))
+    findings.append(_repeated_claims(claims, lang))
     keys = _row_keys(claims, pays, atoms)
     own = [pl.coalesce("k0", "m0").alias("k0"), pl.coalesce("k1", "m1").alias("k1")]  # no key: no institution
     claims = _assign(claims, keys).with_columns(own)
@@ -977,6 +978,56 @@ def _overlapping_claims(claims: pl.DataFrame, lang: str) -> pl.DataFrame:
                 pl.col("shared"),
             ).alias("evidence"),
             pl.col("shared").alias("period"),
+        )
+    )
+
+
+def _repeated_claims(claims: pl.DataFrame, lang: str) -> pl.DataFrame:
+    """The same claim on two or more rows — one home, programme, period and amount (a sheet
+    copied beside the original and edited a little, so not refused as a copy): counted as
+    claimed twice without a word otherwise. A warning with the rows and the money repeated."""
+    reps = (
+        claims.filter(pl.col("m0").is_not_null())
+        .group_by(*PAIR, "m0", "m1", "amount_fen")
+        .agg(pl.len().alias("n"), pl.col("period").first(), pl.col("_row").sort().alias("rows"))
+        .filter(pl.col("n") > 1)
+    )
+    if not reps.height:
+        return pl.DataFrame(schema=FINDING_SCHEMA)
+    extra = pl.col("amount_fen") * (pl.col("n") - 1)
+    rows = pl.col("rows").cast(pl.List(pl.String)).list.join("、")
+    msg = (
+        pl.format(
+            "同一补贴项目 {} 的同一期间 {} 以相同金额 {} 元申报了 {} 次（第 {} 行）：多计申报 {} 元，请核实是否重复录入",
+            _programme_words(lang),
+            pl.col("period"),
+            fen_text(pl.col("amount_fen")),
+            pl.col("n"),
+            rows,
+            fen_text(extra),
+        )
+        if lang != "en"
+        else pl.format(
+            "programme {} is claimed {} times for {} with the same {} yuan (rows {}): {} yuan claimed twice; "
+            "check for a row entered twice",
+            _programme_words(lang),
+            pl.col("n"),
+            pl.col("period"),
+            fen_text(pl.col("amount_fen")),
+            rows,
+            fen_text(extra),
+        )
+    )
+    return as_findings(
+        reps.sort(*PAIR, "m0", "m1").select(
+            "institution_id",
+            pl.lit("claim_repeated").alias("rule"),
+            pl.lit("warning").alias("severity"),
+            msg.alias("message"),
+            pl.format(
+                "program={} period={} rows={} amount={}", pl.col("program"), pl.col("period"), rows, fen_text(extra)
+            ).alias("evidence"),
+            pl.col("period"),
         )
     )
 

@@ -291,3 +291,13 @@ def test_a_recovery_recorded_as_a_negative_payment_is_a_payment_for_the_status()
     recon, _, _, _ = run(institutions=[HOME], residents=[resident(A)], claims=[op("2024", 1_200_00)],
                          payments=[op("2024-12", -100_00, "payments")])
     assert recon.select(COLS).rows() == [("2024", 1_200_00, 1_200_00, -100_00, 0, 1_300_00, "补发")]
+
+
+def test_the_same_claim_on_two_rows_is_a_warning_with_the_money_claimed_twice():
+    # a 申报 sheet copied and lightly edited is stacked; its rows repeat the original's: 2024
+    # claimed 1,200.00 twice → claimed 2,400.00 on the row, and a warning names the 1,200.00
+    recon, _, findings, _ = run(institutions=[HOME], residents=[resident(A)],
+                                claims=[op("2024", 1_200_00), op("2024", 1_200_00)])
+    assert recon.select("period", "claimed_fen", "approved_fen").rows() == [("2024", 2_400_00, 1_200_00)]
+    rep = findings.filter(pl.col("rule") == "claim_repeated").row(0, named=True)
+    assert rep["severity"] == "warning" and "amount=1,200.00" in rep["evidence"] and "2 次" in rep["message"]
