@@ -667,7 +667,10 @@ def reconcile(
     payments outside the year or for a programme the pack does not have)."""
     y0, y1 = span_months(ctx, year)
     claims = dates.month_spans(tables["claims"].select("institution_id", "program", "period", "amount_fen", "_row"))
-    pays = dates.month_spans(tables["payments"].select("institution_id", "program", "period", "amount_fen", "_row"))
+    voucher = ["voucher"] if "voucher" in tables["payments"].columns else []
+    pays = dates.month_spans(
+        tables["payments"].select("institution_id", "program", "period", "amount_fen", "_row", *voucher)
+    )
     in_year = (pl.col("m0") >= y0) & (pl.col("m1") <= y1)
     atoms = approved_atoms(ledger, ctx).filter(in_year)
     findings = [
@@ -679,7 +682,10 @@ def reconcile(
     ]
     claims, pays = claims.filter(in_year), pays.filter(in_year)
     findings.append(_overlapping_claims(claims, lang))
-    findings.append(_repeated_claims(claims, lang))
+    findings.append(_repeated(claims, lang, "claim"))
+    # payments: a 凭证号 tells two equal payments apart (a repeat with one is an input error)
+    unvouched = pays.filter(pl.col("voucher").is_null()) if "voucher" in pays.columns else pays
+    findings.append(_repeated(unvouched, lang, "payment"))
     keys = _row_keys(claims, pays, atoms)
     own = [pl.coalesce("k0", "m0").alias("k0"), pl.coalesce("k1", "m1").alias("k1")]  # no key: no institution
     claims = _assign(claims, keys).with_columns(own)
@@ -982,12 +988,14 @@ def _overlapping_claims(claims: pl.DataFrame, lang: str) -> pl.DataFrame:
     )
 
 
-def _repeated_claims(claims: pl.DataFrame, lang: str) -> pl.DataFrame:
-    """The same claim on two or more rows — one home, programme, period and amount (a sheet
-    copied beside the original and edited a little, so not refused as a copy): counted as
-    claimed twice without a word otherwise. A warning with the rows and the money repeated."""
+def _repeated(frame: pl.DataFrame, lang: str, what: str) -> pl.DataFrame:
+    """The same claim (or payment with no 凭证号) on two or more rows — one home, programme,
+    period and amount (a sheet copied beside the original and edited a little, so not refused
+    as a copy): counted twice without a word otherwise. A warning with the rows and the money
+    repeated (two equal payments may be real: the bureau checks)."""
+    zh_what, en_what = {"claim": ("申报", "claimed"), "payment": ("拨付", "paid")}[what]
     reps = (
-        claims.filter(pl.col("m0").is_not_null())
+        frame.filter(pl.col("m0").is_not_null())
         .group_by(*PAIR, "m0", "m1", "amount_fen")
         .agg(pl.len().alias("n"), pl.col("period").first(), pl.col("_row").sort().alias("rows"))
         .filter(pl.col("n") > 1)
@@ -998,7 +1006,8 @@ def _repeated_claims(claims: pl.DataFrame, lang: str) -> pl.DataFrame:
     rows = pl.col("rows").cast(pl.List(pl.String)).list.join("、")
     msg = (
         pl.format(
-            "同一补贴项目 {} 的同一期间 {} 以相同金额 {} 元申报了 {} 次（第 {} 行）：多计申报 {} 元，请核实是否重复录入",
+            f"同一补贴项目 {{}} 的同一期间 {{}} 以相同金额 {{}} 元{zh_what}了 {{}} 次（第 {{}} 行）：多计{zh_what} {{}} 元，"
+            "请核实是否重复录入",
             _programme_words(lang),
             pl.col("period"),
             fen_text(pl.col("amount_fen")),
@@ -1008,8 +1017,8 @@ def _repeated_claims(claims: pl.DataFrame, lang: str) -> pl.DataFrame:
         )
         if lang != "en"
         else pl.format(
-            "programme {} is claimed {} times for {} with the same {} yuan (rows {}): {} yuan claimed twice; "
-            "check for a row entered twice",
+            f"programme {{}} is {en_what} {{}} times for {{}} with the same {{}} yuan (rows {{}}): {{}} yuan "
+            f"{en_what} twice; check for a row entered twice",
             _programme_words(lang),
             pl.col("n"),
             pl.col("period"),
@@ -1021,7 +1030,7 @@ def _repeated_claims(claims: pl.DataFrame, lang: str) -> pl.DataFrame:
     return as_findings(
         reps.sort(*PAIR, "m0", "m1").select(
             "institution_id",
-            pl.lit("claim_repeated").alias("rule"),
+            pl.lit(f"{what}_repeated").alias("rule"),
             pl.lit("warning").alias("severity"),
             msg.alias("message"),
             pl.format(

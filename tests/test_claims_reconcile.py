@@ -301,3 +301,14 @@ def test_the_same_claim_on_two_rows_is_a_warning_with_the_money_claimed_twice():
     assert recon.select("period", "claimed_fen", "approved_fen").rows() == [("2024", 2_400_00, 1_200_00)]
     rep = findings.filter(pl.col("rule") == "claim_repeated").row(0, named=True)
     assert rep["severity"] == "warning" and "amount=1,200.00" in rep["evidence"] and "2 次" in rep["message"]
+
+
+def test_the_same_payment_on_two_rows_without_a_voucher_is_a_warning():
+    # paid 600.00 for 2024H1 on two rows with no 凭证号: 1,200.00 paid, and a warning names the
+    # 600.00 that may be a row entered twice (with a voucher the repeat is an input error instead)
+    pay = {"institution_id": "H", "program": "operating", "period": "2024H1", "amount_fen": 600_00}
+    recon, _, findings, _ = run(institutions=[HOME], residents=[resident(A)], claims=[op("2024", 1_200_00)],
+                                payments=[pay, dict(pay)])
+    assert recon["paid_fen"].sum() == 1_200_00
+    rep = findings.filter(pl.col("rule") == "payment_repeated").row(0, named=True)
+    assert rep["severity"] == "warning" and "amount=600.00" in rep["evidence"] and "拨付了 2 次" in rep["message"]
