@@ -381,3 +381,11 @@ def test_one_resident_on_two_homes_sheets_is_paired_with_the_right_row_and_sheet
     over = ds.problems.filter(pl.col("check") == "overlapping_stay")
     assert over.height == 1 and "两家机构" in over["message"][0]
     assert "与工作表「越城区甲养老院」第2行（机构 A001）" in over["message"][0]
+
+
+def test_a_column_refused_for_its_unit_is_not_also_called_missing(tmp_path):
+    """金额单位：万元 above the header refuses 拨付金额: one error saying why, not a second one
+    claiming the sheet has no 拨付金额 column (it has; its unit is the problem)."""
+    rows = _pay([["2024年养老机构补贴资金拨付明细表"], [None, None, None, None, "金额单位：万元"]])
+    ds = audit.load_data(book(tmp_path / "b.xlsx", {"机构": INSTITUTIONS, "拨付": rows}))
+    assert ds.errors().filter(pl.col("table") == "payments")["check"].to_list() == ["unit"]

@@ -233,7 +233,7 @@ def _refuse_declared_unit(
     )
     for j, n in hit:
         names[j] = f"__unit_{j}"
-        del read_as[n]
+        read_as[n] = {**read_as[n], "ignored": "unit"}  # present but refused: not "missing" too
 
 
 def _fill_merged_down(

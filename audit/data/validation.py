@@ -48,7 +48,14 @@ def check_tables(
         present = (sources.get(name) or {}).get("columns") or list(raw.columns)
         if t.required and raw.height == 0:
             parts.append(datachecks.no_rows(t, sheet))
-        parts.append(datachecks.missing_columns(t, present, sheet))
+        # a money column refused for its unit (单位：万元) is there: its error says so, not "missing"
+        refused = [
+            c
+            for info in (sources.get(name) or {}).get("read", [])
+            for c, h in info["read_as"].items()
+            if h.get("ignored") == "unit"
+        ]
+        parts.append(datachecks.missing_columns(t, [*present, *refused], sheet))
         parts.append(datachecks.unknown_columns(t, present, sheet))
         normalised, unreadable = normalise_table(name, raw, sheet)
         out[name] = normalised
