@@ -381,6 +381,7 @@ def test_one_resident_on_two_homes_sheets_is_paired_with_the_right_row_and_sheet
     over = ds.problems.filter(pl.col("check") == "overlapping_stay")
     assert over.height == 1 and "两家机构" in over["message"][0]
     assert "与工作表「越城区甲养老院」第2行（机构 A001）" in over["message"][0]
+    assert over["sheet"].to_list() == ["柯桥区乙养老院"]   # the row's own sheet, not both sheets' names
 
 
 def test_a_column_refused_for_its_unit_is_not_also_called_missing(tmp_path):

@@ -734,11 +734,12 @@ def _overlap_pairs(df: pl.DataFrame, start: str, end: str) -> pl.DataFrame:
     earlier one when it starts before the latest end so far. Linear, one pair per flagged row:
     a self-join would make n² pairs when one placeholder id fills thousands of rows (20,000 →
     24 GB). The running maximum carries the row of that end: key = end day × 10⁹ + (10⁹ − row)."""
-    sheet = pl.col("_sheet") if "_sheet" in df.columns else pl.lit(None, pl.String)
+    own_sheet = ["_sheet"] if "_sheet" in df.columns else []  # problems then name each row's own sheet
+    sheet = pl.col("_sheet") if own_sheet else pl.lit(None, pl.String)
     r = (
         df.with_row_index("__i")  # rows of sheets stacked one per home share Excel row numbers
         .filter(pl.col("person_id").is_not_null() & pl.col(start).is_not_null())
-        .select("__i", "person_id", "institution_id", start, end, "_row", sheet.alias("__sheet"))
+        .select("__i", "person_id", "institution_id", start, end, "_row", *own_sheet, sheet.alias("__sheet"))
     )
     r = r.filter(repeated(r.get_column("person_id")))  # one row cannot overlap: most people drop out here
     end_day = pl.col(end).fill_null(date.max).cast(pl.Int64)

@@ -28,6 +28,8 @@ ELIGIBILITY_READS = (
     ("institutions", "accepted_on"),
     ("institutions", "opened_on"),
 )
+# "本地户籍": the resident's 户籍地 against the home's county
+LOCAL_HUKOU_READS = (("residents", "hukou_county"), ("institutions", "county"))
 TARGET_UNITS = {"share", "count", "persons", "years", "m2/person"}
 
 

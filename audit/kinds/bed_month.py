@@ -22,7 +22,7 @@ from fractions import Fraction
 import polars as pl
 
 from audit.dates import Period
-from audit.kinds.base import Item, Kind, columns
+from audit.kinds.base import LOCAL_HUKOU_READS, Item, Kind, columns
 from audit.kinds.operating import _checklist as operating_checklist
 from audit.kinds.operating import residence_since
 from audit.kinds.common import Ctx, Gap, condition_findings, fen_text, opt, pct, value
@@ -683,7 +683,7 @@ KINDS = [
             *columns("residents", "admitted_on", "discharged_on"),
         ),
         reads_with={
-            "local_hukou": (("residents", "hukou_county"), ("institutions", "county")),
+            "local_hukou": LOCAL_HUKOU_READS,
             "rate_by_grade": columns("residents", "care_level"),
             "level_by_grade": columns("residents", "care_level"),
             "dementia_level_by_grade": columns("residents", "dementia_grade"),

@@ -17,7 +17,7 @@ from datetime import date
 
 import polars as pl
 
-from audit.kinds.base import Item, Kind, columns
+from audit.kinds.base import LOCAL_HUKOU_READS, Item, Kind, columns
 from audit.kinds.common import (
     INSTITUTION,
     Ctx,
@@ -770,7 +770,7 @@ KINDS = [
             *columns("residents", "admitted_on", "discharged_on"),
         ),
         reads_with={
-            "local_hukou": (("residents", "hukou_county"), ("institutions", "county")),
+            "local_hukou": LOCAL_HUKOU_READS,
             "rate_by_rating_level": columns("institutions", "rating_level"),
             "rate_by_care_level": columns("residents", "care_level"),
             "disability_supplement": columns("residents", "care_level"),
