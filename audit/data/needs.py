@@ -80,6 +80,8 @@ def missing_for_pack(pack, tables: dict[str, pl.DataFrame], sources: dict, span=
             key = (table, column if given is not None else None)
             if rule not in missing.setdefault(key, []):
                 missing[key].append(rule)
+    from audit.kinds.registry import KINDS  # here: audit.kinds imports audit.data
+
     rows = []
     for (table, column), rules in missing.items():
         t, src = schema.table(table), sources.get(table) or {}
@@ -89,8 +91,6 @@ def missing_for_pack(pack, tables: dict[str, pl.DataFrame], sources: dict, span=
         default_zh = f"（缺省按 {col.default} 计）" if col is not None and col.default is not None else ""
         default_en = f" (default {col.default} used)" if col is not None and col.default is not None else ""
         cited = "、".join(f"{r.id}（{r.citation}）" for r in rules)
-        from audit.kinds.registry import KINDS
-
         pays = any(KINDS[r.kind].compute is not None for r in rules)  # else only checks read it
         harm_zh = "按这些规则应付的款项可能多付、少付或不付" if pays else "这些规则的检查结论可能有误"
         harm_en = "what they pay may be wrong or not paid" if pays else "what these checks conclude may be wrong"
