@@ -207,11 +207,8 @@ def _read_months(df: pl.DataFrame, col: schema.Column, table: str, sheet) -> tup
         parts["ambiguous"].alias("__ambiguous"),
         parts["month"].alias("__month"),
     )
-    rows = (
-        df.select(pl.exclude(col.name))
-        .with_columns(raw)
-        .join(read, on=col.name, how="left", maintain_order="left", nulls_equal=False)
-    )
+    where = df.select("_row", *(["_sheet"] if "_sheet" in df.columns else []))
+    rows = text.with_columns(where).join(read, on=col.name, how="left", maintain_order="left")
     day = pl.col("__date").dt.day()
     shown = pl.col("__date").dt.strftime("%Y-%m-%d")
     month = pl.col("__month")
