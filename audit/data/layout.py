@@ -247,10 +247,17 @@ def skip_rows(
     def total_label(c: str) -> pl.Expr:  # 合计…, 小计(3家) — not 合计村敬老院
         return (txt(c).str.contains(TOTAL_RE) & ~txt(c).str.contains(NAMED_LIKE_TOTAL_RE)).fill_null(False)
 
-    def filled_in(cols) -> pl.Expr:  # a value there that is not itself a total's or a footer's words
+    def filled_in(cols, figures: bool = True) -> pl.Expr:
+        """A value there that is not itself a total's or a footer's words (nor, unless
+        `figures`, a bare number)."""
         return pl.any_horizontal(
             [
-                (txt(c).str.contains(r"\S") & ~total_label(c) & ~txt(c).str.contains(FOOTER_RE)).fill_null(False)
+                (
+                    txt(c).str.contains(r"\S")
+                    & ~total_label(c)
+                    & ~txt(c).str.contains(FOOTER_RE)
+                    & (pl.lit(True) if figures else ~txt(c).str.contains(MONEY_FIGURE_RE))
+                ).fill_null(False)
                 for c in cols
                 if c in cells
             ]
@@ -261,19 +268,7 @@ def skip_rows(
     has_figure = any_match(amounts, MONEY_FIGURE_RE)
     first_filled = pl.coalesce([pl.when(txt(c).str.contains(r"\S")).then(txt(c)) for c in cells])
     labels = [c for c in cells if c not in remarks]
-    # words beside the figures: an id, a name, a programme, a voucher (not 合计, not a footer)
-    worded = pl.any_horizontal(
-        [
-            (
-                txt(c).str.contains(r"\S")
-                & ~txt(c).str.contains(MONEY_FIGURE_RE)
-                & ~total_label(c)
-                & ~txt(c).str.contains(FOOTER_RE)
-            ).fill_null(False)
-            for c in labels
-        ]
-        or [pl.lit(False)]
-    )
+    worded = filled_in(labels, figures=False)  # words beside the figures: an id, a programme, a voucher
     total = (
         pl.any_horizontal([total_label(c) for c in cells[:4] if c not in remarks] or [pl.lit(False)])
         | any_match(labels, TOTAL_CELL_RE)
