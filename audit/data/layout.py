@@ -268,12 +268,11 @@ def skip_rows(
     has_figure = any_match(amounts, MONEY_FIGURE_RE)
     first_filled = pl.coalesce([pl.when(txt(c).str.contains(r"\S")).then(txt(c)) for c in cells])
     labels = [c for c in cells if c not in remarks]
-    worded = filled_in(labels, figures=False)  # words beside the figures: an id, a programme, a voucher
-    total = (
-        pl.any_horizontal([total_label(c) for c in cells[:4] if c not in remarks] or [pl.lit(False)])
-        | any_match(labels, TOTAL_CELL_RE)
-        | (any_match(remarks, TOTAL_CELL_RE) & ~worded)
+    total = pl.any_horizontal([total_label(c) for c in cells[:4] if c not in remarks] or [pl.lit(False)]) | any_match(
+        labels, TOTAL_CELL_RE
     )
+    if remarks:  # 合计 in a remark, with no words beside the figures (an id, a programme, a voucher)
+        total = total | (any_match(remarks, TOTAL_CELL_RE) & ~filled_in(labels, figures=False))
     footer = first_filled.str.contains(FOOTER_RE).fill_null(False) | (
         any_match(cells, FOOTER_RE) & ~has_id & ~has_home & ~has_figure
     )
