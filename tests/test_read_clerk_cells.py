@@ -239,3 +239,35 @@ def test_a_total_word_running_into_a_count_or_amount_is_a_total_even_with_an_id(
     errors = ds.errors().select("sheet", "row", "check").rows()
     assert ("拨付", 3, "total_with_id") in errors
     assert not [e for e in errors if e[1] == 2 or e[0] == "机构"], errors   # 合计村敬老院 is a home, on both sheets
+
+
+def test_claim_months_typed_as_dates_reach_the_money(tmp_path):
+    """A (born 1950) died on 10 May 2024; the home claims January–June for A, the months
+    written as a clerk's roster holds them: a date cell shown Jan-24, 2024年2月, 2024.03,
+    202404, the serial 45413 (= 2024-05-01) and a date cell 2024-06-15. At the Shaoxing rate
+    for a level-4 home (100 yuan per resident-month): approved Jan–Apr = 4 × 100 = 400.00;
+    May and June claimed after the death = 2 × 100 = 200.00, explained as claim_died."""
+    from audit.calc import compute
+    from audit.policy import load_pack
+    from audit.reconcile import reconcile, resident_discrepancies
+    from test_calc_helpers import D, tables
+
+    a = "330602195001010118"
+    written = [datetime.datetime(2024, 1, 1), "2024年2月", "2024.03", "202404", 45413, datetime.datetime(2024, 6, 15)]
+    roll = [["申报名册（甲养老院）"], ["机构编号", "申报月份", "身份证号"], *[["H", m, a] for m in written], ["合计：6人月"]]
+    ds = audit.load_data(book(tmp_path / "b.xlsx", {"申报名册": roll}, {("申报名册", 3, 2): "mmm-yy"}))
+    read = ds.tables["claim_residents"].select("institution_id", "period", "person_id")
+    assert read["period"].to_list() == [f"2024-{m:02d}" for m in range(1, 7)]
+    home = {"institution_id": "H", "rating_level": 4, "beds": 100, "newly_built": False, "registered_on": D(2015, 1, 1),
+            "accepted_on": D(2015, 1, 1), "opened_on": D(2015, 1, 1)}
+    t = tables(institutions=[home], residents=[{"institution_id": "H", "person_id": a, "admitted_on": D(2020, 1, 1)}],
+               deaths=[{"person_id": a, "died_on": D(2024, 5, 10)}], claim_residents=read.to_dicts(),
+               claims=[{"institution_id": "H", "program": "operating", "period": "2024", "amount_fen": 600_00}])
+    pack = load_pack("shaoxing")
+    ledger, _, ctx = compute(t, pack, 2024)
+    disc, _ = resident_discrepancies(t, pack, ctx)
+    recon, _ = reconcile(t, ledger, ctx, pack, 2024, "zh", disc)
+    r = recon.filter(pl.col("institution_id") == "H").row(0, named=True)
+    assert (r["claimed_fen"], r["approved_fen"], r["explained_fen"], r["explained_by"]) == (600_00, 400_00, 200_00,
+                                                                                           "claim_died")
+    assert disc.filter(pl.col("rule") == "claim_died")["month_end"].dt.month().to_list() == [5, 6]
