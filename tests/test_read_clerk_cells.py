@@ -204,6 +204,18 @@ def test_a_subtotal_word_in_a_remark_under_a_merged_home_id_is_still_a_subtotal(
     assert problems(ds, "skipped_total") == [("机构", 5, "info"), ("拨付", 4, "info")]
 
 
+def test_a_remark_subtotal_beside_only_an_id_and_a_figure_is_still_asked(tmp_path):
+    """A001 · 156,500.50 · 备注 小计 and nothing else (no programme, period or voucher): a
+    subtotal repeating the home's id, or a payment? Either reading may be wrong by 156,500.50,
+    so it stays the total_with_id error a 小计 in a label cell gives."""
+    pay = [["机构编号", "补贴项目", "所属期间", "拨付金额", "凭证号", "备注"],
+           ["A001", "运营补贴", "2024", 120000, "记-1", None],
+           ["A001", "建设补贴", "2024", 36500.5, "记-2", None],
+           ["A001", None, None, 156500.5, None, "小计"]]
+    ds = audit.load_data(book(tmp_path / "b.xlsx", {"机构": INSTITUTIONS, "拨付": pay}))
+    assert ("拨付", 4, "total_with_id") in ds.errors().select("sheet", "row", "check").rows()
+
+
 # ---------------------------------------------------------------- 3. a home named 合计村…
 
 

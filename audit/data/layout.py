@@ -226,8 +226,9 @@ def skip_rows(
     机构名称 column): a row naming a home by id is not dropped on a word; it is kept and
     returned as doubtful (the caller makes it an error: either reading may be wrong by its
     money). A remark (`remarks`: the 备注/说明 columns) is no label: 合计 there makes a total
-    only of a row holding nothing but figures beside it; on a payment to A002 (an id, a
-    programme, a voucher) it is the clerk's note, and the row is data.
+    (or, beside an id, a doubtful row) only of a row holding nothing but figures and the
+    home; on a payment to A002 with its programme and voucher it is the clerk's note, and
+    the row is data.
 
     Returns (data rows, skipped, doubtful): each as {"row", "kind", "text", "data"}; kind
     total|footer|total_with_id, data = the row holds an id or a figure in a money column
@@ -271,8 +272,9 @@ def skip_rows(
     total = pl.any_horizontal([total_label(c) for c in cells[:4] if c not in remarks] or [pl.lit(False)]) | any_match(
         labels, TOTAL_CELL_RE
     )
-    if remarks:  # 合计 in a remark, with no words beside the figures (an id, a programme, a voucher)
-        total = total | (any_match(remarks, TOTAL_CELL_RE) & ~filled_in(labels, figures=False))
+    if remarks:  # 合计 in a remark beside nothing but figures and the home: a programme, a voucher make it data
+        described = filled_in([c for c in labels if c not in ids and c not in homes], figures=False)
+        total = total | (any_match(remarks, TOTAL_CELL_RE) & ~described)
     footer = first_filled.str.contains(FOOTER_RE).fill_null(False) | (
         any_match(cells, FOOTER_RE) & ~has_id & ~has_home & ~has_figure
     )
