@@ -156,6 +156,20 @@ def test_a_claim_or_payment_period_typed_as_a_date_is_that_month_and_its_money_c
         ("2024-06", 300_000), ("2024-07", 310_050)]
 
 
+def test_a_mid_month_date_in_a_period_column_is_an_error_not_a_guessed_month(tmp_path):
+    """所属期间 2024-07-05 (column C, row 2): a payment date typed in the period column says
+    nothing of whether July, the third quarter or the year was paid — an error naming the
+    cell and the forms to write, not also "required"; 2024-06-01 (a typed 2024-06) is June."""
+    pay = [["机构编号", "补贴项目", "所属期间", "拨付金额", "凭证号"],
+           ["A001", "运营补贴", datetime.datetime(2024, 7, 5), 3000, "记-1"],
+           ["A001", "运营补贴", datetime.datetime(2024, 6, 1), 3000, "记-2"]]
+    ds = audit.load_data(book(tmp_path / "b.xlsx", {"机构": INSTITUTIONS, "拨付": pay}))
+    errors = ds.errors().filter(pl.col("table") == "payments")
+    assert errors.select("row", "letter", "header", "check").rows() == [(2, "C", "所属期间", "period")]
+    assert "2024-07-05" in errors["message"][0] and "2024H1" in errors["message"][0]
+    assert ds.tables["payments"].sort("_row")["period"].to_list() == [None, "2024-06"]
+
+
 # ---------------------------------------------------------------- 2. 合计 in a remark
 
 

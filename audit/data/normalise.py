@@ -190,9 +190,13 @@ def clerk_month(e: pl.Expr) -> dict[str, pl.Expr]:
 
 def _read_months(df: pl.DataFrame, col: schema.Column, table: str, sheet) -> tuple[pl.Series, list[pl.DataFrame]]:
     """A month or period column with clerks' months read as YYYY-MM (other periods kept as
-    written, for the period check), and what was said: a date on another day than the 1st
-    is its month with a warning (a claim month can move money); a serial is read and said;
-    2024.1 is an error asking which month. Parsed once per distinct value."""
+    written, for the period check), and what was said: in a month column (申报月份) a date on
+    another day than the 1st is its month with a warning (a claim month can move money); in
+    a period column it is an error (a payment date typed there says nothing of whether a
+    month, a quarter or the year is paid); a serial is read and said; 2024.1 is an error
+    asking which month. Parsed once per distinct value."""
+    from audit.dates import FORMS_EN, FORMS_ZH
+
     text = df.select(col.name) if df.schema[col.name] == pl.String else as_text(df.select(col.name))
     raw = text.get_column(col.name)
     distinct = text.unique().drop_nulls()
@@ -200,8 +204,11 @@ def _read_months(df: pl.DataFrame, col: schema.Column, table: str, sheet) -> tup
         return raw, []
     parts = clerk_month(pl.col(col.name))
     kept = parse_text(pl.col(col.name), col)[0]
+    mid_month = parts["date"].is_not_null() & (parts["date"].dt.day() != 1)
+    refused = parts["ambiguous"] | (mid_month if col.spec.get("format") == "period" else pl.lit(False))
     read = distinct.with_columns(
-        pl.when(parts["ambiguous"]).then(None).otherwise(pl.coalesce(parts["month"], kept)).alias("__v"),
+        pl.when(refused).then(None).otherwise(pl.coalesce(parts["month"], kept)).alias("__v"),
+        mid_month.alias("__mid"),
         parts["date"].alias("__date"),
         parts["serial"].alias("__serial"),
         parts["ambiguous"].alias("__ambiguous"),
@@ -212,9 +219,10 @@ def _read_months(df: pl.DataFrame, col: schema.Column, table: str, sheet) -> tup
     day = pl.col("__date").dt.day()
     shown = pl.col("__date").dt.strftime("%Y-%m-%d")
     month = pl.col("__month")
+    one_month = col.spec.get("format") == "month"
     said = [
         _problem_frame(
-            rows.filter(pl.col("__date").is_not_null() & (day != 1)),
+            rows.filter(pl.col("__mid") & pl.lit(one_month)),
             table,
             sheet,
             col.name,
@@ -235,6 +243,17 @@ def _read_months(df: pl.DataFrame, col: schema.Column, table: str, sheet) -> tup
             + ")",
             "month_from_date",
             "warning",
+        ),
+        _problem_frame(
+            rows.filter(pl.col("__mid") & pl.lit(not one_month)),
+            table,
+            sheet,
+            col.name,
+            shown,
+            pl.lit("填的是日期 ") + shown + "，不是期间：请写明是哪个期间，" + FORMS_ZH,
+            pl.lit("a date, ") + shown + ", is no period: write which period is meant, " + FORMS_EN,
+            "period",
+            "error",
         ),
         _problem_frame(
             rows.filter(pl.col("__serial") & (day == 1)),
