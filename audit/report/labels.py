@@ -446,6 +446,15 @@ LABELS["en"]["rules"].update({
     "money_at_stake": "money riding on doubtful data",
 })
 
+# months as clerks type them (audit.data.normalise: a date or serial in a month column, 2024.1)
+LABELS["zh"]["rules"].update({
+    "month_from_date": "月份栏填了日期", "month_serial": "月份栏是日期序号", "month_ambiguous": "月份不明（1 月还是 10 月）",
+})
+LABELS["en"]["rules"].update({
+    "month_from_date": "a date where a month is expected", "month_serial": "a date serial where a month is expected",
+    "month_ambiguous": "month unclear (January or October)",
+})
+
 # the self-check's table of the people behind its grouped per-person findings (audit.report.person_findings)
 LABELS["zh"].update({
     "persons_title": "逐人明细", "persons_note": "上文按规则合并的发现所涉人员，每人一行（身份证号已遮盖）；金额为该人涉及的金额（元）。",
