@@ -126,6 +126,8 @@ class Ctx:
     interpretations: set = field(default_factory=set)
     average_premium: dict = field(default_factory=dict)  # rule id -> fen used, for the manifest
     gap_ids: dict = field(default_factory=dict)  # "rule.param" -> every institution it leaves unpaid (explain)
+    # "rule@period" -> {institution_id: fen}: each home's money in a rule-level premium_part_year finding
+    part_year: dict = field(default_factory=dict)
     # money a register or check takes off the declarations: institution_id, program, rule, month_end,
     # person_id, amount_fen (fen, > 0 = cut); the reconciliation explains differences with it
     adjustments: list = field(default_factory=list)

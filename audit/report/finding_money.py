@@ -228,3 +228,25 @@ def with_stake(findings: pl.DataFrame, institutions: pl.DataFrame | None, pack, 
         .sort("_row")
         .drop("_row", "_bed")
     )
+
+
+def own_part_year(general: pl.DataFrame, institution_id: str, part_year: dict, lang: str) -> pl.DataFrame:
+    """The rule-level premium_part_year findings as one home's self-check shows them: kept only
+    where the rule touches the home's premiums, with the home's own share as the money (the
+    finding states the total over all homes). `part_year`: Ctx.part_year ("rule@period" → {id: fen});
+    a finding it does not record stays as it is."""
+    W = WORDS["en" if lang == "en" else "zh"]
+    ev = pl.col("evidence").fill_null("")
+    key = pl.concat_str(ev.str.extract(r"rule=(\S+)"), pl.lit("@"), ev.str.extract(r"period=(\S+)"))  # part_year_key
+    own = {k: homes[institution_id] for k, homes in part_year.items() if institution_id in homes}
+    fen = key.replace_strict(own, default=None, return_dtype=pl.Int64)
+    hit = (pl.col("rule") == "premium_part_year") & key.is_in(list(part_year))
+    cited = pl.col("citation").fill_null("")
+    words = (
+        pl.when(PAID_ON_READING)
+        .then(pl.format(W["paid_on_reading"], _fen(fen), cited))
+        .otherwise(pl.format(W["at_stake"], _fen(fen), cited))
+    )
+    return general.filter(~hit | fen.is_not_null()).with_columns(
+        pl.when(hit).then(words).otherwise(pl.col("stake")).alias("stake")
+    )
