@@ -84,15 +84,13 @@ def test_the_rest_says_it_is_an_upper_bound_while_a_share_is_a_gap():
     assert rest["amount_fen"] == 1_250_00 and "至多" not in rest["basis"]
 
 
-def test_a_blank_profit_status_gets_only_the_lower_share_and_says_the_rest():
-    # 东阳 二(二)6: non-profit 2/3, for-profit 1/3. Premium 3,000.01 with 营利性质 blank:
-    # 1/3 × 3,000.01 = 1,000.003… → 1,000.00 is due whichever it is (not the whole premium);
-    # 2/3 → 2,000.01 if non-profit, so up to 1,000.01 more is at stake and said
+def test_a_blank_profit_status_is_paid_as_for_profit():
+    # 东阳 二(二)6: non-profit 2/3, for-profit 1/3. Premium 3,000.01 with 营利性质 blank is paid as
+    # for-profit (the one reading of a blank, audit.kinds.common.PROFIT_STATUS): 1/3 × 3,000.01 =
+    # 1,000.003… → 1,000.00; the 1,000.01 more if non-profit is audit.stake's warning (test_stake)
     ledger, findings = run_calc("dongyang", 2024, institutions=[inst("B", None)], insurance=[policy("B", 3_000_01)])
     assert split(ledger, "B") == {("premium_share", "finance"): 1_000_00, ("premium_rest", "institution"): 2_000_01}
-    warn = findings.filter(pl.col("rule") == "missing_profit_status").row(0, named=True)
-    assert warn["severity"] == "warning" and warn["institution_id"] == "B"
-    assert "至多另应补助=1,000.01" in warn["evidence"] and "已计=1,000.00" in warn["evidence"]
+    assert "1/3" in lines(ledger, item="premium_share")["basis"][0]
 
 
 def test_a_premium_rule_in_force_for_part_of_the_year_is_one_finding_with_the_homes_total():

@@ -58,6 +58,9 @@ def test_for_profit_share_is_applied_to_the_rate():
     f = _findings([("C", "lease_term", "info", "lease_years=3 min_years=5", "嘉峪关 实施方案 三(一)")])
     stake = with_stake(f, _inst([("C", 25, 0, "leased", "forprofit")]), pack, ON, "en")["stake"][0]
     assert stake.startswith("25 beds × 3,200.00 yuan/bed (for-profit at 80%) = 80,000.00 yuan not payable")
+    # a blank 营利性质 is paid as for-profit by the calculators, so the self-check counts it so too
+    stake = with_stake(f, _inst([("C", 25, 0, "leased", None)]), pack, ON, "en")["stake"][0]
+    assert stake.startswith("25 beds × 3,200.00 yuan/bed (for-profit at 80%) = 80,000.00 yuan not payable")
 
 
 def test_claims_state_the_amount_not_approved_and_others_say_why_not(shaoxing):

@@ -316,3 +316,41 @@ def test_a_missing_leaving_date_column_is_named_for_the_staffing_check_in_its_ow
     _, problems = _validate(folder, "--policy", "jiayuguan", "--year", "2024")
     left = [p for p in problems if p["check"] == "rule_input_missing" and p["column"] == "left_on"]
     assert len(left) == 1 and "检查结论可能有误" in left[0]["message"] and "款项" not in left[0]["message"]
+
+
+def test_a_blank_profit_status_is_paid_as_for_profit_in_every_rule_and_the_rest_is_at_stake():
+    """One reading of a blank 营利性质 for every rule that reads it: paid as 营利 (the lower amount),
+    and a warning names the most still due if the home is 非营利 (the difference of the two readings).
+    Before, premium shares paid the lower share and the bed grants paid in full.
+    - 东阳 二(二)6 premium 3,000.01: for-profit 1/3 → 1,000.00 paid; non-profit 2/3 → 2,000.01; 1,000.01 at stake;
+    - 嘉峪关 三(一) 31 new self-built beds × 10,000 × 80% = 248,000.00 paid; in full 310,000.00; 62,000.00 at stake;
+    - 甘肃 10 new self-built beds × 10,000 × 80% = 80,000.00 paid; in full 100,000.00; 20,000.00 at stake."""
+    from audit.calc import compute
+    from audit.policy import load_pack
+    from audit.stake import money_at_stake, stake_findings
+    from test_calc_helpers import D, tables
+
+    opened = {"registered_on": D(2024, 3, 1), "accepted_on": D(2024, 2, 1), "opened_on": D(2024, 4, 1)}
+    cases = [
+        ("dongyang", (), tables(institutions=[{"institution_id": "B", "profit_status": None}],
+                                insurance=[{"institution_id": "B", "year": 2024, "premium_fen": 3_000_01}]),
+         1_000_00, 1_000_01, "综合保险"),
+        ("jiayuguan", (), tables(institutions=[{"institution_id": "B", "beds": 31, "profit_status": None, **opened}]),
+         248_000_00, 62_000_00, "建设补贴"),
+        ("gansu", ("construction.payer=county",),
+         tables(institutions=[{"institution_id": "B", "beds": 10, "profit_status": None, "accepted_on": D(2024, 2, 1),
+                               "opened_on": D(2024, 3, 1)}]),
+         80_000_00, 20_000_00, "建设补贴"),
+    ]
+    for name, sets, homes, paid, at_stake, program in cases:
+        pack = load_pack(name, sets=sets)
+        ledger, findings, _ = compute(homes, pack, 2024)
+        public = ledger.filter(pl.col("payer") != "institution")["amount_fen"].sum()
+        assert public == paid, name
+        stakes = money_at_stake(homes, {}, None, pack, 2024)
+        assert stakes.select("institution_id", "code", "column", "amount_fen").rows() == [
+            ("B", "value_blank", "profit_status", at_stake)], name
+        f = stake_findings(stakes, 2024)
+        assert f["severity"].to_list() == ["warning"], name
+        assert f"最多 {audit.money.fen_to_yuan(at_stake, thousands=True)} 元" in f["message"][0], name
+        assert "经营性质" in f["message"][0] and "非营利" in f["message"][0] and program in f["message"][0], name

@@ -40,6 +40,11 @@ FINDING_SCHEMA = {
 LEDGER_SORT = ["institution_id", "program", "item", "period", "payer", "rule"]
 FINDING_SORT = ["institution_id", "rule", "severity", "period", "message", "evidence"]
 GAP_SAMPLE = 10  # ids listed in a gap finding's evidence; the count is always exact
+# 营利性质 as every rule reads it: a blank is read as 营利 (for-profit), the status the texts pay
+# less (a reduced share) or nothing. What is paid is due either way; audit.stake computes the
+# rules again with the blank read as 非营利 and names the most still due (at_stake_value_blank).
+# One reading for every kind: premium shares paid the lower share, bed grants paid in full.
+PROFIT_STATUS = pl.col("profit_status").fill_null("forprofit")
 
 
 def repeated(frame: pl.DataFrame, *columns: str) -> pl.Series | None:

@@ -20,7 +20,7 @@ from fractions import Fraction
 
 import polars as pl
 
-from audit.kinds.common import pct
+from audit.kinds.common import PROFIT_STATUS, pct
 from audit.money import fen_to_yuan_expr, mul_share_expr
 
 # finding code → the construction_per_bed parameter that makes it a condition
@@ -151,7 +151,7 @@ def _per_bed_rows(findings: pl.DataFrame, inst: pl.DataFrame, pack, on: date, W:
                     continue
                 n = years if premises == "leased" else 1
                 base = pl.lit(int(rate.value), pl.Int64)
-                forprofit = (pl.col("profit_status") == "forprofit").fill_null(False)
+                forprofit = PROFIT_STATUS == "forprofit"  # a blank 营利性质 is paid as for-profit
                 if share.state == "value" and share.value is not None:
                     cut = Fraction(share.value)
                     fen = pl.when(forprofit).then(mul_share_expr(base, cut)).otherwise(base)
