@@ -174,6 +174,7 @@ def test_jiayuguan_blank_profit_status_is_paid_as_for_profit():
     # 31 × 10,000 × 80% = 248,000.00 (the 62,000.00 more if non-profit is audit.stake's warning)
     ledger, findings = run_calc("jiayuguan", 2024, institutions=[home(beds=31, profit_status=None)])
     assert lines(ledger, institution_id="A", program="construction")["amount_fen"].sum() == 248_000_00
+    assert all("未填写营利性质，按营利性计" in b for b in lines(ledger, program="construction")["basis"])
     assert findings.filter(pl.col("institution_id") == "A")["severity"].to_list() == []
 
 

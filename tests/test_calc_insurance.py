@@ -90,7 +90,18 @@ def test_a_blank_profit_status_is_paid_as_for_profit():
     # 1,000.003… → 1,000.00; the 1,000.01 more if non-profit is audit.stake's warning (test_stake)
     ledger, findings = run_calc("dongyang", 2024, institutions=[inst("B", None)], insurance=[policy("B", 3_000_01)])
     assert split(ledger, "B") == {("premium_share", "finance"): 1_000_00, ("premium_rest", "institution"): 2_000_01}
-    assert "1/3" in lines(ledger, item="premium_share")["basis"][0]
+    basis = lines(ledger, item="premium_share")["basis"][0]
+    assert basis == "保费 3,000.01 元 × 1/3 = 1,000.00 元（未填写营利性质，按营利性计）"
+    from audit.calc import compute
+    from audit.policy import load_pack
+    from test_calc_helpers import tables
+
+    en, _, _ = compute(tables(institutions=[inst("B", None)], insurance=[policy("B", 3_000_01)]),
+                       load_pack("dongyang"), 2024, lang="en")
+    assert lines(en, item="premium_share")["basis"][0].endswith(" (profit status blank: read as for-profit)")
+    # a non-profit home's basis says nothing of it
+    ledger, _ = run_calc("dongyang", 2024, institutions=[inst("N")], insurance=[policy("N", 3_000_01)])
+    assert "营利性质" not in lines(ledger, item="premium_share")["basis"][0]
 
 
 def test_a_premium_rule_in_force_for_part_of_the_year_is_one_finding_with_the_homes_total():

@@ -515,7 +515,7 @@ def test_a_blank_profit_status_is_paid_as_for_profit():
     ledger, findings, _ = compute(tables(institutions=[home]), load_pack("gansu", sets=("construction.payer=county",)),
                                   2024)
     assert ledger["amount_fen"].sum() == 80_000_00
-    assert "营利性按 80%" in ledger["basis"][0]
+    assert "营利性按 80%（未填写营利性质，按营利性计）" in ledger["basis"][0]
 
 
 def test_bed_months_count_a_person_once_and_follow_the_death_register_and_the_age():

@@ -28,7 +28,7 @@ import polars as pl
 
 from audit.kinds.base import ELIGIBILITY_READS, Item, Kind, columns
 from audit.kinds.construction import _checklist as construction_checklist
-from audit.kinds.common import PROFIT_STATUS, Ctx, Gap, condition_findings, fen_text, opt, pct, value
+from audit.kinds.common import PROFIT_BLANK_NOTE, PROFIT_STATUS, Ctx, Gap, condition_findings, fen_text, opt, pct, value
 from audit.money import split_largest_remainder_expr
 from audit.policy.tiers import band_of, parse_bands
 
@@ -457,7 +457,12 @@ def _modifiers(ctx: Ctx, rule, df: pl.DataFrame) -> pl.DataFrame:
         hit = applies.fill_null(False)
         num = pl.when(hit).then(num * s.numerator).otherwise(num)
         den = pl.when(hit).then(den * s.denominator).otherwise(den)
-        note = note + pl.when(hit).then(pl.lit(f"，{zh} {pct(s)}")).otherwise(pl.lit(""))
+        said = pl.lit(f"，{zh} {pct(s)}")
+        if name == "forprofit_share":  # a blank 营利性质 read as for-profit is said
+            said = said + pl.when(pl.col("profit_status").is_null()).then(pl.lit(PROFIT_BLANK_NOTE)).otherwise(
+                pl.lit("")
+            )
+        note = note + pl.when(hit).then(said).otherwise(pl.lit(""))
     product = pl.col("base_rate_fen").cast(pl.Int128) * num
     df = df.with_columns(((product * 2 + den) // (2 * den)).cast(pl.Int64).alias("rate_fen"), note.alias("_note"))
     if opt(rule, "cap_beds_by_approved", on, False):

@@ -45,6 +45,7 @@ GAP_SAMPLE = 10  # ids listed in a gap finding's evidence; the count is always e
 # rules again with the blank read as 非营利 and names the most still due (at_stake_value_blank).
 # One reading for every kind: premium shares paid the lower share, bed grants paid in full.
 PROFIT_STATUS = pl.col("profit_status").fill_null("forprofit")
+PROFIT_BLANK_NOTE = "（未填写营利性质，按营利性计）"  # in the basis of a line paid on that reading
 
 
 def repeated(frame: pl.DataFrame, *columns: str) -> pl.Series | None:
@@ -376,6 +377,7 @@ BASIS_EN = [
     (" 含 ", " holding "),
     # rule-model kinds (bed_subsidy, bed_month_grant): longest phrases first
     (" 期（共 ", " (of "),
+    ("（未填写营利性质，按营利性计）", " (profit status blank: read as for-profit)"),
     ("，营利性按 ", ", for-profit at "),
     (" 期）按 ", ") at "),
     ("；第 ", "; stage "),

@@ -27,6 +27,7 @@ from audit.dates import Period
 from audit.kinds.base import ELIGIBILITY, ELIGIBILITY_READS, Item, Kind, columns
 from audit.kinds.common import (
     INSTITUTION,
+    PROFIT_BLANK_NOTE,
     PROFIT_STATUS,
     Ctx,
     Gap,
@@ -264,6 +265,7 @@ def _rates(ctx: Ctx, rule, df: pl.DataFrame, rate_names: dict) -> pl.DataFrame:
             + pl.lit(f" × {pct(Fraction(share))} = ")
             + fen_text(reduced)
             + pl.lit(" 元/床）")
+            + pl.when(pl.col("profit_status").is_null()).then(pl.lit(PROFIT_BLANK_NOTE)).otherwise(pl.lit(""))
         )
         return df.with_columns(
             pl.when(forprofit).then(reduced).otherwise(pl.col("base_rate_fen")).alias("rate_fen"),

@@ -15,7 +15,20 @@ from fractions import Fraction
 import polars as pl
 
 from audit.kinds.base import Item, Kind, columns
-from audit.kinds.common import PROFIT_STATUS, Ctx, Gap, fen_text, opt, pct, t, value, whole_years, year_parts, yuan
+from audit.kinds.common import (
+    PROFIT_BLANK_NOTE,
+    PROFIT_STATUS,
+    Ctx,
+    Gap,
+    fen_text,
+    opt,
+    pct,
+    t,
+    value,
+    whole_years,
+    year_parts,
+    yuan,
+)
 from audit.money import fen_to_yuan, mul_share_expr, round_fraction
 
 PROGRAM = "insurance"
@@ -49,7 +62,9 @@ def premium_shares(rules: list, tables: dict, ctx: Ctx) -> pl.DataFrame:
     prem = (
         ins.with_row_index("_policy")
         .join(tables["institutions"].select("institution_id", "profit_status"), on="institution_id", how="left")
-        .with_columns(PROFIT_STATUS, pl.col("premium_fen").alias("_left"))  # a blank 营利性质 is for-profit
+        .with_columns(  # a blank 营利性质 is read as for-profit, and the basis says so
+            PROFIT_STATUS, pl.col("profit_status").is_null().alias("_blank"), pl.col("premium_fen").alias("_left")
+        )
     )
     lines = []
     open_share = pl.lit(False)  # a share of this premium is a gap: the rest is only an upper bound
@@ -89,6 +104,8 @@ def premium_shares(rules: list, tables: dict, ctx: Ctx) -> pl.DataFrame:
             raw = pl.when(pl.col("profit_status") == status).then(e).otherwise(raw)
         for status, n in notes:
             note = pl.when(pl.col("profit_status") == status).then(n).otherwise(note)
+        if len(set(share_of.values())) > 1:  # the reading of a blank changes the share
+            note = note + pl.when(pl.col("_blank")).then(pl.lit(PROFIT_BLANK_NOTE)).otherwise(pl.lit(""))
         paid = pl.min_horizontal(raw, pl.col("_left"))
         step = prem.with_columns(
             pl.when(mine).then(paid).otherwise(None).alias("_paid"),
