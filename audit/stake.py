@@ -189,6 +189,13 @@ def _public(tables: dict, pack, year: int, span) -> pl.DataFrame:
     )
 
 
+def _gain(after: pl.DataFrame, before: pl.DataFrame) -> pl.DataFrame:
+    """institution_id, program, delta: public money `after` minus `before` (missing = 0)."""
+    return after.join(before, on=["institution_id", "program"], how="left", suffix="_before").select(
+        "institution_id", "program", (pl.col("amount_fen") - pl.col("amount_fen_before").fill_null(0)).alias("delta")
+    )
+
+
 def money_at_stake(
     tables: dict, sources: dict, problems: pl.DataFrame | None, pack, year: int, span=None
 ) -> pl.DataFrame:
@@ -216,9 +223,10 @@ def money_at_stake(
             for name, df in tables.items()
         }
         against = code in AGAINST
-        # another blank of the same rows a rule needs too (举办性质 and 等级评定 both blank) is read
-        # in favour on both sides: each alone would change nothing, and the home would go unsaid;
-        # the stake is this input's own part (a blank 营利性质 beside a blank 示范 flag is not the flag's)
+        # another blank of the same rows a rule needs too (举办性质 and 等级评定 both blank) is read in
+        # favour on both sides: each alone would change nothing, and the home would go unsaid; so the
+        # stake is this input's own part (a blank 营利性质 beside a blank 示范 flag is not the flag's),
+        # or what it brings alone where that is more (two flags either of which lifts the band)
         context, favoured_others = doubtful, False
         for other_table, other in sorted(BLANK_IS_DOUBT - {(table, column)}):
             if not against and other_table == table and other in context.columns and context[other].null_count():
@@ -236,14 +244,15 @@ def money_at_stake(
         def with_rows(rows: pl.DataFrame) -> dict:
             return {**narrow, table: pl.concat([others, rows.select(others.columns)], how="vertical_relaxed")}
 
-        base = with_rows(context) if favoured_others else narrow
-        before, after = _public(base, sub_pack, year, span), _public(with_rows(fixed_rows), sub_pack, year, span)
-        if against:  # the money paid as read that the other reading would not pay
-            before, after = after, before
+        read, after = _public(narrow, sub_pack, year, span), _public(with_rows(fixed_rows), sub_pack, year, span)
+        # against: the money paid as read that the other reading would not pay
+        gain = _gain(read, after) if against else _gain(after, read)
+        if favoured_others:  # its own part beside the other blanks, or what it brings alone: the larger
+            alone = _public(with_rows(_favour(table, column, doubtful, tables, pack, year)), sub_pack, year, span)
+            own = _gain(after, _public(with_rows(context), sub_pack, year, span))
+            gain = pl.concat([own, _gain(alone, read)]).group_by("institution_id", "program").agg(pl.col("delta").max())
         diff = (
-            after.join(before, on=["institution_id", "program"], how="left", suffix="_before")
-            .with_columns((pl.col("amount_fen") - pl.col("amount_fen_before").fill_null(0)).alias("delta"))
-            .filter((pl.col("delta") > 0) & pl.col("institution_id").is_in(homes.implode()))
+            gain.filter((pl.col("delta") > 0) & pl.col("institution_id").is_in(homes.implode()))
             .group_by("institution_id")
             .agg(pl.col("delta").sum().alias("amount_fen"), pl.col("program").sort().str.join(",").alias("programs"))
         )

@@ -354,3 +354,27 @@ def test_a_blank_profit_status_is_paid_as_for_profit_in_every_rule_and_the_rest_
         assert f["severity"].to_list() == ["warning"], name
         assert f"最多 {audit.money.fen_to_yuan(at_stake, thousands=True)} 元" in f["message"][0], name
         assert "经营性质" in f["message"][0] and "非营利" in f["message"][0] and program in f["message"][0], name
+
+
+def test_two_blank_flags_either_of_which_lifts_the_band_are_each_said(make_folder, tmp_path):
+    """Haimen (正文) 80 yuan per occupied bed-month for 100+ beds and 示范性养老机构, here with a second
+    way into that band (保基本床位协议, a test variant): H1 (120 beds) left both cells blank and is
+    paid the 60 band. Either flag alone lifts it: each blank is a warning of (80 − 60) × 12 = 240.00,
+    not 0 because the other blank, read in favour, already lifts it."""
+    from importlib.resources import files
+
+    text = (files("audit.policy") / "packs" / "haimen.yaml").read_text(encoding="utf-8")
+    bands = 'value: {"[100,)+model": 80, "[0,50]": 20, "(50,)": 60}'
+    assert text.count(bands) == 1
+    pack = tmp_path / "haimen_either.yaml"
+    pack.write_text(text.replace(bands, bands.replace('80, "[0', '80, "[100,)+basic_beds": 80, "[0')),
+                    encoding="utf-8")
+    folder = make_folder({
+        "机构.csv": "机构编号,机构名称,所属区县,机构类型,举办性质,登记备案日期,开业日期,运营正常,核定床位数,示范性养老机构,"
+                   "保基本床位协议\nH1,甲院,海门区,养老机构,民办,2018-01-01,2018-01-01,是,120,,\n",
+        "入住老人.csv": f"机构编号,身份证号,入住日期,户籍地\nH1,{ID_A},2019-01-01,海门区\n"},
+        with_institutions=False)
+    result = audit.run(folder, str(pack), 2020)
+    assert result.ledger["amount_fen"].sum() == 12 * 60_00
+    stake = result.findings.filter(pl.col("rule") == "at_stake_value_blank").sort("message")
+    assert stake.height == 2 and all("amount=240.00" in e for e in stake["evidence"])
