@@ -212,12 +212,13 @@ def money_at_stake(
         sub_pack = replace(pack, rules=rules)
         homes = doubtful["institution_id"].drop_nulls().unique()
         # residents' doubts change only their own homes (caps, bands are per home); premiums may
-        # change an average over everyone, so the insurance table is computed whole (and the
-        # stake is what the premiums' own homes would gain)
+        # change an average over everyone, so the insurance table is computed whole, whatever the
+        # doubt (a blank 营利性质 is priced on everyone's mean premium; the stake is what the
+        # doubtful homes would gain)
         narrow = {
             name: (
                 df.filter(pl.col("institution_id").is_in(homes.implode()))
-                if table != "insurance" and "institution_id" in df.columns
+                if table != "insurance" and name != "insurance" and "institution_id" in df.columns
                 else df
             )
             for name, df in tables.items()

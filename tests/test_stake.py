@@ -378,3 +378,26 @@ def test_two_blank_flags_either_of_which_lifts_the_band_are_each_said(make_folde
     assert result.ledger["amount_fen"].sum() == 12 * 60_00
     stake = result.findings.filter(pl.col("rule") == "at_stake_value_blank").sort("message")
     assert stake.height == 2 and all("amount=240.00" in e for e in stake["evidence"])
+
+
+def test_a_blank_profit_status_under_an_average_premium_is_priced_on_everyones_mean():
+    """绍兴 重点工作(五)4: the city pays 1/3 of the average premium for a non-profit home, 1/6 for a
+    for-profit one; the pack leaves the average open, so it is the mean of all the input's premiums:
+    (3,000 + 6,000 + 1,000) / 3 = 3,333.33. B (营利性质 blank) is paid as for-profit:
+    3,333.33 / 6 = 555.555 → 555.56; as non-profit 3,333.33 / 3 = 1,111.11; at stake 555.55 — not
+    the mean of B's own premium alone (6,000: 2,000.00 − 1,000.00 = 1,000.00)."""
+    from audit.calc import compute
+    from audit.policy import load_pack
+    from audit.stake import money_at_stake
+    from test_calc_helpers import tables
+
+    homes = tables(institutions=[{"institution_id": i, "profit_status": s} for i, s in
+                                 (("A", "nonprofit"), ("B", None), ("C", "nonprofit"))],
+                   insurance=[{"institution_id": i, "year": 2024, "premium_fen": p} for i, p in
+                              (("A", 3_000_00), ("B", 6_000_00), ("C", 1_000_00))])
+    pack = load_pack("shaoxing")
+    ledger, _, _ = compute(homes, pack, 2024)
+    city = ledger.filter((pl.col("payer") == "city") & (pl.col("institution_id") == "B"))["amount_fen"].to_list()
+    assert city == [555_56]
+    stakes = money_at_stake(homes, {}, None, pack, 2024)
+    assert stakes.select("institution_id", "column", "amount_fen").rows() == [("B", "profit_status", 555_55)]
