@@ -15,6 +15,7 @@ from audit.data.validation import in_user_terms
 from audit.dates import Period, month_runs
 from audit.kinds.common import (
     FINDING_SORT,
+    GAP_SAMPLE,
     LEDGER_SORT,
     Ctx,
     Gap,
@@ -24,6 +25,7 @@ from audit.kinds.common import (
     empty_findings,
     empty_ledger,
     fen_text,
+    yuan,
 )
 from audit.kinds.registry import KINDS, interpretations
 from audit.money import check_ledger_amounts
@@ -75,10 +77,11 @@ def _together(kind, rules: list, tables: dict, ctx: Ctx) -> pl.DataFrame:
     whole years. A premium is one annual amount with no payment date, so it is not split by
     months: as every annual amount, it is settled by the rule in force on the period's last
     day (the reference date; Rule.spans_in_force's last month). A rule in force in only some
-    months gets a finding per home with the money (_part_period): paid in full when it holds
-    at the end (info: if the premium was paid before the rule started, whether it is covered
-    is for the bureau), not paid when it ended before (warning: what it would pay, computed
-    with the others as if it held the whole period). In force in no month: not_in_force."""
+    months gets one rule-level finding with the money summed over the homes (_part_period):
+    paid in full when it holds at the end (info: if the premium was paid before the rule
+    started, whether it is covered is for the bureau), not paid when it ended before (warning:
+    what it would pay, computed with the others as if it held the whole period). In force in
+    no month: not_in_force."""
     span = ctx.span
     held = {r.id: r.spans_in_force(span) for r in rules}
     at_end = [r for r in rules if held[r.id] and held[r.id][-1].end == span.end]
@@ -119,56 +122,59 @@ def _calendar_pieces(ctx: Ctx) -> list[Ctx]:
 
 
 def _part_period(rule, lines: pl.DataFrame, ctx: Ctx, paid: bool) -> None:
-    """One finding per home: the public share `rule` (in force in part of the period) pays
-    (paid: info) or would pay (not paid: warning)."""
+    """One rule-level finding: the public share `rule` (in force in part of the period) pays
+    (paid: info) or would pay (not paid: warning), summed over the homes, with their count and
+    the first few ids; each home's own amount is kept in ctx.part_year for its self-check.
+    One finding per home buried the rest (897 of 1,000 homes under 东阳)."""
     if not lines.height:
         return
     mine = lines.filter((pl.col("rule") == rule.id) & (pl.col("payer") != "institution") & (pl.col("amount_fen") != 0))
     if not mine.height:
         return
+    per_home = mine.group_by("institution_id").agg(pl.col("amount_fen").sum()).sort("institution_id")
+    homes, total = per_home.height, int(per_home["amount_fen"].sum())
+    ctx.part_year[part_year_key(rule.id, ctx.period_label)] = dict(per_home.iter_rows())
+    ids = per_home["institution_id"].to_list()
+    sample = ", ".join(ids[:GAP_SAMPLE]) + (" …" if homes > GAP_SAMPLE else "")
     months = ",".join(s.label for s in rule.spans_in_force(ctx.span))
     where = ctx.span.label_zh() if ctx.period else f"{ctx.year} 年"
-    zh_head = f"规则 {rule.id} 在 {where}只在 {months} 施行；保费按年度记录（每年一份、无缴费日期），不按月折算："
-    en_head = (
+    zh = f"规则 {rule.id} 在 {where}只在 {months} 施行；保费按年度记录（每年一份、无缴费日期），不按月折算："
+    en = (
         f"rule {rule.id} holds in only {months} of {ctx.period_label}; a premium is recorded per year (one a year, "
         "no payment date) and is not split by months: "
     )
     if paid:
-        zh = (
-            zh_head + "按期末有效的规则全额计发本机构保费补助 ",
-            " 元；如保费缴于规则施行前，是否补助由主管部门决定",
+        zh += (
+            f"按期末有效的规则全额计发 {homes} 个机构的保费补助，合计 {yuan(total)} 元（各机构金额见明细）；"
+            "如保费缴于规则施行前，是否补助由主管部门决定"
         )
-        en = (
-            en_head + "the rule in force at the period's end pays this home's share in full, ",
-            " yuan; if the premium was paid before the rule started, whether it is covered is for the bureau",
+        en += (
+            f"the rule in force at the period's end pays the share of {homes} home(s) in full, {yuan(total)} yuan "
+            "in all (each home's amount is in its lines); if a premium was paid before the rule started, whether "
+            "it is covered is for the bureau"
         )
     else:
-        zh = (zh_head + "规则在期末前已终止，保费补助不计发；如全期施行，本机构应得 ", " 元，是否补助由主管部门决定")
-        en = (
-            en_head + "the rule ended before the period's end, so the share is not paid; in force the whole period "
-            "it would pay this home ",
-            " yuan; whether it is covered is for the bureau to decide",
+        zh += (
+            f"规则在期末前已终止，{homes} 个机构的保费补助不计发；如全期施行，合计应得 {yuan(total)} 元，"
+            "是否补助由主管部门决定"
         )
-    before, after = en if ctx.lang == "en" else zh
-    per_home = mine.group_by("institution_id").agg(pl.col("amount_fen").sum()).sort("institution_id")
-    ctx.add(
-        per_home.select(
-            "institution_id",
-            pl.lit("premium_part_year").alias("rule"),
-            pl.lit("info" if paid else "warning").alias("severity"),
-            (pl.lit(before) + fen_text(pl.col("amount_fen")) + pl.lit(after)).alias("message"),
-            pl.format(
-                "rule={} in_force={} period={} paid={} amount={}",
-                pl.lit(rule.id),
-                pl.lit(months),
-                pl.lit(ctx.period_label),
-                pl.lit("yes" if paid else "no"),
-                fen_text(pl.col("amount_fen")),
-            ).alias("evidence"),
-            pl.lit(rule.citation).alias("citation"),
-            pl.lit(ctx.period_label).alias("period"),
+        en += (
+            f"the rule ended before the period's end, so the share of {homes} home(s) is not paid; in force the "
+            f"whole period it would pay {yuan(total)} yuan in all; whether it is covered is for the bureau to decide"
         )
+    ctx.finding(
+        "premium_part_year",
+        "info" if paid else "warning",
+        ctx.t(zh, en),
+        f"rule={rule.id} in_force={months} period={ctx.period_label} paid={'yes' if paid else 'no'} "
+        f"homes={homes} amount={yuan(total)} ids={sample}",
+        rule.citation,
     )
+
+
+def part_year_key(rule_id: str, period_label: str) -> str:
+    """The key of a premium_part_year finding in Ctx.part_year (its evidence has both)."""
+    return f"{rule_id}@{period_label}"
 
 
 def _not_in_force(rule, year: int, ctx: Ctx) -> None:

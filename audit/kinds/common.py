@@ -40,6 +40,12 @@ FINDING_SCHEMA = {
 LEDGER_SORT = ["institution_id", "program", "item", "period", "payer", "rule"]
 FINDING_SORT = ["institution_id", "rule", "severity", "period", "message", "evidence"]
 GAP_SAMPLE = 10  # ids listed in a gap finding's evidence; the count is always exact
+# 营利性质 as every rule reads it: a blank is read as 营利 (for-profit), the status the texts pay
+# less (a reduced share) or nothing. What is paid is due either way; audit.stake computes the
+# rules again with the blank read as 非营利 and names the most still due (at_stake_value_blank).
+# One reading for every kind: premium shares paid the lower share, bed grants paid in full.
+PROFIT_STATUS = pl.col("profit_status").fill_null("forprofit")
+PROFIT_BLANK_NOTE = "（未填写营利性质，按营利性计）"  # in the basis of a line paid on that reading
 
 
 def repeated(frame: pl.DataFrame, *columns: str) -> pl.Series | None:
@@ -126,6 +132,8 @@ class Ctx:
     interpretations: set = field(default_factory=set)
     average_premium: dict = field(default_factory=dict)  # rule id -> fen used, for the manifest
     gap_ids: dict = field(default_factory=dict)  # "rule.param" -> every institution it leaves unpaid (explain)
+    # "rule@period" -> {institution_id: fen}: each home's money in a rule-level premium_part_year finding
+    part_year: dict = field(default_factory=dict)
     # money a register or check takes off the declarations: institution_id, program, rule, month_end,
     # person_id, amount_fen (fen, > 0 = cut); the reconciliation explains differences with it
     adjustments: list = field(default_factory=list)
@@ -369,6 +377,7 @@ BASIS_EN = [
     (" 含 ", " holding "),
     # rule-model kinds (bed_subsidy, bed_month_grant): longest phrases first
     (" 期（共 ", " (of "),
+    ("（未填写营利性质，按营利性计）", " (profit status blank: read as for-profit)"),
     ("，营利性按 ", ", for-profit at "),
     (" 期）按 ", ") at "),
     ("；第 ", "; stage "),

@@ -20,7 +20,7 @@ from fractions import Fraction
 
 import polars as pl
 
-from audit.kinds.common import pct
+from audit.kinds.common import PROFIT_STATUS, pct
 from audit.money import fen_to_yuan_expr, mul_share_expr
 
 # finding code → the construction_per_bed parameter that makes it a condition
@@ -151,7 +151,7 @@ def _per_bed_rows(findings: pl.DataFrame, inst: pl.DataFrame, pack, on: date, W:
                     continue
                 n = years if premises == "leased" else 1
                 base = pl.lit(int(rate.value), pl.Int64)
-                forprofit = (pl.col("profit_status") == "forprofit").fill_null(False)
+                forprofit = PROFIT_STATUS == "forprofit"  # a blank 营利性质 is paid as for-profit
                 if share.state == "value" and share.value is not None:
                     cut = Fraction(share.value)
                     fen = pl.when(forprofit).then(mul_share_expr(base, cut)).otherwise(base)
@@ -227,4 +227,26 @@ def with_stake(findings: pl.DataFrame, institutions: pl.DataFrame | None, pack, 
         .with_columns(pl.coalesce(pl.col("_bed"), claim, reason).alias("stake"))
         .sort("_row")
         .drop("_row", "_bed")
+    )
+
+
+def own_part_year(general: pl.DataFrame, institution_id: str, part_year: dict, lang: str) -> pl.DataFrame:
+    """The rule-level premium_part_year findings as one home's self-check shows them: kept only
+    where the rule touches the home's premiums, with the home's own share as the money (the
+    finding states the total over all homes). `part_year`: Ctx.part_year ("rule@period" → {id: fen});
+    a finding it does not record stays as it is."""
+    W = WORDS["en" if lang == "en" else "zh"]
+    ev = pl.col("evidence").fill_null("")
+    key = pl.concat_str(ev.str.extract(r"rule=(\S+)"), pl.lit("@"), ev.str.extract(r"period=(\S+)"))  # part_year_key
+    own = {k: homes[institution_id] for k, homes in part_year.items() if institution_id in homes}
+    fen = key.replace_strict(own, default=None, return_dtype=pl.Int64)
+    hit = (pl.col("rule") == "premium_part_year") & key.is_in(list(part_year))
+    cited = pl.col("citation").fill_null("")
+    words = (
+        pl.when(PAID_ON_READING)
+        .then(pl.format(W["paid_on_reading"], _fen(fen), cited))
+        .otherwise(pl.format(W["at_stake"], _fen(fen), cited))
+    )
+    return general.filter(~hit | fen.is_not_null()).with_columns(
+        pl.when(hit).then(words).otherwise(pl.col("stake")).alias("stake")
     )
