@@ -61,7 +61,8 @@ WORDS = {
         "gap_status": "说明",
         "gaps_title": "政策缺口",
         "gaps_note": "原文未规定的参数（policy_gap）使相应机构的该项不计发：其金额未知，不是 0。"
-        "只在一侧存在的缺口使该行无法计算差额（标为“不能计算”，图表不含这些行）；两侧相同的缺口不影响差额。",
+        "含有缺口的一侧没有金额（—），已算出的部分不当作全额；只在一侧存在的缺口使该行没有差额"
+        "（标为“不能计算”，图表不含这些行）；两侧相同的缺口不影响差额（“差额可比”）。",
         "gap_counts": "{program}：现行 {baseline} 家、拟议 {proposal} 家不能计算",
         "not_comparable": "另有 {n} 家因政策缺口不能计算差额，未列入增减。",
         "findings_change": "发现的变化",
@@ -125,8 +126,9 @@ WORDS = {
         "gap_status": "Note",
         "gaps_title": "Policy gaps",
         "gaps_note": "A parameter the text does not set (policy_gap) leaves that program unpriced for the institutions "
-        "it touches: its amount is unknown, not 0. A gap on one side only leaves a row without a difference "
-        "(marked cannot compute, left out of the charts); the same gap on both sides does not change the difference.",
+        "it touches: its amount is unknown, not 0. A side with a gap has no amount (—): its priced part is not the "
+        "whole. A gap on one side only leaves a row without a difference (marked cannot compute, left out of the "
+        "charts); the same gap on both sides does not change the difference.",
         "gap_counts": "{program}: baseline {baseline}, proposal {proposal} institution(s) cannot be priced",
         "not_comparable": "{n} more cannot be compared because of a policy gap and are not counted above.",
         "findings_change": "Findings that appear or disappear",
