@@ -21,7 +21,7 @@ import polars as pl
 
 from audit import i18n
 from audit.errors import PolicyError
-from audit.money import delta_pct_expr, fen_to_yuan_expr
+from audit.money import fen_to_yuan_expr
 
 PUBLIC = pl.col("payer") != "institution"  # the institution's own premium share is not public money
 FINDING_KEY = ["institution_id", "rule", "severity", "period", "evidence"]  # a finding's identity across packs
@@ -84,7 +84,7 @@ class Comparison:
             self.by_institution.with_columns(pl.lit("institution").alias("level")),
         ]
         long = pl.concat(parts, how="diagonal_relaxed")
-        from audit.report.compare import GAP_WORDS, gap_status
+        from audit.report.compare import GAP_WORDS, delta_pct, gap_status
 
         return long.select(
             *(
@@ -110,13 +110,6 @@ class Totals(NamedTuple):
     baseline_fen: int | None
     proposal_fen: int | None
     delta_fen: int | None
-
-
-def delta_pct(plus: bool = False) -> pl.Expr:
-    """delta % text of a decided row: empty where there is no difference or no baseline to
-    take a percentage of (a baseline with a gap is only its priced part)."""
-    known = pl.col("delta_fen").is_not_null() & pl.col("baseline_fen").is_not_null()
-    return pl.when(known).then(delta_pct_expr(pl.col("baseline_fen"), pl.col("proposal_fen"), plus=plus))
 
 
 def _decide(frame: pl.DataFrame) -> pl.DataFrame:
@@ -630,7 +623,7 @@ def write_compare_xlsx(comparison: Comparison, path) -> None:
     from decimal import Decimal
 
     from audit.privacy import safe_workbook
-    from audit.report.compare import GAP_WORDS, findings_changes, gap_status, labels
+    from audit.report.compare import GAP_WORDS, delta_pct, findings_changes, gap_status, labels
 
     L = labels(comparison.lang)
     S = L["sheets"]

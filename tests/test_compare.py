@@ -11,8 +11,9 @@ from click.testing import CliRunner
 
 import audit.data.io
 from audit.cli import main
-from audit.comparison import compare, delta_pct_expr, parameter_changes, write_compare
+from audit.comparison import compare, parameter_changes, write_compare
 from audit.errors import PolicyError
+from audit.money import delta_pct_expr
 from audit.policy import PACK_DIR, load_pack
 
 WEIGHTS = [pow(2, 17 - i, 11) for i in range(17)]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import polars as pl
 
-from audit.money import fen_to_yuan_expr
+from audit.money import delta_pct_expr, fen_to_yuan_expr
 from audit.report.charts import bar_chart_svg
 from audit.report.frames import mask_ids_in_text, order_expr, yuan
 from audit.report.labels import LABELS, PROGRAM_ORDER, label_of
@@ -180,6 +180,13 @@ def gap_status(words: dict) -> pl.Expr:
     return pl.col("status").replace_strict(words, default=None, return_dtype=pl.String)
 
 
+def delta_pct(plus: bool = False) -> pl.Expr:
+    """delta % text of a decided row: empty where there is no difference or no baseline to
+    take a percentage of (a baseline with a gap is only its priced part)."""
+    known = pl.col("delta_fen").is_not_null() & pl.col("baseline_fen").is_not_null()
+    return pl.when(known).then(delta_pct_expr(pl.col("baseline_fen"), pl.col("proposal_fen"), plus=plus))
+
+
 def labels(lang: str) -> dict:
     """The report's words over the shared ones (programs, payers, severities…)."""
     key = "en" if lang == "en" else "zh"
@@ -189,8 +196,6 @@ def labels(lang: str) -> dict:
 def money_rows(df: pl.DataFrame, L: dict) -> list[dict]:
     """baseline/proposal/delta fen → display text; delta % signed; program/payer labelled.
     What a policy gap leaves unknown (null) is a dash, never "None" or 0.00; `status` says why."""
-    from audit.comparison import delta_pct
-
     out = df.with_columns(
         *(fen_to_yuan_expr(pl.col(f"{c}_fen"), True).fill_null("—").alias(c) for c in ("baseline", "proposal")),
         (
