@@ -129,7 +129,7 @@ def test_a_premium_rule_in_force_for_part_of_the_year_is_one_finding_with_the_ho
     assert "in_force=2024-02..2024-12" in note["evidence"] and "paid=yes" in note["evidence"]
     assert "homes=2 amount=7,666.67 ids=FP, NP" in note["evidence"]
     assert "2 个机构" in note["message"] and "7,666.67 元" in note["message"]
-    assert ctx.part_year == {"insurance_institution@2024": {"NP": 6_666_67, "FP": 1_000_00}}
+    assert ctx.home_amounts == {"premium_part_year insurance_institution@2024": {"NP": 6_666_67, "FP": 1_000_00}}
     # ended on 30 June: the annual premium is not split by months, so nothing public is paid,
     # and one warning names the homes and the 7,666.67 the rule would pay
     pack = load_pack("dongyang")
@@ -143,7 +143,7 @@ def test_a_premium_rule_in_force_for_part_of_the_year_is_one_finding_with_the_ho
     assert held["severity"] == "warning" and held["institution_id"] is None
     assert "in_force=2024-02..2024-06" in held["evidence"] and "paid=no homes=2 amount=7,666.67" in held["evidence"]
     assert "7,666.67 元" in held["message"]
-    assert ctx.part_year == {"insurance_institution@2024": {"NP": 6_666_67, "FP": 1_000_00}}
+    assert ctx.home_amounts == {"premium_part_year insurance_institution@2024": {"NP": 6_666_67, "FP": 1_000_00}}
 
 
 def test_a_run_over_two_years_settles_each_years_premium_by_that_years_rules():

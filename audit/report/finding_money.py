@@ -11,6 +11,7 @@ own data cannot give a figure, a sentence saying why (never a 0 that looks like 
 - inputs the reader could not use (at_stake_*, audit.stake): the most not paid (`amount=`);
 - money paid on a reading the bureau should confirm (a shared county name read as local, a
   premium rule begun mid-year): the amount paid that way, never called unpaid;
+- a rule-level finding spread over many homes (own_amounts): the home's own amount;
 - anything else: why no figure is given."""
 
 from __future__ import annotations
@@ -230,23 +231,25 @@ def with_stake(findings: pl.DataFrame, institutions: pl.DataFrame | None, pack, 
     )
 
 
-def own_part_year(general: pl.DataFrame, institution_id: str, part_year: dict, lang: str) -> pl.DataFrame:
-    """The rule-level premium_part_year findings as one home's self-check shows them: kept only
-    where the rule touches the home's premiums, with the home's own share as the money (the
-    finding states the total over all homes). `part_year`: Ctx.part_year ("rule@period" → {id: fen});
+def own_amounts(general: pl.DataFrame, institution_id: str, home_amounts: dict, lang: str) -> pl.DataFrame:
+    """The rule-level findings that spread a rule's money over many homes (premium_part_year,
+    before_rule_start: Ctx.spread) as one home's self-check shows them: kept only where the
+    rule touches the home, with the home's own amount as the money (the finding states the
+    total over all homes). `home_amounts`: Ctx.home_amounts (home_amounts_key → {id: fen});
     a finding it does not record stays as it is."""
     W = WORDS["en" if lang == "en" else "zh"]
     ev = pl.col("evidence").fill_null("")
-    key = pl.concat_str(ev.str.extract(r"rule=(\S+)"), pl.lit("@"), ev.str.extract(r"period=(\S+)"))  # part_year_key
-    own = {k: homes[institution_id] for k, homes in part_year.items() if institution_id in homes}
+    # home_amounts_key: code, rule= of the evidence, period
+    key = pl.concat_str(pl.col("rule"), pl.lit(" "), ev.str.extract(r"rule=(\S+)"), pl.lit("@"), pl.col("period"))
+    own = {k: homes[institution_id] for k, homes in home_amounts.items() if institution_id in homes}
     fen = key.replace_strict(own, default=None, return_dtype=pl.Int64)
-    hit = (pl.col("rule") == "premium_part_year") & key.is_in(list(part_year))
+    hit = key.is_in(list(home_amounts))
     cited = pl.col("citation").fill_null("")
     words = (
         pl.when(PAID_ON_READING)
         .then(pl.format(W["paid_on_reading"], _fen(fen), cited))
         .otherwise(pl.format(W["at_stake"], _fen(fen), cited))
     )
-    return general.filter(~hit | fen.is_not_null()).with_columns(
+    return general.filter(~hit.fill_null(False) | fen.is_not_null()).with_columns(
         pl.when(hit).then(words).otherwise(pl.col("stake")).alias("stake")
     )
