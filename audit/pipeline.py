@@ -782,7 +782,7 @@ class Selfcheck:
 def selfcheck(
     data_path,
     policy,
-    year: int,
+    year: int | None,
     out_dir,
     institution: str | None = None,
     each: bool = False,
@@ -791,13 +791,14 @@ def selfcheck(
     lang: str = "zh",
     deadline: str | None = None,
     jobs: int | None = None,
+    period=None,
 ) -> Selfcheck:
     """Self-check report(s) for one institution (or, with each=True, every one) into
     out_dir, all or nothing. The whole input is computed once (averages depend on everyone);
-    `jobs` processes render the PDFs (default: one per CPU)."""
+    `jobs` processes render the PDFs (default: one per CPU). `period`: as for `run`."""
     from audit.report import write_selfcheck, write_selfchecks
 
-    result = run(data_path, policy, year, sets=sets, override_file=override_file, lang=lang)
+    result = run(data_path, policy, year, sets=sets, override_file=override_file, lang=lang, period=period)
     ids = sorted(result.dataset.tables["institutions"]["institution_id"].drop_nulls().unique().to_list())
     chosen = pick_institutions(ids, institution, each, lang)
     out = Path(out_dir)
@@ -815,20 +816,22 @@ def selfcheck(
 def notices(
     data_path,
     policy,
-    year: int,
+    year: int | None,
     out_dir,
     institution: str | None = None,
     each: bool = False,
     sets=(),
     override_file=None,
     lang: str = "zh",
+    period=None,
 ) -> Selfcheck:
     """Approval notices (notice_<id>.html / .pdf) for one institution, or with each=True for
-    every institution with claims or payments, into out_dir, all or nothing."""
+    every institution with claims or payments, into out_dir, all or nothing; `period` (as for
+    `run`): a half-year's or quarter's claims are approved for that period."""
     from audit.errors import UsageError
     from audit.report.reconciliation import write_approval_notices
 
-    result = run(data_path, policy, year, sets=sets, override_file=override_file, lang=lang)
+    result = run(data_path, policy, year, sets=sets, override_file=override_file, lang=lang, period=period)
     recon = result.reconciliation
     ids = sorted(recon["institution_id"].unique().to_list()) if recon is not None and recon.height else []
     if not ids:

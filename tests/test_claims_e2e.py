@@ -137,3 +137,35 @@ def test_slices_of_the_roll_give_the_same_discrepancies_and_csv(monkeypatch, tmp
     rec.write_discrepancies_csv(sliced.discrepancies, tmp_path / "sliced.csv")
     assert (tmp_path / "sliced.csv").read_bytes() == (tmp_path / "whole.csv").read_bytes()
     assert (tmp_path / "whole.csv").read_bytes().startswith("\ufeffinstitution_id,".encode())
+
+
+def test_notice_and_selfcheck_for_a_half_year(tmp_path):
+    """Half-yearly claims are approved for their half-year (--period 2024H1): A (died
+    2024-05-10) is in residence at the end of Jan–Apr, B all six months: 10 resident-months ×
+    100 = 1,000.00 approved of 1,200.00 claimed and paid, 200.00 to recover. The second
+    half's claim is not this notice's to approve."""
+    d = tmp_path / "data"
+    d.mkdir()
+    files = {
+        "机构.csv": INSTITUTIONS,
+        "入住老人.csv": f"机构编号,身份证号,姓名,入住日期,户籍所在区县,能力等级,低保类别\nA001,{A},张三,2020-01-01,越城区,自理,无\n"
+                     f"A001,{B},李四,2020-01-01,越城区,自理,无\n",
+        "死亡名单.csv": f"身份证号,死亡日期\n{A},2024-05-10\n",
+        "申报名册.csv": "机构编号,申报月份,身份证号\n" + "".join(f"A001,2024-{m:02d},{p}\n" for p in (A, B) for m in range(1, 7)),
+        "申报.csv": "机构编号,补贴项目,申报期间,申报金额\nA001,运营补贴,2024H1,1200.00\nA001,运营补贴,2024H2,600.00\n",
+        "拨付.csv": "机构编号,补贴项目,所属期间,拨付金额,拨付日期,凭证号\nA001,运营补贴,2024H1,1200.00,2024-07-20,记-3\n",
+    }
+    for name, text in files.items():
+        (d / name).write_text(text, encoding="utf-8")
+    r = _run(["notice", "--policy", "shaoxing", "--period", "2024H1", "--data", str(d), "--out", str(tmp_path / "n"),
+              "--institution", "A001"])
+    assert r.exit_code == 0, r.output
+    html = (tmp_path / "n" / "notice_A001.html").read_text(encoding="utf-8")
+    assert "2024H1" in html and "1,000.00" in html and "200.00" in html and A not in html
+    # the second half-year's claim is named as outside the period, not approved here
+    assert "1 笔申报（期间 2024H2，共 600.00 元）不在核算期间内" in html
+    r = _run(["selfcheck", "--policy", "shaoxing", "--period", "2024H1", "--data", str(d), "--out", str(tmp_path / "s")])
+    own = (tmp_path / "s" / "selfcheck_A001.html").read_text(encoding="utf-8")
+    assert "核算期间" in own and "2024H1" in own and "1,000.00" in own
+    r = _run(["notice", "--policy", "shaoxing", "--data", str(d), "--out", str(tmp_path / "x")])
+    assert r.exit_code == 2 and "--period" in r.output and "Traceback" not in r.output

@@ -21,6 +21,18 @@ policy_option = click.option(
     help="政策包：dongyang / jiayuguan / linfen / baodi / shaoxing，或自定义政策包 YAML 文件路径。",
 )
 year_option = click.option("--year", type=int, required=True, help="核算年度，如 2024。")
+
+
+def year_or_period(f):
+    """--year or --period (a half-year, quarter, month or range: audit.dates)."""
+    f = click.option(
+        "--period",
+        default=None,
+        help="核算期间：2024、2024H1、2024Q3、2024-05 或 2021-07..2022-06（缺省为 --year 的自然年）。",
+    )(f)
+    return click.option("--year", type=int, default=None, help="核算年度，如 2024（与 --period 二选一）。")(f)
+
+
 set_option = click.option(
     "--set",
     "sets",

@@ -9,18 +9,8 @@ import click
 import polars as pl
 
 from audit.cli import main
-from audit.cli.common import data_option, lang_option, out_option, policy_options, stage_progress
+from audit.cli.common import data_option, lang_option, out_option, policy_options, stage_progress, year_or_period
 from audit.money import fen_to_yuan
-
-
-def year_or_period(f):
-    """--year or --period (a half-year, quarter, month or range: audit.dates)."""
-    f = click.option(
-        "--period",
-        default=None,
-        help="核算期间：2024、2024H1、2024Q3、2024-05 或 2021-07..2022-06（缺省为 --year 的自然年）。",
-    )(f)
-    return click.option("--year", type=int, default=None, help="核算年度，如 2024（与 --period 二选一）。")(f)
 
 
 @main.command("run")

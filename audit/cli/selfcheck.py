@@ -8,13 +8,13 @@ import click
 import polars as pl
 
 from audit.cli import main
-from audit.cli.common import data_option, institution_options, lang_option, out_option, policy_options, year_option
+from audit.cli.common import data_option, institution_options, lang_option, out_option, policy_options, year_or_period
 from audit.i18n import t as _t
 
 
 @main.command("selfcheck")
 @policy_options
-@year_option
+@year_or_period
 @data_option
 @out_option
 @institution_options("为数据中的每家机构各生成一份自查报告（多个进程并行生成 PDF）。")
@@ -25,7 +25,7 @@ from audit.i18n import t as _t
 @lang_option
 @click.pass_context
 def selfcheck_command(
-    ctx, policy, sets, override_file, year, data_path, out_dir, institution_id, each, jobs, deadline, lang
+    ctx, policy, sets, override_file, year, period, data_path, out_dir, institution_id, each, jobs, deadline, lang
 ):
     """机构自查报告：预计补贴（逐项）、每条发现及整改建议与条款、逐月护理员配备。
 
@@ -51,6 +51,7 @@ def selfcheck_command(
         lang=lang,
         deadline=deadline,
         jobs=jobs,
+        period=period,
     )
     findings, chosen, paths, out = made.findings, made.institutions, made.paths, out_dir
     n_error = findings.filter(pl.col("severity") == "error").height
