@@ -23,7 +23,7 @@ from audit.kinds.common import (
     basis_en,
     empty_findings,
     empty_ledger,
-    fen_text,
+    yuan,
 )
 from audit.kinds.registry import KINDS, interpretations
 from audit.money import check_ledger_amounts
@@ -75,10 +75,11 @@ def _together(kind, rules: list, tables: dict, ctx: Ctx) -> pl.DataFrame:
     whole years. A premium is one annual amount with no payment date, so it is not split by
     months: as every annual amount, it is settled by the rule in force on the period's last
     day (the reference date; Rule.spans_in_force's last month). A rule in force in only some
-    months gets a finding per home with the money (_part_period): paid in full when it holds
-    at the end (info: if the premium was paid before the rule started, whether it is covered
-    is for the bureau), not paid when it ended before (warning: what it would pay, computed
-    with the others as if it held the whole period). In force in no month: not_in_force."""
+    months gets one rule-level finding with the money summed over the homes (_part_period):
+    paid in full when it holds at the end (info: if the premium was paid before the rule
+    started, whether it is covered is for the bureau), not paid when it ended before (warning:
+    what it would pay, computed with the others as if it held the whole period). In force in
+    no month: not_in_force."""
     span = ctx.span
     held = {r.id: r.spans_in_force(span) for r in rules}
     at_end = [r for r in rules if held[r.id] and held[r.id][-1].end == span.end]
@@ -119,56 +120,43 @@ def _calendar_pieces(ctx: Ctx) -> list[Ctx]:
 
 
 def _part_period(rule, lines: pl.DataFrame, ctx: Ctx, paid: bool) -> None:
-    """One finding per home: the public share `rule` (in force in part of the period) pays
-    (paid: info) or would pay (not paid: warning)."""
+    """One rule-level finding (Ctx.spread): the public share `rule` (in force in part of the
+    period) pays (paid: info) or would pay (not paid: warning), summed over the homes."""
     if not lines.height:
         return
     mine = lines.filter((pl.col("rule") == rule.id) & (pl.col("payer") != "institution") & (pl.col("amount_fen") != 0))
     if not mine.height:
         return
+    per_home = mine.group_by("institution_id").agg(pl.col("amount_fen").sum()).sort("institution_id")
+    homes, total = per_home.height, yuan(int(per_home["amount_fen"].sum()))
     months = ",".join(s.label for s in rule.spans_in_force(ctx.span))
     where = ctx.span.label_zh() if ctx.period else f"{ctx.year} 年"
-    zh_head = f"规则 {rule.id} 在 {where}只在 {months} 施行；保费按年度记录（每年一份、无缴费日期），不按月折算："
-    en_head = (
+    zh = f"规则 {rule.id} 在 {where}只在 {months} 施行；保费按年度记录（每年一份、无缴费日期），不按月折算："
+    en = (
         f"rule {rule.id} holds in only {months} of {ctx.period_label}; a premium is recorded per year (one a year, "
         "no payment date) and is not split by months: "
     )
     if paid:
-        zh = (
-            zh_head + "按期末有效的规则全额计发本机构保费补助 ",
-            " 元；如保费缴于规则施行前，是否补助由主管部门决定",
+        zh += (
+            f"按期末有效的规则全额计发 {homes} 个机构的保费补助，合计 {total} 元（各机构金额见明细）；"
+            "如保费缴于规则施行前，是否补助由主管部门决定"
         )
-        en = (
-            en_head + "the rule in force at the period's end pays this home's share in full, ",
-            " yuan; if the premium was paid before the rule started, whether it is covered is for the bureau",
+        en += (
+            f"the rule in force at the period's end pays the share of {homes} home(s) in full, {total} yuan "
+            "in all (each home's amount is in its lines); if a premium was paid before the rule started, whether "
+            "it is covered is for the bureau"
         )
     else:
-        zh = (zh_head + "规则在期末前已终止，保费补助不计发；如全期施行，本机构应得 ", " 元，是否补助由主管部门决定")
-        en = (
-            en_head + "the rule ended before the period's end, so the share is not paid; in force the whole period "
-            "it would pay this home ",
-            " yuan; whether it is covered is for the bureau to decide",
+        zh += (
+            f"规则在期末前已终止，{homes} 个机构的保费补助不计发；如全期施行，合计应得 {total} 元，"
+            "是否补助由主管部门决定"
         )
-    before, after = en if ctx.lang == "en" else zh
-    per_home = mine.group_by("institution_id").agg(pl.col("amount_fen").sum()).sort("institution_id")
-    ctx.add(
-        per_home.select(
-            "institution_id",
-            pl.lit("premium_part_year").alias("rule"),
-            pl.lit("info" if paid else "warning").alias("severity"),
-            (pl.lit(before) + fen_text(pl.col("amount_fen")) + pl.lit(after)).alias("message"),
-            pl.format(
-                "rule={} in_force={} period={} paid={} amount={}",
-                pl.lit(rule.id),
-                pl.lit(months),
-                pl.lit(ctx.period_label),
-                pl.lit("yes" if paid else "no"),
-                fen_text(pl.col("amount_fen")),
-            ).alias("evidence"),
-            pl.lit(rule.citation).alias("citation"),
-            pl.lit(ctx.period_label).alias("period"),
+        en += (
+            f"the rule ended before the period's end, so the share of {homes} home(s) is not paid; in force the "
+            f"whole period it would pay {total} yuan in all; whether it is covered is for the bureau to decide"
         )
-    )
+    evidence = f"in_force={months} period={ctx.period_label} paid={'yes' if paid else 'no'}"
+    ctx.spread("premium_part_year", "info" if paid else "warning", rule, per_home, ctx.t(zh, en), evidence)
 
 
 def _not_in_force(rule, year: int, ctx: Ctx) -> None:
@@ -239,8 +227,9 @@ def _before_start(rule, fn, tables: dict, ctx: Ctx) -> None:
     money fell due in the months before (a construction subsidy due in March under a rule
     from September) gets nothing in this run or any later one. Whether a new rule covers
     homes that qualified before it started is for the bureau, so the money is not certainly
-    due: an info finding per home names what those months would carry at the rule's own first
-    values (the calculator run on them with the rule reaching back; never a ledger line)."""
+    due: one rule-level info finding (Ctx.spread) names what those months would carry at the
+    rule's own first values for each home and in all (the calculator run on them with the
+    rule reaching back; never a ledger line)."""
     span = ctx.span
     spans = rule.spans_in_force(span)
     if not spans or spans[0].start == span.start:
@@ -263,46 +252,26 @@ def _before_start(rule, fn, tables: dict, ctx: Ctx) -> None:
             found.append(lines.select("institution_id", "item", "amount_fen"))
     if not found:
         return
+    due = pl.concat(found).filter(pl.col("amount_fen") != 0)
+    if not due.height:
+        return
+    per_home = due.group_by("institution_id").agg(pl.col("amount_fen").sum()).sort("institution_id")
     labels = [p.period_label for p in early]
+    items = ",".join(due["item"].unique().sort().to_list())
+    homes, total = per_home.height, yuan(int(per_home["amount_fen"].sum()))
     zh = (
         f"规则 {rule.id} 自 {begin} 起施行，{'、'.join(labels)} 在施行前、本次不计发；"
-        "按该规则自身的标准计，这些月份本机构涉及 ",
-        " 元。新规则是否适用于施行前已符合条件的机构，由主管部门决定",
+        f"按该规则自身的标准计，这些月份 {homes} 个机构合计涉及 {total} 元（各机构金额见其自查表）。"
+        "新规则是否适用于施行前已符合条件的机构，由主管部门决定"
     )
     en = (
         f"rule {rule.id} holds from {begin}: {', '.join(labels)} fall before it and are not paid; "
-        "at the rule's own rates those months would carry ",
-        " yuan for this home. Whether a new rule covers homes that qualified before it started "
-        "is for the bureau to decide",
+        f"at the rule's own rates those months would carry {total} yuan for {homes} home(s) in all (each home's "
+        "amount is in its self-check). Whether a new rule covers homes that qualified before it started "
+        "is for the bureau to decide"
     )
-    before, after = en if ctx.lang == "en" else zh
-    per_home = (
-        pl.concat(found)
-        .filter(pl.col("amount_fen") != 0)
-        .group_by("institution_id")
-        .agg(pl.col("amount_fen").sum(), pl.col("item").unique().sort().str.join(","))
-        .sort("institution_id")
-    )
-    if not per_home.height:
-        return
-    ctx.add(
-        per_home.select(
-            "institution_id",
-            pl.lit("before_rule_start").alias("rule"),
-            pl.lit("info").alias("severity"),
-            (pl.lit(before) + fen_text(pl.col("amount_fen")) + pl.lit(after)).alias("message"),
-            pl.format(
-                "rule={} from={} months={} items={} amount={}",
-                pl.lit(rule.id),
-                pl.lit(str(begin)),
-                pl.lit(",".join(labels)),
-                pl.col("item"),
-                fen_text(pl.col("amount_fen")),
-            ).alias("evidence"),
-            pl.lit(rule.citation).alias("citation"),
-            pl.lit(ctx.period_label).alias("period"),
-        )
-    )
+    evidence = f"from={begin} months={','.join(labels)} items={items}"
+    ctx.spread("before_rule_start", "info", rule, per_home, ctx.t(zh, en), evidence)
 
 
 def compute_ledger(dataset, pack, year: int, lang: str = "zh") -> tuple[pl.DataFrame, pl.DataFrame]:

@@ -15,12 +15,13 @@ import copy
 import datetime as dt
 import json
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import polars as pl
 
 from audit import i18n
 from audit.errors import PolicyError
-from audit.money import delta_pct_expr, fen_to_yuan_expr
+from audit.money import fen_to_yuan_expr
 
 PUBLIC = pl.col("payer") != "institution"  # the institution's own premium share is not public money
 FINDING_KEY = ["institution_id", "rule", "severity", "period", "evidence"]  # a finding's identity across packs
@@ -38,9 +39,14 @@ class Comparison:
     - findings_appeared / findings_disappeared: findings present under one side only
     - unpriced: institution × program a declared policy gap leaves unpriced on either side
       (`gap`: proposal_gap / baseline_gap where the sides' gaps differ, same_gap where both
-      leave the same parameters open). Every breakdown carries `baseline_unpriced` /
-      `proposal_unpriced` (how many such institution × programs it holds) and `gap`: a row
-      holding a gap of one side only has no difference to show (the other side is not 0)."""
+      leave the same parameters open).
+    - total: the public money of all institutions, one row shaped like the breakdowns.
+    Every breakdown and the total carry `baseline_unpriced` / `proposal_unpriced` (how many
+    unpriced institution × programs the row holds), `gap` and what `_decide` made of them:
+    `baseline_fen` / `proposal_fen` are null for a side with a gap in the row (its priced
+    part, `baseline_priced_fen` / `proposal_priced_fen`, is not the whole), `delta_fen` is
+    null unless both sides leave the same gaps open and something is priced, and `status`
+    says why (null where the row is complete)."""
 
     baseline: object  # RunResult
     proposal: object  # RunResult
@@ -52,6 +58,7 @@ class Comparison:
     findings_appeared: pl.DataFrame
     findings_disappeared: pl.DataFrame
     unpriced: pl.DataFrame
+    total: pl.DataFrame
     lang: str = "zh"
     manifest: dict = field(default_factory=dict)
     proposal_is_other_document: bool = False  # --proposal-policy: the baseline's floors do not bind it
@@ -60,44 +67,25 @@ class Comparison:
     def year(self) -> int:
         return self.baseline.year
 
-    def totals(self) -> tuple[int, int, int]:
-        """Public money (fen): baseline, proposal, delta."""
-        public = self.by_program_payer.filter(PUBLIC)
-        b, p = int(public["baseline_fen"].sum()), int(public["proposal_fen"].sum())
-        return b, p, p - b
-
-    def total_gaps(self) -> dict:
-        """Over all institutions and programs: how many institution × programs each side
-        leaves unpriced, and the gap status of the total (None: the sides are comparable)."""
-        u = self.unpriced
-        return {
-            "baseline_unpriced": int(u["baseline_gap"].sum()),
-            "proposal_unpriced": int(u["proposal_gap"].sum()),
-            "gap": u.select(_row_gap()).item(),
-        }
+    def totals(self) -> Totals:
+        """Public money (fen): baseline, proposal, delta — None where a policy gap leaves it
+        unknown (see `total` for the priced parts and why)."""
+        row = self.total.row(0, named=True)
+        return Totals(row["baseline_fen"], row["proposal_fen"], row["delta_fen"])
 
     def table(self, for_people: bool = False) -> pl.DataFrame:
         """Every breakdown as one long table (compare.csv): yuan text, delta % as text;
-        `for_people` groups thousands (1,234.00) and signs gains (+25.00%). Where a policy
-        gap of one side touches a row, its delta is left empty and `status` says why."""
-        b, p, _ = self.totals()
-        total = pl.DataFrame(
-            {"level": ["total"], "baseline_fen": [b], "proposal_fen": [p]},
-            schema_overrides={"baseline_fen": pl.Int64, "proposal_fen": pl.Int64},
-        ).with_columns(**{k: pl.lit(v) for k, v in self.total_gaps().items()})
+        `for_people` groups thousands (1,234.00) and signs gains (+25.00%). What a policy gap
+        leaves unknown is empty and `status` says why."""
         parts = [
-            total,
+            self.total.with_columns(pl.lit("total").alias("level")),
             self.by_program_payer.with_columns(pl.lit("program_payer").alias("level")),
             self.by_county_program.with_columns(pl.lit("county_program").alias("level")),
             self.by_institution.with_columns(pl.lit("institution").alias("level")),
         ]
-        long = pl.concat(
-            [part.with_columns((pl.col("proposal_fen") - pl.col("baseline_fen")).alias("delta_fen")) for part in parts],
-            how="diagonal_relaxed",
-        )
-        from audit.report.compare import GAP_WORDS, gap_status
+        long = pl.concat(parts, how="diagonal_relaxed")
+        from audit.report.compare import GAP_WORDS, delta_pct, gap_status
 
-        comparable = pl.col("gap").is_null()
         return long.select(
             *(
                 pl.col(c).cast(pl.String) if c in long.columns else pl.lit(None, pl.String).alias(c)
@@ -105,19 +93,55 @@ class Comparison:
             ),
             fen_to_yuan_expr(pl.col("baseline_fen"), for_people).alias("baseline"),
             fen_to_yuan_expr(pl.col("proposal_fen"), for_people).alias("proposal"),
-            pl.when(comparable)
-            .then(
+            (
                 pl.when(pl.col("delta_fen") > 0).then(pl.lit("+" if for_people else "")).otherwise(pl.lit(""))
                 + fen_to_yuan_expr(pl.col("delta_fen"), for_people)
-            )
-            .alias("delta"),
-            pl.when(comparable)
-            .then(delta_pct_expr(pl.col("baseline_fen"), pl.col("proposal_fen"), plus=for_people))
-            .alias("delta_pct"),
+            ).alias("delta"),
+            delta_pct(for_people).alias("delta_pct"),
             pl.col("baseline_unpriced").fill_null(0).cast(pl.String),
             pl.col("proposal_unpriced").fill_null(0).cast(pl.String),
             gap_status(GAP_WORDS["en" if self.lang == "en" else "zh"]).alias("status"),
         )
+
+
+class Totals(NamedTuple):
+    """Public money in fen; None where a policy gap leaves it unknown."""
+
+    baseline_fen: int | None
+    proposal_fen: int | None
+    delta_fen: int | None
+
+
+def _decide(frame: pl.DataFrame) -> pl.DataFrame:
+    """The one place that decides what of a row is money (every output reads it from here).
+    A side with an unpriced institution × program in the row has no amount: its priced part
+    is not the whole. The difference stands where both sides leave the same parameters open
+    (the unknown part is the same on both) and something is priced; a row that is a gap on
+    both sides and nothing else has none (not 0.00 → 0.00, "unchanged")."""
+    b, p = pl.col("baseline_priced_fen"), pl.col("proposal_priced_fen")
+    b_open, p_open = pl.col("baseline_unpriced") > 0, pl.col("proposal_unpriced") > 0
+    same_gaps, priced = pl.col("gap").is_null(), (b != 0) | (p != 0)
+    newly = (pl.col("gap") == "baseline_gap") & (b == 0) & (p > 0)
+    priced_cols = {"baseline_fen": "baseline_priced_fen", "proposal_fen": "proposal_priced_fen"}
+    return (
+        frame.drop("delta_fen", strict=False)
+        .rename(priced_cols)
+        .with_columns(
+            pl.when(~b_open).then(b).alias("baseline_fen"),
+            pl.when(~p_open).then(p).alias("proposal_fen"),
+            pl.when(same_gaps & (~b_open | priced)).then(p - b).alias("delta_fen"),
+            pl.when(newly)
+            .then(pl.lit("newly_priced"))
+            .when(~same_gaps)
+            .then(pl.col("gap"))
+            .when(b_open & priced)
+            .then(pl.lit("same_gap_priced"))
+            .when(b_open)
+            .then(pl.lit("same_gap"))
+            .otherwise(pl.lit(None, pl.String))
+            .alias("status"),
+        )
+    )
 
 
 def _row_gap() -> pl.Expr:
@@ -327,9 +351,23 @@ def _program_order(col: str = "program") -> pl.Expr:
     return order_expr(col, PROGRAM_ORDER)
 
 
+def _gap_payers(rule, program: str | None, on: dt.date) -> list[str]:
+    """Whose money a gap in `rule` leaves unknown: the rule's payer — and, for insurance, the
+    institution's own share too (it is what the public shares leave of the premium)."""
+    from audit.kinds.common import Gap, value
+
+    try:
+        payer = value(rule, "payer", on, required=False)
+    except Gap:
+        payer = None
+    payers = [payer] if isinstance(payer, str) else []
+    return payers + (["institution"] if program == "insurance" else [])
+
+
 def _gap_pairs(result) -> pl.DataFrame:
-    """institution_id, program, gaps (sorted "rule.param" keys) a declared policy gap left
-    unpriced in one run (the calculators record them on the context)."""
+    """institution_id, program, gaps (sorted "rule.param" keys), payers (whose money they
+    leave unknown) a declared policy gap left unpriced in one run (the calculators record
+    them on the context)."""
     from audit.kinds.registry import KINDS
 
     ctx = (getattr(result, "extra", None) or {}).get("ctx")
@@ -337,17 +375,25 @@ def _gap_pairs(result) -> pl.DataFrame:
     for key, ids in sorted(getattr(ctx, "gap_ids", {}).items()):
         rule = result.pack.rules.get(key.split(".", 1)[0])
         program = KINDS[rule.kind].program if rule is not None and rule.kind in KINDS else None
-        rows += [(i, program, key) for i in sorted(ids)]
-    frame = pl.DataFrame(rows, schema=["institution_id", "program", "key"], orient="row")
-    frame = frame.cast({c: pl.String for c in frame.columns})
-    return frame.group_by("institution_id", "program").agg(pl.col("key").unique().sort().str.join(",").alias("gaps"))
+        payers = _gap_payers(rule, program, ctx.ref_date) if rule is not None else []
+        rows += [(i, program, key, payers) for i in sorted(ids)]
+    frame = pl.DataFrame(
+        rows,
+        schema={"institution_id": pl.String, "program": pl.String, "key": pl.String, "payers": pl.List(pl.String)},
+        orient="row",
+    )
+    return frame.group_by("institution_id", "program").agg(
+        pl.col("key").unique().sort().str.join(",").alias("gaps"),
+        pl.col("payers").list.explode(keep_nulls=False, empty_as_null=False).unique().sort(),
+    )
 
 
 def _unpriced(base, prop) -> pl.DataFrame:
-    """institution_id, program, baseline_gap, proposal_gap (bool), gap: an institution ×
-    program that a policy gap leaves unpriced on either side, and how the two compare."""
-    b = _gap_pairs(base).rename({"gaps": "_b"})
-    p = _gap_pairs(prop).rename({"gaps": "_p"})
+    """institution_id, program, baseline_gap, proposal_gap (bool), gap, payers: an institution ×
+    program that a policy gap leaves unpriced on either side, how the two compare, and whose
+    money (payer) the gaps of either side leave unknown."""
+    b = _gap_pairs(base).rename({"gaps": "_b", "payers": "_bp"})
+    p = _gap_pairs(prop).rename({"gaps": "_p", "payers": "_pp"})
     both = b.join(p, on=["institution_id", "program"], how="full", coalesce=True, nulls_equal=True)
     only_b = pl.col("_b").is_not_null() & (pl.col("_b") != pl.col("_p")).fill_null(True)
     only_p = pl.col("_p").is_not_null() & (pl.col("_p") != pl.col("_b")).fill_null(True)
@@ -364,12 +410,17 @@ def _unpriced(base, prop) -> pl.DataFrame:
         .then(pl.lit("baseline_gap"))
         .otherwise(pl.lit("same_gap"))
         .alias("gap"),
+        pl.concat_list(pl.col("_bp").fill_null([]), pl.col("_pp").fill_null([]))
+        .list.unique()
+        .list.sort()
+        .alias("payers"),
     ).sort("institution_id", "program", nulls_last=True)
 
 
 def _with_gaps(frame: pl.DataFrame, unpriced: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
     """frame with baseline_unpriced / proposal_unpriced / gap of the unpriced institution ×
-    programs in each row's scope (`keys`); a scope with gaps but no money gets a row."""
+    programs in each row's scope (`keys`), decided (`_decide`); a scope with gaps but no
+    money gets a row."""
     per = unpriced.group_by(keys).agg(
         pl.col("baseline_gap").sum().cast(pl.Int64).alias("baseline_unpriced"),
         pl.col("proposal_gap").sum().cast(pl.Int64).alias("proposal_unpriced"),
@@ -382,7 +433,7 @@ def _with_gaps(frame: pl.DataFrame, unpriced: pl.DataFrame, keys: list[str]) -> 
     )
     out = pl.concat([frame, zeros], how="diagonal_relaxed") if zeros.height else frame
     out = out.join(per, on=keys, how="left", nulls_equal=True)
-    return out.with_columns(pl.col("baseline_unpriced", "proposal_unpriced").fill_null(0))
+    return _decide(out.with_columns(pl.col("baseline_unpriced", "proposal_unpriced").fill_null(0)))
 
 
 def _differences(base, prop, institutions: pl.DataFrame, unpriced: pl.DataFrame) -> dict:
@@ -391,9 +442,7 @@ def _differences(base, prop, institutions: pl.DataFrame, unpriced: pl.DataFrame)
 
     counties = institutions.select("institution_id", pl.col("county").fill_null(""))
     lb, lp = base.ledger, prop.ledger
-    by_pp = _side_by_side(lb, lp, ["program", "payer"]).sort(
-        _program_order(), order_expr("payer", PAYER_ORDER), "program", "payer"
-    )
+    by_pp = _side_by_side(lb, lp, ["program", "payer"])
     pb, pp = (x.filter(PUBLIC).join(counties, on="institution_id", how="left") for x in (lb, lp))
     by_cp = _side_by_side(pb, pp, ["county", "program"]).sort("county", _program_order(), "program")
     per = _side_by_side(pb, pp, ["institution_id"])
@@ -431,8 +480,17 @@ def _differences(base, prop, institutions: pl.DataFrame, unpriced: pl.DataFrame)
         .sort("direction", _program_order(), "institution_id")
     )
     gaps = unpriced.join(counties, on="institution_id", how="left")
+    public = by_pp.filter(PUBLIC)
+    total = pl.DataFrame(
+        {"_all": [True], **{c: [int(public[c].sum())] for c in ("baseline_fen", "proposal_fen", "delta_fen")}},
+        schema_overrides={c: pl.Int64 for c in ("baseline_fen", "proposal_fen", "delta_fen")},
+    )
     return {
-        "by_program_payer": _with_gaps(by_pp, gaps, ["program"]),
+        "total": _with_gaps(total, gaps.with_columns(pl.lit(True).alias("_all")), ["_all"]).drop("_all"),
+        # a gap leaves unknown the money of the payers its rules name, not the whole program
+        "by_program_payer": _with_gaps(
+            by_pp, gaps.explode("payers").rename({"payers": "payer"}), ["program", "payer"]
+        ).sort(_program_order(), order_expr("payer", PAYER_ORDER), "program", "payer", nulls_last=True),
         "by_county_program": _with_gaps(by_cp, gaps, ["county", "program"]).sort("county", _program_order(), "program"),
         "by_institution": _with_gaps(by_inst, gaps, ["institution_id"]),
         "crossings": crossings,
@@ -565,7 +623,7 @@ def write_compare_xlsx(comparison: Comparison, path) -> None:
     from decimal import Decimal
 
     from audit.privacy import safe_workbook
-    from audit.report.compare import GAP_WORDS, findings_changes, gap_status, labels
+    from audit.report.compare import GAP_WORDS, delta_pct, findings_changes, gap_status, labels
 
     L = labels(comparison.lang)
     S = L["sheets"]
@@ -591,15 +649,8 @@ def write_compare_xlsx(comparison: Comparison, path) -> None:
     gap_words = GAP_WORDS["en" if comparison.lang == "en" else "zh"]
 
     def pct(frame):
-        """delta % as text; a row a policy gap of one side touches has no delta, its note says why."""
-        comparable = pl.col("gap").is_null()
-        return frame.with_columns(
-            pl.when(comparable).then(pl.col("delta_fen")).alias("delta_fen"),
-            pl.when(comparable)
-            .then(delta_pct_expr(pl.col("baseline_fen"), pl.col("proposal_fen"), plus=True))
-            .alias("delta_pct"),
-            gap_status(gap_words).alias("gap_status"),
-        )
+        """delta % as text and the row's status in words (what a policy gap leaves unknown is blank)."""
+        return frame.with_columns(delta_pct(plus=True).alias("delta_pct"), gap_status(gap_words).alias("gap_status"))
 
     def labelled(frame):
         return frame.with_columns(
@@ -621,19 +672,10 @@ def write_compare_xlsx(comparison: Comparison, path) -> None:
         (L["proposal_unpriced"], "proposal_unpriced", "text"),
         (L["gap_status"], "gap_status", "text"),
     ]
-    b, p, d = comparison.totals()
-    total = pl.DataFrame(
-        {
-            "program_label": [L["public_total"]],
-            "payer_label": [""],
-            "baseline_fen": [b],
-            "proposal_fen": [p],
-            "delta_fen": [d],
-            **{k: [v] for k, v in comparison.total_gaps().items()},
-        },
-        schema_overrides={"gap": pl.String},
+    total = comparison.total.with_columns(
+        pl.lit(L["public_total"]).alias("program_label"), pl.lit("").alias("payer_label")
     )
-    summary = pl.concat([labelled(comparison.by_program_payer).select(total.columns), total])
+    summary = pl.concat([labelled(comparison.by_program_payer), total], how="diagonal_relaxed")
     sheet(
         S["summary"],
         [(L["program"], "program_label", "text"), (L["payer"], "payer_label", "text"), *amounts, *gaps],

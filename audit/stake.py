@@ -46,6 +46,7 @@ FAVOUR_WORDS = {
     ("residents", "care_level"): ("都是完全失能", "were all fully disabled"),
     ("residents", "dementia"): ("都失智", "all had dementia"),
     ("institutions", "ownership"): ("都属规则补助的举办性质", "were all of an ownership the rule pays"),
+    ("institutions", "profit_status"): ("都是非营利性", "were all non-profit"),
     ("institutions", "rating_level"): ("都评为最高等级", "were all rated at the highest level"),
     ("institutions", "model_institution"): ("都达到示范性养老机构标准", "all met the model-institution standard"),
     ("institutions", "basic_beds_agreement"): ("都签订了保基本床位协议", "had all signed the basic-beds agreement"),
@@ -59,7 +60,8 @@ AGAINST = {"hukou_read_as_home"}
 
 # a blank cell that no reading can stand in for: a resident with no 能力等级 has no rate by
 # care level and no disability supplement; a home with no 举办性质 is in no ownership's scope;
-# one with no 等级评定 (未评定 is 0, not blank) has no rate by rating level
+# one with no 等级评定 (未评定 is 0, not blank) has no rate by rating level; one with no 营利性质
+# is paid as for-profit
 BLANK_IS_DOUBT = {
     ("residents", "care_level"),
     ("institutions", "ownership"),
@@ -67,6 +69,8 @@ BLANK_IS_DOUBT = {
     # a blank 示范性养老机构 / 保基本床位协议 cell drops a home to a plain band or out of scope
     ("institutions", "model_institution"),
     ("institutions", "basic_beds_agreement"),
+    # a blank 营利性质 is paid as for-profit (audit.kinds.common.PROFIT_STATUS): the rest if non-profit
+    ("institutions", "profit_status"),
 }
 
 
@@ -108,6 +112,8 @@ def _favour(table: str, column: str, df: pl.DataFrame, tables: dict, pack, year:
         return df.with_columns(
             pl.lit(top, pl.Int64).cast(df.schema.get("rating_level", pl.Int64)).alias("rating_level")
         )
+    if column == "profit_status":
+        return df.with_columns(pl.lit("nonprofit", pl.String).alias("profit_status"))
     if column in ("dementia", "model_institution", "basic_beds_agreement"):
         return df.with_columns(pl.lit(True).alias(column))
     if column == "year":
@@ -183,6 +189,13 @@ def _public(tables: dict, pack, year: int, span) -> pl.DataFrame:
     )
 
 
+def _gain(after: pl.DataFrame, before: pl.DataFrame) -> pl.DataFrame:
+    """institution_id, program, delta: public money `after` minus `before` (missing = 0)."""
+    return after.join(before, on=["institution_id", "program"], how="left", suffix="_before").select(
+        "institution_id", "program", (pl.col("amount_fen") - pl.col("amount_fen_before").fill_null(0)).alias("delta")
+    )
+
+
 def money_at_stake(
     tables: dict, sources: dict, problems: pl.DataFrame | None, pack, year: int, span=None
 ) -> pl.DataFrame:
@@ -199,38 +212,48 @@ def money_at_stake(
         sub_pack = replace(pack, rules=rules)
         homes = doubtful["institution_id"].drop_nulls().unique()
         # residents' doubts change only their own homes (caps, bands are per home); premiums may
-        # change an average over everyone, so the insurance table is computed whole (and the
-        # stake is what the premiums' own homes would gain)
+        # change an average over everyone, so the insurance table is computed whole, whatever the
+        # doubt (a blank 营利性质 is priced on everyone's mean premium; the stake is what the
+        # doubtful homes would gain)
         narrow = {
             name: (
                 df.filter(pl.col("institution_id").is_in(homes.implode()))
-                if table != "insurance" and "institution_id" in df.columns
+                if table != "insurance" and name != "insurance" and "institution_id" in df.columns
                 else df
             )
             for name, df in tables.items()
         }
         against = code in AGAINST
+        # another blank of the same rows a rule needs too (举办性质 and 等级评定 both blank) is read in
+        # favour on both sides: each alone would change nothing, and the home would go unsaid; so the
+        # stake is this input's own part (a blank 营利性质 beside a blank 示范 flag is not the flag's),
+        # or what it brings alone where that is more (two flags either of which lifts the band)
+        context, favoured_others = doubtful, False
+        for other_table, other in sorted(BLANK_IS_DOUBT - {(table, column)}):
+            if not against and other_table == table and other in context.columns and context[other].null_count():
+                favoured = _favour(table, other, context, tables, pack, year).get_column(other)
+                context = context.with_columns(pl.coalesce(pl.col(other), favoured).alias(other))
+                favoured_others = True
         fixed_rows = (
             doubtful.with_columns(pl.lit(None, pl.String).alias(column))  # not local
             if against
-            else _favour(table, column, doubtful, tables, pack, year)
+            else _favour(table, column, context, tables, pack, year)
         )
-        # another blank of the same rows a rule needs too (举办性质 and 等级评定 both blank) is read
-        # in favour as well: each alone would change nothing, and the home would go unsaid
-        for other_table, other in BLANK_IS_DOUBT - {(table, column)}:
-            if not against and other_table == table and other in fixed_rows.columns:
-                favoured = _favour(table, other, fixed_rows, tables, pack, year).get_column(other)
-                fixed_rows = fixed_rows.with_columns(pl.coalesce(pl.col(other), favoured).alias(other))
         key = ["_row", "_sheet"] if "_sheet" in doubtful.columns else ["_row"]
         others = narrow[table].join(doubtful.select(key), on=key, how="anti", nulls_equal=True)
-        fixed = {**narrow, table: pl.concat([others, fixed_rows.select(others.columns)], how="vertical_relaxed")}
-        before, after = _public(narrow, sub_pack, year, span), _public(fixed, sub_pack, year, span)
-        if against:  # the money paid as read that the other reading would not pay
-            before, after = after, before
+
+        def with_rows(rows: pl.DataFrame) -> dict:
+            return {**narrow, table: pl.concat([others, rows.select(others.columns)], how="vertical_relaxed")}
+
+        read, after = _public(narrow, sub_pack, year, span), _public(with_rows(fixed_rows), sub_pack, year, span)
+        # against: the money paid as read that the other reading would not pay
+        gain = _gain(read, after) if against else _gain(after, read)
+        if favoured_others:  # its own part beside the other blanks, or what it brings alone: the larger
+            alone = _public(with_rows(_favour(table, column, doubtful, tables, pack, year)), sub_pack, year, span)
+            own = _gain(after, _public(with_rows(context), sub_pack, year, span))
+            gain = pl.concat([own, _gain(alone, read)]).group_by("institution_id", "program").agg(pl.col("delta").max())
         diff = (
-            after.join(before, on=["institution_id", "program"], how="left", suffix="_before")
-            .with_columns((pl.col("amount_fen") - pl.col("amount_fen_before").fill_null(0)).alias("delta"))
-            .filter((pl.col("delta") > 0) & pl.col("institution_id").is_in(homes.implode()))
+            gain.filter((pl.col("delta") > 0) & pl.col("institution_id").is_in(homes.implode()))
             .group_by("institution_id")
             .agg(pl.col("delta").sum().alias("amount_fen"), pl.col("program").sort().str.join(",").alias("programs"))
         )

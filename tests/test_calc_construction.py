@@ -169,14 +169,13 @@ def test_rules_not_in_force_are_said_not_computed():
     assert "rule=construction_city year=2022" in nif["evidence"].to_list() and set(nif["severity"]) == {"info"}
 
 
-def test_jiayuguan_blank_profit_status_is_paid_in_full_and_said_with_the_difference():
-    # 三(一): 10,000 a bed, for-profit 80%. 31 beds with 营利性质 blank: 310,000.00 paid (as bed_subsidy),
-    # warned that, if for-profit, 31 × 10,000 × 20% = 62,000.00 too much
+def test_jiayuguan_blank_profit_status_is_paid_as_for_profit():
+    # 三(一): 10,000 a bed, for-profit 80%. 31 beds with 营利性质 blank are paid as for-profit:
+    # 31 × 10,000 × 80% = 248,000.00 (the 62,000.00 more if non-profit is audit.stake's warning)
     ledger, findings = run_calc("jiayuguan", 2024, institutions=[home(beds=31, profit_status=None)])
-    assert lines(ledger, institution_id="A", program="construction")["amount_fen"].sum() == 310_000_00
-    warn = findings.filter(pl.col("rule") == "missing_profit_status")
-    assert warn["severity"].to_list() == ["warning"]
-    assert "overpaid_at_most=62,000.00" in warn["evidence"][0] and "80%" in warn["message"][0]
+    assert lines(ledger, institution_id="A", program="construction")["amount_fen"].sum() == 248_000_00
+    assert all("未填写营利性质，按营利性计" in b for b in lines(ledger, program="construction")["basis"])
+    assert findings.filter(pl.col("institution_id") == "A")["severity"].to_list() == []
 
 
 def test_shaoxing_renovation_is_for_jinglaoyuan_only():

@@ -84,20 +84,31 @@ def test_the_rest_says_it_is_an_upper_bound_while_a_share_is_a_gap():
     assert rest["amount_fen"] == 1_250_00 and "至多" not in rest["basis"]
 
 
-def test_a_blank_profit_status_gets_only_the_lower_share_and_says_the_rest():
-    # 东阳 二(二)6: non-profit 2/3, for-profit 1/3. Premium 3,000.01 with 营利性质 blank:
-    # 1/3 × 3,000.01 = 1,000.003… → 1,000.00 is due whichever it is (not the whole premium);
-    # 2/3 → 2,000.01 if non-profit, so up to 1,000.01 more is at stake and said
+def test_a_blank_profit_status_is_paid_as_for_profit():
+    # 东阳 二(二)6: non-profit 2/3, for-profit 1/3. Premium 3,000.01 with 营利性质 blank is paid as
+    # for-profit (the one reading of a blank, audit.kinds.common.PROFIT_STATUS): 1/3 × 3,000.01 =
+    # 1,000.003… → 1,000.00; the 1,000.01 more if non-profit is audit.stake's warning (test_stake)
     ledger, findings = run_calc("dongyang", 2024, institutions=[inst("B", None)], insurance=[policy("B", 3_000_01)])
     assert split(ledger, "B") == {("premium_share", "finance"): 1_000_00, ("premium_rest", "institution"): 2_000_01}
-    warn = findings.filter(pl.col("rule") == "missing_profit_status").row(0, named=True)
-    assert warn["severity"] == "warning" and warn["institution_id"] == "B"
-    assert "至多另应补助=1,000.01" in warn["evidence"] and "已计=1,000.00" in warn["evidence"]
+    basis = lines(ledger, item="premium_share")["basis"][0]
+    assert basis == "保费 3,000.01 元 × 1/3 = 1,000.00 元（未填写营利性质，按营利性计）"
+    from audit.calc import compute
+    from audit.policy import load_pack
+    from test_calc_helpers import tables
+
+    en, _, _ = compute(tables(institutions=[inst("B", None)], insurance=[policy("B", 3_000_01)]),
+                       load_pack("dongyang"), 2024, lang="en")
+    assert lines(en, item="premium_share")["basis"][0].endswith(" (profit status blank: read as for-profit)")
+    # a non-profit home's basis says nothing of it
+    ledger, _ = run_calc("dongyang", 2024, institutions=[inst("N")], insurance=[policy("N", 3_000_01)])
+    assert "营利性质" not in lines(ledger, item="premium_share")["basis"][0]
 
 
-def test_a_premium_rule_in_force_for_part_of_the_year_names_each_home_and_its_share():
-    # 东阳 二(二)6 "对非营利性养老服务机构的保费,财政补助三分之二" (in force from 2024-02-20):
-    # a non-profit 2024 premium of 10,000.00 → 10,000 × 2/3 = 6,666.666… → 6,666.67.
+def test_a_premium_rule_in_force_for_part_of_the_year_is_one_finding_with_the_homes_total():
+    # 东阳 二(二)6 "对非营利性养老服务机构的保费,财政补助三分之二；对营利性养老服务机构的保费,财政补助一半"
+    # (in force from 2024-02-20; for-profit: half of 2/3 = 1/3):
+    # NP non-profit 10,000.00 × 2/3 = 6,666.666… → 6,666.67; FP for-profit 3,000.01 × 1/3 = 1,000.003… → 1,000.00;
+    # both homes together 7,666.67 — one rule-level finding, not one per home
     from dataclasses import replace
     from datetime import date
 
@@ -105,24 +116,34 @@ def test_a_premium_rule_in_force_for_part_of_the_year_names_each_home_and_its_sh
     from audit.policy import load_pack
     from test_calc_helpers import tables
 
-    homes = tables(institutions=[inst("NP")], insurance=[policy("NP", 10_000_00)])
-    # in force at the year's end (February on): paid in full, and an info says so with the share
-    ledger, findings, _ = compute(homes, load_pack("dongyang"), 2024)
+    homes = tables(institutions=[inst("NP"), inst("FP", "forprofit"), inst("NONE")],
+                   insurance=[policy("NP", 10_000_00), policy("FP", 3_000_01)])
+    # in force at the year's end (February on): paid in full, and one info says so with the total
+    ledger, findings, ctx = compute(homes, load_pack("dongyang"), 2024)
     assert split(ledger, "NP") == {("premium_share", "finance"): 6_666_67, ("premium_rest", "institution"): 3_333_33}
-    note = findings.filter(pl.col("rule") == "premium_part_year").row(0, named=True)
-    assert note["severity"] == "info" and note["institution_id"] == "NP"
-    assert "in_force=2024-02..2024-12" in note["evidence"] and "amount=6,666.67" in note["evidence"]
+    assert split(ledger, "FP") == {("premium_share", "finance"): 1_000_00, ("premium_rest", "institution"): 2_000_01}
+    notes = findings.filter(pl.col("rule") == "premium_part_year")
+    assert notes.height == 1
+    note = notes.row(0, named=True)
+    assert note["severity"] == "info" and note["institution_id"] is None
+    assert "in_force=2024-02..2024-12" in note["evidence"] and "paid=yes" in note["evidence"]
+    assert "homes=2 amount=7,666.67 ids=FP, NP" in note["evidence"]
+    assert "2 个机构" in note["message"] and "7,666.67 元" in note["message"]
+    assert ctx.home_amounts == {"premium_part_year insurance_institution@2024": {"NP": 6_666_67, "FP": 1_000_00}}
     # ended on 30 June: the annual premium is not split by months, so nothing public is paid,
-    # and a warning names the home and the 6,666.67 the rule would pay
+    # and one warning names the homes and the 7,666.67 the rule would pay
     pack = load_pack("dongyang")
     for p in pack.rules["insurance_institution"].params.values():
         p.values[-1] = replace(p.values[-1], until=date(2024, 6, 30))
-    ledger, findings, _ = compute(homes, pack, 2024)
-    assert split(ledger, "NP") == {}
-    held = findings.filter(pl.col("rule") == "premium_part_year").row(0, named=True)
-    assert held["severity"] == "warning" and held["institution_id"] == "NP"
-    assert "in_force=2024-02..2024-06" in held["evidence"] and "amount=6,666.67" in held["evidence"]
-    assert "6,666.67 元" in held["message"]
+    ledger, findings, ctx = compute(homes, pack, 2024)
+    assert split(ledger, "NP") == {} and split(ledger, "FP") == {}
+    held = findings.filter(pl.col("rule") == "premium_part_year")
+    assert held.height == 1
+    held = held.row(0, named=True)
+    assert held["severity"] == "warning" and held["institution_id"] is None
+    assert "in_force=2024-02..2024-06" in held["evidence"] and "paid=no homes=2 amount=7,666.67" in held["evidence"]
+    assert "7,666.67 元" in held["message"]
+    assert ctx.home_amounts == {"premium_part_year insurance_institution@2024": {"NP": 6_666_67, "FP": 1_000_00}}
 
 
 def test_a_run_over_two_years_settles_each_years_premium_by_that_years_rules():

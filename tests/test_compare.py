@@ -11,8 +11,9 @@ from click.testing import CliRunner
 
 import audit.data.io
 from audit.cli import main
-from audit.comparison import compare, delta_pct_expr, parameter_changes, write_compare
+from audit.comparison import compare, parameter_changes, write_compare
 from audit.errors import PolicyError
+from audit.money import delta_pct_expr
 from audit.policy import PACK_DIR, load_pack
 
 WEIGHTS = [pow(2, 17 - i, 11) for i in range(17)]
@@ -314,14 +315,14 @@ def test_a_mid_year_change_is_listed_for_the_months_it_holds_and_costs_only_thos
 def test_filling_a_policy_gap_pays_the_centre_and_the_gap_finding_disappears(tmp_path):
     # 绍兴 重点工作(五)4 gives no amount for a 2-star township centre (a gap: no line, a
     # policy_gap finding). The proposal sets 100,000 a year: T2 is newly priced 100,000.00 — not
-    # "newly paid" nor a plain extra cost: the baseline's amount is unknown, not 0.
+    # "newly paid" nor a plain extra cost: the baseline's amount is unknown (None), not 0.
     folder = tmp_path / "centres"
     folder.mkdir()
     (folder / "institutions.csv").write_text(
         "institution_id,name,county,kind,ownership,profit_status,beds,star_level,assessed_pass,operating_normally\n"
         "T2,某街道居家养老服务中心,越城区,township_center,public,nonprofit,0,2,true,true\n", encoding="utf-8")
     c = compare(folder, "shaoxing", 2024, proposal_sets=["center_township.rate_by_star.2=100000"])
-    assert by_pp(c) == {("center_operating", "city"): (0, 100_000_00, 100_000_00)}
+    assert by_pp(c) == {("center_operating", "city"): (None, 100_000_00, None)}
     assert c.crossings.select("institution_id", "program", "direction").rows() == [
         ("T2", "center_operating", "baseline_gap")]
     gone = c.findings_disappeared.filter(pl.col("rule") == "policy_gap")["evidence"].to_list()
@@ -366,8 +367,9 @@ def test_a_gap_in_the_proposal_is_cannot_compute_not_a_saving(centres, tmp_path)
     # 2-star rate locally (100,000): 300,000.00. The proposal is the document as written: T4 200,000.00,
     # T2 unpriced — not 0, so no difference (not -100,000.00 / -33.33%) and T2 is not "no longer paid"
     c = compare(centres, "shaoxing", 2024, sets=[STAR_2], proposal_policy="shaoxing")
-    assert by_pp(c) == {("center_operating", "city"): (300_000_00, 200_000_00, -100_000_00)}
-    assert c.unpriced.rows() == [("T2", "center_operating", False, True, "proposal_gap")]
+    # the proposal's 200,000.00 is T4 alone, not the program's whole: it has no amount (not -100,000.00)
+    assert by_pp(c) == {("center_operating", "city"): (300_000_00, None, None)}
+    assert c.unpriced.rows() == [("T2", "center_operating", False, True, "proposal_gap", ["city"])]
     assert c.crossings.select("institution_id", "direction").rows() == [("T2", "proposal_gap")]
     # the unpriced side has no amount and there is no difference (not 0.00 and -100,000.00)
     assert c.crossings.select("baseline_fen", "proposal_fen", "delta_fen").rows() == [(100_000_00, None, None)]
@@ -380,8 +382,8 @@ def test_a_gap_in_the_proposal_is_cannot_compute_not_a_saving(centres, tmp_path)
     csv = pl.read_csv(out / "compare.csv", infer_schema=False)
     rows = {(r["level"], r["institution_id"] or ""): r for r in csv.iter_rows(named=True)}
     total = rows[("total", "")]
-    assert (total["baseline"], total["proposal"], total["delta"], total["delta_pct"]) == ("300000.00", "200000.00",
-                                                                                         None, None)
+    assert (total["baseline"], total["proposal"], total["delta"], total["delta_pct"]) == ("300000.00", None, None,
+                                                                                         None)
     assert (total["baseline_unpriced"], total["proposal_unpriced"], total["status"]) == ("0", "1",
                                                                                        "不能计算（拟议方案政策缺口）")
     t2, t4 = rows[("institution", "T2")], rows[("institution", "T4")]
@@ -401,22 +403,26 @@ def test_a_gap_in_the_proposal_is_cannot_compute_not_a_saving(centres, tmp_path)
 
 def test_a_baseline_gap_the_proposal_fills_is_newly_priced_not_extra_cost(centres):
     # the reverse: baseline as written (T2 unpriced), proposal sets 100,000: the +100,000.00 is the
-    # price of a line the baseline could not price, not an extra cost over a known 0
+    # price of a line the baseline could not price, not an extra cost over a known 0; the baseline's
+    # 200,000.00 is T4 alone, so the baseline has no total
     c = compare(centres, "shaoxing", 2024, proposal_sets=[STAR_2])
     total = c.table().row(0, named=True)
-    assert (total["baseline"], total["proposal"], total["delta"]) == ("200000.00", "300000.00", None)
+    assert (total["baseline"], total["proposal"], total["delta"]) == (None, "300000.00", None)
     assert (total["baseline_unpriced"], total["proposal_unpriced"], total["status"]) == ("1", "0",
                                                                                        "不能计算（现行规则政策缺口）")
     assert c.crossings.select("institution_id", "direction").rows() == [("T2", "baseline_gap")]
     t2 = c.table().filter(pl.col("institution_id") == "T2").row(0, named=True)
-    assert (t2["baseline"], t2["proposal"], t2["delta"], t2["status"]) == ("0.00", "100000.00", None,
+    assert (t2["baseline"], t2["proposal"], t2["delta"], t2["status"]) == (None, "100000.00", None,
                                                                            "新可计算（现行规则政策缺口）")
 
 
 def test_the_same_gap_on_both_sides_leaves_the_difference_standing(centres):
-    # T2 unpriced on both sides; 4 stars 200,000 → 250,000: +50,000.00 (+25.00%) is a real difference
+    # T2 unpriced on both sides; 4 stars 200,000 → 250,000: +50,000.00 is a real difference, but
+    # neither side has a total (T2's part is unknown), so no percentage of one either
     c = compare(centres, "shaoxing", 2024, proposal_sets=["center_township.rate_by_star.4=250000"])
     total = c.table().row(0, named=True)
-    assert (total["delta"], total["delta_pct"], total["status"]) == ("50000.00", "25.00%", None)
+    assert (total["baseline"], total["proposal"], total["delta"], total["delta_pct"]) == (None, None, "50000.00", None)
+    assert total["status"] == "金额不全（两侧同一政策缺口），差额可比"
+    assert c.totals() == (None, None, 50_000_00)
     assert (total["baseline_unpriced"], total["proposal_unpriced"]) == ("1", "1")
-    assert c.unpriced.rows() == [("T2", "center_operating", True, True, "same_gap")]
+    assert c.unpriced.rows() == [("T2", "center_operating", True, True, "same_gap", ["city"])]

@@ -130,3 +130,18 @@ def test_gb2312_font_cut_covers_gb2312():
     gb2312 = {bytes([a, b]).decode("gb2312", "ignore") for a in range(0xB0, 0xF8) for b in range(0xA1, 0xFF)}
     hanzi = {c for c in gb2312 if c}
     assert len(hanzi) == 6763 and not [c for c in hanzi if ord(c) not in cmap]
+
+
+def test_rendering_leaves_the_cycle_collector_as_it_found_it(tmp_path):
+    """The collector runs in larger batches only while WeasyPrint lays a document out; the
+    caller's thresholds are back afterwards, also when rendering fails."""
+    import gc
+
+    from audit.report.render import html_to_pdf
+
+    gc.set_threshold(700, 10, 10)
+    html_to_pdf("<p>一页</p>", tmp_path / "a.pdf")
+    assert gc.get_threshold() == (700, 10, 10)
+    with pytest.raises(OSError):
+        html_to_pdf("<p>一页</p>", tmp_path / "missing-folder" / "a.pdf")
+    assert gc.get_threshold() == (700, 10, 10)

@@ -507,16 +507,15 @@ def test_claims_due_in_different_years_share_one_cap_without_counting_a_payment_
         assert "amount=30,000.00" in found(findings, "G", "overdue_unpaid")["evidence"][0]
 
 
-def test_a_blank_profit_status_is_paid_in_full_and_said_with_the_difference():
-    """甘肃: non-profit 10,000/bed, for-profit at 80%. A 10-bed home with 营利性质 blank is paid
-    100,000.00 and warned that, if for-profit, 20,000.00 too much (10 × 10,000 × 20%)."""
+def test_a_blank_profit_status_is_paid_as_for_profit():
+    """甘肃: non-profit 10,000/bed, for-profit at 80%. A 10-bed home with 营利性质 blank is paid as
+    for-profit: 10 × 10,000 × 80% = 80,000.00 (the 20,000.00 more if non-profit: test_stake)."""
     home = {"institution_id": "G", "beds": 10, "ownership": "private", "premises": "self_built",
             "accepted_on": D(2024, 2, 1), "opened_on": D(2024, 3, 1), "profit_status": None}
     ledger, findings, _ = compute(tables(institutions=[home]), load_pack("gansu", sets=("construction.payer=county",)),
                                   2024)
-    assert ledger["amount_fen"].sum() == 100_000_00
-    blank = found(findings, home["institution_id"], "missing_profit_status")
-    assert blank["severity"].to_list() == ["warning"] and "overpaid_at_most=20,000.00" in blank["evidence"][0]
+    assert ledger["amount_fen"].sum() == 80_000_00
+    assert "营利性按 80%（未填写营利性质，按营利性计）" in ledger["basis"][0]
 
 
 def test_bed_months_count_a_person_once_and_follow_the_death_register_and_the_age():
@@ -657,11 +656,11 @@ def test_a_level_the_uplift_table_lacks_is_a_gap_not_a_zero_uplift(tmp_path):
     assert any("operating.uplift_by_level.severe" in e and "ids=H" in e for e in gap)
 
 
-def test_bed_months_of_a_blank_profit_status_are_paid_in_full_and_said(tmp_path):
+def test_bed_months_of_a_blank_profit_status_are_paid_as_for_profit_and_the_rest_said(tmp_path):
     # 海门 2020, a 50-bed home at 20 yuan a bed-month, one local resident all year, in a county
-    # pack that pays for-profit homes 80% (海门's own text has no such share): blank 营利性质 →
-    # 12 × 20 = 240.00 paid, and said that if for-profit 12 × (20 − 16) = 48.00 too much;
-    # a for-profit home gets 12 × 16 = 192.00
+    # pack that pays for-profit homes 80% (海门's own text has no such share): blank 营利性质 is
+    # paid as for-profit, 12 × 16 = 192.00, as the for-profit home; the 12 × (20 − 16) = 48.00
+    # more if non-profit is audit.stake's warning
     from importlib.resources import files
 
     text = (files("audit.policy") / "packs" / "haimen.yaml").read_text(encoding="utf-8")
@@ -672,7 +671,9 @@ def test_bed_months_of_a_blank_profit_status_are_paid_in_full_and_said(tmp_path)
     pack.write_text(text.replace(anchor, anchor.replace("    params:\n", "    params:\n" + share)), encoding="utf-8")
     homes = [haimen_home("B", 50, profit_status=None), haimen_home("F", 50, profit_status="forprofit")]
     ledger, findings = calc(str(pack), "2020", institutions=homes, residents=[local("B", "b1"), local("F", "f1")])
-    assert dict(ledger.group_by("institution_id").agg(pl.col("amount_fen").sum()).rows()) == {"B": 240_00, "F": 192_00}
-    warn = found(findings, "B", "missing_profit_status")
-    assert warn["severity"].to_list() == ["warning"] and "overpaid_at_most=48.00" in warn["evidence"][0]
-    assert found(findings, "F", "missing_profit_status").height == 0
+    assert dict(ledger.group_by("institution_id").agg(pl.col("amount_fen").sum()).rows()) == {"B": 192_00, "F": 192_00}
+    from audit.stake import money_at_stake
+
+    homes_tables = tables(institutions=homes, residents=[local("B", "b1"), local("F", "f1")])
+    stakes = money_at_stake(homes_tables, {}, None, load_pack(str(pack)), 2020)
+    assert stakes.select("institution_id", "column", "amount_fen").rows() == [("B", "profit_status", 48_00)]

@@ -105,19 +105,24 @@ def test_policy_show_lists_each_dated_table_with_the_local_key_and_its_own_other
 # ------------------------------------------------------------------ months before a rule starts
 
 
-def test_a_construction_subsidy_due_before_a_rule_starts_names_the_home_and_its_money():
+def test_construction_subsidies_due_before_a_rule_starts_are_one_finding_with_the_homes_total():
     # 宝坻 二(三)7 holds from 2024-09-02 (its rate is a gap: set locally at 5,000 yuan a bed).
-    # A home of 30 self-built beds meeting every condition on 2024-03-01 is due in March,
-    # before the rule: the 2024 run pays it nothing, and says 30 × 5,000.00 = 150,000.00 for it.
+    # Self-built homes meeting every condition before the rule are due before it: B1 (30 beds,
+    # 2024-03-01) 30 × 5,000.00 = 150,000.00, B3 (20 beds, 2024-05-10) 20 × 5,000.00 = 100,000.00.
+    # The 2024 run pays them nothing and says so once for the rule: 2 homes, 250,000.00 in all,
+    # each home's own amount kept for its self-check.
     home = {"institution_id": "B1", "newly_built": True, "beds": 30, "registered_on": D(2024, 3, 1),
             "accepted_on": D(2024, 3, 1), "opened_on": D(2024, 3, 1)}
+    may = {**home, "institution_id": "B3", "beds": 20, "registered_on": D(2024, 5, 10)}
     pack = load_pack("baodi", sets=("construction.rate_self_built=5000",))
-    ledger, findings = compute(tables(institutions=[home]), pack, 2024)[:2]
+    ledger, findings, ctx = compute(tables(institutions=[home, may]), pack, 2024)
     assert ledger.filter(pl.col("program") == "construction").height == 0
     f = findings.filter(pl.col("rule") == "before_rule_start")
-    assert f["institution_id"].to_list() == ["B1"] and f["severity"].to_list() == ["info"]
-    assert "amount=150,000.00" in f["evidence"][0] and "months=2024-01..2024-08" in f["evidence"][0]
-    assert "150,000.00 元" in f["message"][0] and "由主管部门决定" in f["message"][0]
+    assert f.height == 1 and f["institution_id"][0] is None and f["severity"][0] == "info"
+    assert "months=2024-01..2024-08" in f["evidence"][0] and f["period"][0] == "2024"
+    assert "homes=2 amount=250,000.00 ids=B1, B3" in f["evidence"][0]
+    assert "2 个机构" in f["message"][0] and "250,000.00 元" in f["message"][0] and "由主管部门决定" in f["message"][0]
+    assert ctx.home_amounts == {"before_rule_start construction@2024": {"B1": 150_000_00, "B3": 100_000_00}}
     # a home due in October, inside the rule's months, is paid and gets no such finding
     later = {**home, "institution_id": "B2", "registered_on": D(2024, 10, 8)}
     ledger, findings = compute(tables(institutions=[later]), pack, 2024)[:2]

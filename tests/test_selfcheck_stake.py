@@ -58,6 +58,9 @@ def test_for_profit_share_is_applied_to_the_rate():
     f = _findings([("C", "lease_term", "info", "lease_years=3 min_years=5", "嘉峪关 实施方案 三(一)")])
     stake = with_stake(f, _inst([("C", 25, 0, "leased", "forprofit")]), pack, ON, "en")["stake"][0]
     assert stake.startswith("25 beds × 3,200.00 yuan/bed (for-profit at 80%) = 80,000.00 yuan not payable")
+    # a blank 营利性质 is paid as for-profit by the calculators, so the self-check counts it so too
+    stake = with_stake(f, _inst([("C", 25, 0, "leased", None)]), pack, ON, "en")["stake"][0]
+    assert stake.startswith("25 beds × 3,200.00 yuan/bed (for-profit at 80%) = 80,000.00 yuan not payable")
 
 
 def test_claims_state_the_amount_not_approved_and_others_say_why_not(shaoxing):
@@ -102,3 +105,61 @@ def test_money_paid_on_a_reading_to_confirm_is_not_called_unpaid(shaoxing):
     assert got[0].startswith("1,920.00 元已按此计发") and "未计发" not in got[0]
     assert got[1].startswith("5,412.80 元已按此计发") and "未计发" not in got[1]
     assert got[2] == "最多 6,666.67 元未计发（东阳）"
+
+
+def test_a_premium_rule_begun_mid_year_reaches_each_self_check_once_with_the_homes_own_share(make_folder):
+    """东阳 二(二)6 (in force from 2024-02-20) "对非营利性养老服务机构的保费,财政补助三分之二；对营利性…一半":
+    A1 non-profit 10,000.00 × 2/3 = 6,666.67, A2 for-profit 3,000.00 × 1/3 = 1,000.00, A3 no premium.
+    The run has one rule-level finding (7,666.67 over 2 homes); each manager whose premium it settles
+    sees it among the general findings with its own share as the money, A3 does not see it."""
+    import audit
+    from audit.report.context import selfcheck_context, selfcheck_parts
+
+    inst = ("机构编号,机构名称,所属区县,机构类型,举办性质,经营性质,登记备案日期,核定床位数\n"
+            "A1,甲院,东阳市,养老机构,民办,非营利,2020-01-01,100\n"
+            "A2,乙院,东阳市,养老机构,民办,营利,2020-01-01,100\n"
+            "A3,丙院,东阳市,养老机构,民办,非营利,2020-01-01,100\n")
+    folder = make_folder({"机构.csv": inst, "综合保险.csv": "机构编号,保险年度,保费,险种\n"
+                          "A1,2024,10000,综合责任保险\nA2,2024,3000,综合责任保险\n"}, with_institutions=False)
+    result = audit.run(folder, "dongyang", 2024)
+    f = result.findings.filter(pl.col("rule") == "premium_part_year")
+    assert f.height == 1 and f["institution_id"][0] is None and "amount=7,666.67" in f["evidence"][0]
+    parts = selfcheck_parts(result)
+
+    def seen(iid):
+        return [g for g in selfcheck_context(result, iid, parts)["general_findings"] if g["rule"] == "premium_part_year"]
+
+    a1, a2 = seen("A1"), seen("A2")
+    assert len(a1) == 1 and a1[0]["stake"].startswith("6,666.67 元已按此计发")
+    assert len(a2) == 1 and a2[0]["stake"].startswith("1,000.00 元已按此计发")
+    assert "按期末有效的规则全额计发" in a1[0]["message"] and "ids=" not in a1[0]["evidence"]
+    assert seen("A3") == []
+
+
+def test_a_rule_begun_mid_year_reaches_each_self_check_due_before_it_once_with_the_homes_own_money(make_folder):
+    """宝坻 二(三)7 holds from 2024-09-02 (rate set locally at 5,000 yuan a bed): B1 (30 self-built
+    beds, all conditions met 2024-03-01) would carry 30 × 5,000.00 = 150,000.00 and B2 (20 beds,
+    2024-05-10) 20 × 5,000.00 = 100,000.00 before the rule started; B3 (opened 2024-10-08) is paid.
+    The run has one rule-level before_rule_start (250,000.00 over 2 homes); B1 and B2 each see it
+    among the general findings with their own money, B3 does not see it."""
+    import audit
+    from audit.report.context import selfcheck_context, selfcheck_parts
+
+    head = "机构编号,机构名称,所属区县,机构类型,举办性质,经营性质,核定床位数,用房性质,新建机构,登记备案日期,竣工验收日期,投入运营日期\n"
+    rows = ("B1,甲院,宝坻区,养老机构,民办,非营利,30,自建,是,2024-03-01,2024-03-01,2024-03-01\n"
+            "B2,乙院,宝坻区,养老机构,民办,非营利,20,自建,是,2024-05-10,2024-05-10,2024-05-10\n"
+            "B3,丙院,宝坻区,养老机构,民办,非营利,30,自建,是,2024-10-08,2024-10-08,2024-10-08\n")
+    folder = make_folder({"机构.csv": head + rows}, with_institutions=False)
+    result = audit.run(folder, "baodi", 2024, sets=("construction.rate_self_built=5000",))
+    f = result.findings.filter(pl.col("rule") == "before_rule_start")
+    assert f.height == 1 and f["institution_id"][0] is None and "homes=2 amount=250,000.00" in f["evidence"][0]
+    parts = selfcheck_parts(result)
+
+    def seen(iid):
+        return [g for g in selfcheck_context(result, iid, parts)["general_findings"] if g["rule"] == "before_rule_start"]
+
+    b1, b2 = seen("B1"), seen("B2")
+    assert len(b1) == 1 and b1[0]["stake"].startswith("最多 150,000.00 元未计发")
+    assert len(b2) == 1 and b2[0]["stake"].startswith("最多 100,000.00 元未计发")
+    assert "ids=" not in b1[0]["evidence"]
+    assert seen("B3") == []

@@ -316,3 +316,88 @@ def test_a_missing_leaving_date_column_is_named_for_the_staffing_check_in_its_ow
     _, problems = _validate(folder, "--policy", "jiayuguan", "--year", "2024")
     left = [p for p in problems if p["check"] == "rule_input_missing" and p["column"] == "left_on"]
     assert len(left) == 1 and "检查结论可能有误" in left[0]["message"] and "款项" not in left[0]["message"]
+
+
+def test_a_blank_profit_status_is_paid_as_for_profit_in_every_rule_and_the_rest_is_at_stake():
+    """One reading of a blank 营利性质 for every rule that reads it: paid as 营利 (the lower amount),
+    and a warning names the most still due if the home is 非营利 (the difference of the two readings).
+    Before, premium shares paid the lower share and the bed grants paid in full.
+    - 东阳 二(二)6 premium 3,000.01: for-profit 1/3 → 1,000.00 paid; non-profit 2/3 → 2,000.01; 1,000.01 at stake;
+    - 嘉峪关 三(一) 31 new self-built beds × 10,000 × 80% = 248,000.00 paid; in full 310,000.00; 62,000.00 at stake;
+    - 甘肃 10 new self-built beds × 10,000 × 80% = 80,000.00 paid; in full 100,000.00; 20,000.00 at stake."""
+    from audit.calc import compute
+    from audit.policy import load_pack
+    from audit.stake import money_at_stake, stake_findings
+    from test_calc_helpers import D, tables
+
+    opened = {"registered_on": D(2024, 3, 1), "accepted_on": D(2024, 2, 1), "opened_on": D(2024, 4, 1)}
+    cases = [
+        ("dongyang", (), tables(institutions=[{"institution_id": "B", "profit_status": None}],
+                                insurance=[{"institution_id": "B", "year": 2024, "premium_fen": 3_000_01}]),
+         1_000_00, 1_000_01, "综合保险"),
+        ("jiayuguan", (), tables(institutions=[{"institution_id": "B", "beds": 31, "profit_status": None, **opened}]),
+         248_000_00, 62_000_00, "建设补贴"),
+        ("gansu", ("construction.payer=county",),
+         tables(institutions=[{"institution_id": "B", "beds": 10, "profit_status": None, "accepted_on": D(2024, 2, 1),
+                               "opened_on": D(2024, 3, 1)}]),
+         80_000_00, 20_000_00, "建设补贴"),
+    ]
+    for name, sets, homes, paid, at_stake, program in cases:
+        pack = load_pack(name, sets=sets)
+        ledger, findings, _ = compute(homes, pack, 2024)
+        public = ledger.filter(pl.col("payer") != "institution")["amount_fen"].sum()
+        assert public == paid, name
+        stakes = money_at_stake(homes, {}, None, pack, 2024)
+        assert stakes.select("institution_id", "code", "column", "amount_fen").rows() == [
+            ("B", "value_blank", "profit_status", at_stake)], name
+        f = stake_findings(stakes, 2024)
+        assert f["severity"].to_list() == ["warning"], name
+        assert f"最多 {audit.money.fen_to_yuan(at_stake, thousands=True)} 元" in f["message"][0], name
+        assert "经营性质" in f["message"][0] and "非营利" in f["message"][0] and program in f["message"][0], name
+
+
+def test_two_blank_flags_either_of_which_lifts_the_band_are_each_said(make_folder, tmp_path):
+    """Haimen (正文) 80 yuan per occupied bed-month for 100+ beds and 示范性养老机构, here with a second
+    way into that band (保基本床位协议, a test variant): H1 (120 beds) left both cells blank and is
+    paid the 60 band. Either flag alone lifts it: each blank is a warning of (80 − 60) × 12 = 240.00,
+    not 0 because the other blank, read in favour, already lifts it."""
+    from importlib.resources import files
+
+    text = (files("audit.policy") / "packs" / "haimen.yaml").read_text(encoding="utf-8")
+    bands = 'value: {"[100,)+model": 80, "[0,50]": 20, "(50,)": 60}'
+    assert text.count(bands) == 1
+    pack = tmp_path / "haimen_either.yaml"
+    pack.write_text(text.replace(bands, bands.replace('80, "[0', '80, "[100,)+basic_beds": 80, "[0')),
+                    encoding="utf-8")
+    folder = make_folder({
+        "机构.csv": "机构编号,机构名称,所属区县,机构类型,举办性质,登记备案日期,开业日期,运营正常,核定床位数,示范性养老机构,"
+                   "保基本床位协议\nH1,甲院,海门区,养老机构,民办,2018-01-01,2018-01-01,是,120,,\n",
+        "入住老人.csv": f"机构编号,身份证号,入住日期,户籍地\nH1,{ID_A},2019-01-01,海门区\n"},
+        with_institutions=False)
+    result = audit.run(folder, str(pack), 2020)
+    assert result.ledger["amount_fen"].sum() == 12 * 60_00
+    stake = result.findings.filter(pl.col("rule") == "at_stake_value_blank").sort("message")
+    assert stake.height == 2 and all("amount=240.00" in e for e in stake["evidence"])
+
+
+def test_a_blank_profit_status_under_an_average_premium_is_priced_on_everyones_mean():
+    """绍兴 重点工作(五)4: the city pays 1/3 of the average premium for a non-profit home, 1/6 for a
+    for-profit one; the pack leaves the average open, so it is the mean of all the input's premiums:
+    (3,000 + 6,000 + 1,000) / 3 = 3,333.33. B (营利性质 blank) is paid as for-profit:
+    3,333.33 / 6 = 555.555 → 555.56; as non-profit 3,333.33 / 3 = 1,111.11; at stake 555.55 — not
+    the mean of B's own premium alone (6,000: 2,000.00 − 1,000.00 = 1,000.00)."""
+    from audit.calc import compute
+    from audit.policy import load_pack
+    from audit.stake import money_at_stake
+    from test_calc_helpers import tables
+
+    homes = tables(institutions=[{"institution_id": i, "profit_status": s} for i, s in
+                                 (("A", "nonprofit"), ("B", None), ("C", "nonprofit"))],
+                   insurance=[{"institution_id": i, "year": 2024, "premium_fen": p} for i, p in
+                              (("A", 3_000_00), ("B", 6_000_00), ("C", 1_000_00))])
+    pack = load_pack("shaoxing")
+    ledger, _, _ = compute(homes, pack, 2024)
+    city = ledger.filter((pl.col("payer") == "city") & (pl.col("institution_id") == "B"))["amount_fen"].to_list()
+    assert city == [555_56]
+    stakes = money_at_stake(homes, {}, None, pack, 2024)
+    assert stakes.select("institution_id", "column", "amount_fen").rows() == [("B", "profit_status", 555_55)]

@@ -130,6 +130,7 @@ def summary_text(result) -> str:
     payer with the difference, eligibility crossings and findings that come or go."""
     from audit.cli.run import _pad
     from audit.pipeline import PAYER_ZH, PROGRAM_ZH
+    from audit.report.compare import labels, priced_part
 
     en = result.lang == "en"
 
@@ -173,10 +174,10 @@ def summary_text(result) -> str:
     table = result.table(for_people=True)
 
     def figures(r):
-        """baseline, proposal, delta, delta %; a row a policy gap of one side touches says so instead."""
-        if r["status"]:
-            return " ".join(_right(r[c], w) for c, w in zip(("baseline", "proposal"), WIDTHS)) + "  " + r["status"]
-        return " ".join(_right(r[c], w) for c, w in zip(("baseline", "proposal", "delta", "delta_pct"), WIDTHS))
+        """baseline, proposal, delta ("—" where a policy gap leaves it unknown), then delta %
+        or, for a row a gap touches, why."""
+        shown = " ".join(_right(r[c] or "—", w) for c, w in zip(("baseline", "proposal", "delta"), WIDTHS))
+        return shown + ("  " + r["status"] if r["status"] else " " + _right(r["delta_pct"] or "", WIDTHS[3]))
 
     for r in table.filter(table["level"] == "program_payer").iter_rows(named=True):
         name = r["program"] if en else PROGRAM_ZH.get(r["program"], r["program"])
@@ -186,9 +187,11 @@ def summary_text(result) -> str:
     out.append(
         f"  {_pad(t('财政资金合计（不含机构自付）', 'public money (own shares excluded)'), 41)} " + figures(total)
     )
+    part = priced_part(result, labels(result.lang))
+    out += [f"  {part}"] if part else []
     out += _gap_lines(result, t, en)
     inst = result.by_institution
-    comparable = inst.filter(pl.col("gap").is_null())
+    comparable = inst.filter(pl.col("delta_fen").is_not_null())
     up, down = int((comparable["delta_fen"] > 0).sum()), int((comparable["delta_fen"] < 0).sum())
     gaps = inst.height - comparable.height
     out.append(

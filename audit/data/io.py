@@ -333,16 +333,16 @@ def _frame_from_grid(
     ]
     money = [n for n in names if n in known and known[n].type == "money"]
     homes = [n for n in names if n == "_inst_name"]
-    df, skipped, doubtful = layout.body_frame(body, names, first_row + h, ids, money, homes)
-    if doubtful and filled:
-        # 小计 under a 机构编号 merged over the home's rows: the id is the range's, not typed on
-        # that row — a per-home subtotal, the commonest layout, not a payment with a stray word
-        typed = layout.body_frame(grid.slice(h), names, first_row + h, ids, money, homes)[2]
-        by_fill = {r["row"] for r in doubtful} - {r["row"] for r in typed}
+    remarks = [n for n, header in zip(names, found.headers) if layout.is_remark(header)]
+    df, skipped, doubtful = layout.body_frame(body, names, first_row + h, ids, money, homes, remarks)
+    if filled and (doubtful or remarks):
+        # 小计 under a 机构编号 merged over the home's rows (in a label cell or a 备注): the id is
+        # the range's, not typed on that row — a per-home subtotal, the commonest layout, not a
+        # payment with a stray word or a remark
+        typed = layout.body_frame(grid.slice(h), names, first_row + h, ids, money, homes, remarks)[1]
+        by_fill = {r["row"] for r in typed if r["kind"] == "total"} - {r["row"] for r in skipped}
         if by_fill:
-            skipped = sorted(
-                skipped + [{**r, "kind": "total"} for r in doubtful if r["row"] in by_fill], key=lambda r: r["row"]
-            )
+            skipped = sorted(skipped + [r for r in typed if r["row"] in by_fill], key=lambda r: r["row"])
             doubtful = [r for r in doubtful if r["row"] not in by_fill]
             df = df.filter(~pl.col("_row").is_in(sorted(by_fill)))
     _say_skipped(table, sheet, skipped, doubtful, problems)

@@ -22,6 +22,15 @@ HEADER_SCAN_ROWS = 10  # a title row or two above the headers is common in 台�
 TOTAL_RE = r"^(合\s*计|小\s*计|总\s*计|共\s*计|累\s*计|总\s*数)\s*[:：]?"
 # a cell that is only the word: 合计 in the 凭证号 column is a total however far right it sits
 TOTAL_CELL_RE = r"^(合\s*计|小\s*计|总\s*计)\s*[:：]?$"
+# …but a home or place may be named with the words: 合计村敬老院, 小计镇养老院. The word runs
+# straight on (no space, colon, bracket or digit) into a settlement (村/镇/乡/街/屯/庄/寨) or
+# into a name ending as homes' names do; 合计：, 合 计, 小计(3家), 合计3家, 合计金额 stay totals
+NAMED_LIKE_TOTAL_RE = (
+    r"^(合计|小计|总计|共计|累计)(?:[村镇乡街屯庄寨]|[\p{Han}]*(?:养老院|敬老院|福利院|护理院|颐养院|公寓|之家"
+    r"|服务中心|养老中心|照料中心|服务站|有限公司)(?:[(（][^()（）]*[)）])?$)"
+)
+# a free-text remark column: 合计 written there is a remark on the row, not the row's label
+REMARK_HEADER_RE = re.compile(r"^(备注|附注|备考|说明|注|情况说明|备注说明|备注栏)$")
 # a figure in a money column: 462000, 1,540.50, -300
 MONEY_FIGURE_RE = r"^[-+−]?[\d,，]*[.]?\d+$"
 # signature footers: 单位负责人：… 审核人：… 制表人：…, 填表日期：…
@@ -75,6 +84,11 @@ def declared_unit(rows: list[list[str | None]], header_at: int, hmap: dict, firs
             if said:
                 found.append(Unit(first_row + i, j, v))
     return next((u for u in found if not u.in_yuan), found[0] if found else None)
+
+
+def is_remark(header: str | None) -> bool:
+    """备注, 说明, 附注: a column of free words about the row."""
+    return header is not None and REMARK_HEADER_RE.match(bare_header(header)) is not None
 
 
 def column_letter(index: int) -> str:
@@ -183,7 +197,7 @@ def find_layout(grid: pl.DataFrame, hmap: dict, first_row: int) -> Layout:
 
 
 def body_frame(
-    body: pl.DataFrame, names: list[str], first_body_row: int, ids=(), amounts=(), homes=()
+    body: pl.DataFrame, names: list[str], first_body_row: int, ids=(), amounts=(), homes=(), remarks=()
 ) -> tuple[pl.DataFrame, list[dict], list[dict]]:
     """The rows under the header, named, each with its spreadsheet row in `_row`; rows
     blank in every cell dropped, 合计 rows and footers skipped (see skip_rows)."""
@@ -193,11 +207,11 @@ def body_frame(
     cells = [c for c in df.columns if c != "_row"]
     if cells:
         df = df.filter(pl.any_horizontal([pl.col(c).str.contains(r"\S").fill_null(False) for c in cells]))
-    return skip_rows(df, cells, ids, amounts, homes)
+    return skip_rows(df, cells, ids, amounts, homes, remarks)
 
 
 def skip_rows(
-    df: pl.DataFrame, cells: list[str], ids=(), amounts=(), homes=()
+    df: pl.DataFrame, cells: list[str], ids=(), amounts=(), homes=(), remarks=()
 ) -> tuple[pl.DataFrame, list[dict], list[dict]]:
     """Drop 合计/小计 rows and signature footers (never data), saying which and why.
 
@@ -205,11 +219,16 @@ def skip_rows(
     凭证号 reading 联系电话：… or 审核：财政局 keeps its row. So a footer is a row whose
     first filled cell is a footer's words (单位负责人：…), or any row with footer words but
     no id (`ids`: the columns holding a home's or a person's id), no home's name (`homes`:
-    a 机构名称 column) and no figure in a money column (`amounts`). A total is a row whose first four cells start with 合计/小计, or
-    any of whose cells is exactly 合计/小计/总计 (小计 in the 凭证号 column) — unless it holds
-    an id (a name does not count: 合计 · 3家 sits in the 机构名称 column): a row naming a
-    home by id is not dropped on a word; it is kept and returned as
-    doubtful (the caller makes it an error: either reading may be wrong by its money).
+    a 机构名称 column) and no figure in a money column (`amounts`). A total is a row whose
+    first four cells start with 合计/小计 (not a name that begins with the word: 合计村敬老院,
+    see NAMED_LIKE_TOTAL_RE), or any of whose cells is exactly 合计/小计/总计 (小计 in the
+    凭证号 column) — unless it holds an id (a name does not count: 合计 · 3家 sits in the
+    机构名称 column): a row naming a home by id is not dropped on a word; it is kept and
+    returned as doubtful (the caller makes it an error: either reading may be wrong by its
+    money). A remark (`remarks`: the 备注/说明 columns) is no label: 合计 there makes a total
+    (or, beside an id, a doubtful row) only of a row holding nothing but figures and the
+    home; on a payment to A002 with its programme and voucher it is the clerk's note, and
+    the row is data.
 
     Returns (data rows, skipped, doubtful): each as {"row", "kind", "text", "data"}; kind
     total|footer|total_with_id, data = the row holds an id or a figure in a money column
@@ -226,11 +245,19 @@ def skip_rows(
             pl.any_horizontal([txt(c).str.contains(pattern).fill_null(False) for c in cols]) if cols else pl.lit(False)
         )
 
-    def filled_in(cols) -> pl.Expr:  # a value there that is not itself a total's or a footer's words
+    def total_label(c: str) -> pl.Expr:  # 合计…, 小计(3家) — not 合计村敬老院
+        return (txt(c).str.contains(TOTAL_RE) & ~txt(c).str.contains(NAMED_LIKE_TOTAL_RE)).fill_null(False)
+
+    def filled_in(cols, figures: bool = True) -> pl.Expr:
+        """A value there that is not itself a total's or a footer's words (nor, unless
+        `figures`, a bare number)."""
         return pl.any_horizontal(
             [
                 (
-                    txt(c).str.contains(r"\S") & ~txt(c).str.contains(TOTAL_RE) & ~txt(c).str.contains(FOOTER_RE)
+                    txt(c).str.contains(r"\S")
+                    & ~total_label(c)
+                    & ~txt(c).str.contains(FOOTER_RE)
+                    & (pl.lit(True) if figures else ~txt(c).str.contains(MONEY_FIGURE_RE))
                 ).fill_null(False)
                 for c in cols
                 if c in cells
@@ -241,7 +268,13 @@ def skip_rows(
     has_id, has_home = filled_in(ids), filled_in(homes)
     has_figure = any_match(amounts, MONEY_FIGURE_RE)
     first_filled = pl.coalesce([pl.when(txt(c).str.contains(r"\S")).then(txt(c)) for c in cells])
-    total = any_match(cells[:4], TOTAL_RE) | any_match(cells, TOTAL_CELL_RE)
+    labels = [c for c in cells if c not in remarks]
+    total = pl.any_horizontal([total_label(c) for c in cells[:4] if c not in remarks] or [pl.lit(False)]) | any_match(
+        labels, TOTAL_CELL_RE
+    )
+    if remarks:  # 合计 in a remark beside nothing but figures and the home: a programme, a voucher make it data
+        described = filled_in([c for c in labels if c not in ids and c not in homes], figures=False)
+        total = total | (any_match(remarks, TOTAL_CELL_RE) & ~described)
     footer = first_filled.str.contains(FOOTER_RE).fill_null(False) | (
         any_match(cells, FOOTER_RE) & ~has_id & ~has_home & ~has_figure
     )

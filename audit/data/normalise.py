@@ -156,6 +156,151 @@ def parse_date(e):
     return v, s.is_not_null() & v.is_null()
 
 
+# ---------------------------------------------------------------- months as clerks type them
+# In a month column (申报月份) or a period column that may hold one month (申报期间, 所属期间).
+# A clerk types 2024-06 and Excel keeps the date 2024-06-01 (shown Jun-24 or 2024年6月); a
+# sheet saved oddly shows its serial (45444); others write 2024年6月, 2024.06, 2024/6, 202406.
+MONTH_FORMATS = ("month", "period")
+MONTH_WORDS_RE = r"^(\d{4})(?:[-/.]|年)(\d{1,2})(?:月份?)?$"
+MONTH_COMPACT_RE = r"^(\d{4})(\d{2})$"
+# 2024.1: January typed as text, or 2024.10 (October) typed into a number cell that dropped the 0
+MONTH_AMBIGUOUS_RE = r"^\d{4}\.1$"
+CANONICAL_PERIOD_RE = r"^\d{4}(?:H[12]|Q[1-4]|-\d{2})?(?:\.\.\d{4}(?:H[12]|Q[1-4]|-\d{2})?)?$"
+
+
+def clerk_month(e: pl.Expr) -> dict[str, pl.Expr]:
+    """A month cell → {"month": 2024-06 or null, "date": the date written (a date cell, a
+    datetime, 2024-06-15, a serial) or null, "serial": whether it was an Excel serial,
+    "ambiguous": 2024.1}. Text that is no month (2024, 2024H1, a range) has month null."""
+    s = _clean(e).str.replace_all(r"\s", "")
+    full, _ = parse_date(e)
+    words = s.str.extract_groups(MONTH_WORDS_RE)
+    compact = s.str.extract_groups(MONTH_COMPACT_RE)
+    year = pl.coalesce(words.struct.field("1"), compact.struct.field("1"))
+    month = pl.coalesce(words.struct.field("2"), compact.struct.field("2")).cast(pl.Int64, strict=False)
+    ambiguous = s.str.contains(MONTH_AMBIGUOUS_RE).fill_null(False)
+    typed = pl.when(month.is_between(1, 12) & ~ambiguous).then(year + "-" + month.cast(pl.String).str.pad_start(2, "0"))
+    return {
+        "month": pl.coalesce(full.dt.strftime("%Y-%m"), typed),
+        "date": full,
+        "serial": (full.is_not_null() & s.str.contains(r"^\d{5}(\.\d*)?$")).fill_null(False),
+        "ambiguous": ambiguous,
+    }
+
+
+def _read_months(df: pl.DataFrame, col: schema.Column, table: str, sheet) -> tuple[pl.Series, list[pl.DataFrame]]:
+    """A month or period column with clerks' months read as YYYY-MM (other periods kept as
+    written, for the period check), and what was said: in a month column (申报月份) a date on
+    another day than the 1st is its month with a warning (a claim month can move money); in
+    a period column it is an error (a payment date typed there says nothing of whether a
+    month, a quarter or the year is paid); a serial is read and said; 2024.1 is an error
+    asking which month. Parsed once per distinct value."""
+    from audit.dates import FORMS_EN, FORMS_ZH
+
+    text = df.select(col.name) if df.schema[col.name] == pl.String else as_text(df.select(col.name))
+    raw = text.get_column(col.name)
+    distinct = text.unique().drop_nulls()
+    if distinct.select(pl.col(col.name).str.contains(CANONICAL_PERIOD_RE).all()).item():
+        return raw, []
+    parts = clerk_month(pl.col(col.name))
+    kept = parse_text(pl.col(col.name), col)[0]
+    mid_month = parts["date"].is_not_null() & (parts["date"].dt.day() != 1)
+    refused = parts["ambiguous"] | (mid_month if col.spec.get("format") == "period" else pl.lit(False))
+    read = distinct.with_columns(
+        pl.when(refused).then(None).otherwise(pl.coalesce(parts["month"], kept)).alias("__v"),
+        mid_month.alias("__mid"),
+        parts["date"].alias("__date"),
+        parts["serial"].alias("__serial"),
+        parts["ambiguous"].alias("__ambiguous"),
+        parts["month"].alias("__month"),
+    )
+    where = df.select("_row", *(["_sheet"] if "_sheet" in df.columns else []))
+    rows = text.with_columns(where).join(read, on=col.name, how="left", maintain_order="left")
+    day = pl.col("__date").dt.day()
+    shown = pl.col("__date").dt.strftime("%Y-%m-%d")
+    month = pl.col("__month")
+    one_month = col.spec.get("format") == "month"
+    said = [
+        _problem_frame(
+            rows.filter(pl.col("__mid") & pl.lit(one_month)),
+            table,
+            sheet,
+            col.name,
+            shown,
+            pl.lit("月份栏填的是日期 ")
+            + shown
+            + "：按它所在的月份 "
+            + month
+            + " 读取；月份会影响金额，如申报的不是这个月，请直接写月份（如 "
+            + month
+            + "）",
+            pl.lit("a date, ")
+            + shown
+            + ", where a month is expected: read as the month it falls in, "
+            + month
+            + "; the month can change the money, so if another month is meant, write the month (e.g. "
+            + month
+            + ")",
+            "month_from_date",
+            "warning",
+        ),
+        _problem_frame(
+            rows.filter(pl.col("__mid") & pl.lit(not one_month)),
+            table,
+            sheet,
+            col.name,
+            shown,
+            pl.lit("填的是日期 ") + shown + "，不是期间：请写明是哪个期间，" + FORMS_ZH,
+            pl.lit("a date, ") + shown + ", is no period: write which period is meant, " + FORMS_EN,
+            "period",
+            "error",
+        ),
+        _problem_frame(
+            rows.filter(pl.col("__serial") & (day == 1)),
+            table,
+            sheet,
+            col.name,
+            pl.col(col.name),
+            pl.lit("单元格里是 Excel 日期序号，按日期 ")
+            + shown
+            + " 读作月份 "
+            + month
+            + "；宜把该列设为文本，直接写月份",
+            pl.lit("the cell holds an Excel date serial, read as the date ")
+            + shown
+            + ", month "
+            + month
+            + "; better set the column to text and write the month",
+            "month_serial",
+            "info",
+        ),
+        _problem_frame(
+            rows.filter(pl.col("__ambiguous")),
+            table,
+            sheet,
+            col.name,
+            pl.col(col.name),
+            pl.lit("“")
+            + pl.col(col.name)
+            + "”可能是 1 月，也可能是 10 月（在数字格式的单元格里写 2024.10，Excel 会去掉末尾的 0）：请写成 "
+            + pl.col(col.name).str.slice(0, 4)
+            + "-01 或 "
+            + pl.col(col.name).str.slice(0, 4)
+            + "-10",
+            pl.lit("'")
+            + pl.col(col.name)
+            + "' may be January or October (typed as 2024.10 into a number cell, Excel drops the last 0): write "
+            + pl.col(col.name).str.slice(0, 4)
+            + "-01 or "
+            + pl.col(col.name).str.slice(0, 4)
+            + "-10",
+            "month_ambiguous",
+            "error",
+        ),
+    ]
+    return rows.get_column("__v").alias(col.name), [p for p in said if p.height]
+
+
 def parse_bool(e):
     key = _clean(e).str.to_lowercase().str.replace_all(r"\s", "")
     v = key.replace_strict(BOOL_MAP, default=None, return_dtype=pl.Boolean)
@@ -367,6 +512,10 @@ def normalise_table(name: str, raw: pl.DataFrame, sheet: str | None = None) -> t
     for col in t.columns:
         if col.out_name != col.name and col.out_name in df.columns and df.schema[col.out_name] == col.dtype:
             columns.append(df.get_column(col.out_name))  # money already in fen: normalised before
+        elif col.name in df.columns and col.spec.get("format") in MONTH_FORMATS:
+            value, said = _read_months(df, col, name, sheet)
+            columns.append(value.alias(col.out_name))
+            problems.extend(said)
         elif col.name in df.columns:
             value, bad = _typed_or_parsed(df, col)
             if col.default is not None:  # a blank cell means the same as a missing column

@@ -25,7 +25,7 @@ from audit.dates import Period
 from audit.kinds.base import LOCAL_HUKOU_READS, Item, Kind, columns
 from audit.kinds.operating import _checklist as operating_checklist
 from audit.kinds.operating import residence_since
-from audit.kinds.common import Ctx, Gap, condition_findings, fen_text, opt, pct, value
+from audit.kinds.common import PROFIT_STATUS, Ctx, Gap, condition_findings, fen_text, opt, value
 from audit.kinds.registers import ELDERLY_AGE, birth_date
 from audit.privacy import mask_person_id
 from audit.policy.values import GRADES
@@ -409,7 +409,7 @@ def _bed_month_lines(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
     if share is not None:
         s = Fraction(share)
         rate = (
-            pl.when(pl.col("profit_status") == "forprofit")
+            pl.when(PROFIT_STATUS == "forprofit")  # a blank 营利性质 is for-profit (audit.stake says the rest)
             .then((rate * s.numerator * 2 + s.denominator) // (2 * s.denominator))
             .otherwise(rate)
         )
@@ -422,35 +422,7 @@ def _bed_month_lines(rule, tables: dict, ctx: Ctx) -> pl.DataFrame:
     else:
         counted = res.group_by(keys).agg((pl.col("l") - pl.col("f") + 1).sum().alias("quantity"))
     counted = counted.filter(pl.col("quantity") > 0)
-    if share is not None:
-        _blank_profit_status(ctx, rule, counted, tables, Fraction(share))
     return _lines(ctx, rule, counted, graded)
-
-
-def _blank_profit_status(ctx: Ctx, rule, counted: pl.DataFrame, tables: dict, share: Fraction) -> None:
-    """A blank 营利性质 is paid at the full rate (as bed_subsidy): said, with the most overpaid."""
-    blank = tables["institutions"].filter(pl.col("profit_status").is_null()).select("institution_id")
-    reduced = (pl.col("rate_fen") * share.numerator * 2 + share.denominator) // (2 * share.denominator)
-    per = (
-        counted.join(blank, on="institution_id", how="semi")
-        .group_by("institution_id")
-        .agg(
-            pl.col("quantity").sum().alias("months"),
-            (pl.col("quantity") * (pl.col("rate_fen") - reduced)).sum().alias("over"),
-        )
-        .sort("institution_id")
-    )
-    condition_findings(
-        ctx,
-        per,
-        pl.lit(True),
-        rule,
-        "missing_profit_status",
-        "warning",
-        f"未填写营利性质：按全额补助计；如属营利性，应按 {pct(share)} 计（{rule.citation}）",
-        f"profit status blank: paid in full; if for-profit, {pct(share)} is due ({rule.citation})",
-        pl.format("profit_status=空 bed_months={} overpaid_at_most={}", pl.col("months"), fen_text(pl.col("over"))),
-    )
 
 
 def _months_in_force(ctx: Ctx, rule, idx, n: int) -> tuple[int, int]:

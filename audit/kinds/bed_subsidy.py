@@ -28,7 +28,7 @@ import polars as pl
 
 from audit.kinds.base import ELIGIBILITY_READS, Item, Kind, columns
 from audit.kinds.construction import _checklist as construction_checklist
-from audit.kinds.common import Ctx, Gap, condition_findings, fen_text, opt, pct, value
+from audit.kinds.common import PROFIT_BLANK_NOTE, PROFIT_STATUS, Ctx, Gap, condition_findings, fen_text, opt, pct, value
 from audit.money import split_largest_remainder_expr
 from audit.policy.tiers import band_of, parse_bands
 
@@ -423,12 +423,12 @@ def _modifiers(ctx: Ctx, rule, df: pl.DataFrame) -> pl.DataFrame:
     num, den, note = pl.lit(1, pl.Int128), pl.lit(1, pl.Int128), pl.lit("")  # three shares of 10⁶ each: Int128
     for name, applies, zh in (
         ("expansion_share", pl.col("claim") == "expansion", "改扩建按"),
-        ("forprofit_share", pl.col("profit_status") == "forprofit", "营利性按"),
+        ("forprofit_share", PROFIT_STATUS == "forprofit", "营利性按"),  # a blank 营利性质 is for-profit
         ("public_private_share", pl.col("ownership") == "public_private", "公建民营按"),
     ):
         try:
             share = opt(rule, name, on)
-        except Gap as g:  # a blank 营利性质 / 举办性质 may be the kind whose share is open
+        except Gap as g:  # a blank 举办性质 may be the kind whose share is open
             open_share = applies.fill_null(name != "expansion_share")
             ctx.gap(rule, g, df.filter(open_share)["institution_id"])
             df = df.filter(~open_share)
@@ -436,21 +436,18 @@ def _modifiers(ctx: Ctx, rule, df: pl.DataFrame) -> pl.DataFrame:
         if share is None:
             continue
         s = Fraction(share)
-        if name != "expansion_share":  # blank 营利性质 / 举办性质: paid in full, and said, with the difference
-            column = "profit_status" if name == "forprofit_share" else "ownership"
+        if name == "public_private_share":  # blank 举办性质: paid in full, and said, with the difference
             condition_findings(
                 ctx,
                 df,
-                pl.col(column).is_null(),
+                pl.col("ownership").is_null(),
                 rule,
-                f"missing_{column}",
+                "missing_ownership",
                 "warning",
-                f"未填写{'营利性质' if column == 'profit_status' else '举办性质'}：按全额补助计；"
-                f"如属{zh[:-1]}，应按 {pct(s)} 计（{rule.citation}）",
-                f"{column} blank: paid in full; if it applies, {pct(s)} is due ({rule.citation})",
+                f"未填写举办性质：按全额补助计；如属{zh[:-1]}，应按 {pct(s)} 计（{rule.citation}）",
+                f"ownership blank: paid in full; if it applies, {pct(s)} is due ({rule.citation})",
                 pl.format(
-                    "{}=空 beds={} overpaid_at_most={}",
-                    pl.lit(column),
+                    "ownership=空 beds={} overpaid_at_most={}",
                     pl.col("quantity"),
                     fen_text(
                         pl.col("quantity") * pl.col("base_rate_fen") * (s.denominator - s.numerator) // s.denominator
@@ -460,7 +457,12 @@ def _modifiers(ctx: Ctx, rule, df: pl.DataFrame) -> pl.DataFrame:
         hit = applies.fill_null(False)
         num = pl.when(hit).then(num * s.numerator).otherwise(num)
         den = pl.when(hit).then(den * s.denominator).otherwise(den)
-        note = note + pl.when(hit).then(pl.lit(f"，{zh} {pct(s)}")).otherwise(pl.lit(""))
+        said = pl.lit(f"，{zh} {pct(s)}")
+        if name == "forprofit_share":  # a blank 营利性质 read as for-profit is said
+            said = said + pl.when(pl.col("profit_status").is_null()).then(pl.lit(PROFIT_BLANK_NOTE)).otherwise(
+                pl.lit("")
+            )
+        note = note + pl.when(hit).then(said).otherwise(pl.lit(""))
     product = pl.col("base_rate_fen").cast(pl.Int128) * num
     df = df.with_columns(((product * 2 + den) // (2 * den)).cast(pl.Int64).alias("rate_fen"), note.alias("_note"))
     if opt(rule, "cap_beds_by_approved", on, False):

@@ -39,7 +39,15 @@ FINDING_SCHEMA = {
 }
 LEDGER_SORT = ["institution_id", "program", "item", "period", "payer", "rule"]
 FINDING_SORT = ["institution_id", "rule", "severity", "period", "message", "evidence"]
+# findings Ctx.spread writes: one per rule with the homes' total, each home's amount in Ctx.home_amounts
+SPREAD_FINDINGS = ("premium_part_year", "before_rule_start")
 GAP_SAMPLE = 10  # ids listed in a gap finding's evidence; the count is always exact
+# 营利性质 as every rule reads it: a blank is read as 营利 (for-profit), the status the texts pay
+# less (a reduced share) or nothing. What is paid is due either way; audit.stake computes the
+# rules again with the blank read as 非营利 and names the most still due (at_stake_value_blank).
+# One reading for every kind: premium shares paid the lower share, bed grants paid in full.
+PROFIT_STATUS = pl.col("profit_status").fill_null("forprofit")
+PROFIT_BLANK_NOTE = "（未填写营利性质，按营利性计）"  # in the basis of a line paid on that reading
 
 
 def repeated(frame: pl.DataFrame, *columns: str) -> pl.Series | None:
@@ -126,6 +134,8 @@ class Ctx:
     interpretations: set = field(default_factory=set)
     average_premium: dict = field(default_factory=dict)  # rule id -> fen used, for the manifest
     gap_ids: dict = field(default_factory=dict)  # "rule.param" -> every institution it leaves unpaid (explain)
+    # home_amounts_key -> {institution_id: fen}: each home's money in a rule-level finding (Ctx.spread)
+    home_amounts: dict = field(default_factory=dict)
     # money a register or check takes off the declarations: institution_id, program, rule, month_end,
     # person_id, amount_fen (fen, > 0 = cut); the reconciliation explains differences with it
     adjustments: list = field(default_factory=list)
@@ -172,6 +182,26 @@ class Ctx:
             )
         )
 
+    def spread(self, code: str, severity: str, rule, per_home: pl.DataFrame, message: str, evidence: str) -> None:
+        """One rule-level finding for money a rule gives or holds for many homes (per_home:
+        institution_id, amount_fen, a row a home; `message` states their count and total):
+        the evidence gets `homes=` `amount=<total>` `ids=<first few>` after `rule=… evidence`,
+        and each home's own amount is kept in home_amounts for its self-check. One finding per
+        home buried the rest (897 of 1,000 synthetic homes under 东阳)."""
+        ids = per_home["institution_id"].to_list()
+        self.home_amounts[home_amounts_key(code, rule.id, self.period_label)] = dict(
+            per_home.select("institution_id", "amount_fen").iter_rows()
+        )
+        sample = ", ".join(ids[:GAP_SAMPLE]) + (" …" if len(ids) > GAP_SAMPLE else "")
+        total = yuan(int(per_home["amount_fen"].sum()))
+        self.finding(
+            code,
+            severity,
+            message,
+            f"rule={rule.id} {evidence} homes={len(ids)} amount={total} ids={sample}",
+            rule.citation,
+        )
+
     def gap(self, rule, param, ids, key=None, severity="warning", extra: str = ""):
         """One policy_gap finding per (rule, parameter[, key]) with the count of affected
         institutions and the first few ids: readable, never one per resident. `param` is a
@@ -201,6 +231,12 @@ class Ctx:
             f"param={rule.id}.{name} affected={len(ids)} ids={sample}",
             rule.citation,
         )
+
+
+def home_amounts_key(code: str, rule_id: str, period_label: str) -> str:
+    """Where Ctx.home_amounts keeps the homes of a rule-level finding: its code, the `rule=`
+    of its evidence and its period (finding_money.own_amounts reads them back)."""
+    return f"{code} {rule_id}@{period_label}"
 
 
 def _not_in_force_finding(ctx, rule, param: str, ids: list) -> None:
@@ -369,6 +405,7 @@ BASIS_EN = [
     (" 含 ", " holding "),
     # rule-model kinds (bed_subsidy, bed_month_grant): longest phrases first
     (" 期（共 ", " (of "),
+    ("（未填写营利性质，按营利性计）", " (profit status blank: read as for-profit)"),
     ("，营利性按 ", ", for-profit at "),
     (" 期）按 ", ") at "),
     ("；第 ", "; stage "),

@@ -27,6 +27,8 @@ from audit.dates import Period
 from audit.kinds.base import ELIGIBILITY, ELIGIBILITY_READS, Item, Kind, columns
 from audit.kinds.common import (
     INSTITUTION,
+    PROFIT_BLANK_NOTE,
+    PROFIT_STATUS,
     Ctx,
     Gap,
     condition_findings,
@@ -248,31 +250,14 @@ def _rates(ctx: Ctx, rule, df: pl.DataFrame, rate_names: dict) -> pl.DataFrame:
             pl.lit("").alias("basis"),
         )
     df = pl.concat(keep)
+    forprofit = PROFIT_STATUS == "forprofit"  # a blank 营利性质 is for-profit (audit.stake says the rest)
     share = None
     try:
         share = opt(rule, "forprofit_share", on)
-    except Gap as g:  # a blank 营利性质 may be for-profit: its rate is as open as theirs
-        open_rate = pl.col("profit_status").eq_missing("forprofit") | pl.col("profit_status").is_null()
-        ctx.gap(rule, g, df.filter(open_rate)["institution_id"])
-        df = df.filter(~open_rate)
-    forprofit = (pl.col("profit_status") == "forprofit").fill_null(False)
+    except Gap as g:  # a blank 营利性质 is read as for-profit: its rate is as open as theirs
+        ctx.gap(rule, g, df.filter(forprofit)["institution_id"])
+        df = df.filter(~forprofit)
     if share is not None:
-        lost = Fraction(1) - Fraction(share)
-        condition_findings(  # as bed_subsidy: the base rate is the rule, the for-profit share its exception
-            ctx,
-            df,
-            pl.col("profit_status").is_null() & (pl.col("quantity") > 0),
-            rule,
-            "missing_profit_status",
-            "warning",
-            f"未填写营利性质：按全额补助计；如属营利性，应按 {pct(Fraction(share))} 计（{rule.citation}）",
-            f"profit status blank: paid in full; if for-profit, {pct(Fraction(share))} is due ({rule.citation})",
-            pl.format(
-                "profit_status=空 beds={} overpaid_at_most={}",
-                pl.col("quantity"),
-                fen_text(pl.col("quantity") * pl.col("base_rate_fen") * lost.numerator // lost.denominator),
-            ),
-        )
         reduced = mul_share_expr(pl.col("base_rate_fen"), Fraction(share))
         note = (
             pl.lit(f"（营利性按 {pct(Fraction(share))}：")
@@ -280,6 +265,7 @@ def _rates(ctx: Ctx, rule, df: pl.DataFrame, rate_names: dict) -> pl.DataFrame:
             + pl.lit(f" × {pct(Fraction(share))} = ")
             + fen_text(reduced)
             + pl.lit(" 元/床）")
+            + pl.when(pl.col("profit_status").is_null()).then(pl.lit(PROFIT_BLANK_NOTE)).otherwise(pl.lit(""))
         )
         return df.with_columns(
             pl.when(forprofit).then(reduced).otherwise(pl.col("base_rate_fen")).alias("rate_fen"),

@@ -15,7 +15,20 @@ from fractions import Fraction
 import polars as pl
 
 from audit.kinds.base import Item, Kind, columns
-from audit.kinds.common import Ctx, Gap, condition_findings, fen_text, opt, pct, t, value, whole_years, year_parts, yuan
+from audit.kinds.common import (
+    PROFIT_BLANK_NOTE,
+    PROFIT_STATUS,
+    Ctx,
+    Gap,
+    fen_text,
+    opt,
+    pct,
+    t,
+    value,
+    whole_years,
+    year_parts,
+    yuan,
+)
 from audit.money import fen_to_yuan, mul_share_expr, round_fraction
 
 PROGRAM = "insurance"
@@ -49,7 +62,9 @@ def premium_shares(rules: list, tables: dict, ctx: Ctx) -> pl.DataFrame:
     prem = (
         ins.with_row_index("_policy")
         .join(tables["institutions"].select("institution_id", "profit_status"), on="institution_id", how="left")
-        .with_columns(pl.col("premium_fen").alias("_left"))
+        .with_columns(  # a blank 营利性质 is read as for-profit, and the basis says so
+            PROFIT_STATUS, pl.col("profit_status").is_null().alias("_blank"), pl.col("premium_fen").alias("_left")
+        )
     )
     lines = []
     open_share = pl.lit(False)  # a share of this premium is a gap: the rest is only an upper bound
@@ -65,8 +80,7 @@ def premium_shares(rules: list, tables: dict, ctx: Ctx) -> pl.DataFrame:
                 share_of[status] = opt(rule, f"share_{status}", on)
             except Gap as g:
                 ctx.gap(rule, g, affected.filter(pl.col("profit_status") == status)["institution_id"])
-                status_open = (pl.col("profit_status") == status) | pl.col("profit_status").is_null()
-                open_share = open_share | (mine & status_open)
+                open_share = open_share | (mine & (pl.col("profit_status") == status))
         if not any(v is not None for v in share_of.values()):
             continue
         try:
@@ -85,39 +99,13 @@ def premium_shares(rules: list, tables: dict, ctx: Ctx) -> pl.DataFrame:
             notes.append((status, base["text"] + pl.lit(f" × {pct(share)} = ") + fen_text(raw) + pl.lit(" 元")))
         if not exprs:
             continue
-        # a blank 营利性质: only what every status would get is paid; the rest is at stake, said
-        both = len(exprs) == len(share_of) == 2
-        surest = pl.min_horizontal(*(e for _, e in exprs)) if both else pl.lit(0, pl.Int64)
-        highest = pl.max_horizontal(*(e for _, e in exprs))
-        raw = surest.cast(pl.Int64)
-        note = base["text"] + pl.lit(" × 较低比例 = ") + fen_text(surest) + pl.lit(" 元（未填写营利性质）")
+        raw, note = pl.lit(0, pl.Int64), pl.lit("")  # a status whose share is a gap: no line (said above)
         for status, e in exprs:
             raw = pl.when(pl.col("profit_status") == status).then(e).otherwise(raw)
         for status, n in notes:
             note = pl.when(pl.col("profit_status") == status).then(n).otherwise(note)
-        blank = mine & pl.col("profit_status").is_null()
-        condition_findings(
-            ctx,
-            prem.with_columns(
-                (pl.min_horizontal(highest, pl.col("_left")) - pl.min_horizontal(surest, pl.col("_left"))).alias(
-                    "_stake"
-                )
-            ),
-            blank & (pl.col("_stake") > 0),
-            rule,
-            "missing_profit_status",
-            "warning",
-            "未填写营利性质：保费补助只按各类机构都能得到的较低金额计；填写后重新核算，至多另有差额应补助",
-            "profit status blank: the premium share is paid only at the lower amount every kind of home gets; "
-            "fill it in and run again — up to the difference may be due",
-            pl.format(
-                "营利性质=空 保险年度={} 保费={} 已计={} 至多另应补助={}",
-                pl.col("year"),
-                fen_text(pl.col("premium_fen")),
-                fen_text(pl.min_horizontal(surest, pl.col("_left"))),
-                fen_text(pl.col("_stake")),
-            ),
-        )
+        if len(set(share_of.values())) > 1:  # the reading of a blank changes the share
+            note = note + pl.when(pl.col("_blank")).then(pl.lit(PROFIT_BLANK_NOTE)).otherwise(pl.lit(""))
         paid = pl.min_horizontal(raw, pl.col("_left"))
         step = prem.with_columns(
             pl.when(mine).then(paid).otherwise(None).alias("_paid"),

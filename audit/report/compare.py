@@ -39,6 +39,7 @@ WORDS = {
         "new_source": "拟议依据",
         "no_changes": "两套规则在本年度的参数相同。",
         "public_total": "财政资金合计（不含机构自付）",
+        "priced_part": "其中已计算部分（不含政策缺口，不是全额）：现行 {baseline}，拟议 {proposal}",
         "by_program_payer": "按项目、出资方",
         "by_county_program": "按区县、项目",
         "chart_program": "各项目差额（元）",
@@ -60,7 +61,8 @@ WORDS = {
         "gap_status": "说明",
         "gaps_title": "政策缺口",
         "gaps_note": "原文未规定的参数（policy_gap）使相应机构的该项不计发：其金额未知，不是 0。"
-        "只在一侧存在的缺口使该行无法计算差额（标为“不能计算”，图表不含这些行）；两侧相同的缺口不影响差额。",
+        "含有缺口的一侧没有金额（—），已算出的部分不当作全额；只在一侧存在的缺口使该行没有差额"
+        "（标为“不能计算”，图表不含这些行）；两侧相同的缺口不影响差额（“差额可比”）。",
         "gap_counts": "{program}：现行 {baseline} 家、拟议 {proposal} 家不能计算",
         "not_comparable": "另有 {n} 家因政策缺口不能计算差额，未列入增减。",
         "findings_change": "发现的变化",
@@ -101,6 +103,7 @@ WORDS = {
         "new_source": "Proposal source",
         "no_changes": "The two rule sets have the same parameters this year.",
         "public_total": "Public money (institutions' own shares excluded)",
+        "priced_part": "Of which priced (policy gaps excluded, not the whole): baseline {baseline}, proposal {proposal}",
         "by_program_payer": "By program and payer",
         "by_county_program": "By county and program",
         "chart_program": "Difference by program (yuan)",
@@ -123,8 +126,9 @@ WORDS = {
         "gap_status": "Note",
         "gaps_title": "Policy gaps",
         "gaps_note": "A parameter the text does not set (policy_gap) leaves that program unpriced for the institutions "
-        "it touches: its amount is unknown, not 0. A gap on one side only leaves a row without a difference "
-        "(marked cannot compute, left out of the charts); the same gap on both sides does not change the difference.",
+        "it touches: its amount is unknown, not 0. A side with a gap has no amount (—): its priced part is not the "
+        "whole. A gap on one side only leaves a row without a difference (marked cannot compute, left out of the "
+        "charts); the same gap on both sides does not change the difference.",
         "gap_counts": "{program}: baseline {baseline}, proposal {proposal} institution(s) cannot be priced",
         "not_comparable": "{n} more cannot be compared because of a policy gap and are not counted above.",
         "findings_change": "Findings that appear or disappear",
@@ -149,30 +153,38 @@ WORDS = {
 }
 
 
-# how a breakdown row touched by a policy gap of one side reads (compare.csv, console, xlsx, html):
-# that side's amount is not 0 but unknown, so there is no difference to show
+# a row's `status` (audit.comparison._decide) in words (compare.csv, console, xlsx, html):
+# what a policy gap leaves unknown is not 0 — that side has no amount, or there is no difference
 GAP_WORDS = {
     "zh": {
         "proposal_gap": "不能计算（拟议方案政策缺口）",
         "baseline_gap": "不能计算（现行规则政策缺口）",
         "both_gap": "不能计算（双方政策缺口不同）",
         "newly_priced": "新可计算（现行规则政策缺口）",
+        "same_gap": "不能计算（两侧同一政策缺口）",
+        "same_gap_priced": "金额不全（两侧同一政策缺口），差额可比",
     },
     "en": {
         "proposal_gap": "cannot compute (policy gap in the proposal)",
         "baseline_gap": "cannot compute (policy gap in the baseline)",
         "both_gap": "cannot compute (the two sides leave different policy gaps)",
         "newly_priced": "newly priced (policy gap in the baseline)",
+        "same_gap": "cannot compute (the same policy gap on both sides)",
+        "same_gap_priced": "amounts incomplete (the same policy gap on both sides); the difference holds",
     },
 }
 
 
 def gap_status(words: dict) -> pl.Expr:
-    """A row's gap in words (null where comparable); a baseline gap the proposal prices, from
-    a baseline of 0, is newly priced rather than an extra cost over a known 0."""
-    newly = (pl.col("gap") == "baseline_gap") & (pl.col("baseline_fen") == 0) & (pl.col("proposal_fen") > 0)
-    code = pl.when(newly).then(pl.lit("newly_priced")).otherwise(pl.col("gap"))
-    return code.replace_strict(words, default=None, return_dtype=pl.String)
+    """A decided row's status in words (null where the row is complete)."""
+    return pl.col("status").replace_strict(words, default=None, return_dtype=pl.String)
+
+
+def delta_pct(plus: bool = False) -> pl.Expr:
+    """delta % text of a decided row: empty where there is no difference or no baseline to
+    take a percentage of (a baseline with a gap is only its priced part)."""
+    known = pl.col("delta_fen").is_not_null() & pl.col("baseline_fen").is_not_null()
+    return pl.when(known).then(delta_pct_expr(pl.col("baseline_fen"), pl.col("proposal_fen"), plus=plus))
 
 
 def labels(lang: str) -> dict:
@@ -182,26 +194,24 @@ def labels(lang: str) -> dict:
 
 
 def money_rows(df: pl.DataFrame, L: dict) -> list[dict]:
-    """baseline/proposal/delta fen → display text; delta % signed; program/payer labelled."""
+    """baseline/proposal/delta fen → display text; delta % signed; program/payer labelled.
+    What a policy gap leaves unknown (null) is a dash, never "None" or 0.00; `status` says why."""
     out = df.with_columns(
-        # no amount (a side a policy gap leaves unpriced) is a dash, never "None" or 0.00
         *(fen_to_yuan_expr(pl.col(f"{c}_fen"), True).fill_null("—").alias(c) for c in ("baseline", "proposal")),
         (
             pl.when(pl.col("delta_fen") > 0).then(pl.lit("+")).otherwise(pl.lit(""))
             + fen_to_yuan_expr(pl.col("delta_fen"), True)
-        ).alias("delta"),
+        )
+        .fill_null("—")
+        .alias("delta"),
         pl.when((pl.col("baseline_fen") == 0) & (pl.col("proposal_fen") != 0))
         .then(pl.lit(L["new_label"]))
-        .otherwise(delta_pct_expr(pl.col("baseline_fen"), pl.col("proposal_fen"), plus=True))
+        .otherwise(delta_pct(plus=True))
+        .fill_null("")
         .alias("delta_pct"),
     )
-    if "gap" in df.columns:  # a policy gap of one side: that side's amount is unknown, there is no difference
-        words = L["gap_words"]
-        out = out.with_columns(
-            pl.when(pl.col("gap").is_null()).then(pl.col("delta")).otherwise(pl.lit("—")).alias("delta"),
-            pl.when(pl.col("gap").is_null()).then(pl.col("delta_pct")).otherwise(pl.lit("")).alias("delta_pct"),
-            gap_status(words).alias("status"),
-        )
+    if "status" in df.columns:
+        out = out.with_columns(gap_status(L["gap_words"]).alias("status"))
     rows = out.to_dicts()
     for r in rows:
         if "program" in r:
@@ -209,6 +219,15 @@ def money_rows(df: pl.DataFrame, L: dict) -> list[dict]:
         if "payer" in r:
             r["payer_label"] = label_of(L["payers"], r["payer"])
     return rows
+
+
+def priced_part(comparison, L: dict) -> str:
+    """Where a policy gap leaves a side of the public total unknown: what is priced, said to
+    be a part (empty where both sides are whole)."""
+    row = comparison.total.row(0, named=True)
+    if row["baseline_fen"] is not None and row["proposal_fen"] is not None:
+        return ""
+    return L["priced_part"].format(baseline=yuan(row["baseline_priced_fen"]), proposal=yuan(row["proposal_priced_fen"]))
 
 
 def findings_changes(comparison) -> pl.DataFrame:
@@ -254,27 +273,17 @@ def compare_context(comparison) -> dict:
     lang = "en" if comparison.lang == "en" else "zh"
     L = labels(lang)
     base, prop = comparison.baseline.pack, comparison.proposal.pack
-    b, p, d = comparison.totals()
-    total = pl.DataFrame(
-        {"baseline_fen": [b], "proposal_fen": [p], "delta_fen": [d], "gap": [comparison.total_gaps()["gap"]]},
-        schema_overrides={"gap": pl.String},
-    )
     by_pp = comparison.by_program_payer
-    # the charts draw differences only: a row a policy gap of one side touches has none
+    known = pl.col("delta_fen").is_not_null()  # the charts draw differences only: a policy gap may leave none
     program_delta = (
-        by_pp.filter((pl.col("payer") != "institution") & pl.col("gap").is_null())
-        .group_by("program")
-        .agg(pl.col("delta_fen").sum())
+        by_pp.filter((pl.col("payer") != "institution") & known).group_by("program").agg(pl.col("delta_fen").sum())
     )
     program_delta = program_delta.sort(order_expr("program", PROGRAM_ORDER), "program")
     county_delta = (
-        comparison.by_county_program.filter(pl.col("gap").is_null())
-        .group_by("county")
-        .agg(pl.col("delta_fen").sum())
-        .sort("county")
+        comparison.by_county_program.filter(known).group_by("county").agg(pl.col("delta_fen").sum()).sort("county")
     )
-    not_comparable = int(comparison.by_institution["gap"].is_not_null().sum())
-    inst = comparison.by_institution.filter(pl.col("gap").is_null())  # a gap of one side: no difference to rank
+    not_comparable = int(comparison.by_institution["delta_fen"].is_null().sum())
+    inst = comparison.by_institution.filter(known)  # a policy gap may leave no difference to rank
     up, down = int((inst["delta_fen"] > 0).sum()), int((inst["delta_fen"] < 0).sum())
     gainers = inst.filter(pl.col("delta_fen") > 0).sort(["delta_fen", "institution_id"], descending=[True, False])
     losers = inst.filter(pl.col("delta_fen") < 0).sort(["delta_fen", "institution_id"])
@@ -304,7 +313,8 @@ def compare_context(comparison) -> dict:
         "another_document": comparison.proposal_is_other_document,
         "inputs": [{"table": t, **v} for t, v in sorted(inputs.items())],
         "changes": comparison.changes.to_dicts(),
-        "total": money_rows(total, L)[0],
+        "total": money_rows(comparison.total, L)[0],
+        "priced_part": priced_part(comparison, L),
         "by_program_payer": money_rows(by_pp, L),
         "by_county_program": money_rows(comparison.by_county_program, L),
         "chart_program": bar_chart_svg(

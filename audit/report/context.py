@@ -8,6 +8,7 @@ from datetime import date
 import polars as pl
 
 from audit.errors import InputError
+from audit.kinds.common import SPREAD_FINDINGS
 from audit.report.charts import bar_chart_svg
 from audit.report.frames import (
     fmt_num,
@@ -335,7 +336,12 @@ def selfcheck_parts(result, deadline: str | None = None) -> dict:
         # (info, evidence `rule=… metric=…`): those are for the bureau, not an institution
         "general": findings.filter(
             pl.col("institution_id").is_null()
-            & ~((pl.col("severity") == "info") & pl.col("evidence").str.starts_with("rule="))
+            & ~(
+                (pl.col("severity") == "info")
+                & pl.col("evidence").str.starts_with("rule=")
+                # a manager learns how its premium is settled and what a new rule leaves before it
+                & ~pl.col("rule").is_in(SPREAD_FINDINGS)
+            )
         ).with_columns(
             pl.col("evidence").str.extract(r"ids=([^…]*)$").str.strip_chars().str.split(", ").alias("_listed"),
             # other institutions' ids are not this manager's to act on (the bureau's report lists them)
@@ -347,6 +353,8 @@ def selfcheck_parts(result, deadline: str | None = None) -> dict:
         "fte_assumed": _fte_assumed(result),
         # every institution each policy gap leaves unpaid (a gap finding's evidence lists the first few)
         "gaps": getattr((getattr(result, "extra", None) or {}).get("ctx"), "gap_ids", {}),
+        # each home's own amount in a rule-level finding spread over many homes (Ctx.spread)
+        "home_amounts": getattr((getattr(result, "extra", None) or {}).get("ctx"), "home_amounts", {}),
     }
 
 
@@ -406,6 +414,7 @@ def selfcheck_context(result, institution_id: str, parts: dict | None = None) ->
     observed = st is None and institution_id in parts.get("observed", {})
     if observed:
         st = parts["observed"][institution_id]
+    from audit.report.finding_money import own_amounts
     from audit.report.reconciliation import reconciliation_context
 
     return {
@@ -422,7 +431,12 @@ def selfcheck_context(result, institution_id: str, parts: dict | None = None) ->
         "findings": findings.to_dicts() if findings is not None else [],
         "persons": _person_groups(parts.get("persons", {}).get(institution_id)),
         "persons_other": _persons_other(parts.get("persons", {}).get(institution_id)),
-        "general_findings": concerning(parts["general"], institution_id, parts.get("gaps")).to_dicts(),
+        "general_findings": own_amounts(
+            concerning(parts["general"], institution_id, parts.get("gaps")),
+            institution_id,
+            parts.get("home_amounts", {}),
+            lang,
+        ).to_dicts(),
         "staffing": st.to_dicts() if st is not None else [],
         "staffing_observed": observed,
         "deadline": parts.get("deadline"),

@@ -11,6 +11,7 @@ own data cannot give a figure, a sentence saying why (never a 0 that looks like 
 - inputs the reader could not use (at_stake_*, audit.stake): the most not paid (`amount=`);
 - money paid on a reading the bureau should confirm (a shared county name read as local, a
   premium rule begun mid-year): the amount paid that way, never called unpaid;
+- a rule-level finding spread over many homes (own_amounts): the home's own amount;
 - anything else: why no figure is given."""
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from fractions import Fraction
 
 import polars as pl
 
-from audit.kinds.common import pct
+from audit.kinds.common import PROFIT_STATUS, pct
 from audit.money import fen_to_yuan_expr, mul_share_expr
 
 # finding code → the construction_per_bed parameter that makes it a condition
@@ -151,7 +152,7 @@ def _per_bed_rows(findings: pl.DataFrame, inst: pl.DataFrame, pack, on: date, W:
                     continue
                 n = years if premises == "leased" else 1
                 base = pl.lit(int(rate.value), pl.Int64)
-                forprofit = (pl.col("profit_status") == "forprofit").fill_null(False)
+                forprofit = PROFIT_STATUS == "forprofit"  # a blank 营利性质 is paid as for-profit
                 if share.state == "value" and share.value is not None:
                     cut = Fraction(share.value)
                     fen = pl.when(forprofit).then(mul_share_expr(base, cut)).otherwise(base)
@@ -227,4 +228,28 @@ def with_stake(findings: pl.DataFrame, institutions: pl.DataFrame | None, pack, 
         .with_columns(pl.coalesce(pl.col("_bed"), claim, reason).alias("stake"))
         .sort("_row")
         .drop("_row", "_bed")
+    )
+
+
+def own_amounts(general: pl.DataFrame, institution_id: str, home_amounts: dict, lang: str) -> pl.DataFrame:
+    """The rule-level findings that spread a rule's money over many homes (premium_part_year,
+    before_rule_start: Ctx.spread) as one home's self-check shows them: kept only where the
+    rule touches the home, with the home's own amount as the money (the finding states the
+    total over all homes). `home_amounts`: Ctx.home_amounts (home_amounts_key → {id: fen});
+    a finding it does not record stays as it is."""
+    W = WORDS["en" if lang == "en" else "zh"]
+    ev = pl.col("evidence").fill_null("")
+    # home_amounts_key: code, rule= of the evidence, period
+    key = pl.concat_str(pl.col("rule"), pl.lit(" "), ev.str.extract(r"rule=(\S+)"), pl.lit("@"), pl.col("period"))
+    own = {k: homes[institution_id] for k, homes in home_amounts.items() if institution_id in homes}
+    fen = key.replace_strict(own, default=None, return_dtype=pl.Int64)
+    hit = key.is_in(list(home_amounts))
+    cited = pl.col("citation").fill_null("")
+    words = (
+        pl.when(PAID_ON_READING)
+        .then(pl.format(W["paid_on_reading"], _fen(fen), cited))
+        .otherwise(pl.format(W["at_stake"], _fen(fen), cited))
+    )
+    return general.filter(~hit.fill_null(False) | fen.is_not_null()).with_columns(
+        pl.when(hit).then(words).otherwise(pl.col("stake")).alias("stake")
     )

@@ -384,7 +384,7 @@ LABELS["zh"]["rules"].update({
     "occupancy_below_minimum": "入住率未达要求", "below_band": "未达最低补助档次",
     "premises_not_covered": "用房性质不在补助范围",
     "not_newly_built": "非新建机构", "over_approved_beds": "超过核定床位", "overdue_unpaid": "到期未拨付",
-    "beds_capped": "床位数按上限计", "cap_reached": "已达单个机构补助上限", "cap_history_unknown": "以前拨付不明，无法核对补助上限", "register_cut": "死亡或未满六十周岁的月份不计", "missing_beds": "未填写核定床位数", "months_not_in_force": "期间部分月份规则未施行", "values_change_in_period": "期间内标准变更", "missing_profit_status": "未填写营利性质", "missing_ownership": "未填写举办性质", "earlier_stages": "以前阶段未拨付", "held_subsidized_split": "已补助床位拆分",
+    "beds_capped": "床位数按上限计", "cap_reached": "已达单个机构补助上限", "cap_history_unknown": "以前拨付不明，无法核对补助上限", "register_cut": "死亡或未满六十周岁的月份不计", "missing_beds": "未填写核定床位数", "months_not_in_force": "期间部分月份规则未施行", "values_change_in_period": "期间内标准变更", "missing_ownership": "未填写举办性质", "earlier_stages": "以前阶段未拨付", "held_subsidized_split": "已补助床位拆分",
     "ability_grade_unknown": "能力等级不明",
     "place_unresolved": "地名无法识别", "rule_input_missing": "缺少规则所需数据", "unknown_column": "无法识别的列",
     "duplicate_column": "列名重复", "duplicate_table": "数据表重复", "empty": "数据表为空", "formula": "单元格含公式",
@@ -416,7 +416,7 @@ LABELS["en"]["rules"].update({
     "below_band": "below the lowest band", "premises_not_covered": "premises not covered",
     "not_newly_built": "not newly built", "over_approved_beds": "over approved beds",
     "overdue_unpaid": "due but unpaid",
-    "beds_capped": "beds capped", "cap_reached": "institution cap reached", "cap_history_unknown": "earlier payments unknown, cap unchecked", "register_cut": "months after death or under 60 not counted", "missing_beds": "approved beds blank", "months_not_in_force": "rule not in force in some months", "values_change_in_period": "values change within the period", "missing_profit_status": "profit status blank", "missing_ownership": "ownership blank", "earlier_stages": "earlier stages unpaid",
+    "beds_capped": "beds capped", "cap_reached": "institution cap reached", "cap_history_unknown": "earlier payments unknown, cap unchecked", "register_cut": "months after death or under 60 not counted", "missing_beds": "approved beds blank", "months_not_in_force": "rule not in force in some months", "values_change_in_period": "values change within the period", "missing_ownership": "ownership blank", "earlier_stages": "earlier stages unpaid",
     "held_subsidized_split": "subsidised beds split",
     "ability_grade_unknown": "care grade unknown",
     "senior_grade_share": "senior caregiver share", "first_aid_share": "first-aid training share",
@@ -444,6 +444,15 @@ LABELS["en"]["rules"].update({
     "institution_name": "institution name mismatch", "missing_table": "table missing", "too_large": "file too large",
     "unit": "unit unclear", "period": "unreadable period",
     "money_at_stake": "money riding on doubtful data",
+})
+
+# months as clerks type them (audit.data.normalise: a date or serial in a month column, 2024.1)
+LABELS["zh"]["rules"].update({
+    "month_from_date": "月份栏填了日期", "month_serial": "月份栏是日期序号", "month_ambiguous": "月份不明（1 月还是 10 月）",
+})
+LABELS["en"]["rules"].update({
+    "month_from_date": "a date where a month is expected", "month_serial": "a date serial where a month is expected",
+    "month_ambiguous": "month unclear (January or October)",
 })
 
 # the self-check's table of the people behind its grouped per-person findings (audit.report.person_findings)

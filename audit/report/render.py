@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import sys
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from functools import lru_cache
 from pathlib import Path
 
@@ -71,8 +72,6 @@ def font_config():
 def _drop_font_config() -> None:
     """Let go of this process's font configuration and the sheets holding it: WeasyPrint then
     deletes its temporary folder."""
-    import gc
-
     for cached in (print_css, pdf_font_faces, font_config):
         cached.cache_clear()
     gc.collect()
@@ -119,6 +118,20 @@ def _stylesheets(html_text: str) -> tuple[str, list]:
     return html_text, pdf_font_faces()
 
 
+@contextmanager
+def collecting_in_batches():
+    """WeasyPrint makes millions of short-lived objects, many in reference cycles (a box and its
+    parent): at Python's default threshold (700 allocations) the cycle collector ran ~60 times a
+    self-check and took ~11 % of its rendering; every 50,000 allocations it takes ~4 %, for
+    ~10 MB more memory at most."""
+    before = gc.get_threshold()
+    gc.set_threshold(50_000, 20, 20)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
 def html_to_pdf(
     html_text: str, pdf_path: Path, attachments: list[tuple[str, bytes, str]] = (), archival: bool = False
 ) -> Path:
@@ -135,9 +148,10 @@ def html_to_pdf(
     ]
     options = {"pdf_variant": "pdf/a-3u"} if archival else {}
     html_text, sheets = _stylesheets(html_text)
-    weasyprint.HTML(string=html_text, base_url=str(TEMPLATES)).write_pdf(
-        pdf_path, stylesheets=sheets, attachments=files or None, font_config=font_config(), **options
-    )
+    with collecting_in_batches():
+        weasyprint.HTML(string=html_text, base_url=str(TEMPLATES)).write_pdf(
+            pdf_path, stylesheets=sheets, attachments=files or None, font_config=font_config(), **options
+        )
     return pdf_path
 
 

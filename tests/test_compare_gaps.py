@@ -1,0 +1,144 @@
+"""audit compare where a declared policy gap (原文未规定) leaves part of the money unpriced:
+a side with a gap has no total anywhere (API, csv, xlsx, console, html), never the priced
+part passed off as the whole, and a gap on both sides is "cannot compute", never 0.00 → 0.00.
+
+Expected money worked out by hand from 绍兴 实施意见 重点工作(五)3/4 (Shaoxing, 2024):
+- H4 (柯桥区, level 4): 张三 all year, 12 months × 100 = 1,200.00 operating.
+- N30 (越城区, new private home, 30 self-built beds, level 4): construction, city part
+  30 × 4,000 = 120,000.00 (重点工作(五)3); the provincial part's rate is a gap in the text.
+  Operating: 张一 admitted 2024-01-01 reaches six months on 2024-07-01 → Jul–Dec,
+  6 × 100 = 600.00. N30 in all: 120,600.00 + the provincial part.
+- T2 (越城区, 2-star township centre): 重点工作(五)4 gives no rate for 2 stars (a gap)."""
+
+from __future__ import annotations
+
+import openpyxl
+import polars as pl
+import pytest
+from click.testing import CliRunner
+from test_compare import person_id
+
+from audit.cli import main
+from audit.comparison import compare, write_compare
+
+HEADER = (
+    "institution_id,name,county,kind,ownership,profit_status,registered_on,accepted_on,opened_on,newly_built,"
+    "premises,lease_years,beds,nursing_beds,rating_level,star_level,assessed_pass,operating_normally\n"
+)
+H4 = "H4,丁养老院,柯桥区,institution,private,nonprofit,2015-01-01,2015-01-01,2015-01-01,false,self_built,,100,60,4,,,\n"
+N30 = "N30,新建大院,越城区,institution,private,nonprofit,2024-01-01,2024-01-01,2024-01-01,true,self_built,,30,0,4,,,\n"
+T2 = "T2,某街道居家养老服务中心,越城区,township_center,public,nonprofit,,,,,,,0,,,2,true,true\n"
+RESIDENTS = (
+    "institution_id,person_id,name,admitted_on,discharged_on,hukou_county,care_level,dementia,low_income\n"
+    f"N30,{person_id(1)},张一,2024-01-01,,越城区,self_care,false,\n"
+    f"H4,{person_id(3)},张三,2019-01-01,,柯桥区,self_care,false,\n"
+)
+PROVINCE = "construction_province.rate_self_built=1000"  # a local value filling the document's gap
+LEVEL_4 = "operating_grant.rate_by_rating_level.4=120"
+
+
+def folder(tmp_path, *rows):
+    d = tmp_path / "data"
+    d.mkdir()
+    (d / "institutions.csv").write_text(HEADER + "".join(rows), encoding="utf-8")
+    (d / "residents.csv").write_text(RESIDENTS, encoding="utf-8")
+    return d
+
+
+def csv_rows(out):
+    csv = pl.read_csv(out / "compare.csv", infer_schema=False)
+    return {(r["level"], r["program"] or "", r["payer"] or "", r["county"] or "", r["institution_id"] or ""): r
+            for r in csv.iter_rows(named=True)}
+
+
+def figures(row):
+    return row["baseline"], row["proposal"], row["delta"], row["delta_pct"], row["status"]
+
+
+def xlsx_rows(out, sheet):
+    ws = openpyxl.load_workbook(out / "compare.xlsx")[sheet]
+    return [[c.value for c in r] for r in ws.iter_rows()]
+
+
+@pytest.fixture
+def provincial_gap(tmp_path):
+    """The baseline sets the provincial rate locally (1,000 a bed: N30 30,000.00, 150,600.00 in
+    all); the proposal is the document as written, which leaves it open."""
+    c = compare(folder(tmp_path, H4, N30), "shaoxing", 2024, sets=[PROVINCE], proposal_policy="shaoxing")
+    out = tmp_path / "out"
+    write_compare(c, out)
+    return c, out
+
+
+def test_an_institution_whose_other_program_is_a_gap_has_no_total_on_that_side(provincial_gap):
+    c, out = provincial_gap
+    n30 = c.by_institution.filter(pl.col("institution_id") == "N30").row(0, named=True)
+    assert (n30["baseline_fen"], n30["proposal_fen"], n30["delta_fen"]) == (150_600_00, None, None)
+    rows = csv_rows(out)
+    assert figures(rows[("institution", "", "", "越城区", "N30")]) == ("150600.00", None, None, None,
+                                                                       "不能计算（拟议方案政策缺口）")
+    # the provincial part is not 0.00 under the proposal; the programs it does not touch stay priced
+    assert figures(rows[("program_payer", "construction", "province", "", "")])[:3] == ("30000.00", None, None)
+    # the provincial gap leaves the city's 120,000.00 whole: a gap is the money of the payer its rule names
+    assert figures(rows[("program_payer", "construction", "city", "", "")]) == ("120000.00", "120000.00", "0.00",
+                                                                               "0.00%", None)
+    assert figures(rows[("county_program", "operating", "", "越城区", "")]) == ("600.00", "600.00", "0.00", "0.00%",
+                                                                               None)
+    assert figures(rows[("program_payer", "operating", "city", "", "")]) == ("1800.00", "1800.00", "0.00", "0.00%",
+                                                                            None)
+    header, *inst = xlsx_rows(out, "机构")
+    n30_cells = dict(zip(header, next(r for r in inst if r[0] == "N30")))
+    assert (n30_cells["现行（元）"], n30_cells["拟议（元）"], n30_cells["差额（元）"]) == (150600, "", "")
+    assert n30_cells["说明"] == "不能计算（拟议方案政策缺口）"
+    h4_cells = dict(zip(header, next(r for r in inst if r[0] == "H4")))
+    assert (h4_cells["现行（元）"], h4_cells["拟议（元）"], h4_cells["差额（元）"]) == (1200, 1200, 0)
+
+
+def test_totals_have_no_figure_for_a_side_with_a_gap(provincial_gap, tmp_path):
+    # baseline 1,200.00 + 150,600.00 = 151,800.00, complete; the proposal leaves N30's provincial part open
+    c, out = provincial_gap
+    assert c.totals() == (151_800_00, None, None)
+    assert figures(csv_rows(out)[("total", "", "", "", "")]) == ("151800.00", None, None, None,
+                                                                 "不能计算（拟议方案政策缺口）")
+    summary = xlsx_rows(out, "汇总")
+    assert summary[-1][:5] == ["财政资金合计（不含机构自付）", "", 151800, "", ""]
+    html = (out / "compare.html").read_text(encoding="utf-8")
+    total = html.split('id="compare-total"')[1].split("</table>")[0]
+    assert "151,800.00" in total and "121,800.00" not in total and "不能计算（拟议方案政策缺口）" in total
+    r = CliRunner().invoke(main, ["compare", "--policy", "shaoxing", "--year", "2024",
+                                  "--data", str(tmp_path / "data"), "--set", PROVINCE, "--proposal-policy", "shaoxing",
+                                  "--out", str(tmp_path / "o2"), "--no-report"])
+    assert r.exit_code == 0, r.output
+    line = next(x for x in r.output.splitlines() if "财政资金合计" in x)
+    assert "151,800.00" in line and "121,800.00" not in line and "不能计算（拟议方案政策缺口）" in line
+
+
+def test_a_program_gapped_on_both_sides_reads_cannot_compute_not_unchanged(tmp_path):
+    # T2's 2-star rate is open in both; level 4 rises 100 → 120: H4 12 × 20 = +240.00, N30 6 × 20 = +120.00
+    # (its construction is the document's on both sides: the provincial part open on both)
+    c = compare(folder(tmp_path, H4, N30, T2), "shaoxing", 2024, proposal_sets=[LEVEL_4])
+    t2 = c.by_institution.filter(pl.col("institution_id") == "T2").row(0, named=True)
+    assert (t2["baseline_fen"], t2["proposal_fen"], t2["delta_fen"]) == (None, None, None)
+    out = tmp_path / "out"
+    write_compare(c, out)
+    rows = csv_rows(out)
+    same = "不能计算（两侧同一政策缺口）"
+    assert figures(rows[("institution", "", "", "越城区", "T2")]) == (None, None, None, None, same)
+    assert figures(rows[("program_payer", "center_operating", "city", "", "")]) == (None, None, None, None, same)
+    # the same gap on both sides: no side has a total, the difference of what is priced stands
+    partial = "金额不全（两侧同一政策缺口），差额可比"
+    assert figures(rows[("institution", "", "", "越城区", "N30")]) == (None, None, "120.00", None, partial)
+    assert figures(rows[("total", "", "", "", "")]) == (None, None, "360.00", None, partial)
+    assert c.totals() == (None, None, 360_00)
+    assert figures(rows[("institution", "", "", "柯桥区", "H4")]) == ("1200.00", "1440.00", "240.00", "20.00%", None)
+    header, *inst = xlsx_rows(out, "机构")
+    t2_cells = dict(zip(header, next(r for r in inst if r[0] == "T2")))
+    assert (t2_cells["现行（元）"], t2_cells["拟议（元）"], t2_cells["差额（元）"], t2_cells["说明"]) == ("", "", "", same)
+    html = (out / "compare.html").read_text(encoding="utf-8")
+    assert "增加 2 家，减少 0 家，不变 0 家（共 2 家）。 另有 1 家因政策缺口不能计算差额" in html
+    r = CliRunner().invoke(main, ["compare", "--policy", "shaoxing", "--year", "2024", "--data", str(tmp_path / "data"),
+                                  "--proposal-set", LEVEL_4, "--out", str(tmp_path / "o2"), "--no-report"])
+    assert r.exit_code == 0, r.output
+    assert "机构：增加 2 家，减少 0 家，不变 0 家，因政策缺口不能计算 1 家" in r.output
+    line = next(x for x in r.output.splitlines() if "居家养老中心运营补助" in x)
+    assert "0.00" not in line and same in line
