@@ -15,7 +15,7 @@ def fake_run(monkeypatch, tmp_path):
     """audit.pipeline.run returns the fake result (3 institutions, I001 and I002 with errors)."""
     calls = []
 
-    def run(data_path, policy, year, sets=(), override_file=None, lang="zh"):
+    def run(data_path, policy, year, sets=(), override_file=None, lang="zh", period=None):
         calls.append((policy, year, sets, lang))
         return fake_result(lang=lang)
 
