@@ -335,9 +335,10 @@ def _frame_from_grid(
     homes = [n for n in names if n == "_inst_name"]
     remarks = [n for n, header in zip(names, found.headers) if layout.is_remark(header)]
     # what only a real record carries (a 凭证号, a 拨付日期), and the fields every record fills
-    records = [n for n in names if n in known and (known[n].type == "date" or known[n].spec.get("record_mark"))]
+    vouchers = [n for n in names if n in known and known[n].spec.get("record_mark")]
+    records = [n for n in names if n in known and known[n].type == "date"] + vouchers
     needed = [n for n in names if n in known and known[n].required and n not in {*ids, *homes, *money, *records}]
-    roles = (ids, money, homes, remarks, records, needed)
+    roles = (ids, money, homes, remarks, records, vouchers, needed)
     df, skipped, doubtful = layout.body_frame(body, names, first_row + h, *roles)
     if filled and (doubtful or remarks):
         # 小计 under a 机构编号 merged over the home's rows (in a label cell or a 备注): the id is

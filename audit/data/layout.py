@@ -205,6 +205,7 @@ def body_frame(
     homes=(),
     remarks=(),
     records=(),
+    vouchers=(),
     needed=(),
 ) -> tuple[pl.DataFrame, list[dict], list[dict]]:
     """The rows under the header, named, each with its spreadsheet row in `_row`; rows
@@ -215,11 +216,11 @@ def body_frame(
     cells = [c for c in df.columns if c != "_row"]
     if cells:
         df = df.filter(pl.any_horizontal([pl.col(c).str.contains(r"\S").fill_null(False) for c in cells]))
-    return skip_rows(df, cells, ids, amounts, homes, remarks, records, needed)
+    return skip_rows(df, cells, ids, amounts, homes, remarks, records, vouchers, needed)
 
 
 def skip_rows(
-    df: pl.DataFrame, cells: list[str], ids=(), amounts=(), homes=(), remarks=(), records=(), needed=()
+    df: pl.DataFrame, cells: list[str], ids=(), amounts=(), homes=(), remarks=(), records=(), vouchers=(), needed=()
 ) -> tuple[pl.DataFrame, list[dict], list[dict]]:
     """Drop 合计/小计 rows and signature footers (never data), saying which and why.
 
@@ -238,8 +239,8 @@ def skip_rows(
     (`records`: a 凭证号, a 拨付日期) — a programme or period repeated on a subtotal is no
     proof; on a payment to A002 with its voucher the word is the clerk's note, and the row is
     data. A label that is more than the bare word (合计 村敬老院, 小计(3家)) on a row filling
-    every field a record needs (`needed`: 补贴项目, 所属期间) and a voucher or date is a
-    record too; a bare 合计/合计： stays a total whatever it repeats (one voucher may book
+    every field a record needs (`needed`: 补贴项目, 所属期间) and a voucher (`vouchers`, a
+    date is not enough: a group's subtotal may repeat its dates) is a record too; a bare 合计/合计： stays a total whatever it repeats (one voucher may book
     a whole batch).
 
     Returns (data rows, skipped, doubtful): each as {"row", "kind", "text", "data"}; kind
@@ -276,7 +277,7 @@ def skip_rows(
     labels = [c for c in cells if c not in remarks]
     first_labels = [c for c in cells[:4] if c not in remarks]
     has_record = filled_in(records)  # a voucher or a date: what a subtotal does not carry
-    whole = has_record & pl.all_horizontal([filled_in([c]) for c in needed if c in cells] or [pl.lit(False)])
+    whole = filled_in(vouchers) & pl.all_horizontal([filled_in([c]) for c in needed if c in cells] or [pl.lit(False)])
     total = (  # the bare word (合计, 小计：) is a total even on a whole row: caught by TOTAL_CELL_RE
         (pl.any_horizontal([total_label(c) for c in first_labels] or [pl.lit(False)]) & ~whole)
         | any_match(labels, TOTAL_CELL_RE)
