@@ -276,13 +276,12 @@ def skip_rows(
     first_filled = pl.coalesce([pl.when(txt(c).str.contains(r"\S")).then(txt(c)) for c in cells])
     labels = [c for c in cells if c not in remarks]
     first_labels = [c for c in cells[:4] if c not in remarks]
-    has_record = filled_in(records)  # a voucher or a date: what a subtotal does not carry
-    whole = filled_in(vouchers) & pl.all_horizontal([filled_in([c]) for c in needed if c in cells] or [pl.lit(False)])
-    total = (  # the bare word (合计, 小计：) is a total even on a whole row: caught by TOTAL_CELL_RE
-        (pl.any_horizontal([total_label(c) for c in first_labels] or [pl.lit(False)]) & ~whole)
-        | any_match(labels, TOTAL_CELL_RE)
-        | (any_match(remarks, TOTAL_CELL_RE) & ~has_record)
-    )
+    total = pl.any_horizontal([total_label(c) for c in first_labels] or [pl.lit(False)])
+    if vouchers and needed:  # 合计 村敬老院 · 运营补贴 · 2024 · 记-9 is a payment; the bare word stays a total below
+        total = total & ~(filled_in(vouchers) & pl.all_horizontal([filled_in([c]) for c in needed]))
+    total = total | any_match(labels, TOTAL_CELL_RE)
+    if remarks:  # a voucher or a date is what a subtotal does not carry
+        total = total | (any_match(remarks, TOTAL_CELL_RE) & ~filled_in(records))
     footer = first_filled.str.contains(FOOTER_RE).fill_null(False) | (
         any_match(cells, FOOTER_RE) & ~has_id & ~has_home & ~has_figure
     )
