@@ -297,3 +297,91 @@ def test_claim_months_typed_as_dates_reach_the_money(tmp_path):
     assert (r["claimed_fen"], r["approved_fen"], r["explained_fen"], r["explained_by"]) == (600_00, 400_00, 200_00,
                                                                                            "claim_died")
     assert disc.filter(pl.col("rule") == "claim_died")["month_end"].dt.month().to_list() == [5, 6]
+
+
+# ---------------------------------------------------------------- 4. a subtotal repeating what it sums
+
+SUB_HEADER = ["机构编号", "补贴项目", "所属期间", "拨付金额", "凭证号", "备注"]
+
+
+def test_a_remark_subtotal_repeating_the_programme_and_period_is_asked_not_paid_again(tmp_path):
+    """A001 is paid 10,000 (记-1) and 10,000 (记-2); row 4 repeats A001 · 运营补贴 · 2024 ·
+    20,000 with 备注 小计 and no voucher or date: a programme and period repeated on a
+    subtotal prove no payment, so it is the total_with_id error naming the row and its
+    20,000, not a silent third payment (paid would read 45,000 instead of 25,000)."""
+    pay = [SUB_HEADER,
+           ["A001", "运营补贴", "2024-01", 10000, "记-1", None],
+           ["A001", "运营补贴", "2024-02", 10000, "记-2", None],
+           ["A001", "运营补贴", "2024", 20000, None, "小计"],
+           ["A002", "运营补贴", "2024-01", 5000, "记-3", None],
+           [None, None, None, 25000, None, "合计"]]
+    ds = audit.load_data(book(tmp_path / "b.xlsx", {"机构": INSTITUTIONS, "拨付": pay}))
+    errors = ds.errors().filter(pl.col("table") == "payments")
+    assert errors.select("row", "check").rows() == [(4, "total_with_id")]
+    assert "20000" in errors["message"][0]
+    assert problems(ds, "skipped_total") == [("机构", 5, "info"), ("拨付", 6, "info")]
+
+
+def test_a_remark_subtotal_under_a_merged_id_or_with_no_id_is_a_total_not_a_blank_id(tmp_path):
+    """机构编号 merged down A2:A4: row 4 (运营补贴 · 2024 or no period · 20,000 · 小计, no
+    voucher) is A001's subtotal, skipped; a programme total with no id (运营补贴 · 15,000 ·
+    合计) is a total, not a payment asking for an id (typing one would count it twice).
+    Paid 10,000 + 10,000 + 5,000 = 25,000 on each sheet; no error."""
+    for period in ("2024", None):
+        path = tmp_path / f"m{period}.xlsx"
+        wb = openpyxl.Workbook()
+        ws = wb.active
+        ws.title = "机构"
+        for r in INSTITUTIONS:
+            ws.append(r)
+        ws = wb.create_sheet("拨付")
+        for r in [SUB_HEADER,
+                  ["A001", "运营补贴", "2024-01", 10000, "记-1", None],
+                  [None, "运营补贴", "2024-02", 10000, "记-2", None],
+                  [None, "运营补贴", period, 20000, None, "小计"],
+                  ["A002", "运营补贴", "2024-01", 5000, "记-3", None],
+                  [None, "运营补贴", None, 25000, None, "合计"]]:
+            ws.append(r)
+        ws.merge_cells("A2:A4")
+        wb.save(path)
+        ds = audit.load_data(path)
+        assert ds.errors().is_empty(), ds.errors()
+        assert ds.tables["payments"]["amount_fen"].sum() == 2_500_000
+        assert problems(ds, "skipped_total") == [("机构", 5, "info"), ("拨付", 4, "info"), ("拨付", 6, "info")]
+
+
+def test_a_home_named_with_a_space_after_the_total_word_is_paid_when_the_row_is_a_payment(tmp_path):
+    """合计 村敬老院 (a space inside: the register's 合计村敬老院, A003) · 运营补贴 · 2024 ·
+    1,000 · 记-9 fills every field of a payment and a voucher: a payment, not a total to drop.
+    A bare 合计 row repeating a programme, period and one voucher (a batch booked on 记-12)
+    stays a total. Paid 50,000 + 1,000 + 10,000 = 61,000."""
+    pay = [["机构名称", "补贴项目", "所属期间", "拨付金额", "凭证号"],
+           ["合计村敬老院", "运营补贴", "2024", 50000, "记-12"],
+           ["合计 村敬老院", "运营补贴", "2024", 1000, "记-9"],
+           ["越城区甲养老院", "运营补贴", "2024", 10000, "记-12"],
+           ["合计", "运营补贴", "2024", 60000, "记-12"]]
+    ds = audit.load_data(book(tmp_path / "b.xlsx", {"机构": NAMED_LIKE_TOTALS, "拨付": pay}))
+    assert ds.errors().is_empty(), ds.errors()
+    paid = ds.tables["payments"].sort("_row").select("institution_id", "amount_fen").rows()
+    assert paid == [("A003", 5_000_000), ("A003", 100_000), ("A001", 1_000_000)]
+    assert problems(ds, "skipped_total") == [("机构", 7, "info"), ("拨付", 5, "info")]
+
+
+def test_a_first_of_the_month_date_in_a_period_column_is_its_month_with_a_warning(tmp_path):
+    """所属期间 holding the date 2025-01-01 (a typed 2025-01 Excel kept as a date, or a payment
+    date on the 1st?): read as 2025-01, with a warning naming 拨付 row 2, column C, 所属期间 —
+    the period decides which claim the 3,000 settles. A claim month 2024-06-01 in 申报月份 is
+    the month without a warning (a month column holds nothing else)."""
+    pay = [["机构编号", "补贴项目", "所属期间", "拨付金额", "凭证号"],
+           ["A001", "运营补贴", datetime.datetime(2025, 1, 1), 3000, "记-1"],
+           ["A001", "运营补贴", "2024", 3000, "记-2"]]
+    roll = [ROLL_HEADER, [1, "A001", datetime.datetime(2024, 6, 1), ID_A]]
+    ds = audit.load_data(book(tmp_path / "b.xlsx", {"机构": INSTITUTIONS, "拨付": pay, "申报名册": roll}))
+    assert ds.errors().is_empty(), ds.errors()
+    said = ds.problems.filter(pl.col("check") == "period_from_date")
+    assert said.select("sheet", "row", "letter", "header", "severity").rows() == [
+        ("拨付", 2, "C", "所属期间", "warning")]
+    assert "2025-01-01" in said["message"][0] and "2025-01" in said["message_en"][0]
+    assert ds.tables["payments"].sort("_row")["period"].to_list() == ["2025-01", "2024"]
+    assert ds.tables["claim_residents"]["period"].to_list() == ["2024-06"]
+    assert not ds.problems.filter(pl.col("table") == "claim_residents").filter(pl.col("severity") != "info").height

@@ -334,12 +334,17 @@ def _frame_from_grid(
     money = [n for n in names if n in known and known[n].type == "money"]
     homes = [n for n in names if n == "_inst_name"]
     remarks = [n for n, header in zip(names, found.headers) if layout.is_remark(header)]
-    df, skipped, doubtful = layout.body_frame(body, names, first_row + h, ids, money, homes, remarks)
+    # what only a real record carries (a 凭证号, a 拨付日期), and the fields every record fills
+    vouchers = [n for n in names if n in known and known[n].spec.get("record_mark")]
+    records = [n for n in names if n in known and known[n].type == "date"] + vouchers
+    needed = [n for n in names if n in known and known[n].required and n not in {*ids, *homes, *money, *records}]
+    roles = (ids, money, homes, remarks, records, vouchers, needed)
+    df, skipped, doubtful = layout.body_frame(body, names, first_row + h, *roles)
     if filled and (doubtful or remarks):
         # 小计 under a 机构编号 merged over the home's rows (in a label cell or a 备注): the id is
         # the range's, not typed on that row — a per-home subtotal, the commonest layout, not a
         # payment with a stray word or a remark
-        typed = layout.body_frame(grid.slice(h), names, first_row + h, ids, money, homes, remarks)[1]
+        typed = layout.body_frame(grid.slice(h), names, first_row + h, *roles)[1]
         by_fill = {r["row"] for r in typed if r["kind"] == "total"} - {r["row"] for r in skipped}
         if by_fill:
             skipped = sorted(skipped + [r for r in typed if r["row"] in by_fill], key=lambda r: r["row"])

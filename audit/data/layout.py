@@ -197,7 +197,16 @@ def find_layout(grid: pl.DataFrame, hmap: dict, first_row: int) -> Layout:
 
 
 def body_frame(
-    body: pl.DataFrame, names: list[str], first_body_row: int, ids=(), amounts=(), homes=(), remarks=()
+    body: pl.DataFrame,
+    names: list[str],
+    first_body_row: int,
+    ids=(),
+    amounts=(),
+    homes=(),
+    remarks=(),
+    records=(),
+    vouchers=(),
+    needed=(),
 ) -> tuple[pl.DataFrame, list[dict], list[dict]]:
     """The rows under the header, named, each with its spreadsheet row in `_row`; rows
     blank in every cell dropped, 合计 rows and footers skipped (see skip_rows)."""
@@ -207,11 +216,11 @@ def body_frame(
     cells = [c for c in df.columns if c != "_row"]
     if cells:
         df = df.filter(pl.any_horizontal([pl.col(c).str.contains(r"\S").fill_null(False) for c in cells]))
-    return skip_rows(df, cells, ids, amounts, homes, remarks)
+    return skip_rows(df, cells, ids, amounts, homes, remarks, records, vouchers, needed)
 
 
 def skip_rows(
-    df: pl.DataFrame, cells: list[str], ids=(), amounts=(), homes=(), remarks=()
+    df: pl.DataFrame, cells: list[str], ids=(), amounts=(), homes=(), remarks=(), records=(), vouchers=(), needed=()
 ) -> tuple[pl.DataFrame, list[dict], list[dict]]:
     """Drop 合计/小计 rows and signature footers (never data), saying which and why.
 
@@ -226,9 +235,13 @@ def skip_rows(
     机构名称 column): a row naming a home by id is not dropped on a word; it is kept and
     returned as doubtful (the caller makes it an error: either reading may be wrong by its
     money). A remark (`remarks`: the 备注/说明 columns) is no label: 合计 there makes a total
-    (or, beside an id, a doubtful row) only of a row holding nothing but figures and the
-    home; on a payment to A002 with its programme and voucher it is the clerk's note, and
-    the row is data.
+    (or, beside an id, a doubtful row) unless the row carries what only a real record has
+    (`records`: a 凭证号, a 拨付日期) — a programme or period repeated on a subtotal is no
+    proof; on a payment to A002 with its voucher the word is the clerk's note, and the row is
+    data. A label that is more than the bare word (合计 村敬老院, 小计(3家)) on a row filling
+    every field a record needs (`needed`: 补贴项目, 所属期间) and a voucher (`vouchers`, a
+    date is not enough: a group's subtotal may repeat its dates) is a record too; a bare 合计/合计： stays a total whatever it repeats (one voucher may book
+    a whole batch).
 
     Returns (data rows, skipped, doubtful): each as {"row", "kind", "text", "data"}; kind
     total|footer|total_with_id, data = the row holds an id or a figure in a money column
@@ -248,17 +261,10 @@ def skip_rows(
     def total_label(c: str) -> pl.Expr:  # 合计…, 小计(3家) — not 合计村敬老院
         return (txt(c).str.contains(TOTAL_RE) & ~txt(c).str.contains(NAMED_LIKE_TOTAL_RE)).fill_null(False)
 
-    def filled_in(cols, figures: bool = True) -> pl.Expr:
-        """A value there that is not itself a total's or a footer's words (nor, unless
-        `figures`, a bare number)."""
+    def filled_in(cols) -> pl.Expr:  # a value there that is not itself a total's or a footer's words
         return pl.any_horizontal(
             [
-                (
-                    txt(c).str.contains(r"\S")
-                    & ~total_label(c)
-                    & ~txt(c).str.contains(FOOTER_RE)
-                    & (pl.lit(True) if figures else ~txt(c).str.contains(MONEY_FIGURE_RE))
-                ).fill_null(False)
+                (txt(c).str.contains(r"\S") & ~total_label(c) & ~txt(c).str.contains(FOOTER_RE)).fill_null(False)
                 for c in cols
                 if c in cells
             ]
@@ -269,12 +275,13 @@ def skip_rows(
     has_figure = any_match(amounts, MONEY_FIGURE_RE)
     first_filled = pl.coalesce([pl.when(txt(c).str.contains(r"\S")).then(txt(c)) for c in cells])
     labels = [c for c in cells if c not in remarks]
-    total = pl.any_horizontal([total_label(c) for c in cells[:4] if c not in remarks] or [pl.lit(False)]) | any_match(
-        labels, TOTAL_CELL_RE
-    )
-    if remarks:  # 合计 in a remark beside nothing but figures and the home: a programme, a voucher make it data
-        described = filled_in([c for c in labels if c not in ids and c not in homes], figures=False)
-        total = total | (any_match(remarks, TOTAL_CELL_RE) & ~described)
+    first_labels = [c for c in cells[:4] if c not in remarks]
+    total = pl.any_horizontal([total_label(c) for c in first_labels] or [pl.lit(False)])
+    if vouchers and needed:  # 合计 村敬老院 · 运营补贴 · 2024 · 记-9 is a payment; the bare word stays a total below
+        total = total & ~(filled_in(vouchers) & pl.all_horizontal([filled_in([c]) for c in needed]))
+    total = total | any_match(labels, TOTAL_CELL_RE)
+    if remarks:  # a voucher or a date is what a subtotal does not carry
+        total = total | (any_match(remarks, TOTAL_CELL_RE) & ~filled_in(records))
     footer = first_filled.str.contains(FOOTER_RE).fill_null(False) | (
         any_match(cells, FOOTER_RE) & ~has_id & ~has_home & ~has_figure
     )

@@ -193,8 +193,10 @@ def _read_months(df: pl.DataFrame, col: schema.Column, table: str, sheet) -> tup
     written, for the period check), and what was said: in a month column (申报月份) a date on
     another day than the 1st is its month with a warning (a claim month can move money); in
     a period column it is an error (a payment date typed there says nothing of whether a
-    month, a quarter or the year is paid); a serial is read and said; 2024.1 is an error
-    asking which month. Parsed once per distinct value."""
+    month, a quarter or the year is paid), and a date on the 1st is its month with a warning
+    naming the cell (a typed 2024-06 that Excel kept as a date, or a payment date on the 1st:
+    the period decides which claim a payment settles); a serial is read and said; 2024.1 is
+    an error asking which month. Parsed once per distinct value."""
     from audit.dates import FORMS_EN, FORMS_ZH
 
     text = df.select(col.name) if df.schema[col.name] == pl.String else as_text(df.select(col.name))
@@ -255,8 +257,29 @@ def _read_months(df: pl.DataFrame, col: schema.Column, table: str, sheet) -> tup
             "period",
             "error",
         ),
+        _problem_frame(  # 2025-01-01: a typed 2025-01 Excel kept as a date, or a payment date on the 1st?
+            rows.filter(pl.col("__date").is_not_null() & (day == 1) & pl.lit(not one_month)),
+            table,
+            sheet,
+            col.name,
+            shown,
+            pl.lit("期间栏填的是日期 ")
+            + shown
+            + "：按月份 "
+            + month
+            + " 读取；期间决定这笔钱属于哪一期（拨付冲抵哪一期申报），如不是这个月（例如这是拨付日期），请写明期间："
+            + FORMS_ZH,
+            pl.lit("a date, ")
+            + shown
+            + ", in a period column: read as the month "
+            + month
+            + "; the period decides which period the money belongs to (which claim a payment settles), so if "
+            "another is meant (this may be a payment date), write the period: " + FORMS_EN,
+            "period_from_date",
+            "warning",
+        ),
         _problem_frame(
-            rows.filter(pl.col("__serial") & (day == 1)),
+            rows.filter(pl.col("__serial") & (day == 1) & pl.lit(one_month)),
             table,
             sheet,
             col.name,

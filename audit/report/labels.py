@@ -449,10 +449,12 @@ LABELS["en"]["rules"].update({
 # months as clerks type them (audit.data.normalise: a date or serial in a month column, 2024.1)
 LABELS["zh"]["rules"].update({
     "month_from_date": "月份栏填了日期", "month_serial": "月份栏是日期序号", "month_ambiguous": "月份不明（1 月还是 10 月）",
+    "period_from_date": "期间栏填了日期（按所在月份读取）",
 })
 LABELS["en"]["rules"].update({
     "month_from_date": "a date where a month is expected", "month_serial": "a date serial where a month is expected",
     "month_ambiguous": "month unclear (January or October)",
+    "period_from_date": "a date in a period column (read as its month)",
 })
 
 # the self-check's table of the people behind its grouped per-person findings (audit.report.person_findings)
