@@ -232,6 +232,31 @@ class Ctx:
             rule.citation,
         )
 
+    def blank_gap(self, rule, param: Gap, ids) -> None:
+        """Homes with a blank 营利性质, paid as for-profit (PROFIT_STATUS), where the non-profit
+        share is a declared gap: what they are due if non-profit cannot be computed, so they are
+        named under the gap — their own policy_gap finding (they are paid, so not in the count of
+        unpaid homes) and gap_ids (a self-check and compare see their amount as open)."""
+        ids = sorted(set(ids.to_list() if isinstance(ids, pl.Series) else ids))
+        if not ids or param.not_in_force:
+            return
+        name = f"{rule.id}.{param.param}"
+        self.gap_ids.setdefault(name, set()).update(ids)
+        sample = ", ".join(ids[:GAP_SAMPLE]) + (" …" if len(ids) > GAP_SAMPLE else "")
+        self.finding(
+            "policy_gap",
+            "warning",
+            self.t(
+                f"{rule.citation} 未规定参数 {name}：{len(ids)} 个机构未填写营利性质，已按营利性计发；"
+                f"如属非营利性，应计发数额无法计算（不是 0）；请填写营利性质，或用 --set {name}=数值 设定本地标准",
+                f"{rule.citation} does not set {name}: {len(ids)} institution(s) with profit status blank are paid "
+                f"as for-profit; if non-profit, what is due cannot be computed (it is not 0); fill in the profit "
+                f"status, or set a local value with --set {name}=VALUE",
+            ),
+            f"param={name} affected={len(ids)} profit_status=blank ids={sample}",
+            rule.citation,
+        )
+
 
 def home_amounts_key(code: str, rule_id: str, period_label: str) -> str:
     """Where Ctx.home_amounts keeps the homes of a rule-level finding: its code, the `rule=`
