@@ -134,6 +134,8 @@ class Ctx:
     interpretations: set = field(default_factory=set)
     average_premium: dict = field(default_factory=dict)  # rule id -> fen used, for the manifest
     gap_ids: dict = field(default_factory=dict)  # "rule.param" -> every institution it leaves unpaid (explain)
+    # the part of gap_ids paid on the for-profit reading of a blank 营利性质 (Ctx.blank_gap): amount open
+    blank_gap_ids: dict = field(default_factory=dict)
     # home_amounts_key -> {institution_id: fen}: each home's money in a rule-level finding (Ctx.spread)
     home_amounts: dict = field(default_factory=dict)
     # money a register or check takes off the declarations: institution_id, program, rule, month_end,
@@ -242,6 +244,7 @@ class Ctx:
             return
         name = f"{rule.id}.{param.param}"
         self.gap_ids.setdefault(name, set()).update(ids)
+        self.blank_gap_ids.setdefault(name, set()).update(ids)
         sample = ", ".join(ids[:GAP_SAMPLE]) + (" …" if len(ids) > GAP_SAMPLE else "")
         self.finding(
             "policy_gap",
