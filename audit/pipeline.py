@@ -688,6 +688,10 @@ def explain(result: RunResult, institution_id: str, program: str | None = None, 
         out.append("")
     # gaps are one finding per rule × parameter (ids sampled in its evidence): say which hit this institution
     gap_ids = getattr(result.extra.get("ctx"), "gap_ids", {})
+    # paid on the for-profit reading of a blank 营利性质, the non-profit amount open (Ctx.blank_gap)
+    read_forprofit = {
+        k for k, ids in getattr(result.extra.get("ctx"), "blank_gap_ids", {}).items() if institution_id in ids
+    }
     gaps = sorted(
         k
         for k, ids in gap_ids.items()
@@ -695,13 +699,29 @@ def explain(result: RunResult, institution_id: str, program: str | None = None, 
         and (program is None or result.pack.rules[k.split(".")[0]].kind in PROGRAM_KINDS[program])
     )
     if gaps:
-        out.append(L("政策未规定、本机构未计发的项目：", "Not paid because the policy text leaves it open:"))
-        for key in gaps:
-            rule = result.pack.rules[key.split(".")[0]]
+        if read_forprofit:
             out.append(
                 L(
-                    f"  - {key}（{rule.citation}）：原文未规定，可用 --set {key}=数值 设定本地标准后重算",
-                    f"  - {key} ({rule.citation}): not set by the text; set a local value with "
+                    "政策未规定、本机构因此未计发或金额未定的项目：",
+                    "Left open by the policy text (not paid, or the amount not settled):",
+                )
+            )
+        else:
+            out.append(L("政策未规定、本机构未计发的项目：", "Not paid because the policy text leaves it open:"))
+        for key in gaps:
+            rule = result.pack.rules[key.split(".")[0]]
+            blank = (
+                L(
+                    "本机构未填写营利性质，已按营利性计发，如属非营利性，应计发数额无法计算；",
+                    "profit status blank, paid as for-profit; if non-profit, what is due cannot be computed; ",
+                )
+                if key in read_forprofit
+                else ""
+            )
+            out.append(
+                L(
+                    f"  - {key}（{rule.citation}）：原文未规定，{blank}可用 --set {key}=数值 设定本地标准后重算",
+                    f"  - {key} ({rule.citation}): not set by the text; {blank}set a local value with "
                     f"--set {key}=VALUE and run again",
                 )
             )

@@ -38,6 +38,11 @@ STAKE_SCHEMA = {
     "programs": pl.String,
     "rules": pl.String,
     "citation": pl.String,
+    # the home's other blank cells read in favour beside this one (columns, comma-joined) and the
+    # most all of them bring together: the parts of several blanks are each an upper bound and do
+    # not add up (each may count money only the others together unlock); null for a lone blank
+    "with_blank": pl.String,
+    "joint_fen": pl.Int64,
 }
 # the input read in the residents' favour: (table, column) → how the doubtful rows are filled
 FAVOUR_WORDS = {
@@ -228,12 +233,13 @@ def money_at_stake(
         # favour on both sides: each alone would change nothing, and the home would go unsaid; so the
         # stake is this input's own part (a blank 营利性质 beside a blank 示范 flag is not the flag's),
         # or what it brings alone where that is more (two flags either of which lifts the band)
-        context, favoured_others = doubtful, False
-        for other_table, other in sorted(BLANK_IS_DOUBT - {(table, column)}):
+        context, favoured_others = doubtful, []
+        read_here = {tc for r in rules.values() for tc in rule_columns(r, span)}
+        for other_table, other in sorted(BLANK_IS_DOUBT & read_here - {(table, column)}):
             if not against and other_table == table and other in context.columns and context[other].null_count():
                 favoured = _favour(table, other, context, tables, pack, year).get_column(other)
                 context = context.with_columns(pl.coalesce(pl.col(other), favoured).alias(other))
-                favoured_others = True
+                favoured_others.append(other)
         fixed_rows = (
             doubtful.with_columns(pl.lit(None, pl.String).alias(column))  # not local
             if against
@@ -248,6 +254,7 @@ def money_at_stake(
         read, after = _public(narrow, sub_pack, year, span), _public(with_rows(fixed_rows), sub_pack, year, span)
         # against: the money paid as read that the other reading would not pay
         gain = _gain(read, after) if against else _gain(after, read)
+        joint = gain  # all the home's blanks read in favour: the most they bring together
         if favoured_others:  # its own part beside the other blanks, or what it brings alone: the larger
             alone = _public(with_rows(_favour(table, column, doubtful, tables, pack, year)), sub_pack, year, span)
             own = _gain(after, _public(with_rows(context), sub_pack, year, span))
@@ -259,6 +266,25 @@ def money_at_stake(
         )
         if not diff.height:
             continue
+        if favoured_others:  # the home's other blanks and the most they all bring: the parts do not add up
+            blank_others = doubtful.group_by("institution_id").agg(
+                pl.concat_str(
+                    [pl.when(pl.col(c).is_null().any()).then(pl.lit(c)) for c in favoured_others],
+                    separator=",",
+                    ignore_nulls=True,
+                ).alias("with_blank")
+            )
+            together = joint.filter(pl.col("delta") > 0).group_by("institution_id").agg(pl.col("delta").sum())
+            diff = (
+                diff.join(blank_others.filter(pl.col("with_blank") != ""), on="institution_id", how="left")
+                .join(together, on="institution_id", how="left")
+                .with_columns(  # at least this part (the readings are not assumed to only ever add)
+                    pl.when(pl.col("with_blank").is_not_null())
+                    .then(pl.max_horizontal("delta", "amount_fen"))
+                    .alias("joint_fen")
+                )
+                .drop("delta")
+            )
         src = (sources.get(table) or {}).get("sheet")
         where = (
             doubtful.with_columns(sheet_expr(doubtful, src))
@@ -277,7 +303,14 @@ def money_at_stake(
         )
     if not rows:
         return pl.DataFrame(schema=STAKE_SCHEMA)
-    out = pl.concat([r.select(pl.col(c).cast(tp) for c, tp in STAKE_SCHEMA.items()) for r in rows])
+    out = pl.concat(
+        [
+            r.select(
+                pl.col(c).cast(tp) if c in r.columns else pl.lit(None, tp).alias(c) for c, tp in STAKE_SCHEMA.items()
+            )
+            for r in rows
+        ]
+    )
     return out.sort("code", "table", "column", "institution_id")
 
 
@@ -316,6 +349,20 @@ def _what(code: str, table: str, column: str, n: int, lang: str, year: int) -> s
     if code == "value_blank":
         return t(lang, f"{n} 行未填写“{zh_col}”", f"{zh_col} is blank on {n} row(s)")
     return t(lang, f"{n} 行的“{zh_col}”无法读取", f"{zh_col} cannot be read on {n} row(s)")
+
+
+def _together(table: str, with_blank: str | None, joint_fen: int | None, lang: str) -> str:
+    """The most a home's blank cells bring together, said beside each one's part (the parts
+    are each an upper bound and do not add up)."""
+    if not with_blank or joint_fen is None:
+        return ""
+    names = [schema.table(table).column(c).zh for c in with_blank.split(",")]
+    return t(
+        lang,
+        f"；与同一机构未填写的{'、'.join(f'“{z}”' for z in names)}合计最多 {yuan(joint_fen)} 元，各项不可相加",
+        f"; with the same institution's blank {', '.join(names)}, at most {yuan(joint_fen)} yuan in all "
+        "(the parts do not add up)",
+    )
 
 
 def _message(code, table, column, n, amount_fen, programs, lang, year, who: str = "") -> str:
@@ -359,8 +406,10 @@ def stake_findings(
             "institution_id": s["institution_id"],
             "rule": f"at_stake_{s['code']}",
             "severity": "warning",
-            "message": _message(s["code"], s["table"], s["column"], s["n"], s["amount_fen"], s["programs"], lang, year),
-            "evidence": f"{w} rows={s['n']} amount={yuan(s['amount_fen'])} rules={s['rules']}",
+            "message": _message(s["code"], s["table"], s["column"], s["n"], s["amount_fen"], s["programs"], lang, year)
+            + _together(s["table"], s["with_blank"], s["joint_fen"], lang),
+            "evidence": f"{w} rows={s['n']} amount={yuan(s['amount_fen'])} rules={s['rules']}"
+            + (f" joint={yuan(s['joint_fen'])}" if s["with_blank"] else ""),
             "citation": s["citation"],
             "period": period or str(year),
         }
@@ -382,6 +431,16 @@ def stake_problems(stakes: pl.DataFrame, year: int, lang: str = "zh") -> pl.Data
         pl.col("sheet").sort_by("row").first(),
         pl.col("row").min(),
         pl.col("rules").first(),
+        # the most these homes' blanks bring together: a lone blank's own part, else the joint
+        pl.coalesce("joint_fen", "amount_fen").sum().alias("joint_fen"),
+        pl.col("with_blank")
+        .drop_nulls()
+        .str.split(",")
+        .list.explode(keep_nulls=False, empty_as_null=False)
+        .unique()
+        .sort()
+        .str.join(",")
+        .alias("with_blank"),
     )
     rows = []
     for s in g.iter_rows(named=True):
@@ -397,8 +456,12 @@ def stake_problems(stakes: pl.DataFrame, year: int, lang: str = "zh") -> pl.Data
                 "column": s["column"],
                 "column_zh": schema.table(s["table"]).column(s["column"]).zh,
                 "value": yuan(s["amount_fen"]),
-                "message": _message(*args, "zh", year, who_zh) + f"；规则 {s['rules']}",
-                "message_en": _message(*args, "en", year, who_en) + f"; rules {s['rules']}",
+                "message": _message(*args, "zh", year, who_zh)
+                + _together(s["table"], s["with_blank"], s["joint_fen"], "zh")
+                + f"；规则 {s['rules']}",
+                "message_en": _message(*args, "en", year, who_en)
+                + _together(s["table"], s["with_blank"], s["joint_fen"], "en")
+                + f"; rules {s['rules']}",
                 "severity": "warning",
                 "check": "money_at_stake",
             }

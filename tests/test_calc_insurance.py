@@ -176,3 +176,37 @@ def test_a_run_over_two_years_settles_each_years_premium_by_that_years_rules():
         p.values[0] = replace(p.values[0], start=date(2023, 1, 1))
         p.values[-1] = replace(p.values[-1], until=date(2023, 12, 31))
     assert public_by_year(ended) == {"2023": 6_666_67}
+
+
+def test_a_blank_profit_status_under_an_open_non_profit_share_is_named_under_the_gap(tmp_path):
+    # 东阳 二(二)6 with the non-profit share ("财政补助三分之二") left open, for-profit 1/3 as written.
+    # B (营利性质 blank) is read as for-profit: 3,000.01 × 1/3 = 1,000.003… → 1,000.00 paid, and the
+    # basis says so; if B is non-profit its share is the open one, so what it is due cannot be
+    # computed: B is named under the gap (not silently complete). N (non-profit) gets no share line.
+    from importlib.resources import files
+
+    from audit.calc import compute
+    from audit.policy import load_pack
+    from test_calc_helpers import tables
+
+    text = (files("audit.policy") / "packs" / "dongyang.yaml").read_text(encoding="utf-8")
+    assert text.count('        value: "2/3"') == 1
+    pack = tmp_path / "dongyang_open.yaml"
+    pack.write_text(text.replace('        value: "2/3"', "        gap: true\n        note: 测试 / test"), encoding="utf-8")
+    data = tables(institutions=[inst("B", None), inst("N")], insurance=[policy("B", 3_000_01), policy("N", 3_000_00)])
+    ledger, findings, ctx = compute(data, load_pack(str(pack)), 2024)
+    assert split(ledger, "B") == {("premium_share", "finance"): 1_000_00, ("premium_rest", "institution"): 2_000_01}
+    assert lines(ledger, item="premium_share")["basis"][0] == (
+        "保费 3,000.01 元 × 1/3 = 1,000.00 元（未填写营利性质，按营利性计）"
+    )
+    assert lines(ledger, institution_id="N", item="premium_share").height == 0
+    gaps = findings.filter(pl.col("rule") == "policy_gap")
+    unpaid = gaps.filter(pl.col("message").str.contains("1 个机构的该项不计发"))
+    assert unpaid.height == 1 and unpaid["evidence"][0].endswith("ids=N")  # B is paid: not counted as unpaid
+    blank = gaps.filter(pl.col("message").str.contains("未填写营利性质"))
+    assert blank.height == 1 and "insurance_institution.share_nonprofit" in blank["message"][0]
+    assert blank["evidence"][0].endswith("ids=B") and "无法计算" in blank["message"][0]
+    assert ctx.gap_ids["insurance_institution.share_nonprofit"] == {"N", "B"}  # B's amount is open too
+    assert ctx.blank_gap_ids["insurance_institution.share_nonprofit"] == {"B"}  # paid, on that reading (explain)
+    en = compute(data, load_pack(str(pack)), 2024, lang="en")[1].filter(pl.col("rule") == "policy_gap")
+    assert en.filter(pl.col("message").str.contains("profit status blank")).height == 1

@@ -238,15 +238,18 @@ def test_a_blank_rating_level_says_the_grant_it_holds_and_zero_stays_unrated(mak
 def test_two_blanks_of_one_home_are_each_said_with_the_money_they_hold_together(make_folder):
     # A5 left both 举办性质 and 等级评定 blank, one local resident all year: read alone, either
     # blank still leaves nothing paid (the other stops it), so the home went unsaid. Each is now a
-    # warning of at most 12 × 150 = 1,800.00 (绍兴 重点工作(五)4: 民办, 五级 150 元)
+    # warning of at most 12 × 150 = 1,800.00 (绍兴 重点工作(五)4: 民办, 五级 150 元), and each says
+    # that the two together hold at most the same 1,800.00 (the parts do not add up)
     inst = INST + "A5,戊院,新昌县,养老机构,,非营利,2020-01-01,,100\n"
     folder = make_folder({"机构.csv": inst, "入住老人.csv": (
         "机构编号,身份证号,入住日期,户籍地,能力等级,低保类别,失智\n"
         f"A5,{ID_A},2023-01-01,新昌县,自理,无,否\n")}, with_institutions=False)
     f = audit.run(folder, "shaoxing", 2024).findings.filter(pl.col("rule") == "at_stake_value_blank")
     assert sorted(f["message"].to_list()) == [
-        "1 行未填写“举办性质”：最多 1,800.00 元运营补贴未计发（若这些机构都属规则补助的举办性质）",
-        "1 行未填写“等级评定”：最多 1,800.00 元运营补贴未计发（若这些机构都评为最高等级）"]
+        "1 行未填写“举办性质”：最多 1,800.00 元运营补贴未计发（若这些机构都属规则补助的举办性质）"
+        "；与同一机构未填写的“等级评定”合计最多 1,800.00 元，各项不可相加",
+        "1 行未填写“等级评定”：最多 1,800.00 元运营补贴未计发（若这些机构都评为最高等级）"
+        "；与同一机构未填写的“举办性质”合计最多 1,800.00 元，各项不可相加"]
 
 
 def test_a_band_flag_column_the_data_lacks_is_named_for_the_rule_that_reads_it(make_folder):
@@ -401,3 +404,32 @@ def test_a_blank_profit_status_under_an_average_premium_is_priced_on_everyones_m
     assert city == [555_56]
     stakes = money_at_stake(homes, {}, None, pack, 2024)
     assert stakes.select("institution_id", "column", "amount_fen").rows() == [("B", "profit_status", 555_55)]
+
+
+def test_two_blanks_of_one_home_state_the_most_they_hold_together():
+    """甘肃 《办法》: 10 new self-built beds × 10,000 (非营利, 社会办), 80% for 营利. B left 举办性质 and
+    经营性质 blank: as read it is in no ownership's scope, 0 paid. Both read in favour (民办, 非营利):
+    10 × 10,000 = 100,000.00, the most B can get. 举办性质's own part: 100,000.00 (with 经营性质 blank
+    it still brings 10 × 8,000 = 80,000.00); 经营性质's: 100,000.00 − 80,000.00 = 20,000.00 (alone 0).
+    The parts add up to 120,000.00, more than B can get: each warning states the 100,000.00 together."""
+    from audit.policy import load_pack
+    from audit.stake import money_at_stake, stake_findings, stake_problems
+    from test_calc_helpers import D, tables
+
+    homes = tables(institutions=[{"institution_id": "B", "beds": 10, "ownership": None, "profit_status": None,
+                                  "accepted_on": D(2024, 2, 1), "opened_on": D(2024, 3, 1)}])
+    pack = load_pack("gansu", sets=("construction.payer=province",))
+    stakes = money_at_stake(homes, {}, None, pack, 2024)
+    assert stakes.select("column", "amount_fen", "joint_fen").sort("column").rows() == [
+        ("ownership", 100_000_00, 100_000_00), ("profit_status", 20_000_00, 100_000_00)]
+    f = stake_findings(stakes, 2024).sort("message")
+    assert f["message"].to_list() == [
+        "1 行未填写“举办性质”：最多 100,000.00 元建设补贴未计发（若这些机构都属规则补助的举办性质）；"
+        "与同一机构未填写的“经营性质”合计最多 100,000.00 元，各项不可相加",
+        "1 行未填写“经营性质”：最多 20,000.00 元建设补贴未计发（若这些机构都是非营利性）；"
+        "与同一机构未填写的“举办性质”合计最多 100,000.00 元，各项不可相加"]
+    assert all("joint=100,000.00" in e for e in f["evidence"])
+    en = stake_findings(stakes, 2024, "en").sort("message")["message"].to_list()
+    assert all(m.endswith("at most 100,000.00 yuan in all (the parts do not add up)") for m in en)
+    p = stake_problems(stakes, 2024).sort("column")
+    assert p["message"].str.contains("合计最多 100,000.00 元，各项不可相加").all()

@@ -134,6 +134,8 @@ class Ctx:
     interpretations: set = field(default_factory=set)
     average_premium: dict = field(default_factory=dict)  # rule id -> fen used, for the manifest
     gap_ids: dict = field(default_factory=dict)  # "rule.param" -> every institution it leaves unpaid (explain)
+    # the part of gap_ids paid on the for-profit reading of a blank 营利性质 (Ctx.blank_gap): amount open
+    blank_gap_ids: dict = field(default_factory=dict)
     # home_amounts_key -> {institution_id: fen}: each home's money in a rule-level finding (Ctx.spread)
     home_amounts: dict = field(default_factory=dict)
     # money a register or check takes off the declarations: institution_id, program, rule, month_end,
@@ -229,6 +231,32 @@ class Ctx:
                 f"set a local value with --set {rule.id}.{name}=VALUE",
             ),
             f"param={rule.id}.{name} affected={len(ids)} ids={sample}",
+            rule.citation,
+        )
+
+    def blank_gap(self, rule, param: Gap, ids) -> None:
+        """Homes with a blank 营利性质, paid as for-profit (PROFIT_STATUS), where the non-profit
+        share is a declared gap: what they are due if non-profit cannot be computed, so they are
+        named under the gap — their own policy_gap finding (they are paid, so not in the count of
+        unpaid homes) and gap_ids (a self-check and compare see their amount as open)."""
+        ids = sorted(set(ids.to_list() if isinstance(ids, pl.Series) else ids))
+        if not ids or param.not_in_force:
+            return
+        name = f"{rule.id}.{param.param}"
+        self.gap_ids.setdefault(name, set()).update(ids)
+        self.blank_gap_ids.setdefault(name, set()).update(ids)
+        sample = ", ".join(ids[:GAP_SAMPLE]) + (" …" if len(ids) > GAP_SAMPLE else "")
+        self.finding(
+            "policy_gap",
+            "warning",
+            self.t(
+                f"{rule.citation} 未规定参数 {name}：{len(ids)} 个机构未填写营利性质，已按营利性计发；"
+                f"如属非营利性，应计发数额无法计算（不是 0）；请填写营利性质，或用 --set {name}=数值 设定本地标准",
+                f"{rule.citation} does not set {name}: {len(ids)} institution(s) with profit status blank are paid "
+                f"as for-profit; if non-profit, what is due cannot be computed (it is not 0); fill in the profit "
+                f"status, or set a local value with --set {name}=VALUE",
+            ),
+            f"param={name} affected={len(ids)} profit_status=blank ids={sample}",
             rule.citation,
         )
 

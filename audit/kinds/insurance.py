@@ -74,15 +74,20 @@ def premium_shares(rules: list, tables: dict, ctx: Ctx) -> pl.DataFrame:
         affected = prem.filter(mine)
         if not affected.height:
             continue
-        share_of = {}
+        share_of, open_of = {}, {}
         for status in ("nonprofit", "forprofit"):  # a gap for one kind leaves the other paid
             try:
                 share_of[status] = opt(rule, f"share_{status}", on)
             except Gap as g:
+                open_of[status] = g
                 ctx.gap(rule, g, affected.filter(pl.col("profit_status") == status)["institution_id"])
                 open_share = open_share | (mine & (pl.col("profit_status") == status))
         if not any(v is not None for v in share_of.values()):
             continue
+        if (
+            "nonprofit" in open_of and share_of.get("forprofit") is not None
+        ):  # a blank paid as for-profit may be non-profit
+            ctx.blank_gap(rule, open_of["nonprofit"], affected.filter(pl.col("_blank"))["institution_id"])
         try:
             base = _base(rule, ctx, prem, mine)
         except Gap as g:
@@ -104,7 +109,7 @@ def premium_shares(rules: list, tables: dict, ctx: Ctx) -> pl.DataFrame:
             raw = pl.when(pl.col("profit_status") == status).then(e).otherwise(raw)
         for status, n in notes:
             note = pl.when(pl.col("profit_status") == status).then(n).otherwise(note)
-        if len(set(share_of.values())) > 1:  # the reading of a blank changes the share
+        if len(share_of) < 2 or len(set(share_of.values())) > 1:  # the reading of a blank changes the share
             note = note + pl.when(pl.col("_blank")).then(pl.lit(PROFIT_BLANK_NOTE)).otherwise(pl.lit(""))
         paid = pl.min_horizontal(raw, pl.col("_left"))
         step = prem.with_columns(
