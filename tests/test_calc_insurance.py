@@ -42,7 +42,8 @@ def test_shaoxing_average_premium_from_the_input_and_the_cap():
     assert split(ledger, "A") == {("premium_share", "city"): 1_111_11, ("premium_rest", "institution"): 1_888_89}
     assert split(ledger, "B") == {("premium_share", "city"): 555_56, ("premium_rest", "institution"): 5_444_44}
     assert split(ledger, "C") == {("premium_share", "city"): 1_000_00}
-    info = findings.filter((pl.col("rule") == "policy_gap") & (pl.col("severity") == "info")).row(0, named=True)
+    info = findings.filter(pl.col("rule") == "average_premium_from_input").row(0, named=True)
+    assert info["severity"] == "info"  # paid on the mean: not a gap left unpaid
     assert "mean=3333.33" in info["evidence"] and "insurance_city.average_premium" in info["message"]
     # the provincial share is a gap: a warning, and no provincial line
     warn = findings.filter((pl.col("rule") == "policy_gap") & (pl.col("severity") == "warning"))["message"].to_list()

@@ -163,3 +163,28 @@ def test_a_rule_begun_mid_year_reaches_each_self_check_due_before_it_once_with_t
     assert len(b2) == 1 and b2[0]["stake"].startswith("最多 100,000.00 元未计发")
     assert "ids=" not in b1[0]["evidence"]
     assert seen("B3") == []
+
+
+def test_an_average_premium_taken_from_the_input_is_paid_not_called_a_gap(make_folder):
+    """绍兴 重点工作(五)4 pays a share of the "平均保费", which the text does not give: the run takes
+    the input's mean ((3,000 + 6,000) ÷ 2 = 4,500.00; A1 non-profit 1/3 of it = 1,500.00) and
+    says so. That money is paid: the self-check must not tell the manager it is "未计发" as it
+    does for a parameter left open, and must say how to match the bureau's figure."""
+    import audit
+    from audit.report.context import selfcheck_context, selfcheck_parts
+
+    inst = ("机构编号,机构名称,所属区县,机构类型,举办性质,经营性质,登记备案日期,核定床位数,等级评定\n"
+            "A1,甲院,越城区,养老机构,民办,非营利,2020-01-01,100,2\n"
+            "A2,乙院,越城区,养老机构,民办,非营利,2020-01-01,100,2\n")
+    folder = make_folder({"机构.csv": inst, "综合保险.csv": "机构编号,保险年度,保费,险种\n"
+                          "A1,2024,3000,养老机构综合责任保险\nA2,2024,6000,养老机构综合责任保险\n"},
+                         with_institutions=False)
+    result = audit.run(folder, "shaoxing", 2024)
+    city = result.ledger.filter((pl.col("institution_id") == "A1") & (pl.col("payer") == "city")
+                                & (pl.col("program") == "insurance"))
+    assert city["amount_fen"].sum() == 1_500_00
+    mean = [g for g in selfcheck_context(result, "A1", selfcheck_parts(result))["general_findings"]
+            if "mean=4500.00" in g["evidence"]]
+    assert len(mean) == 1, mean
+    assert "未计发" not in mean[0]["stake"] and mean[0]["stake"].startswith("已按输入数据的平均保费计发")
+    assert "--set" in mean[0]["fix"] and "主管部门" in mean[0]["fix"]

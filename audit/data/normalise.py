@@ -462,7 +462,10 @@ def _parse_column(df: pl.DataFrame, col: schema.Column) -> tuple[pl.Series, pl.S
     if few:
         parsed = df.select(src.unique()).drop_nulls().select(src, value.cast(col.dtype).alias("__v"), bad.alias("__b"))
         out = df.select(src).join(parsed, on=col.name, how="left", maintain_order="left")
-        return out.get_column("__v"), out.get_column("__b").fill_null(False)
+        v = out.get_column("__v")
+        if v.null_count() == v.len():  # (a gathered blank text column still holds 16 bytes a cell: 41 MB)
+            v = pl.repeat(None, v.len(), dtype=v.dtype, eager=True).alias("__v")
+        return v, out.get_column("__b").fill_null(False)
     out = df.select(value.cast(col.dtype).alias("__v"), bad.alias("__b"))
     return out.get_column("__v"), out.get_column("__b")
 

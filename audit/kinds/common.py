@@ -54,9 +54,9 @@ def repeated(frame: pl.DataFrame, *columns: str) -> pl.Series | None:
     """Mask of the rows whose `columns` also occur in another row (audit.data.datachecks.
     repeated, by sorted hashes), or None when no row repeats — the common case, which
     callers take as the fast path."""
-    from audit.data.datachecks import repeated as repeated_keys
+    from audit.data.datachecks import repeated_rows
 
-    mask = repeated_keys(frame.select(pl.struct(columns)).to_series())
+    mask = repeated_rows(frame, columns)
     return mask if mask.any() else None
 
 

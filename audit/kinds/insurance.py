@@ -219,7 +219,7 @@ def _base(rule, ctx: Ctx, prem: pl.DataFrame, mine: pl.Expr) -> dict:
         how = "平均保费（输入数据均值）"
         ctx.interpretations.add("average_premium_from_input")
         ctx.finding(
-            "policy_gap",
+            "average_premium_from_input",  # paid on the mean, not a gap left unpaid
             "info",
             ctx.t(
                 f"{rule.citation} 的平均保费未设定，按输入数据 {fen.len()} 份保单的平均保费 {fen_to_yuan(avg, True)} 元计算；"

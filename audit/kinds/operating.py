@@ -120,7 +120,7 @@ def counted_spans(rule, tables: dict, ctx: Ctx) -> pl.LazyFrame:
     inst = tables["institutions"].filter(pl.col("kind") == "institution")
     if ownership:
         inst = inst.filter(pl.col("ownership").is_in(sorted(ownership)))
-    inst = inst.select("institution_id", pl.col("county").alias("_county"), "rating_level", "registered_on")
+    inst = inst.select("institution_id", "county", "rating_level", "registered_on")
     first, n = ctx.span.start, ctx.span.n_months
     # whole institutions drop out here, so the continuity of a stay is unchanged; the stays
     # of institutions out of scope are left behind in the same pass (not copied, then dropped)
@@ -141,13 +141,26 @@ def counted_spans(rule, tables: dict, ctx: Ctx) -> pl.LazyFrame:
         .filter((pl.col("admitted_on") <= on) & pl.col("institution_id").is_in(inst["institution_id"].implode()))
         .collect()
     )
+    if local:  # one flag per stay instead of two text columns through residence_since's copies
+        county = attach(stays.select("institution_id"), inst.select("institution_id", "county"), "institution_id")
+        stays = stays.with_columns(
+            (pl.col("hukou_county").str.strip_chars() == county["county"].str.strip_chars()).alias("_local")
+        ).drop("hukou_county")
+        del county
+    # the institution's columns go beside the stays after residence_since (every stay has its
+    # institution: same rows, same order), so its copies of the stays stay narrow
     res = (
-        residence_since(attach(stays, inst, "institution_id"))
+        attach(
+            residence_since(stays).drop("_row"),
+            inst.select("institution_id", "rating_level", "registered_on"),
+            "institution_id",
+        )
         .lazy()
         .filter(pl.col("discharged_on").is_null() | (pl.col("discharged_on") > first))
     )
+    del stays
     if local:
-        res = res.filter(pl.col("hukou_county").str.strip_chars() == pl.col("_county").str.strip_chars())
+        res = res.filter(pl.col("_local"))
     month = lambda d: month_number(d, ctx.span)  # noqa: E731
     res = res.with_columns(
         pl.max_horizontal(

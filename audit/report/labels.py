@@ -467,3 +467,11 @@ LABELS["en"].update({
     "persons_id": "ID (masked)", "persons_months": "Months", "persons_n": "Person-months", "persons_amount": "Amount (yuan)",
     "persons_other": "Other", "persons_count": " ({n} people)",
 })
+
+# an open average premium the run filled with the input's mean (audit.kinds.insurance): paid, on an estimate
+LABELS["zh"]["rules"]["average_premium_from_input"] = "平均保费按输入数据均值"
+LABELS["en"]["rules"]["average_premium_from_input"] = "average premium taken from the input"
+FIX_HINTS["average_premium_from_input"] = (
+    "向主管部门索取公布的平均保费，用 --set 参数=数值 指定后重新核算，金额即与主管部门一致。",
+    "Ask the bureau for its published average premium and set it with --set PARAM=VALUE; the amount then matches.",
+)

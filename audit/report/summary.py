@@ -182,7 +182,7 @@ def operator_hints(findings: pl.DataFrame, lang: str) -> list[dict]:
     """One row per open parameter named by a finding (`param=rule.name` in its evidence):
     what is open, how many institutions it holds back, and the option that fills it."""
     gaps = (
-        findings.filter(pl.col("rule") == "policy_gap")
+        findings.filter(pl.col("rule").is_in(["policy_gap", "average_premium_from_input"]))
         .with_columns(
             pl.col("evidence").fill_null("").str.extract(r"param=(\S+)").alias("param"),
             pl.col("evidence").fill_null("").str.extract(r"affected=(\d+)").cast(pl.Int64).alias("affected"),
