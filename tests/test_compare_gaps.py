@@ -261,3 +261,20 @@ def test_the_same_gap_with_a_changed_parameter_of_its_rule_has_no_difference(tmp
     assert "差额可比" not in r.output and "两侧相同，但其规则的参数有改动，不能计算差额" in r.output
     line = next(x for x in r.output.splitlines() if "财政资金合计" in x)
     assert "0.00" not in line and changed in line
+
+
+def test_which_changed_parameters_feed_a_gap():
+    # a centre's rate is the key of its star: 4 stars changing does not touch a 2-star centre's open rate;
+    # a whole open table, another parameter of the rule, or another share of a split (which divides the same
+    # line among all its keys) does; another rule never does
+    from audit.comparison import _feeds_gap
+    from audit.policy import load_pack
+
+    centre = load_pack("shaoxing").rules["center_township"]
+    star_4 = frozenset({("center_township", "rate_by_star.4")})
+    assert not _feeds_gap(centre, "center_township.rate_by_star.2", star_4)
+    assert _feeds_gap(centre, "center_township.rate_by_star.<KEY>", star_4)
+    assert _feeds_gap(centre, "center_township.rate_by_star.2", frozenset({("center_township", "require_assessed_pass")}))
+    assert not _feeds_gap(centre, "center_township.rate_by_star.2", frozenset({("operating_grant", "rate_by_star.2")}))
+    split = load_pack("jiayuguan").rules["construction"]
+    assert _feeds_gap(split, "construction.payer_shares.city_lottery", frozenset({("construction", "payer_shares.province")}))
