@@ -39,7 +39,8 @@ class Comparison:
     - findings_appeared / findings_disappeared: findings present under one side only
     - unpriced: institution × program a declared policy gap leaves unpriced on either side
       (`gap`: proposal_gap / baseline_gap where the sides' gaps differ, same_gap where both
-      leave the same parameters open).
+      leave the same parameters open, same_gap_changed where they do but another parameter of
+      their rule changes; `payers`: whose money, null where the text names no payer).
     - total: the public money of all institutions, one row shaped like the breakdowns.
     Every breakdown and the total carry `baseline_unpriced` / `proposal_unpriced` (how many
     unpriced institution × programs the row holds), `gap` and what `_decide` made of them:
@@ -116,7 +117,8 @@ def _decide(frame: pl.DataFrame) -> pl.DataFrame:
     """The one place that decides what of a row is money (every output reads it from here).
     A side with an unpriced institution × program in the row has no amount: its priced part
     is not the whole. The difference stands where both sides leave the same parameters open
-    (the unknown part is the same on both) and something is priced; a row that is a gap on
+    and no changed parameter feeds them (the unknown part is the same on both: gap same_gap,
+    null here) and something is priced; a row that is a gap on
     both sides and nothing else has none (not 0.00 → 0.00, "unchanged")."""
     b, p = pl.col("baseline_priced_fen"), pl.col("proposal_priced_fen")
     b_open, p_open = pl.col("baseline_unpriced") > 0, pl.col("proposal_unpriced") > 0
@@ -154,6 +156,8 @@ def _row_gap() -> pl.Expr:
         .then(pl.lit("proposal_gap"))
         .when(has("baseline_gap"))
         .then(pl.lit("baseline_gap"))
+        .when(has("same_gap_changed"))
+        .then(pl.lit("same_gap_changed"))
         .otherwise(pl.lit(None, pl.String))
         .alias("gap")
     )
@@ -183,6 +187,29 @@ def proposal_pack(baseline, policy=None, sets=(), override_file=None, lang: str 
 # ---------------------------------------------------------------- what changed
 
 _ABSENT, _NOT_IN_FORCE, _GAP = "absent", "not_in_force", "gap"
+RULE_ARROW = " → "  # a change's `rule` where the packs' rules differ: baseline rule → proposal rule
+
+
+def changed_params(changes: pl.DataFrame) -> frozenset[tuple[str, str]]:
+    """(rule id of either pack, "param" or "param.KEY") of each parameter that changes (parameter_changes)."""
+    return frozenset(
+        (r, param) for label, param in changes.select("rule", "param").iter_rows() for r in label.split(RULE_ARROW)
+    ) - {("—", p) for p in changes["param"]}
+
+
+def _feeds_gap(rule, gap: str, changed: frozenset[tuple[str, str]]) -> bool:
+    """Whether a changed parameter may change what the gap `gap` ("rule.param[.KEY]") leaves
+    unknown: any change to a parameter of its rule — but another key of a table of rates (each
+    home or line reads the one key of its star, level or band, so the gapped lines read none of
+    the others; a table of shares or weights divides among all its keys)."""
+    g_name, _, g_key = gap.partition(".")[2].partition(".")
+    per_line = rule.has(g_name) and rule.param(g_name).unit.startswith("table:yuan")
+    for rid, param in changed:
+        c_name, _, c_key = param.partition(".")
+        if rid != rule.id or (per_line and c_name == g_name and c_key and g_key not in (c_key, "<KEY>")):
+            continue
+        return True
+    return False
 
 
 def rule_pairs(a, b) -> list[tuple[str | None, str | None]]:
@@ -314,7 +341,7 @@ def parameter_changes(a, b, year: int, lang: str = "zh", period=None) -> pl.Data
                     y = r["y"]
                     rows.append(
                         {
-                            "rule": ra if ra == rb else " → ".join(r or "—" for r in (ra, rb)),
+                            "rule": ra if ra == rb else RULE_ARROW.join(r or "—" for r in (ra, rb)),
                             "param": name if key is None else f"{name}.{key}",
                             "unit": (ub or ua or "") if key is None else (ub or ua or "").removeprefix("table:"),
                             "months": months,
@@ -351,23 +378,26 @@ def _program_order(col: str = "program") -> pl.Expr:
     return order_expr(col, PROGRAM_ORDER)
 
 
-def _gap_payers(rule, program: str | None, on: dt.date) -> list[str]:
-    """Whose money a gap in `rule` leaves unknown: the rule's payer — and, for insurance, the
-    institution's own share too (it is what the public shares leave of the premium)."""
-    from audit.kinds.common import Gap, value
+def _gap_payers(rule, program: str | None, on: dt.date) -> list[str | None]:
+    """Whose money a gap in `rule` leaves unknown: the rule's payer, or each payer of its
+    payer_shares — and, for insurance, the institution's own share too (it is what the public
+    shares leave of the premium). None where the payer itself is a gap (the text names none):
+    the money could be any payer's (see `_payer_rows`)."""
+    from audit.kinds.common import Gap, opt
 
     try:
-        payer = value(rule, "payer", on, required=False)
+        shares = opt(rule, "payer_shares", on)
+        payers: list[str | None] = list(shares) if shares else [p for p in [opt(rule, "payer", on)] if p]
     except Gap:
-        payer = None
-    payers = [payer] if isinstance(payer, str) else []
+        payers = [None]
     return payers + (["institution"] if program == "insurance" else [])
 
 
-def _gap_pairs(result) -> pl.DataFrame:
+def _gap_pairs(result, changed: frozenset[tuple[str, str]] = frozenset()) -> pl.DataFrame:
     """institution_id, program, gaps (sorted "rule.param" keys), payers (whose money they
-    leave unknown) a declared policy gap left unpriced in one run (the calculators record
-    them on the context)."""
+    leave unknown; null for a payer the text does not name), changed (a parameter in `changed`,
+    those the comparison changes, may change what a gap here leaves unknown: `_feeds_gap`) a
+    declared policy gap left unpriced in one run (the calculators record them on the context)."""
     from audit.kinds.registry import KINDS
 
     ctx = (getattr(result, "extra", None) or {}).get("ctx")
@@ -376,24 +406,34 @@ def _gap_pairs(result) -> pl.DataFrame:
         rule = result.pack.rules.get(key.split(".", 1)[0])
         program = KINDS[rule.kind].program if rule is not None and rule.kind in KINDS else None
         payers = _gap_payers(rule, program, ctx.ref_date) if rule is not None else []
-        rows += [(i, program, key, payers) for i in sorted(ids)]
+        fed = rule is not None and _feeds_gap(rule, key, changed)
+        rows += [(i, program, key, payers, fed) for i in sorted(ids)]
     frame = pl.DataFrame(
         rows,
-        schema={"institution_id": pl.String, "program": pl.String, "key": pl.String, "payers": pl.List(pl.String)},
+        schema={
+            "institution_id": pl.String,
+            "program": pl.String,
+            "key": pl.String,
+            "payers": pl.List(pl.String),
+            "changed": pl.Boolean,
+        },
         orient="row",
     )
     return frame.group_by("institution_id", "program").agg(
         pl.col("key").unique().sort().str.join(",").alias("gaps"),
-        pl.col("payers").list.explode(keep_nulls=False, empty_as_null=False).unique().sort(),
+        pl.col("payers").list.explode(keep_nulls=True, empty_as_null=False).unique().sort(),
+        pl.col("changed").any(),
     )
 
 
-def _unpriced(base, prop) -> pl.DataFrame:
+def _unpriced(base, prop, changed: frozenset[tuple[str, str]] = frozenset()) -> pl.DataFrame:
     """institution_id, program, baseline_gap, proposal_gap (bool), gap, payers: an institution ×
     program that a policy gap leaves unpriced on either side, how the two compare, and whose
-    money (payer) the gaps of either side leave unknown."""
-    b = _gap_pairs(base).rename({"gaps": "_b", "payers": "_bp"})
-    p = _gap_pairs(prop).rename({"gaps": "_p", "payers": "_pp"})
+    money (payer; null where the text names none) the gaps of either side leave unknown.
+    The same gaps on both sides leave the same money unknown only while no changed parameter
+    (`changed`, see `changed_params`) feeds them: otherwise the gap is same_gap_changed."""
+    b = _gap_pairs(base, changed).rename({"gaps": "_b", "payers": "_bp", "changed": "_bc"})
+    p = _gap_pairs(prop, changed).rename({"gaps": "_p", "payers": "_pp", "changed": "_pc"})
     both = b.join(p, on=["institution_id", "program"], how="full", coalesce=True, nulls_equal=True)
     only_b = pl.col("_b").is_not_null() & (pl.col("_b") != pl.col("_p")).fill_null(True)
     only_p = pl.col("_p").is_not_null() & (pl.col("_p") != pl.col("_b")).fill_null(True)
@@ -408,6 +448,8 @@ def _unpriced(base, prop) -> pl.DataFrame:
         .then(pl.lit("proposal_gap"))
         .when(only_b)
         .then(pl.lit("baseline_gap"))
+        .when(pl.col("_bc") | pl.col("_pc"))
+        .then(pl.lit("same_gap_changed"))
         .otherwise(pl.lit("same_gap"))
         .alias("gap"),
         pl.concat_list(pl.col("_bp").fill_null([]), pl.col("_pp").fill_null([]))
@@ -415,6 +457,19 @@ def _unpriced(base, prop) -> pl.DataFrame:
         .list.sort()
         .alias("payers"),
     ).sort("institution_id", "program", nulls_last=True)
+
+
+def _payer_rows(gaps: pl.DataFrame, rows: pl.DataFrame) -> pl.DataFrame:
+    """The unpriced institution × programs (`gaps`, with `payers`) one per program × payer row
+    they leave unknown: each payer a gap names; where a gap names none (null: the payer itself
+    is the gap), every payer row of that program in `rows` — the money could be any of theirs —
+    or, for a program with no row, a row of no payer."""
+    named = gaps.explode("payers", keep_nulls=True, empty_as_null=False).rename({"payers": "payer"})
+    unnamed = named.filter(pl.col("payer").is_null()).drop("payer")
+    spread = unnamed.join(rows.select("program", "payer").unique(), on="program", how="left", nulls_equal=True)
+    return pl.concat([named.filter(pl.col("payer").is_not_null()), spread.select(named.columns)]).unique(
+        ["institution_id", "program", "payer"], keep="first", maintain_order=True
+    )
 
 
 def _with_gaps(frame: pl.DataFrame, unpriced: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
@@ -488,9 +543,9 @@ def _differences(base, prop, institutions: pl.DataFrame, unpriced: pl.DataFrame)
     return {
         "total": _with_gaps(total, gaps.with_columns(pl.lit(True).alias("_all")), ["_all"]).drop("_all"),
         # a gap leaves unknown the money of the payers its rules name, not the whole program
-        "by_program_payer": _with_gaps(
-            by_pp, gaps.explode("payers").rename({"payers": "payer"}), ["program", "payer"]
-        ).sort(_program_order(), order_expr("payer", PAYER_ORDER), "program", "payer", nulls_last=True),
+        "by_program_payer": _with_gaps(by_pp, _payer_rows(gaps, by_pp), ["program", "payer"]).sort(
+            _program_order(), order_expr("payer", PAYER_ORDER), "program", "payer", nulls_last=True
+        ),
         "by_county_program": _with_gaps(by_cp, gaps, ["county", "program"]).sort("county", _program_order(), "program"),
         "by_institution": _with_gaps(by_inst, gaps, ["institution_id"]),
         "crossings": crossings,
@@ -568,7 +623,7 @@ def compare(
         baseline=base,
         proposal=prop,
         changes=changes,
-        **_differences(base, prop, dataset.tables["institutions"], _unpriced(base, prop)),
+        **_differences(base, prop, dataset.tables["institutions"], _unpriced(base, prop, changed_params(changes))),
         findings_appeared=appeared,
         findings_disappeared=gone,
         lang=lang,
@@ -653,13 +708,14 @@ def write_compare_xlsx(comparison: Comparison, path) -> None:
         return frame.with_columns(delta_pct(plus=True).alias("delta_pct"), gap_status(gap_words).alias("gap_status"))
 
     def labelled(frame):
+        """program / payer in words; a row of no payer (the payer itself is a gap) says so."""
         return frame.with_columns(
             *(
                 pl.col(c).replace_strict(L[f"{c}s"], default=pl.col(c)).alias(f"{c}_label")
                 for c in ("program", "payer")
                 if c in frame.columns
             )
-        )
+        ).with_columns(*([pl.col("payer_label").fill_null(L["payer_unnamed"])] if "payer" in frame.columns else []))
 
     amounts = [
         (L["baseline_yuan"], "baseline_fen", "money"),

@@ -142,3 +142,139 @@ def test_a_program_gapped_on_both_sides_reads_cannot_compute_not_unchanged(tmp_p
     assert "机构：增加 2 家，减少 0 家，不变 0 家，因政策缺口不能计算 1 家" in r.output
     line = next(x for x in r.output.splitlines() if "居家养老中心运营补助" in x)
     assert "0.00" not in line and same in line
+
+
+# 嘉峪关 实施方案 三(一) (Jiayuguan), by hand: a one-time construction subsidy split 省级财政 50%,
+# 省级福彩公益金 30%, 市级福彩公益金 20% (payer_shares).
+# - S30 (越城区, non-profit, self-built, 30 new beds): 30 × 10,000 = 300,000.00
+#   → 150,000.00 / 90,000.00 / 60,000.00.
+# - L60 (柯桥区, for-profit, leased 10 years ≥ 5, 60 beds): 60 × 4,000 × 80% = 192,000.00
+#   → 96,000.00 / 57,600.00 / 38,400.00.
+# Together 246,000.00 / 147,600.00 / 98,400.00 = 492,000.00.
+S30 = "S30,自建院,越城区,institution,private,nonprofit,2024-03-01,2024-03-01,2024-03-01,true,self_built,,30,0,,,,\n"
+L60 = "L60,租赁院,柯桥区,institution,private,forprofit,2024-03-01,2024-03-01,2024-03-01,true,leased,10,60,0,,,,\n"
+SPLIT_ROWS = [("construction", "province"), ("construction", "province_lottery"), ("construction", "city_lottery")]
+
+
+def construction_data(tmp_path):
+    d = tmp_path / "data"
+    d.mkdir()
+    (d / "institutions.csv").write_text(HEADER + S30 + L60, encoding="utf-8")
+    (d / "residents.csv").write_text(RESIDENTS.splitlines()[0] + "\n", encoding="utf-8")
+    return d
+
+
+def open_forprofit_share(tmp_path):
+    """嘉峪关 with its 80% for-profit share left open (a declared gap): L60 cannot be priced."""
+    from audit.policy import PACK_DIR
+
+    text = (PACK_DIR / "jiayuguan.yaml").read_text(encoding="utf-8")
+    old = 'value: "80%"\n        quote: 营利性养老机构'
+    assert text.count(old) == 1 and text.count("id: jiayuguan\n") == 1
+    text = text.replace("id: jiayuguan\n", "id: jygap\n").replace(
+        old, "gap: true\n        note: 拟议比例待定 / share open\n        quote: 营利性养老机构"
+    )
+    path = tmp_path / "jygap.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def program_payer(c):
+    return {(r["program"], r["payer"]): (r["baseline_fen"], r["proposal_fen"], r["delta_fen"], r["status"])
+            for r in c.by_program_payer.iter_rows(named=True)}
+
+
+def test_a_gap_in_a_rule_split_between_payers_leaves_each_payers_row_unknown(tmp_path):
+    # the proposal leaves L60's share open: each payer's proposal lacks its part of 192,000.00 (not 150,000.00 etc.)
+    data = construction_data(tmp_path)
+    c = compare(data, "jiayuguan", 2024, proposal_policy=open_forprofit_share(tmp_path))
+    rows = program_payer(c)
+    assert [rows[k] for k in SPLIT_ROWS] == [(246_000_00, None, None, "proposal_gap"),
+                                             (147_600_00, None, None, "proposal_gap"),
+                                             (98_400_00, None, None, "proposal_gap")]
+    out = tmp_path / "out"
+    write_compare(c, out, report=False)
+    csv = csv_rows(out)
+    gap = "不能计算（拟议方案政策缺口）"
+    assert figures(csv[("program_payer", "construction", "province", "", "")]) == ("246000.00", None, None, None, gap)
+    assert figures(csv[("program_payer", "construction", "city_lottery", "", "")]) == ("98400.00", None, None, None,
+                                                                                       gap)
+    header, *summary = xlsx_rows(out, "汇总")
+    province = dict(zip(header, next(r for r in summary if r[1] == "省级财政")))
+    assert (province["现行（元）"], province["拟议（元）"], province["差额（元）"], province["说明"]) == (246000, "", "", gap)
+    r = CliRunner().invoke(main, ["compare", "--policy", "jiayuguan", "--year", "2024", "--data", str(data),
+                                  "--proposal-policy", str(tmp_path / "jygap.yaml"), "--out", str(tmp_path / "o2"),
+                                  "--no-report"])
+    assert r.exit_code == 0, r.output
+    line = next(x for x in r.output.splitlines() if "省级福彩公益金" in x)
+    assert "147,600.00" in line and "90,000.00" not in line and gap in line
+
+
+def test_a_gap_in_the_payer_itself_leaves_that_sides_payer_rows_unknown_not_zero(tmp_path):
+    # 甘肃 names no payer (a gap): the baseline pays S30 300,000.00 and L60 60 × 4,000 × 80% = 192,000.00 to
+    # nobody named; the proposal names 省级财政 (492,000.00). The baseline's 省级财政 is unknown, not 0.00.
+    data = construction_data(tmp_path)
+    c = compare(data, "gansu", 2024, proposal_sets=["construction.payer=province"])
+    assert program_payer(c) == {("construction", "province"): (None, 492_000_00, None, "newly_priced")}
+    out = tmp_path / "out"
+    write_compare(c, out)
+    newly = "新可计算（现行规则政策缺口）"
+    assert figures(csv_rows(out)[("program_payer", "construction", "province", "", "")]) == (None, "492000.00", None,
+                                                                                              None, newly)
+    header, *summary = xlsx_rows(out, "汇总")
+    assert dict(zip(header, summary[0]))["现行（元）"] == ""
+    html = (out / "compare.html").read_text(encoding="utf-8")
+    by_pp = html.split("</table>")[[i for i, t in enumerate(html.split("</table>")) if "省级财政" in t][0]]
+    assert "492,000.00" in by_pp and newly in by_pp and "0.00</td>" not in by_pp.replace("492,000.00</td>", "")
+    assert "各项目差额" not in html and "各区县差额" not in html  # no difference to draw
+    # both sides leave the payer open: the program still has a row, its payer said to be unknown
+    both = compare(data, "gansu", 2024, proposal_sets=["construction.rate_self_built=12000"])
+    assert program_payer(both) == {("construction", None): (None, None, None, "same_gap_changed")}
+    write_compare(both, tmp_path / "both", report=False)
+    header, *summary = xlsx_rows(tmp_path / "both", "汇总")
+    assert summary[0][:5] == ["建设补贴", "出资方未定（政策缺口）", "", "", ""]
+
+
+def test_the_same_gap_with_a_changed_parameter_of_its_rule_has_no_difference(tmp_path):
+    # both sides leave L60's for-profit share open; the proposal raises the leased rate 4,000 → 6,000:
+    # L60 gets 60 × 2,000 × (the open share) more — unknown, not 0.00. S30 (self-built) is 300,000.00 on both.
+    data = construction_data(tmp_path)
+    pack = open_forprofit_share(tmp_path)
+    c = compare(data, pack, 2024, proposal_sets=["construction.rate_leased=6000"])
+    assert [program_payer(c)[k] for k in SPLIT_ROWS] == [(None, None, None, "same_gap_changed")] * 3
+    assert c.totals() == (None, None, None)
+    inst = {r["institution_id"]: (r["baseline_fen"], r["proposal_fen"], r["delta_fen"])
+            for r in c.by_institution.iter_rows(named=True)}
+    assert inst == {"S30": (300_000_00, 300_000_00, 0), "L60": (None, None, None)}
+    out = tmp_path / "out"
+    write_compare(c, out, report=False)
+    changed = "不能计算（两侧同一政策缺口，但缺口所在规则的参数有改动）"
+    csv = csv_rows(out)
+    assert figures(csv[("total", "", "", "", "")]) == (None, None, None, None, changed)
+    assert figures(csv[("institution", "", "", "柯桥区", "L60")]) == (None, None, None, None, changed)
+    header, *summary = xlsx_rows(out, "汇总")
+    assert dict(zip(header, summary[-1]))["差额（元）"] == "" and summary[-1][-1] == changed
+    r = CliRunner().invoke(main, ["compare", "--policy", str(pack), "--year", "2024", "--data", str(data),
+                                  "--proposal-set", "construction.rate_leased=6000", "--out", str(tmp_path / "o2"),
+                                  "--no-report"])
+    assert r.exit_code == 0, r.output
+    assert "差额可比" not in r.output and "两侧相同，但其规则的参数有改动，不能计算差额" in r.output
+    line = next(x for x in r.output.splitlines() if "财政资金合计" in x)
+    assert "0.00" not in line and changed in line
+
+
+def test_which_changed_parameters_feed_a_gap():
+    # a centre's rate is the key of its star: 4 stars changing does not touch a 2-star centre's open rate;
+    # a whole open table, another parameter of the rule, or another share of a split (which divides the same
+    # line among all its keys) does; another rule never does
+    from audit.comparison import _feeds_gap
+    from audit.policy import load_pack
+
+    centre = load_pack("shaoxing").rules["center_township"]
+    star_4 = frozenset({("center_township", "rate_by_star.4")})
+    assert not _feeds_gap(centre, "center_township.rate_by_star.2", star_4)
+    assert _feeds_gap(centre, "center_township.rate_by_star.<KEY>", star_4)
+    assert _feeds_gap(centre, "center_township.rate_by_star.2", frozenset({("center_township", "require_assessed_pass")}))
+    assert not _feeds_gap(centre, "center_township.rate_by_star.2", frozenset({("operating_grant", "rate_by_star.2")}))
+    split = load_pack("jiayuguan").rules["construction"]
+    assert _feeds_gap(split, "construction.payer_shares.city_lottery", frozenset({("construction", "payer_shares.province")}))

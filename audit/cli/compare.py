@@ -103,7 +103,12 @@ def _gap_lines(result, t, en: bool) -> list[str]:
         return []
     per = (
         u.group_by("program")
-        .agg(pl.col("baseline_gap").sum(), pl.col("proposal_gap").sum(), (pl.col("gap") == "same_gap").all())
+        .agg(
+            pl.col("baseline_gap").sum(),
+            pl.col("proposal_gap").sum(),
+            (pl.col("gap") == "same_gap").all(),
+            pl.col("gap").is_in(["same_gap", "same_gap_changed"]).all().alias("same"),
+        )
         .sort("program", nulls_last=True)
     )
     out = [
@@ -115,7 +120,16 @@ def _gap_lines(result, t, en: bool) -> list[str]:
     for r in per.iter_rows(named=True):
         name = r["program"] or "—"
         name = name if en else PROGRAM_ZH.get(name, name)
-        same = t("，两侧相同，差额可比", "; the same on both sides, the difference holds") if r["gap"] else ""
+        same = (
+            t("，两侧相同，差额可比", "; the same on both sides, the difference holds")
+            if r["gap"]
+            else t(
+                "，两侧相同，但其规则的参数有改动，不能计算差额",
+                "; the same on both sides, but a parameter of its rule changes: no difference",
+            )
+            if r["same"]
+            else ""
+        )
         out.append(
             t(
                 f"  {name}：现行 {r['baseline_gap']} 家，拟议 {r['proposal_gap']} 家{same}",
@@ -182,7 +196,8 @@ def summary_text(result) -> str:
     for r in table.filter(table["level"] == "program_payer").iter_rows(named=True):
         name = r["program"] if en else PROGRAM_ZH.get(r["program"], r["program"])
         who = r["payer"] if en else PAYER_ZH.get(r["payer"], r["payer"])
-        out.append(f"  {_pad(name, 22)} {_pad(who or '', 18)} " + figures(r))
+        who = who or t("出资方未定", "payer not named")  # the payer itself is a policy gap
+        out.append(f"  {_pad(name, 22)} {_pad(who, 18)} " + figures(r))
     total = table.row(0, named=True)
     out.append(
         f"  {_pad(t('财政资金合计（不含机构自付）', 'public money (own shares excluded)'), 41)} " + figures(total)

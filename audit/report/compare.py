@@ -62,7 +62,8 @@ WORDS = {
         "gaps_title": "政策缺口",
         "gaps_note": "原文未规定的参数（policy_gap）使相应机构的该项不计发：其金额未知，不是 0。"
         "含有缺口的一侧没有金额（—），已算出的部分不当作全额；只在一侧存在的缺口使该行没有差额"
-        "（标为“不能计算”，图表不含这些行）；两侧相同的缺口不影响差额（“差额可比”）。",
+        "（标为“不能计算”，图表不含这些行）；两侧相同的缺口不影响差额（“差额可比”），"
+        "除非缺口所在规则的其他参数有改动（未知部分随之改变，不能计算）。",
         "gap_counts": "{program}：现行 {baseline} 家、拟议 {proposal} 家不能计算",
         "not_comparable": "另有 {n} 家因政策缺口不能计算差额，未列入增减。",
         "findings_change": "发现的变化",
@@ -74,6 +75,7 @@ WORDS = {
         "none": "无。",
         "overrides_of": "本地设定",
         "new_label": "新增",
+        "payer_unnamed": "出资方未定（政策缺口）",
         "sheets": {
             "summary": "汇总",
             "county": "区县×项目",
@@ -128,7 +130,8 @@ WORDS = {
         "gaps_note": "A parameter the text does not set (policy_gap) leaves that program unpriced for the institutions "
         "it touches: its amount is unknown, not 0. A side with a gap has no amount (—): its priced part is not the "
         "whole. A gap on one side only leaves a row without a difference (marked cannot compute, left out of the "
-        "charts); the same gap on both sides does not change the difference.",
+        "charts); the same gap on both sides does not change the difference, unless another parameter of its "
+        "rule changes (the unknown part changes with it: cannot compute).",
         "gap_counts": "{program}: baseline {baseline}, proposal {proposal} institution(s) cannot be priced",
         "not_comparable": "{n} more cannot be compared because of a policy gap and are not counted above.",
         "findings_change": "Findings that appear or disappear",
@@ -141,6 +144,7 @@ WORDS = {
         "none": "None.",
         "overrides_of": "local values",
         "new_label": "new",
+        "payer_unnamed": "payer not named (policy gap)",
         "sheets": {
             "summary": "Summary",
             "county": "County x program",
@@ -163,6 +167,7 @@ GAP_WORDS = {
         "newly_priced": "新可计算（现行规则政策缺口）",
         "same_gap": "不能计算（两侧同一政策缺口）",
         "same_gap_priced": "金额不全（两侧同一政策缺口），差额可比",
+        "same_gap_changed": "不能计算（两侧同一政策缺口，但缺口所在规则的参数有改动）",
     },
     "en": {
         "proposal_gap": "cannot compute (policy gap in the proposal)",
@@ -171,6 +176,7 @@ GAP_WORDS = {
         "newly_priced": "newly priced (policy gap in the baseline)",
         "same_gap": "cannot compute (the same policy gap on both sides)",
         "same_gap_priced": "amounts incomplete (the same policy gap on both sides); the difference holds",
+        "same_gap_changed": "cannot compute (the same policy gap on both sides, but a parameter of its rule changes)",
     },
 }
 
@@ -217,7 +223,7 @@ def money_rows(df: pl.DataFrame, L: dict) -> list[dict]:
         if "program" in r:
             r["program_label"] = label_of(L["programs"], r["program"])
         if "payer" in r:
-            r["payer_label"] = label_of(L["payers"], r["payer"])
+            r["payer_label"] = label_of(L["payers"], r["payer"]) if r["payer"] else L["payer_unnamed"]
     return rows
 
 
