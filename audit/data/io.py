@@ -334,11 +334,9 @@ def _frame_from_grid(
     money = [n for n in names if n in known and known[n].type == "money"]
     homes = [n for n in names if n == "_inst_name"]
     remarks = [n for n, header in zip(names, found.headers) if layout.is_remark(header)]
-    # what only a real record carries (a 凭证号, a 拨付日期), and the fields every record fills
+    # what only a real record carries: a 凭证号 (a date may be repeated on a subtotal)
     vouchers = [n for n in names if n in known and known[n].spec.get("record_mark")]
-    records = [n for n in names if n in known and known[n].type == "date"] + vouchers
-    needed = [n for n in names if n in known and known[n].required and n not in {*ids, *homes, *money, *records}]
-    roles = (ids, money, homes, remarks, records, vouchers, needed)
+    roles = (ids, money, homes, remarks, vouchers)
     df, skipped, doubtful = layout.body_frame(body, names, first_row + h, *roles)
     if filled and (doubtful or remarks):
         # 小计 under a 机构编号 merged over the home's rows (in a label cell or a 备注): the id is

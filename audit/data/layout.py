@@ -25,10 +25,15 @@ TOTAL_CELL_RE = r"^(合\s*计|小\s*计|总\s*计)\s*[:：]?$"
 # …but a home or place may be named with the words: 合计村敬老院, 小计镇养老院. The word runs
 # straight on (no space, colon, bracket or digit) into a settlement (村/镇/乡/街/屯/庄/寨) or
 # into a name ending as homes' names do; 合计：, 合 计, 小计(3家), 合计3家, 合计金额 stay totals
-NAMED_LIKE_TOTAL_RE = (
-    r"^(合计|小计|总计|共计|累计)(?:[村镇乡街屯庄寨]|[\p{Han}]*(?:养老院|敬老院|福利院|护理院|颐养院|公寓|之家"
-    r"|服务中心|养老中心|照料中心|服务站|有限公司)(?:[(（][^()（）]*[)）])?$)"
+# A space after the word (合计 村敬老院) is a name only when a whole home's name follows:
+# 小计 3家, 合计 金额 stay totals
+HOME_NAME_END = (
+    r"[\p{Han}]*(?:养老院|敬老院|福利院|护理院|颐养院|公寓|之家|服务中心|养老中心|照料中心|服务站|有限公司)"
+    r"(?:[(（][^()（）]*[)）])?$"
 )
+NAMED_LIKE_TOTAL_RE = rf"^(合计|小计|总计|共计|累计)(?:[村镇乡街屯庄寨]|{HOME_NAME_END}|\s+{HOME_NAME_END})"
+# a voucher number has a digit: "/", "—", "无" in the 凭证号 cell is a placeholder, no voucher
+REAL_VOUCHER_RE = r"[0-9０-９]"
 # a free-text remark column: 合计 written there is a remark on the row, not the row's label
 REMARK_HEADER_RE = re.compile(r"^(备注|附注|备考|说明|注|情况说明|备注说明|备注栏)$")
 # a figure in a money column: 462000, 1,540.50, -300
@@ -204,9 +209,7 @@ def body_frame(
     amounts=(),
     homes=(),
     remarks=(),
-    records=(),
     vouchers=(),
-    needed=(),
 ) -> tuple[pl.DataFrame, list[dict], list[dict]]:
     """The rows under the header, named, each with its spreadsheet row in `_row`; rows
     blank in every cell dropped, 合计 rows and footers skipped (see skip_rows)."""
@@ -216,11 +219,11 @@ def body_frame(
     cells = [c for c in df.columns if c != "_row"]
     if cells:
         df = df.filter(pl.any_horizontal([pl.col(c).str.contains(r"\S").fill_null(False) for c in cells]))
-    return skip_rows(df, cells, ids, amounts, homes, remarks, records, vouchers, needed)
+    return skip_rows(df, cells, ids, amounts, homes, remarks, vouchers)
 
 
 def skip_rows(
-    df: pl.DataFrame, cells: list[str], ids=(), amounts=(), homes=(), remarks=(), records=(), vouchers=(), needed=()
+    df: pl.DataFrame, cells: list[str], ids=(), amounts=(), homes=(), remarks=(), vouchers=()
 ) -> tuple[pl.DataFrame, list[dict], list[dict]]:
     """Drop 合计/小计 rows and signature footers (never data), saying which and why.
 
@@ -235,13 +238,13 @@ def skip_rows(
     机构名称 column): a row naming a home by id is not dropped on a word; it is kept and
     returned as doubtful (the caller makes it an error: either reading may be wrong by its
     money). A remark (`remarks`: the 备注/说明 columns) is no label: 合计 there makes a total
-    (or, beside an id, a doubtful row) unless the row carries what only a real record has
-    (`records`: a 凭证号, a 拨付日期) — a programme or period repeated on a subtotal is no
-    proof; on a payment to A002 with its voucher the word is the clerk's note, and the row is
-    data. A label that is more than the bare word (合计 村敬老院, 小计(3家)) on a row filling
-    every field a record needs (`needed`: 补贴项目, 所属期间) and a voucher (`vouchers`, a
-    date is not enough: a group's subtotal may repeat its dates) is a record too; a bare 合计/合计： stays a total whatever it repeats (one voucher may book
-    a whole batch).
+    (or, beside an id, a doubtful row) unless the row carries a voucher of its own
+    (`vouchers`: a 凭证号 with a number in it, on no other row of the same home on the sheet)
+    — a programme, period or date repeated on a subtotal is no proof, nor is the voucher its
+    rows were booked on, nor "/" or "无"; on a payment to A002 with its own voucher the word
+    is the clerk's note, and the row is data. A label is never made data by what the row
+    repeats (小计（2笔） beside A001 and 记-1 is a subtotal): only a home's name is a name
+    (合计村敬老院, 合计 村敬老院).
 
     Returns (data rows, skipped, doubtful): each as {"row", "kind", "text", "data"}; kind
     total|footer|total_with_id, data = the row holds an id or a figure in a money column
@@ -271,17 +274,28 @@ def skip_rows(
             or [pl.lit(False)]
         )
 
+    def own_voucher(cols, home) -> pl.Expr:
+        """A real voucher number no other row of the same home carries (a row with no id: no other row)."""
+        named = filled_in(home)
+
+        def once(c: str) -> pl.Expr:
+            mine = pl.len().over([txt(c), named, *[pl.when(named).then(txt(i)) for i in home]])
+            return pl.when(named).then(mine).otherwise(pl.len().over(txt(c))) == 1
+
+        return pl.any_horizontal(
+            [(txt(c).str.contains(REAL_VOUCHER_RE) & once(c)).fill_null(False) for c in cols if c in cells]
+            or [pl.lit(False)]
+        )
+
     has_id, has_home = filled_in(ids), filled_in(homes)
     has_figure = any_match(amounts, MONEY_FIGURE_RE)
     first_filled = pl.coalesce([pl.when(txt(c).str.contains(r"\S")).then(txt(c)) for c in cells])
     labels = [c for c in cells if c not in remarks]
     first_labels = [c for c in cells[:4] if c not in remarks]
     total = pl.any_horizontal([total_label(c) for c in first_labels] or [pl.lit(False)])
-    if vouchers and needed:  # 合计 村敬老院 · 运营补贴 · 2024 · 记-9 is a payment; the bare word stays a total below
-        total = total & ~(filled_in(vouchers) & pl.all_horizontal([filled_in([c]) for c in needed]))
     total = total | any_match(labels, TOTAL_CELL_RE)
-    if remarks:  # a voucher or a date is what a subtotal does not carry
-        total = total | (any_match(remarks, TOTAL_CELL_RE) & ~filled_in(records))
+    if remarks:  # a voucher of its own is what a subtotal does not carry
+        total = total | (any_match(remarks, TOTAL_CELL_RE) & ~own_voucher(vouchers, [c for c in ids if c in cells]))
     footer = first_filled.str.contains(FOOTER_RE).fill_null(False) | (
         any_match(cells, FOOTER_RE) & ~has_id & ~has_home & ~has_figure
     )
