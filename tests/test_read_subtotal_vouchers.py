@@ -77,8 +77,10 @@ def skipped(ds) -> list[int]:
 
 
 @pytest.mark.parametrize("kind", ["xlsx", "csv"])
-def test_a_worded_subtotal_label_beside_a_typed_id_and_its_rows_voucher_is_asked(tmp_path, kind):
-    pay = [LABEL_HEADER, *LABEL_ROWS]
+@pytest.mark.parametrize("label", ["小计（2笔）", "小计 越城区甲养老院"])
+def test_a_worded_subtotal_label_beside_a_typed_id_and_its_rows_voucher_is_asked(tmp_path, kind, label):
+    """小计（2笔） or 小计 越城区甲养老院 (the home's subtotal, not a home's name) beside A001."""
+    pay = [LABEL_HEADER, *LABEL_ROWS[:2], [*LABEL_ROWS[2][:1], label, *LABEL_ROWS[2][2:]], LABEL_ROWS[3]]
     ds = audit.load_data(xlsx(tmp_path / "b.xlsx", pay) if kind == "xlsx" else csv(tmp_path / "b", pay))
     assert pay_errors(ds) == [(4, "total_with_id")]
     assert "20000" in ds.errors().filter(pl.col("row") == 4)["message"][0]

@@ -25,13 +25,16 @@ TOTAL_CELL_RE = r"^(合\s*计|小\s*计|总\s*计)\s*[:：]?$"
 # …but a home or place may be named with the words: 合计村敬老院, 小计镇养老院. The word runs
 # straight on (no space, colon, bracket or digit) into a settlement (村/镇/乡/街/屯/庄/寨) or
 # into a name ending as homes' names do; 合计：, 合 计, 小计(3家), 合计3家, 合计金额 stay totals
-# A space after the word (合计 村敬老院) is a name only when a whole home's name follows:
-# 小计 3家, 合计 金额 stay totals
+# A space after the word is a name only when the name of a village or town's home follows
+# (合计 村敬老院: 合计村 split by a space); 小计 越城区甲养老院 (that home's subtotal), 小计 3家,
+# 合计 金额 stay totals
 HOME_NAME_END = (
     r"[\p{Han}]*(?:养老院|敬老院|福利院|护理院|颐养院|公寓|之家|服务中心|养老中心|照料中心|服务站|有限公司)"
     r"(?:[(（][^()（）]*[)）])?$"
 )
-NAMED_LIKE_TOTAL_RE = rf"^(合计|小计|总计|共计|累计)(?:[村镇乡街屯庄寨]|{HOME_NAME_END}|\s+{HOME_NAME_END})"
+NAMED_LIKE_TOTAL_RE = (
+    rf"^(合计|小计|总计|共计|累计)(?:[村镇乡街屯庄寨]|{HOME_NAME_END}|\s+[村镇乡街屯庄寨]{HOME_NAME_END})"
+)
 # a voucher number has a digit: "/", "—", "无" in the 凭证号 cell is a placeholder, no voucher
 REAL_VOUCHER_RE = r"[0-9０-９]"
 # a free-text remark column: 合计 written there is a remark on the row, not the row's label
