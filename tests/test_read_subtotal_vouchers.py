@@ -158,3 +158,19 @@ def test_a_remark_total_beside_a_voucher_of_its_own_is_a_payment(tmp_path, kind)
     ds = audit.load_data(xlsx(tmp_path / "b.xlsx", pay) if kind == "xlsx" else csv(tmp_path / "b", pay))
     assert ds.errors().is_empty(), ds.errors()
     assert ds.tables["payments"]["amount_fen"].sum() == 4_500_000
+
+
+def test_a_payment_under_a_merged_id_on_a_batch_voucher_with_a_remark_total_still_counts(tmp_path):
+    """A001 (merged A2:A3) is paid 10,000 on 记-1 and 20,000 on 记-9, 备注 合计; 记-9 also books
+    A002's 5,000. For A001 记-9 is its own voucher: a payment, not A001's subtotal.
+    Paid 10,000 + 20,000 + 5,000 = 35,000."""
+    pay = [
+        REMARK_HEADER,
+        ["A001", "运营补贴", "2024-01", 10000, "记-1", None],
+        [None, "运营补贴", "2024-02", 20000, "记-9", "合计"],
+        ["A002", "运营补贴", "2024-01", 5000, "记-9", None],
+    ]
+    ds = audit.load_data(xlsx(tmp_path / "b.xlsx", pay, merge="A2:A3"))
+    assert ds.errors().is_empty(), ds.errors()
+    assert skipped(ds) == []
+    assert ds.tables["payments"]["amount_fen"].sum() == 3_500_000

@@ -338,12 +338,13 @@ def _frame_from_grid(
     vouchers = [n for n in names if n in known and known[n].spec.get("record_mark")]
     roles = (ids, money, homes, remarks, vouchers)
     df, skipped, doubtful = layout.body_frame(body, names, first_row + h, *roles)
-    if filled and (doubtful or remarks):
+    if filled and doubtful:
         # 小计 under a 机构编号 merged over the home's rows (in a label cell or a 备注): the id is
         # the range's, not typed on that row — a per-home subtotal, the commonest layout, not a
-        # payment with a stray word or a remark
+        # payment with a stray word. Only a row asked about is so skipped: a payment on its own
+        # voucher stays one
         typed = layout.body_frame(grid.slice(h), names, first_row + h, *roles)[1]
-        by_fill = {r["row"] for r in typed if r["kind"] == "total"} - {r["row"] for r in skipped}
+        by_fill = {r["row"] for r in typed if r["kind"] == "total"} & {r["row"] for r in doubtful}
         if by_fill:
             skipped = sorted(skipped + [r for r in typed if r["row"] in by_fill], key=lambda r: r["row"])
             doubtful = [r for r in doubtful if r["row"] not in by_fill]
