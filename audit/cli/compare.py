@@ -144,7 +144,7 @@ def summary_text(result) -> str:
     payer with the difference, eligibility crossings and findings that come or go."""
     from audit.cli.run import _pad
     from audit.pipeline import PAYER_ZH, PROGRAM_ZH
-    from audit.report.compare import labels, priced_part
+    from audit.report.compare import crossing_tally, crossing_words, labels, priced_part
 
     en = result.lang == "en"
 
@@ -218,19 +218,14 @@ def summary_text(result) -> str:
         )
     )
     cross = result.crossings
-    n = {
-        d: int((cross["direction"] == d).sum())
-        for d in ("newly_paid", "no_longer_paid", "baseline_gap", "proposal_gap")
-    }
+    n, words = crossing_tally(cross), crossing_words(result.lang)
+    gapped = list(n.items())[2:]  # rows a policy gap touches: neither newly nor no longer paid
     out.append(
         t(
             f"跨过补助条件：新获补助 {n['newly_paid']} 项，不再获补助 {n['no_longer_paid']} 项（机构×项目）"
-            + (f"；现行规则政策缺口、拟议方案可计算 {n['baseline_gap']} 项" if n["baseline_gap"] else "")
-            + (f"；拟议方案政策缺口、不能计算 {n['proposal_gap']} 项" if n["proposal_gap"] else ""),
+            + "".join(f"；{words[d]} {k} 项" for d, k in gapped),
             f"Eligibility crossings: {n['newly_paid']} newly paid, {n['no_longer_paid']} no longer paid "
-            "(institution × program)"
-            + (f"; {n['baseline_gap']} newly priced (policy gap in the baseline)" if n["baseline_gap"] else "")
-            + (f"; {n['proposal_gap']} cannot be computed (policy gap in the proposal)" if n["proposal_gap"] else ""),
+            "(institution × program)" + "".join(f"; {words[d]}: {k}" for d, k in gapped),
         )
     )
     out.append(

@@ -49,7 +49,8 @@ WORDS = {
         "losers": "减少最多",
         "counts": "增加 {up} 家，减少 {down} 家，不变 {same} 家（共 {n} 家）。",
         "crossings": "跨过补助条件的机构",
-        "crossings_note": "某一项目在现行规则下无补助、在拟议方案下有补助（新获补助），或相反（不再获补助）。",
+        "crossings_note": "某一项目在现行规则下无补助、在拟议方案下有补助（新获补助），或相反（不再获补助）；"
+        "政策缺口使一侧金额未知的，该侧没有金额，写明原因，不计入新获或不再获补助。",
         "crossing_counts": "新获补助 {newly} 项，不再获补助 {lost} 项（机构×项目）。",
         "direction": "变化",
         "newly_paid": "新获补助",
@@ -116,7 +117,8 @@ WORDS = {
         "counts": "{up} gain, {down} lose, {same} unchanged (of {n}).",
         "crossings": "Institutions crossing an eligibility line",
         "crossings_note": "A program paid nothing under the baseline and something under the proposal (newly paid), "
-        "or the reverse (no longer paid).",
+        "or the reverse (no longer paid); where a policy gap leaves one side unknown, that side has no amount, "
+        "the row says why and it is counted as neither.",
         "crossing_counts": "{newly} newly paid, {lost} no longer paid (institution × program).",
         "direction": "Change",
         "newly_paid": "newly paid",
@@ -181,6 +183,24 @@ GAP_WORDS = {
 }
 
 
+def crossing_words(lang: str) -> dict:
+    """A crossing's `direction` in words: newly / no longer paid, or the `status` of a row a gap touches."""
+    key = "en" if lang == "en" else "zh"
+    return {d: WORDS[key][d] for d in ("newly_paid", "no_longer_paid")} | GAP_WORDS[key]
+
+
+def crossing_tally(crossings: pl.DataFrame) -> dict[str, int]:
+    """How many crossings of each direction: newly_paid and no_longer_paid always, then each gap
+    status present (GAP_WORDS order) — a row a gap touches is not counted as crossing the line."""
+    n = crossings["direction"].value_counts()
+    count = dict(zip(n["direction"], n["count"]))
+    return {
+        "newly_paid": count.get("newly_paid", 0),
+        "no_longer_paid": count.get("no_longer_paid", 0),
+        **{d: count[d] for d in GAP_WORDS["zh"] if d in count},
+    }
+
+
 def gap_status(words: dict) -> pl.Expr:
     """A decided row's status in words (null where the row is complete)."""
     return pl.col("status").replace_strict(words, default=None, return_dtype=pl.String)
@@ -196,7 +216,7 @@ def delta_pct(plus: bool = False) -> pl.Expr:
 def labels(lang: str) -> dict:
     """The report's words over the shared ones (programs, payers, severities…)."""
     key = "en" if lang == "en" else "zh"
-    return {**LABELS[key], **WORDS[key], "gap_words": GAP_WORDS[key]}
+    return {**LABELS[key], **WORDS[key], "gap_words": GAP_WORDS[key], "crossing_words": crossing_words(lang)}
 
 
 def money_rows(df: pl.DataFrame, L: dict) -> list[dict]:
@@ -294,7 +314,7 @@ def compare_context(comparison) -> dict:
     gainers = inst.filter(pl.col("delta_fen") > 0).sort(["delta_fen", "institution_id"], descending=[True, False])
     losers = inst.filter(pl.col("delta_fen") < 0).sort(["delta_fen", "institution_id"])
     cross = comparison.crossings
-    newly = int((cross["direction"] == "newly_paid").sum())
+    tally = crossing_tally(cross)
     findings = findings_changes(comparison)
     inputs = comparison.manifest.get("inputs", {})
     scope = {
@@ -346,17 +366,10 @@ def compare_context(comparison) -> dict:
         "gaps": _gap_counts(comparison, L),
         "gainers": money_rows(gainers.head(TOP), L),
         "losers": money_rows(losers.head(TOP), L),
-        "crossing_counts": L["crossing_counts"].format(
-            newly=newly, lost=int((cross["direction"] == "no_longer_paid").sum())
-        )
+        "crossing_counts": L["crossing_counts"].format(newly=tally["newly_paid"], lost=tally["no_longer_paid"])
         + "".join(
-            (
-                f"{L[d]} {int((cross['direction'] == d).sum())} 项。"
-                if lang == "zh"
-                else f" {L[d]}: {int((cross['direction'] == d).sum())}."
-            )
-            for d in ("baseline_gap", "proposal_gap")
-            if (cross["direction"] == d).any()
+            f"{L['crossing_words'][d]} {n} 项。" if lang == "zh" else f" {L['crossing_words'][d]}: {n}."
+            for d, n in list(tally.items())[2:]
         ),
         "crossings": money_rows(cross.head(SHOWN), L),
         "crossings_more": _more(L, cross.height),
