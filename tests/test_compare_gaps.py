@@ -142,6 +142,11 @@ def test_a_program_gapped_on_both_sides_reads_cannot_compute_not_unchanged(tmp_p
     assert "机构：增加 2 家，减少 0 家，不变 0 家，因政策缺口不能计算 1 家" in r.output
     line = next(x for x in r.output.splitlines() if "居家养老中心运营补助" in x)
     assert "0.00" not in line and same in line
+    # the gap-count lines say what the program's payer rows say: T2's city row has nothing priced (no
+    # difference); construction's city row differs by 0.00 while its provincial row has nothing priced
+    gaps = [x for x in r.output.splitlines() if x.startswith(("  居家养老中心运营补助：", "  建设补贴："))]
+    assert gaps == ["  居家养老中心运营补助：现行 1 家，拟议 1 家，两侧相同，没有已算出的金额，不能计算差额",
+                    "  建设补贴：现行 1 家，拟议 1 家，两侧相同，差额可比（省级财政没有已算出的金额，不能计算）"]
 
 
 # 嘉峪关 实施方案 三(一) (Jiayuguan), by hand: a one-time construction subsidy split 省级财政 50%,

@@ -96,11 +96,17 @@ def _right(text: str, width: int) -> str:
 
 def _gap_lines(result, t, en: bool) -> list[str]:
     """Per program, how many institutions each side leaves unpriced by a policy gap."""
-    from audit.pipeline import PROGRAM_ZH
+    from audit.pipeline import PAYER_ZH, PROGRAM_ZH
 
     u = result.unpriced
     if not u.height:
         return []
+    # where both sides leave the same gaps, whether a difference stands is what the program's payer rows say
+    # (`_decide`): a payer row with nothing priced has none
+    open_rows = result.by_program_payer.group_by("program").agg(
+        pl.col("payer").filter(pl.col("status") == "same_gap").alias("open_payers"),
+        pl.col("delta_fen").is_not_null().any().alias("priced"),
+    )
     per = (
         u.group_by("program")
         .agg(
@@ -109,6 +115,7 @@ def _gap_lines(result, t, en: bool) -> list[str]:
             (pl.col("gap") == "same_gap").all(),
             pl.col("gap").is_in(["same_gap", "same_gap_changed"]).all().alias("same"),
         )
+        .join(open_rows, on="program", how="left", nulls_equal=True)
         .sort("program", nulls_last=True)
     )
     out = [
@@ -120,8 +127,22 @@ def _gap_lines(result, t, en: bool) -> list[str]:
     for r in per.iter_rows(named=True):
         name = r["program"] or "—"
         name = name if en else PROGRAM_ZH.get(name, name)
+        open_payers = [
+            (p or "payer not named") if en else PAYER_ZH.get(p, p) if p else "出资方未定"
+            for p in r["open_payers"] or []
+        ]
         same = (
             t("，两侧相同，差额可比", "; the same on both sides, the difference holds")
+            if r["gap"] and not open_payers
+            else t(
+                "，两侧相同，没有已算出的金额，不能计算差额",
+                "; the same on both sides, nothing priced: no difference",
+            )
+            if r["gap"] and not r["priced"]
+            else t(
+                f"，两侧相同，差额可比（{'、'.join(open_payers)}没有已算出的金额，不能计算）",
+                f"; the same on both sides, the difference holds (not for {', '.join(open_payers)}: nothing priced)",
+            )
             if r["gap"]
             else t(
                 "，两侧相同，但其规则的参数有改动，不能计算差额",
