@@ -234,3 +234,29 @@ def test_a_blank_profit_status_paid_as_for_profit_is_not_called_unpaid(make_fold
     assert [g["rule"] for g in n] == ["policy_gap"] and "未计发" in n[0]["stake"]
     hints = {h["param"]: h["affected"] for h in operator_hints(result.findings, "zh")}
     assert hints[key] == 1  # N is held back; B is paid
+
+
+def test_validate_names_the_blank_profit_status_whose_non_profit_amount_the_pack_leaves_open(make_folder, tmp_path):
+    """validate said nothing here (the non-profit reading pays an open share, so no money at stake
+    sums): B's blank cell (机构 row 2, column F '经营性质') must be warned of, in the user's terms,
+    with what it means: paid as for-profit, the non-profit amount cannot be computed. N, filled
+    in, is not named."""
+    from click.testing import CliRunner
+
+    from audit.cli import main
+
+    inst = ("机构编号,机构名称,所属区县,机构类型,举办性质,经营性质,登记备案日期,核定床位数,等级评定\n"
+            "B,甲院,东阳市,养老机构,民办,,2020-01-01,100,2\n"
+            "N,乙院,东阳市,养老机构,民办,非营利,2020-01-01,100,2\n")
+    folder = make_folder({"机构.csv": inst, "综合保险.csv": "机构编号,保险年度,保费,险种\n"
+                          "B,2024,3000,养老机构综合责任保险\nN,2024,3000,养老机构综合责任保险\n"},
+                         with_institutions=False)
+    pack = _dongyang_nonprofit_share_open(tmp_path)
+    out = CliRunner().invoke(main, ["validate", "--data", str(folder), "--policy", pack, "--year", "2024"]).output
+    hit = [ln for ln in out.splitlines() if "insurance_institution.share_nonprofit" in ln]
+    assert len(hit) == 1, out
+    assert "第2行 F列“经营性质”" in hit[0] and "机构 B " in hit[0] and "[警告]" in hit[0]
+    assert "已按营利性计发" in hit[0] and "无法计算" in hit[0] and "未计发" not in hit[0]
+    en = CliRunner().invoke(main, ["validate", "--lang", "en", "--data", str(folder), "--policy", pack,
+                                   "--year", "2024"]).output
+    assert "row 2 column F '经营性质'" in en and "paid as for-profit" in en and "cannot be computed" in en
