@@ -64,7 +64,8 @@ WORDS = {
         "gaps_note": "原文未规定的参数（policy_gap）使相应机构的该项不计发：其金额未知，不是 0。"
         "含有缺口的一侧没有金额（—），已算出的部分不当作全额；只在一侧存在的缺口使该行没有差额"
         "（标为“不能计算”，图表不含这些行）；两侧相同的缺口不影响差额（“差额可比”），"
-        "除非缺口所在规则的其他参数有改动（未知部分随之改变，不能计算）。",
+        "除非缺口所在规则的其他参数有改动（未知部分随之改变，不能计算）。"
+        "未填写营利性质的机构按营利性计发，但非营利性的比例未规定时，其应得金额同样未定，一并计为缺口。",
         "gap_counts": "{program}：现行 {baseline} 家、拟议 {proposal} 家不能计算",
         "not_comparable": "另有 {n} 家因政策缺口不能计算差额，未列入增减。",
         "findings_change": "发现的变化",
@@ -133,7 +134,8 @@ WORDS = {
         "it touches: its amount is unknown, not 0. A side with a gap has no amount (—): its priced part is not the "
         "whole. A gap on one side only leaves a row without a difference (marked cannot compute, left out of the "
         "charts); the same gap on both sides does not change the difference, unless another parameter of its "
-        "rule changes (the unknown part changes with it: cannot compute).",
+        "rule changes (the unknown part changes with it: cannot compute). An institution with profit status blank "
+        "is paid as for-profit, but where the non-profit share is open what it is due is unknown too: it counts as a gap.",
         "gap_counts": "{program}: baseline {baseline}, proposal {proposal} institution(s) cannot be priced",
         "not_comparable": "{n} more cannot be compared because of a policy gap and are not counted above.",
         "findings_change": "Findings that appear or disappear",
