@@ -777,7 +777,7 @@ def write_compare_xlsx(comparison: Comparison, path) -> None:
             *amounts[:3],
         ],
         cross,
-        [14, 28, 12, 22, 12, 18, 18, 18],
+        [14, 28, 12, 22, 30, 18, 18, 18],
     )
     found = findings_changes(comparison).with_columns(
         pl.col("change").replace_strict({k: L[k] for k in ("appeared", "disappeared")}).alias("change"),
