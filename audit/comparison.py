@@ -34,8 +34,9 @@ class Comparison:
     - changes: one row per parameter (or table key) whose value differs during the year
     - by_program_payer / by_county_program / by_institution: baseline_fen, proposal_fen,
       delta_fen (county and institution rows count public money only)
-    - crossings: institution × program paid under one side only (`direction`
-      newly_paid / no_longer_paid)
+    - crossings: institution × program paid under one side only (`direction` newly_paid /
+      no_longer_paid where both sides' amounts are known; else the `status` of `_decide`, e.g.
+      both_gap, and no amount on the side a gap leaves unknown)
     - findings_appeared / findings_disappeared: findings present under one side only
     - unpriced: institution × program a declared policy gap leaves unpriced on either side
       (`gap`: proposal_gap / baseline_gap where the sides' gaps differ, same_gap where both
@@ -507,34 +508,25 @@ def _differences(base, prop, institutions: pl.DataFrame, unpriced: pl.DataFrame)
         .with_columns(pl.col("baseline_fen", "proposal_fen", "delta_fen").fill_null(0))
         .sort("institution_id")
     )
-    prog = _side_by_side(pb, pp, ["institution_id", "program"]).join(
-        unpriced.select("institution_id", "program", "gap"), on=["institution_id", "program"], how="left"
-    )
-    # paid on one side only; where that side's 0 is a gap, it says so (never "no longer paid")
+    gaps = unpriced.join(counties, on="institution_id", how="left")
+    # paid on one side only: a crossing (newly / no longer paid) only where `_decide` knows both sides' amounts;
+    # where a gap on either side leaves one unknown, the row has no amount there and says why (its `status`)
+    prog = _with_gaps(_side_by_side(pb, pp, ["institution_id", "program"]), gaps, ["institution_id", "program"])
+    paid = pl.col("proposal_priced_fen") > 0
     crossings = (
-        prog.filter((pl.col("baseline_fen") > 0) != (pl.col("proposal_fen") > 0))
+        prog.filter((pl.col("baseline_priced_fen") > 0) != paid)
         .with_columns(
-            pl.when((pl.col("proposal_fen") == 0) & pl.col("gap").is_in(["proposal_gap", "both_gap"]))
-            .then(pl.lit("proposal_gap"))
-            .when((pl.col("baseline_fen") == 0) & pl.col("gap").is_in(["baseline_gap", "both_gap"]))
-            .then(pl.lit("baseline_gap"))
-            .when(pl.col("proposal_fen") > 0)
+            pl.when(pl.col("status").is_not_null())
+            .then(pl.col("status"))
+            .when(paid)
             .then(pl.lit("newly_paid"))
             .otherwise(pl.lit("no_longer_paid"))
             .alias("direction")
-        )
-        .with_columns(  # the side a gap leaves unpriced has no amount (not 0.00), and there is no difference
-            pl.when(pl.col("direction") != "baseline_gap").then(pl.col("baseline_fen")).alias("baseline_fen"),
-            pl.when(pl.col("direction") != "proposal_gap").then(pl.col("proposal_fen")).alias("proposal_fen"),
-            pl.when(pl.col("direction").is_in(["newly_paid", "no_longer_paid"]))
-            .then(pl.col("delta_fen"))
-            .alias("delta_fen"),
         )
         .join(institutions.select("institution_id", "name", "county"), on="institution_id", how="left")
         .select("institution_id", "name", "county", "program", "direction", "baseline_fen", "proposal_fen", "delta_fen")
         .sort("direction", _program_order(), "institution_id")
     )
-    gaps = unpriced.join(counties, on="institution_id", how="left")
     public = by_pp.filter(PUBLIC)
     total = pl.DataFrame(
         {"_all": [True], **{c: [int(public[c].sum())] for c in ("baseline_fen", "proposal_fen", "delta_fen")}},
@@ -678,7 +670,7 @@ def write_compare_xlsx(comparison: Comparison, path) -> None:
     from decimal import Decimal
 
     from audit.privacy import safe_workbook
-    from audit.report.compare import GAP_WORDS, delta_pct, findings_changes, gap_status, labels
+    from audit.report.compare import GAP_WORDS, crossing_words, delta_pct, findings_changes, gap_status, labels
 
     L = labels(comparison.lang)
     S = L["sheets"]
@@ -772,9 +764,7 @@ def write_compare_xlsx(comparison: Comparison, path) -> None:
         [18, 26, 10, 16, 16, 30, 30, 50],
     )
     cross = labelled(comparison.crossings).with_columns(
-        pl.col("direction")
-        .replace_strict({k: L[k] for k in ("newly_paid", "no_longer_paid", "baseline_gap", "proposal_gap")})
-        .alias("direction")
+        pl.col("direction").replace_strict(crossing_words(comparison.lang)).alias("direction")
     )
     sheet(
         S["crossings"],
@@ -787,7 +777,7 @@ def write_compare_xlsx(comparison: Comparison, path) -> None:
             *amounts[:3],
         ],
         cross,
-        [14, 28, 12, 22, 12, 18, 18, 18],
+        [14, 28, 12, 22, 30, 18, 18, 18],
     )
     found = findings_changes(comparison).with_columns(
         pl.col("change").replace_strict({k: L[k] for k in ("appeared", "disappeared")}).alias("change"),

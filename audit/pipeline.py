@@ -167,30 +167,40 @@ def policy_problems(dataset, pack, year: int | None, period=None, lang: str = "z
     rule and no money."""
     from audit.data.needs import missing_for_pack
     from audit.dates import Period
-    from audit.stake import stake_problems
+    from audit.data.validation import locate
+    from audit.stake import blank_open_problems, stake_problems
 
     if year is None and period is None:
         return missing_for_pack(pack, dataset.tables, dataset.sources)
     year, span = year_and_period(year, period, lang)
     needed = missing_for_pack(pack, dataset.tables, dataset.sources, span or Period.year(year))
     stakes = _stakes(dataset, pack, year, span)
-    return needed if stakes is None else pl.concat([needed, stake_problems(stakes, year, lang)])
+    found = [needed] if stakes is None else [needed, stake_problems(stakes, year, lang)]
+    # a blank 营利性质 under an open non-profit share: paid as for-profit, the non-profit amount open
+    blank_open = _estimate(lambda: blank_open_problems(dataset.tables, dataset.sources, pack, year, span))
+    # named as the user sees the cell (sheet, row, column letter, own header), as the data's own problems
+    return locate(pl.concat(found + ([blank_open] if blank_open is not None else [])), dataset.sources)
 
 
-def _stakes(dataset, pack, year, span):
-    """audit.stake.money_at_stake, or None when the sums cannot be made: data with errors
-    (validate) may hold blanks the calculators cannot take — the errors say why — and an
-    estimate must never stop a run (AUDIT_DEBUG=1 shows why)."""
-    from audit.stake import money_at_stake
-
+def _estimate(make):
+    """`make()`, or None when the sums cannot be made: data with errors (validate) may hold
+    blanks the calculators cannot take — the errors say why — and an estimate must never stop
+    a run (AUDIT_DEBUG=1 shows why)."""
     try:
-        return money_at_stake(dataset.tables, dataset.sources, dataset.problems, pack, year, span)
+        return make()
     except AuditError:
         raise
     except Exception:  # noqa: BLE001
         if os.environ.get("AUDIT_DEBUG"):
             raise
         return None
+
+
+def _stakes(dataset, pack, year, span):
+    """audit.stake.money_at_stake, or None when the sums cannot be made (_estimate)."""
+    from audit.stake import money_at_stake
+
+    return _estimate(lambda: money_at_stake(dataset.tables, dataset.sources, dataset.problems, pack, year, span))
 
 
 def _data_findings(dataset, pack, year, lang, span) -> pl.DataFrame:

@@ -467,3 +467,47 @@ def stake_problems(stakes: pl.DataFrame, year: int, lang: str = "zh") -> pl.Data
             }
         )
     return pl.DataFrame(rows, schema=PROBLEM_SCHEMA)
+
+
+def blank_open_problems(tables: dict, sources: dict, pack, year: int, span=None) -> pl.DataFrame:
+    """For validate: a home whose 营利性质 is blank where a rule leaves the non-profit share open
+    (Ctx.blank_gap) is paid as for-profit, and what it is due if non-profit cannot be computed
+    under this pack — no money at stake can be summed, so it is said apart, one warning at the
+    home's cell. The rules that read 营利性质 are computed as `run` does (on every premium: an
+    average may be their mean)."""
+    inst = tables.get("institutions")
+    rules = {
+        rid: r
+        for rid, r in pack.rules.items()
+        if in_force(r, span) and ("institutions", "profit_status") in rule_columns(r, span)
+    }
+    if not rules or inst is None or "profit_status" not in inst.columns or not inst["profit_status"].null_count():
+        return empty_problems()
+    _, _, ctx = compute(tables, replace(pack, rules=rules), year, period=span)
+    if not ctx.blank_gap_ids:
+        return empty_problems()
+    src = (sources.get("institutions") or {}).get("sheet")
+    cells = inst.filter(pl.col("profit_status").is_null()).select("institution_id", "_row", sheet_expr(inst, src))
+    zh = schema.table("institutions").column("profit_status").zh
+    rows = []
+    for key, ids in sorted(ctx.blank_gap_ids.items()):
+        rule = pack.rules[key.split(".", 1)[0]]
+        for iid, row, sheet in cells.filter(pl.col("institution_id").is_in(sorted(ids))).sort("_row").iter_rows():
+            rows.append(
+                {
+                    "table": "institutions",
+                    "sheet": sheet,
+                    "row": row,
+                    "column": "profit_status",
+                    "column_zh": zh,
+                    "value": "",
+                    "message": f"机构 {iid} 未填写“{zh}”：已按营利性计发；如属非营利性，{rule.citation} 未规定 {key}，"
+                    f"应计发数额无法计算（不是 0）；请填写“{zh}”，或用 --set {key}=数值 设定本地标准",
+                    "message_en": f"institution {iid} has {zh} (profit status) blank: it is paid as for-profit; if "
+                    f"non-profit, {rule.citation} does not set {key} and what is due cannot be computed (it is not "
+                    f"0); fill in the profit status, or set a local value with --set {key}=VALUE",
+                    "severity": "warning",
+                    "check": "money_at_stake",
+                }
+            )
+    return pl.DataFrame(rows, schema=PROBLEM_SCHEMA)

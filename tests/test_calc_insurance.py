@@ -203,10 +203,11 @@ def test_a_blank_profit_status_under_an_open_non_profit_share_is_named_under_the
     gaps = findings.filter(pl.col("rule") == "policy_gap")
     unpaid = gaps.filter(pl.col("message").str.contains("1 个机构的该项不计发"))
     assert unpaid.height == 1 and unpaid["evidence"][0].endswith("ids=N")  # B is paid: not counted as unpaid
-    blank = gaps.filter(pl.col("message").str.contains("未填写营利性质"))
+    assert gaps.filter(pl.col("message").str.contains("未填写营利性质")).height == 0  # paid: its own code
+    blank = findings.filter(pl.col("rule") == "profit_status_blank_open")
     assert blank.height == 1 and "insurance_institution.share_nonprofit" in blank["message"][0]
     assert blank["evidence"][0].endswith("ids=B") and "无法计算" in blank["message"][0]
     assert ctx.gap_ids["insurance_institution.share_nonprofit"] == {"N", "B"}  # B's amount is open too
     assert ctx.blank_gap_ids["insurance_institution.share_nonprofit"] == {"B"}  # paid, on that reading (explain)
-    en = compute(data, load_pack(str(pack)), 2024, lang="en")[1].filter(pl.col("rule") == "policy_gap")
+    en = compute(data, load_pack(str(pack)), 2024, lang="en")[1].filter(pl.col("rule") == "profit_status_blank_open")
     assert en.filter(pl.col("message").str.contains("profit status blank")).height == 1

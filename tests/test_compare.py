@@ -125,12 +125,14 @@ def test_baseline_and_proposal_share_no_state_and_the_data_is_read_once(data, mo
 
 def test_lowering_min_beds_lets_an_institution_cross_the_eligibility_line(data):
     # 18 beds, min_beds 20 → 15: N18 is newly due 18 × 4,000.00 = 72,000.00 from the city; its
-    # bed_minimum finding disappears, and the province part (rate a gap) now names N18 too
+    # bed_minimum finding disappears, and the province part (rate a gap) now names N18 too — so N18's
+    # construction subsidy under the proposal is 72,000.00 plus an unknown part: listed as a crossing the
+    # proposal's gap leaves uncomputed, with no amount, not "newly paid 72,000.00"
     c = compare(data, "shaoxing", 2024,
                 proposal_sets=["construction_city.min_beds=15", "construction_province.min_beds=15"])
     assert by_pp(c)[("construction", "city")] == (0, 72_000_00, 72_000_00)
-    assert c.crossings.select("institution_id", "program", "direction", "proposal_fen").rows() == [
-        ("N18", "construction", "newly_paid", 72_000_00)]
+    assert c.crossings.select("institution_id", "program", "direction", "baseline_fen", "proposal_fen").rows() == [
+        ("N18", "construction", "proposal_gap", 0, None)]
     gone = c.findings_disappeared.select("institution_id", "rule").rows()
     assert ("N18", "bed_minimum") in gone
     assert any(r["rule"] == "policy_gap" and "N18" in r["evidence"] for r in c.findings_appeared.iter_rows(named=True))
@@ -324,7 +326,7 @@ def test_filling_a_policy_gap_pays_the_centre_and_the_gap_finding_disappears(tmp
     c = compare(folder, "shaoxing", 2024, proposal_sets=["center_township.rate_by_star.2=100000"])
     assert by_pp(c) == {("center_operating", "city"): (None, 100_000_00, None)}
     assert c.crossings.select("institution_id", "program", "direction").rows() == [
-        ("T2", "center_operating", "baseline_gap")]
+        ("T2", "center_operating", "newly_priced")]
     gone = c.findings_disappeared.filter(pl.col("rule") == "policy_gap")["evidence"].to_list()
     assert len(gone) == 1 and "center_township.rate_by_star.2" in gone[0] and "T2" in gone[0]
     assert c.changes.select("param", "old", "new").rows() == [("rate_by_star.2", "缺口（原文未规定）", "100000.00")]
@@ -398,7 +400,7 @@ def test_a_gap_in_the_proposal_is_cannot_compute_not_a_saving(centres, tmp_path)
     assert "cannot compute (policy gap in the proposal)" in r.output and "-33.33%" not in r.output
     assert "  center_operating: baseline 0, proposal 1\n" in r.output
     assert "0 gain, 0 lose, 1 unchanged, 1 cannot be computed (policy gap)" in r.output
-    assert "1 cannot be computed (policy gap in the proposal)" in r.output and "1 no longer paid" not in r.output
+    assert "; cannot compute (policy gap in the proposal): 1" in r.output and "1 no longer paid" not in r.output
 
 
 def test_a_baseline_gap_the_proposal_fills_is_newly_priced_not_extra_cost(centres):
@@ -410,7 +412,7 @@ def test_a_baseline_gap_the_proposal_fills_is_newly_priced_not_extra_cost(centre
     assert (total["baseline"], total["proposal"], total["delta"]) == (None, "300000.00", None)
     assert (total["baseline_unpriced"], total["proposal_unpriced"], total["status"]) == ("1", "0",
                                                                                        "不能计算（现行规则政策缺口）")
-    assert c.crossings.select("institution_id", "direction").rows() == [("T2", "baseline_gap")]
+    assert c.crossings.select("institution_id", "direction").rows() == [("T2", "newly_priced")]
     t2 = c.table().filter(pl.col("institution_id") == "T2").row(0, named=True)
     assert (t2["baseline"], t2["proposal"], t2["delta"], t2["status"]) == (None, "100000.00", None,
                                                                            "新可计算（现行规则政策缺口）")

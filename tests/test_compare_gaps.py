@@ -142,6 +142,11 @@ def test_a_program_gapped_on_both_sides_reads_cannot_compute_not_unchanged(tmp_p
     assert "机构：增加 2 家，减少 0 家，不变 0 家，因政策缺口不能计算 1 家" in r.output
     line = next(x for x in r.output.splitlines() if "居家养老中心运营补助" in x)
     assert "0.00" not in line and same in line
+    # the gap-count lines say what the program's payer rows say: T2's city row has nothing priced (no
+    # difference); construction's city row differs by 0.00 while its provincial row has nothing priced
+    gaps = [x for x in r.output.splitlines() if x.startswith(("  居家养老中心运营补助：", "  建设补贴："))]
+    assert gaps == ["  居家养老中心运营补助：现行 1 家，拟议 1 家，两侧相同，没有已算出的金额，不能计算差额",
+                    "  建设补贴：现行 1 家，拟议 1 家，两侧相同，差额可比（省级财政没有已算出的金额，不能计算）"]
 
 
 # 嘉峪关 实施方案 三(一) (Jiayuguan), by hand: a one-time construction subsidy split 省级财政 50%,
@@ -278,3 +283,60 @@ def test_which_changed_parameters_feed_a_gap():
     assert not _feeds_gap(centre, "center_township.rate_by_star.2", frozenset({("operating_grant", "rate_by_star.2")}))
     split = load_pack("jiayuguan").rules["construction"]
     assert _feeds_gap(split, "construction.payer_shares.city_lottery", frozenset({("construction", "payer_shares.province")}))
+
+
+def test_a_crossing_is_only_where_both_sides_amounts_are_known(tmp_path):
+    # 嘉峪关 三(一) gives no rate per care level (gaps). The proposal sets 完全失能 500 a month: H4's full-care
+    # resident 12 × 500 = 6,000.00, but its self-care resident's rate is still open — the proposal's 6,000.00 is
+    # not H4's whole operating grant, so H4 neither "newly gets" it nor is "newly priced" at 6,000.00.
+    d = folder(tmp_path, H4)
+    head, _, h4 = RESIDENTS.splitlines(keepends=True)
+    (d / "residents.csv").write_text(head + h4 + f"H4,{person_id(4)},李四,2019-01-01,,柯桥区,full,false,\n",
+                                     encoding="utf-8")
+    c = compare(d, "jiayuguan", 2024, proposal_sets=["operating_grant.rate_by_care_level.full=500"])
+    assert c.crossings.select("institution_id", "program", "direction", "baseline_fen", "proposal_fen",
+                              "delta_fen").rows() == [("H4", "operating", "both_gap", None, None, None)]
+    out = tmp_path / "out"
+    write_compare(c, out)
+    both = "不能计算（双方政策缺口不同）"
+    header, row = xlsx_rows(out, "跨过条件")
+    assert dict(zip(header, row)) == dict(zip(header, ["H4", "丁养老院", "柯桥区", "运营补贴", both, "", "", ""]))
+    html = (out / "compare.html").read_text(encoding="utf-8")
+    cross = html.split("跨过补助条件的机构")[1].split("</table>")[0]
+    assert "新获补助 0 项，不再获补助 0 项" in cross and f"{both} 1 项" in cross and "6,000.00" not in cross
+    r = CliRunner().invoke(main, ["compare", "--policy", "jiayuguan", "--year", "2024", "--data", str(d),
+                                  "--proposal-set", "operating_grant.rate_by_care_level.full=500",
+                                  "--out", str(tmp_path / "o2"), "--no-report"])
+    assert r.exit_code == 0, r.output
+    line = next(x for x in r.output.splitlines() if x.startswith("跨过补助条件"))
+    assert line == f"跨过补助条件：新获补助 0 项，不再获补助 0 项（机构×项目）；{both} 1 项"
+
+
+def test_a_gap_on_the_side_with_money_or_on_both_is_no_crossing():
+    # hand-made ledgers (public money, fen) for the reviewer's 东阳 cases: YL01 2,706.40 under the baseline,
+    # 0 under the proposal while both leave its non-profit share open and the proposal changes a share
+    # (same_gap_changed): not "no longer paid"; YL03 0 → 726.00 where the proposal's side is a gap
+    # (proposal_gap): not "newly paid"; YL05 0 → 500.00 with no gap on either side: newly paid +500.00.
+    from types import SimpleNamespace
+
+    from audit.comparison import _differences
+
+    ledger = pl.DataFrame(schema={"institution_id": pl.String, "program": pl.String, "payer": pl.String,
+                                  "amount_fen": pl.Int64})
+    base = SimpleNamespace(ledger=ledger.vstack(pl.DataFrame(
+        [("YL01", "insurance", "city", 2_706_40)], schema=ledger.schema, orient="row")))
+    prop = SimpleNamespace(ledger=ledger.vstack(pl.DataFrame(
+        [("YL03", "insurance", "city", 726_00), ("YL05", "operating", "city", 500_00)],
+        schema=ledger.schema, orient="row")))
+    institutions = pl.DataFrame({"institution_id": ["YL01", "YL03", "YL05"], "name": ["甲", "乙", "丙"],
+                                 "county": ["东阳市"] * 3})
+    unpriced = pl.DataFrame(
+        [("YL01", "insurance", True, True, "same_gap_changed", ["city"]),
+         ("YL03", "insurance", False, True, "proposal_gap", ["city"])],
+        schema={"institution_id": pl.String, "program": pl.String, "baseline_gap": pl.Boolean,
+                "proposal_gap": pl.Boolean, "gap": pl.String, "payers": pl.List(pl.String)}, orient="row")
+    cross = _differences(base, prop, institutions, unpriced)["crossings"]
+    assert sorted(cross.select("institution_id", "direction", "baseline_fen", "proposal_fen",
+                               "delta_fen").rows()) == [("YL01", "same_gap_changed", None, None, None),
+                                                        ("YL03", "proposal_gap", 0, None, None),
+                                                        ("YL05", "newly_paid", 0, 500_00, 500_00)]

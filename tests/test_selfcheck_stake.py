@@ -188,3 +188,75 @@ def test_an_average_premium_taken_from_the_input_is_paid_not_called_a_gap(make_f
     assert len(mean) == 1, mean
     assert "未计发" not in mean[0]["stake"] and mean[0]["stake"].startswith("已按输入数据的平均保费计发")
     assert "--set" in mean[0]["fix"] and "主管部门" in mean[0]["fix"]
+
+
+def _dongyang_nonprofit_share_open(tmp_path):
+    """东阳 二(二)6 with the non-profit share ("财政补助三分之二") left open; for-profit 1/3 as written."""
+    from importlib.resources import files
+
+    text = (files("audit.policy") / "packs" / "dongyang.yaml").read_text(encoding="utf-8")
+    assert text.count('        value: "2/3"') == 1
+    pack = tmp_path / "dongyang_open.yaml"
+    pack.write_text(text.replace('        value: "2/3"', "        gap: true\n        note: 测试 / test"), encoding="utf-8")
+    return str(pack)
+
+
+def test_a_blank_profit_status_paid_as_for_profit_is_not_called_unpaid(make_folder, tmp_path):
+    """B (经营性质 blank) is paid as for-profit: 3,000.00 × 1/3 = 1,000.00; what it is due if
+    non-profit cannot be computed (the non-profit share is open). Its self-check must say it is
+    paid as for-profit and the amount open — never "未计发" (N, non-profit, is the one unpaid),
+    must not show N's unpaid gap, and the operator appendix counts only N as held back."""
+    import audit
+    from audit.report.context import selfcheck_context, selfcheck_parts
+    from audit.report.summary import operator_hints
+
+    inst = ("机构编号,机构名称,所属区县,机构类型,举办性质,经营性质,登记备案日期,核定床位数,等级评定\n"
+            "B,甲院,东阳市,养老机构,民办,,2020-01-01,100,2\n"
+            "N,乙院,东阳市,养老机构,民办,非营利,2020-01-01,100,2\n")
+    folder = make_folder({"机构.csv": inst, "综合保险.csv": "机构编号,保险年度,保费,险种\n"
+                          "B,2024,3000,养老机构综合责任保险\nN,2024,3000,养老机构综合责任保险\n"},
+                         with_institutions=False)
+    result = audit.run(folder, _dongyang_nonprofit_share_open(tmp_path), 2024)
+    paid = result.ledger.filter((pl.col("institution_id") == "B") & (pl.col("item") == "premium_share"))
+    assert paid["amount_fen"].sum() == 1_000_00
+    parts = selfcheck_parts(result)
+    key = "insurance_institution.share_nonprofit"
+
+    def about_the_share(iid):
+        return [g for g in selfcheck_context(result, iid, parts)["general_findings"] if f"param={key}" in g["evidence"]]
+
+    b = about_the_share("B")
+    assert len(b) == 1, b
+    assert b[0]["rule"] == "profit_status_blank_open"
+    assert "未计发" not in b[0]["stake"] and b[0]["stake"].startswith("未填写营利性质，已按营利性计发")
+    assert "无法计算" in b[0]["stake"] and "营利性质" in b[0]["fix"]
+    n = about_the_share("N")
+    assert [g["rule"] for g in n] == ["policy_gap"] and "未计发" in n[0]["stake"]
+    hints = {h["param"]: h["affected"] for h in operator_hints(result.findings, "zh")}
+    assert hints[key] == 1  # N is held back; B is paid
+
+
+def test_validate_names_the_blank_profit_status_whose_non_profit_amount_the_pack_leaves_open(make_folder, tmp_path):
+    """validate said nothing here (the non-profit reading pays an open share, so no money at stake
+    sums): B's blank cell (机构 row 2, column F '经营性质') must be warned of, in the user's terms,
+    with what it means: paid as for-profit, the non-profit amount cannot be computed. N, filled
+    in, is not named."""
+    from click.testing import CliRunner
+
+    from audit.cli import main
+
+    inst = ("机构编号,机构名称,所属区县,机构类型,举办性质,经营性质,登记备案日期,核定床位数,等级评定\n"
+            "B,甲院,东阳市,养老机构,民办,,2020-01-01,100,2\n"
+            "N,乙院,东阳市,养老机构,民办,非营利,2020-01-01,100,2\n")
+    folder = make_folder({"机构.csv": inst, "综合保险.csv": "机构编号,保险年度,保费,险种\n"
+                          "B,2024,3000,养老机构综合责任保险\nN,2024,3000,养老机构综合责任保险\n"},
+                         with_institutions=False)
+    pack = _dongyang_nonprofit_share_open(tmp_path)
+    out = CliRunner().invoke(main, ["validate", "--data", str(folder), "--policy", pack, "--year", "2024"]).output
+    hit = [ln for ln in out.splitlines() if "insurance_institution.share_nonprofit" in ln]
+    assert len(hit) == 1, out
+    assert "第2行 F列“经营性质”" in hit[0] and "机构 B " in hit[0] and "[警告]" in hit[0]
+    assert "已按营利性计发" in hit[0] and "无法计算" in hit[0] and "未计发" not in hit[0]
+    en = CliRunner().invoke(main, ["validate", "--lang", "en", "--data", str(folder), "--policy", pack,
+                                   "--year", "2024"]).output
+    assert "row 2 column F '经营性质'" in en and "paid as for-profit" in en and "cannot be computed" in en

@@ -96,11 +96,17 @@ def _right(text: str, width: int) -> str:
 
 def _gap_lines(result, t, en: bool) -> list[str]:
     """Per program, how many institutions each side leaves unpriced by a policy gap."""
-    from audit.pipeline import PROGRAM_ZH
+    from audit.pipeline import PAYER_ZH, PROGRAM_ZH
 
     u = result.unpriced
     if not u.height:
         return []
+    # where both sides leave the same gaps, whether a difference stands is what the program's payer rows say
+    # (`_decide`): a payer row with nothing priced has none
+    open_rows = result.by_program_payer.group_by("program").agg(
+        pl.col("payer").filter(pl.col("status") == "same_gap").alias("open_payers"),
+        pl.col("delta_fen").is_not_null().any().alias("priced"),
+    )
     per = (
         u.group_by("program")
         .agg(
@@ -109,6 +115,7 @@ def _gap_lines(result, t, en: bool) -> list[str]:
             (pl.col("gap") == "same_gap").all(),
             pl.col("gap").is_in(["same_gap", "same_gap_changed"]).all().alias("same"),
         )
+        .join(open_rows, on="program", how="left", nulls_equal=True)
         .sort("program", nulls_last=True)
     )
     out = [
@@ -120,8 +127,22 @@ def _gap_lines(result, t, en: bool) -> list[str]:
     for r in per.iter_rows(named=True):
         name = r["program"] or "—"
         name = name if en else PROGRAM_ZH.get(name, name)
+        open_payers = [
+            (p or "payer not named") if en else PAYER_ZH.get(p, p) if p else "出资方未定"
+            for p in r["open_payers"] or []
+        ]
         same = (
             t("，两侧相同，差额可比", "; the same on both sides, the difference holds")
+            if r["gap"] and not open_payers
+            else t(
+                "，两侧相同，没有已算出的金额，不能计算差额",
+                "; the same on both sides, nothing priced: no difference",
+            )
+            if r["gap"] and not r["priced"]
+            else t(
+                f"，两侧相同，差额可比（{'、'.join(open_payers)}没有已算出的金额，不能计算）",
+                f"; the same on both sides, the difference holds (not for {', '.join(open_payers)}: nothing priced)",
+            )
             if r["gap"]
             else t(
                 "，两侧相同，但其规则的参数有改动，不能计算差额",
@@ -144,7 +165,7 @@ def summary_text(result) -> str:
     payer with the difference, eligibility crossings and findings that come or go."""
     from audit.cli.run import _pad
     from audit.pipeline import PAYER_ZH, PROGRAM_ZH
-    from audit.report.compare import labels, priced_part
+    from audit.report.compare import crossing_tally, crossing_words, labels, priced_part
 
     en = result.lang == "en"
 
@@ -218,19 +239,14 @@ def summary_text(result) -> str:
         )
     )
     cross = result.crossings
-    n = {
-        d: int((cross["direction"] == d).sum())
-        for d in ("newly_paid", "no_longer_paid", "baseline_gap", "proposal_gap")
-    }
+    n, words = crossing_tally(cross), crossing_words(result.lang)
+    gapped = list(n.items())[2:]  # rows a policy gap touches: neither newly nor no longer paid
     out.append(
         t(
             f"跨过补助条件：新获补助 {n['newly_paid']} 项，不再获补助 {n['no_longer_paid']} 项（机构×项目）"
-            + (f"；现行规则政策缺口、拟议方案可计算 {n['baseline_gap']} 项" if n["baseline_gap"] else "")
-            + (f"；拟议方案政策缺口、不能计算 {n['proposal_gap']} 项" if n["proposal_gap"] else ""),
+            + "".join(f"；{words[d]} {k} 项" for d, k in gapped),
             f"Eligibility crossings: {n['newly_paid']} newly paid, {n['no_longer_paid']} no longer paid "
-            "(institution × program)"
-            + (f"; {n['baseline_gap']} newly priced (policy gap in the baseline)" if n["baseline_gap"] else "")
-            + (f"; {n['proposal_gap']} cannot be computed (policy gap in the proposal)" if n["proposal_gap"] else ""),
+            "(institution × program)" + "".join(f"; {words[d]}: {k}" for d, k in gapped),
         )
     )
     out.append(

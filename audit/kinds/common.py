@@ -237,8 +237,9 @@ class Ctx:
     def blank_gap(self, rule, param: Gap, ids) -> None:
         """Homes with a blank 营利性质, paid as for-profit (PROFIT_STATUS), where the non-profit
         share is a declared gap: what they are due if non-profit cannot be computed, so they are
-        named under the gap — their own policy_gap finding (they are paid, so not in the count of
-        unpaid homes) and gap_ids (a self-check and compare see their amount as open)."""
+        named under the gap — their own finding, PROFIT_BLANK_OPEN, not a policy_gap (they are paid:
+        not "未计发", not in the count of unpaid homes) — and gap_ids (compare sees their amount as
+        open; blank_gap_ids tells them from the unpaid homes: explain, self-check)."""
         ids = sorted(set(ids.to_list() if isinstance(ids, pl.Series) else ids))
         if not ids or param.not_in_force:
             return
@@ -247,7 +248,7 @@ class Ctx:
         self.blank_gap_ids.setdefault(name, set()).update(ids)
         sample = ", ".join(ids[:GAP_SAMPLE]) + (" …" if len(ids) > GAP_SAMPLE else "")
         self.finding(
-            "policy_gap",
+            PROFIT_BLANK_OPEN,
             "warning",
             self.t(
                 f"{rule.citation} 未规定参数 {name}：{len(ids)} 个机构未填写营利性质，已按营利性计发；"
@@ -259,6 +260,10 @@ class Ctx:
             f"param={name} affected={len(ids)} profit_status=blank ids={sample}",
             rule.citation,
         )
+
+
+# the finding of Ctx.blank_gap: a blank 营利性质 paid as for-profit where the non-profit share is open
+PROFIT_BLANK_OPEN = "profit_status_blank_open"
 
 
 def home_amounts_key(code: str, rule_id: str, period_label: str) -> str:

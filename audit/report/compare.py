@@ -49,7 +49,8 @@ WORDS = {
         "losers": "减少最多",
         "counts": "增加 {up} 家，减少 {down} 家，不变 {same} 家（共 {n} 家）。",
         "crossings": "跨过补助条件的机构",
-        "crossings_note": "某一项目在现行规则下无补助、在拟议方案下有补助（新获补助），或相反（不再获补助）。",
+        "crossings_note": "某一项目在现行规则下无补助、在拟议方案下有补助（新获补助），或相反（不再获补助）；"
+        "政策缺口使一侧金额未知的，该侧没有金额，写明原因，不计入新获或不再获补助。",
         "crossing_counts": "新获补助 {newly} 项，不再获补助 {lost} 项（机构×项目）。",
         "direction": "变化",
         "newly_paid": "新获补助",
@@ -63,7 +64,8 @@ WORDS = {
         "gaps_note": "原文未规定的参数（policy_gap）使相应机构的该项不计发：其金额未知，不是 0。"
         "含有缺口的一侧没有金额（—），已算出的部分不当作全额；只在一侧存在的缺口使该行没有差额"
         "（标为“不能计算”，图表不含这些行）；两侧相同的缺口不影响差额（“差额可比”），"
-        "除非缺口所在规则的其他参数有改动（未知部分随之改变，不能计算）。",
+        "除非缺口所在规则的其他参数有改动（未知部分随之改变，不能计算）。"
+        "未填写营利性质的机构按营利性计发，但非营利性的比例未规定时，其应得金额同样未定，一并计为缺口。",
         "gap_counts": "{program}：现行 {baseline} 家、拟议 {proposal} 家不能计算",
         "not_comparable": "另有 {n} 家因政策缺口不能计算差额，未列入增减。",
         "findings_change": "发现的变化",
@@ -116,7 +118,8 @@ WORDS = {
         "counts": "{up} gain, {down} lose, {same} unchanged (of {n}).",
         "crossings": "Institutions crossing an eligibility line",
         "crossings_note": "A program paid nothing under the baseline and something under the proposal (newly paid), "
-        "or the reverse (no longer paid).",
+        "or the reverse (no longer paid); where a policy gap leaves one side unknown, that side has no amount, "
+        "the row says why and it is counted as neither.",
         "crossing_counts": "{newly} newly paid, {lost} no longer paid (institution × program).",
         "direction": "Change",
         "newly_paid": "newly paid",
@@ -131,7 +134,8 @@ WORDS = {
         "it touches: its amount is unknown, not 0. A side with a gap has no amount (—): its priced part is not the "
         "whole. A gap on one side only leaves a row without a difference (marked cannot compute, left out of the "
         "charts); the same gap on both sides does not change the difference, unless another parameter of its "
-        "rule changes (the unknown part changes with it: cannot compute).",
+        "rule changes (the unknown part changes with it: cannot compute). An institution with profit status blank "
+        "is paid as for-profit, but where the non-profit share is open what it is due is unknown too: it counts as a gap.",
         "gap_counts": "{program}: baseline {baseline}, proposal {proposal} institution(s) cannot be priced",
         "not_comparable": "{n} more cannot be compared because of a policy gap and are not counted above.",
         "findings_change": "Findings that appear or disappear",
@@ -181,6 +185,24 @@ GAP_WORDS = {
 }
 
 
+def crossing_words(lang: str) -> dict:
+    """A crossing's `direction` in words: newly / no longer paid, or the `status` of a row a gap touches."""
+    key = "en" if lang == "en" else "zh"
+    return {d: WORDS[key][d] for d in ("newly_paid", "no_longer_paid")} | GAP_WORDS[key]
+
+
+def crossing_tally(crossings: pl.DataFrame) -> dict[str, int]:
+    """How many crossings of each direction: newly_paid and no_longer_paid always, then each gap
+    status present (GAP_WORDS order) — a row a gap touches is not counted as crossing the line."""
+    n = crossings["direction"].value_counts()
+    count = dict(zip(n["direction"], n["count"]))
+    return {
+        "newly_paid": count.get("newly_paid", 0),
+        "no_longer_paid": count.get("no_longer_paid", 0),
+        **{d: count[d] for d in GAP_WORDS["zh"] if d in count},
+    }
+
+
 def gap_status(words: dict) -> pl.Expr:
     """A decided row's status in words (null where the row is complete)."""
     return pl.col("status").replace_strict(words, default=None, return_dtype=pl.String)
@@ -196,7 +218,7 @@ def delta_pct(plus: bool = False) -> pl.Expr:
 def labels(lang: str) -> dict:
     """The report's words over the shared ones (programs, payers, severities…)."""
     key = "en" if lang == "en" else "zh"
-    return {**LABELS[key], **WORDS[key], "gap_words": GAP_WORDS[key]}
+    return {**LABELS[key], **WORDS[key], "gap_words": GAP_WORDS[key], "crossing_words": crossing_words(lang)}
 
 
 def money_rows(df: pl.DataFrame, L: dict) -> list[dict]:
@@ -294,7 +316,7 @@ def compare_context(comparison) -> dict:
     gainers = inst.filter(pl.col("delta_fen") > 0).sort(["delta_fen", "institution_id"], descending=[True, False])
     losers = inst.filter(pl.col("delta_fen") < 0).sort(["delta_fen", "institution_id"])
     cross = comparison.crossings
-    newly = int((cross["direction"] == "newly_paid").sum())
+    tally = crossing_tally(cross)
     findings = findings_changes(comparison)
     inputs = comparison.manifest.get("inputs", {})
     scope = {
@@ -346,17 +368,10 @@ def compare_context(comparison) -> dict:
         "gaps": _gap_counts(comparison, L),
         "gainers": money_rows(gainers.head(TOP), L),
         "losers": money_rows(losers.head(TOP), L),
-        "crossing_counts": L["crossing_counts"].format(
-            newly=newly, lost=int((cross["direction"] == "no_longer_paid").sum())
-        )
+        "crossing_counts": L["crossing_counts"].format(newly=tally["newly_paid"], lost=tally["no_longer_paid"])
         + "".join(
-            (
-                f"{L[d]} {int((cross['direction'] == d).sum())} 项。"
-                if lang == "zh"
-                else f" {L[d]}: {int((cross['direction'] == d).sum())}."
-            )
-            for d in ("baseline_gap", "proposal_gap")
-            if (cross["direction"] == d).any()
+            f"{L['crossing_words'][d]} {n} 项。" if lang == "zh" else f" {L['crossing_words'][d]}: {n}."
+            for d, n in list(tally.items())[2:]
         ),
         "crossings": money_rows(cross.head(SHOWN), L),
         "crossings_more": _more(L, cross.height),

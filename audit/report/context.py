@@ -8,7 +8,7 @@ from datetime import date
 import polars as pl
 
 from audit.errors import InputError
-from audit.kinds.common import SPREAD_FINDINGS
+from audit.kinds.common import PROFIT_BLANK_OPEN, SPREAD_FINDINGS
 from audit.report.charts import bar_chart_svg
 from audit.report.frames import (
     fmt_num,
@@ -353,6 +353,8 @@ def selfcheck_parts(result, deadline: str | None = None) -> dict:
         "fte_assumed": _fte_assumed(result),
         # every institution each policy gap leaves unpaid (a gap finding's evidence lists the first few)
         "gaps": getattr((getattr(result, "extra", None) or {}).get("ctx"), "gap_ids", {}),
+        # the part of them paid as for-profit on a blank 营利性质 (Ctx.blank_gap): not unpaid, amount open
+        "blank_gaps": getattr((getattr(result, "extra", None) or {}).get("ctx"), "blank_gap_ids", {}),
         # each home's own amount in a rule-level finding spread over many homes (Ctx.spread)
         "home_amounts": getattr((getattr(result, "extra", None) or {}).get("ctx"), "home_amounts", {}),
     }
@@ -368,19 +370,29 @@ def _fte_assumed(result) -> dict[str, int]:
     return dict(hit.group_by("institution_id").len().iter_rows())
 
 
-def concerning(general: pl.DataFrame, institution_id: str, gaps: dict | None = None) -> pl.DataFrame:
+def concerning(
+    general: pl.DataFrame, institution_id: str, gaps: dict | None = None, blank_gaps: dict | None = None
+) -> pl.DataFrame:
     """The area- and data-level findings that may concern one institution. A policy gap is
     kept only when it leaves this institution unpaid (`gaps`: "rule.param" → every
-    institution it hits, as the run recorded them; its evidence lists only the first few).
+    institution it hits, as the run recorded them; its evidence lists only the first few),
+    and its PROFIT_BLANK_OPEN finding only when the institution is one of those paid as
+    for-profit on a blank 营利性质 (`blank_gaps`, the part of `gaps` paid, not unpaid).
     Otherwise a finding whose evidence lists every affected id (`ids=A, B`, no "…") is kept
     only when the institution is among them; area-level findings and truncated lists stay
     (nothing relevant is hidden)."""
-    gaps = gaps or {}
-    mine = [k for k, ids in gaps.items() if institution_id in ids]
+    gaps, blank_gaps = gaps or {}, blank_gaps or {}
+    unpaid = [k for k, ids in gaps.items() if institution_id in ids - blank_gaps.get(k, set())]
+    blank = [k for k, ids in blank_gaps.items() if institution_id in ids]
     listed = pl.col("_listed").is_null() | pl.col("_listed").list.contains(pl.lit(institution_id))
     param = pl.col("evidence").str.extract(r"^param=(\S+)")
-    known_gap = (pl.col("rule") == "policy_gap") & param.is_in(list(gaps))
-    keep = pl.when(known_gap).then(param.is_in(mine)).otherwise(listed)
+    keep = (
+        pl.when((pl.col("rule") == "policy_gap") & param.is_in(list(gaps)))
+        .then(param.is_in(unpaid))
+        .when((pl.col("rule") == PROFIT_BLANK_OPEN) & param.is_in(list(blank_gaps)))
+        .then(param.is_in(blank))
+        .otherwise(listed)
+    )
     return general.filter(keep).drop("_listed")
 
 
@@ -432,7 +444,7 @@ def selfcheck_context(result, institution_id: str, parts: dict | None = None) ->
         "persons": _person_groups(parts.get("persons", {}).get(institution_id)),
         "persons_other": _persons_other(parts.get("persons", {}).get(institution_id)),
         "general_findings": own_amounts(
-            concerning(parts["general"], institution_id, parts.get("gaps")),
+            concerning(parts["general"], institution_id, parts.get("gaps"), parts.get("blank_gaps")),
             institution_id,
             parts.get("home_amounts", {}),
             lang,

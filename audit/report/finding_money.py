@@ -21,7 +21,7 @@ from fractions import Fraction
 
 import polars as pl
 
-from audit.kinds.common import PROFIT_STATUS, pct
+from audit.kinds.common import PROFIT_BLANK_OPEN, PROFIT_STATUS, pct
 from audit.money import fen_to_yuan_expr, mul_share_expr
 
 # finding code → the construction_per_bed parameter that makes it a condition
@@ -60,6 +60,7 @@ WORDS = {
         "unclaimed": "符合条件而未申报 {} 元（{}）",
         "gap": "原文未规定该参数，相关款项未计发；金额待主管部门确定标准后才能计算（不按零计）",
         "estimated": "已按输入数据的平均保费计发；主管部门公布的平均保费不同时，金额随之变化",
+        "blank_open": "未填写营利性质，已按营利性计发；如属非营利性，原文未规定其补助比例，应计发数额无法计算（不按零计）",
         "other_home": "金额取决于另一机构的申报，须由主管部门核对后确定，本机构数据无法计算",
         "level": "金额取决于评定后的等级，评定前无法计算",
         "out_of_scope": "不在该条款补助范围内，没有可经整改取得的金额",
@@ -83,6 +84,8 @@ WORDS = {
         "gap": "The text sets no value: the amount is not paid and cannot be computed until the bureau sets one "
         "(never counted as zero)",
         "estimated": "Paid on the input's mean premium; if the bureau's published average differs, so does the amount",
+        "blank_open": "Profit status blank: paid as for-profit; if non-profit, the text sets no share for it and what "
+        "is due cannot be computed (never counted as zero)",
         "other_home": "Depends on another institution's claim; the bureau settles it, your data cannot",
         "level": "Depends on the rating level still to be assessed; cannot be computed before",
         "out_of_scope": "Outside the clause's scope: no amount a fix would bring",
@@ -94,6 +97,7 @@ WORDS = {
 REASON = {
     "policy_gap": "gap",
     "average_premium_from_input": "estimated",
+    PROFIT_BLANK_OPEN: "blank_open",
     "not_in_force": "gap",
     "double_claim": "other_home",
     "claim_at_other_home": "other_home",

@@ -477,3 +477,13 @@ FIX_HINTS["average_premium_from_input"] = (
     "向主管部门索取公布的平均保费，用 --set 参数=数值 指定后重新核算，金额即与主管部门一致。",
     "Ask the bureau for its published average premium and set it with --set PARAM=VALUE; the amount then matches.",
 )
+
+# a blank 营利性质 paid as for-profit where the non-profit share is open (audit.kinds.common.Ctx.blank_gap)
+LABELS["zh"]["rules"]["profit_status_blank_open"] = "未填写营利性质（非营利性比例未定）"
+LABELS["en"]["rules"]["profit_status_blank_open"] = "profit status blank (non-profit share open)"
+FIX_HINTS["profit_status_blank_open"] = (
+    "在机构表填写营利性质（营利性或非营利性）后重新核算；如属非营利性，应计发数额须待主管部门确定非营利性补助比例"
+    "（--set 参数=数值）后才能计算。",
+    "Fill in the institution's profit status and run again; if it is non-profit, what is due cannot be computed "
+    "until the bureau sets the non-profit share (--set PARAM=VALUE).",
+)

@@ -8,6 +8,7 @@ import re
 
 import polars as pl
 
+from audit.kinds.common import PROFIT_BLANK_OPEN
 from audit.report.frames import yuan
 from audit.report.labels import PAYER_ORDER, PROGRAM_ORDER, label_of
 
@@ -182,10 +183,14 @@ def operator_hints(findings: pl.DataFrame, lang: str) -> list[dict]:
     """One row per open parameter named by a finding (`param=rule.name` in its evidence):
     what is open, how many institutions it holds back, and the option that fills it."""
     gaps = (
-        findings.filter(pl.col("rule").is_in(["policy_gap", "average_premium_from_input"]))
+        findings.filter(pl.col("rule").is_in(["policy_gap", "average_premium_from_input", PROFIT_BLANK_OPEN]))
         .with_columns(
             pl.col("evidence").fill_null("").str.extract(r"param=(\S+)").alias("param"),
-            pl.col("evidence").fill_null("").str.extract(r"affected=(\d+)").cast(pl.Int64).alias("affected"),
+            # a blank 营利性质 read as for-profit is paid, not held back: it names the parameter, counts 0
+            pl.when(pl.col("rule") != PROFIT_BLANK_OPEN)
+            .then(pl.col("evidence").fill_null("").str.extract(r"affected=(\d+)").cast(pl.Int64))
+            .otherwise(0)
+            .alias("affected"),
         )
         .filter(pl.col("param").is_not_null())
         .group_by("param")
