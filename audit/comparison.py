@@ -394,6 +394,15 @@ def _gap_payers(rule, program: str | None, on: dt.date) -> list[str | None]:
     return payers + (["institution"] if program == "insurance" else [])
 
 
+GAP_PAIR_SCHEMA = {
+    "institution_id": pl.String,
+    "program": pl.String,
+    "key": pl.String,
+    "payers": pl.List(pl.String),
+    "changed": pl.Boolean,
+}
+
+
 def _gap_pairs(result, changed: frozenset[tuple[str, str]] = frozenset()) -> pl.DataFrame:
     """institution_id, program, gaps (sorted "rule.param" keys), payers (whose money they
     leave unknown; null for a payer the text does not name), changed (a parameter in `changed`,
@@ -402,24 +411,20 @@ def _gap_pairs(result, changed: frozenset[tuple[str, str]] = frozenset()) -> pl.
     from audit.kinds.registry import KINDS
 
     ctx = (getattr(result, "extra", None) or {}).get("ctx")
-    rows = []
-    for key, ids in sorted(getattr(ctx, "gap_ids", {}).items()):
+    parts = [pl.DataFrame(schema=GAP_PAIR_SCHEMA)]
+    for key, ids in sorted(getattr(ctx, "gap_ids", {}).items()):  # one frame per gap, not a row at a time
         rule = result.pack.rules.get(key.split(".", 1)[0])
         program = KINDS[rule.kind].program if rule is not None and rule.kind in KINDS else None
         payers = _gap_payers(rule, program, ctx.ref_date) if rule is not None else []
-        fed = rule is not None and _feeds_gap(rule, key, changed)
-        rows += [(i, program, key, payers, fed) for i in sorted(ids)]
-    frame = pl.DataFrame(
-        rows,
-        schema={
-            "institution_id": pl.String,
-            "program": pl.String,
-            "key": pl.String,
-            "payers": pl.List(pl.String),
-            "changed": pl.Boolean,
-        },
-        orient="row",
-    )
+        parts.append(
+            pl.DataFrame({"institution_id": sorted(ids)}, schema={"institution_id": pl.String}).with_columns(
+                pl.lit(program, pl.String).alias("program"),
+                pl.lit(key, pl.String).alias("key"),
+                pl.lit(pl.Series("payers", [payers], dtype=GAP_PAIR_SCHEMA["payers"])).first(),
+                pl.lit(rule is not None and _feeds_gap(rule, key, changed)).alias("changed"),
+            )
+        )
+    frame = pl.concat(parts)
     return frame.group_by("institution_id", "program").agg(
         pl.col("key").unique().sort().str.join(",").alias("gaps"),
         pl.col("payers").list.explode(keep_nulls=True, empty_as_null=False).unique().sort(),

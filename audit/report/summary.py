@@ -193,6 +193,7 @@ def operator_hints(findings: pl.DataFrame, lang: str) -> list[dict]:
             .alias("affected"),
         )
         .filter(pl.col("param").is_not_null())
+        .sort(pl.col("rule") == PROFIT_BLANK_OPEN, maintain_order=True)  # the gap's own words first
         .group_by("param")
         .agg(pl.col("affected").sum(), pl.col("citation").first(), pl.col("message").first())
         .sort("param")
