@@ -489,25 +489,33 @@ def blank_open_problems(tables: dict, sources: dict, pack, year: int, span=None)
     src = (sources.get("institutions") or {}).get("sheet")
     cells = inst.filter(pl.col("profit_status").is_null()).select("institution_id", "_row", sheet_expr(inst, src))
     zh = schema.table("institutions").column("profit_status").zh
-    rows = []
-    for key, ids in sorted(ctx.blank_gap_ids.items()):
-        rule = pack.rules[key.split(".", 1)[0]]
-        for iid, row, sheet in cells.filter(pl.col("institution_id").is_in(sorted(ids))).sort("_row").iter_rows():
-            rows.append(
-                {
-                    "table": "institutions",
-                    "sheet": sheet,
-                    "row": row,
-                    "column": "profit_status",
-                    "column_zh": zh,
-                    "value": "",
-                    "message": f"机构 {iid} 未填写“{zh}”：已按营利性计发；如属非营利性，{rule.citation} 未规定 {key}，"
+    parts = [empty_problems()]
+    for key, ids in sorted(ctx.blank_gap_ids.items()):  # a frame per open share, not a row at a time
+        citation = pack.rules[key.split(".", 1)[0]].citation
+        iid = pl.col("institution_id")
+        parts.append(
+            cells.filter(iid.is_in(sorted(ids)))
+            .sort("_row")
+            .select(
+                pl.lit("institutions").alias("table"),
+                "sheet",
+                pl.col("_row").cast(pl.Int64).alias("row"),
+                pl.lit("profit_status").alias("column"),
+                pl.lit(zh).alias("column_zh"),
+                pl.lit("").alias("value"),
+                pl.format(
+                    f"机构 {{}} 未填写“{zh}”：已按营利性计发；如属非营利性，{citation} 未规定 {key}，"
                     f"应计发数额无法计算（不是 0）；请填写“{zh}”，或用 --set {key}=数值 设定本地标准",
-                    "message_en": f"institution {iid} has {zh} (profit status) blank: it is paid as for-profit; if "
-                    f"non-profit, {rule.citation} does not set {key} and what is due cannot be computed (it is not "
-                    f"0); fill in the profit status, or set a local value with --set {key}=VALUE",
-                    "severity": "warning",
-                    "check": "money_at_stake",
-                }
+                    iid,
+                ).alias("message"),
+                pl.format(
+                    f"institution {{}} has {zh} (profit status) blank: it is paid as for-profit; if non-profit, "
+                    f"{citation} does not set {key} and what is due cannot be computed (it is not 0); fill in "
+                    f"the profit status, or set a local value with --set {key}=VALUE",
+                    iid,
+                ).alias("message_en"),
+                pl.lit("warning").alias("severity"),
+                pl.lit("money_at_stake").alias("check"),
             )
-    return pl.DataFrame(rows, schema=PROBLEM_SCHEMA)
+        )
+    return pl.concat(parts).cast(PROBLEM_SCHEMA)
