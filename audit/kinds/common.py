@@ -42,6 +42,13 @@ FINDING_SORT = ["institution_id", "rule", "severity", "period", "message", "evid
 # findings Ctx.spread writes: one per rule with the homes' total, each home's amount in Ctx.home_amounts
 SPREAD_FINDINGS = ("premium_part_year", "before_rule_start")
 GAP_SAMPLE = 10  # ids listed in a gap finding's evidence; the count is always exact
+
+
+def id_sample(ids: list[str]) -> str:
+    """The first GAP_SAMPLE ids of a finding's `ids=`, with "…" when there are more."""
+    return ", ".join(ids[:GAP_SAMPLE]) + (" …" if len(ids) > GAP_SAMPLE else "")
+
+
 # 营利性质 as every rule reads it: a blank is read as 营利 (for-profit), the status the texts pay
 # less (a reduced share) or nothing. What is paid is due either way; audit.stake computes the
 # rules again with the blank read as 非营利 and names the most still due (at_stake_value_blank).
@@ -194,7 +201,7 @@ class Ctx:
         self.home_amounts[home_amounts_key(code, rule.id, self.period_label)] = dict(
             per_home.select("institution_id", "amount_fen").iter_rows()
         )
-        sample = ", ".join(ids[:GAP_SAMPLE]) + (" …" if len(ids) > GAP_SAMPLE else "")
+        sample = id_sample(ids)
         total = yuan(int(per_home["amount_fen"].sum()))
         self.finding(
             code,
@@ -220,7 +227,7 @@ class Ctx:
         if key is None and "." not in param and rule.has(param) and rule.param(param).unit.startswith("table:"):
             name = f"{param}.<KEY>"  # a whole table is open: it is set key by key
         self.gap_ids.setdefault(f"{rule.id}.{name}", set()).update(ids)
-        sample = ", ".join(ids[:GAP_SAMPLE]) + (" …" if len(ids) > GAP_SAMPLE else "")
+        sample = id_sample(ids)
         self.finding(
             "policy_gap",
             severity,
@@ -246,7 +253,7 @@ class Ctx:
         name = f"{rule.id}.{param.param}"
         self.gap_ids.setdefault(name, set()).update(ids)
         self.blank_gap_ids.setdefault(name, set()).update(ids)
-        sample = ", ".join(ids[:GAP_SAMPLE]) + (" …" if len(ids) > GAP_SAMPLE else "")
+        sample = id_sample(ids)
         self.finding(
             PROFIT_BLANK_OPEN,
             "warning",
@@ -273,7 +280,7 @@ def home_amounts_key(code: str, rule_id: str, period_label: str) -> str:
 
 
 def _not_in_force_finding(ctx, rule, param: str, ids: list) -> None:
-    sample = ", ".join(ids[:GAP_SAMPLE]) + (" …" if len(ids) > GAP_SAMPLE else "")
+    sample = id_sample(ids)
     when = f"{ctx.year} 年" if ctx.period is None else ctx.span.label_zh()
     ctx.finding(
         "not_in_force",
@@ -362,7 +369,7 @@ def settle_annual(ctx: Ctx, rule, lines: pl.DataFrame, what_zh: str, what_en: st
         ids = sorted(set(lines["institution_id"].to_list()))
         total = int(lines["amount_fen"].sum()) * len(partial)
         months = sum(b - a + 1 for _, a, b in partial)
-        sample = ", ".join(ids[:GAP_SAMPLE]) + (" …" if len(ids) > GAP_SAMPLE else "")
+        sample = id_sample(ids)
         ctx.finding(
             "annual_not_split",
             "warning",

@@ -323,6 +323,7 @@ def selfcheck_parts(result, deadline: str | None = None) -> dict:
         lang,
     )
     staffing = result.staffing
+    ctx = (getattr(result, "extra", None) or {}).get("ctx")  # what the calculators recorded
     return {
         "lang": lang,
         "L": L,
@@ -352,11 +353,11 @@ def selfcheck_parts(result, deadline: str | None = None) -> dict:
         "observed": _by_institution(observed_staffing(result)) if staffing is None or staffing.is_empty() else {},
         "fte_assumed": _fte_assumed(result),
         # every institution each policy gap leaves unpaid (a gap finding's evidence lists the first few)
-        "gaps": getattr((getattr(result, "extra", None) or {}).get("ctx"), "gap_ids", {}),
+        "gaps": getattr(ctx, "gap_ids", {}),
         # the part of them paid as for-profit on a blank 营利性质 (Ctx.blank_gap): not unpaid, amount open
-        "blank_gaps": getattr((getattr(result, "extra", None) or {}).get("ctx"), "blank_gap_ids", {}),
+        "blank_gaps": getattr(ctx, "blank_gap_ids", {}),
         # each home's own amount in a rule-level finding spread over many homes (Ctx.spread)
-        "home_amounts": getattr((getattr(result, "extra", None) or {}).get("ctx"), "home_amounts", {}),
+        "home_amounts": getattr(ctx, "home_amounts", {}),
     }
 
 
